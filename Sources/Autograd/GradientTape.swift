@@ -1,0 +1,379 @@
+/// Maps the gradient of an op's output to the gradients of its inputs.
+///
+/// `needed` says which inputs the tape wants a gradient for; a pullback may return `nil` for the
+/// others and skip their work (the data matrix of a layer needs no gradient, for instance).
+/// A pullback is written with ``Tensor`` operations, so an outer tape that is recording while an
+/// inner tape computes its gradient records the pullback too: that gives higher derivatives.
+public typealias Pullback = (_ upstream: Tensor, _ needed: InputMask) -> [Tensor?]
+
+/// Which inputs of a recorded op need a gradient.
+public struct InputMask: Sendable, Equatable {
+    @usableFromInline var bits: UInt64
+
+    init(bits: UInt64) { self.bits = bits }
+
+    /// Whether input `index` needs a gradient.
+    public subscript(index: Int) -> Bool { bits & (1 << UInt64(index)) != 0 }
+}
+
+/// What ``GradientTape/gradient(of:withRespectTo:unconnected:)`` returns for a source that the
+/// target does not depend on.
+public enum UnconnectedGradients: Sendable {
+    /// `nil`, as TensorFlow does by default.
+    case none
+    /// A tensor of zeros shaped like the source.
+    case zero
+}
+
+/// Records operations on watched tensors so that it can compute gradients, as TensorFlow 2's
+/// `tf.GradientTape` does.
+///
+/// Operations run inside ``record(_:)`` are recorded when one of their inputs is watched: a
+/// tensor passed to ``watch(_:)``, a trainable ``Variable`` read while recording, or the result of
+/// a recorded operation. ``gradient(of:withRespectTo:unconnected:)`` then walks the record
+/// backwards, without recursion, and returns the partial derivatives.
+///
+/// ```swift
+/// let x = Variable(10)
+/// let tape = GradientTape()
+/// let y = tape.record { 3 * x.value.pow(3) + x.value.pow(2) }
+/// let dydx = tape.gradient(of: y, withRespectTo: x)   // 920
+/// ```
+///
+/// A tape that is not persistent lets go of its record when it computes its first gradient, and a
+/// second call stops the program. Nest tapes for higher derivatives. Tapes are per thread: an
+/// operation is recorded only by the tapes recording on the thread that runs it.
+public final class GradientTape {
+    /// Whether the tape answers more than one ``gradient(of:withRespectTo:unconnected:)`` call.
+    public let isPersistent: Bool
+
+    /// Whether reading a trainable ``Variable`` while recording watches it.
+    public let watchesAccessedVariables: Bool
+
+    /// One recorded op: which output it made, which of its inputs lead back to a source of this
+    /// tape, and how to pull a gradient back through it.
+    @usableFromInline
+    struct Entry {
+        /// Kept alive so that its identifier cannot be reused while the tape exists.
+        var output: TensorStorage
+        var inputs: [ObjectIdentifier?]
+        var pullback: Pullback
+    }
+
+    @usableFromInline var entries: [Entry] = []
+    /// Identifiers of the tensors connected to a watched tensor.
+    @usableFromInline var connected: Set<ObjectIdentifier> = []
+    /// Watched tensors' storage, kept alive for the same reason as ``Entry/output``.
+    var watchedStorage: [TensorStorage] = []
+    /// Positive while recording is suspended (by ``stopRecording(_:)`` or while differentiating).
+    @usableFromInline var pauseDepth = 0
+    private var isReleased = false
+
+    /// Makes a tape.
+    ///
+    /// - Parameters:
+    ///   - persistent: allow several gradient calls (the record is kept until the tape is freed).
+    ///   - watchAccessedVariables: watch every trainable ``Variable`` read while recording; when
+    ///     `false`, only what ``watch(_:)`` names is watched.
+    public init(persistent: Bool = false, watchAccessedVariables: Bool = true) {
+        self.isPersistent = persistent
+        self.watchesAccessedVariables = watchAccessedVariables
+    }
+
+    /// The number of operations recorded so far.
+    public var recordedOperationCount: Int { entries.count }
+
+    // MARK: Recording
+
+    /// Runs `body` with this tape recording on the current thread and returns its result.
+    ///
+    /// A tape may record several blocks; they add to the same record. Blocks of different tapes
+    /// nest, and every enclosing tape records too.
+    public func record<Result>(_ body: () throws -> Result) rethrows -> Result {
+        precondition(!isReleased, "GradientTape.record: this non-persistent tape has already computed a gradient and released its record; make a new tape or create it with persistent: true")
+        let stack = TapeStack.currentOrNew
+        stack.push(self)
+        defer { stack.pop(self) }
+        return try body()
+    }
+
+    /// Runs `body` without this tape recording, like TensorFlow's `tape.stop_recording()`.
+    public func stopRecording<Result>(_ body: () throws -> Result) rethrows -> Result {
+        pauseDepth += 1
+        defer { pauseDepth -= 1 }
+        return try body()
+    }
+
+    /// Watches `tensor`: operations on it are recorded and gradients can be taken with respect
+    /// to it. Variables read while recording are watched without this call.
+    public func watch(_ tensor: Tensor) {
+        precondition(!isReleased, "GradientTape.watch: this non-persistent tape has already computed a gradient")
+        if connected.insert(tensor.id).inserted {
+            watchedStorage.append(tensor.storage)
+        }
+    }
+
+    /// Watches the current value of `variable`, even if it is not trainable.
+    public func watch(_ variable: Variable) {
+        watch(variable.storedValue)
+    }
+
+    /// Whether this tape would record an op on `tensor` now.
+    func isConnected(_ id: ObjectIdentifier) -> Bool { connected.contains(id) }
+
+    // MARK: Gradients
+
+    /// The gradient of `target` with respect to each source.
+    ///
+    /// A target with more than one element is differentiated as the sum of its elements, as in
+    /// TensorFlow; pass `outputGradient` to weight them instead (a vector–Jacobian product).
+    ///
+    /// - Parameters:
+    ///   - target: the value to differentiate, computed while this tape was recording.
+    ///   - sources: tensors watched by this tape.
+    ///   - unconnected: what to return for a source the target does not depend on.
+    ///   - outputGradient: the gradient flowing into `target`; ones by default.
+    /// - Returns: one gradient per source, shaped like the source.
+    /// - Complexity: O(n) in the number of recorded operations, plus the cost of their pullbacks.
+    public func gradient(
+        of target: Tensor, withRespectTo sources: [Tensor],
+        unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
+    ) -> [Tensor?] {
+        precondition(!isReleased, "GradientTape.gradient: a non-persistent GradientTape computes one gradient only; create it with GradientTape(persistent: true) to compute several")
+        defer { if !isPersistent { release() } }
+        return backward(from: target, to: sources, unconnected: unconnected, seed: outputGradient)
+    }
+
+    /// The gradient of `target` with respect to one source.
+    public func gradient(
+        of target: Tensor, withRespectTo source: Tensor,
+        unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
+    ) -> Tensor? {
+        gradient(of: target, withRespectTo: [source], unconnected: unconnected, outputGradient: outputGradient)[0]
+    }
+
+    /// The gradient of `target` with respect to the current value of each variable.
+    public func gradient(
+        of target: Tensor, withRespectTo variables: [Variable],
+        unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
+    ) -> [Tensor?] {
+        gradient(of: target, withRespectTo: variables.map(\.storedValue), unconnected: unconnected, outputGradient: outputGradient)
+    }
+
+    /// The gradient of `target` with respect to one variable.
+    public func gradient(
+        of target: Tensor, withRespectTo variable: Variable,
+        unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
+    ) -> Tensor? {
+        gradient(of: target, withRespectTo: [variable.storedValue], unconnected: unconnected, outputGradient: outputGradient)[0]
+    }
+
+    /// The gradient of `target` with respect to named sources; an unconnected source is left
+    /// out of the result unless `unconnected` is `.zero`.
+    public func gradient(
+        of target: Tensor, withRespectTo sources: [String: Tensor],
+        unconnected: UnconnectedGradients = .none
+    ) -> [String: Tensor] {
+        let names = Array(sources.keys)
+        let gradients = gradient(of: target, withRespectTo: names.map { sources[$0]! }, unconnected: unconnected)
+        var result: [String: Tensor] = [:]
+        for (name, gradient) in zip(names, gradients) { result[name] = gradient }
+        return result
+    }
+
+    /// The gradient of `target` with respect to named variables; see
+    /// ``gradient(of:withRespectTo:unconnected:)-(_,[String:Tensor],_)``.
+    public func gradient(
+        of target: Tensor, withRespectTo variables: [String: Variable],
+        unconnected: UnconnectedGradients = .none
+    ) -> [String: Tensor] {
+        gradient(of: target, withRespectTo: variables.mapValues(\.storedValue), unconnected: unconnected)
+    }
+
+    /// The Jacobian of `target` with respect to `source`: shape `target.shape + source.shape`,
+    /// where element `[i..., j...]` is ∂target[i...] / ∂source[j...].
+    ///
+    /// Computed one row at a time by pulling back each unit vector, so it costs one backward pass
+    /// per element of `target`. Unconnected sources give zeros.
+    public func jacobian(of target: Tensor, withRespectTo source: Tensor) -> Tensor {
+        precondition(!isReleased, "GradientTape.jacobian: a non-persistent GradientTape computes one gradient only")
+        defer { if !isPersistent { release() } }
+        let rows = target.scalarCount
+        var unit = Tensor(repeating: 0, shape: target.shape)
+        var jacobianRows: [Tensor] = []
+        jacobianRows.reserveCapacity(rows)
+        for row in 0..<rows {
+            unit.withUnsafeMutableBufferPointer { buffer in
+                if row > 0 { buffer[row - 1] = 0 }
+                buffer[row] = 1
+            }
+            let seed = unit.copiedStorage()
+            let gradient = backward(from: target, to: [source], unconnected: .zero, seed: seed)[0]!
+            jacobianRows.append(gradient.reshaped(to: [1, source.scalarCount]))
+        }
+        let flat = rows == 0 ? Tensor(repeating: 0, shape: [0, source.scalarCount]) : Tensor.concatenating(jacobianRows, alongAxis: 0)
+        return flat.reshaped(to: target.shape + source.shape)
+    }
+
+    /// The Jacobian with respect to the current value of `variable`.
+    public func jacobian(of target: Tensor, withRespectTo variable: Variable) -> Tensor {
+        jacobian(of: target, withRespectTo: variable.storedValue)
+    }
+
+    /// Walks the record backwards from `target` and collects the gradients of `sources`.
+    private func backward(
+        from target: Tensor, to sources: [Tensor], unconnected: UnconnectedGradients, seed: Tensor?
+    ) -> [Tensor?] {
+        if let seed {
+            shapePrecondition(seed.shape == target.shape, "GradientTape.gradient: output gradient of shape \(seed.shape) does not match target of shape \(target.shape)")
+        }
+        // The pullbacks run tensor operations; this tape must not record them on itself.
+        pauseDepth += 1
+        defer { pauseDepth -= 1 }
+
+        let sourceIDs = Set(sources.map(\.id))
+        var gradients: [ObjectIdentifier: Tensor] = [:]
+        if connected.contains(target.id) {
+            gradients[target.id] = seed ?? Tensor(repeating: 1, shape: target.shape)
+            for entry in entries.reversed() {
+                let id = ObjectIdentifier(entry.output)
+                guard let upstream = sourceIDs.contains(id) ? gradients[id] : gradients.removeValue(forKey: id) else {
+                    continue
+                }
+                var mask: UInt64 = 0
+                for (index, input) in entry.inputs.enumerated() where input != nil { mask |= 1 << UInt64(index) }
+                let inputGradients = entry.pullback(upstream, InputMask(bits: mask))
+                for (index, input) in entry.inputs.enumerated() {
+                    guard let input, let gradient = inputGradients[index] else { continue }
+                    if let existing = gradients[input] {
+                        gradients[input] = existing + gradient
+                    } else {
+                        gradients[input] = gradient
+                    }
+                }
+            }
+        }
+        return sources.map { source in
+            if let gradient = gradients[source.id] {
+                return gradient
+            }
+            return unconnected == .zero ? Tensor(repeating: 0, shape: source.shape) : nil
+        }
+    }
+
+    private func release() {
+        isReleased = true
+        entries = []
+        connected = []
+        watchedStorage = []
+    }
+}
+
+// MARK: - Recording ops
+
+extension Tensor {
+    /// Records an op with one input on every tape of this thread that watches the input.
+    ///
+    /// `makePullback` runs only when some tape records, so an op costs nothing extra when no tape
+    /// is recording.
+    static func record(_ output: Tensor, _ input: Tensor, pullback makePullback: () -> Pullback) {
+        guard let stack = TapeStack.active else { return }
+        stack.record(output: output, inputs: CollectionOfOne(input.id), makePullback: makePullback)
+    }
+
+    /// Records an op with two inputs; see ``record(_:_:pullback:)``.
+    static func record(_ output: Tensor, _ a: Tensor, _ b: Tensor, pullback makePullback: () -> Pullback) {
+        guard let stack = TapeStack.active else { return }
+        stack.record(output: output, inputs: [a.id, b.id], makePullback: makePullback)
+    }
+
+    /// Records an op with any number of inputs; see ``record(_:_:pullback:)``.
+    static func record(_ output: Tensor, _ inputs: [Tensor], pullback makePullback: () -> Pullback) {
+        guard let stack = TapeStack.active else { return }
+        stack.record(output: output, inputs: inputs.map(\.id), makePullback: makePullback)
+    }
+}
+
+extension TapeStack {
+    @usableFromInline
+    func record<Inputs: Collection<ObjectIdentifier>>(
+        output: Tensor, inputs: Inputs, makePullback: () -> Pullback
+    ) {
+        var pullback: Pullback?
+        for tape in tapes where tape.pauseDepth == 0 {
+            var anyConnected = false
+            let ids: [ObjectIdentifier?] = inputs.map { id in
+                if tape.isConnected(id) {
+                    anyConnected = true
+                    return id
+                }
+                return nil
+            }
+            guard anyConnected else { continue }
+            if pullback == nil { pullback = makePullback() }
+            tape.entries.append(GradientTape.Entry(output: output.storage, inputs: ids, pullback: pullback!))
+            tape.connected.insert(output.id)
+        }
+    }
+
+    /// Called when a variable is read: every recording tape that watches accessed variables
+    /// starts watching its value.
+    func variableRead(_ value: Tensor) {
+        for tape in tapes where tape.pauseDepth == 0 && tape.watchesAccessedVariables {
+            tape.watch(value)
+        }
+    }
+}
+
+/// A copy of `tensor` through which no gradient flows, like `tf.stop_gradient`.
+public func stopGradient(_ tensor: Tensor) -> Tensor {
+    tensor.copiedStorage()
+}
+
+/// Suspends every tape recording on this thread while `body` runs.
+public func withoutRecording<Result>(_ body: () throws -> Result) rethrows -> Result {
+    guard let stack = TapeStack.active else { return try body() }
+    for tape in stack.tapes { tape.pauseDepth += 1 }
+    defer { for tape in stack.tapes { tape.pauseDepth -= 1 } }
+    return try body()
+}
+
+/// Applies `forward` to `inputs` and records it as one op whose gradient is `gradient`, like
+/// `tf.custom_gradient`.
+///
+/// The operations inside `forward` are not recorded; the tape sees one op whose pullback is
+/// `gradient(upstream, inputs, output)`, which must return one gradient per input, shaped like it.
+/// Write `gradient` with tensor operations to keep higher derivatives working.
+///
+/// ```swift
+/// // log(1 + exp(x)) with a gradient that stays finite for large x.
+/// let y = customGradient(x) { x in (1 + x.exp()).log() } gradient: { upstream, inputs, _ in
+///     [upstream * inputs[0].sigmoid()]
+/// }
+/// ```
+public func customGradient(
+    _ inputs: Tensor...,
+    forward: ([Tensor]) -> Tensor,
+    gradient: @escaping (_ upstream: Tensor, _ inputs: [Tensor], _ output: Tensor) -> [Tensor]
+) -> Tensor {
+    let output = withoutRecording { forward(inputs) }.copiedStorageIfShared(with: inputs)
+    Tensor.record(output, inputs) {
+        { upstream, _ in
+            let gradients = gradient(upstream, inputs, output)
+            shapePrecondition(gradients.count == inputs.count, "customGradient: the gradient function returned \(gradients.count) gradients for \(inputs.count) inputs")
+            for (g, x) in zip(gradients, inputs) {
+                shapePrecondition(g.shape == x.shape, "customGradient: a gradient of shape \(g.shape) was returned for an input of shape \(x.shape)")
+            }
+            return gradients
+        }
+    }
+    return output
+}
+
+extension Tensor {
+    /// `self`, or a copy if it shares storage with one of `others` (an op's output must have an
+    /// identity of its own on the tape).
+    func copiedStorageIfShared(with others: [Tensor]) -> Tensor {
+        others.contains { $0.sharesStorage(with: self) } ? copiedStorage() : self
+    }
+}

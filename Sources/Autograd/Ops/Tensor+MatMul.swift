@@ -1,0 +1,73 @@
+import CKernels
+
+/// Matrix products, computed by the C kernel `sg_sgemm`.
+extension Tensor {
+    /// The matrix product `op(a) · op(b)`, where `op` transposes its operand when asked.
+    ///
+    /// Gradients, for C = A·B with upstream G: ∂A = G·Bᵀ and ∂B = Aᵀ·G; the transposed forms
+    /// follow by transposing these, and each is again a single product with transpose flags, so
+    /// no transposed copy is ever made.
+    ///
+    /// - Parameters:
+    ///   - threads: kernel threads for this product (1 by default, so data-parallel workers never
+    ///     oversubscribe the cores; the result is the same for any count).
+    /// - Precondition: both operands have rank 2 and their inner dimensions agree.
+    public static func matmul(
+        _ a: Tensor, transposed transposeA: Bool = false,
+        _ b: Tensor, transposed transposeB: Bool = false,
+        threads: Int = 1
+    ) -> Tensor {
+        shapePrecondition(
+            a.rank == 2 && b.rank == 2,
+            "matmul: both operands must be matrices, got shapes \(a.shape) and \(b.shape)")
+        let (m, k) = transposeA ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
+        let (k2, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        shapePrecondition(
+            k == k2,
+            "matmul: incompatible shapes \(a.shape)\(transposeA ? "ᵀ" : "") and \(b.shape)\(transposeB ? "ᵀ" : ""): inner dimensions \(k) and \(k2) differ")
+        let output = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                Tensor(shape: [m, n]) { pc in
+                    guard m > 0 && n > 0 else { return }
+                    if k == 0 {
+                        pc.initialize(repeating: 0)
+                        return
+                    }
+                    sg_sgemm(
+                        transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, 1,
+                        pa.baseAddress, a.shape[1], pb.baseAddress, b.shape[1],
+                        0, pc.baseAddress, n, Int32(threads))
+                }
+            }
+        }
+        record(output, a, b) {
+            { g, needed in
+                var da: Tensor?, db: Tensor?
+                switch (transposeA, transposeB) {
+                case (false, false):
+                    if needed[0] { da = matmul(g, b, transposed: true, threads: threads) }
+                    if needed[1] { db = matmul(a, transposed: true, g, threads: threads) }
+                case (true, false):
+                    if needed[0] { da = matmul(b, g, transposed: true, threads: threads) }
+                    if needed[1] { db = matmul(a, g, threads: threads) }
+                case (false, true):
+                    if needed[0] { da = matmul(g, b, threads: threads) }
+                    if needed[1] { db = matmul(g, transposed: true, a, threads: threads) }
+                case (true, true):
+                    if needed[0] { da = matmul(b, transposed: true, g, transposed: true, threads: threads) }
+                    if needed[1] { db = matmul(g, transposed: true, a, transposed: true, threads: threads) }
+                }
+                return [da, db]
+            }
+        }
+        return output
+    }
+
+    /// `matmul(a, b, transposed: flag)`: only the second operand transposed.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool, threads: Int = 1) -> Tensor {
+        matmul(a, transposed: false, b, transposed: transposeB, threads: threads)
+    }
+}
+
+/// The matrix product a · b.
+public func matmul(_ a: Tensor, _ b: Tensor) -> Tensor { Tensor.matmul(a, b) }

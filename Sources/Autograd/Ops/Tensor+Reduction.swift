@@ -1,0 +1,183 @@
+/// Sums, means and maxima over axes. `…(alongAxes:)` keeps the reduced dimensions with extent 1,
+/// `…(squeezingAxes:)` drops them, and the forms without axes reduce everything to a scalar.
+extension Tensor {
+    /// Validated, ascending, non-negative axes (negative axes count from the end).
+    func normalizedAxes(_ axes: [Int], op: String) -> [Int] {
+        let normalized = axes.map { axis -> Int in
+            let value = axis < 0 ? axis + rank : axis
+            shapePrecondition(value >= 0 && value < rank, "\(op): axis \(axis) is out of range for a tensor of shape \(shape)")
+            return value
+        }
+        return Array(Set(normalized)).sorted()
+    }
+
+    /// The shape with each of `axes` set to 1.
+    func keptShape(_ axes: [Int]) -> [Int] {
+        var result = shape
+        for axis in axes { result[axis] = 1 }
+        return result
+    }
+
+    // MARK: Sum
+
+    /// The sum of all elements, as a scalar. Its gradient is the upstream value broadcast back.
+    public func sum() -> Tensor {
+        let input = self
+        let total = withUnsafeBufferPointer { Tensor.sumElements($0) }
+        let output = Tensor(total)
+        Tensor.record(output, input) { { g, _ in [g.broadcasted(to: input.shape)] } }
+        return output
+    }
+
+    /// Sums along `axes`, keeping them with extent 1.
+    public func sum(alongAxes axes: [Int]) -> Tensor {
+        let axes = normalizedAxes(axes, op: "sum(alongAxes:)")
+        let input = self
+        var output = self
+        for axis in axes { output = output.reduceAxis(axis) { $0 += $1 } }
+        if axes.isEmpty { output = copiedStorage() }
+        Tensor.record(output, input) { { g, _ in [g.broadcasted(to: input.shape)] } }
+        return output
+    }
+
+    /// Sums along one axis, keeping it.
+    public func sum(alongAxes axes: Int...) -> Tensor { sum(alongAxes: axes) }
+
+    /// Sums along `axes` and removes them.
+    public func sum(squeezingAxes axes: [Int]) -> Tensor {
+        let normalized = normalizedAxes(axes, op: "sum(squeezingAxes:)")
+        return sum(alongAxes: normalized).reshaped(to: shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element))
+    }
+
+    /// Sums along one axis and removes it.
+    public func sum(squeezingAxes axes: Int...) -> Tensor { sum(squeezingAxes: axes) }
+
+    // MARK: Mean
+
+    /// The mean of all elements, as a scalar.
+    public func mean() -> Tensor {
+        sum() * (1 / Float(Swift.max(scalarCount, 1)))
+    }
+
+    /// Means along `axes`, keeping them with extent 1.
+    public func mean(alongAxes axes: [Int]) -> Tensor {
+        let normalized = normalizedAxes(axes, op: "mean(alongAxes:)")
+        let count = normalized.reduce(1) { $0 * shape[$1] }
+        return sum(alongAxes: normalized) * (1 / Float(Swift.max(count, 1)))
+    }
+
+    /// Means along one axis, keeping it.
+    public func mean(alongAxes axes: Int...) -> Tensor { mean(alongAxes: axes) }
+
+    /// Means along `axes` and removes them.
+    public func mean(squeezingAxes axes: [Int]) -> Tensor {
+        let normalized = normalizedAxes(axes, op: "mean(squeezingAxes:)")
+        let count = normalized.reduce(1) { $0 * shape[$1] }
+        return sum(squeezingAxes: normalized) * (1 / Float(Swift.max(count, 1)))
+    }
+
+    /// Means along one axis and removes it.
+    public func mean(squeezingAxes axes: Int...) -> Tensor { mean(squeezingAxes: axes) }
+
+    // MARK: Max
+
+    /// The largest element, as a scalar. The gradient goes to the largest elements, shared
+    /// equally between ties (as TensorFlow's `reduce_max`).
+    public func max() -> Tensor {
+        max(alongAxes: Array(0..<rank)).reshaped(to: [])
+    }
+
+    /// Maxima along `axes`, keeping them with extent 1.
+    public func max(alongAxes axes: [Int]) -> Tensor {
+        let axes = normalizedAxes(axes, op: "max(alongAxes:)")
+        shapePrecondition(scalarCount > 0, "max(alongAxes:): cannot take the maximum of an empty tensor of shape \(shape)")
+        let input = self
+        var output = self
+        for axis in axes { output = output.reduceAxis(axis) { $0 = Swift.max($0, $1) } }
+        if axes.isEmpty { output = copiedStorage() }
+        Tensor.record(output, input) {
+            { g, _ in
+                let isMax = Tensor.zip(input, output, op: "max") { $0 == $1 ? 1 : 0 }
+                let ties = isMax.sum(alongAxes: axes)
+                return [g.broadcasted(to: input.shape) * isMax / ties]
+            }
+        }
+        return output
+    }
+
+    /// Maxima along one axis, keeping it.
+    public func max(alongAxes axes: Int...) -> Tensor { max(alongAxes: axes) }
+
+    /// Maxima along `axes`, removing them.
+    public func max(squeezingAxes axes: [Int]) -> Tensor {
+        let normalized = normalizedAxes(axes, op: "max(squeezingAxes:)")
+        return max(alongAxes: normalized).reshaped(to: shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element))
+    }
+
+    /// Maxima along one axis, removing it.
+    public func max(squeezingAxes axes: Int...) -> Tensor { max(squeezingAxes: axes) }
+
+    // MARK: Broadcasting
+
+    /// This tensor repeated along broadcast dimensions to `shape` (NumPy's `broadcast_to`).
+    /// Its gradient sums back over the repeated dimensions.
+    public func broadcasted(to shape: [Int]) -> Tensor {
+        let input = self
+        let target = Broadcasting.shape(self.shape, shape, op: "broadcasted(to:)")
+        shapePrecondition(target == shape, "broadcasted(to:): a tensor of shape \(self.shape) cannot be broadcast to shape \(shape)")
+        let output = self.shape == shape
+            ? copiedStorage()
+            : Tensor.zip(self, Tensor(repeating: 0, shape: shape), op: "broadcasted(to:)") { a, _ in a }
+        Tensor.record(output, input) { { g, _ in [g.unbroadcast(to: input.shape)] } }
+        return output
+    }
+
+    // MARK: Loops
+
+    /// Reduces one axis with `combine`, keeping it with extent 1. Not recorded.
+    ///
+    /// The tensor is viewed as `[outer, n, inner]`; the loop over `inner` is contiguous.
+    func reduceAxis(_ axis: Int, _ combine: (inout Float, Float) -> Void) -> Tensor {
+        let n = shape[axis]
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        return withUnsafeBufferPointer { input in
+            Tensor(shape: keptShape([axis])) { output in
+                if n == 0 {
+                    output.initialize(repeating: 0)
+                    return
+                }
+                for o in 0..<outer {
+                    let base = o * n * inner
+                    for i in 0..<inner { output[o * inner + i] = input[base + i] }
+                    for k in 1..<Swift.max(n, 1) {
+                        let row = base + k * inner
+                        for i in 0..<inner { combine(&output[o * inner + i], input[row + i]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sums a buffer with eight running partial sums, a fixed order that vectorises and gives the
+    /// same bits on every run.
+    static func sumElements(_ buffer: UnsafeBufferPointer<Float>) -> Float {
+        var partial = SIMD8<Float>()
+        let count = buffer.count
+        let whole = count & ~7
+        var index = 0
+        if let base = buffer.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index < whole {
+                partial += raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+                index += 8
+            }
+        }
+        var total = partial.sum()
+        while index < count {
+            total += buffer[index]
+            index += 1
+        }
+        return total
+    }
+}

@@ -1,0 +1,181 @@
+/// An n-dimensional array of `Float` values in row-major order, with value semantics.
+///
+/// Copies are cheap: a tensor shares its storage with its copies until one of them is mutated,
+/// which then copies the elements first (copy-on-write). Operations never mutate their operands;
+/// each returns a new tensor, and a ``GradientTape`` that is recording remembers how.
+///
+/// ```swift
+/// let a = Tensor([[1, 2], [3, 4]])          // shape [2, 2]
+/// let b = Tensor([10, 20])                   // shape [2], broadcast across rows
+/// print(a + b)                               // [[11, 22], [13, 24]]
+/// ```
+///
+/// A tensor is `Sendable`: its storage is never mutated while shared (mutation copies first), so
+/// threads may read the same tensor at once.
+public struct Tensor: @unchecked Sendable {
+    /// The extent of each dimension; `[]` for a scalar.
+    public let shape: [Int]
+
+    @usableFromInline
+    var storage: TensorStorage
+
+    @inlinable
+    init(shape: [Int], storage: TensorStorage) {
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// Makes a tensor of `shape` whose elements are written by `body` into uninitialised memory.
+    ///
+    /// `body` must initialise every one of the `shape.product` elements.
+    @inlinable
+    public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let count = Tensor.elementCount(of: shape)
+        let storage = TensorStorage.allocate(count: count)
+        storage.withUnsafeMutablePointerToElements { body(UnsafeMutableBufferPointer(start: $0, count: count)) }
+        self.init(shape: shape, storage: storage)
+    }
+
+    /// A tensor of the given shape holding `scalars` in row-major order.
+    ///
+    /// - Precondition: `scalars.count` equals the product of `shape`.
+    public init(shape: [Int], scalars: [Float]) {
+        Tensor.checkValid(shape: shape, op: "Tensor(shape:scalars:)")
+        let count = Tensor.elementCount(of: shape)
+        shapePrecondition(
+            scalars.count == count,
+            "Tensor(shape:scalars:): shape \(shape) holds \(count) elements but \(scalars.count) were given")
+        self.init(shape: shape) { buffer in
+            _ = buffer.initialize(from: scalars)
+        }
+    }
+
+    /// A scalar (rank 0) tensor.
+    public init(_ scalar: Float) {
+        self.init(shape: [], storage: TensorStorage.filled(count: 1, with: scalar))
+    }
+
+    /// A vector (rank 1) tensor.
+    public init(_ scalars: [Float]) {
+        self.init(shape: [scalars.count], scalars: scalars)
+    }
+
+    /// A matrix (rank 2) tensor from its rows.
+    ///
+    /// - Precondition: every row has the same length.
+    public init(_ rows: [[Float]]) {
+        let columns = rows.first?.count ?? 0
+        for (index, row) in rows.enumerated() {
+            shapePrecondition(
+                row.count == columns,
+                "Tensor(rows): row \(index) has \(row.count) elements but row 0 has \(columns)")
+        }
+        self.init(shape: [rows.count, columns], scalars: rows.flatMap { $0 })
+    }
+
+    /// A tensor of `shape` with every element equal to `value`.
+    public init(repeating value: Float, shape: [Int]) {
+        Tensor.checkValid(shape: shape, op: "Tensor(repeating:shape:)")
+        self.init(shape: shape, storage: TensorStorage.filled(count: Tensor.elementCount(of: shape), with: value))
+    }
+
+    /// The number of dimensions.
+    @inlinable
+    public var rank: Int { shape.count }
+
+    /// The number of elements: the product of the shape (1 for a scalar).
+    @inlinable
+    public var scalarCount: Int { storage.count }
+
+    /// The elements in row-major order.
+    public var scalars: [Float] {
+        withUnsafeBufferPointer { Array($0) }
+    }
+
+    /// The single element of a tensor with one element.
+    ///
+    /// - Precondition: the tensor has exactly one element.
+    public var scalar: Float {
+        shapePrecondition(scalarCount == 1, "scalar: tensor of shape \(shape) has \(scalarCount) elements, expected 1")
+        return storage.withUnsafeMutablePointerToElements { $0.pointee }
+    }
+
+    /// Calls `body` with the elements in row-major order.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try storage.withUnsafeMutablePointerToElements {
+            try body(UnsafeBufferPointer(start: $0, count: storage.count))
+        }
+    }
+
+    /// Calls `body` with mutable access to the elements, copying them first if they are shared.
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = storage.copy()
+        }
+        return try storage.withUnsafeMutablePointerToElements {
+            try body(UnsafeMutableBufferPointer(start: $0, count: storage.count))
+        }
+    }
+
+    /// Whether two tensors share the same storage (and so the same identity on a tape).
+    @inlinable
+    func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
+
+    /// The identity under which a ``GradientTape`` records this tensor.
+    @inlinable
+    var id: ObjectIdentifier { ObjectIdentifier(storage) }
+
+    /// A copy with storage of its own: equal values, a new identity.
+    @inlinable
+    func copiedStorage() -> Tensor { Tensor(shape: shape, storage: storage.copy()) }
+
+    /// The element count of `shape`.
+    @inlinable
+    static func elementCount(of shape: [Int]) -> Int {
+        var count = 1
+        for extent in shape { count &*= extent }
+        return count
+    }
+
+    static func checkValid(shape: [Int], op: String) {
+        shapePrecondition(shape.allSatisfy { $0 >= 0 }, "\(op): shape \(shape) has a negative dimension")
+    }
+}
+
+extension Tensor: ExpressibleByArrayLiteral {
+    /// A vector from an array literal: `let v: Tensor = [1, 2, 3]`.
+    public init(arrayLiteral elements: Float...) {
+        self.init(elements)
+    }
+}
+
+extension Tensor: Equatable {
+    /// Exact equality of shape and every element (so `NaN != NaN`).
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        guard lhs.shape == rhs.shape else { return false }
+        if lhs.storage === rhs.storage { return lhs.withUnsafeBufferPointer { !$0.contains { $0.isNaN } } }
+        return lhs.withUnsafeBufferPointer { a in
+            rhs.withUnsafeBufferPointer { b in
+                a.elementsEqual(b)
+            }
+        }
+    }
+}
+
+/// Stops the program with `message` when `condition` is false, in every build configuration.
+///
+/// Shape errors are a caller's programming error, so they stop the program the Swift way; unlike
+/// `precondition`, this keeps the message in optimised builds, where it matters most.
+@inlinable
+public func shapePrecondition(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+    file: StaticString = #fileID, line: UInt = #line
+) {
+    if !condition() {
+        fatalError(message(), file: file, line: line)
+    }
+}
