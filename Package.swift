@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Expressions", dependencies: ["Autograd"]),
         .target(
             name: "Training",
-            dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "ConfigKit", "Reports", "CKernels"]
+            dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "ConfigKit", "Reports", "Expressions", "CKernels"]
         ),
         .target(
             name: "SwiftGrad",

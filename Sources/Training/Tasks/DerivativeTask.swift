@@ -1,0 +1,73 @@
+import ConfigKit
+import Expressions
+import Reports
+
+/// `"task": "derivative"`: the value and derivatives of an expression at a point, the lecture's
+/// first example (d/dx (3x³ + x²) at x = 10 is 920).
+///
+/// Keys: `expression` (string, required), `at` (object of variable → number, required),
+/// `order` (1 or 2, default 1).
+struct DerivativeTask: RunnableTask {
+    let expression: Expression
+    let point: [String: Float]
+    let order: Int
+
+    init(reading root: inout ConfigObject, context: ConfigContext) throws {
+        expression = try Self.expression(in: &root, key: "expression", context: context)
+        point = try Self.point(in: &root, key: "at", context: context, expression: expression)
+        order = try root.optional("order", as: Int.self, default: 1, .in(1...2))
+    }
+
+    func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
+        let stopwatch = Stopwatch()
+        let result = try expression.evaluate(at: point, order: order)
+        let seconds = stopwatch.elapsedSeconds
+        let at = result.variables.map { "\($0) = \(Derivatives.format(point[$0] ?? 0))" }.joined(separator: ", ")
+        log("f = \(expression.source) at \(at)")
+        log("f = \(Derivatives.format(result.value))")
+        for name in result.variables {
+            log("d/d\(name) = \(Derivatives.format(result.gradient[name]!))")
+            if let second = result.secondDerivatives?[name] {
+                log("d2/d\(name)2 = \(Derivatives.format(second))")
+            }
+        }
+        var extra = OrderedJSON.Object()
+        extra["value"] = .float(result.value)
+        var gradient = OrderedJSON.Object()
+        for name in result.variables { gradient[name] = .float(result.gradient[name]!) }
+        extra["gradient"] = .object(gradient)
+        if let seconds = result.secondDerivatives {
+            var second = OrderedJSON.Object()
+            for name in result.variables { second[name] = .float(seconds[name]!) }
+            extra["second_derivative"] = .object(second)
+        }
+        return TaskReport(
+            task: "derivative", steps: 0, finalLoss: nil,
+            parameters: result.variables.map { ($0, [point[$0] ?? 0]) }, wallSeconds: seconds, extra: extra)
+    }
+
+    /// Parses the expression under `key`, locating a syntax error at that key.
+    static func expression(in root: inout ConfigObject, key: String, context: ConfigContext) throws -> Expression {
+        let text = try root.require(key, as: String.self, .nonEmpty)
+        do {
+            return try Expression.parse(text)
+        } catch let error as ExpressionError {
+            throw context.error(in: root, key: key, "invalid expression: \(error.message)\(error.column.map { " (column \($0))" } ?? "")")
+        }
+    }
+
+    /// Reads an object of variable values, requiring one for every variable of `expression`.
+    static func point(
+        in root: inout ConfigObject, key: String, context: ConfigContext, expression: Expression
+    ) throws -> [String: Float] {
+        let values = try root.object(key) { object -> [String: Float] in
+            var values: [String: Float] = [:]
+            for name in object.keys { values[name] = try object.require(name, as: Float.self) }
+            return values
+        }
+        for name in expression.variables where values[name] == nil {
+            throw context.error(in: root, key: key, "no value for the variable '\(name)' of the expression; expected an object like {\"\(name)\": 1.0}")
+        }
+        return values
+    }
+}

@@ -1,0 +1,111 @@
+import Autograd
+import ConfigKit
+import Datasets
+import Optimizers
+import Reports
+
+/// `"task": "logistic-regression"`: binary logistic regression trained on a tape, the lecture's
+/// fourth example (digits 0 and 1).
+///
+/// Keys:
+/// - `data`: `{"path": "…", "format": "digits" | "csv", "classes": [0, 1], "label": …,
+///   "standardize": "all_rows" | "train_rows" | "none", "train_fraction": 0.9}`.
+///   `digits` reads the bundled digits file (64 pixels then the label); `csv` reads a file with a
+///   header and a `label` column (default: the last). `classes` picks two classes, labelled 0 and
+///   1 in that order (required for data with more than two). `all_rows` standardises before
+///   splitting, as the lecture does; `train_rows` fits on the training rows only. The split is in
+///   file order: the first `train_fraction` of the rows train.
+/// - `initializer`: `{"stddev": 0.05, "seed": 0}`: weights from N(0, stddev²), bias 0.
+/// - `optimizer` (required), `steps` (required), `print_every` (10).
+struct LogisticRegressionTask: RunnableTask {
+    static let standardizations = ["all_rows", "train_rows", "none"]
+
+    let split: DatasetSplit
+    let standardDeviation: Float
+    let seed: UInt64
+    let optimizer: OptimizerSpec
+    let steps: Int
+    let printEvery: Int
+
+    init(reading root: inout ConfigObject, context: ConfigContext) throws {
+        split = try root.object("data") { data -> DatasetSplit in
+            let path = try context.existingFile(in: &data, key: "path")
+            let format = try data.optional("format", as: String.self, default: "csv", .oneOf(["digits", "csv"]))
+            var dataset: Dataset
+            if format == "digits" {
+                dataset = try Dataset.digits(path: path)
+            } else {
+                let label = try data.optional("label", as: String.self, .nonEmpty)
+                dataset = try Dataset.loadCSV(path: path, hasHeader: true, labelColumn: label.map { .name($0) }, labels: .classes)
+            }
+            if let classes = try data.optional("classes", as: [Int].self) {
+                guard classes.count == 2, Set(classes).count == 2 else {
+                    throw context.error(in: data, key: "classes", "expected two different classes, found \(classes)")
+                }
+                let present = Set(dataset.classLabels ?? [])
+                for label in classes where !present.contains(label) {
+                    throw context.error(in: data, key: "classes", "class \(label) does not occur in '\(path)'")
+                }
+                dataset = dataset.keepingClasses(classes)
+            } else if let count = dataset.classCount, count > 2 {
+                throw context.error(in: data, key: "path", "'\(path)' has \(count) classes; add \"classes\": [a, b] to pick the two to separate")
+            }
+            let standardize = try data.optional("standardize", as: String.self, default: "all_rows", .oneOf(Self.standardizations))
+            let fraction = try data.optional("train_fraction", as: Double.self, default: 0.9, .in(0...1))
+            if standardize == "all_rows" { dataset = dataset.standardized() }
+            var split = dataset.split(trainFraction: fraction)
+            if standardize == "train_rows" { split = split.standardized().split }
+            guard split.train.count > 0 else {
+                throw context.error(in: data, key: "train_fraction", "leaves no training rows out of \(dataset.count)")
+            }
+            return split
+        }
+        (standardDeviation, seed) = try root.optionalObject("initializer") { initializer in
+            (try initializer.optional("stddev", as: Float.self, default: 0.05, .nonNegative),
+             UInt64(try initializer.optional("seed", as: Int.self, default: 0, .nonNegative)))
+        } ?? (0.05, 0)
+        steps = try root.require("steps", as: Int.self, .nonNegative)
+        let totalSteps = steps
+        optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, totalSteps: totalSteps) }
+        printEvery = try root.optional("print_every", as: Int.self, default: 10, .positive)
+    }
+
+    func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
+        let (train, test) = (split.train, split.test)
+        var random = RandomStream(seed: seed)
+        let w = Variable(Tensor.randomNormal(shape: [train.featureCount, 1], standardDeviation: standardDeviation, using: &random), name: "w")
+        let b = Variable(Tensor([0]), name: "b")
+        let optimizer = optimizer.make()
+
+        func logits(_ features: Tensor) -> Tensor { Tensor.matmul(features, w.value) + b.value }
+        func accuracy(_ data: Dataset) -> Float {
+            guard data.count > 0 else { return .nan }
+            let predicted = withoutRecording { logits(data.features).sigmoid().rounded() }
+            return Float(Tensor.equal(predicted, data.targets).trueCount) / Float(data.count)
+        }
+
+        var loss = Tensor(0)
+        let stopwatch = Stopwatch()
+        for step in 0..<steps {
+            let tape = GradientTape()
+            loss = tape.record {
+                Losses.sigmoidCrossEntropy(logits: logits(train.features), labels: train.targets).mean()
+            }
+            optimizer.apply(tape.gradient(of: loss, withRespectTo: [w, b]), to: [w, b])
+            if options.verbose && (step % printEvery == 0 || step == steps - 1) {
+                log("Step \(step), Loss \(loss.scalar), train accuracy \(accuracy(train))")
+            }
+        }
+        let seconds = stopwatch.elapsedSeconds
+        let (trainAccuracy, testAccuracy) = (accuracy(train), accuracy(test))
+        log("loss \(loss.scalar), train accuracy \(trainAccuracy), test accuracy \(testAccuracy) (\(train.count) train, \(test.count) test rows)")
+        var extra = OrderedJSON.Object()
+        extra["train_accuracy"] = .float(trainAccuracy)
+        extra["test_accuracy"] = .float(testAccuracy)
+        extra["train_examples"] = .int(train.count)
+        extra["test_examples"] = .int(test.count)
+        return TaskReport(
+            task: "logistic-regression", steps: steps, finalLoss: loss.scalar,
+            parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra)
+    }
+}

@@ -1,0 +1,62 @@
+import Autograd
+import ConfigKit
+import Expressions
+import Optimizers
+import Reports
+
+/// `"task": "minimize"`: minimises an expression over its variables with an optimizer, the
+/// lecture's second example (x² − 20x + 100 from x = 50 with SGD at 0.1: 42, 35.6, 30.48, …).
+///
+/// Keys: `expression` (required), `start` (variable → number, required), `steps` (required),
+/// `optimizer` (required, see ``OptimizerSpec``), `print_every` (default 1).
+struct MinimizeTask: RunnableTask {
+    let expression: Expression
+    let start: [String: Float]
+    let steps: Int
+    let optimizer: OptimizerSpec
+    let printEvery: Int
+
+    init(reading root: inout ConfigObject, context: ConfigContext) throws {
+        expression = try DerivativeTask.expression(in: &root, key: "expression", context: context)
+        start = try DerivativeTask.point(in: &root, key: "start", context: context, expression: expression)
+        steps = try root.require("steps", as: Int.self, .nonNegative)
+        let totalSteps = steps
+        optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, totalSteps: totalSteps) }
+        printEvery = try root.optional("print_every", as: Int.self, default: 1, .positive)
+    }
+
+    func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
+        let names = expression.variables
+        let variables = names.map { Variable(Tensor(start[$0]!), name: $0) }
+        let optimizer = optimizer.make()
+        var trajectory: [[Float]] = []
+        trajectory.reserveCapacity(steps)
+        var loss = Tensor(0)
+        let stopwatch = Stopwatch()
+        for step in 0..<steps {
+            let tape = GradientTape()
+            loss = tape.record {
+                expression.tensor(with: Dictionary(uniqueKeysWithValues: zip(names, variables.map(\.value))))
+            }
+            optimizer.apply(tape.gradient(of: loss, withRespectTo: variables), to: variables)
+            trajectory.append(variables.map { $0.value.scalar })
+            if options.verbose && ((step + 1) % printEvery == 0 || step == steps - 1) {
+                let point = zip(names, trajectory[step]).map { "\($0) = \($1)" }.joined(separator: ", ")
+                log("step \(step + 1): \(point)")
+            }
+        }
+        let seconds = stopwatch.elapsedSeconds
+        var extra = OrderedJSON.Object()
+        // One variable: a flat list of its values; several: a list of points.
+        extra["trajectory"] = names.count == 1
+            ? OrderedJSON(trajectory.map { $0[0] })
+            : .array(trajectory.map { OrderedJSON($0) })
+        let finalValue = names.isEmpty ? loss : withoutRecording {
+            expression.tensor(with: Dictionary(uniqueKeysWithValues: zip(names, variables.map(\.value))))
+        }
+        extra["final_value"] = .float(finalValue.scalar)
+        return TaskReport(
+            task: "minimize", steps: steps, finalLoss: loss.scalar,
+            parameters: zip(names, variables).map { ($0, $1.value.scalars) }, wallSeconds: seconds, extra: extra)
+    }
+}

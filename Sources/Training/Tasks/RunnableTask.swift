@@ -1,0 +1,84 @@
+import ConfigKit
+import Foundation
+
+/// Options of `swiftgrad run` that override or add to what a config says.
+public struct RunOptions: Sendable {
+    /// Where to write the SVG figure, instead of the config's `plot`.
+    public var plotPath: String?
+    /// Overrides of the trainer's `workers`, `epochs` and `seed`.
+    public var workers: Int?
+    public var epochs: Int?
+    public var seed: UInt64?
+    /// Print progress lines (the final summary is always printed).
+    public var verbose: Bool
+
+    public init(plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true) {
+        self.plotPath = plotPath
+        self.workers = workers
+        self.epochs = epochs
+        self.seed = seed
+        self.verbose = verbose
+    }
+}
+
+/// A config file's task, read and checked before anything runs.
+public protocol RunnableTask: Sendable {
+    /// Runs the task, printing progress through `log`, and returns its report.
+    func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport
+}
+
+/// Reads a config file and makes its task.
+///
+/// The config's `task` key picks the kind: `derivative`, `minimize`, `linear-regression`,
+/// `logistic-regression` or `train`. Everything is validated here (unknown keys, types, ranges,
+/// data files and whether the model fits the data), so a bad config fails before any work starts,
+/// with an error naming the file, line and key path.
+public enum TaskLoader {
+    /// The task kinds a config may name.
+    public static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression"]
+
+    /// Loads `path` and returns its task.
+    public static func load(path: String, options: RunOptions = RunOptions()) throws -> any RunnableTask {
+        let document = try ConfigDocument.load(path: path)
+        let context = ConfigContext(file: path)
+        return try document.read { root in
+            let kind = try root.require("task", as: String.self, .oneOf(kinds))
+            switch kind {
+            case "derivative": return try DerivativeTask(reading: &root, context: context)
+            case "minimize": return try MinimizeTask(reading: &root, context: context)
+            case "linear-regression": return try LinearRegressionTask(reading: &root, context: context)
+            default: return try LogisticRegressionTask(reading: &root, context: context)
+            }
+        }
+    }
+}
+
+/// Where a config came from, for resolving its relative paths and locating errors.
+public struct ConfigContext: Sendable {
+    /// The config file's path as given.
+    public let file: String
+
+    /// `path` resolved against the config file's directory when it is relative.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let directory = (file as NSString).deletingLastPathComponent
+        return directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+    }
+
+    /// An error about the value of `key` in `object`, located at that value.
+    public func error(in object: ConfigObject, key: String, _ message: String) -> ConfigError {
+        let position = object.object.member(key)?.value.position ?? object.position
+        return ConfigError(.invalidValue, file: file, position: position, keyPath: object.path.appending(key: key), message: message)
+    }
+
+    /// Checks that the data file named by `key` exists, and returns its resolved path.
+    public func existingFile(in object: inout ConfigObject, key: String) throws -> String {
+        let given = try object.require(key, as: String.self, .nonEmpty)
+        let resolved = resolve(given)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw error(in: object, key: key, "data file '\(resolved)' does not exist (paths are relative to the config file)")
+        }
+        return resolved
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import SwiftGrad
+
+/// `swiftgrad run CONFIG [--report PATH]`: runs a config file's task.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a config file (see Configs/ and the README for every key).")
+
+    @Argument(help: "The JSON config to run.")
+    var config: String
+
+    @Option(help: "Write a JSON report of the run to this path (written atomically).")
+    var report: String?
+
+    @Option(help: "Write the SVG figure here instead of where the config says.")
+    var plot: String?
+
+    @Option(help: "Override the trainer's number of workers.")
+    var workers: Int?
+
+    @Option(help: "Override the trainer's number of epochs.")
+    var epochs: Int?
+
+    @Option(help: "Override the config's seed.")
+    var seed: UInt64?
+
+    @Flag(help: "Print only the final summary.")
+    var quiet = false
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+    }
+
+    func run() throws {
+        let options = RunOptions(plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet)
+        try reportingErrors {
+            let task = try TaskLoader.load(path: config, options: options)
+            let result = try task.run(options: options) { print($0) }
+            if let report {
+                try result.write(to: report)
+                print("wrote \(report)")
+            }
+        }
+    }
+}
+
+/// Runs `body`; an error is printed as one line on standard error and the command exits with
+/// status 1, without a stack trace.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+/// Prints a line on standard error.
+func printError(_ message: String) {
+    var standardError = StandardError()
+    print(message, to: &standardError)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleWriter.writeToStandardError(string)
+    }
+}
