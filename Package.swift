@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "SwiftGrad", targets: ["SwiftGrad"]),
         .executable(name: "swiftgrad", targets: ["swiftgrad"]),
+        .library(name: "CKernels", targets: ["CKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -45,6 +46,7 @@ let package = Package(
 
         .target(name: "_TestSupport", dependencies: ["Autograd"], path: "Tests/_TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
+        .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,21 +1,535 @@
+// Packed, cache-blocked single-precision GEMM in the style of BLIS / GotoBLAS.
+//
+// C = alpha * op(A) * op(B) + beta * C on row-major storage.
+//
+// Every operand is seen through a pair of strides, element (i, j) of a matrix X living at
+// X[i * rs + j * cs]. A transpose only swaps the two strides, so transposition is handled once,
+// when the operands are copied ("packed") into contiguous buffers, and the micro-kernels only
+// ever see one layout.
+//
+// Loop nest (one K block at a time, never split across threads):
+//
+//   for jc in N by NC                         B block: KC x NC, packed once, shared by threads;
+//     for pc in K by KC                       sized to stay in each core's L2 (1 MiB on Zen 4)
+//       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-column panels (threads share the copying)
+//       for ic in this thread's rows by MC
+//         pack op(A)[ic:ic+MC, pc:pc+KC] into MR-row panels (per-thread buffer)
+//         for ir in MC by MR                  A micro-panel MR x KC: stays in L1 across jr
+//           for jr in NC by NR                B micro-panel KC x NR: streamed from L2
+//             micro-kernel: MR x NR tile of C held in registers for all KC steps
+//
+// Determinism: each element of C is computed by the same sequence of fused multiply-adds over
+// k = 0, 1, ..., K-1 (K split into the same KC blocks) whatever the number of threads. Threads
+// only decide *which* tiles of C they own, so 1, 2 or 8 threads produce the same bits.
+//
+// Narrow outputs (N much smaller than NR, e.g. the 256x10 output layer of an MLP) would waste
+// most of each NR-wide register tile on padding. For those the product is computed as
+// C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
+// for every row count 1...MR wastes nothing. Which path runs depends only on the shape.
+
 #include "CKernels.h"
 
-// Plain reference implementation; replaced by the packed, cache-blocked kernels.
-void sg_sgemm(int transA, int transB, long M, long N, long K, float alpha,
-              const float *A, long lda, const float *B, long ldb,
-              float beta, float *C, long ldc, int threads) {
-    (void)threads;
-    for (long i = 0; i < M; i++) {
-        for (long j = 0; j < N; j++) {
-            float acc = 0;
-            for (long p = 0; p < K; p++) {
-                float a = transA ? A[p * lda + i] : A[i * lda + p];
-                float b = transB ? B[j * ldb + p] : B[p * ldb + j];
-                acc += a * b;
-            }
-            C[i * ldc + j] = (beta == 0 ? 0 : beta * C[i * ldc + j]) + alpha * acc;
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SG_X86 1
+#else
+#define SG_X86 0
+#endif
+
+// The few OpenMP entry points used here, declared rather than included: Debian installs
+// omp.h where Swift's clang does not look (see ANCHORS.md, "Building with OpenMP").
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+
+// MARK: - Blocking parameters
+
+/// Register tile and cache blocks of one micro-kernel family.
+typedef struct {
+    int mr, nr;   // register tile: MR rows x NR columns of C held in registers
+    long kc;      // K block: depth of one packed panel
+    long mc;      // M block: rows of A packed at a time (per thread)
+    long nc;      // N block: columns of B packed at a time (shared)
+} sg_blocking;
+
+// AVX-512 (Zen 4 has 32 zmm registers): 12 x 32 tile = 24 zmm accumulators, 2 zmm for the B
+// row and one broadcast register; 24 independent FMA chains hide the 4-cycle FMA latency with
+// room to spare, and each k step issues 24 FMAs for only 2 vector loads and 12 broadcasts.
+// KC = 256: the A micro-panel (12 x 256 x 4 B = 12 KiB) stays in the 32 KiB L1 while the jr
+// loop streams 32 KiB B micro-panels past it. NC = 1024: the B block (256 x 1024 x 4 B = 1 MiB)
+// lives in L2 / L3; a micro-panel needs only 128 B per 24 FMA cycles, which L3 also sustains.
+// MC = 240 (20 micro-panels) only bounds the per-thread A buffer: A panels are used once per
+// sweep, so their block needs no cache of its own. Measured on Zen 4 against KC 192...512,
+// NC 256...2048: these were within noise of the best at 512...2048 squares.
+#define MR512 12
+#define NR512 32
+static const sg_blocking blk512 = {MR512, NR512, 256, 240, 1024};
+
+// AVX2 + FMA (16 ymm registers): 6 x 16 tile = 12 ymm accumulators + 2 for B + 1 broadcast.
+// A micro-panel 6 x 256 x 4 B = 6 KiB in L1; B block 256 x 1024 as above.
+#define MR256 6
+#define NR256 16
+static const sg_blocking blk256 = {MR256, NR256, 256, 240, 1024};
+
+// Portable C: 4 x 16 tile, written so that the compiler can vectorise it with whatever the
+// baseline target offers (SSE2 on x86-64, NEON on arm64).
+#define MRGEN 4
+#define NRGEN 16
+static const sg_blocking blkgen = {MRGEN, NRGEN, 256, 256, 256};
+
+// Largest MR / NR over all families, for stack scratch space.
+#define MR_MAX 12
+#define NR_MAX 32
+
+// MARK: - Micro-kernel interface
+
+/// Computes the mr x n corner of an MR x NR tile:
+/// C[i*rsc + j*csc] = alpha * sum_p a[p*MR + i] * b[p*NR + j] + beta * C[...],
+/// where `a` / `b` are packed, zero-padded micro-panels of depth kc.
+/// beta == 0 means C is not read. mr <= MR and n <= NR.
+typedef void (*sg_ukernel)(int mr, int n, long kc, const float *a, const float *b,
+                           float *c, long rsc, long csc, float alpha, float beta);
+
+// MARK: - Generic micro-kernel
+
+static void ukernel_generic(int mr, int n, long kc, const float *a, const float *b,
+                            float *c, long rsc, long csc, float alpha, float beta) {
+    float acc[MRGEN][NRGEN];
+    memset(acc, 0, sizeof acc);
+    for (long p = 0; p < kc; p++) {
+        for (int i = 0; i < MRGEN; i++) {
+            const float ai = a[p * MRGEN + i];
+            for (int j = 0; j < NRGEN; j++) acc[i][j] += ai * b[p * NRGEN + j];
+        }
+    }
+    for (int i = 0; i < mr; i++) {
+        for (int j = 0; j < n; j++) {
+            float *cij = c + i * rsc + j * csc;
+            float r = alpha * acc[i][j];
+            *cij = beta == 0.0f ? r : r + beta * *cij;
         }
     }
 }
 
-const char *sg_gemm_kernel_name(void) { return "generic"; }
+#if SG_X86
+
+// MARK: - AVX2 + FMA micro-kernel (6 x 16)
+
+#define SG_AVX2 __attribute__((target("avx2,fma")))
+
+/// Loads, updates and stores one row of up to 16 C elements; all arithmetic in ymm registers
+/// so full and partial tiles round identically.
+SG_AVX2 static inline __attribute__((always_inline)) void
+store_row256(float *c, long csc, int n, __m256 acc0, __m256 acc1, __m256 va, float beta) {
+    if (csc == 1 && n == 16) {
+        __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
+        if (beta != 0.0f) {
+            __m256 vb = _mm256_set1_ps(beta);
+            r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), r0);
+            r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), r1);
+        }
+        _mm256_storeu_ps(c, r0);
+        _mm256_storeu_ps(c + 8, r1);
+        return;
+    }
+    float t[16] __attribute__((aligned(32)));
+    if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
+    __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
+    if (beta != 0.0f) {
+        __m256 vb = _mm256_set1_ps(beta);
+        r0 = _mm256_fmadd_ps(vb, _mm256_load_ps(t), r0);
+        r1 = _mm256_fmadd_ps(vb, _mm256_load_ps(t + 8), r1);
+    }
+    _mm256_store_ps(t, r0);
+    _mm256_store_ps(t + 8, r1);
+    for (int j = 0; j < n; j++) c[j * csc] = t[j];
+}
+
+// Note on the partial tile above: lanes j >= n of `t` are uninitialised when beta != 0, but
+// they are never stored, and lanes are independent, so they cannot affect the result.
+
+SG_AVX2 static inline __attribute__((always_inline)) void
+ukernel256_body(const int MR, int n, long kc, const float *a, const float *b,
+                float *c, long rsc, long csc, float alpha, float beta) {
+    __m256 acc[MR256][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    for (long p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        for (int i = 0; i < MR; i++) {
+            const __m256 ai = _mm256_broadcast_ss(a + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += MR256;
+        b += NR256;
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    for (int i = 0; i < MR; i++) store_row256(c + i * rsc, csc, n, acc[i][0], acc[i][1], va, beta);
+}
+
+/// One specialisation per row count, so a partial tile costs only the rows it has.
+SG_AVX2 static void ukernel_avx2(int mr, int n, long kc, const float *a, const float *b,
+                                 float *c, long rsc, long csc, float alpha, float beta) {
+    switch (mr) {
+    case 6: ukernel256_body(6, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 5: ukernel256_body(5, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 4: ukernel256_body(4, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 3: ukernel256_body(3, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 2: ukernel256_body(2, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    default: ukernel256_body(1, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    }
+}
+
+// MARK: - AVX-512 micro-kernel (12 x 32)
+
+#define SG_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+
+SG_AVX512 static inline __attribute__((always_inline)) void
+store_row512(float *c, long csc, int n, __m512 acc0, __m512 acc1, __m512 va, float beta) {
+    if (csc == 1) {
+        // Column masks make partial tiles cost the same as full ones and never touch
+        // memory past column n.
+        const __mmask16 m0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+        const __mmask16 m1 = n >= 32 ? (__mmask16)0xFFFF
+                           : n > 16  ? (__mmask16)((1u << (n - 16)) - 1u) : (__mmask16)0;
+        __m512 r0 = _mm512_mul_ps(va, acc0), r1 = _mm512_mul_ps(va, acc1);
+        if (beta != 0.0f) {
+            const __m512 vb = _mm512_set1_ps(beta);
+            r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), r0);
+            r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16), r1);
+        }
+        _mm512_mask_storeu_ps(c, m0, r0);
+        _mm512_mask_storeu_ps(c + 16, m1, r1);
+        return;
+    }
+    // Strided C (the transposed narrow path): gather, update in registers, scatter.
+    float t[32] __attribute__((aligned(64)));
+    if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
+    __m512 r0 = _mm512_mul_ps(va, acc0), r1 = _mm512_mul_ps(va, acc1);
+    if (beta != 0.0f) {
+        const __m512 vb = _mm512_set1_ps(beta);
+        r0 = _mm512_fmadd_ps(vb, _mm512_load_ps(t), r0);
+        r1 = _mm512_fmadd_ps(vb, _mm512_load_ps(t + 16), r1);
+    }
+    _mm512_store_ps(t, r0);
+    _mm512_store_ps(t + 16, r1);
+    for (int j = 0; j < n; j++) c[j * csc] = t[j];
+}
+
+SG_AVX512 static inline __attribute__((always_inline)) void
+ukernel512_body(const int MR, int n, long kc, const float *a, const float *b,
+                float *c, long rsc, long csc, float alpha, float beta) {
+    __m512 acc[MR512][2];
+    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (long p = 0; p < kc; p++) {
+        const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+        for (int i = 0; i < MR; i++) {
+            const __m512 ai = _mm512_set1_ps(a[i]);  // folds into an embedded broadcast
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += MR512;
+        b += NR512;
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+    for (int i = 0; i < MR; i++) store_row512(c + i * rsc, csc, n, acc[i][0], acc[i][1], va, beta);
+}
+
+SG_AVX512 static void ukernel_avx512(int mr, int n, long kc, const float *a, const float *b,
+                                     float *c, long rsc, long csc, float alpha, float beta) {
+#define SG_CASE(R) case R: ukernel512_body(R, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    switch (mr) {
+    SG_CASE(12) SG_CASE(11) SG_CASE(10) SG_CASE(9) SG_CASE(8) SG_CASE(7)
+    SG_CASE(6) SG_CASE(5) SG_CASE(4) SG_CASE(3) SG_CASE(2)
+    default: ukernel512_body(1, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    }
+#undef SG_CASE
+}
+
+#endif  // SG_X86
+
+// MARK: - Packing
+
+/// A strided view: element (i, j) is at p[i * rs + j * cs].
+typedef struct {
+    const float *p;
+    long rs, cs;
+} sg_view;
+
+/// Copies rows [i0, i0+mr) x columns [p0, p0+kc) of `a` into one MR-row micro-panel
+/// (column p holds MR consecutive floats), padding rows mr..MR-1 with zeros.
+static void pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, float *dst) {
+    if (a.rs == 1) {
+        // Column-contiguous (op(A) = A^T): each k step is one contiguous run of mr floats.
+        for (long p = 0; p < kc; p++) {
+            const float *src = a.p + (p0 + p) * a.cs + i0;
+            float *d = dst + p * MR;
+            for (int i = 0; i < mr; i++) d[i] = src[i];
+            for (int i = mr; i < MR; i++) d[i] = 0.0f;
+        }
+    } else {
+        // Row-contiguous: read mr streams, write one contiguous panel.
+        const float *rows[MR_MAX];
+        for (int i = 0; i < mr; i++) rows[i] = a.p + (i0 + i) * a.rs + p0 * a.cs;
+        for (long p = 0; p < kc; p++) {
+            float *d = dst + p * MR;
+            for (int i = 0; i < mr; i++) d[i] = rows[i][p * a.cs];
+            for (int i = mr; i < MR; i++) d[i] = 0.0f;
+        }
+    }
+}
+
+/// Copies rows [p0, p0+kc) x columns [j0, j0+nr) of `b` into one NR-column micro-panel
+/// (row p holds NR consecutive floats), padding columns nr..NR-1 with zeros.
+static void pack_b_panel(sg_view b, long p0, long kc, long j0, int nr, int NR, float *dst) {
+    if (b.cs == 1) {
+        for (long p = 0; p < kc; p++) {
+            const float *src = b.p + (p0 + p) * b.rs + j0;
+            float *d = dst + p * NR;
+            for (int j = 0; j < nr; j++) d[j] = src[j];
+            for (int j = nr; j < NR; j++) d[j] = 0.0f;
+        }
+    } else {
+        // Transposed B: columns are contiguous in memory. Walk 8 k-steps at a time so each
+        // source column is read in cache-line-sized runs while the panel is written densely.
+        long p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            float *d = dst + p * NR;
+            for (int j = 0; j < nr; j++) {
+                const float *src = b.p + (p0 + p) * b.rs + (j0 + j) * b.cs;
+                for (int q = 0; q < 8; q++) d[q * NR + j] = src[q * b.rs];
+            }
+            for (int q = 0; q < 8; q++)
+                for (int j = nr; j < NR; j++) d[q * NR + j] = 0.0f;
+        }
+        for (; p < kc; p++) {
+            float *d = dst + p * NR;
+            for (int j = 0; j < nr; j++) d[j] = b.p[(p0 + p) * b.rs + (j0 + j) * b.cs];
+            for (int j = nr; j < NR; j++) d[j] = 0.0f;
+        }
+    }
+}
+
+// MARK: - Driver
+
+typedef struct {
+    const sg_blocking *blk;
+    sg_ukernel kernel;
+    long M, N, K;
+    float alpha, beta;
+    sg_view a, b;        // op(A): M x K, op(B): K x N
+    float *c;
+    long rsc, csc;       // C: M x N
+    float *bpack;        // shared B block: KC x roundup(NC, NR)
+    float *apack;        // per-thread A blocks: nth x MC x KC
+    long apack_stride;   // floats per thread in apack
+    long mc;             // M block actually used (<= blk->mc; apack holds mc x kc)
+    int split_m;         // 1: threads own row ranges; 0: threads own column panels
+} sg_gemm_ctx;
+
+static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
+static inline long min_l(long a, long b) { return a < b ? a : b; }
+
+/// The whole loop nest as run by thread `tid` of `nth`. With nth == 1 it is plain serial code
+/// and touches no OpenMP; with nth > 1 it must be called by every thread of a parallel region.
+static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
+    const sg_blocking *blk = x->blk;
+    const int MR = blk->mr, NR = blk->nr;
+    float *apack = x->apack + (long)tid * x->apack_stride;
+
+    // Rows this thread owns (whole MR panels, so the split never changes a tile's shape).
+    long m_begin = 0, m_end = x->M;
+    if (x->split_m && nth > 1) {
+        long panels = ceil_div(x->M, MR);
+        m_begin = min_l(x->M, (panels * tid / nth) * MR);
+        m_end = min_l(x->M, (panels * (tid + 1) / nth) * MR);
+    }
+
+    for (long jc = 0; jc < x->N; jc += blk->nc) {
+        const long nc = min_l(blk->nc, x->N - jc);
+        const long bpanels = ceil_div(nc, NR);
+        for (long pc = 0; pc < x->K; pc += blk->kc) {
+            const long kc = min_l(blk->kc, x->K - pc);
+            // After the first K block C already holds beta*C + partial sums: accumulate.
+            const float beta = pc == 0 ? x->beta : 1.0f;
+
+            // Pack the shared B block; each thread copies a contiguous share of its panels.
+            {
+                long q0 = bpanels * tid / nth, q1 = bpanels * (tid + 1) / nth;
+                for (long q = q0; q < q1; q++) {
+                    long j0 = q * NR;
+                    pack_b_panel(x->b, pc, kc, jc + j0, (int)min_l(NR, nc - j0), NR,
+                                 x->bpack + q * kc * NR);
+                }
+            }
+            if (nth > 1) {
+#pragma omp barrier
+            }
+
+            // Column panels of this block this thread computes.
+            long q_begin = 0, q_end = bpanels;
+            if (!x->split_m && nth > 1) {
+                q_begin = bpanels * tid / nth;
+                q_end = bpanels * (tid + 1) / nth;
+            }
+
+            for (long ic = m_begin; ic < m_end; ic += x->mc) {
+                const long mc = min_l(x->mc, m_end - ic);
+                for (long ir = 0; ir < mc; ir += MR)
+                    pack_a_panel(x->a, ic + ir, (int)min_l(MR, mc - ir), pc, kc, MR,
+                                 apack + ir * kc);
+                for (long ir = 0; ir < mc; ir += MR) {
+                    const int mr = (int)min_l(MR, mc - ir);
+                    const float *ap = apack + ir * kc;
+                    for (long q = q_begin; q < q_end; q++) {
+                        const long j0 = q * NR;
+                        const int n = (int)min_l(NR, nc - j0);
+                        float *cp = x->c + (ic + ir) * x->rsc + (jc + j0) * x->csc;
+                        x->kernel(mr, n, kc, ap, x->bpack + q * kc * NR, cp, x->rsc, x->csc,
+                                  x->alpha, beta);
+                    }
+                }
+            }
+            // Nobody may overwrite the B block while another thread still reads it.
+            if (nth > 1) {
+#pragma omp barrier
+            }
+        }
+    }
+}
+
+/// C = beta * C for the degenerate cases (K == 0 or alpha == 0); beta == 0 writes zeros.
+static void scale_c(long M, long N, float beta, float *C, long ldc) {
+    for (long i = 0; i < M; i++) {
+        float *row = C + i * ldc;
+        if (beta == 0.0f) for (long j = 0; j < N; j++) row[j] = 0.0f;
+        else if (beta != 1.0f) for (long j = 0; j < N; j++) row[j] *= beta;
+    }
+}
+
+static void *alloc_floats(long count) {
+    size_t bytes = ((size_t)count * sizeof(float) + 63) & ~(size_t)63;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+// MARK: - Kernel selection
+
+int sg_gemm_kernel_supported(int kernel) {
+    switch (kernel) {
+    case SG_GEMM_KERNEL_GENERIC: return 1;
+#if SG_X86
+    case SG_GEMM_KERNEL_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case SG_GEMM_KERNEL_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    default: return 0;
+    }
+}
+
+int sg_gemm_detected_kernel(void) {
+    // Detection is idempotent, so a racing first call at worst computes the same value twice;
+    // the atomic makes that benign.
+    static _Atomic int cached = -1;
+    int k = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (k < 0) {
+        k = sg_gemm_kernel_supported(SG_GEMM_KERNEL_AVX512) ? SG_GEMM_KERNEL_AVX512
+          : sg_gemm_kernel_supported(SG_GEMM_KERNEL_AVX2)   ? SG_GEMM_KERNEL_AVX2
+                                                            : SG_GEMM_KERNEL_GENERIC;
+        atomic_store_explicit(&cached, k, memory_order_relaxed);
+    }
+    return k;
+}
+
+const char *sg_gemm_kernel_label(int kernel) {
+    switch (kernel) {
+    case SG_GEMM_KERNEL_AVX512: return "avx512";
+    case SG_GEMM_KERNEL_AVX2: return "avx2";
+    case SG_GEMM_KERNEL_GENERIC: return "generic";
+    default: return "unknown";
+    }
+}
+
+const char *sg_gemm_kernel_name(void) { return sg_gemm_kernel_label(sg_gemm_detected_kernel()); }
+
+// MARK: - Entry points
+
+void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, long K,
+                          float alpha, const float *A, long lda, const float *B, long ldb,
+                          float beta, float *C, long ldc, int threads) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    if (!sg_gemm_kernel_supported(kernel)) kernel = SG_GEMM_KERNEL_GENERIC;
+
+    sg_gemm_ctx x;
+    x.kernel = ukernel_generic;
+    x.blk = &blkgen;
+#if SG_X86
+    if (kernel == SG_GEMM_KERNEL_AVX512) { x.kernel = ukernel_avx512; x.blk = &blk512; }
+    if (kernel == SG_GEMM_KERNEL_AVX2) { x.kernel = ukernel_avx2; x.blk = &blk256; }
+#endif
+    const int MR = x.blk->mr, NR = x.blk->nr;
+
+    sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
+    sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
+
+    // Narrow output: swap roles so the narrow side runs along MR (see the file comment).
+    if (N < NR / 2 && M > N) {
+        x.M = N; x.N = M;
+        x.a = (sg_view){b.p, b.cs, b.rs};
+        x.b = (sg_view){a.p, a.cs, a.rs};
+        x.rsc = 1; x.csc = ldc;
+    } else {
+        x.M = M; x.N = N;
+        x.a = a; x.b = b;
+        x.rsc = ldc; x.csc = 1;
+    }
+    x.K = K;
+    x.c = C;
+    x.alpha = alpha;
+    x.beta = beta;
+
+    int nth = threads < 1 ? 1 : threads;
+    // Never more threads than there are tiles to hand out.
+    const long mpanels = ceil_div(x.M, MR), npanels = ceil_div(min_l(x.N, x.blk->nc), NR);
+    x.split_m = mpanels >= nth || mpanels >= npanels;
+    const long units = x.split_m ? mpanels : npanels;
+    if (nth > units) nth = (int)units;
+
+    const long kc = min_l(x.blk->kc, K);
+    const long rows_per_thread = x.split_m ? ceil_div(mpanels, nth) * MR : x.M;
+    const long mc = min_l(x.blk->mc, ceil_div(rows_per_thread, MR) * MR);
+    x.mc = mc;
+    x.apack_stride = (mc * kc + 15) & ~15L;
+    x.apack = alloc_floats(x.apack_stride * nth);
+    x.bpack = alloc_floats(kc * ceil_div(min_l(x.N, x.blk->nc), NR) * NR);
+    if (!x.apack || !x.bpack) abort();
+
+    if (nth == 1) {
+        gemm_thread(&x, 0, 1);
+    } else {
+        // The runtime may grant fewer threads than asked (OMP_THREAD_LIMIT, nesting): split by
+        // the team actually running. Ownership of tiles changes, their arithmetic does not.
+#pragma omp parallel num_threads(nth)
+        gemm_thread(&x, omp_get_thread_num(), omp_get_num_threads());
+    }
+    free(x.apack);
+    free(x.bpack);
+}
+
+void sg_sgemm(int transA, int transB, long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc, int threads) {
+    sg_sgemm_with_kernel(sg_gemm_detected_kernel(), transA, transB, M, N, K, alpha, A, lda,
+                         B, ldb, beta, C, ldc, threads);
+}

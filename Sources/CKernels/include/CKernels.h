@@ -32,6 +32,36 @@ void sg_sgemm(int transA, int transB,
 /// The instruction set the GEMM micro-kernel uses on this CPU: "avx512", "avx2" or "generic".
 const char *sg_gemm_kernel_name(void);
 
+/// GEMM micro-kernel families, for `sg_sgemm_with_kernel` and the tests that check each one
+/// against a reference whatever CPU they run on.
+enum {
+    SG_GEMM_KERNEL_GENERIC = 0,  ///< portable C, any CPU
+    SG_GEMM_KERNEL_AVX2 = 1,     ///< x86-64 with AVX2 and FMA
+    SG_GEMM_KERNEL_AVX512 = 2,   ///< x86-64 with AVX-512 F and VL
+};
+
+/// 1 if this CPU (and operating system) can run `kernel`, else 0.
+int sg_gemm_kernel_supported(int kernel);
+
+/// The fastest kernel this CPU supports; the one `sg_sgemm` uses. Detected once, thread-safely.
+int sg_gemm_detected_kernel(void);
+
+/// "avx512", "avx2", "generic" (or "unknown") for a kernel constant.
+const char *sg_gemm_kernel_label(int kernel);
+
+/// `sg_sgemm` with an explicit micro-kernel instead of the detected one, so that tests can
+/// exercise the AVX2 and portable paths on a CPU that would pick AVX-512. A kernel the CPU
+/// does not support falls back to the portable one. Results are bitwise identical for any
+/// `threads` with a given kernel; different kernels may differ in the last bits.
+void sg_sgemm_with_kernel(int kernel, int transA, int transB,
+                          long M, long N, long K,
+                          float alpha,
+                          const float *A, long lda,
+                          const float *B, long ldb,
+                          float beta,
+                          float *C, long ldc,
+                          int threads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,111 @@
+import CKernels
+import Testing
+
+/// Shapes that hit every edge: single elements, sizes just under and over the register tiles
+/// (12 x 32, 6 x 16, 4 x 16) and cache blocks (KC = 256), narrow outputs that take the
+/// transposed path, and one MLP layer shape kept small enough for a debug build.
+private let edgeShapes: [(m: Int, n: Int, k: Int)] = [
+    (1, 1, 1), (3, 17, 255), (17, 3, 257), (255, 257, 3), (257, 1, 17), (1, 255, 3),
+    (17, 17, 17), (13, 33, 64), (64, 10, 300), (40, 257, 31), (5, 70, 9),
+]
+
+private let transposes: [(Bool, Bool)] = [(false, false), (true, false), (false, true), (true, true)]
+
+/// Checks `kernel` on every edge shape, transpose combination and alpha / beta pair.
+private func checkEdges(_ kernel: GEMMKernel) {
+    var seed: UInt64 = 1
+    for shape in edgeShapes {
+        for (transA, transB) in transposes {
+            for (alpha, beta): (Float, Float) in [(1, 0), (-1.5, 0.5)] {
+                seed += 1
+                let problem = GEMMProblem(m: shape.m, n: shape.n, k: shape.k, transA: transA,
+                                          transB: transB, alpha: alpha, beta: beta)
+                let (a, b, c) = problem.makeOperands(seed: seed)
+                let result = problem.run(kernel: kernel, a: a, b: b, c: c)
+                let mismatch = problem.firstMismatch(result: result, a: a, b: b, c: c)
+                #expect(mismatch == nil, "\(kernel) \(problem): \(mismatch ?? "")")
+            }
+        }
+    }
+}
+
+/// One layer of the MLP (batch x 784 -> 256) forward and its two backward products, shrunk
+/// in the batch dimension only.
+private func checkMLPShapes(_ kernel: GEMMKernel) {
+    let batch = 12
+    let problems = [
+        GEMMProblem(m: batch, n: 256, k: 784),                 // X W
+        GEMMProblem(m: 784, n: 256, k: batch, transA: true),   // X^T dY
+        GEMMProblem(m: batch, n: 784, k: 256, transB: true),   // dY W^T
+        GEMMProblem(m: batch, n: 10, k: 256),                  // output layer, narrow N
+    ]
+    for (index, problem) in problems.enumerated() {
+        let (a, b, c) = problem.makeOperands(seed: 100 + UInt64(index))
+        let result = problem.run(kernel: kernel, a: a, b: b, c: c)
+        let mismatch = problem.firstMismatch(result: result, a: a, b: b, c: c)
+        #expect(mismatch == nil, "\(kernel) \(problem): \(mismatch ?? "")")
+    }
+}
+
+/// Threads own tiles of C but never split K, so any thread count gives the same bits.
+private func checkThreadInvariance(_ kernel: GEMMKernel) {
+    let problems = [
+        GEMMProblem(m: 100, n: 70, k: 300, beta: 0.5),           // split over rows
+        GEMMProblem(m: 7, n: 300, k: 50, transB: true),          // few rows: split over columns
+        GEMMProblem(m: 200, n: 5, k: 100, transA: true),         // narrow, transposed path
+        GEMMProblem(m: 37, n: 1100, k: 520, alpha: 2),           // several N and K blocks
+    ]
+    for (index, problem) in problems.enumerated() {
+        let (a, b, c) = problem.makeOperands(seed: 200 + UInt64(index))
+        let one = problem.run(kernel: kernel, a: a, b: b, c: c, threads: 1)
+        for threads: Int32 in [2, 3] {
+            let many = problem.run(kernel: kernel, a: a, b: b, c: c, threads: threads)
+            #expect(one.map(\.bitPattern) == many.map(\.bitPattern),
+                    "\(kernel) \(problem): \(threads) threads differ from 1")
+        }
+    }
+}
+
+@Suite("GEMM kernels against a Double reference")
+struct GEMMTests {
+    @Test(.enabled(if: GEMMKernel.avx512.isSupported, "CPU lacks AVX-512"))
+    func avx512EdgeShapes() { checkEdges(.avx512) }
+
+    @Test(.enabled(if: GEMMKernel.avx2.isSupported, "CPU lacks AVX2 + FMA"))
+    func avx2EdgeShapes() { checkEdges(.avx2) }
+
+    @Test func genericEdgeShapes() { checkEdges(.generic) }
+
+    @Test(.enabled(if: GEMMKernel.avx512.isSupported, "CPU lacks AVX-512"))
+    func avx512MLPShapes() { checkMLPShapes(.avx512) }
+
+    @Test(.enabled(if: GEMMKernel.avx2.isSupported, "CPU lacks AVX2 + FMA"))
+    func avx2MLPShapes() { checkMLPShapes(.avx2) }
+
+    @Test func genericMLPShapes() { checkMLPShapes(.generic) }
+
+    @Test(arguments: [GEMMKernel.avx512, GEMMKernel.avx2, GEMMKernel.generic])
+    func threadCountDoesNotChangeBits(kernel: GEMMKernel) {
+        guard kernel.isSupported else { return }
+        checkThreadInvariance(kernel)
+    }
+
+    @Test func degenerateShapesOnlyScaleC() {
+        // K == 0 and alpha == 0 leave beta * C; beta == 0 clears NaN rather than keeping it.
+        for (k, alpha, beta): (Int, Float, Float) in [(0, 1, 0), (0, 1, 2), (5, 0, 0), (5, 0, -1)] {
+            let problem = GEMMProblem(m: 3, n: 4, k: k, alpha: alpha, beta: beta)
+            let (a, b, c) = problem.makeOperands(seed: 7)
+            let result = problem.run(kernel: GEMMKernel(id: sg_gemm_detected_kernel()),
+                                     a: a, b: b, c: c)
+            #expect(problem.firstMismatch(result: result, a: a, b: b, c: c) == nil,
+                    "\(problem)")
+        }
+    }
+
+    @Test func detectedKernelIsSupportedAndNamed() {
+        let detected = GEMMKernel(id: sg_gemm_detected_kernel())
+        #expect(detected.isSupported)
+        #expect(String(cString: sg_gemm_kernel_name()) == detected.description)
+        #expect(["avx512", "avx2", "generic"].contains(detected.description))
+    }
+}

@@ -1,0 +1,18 @@
+// swift-tools-version:6.2
+// Benchmarks live in their own package so the library never depends on them.
+import PackageDescription
+
+let package = Package(
+    name: "SwiftGradBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "SwiftGrad", path: ".."),
+    ],
+    targets: [
+        .executableTarget(
+            name: "gemm-bench",
+            dependencies: [.product(name: "CKernels", package: "SwiftGrad")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,142 @@
+// gemm-bench: SwiftGrad's sg_sgemm in GFLOP/s by shape and thread count, beside NumPy's
+// matmul measured in the same run (benchmarks/gemm/numpy_gemm.py, when python3 and numpy
+// exist).
+//
+//   swift run -c release --package-path benchmarks gemm-bench [--quick]
+//
+// Every figure is the best of repeated timings over about `seconds` per cell: the project
+// machines are shared, and the best run is the one least disturbed by neighbours.
+
+import CKernels
+import Foundation
+
+struct Shape: Hashable {
+    let m, n, k: Int
+    let transA, transB: Bool
+    let label: String
+    var key: String { "\(m),\(n),\(k),\(transA ? 1 : 0),\(transB ? 1 : 0)" }
+    var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+}
+
+let quick = CommandLine.arguments.contains("--quick")
+let seconds = quick ? 0.15 : 0.6
+
+func shapes() -> [Shape] {
+    var list: [Shape] = []
+    for size in [256, 512, 1024, 2048] {
+        let combos: [(Bool, Bool)] = size <= 1024
+            ? [(false, false), (true, false), (false, true), (true, true)] : [(false, false)]
+        for (ta, tb) in combos {
+            list.append(Shape(m: size, n: size, k: size, transA: ta, transB: tb,
+                              label: "square \(size) \(ta ? "T" : "N")\(tb ? "T" : "N")"))
+        }
+    }
+    // MLP 784-256-256-10, for each layer (in -> out) and batch B:
+    // forward X W (B x out, K = in), weight gradient X^T dY (in x out, K = B),
+    // input gradient dY W^T (B x in, K = out).
+    for batch in [128, 256, 512] {
+        for (fanIn, fanOut) in [(784, 256), (256, 256), (256, 10)] {
+            let layer = "\(fanIn)x\(fanOut) b\(batch)"
+            list.append(Shape(m: batch, n: fanOut, k: fanIn, transA: false, transB: false,
+                              label: "fwd  X·W    \(layer)"))
+            list.append(Shape(m: fanIn, n: fanOut, k: batch, transA: true, transB: false,
+                              label: "bwd  Xᵀ·dY  \(layer)"))
+            list.append(Shape(m: batch, n: fanIn, k: fanOut, transA: false, transB: true,
+                              label: "bwd  dY·Wᵀ  \(layer)"))
+        }
+    }
+    return list
+}
+
+/// Best GFLOP/s of sg_sgemm on `shape` with `threads`, over about `seconds`.
+func measureSwiftGrad(_ shape: Shape, threads: Int32) -> Double {
+    let a = [Float](unsafeUninitializedCapacity: shape.m * shape.k) { buf, count in
+        for i in 0..<buf.count { buf[i] = Float(i % 13) * 0.1 - 0.6 }
+        count = buf.count
+    }
+    let b = [Float](unsafeUninitializedCapacity: shape.k * shape.n) { buf, count in
+        for i in 0..<buf.count { buf[i] = Float(i % 7) * 0.1 - 0.3 }
+        count = buf.count
+    }
+    var c = [Float](repeating: 0, count: shape.m * shape.n)
+    let lda = shape.transA ? shape.m : shape.k
+    let ldb = shape.transB ? shape.k : shape.n
+    let reps = max(1, Int(2e7 / shape.flops))
+    var best = Double.infinity
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                func once() {
+                    sg_sgemm(shape.transA ? 1 : 0, shape.transB ? 1 : 0, shape.m, shape.n, shape.k,
+                             1, pa.baseAddress, lda, pb.baseAddress, ldb, 0, pc.baseAddress,
+                             shape.n, threads)
+                }
+                once()
+                let clock = ContinuousClock()
+                let deadline = clock.now + .milliseconds(Int(seconds * 1000))
+                var trials = 0
+                while trials < 3 || (clock.now < deadline && trials < 200) {
+                    let elapsed = clock.measure { for _ in 0..<reps { once() } }
+                    let secondsPerCall = Double(elapsed.components.seconds)
+                        + Double(elapsed.components.attoseconds) * 1e-18
+                    best = min(best, secondsPerCall / Double(reps))
+                    trials += 1
+                }
+            }
+        }
+    }
+    return shape.flops / best / 1e9
+}
+
+/// NumPy's GFLOP/s per shape key, or nil when python3 / numpy are missing. The BLAS
+/// description comes back in `blas`.
+func measureNumPy(_ list: [Shape], threads: Int, blas: inout String) -> [String: Double]? {
+    let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("gemm/numpy_gemm.py")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script.path, String(seconds)] + list.map(\.key)
+    var environment = ProcessInfo.processInfo.environment
+    // NumPy at its best: its own OpenBLAS picks its kernel when these are unset.
+    environment["OPENBLAS_CORETYPE"] = nil
+    environment["OPENBLAS_L2_SIZE"] = nil
+    environment["OPENBLAS_NUM_THREADS"] = String(threads)
+    environment["OMP_NUM_THREADS"] = String(threads)
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    do { try process.run() } catch { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { return nil }
+    var result: [String: Double] = [:]
+    for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        if line.hasPrefix("# blas: ") { blas = String(line.dropFirst(8)); continue }
+        let fields = line.split(separator: " ")
+        guard fields.count == 6, let gflops = Double(fields[5]) else { continue }
+        result[fields[0..<5].joined(separator: ",")] = gflops
+    }
+    return result
+}
+
+let list = shapes()
+print("SwiftGrad GEMM benchmark — kernel: \(String(cString: sg_gemm_kernel_name()))")
+print("GFLOP/s, best of repeated runs (~\(seconds) s per cell); ratio = SwiftGrad / NumPy\n")
+for threads in [1, 2] {
+    var blas = "unavailable"
+    let numpy = measureNumPy(list, threads: threads, blas: &blas)
+    print("## \(threads) thread\(threads == 1 ? "" : "s")   (NumPy: \(numpy == nil ? "not found" : blas))\n")
+    print("| shape | M | N | K | SwiftGrad | NumPy | ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for shape in list {
+        let ours = measureSwiftGrad(shape, threads: Int32(threads))
+        let theirs = numpy?[shape.key]
+        let theirsText = theirs.map { String(format: "%.1f", $0) } ?? "–"
+        let ratio = theirs.map { String(format: "%.2f", ours / $0) } ?? "–"
+        print("| \(shape.label) | \(shape.m) | \(shape.n) | \(shape.k) | "
+              + String(format: "%.1f", ours) + " | \(theirsText) | \(ratio) |")
+    }
+    print("")
+}
