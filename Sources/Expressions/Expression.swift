@@ -25,6 +25,9 @@
 /// So `^` binds tighter than unary minus, as in mathematics: `-x^2` is −(x²), `2^-x` is 2^(−x),
 /// and `2^3^2` is 2^(3²) = 512. Numbers are decimal (`3`, `0.5`, `.5`, `1e-3`); variables are
 /// ASCII identifiers (`x`, `y_2`); the functions are those of ``Function``.
+///
+/// Foundation declares an `Expression` type too on recent platforms; a file that imports both
+/// modules writes `Expressions.Expression`.
 public struct Expression: Sendable, CustomStringConvertible {
     /// The text the expression was parsed from.
     public let source: String

@@ -22,12 +22,14 @@ struct GradCommand: ParsableCommand {
             "d2/dx2 = ..." line per variable. Variables are listed in order of first \
             appearance, then names given with --at but unused (derivative 0), sorted. \
             --json prints {"value": ..., "gradient": {...}, "second_derivative": {...}} \
-            in the same variable order; second_derivative only with --order 2.
+            in the same variable order; second_derivative only with --order 2. \
+            An expression without variables prints "value = ...".
 
             Examples:
               swiftgrad grad "3*x^3 + x^2" --at x=10            prints 920
               swiftgrad grad "x*y + sin(x)" --at x=1.5,y=-2 --order 2
-              swiftgrad grad --at x=3 -- "-x^2"     (an expression starting with - goes after --)
+              swiftgrad grad --at x=3 -- "-x^2"
+            An expression that starts with '-' goes after '--', as in the last example.
             """
     )
 

@@ -2,6 +2,9 @@ import Foundation
 import Testing
 @testable import Expressions
 
+/// Foundation has an `Expression` type of its own on some platforms.
+private typealias Expression = Expressions.Expression
+
 /// Whether `actual` is within `tolerance` of `expected`, relative to its size (absolute near 0).
 private func isClose(_ actual: Float?, _ expected: Double, tolerance: Double = 1e-5) -> Bool {
     guard let actual else { return false }
