@@ -47,6 +47,8 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["Autograd"], path: "Tests/_TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
+        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad"]),
     ],
     swiftLanguageModes: [.v6]
 )

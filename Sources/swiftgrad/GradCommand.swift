@@ -1,8 +1,71 @@
 import ArgumentParser
+import Expressions
+import Foundation  // FileHandle for stderr; its own `Expression` type is why ours is qualified below
 
 /// `swiftgrad grad EXPRESSION --at x=10`: derivatives of an expression.
+///
+/// Parsing and differentiation live in the `Expressions` library; this command only reads the
+/// arguments, calls it and prints the result.
 struct GradCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "grad", abstract: "Differentiate an expression.")
-    @Argument(help: "The expression, e.g. \"3*x^3 + x^2\".") var expression: String
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "grad",
+        abstract: "Differentiate an expression.",
+        discussion: """
+            Computes derivatives with gradient tapes, as TensorFlow's tf.GradientTape does.
+
+            Expressions use numbers (3, 0.5, 1e-3), variables, + - * / ^, unary minus, \
+            parentheses and the functions exp log sqrt abs sin cos tanh sigmoid relu. \
+            ^ is right-associative and binds tighter than unary minus: -x^2 is -(x^2).
+
+            Output: with one variable and --order 1, the derivative alone (e.g. 920). \
+            Otherwise one "d/dx = ..." line per variable, then with --order 2 one \
+            "d2/dx2 = ..." line per variable. Variables are listed in order of first \
+            appearance, then names given with --at but unused (derivative 0), sorted. \
+            --json prints {"value": ..., "gradient": {...}, "second_derivative": {...}} \
+            in the same variable order; second_derivative only with --order 2. \
+            An expression without variables prints "value = ...".
+
+            Examples:
+              swiftgrad grad "3*x^3 + x^2" --at x=10            prints 920
+              swiftgrad grad "x*y + sin(x)" --at x=1.5,y=-2 --order 2
+              swiftgrad grad --at x=3 -- "-x^2"
+            An expression that starts with '-' goes after '--', as in the last example.
+            """
+    )
+
+    @Argument(help: "The expression, e.g. \"3*x^3 + x^2\".")
+    var expression: String
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Variable values as NAME=VALUE, comma-separated (x=1.5,y=-2); the option may be repeated.",
+        valueName: "assignments"))
+    var at: [String] = []
+
+    @Option(name: .long, help: "1 for first derivatives, 2 to add the second derivatives d2f/dv2.")
+    var order: Int = 1
+
+    @Flag(name: .long, help: "Print one JSON object with the value, gradient and (order 2) second derivatives.")
+    var json = false
+
+    func validate() throws {
+        guard order == 1 || order == 2 else {
+            throw ValidationError("--order must be 1 or 2, not \(order)")
+        }
+    }
+
+    func run() throws {
+        do {
+            let parsed = try Expressions.Expression.parse(expression)
+            let values = try Expressions.Expression.parseAssignments(at)
+            let derivatives = try parsed.evaluate(at: values, order: order)
+            print(json ? derivatives.jsonText : derivatives.plainText)
+        } catch let error as ExpressionError {
+            var message = "error: \(error)"
+            if case .missingValue(let name) = error.reason {
+                message += "\ngive it a value with --at \(name)=VALUE"
+            }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            throw ExitCode.failure
+        }
+    }
 }

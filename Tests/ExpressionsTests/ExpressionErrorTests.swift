@@ -1,0 +1,92 @@
+import Testing
+@testable import Expressions
+
+/// The error `source` fails to parse with.
+private func parseError(_ source: String, sourceLocation: SourceLocation = #_sourceLocation) -> ExpressionError? {
+    do {
+        let expression = try Expression.parse(source)
+        Issue.record("'\(source)' parsed as \(expression.root)", sourceLocation: sourceLocation)
+        return nil
+    } catch let error as ExpressionError {
+        return error
+    } catch {
+        Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+        return nil
+    }
+}
+
+@Test(arguments: [
+    ("3*x^3 *", 8, "expected an operand after '*', found end of input"),
+    ("", 1, "the expression is empty"),
+    ("   ", 4, "the expression is empty"),
+    ("(x+1", 5, "expected ')' to close the '(' at column 1, found end of input"),
+    ("x+1)", 4, "unmatched ')'"),
+    ("sin(x", 6, "expected ')' to close the call to 'sin'"),
+    ("x y", 3, "expected an operator between 'x' and 'y'"),
+    ("(x+1)(x-1)", 6, "expected an operator between ')' and '('"),
+    ("(x y)", 4, "expected an operator or ')' between 'x' and 'y'"),
+    ("foo(x)", 1, "unknown function 'foo'"),
+    ("x + sin x", 9, "expected '(' after the function 'sin'"),
+    ("1 + 2 )", 7, "unmatched ')'"),
+    ("2 * (3 + )", 10, "expected an operand after '+', found ')'"),
+    ("()", 2, "empty parentheses"),
+    ("* x", 1, "expected an operand"),
+    ("x + #", 5, "unexpected character '#'"),
+    ("1e+", 4, "expected the digits of the exponent"),
+    ("2x", 2, "malformed number '2x'"),
+    ("1.2.3", 4, "malformed number"),
+    ("1e39", 1, "too large"),
+    ("sin(x, y)", 6, "functions take one argument"),
+    ("x ^", 4, "expected an operand after '^', found end of input"),
+    ("+x", 1, "expected an operand"),
+])
+func malformedExpressionsNameTheColumnAndWhatWasExpected(source: String, column: Int, message: String) throws {
+    let error = try #require(parseError(source))
+    #expect(error.column == column, "\(error)")
+    #expect(error.message.contains(message), "\(error)")
+    #expect(error.reason != .tooDeep)
+}
+
+@Test func unknownFunctionsAreReportedByName() throws {
+    let error = try #require(parseError("x * cosh(x)"))
+    #expect(error.reason == .unknownFunction("cosh"))
+    #expect(error.column == 5)
+}
+
+@Test func theDescriptionShowsTheSourceWithACaretUnderTheColumn() throws {
+    let error = try #require(parseError("3*x^3*"))
+    #expect(error.description == """
+        column 7: expected an operand after '*', found end of input
+          3*x^3*
+                ^
+        """)
+}
+
+@Test func pathologicalNestingIsRefusedWithoutOverflowingTheStack() throws {
+    for source in [
+        String(repeating: "(", count: 100_000) + "x",
+        String(repeating: "-", count: 100_000) + "x",
+        String(repeating: "2^", count: 100_000) + "x",
+        String(repeating: "sin(", count: 100_000) + "x",
+        "x" + String(repeating: "+x", count: 100_000),
+    ] {
+        let error = try #require(parseError(source))
+        #expect(error.reason == .tooDeep, "\(error.message)")
+    }
+}
+
+@Test func unknownVariablesAreReportedAtTheirFirstAppearance() throws {
+    let expression = try Expression.parse("x * y + y")
+    let error = try #require(throws: ExpressionError.self) { try expression.evaluate(at: ["x": 1]) }
+    #expect(error.reason == .missingValue(variable: "y"))
+    #expect(error.column == 5)
+    #expect(error.description.hasPrefix("column 5: no value given for the variable 'y'"))
+}
+
+@Test func onlyOrdersOneAndTwoAreSupported() throws {
+    let expression = try Expression.parse("x")
+    for order in [0, 3] {
+        let error = try #require(throws: ExpressionError.self) { try expression.evaluate(at: ["x": 1], order: order) }
+        #expect(error.reason == .unsupportedOrder(order))
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// What one run of the built `swiftgrad` executable printed and how it exited.
+private struct Run {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// The directory holding the built products: the test bundle lies next to the executable.
+private func productsDirectory() throws -> URL {
+    var candidates = Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }.map { $0.deletingLastPathComponent() }
+    candidates.append(Bundle.main.bundleURL)
+    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+    let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("swiftgrad").path) }
+    return try #require(found, "no swiftgrad executable in \(candidates.map(\.path))")
+}
+
+/// Runs `swiftgrad` with `arguments` and collects its output.
+private func swiftgrad(_ arguments: String...) throws -> Run {
+    let process = Process()
+    process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
+    process.arguments = arguments
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(
+        status: process.terminationStatus,
+        standardOutput: String(decoding: outputData, as: UTF8.self),
+        standardError: String(decoding: errorData, as: UTF8.self))
+}
+
+@Test func gradPrintsTheLectureDerivative() throws {
+    let run = try swiftgrad("grad", "3*x^3 + x^2", "--at", "x=10")
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput == "920\n")
+}
+
+@Test func gradPrintsJSONWithSecondDerivatives() throws {
+    let run = try swiftgrad("grad", "3*x^3 + x^2", "--at", "x=10", "--order", "2", "--json")
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput == #"{"value": 3100, "gradient": {"x": 920}, "second_derivative": {"x": 182}}"# + "\n")
+}
+
+@Test func gradPrintsOneLinePerVariable() throws {
+    let run = try swiftgrad("grad", "x*y", "--at", "x=3", "--at", "y=-2")
+    #expect(run.status == 0, "\(run.standardError)")
+    #expect(run.standardOutput == "d/dx = -2\nd/dy = 3\n")
+}
+
+@Test func aMalformedExpressionFailsWithTheColumnOnStandardError() throws {
+    let run = try swiftgrad("grad", "3*x^3 *", "--at", "x=10")
+    #expect(run.status != 0)
+    #expect(run.standardOutput.isEmpty)
+    #expect(run.standardError.contains("error: column 8: expected an operand after '*', found end of input"))
+}
+
+@Test func aMissingOrBadValueFails() throws {
+    let missing = try swiftgrad("grad", "x + y", "--at", "x=1")
+    #expect(missing.status != 0)
+    #expect(missing.standardError.contains("column 5: no value given for the variable 'y'"))
+    let bad = try swiftgrad("grad", "x", "--at", "x=abc")
+    #expect(bad.status != 0)
+    #expect(bad.standardError.contains("'abc'"))
+    let order = try swiftgrad("grad", "x", "--at", "x=1", "--order", "3")
+    #expect(order.status != 0)
+    #expect(order.standardError.contains("--order must be 1 or 2"))
+}
