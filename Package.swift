@@ -45,6 +45,8 @@ let package = Package(
 
         .target(name: "_TestSupport", dependencies: ["Autograd"], path: "Tests/_TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
+        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -147,26 +147,26 @@ struct JSONParser {
             var value: JSONValue
             switch byte {
             case UInt8(ascii: "{"):
+                try checkDepth(stack.count, at: start)
                 offset += 1
                 skipWhitespace()
                 if peek == UInt8(ascii: "}") {
                     offset += 1
                     value = JSONValue(.object(JSONObject(members: [], indexByKey: [:])), at: start)
                 } else {
-                    try checkDepth(stack.count, at: start)
                     var frame = Frame(isObject: true, position: start)
                     (frame.pendingKey, frame.pendingKeyPosition) = try parseKey(afterComma: false)
                     stack.append(frame)
                     continue
                 }
             case UInt8(ascii: "["):
+                try checkDepth(stack.count, at: start)
                 offset += 1
                 skipWhitespace()
                 if peek == UInt8(ascii: "]") {
                     offset += 1
                     value = JSONValue(.array([]), at: start)
                 } else {
-                    try checkDepth(stack.count, at: start)
                     stack.append(Frame(isObject: false, position: start))
                     continue
                 }
