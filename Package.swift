@@ -49,6 +49,8 @@ let package = Package(
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
         .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad"]),
+        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,223 @@
+/// Typed, key-path-aware reading of one JSON object, which remembers every key asked for so that
+/// ``finish()`` can reject keys nothing reads.
+///
+/// Reading never consumes: asking twice for a key gives the same value. Explicit `null` is not
+/// treated as absent; it is a type error like any other wrong value, so that one config means one
+/// thing.
+///
+/// ```swift
+/// let document = try ConfigDocument.load(path: "train.json")
+/// var root = try document.rootObject()
+/// let rate = try root.require("learning_rate", as: Double.self, .positive)
+/// let momentum = try root.optional("momentum", as: Double.self, default: 0, .in(0..<1))
+/// let optimizer = try root.require("optimizer", as: String.self, .oneOf(["sgd", "adam"]))
+/// let beta1 = try root.object("adam") { try $0.optional("beta_1", as: Double.self, default: 0.9) }
+/// let units = try root.objects("layers") { try $0.require("units", as: Int.self, .positive) }
+/// try root.finish()  // train.json:9:3: key path 'momentun': unknown key (did you mean 'momentum'?) ...
+/// ```
+public struct ConfigObject: Sendable, ConfigValue {
+    /// The object as a located value.
+    public let node: ConfigNode
+    /// The members.
+    public let object: JSONObject
+    /// Every key asked for so far, present or not, in the order first asked.
+    public private(set) var knownKeys: [String] = []
+    private var knownKeySet: Set<String> = []
+
+    public static var expectedDescription: String { "an object" }
+    public static var pluralDescription: String { "objects" }
+
+    /// Wraps an object value.
+    ///
+    /// - Parameter node: the value with its key path and file.
+    /// - Throws: `ConfigError` of kind `.typeMismatch` if the value is not an object.
+    public static func decode(_ node: ConfigNode) throws -> ConfigObject {
+        guard let object = node.value.objectValue else { throw node.typeMismatch(expected: expectedDescription) }
+        return ConfigObject(node: node, object: object)
+    }
+
+    private init(node: ConfigNode, object: JSONObject) {
+        self.node = node
+        self.object = object
+    }
+
+    /// Where this object sits in the document.
+    public var path: ConfigKeyPath { node.path }
+    /// Where its `{` is.
+    public var position: SourcePosition { node.value.position }
+    /// The keys present, in the order written.
+    public var keys: [String] { object.keys }
+
+    /// Whether `key` is present. Does not count as reading it.
+    ///
+    /// - Parameter key: the key to look for.
+    public func contains(_ key: String) -> Bool {
+        object.member(key) != nil
+    }
+
+    /// Marks keys as known without reading them, e.g. a free-form `"comment"`.
+    ///
+    /// - Parameter keys: keys that ``finish()`` should accept.
+    public mutating func allow(_ keys: String...) {
+        for key in keys { remember(key) }
+    }
+
+    /// The value for a key that must be present.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - type: the type to read.
+    ///   - constraint: a further check, such as `.positive` or `.in(0..<1)`.
+    /// - Returns: the value.
+    /// - Throws: `ConfigError` of kind `.missingKey` (pointing at this object's `{`),
+    ///   `.typeMismatch` or `.invalidValue` (pointing at the value).
+    ///
+    /// ```swift
+    /// let rate = try root.require("learning_rate", as: Double.self, .positive)
+    /// ```
+    public mutating func require<T: ConfigValue>(
+        _ key: String, as type: T.Type = T.self, _ constraint: ConfigConstraint<T> = .unconstrained
+    ) throws -> T {
+        guard let value = try optional(key, as: type, constraint) else {
+            throw ConfigError(
+                .missingKey, file: node.file, position: position, keyPath: path.appending(key: key),
+                message: "missing required key, expected \(constraint.expected)")
+        }
+        return value
+    }
+
+    /// The value for a key that may be absent, or `nil`.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - type: the type to read.
+    ///   - constraint: a further check for a present value.
+    /// - Returns: the value, or `nil` if the key is absent.
+    /// - Throws: `ConfigError` of kind `.typeMismatch` or `.invalidValue` for a present value.
+    ///
+    /// ```swift
+    /// let seed = try root.optional("seed", as: Int.self)  // Int?
+    /// ```
+    public mutating func optional<T: ConfigValue>(
+        _ key: String, as type: T.Type = T.self, _ constraint: ConfigConstraint<T> = .unconstrained
+    ) throws -> T? {
+        remember(key)
+        guard let member = object.member(key) else { return nil }
+        let child = ConfigNode(value: member.value, path: path.appending(key: key), file: node.file)
+        let value = try T.decode(child)
+        guard constraint.isSatisfied(by: value) else {
+            var note: String?
+            if let text = value as? String, let allowed = Self.allowedStrings(in: constraint.expected) {
+                note = closestMatch(to: text, among: allowed).map { "did you mean \(quoted($0))?" }
+            }
+            throw child.invalidValue(expected: constraint.expected, note: note)
+        }
+        return value
+    }
+
+    /// The value for a key that may be absent, or `defaultValue`.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - type: the type to read.
+    ///   - defaultValue: the value when the key is absent; it is not checked against `constraint`.
+    ///   - constraint: a further check for a present value.
+    /// - Returns: the value or the default.
+    /// - Throws: `ConfigError` of kind `.typeMismatch` or `.invalidValue` for a present value.
+    ///
+    /// ```swift
+    /// let momentum = try root.optional("momentum", as: Double.self, default: 0, .in(0..<1))
+    /// ```
+    public mutating func optional<T: ConfigValue>(
+        _ key: String, as type: T.Type = T.self, default defaultValue: T,
+        _ constraint: ConfigConstraint<T> = .unconstrained
+    ) throws -> T {
+        try optional(key, as: type, constraint) ?? defaultValue
+    }
+
+    /// Reads a required nested object with `body`, then rejects keys `body` never asked for.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - body: reads the nested object.
+    /// - Returns: what `body` returns.
+    /// - Throws: `ConfigError` if the key is missing or not an object, from `body`, or of kind
+    ///   `.unknownKey`.
+    ///
+    /// ```swift
+    /// let beta1 = try root.object("optimizer") { try $0.require("beta_1", as: Double.self) }
+    /// ```
+    public mutating func object<T>(_ key: String, _ body: (inout ConfigObject) throws -> T) throws -> T {
+        var child = try require(key, as: ConfigObject.self)
+        let result = try body(&child)
+        try child.finish()
+        return result
+    }
+
+    /// Reads an optional nested object with `body` if present, then rejects unknown keys in it.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - body: reads the nested object.
+    /// - Returns: what `body` returns, or `nil` if the key is absent.
+    /// - Throws: `ConfigError` as for ``object(_:_:)``, except for a missing key.
+    public mutating func optionalObject<T>(_ key: String, _ body: (inout ConfigObject) throws -> T) throws -> T? {
+        guard var child = try optional(key, as: ConfigObject.self) else { return nil }
+        let result = try body(&child)
+        try child.finish()
+        return result
+    }
+
+    /// Reads a required array of objects, each with `body`, rejecting unknown keys in each.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - body: reads one element; errors name it as `layers[2].units`.
+    /// - Returns: what `body` returns for each element, in order.
+    /// - Throws: `ConfigError` if the key is missing, not an array of objects, from `body`, or of
+    ///   kind `.unknownKey`.
+    ///
+    /// ```swift
+    /// let widths = try root.objects("layers") { try $0.require("units", as: Int.self, .positive) }
+    /// ```
+    public mutating func objects<T>(_ key: String, _ body: (inout ConfigObject) throws -> T) throws -> [T] {
+        var results: [T] = []
+        for var element in try require(key, as: [ConfigObject].self) {
+            results.append(try body(&element))
+            try element.finish()
+        }
+        return results
+    }
+
+    /// Rejects the first key, in the order written, that was never asked for.
+    ///
+    /// The message suggests the closest known key and lists all of them:
+    /// `train.json:5:3: key path 'momentun': unknown key (did you mean 'momentum'?); known keys: ...`.
+    ///
+    /// - Throws: `ConfigError` of kind `.unknownKey`, pointing at the key.
+    public func finish() throws {
+        for member in object.members where !knownKeySet.contains(member.key) {
+            var message = "unknown key"
+            if let suggestion = closestMatch(to: member.key, among: knownKeys) {
+                message += " (did you mean '\(suggestion)'?)"
+            }
+            message += knownKeys.isEmpty
+                ? "; this object takes no keys"
+                : "; known keys: " + knownKeys.joined(separator: ", ")
+            throw ConfigError(
+                .unknownKey, file: node.file, position: member.keyPosition,
+                keyPath: path.appending(key: member.key), message: message)
+        }
+    }
+
+    private mutating func remember(_ key: String) {
+        if knownKeySet.insert(key).inserted { knownKeys.append(key) }
+    }
+
+    /// The strings listed by a `oneOf` constraint's phrase, for "did you mean".
+    private static func allowedStrings(in expected: String) -> [String]? {
+        guard expected.hasPrefix("one of ") else { return nil }
+        let document = try? ConfigDocument(parsing: "[" + expected.dropFirst("one of ".count) + "]")
+        return document?.root.arrayValue?.compactMap(\.stringValue)
+    }
+}

@@ -1,0 +1,34 @@
+/// The candidate a person most likely meant by `text`, or `nil` if none is close.
+///
+/// Close means equal ignoring case, or within a Levenshtein distance of a third of the longer
+/// word (at least 1), so `beta1` finds `beta_1` while `lr` does not find `mu`.
+func closestMatch(to text: String, among candidates: [String]) -> String? {
+    let lowered = Array(text.lowercased())
+    var best: (candidate: String, distance: Int)?
+    for candidate in candidates where candidate != text {
+        let other = Array(candidate.lowercased())
+        let distance = editDistance(lowered, other)
+        let limit = max(1, max(lowered.count, other.count) / 3)
+        if distance <= limit, distance < (best?.distance ?? .max) {
+            best = (candidate, distance)
+        }
+    }
+    return best?.candidate
+}
+
+/// The Levenshtein distance: insertions, deletions and substitutions to turn `a` into `b`.
+func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+            current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

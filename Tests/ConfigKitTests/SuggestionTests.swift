@@ -1,0 +1,22 @@
+@testable import ConfigKit
+import Testing
+
+@Suite("Did-you-mean suggestions")
+struct SuggestionTests {
+    @Test(arguments: [
+        ("kitten", "sitting", 3), ("", "abc", 3), ("abc", "abc", 0), ("beta1", "beta_1", 1), ("flaw", "lawn", 2),
+    ])
+    func editDistanceIsLevenshtein(a: String, b: String, distance: Int) {
+        #expect(editDistance(Array(a), Array(b)) == distance)
+        #expect(editDistance(Array(b), Array(a)) == distance)
+    }
+
+    @Test func closeKeysAreSuggested() {
+        let known = ["learning_rate", "momentum", "beta_1", "epochs"]
+        #expect(closestMatch(to: "momentun", among: known) == "momentum")
+        #expect(closestMatch(to: "Epochs", among: known) == "epochs")
+        #expect(closestMatch(to: "learningrate", among: known) == "learning_rate")
+        #expect(closestMatch(to: "lr", among: known) == nil)
+        #expect(closestMatch(to: "batch_size", among: known) == nil)
+    }
+}
