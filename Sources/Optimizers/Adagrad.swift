@@ -17,14 +17,14 @@ public final class Adagrad: OptimizerBase {
     /// Keras's defaults, the single source for the initialiser's default arguments.
     public enum Defaults {
         public static let learningRate: Float = 0.001
-        public static let initialAccumulatorValue: Float = 0.1
-        public static let epsilon: Float = 1e-7
+        public static let initialAccumulatorValue = 0.1
+        public static let epsilon = 1e-7
     }
 
     /// The value every accumulator starts at.
-    public let initialAccumulatorValue: Float
+    public let initialAccumulatorValue: Double
     /// ε, added under the square root.
-    public let epsilon: Float
+    public let epsilon: Double
 
     /// Makes the optimizer.
     ///
@@ -36,9 +36,9 @@ public final class Adagrad: OptimizerBase {
     ///   - clipping: gradient clipping (default none).
     public init(
         learningRate: LearningRate = .constant(Defaults.learningRate),
-        initialAccumulatorValue: Float = Defaults.initialAccumulatorValue,
-        epsilon: Float = Defaults.epsilon,
-        weightDecay: Float? = nil,
+        initialAccumulatorValue: Double = Defaults.initialAccumulatorValue,
+        epsilon: Double = Defaults.epsilon,
+        weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
         precondition(initialAccumulatorValue >= 0,
@@ -50,13 +50,13 @@ public final class Adagrad: OptimizerBase {
 
     override var slotNames: [String] { ["accumulator"] }
 
-    override func initialSlotValue(_ index: Int) -> Float { initialAccumulatorValue }
+    override func initialSlotValue(_ index: Int) -> Float { Float(initialAccumulatorValue) }
 
     override func update(
         _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
         slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
     ) {
-        let a = slots[0], eps = epsilon
+        let a = slots[0], eps = Float(epsilon)
         for i in w.indices {
             a[i] += g[i] * g[i]
             w[i] -= (lr * g[i]) / (a[i] + eps).squareRoot()

@@ -23,18 +23,18 @@ public class Adam: OptimizerBase {
     /// Keras's defaults, the single source for the initialiser's default arguments.
     public enum Defaults {
         public static let learningRate: Float = 0.001
-        public static let beta1: Float = 0.9
-        public static let beta2: Float = 0.999
-        public static let epsilon: Float = 1e-7
+        public static let beta1 = 0.9
+        public static let beta2 = 0.999
+        public static let epsilon = 1e-7
         public static let amsgrad = false
     }
 
     /// β₁, the decay of the first moment.
-    public let beta1: Float
+    public let beta1: Double
     /// β₂, the decay of the second moment.
-    public let beta2: Float
+    public let beta2: Double
     /// ε, added to √v for numerical stability.
-    public let epsilon: Float
+    public let epsilon: Double
     /// Whether to use the running maximum of v (AMSGrad).
     public let amsgrad: Bool
 
@@ -50,11 +50,11 @@ public class Adam: OptimizerBase {
     ///   - clipping: gradient clipping (default none).
     public init(
         learningRate: LearningRate = .constant(Defaults.learningRate),
-        beta1: Float = Defaults.beta1,
-        beta2: Float = Defaults.beta2,
-        epsilon: Float = Defaults.epsilon,
+        beta1: Double = Defaults.beta1,
+        beta2: Double = Defaults.beta2,
+        epsilon: Double = Defaults.epsilon,
         amsgrad: Bool = Defaults.amsgrad,
-        weightDecay: Float? = nil,
+        weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
         self.beta1 = beta1
@@ -65,8 +65,8 @@ public class Adam: OptimizerBase {
     }
 
     /// For ``AdamW``, which only changes the name and the weight-decay default.
-    init(name: String, learningRate: LearningRate, beta1: Float, beta2: Float, epsilon: Float,
-         amsgrad: Bool, weightDecay: Float?, clipping: GradientClipping) {
+    init(name: String, learningRate: LearningRate, beta1: Double, beta2: Double, epsilon: Double,
+         amsgrad: Bool, weightDecay: Double?, clipping: GradientClipping) {
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
@@ -83,8 +83,8 @@ public class Adam: OptimizerBase {
         slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
     ) {
         let t = Float(iterations + 1)
-        let alpha = lr * (1 - pow(beta2, t)).squareRoot() / (1 - pow(beta1, t))
-        let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2, eps = epsilon
+        let alpha = lr * (1 - pow(Float(beta2), t)).squareRoot() / (1 - pow(Float(beta1), t))
+        let oneMinusBeta1 = Float(1 - beta1), oneMinusBeta2 = Float(1 - beta2), eps = Float(epsilon)
         let m = slots[0], v = slots[1]
         if amsgrad {
             let vHat = slots[2]
@@ -114,16 +114,16 @@ public class Adam: OptimizerBase {
 /// ```
 public final class AdamW: Adam {
     /// Keras's default weight decay λ for `AdamW`; the other defaults are ``Adam/Defaults``.
-    public static let defaultWeightDecay: Float = 0.004
+    public static let defaultWeightDecay = 0.004
 
     /// Makes the optimizer; parameters as ``Adam/init(learningRate:beta1:beta2:epsilon:amsgrad:weightDecay:clipping:)``,
     /// with `weightDecay` λ defaulting to Keras's 0.004.
     public init(
         learningRate: LearningRate = .constant(Adam.Defaults.learningRate),
-        weightDecay: Float = AdamW.defaultWeightDecay,
-        beta1: Float = Adam.Defaults.beta1,
-        beta2: Float = Adam.Defaults.beta2,
-        epsilon: Float = Adam.Defaults.epsilon,
+        weightDecay: Double = AdamW.defaultWeightDecay,
+        beta1: Double = Adam.Defaults.beta1,
+        beta2: Double = Adam.Defaults.beta2,
+        epsilon: Double = Adam.Defaults.epsilon,
         amsgrad: Bool = Adam.Defaults.amsgrad,
         clipping: GradientClipping = .none
     ) {

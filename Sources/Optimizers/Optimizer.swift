@@ -12,6 +12,12 @@ import Autograd
 /// time a variable receives a gradient. ``stateTensors(for:)`` and ``restoreState(_:for:)``
 /// expose that state for checkpoints.
 ///
+/// Hyperparameters other than the learning rate are `Double`, like the Python floats Keras keeps
+/// them in, and constants derived from them are computed in `Double` before rounding to `Float`,
+/// as Keras does: 1 − 0.9 then rounds to the `Float` nearest 0.1, whereas `Float` arithmetic
+/// would give 0.100000024, enough to move Adam's trajectory by 1e-6 within 20 steps. The learning
+/// rate is a `Float`, as Keras keeps it in a float32 variable.
+///
 /// Optimizers are reference types and not `Sendable`: one thread owns an optimizer and the
 /// variables it updates.
 ///

@@ -22,7 +22,7 @@ public class OptimizerBase: Optimizer {
 
     /// Decoupled weight decay λ: before its update each variable becomes `w − w·λ·lr`, as Keras
     /// does for any optimizer given `weight_decay`; `nil` (or 0) disables it.
-    public let weightDecay: Float?
+    public let weightDecay: Double?
 
     /// Clipping applied to the gradients before each update.
     public let clipping: GradientClipping
@@ -30,7 +30,7 @@ public class OptimizerBase: Optimizer {
     /// Per-variable state, keyed by the variable's identity.
     private var slots: [ObjectIdentifier: VariableSlots] = [:]
 
-    init(name: String, learningRate: LearningRate, weightDecay: Float?, clipping: GradientClipping) {
+    init(name: String, learningRate: LearningRate, weightDecay: Double?, clipping: GradientClipping) {
         self.name = name
         self.learningRate = learningRate
         self.weightDecay = weightDecay
@@ -86,8 +86,9 @@ public class OptimizerBase: Optimizer {
             variable.withUnsafeMutableValue { parameter in
                 if let weightDecay, weightDecay != 0 {
                     // Keras: variable.assign(variable - variable * wd * lr), in this order.
+                    let decay = Float(weightDecay)
                     for index in parameter.indices {
-                        parameter[index] -= parameter[index] * weightDecay * rate
+                        parameter[index] -= parameter[index] * decay * rate
                     }
                 }
                 gradient.withUnsafeBufferPointer { gradient in

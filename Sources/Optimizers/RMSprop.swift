@@ -20,18 +20,18 @@ public final class RMSprop: OptimizerBase {
     /// Keras's defaults, the single source for the initialiser's default arguments.
     public enum Defaults {
         public static let learningRate: Float = 0.001
-        public static let rho: Float = 0.9
-        public static let momentum: Float = 0
-        public static let epsilon: Float = 1e-7
+        public static let rho = 0.9
+        public static let momentum = 0.0
+        public static let epsilon = 1e-7
         public static let centered = false
     }
 
     /// ρ, the decay of the running averages.
-    public let rho: Float
+    public let rho: Double
     /// μ, the momentum; 0 disables the momentum slot.
-    public let momentum: Float
+    public let momentum: Double
     /// ε, added to the denominator before the square root.
-    public let epsilon: Float
+    public let epsilon: Double
     /// Whether to divide by the centred second moment.
     public let centered: Bool
 
@@ -47,11 +47,11 @@ public final class RMSprop: OptimizerBase {
     ///   - clipping: gradient clipping (default none).
     public init(
         learningRate: LearningRate = .constant(Defaults.learningRate),
-        rho: Float = Defaults.rho,
-        momentum: Float = Defaults.momentum,
-        epsilon: Float = Defaults.epsilon,
+        rho: Double = Defaults.rho,
+        momentum: Double = Defaults.momentum,
+        epsilon: Double = Defaults.epsilon,
         centered: Bool = Defaults.centered,
-        weightDecay: Float? = nil,
+        weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
         precondition(momentum >= 0, "RMSprop: momentum must be non-negative, got \(momentum)")
@@ -74,7 +74,7 @@ public final class RMSprop: OptimizerBase {
         let v = slots[0]
         let m: UnsafeMutableBufferPointer<Float>? = momentum > 0 ? slots[1] : nil
         let average: UnsafeMutableBufferPointer<Float>? = centered ? slots[slots.count - 1] : nil
-        let rho = self.rho, oneMinusRho = 1 - self.rho, mu = momentum, eps = epsilon
+        let rho = Float(self.rho), oneMinusRho = Float(1 - self.rho), mu = Float(momentum), eps = Float(epsilon)
         for i in w.indices {
             v[i] = rho * v[i] + oneMinusRho * (g[i] * g[i])
             var denominator: Float

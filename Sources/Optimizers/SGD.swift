@@ -19,12 +19,12 @@ public final class SGD: OptimizerBase {
     /// Keras's defaults, the single source for the initialiser's default arguments.
     public enum Defaults {
         public static let learningRate: Float = 0.01
-        public static let momentum: Float = 0
+        public static let momentum = 0.0
         public static let nesterov = false
     }
 
     /// The momentum μ in [0, 1]; 0 disables the velocity slot.
-    public let momentum: Float
+    public let momentum: Double
     /// Whether to take the Nesterov look-ahead step.
     public let nesterov: Bool
 
@@ -38,9 +38,9 @@ public final class SGD: OptimizerBase {
     ///   - clipping: gradient clipping (default none).
     public init(
         learningRate: LearningRate = .constant(Defaults.learningRate),
-        momentum: Float = Defaults.momentum,
+        momentum: Double = Defaults.momentum,
         nesterov: Bool = Defaults.nesterov,
-        weightDecay: Float? = nil,
+        weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
         precondition(momentum >= 0 && momentum <= 1, "SGD: momentum must be in [0, 1], got \(momentum)")
@@ -60,7 +60,7 @@ public final class SGD: OptimizerBase {
             return
         }
         let m = slots[0]
-        let mu = momentum
+        let mu = Float(momentum)
         if nesterov {
             for i in w.indices {
                 m[i] = m[i] * mu - g[i] * lr
