@@ -51,6 +51,7 @@ let package = Package(
         .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad"]),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
     ],
     swiftLanguageModes: [.v6]
 )

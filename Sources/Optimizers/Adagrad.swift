@@ -1,0 +1,65 @@
+import Autograd
+
+/// Adagrad (Duchi et al., 2011): Keras 3's `Adagrad`.
+///
+/// Each element keeps the sum of its squared gradients, starting from a positive value:
+///
+///     a ← a + g²
+///     w ← w − η·g / √(a + ε)
+///
+/// The initial accumulator (Keras default 0.1) keeps the first steps from being huge; ε sits
+/// inside the square root, as in Keras.
+///
+/// ```swift
+/// let optimizer = Adagrad(learningRate: 0.1)
+/// ```
+public final class Adagrad: OptimizerBase {
+    /// Keras's defaults, the single source for the initialiser's default arguments.
+    public enum Defaults {
+        public static let learningRate: Float = 0.001
+        public static let initialAccumulatorValue = 0.1
+        public static let epsilon = 1e-7
+    }
+
+    /// The value every accumulator starts at.
+    public let initialAccumulatorValue: Double
+    /// ε, added under the square root.
+    public let epsilon: Double
+
+    /// Makes the optimizer.
+    ///
+    /// - Parameters:
+    ///   - learningRate: η, a constant or a schedule (Keras default 0.001).
+    ///   - initialAccumulatorValue: the accumulator's start, ≥ 0 (default 0.1).
+    ///   - epsilon: ε (default 1e-7).
+    ///   - weightDecay: decoupled weight decay λ (default none).
+    ///   - clipping: gradient clipping (default none).
+    public init(
+        learningRate: LearningRate = .constant(Defaults.learningRate),
+        initialAccumulatorValue: Double = Defaults.initialAccumulatorValue,
+        epsilon: Double = Defaults.epsilon,
+        weightDecay: Double? = nil,
+        clipping: GradientClipping = .none
+    ) {
+        precondition(initialAccumulatorValue >= 0,
+                     "Adagrad: initialAccumulatorValue must be non-negative, got \(initialAccumulatorValue)")
+        self.initialAccumulatorValue = initialAccumulatorValue
+        self.epsilon = epsilon
+        super.init(name: "Adagrad", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
+    }
+
+    override var slotNames: [String] { ["accumulator"] }
+
+    override func initialSlotValue(_ index: Int) -> Float { Float(initialAccumulatorValue) }
+
+    override func update(
+        _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
+    ) {
+        let a = slots[0], eps = Float(epsilon)
+        for i in w.indices {
+            a[i] += g[i] * g[i]
+            w[i] -= (lr * g[i]) / (a[i] + eps).squareRoot()
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Autograd
+import Foundation
+
+/// Adam (Kingma & Ba, 2015) with optional AMSGrad: Keras 3's `Adam`.
+///
+/// With step t = iterations + 1, rates β₁, β₂, learning rate η and gradient g, the moments m and
+/// v (zero at first) and the variable w are updated as Keras 3 does, in float32:
+///
+///     α  = η · √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+///     m ← m + (g − m)·(1 − β₁)
+///     v ← v + (g² − v)·(1 − β₂)
+///     v̂ ← max(v̂, v)                 (amsgrad only; v̂ replaces v below)
+///     w ← w − α·m / (√v + ε)
+///
+/// ε is added to √v after the bias correction is folded into α (the "epsilon hat" of the
+/// paper), which is why Keras's 1e-7 is smaller than the paper's 1e-8.
+///
+/// ```swift
+/// let optimizer = Adam(learningRate: 0.001)
+/// optimizer.apply(gradients, to: variables)
+/// ```
+public class Adam: OptimizerBase {
+    /// Keras's defaults, the single source for the initialiser's default arguments.
+    public enum Defaults {
+        public static let learningRate: Float = 0.001
+        public static let beta1 = 0.9
+        public static let beta2 = 0.999
+        public static let epsilon = 1e-7
+        public static let amsgrad = false
+    }
+
+    /// β₁, the decay of the first moment.
+    public let beta1: Double
+    /// β₂, the decay of the second moment.
+    public let beta2: Double
+    /// ε, added to √v for numerical stability.
+    public let epsilon: Double
+    /// Whether to use the running maximum of v (AMSGrad).
+    public let amsgrad: Bool
+
+    /// Makes the optimizer.
+    ///
+    /// - Parameters:
+    ///   - learningRate: η, a constant or a schedule (Keras default 0.001).
+    ///   - beta1: β₁ in [0, 1) (default 0.9).
+    ///   - beta2: β₂ in [0, 1) (default 0.999).
+    ///   - epsilon: ε (default 1e-7, Keras's).
+    ///   - amsgrad: use AMSGrad (default false).
+    ///   - weightDecay: decoupled weight decay λ (default none; see ``AdamW``).
+    ///   - clipping: gradient clipping (default none).
+    public init(
+        learningRate: LearningRate = .constant(Defaults.learningRate),
+        beta1: Double = Defaults.beta1,
+        beta2: Double = Defaults.beta2,
+        epsilon: Double = Defaults.epsilon,
+        amsgrad: Bool = Defaults.amsgrad,
+        weightDecay: Double? = nil,
+        clipping: GradientClipping = .none
+    ) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+        super.init(name: "Adam", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
+    }
+
+    /// For ``AdamW``, which only changes the name and the weight-decay default.
+    init(name: String, learningRate: LearningRate, beta1: Double, beta2: Double, epsilon: Double,
+         amsgrad: Bool, weightDecay: Double?, clipping: GradientClipping) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+        super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
+    }
+
+    override final var slotNames: [String] {
+        amsgrad ? ["momentum", "velocity", "velocityHat"] : ["momentum", "velocity"]
+    }
+
+    override final func update(
+        _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
+    ) {
+        let t = Float(iterations + 1)
+        let alpha = lr * (1 - pow(Float(beta2), t)).squareRoot() / (1 - pow(Float(beta1), t))
+        let oneMinusBeta1 = Float(1 - beta1), oneMinusBeta2 = Float(1 - beta2), eps = Float(epsilon)
+        let m = slots[0], v = slots[1]
+        if amsgrad {
+            let vHat = slots[2]
+            for i in w.indices {
+                m[i] += (g[i] - m[i]) * oneMinusBeta1
+                v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2
+                vHat[i] = max(vHat[i], v[i])
+                w[i] -= (m[i] * alpha) / (vHat[i].squareRoot() + eps)
+            }
+        } else {
+            for i in w.indices {
+                m[i] += (g[i] - m[i]) * oneMinusBeta1
+                v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2
+                w[i] -= (m[i] * alpha) / (v[i].squareRoot() + eps)
+            }
+        }
+    }
+}
+
+/// Adam with decoupled weight decay (Loshchilov & Hutter, 2019): Keras 3's `AdamW`.
+///
+/// Before each Adam step the variable shrinks by its own weight decay,
+/// `w ← w − w·λ·η`, independent of the gradient's moments; then ``Adam``'s update follows.
+///
+/// ```swift
+/// let optimizer = AdamW(learningRate: 0.001, weightDecay: 0.004)
+/// ```
+public final class AdamW: Adam {
+    /// Keras's default weight decay λ for `AdamW`; the other defaults are ``Adam/Defaults``.
+    public static let defaultWeightDecay = 0.004
+
+    /// Makes the optimizer; parameters as ``Adam/init(learningRate:beta1:beta2:epsilon:amsgrad:weightDecay:clipping:)``,
+    /// with `weightDecay` λ defaulting to Keras's 0.004.
+    public init(
+        learningRate: LearningRate = .constant(Adam.Defaults.learningRate),
+        weightDecay: Double = AdamW.defaultWeightDecay,
+        beta1: Double = Adam.Defaults.beta1,
+        beta2: Double = Adam.Defaults.beta2,
+        epsilon: Double = Adam.Defaults.epsilon,
+        amsgrad: Bool = Adam.Defaults.amsgrad,
+        clipping: GradientClipping = .none
+    ) {
+        super.init(name: "AdamW", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                   amsgrad: amsgrad, weightDecay: weightDecay, clipping: clipping)
+    }
+}

@@ -1,0 +1,128 @@
+import Autograd
+
+/// Something that updates variables from their gradients: the counterpart of a Keras optimizer.
+///
+/// One call to ``apply(_:to:)`` is one training step, like Keras's
+/// `optimizer.apply_gradients(zip(gradients, variables))`: it clips the gradients (when asked),
+/// applies decoupled weight decay (when set), updates every variable in place and then advances
+/// ``iterations`` by one. The learning rate of a step is ``learningRate`` evaluated at the value
+/// ``iterations`` had before the step, as in Keras.
+///
+/// An optimizer keeps per-variable state ("slots", such as Adam's moments), created the first
+/// time a variable receives a gradient. ``stateTensors(for:)`` and ``restoreState(_:for:)``
+/// expose that state for checkpoints.
+///
+/// Hyperparameters other than the learning rate are `Double`, like the Python floats Keras keeps
+/// them in, and constants derived from them are computed in `Double` before rounding to `Float`,
+/// as Keras does: 1 − 0.9 then rounds to the `Float` nearest 0.1, whereas `Float` arithmetic
+/// would give 0.100000024, enough to move Adam's trajectory by 1e-6 within 20 steps. The learning
+/// rate is a `Float`, as Keras keeps it in a float32 variable.
+///
+/// Optimizers are reference types and not `Sendable`: one thread owns an optimizer and the
+/// variables it updates.
+///
+/// ```swift
+/// let w = Variable(Tensor([0.3, -0.2]), name: "w")
+/// let optimizer = Adam(learningRate: 0.01)
+/// let tape = GradientTape()
+/// let loss = tape.record { (w.value * w.value).sum() }
+/// optimizer.apply([tape.gradient(of: loss, withRespectTo: w)], to: [w])
+/// ```
+public protocol Optimizer: AnyObject {
+    /// The optimizer's name as Keras spells it (`"Adam"`, `"SGD"`, …), used in messages.
+    var name: String { get }
+
+    /// The number of steps applied so far (Keras's `optimizer.iterations`).
+    var iterations: Int { get }
+
+    /// The learning rate: a constant or a schedule evaluated at ``iterations``.
+    var learningRate: LearningRate { get set }
+
+    /// Updates `variables` in place from `gradients`, then advances ``iterations`` by one.
+    ///
+    /// - Parameters:
+    ///   - gradients: one gradient per variable, in the same order. A `nil` gradient (a variable
+    ///     the loss does not depend on) leaves that variable, and its state, untouched; Keras
+    ///     drops such pairs the same way. The step still counts.
+    ///   - variables: the variables to update. Variables that are not trainable are skipped.
+    /// - Precondition: the arrays have the same length and every gradient has the shape of its
+    ///   variable.
+    func apply(_ gradients: [Tensor?], to variables: [Variable])
+
+    /// The optimizer's state as named tensors: `"iterations"` (a scalar) and one tensor per slot
+    /// of each variable that has state, named `"<index>/<variable name>/<slot>"`, where `index`
+    /// is the variable's position in `variables`.
+    ///
+    /// `iterations` is stored as a `Float`, exact up to 2²⁴ (about 16.7 million) steps.
+    func stateTensors(for variables: [Variable]) -> [String: Tensor]
+
+    /// Replaces the optimizer's state with one saved by ``stateTensors(for:)``.
+    ///
+    /// - Parameters:
+    ///   - state: the saved tensors.
+    ///   - variables: the variables, in the order used when saving.
+    /// - Throws: ``OptimizerStateError`` naming the key when a tensor is missing, unexpected, or
+    ///   of the wrong shape, or when `iterations` is not a non-negative whole number. The state
+    ///   is left unchanged when it throws.
+    func restoreState(_ state: [String: Tensor], for variables: [Variable]) throws
+}
+
+extension Optimizer {
+    /// The learning rate the next step will use: ``learningRate`` at ``iterations``.
+    public var currentLearningRate: Float { learningRate.value(at: iterations) }
+
+    /// Applies `(gradient, variable)` pairs, like Keras's `apply_gradients(zip(grads, vars))`.
+    public func apply(_ pairs: some Sequence<(Tensor?, Variable)>) {
+        let pairs = Array(pairs)
+        apply(pairs.map(\.0), to: pairs.map(\.1))
+    }
+}
+
+/// A learning rate: a constant, or a schedule evaluated at the optimizer's step.
+///
+/// A number literal makes a constant: `SGD(learningRate: 0.1)`.
+public enum LearningRate: Sendable, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {
+    /// The same rate at every step.
+    case constant(Float)
+    /// A rate that depends on the step.
+    case scheduled(any LearningRateSchedule)
+
+    public init(floatLiteral value: Float) { self = .constant(value) }
+    public init(integerLiteral value: Int) { self = .constant(Float(value)) }
+
+    /// The rate at `step` (the optimizer's ``Optimizer/iterations`` before the step).
+    public func value(at step: Int) -> Float {
+        switch self {
+        case .constant(let rate): rate
+        case .scheduled(let schedule): schedule.learningRate(at: step)
+        }
+    }
+}
+
+/// Gradient clipping applied before each update, as Keras's `clipnorm`, `clipvalue` and
+/// `global_clipnorm` (Keras allows at most one of them; an enum says so by construction).
+public enum GradientClipping: Sendable, Equatable {
+    /// No clipping (the Keras default).
+    case none
+    /// Each gradient is clipped elementwise to `[-limit, limit]` (Keras `clipvalue`).
+    case byValue(Float)
+    /// Each gradient is rescaled so its own L2 norm is at most the limit (Keras `clipnorm`).
+    case byNorm(Float)
+    /// All gradients are rescaled together so their global L2 norm is at most the limit
+    /// (Keras `global_clipnorm`); see ``clipByGlobalNorm(_:maxNorm:)``.
+    case byGlobalNorm(Float)
+
+    /// The clipped gradients; `nil` entries stay `nil`.
+    public func clip(_ gradients: [Tensor?]) -> [Tensor?] {
+        switch self {
+        case .none:
+            gradients
+        case .byValue(let limit):
+            gradients.map { $0.map { clipByValue($0, min: -limit, max: limit) } }
+        case .byNorm(let limit):
+            gradients.map { $0.map { clipByNorm($0, maxNorm: limit) } }
+        case .byGlobalNorm(let limit):
+            clipByGlobalNorm(gradients, maxNorm: limit).clipped
+        }
+    }
+}

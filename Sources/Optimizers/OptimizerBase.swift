@@ -1,0 +1,204 @@
+import Autograd
+
+/// The machinery every built-in optimizer shares: gradient checks, clipping, decoupled weight
+/// decay, the step counter, and per-variable state created lazily.
+///
+/// A concrete optimizer supplies two things, in the manner of mlx-swift's optimizers:
+/// - "make state for a parameter": `slotNames` and `initialSlotValue(_:)`, the names and
+///   starting values of its per-variable buffers (each shaped like the variable);
+/// - "apply one update": `update(_:gradient:slots:learningRate:)`, a tight loop that changes
+///   the variable's elements in place.
+///
+/// Updates never record on a tape and never make temporary tensors: they write through
+/// `Variable.withUnsafeMutableValue`, which copies the elements first only when something else
+/// (a tape that read the variable, a caller holding its value) still shares them.
+///
+/// State is keyed by the variable's identity. The optimizer keeps a strong reference to every
+/// variable it has state for (as Keras does), so an identity is never reused for a new variable.
+public class OptimizerBase: Optimizer {
+    public let name: String
+    public internal(set) var iterations: Int = 0
+    public var learningRate: LearningRate
+
+    /// Decoupled weight decay λ: before its update each variable becomes `w − w·λ·lr`, as Keras
+    /// does for any optimizer given `weight_decay`; `nil` (or 0) disables it.
+    public let weightDecay: Double?
+
+    /// Clipping applied to the gradients before each update.
+    public let clipping: GradientClipping
+
+    /// Per-variable state, keyed by the variable's identity.
+    private var slots: [ObjectIdentifier: VariableSlots] = [:]
+
+    init(name: String, learningRate: LearningRate, weightDecay: Double?, clipping: GradientClipping) {
+        self.name = name
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.clipping = clipping
+    }
+
+    // MARK: The two hooks of a concrete optimizer
+
+    /// The names of the per-variable buffers, in the order `update` receives them.
+    /// Fixed at initialisation.
+    var slotNames: [String] { [] }
+
+    /// The value every element of slot `index` starts at.
+    func initialSlotValue(_ index: Int) -> Float { 0 }
+
+    /// Applies one update to one variable in place.
+    ///
+    /// - Parameters:
+    ///   - parameter: the variable's elements.
+    ///   - gradient: the (clipped) gradient, same count.
+    ///   - slots: the buffers named by `slotNames`, same count each.
+    ///   - learningRate: the rate of this step.
+    func update(
+        _ parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>,
+        slots: [UnsafeMutableBufferPointer<Float>], learningRate: Float
+    ) {
+        fatalError("\(name) must override update(_:gradient:slots:learningRate:)")
+    }
+
+    // MARK: One step
+
+    public func apply(_ gradients: [Tensor?], to variables: [Variable]) {
+        precondition(
+            gradients.count == variables.count,
+            "\(name).apply: \(gradients.count) gradients were given for \(variables.count) variables")
+        var kept: [Tensor?] = []
+        var keptVariables: [Variable] = []
+        kept.reserveCapacity(variables.count)
+        keptVariables.reserveCapacity(variables.count)
+        for (gradient, variable) in zip(gradients, variables) {
+            guard let gradient, variable.isTrainable else { continue }
+            shapePrecondition(
+                gradient.shape == variable.shape,
+                "\(name).apply: the gradient for variable '\(variable.name)' has shape \(gradient.shape) but the variable has shape \(variable.shape)")
+            kept.append(gradient)
+            keptVariables.append(variable)
+        }
+        let clipped = clipping.clip(kept)
+        let rate = learningRate.value(at: iterations)
+        for (gradient, variable) in zip(clipped, keptVariables) {
+            guard let gradient else { continue }
+            let state = slots(for: variable)
+            variable.withUnsafeMutableValue { parameter in
+                if let weightDecay, weightDecay != 0 {
+                    // Keras: variable.assign(variable - variable * wd * lr), in this order.
+                    let decay = Float(weightDecay)
+                    for index in parameter.indices {
+                        parameter[index] -= parameter[index] * decay * rate
+                    }
+                }
+                gradient.withUnsafeBufferPointer { gradient in
+                    update(parameter, gradient: gradient, slots: state.buffers, learningRate: rate)
+                }
+            }
+        }
+        iterations += 1
+    }
+
+    /// The state of `variable`, made on first use.
+    private func slots(for variable: Variable) -> VariableSlots {
+        let key = ObjectIdentifier(variable)
+        if let existing = slots[key] { return existing }
+        let count = variable.shape.reduce(1, *)
+        let made = VariableSlots(
+            variable: variable,
+            buffers: slotNames.indices.map { VariableSlots.buffer(count: count, filledWith: initialSlotValue($0)) })
+        slots[key] = made
+        return made
+    }
+
+    // MARK: State for checkpoints
+
+    public func stateTensors(for variables: [Variable]) -> [String: Tensor] {
+        var state: [String: Tensor] = ["iterations": Tensor(Float(iterations))]
+        for (index, variable) in variables.enumerated() {
+            guard let entry = slots[ObjectIdentifier(variable)] else { continue }
+            for (slot, buffer) in zip(slotNames, entry.buffers) {
+                state[Self.key(index: index, variable: variable, slot: slot)] =
+                    Tensor(shape: variable.shape) { _ = $0.initialize(from: buffer) }
+            }
+        }
+        return state
+    }
+
+    public func restoreState(_ state: [String: Tensor], for variables: [Variable]) throws {
+        guard let iterationsTensor = state["iterations"] else {
+            throw OptimizerStateError("\(name).restoreState: the key 'iterations' is missing")
+        }
+        guard iterationsTensor.scalarCount == 1,
+              let restoredIterations = Int(exactly: iterationsTensor.scalars[0]), restoredIterations >= 0
+        else {
+            throw OptimizerStateError(
+                "\(name).restoreState: 'iterations' must be one non-negative whole number, got \(iterationsTensor.scalars) with shape \(iterationsTensor.shape)")
+        }
+        var used: Set<String> = ["iterations"]
+        var restored: [ObjectIdentifier: VariableSlots] = [:]
+        for (index, variable) in variables.enumerated() {
+            let keys = slotNames.map { Self.key(index: index, variable: variable, slot: $0) }
+            let present = keys.filter { state[$0] != nil }
+            if present.isEmpty { continue }  // no state yet: made lazily at its first gradient
+            if let missing = keys.first(where: { state[$0] == nil }) {
+                throw OptimizerStateError("\(name).restoreState: the key '\(missing)' is missing (found \(present))")
+            }
+            for key in keys where state[key]!.shape != variable.shape {
+                throw OptimizerStateError(
+                    "\(name).restoreState: '\(key)' has shape \(state[key]!.shape) but variable '\(variable.name)' has shape \(variable.shape)")
+            }
+            let buffers = keys.map { key in
+                let tensor = state[key]!
+                let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: tensor.scalarCount)
+                tensor.withUnsafeBufferPointer { _ = buffer.initialize(from: $0) }
+                return buffer
+            }
+            used.formUnion(keys)
+            restored[ObjectIdentifier(variable)] = VariableSlots(variable: variable, buffers: buffers)
+        }
+        let unexpected = Set(state.keys).subtracting(used)
+        if !unexpected.isEmpty {
+            throw OptimizerStateError(
+                "\(name).restoreState: unexpected keys \(unexpected.sorted()); expected 'iterations' and '<index>/<variable name>/<slot>' with slots \(slotNames) for the \(variables.count) variables given")
+        }
+        iterations = restoredIterations
+        slots = restored
+    }
+
+    static func key(index: Int, variable: Variable, slot: String) -> String {
+        "\(index)/\(variable.name)/\(slot)"
+    }
+}
+
+/// The buffers an optimizer keeps for one variable, each with the variable's element count.
+final class VariableSlots {
+    /// Held strongly so the variable's identity stays unique while the state exists.
+    let variable: Variable
+    let buffers: [UnsafeMutableBufferPointer<Float>]
+
+    init(variable: Variable, buffers: [UnsafeMutableBufferPointer<Float>]) {
+        self.variable = variable
+        self.buffers = buffers
+    }
+
+    deinit {
+        for buffer in buffers { buffer.deallocate() }
+    }
+
+    static func buffer(count: Int, filledWith value: Float) -> UnsafeMutableBufferPointer<Float> {
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        buffer.initialize(repeating: value)
+        return buffer
+    }
+}
+
+/// A saved optimizer state that does not fit the optimizer or its variables.
+public struct OptimizerStateError: Error, CustomStringConvertible, Equatable {
+    /// What was wrong, naming the key and the shapes involved.
+    public let message: String
+
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}

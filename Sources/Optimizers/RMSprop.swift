@@ -1,0 +1,96 @@
+import Autograd
+
+/// RMSprop (Hinton's lecture 6e), with optional momentum and centring: Keras 3's `RMSprop`.
+///
+/// With decay ρ, the mean square v (zero at first) and, when centred, the mean gradient ḡ:
+///
+///     v ← ρ·v + (1 − ρ)·g²
+///     ḡ ← ρ·ḡ + (1 − ρ)·g                      (centered only)
+///     d  = v − ḡ² + ε   (centered)   or   v + ε
+///     Δ  = η·g / √d
+///     m ← μ·m + Δ,  w ← w − m                  (momentum μ > 0)
+///     w ← w − Δ                                 (otherwise)
+///
+/// Centring divides by an estimate of the gradient's variance instead of its raw second moment.
+///
+/// ```swift
+/// let optimizer = RMSprop(learningRate: 0.001, momentum: 0.9, centered: true)
+/// ```
+public final class RMSprop: OptimizerBase {
+    /// Keras's defaults, the single source for the initialiser's default arguments.
+    public enum Defaults {
+        public static let learningRate: Float = 0.001
+        public static let rho = 0.9
+        public static let momentum = 0.0
+        public static let epsilon = 1e-7
+        public static let centered = false
+    }
+
+    /// ρ, the decay of the running averages.
+    public let rho: Double
+    /// μ, the momentum; 0 disables the momentum slot.
+    public let momentum: Double
+    /// ε, added to the denominator before the square root.
+    public let epsilon: Double
+    /// Whether to divide by the centred second moment.
+    public let centered: Bool
+
+    /// Makes the optimizer.
+    ///
+    /// - Parameters:
+    ///   - learningRate: η, a constant or a schedule (Keras default 0.001).
+    ///   - rho: ρ (default 0.9).
+    ///   - momentum: μ ≥ 0 (default 0).
+    ///   - epsilon: ε (default 1e-7).
+    ///   - centered: centre the second moment (default false).
+    ///   - weightDecay: decoupled weight decay λ (default none).
+    ///   - clipping: gradient clipping (default none).
+    public init(
+        learningRate: LearningRate = .constant(Defaults.learningRate),
+        rho: Double = Defaults.rho,
+        momentum: Double = Defaults.momentum,
+        epsilon: Double = Defaults.epsilon,
+        centered: Bool = Defaults.centered,
+        weightDecay: Double? = nil,
+        clipping: GradientClipping = .none
+    ) {
+        precondition(momentum >= 0, "RMSprop: momentum must be non-negative, got \(momentum)")
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+        super.init(name: "RMSprop", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
+    }
+
+    /// `velocity`, then `momentum` when μ > 0, then `averageGradient` when centred.
+    override var slotNames: [String] {
+        ["velocity"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["averageGradient"] : [])
+    }
+
+    override func update(
+        _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
+    ) {
+        let v = slots[0]
+        let m: UnsafeMutableBufferPointer<Float>? = momentum > 0 ? slots[1] : nil
+        let average: UnsafeMutableBufferPointer<Float>? = centered ? slots[slots.count - 1] : nil
+        let rho = Float(self.rho), oneMinusRho = Float(1 - self.rho), mu = Float(momentum), eps = Float(epsilon)
+        for i in w.indices {
+            v[i] = rho * v[i] + oneMinusRho * (g[i] * g[i])
+            var denominator: Float
+            if let average {
+                average[i] = rho * average[i] + oneMinusRho * g[i]
+                denominator = v[i] - average[i] * average[i] + eps
+            } else {
+                denominator = v[i] + eps
+            }
+            let increment = (lr * g[i]) / denominator.squareRoot()
+            if let m {
+                m[i] = mu * m[i] + increment
+                w[i] -= m[i]
+            } else {
+                w[i] -= increment
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Autograd
+
+/// Stochastic gradient descent with optional (Nesterov) momentum: Keras's `SGD`.
+///
+/// With momentum μ, learning rate η and gradient g, each step updates the velocity m (zero at
+/// first) and the variable w:
+///
+///     m ← μ·m − η·g
+///     w ← w + m               (classical momentum)
+///     w ← w + μ·m − η·g       (nesterov: true)
+///
+/// Without momentum (μ = 0, the default) it is plain `w ← w − η·g` and keeps no state.
+///
+/// ```swift
+/// let optimizer = SGD(learningRate: 0.1, momentum: 0.9)
+/// optimizer.apply(gradients, to: variables)
+/// ```
+public final class SGD: OptimizerBase {
+    /// Keras's defaults, the single source for the initialiser's default arguments.
+    public enum Defaults {
+        public static let learningRate: Float = 0.01
+        public static let momentum = 0.0
+        public static let nesterov = false
+    }
+
+    /// The momentum μ in [0, 1]; 0 disables the velocity slot.
+    public let momentum: Double
+    /// Whether to take the Nesterov look-ahead step.
+    public let nesterov: Bool
+
+    /// Makes the optimizer.
+    ///
+    /// - Parameters:
+    ///   - learningRate: η, a constant or a schedule (Keras default 0.01).
+    ///   - momentum: μ in [0, 1] (default 0, plain SGD).
+    ///   - nesterov: use Nesterov momentum (default false).
+    ///   - weightDecay: decoupled weight decay λ (default none).
+    ///   - clipping: gradient clipping (default none).
+    public init(
+        learningRate: LearningRate = .constant(Defaults.learningRate),
+        momentum: Double = Defaults.momentum,
+        nesterov: Bool = Defaults.nesterov,
+        weightDecay: Double? = nil,
+        clipping: GradientClipping = .none
+    ) {
+        precondition(momentum >= 0 && momentum <= 1, "SGD: momentum must be in [0, 1], got \(momentum)")
+        self.momentum = momentum
+        self.nesterov = nesterov
+        super.init(name: "SGD", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
+    }
+
+    override var slotNames: [String] { momentum != 0 ? ["momentum"] : [] }
+
+    override func update(
+        _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
+    ) {
+        guard momentum != 0 else {
+            for i in w.indices { w[i] -= g[i] * lr }
+            return
+        }
+        let m = slots[0]
+        let mu = Float(momentum)
+        if nesterov {
+            for i in w.indices {
+                m[i] = m[i] * mu - g[i] * lr
+                w[i] += m[i] * mu - g[i] * lr
+            }
+        } else {
+            for i in w.indices {
+                m[i] = m[i] * mu - g[i] * lr
+                w[i] += m[i]
+            }
+        }
+    }
+}
