@@ -63,7 +63,8 @@ extension Dataset {
         }
     }
 
-    private static func readFile(path: String) throws -> [UInt8] {
+    /// The bytes of the file at `path`, or a ``DatasetError`` saying why there are none.
+    static func readFile(path: String) throws -> [UInt8] {
         var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DatasetError(file: path, reason: .fileNotFound)

@@ -39,6 +39,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case columnOutOfRange(index: Int, columnCount: Int)
         /// The label column is also listed among the feature columns.
         case labelAmongFeatures(column: ColumnReference)
+        /// A binary file's layout is not what its format requires; the text says what was expected.
+        case malformed(String)
     }
 
     /// The path or source name the data came from, as the caller gave it.
@@ -88,6 +90,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(file): column index \(index) is out of range; the rows have \(columnCount) columns (indices 0...\(columnCount - 1))"
         case .labelAmongFeatures(let column):
             return "\(file): \(column) is both the label and a feature; leave it out of the feature columns"
+        case .malformed(let expectation):
+            return "\(file): \(expectation)"
         }
     }
 }
