@@ -1,0 +1,55 @@
+import Autograd
+
+/// A dataset divided into training and test examples.
+public struct DatasetSplit: Sendable {
+    /// The examples to fit on.
+    public let train: Dataset
+    /// The held-out examples to evaluate on.
+    public let test: Dataset
+
+    public init(train: Dataset, test: Dataset) {
+        self.train = train
+        self.test = test
+    }
+
+    /// Both parts standardised by statistics fitted on the **training** part only, so nothing
+    /// about the test rows leaks into training. This is what the trainer does; the lecture
+    /// instead standardised all rows before splitting (see ``Dataset/standardized()``).
+    ///
+    /// - Returns: the standardised split and the fitted ``Standardizer`` (to apply to new data).
+    public func standardized() -> (split: DatasetSplit, standardizer: Standardizer) {
+        let standardizer = Standardizer.fit(train.features)
+        let split = DatasetSplit(
+            train: train.standardized(using: standardizer), test: test.standardized(using: standardizer))
+        return (split, standardizer)
+    }
+}
+
+extension Dataset {
+    /// The first `trainCount(fraction:)` examples for training and the rest for testing, in
+    /// file order, as the lecture did (`k = int(0.9 * n)`; 360 rows give 324 and 36).
+    ///
+    /// - Parameter trainFraction: the share of examples to train on, in [0, 1].
+    public func split(trainFraction: Double) -> DatasetSplit {
+        let k = trainCount(fraction: trainFraction)
+        return DatasetSplit(train: subset(rows: Array(0..<k)), test: subset(rows: Array(k..<count)))
+    }
+
+    /// A split of a random permutation of the examples, the permutation drawn from `seed`
+    /// alone; the training part is the first `trainCount(fraction:)` of the shuffled examples.
+    /// Each part keeps the shuffled order.
+    public func split(trainFraction: Double, shuffledWithSeed seed: UInt64) -> DatasetSplit {
+        let k = trainCount(fraction: trainFraction)
+        var random = RandomStream(seed: seed, stream: DataStream.split)
+        var order = Array(0..<count)
+        random.shuffle(&order)
+        return DatasetSplit(train: subset(rows: Array(order[..<k])), test: subset(rows: Array(order[k...])))
+    }
+
+    /// `Int(fraction · count)`: the number of training examples, truncated toward zero as
+    /// Python's `int()` does, so splits match the lecture's NumPy code.
+    public func trainCount(fraction: Double) -> Int {
+        precondition(fraction >= 0 && fraction <= 1, "Dataset.split: trainFraction must lie in [0, 1], got \(fraction)")
+        return Int(fraction * Double(count))
+    }
+}

@@ -1,0 +1,126 @@
+import Autograd
+
+/// Examples for supervised learning: a feature matrix and, for each row, a target.
+///
+/// - `features` has shape `[n, d]`: one row per example.
+/// - `targets` has shape `[n, 1]` and always holds the label as a `Float`: the value to regress,
+///   or the class as a number (0/1 for binary logistic regression, so it feeds
+///   `Losses.sigmoidCrossEntropy(logits:labels:)` directly). `[n, 1]` rather than `[n]` so it
+///   lines up with a model's `[n, 1]` output without broadcasting surprises.
+/// - `classLabels` holds the classes as integers `0..<classCount` when the labels are classes
+///   (for `Losses.softmaxCrossEntropy(logits:labels:)`), and is `nil` for regression.
+///
+/// ```swift
+/// let digits = try Dataset.digits(path: "datasets/digits.csv")       // [1797, 64], 10 classes
+/// let lecture = digits.keepingClasses([0, 1])                          // 360 rows, labels 0/1
+///     .standardized()                                                  // fitted on all 360 rows
+///     .split(trainFraction: 0.9)                                       // 324 train, 36 test
+/// ```
+public struct Dataset: Sendable {
+    /// The examples, shape `[count, featureCount]`.
+    public let features: Tensor
+    /// The label of each example as a number, shape `[count, 1]`.
+    public let targets: Tensor
+    /// The class of each example, in `0..<classCount`, or `nil` for regression data.
+    public let classLabels: [Int]?
+    /// How many classes there are (at least one more than the largest label), or `nil` for
+    /// regression data. Kept explicitly so a split that lacks the last class still knows it.
+    public let classCount: Int?
+    /// A name for each feature column (the CSV header, or `x0`, `x1`, … without one).
+    public let featureNames: [String]
+
+    /// The number of examples.
+    public var count: Int { features.shape[0] }
+    /// The number of features per example.
+    public var featureCount: Int { features.shape[1] }
+
+    /// Regression data: features `[n, d]` and targets `[n]` or `[n, 1]` (stored as `[n, 1]`).
+    public init(features: Tensor, targets: Tensor, featureNames: [String]? = nil) {
+        shapePrecondition(features.rank == 2, "Dataset: features must have shape [n, d], got \(features.shape)")
+        let n = features.shape[0]
+        shapePrecondition(
+            targets.shape == [n] || targets.shape == [n, 1],
+            "Dataset: targets must have shape [\(n)] or [\(n), 1] to match features \(features.shape), got \(targets.shape)")
+        self.features = features
+        self.targets = targets.shape == [n, 1] ? targets : targets.reshaped(to: [n, 1])
+        self.classLabels = nil
+        self.classCount = nil
+        self.featureNames = Dataset.names(featureNames, count: features.shape[1])
+    }
+
+    /// Classification data: features `[n, d]` and a class in `0..<classCount` for each row.
+    ///
+    /// - Parameter classCount: defaults to one more than the largest label.
+    public init(features: Tensor, classLabels: [Int], classCount: Int? = nil, featureNames: [String]? = nil) {
+        shapePrecondition(features.rank == 2, "Dataset: features must have shape [n, d], got \(features.shape)")
+        shapePrecondition(
+            classLabels.count == features.shape[0],
+            "Dataset: \(classLabels.count) class labels for features of shape \(features.shape)")
+        let classes = classCount ?? ((classLabels.max() ?? -1) + 1)
+        precondition(
+            classLabels.allSatisfy { $0 >= 0 && $0 < classes },
+            "Dataset: class labels must lie in 0..<\(classes)")
+        self.features = features
+        self.targets = Tensor(shape: [classLabels.count, 1], scalars: classLabels.map(Float.init))
+        self.classLabels = classLabels
+        self.classCount = classes
+        self.featureNames = Dataset.names(featureNames, count: features.shape[1])
+    }
+
+    private init(features: Tensor, targets: Tensor, classLabels: [Int]?, classCount: Int?, featureNames: [String]) {
+        self.features = features
+        self.targets = targets
+        self.classLabels = classLabels
+        self.classCount = classCount
+        self.featureNames = featureNames
+    }
+
+    private static func names(_ names: [String]?, count: Int) -> [String] {
+        guard let names else { return (0..<count).map { "x\($0)" } }
+        precondition(names.count == count, "Dataset: \(names.count) feature names for \(count) features")
+        return names
+    }
+
+    /// The examples at `rows`, in that order (repeats allowed).
+    public func subset(rows: [Int]) -> Dataset {
+        Dataset(
+            features: features.gathering(rows: rows), targets: targets.gathering(rows: rows),
+            classLabels: classLabels.map { labels in rows.map { labels[$0] } }, classCount: classCount,
+            featureNames: featureNames)
+    }
+
+    /// The same examples with other features (same number of rows), such as standardised ones.
+    public func replacingFeatures(_ newFeatures: Tensor) -> Dataset {
+        shapePrecondition(
+            newFeatures.rank == 2 && newFeatures.shape[0] == count,
+            "Dataset.replacingFeatures: expected \(count) rows, got shape \(newFeatures.shape)")
+        let names = newFeatures.shape[1] == featureCount ? featureNames : Dataset.names(nil, count: newFeatures.shape[1])
+        return Dataset(features: newFeatures, targets: targets, classLabels: classLabels, classCount: classCount, featureNames: names)
+    }
+
+    /// Only the examples whose class is in `classes`, relabelled by position in `classes`:
+    /// `keepingClasses([0, 1])` keeps the digits 0 and 1 with labels 0 and 1, and
+    /// `keepingClasses([3, 8])` keeps 3s and 8s labelled 0 and 1. Rows keep their file order.
+    ///
+    /// The targets become the new labels as floats, ready for binary logistic regression.
+    ///
+    /// - Precondition: the data has class labels and `classes` has no repeats.
+    public func keepingClasses(_ classes: [Int]) -> Dataset {
+        guard let classLabels else { preconditionFailure("Dataset.keepingClasses: the data has no class labels") }
+        precondition(Set(classes).count == classes.count, "Dataset.keepingClasses: \(classes) repeats a class")
+        var newLabel: [Int: Int] = [:]
+        for (position, label) in classes.enumerated() { newLabel[label] = position }
+        let rows = classLabels.indices.filter { newLabel[classLabels[$0]] != nil }
+        return Dataset(
+            features: features.gathering(rows: rows), classLabels: rows.map { newLabel[classLabels[$0]]! },
+            classCount: classes.count, featureNames: featureNames)
+    }
+
+    /// How many examples each class has, indexed by class; `nil` for regression data.
+    public var classCounts: [Int]? {
+        guard let classLabels, let classCount else { return nil }
+        var counts = [Int](repeating: 0, count: classCount)
+        for label in classLabels { counts[label] += 1 }
+        return counts
+    }
+}

@@ -1,0 +1,115 @@
+/// A problem with a data file or its selection of columns, described so a person can fix it:
+/// the file, the line (one-based, as an editor shows it), the column, and what was expected.
+///
+/// ```
+/// digits.csv:17: expected 65 fields, found 64
+/// data.csv:3, column 'x': 'abc' is not a number
+/// data.csv: no column named 'z'; the columns are: x, y
+/// ```
+public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What went wrong.
+    public enum Reason: Equatable, Sendable {
+        /// Nothing exists at the path.
+        case fileNotFound
+        /// The file exists but could not be read (a directory, no permission, …).
+        case unreadable(String)
+        /// The file holds no rows (it is empty or only blank lines).
+        case emptyFile
+        /// The file has a header but no data rows after it.
+        case noDataRows
+        /// A row has a different number of fields from the first row.
+        case raggedRow(expected: Int, found: Int)
+        /// A field that should hold a number is empty.
+        case emptyField(column: ColumnReference)
+        /// A field that should hold a number does not parse as one.
+        case notANumber(column: ColumnReference, text: String)
+        /// A field parses as NaN or infinity, which no model can learn from.
+        case notFinite(column: ColumnReference, text: String)
+        /// A class-label field does not hold a non-negative integer.
+        case notAClassLabel(column: ColumnReference, text: String)
+        /// A quoted field runs to the end of the file without its closing quote.
+        case unterminatedQuote
+        /// Something other than a delimiter or the end of the line follows a closing quote.
+        case textAfterClosingQuote(fieldIndex: Int)
+        /// A column was selected by a name the header does not have.
+        case unknownColumn(name: String, available: [String])
+        /// A column was selected by name in a file without a header.
+        case columnNameWithoutHeader(name: String)
+        /// A column was selected by an index past the last column.
+        case columnOutOfRange(index: Int, columnCount: Int)
+        /// The label column is also listed among the feature columns.
+        case labelAmongFeatures(column: ColumnReference)
+        /// A binary file's layout is not what its format requires; the text says what was expected.
+        case malformed(String)
+    }
+
+    /// The path or source name the data came from, as the caller gave it.
+    public let file: String
+    /// The one-based line the problem is on, or `nil` when it concerns the whole file.
+    public let line: Int?
+    /// What went wrong.
+    public let reason: Reason
+
+    public init(file: String, line: Int? = nil, reason: Reason) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+
+    public var description: String {
+        let location = line.map { "\(file):\($0)" } ?? file
+        switch reason {
+        case .fileNotFound:
+            return "\(file): no such file; expected a CSV data file at this path"
+        case .unreadable(let why):
+            return "\(file): could not be read (\(why))"
+        case .emptyFile:
+            return "\(file): the file is empty; expected rows of comma-separated numbers"
+        case .noDataRows:
+            return "\(file): the header is followed by no data rows"
+        case let .raggedRow(expected, found):
+            return "\(location): expected \(expected) fields, found \(found)"
+        case .emptyField(let column):
+            return "\(location), \(column): the field is empty; expected a number"
+        case let .notANumber(column, text):
+            return "\(location), \(column): '\(text)' is not a number"
+        case let .notFinite(column, text):
+            return "\(location), \(column): '\(text)' is not a finite number; NaN and infinity are rejected"
+        case let .notAClassLabel(column, text):
+            return "\(location), \(column): '\(text)' is not a class label; expected a non-negative integer"
+        case .unterminatedQuote:
+            return "\(location): a quoted field has no closing quote before the end of the file"
+        case .textAfterClosingQuote(let fieldIndex):
+            return "\(location): field \(fieldIndex) (counting from 0) has text after its closing quote; expected a delimiter or the end of the line"
+        case let .unknownColumn(name, available):
+            let list = available.map { "'\($0)'" }.joined(separator: ", ")
+            return "\(file): no column named '\(name)'; the columns are: \(list)"
+        case .columnNameWithoutHeader(let name):
+            return "\(file): column '\(name)' is selected by name, but the file is read without a header; select columns by index or read the header"
+        case let .columnOutOfRange(index, columnCount):
+            return "\(file): column index \(index) is out of range; the rows have \(columnCount) columns (indices 0...\(columnCount - 1))"
+        case .labelAmongFeatures(let column):
+            return "\(file): \(column) is both the label and a feature; leave it out of the feature columns"
+        case .malformed(let expectation):
+            return "\(file): \(expectation)"
+        }
+    }
+}
+
+/// A column as an error message names it: by its header name when there is one, else by its
+/// index counting from 0 (the same index ``CSVColumn/index(_:)`` takes).
+public struct ColumnReference: Equatable, Sendable, CustomStringConvertible {
+    /// The index of the column in each row, counting from 0.
+    public let index: Int
+    /// The column's header name, if the file has a header.
+    public let name: String?
+
+    public init(index: Int, name: String?) {
+        self.index = index
+        self.name = name
+    }
+
+    public var description: String {
+        name.map { "column '\($0)'" } ?? "column index \(index)"
+    }
+}

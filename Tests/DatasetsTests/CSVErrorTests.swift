@@ -1,0 +1,114 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Datasets
+import Testing
+
+/// The message `body` throws, or a note that it threw none.
+private func message(_ body: () throws -> Dataset) -> String {
+    do {
+        _ = try body()
+        return "no error"
+    } catch let error as DatasetError {
+        return error.description
+    } catch {
+        return "unexpected error \(error)"
+    }
+}
+
+private func temporaryFile(named name: String, contents: String) throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("DatasetsTests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let url = directory.appendingPathComponent(name)
+    try Data(contents.utf8).write(to: url)
+    return url.path
+}
+
+@Test func missingFileNamesThePath() {
+    let path = "/nonexistent/place/digits.csv"
+    #expect(message { try Dataset.loadCSV(path: path) } == "/nonexistent/place/digits.csv: no such file; expected a CSV data file at this path")
+    let error = #expect(throws: DatasetError.self) { try Dataset.digits(path: path) }
+    #expect(error?.reason == .fileNotFound)
+    #expect(error?.file == path)
+}
+
+@Test func directoryIsUnreadable() throws {
+    let error = #expect(throws: DatasetError.self) { try Dataset.loadCSV(path: BundledData.directory) }
+    #expect(error?.reason == .unreadable("it is a directory"))
+}
+
+@Test func emptyFileIsReported() throws {
+    let path = try temporaryFile(named: "empty.csv", contents: "")
+    #expect(message { try Dataset.loadCSV(path: path) } == "\(path): the file is empty; expected rows of comma-separated numbers")
+    let blank = try temporaryFile(named: "blank.csv", contents: "\n  \n\r\n")
+    #expect(message { try Dataset.loadCSV(path: blank) }.hasSuffix("blank.csv: the file is empty; expected rows of comma-separated numbers"))
+    #expect(message { try Dataset.parseCSV("x,y\n\n", source: "h.csv", hasHeader: true) } == "h.csv: the header is followed by no data rows")
+}
+
+@Test func raggedRowNamesLineAndCounts() throws {
+    var lines = Array(repeating: Array(repeating: "1", count: 65).joined(separator: ","), count: 20)
+    lines[16] = Array(repeating: "1", count: 64).joined(separator: ",")
+    let text = lines.joined(separator: "\n")
+    #expect(message { try Dataset.parseCSV(text, source: "digits.csv") } == "digits.csv:17: expected 65 fields, found 64")
+    // Lines are counted as an editor counts them: blank lines and the header included.
+    let withBlank = "x,y\n1,2\n\n3,4,5\n"
+    #expect(message { try Dataset.parseCSV(withBlank, source: "d.csv", hasHeader: true) } == "d.csv:4: expected 2 fields, found 3")
+    // A trailing delimiter is one more (empty) field.
+    #expect(message { try Dataset.parseCSV("1,2\n3,4,\n", source: "t.csv") } == "t.csv:2: expected 2 fields, found 3")
+}
+
+@Test func nonNumericFieldNamesLineAndColumn() {
+    let text = "x,y\n1,2\nabc,3\n"
+    #expect(message { try Dataset.parseCSV(text, source: "data.csv", hasHeader: true) } == "data.csv:3, column 'x': 'abc' is not a number")
+    #expect(message { try Dataset.parseCSV("1,2\n1,2x\n", source: "n.csv") } == "n.csv:2, column index 1: '2x' is not a number")
+    #expect(message { try Dataset.parseCSV("1,2\n1,\n", source: "e.csv") } == "e.csv:2, column index 1: the field is empty; expected a number")
+    let error = #expect(throws: DatasetError.self) { try Dataset.parseCSV(text, source: "data.csv", hasHeader: true) }
+    #expect(error?.line == 3)
+    #expect(error?.reason == .notANumber(column: ColumnReference(index: 0, name: "x"), text: "abc"))
+}
+
+@Test func nanAndInfinityAreRejected() {
+    for text in ["nan", "NaN", "inf", "-inf", "infinity", "1e999"] {
+        #expect(
+            message { try Dataset.parseCSV("x,y\n1,2\n3,\(text)\n", source: "f.csv", hasHeader: true) }
+                == "f.csv:3, column 'y': '\(text)' is not a finite number; NaN and infinity are rejected")
+    }
+}
+
+@Test func unknownColumnListsTheAvailableOnes() {
+    #expect(
+        message { try Dataset.parseCSV("x,y\n1,2\n", source: "data.csv", hasHeader: true, labelColumn: "z") }
+            == "data.csv: no column named 'z'; the columns are: 'x', 'y'")
+    #expect(
+        message { try Dataset.parseCSV("x,y\n1,2\n", source: "data.csv", hasHeader: true, featureColumns: ["w"]) }
+            == "data.csv: no column named 'w'; the columns are: 'x', 'y'")
+    #expect(
+        message { try Dataset.parseCSV("1,2\n", source: "data.csv", labelColumn: "y") }
+            == "data.csv: column 'y' is selected by name, but the file is read without a header; select columns by index or read the header")
+    #expect(
+        message { try Dataset.parseCSV("1,2\n", source: "data.csv", labelColumn: 2) }
+            == "data.csv: column index 2 is out of range; the rows have 2 columns (indices 0...1)")
+    #expect(
+        message { try Dataset.parseCSV("x,y\n1,2\n", source: "data.csv", hasHeader: true, labelColumn: "y", featureColumns: ["x", "y"]) }
+            == "data.csv: column 'y' is both the label and a feature; leave it out of the feature columns")
+}
+
+@Test func classLabelsMustBeNonNegativeIntegers() {
+    #expect(
+        message { try Dataset.parseCSV("1,0\n2,2.5\n", source: "digits.csv", labels: .classes) }
+            == "digits.csv:2, column index 1: '2.5' is not a class label; expected a non-negative integer")
+    #expect(
+        message { try Dataset.parseCSV("p,label\n1,0\n2,1\n3,-1\n", source: "c.csv", hasHeader: true, labels: .classes) }
+            == "c.csv:4, column 'label': '-1' is not a class label; expected a non-negative integer")
+}
+
+@Test func quotingErrorsNameTheLine() {
+    #expect(
+        message { try Dataset.parseCSV("1,2\n\"3,4\n", source: "q.csv") }
+            == "q.csv:2: a quoted field has no closing quote before the end of the file")
+    #expect(
+        message { try Dataset.parseCSV("1,2\n\"3\"x,4\n", source: "q.csv") }
+            == "q.csv:2: field 0 (counting from 0) has text after its closing quote; expected a delimiter or the end of the line")
+}
