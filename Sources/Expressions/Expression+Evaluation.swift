@@ -73,6 +73,18 @@ extension Expression {
             secondDerivatives: seconds)
     }
 
+    /// The expression built from tensor operations on `inputs`, recorded by whatever tapes are
+    /// recording: the way to minimise an expression with an optimizer.
+    ///
+    /// - Precondition: `inputs` has a tensor for every name in ``variables`` (``evaluate(at:order:)``
+    ///   checks this and throws instead).
+    public func tensor(with inputs: [String: Tensor]) -> Tensor {
+        for name in variables {
+            precondition(inputs[name] != nil, "Expression.tensor(with:): no value for the variable '\(name)'")
+        }
+        return tensor(for: root, inputs: inputs)
+    }
+
     /// Builds `node` from tensor operations; recursion is bounded by ``maximumDepth``.
     private func tensor(for node: Node, inputs: [String: Tensor]) -> Tensor {
         switch node.kind {

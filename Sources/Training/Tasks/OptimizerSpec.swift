@@ -48,16 +48,16 @@ public struct OptimizerSpec: Sendable {
 
         switch name {
         case "sgd":
-            let momentum = try object.optional("momentum", as: Float.self, default: SGD.Defaults.momentum, .in(0...1))
+            let momentum = try object.optional("momentum", as: Double.self, default: SGD.Defaults.momentum, .in(0...1))
             let nesterov = try object.optional("nesterov", as: Bool.self, default: SGD.Defaults.nesterov)
             make = { SGD(learningRate: learningRateValue, momentum: momentum, nesterov: nesterov, clipping: clipping) }
         case "adam", "adamw":
-            let beta1 = try object.optional("beta_1", as: Float.self, default: Adam.Defaults.beta1, .in(0..<1))
-            let beta2 = try object.optional("beta_2", as: Float.self, default: Adam.Defaults.beta2, .in(0..<1))
-            let epsilon = try object.optional("epsilon", as: Float.self, default: Adam.Defaults.epsilon, .positive)
+            let beta1 = try object.optional("beta_1", as: Double.self, default: Adam.Defaults.beta1, .in(0..<1))
+            let beta2 = try object.optional("beta_2", as: Double.self, default: Adam.Defaults.beta2, .in(0..<1))
+            let epsilon = try object.optional("epsilon", as: Double.self, default: Adam.Defaults.epsilon, .positive)
             let amsgrad = try object.optional("amsgrad", as: Bool.self, default: Adam.Defaults.amsgrad)
             if name == "adamw" {
-                let decay = try object.optional("weight_decay", as: Float.self, default: AdamW.defaultWeightDecay, .nonNegative)
+                let decay = try object.optional("weight_decay", as: Double.self, default: AdamW.defaultWeightDecay, .nonNegative)
                 make = {
                     AdamW(learningRate: learningRateValue, weightDecay: decay, beta1: beta1, beta2: beta2,
                           epsilon: epsilon, amsgrad: amsgrad, clipping: clipping)
@@ -70,13 +70,13 @@ public struct OptimizerSpec: Sendable {
             }
         case "adagrad":
             let initial = try object.optional(
-                "initial_accumulator_value", as: Float.self, default: Adagrad.Defaults.initialAccumulatorValue, .nonNegative)
-            let epsilon = try object.optional("epsilon", as: Float.self, default: Adagrad.Defaults.epsilon, .positive)
+                "initial_accumulator_value", as: Double.self, default: Adagrad.Defaults.initialAccumulatorValue, .nonNegative)
+            let epsilon = try object.optional("epsilon", as: Double.self, default: Adagrad.Defaults.epsilon, .positive)
             make = { Adagrad(learningRate: learningRateValue, initialAccumulatorValue: initial, epsilon: epsilon, clipping: clipping) }
         default:
-            let rho = try object.optional("rho", as: Float.self, default: RMSprop.Defaults.rho, .in(0..<1))
-            let momentum = try object.optional("momentum", as: Float.self, default: RMSprop.Defaults.momentum, .in(0...1))
-            let epsilon = try object.optional("epsilon", as: Float.self, default: RMSprop.Defaults.epsilon, .positive)
+            let rho = try object.optional("rho", as: Double.self, default: RMSprop.Defaults.rho, .in(0..<1))
+            let momentum = try object.optional("momentum", as: Double.self, default: RMSprop.Defaults.momentum, .in(0...1))
+            let epsilon = try object.optional("epsilon", as: Double.self, default: RMSprop.Defaults.epsilon, .positive)
             let centered = try object.optional("centered", as: Bool.self, default: RMSprop.Defaults.centered)
             make = {
                 RMSprop(learningRate: learningRateValue, rho: rho, momentum: momentum, epsilon: epsilon,
