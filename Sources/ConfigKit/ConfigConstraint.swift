@@ -11,6 +11,8 @@ public struct ConfigConstraint<Value: ConfigValue>: Sendable {
     /// The full phrase for an acceptable value, with its article: "a number > 0".
     public let expected: String
     private let predicate: @Sendable (Value) -> Bool
+    /// The accepted strings of a `oneOf` constraint, for "did you mean".
+    let choices: [String]
 
     /// Creates a constraint.
     ///
@@ -18,7 +20,12 @@ public struct ConfigConstraint<Value: ConfigValue>: Sendable {
     ///   - expected: the full phrase for an acceptable value, e.g. "an even integer".
     ///   - predicate: whether a value is acceptable.
     public init(expected: String, where predicate: @escaping @Sendable (Value) -> Bool) {
+        self.init(expected: expected, choices: [], where: predicate)
+    }
+
+    init(expected: String, choices: [String], where predicate: @escaping @Sendable (Value) -> Bool) {
         self.expected = expected
+        self.choices = choices
         self.predicate = predicate
     }
 
@@ -127,7 +134,7 @@ extension ConfigConstraint where Value == String {
     ///
     /// - Parameter allowed: the accepted strings, in the order messages list them.
     public static func oneOf(_ allowed: [String]) -> ConfigConstraint {
-        ConfigConstraint(expected: "one of " + allowed.map { quoted($0) }.joined(separator: ", ")) {
+        ConfigConstraint(expected: "one of " + allowed.map { quoted($0) }.joined(separator: ", "), choices: allowed) {
             allowed.contains($0)
         }
     }

@@ -107,8 +107,8 @@ public struct ConfigObject: Sendable, ConfigValue {
         let value = try T.decode(child)
         guard constraint.isSatisfied(by: value) else {
             var note: String?
-            if let text = value as? String, let allowed = Self.allowedStrings(in: constraint.expected) {
-                note = closestMatch(to: text, among: allowed).map { "did you mean \(quoted($0))?" }
+            if let text = value as? String {
+                note = closestMatch(to: text, among: constraint.choices).map { "did you mean \(quoted($0))?" }
             }
             throw child.invalidValue(expected: constraint.expected, note: note)
         }
@@ -212,12 +212,5 @@ public struct ConfigObject: Sendable, ConfigValue {
 
     private mutating func remember(_ key: String) {
         if knownKeySet.insert(key).inserted { knownKeys.append(key) }
-    }
-
-    /// The strings listed by a `oneOf` constraint's phrase, for "did you mean".
-    private static func allowedStrings(in expected: String) -> [String]? {
-        guard expected.hasPrefix("one of ") else { return nil }
-        let document = try? ConfigDocument(parsing: "[" + expected.dropFirst("one of ".count) + "]")
-        return document?.root.arrayValue?.compactMap(\.stringValue)
     }
 }

@@ -66,9 +66,13 @@ public struct CSVWriter: Sendable {
 
     /// Appends a row of numbers.
     ///
-    /// - Parameter values: one number per column.
+    /// - Parameter numbers: one number per column.
     /// - Throws: `ReportError` if the row's width differs from the header's.
-    public mutating func append(_ values: [Double]) throws {
+    ///
+    /// ```swift
+    /// try table.append(numbers: [Double(workers), speedup])
+    /// ```
+    public mutating func append(numbers values: [Double]) throws {
         try append(values.map { .double($0) })
     }
 

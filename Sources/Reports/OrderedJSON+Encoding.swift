@@ -19,7 +19,7 @@ extension OrderedJSON {
     ///   `cannot write nan at 'history[3].loss' as JSON: JSON has no NaN or infinity`.
     ///
     /// ```swift
-    /// let text = try OrderedJSON(["loss": [0.5, 0.25]]).encoded()
+    /// let text = try OrderedJSON.object(["loss": [0.5, 0.25]]).encoded()
     /// // {\n  "loss": [0.5, 0.25]\n}\n
     /// ```
     public func encoded(nonFinite: NonFiniteNumbers = .reject) throws -> String {
@@ -37,7 +37,7 @@ extension OrderedJSON {
     /// - Throws: `ReportError` from ``encoded(nonFinite:)`` or ``AtomicFile``.
     ///
     /// ```swift
-    /// try OrderedJSON(["epochs": 3]).write(to: "out/report.json")
+    /// try OrderedJSON.object(["epochs": 3]).write(to: "out/report.json")
     /// ```
     public func write(to path: String, nonFinite: NonFiniteNumbers = .reject) throws {
         try AtomicFile.write(try encoded(nonFinite: nonFinite), to: path)

@@ -124,8 +124,7 @@ extension SVGPlot {
         let longest = entries.map { series[$0].label.count }.max() ?? 0
         let boxWidth = 40 + 7 * Double(longest)
         let boxHeight = 8 + 18 * Double(entries.count)
-        let x = layout.right - boxWidth - 8
-        let y = layout.top + 8
+        let (x, y) = legendCorner(layout, width: boxWidth, height: boxHeight)
         var svg = "<g class=\"legend\">\n"
         svg += "<rect x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" width=\"\(coordinate(boxWidth))\" height=\"\(coordinate(boxHeight))\" "
             + "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n"
@@ -143,6 +142,38 @@ extension SVGPlot {
                 + "\(escapeXML(series[index].label))</text>\n"
         }
         return svg + "</g>\n"
+    }
+
+    /// The corner of the plot area whose legend box would hide the fewest points, preferring
+    /// top-right, then top-left, bottom-right, bottom-left, as matplotlib's "best" does.
+    private func legendCorner(_ layout: Layout, width: Double, height: Double) -> (Double, Double) {
+        let corners = [
+            (layout.right - width - 8, layout.top + 8), (layout.left + 8, layout.top + 8),
+            (layout.right - width - 8, layout.bottom - height - 8), (layout.left + 8, layout.bottom - height - 8),
+        ]
+        var samples: [(Double, Double)] = []
+        for entry in series {
+            let points = zip(entry.x, entry.y).filter { $0.0.isFinite && $0.1.isFinite }
+                .map { (layout.px($0.0), layout.py($0.1)) }
+            samples += points
+            guard entry.style != .scatter else { continue }
+            for (start, end) in zip(points, points.dropFirst()) {
+                // A sample every 4 pixels along the segment, so no line slips between samples.
+                let length = ((end.0 - start.0) * (end.0 - start.0) + (end.1 - start.1) * (end.1 - start.1)).squareRoot()
+                let steps = min(1000, max(1, Int(length / 4)))
+                samples += (1..<steps).map { step in
+                    let t = Double(step) / Double(steps)
+                    return (start.0 + t * (end.0 - start.0), start.1 + t * (end.1 - start.1))
+                }
+            }
+        }
+        func hidden(_ corner: (Double, Double)) -> Int {
+            samples.count { point in
+                (corner.0 - 4...corner.0 + width + 4).contains(point.0)
+                    && (corner.1 - 4...corner.1 + height + 4).contains(point.1)
+            }
+        }
+        return corners.min { hidden($0) < hidden($1) } ?? corners[0]
     }
 
     private func renderLabels(_ layout: Layout) -> String {

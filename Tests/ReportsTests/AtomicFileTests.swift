@@ -1,0 +1,72 @@
+import Foundation
+import Reports
+import Testing
+
+@Suite("AtomicFile replaces files whole or not at all")
+struct AtomicFileTests {
+    @Test func writesAndReplacesLeavingNoTemporary() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/report.json"
+        try AtomicFile.write(Data("first".utf8), to: path)
+        #expect(try directory.read("report.json") == "first")
+        try AtomicFile.write("second, longer", to: path)
+        #expect(try directory.read("report.json") == "second, longer")
+        try AtomicFile.write("", to: path)
+        #expect(try directory.read("report.json") == "")
+        #expect(try directory.contents() == ["report.json"])
+    }
+
+    @Test func newFilesAreWorldReadableAndReplacedFilesKeepTheirMode() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/out.csv"
+        try AtomicFile.write("a", to: path)
+        let mode = { try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue }
+        #expect(try mode() == 0o644)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        try AtomicFile.write("b", to: path)
+        #expect(try mode() == 0o600)
+    }
+
+    @Test func missingDirectoryIsAnErrorAndIsNotCreated() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/out/report.json"
+        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: path) }
+        #expect(error.description == "cannot write '\(path)': directory '\(directory.path)/out' does not exist")
+        #expect(try directory.contents().isEmpty)
+    }
+
+    @Test func relativePathsAreNamedAsGiven() throws {
+        let missing = "no-such-dir-\(UUID().uuidString)"
+        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: "\(missing)/report.json") }
+        #expect(error.description == "cannot write '\(missing)/report.json': directory '\(missing)' does not exist")
+    }
+
+    @Test func parentThatIsAFileIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try AtomicFile.write("x", to: directory.path + "/file")
+        let error = try #require(throws: ReportError.self) {
+            try AtomicFile.write("x", to: directory.path + "/file/report.json")
+        }
+        #expect(error.description == "cannot write '\(directory.path)/file/report.json': '\(directory.path)/file' is not a directory")
+    }
+
+    @Test func failedRenameRemovesTheTemporary() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path + "/taken", withIntermediateDirectories: false)
+        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: directory.path + "/taken") }
+        #expect(error.description.hasPrefix("cannot write '\(directory.path)/taken': "))
+        #expect(try directory.contents() == ["taken"])
+    }
+
+    @Test func trailingSlashIsRejected() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: directory.path + "/") }
+        #expect(error.description.contains("names a directory"))
+    }
+}
