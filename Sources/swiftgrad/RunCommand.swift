@@ -36,6 +36,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let options = RunOptions(plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet)
         try reportingErrors {
+            // Refuse an unwritable report before a long run rather than after it.
+            if let report { try AtomicFile.checkWritable(report) }
             let task = try TaskLoader.load(path: config, options: options)
             let result = try task.run(options: options) { print($0) }
             if let report {

@@ -54,6 +54,8 @@ struct LinearRegressionTask: RunnableTask {
     }
 
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
+        let plotPath = options.plotPath ?? self.plotPath
+        if let plotPath { try AtomicFile.checkWritable(plotPath) }
         let w = Variable(Tensor(initialW), name: "w")
         let c = Variable(Tensor(initialC), name: "c")
         let optimizer = optimizer.make()
@@ -74,7 +76,7 @@ struct LinearRegressionTask: RunnableTask {
         let seconds = stopwatch.elapsedSeconds
         log("w = \(w.value.scalar), c = \(c.value.scalar), loss at the last step = \(loss.scalar)")
 
-        if let path = options.plotPath ?? plotPath {
+        if let path = plotPath {
             var plot = SVGPlot(title: "Linear regression: ŷ = \(w.value.scalar)·\(featureName) + \(c.value.scalar)", xLabel: featureName, yLabel: labelName)
             let xs = x.scalars.map(Double.init)
             plot.scatter(x: xs, y: y.scalars.map(Double.init), label: "data")
