@@ -54,6 +54,19 @@ import _TestSupport
         assertClose(gradient, [0, 0, 0, -1, 1, 0, 0.5, 0.5, -1], atol: 1e-6)
     }
 
+    @Test func logSoftmaxAndLogSumExpGradientsAtHugeLogits() {
+        let x = Tensor([[1000, 1000, -1000], [-500, 0, 500]])
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let (logProbabilities, lse) = tape.record { (x.logSoftmax(), x.logSumExp()) }
+        assertClose(logProbabilities, [-0.6931472, -0.6931472, -2000.6931, -1000, -500, 0], rtol: 1e-6)
+        assertClose(lse, Tensor(shape: [2, 1], scalars: [1000.6931, 500]), rtol: 1e-6)
+        // d lse/dx = softmax(x).
+        assertClose(tape.gradient(of: lse, withRespectTo: x)!, [0.5, 0.5, 0, 0, 0, 1], atol: 1e-6)
+        // d Σ logSoftmax/dx = 1 − n·softmax(x) with n = 3 classes.
+        assertClose(tape.gradient(of: logProbabilities, withRespectTo: x)!, [-0.5, -0.5, 1, 1, 1, -2], atol: 1e-5)
+    }
+
     @Test func theLossesAgreeWithTheirDefinitionsAtModerateLogits() {
         let logits = Tensor.testInput(shape: [4, 3], in: -3...3)
         let labels = [0, 2, 1, 1]

@@ -178,6 +178,50 @@ import Foundation
         #expect(g?.scalars == [2, 0, -12])
     }
 
+    @Test func intermediateResultsCanBeSources() {
+        let x = Tensor(3)
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let (y, z) = tape.record { () -> (Tensor, Tensor) in
+            let y = x * x
+            return (y, y * 4 + x)
+        }
+        // ∂z/∂y holds x fixed; ∂z/∂x goes through y as well.
+        let gradients = tape.gradient(of: z, withRespectTo: [y, x])
+        #expect(gradients[0]?.scalar == 4)
+        #expect(gradients[1]?.scalar == 25)
+    }
+
+    @Test func theTargetAsItsOwnSourceAndRepeatedSources() {
+        let x = Tensor([1, 2])
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let y = tape.record { x * 5 }
+        #expect(tape.gradient(of: x, withRespectTo: x)?.scalars == [1, 1])
+        #expect(tape.gradient(of: y, withRespectTo: y)?.scalars == [1, 1])
+        let twice = tape.gradient(of: y, withRespectTo: [x, x])
+        #expect(twice[0]?.scalars == [5, 5])
+        #expect(twice[1]?.scalars == [5, 5])
+    }
+
+    @Test func aTapeRecordsSeveralBlocks() {
+        let x = Tensor(2)
+        let tape = GradientTape()
+        tape.watch(x)
+        let y = tape.record { x * x }
+        let z = tape.record { y * x }
+        #expect(tape.gradient(of: z, withRespectTo: x)?.scalar == 12)
+    }
+
+    @Test func emptyTensorsHaveEmptyGradients() {
+        let x = Tensor.zeros(shape: [0, 3])
+        let tape = GradientTape()
+        tape.watch(x)
+        let y = tape.record { (x * 2 + Tensor([1, 2, 3])).sum() }
+        #expect(y.scalar == 0)
+        #expect(tape.gradient(of: y, withRespectTo: x)?.shape == [0, 3])
+    }
+
     @Test func namedSources() {
         let a = Tensor(2), b = Tensor(3), unused = Tensor(4)
         let tape = GradientTape(persistent: true)

@@ -31,7 +31,7 @@ public func assertClose(
 }
 
 /// Compares a tensor with expected elements in row-major order; see
-/// ``assertClose(_:_:rtol:atol:_:sourceLocation:)-(Tensor,Tensor,_,_,_,_)``.
+/// ``assertClose(_:_:rtol:atol:_:sourceLocation:)``.
 public func assertClose(
     _ actual: Tensor, _ expected: [Float],
     rtol: Float = 1e-5, atol: Float = 1e-6,
@@ -51,7 +51,7 @@ public func assertClose(
 }
 
 /// Compares two arrays elementwise; see
-/// ``assertClose(_:_:rtol:atol:_:sourceLocation:)-(Tensor,Tensor,_,_,_,_)``.
+/// ``assertClose(_:_:rtol:atol:_:sourceLocation:)``.
 public func assertClose(
     _ actual: [Float], _ expected: [Float],
     rtol: Float = 1e-5, atol: Float = 1e-6,
@@ -70,7 +70,7 @@ public func assertClose(
 }
 
 /// Compares two numbers; see
-/// ``assertClose(_:_:rtol:atol:_:sourceLocation:)-(Tensor,Tensor,_,_,_,_)``.
+/// ``assertClose(_:_:rtol:atol:_:sourceLocation:)``.
 public func assertClose(
     _ actual: Float, _ expected: Float,
     rtol: Float = 1e-5, atol: Float = 1e-6,

@@ -1,5 +1,5 @@
 /// Labels describing which combination a test is trying, added by ``withEvery(_:in:_:)`` and
-/// printed by ``assertClose(_:_:rtol:atol:_:sourceLocation:)-(Tensor,Tensor,_,_,_,_)`` and
+/// printed by ``assertClose(_:_:rtol:atol:_:sourceLocation:)`` and
 /// ``checkGradient(_:of:at:relativeStep:rtol:atol:seed:sourceLocation:)`` when they fail.
 ///
 /// A task-local value, so tests running in parallel never see each other's labels.
