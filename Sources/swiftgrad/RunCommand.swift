@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SwiftGrad
 
 /// `swiftgrad run CONFIG [--report PATH]`: runs a config file's task.
@@ -36,6 +37,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let options = RunOptions(plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet)
         try reportingErrors {
+            // Fail before a long run, not after it, when an output cannot be written.
+            for path in [report, plot].compactMap({ $0 }) { try checkOutputPath(path) }
             let task = try TaskLoader.load(path: config, options: options)
             let result = try task.run(options: options) { print($0) }
             if let report {
@@ -56,6 +59,26 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch {
         printError("error: \(error)")
         throw ExitCode.failure
+    }
+}
+
+/// Checks that a file can be created at `path`: its directory exists and `path` is not itself a
+/// directory. The write itself stays atomic; this only moves the failure before the work.
+///
+/// - Throws: `ValidationError`, e.g. `cannot write 'out/r.json': directory 'out' does not exist`.
+func checkOutputPath(_ path: String) throws {
+    let directory = (path as NSString).deletingLastPathComponent
+    var isDirectory: ObjCBool = false
+    if !directory.isEmpty {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
+            throw ValidationError("cannot write '\(path)': directory '\(directory)' does not exist")
+        }
+        guard isDirectory.boolValue else {
+            throw ValidationError("cannot write '\(path)': '\(directory)' is not a directory")
+        }
+    }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw ValidationError("cannot write '\(path)': the path names a directory, not a file")
     }
 }
 

@@ -41,14 +41,18 @@ public enum TaskLoader {
     public static func load(path: String, options: RunOptions = RunOptions()) throws -> any RunnableTask {
         let document = try ConfigDocument.load(path: path)
         let context = ConfigContext(file: path)
-        return try document.read { root in
-            let kind = try root.require("task", as: String.self, .oneOf(kinds))
-            switch kind {
-            case "derivative": return try DerivativeTask(reading: &root, context: context)
-            case "minimize": return try MinimizeTask(reading: &root, context: context)
-            case "linear-regression": return try LinearRegressionTask(reading: &root, context: context)
-            default: return try LogisticRegressionTask(reading: &root, context: context)
+        do {
+            return try document.read { root in
+                let kind = try root.require("task", as: String.self, .oneOf(kinds))
+                switch kind {
+                case "derivative": return try DerivativeTask(reading: &root, context: context)
+                case "minimize": return try MinimizeTask(reading: &root, context: context)
+                case "linear-regression": return try LinearRegressionTask(reading: &root, context: context)
+                default: return try LogisticRegressionTask(reading: &root, context: context)
+                }
             }
+        } catch let error as ConfigError {
+            throw error.pointingAtMisspelling(in: document.root)
         }
     }
 }
