@@ -83,8 +83,8 @@ public struct ConfigObject: Sendable, ConfigValue {
             let unread = object.members.filter { !knownKeySet.contains($0.key) }
             if let misspelt = unread.first(where: { closestMatch(to: $0.key, among: [key]) != nil }) {
                 throw ConfigError(
-                    .missingKey, file: node.file, position: misspelt.keyPosition, keyPath: path.appending(key: key),
-                    message: "missing required key, expected \(constraint.expected); found unknown key '\(misspelt.key)': did you mean '\(key)'?")
+                    .missingKey, file: node.file, position: misspelt.keyPosition, keyPath: path.appending(key: misspelt.key),
+                    message: "unknown key (did you mean '\(key)'?); '\(key)' is required, expected \(constraint.expected)")
             }
             throw ConfigError(
                 .missingKey, file: node.file, position: position, keyPath: path.appending(key: key),

@@ -67,8 +67,8 @@ struct ConfigObjectErrorTests {
             try root.require("steps", as: Int.self, .nonNegative)
         }
         #expect(error.kind == .missingKey)
-        #expect(error.description == "config.json:1:2: key path 'steps': missing required key, expected an integer >= 0; "
-            + "found unknown key 'stepz': did you mean 'steps'?")
+        #expect(error.description == "config.json:1:2: key path 'stepz': unknown key (did you mean 'steps'?); "
+            + "'steps' is required, expected an integer >= 0")
     }
 
     @Test func unknownKeyWithoutACloseMatchListsKnownKeys() throws {

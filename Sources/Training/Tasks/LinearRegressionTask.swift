@@ -14,7 +14,8 @@ import Reports
 /// - `loss`: `"half_mean_squared_error"` (Σ(ŷ−y)²/(2m), the lecture's, the default) or
 ///   `"mean_squared_error"` (Σ(ŷ−y)²/m).
 /// - `optimizer` (required, see ``OptimizerSpec``), `steps` (required), `print_every` (100).
-/// - `plot`: where to write an SVG of the data and the fitted line (optional; `--plot` overrides).
+/// - `plot`: where to write an SVG of the data and the fitted line (optional; unlike `data.path`
+///   it is relative to the working directory, as `--plot` is, which overrides it).
 struct LinearRegressionTask: RunnableTask {
     static let losses = ["half_mean_squared_error", "mean_squared_error"]
 
