@@ -45,6 +45,8 @@ let package = Package(
 
         .target(name: "_TestSupport", dependencies: ["Autograd"], path: "Tests/_TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Autograd", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
