@@ -5,7 +5,7 @@ import Foundation
 /// Results depend only on ``microShardCount`` and ``seed``, never on ``workers`` or
 /// ``kernelThreads``: with the same configuration otherwise, 1, 2, 3, 4 or 8 workers produce
 /// bitwise-identical gradients and so bitwise-identical training runs.
-public struct DataParallelConfiguration: Sendable, Equatable, Codable {
+public struct DataParallelConfiguration: Sendable, Equatable {
     /// Worker threads that compute micro-shard gradients at once (at least 1).
     public var workers: Int
     /// Pieces each global batch is cut into, independent of the worker count; the unit of work
