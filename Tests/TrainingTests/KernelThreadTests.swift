@@ -35,3 +35,22 @@ func multiThreadedKernelsGiveTheSameBitsAsSingleThreadedOnes() {
     }
     #expect(bitwiseEqual(gradients[0], gradients[1]))
 }
+
+@Test func automaticMicroShardCountDependsOnTheBatchSizeOnly() {
+    for workers in [1, 2, 8] {
+        let configuration = DataParallelConfiguration(workers: workers)
+        #expect([1, 128, 129, 256, 512, 1024, 5000].map(configuration.microShardCount(forBatchSize:)) == [1, 1, 2, 2, 4, 8, 8])
+    }
+    #expect(DataParallelConfiguration(microShardCount: 3).microShardCount(forBatchSize: 1000) == 3)
+}
+
+@Test func automaticMicroShardsKeepTrainingBitwiseIdenticalAcrossWorkers() {
+    let model = MLP(layerSizes: [8, 16, 3], seed: 2)
+    let (x, labels) = syntheticClassification(examples: 300, features: 8, classes: 3, seed: 1)
+    let parameters = model.initialParameters()
+    let gradients = [1, 2, 3].map { workers in
+        DataParallelEngine(parameterShapes: model.parameterShapes, configuration: DataParallelConfiguration(workers: workers, kernelThreads: 1))
+            .computeGradients(model: model, parameters: parameters, features: x, targets: .classes(labels)).gradients
+    }
+    #expect(bitwiseEqual(gradients[0], gradients[1]) && bitwiseEqual(gradients[0], gradients[2]))
+}

@@ -67,8 +67,8 @@ public final class DataParallelEngine {
         self.configuration = configuration
         self.layout = ParameterLayout(shapes: parameterShapes)
         self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers)
-        self.slots = GradientSlots(layout: layout, slotCount: configuration.microShardCount)
-        self.shardLosses = SharedFloatBuffer(count: configuration.microShardCount)
+        self.slots = GradientSlots(layout: layout, slotCount: configuration.maximumMicroShardCount)
+        self.shardLosses = SharedFloatBuffer(count: configuration.maximumMicroShardCount)
         self.reduced = SharedFloatBuffer(count: layout.totalCount)
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
     }
@@ -98,10 +98,11 @@ public final class DataParallelEngine {
             labels.exampleCount == batchSize,
             "DataParallelEngine: the batch has \(batchSize) feature rows but \(labels.exampleCount) labels")
 
-        let plan = MicroShardPlan(batchSize: batchSize, microShardCount: configuration.microShardCount, workerCount: configuration.workers)
+        let plan = MicroShardPlan(batchSize: batchSize, microShardCount: configuration.microShardCount(forBatchSize: batchSize), workerCount: configuration.workers)
         let job = ShardJob(
             plan: plan, parameters: parameters, features: features, labels: labels, loss: loss,
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
+            streamStride: configuration.maximumMicroShardCount,
             slots: slots, shardLosses: shardLosses, statistics: workerStatistics)
         pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
 
@@ -137,6 +138,8 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     let step: Int
     let seed: UInt64
     let kernelThreads: Int
+    /// Streams per step: the engine's maximum micro-shard count, so steps never share a stream.
+    let streamStride: Int
     let slots: GradientSlots
     let shardLosses: SharedFloatBuffer
     let statistics: WorkerStatisticsTable
@@ -148,7 +151,7 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
             var context = ShardContext(
                 step: step, microShard: shard, rows: rows, globalBatchSize: plan.batchSize, worker: worker,
                 kernelThreads: kernelThreads,
-                random: ShardContext.randomStream(seed: seed, step: step, microShard: shard, microShardCount: plan.microShardCount))
+                random: ShardContext.randomStream(seed: seed, step: step, microShard: shard, microShardCount: streamStride))
             let x = features.examples(rows)
             let y = labels.examples(rows)
             let tape = GradientTape(watchAccessedVariables: false)

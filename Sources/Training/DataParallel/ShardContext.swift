@@ -23,7 +23,8 @@ public struct ShardContext: Sendable {
 
     /// The random stream of micro-shard `microShard` at step `step`: stream `step·M + shard` of
     /// the seed mixed with a constant, so that it differs from every stream a caller names with
-    /// the bare seed.
+    /// the bare seed. `M` is the most micro-shards any batch may have (the engine's slot count),
+    /// so no two (step, micro-shard) pairs share a stream.
     public static func randomStream(seed: UInt64, step: Int, microShard: Int, microShardCount: Int) -> RandomStream {
         RandomStream(seed: seed ^ 0x6D69_6372_6F73_6864, stream: UInt64(step) &* UInt64(microShardCount) &+ UInt64(microShard))
     }
