@@ -2,6 +2,15 @@ import Autograd
 import Models
 
 /// The gradient of one global batch, as the engine returns it.
+/// The wall time of one engine step, split into the workers' forward and backward passes and the
+/// all-reduce that follows them.
+public struct StepTiming: Sendable, Equatable {
+    /// Seconds from starting the workers until the last one finished.
+    public var computeSeconds: Double
+    /// Seconds spent in the all-reduce.
+    public var reduceSeconds: Double
+}
+
 public struct BatchGradient: Sendable {
     /// The mean gradient over the batch, one tensor per parameter.
     public var gradients: [Tensor]
@@ -49,6 +58,9 @@ public final class DataParallelEngine {
     /// Batches computed so far; names the micro-shards' random streams. Set it when resuming
     /// from a checkpoint.
     public var step: Int = 0
+
+    /// Where the last ``computeGradients(parameters:features:labels:loss:)`` spent its time.
+    public private(set) var lastTiming = StepTiming(computeSeconds: 0, reduceSeconds: 0)
 
     private let pool = WorkerPool()
     private let slots: GradientSlots
@@ -104,9 +116,13 @@ public final class DataParallelEngine {
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
             streamStride: configuration.maximumMicroShardCount,
             slots: slots, shardLosses: shardLosses, statistics: workerStatistics)
+        let computeStart = Stopwatch()
         pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
-
+        let reduceStart = Stopwatch()
         reducer.allReduce(slots, activeSlots: plan.nonEmptyMicroShards, divisor: Float(batchSize), into: reduced.pointer)
+        lastTiming = StepTiming(
+            computeSeconds: computeStart.elapsedSeconds - reduceStart.elapsedSeconds,
+            reduceSeconds: reduceStart.elapsedSeconds)
         var lossSum: Float = 0
         for shard in plan.nonEmptyMicroShards { lossSum += shardLosses.pointer[shard] }
         step += 1

@@ -35,7 +35,7 @@ public protocol RunnableTask: Sendable {
 /// with an error naming the file, line and key path.
 public enum TaskLoader {
     /// The task kinds a config may name.
-    public static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression"]
+    public static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression", "train"]
 
     /// Loads `path` and returns its task.
     public static func load(path: String, options: RunOptions = RunOptions()) throws -> any RunnableTask {
@@ -47,7 +47,8 @@ public enum TaskLoader {
             case "derivative": return try DerivativeTask(reading: &root, context: context)
             case "minimize": return try MinimizeTask(reading: &root, context: context)
             case "linear-regression": return try LinearRegressionTask(reading: &root, context: context)
-            default: return try LogisticRegressionTask(reading: &root, context: context)
+            case "logistic-regression": return try LogisticRegressionTask(reading: &root, context: context)
+            default: return try TrainTask(reading: &root, context: context, overrides: options)
             }
         }
     }
@@ -62,7 +63,8 @@ public struct ConfigContext: Sendable {
     public func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         let directory = (file as NSString).deletingLastPathComponent
-        return directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        let joined = directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        return (joined as NSString).standardizingPath
     }
 
     /// An error about the value of `key` in `object`, located at that value.

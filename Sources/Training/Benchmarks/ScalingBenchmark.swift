@@ -1,0 +1,113 @@
+import Datasets
+import Foundation
+import Optimizers
+import Reports
+
+/// Measures how training throughput grows with the number of data-parallel workers, on a
+/// `"task": "train"` config (`Configs/scaling-mlp.json`).
+///
+/// Each worker count trains the same model on the same batches, each worker on one core (one
+/// kernel thread per worker), so one worker is the one-core baseline. For each count it reports
+/// samples per second, the speed-up over one worker, the parallel efficiency (speed-up / workers)
+/// and the share of step time spent in the all-reduce. The final parameters of every run are
+/// compared too: with the deterministic engine they are bitwise equal.
+public struct ScalingBenchmark {
+    /// One worker count's figures.
+    public struct Row: Sendable {
+        public var workers: Int
+        public var samplesPerSecond: Double
+        public var speedUp: Double
+        public var efficiency: Double
+        public var allReduceShare: Double
+        public var secondsPerStep: Double
+        public var parameterDigest: String
+    }
+
+    public let task: TrainTask
+    public let workerCounts: [Int]
+    public let steps: Int
+    public let warmupSteps: Int
+    /// Runs of each worker count; the fastest is kept (the machine may be shared and noisy).
+    public let repeats: Int
+
+    public init(task: TrainTask, workerCounts: [Int], steps: Int = 40, warmupSteps: Int = 5, repeats: Int = 3) {
+        self.task = task
+        self.workerCounts = workerCounts
+        self.steps = steps
+        self.warmupSteps = warmupSteps
+        self.repeats = repeats
+    }
+
+    /// Runs every worker count, interleaving repeats so that a noisy moment does not favour one.
+    public func run(log: (String) -> Void = { _ in }) -> [Row] {
+        var best: [Int: (seconds: Double, reduce: Double, examples: Int, digest: String)] = [:]
+        for repeatIndex in 0..<repeats {
+            for workers in workerCounts {
+                var options = task.options
+                options.workers = workers
+                options.kernelThreads = 1
+                let perEpoch = options.stepsPerEpoch(examples: task.data.train.count)
+                options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
+                options.evaluateEvery = Int.max
+                // Warm-up steps are not timed: they fault in the buffers and spin up the threads.
+                options.maxSteps = warmupSteps
+                let warm = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
+                _ = warm.run()
+                options.maxSteps = steps
+                let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
+                let summary = trainer.run()
+                let examples = Int((summary.samplesPerSecond * summary.trainingSeconds).rounded())
+                if best[workers].map({ summary.trainingSeconds < $0.seconds }) ?? true {
+                    best[workers] = (summary.trainingSeconds, summary.reduceSeconds, examples, trainer.parameterDigest)
+                }
+                log("run \(repeatIndex + 1)/\(repeats), \(workers) worker\(workers == 1 ? "" : "s"): \(Int(summary.samplesPerSecond.rounded())) samples/s")
+            }
+        }
+        let baseline = best[workerCounts.min()!].map { Double($0.examples) / $0.seconds } ?? 1
+        let baselineWorkers = Double(workerCounts.min()!)
+        return workerCounts.map { workers in
+            let figures = best[workers]!
+            let rate = Double(figures.examples) / figures.seconds
+            let speedUp = rate / baseline
+            return Row(
+                workers: workers, samplesPerSecond: rate, speedUp: speedUp,
+                efficiency: speedUp * baselineWorkers / Double(workers),
+                allReduceShare: figures.reduce / figures.seconds,
+                secondsPerStep: figures.seconds / Double(steps), parameterDigest: figures.digest)
+        }
+    }
+
+    /// The rows as a text table.
+    public static func table(_ rows: [Row]) -> String {
+        var lines = ["workers  samples/s   speed-up  efficiency  all-reduce  ms/step  parameter digest"]
+        for row in rows {
+            lines.append(String(
+                format: "%7d  %9.0f  %8.2fx  %9.0f%%  %9.1f%%  %7.2f  %@",
+                row.workers, row.samplesPerSecond, row.speedUp, row.efficiency * 100, row.allReduceShare * 100,
+                row.secondsPerStep * 1000, row.parameterDigest))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Writes the rows as CSV.
+    public static func writeCSV(_ rows: [Row], to path: String) throws {
+        var writer = CSVWriter(header: ["workers", "samples_per_second", "speed_up", "efficiency", "allreduce_share", "seconds_per_step", "parameter_digest"])
+        for row in rows {
+            try writer.append([
+                .int(row.workers), .double(row.samplesPerSecond), .double(row.speedUp), .double(row.efficiency),
+                .double(row.allReduceShare), .double(row.secondsPerStep), .text(row.parameterDigest),
+            ])
+        }
+        try writer.write(to: path)
+    }
+
+    /// Writes an SVG of the speed-up against the number of workers, beside the ideal line.
+    public static func writePlot(_ rows: [Row], title: String, to path: String) throws {
+        var plot = SVGPlot(title: title, xLabel: "workers", yLabel: "speed-up over one worker")
+        let workers = rows.map { Double($0.workers) }
+        let first = workers.first ?? 1
+        plot.line(x: workers, y: workers.map { $0 / first }, label: "ideal", color: "#7f7f7f")
+        plot.line(x: workers, y: rows.map(\.speedUp), label: "SwiftGrad", color: "#1f77b4", markers: true)
+        try plot.write(to: path)
+    }
+}

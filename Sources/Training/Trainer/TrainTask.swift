@@ -1,0 +1,213 @@
+import Autograd
+import ConfigKit
+import Datasets
+import Models
+import Optimizers
+import Reports
+
+/// `"task": "train"`: trains a model with the data-parallel trainer.
+///
+/// Keys (all documented in the README):
+/// - `data`: `source` (`digits`, `csv` or `synthetic`); `path` (digits, csv); `label` and
+///   `kind` (`classes` or `regression`, csv); `examples`, `features`, `classes`, `labels`
+///   (`teacher` or `uniform`, synthetic); `test_fraction` (0.2); `split` (`shuffled` or
+///   `file_order`); `standardize` (true: fitted on the training split only).
+/// - `model`: `type` (`mlp`, `logistic` or `linear`), `hidden_layers` (mlp), `activation`
+///   (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`), and optionally
+///   `input_size` and `output_size`, checked against the data.
+/// - `optimizer`: see ``OptimizerSpec`` (Adam at Keras's defaults when absent).
+/// - `training`: `epochs`, `steps`, `batch_size`, `workers`, `micro_shards`, `seed`,
+///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
+///   `scale_learning_rate` and `base_batch_size`.
+public struct TrainTask: RunnableTask {
+    /// The data sources a config may name.
+    public static let sources = ["digits", "csv", "synthetic"]
+    /// The model types a config may name.
+    public static let modelTypes = ["mlp", "logistic", "linear"]
+    static let initializers: [String: Initializer] = [
+        "he_normal": .heNormal, "he_uniform": .heUniform, "glorot_uniform": .glorotUniform,
+        "glorot_normal": .glorotNormal, "zeros": .zeros,
+    ]
+
+    public let data: DatasetSplit
+    public let model: any Model
+    public let optimizer: OptimizerSpec
+    public var options: TrainingOptions
+    /// Where the data came from, for messages and reports.
+    public let dataDescription: String
+
+    init(reading root: inout ConfigObject, context: ConfigContext, overrides: RunOptions) throws {
+        // The training options first: the seed shuffles the split and the batch size scales the rate.
+        var scaleLearningRate = false
+        var baseBatchSize = 256
+        var options = try root.object("training") { training -> TrainingOptions in
+            var options = TrainingOptions()
+            options.epochs = try training.optional("epochs", as: Int.self, default: 1, .positive)
+            options.maxSteps = try training.optional("steps", as: Int.self, .positive)
+            options.batchSize = try training.require("batch_size", as: Int.self, .positive)
+            options.workers = try training.optional("workers", as: Int.self, default: 1, .in(1...256))
+            options.microShards = try training.optional("micro_shards", as: Int.self, .in(1...4096))
+            options.seed = UInt64(try training.optional("seed", as: Int.self, default: 0, .nonNegative))
+            options.deterministic = try training.optional("deterministic", as: Bool.self, default: true)
+            options.gradientAccumulation = try training.optional("gradient_accumulation", as: Int.self, default: 1, .positive)
+            options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .positive)
+            options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(1...256))
+            scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
+            baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .positive)
+            return options
+        }
+        if let workers = overrides.workers { options.workers = workers }
+        if let epochs = overrides.epochs { options.epochs = epochs }
+        if let seed = overrides.seed { options.seed = seed }
+        self.options = options
+
+        var description = ""
+        let seed = options.seed
+        data = try root.object("data") { data in
+            try Self.readData(&data, context: context, seed: seed, description: &description)
+        }
+        dataDescription = description
+        let split = data
+        model = try root.object("model") { model in
+            try Self.readModel(&model, data: split, context: context, seed: seed, description: description)
+        }
+        let batchScale = scaleLearningRate ? Float(options.effectiveBatchSize) / Float(baseBatchSize) : 1
+        let totalSteps = options.totalSteps(examples: data.train.count)
+        if root.contains("optimizer") {
+            optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }
+        } else {
+            var defaults = try ConfigDocument(parsing: #"{"name": "adam"}"#, file: context.file).rootObject()
+            optimizer = try OptimizerSpec(reading: &defaults, batchScale: batchScale, totalSteps: totalSteps)
+        }
+    }
+
+    public func run(options runOptions: RunOptions, log: (String) -> Void) throws -> TaskReport {
+        let trainer = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options)
+        let microShards = trainer.engine.configuration.microShardCount
+        log("train: \(dataDescription); \(data.train.count) train, \(data.test.count) test examples")
+        log("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
+        log("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(microShards.map { "\($0) micro-shards" } ?? "micro-shards by batch size"), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        let stopwatch = Stopwatch()
+        let summary = trainer.run(log: runOptions.verbose ? log : { _ in })
+        let seconds = stopwatch.elapsedSeconds
+        let last = summary.evaluations.last
+        var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
+        if let accuracy = last?.trainAccuracy { line += ", train accuracy \(accuracy)" }
+        if let accuracy = last?.testAccuracy { line += ", test accuracy \(accuracy)" }
+        log(line)
+        log("parameter digest \(trainer.parameterDigest)")
+
+        var extra = OrderedJSON.Object()
+        if let accuracy = last?.trainAccuracy { extra["train_accuracy"] = .float(accuracy) }
+        if let accuracy = last?.testAccuracy { extra["test_accuracy"] = .float(accuracy) }
+        if let loss = last?.testLoss { extra["test_loss"] = .float(loss) }
+        extra["epochs"] = .int(summary.epochs)
+        extra["workers"] = .int(options.workers)
+        extra["micro_shards"] = microShards.map { .int($0) } ?? .string("auto")
+        extra["deterministic"] = .bool(options.deterministic)
+        extra["samples_per_second"] = .double(summary.samplesPerSecond)
+        extra["allreduce_share"] = .double(summary.trainingSeconds > 0 ? summary.reduceSeconds / summary.trainingSeconds : 0)
+        extra["parameter_digest"] = .string(trainer.parameterDigest)
+        extra["history"] = .array(summary.evaluations.map { evaluation in
+            var entry = OrderedJSON.Object()
+            entry["epoch"] = .int(evaluation.epoch)
+            entry["train_loss"] = .float(evaluation.trainLoss)
+            if let value = evaluation.trainAccuracy { entry["train_accuracy"] = .float(value) }
+            if let value = evaluation.testLoss { entry["test_loss"] = .float(value) }
+            if let value = evaluation.testAccuracy { entry["test_accuracy"] = .float(value) }
+            return .object(entry)
+        })
+        return TaskReport(
+            task: "train", steps: summary.steps, finalLoss: summary.finalLoss,
+            parameters: zip(model.parameterNames, trainer.variables).map { ($0, $1.value.scalars) },
+            wallSeconds: seconds, extra: extra)
+    }
+
+    // MARK: Reading
+
+    private static func readData(
+        _ data: inout ConfigObject, context: ConfigContext, seed: UInt64, description: inout String
+    ) throws -> DatasetSplit {
+        let source = try data.require("source", as: String.self, .oneOf(sources))
+        var dataset: Dataset
+        switch source {
+        case "digits":
+            let path = try context.existingFile(in: &data, key: "path")
+            dataset = try Dataset.digits(path: path)
+            description = "digits from '\(path)'"
+        case "csv":
+            let path = try context.existingFile(in: &data, key: "path")
+            let label = try data.optional("label", as: String.self, .nonEmpty)
+            let kind = try data.optional("kind", as: String.self, default: "classes", .oneOf(["classes", "regression"]))
+            dataset = try Dataset.loadCSV(
+                path: path, hasHeader: true, labelColumn: label.map { .name($0) },
+                labels: kind == "classes" ? .classes : .regression)
+            description = "'\(path)'"
+        default:
+            let examples = try data.require("examples", as: Int.self, .in(1...10_000_000))
+            let features = try data.require("features", as: Int.self, .in(1...1_000_000))
+            let classes = try data.require("classes", as: Int.self, .in(2...100_000))
+            let labels = try data.optional("labels", as: String.self, default: "teacher", .oneOf(["teacher", "uniform"]))
+            let dataSeed = UInt64(try data.optional("seed", as: Int.self, default: Int(seed), .nonNegative))
+            dataset = Dataset.synthetic(
+                examples: examples, features: features, classes: classes, seed: dataSeed,
+                labels: labels == "teacher" ? .teacher : .uniform)
+            description = "synthetic \(examples) x \(features), \(classes) classes"
+        }
+        let testFraction = try data.optional("test_fraction", as: Double.self, default: source == "synthetic" ? 0 : 0.2, .in(0..<1))
+        let order = try data.optional("split", as: String.self, default: "shuffled", .oneOf(["shuffled", "file_order"]))
+        let standardize = try data.optional("standardize", as: Bool.self, default: source != "synthetic")
+        var split = order == "shuffled"
+            ? dataset.split(trainFraction: 1 - testFraction, shuffledWithSeed: seed)
+            : dataset.split(trainFraction: 1 - testFraction)
+        guard split.train.count > 0 else {
+            throw context.error(in: data, key: "test_fraction", "leaves no training examples out of \(dataset.count)")
+        }
+        if standardize { split = split.standardized().split }
+        return split
+    }
+
+    private static func readModel(
+        _ object: inout ConfigObject, data: DatasetSplit, context: ConfigContext, seed: UInt64, description: String
+    ) throws -> any Model {
+        let type = try object.require("type", as: String.self, .oneOf(modelTypes))
+        let features = data.train.featureCount
+        if let inputSize = try object.optional("input_size", as: Int.self, .positive), inputSize != features {
+            throw context.error(in: object, key: "input_size", "the model takes \(inputSize) features but the data (\(description)) has \(features); expected input_size \(features)")
+        }
+        let classes = data.train.classCount
+        let outputs: Int
+        let lossKind: LossKind
+        if type == "linear" {
+            outputs = 1
+            lossKind = .meanSquaredError
+        } else {
+            guard let classes else {
+                throw context.error(in: object, key: "type", "a '\(type)' model classifies, but the data (\(description)) has real-valued labels; use \"type\": \"linear\" or class labels")
+            }
+            (outputs, lossKind) = classes == 2 && type == "logistic" ? (1, .sigmoidCrossEntropy) : (classes, .softmaxCrossEntropy)
+        }
+        if let outputSize = try object.optional("output_size", as: Int.self, .positive), outputSize != outputs {
+            throw context.error(in: object, key: "output_size", "the model gives \(outputSize) outputs but the data (\(description)) needs \(outputs)")
+        }
+        var hidden: [Int] = []
+        if type == "mlp" {
+            hidden = try object.require("hidden_layers", as: [Int].self, .nonEmpty)
+            if let bad = hidden.first(where: { $0 < 1 }) {
+                throw context.error(in: object, key: "hidden_layers", "every layer needs at least one unit, found \(bad)")
+            }
+        }
+        let activationName = try object.optional("activation", as: String.self, default: "relu", .oneOf(Activation.allCases.map(\.rawValue)))
+        let initializerName = try object.optional(
+            "initializer", as: String.self, default: type == "mlp" ? "he_normal" : "glorot_uniform",
+            .oneOf(initializers.keys.sorted()))
+        return MLP(
+            layerSizes: [features] + hidden + [outputs], hiddenActivation: Activation(rawValue: activationName)!,
+            weightInitializer: initializers[initializerName]!, lossKind: lossKind, seed: seed)
+    }
+}
+
+extension TrainingOptions {
+    /// Examples per optimizer step: the batch size times the accumulation steps.
+    public var effectiveBatchSize: Int { batchSize * gradientAccumulation }
+}

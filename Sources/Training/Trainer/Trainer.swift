@@ -1,0 +1,192 @@
+import Autograd
+import Datasets
+import Foundation
+import Models
+import Optimizers
+
+/// Trains a model with the data-parallel engine: each global batch is split across worker
+/// threads, each with its own tape; their gradients are all-reduced in a fixed order and one
+/// shared optimizer applies them.
+///
+/// The trainer owns the parameters (as ``Variable``s) and the optimizer; workers only ever see the
+/// parameters' values. With ``TrainingOptions/deterministic`` on, the final parameters are bitwise
+/// the same for any number of workers.
+///
+/// ```swift
+/// let split = try Dataset.digits(path: "datasets/digits.csv").split(trainFraction: 0.8, shuffledWithSeed: 1).standardized().split
+/// let model = MLP(layerSizes: [64, 128, 10], weightInitializer: .heNormal, seed: 1)
+/// let trainer = Trainer(model: model, data: split, optimizer: Adam(), options: TrainingOptions(epochs: 20, batchSize: 64, workers: 2))
+/// let summary = trainer.run { print($0) }
+/// ```
+public final class Trainer {
+    public let model: any Model
+    public let variables: [Variable]
+    public let optimizer: any Optimizer
+    public let data: DatasetSplit
+    public let options: TrainingOptions
+    public let engine: DataParallelEngine
+
+    /// Optimizer steps taken so far.
+    public private(set) var globalStep = 0
+    /// The epoch in progress (0-based).
+    public private(set) var epoch = 0
+
+    public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions) {
+        self.model = model
+        self.variables = model.makeVariables()
+        self.optimizer = optimizer
+        self.data = data
+        self.options = options
+        self.engine = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: options.engineConfiguration)
+    }
+
+    /// One evaluation of the model on the training and test splits.
+    public struct Evaluation: Sendable {
+        public var epoch: Int
+        public var trainLoss: Float
+        public var trainAccuracy: Float?
+        public var testLoss: Float?
+        public var testAccuracy: Float?
+    }
+
+    /// What a run did.
+    public struct Summary: Sendable {
+        public var steps: Int
+        public var epochs: Int
+        /// The mean loss of the last optimizer step's examples.
+        public var finalLoss: Float
+        public var evaluations: [Evaluation]
+        /// Seconds of training, evaluations excluded.
+        public var trainingSeconds: Double
+        /// Seconds spent in the all-reduce, part of `trainingSeconds`.
+        public var reduceSeconds: Double
+        /// Examples processed per second of training.
+        public var samplesPerSecond: Double
+    }
+
+    /// Runs the whole schedule, logging one line per evaluation.
+    public func run(log: (String) -> Void = { _ in }) -> Summary {
+        let trainCount = data.train.count
+        let totalSteps = options.totalSteps(examples: trainCount)
+        var evaluations: [Evaluation] = []
+        var finalLoss: Float = .nan
+        var trainingSeconds = 0.0, reduceSeconds = 0.0
+        var examples = 0
+        var accumulated: [Tensor]? = nil
+        var accumulatedLoss: Float = 0
+        var accumulatedExamples = 0
+        var batchesInStep = 0
+
+        epochs: for epochIndex in 0..<options.epochs {
+            epoch = epochIndex
+            let batches = data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex)
+            let epochStart = Stopwatch()
+            for (position, batch) in batches.enumerated() {
+                let stopwatch = Stopwatch()
+                let result = engine.computeGradients(
+                    model: model, parameters: variables.map(\.value), features: batch.features, targets: targets(of: batch))
+                reduceSeconds += engine.lastTiming.reduceSeconds
+                // Accumulate sums (gradient × examples) so the step equals one big batch's mean.
+                let weight = Float(result.exampleCount)
+                if let sums = accumulated {
+                    accumulated = zip(sums, result.gradients).map { $0 + $1 * weight }
+                } else {
+                    accumulated = options.gradientAccumulation == 1 ? result.gradients : result.gradients.map { $0 * weight }
+                }
+                accumulatedLoss += result.loss * weight
+                accumulatedExamples += result.exampleCount
+                batchesInStep += 1
+                examples += result.exampleCount
+                let lastOfEpoch = position == batches.count - 1
+                if batchesInStep == options.gradientAccumulation || lastOfEpoch {
+                    var gradients = accumulated!
+                    if options.gradientAccumulation > 1 {
+                        let scale = 1 / Float(accumulatedExamples)
+                        gradients = gradients.map { $0 * scale }
+                    }
+                    optimizer.apply(gradients, to: variables)
+                    finalLoss = accumulatedLoss / Float(accumulatedExamples)
+                    globalStep += 1
+                    (accumulated, accumulatedLoss, accumulatedExamples, batchesInStep) = (nil, 0, 0, 0)
+                }
+                trainingSeconds += stopwatch.elapsedSeconds
+                if globalStep >= totalSteps { break }
+            }
+            let epochSeconds = epochStart.elapsedSeconds
+            let isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps
+            if (epochIndex + 1) % options.evaluateEvery == 0 || isLast {
+                let evaluation = evaluate(epoch: epochIndex + 1)
+                evaluations.append(evaluation)
+                var line = "epoch \(epochIndex + 1)/\(options.epochs): loss \(format(finalLoss))"
+                line += ", train loss \(format(evaluation.trainLoss))"
+                if let accuracy = evaluation.trainAccuracy { line += ", train accuracy \(format(accuracy))" }
+                if let loss = evaluation.testLoss { line += ", test loss \(format(loss))" }
+                if let accuracy = evaluation.testAccuracy { line += ", test accuracy \(format(accuracy))" }
+                line += String(format: " (%.2f s)", epochSeconds)
+                log(line)
+            }
+            if globalStep >= totalSteps { break epochs }
+        }
+        return Summary(
+            steps: globalStep, epochs: epoch + 1, finalLoss: finalLoss, evaluations: evaluations,
+            trainingSeconds: trainingSeconds, reduceSeconds: reduceSeconds,
+            samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0)
+    }
+
+    /// Loss and accuracy of the current parameters on both splits (no tape, all cores).
+    public func evaluate(epoch: Int) -> Evaluation {
+        let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let parameters = variables.map(\.value)
+        func measure(_ dataset: Dataset) -> (Float, Float?) {
+            let output = model(dataset.features, parameters: parameters, kernelThreads: threads)
+            let targets = targets(of: dataset)
+            return (model.lossKind.meanLoss(output, targets: targets).scalar, model.lossKind.accuracy(output, targets: targets))
+        }
+        let (trainLoss, trainAccuracy) = measure(data.train)
+        var evaluation = Evaluation(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy)
+        if data.test.count > 0 {
+            (evaluation.testLoss, evaluation.testAccuracy) = measure(data.test)
+        }
+        return evaluation
+    }
+
+    /// The targets of a batch in the form the model's loss takes.
+    private func targets(of batch: Batch) -> Targets {
+        if model.lossKind == .softmaxCrossEntropy, let labels = batch.classLabels { return .classes(labels) }
+        return .values(batch.targets)
+    }
+
+    private func targets(of dataset: Dataset) -> Targets {
+        if model.lossKind == .softmaxCrossEntropy, let labels = dataset.classLabels { return .classes(labels) }
+        return .values(dataset.targets)
+    }
+
+    private func format(_ value: Float) -> String { String(format: "%.4f", value) }
+}
+
+extension Trainer {
+    /// A 64-bit FNV-1a digest of every parameter's bits, in order: equal digests mean bitwise
+    /// equal models (up to a hash collision), which makes determinism easy to check by eye.
+    public var parameterDigest: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for variable in variables {
+            variable.value.withUnsafeBufferPointer { buffer in
+                for value in buffer {
+                    var bits = value.bitPattern
+                    for _ in 0..<4 {
+                        hash ^= UInt64(bits & 0xFF)
+                        hash &*= 0x0000_0100_0000_01B3
+                        bits >>= 8
+                    }
+                }
+            }
+        }
+        return String(hash, radix: 16, uppercase: false).leftPadded(to: 16)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import SwiftGrad
+
+/// `swiftgrad bench …`: the benchmarks that need the library's internals at full speed.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure data-parallel scaling and all-reduce bandwidth (build with -c release).",
+        subcommands: [ScalingCommand.self, AllReduceCommand.self])
+}
+
+/// `swiftgrad bench scaling CONFIG --workers 1,2,4`.
+struct ScalingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scaling",
+        abstract: "Samples/s, speed-up, efficiency and all-reduce share for each worker count.")
+
+    @Argument(help: "A \"task\": \"train\" config, e.g. Configs/scaling-mlp.json.")
+    var config: String
+
+    @Option(help: "Comma-separated worker counts.", transform: parseCounts)
+    var workers: [Int] = [1, 2]
+
+    @Option(help: "Timed optimizer steps per run.")
+    var steps = 40
+
+    @Option(help: "Untimed steps before each run.")
+    var warmup = 5
+
+    @Option(help: "Runs per worker count; the fastest is kept.")
+    var repeats = 3
+
+    @Option(help: "Write the table as CSV here.")
+    var csv = "scaling.csv"
+
+    @Option(help: "Write the speed-up plot as SVG here.")
+    var plot = "scaling.svg"
+
+    func validate() throws {
+        guard steps >= 1, warmup >= 0, repeats >= 1 else {
+            throw ValidationError("--steps and --repeats must be at least 1 and --warmup at least 0")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            for path in [csv, plot] { try AtomicFile.checkWritable(path) }
+            guard let task = try TaskLoader.load(path: config) as? TrainTask else {
+                throw ValidationError("'\(config)' is not a \"task\": \"train\" config; bench scaling trains a model")
+            }
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            print("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(cores) cores")
+            if let most = workers.max(), most > cores {
+                print("note: \(most) workers on \(cores) cores share cores; expect no speed-up beyond \(cores)")
+            }
+            let rows = ScalingBenchmark(task: task, workerCounts: workers, steps: steps, warmupSteps: warmup, repeats: repeats)
+                .run { print($0) }
+            print(ScalingBenchmark.table(rows))
+            let digests = Set(rows.map(\.parameterDigest))
+            if task.options.deterministic {
+                print(digests.count == 1 ? "final parameters: bitwise identical for every worker count" : "final parameters differ between worker counts")
+            }
+            try ScalingBenchmark.writeCSV(rows, to: csv)
+            try ScalingBenchmark.writePlot(rows, title: "Data-parallel scaling, batch \(task.options.batchSize)", to: plot)
+            print("wrote \(csv) and \(plot)")
+        }
+    }
+}
+
+/// `swiftgrad bench allreduce`.
+struct AllReduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "allreduce",
+        abstract: "All-reduce bandwidth beside memcpy bandwidth.")
+
+    @Option(help: "Floats per gradient slot (the MLP 784-256-256-10 has 269 322).")
+    var parameters = 269_322
+
+    @Option(help: "Slots (micro-shards) reduced.")
+    var slots = 4
+
+    @Option(help: "Comma-separated thread counts.", transform: parseCounts)
+    var threads: [Int] = [1, 2]
+
+    func run() throws {
+        guard parameters >= 1, slots >= 1 else { throw ValidationError("--parameters and --slots must be at least 1") }
+        let rows = AllReduceBenchmark(parameters: parameters, slots: slots).run(threads: threads)
+        print("all-reduce of \(slots) slots x \(parameters) floats")
+        print(AllReduceBenchmark.table(rows))
+    }
+}
+
+/// Parses `1,2,4` into positive counts.
+func parseCounts(_ text: String) throws -> [Int] {
+    let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
+        throw ValidationError("expected comma-separated positive counts like 1,2,4, got '\(text)'")
+    }
+    return counts.map { $0! }
+}
