@@ -62,6 +62,10 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB,
                           float *C, long ldc,
                           int threads);
 
+/// The all-reduce's inner loop: `out[i] = (slots[0][i] + … + slots[k-1][i]) / divisor` for
+/// `i < count`, summed in slot order, so any split of the elements gives the same bits.
+void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 /// Sums the micro-shard gradients into the gradient of the global batch.
 ///
 /// An implementation must add, for every element, the active slots in the order given and then
@@ -26,8 +27,8 @@ public struct InProcessGradientReducer: GradientReducer {
     public let threads: Int
     private let pool: WorkerPool
 
-    /// Elements one thread reduces in one pass over the slots: 16 KiB per slot, so a block of the
-    /// output stays in the L1 cache while every slot is added to it.
+    /// The granule of the split between threads (16 KiB of floats), so no two threads write the
+    /// same cache line.
     static let blockSize = 4096
 
     /// Makes a reducer that uses `threads` threads (1 reduces on the calling thread).
@@ -41,20 +42,18 @@ public struct InProcessGradientReducer: GradientReducer {
         precondition(!activeSlots.isEmpty, "GradientReducer.allReduce: no slot to reduce")
         let total = slots.layout.totalCount
         precondition(output.count >= total, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(total)")
-        let sources = activeSlots.map { slots.slot($0).baseAddress! }
+        let sources = SendableSlotPointers(activeSlots.map { UnsafePointer(slots.slot($0).baseAddress!) })
         let destination = SendablePointer(output.baseAddress!)
-        let sourcePointers = sources.map(SendablePointer.init)
-        // Chunks are whole blocks so that each thread starts on a block boundary.
+        // Each thread reduces one contiguous range of whole blocks; the sum of every element runs
+        // over the slots in the same order whatever the split.
         let blocks = (total + Self.blockSize - 1) / Self.blockSize
         let chunks = Swift.max(1, Swift.min(threads, blocks))
         let reduceChunk: @Sendable (Int) -> Void = { chunk in
             let first = chunk * blocks / chunks * Self.blockSize
             let end = Swift.min(total, (chunk + 1) * blocks / chunks * Self.blockSize)
-            var start = first
-            while start < end {
-                let stop = Swift.min(end, start + Self.blockSize)
-                Self.reduceBlock(sourcePointers, into: destination.pointer, range: start..<stop, divisor: divisor)
-                start = stop
+            guard first < end else { return }
+            sources.withOffset(first) { offsetSlots in
+                sg_reduce_slots(offsetSlots, Int32(offsetSlots.count), destination.pointer + first, end - first, divisor)
             }
         }
         if chunks == 1 {
@@ -64,17 +63,16 @@ public struct InProcessGradientReducer: GradientReducer {
         }
         withExtendedLifetime(slots) {}
     }
+}
 
-    /// output[range] = (Σ sources[range] in order) / divisor.
-    @inline(__always)
-    static func reduceBlock(_ sources: [SendablePointer], into output: UnsafeMutablePointer<Float>, range: Range<Int>, divisor: Float) {
-        let first = sources[0].pointer
-        for e in range { output[e] = first[e] }
-        for source in sources.dropFirst() {
-            let s = source.pointer
-            for e in range { output[e] += s[e] }
-        }
-        for e in range { output[e] /= divisor }
+/// The slots' base addresses, handed to the threads that read them.
+struct SendableSlotPointers: @unchecked Sendable {
+    let pointers: [UnsafePointer<Float>]
+    init(_ pointers: [UnsafePointer<Float>]) { self.pointers = pointers }
+
+    /// Calls `body` with the addresses advanced by `offset` elements, as the C kernel takes them.
+    func withOffset<R>(_ offset: Int, _ body: ([UnsafePointer<Float>?]) -> R) -> R {
+        body(pointers.map { Optional($0 + offset) })
     }
 }
 
