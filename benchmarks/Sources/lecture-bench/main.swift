@@ -3,7 +3,7 @@
 // eager and JAX `jit` timed in the same run by benchmarks/anchors/lecture_loops.py.
 //
 //   swift run -c release --package-path benchmarks lecture-bench [--repeats N] [--python PATH]
-//       [--no-anchors] [--anchor-repeats N]
+//       [--no-anchors] [--anchor-repeats N] [--only quadratic,linreg_sgd,linreg_adam,logistic]
 //
 // The shipped configs are lengthened where one run is too short to time (quadratic 50 → 5000
 // steps, logistic 70 → 700): copies are written to a temporary folder with absolute data paths
@@ -26,6 +26,8 @@ struct Arguments {
     var anchorRepeats = 3
     var python: String?
     var anchors = true
+    /// Loop keys to run (all when empty), for profiling one loop.
+    var only: Set<String> = []
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -37,10 +39,13 @@ struct Arguments {
                 guard let path = iterator.next() else { Self.fail("--python needs a path to a python executable") }
                 python = path
             case "--no-anchors": anchors = false
+            case "--only":
+                guard let keys = iterator.next() else { Self.fail("--only needs loop keys, e.g. quadratic,logistic") }
+                only = Set(keys.split(separator: ",").map(String.init))
             case "-h", "--help":
-                print("usage: lecture-bench [--repeats N] [--anchor-repeats N] [--python PATH] [--no-anchors]")
+                print("usage: lecture-bench [--repeats N] [--anchor-repeats N] [--python PATH] [--no-anchors] [--only KEY,…]")
                 exit(0)
-            default: Self.fail("unknown argument '\(argument)'; expected --repeats N, --anchor-repeats N, --python PATH or --no-anchors")
+            default: Self.fail("unknown argument '\(argument)'; expected --repeats N, --anchor-repeats N, --python PATH, --no-anchors or --only KEY,…")
             }
         }
     }
@@ -216,7 +221,7 @@ if arguments.anchors {
 
 print("Timing SwiftGrad: \(arguments.repeats) runs after a warm-up, in-process, as `swiftgrad run` runs each config …\n")
 var results: [(Loop, Timing, TaskReport)] = []
-for loop in loops {
+for loop in loops where arguments.only.isEmpty || arguments.only.contains(loop.key) {
     let path = try lengthenedConfig(loop, in: folder)
     let (timing, report) = try timeSwiftGrad(path: path, repeats: arguments.repeats)
     results.append((loop, timing, report))
