@@ -53,6 +53,9 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Training", "_TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Autograd", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

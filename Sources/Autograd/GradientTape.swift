@@ -90,7 +90,7 @@ public final class GradientTape {
     /// A tape may record several blocks; they add to the same record. Blocks of different tapes
     /// nest, and every enclosing tape records too.
     public func record<Result>(_ body: () throws -> Result) rethrows -> Result {
-        precondition(!isReleased, "GradientTape.record: this non-persistent tape has already computed a gradient and released its record; make a new tape or create it with persistent: true")
+        usagePrecondition(!isReleased, "GradientTape.record: this non-persistent tape has already computed a gradient and released its record; make a new tape or create it with persistent: true")
         let stack = TapeStack.currentOrNew
         stack.push(self)
         defer { stack.pop(self) }
@@ -107,7 +107,7 @@ public final class GradientTape {
     /// Watches `tensor`: operations on it are recorded and gradients can be taken with respect
     /// to it. Variables read while recording are watched without this call.
     public func watch(_ tensor: Tensor) {
-        precondition(!isReleased, "GradientTape.watch: this non-persistent tape has already computed a gradient")
+        usagePrecondition(!isReleased, "GradientTape.watch: this non-persistent tape has already computed a gradient")
         if connected.insert(tensor.id).inserted {
             watchedStorage.append(tensor.storage)
         }
@@ -139,7 +139,7 @@ public final class GradientTape {
         of target: Tensor, withRespectTo sources: [Tensor],
         unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
     ) -> [Tensor?] {
-        precondition(!isReleased, "GradientTape.gradient: a non-persistent GradientTape computes one gradient only; create it with GradientTape(persistent: true) to compute several")
+        usagePrecondition(!isReleased, "GradientTape.gradient: a non-persistent GradientTape computes one gradient only; create it with GradientTape(persistent: true) to compute several")
         defer { if !isPersistent { release() } }
         return backward(from: target, to: sources, unconnected: unconnected, seed: outputGradient)
     }
@@ -196,7 +196,7 @@ public final class GradientTape {
     /// Computed one row at a time by pulling back each unit vector, so it costs one backward pass
     /// per element of `target`. Unconnected sources give zeros.
     public func jacobian(of target: Tensor, withRespectTo source: Tensor) -> Tensor {
-        precondition(!isReleased, "GradientTape.jacobian: a non-persistent GradientTape computes one gradient only")
+        usagePrecondition(!isReleased, "GradientTape.jacobian: a non-persistent GradientTape computes one gradient only")
         defer { if !isPersistent { release() } }
         let rows = target.scalarCount
         var unit = Tensor(repeating: 0, shape: target.shape)
@@ -440,3 +440,4 @@ extension Tensor {
         others.contains { $0.sharesStorage(with: self) } ? copiedStorage() : self
     }
 }
+

@@ -168,6 +168,20 @@ extension Tensor: Equatable {
 
 /// Stops the program with `message` when `condition` is false, in every build configuration.
 ///
+/// For a caller's programming error that is not about shapes (a non-persistent tape asked twice,
+/// a negative learning rate); see ``shapePrecondition(_:_:file:line:)``.
+@inlinable
+public func usagePrecondition(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+    file: StaticString = #fileID, line: UInt = #line
+) {
+    if !condition() {
+        fatalError(message(), file: file, line: line)
+    }
+}
+
+/// Stops the program with `message` when `condition` is false, in every build configuration.
+///
 /// Shape errors are a caller's programming error, so they stop the program the Swift way; unlike
 /// `precondition`, this keeps the message in optimised builds, where it matters most.
 @inlinable

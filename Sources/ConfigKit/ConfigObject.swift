@@ -79,6 +79,13 @@ public struct ConfigObject: Sendable, ConfigValue {
         _ key: String, as type: T.Type = T.self, _ constraint: ConfigConstraint<T> = .unconstrained
     ) throws -> T {
         guard let value = try optional(key, as: type, constraint) else {
+            // A misspelt key is the likeliest cause: point at it rather than at the object.
+            let unread = object.members.filter { !knownKeySet.contains($0.key) }
+            if let misspelt = unread.first(where: { closestMatch(to: $0.key, among: [key]) != nil }) {
+                throw ConfigError(
+                    .missingKey, file: node.file, position: misspelt.keyPosition, keyPath: path.appending(key: misspelt.key),
+                    message: "unknown key (did you mean '\(key)'?); '\(key)' is required, expected \(constraint.expected)")
+            }
             throw ConfigError(
                 .missingKey, file: node.file, position: position, keyPath: path.appending(key: key),
                 message: "missing required key, expected \(constraint.expected)")

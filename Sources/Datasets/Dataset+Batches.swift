@@ -36,7 +36,7 @@ public struct Batches: RandomAccessCollection, Sendable {
 
     /// The rows of batch `position`.
     public func indices(ofBatch position: Int) -> ArraySlice<Int> {
-        precondition(position >= 0 && position < endIndex, "Batches: batch \(position) is out of range 0..<\(endIndex)")
+        usagePrecondition(position >= 0 && position < endIndex, "Batches: batch \(position) is out of range 0..<\(endIndex)")
         let start = position * batchSize
         return order[start..<Swift.min(start + batchSize, order.count)]
     }
@@ -73,7 +73,7 @@ extension Dataset {
     public func batches(
         size: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropsLastPartialBatch: Bool = false
     ) -> Batches {
-        precondition(size >= 1, "Dataset.batches: batch size must be at least 1, got \(size)")
+        usagePrecondition(size >= 1, "Dataset.batches: batch size must be at least 1, got \(size)")
         let order = shuffleSeed.map { epochOrder(seed: $0, epoch: epoch, count: count) } ?? Array(0..<count)
         return Batches(dataset: self, order: order, batchSize: size, dropsLastPartialBatch: dropsLastPartialBatch)
     }

@@ -49,7 +49,7 @@ extension Dataset {
     /// `Int(fraction · count)`: the number of training examples, truncated toward zero as
     /// Python's `int()` does, so splits match the lecture's NumPy code.
     public func trainCount(fraction: Double) -> Int {
-        precondition(fraction >= 0 && fraction <= 1, "Dataset.split: trainFraction must lie in [0, 1], got \(fraction)")
+        usagePrecondition(fraction >= 0 && fraction <= 1, "Dataset.split: trainFraction must lie in [0, 1], got \(fraction)")
         return Int(fraction * Double(count))
     }
 }

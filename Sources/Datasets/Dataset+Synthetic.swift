@@ -26,8 +26,8 @@ extension Dataset {
     public static func synthetic(
         examples: Int, features: Int, classes: Int, seed: UInt64, labels: SyntheticLabels = .teacher
     ) -> Dataset {
-        precondition(examples >= 1 && features >= 1, "Dataset.synthetic: needs at least one example and one feature")
-        precondition(classes >= 2, "Dataset.synthetic: needs at least 2 classes, got \(classes)")
+        usagePrecondition(examples >= 1 && features >= 1, "Dataset.synthetic: needs at least one example and one feature")
+        usagePrecondition(classes >= 2, "Dataset.synthetic: needs at least 2 classes, got \(classes)")
         var featureStream = RandomStream(seed: seed, stream: DataStream.syntheticBase)
         let x = Tensor.randomNormal(shape: [examples, features], using: &featureStream)
         var classLabels = [Int](repeating: 0, count: examples)

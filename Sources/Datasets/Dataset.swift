@@ -57,7 +57,7 @@ public struct Dataset: Sendable {
             classLabels.count == features.shape[0],
             "Dataset: \(classLabels.count) class labels for features of shape \(features.shape)")
         let classes = classCount ?? ((classLabels.max() ?? -1) + 1)
-        precondition(
+        usagePrecondition(
             classLabels.allSatisfy { $0 >= 0 && $0 < classes },
             "Dataset: class labels must lie in 0..<\(classes)")
         self.features = features
@@ -77,7 +77,7 @@ public struct Dataset: Sendable {
 
     private static func names(_ names: [String]?, count: Int) -> [String] {
         guard let names else { return (0..<count).map { "x\($0)" } }
-        precondition(names.count == count, "Dataset: \(names.count) feature names for \(count) features")
+        usagePrecondition(names.count == count, "Dataset: \(names.count) feature names for \(count) features")
         return names
     }
 
@@ -107,7 +107,7 @@ public struct Dataset: Sendable {
     /// - Precondition: the data has class labels and `classes` has no repeats.
     public func keepingClasses(_ classes: [Int]) -> Dataset {
         guard let classLabels else { preconditionFailure("Dataset.keepingClasses: the data has no class labels") }
-        precondition(Set(classes).count == classes.count, "Dataset.keepingClasses: \(classes) repeats a class")
+        usagePrecondition(Set(classes).count == classes.count, "Dataset.keepingClasses: \(classes) repeats a class")
         var newLabel: [Int: Int] = [:]
         for (position, label) in classes.enumerated() { newLabel[label] = position }
         let rows = classLabels.indices.filter { newLabel[classLabels[$0]] != nil }

@@ -18,8 +18,8 @@ import Autograd
 /// - Returns: each index in `0..<count` exactly once.
 /// - Complexity: O(`count`).
 public func epochOrder(seed: UInt64, epoch: Int, count: Int) -> [Int] {
-    precondition(epoch >= 0 && epoch < 1 << 32, "epochOrder: epoch must lie in 0..<2^32, got \(epoch)")
-    precondition(count >= 0, "epochOrder: count must not be negative, got \(count)")
+    usagePrecondition(epoch >= 0 && epoch < 1 << 32, "epochOrder: epoch must lie in 0..<2^32, got \(epoch)")
+    usagePrecondition(count >= 0, "epochOrder: count must not be negative, got \(count)")
     var random = RandomStream(seed: seed, stream: DataStream.epochBase + UInt64(epoch))
     var order = Array(0..<count)
     random.shuffle(&order)

@@ -7,7 +7,7 @@ extension RandomStream {
     /// change if the standard library changes how it draws integers: an epoch's order must be
     /// recomputable from its seed forever (checkpoints resume from it).
     mutating func nextIndex(below bound: Int) -> Int {
-        precondition(bound > 0, "nextIndex(below:): bound must be positive, got \(bound)")
+        usagePrecondition(bound > 0, "nextIndex(below:): bound must be positive, got \(bound)")
         let range = UInt64(bound)
         var product = next().multipliedFullWidth(by: range)
         if product.low < range {

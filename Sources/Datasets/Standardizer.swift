@@ -23,8 +23,8 @@ public struct Standardizer: Sendable, Equatable, Codable {
 
     /// Statistics given directly (for instance read back from a checkpoint).
     public init(mean: [Double], scale: [Double]) {
-        precondition(mean.count == scale.count, "Standardizer: \(mean.count) means but \(scale.count) scales")
-        precondition(scale.allSatisfy { $0 > 0 && $0.isFinite }, "Standardizer: every scale must be positive and finite")
+        usagePrecondition(mean.count == scale.count, "Standardizer: \(mean.count) means but \(scale.count) scales")
+        usagePrecondition(scale.allSatisfy { $0 > 0 && $0.isFinite }, "Standardizer: every scale must be positive and finite")
         self.mean = mean
         self.scale = scale
     }

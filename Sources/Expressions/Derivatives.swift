@@ -1,3 +1,4 @@
+import Autograd
 /// The value of an expression at a point and its derivatives there, as returned by
 /// ``Expression/evaluate(at:order:)``.
 public struct Derivatives: Sendable, Equatable {
@@ -14,8 +15,8 @@ public struct Derivatives: Sendable, Equatable {
     /// Makes a result; every name in `variables` must have an entry in `gradient` (and in
     /// `secondDerivatives`, if given).
     public init(value: Float, variables: [String], gradient: [String: Float], secondDerivatives: [String: Float]? = nil) {
-        precondition(variables.allSatisfy { gradient[$0] != nil }, "Derivatives: every variable needs a gradient entry")
-        precondition(secondDerivatives.map { s in variables.allSatisfy { s[$0] != nil } } ?? true,
+        usagePrecondition(variables.allSatisfy { gradient[$0] != nil }, "Derivatives: every variable needs a gradient entry")
+        usagePrecondition(secondDerivatives.map { s in variables.allSatisfy { s[$0] != nil } } ?? true,
                      "Derivatives: every variable needs a second-derivative entry")
         self.value = value
         self.variables = variables

@@ -80,7 +80,7 @@ extension Expression {
     ///   checks this and throws instead).
     public func tensor(with inputs: [String: Tensor]) -> Tensor {
         for name in variables {
-            precondition(inputs[name] != nil, "Expression.tensor(with:): no value for the variable '\(name)'")
+            usagePrecondition(inputs[name] != nil, "Expression.tensor(with:): no value for the variable '\(name)'")
         }
         return tensor(for: root, inputs: inputs)
     }

@@ -41,7 +41,7 @@ public final class Adagrad: OptimizerBase {
         weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
-        precondition(initialAccumulatorValue >= 0,
+        usagePrecondition(initialAccumulatorValue >= 0,
                      "Adagrad: initialAccumulatorValue must be non-negative, got \(initialAccumulatorValue)")
         self.initialAccumulatorValue = initialAccumulatorValue
         self.epsilon = epsilon

@@ -20,7 +20,7 @@ import Autograd
 /// let (clipped, norm) = clipByGlobalNorm(gradients, maxNorm: 1)
 /// ```
 public func clipByGlobalNorm(_ gradients: [Tensor?], maxNorm: Float) -> (clipped: [Tensor?], norm: Float) {
-    precondition(maxNorm > 0, "clipByGlobalNorm: maxNorm must be positive, got \(maxNorm)")
+    usagePrecondition(maxNorm > 0, "clipByGlobalNorm: maxNorm must be positive, got \(maxNorm)")
     var sumOfSquares: Double = 0
     for gradient in gradients {
         gradient?.withUnsafeBufferPointer { buffer in
@@ -40,7 +40,7 @@ public func clipByGlobalNorm(_ gradients: [Tensor?], maxNorm: Float) -> (clipped
 ///
 /// - Precondition: `maxNorm > 0`.
 public func clipByNorm(_ gradient: Tensor, maxNorm: Float) -> Tensor {
-    precondition(maxNorm > 0, "clipByNorm: maxNorm must be positive, got \(maxNorm)")
+    usagePrecondition(maxNorm > 0, "clipByNorm: maxNorm must be positive, got \(maxNorm)")
     let sumOfSquares = gradient.withUnsafeBufferPointer { buffer in
         buffer.reduce(Double(0)) { $0 + Double($1) * Double($1) }
     }
@@ -53,7 +53,7 @@ public func clipByNorm(_ gradient: Tensor, maxNorm: Float) -> Tensor {
 ///
 /// - Precondition: `min <= max`.
 public func clipByValue(_ tensor: Tensor, min lower: Float, max upper: Float) -> Tensor {
-    precondition(lower <= upper, "clipByValue: min \(lower) is greater than max \(upper)")
+    usagePrecondition(lower <= upper, "clipByValue: min \(lower) is greater than max \(upper)")
     return tensor.withUnsafeBufferPointer { source in
         Tensor(shape: tensor.shape) { target in
             for index in source.indices { target[index] = Swift.min(Swift.max(source[index], lower), upper) }

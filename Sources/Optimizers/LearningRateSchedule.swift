@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 
 /// A learning rate that depends on the optimizer's step, like `keras.optimizers.schedules`.
@@ -36,7 +37,7 @@ public struct StepDecay: LearningRateSchedule {
     ///   - stepSize: steps between decays, > 0.
     ///   - gamma: the factor applied at each decay (0.1 is customary).
     public init(initialLearningRate: Float, stepSize: Int, gamma: Float = 0.1) {
-        precondition(stepSize > 0, "StepDecay: stepSize must be positive, got \(stepSize)")
+        usagePrecondition(stepSize > 0, "StepDecay: stepSize must be positive, got \(stepSize)")
         self.initialLearningRate = initialLearningRate
         self.stepSize = stepSize
         self.gamma = gamma
@@ -57,9 +58,9 @@ public struct PiecewiseConstantDecay: LearningRateSchedule {
 
     /// - Precondition: `values.count == boundaries.count + 1` and the boundaries increase.
     public init(boundaries: [Int], values: [Float]) {
-        precondition(values.count == boundaries.count + 1,
+        usagePrecondition(values.count == boundaries.count + 1,
                      "PiecewiseConstantDecay: \(boundaries.count) boundaries need \(boundaries.count + 1) values, got \(values.count)")
-        precondition(zip(boundaries, boundaries.dropFirst()).allSatisfy { $0 < $1 },
+        usagePrecondition(zip(boundaries, boundaries.dropFirst()).allSatisfy { $0 < $1 },
                      "PiecewiseConstantDecay: boundaries must increase, got \(boundaries)")
         self.boundaries = boundaries
         self.values = values
@@ -84,7 +85,7 @@ public struct ExponentialDecay: LearningRateSchedule {
     ///   - decayRate: the factor per `decaySteps`.
     ///   - staircase: decay in whole jumps rather than smoothly (default false, as Keras).
     public init(initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false) {
-        precondition(decaySteps > 0, "ExponentialDecay: decaySteps must be positive, got \(decaySteps)")
+        usagePrecondition(decaySteps > 0, "ExponentialDecay: decaySteps must be positive, got \(decaySteps)")
         self.initialLearningRate = initialLearningRate
         self.decaySteps = decaySteps
         self.decayRate = decayRate
@@ -122,8 +123,8 @@ public struct CosineDecay: LearningRateSchedule {
     ///   - warmupSteps: steps of the warm-up (default 0); ignored without `warmupTarget`, as in Keras.
     public init(initialLearningRate: Float, decaySteps: Int, alpha: Float = 0,
                 warmupTarget: Float? = nil, warmupSteps: Int = 0) {
-        precondition(decaySteps > 0, "CosineDecay: decaySteps must be positive, got \(decaySteps)")
-        precondition(warmupSteps >= 0, "CosineDecay: warmupSteps must be non-negative, got \(warmupSteps)")
+        usagePrecondition(decaySteps > 0, "CosineDecay: decaySteps must be positive, got \(decaySteps)")
+        usagePrecondition(warmupSteps >= 0, "CosineDecay: warmupSteps must be non-negative, got \(warmupSteps)")
         self.initialLearningRate = initialLearningRate
         self.decaySteps = decaySteps
         self.alpha = alpha
@@ -171,7 +172,7 @@ public struct LinearWarmup: LearningRateSchedule {
     ///     (default true) or continues at the global step.
     public init(_ schedule: any LearningRateSchedule, warmupSteps: Int, initialLearningRate: Float = 0,
                 delaysSchedule: Bool = true) {
-        precondition(warmupSteps >= 0, "LinearWarmup: warmupSteps must be non-negative, got \(warmupSteps)")
+        usagePrecondition(warmupSteps >= 0, "LinearWarmup: warmupSteps must be non-negative, got \(warmupSteps)")
         self.schedule = schedule
         self.warmupSteps = warmupSteps
         self.initialLearningRate = initialLearningRate
@@ -205,7 +206,7 @@ public struct LinearWarmup: LearningRateSchedule {
 /// linearlyScaledLearningRate(0.1, globalBatchSize: 1024, baseBatchSize: 256)   // 0.4
 /// ```
 public func linearlyScaledLearningRate(_ baseLearningRate: Float, globalBatchSize: Int, baseBatchSize: Int) -> Float {
-    precondition(globalBatchSize > 0 && baseBatchSize > 0,
+    usagePrecondition(globalBatchSize > 0 && baseBatchSize > 0,
                  "linearlyScaledLearningRate: batch sizes must be positive, got global \(globalBatchSize) and base \(baseBatchSize)")
     return Float(Double(baseLearningRate) * Double(globalBatchSize) / Double(baseBatchSize))
 }

@@ -63,7 +63,7 @@ public class OptimizerBase: Optimizer {
     // MARK: One step
 
     public func apply(_ gradients: [Tensor?], to variables: [Variable]) {
-        precondition(
+        usagePrecondition(
             gradients.count == variables.count,
             "\(name).apply: \(gradients.count) gradients were given for \(variables.count) variables")
         var kept: [Tensor?] = []

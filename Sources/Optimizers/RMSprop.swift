@@ -54,7 +54,7 @@ public final class RMSprop: OptimizerBase {
         weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
-        precondition(momentum >= 0, "RMSprop: momentum must be non-negative, got \(momentum)")
+        usagePrecondition(momentum >= 0, "RMSprop: momentum must be non-negative, got \(momentum)")
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon

@@ -43,7 +43,7 @@ public final class SGD: OptimizerBase {
         weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
-        precondition(momentum >= 0 && momentum <= 1, "SGD: momentum must be in [0, 1], got \(momentum)")
+        usagePrecondition(momentum >= 0 && momentum <= 1, "SGD: momentum must be in [0, 1], got \(momentum)")
         self.momentum = momentum
         self.nesterov = nesterov
         super.init(name: "SGD", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)

@@ -16,6 +16,25 @@ import Foundation
 /// Missing directories are an error rather than created silently: a typo in an output path
 /// should not scatter files in new folders.
 public enum AtomicFile {
+    /// Checks, without writing, that ``write(_:to:)-(Data,_)`` could create `path`: its directory
+    /// exists and `path` is not a directory. Lets a long run refuse a bad output path up front.
+    ///
+    /// - Throws: the same `ReportError` that writing would.
+    public static func checkWritable(_ path: String) throws {
+        let (directory, name) = split(path)
+        guard !name.isEmpty, name != ".", name != ".." else {
+            throw ReportError("cannot write '\(path)': the path names a directory, not a file")
+        }
+        try checkDirectory(directory, for: path)
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ReportError("cannot write '\(path)': the path names a directory, not a file")
+        }
+        guard access(directory, W_OK) == 0 else {
+            throw ReportError("cannot write '\(path)': directory '\(directory)' is not writable")
+        }
+    }
+
     /// Atomically replaces the file at `path` with `data`.
     ///
     /// A new file gets mode 0644; a replaced file keeps its mode.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SwiftGrad
 
 /// `swiftgrad run CONFIG [--report PATH]`: runs a config file's task.
@@ -36,6 +37,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let options = RunOptions(plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet)
         try reportingErrors {
+            // Fail before a long run, not after it, when an output cannot be written.
+            for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
             let task = try TaskLoader.load(path: config, options: options)
             let result = try task.run(options: options) { print($0) }
             if let report {

@@ -45,7 +45,7 @@ struct ConfigObjectErrorTests {
     }
 
     @Test func missingKeyInArrayElementNamesTheIndex() throws {
-        let error = try readError(#"{"layers": [{"units": 3}, {"unit": 4}]}"#) { root in
+        let error = try readError(#"{"layers": [{"units": 3}, {"size": 4}]}"#) { root in
             try root.objects("layers") { try $0.require("units", as: Int.self, .positive) }
         }
         #expect(error.description
@@ -60,6 +60,15 @@ struct ConfigObjectErrorTests {
         #expect(error.kind == .unknownKey)
         #expect(error.description == "config.json:1:24: key path 'momentun': unknown key "
             + "(did you mean 'momentum'?); known keys: learning_rate, momentum")
+    }
+
+    @Test func missingRequiredKeyPointsAtAMisspeltKey() throws {
+        let error = try readError(#"{"stepz": 10}"#) { root in
+            try root.require("steps", as: Int.self, .nonNegative)
+        }
+        #expect(error.kind == .missingKey)
+        #expect(error.description == "config.json:1:2: key path 'stepz': unknown key (did you mean 'steps'?); "
+            + "'steps' is required, expected an integer >= 0")
     }
 
     @Test func unknownKeyWithoutACloseMatchListsKnownKeys() throws {

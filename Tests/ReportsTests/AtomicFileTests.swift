@@ -29,6 +29,20 @@ struct AtomicFileTests {
         #expect(try mode() == 0o600)
     }
 
+    @Test func checkWritableRefusesBadPathsWithoutWriting() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try AtomicFile.checkWritable(directory.path + "/report.json")
+        #expect(try directory.contents() == [])
+        #expect(throws: ReportError.self) { try AtomicFile.checkWritable(directory.path + "/missing/report.json") }
+        #expect(throws: ReportError.self) { try AtomicFile.checkWritable(directory.path) }
+        do {
+            try AtomicFile.checkWritable(directory.path + "/missing/report.json")
+        } catch {
+            #expect("\(error)".contains("does not exist"))
+        }
+    }
+
     @Test func missingDirectoryIsAnErrorAndIsNotCreated() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

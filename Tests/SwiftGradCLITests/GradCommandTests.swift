@@ -1,41 +1,6 @@
 import Foundation
 import Testing
 
-/// What one run of the built `swiftgrad` executable printed and how it exited.
-private struct Run {
-    var status: Int32
-    var standardOutput: String
-    var standardError: String
-}
-
-/// The directory holding the built products: the test bundle lies next to the executable.
-private func productsDirectory() throws -> URL {
-    var candidates = Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }.map { $0.deletingLastPathComponent() }
-    candidates.append(Bundle.main.bundleURL)
-    candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-    let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("swiftgrad").path) }
-    return try #require(found, "no swiftgrad executable in \(candidates.map(\.path))")
-}
-
-/// Runs `swiftgrad` with `arguments` and collects its output.
-private func swiftgrad(_ arguments: String...) throws -> Run {
-    let process = Process()
-    process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
-    process.arguments = arguments
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(
-        status: process.terminationStatus,
-        standardOutput: String(decoding: outputData, as: UTF8.self),
-        standardError: String(decoding: errorData, as: UTF8.self))
-}
-
 @Test func gradPrintsTheLectureDerivative() throws {
     let run = try swiftgrad("grad", "3*x^3 + x^2", "--at", "x=10")
     #expect(run.status == 0, "\(run.standardError)")

@@ -14,7 +14,8 @@ import Reports
 /// - `loss`: `"half_mean_squared_error"` (Σ(ŷ−y)²/(2m), the lecture's, the default) or
 ///   `"mean_squared_error"` (Σ(ŷ−y)²/m).
 /// - `optimizer` (required, see ``OptimizerSpec``), `steps` (required), `print_every` (100).
-/// - `plot`: where to write an SVG of the data and the fitted line (optional; `--plot` overrides).
+/// - `plot`: where to write an SVG of the data and the fitted line (optional; unlike `data.path`
+///   it is relative to the working directory, as `--plot` is, which overrides it).
 struct LinearRegressionTask: RunnableTask {
     static let losses = ["half_mean_squared_error", "mean_squared_error"]
 
@@ -54,6 +55,8 @@ struct LinearRegressionTask: RunnableTask {
     }
 
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
+        let plotPath = options.plotPath ?? self.plotPath
+        if let plotPath { try AtomicFile.checkWritable(plotPath) }
         let w = Variable(Tensor(initialW), name: "w")
         let c = Variable(Tensor(initialC), name: "c")
         let optimizer = optimizer.make()
@@ -74,7 +77,7 @@ struct LinearRegressionTask: RunnableTask {
         let seconds = stopwatch.elapsedSeconds
         log("w = \(w.value.scalar), c = \(c.value.scalar), loss at the last step = \(loss.scalar)")
 
-        if let path = options.plotPath ?? plotPath {
+        if let path = plotPath {
             var plot = SVGPlot(title: "Linear regression: ŷ = \(w.value.scalar)·\(featureName) + \(c.value.scalar)", xLabel: featureName, yLabel: labelName)
             let xs = x.scalars.map(Double.init)
             plot.scatter(x: xs, y: y.scalars.map(Double.init), label: "data")

@@ -44,7 +44,8 @@ struct LogisticRegressionTask: RunnableTask {
                 }
                 let present = Set(dataset.classLabels ?? [])
                 for label in classes where !present.contains(label) {
-                    throw context.error(in: data, key: "classes", "class \(label) does not occur in '\(path)'")
+                    let found = present.sorted().map(String.init).joined(separator: ", ")
+                    throw context.error(in: data, key: "classes", "class \(label) does not occur in '\(path)', which has the classes \(found)")
                 }
                 dataset = dataset.keepingClasses(classes)
             } else if let count = dataset.classCount, count > 2 {

@@ -1,0 +1,79 @@
+import Autograd
+
+/// A model as a pure function of its input and its parameters, built for data parallelism.
+///
+/// A model value holds only configuration (sizes, activations, initialisers, a seed) and is
+/// `Sendable`. Its parameters live outside it: a single-threaded user keeps them in
+/// ``Variable``s made by ``makeVariables()``, as in TensorFlow; the data-parallel trainer keeps
+/// the variables on its coordinating thread and hands every worker their values as tensors,
+/// which workers read but never write.
+///
+/// ```swift
+/// let model = MLP(layerSizes: [784, 256, 10], seed: 42)
+/// let variables = model.makeVariables()
+/// let tape = GradientTape()
+/// let loss = tape.record { model.loss(model(x, parameters: variables), targets: .classes(labels)) }
+/// let gradients = tape.gradient(of: loss, withRespectTo: variables)
+/// ```
+public protocol Model: Sendable {
+    /// One name per parameter, in parameter order, stable across runs (checkpoint keys).
+    var parameterNames: [String] { get }
+    /// One shape per parameter, in parameter order.
+    var parameterShapes: [[Int]] { get }
+    /// The loss this model is trained with by default.
+    var lossKind: LossKind { get }
+    /// The parameters a fresh model starts from, drawn from the model's own seed: the same on
+    /// every call and every run.
+    func initialParameters() -> [Tensor]
+    /// The model's output (logits for the classifiers) for `input`.
+    ///
+    /// - Parameters:
+    ///   - input: a batch, examples along the first axis unless the model says otherwise.
+    ///   - parameters: tensors shaped as ``parameterShapes``, in that order.
+    ///   - kernelThreads: threads each matrix product may use; results are identical for any
+    ///     count, so this is only a matter of speed.
+    func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor
+}
+
+extension Model {
+    /// The model's output with one kernel thread per matrix product.
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor]) -> Tensor {
+        self(input, parameters: parameters, kernelThreads: 1)
+    }
+
+    /// The model's output computed from the current values of `variables`. Reading them while a
+    /// ``GradientTape`` records watches them, so this is the TensorFlow-style forward pass.
+    public func callAsFunction(_ input: Tensor, parameters variables: [Variable], kernelThreads: Int = 1) -> Tensor {
+        self(input, parameters: variables.map(\.value), kernelThreads: kernelThreads)
+    }
+
+    /// One trainable ``Variable`` per parameter, named by ``parameterNames`` and holding
+    /// ``initialParameters()``.
+    public func makeVariables() -> [Variable] {
+        zip(initialParameters(), parameterNames).map { Variable($0, name: $1) }
+    }
+
+    /// The number of scalars over all parameters.
+    public var parameterCount: Int {
+        parameterShapes.reduce(0) { $0 + $1.reduce(1, *) }
+    }
+
+    /// The mean loss of `output` against `targets` under ``lossKind``.
+    public func loss(_ output: Tensor, targets: Targets) -> Tensor {
+        lossKind.meanLoss(output, targets: targets)
+    }
+
+    /// Stops the program unless `parameters` match ``parameterShapes``, naming the first that
+    /// does not.
+    public func checkParameters(_ parameters: [Tensor], op: String) {
+        let shapes = parameterShapes
+        shapePrecondition(
+            parameters.count == shapes.count,
+            "\(op): expected \(shapes.count) parameters \(parameterNames) but got \(parameters.count)")
+        for (index, (parameter, shape)) in zip(parameters, shapes).enumerated() {
+            shapePrecondition(
+                parameter.shape == shape,
+                "\(op): parameter \(index) '\(parameterNames[index])' has shape \(parameter.shape), expected \(shape)")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// How the data-parallel engine splits a global batch and runs its workers.
+///
+/// Results depend only on ``microShardCount`` and ``seed``, never on ``workers`` or
+/// ``kernelThreads``: with the same configuration otherwise, 1, 2, 3, 4 or 8 workers produce
+/// bitwise-identical gradients and so bitwise-identical training runs.
+public struct DataParallelConfiguration: Sendable, Equatable {
+    /// Worker threads that compute micro-shard gradients at once (at least 1).
+    public var workers: Int
+    /// Pieces each global batch is cut into, independent of the worker count; the unit of work
+    /// and of summation order. `nil` (the default) chooses from the batch size alone: one
+    /// micro-shard per 128 examples, between 1 and 8 (see ``microShardCount(forBatchSize:)``).
+    /// More micro-shards let more workers share a batch but make smaller, less efficient matrix
+    /// products (each re-packs the weights).
+    public var microShardCount: Int?
+    /// Threads each matrix product may use, or `nil` to choose: every core when there is one
+    /// worker, otherwise 1, so workers × kernel threads never exceed the cores.
+    public var kernelThreads: Int?
+    /// Names every random stream a worker hands to the loss (dropout, noise).
+    public var seed: UInt64
+
+    /// The most micro-shards the automatic choice makes.
+    public static let maximumAutomaticMicroShardCount = 8
+    /// Examples per micro-shard the automatic choice aims at. Measured on a 2-core machine with
+    /// MLP 784-256-256-10 and batch 512: 128-row micro-shards ran 20–30 % faster than 64-row ones.
+    public static let automaticMicroShardRows = 128
+
+    /// Makes a configuration.
+    ///
+    /// - Parameters:
+    ///   - workers: concurrent workers; 1 by default.
+    ///   - microShardCount: pieces per global batch; `nil` (automatic, from the batch size) by
+    ///     default.
+    ///   - kernelThreads: threads per matrix product, `nil` (automatic) by default.
+    ///   - seed: the seed of the per-micro-shard random streams; 0 by default.
+    public init(workers: Int = 1, microShardCount: Int? = nil, kernelThreads: Int? = nil, seed: UInt64 = 0) {
+        precondition(workers >= 1, "DataParallelConfiguration: workers must be at least 1, got \(workers)")
+        precondition(microShardCount.map { $0 >= 1 } ?? true, "DataParallelConfiguration: microShardCount must be at least 1, got \(microShardCount!)")
+        precondition(kernelThreads.map { $0 >= 1 } ?? true, "DataParallelConfiguration: kernelThreads must be at least 1, got \(kernelThreads!)")
+        self.workers = workers
+        self.microShardCount = microShardCount
+        self.kernelThreads = kernelThreads
+        self.seed = seed
+    }
+
+    /// The micro-shards a batch of `batchSize` examples is cut into: the configured count, or
+    /// ⌈batchSize / 128⌉ clamped to 1…8. Either way it depends on the batch size only, never on
+    /// the worker count, so results stay bitwise identical for any number of workers.
+    public func microShardCount(forBatchSize batchSize: Int) -> Int {
+        if let microShardCount { return microShardCount }
+        let rows = DataParallelConfiguration.automaticMicroShardRows
+        return Swift.min(DataParallelConfiguration.maximumAutomaticMicroShardCount, Swift.max(1, (batchSize + rows - 1) / rows))
+    }
+
+    /// The most micro-shards any batch can be cut into: the slots an engine allocates.
+    public var maximumMicroShardCount: Int { microShardCount ?? DataParallelConfiguration.maximumAutomaticMicroShardCount }
+
+    /// The kernel threads each worker's matrix products use.
+    public var resolvedKernelThreads: Int {
+        if let kernelThreads { return kernelThreads }
+        return workers == 1 ? Swift.max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
+    }
+}

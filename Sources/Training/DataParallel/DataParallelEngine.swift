@@ -1,0 +1,204 @@
+import Autograd
+import Models
+
+/// The gradient of one global batch, as the engine returns it.
+public struct BatchGradient: Sendable {
+    /// The mean gradient over the batch, one tensor per parameter.
+    public var gradients: [Tensor]
+    /// The mean loss over the batch.
+    public var loss: Float
+    /// Examples in the batch.
+    public var exampleCount: Int
+}
+
+/// Computes the gradient of a global mini-batch with several worker threads, bit for bit the same
+/// for any number of workers.
+///
+/// Each call cuts the batch into micro-shards (see ``MicroShardPlan``). Each worker runs its
+/// micro-shards one at a time on a private concurrent Dispatch queue: it slices the examples,
+/// records the loss — the sum of per-example losses — on a fresh ``GradientTape`` that watches
+/// the parameter tensors it was handed, and writes the gradient into the micro-shard's slot of a
+/// preallocated buffer. A ``GradientReducer`` then adds the slots in micro-shard order and divides
+/// by the batch size, which gives the whole batch's mean gradient. Workers only read the
+/// parameters; the caller applies the gradient once, with one optimizer.
+///
+/// Why the result never depends on the worker count: every floating-point sum has a fixed order.
+/// A micro-shard's rows and their order are fixed by the batch size and the micro-shard count;
+/// its matrix products give the same bits for any kernel thread count; the reduction adds the
+/// slots in index order.
+///
+/// The engine is not `Sendable`: one thread (the coordinator) owns it and calls it; it uses its
+/// worker threads only inside ``computeGradients(parameters:features:labels:loss:)``.
+///
+/// ```swift
+/// let model = MLP(layerSizes: [784, 256, 10], seed: 1)
+/// let engine = DataParallelEngine(parameterShapes: model.parameterShapes,
+///                                 configuration: DataParallelConfiguration(workers: 4))
+/// let variables = model.makeVariables()
+/// let step = engine.computeGradients(model: model, parameters: variables.map(\.value),
+///                                    features: images, targets: .classes(labels))
+/// for (v, g) in zip(variables, step.gradients) { v.assignSub(0.1 * g) }
+/// ```
+public final class DataParallelEngine {
+    /// How batches are split and run.
+    public let configuration: DataParallelConfiguration
+    /// How the parameters lie in each gradient slot.
+    public let layout: ParameterLayout
+    /// The reducer that sums the slots.
+    public let reducer: any GradientReducer
+    /// Batches computed so far; names the micro-shards' random streams. Set it when resuming
+    /// from a checkpoint.
+    public var step: Int = 0
+
+    private let pool = WorkerPool()
+    private let slots: GradientSlots
+    private let shardLosses: SharedFloatBuffer
+    private let reduced: SharedFloatBuffer
+    private let workerStatistics: WorkerStatisticsTable
+
+    /// Makes an engine for parameters of `parameterShapes`.
+    ///
+    /// - Parameters:
+    ///   - parameterShapes: the shapes of the parameters every call passes, in order.
+    ///   - configuration: workers, micro-shards, kernel threads and seed.
+    ///   - reducer: the all-reduce; by default an ``InProcessGradientReducer`` with one thread
+    ///     per worker.
+    public init(parameterShapes: [[Int]], configuration: DataParallelConfiguration = DataParallelConfiguration(), reducer: (any GradientReducer)? = nil) {
+        self.configuration = configuration
+        self.layout = ParameterLayout(shapes: parameterShapes)
+        self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers)
+        self.slots = GradientSlots(layout: layout, slotCount: configuration.maximumMicroShardCount)
+        self.shardLosses = SharedFloatBuffer(count: configuration.maximumMicroShardCount)
+        self.reduced = SharedFloatBuffer(count: layout.totalCount)
+        self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
+    }
+
+    /// What each worker has done so far (micro-shards and examples), indexed by worker.
+    public var workerStatisticsSnapshot: [WorkerStatistics] { workerStatistics.snapshot }
+
+    /// The mean gradient and mean loss of a global batch.
+    ///
+    /// - Parameters:
+    ///   - parameters: the current parameter values, shaped as the engine's layout. Workers read
+    ///     them concurrently and never write them.
+    ///   - features: the batch's inputs, examples along the first axis.
+    ///   - labels: the batch's targets, as many examples as `features`.
+    ///   - loss: the sum of per-example losses over one micro-shard, as a scalar.
+    /// - Returns: the gradient of (Σ per-example losses) / batch size, and that mean loss.
+    /// - Precondition: the batch holds at least one example and both parts agree on how many.
+    public func computeGradients<Features: ShardableByExample, Labels: ShardableByExample>(
+        parameters: [Tensor], features: Features, labels: Labels, loss: @escaping ShardLoss<Features, Labels>
+    ) -> BatchGradient {
+        shapePrecondition(
+            parameters.map(\.shape) == layout.shapes,
+            "DataParallelEngine: parameters of shapes \(parameters.map(\.shape)) do not match the engine's \(layout.shapes)")
+        let batchSize = features.exampleCount
+        shapePrecondition(batchSize > 0, "DataParallelEngine: the batch is empty; every batch needs at least one example")
+        shapePrecondition(
+            labels.exampleCount == batchSize,
+            "DataParallelEngine: the batch has \(batchSize) feature rows but \(labels.exampleCount) labels")
+
+        let plan = MicroShardPlan(batchSize: batchSize, microShardCount: configuration.microShardCount(forBatchSize: batchSize), workerCount: configuration.workers)
+        let job = ShardJob(
+            plan: plan, parameters: parameters, features: features, labels: labels, loss: loss,
+            step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
+            streamStride: configuration.maximumMicroShardCount,
+            slots: slots, shardLosses: shardLosses, statistics: workerStatistics)
+        pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
+
+        reducer.allReduce(slots, activeSlots: plan.nonEmptyMicroShards, divisor: Float(batchSize), into: reduced.pointer)
+        var lossSum: Float = 0
+        for shard in plan.nonEmptyMicroShards { lossSum += shardLosses.pointer[shard] }
+        step += 1
+
+        let gradients = layout.shapes.indices.map { index in
+            let source = reduced.pointer.baseAddress! + layout.offsets[index]
+            return Tensor(shape: layout.shapes[index]) { target in
+                target.baseAddress!.initialize(from: source, count: layout.counts[index])
+            }
+        }
+        return BatchGradient(gradients: gradients, loss: lossSum / Float(batchSize), exampleCount: batchSize)
+    }
+
+    /// ``computeGradients(parameters:features:labels:loss:)`` with `model`'s own loss.
+    public func computeGradients<M: Model>(model: M, parameters: [Tensor], features: Tensor, targets: Targets) -> BatchGradient {
+        computeGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
+            model.lossKind.summedLoss(model(x, parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
+        }
+    }
+}
+
+/// Everything the workers of one step share, read-only apart from slots each writes alone.
+private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample>: @unchecked Sendable {
+    let plan: MicroShardPlan
+    let parameters: [Tensor]
+    let features: Features
+    let labels: Labels
+    let loss: ShardLoss<Features, Labels>
+    let step: Int
+    let seed: UInt64
+    let kernelThreads: Int
+    /// Streams per step: the engine's maximum micro-shard count, so steps never share a stream.
+    let streamStride: Int
+    let slots: GradientSlots
+    let shardLosses: SharedFloatBuffer
+    let statistics: WorkerStatisticsTable
+
+    /// Computes worker `worker`'s micro-shards, writing only their slots and its statistics.
+    func run(worker: Int) {
+        for shard in plan.microShards(ofWorker: worker) {
+            let rows = plan.rows(ofMicroShard: shard)
+            var context = ShardContext(
+                step: step, microShard: shard, rows: rows, globalBatchSize: plan.batchSize, worker: worker,
+                kernelThreads: kernelThreads,
+                random: ShardContext.randomStream(seed: seed, step: step, microShard: shard, microShardCount: streamStride))
+            let x = features.examples(rows)
+            let y = labels.examples(rows)
+            let tape = GradientTape(watchAccessedVariables: false)
+            for parameter in parameters { tape.watch(parameter) }
+            let value = tape.record { loss(x, y, parameters, &context) }
+            shapePrecondition(value.scalarCount == 1, "DataParallelEngine: the loss must be a scalar (the sum of per-example losses), got shape \(value.shape)")
+            let gradients = tape.gradient(of: value, withRespectTo: parameters)
+            let slot = slots.slot(shard)
+            for (index, gradient) in gradients.enumerated() {
+                let target = slot.baseAddress! + slots.layout.offsets[index]
+                let count = slots.layout.counts[index]
+                if let gradient {
+                    gradient.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: count) }
+                } else {
+                    // A parameter the loss does not use gets a zero gradient, not an error.
+                    target.update(repeating: 0, count: count)
+                }
+            }
+            shardLosses.pointer[shard] = value.scalar
+            statistics.record(worker: worker, examples: rows.count)
+        }
+    }
+}
+
+/// What one worker has done since its engine was made.
+public struct WorkerStatistics: Sendable, Equatable {
+    /// Micro-shards computed.
+    public var microShards = 0
+    /// Examples those micro-shards held.
+    public var examples = 0
+}
+
+/// One ``WorkerStatistics`` per worker, each written only by its worker.
+private final class WorkerStatisticsTable: @unchecked Sendable {
+    private let entries: UnsafeMutableBufferPointer<WorkerStatistics>
+
+    init(count: Int) {
+        entries = .allocate(capacity: count)
+        entries.initialize(repeating: WorkerStatistics())
+    }
+
+    deinit { entries.deallocate() }
+
+    func record(worker: Int, examples: Int) {
+        entries[worker].microShards += 1
+        entries[worker].examples += examples
+    }
+
+    var snapshot: [WorkerStatistics] { Array(entries) }
+}

@@ -1,0 +1,35 @@
+import Autograd
+import Models
+
+/// A batch that can be cut into contiguous runs of examples: features, targets, labels.
+///
+/// The engine slices a global batch with this, so any type a loss needs can be sharded.
+public protocol ShardableByExample: Sendable {
+    /// The number of examples.
+    var exampleCount: Int { get }
+    /// The examples at `range`, in order.
+    func examples(_ range: Range<Int>) -> Self
+}
+
+extension Tensor: ShardableByExample {
+    /// The extent of the first axis: examples are rows.
+    public var exampleCount: Int {
+        shapePrecondition(rank >= 1, "ShardableByExample: a scalar tensor has no examples; batches need examples along the first axis")
+        return shape[0]
+    }
+
+    /// Rows `range` (no gradient is recorded: the engine slices outside any tape).
+    public func examples(_ range: Range<Int>) -> Tensor {
+        withoutRecording { rows(range) }
+    }
+}
+
+extension Targets: ShardableByExample {}
+
+/// Integer class labels, one per example.
+extension Array: ShardableByExample where Element == Int {
+    /// The number of labels.
+    public var exampleCount: Int { count }
+    /// Labels `range`.
+    public func examples(_ range: Range<Int>) -> [Int] { Array(self[range]) }
+}

@@ -1,0 +1,48 @@
+import Autograd
+
+/// Everything needed to resume training where it stopped: parameters, optimizer state, random
+/// streams and the position in the data.
+///
+/// The engine's per-micro-shard random streams are not stored: they are named by ``seed`` and
+/// ``globalStep`` (see ``ShardContext/randomStream(seed:step:microShard:microShardCount:)``), so
+/// restoring those two restores them.
+public struct TrainingState: Sendable, Equatable {
+    /// Parameter names, in parameter order (the checkpoint keys).
+    public var parameterNames: [String]
+    /// Parameter values, in parameter order.
+    public var parameters: [Tensor]
+    /// The optimizer's per-parameter state by name, e.g. "dense0/weight/m" for Adam's first
+    /// moment; empty for plain SGD.
+    public var optimizerState: [String: Tensor]
+    /// Updates the optimizer has applied (Adam's bias correction needs it).
+    public var optimizerStep: Int
+    /// The run's seed: initial parameters, shuffling and worker streams all derive from it.
+    public var seed: UInt64
+    /// The shuffling stream as it stands, ready to draw the next epoch's order.
+    public var shuffleRandom: RandomStream
+    /// Epochs completed.
+    public var epoch: Int
+    /// Batches completed within the current epoch.
+    public var stepInEpoch: Int
+    /// Batches completed since the start; the engine's ``DataParallelEngine/step``.
+    public var globalStep: Int
+
+    /// The state of a run that has not started.
+    public init(parameterNames: [String], parameters: [Tensor], seed: UInt64) {
+        precondition(parameterNames.count == parameters.count, "TrainingState: \(parameterNames.count) names for \(parameters.count) parameters")
+        self.parameterNames = parameterNames
+        self.parameters = parameters
+        self.optimizerState = [:]
+        self.optimizerStep = 0
+        self.seed = seed
+        self.shuffleRandom = TrainingState.shuffleStream(seed: seed)
+        self.epoch = 0
+        self.stepInEpoch = 0
+        self.globalStep = 0
+    }
+
+    /// The stream that shuffles the examples of a run with `seed`.
+    public static func shuffleStream(seed: UInt64) -> RandomStream {
+        RandomStream(seed: seed ^ 0x7368_7566_666C_6521, stream: 0)
+    }
+}

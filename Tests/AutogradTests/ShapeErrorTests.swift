@@ -1,0 +1,73 @@
+import Testing
+import Autograd
+
+/// A shape mismatch is a programming error: the program stops, in every build configuration,
+/// with a message that names the op and both shapes.
+@Suite struct ShapeErrorTests {
+    /// What an exit test wrote to standard error, as text.
+    static func standardError(_ result: ExitTest.Result?) -> String {
+        String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    }
+
+    @Test func addingIncompatibleShapesStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(shape: [2, 3]) + Tensor.zeros(shape: [4, 3])
+        }
+        #expect(Self.standardError(result).contains("add: incompatible shapes [2, 3] and [4, 3]"))
+    }
+
+    @Test func otherBinaryOpsNameThemselves() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [3]) * Tensor.ones(shape: [2])
+        }
+        #expect(Self.standardError(result).contains("multiply: incompatible shapes [3] and [2]"))
+    }
+
+    @Test func matmulWithMismatchedInnerDimensionsStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = matmul(Tensor.zeros(shape: [2, 3]), Tensor.zeros(shape: [4, 5]))
+        }
+        let message = Self.standardError(result)
+        #expect(message.contains("matmul: incompatible shapes [2, 3] and [4, 5]"))
+        #expect(message.contains("inner dimensions 3 and 4 differ"))
+    }
+
+    @Test func matmulOfAVectorStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = matmul(Tensor.zeros(shape: [3]), Tensor.zeros(shape: [3, 2]))
+        }
+        #expect(Self.standardError(result).contains("matmul: both operands must be matrices, got shapes [3] and [3, 2]"))
+    }
+
+    @Test func reshapingToTheWrongCountStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.zeros(shape: [2, 3]).reshaped(to: [4, 2])
+        }
+        #expect(Self.standardError(result).contains("reshaped(to:): cannot reshape a tensor of shape [2, 3] (6 elements) to [4, 2]"))
+    }
+
+    @Test func wrongScalarCountStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor(shape: [2, 2], scalars: [1, 2, 3])
+        }
+        #expect(Self.standardError(result).contains("shape [2, 2] holds 4 elements but 3 were given"))
+    }
+
+    @Test func assigningAVariableOfTheWrongShapeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            Variable(Tensor.zeros(shape: [2]), name: "bias").assign(Tensor.zeros(shape: [3]))
+        }
+        #expect(Self.standardError(result).contains("Variable.assign: variable 'bias' has shape [2] but the value has shape [3]"))
+    }
+
+    @Test func outputGradientOfTheWrongShapeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor([1, 2])
+            let tape = GradientTape()
+            tape.watch(x)
+            let y = tape.record { x * x }
+            _ = tape.gradient(of: y, withRespectTo: x, outputGradient: Tensor([1, 2, 3]))
+        }
+        #expect(Self.standardError(result).contains("output gradient of shape [3] does not match target of shape [2]"))
+    }
+}

@@ -1,0 +1,35 @@
+import Testing
+import Autograd
+import Models
+
+@Test func summedLossIsMeanTimesExamples() {
+    let output = Tensor([[1, -2], [0.5, 3], [-1, 0]])
+    let values = Tensor([[0, 1], [1, 1], [0, 0]])
+    for kind in [LossKind.meanSquaredError, .halfMeanSquaredError, .sigmoidCrossEntropy] {
+        expectClose(kind.summedLoss(output, targets: .values(values)), 3 * kind.meanLoss(output, targets: .values(values)))
+    }
+    let labels = Targets.classes([1, 1, 0])
+    expectClose(LossKind.softmaxCrossEntropy.summedLoss(output, targets: labels), 3 * LossKind.softmaxCrossEntropy.meanLoss(output, targets: labels))
+}
+
+@Test func meanLossesMatchAutogradLosses() {
+    let output = Tensor([[1, -2], [0.5, 3]])
+    let values = Tensor([[0, 1], [1, 1]])
+    expectClose(LossKind.meanSquaredError.meanLoss(output, targets: .values(values)), Losses.meanSquaredError(predictions: output, labels: values))
+    expectClose(LossKind.halfMeanSquaredError.meanLoss(output, targets: .values(values)), Losses.meanSquaredError(predictions: output, labels: values) / 2)
+    expectClose(LossKind.sigmoidCrossEntropy.meanLoss(output, targets: .values(values)), Losses.sigmoidCrossEntropy(logits: output, labels: values).mean())
+    expectClose(LossKind.softmaxCrossEntropy.meanLoss(output, targets: .classes([1, 0])), Losses.softmaxCrossEntropy(logits: output, labels: [1, 0]).mean())
+}
+
+@Test func targetsSliceByExample() {
+    #expect(Targets.classes([4, 5, 6]).examples(1..<3) == .classes([5, 6]))
+    #expect(Targets.values(Tensor([[1], [2], [3]])).examples(0..<2) == .values(Tensor([[1], [2]])))
+    #expect(Targets.values(Tensor([1, 2, 3])).exampleCount == 3)
+}
+
+@Test func accuracyCountsCorrectPredictions() {
+    let logits = Tensor([[2, 1], [0, 3], [5, -1]])
+    #expect(LossKind.softmaxCrossEntropy.accuracy(logits, targets: .classes([0, 1, 1])) == 2.0 / 3)
+    #expect(LossKind.sigmoidCrossEntropy.accuracy(Tensor([[1], [-1]]), targets: .values(Tensor([[1], [1]]))) == 0.5)
+    #expect(LossKind.meanSquaredError.accuracy(logits, targets: .values(logits)) == nil)
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// `swiftgrad run CONFIG`: the shipped configs run from the repository root, and every failure
+/// is one `error: …` line on standard error with a non-zero status.
+@Suite struct RunCommandTests {
+    /// A fresh temporary directory, removed by `remove()`.
+    private struct Scratch {
+        let path = NSTemporaryDirectory() + "run-command-\(UUID().uuidString)"
+        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
+        func contents() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
+        func remove() { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Checks that a run failed cleanly: status 1 and exactly one line on standard error, starting
+    /// with `error: `, with no crash report or stack trace.
+    private func expectOneLineError(_ run: Run, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(run.status == 1, sourceLocation: sourceLocation)
+        #expect(run.standardError.hasPrefix("error: "), "\(run.standardError)", sourceLocation: sourceLocation)
+        #expect(run.standardError.hasSuffix("\n") && run.standardError.filter { $0 == "\n" }.count == 1,
+                "\(run.standardError)", sourceLocation: sourceLocation)
+        #expect(!run.standardError.contains("Fatal error"), sourceLocation: sourceLocation)
+        #expect(!run.standardError.contains("Stack dump"), sourceLocation: sourceLocation)
+    }
+
+    @Test func theDerivativeConfigPrints920() throws {
+        let run = try swiftgrad("run", "Configs/seed-derivative.json", in: repositoryRoot)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.isEmpty)
+        let lines = run.standardOutput.split(separator: "\n")
+        #expect(lines.contains("d/dx = 920"))
+        #expect(lines.contains("d2/dx2 = 182"))
+    }
+
+    @Test func aBadConfigFailsWithOneErrorLine() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = scratch.path + "/bad.json"
+        try #"{"task": "minimize", "expression": "x^2", "start": {"x": 1}, "optimizer": {"name": "sgd"}, "steps": -3}"#
+            .write(toFile: config, atomically: false, encoding: .utf8)
+        let run = try swiftgrad("run", config)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: \(config):1:101: key path 'steps': expected an integer >= 0, found -3\n")
+        #expect(run.standardOutput.isEmpty)
+    }
+
+    @Test func aMissingConfigFailsWithOneErrorLine() throws {
+        let run = try swiftgrad("run", "Configs/no-such-config.json", in: repositoryRoot)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot read config 'Configs/no-such-config.json': No such file or directory\n")
+    }
+
+    @Test func aReportIntoAMissingDirectoryFailsBeforeRunningAndWritesNothing() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let report = scratch.path + "/missing/report.json"
+        let run = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", report, in: repositoryRoot)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot write '\(report)': directory '\(scratch.path)/missing' does not exist\n")
+        // The check comes before the work: no progress lines were printed.
+        #expect(run.standardOutput.isEmpty)
+        #expect(try scratch.contents().isEmpty)
+    }
+
+    @Test func aReportPathThatIsADirectoryFails() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let run = try swiftgrad("run", "Configs/seed-derivative.json", "--report", scratch.path, in: repositoryRoot)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot write '\(scratch.path)': the path names a directory, not a file\n")
+        #expect(try scratch.contents().isEmpty)
+    }
+
+    @Test func zeroWorkersIsRejected() throws {
+        let run = try swiftgrad("run", "Configs/seed-derivative.json", "--workers", "0", in: repositoryRoot)
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("--workers must be at least 1, got 0"))
+        #expect(!run.standardError.contains("Fatal error"))
+        #expect(run.standardOutput.isEmpty)
+    }
+
+    @Test func theReportIsWrittenAndParses() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let report = scratch.path + "/report.json"
+        let run = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", report, "--quiet", in: repositoryRoot)
+        #expect(run.status == 0, "\(run.standardError)")
+        // --quiet leaves out the 50 progress lines; the report's path is still announced.
+        #expect(run.standardOutput == "wrote \(report)\n")
+        #expect(try scratch.contents() == ["report.json"])  // no temporary left beside it
+        let data = try Data(contentsOf: URL(fileURLWithPath: report))
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["task"] as? String == "minimize")
+        #expect(object["steps"] as? Int == 50)
+        #expect((object["trajectory"] as? [Double])?.count == 50)
+        #expect(object["wall_seconds"] is Double)
+    }
+
+    @Test func withoutQuietEveryStepIsPrinted() throws {
+        let run = try swiftgrad("run", "Configs/seed-quadratic.json", in: repositoryRoot)
+        #expect(run.status == 0, "\(run.standardError)")
+        let lines = run.standardOutput.split(separator: "\n")
+        #expect(lines.count == 50)
+        #expect(lines.first == "step 1: x = 42.0")
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import Training
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `Configs/seed-linear-regression.json` (SGD 0.001) and `-adam.json` (Adam's defaults), each
+/// 10 000 steps on `datasets/seed_linear_data.csv`.
+///
+/// Each config runs once for the whole suite: the results are shared through ``Runs``.
+@Suite struct LinearRegressionTaskTests {
+    /// One run of each shipped config, its figure written to a temporary directory and read back.
+    private struct Runs {
+        let sgd: TaskReport
+        let adam: TaskReport
+        let sgdPlot: String
+
+        static let shared = Result { () throws -> Runs in
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let plot = directory.path + "/sgd.svg"
+            let sgd = try runShippedConfig("seed-linear-regression.json", plotPath: plot).report
+            let adam = try runShippedConfig("seed-linear-regression-adam.json", plotPath: directory.path + "/adam.svg").report
+            return Runs(sgd: sgd, adam: adam, sgdPlot: try String(contentsOfFile: plot, encoding: .utf8))
+        }
+    }
+
+    /// The implementation agrees with TensorFlow to about 1e-7 relative; 1e-5 leaves room for
+    /// a different summation order while still catching any change to the update rule.
+    private static let tolerance = 1e-5
+
+    private func expectMatches(_ report: TaskReport, _ reference: [Double], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try #require(reference.count == 4)
+        let w = try parameter("w", in: report)
+        let c = try parameter("c", in: report)
+        let loss = try #require(report.finalLoss)
+        try #require(w.count == 1 && c.count == 1)
+        for (name, actual, expected) in [("w", Double(w[0]), reference[0]), ("c", Double(c[0]), reference[1]), ("loss", Double(loss), reference[2])] {
+            #expect(isRelativelyClose(actual, expected, tolerance: Self.tolerance),
+                    "\(name) = \(actual), TensorFlow \(expected)", sourceLocation: sourceLocation)
+        }
+        #expect(report.steps == 10_000, sourceLocation: sourceLocation)
+    }
+
+    @Test func sgdMatchesTensorFlow() throws {
+        try expectMatches(try Runs.shared.get().sgd, try SeedFigures.load().linreg_sgd_w_c_loss_s_per_step)
+    }
+
+    @Test func adamMatchesTensorFlow() throws {
+        try expectMatches(try Runs.shared.get().adam, try SeedFigures.load().linreg_adam_w_c_loss_s_per_step)
+    }
+
+    @Test func itsReportHasExactlyTheCommonKeys() throws {
+        let written = try writtenReport(try Runs.shared.get().sgd)
+        expectReportKeys(written, extra: [])
+        #expect(written.object["task"] as? String == "linear-regression")
+        #expect(written.object["steps"] as? Int == 10_000)
+        let parameters = try #require(written.object["parameters"] as? [String: [Double]])
+        #expect(parameters.keys.sorted() == ["c", "w"])
+    }
+
+    @Test func thePlotShowsTheHundredPointsAndTheFittedLine() throws {
+        let svg = try Runs.shared.get().sgdPlot
+        let inspector = SeriesCounter()
+        let parser = XMLParser(data: Data(svg.utf8))
+        parser.delegate = inspector
+        #expect(parser.parse(), "not well-formed XML: \(String(describing: parser.parserError))")
+        #expect(inspector.seriesCounts["circle"] == 100)
+        #expect(inspector.seriesCounts["polyline"] == 1)
+        #expect(svg.contains("data"))
+        #expect(svg.contains("fitted line"))
+    }
+}
+
+/// Counts the elements inside `<g class="series">`, where SVGPlot draws the data.
+private final class SeriesCounter: NSObject, XMLParserDelegate {
+    var seriesCounts: [String: Int] = [:]
+    private var depth = 0
+    private var seriesDepth = 0
+
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
+        depth += 1
+        if seriesDepth > 0 { seriesCounts[name, default: 0] += 1 }
+        if name == "g", attributes["class"] == "series" { seriesDepth = depth }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if depth == seriesDepth { seriesDepth = 0 }
+        depth -= 1
+    }
+}
