@@ -13,6 +13,10 @@ let package = Package(
             name: "gemm-bench",
             dependencies: [.product(name: "CKernels", package: "SwiftGrad")]
         ),
+        .executableTarget(
+            name: "lecture-bench",
+            dependencies: [.product(name: "SwiftGrad", package: "SwiftGrad")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

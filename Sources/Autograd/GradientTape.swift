@@ -231,13 +231,17 @@ public final class GradientTape {
         pauseDepth += 1
         defer { pauseDepth -= 1 }
 
-        let sourceIDs = Set(sources.map(\.id))
-        var gradients: [ObjectIdentifier: Tensor] = [:]
+        // A handful of sources is searched faster than it is hashed.
+        let sourceIDs = sources.map(\.id)
+        let sourceSet: Set<ObjectIdentifier>? = sourceIDs.count > 8 ? Set(sourceIDs) : nil
+        func isSource(_ id: ObjectIdentifier) -> Bool { sourceSet?.contains(id) ?? sourceIDs.contains(id) }
+
+        var gradients = PendingGradients()
         if connected.contains(target.id) {
-            gradients[target.id] = seed ?? Tensor(repeating: 1, shape: target.shape)
+            gradients.add(seed ?? Tensor(repeating: 1, shape: target.shape), for: target.id)
             for entry in entries.reversed() {
                 let id = ObjectIdentifier(entry.output)
-                guard let upstream = sourceIDs.contains(id) ? gradients[id] : gradients.removeValue(forKey: id) else {
+                guard let upstream = isSource(id) ? gradients[id] : gradients.remove(id) else {
                     continue
                 }
                 var mask: UInt64 = 0
@@ -245,11 +249,7 @@ public final class GradientTape {
                 let inputGradients = entry.pullback(upstream, InputMask(bits: mask))
                 for (index, input) in entry.inputs.enumerated() {
                     guard let input, let gradient = inputGradients[index] else { continue }
-                    if let existing = gradients[input] {
-                        gradients[input] = existing + gradient
-                    } else {
-                        gradients[input] = gradient
-                    }
+                    gradients.add(gradient, for: input)
                 }
             }
         }
@@ -266,6 +266,69 @@ public final class GradientTape {
         entries = []
         connected = []
         watchedStorage = []
+    }
+}
+
+/// The gradients that ``GradientTape`` has pulled back to tensors whose own entries (or whose
+/// caller) have not consumed them yet, keyed by tensor identity.
+///
+/// A backward pass holds few of them at a time (its frontier plus the sources), so they live in
+/// two parallel arrays searched linearly, which is cheaper than hashing an identifier for each
+/// of the two to four lookups an entry makes. Past ``indexThreshold`` pending gradients a
+/// dictionary index takes over the search, keeping wide graphs at O(1) per lookup.
+struct PendingGradients {
+    /// Linear search up to this many pending gradients.
+    static let indexThreshold = 16
+
+    private var ids: [ObjectIdentifier] = []
+    private var gradients: [Tensor] = []
+    /// Position of each id in `ids`, once there are more than ``indexThreshold``.
+    private var index: [ObjectIdentifier: Int]?
+
+    init() {
+        ids.reserveCapacity(Self.indexThreshold)
+        gradients.reserveCapacity(Self.indexThreshold)
+    }
+
+    private func position(of id: ObjectIdentifier) -> Int? {
+        if let index { return index[id] }
+        return ids.firstIndex(of: id)
+    }
+
+    /// The gradient pending for `id`, left in place.
+    subscript(id: ObjectIdentifier) -> Tensor? {
+        position(of: id).map { gradients[$0] }
+    }
+
+    /// Adds `gradient` to what is pending for `id` (∂L/∂x sums over every use of x).
+    mutating func add(_ gradient: Tensor, for id: ObjectIdentifier) {
+        if let position = position(of: id) {
+            gradients[position] = gradients[position] + gradient
+            return
+        }
+        ids.append(id)
+        gradients.append(gradient)
+        if index != nil {
+            index![id] = ids.count - 1
+        } else if ids.count > Self.indexThreshold {
+            index = Dictionary(uniqueKeysWithValues: zip(ids, ids.indices))
+        }
+    }
+
+    /// Removes and returns the gradient pending for `id`.
+    mutating func remove(_ id: ObjectIdentifier) -> Tensor? {
+        guard let position = position(of: id) else { return nil }
+        let gradient = gradients[position]
+        let last = ids.count - 1
+        if position != last {
+            ids[position] = ids[last]
+            gradients[position] = gradients[last]
+            index?[ids[position]] = position
+        }
+        ids.removeLast()
+        gradients.removeLast()
+        index?[id] = nil
+        return gradient
     }
 }
 
