@@ -70,7 +70,7 @@ import Training
 
     @Test func anUnknownTaskKindListsTheKinds() throws {
         let (message, path, _) = try loadError(["{", #"  "task": "minimise","#, #"  "steps": 5"#, "}"])
-        #expect(message == #"\#(path):2:11: key path 'task': expected one of "derivative", "minimize", "linear-regression", "logistic-regression", found "minimise" (did you mean "minimize"?)"#)
+        #expect(message == #"\#(path):2:11: key path 'task': expected one of "derivative", "minimize", "linear-regression", "logistic-regression", "train", found "minimise" (did you mean "minimize"?)"#)
     }
 
     @Test func anOutOfRangeHyperparameterGivesTheRange() throws {
