@@ -13,6 +13,13 @@ let package = Package(
             name: "gemm-bench",
             dependencies: [.product(name: "CKernels", package: "SwiftGrad")]
         ),
+        .executableTarget(
+            name: "mlp-bench",
+            dependencies: [
+                .product(name: "SwiftGrad", package: "SwiftGrad"),
+                .product(name: "CKernels", package: "SwiftGrad"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
