@@ -329,6 +329,7 @@ typedef struct {
     long apack_stride;   // floats per thread in apack
     long mc;             // M block actually used (<= blk->mc; apack holds mc x kc)
     int split_m;         // 1: threads own row ranges; 0: threads own column panels
+    int whole_b;         // 1: bpack holds every K block of an N block (K x roundup(NC, NR))
 } sg_gemm_ctx;
 
 static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
@@ -352,22 +353,40 @@ static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
     for (long jc = 0; jc < x->N; jc += blk->nc) {
         const long nc = min_l(blk->nc, x->N - jc);
         const long bpanels = ceil_div(nc, NR);
-        for (long pc = 0; pc < x->K; pc += blk->kc) {
-            const long kc = min_l(blk->kc, x->K - pc);
-            // After the first K block C already holds beta*C + partial sums: accumulate.
-            const float beta = pc == 0 ? x->beta : 1.0f;
-
-            // Pack the shared B block; each thread copies a contiguous share of its panels.
-            {
+        // With whole_b the B block of every K step is packed up front (K x NC in all), so
+        // threads meet at one barrier per N block instead of two per K block: on a shared
+        // machine each barrier can cost a scheduler slice when a thread has lost its core.
+        if (x->whole_b) {
+            for (long pc = 0; pc < x->K; pc += blk->kc) {
+                const long kc = min_l(blk->kc, x->K - pc);
                 long q0 = bpanels * tid / nth, q1 = bpanels * (tid + 1) / nth;
                 for (long q = q0; q < q1; q++) {
                     long j0 = q * NR;
                     pack_b_panel(x->b, pc, kc, jc + j0, (int)min_l(NR, nc - j0), NR,
-                                 x->bpack + q * kc * NR);
+                                 x->bpack + pc * bpanels * NR + q * kc * NR);
                 }
             }
             if (nth > 1) {
 #pragma omp barrier
+            }
+        }
+        for (long pc = 0; pc < x->K; pc += blk->kc) {
+            const long kc = min_l(blk->kc, x->K - pc);
+            // After the first K block C already holds beta*C + partial sums: accumulate.
+            const float beta = pc == 0 ? x->beta : 1.0f;
+            float *bblock = x->whole_b ? x->bpack + pc * bpanels * NR : x->bpack;
+
+            // Pack the shared B block; each thread copies a contiguous share of its panels.
+            if (!x->whole_b) {
+                long q0 = bpanels * tid / nth, q1 = bpanels * (tid + 1) / nth;
+                for (long q = q0; q < q1; q++) {
+                    long j0 = q * NR;
+                    pack_b_panel(x->b, pc, kc, jc + j0, (int)min_l(NR, nc - j0), NR,
+                                 bblock + q * kc * NR);
+                }
+                if (nth > 1) {
+#pragma omp barrier
+                }
             }
 
             // Column panels of this block this thread computes.
@@ -389,13 +408,13 @@ static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
                         const long j0 = q * NR;
                         const int n = (int)min_l(NR, nc - j0);
                         float *cp = x->c + (ic + ir) * x->rsc + (jc + j0) * x->csc;
-                        x->kernel(mr, n, kc, ap, x->bpack + q * kc * NR, cp, x->rsc, x->csc,
+                        x->kernel(mr, n, kc, ap, bblock + q * kc * NR, cp, x->rsc, x->csc,
                                   x->alpha, beta);
                     }
                 }
             }
             // Nobody may overwrite the B block while another thread still reads it.
-            if (nth > 1) {
+            if (nth > 1 && (!x->whole_b || (pc + blk->kc >= x->K && jc + blk->nc < x->N))) {
 #pragma omp barrier
             }
         }
@@ -512,7 +531,11 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
     x.mc = mc;
     x.apack_stride = (mc * kc + 15) & ~15L;
     x.apack = alloc_floats(x.apack_stride * nth);
-    x.bpack = alloc_floats(kc * ceil_div(min_l(x.N, x.blk->nc), NR) * NR);
+    // Pack all of B's K blocks at once when that stays small (8 MiB: the MLP's layers need at
+    // most 0.8 MiB); only worth it with several threads, which it spares most barriers.
+    const long bcols = ceil_div(min_l(x.N, x.blk->nc), NR) * NR;
+    x.whole_b = nth > 1 && K * bcols <= (8L << 20) / (long)sizeof(float);
+    x.bpack = alloc_floats((x.whole_b ? K : kc) * bcols);
     if (!x.apack || !x.bpack) abort();
 
     if (nth == 1) {

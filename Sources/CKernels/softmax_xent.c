@@ -7,7 +7,7 @@
 #include <math.h>
 
 /// Below this many logits the loop runs on the calling thread.
-#define SG_PARALLEL_MIN 32768L
+#define SG_PARALLEL_MIN 262144L
 
 /// The largest logit of a row and log Σ exp(x − largest): the stable log-sum-exp in two parts.
 static inline void row_log_sum_exp(const float *x, long classes, float *largest, float *log_total) {

@@ -65,7 +65,7 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB,
 // MARK: - Elementwise and reduction loops (elementwise.c)
 //
 // `threads` is the most threads a kernel may use (<= 1: the calling thread only); loops under
-// about 32 Ki elements always run on the calling thread. Results never depend on `threads`.
+// about 256 Ki elements always run on the calling thread. Results never depend on `threads`.
 
 /// The epilogue of a dense layer, in place on the rows x cols matrix `y` (row-major, dense):
 /// y[i][j] = act(y[i][j] + bias[j]), where act is max(·, 0) when `relu` != 0, else identity.
