@@ -20,6 +20,10 @@ let package = Package(
                 .product(name: "CKernels", package: "SwiftGrad"),
             ]
         ),
+        .executableTarget(
+            name: "op-overhead",
+            dependencies: [.product(name: "SwiftGrad", package: "SwiftGrad")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
