@@ -25,7 +25,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("omp5")]
         ),
         .target(name: "Autograd", dependencies: ["CKernels"]),
-        .target(name: "Optimizers", dependencies: ["Autograd"]),
+        .target(name: "Optimizers", dependencies: ["Autograd", "CKernels"]),
         .target(name: "ConfigKit"),
         .target(name: "Reports"),
         .target(name: "Datasets", dependencies: ["Autograd"]),

@@ -17,6 +17,17 @@ let package = Package(
             name: "lecture-bench",
             dependencies: [.product(name: "SwiftGrad", package: "SwiftGrad")]
         ),
+        .executableTarget(
+            name: "mlp-bench",
+            dependencies: [
+                .product(name: "SwiftGrad", package: "SwiftGrad"),
+                .product(name: "CKernels", package: "SwiftGrad"),
+            ]
+        ),
+        .executableTarget(
+            name: "op-overhead",
+            dependencies: [.product(name: "SwiftGrad", package: "SwiftGrad")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

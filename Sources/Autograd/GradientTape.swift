@@ -364,15 +364,9 @@ extension TapeStack {
     ) {
         var pullback: Pullback?
         for tape in tapes where tape.pauseDepth == 0 {
-            var anyConnected = false
-            let ids: [ObjectIdentifier?] = inputs.map { id in
-                if tape.isConnected(id) {
-                    anyConnected = true
-                    return id
-                }
-                return nil
-            }
-            guard anyConnected else { continue }
+            // Checked before building the list, so an op on unwatched tensors allocates nothing.
+            guard inputs.contains(where: tape.isConnected) else { continue }
+            let ids: [ObjectIdentifier?] = inputs.map { tape.isConnected($0) ? $0 : nil }
             if pullback == nil { pullback = makePullback() }
             tape.entries.append(GradientTape.Entry(output: output.storage, inputs: ids, pullback: pullback!))
             tape.connected.insert(output.id)

@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -37,7 +39,9 @@ public enum Losses {
     /// class `labels`, like `tf.nn.sparse_softmax_cross_entropy_with_logits`:
     /// log Σⱼ exp(xⱼ) − x_label, shape [batch].
     ///
-    /// ∂/∂x = softmax(x) − onehot(label).
+    /// ∂/∂x = softmax(x) − onehot(label). Both passes run in C kernels (`sg_softmax_xent_*`);
+    /// while an outer tape records the pullback, the gradient is composed from tensor ops instead
+    /// so that higher derivatives stay available.
     /// - Precondition: every label is in `0..<classes`.
     public static func softmaxCrossEntropy(logits: Tensor, labels: [Int]) -> Tensor {
         shapePrecondition(
@@ -48,21 +52,33 @@ public enum Losses {
             shapePrecondition(label >= 0 && label < classes, "softmaxCrossEntropy: label \(label) is out of range for \(classes) classes")
         }
         let output = logits.withUnsafeBufferPointer { x in
-            Tensor(shape: [batch]) { loss in
-                for row in 0..<batch {
-                    let base = row * classes
-                    var largest = -Float.infinity
-                    for j in 0..<classes { largest = Swift.max(largest, x[base + j]) }
-                    var total: Float = 0
-                    for j in 0..<classes { total += expf(x[base + j] - largest) }
-                    loss[row] = logf(total) + largest - x[base + labels[row]]
+            labels.withUnsafeBufferPointer { y in
+                Tensor(shape: [batch]) { loss in
+                    guard batch > 0 else { return }
+                    sg_softmax_xent_forward(x.baseAddress, y.baseAddress, batch, classes, loss.baseAddress, 1)
                 }
             }
         }
         Tensor.record(output, logits) {
             { g, _ in
-                let oneHot = Tensor.oneHot(labels, classes: classes)
-                return [g.expandingShape(at: 1) * (logits.softmax(alongAxis: 1) - oneHot)]
+                // An outer tape that records this pullback needs it as tensor ops; otherwise one
+                // kernel pass computes g·(softmax − onehot) without intermediate tensors.
+                if Tensor.isAnyTapeRecording {
+                    let oneHot = Tensor.oneHot(labels, classes: classes)
+                    return [g.expandingShape(at: 1) * (logits.softmax(alongAxis: 1) - oneHot)]
+                }
+                let gradient = logits.withUnsafeBufferPointer { x in
+                    labels.withUnsafeBufferPointer { y in
+                        g.withUnsafeBufferPointer { upstream in
+                            Tensor(shape: [batch, classes]) { dx in
+                                guard batch > 0 && classes > 0 else { return }
+                                sg_softmax_xent_backward(
+                                    x.baseAddress, y.baseAddress, upstream.baseAddress, batch, classes, dx.baseAddress, 1)
+                            }
+                        }
+                    }
+                }
+                return [gradient]
             }
         }
         return output

@@ -22,8 +22,10 @@
 // k = 0, 1, ..., K-1 (K split into the same KC blocks) whatever the number of threads. Threads
 // only decide *which* tiles of C they own, so 1, 2 or 8 threads produce the same bits.
 //
-// Narrow outputs (N much smaller than NR, e.g. the 256x10 output layer of an MLP) would waste
-// most of each NR-wide register tile on padding. For those the product is computed as
+// Narrow outputs (N <= 16, e.g. the 256x10 output layer of an MLP) take a kernel of their own on
+// AVX-512 (see "Narrow-output kernel"): op(B) packed once, A read in place, one zmm per row of C.
+// Elsewhere (AVX2, generic, or N < NR/2 with N > 16) a narrow N would waste most of each NR-wide
+// register tile on padding, so the product is computed as
 // C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
 // for every row count 1...MR wastes nothing. Which path runs depends only on the shape.
 
@@ -84,6 +86,12 @@ static const sg_blocking blkgen = {MRGEN, NRGEN, 256, 256, 256};
 // Largest MR / NR over all families, for stack scratch space.
 #define MR_MAX 12
 #define NR_MAX 32
+
+/// A strided view: element (i, j) is at p[i * rs + j * cs].
+typedef struct {
+    const float *p;
+    long rs, cs;
+} sg_view;
 
 // MARK: - Micro-kernel interface
 
@@ -250,15 +258,60 @@ SG_AVX512 static void ukernel_avx512(int mr, int n, long kc, const float *a, con
 #undef SG_CASE
 }
 
+
+// MARK: - Narrow-output kernel (AVX-512, N <= 16)
+
+// For N <= 16 (an MLP's 10-class output layer) all of op(B) is packed once into K rows of 16
+// zero-padded floats (16 KiB for K = 256, resident in L1), and each row of C is one zmm
+// accumulator: acc_i += broadcast(A[i][p]) * B[p] for p = 0, 1, ..., K-1. A is read in place
+// through its strides (either transpose), SMALLN_ROWS rows at a time so that many independent
+// FMA chains hide the FMA latency; nothing of A is copied. Each element of C is one FMA chain
+// over K in order, and threads own whole row blocks, so the bits do not depend on threads.
+
+#define SMALLN_ROWS 12
+
+SG_AVX512 static inline __attribute__((always_inline)) void
+smalln_block(const int R, long K, int n, const float *a, long ars, long acs,
+             const float *bpack, float *c, long ldc, float alpha, float beta) {
+    __m512 acc[SMALLN_ROWS];
+    for (int i = 0; i < R; i++) acc[i] = _mm512_setzero_ps();
+    if (acs == 1) {
+        for (long p = 0; p < K; p++) {
+            const __m512 bp = _mm512_load_ps(bpack + p * 16);
+            for (int i = 0; i < R; i++)
+                acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(a[i * ars + p]), bp, acc[i]);
+        }
+    } else {
+        for (long p = 0; p < K; p++) {
+            const __m512 bp = _mm512_load_ps(bpack + p * 16);
+            const float *ap = a + p * acs;
+            for (int i = 0; i < R; i++)
+                acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(ap[i * ars]), bp, acc[i]);
+        }
+    }
+    const __m512 va = _mm512_set1_ps(alpha), zero = _mm512_setzero_ps();
+    for (int i = 0; i < R; i++) store_row512(c + i * ldc, 1, n, acc[i], zero, va, beta);
+}
+
+SG_AVX512 static void smalln_rows(long i0, long i1, long K, int n, sg_view a, const float *bpack,
+                                  float *C, long ldc, float alpha, float beta) {
+    long i = i0;
+    for (; i + SMALLN_ROWS <= i1; i += SMALLN_ROWS)
+        smalln_block(SMALLN_ROWS, K, n, a.p + i * a.rs, a.rs, a.cs, bpack, C + i * ldc, ldc,
+                     alpha, beta);
+#define SG_TAIL(R) case R: smalln_block(R, K, n, a.p + i * a.rs, a.rs, a.cs, bpack, C + i * ldc, \
+                                        ldc, alpha, beta); break;
+    switch (i1 - i) {
+    SG_TAIL(11) SG_TAIL(10) SG_TAIL(9) SG_TAIL(8) SG_TAIL(7) SG_TAIL(6)
+    SG_TAIL(5) SG_TAIL(4) SG_TAIL(3) SG_TAIL(2) SG_TAIL(1)
+    default: break;
+    }
+#undef SG_TAIL
+}
+
 #endif  // SG_X86
 
 // MARK: - Packing
-
-/// A strided view: element (i, j) is at p[i * rs + j * cs].
-typedef struct {
-    const float *p;
-    long rs, cs;
-} sg_view;
 
 /// Copies rows [i0, i0+mr) x columns [p0, p0+kc) of `a` into one MR-row micro-panel
 /// (column p holds MR consecutive floats), padding rows mr..MR-1 with zeros.
@@ -329,6 +382,7 @@ typedef struct {
     long apack_stride;   // floats per thread in apack
     long mc;             // M block actually used (<= blk->mc; apack holds mc x kc)
     int split_m;         // 1: threads own row ranges; 0: threads own column panels
+    int whole_b;         // 1: bpack holds every K block of an N block (K x roundup(NC, NR))
 } sg_gemm_ctx;
 
 static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
@@ -352,22 +406,40 @@ static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
     for (long jc = 0; jc < x->N; jc += blk->nc) {
         const long nc = min_l(blk->nc, x->N - jc);
         const long bpanels = ceil_div(nc, NR);
-        for (long pc = 0; pc < x->K; pc += blk->kc) {
-            const long kc = min_l(blk->kc, x->K - pc);
-            // After the first K block C already holds beta*C + partial sums: accumulate.
-            const float beta = pc == 0 ? x->beta : 1.0f;
-
-            // Pack the shared B block; each thread copies a contiguous share of its panels.
-            {
+        // With whole_b the B block of every K step is packed up front (K x NC in all), so
+        // threads meet at one barrier per N block instead of two per K block: on a shared
+        // machine each barrier can cost a scheduler slice when a thread has lost its core.
+        if (x->whole_b) {
+            for (long pc = 0; pc < x->K; pc += blk->kc) {
+                const long kc = min_l(blk->kc, x->K - pc);
                 long q0 = bpanels * tid / nth, q1 = bpanels * (tid + 1) / nth;
                 for (long q = q0; q < q1; q++) {
                     long j0 = q * NR;
                     pack_b_panel(x->b, pc, kc, jc + j0, (int)min_l(NR, nc - j0), NR,
-                                 x->bpack + q * kc * NR);
+                                 x->bpack + pc * bpanels * NR + q * kc * NR);
                 }
             }
             if (nth > 1) {
 #pragma omp barrier
+            }
+        }
+        for (long pc = 0; pc < x->K; pc += blk->kc) {
+            const long kc = min_l(blk->kc, x->K - pc);
+            // After the first K block C already holds beta*C + partial sums: accumulate.
+            const float beta = pc == 0 ? x->beta : 1.0f;
+            float *bblock = x->whole_b ? x->bpack + pc * bpanels * NR : x->bpack;
+
+            // Pack the shared B block; each thread copies a contiguous share of its panels.
+            if (!x->whole_b) {
+                long q0 = bpanels * tid / nth, q1 = bpanels * (tid + 1) / nth;
+                for (long q = q0; q < q1; q++) {
+                    long j0 = q * NR;
+                    pack_b_panel(x->b, pc, kc, jc + j0, (int)min_l(NR, nc - j0), NR,
+                                 bblock + q * kc * NR);
+                }
+                if (nth > 1) {
+#pragma omp barrier
+                }
             }
 
             // Column panels of this block this thread computes.
@@ -389,13 +461,13 @@ static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
                         const long j0 = q * NR;
                         const int n = (int)min_l(NR, nc - j0);
                         float *cp = x->c + (ic + ir) * x->rsc + (jc + j0) * x->csc;
-                        x->kernel(mr, n, kc, ap, x->bpack + q * kc * NR, cp, x->rsc, x->csc,
+                        x->kernel(mr, n, kc, ap, bblock + q * kc * NR, cp, x->rsc, x->csc,
                                   x->alpha, beta);
                     }
                 }
             }
             // Nobody may overwrite the B block while another thread still reads it.
-            if (nth > 1) {
+            if (nth > 1 && (!x->whole_b || (pc + blk->kc >= x->K && jc + blk->nc < x->N))) {
 #pragma omp barrier
             }
         }
@@ -459,6 +531,34 @@ const char *sg_gemm_kernel_label(int kernel) {
 
 const char *sg_gemm_kernel_name(void) { return sg_gemm_kernel_label(sg_gemm_detected_kernel()); }
 
+#if SG_X86
+/// The narrow-output product (see "Narrow-output kernel"): op(B) packed once, rows of C split
+/// in whole blocks of SMALLN_ROWS between threads.
+static void gemm_small_n(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
+                         float *C, long ldc, int threads) {
+    float *bpack = alloc_floats(K * 16);
+    if (!bpack) abort();
+    pack_b_panel(b, 0, K, 0, N, 16, bpack);
+    const long blocks = ceil_div(M, SMALLN_ROWS);
+    // A thread team pays for itself only with some work per thread (~1 MFLOP here).
+    int nth = threads < 1 ? 1 : threads;
+    if (nth > blocks) nth = (int)blocks;
+    if (M * K * 16 < (1L << 19) * nth) nth = 1;
+    if (nth == 1) {
+        smalln_rows(0, M, K, N, a, bpack, C, ldc, alpha, beta);
+    } else {
+#pragma omp parallel num_threads(nth)
+        {
+            const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+            const long i0 = min_l(M, blocks * tid / team * SMALLN_ROWS);
+            const long i1 = min_l(M, blocks * (tid + 1) / team * SMALLN_ROWS);
+            smalln_rows(i0, i1, K, N, a, bpack, C, ldc, alpha, beta);
+        }
+    }
+    free(bpack);
+}
+#endif
+
 // MARK: - Entry points
 
 void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, long K,
@@ -482,6 +582,13 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
 
     sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
     sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
+
+#if SG_X86
+    if (kernel == SG_GEMM_KERNEL_AVX512 && N <= 16 && M > N) {
+        gemm_small_n(M, (int)N, K, alpha, a, b, beta, C, ldc, threads);
+        return;
+    }
+#endif
 
     // Narrow output: swap roles so the narrow side runs along MR (see the file comment).
     if (N < NR / 2 && M > N) {
@@ -512,7 +619,11 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
     x.mc = mc;
     x.apack_stride = (mc * kc + 15) & ~15L;
     x.apack = alloc_floats(x.apack_stride * nth);
-    x.bpack = alloc_floats(kc * ceil_div(min_l(x.N, x.blk->nc), NR) * NR);
+    // Pack all of B's K blocks at once when that stays small (8 MiB: the MLP's layers need at
+    // most 0.8 MiB); only worth it with several threads, which it spares most barriers.
+    const long bcols = ceil_div(min_l(x.N, x.blk->nc), NR) * NR;
+    x.whole_b = nth > 1 && K * bcols <= (8L << 20) / (long)sizeof(float);
+    x.bpack = alloc_floats((x.whole_b ? K : kc) * bcols);
     if (!x.apack || !x.bpack) abort();
 
     if (nth == 1) {

@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Foundation
 
 /// Adam (Kingma & Ba, 2015) with optional AMSGrad: Keras 3's `Adam`.
@@ -94,12 +95,11 @@ public class Adam: OptimizerBase {
                 vHat[i] = max(vHat[i], v[i])
                 w[i] -= (m[i] * alpha) / (vHat[i].squareRoot() + eps)
             }
-        } else {
-            for i in w.indices {
-                m[i] += (g[i] - m[i]) * oneMinusBeta1
-                v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2
-                w[i] -= (m[i] * alpha) / (v[i].squareRoot() + eps)
-            }
+        } else if !w.isEmpty {
+            // The same arithmetic in C, where the buffers are known not to alias and the loop
+            // vectorises (the Swift loop ran scalar: 11 % of an MLP training step).
+            sg_adam_update(w.baseAddress, g.baseAddress, m.baseAddress, v.baseAddress, w.count,
+                           alpha, oneMinusBeta1, oneMinusBeta2, eps, 1)
         }
     }
 }

@@ -66,6 +66,44 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB,
 /// `i < count`, summed in slot order, so any split of the elements gives the same bits.
 void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor);
 
+// MARK: - Elementwise and reduction loops (elementwise.c)
+//
+// `threads` is the most threads a kernel may use (<= 1: the calling thread only); loops under
+// about 256 Ki elements always run on the calling thread. Results never depend on `threads`.
+
+/// The epilogue of a dense layer, in place on the rows x cols matrix `y` (row-major, dense):
+/// y[i][j] = act(y[i][j] + bias[j]), where act is max(·, 0) when `relu` != 0, else identity.
+void sg_bias_activation(float *y, const float *bias, long rows, long cols, int relu,
+                        int threads);
+
+/// The ReLU backward mask: result[i] = output[i] > 0 ? upstream[i] : 0, where `output` is the
+/// activation's output (positive exactly where its input was). `result` may alias `upstream`.
+void sg_relu_backward(const float *upstream, const float *output, float *result, long count,
+                      int threads);
+
+/// sums[j] = Σ_i x[i][j] over the rows of a dense rows x cols matrix, each column summed in
+/// row order (a bias gradient).
+void sg_column_sums(const float *x, long rows, long cols, float *sums, int threads);
+
+/// One Adam step over `count` elements (without AMSGrad), in float32 as Keras computes it:
+/// m += (g − m)·(1 − β₁); v += (g² − v)·(1 − β₂); w −= α·m / (√v + ε), where `alpha` already
+/// holds the bias-corrected learning rate.
+void sg_adam_update(float *w, const float *g, float *m, float *v, long count, float alpha,
+                    float one_minus_beta1, float one_minus_beta2, float epsilon, int threads);
+
+// MARK: - Softmax cross-entropy (softmax_xent.c)
+
+/// loss[i] = log Σ_j exp(x[i][j]) − x[i][labels[i]] for each row of the batch x classes
+/// `logits`, computed stably (the row maximum is subtracted first). Labels must be in range.
+void sg_softmax_xent_forward(const float *logits, const long *labels, long batch, long classes,
+                             float *loss, int threads);
+
+/// The gradient of the loss above scaled by the upstream gradient of each row:
+/// gradient[i][j] = upstream[i] · (softmax(x[i])[j] − [j == labels[i]]). A null `upstream`
+/// means ones.
+void sg_softmax_xent_backward(const float *logits, const long *labels, const float *upstream,
+                              long batch, long classes, float *gradient, int threads);
+
 #ifdef __cplusplus
 }
 #endif

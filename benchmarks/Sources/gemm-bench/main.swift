@@ -2,7 +2,7 @@
 // matmul measured in the same run (benchmarks/gemm/numpy_gemm.py, when python3 and numpy
 // exist).
 //
-//   swift run -c release --package-path benchmarks gemm-bench [--quick]
+//   swift run -c release --package-path benchmarks gemm-bench [--quick] [--only TEXT]
 //
 // Every figure is the best of repeated timings over about `seconds` per cell: the project
 // machines are shared, and the best run is the one least disturbed by neighbours.
@@ -121,7 +121,11 @@ func measureNumPy(_ list: [Shape], threads: Int, blas: inout String) -> [String:
     return result
 }
 
-let list = shapes()
+/// `--only TEXT`: just the shapes whose label contains TEXT (e.g. `--only 256x10`).
+let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
+}
+let list = shapes().filter { shape in only.map { shape.label.contains($0) } ?? true }
 print("SwiftGrad GEMM benchmark — kernel: \(String(cString: sg_gemm_kernel_name()))")
 print("GFLOP/s, best of repeated runs (~\(seconds) s per cell); ratio = SwiftGrad / NumPy\n")
 for threads in [1, 2] {

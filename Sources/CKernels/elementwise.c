@@ -1,0 +1,84 @@
+// Elementwise and reduction loops of a training step: the bias-add + activation epilogue of a
+// dense layer, the ReLU backward mask, the bias gradient's column sums, and Adam's update.
+//
+// Threads split independent output elements (rows, columns or contiguous chunks); no reduction
+// is ever split across threads, so every result is bitwise identical for any thread count.
+// A loop smaller than SG_PARALLEL_MIN elements runs on the calling thread: starting a team
+// costs a few microseconds, more than such a loop takes.
+
+#include "CKernels.h"
+
+#include <math.h>
+
+// No fused multiply-add contraction: each loop rounds every operation as written, so Adam's
+// update gives the same bits as Keras's float32 arithmetic (and as the Swift code it replaced).
+#pragma clang fp contract(off)
+
+/// Below this many elements a loop is not worth a thread team.
+#define SG_PARALLEL_MIN 262144L
+
+static inline int team_size(long work, int threads) {
+    if (threads <= 1 || work < SG_PARALLEL_MIN) return 1;
+    return threads;
+}
+
+void sg_bias_activation(float *restrict y, const float *restrict bias, long rows, long cols,
+                        int relu, int threads) {
+    const int nth = team_size(rows * cols, threads);
+#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
+    for (long i = 0; i < rows; i++) {
+        float *row = y + i * cols;
+        if (relu) {
+            for (long j = 0; j < cols; j++) {
+                const float v = row[j] + bias[j];
+                row[j] = v > 0.0f ? v : 0.0f;
+            }
+        } else {
+            for (long j = 0; j < cols; j++) row[j] += bias[j];
+        }
+    }
+}
+
+void sg_relu_backward(const float *upstream, const float *restrict output, float *result,
+                      long count, int threads) {
+    const int nth = team_size(count, threads);
+#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
+    for (long i = 0; i < count; i++) {
+        // Both loads unconditional and a select, so the loop vectorises (result may alias
+        // upstream: each element is read before it is written).
+        const float u = upstream[i], y = output[i];
+        result[i] = y > 0.0f ? u : 0.0f;
+    }
+}
+
+void sg_column_sums(const float *x, long rows, long cols, float *sums, int threads) {
+    // Each column's sum runs over the rows in order; threads own column ranges of 16 (one
+    // cache line), so rows are read in short contiguous runs and the order never changes.
+    const long blocks = (cols + 15) / 16;
+    const int nth = team_size(rows * cols, threads) > 1 && blocks > 1 ? threads : 1;
+#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
+    for (long b = 0; b < blocks; b++) {
+        const long j0 = b * 16, j1 = j0 + 16 < cols ? j0 + 16 : cols;
+        float acc[16] = {0};
+        for (long i = 0; i < rows; i++) {
+            const float *row = x + i * cols;
+            for (long j = j0; j < j1; j++) acc[j - j0] += row[j];
+        }
+        for (long j = j0; j < j1; j++) sums[j] = acc[j - j0];
+    }
+}
+
+void sg_adam_update(float *restrict w, const float *restrict g, float *restrict m,
+                    float *restrict v, long count, float alpha,
+                    float one_minus_beta1, float one_minus_beta2, float epsilon, int threads) {
+    const int nth = team_size(count, threads);
+#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
+    for (long i = 0; i < count; i++) {
+        const float gi = g[i];
+        const float mi = m[i] + (gi - m[i]) * one_minus_beta1;
+        const float vi = v[i] + (gi * gi - v[i]) * one_minus_beta2;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] -= (mi * alpha) / (sqrtf(vi) + epsilon);
+    }
+}

@@ -1,0 +1,47 @@
+// Sparse softmax cross-entropy of logits against integer labels, forward and backward, one row
+// of the batch at a time. Rows are independent, so threads own row ranges and the result does
+// not depend on their number.
+
+#include "CKernels.h"
+
+#include <math.h>
+
+/// Below this many logits the loop runs on the calling thread.
+#define SG_PARALLEL_MIN 262144L
+
+/// The largest logit of a row and log Σ exp(x − largest): the stable log-sum-exp in two parts.
+static inline void row_log_sum_exp(const float *x, long classes, float *largest, float *log_total) {
+    float top = -INFINITY;
+    for (long j = 0; j < classes; j++) top = x[j] > top ? x[j] : top;
+    float total = 0.0f;
+    for (long j = 0; j < classes; j++) total += expf(x[j] - top);
+    *largest = top;
+    *log_total = logf(total);
+}
+
+void sg_softmax_xent_forward(const float *logits, const long *labels, long batch, long classes,
+                             float *loss, int threads) {
+    const int nth = threads > 1 && batch * classes >= SG_PARALLEL_MIN ? threads : 1;
+#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
+    for (long i = 0; i < batch; i++) {
+        const float *x = logits + i * classes;
+        float top, log_total;
+        row_log_sum_exp(x, classes, &top, &log_total);
+        loss[i] = log_total + top - x[labels[i]];
+    }
+}
+
+void sg_softmax_xent_backward(const float *logits, const long *labels, const float *upstream,
+                              long batch, long classes, float *gradient, int threads) {
+    const int nth = threads > 1 && batch * classes >= SG_PARALLEL_MIN ? threads : 1;
+#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
+    for (long i = 0; i < batch; i++) {
+        const float *x = logits + i * classes;
+        float *dx = gradient + i * classes;
+        float top, log_total;
+        row_log_sum_exp(x, classes, &top, &log_total);
+        const float shift = top + log_total, g = upstream ? upstream[i] : 1.0f;
+        for (long j = 0; j < classes; j++) dx[j] = g * expf(x[j] - shift);
+        dx[labels[i]] -= g;
+    }
+}
