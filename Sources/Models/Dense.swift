@@ -68,6 +68,12 @@ public struct Dense: Sendable, Equatable {
         shapePrecondition(
             weight.shape == [inputSize, outputSize] && bias.shape == [outputSize],
             "Dense: weight \(weight.shape) and bias \(bias.shape) do not match [\(inputSize), \(outputSize)] and [\(outputSize)]")
-        return activation(Tensor.matmul(input, weight, threads: kernelThreads) + bias)
+        // Linear and ReLU layers are one fused op (matrix product, bias and activation in one
+        // pass, one pullback); the other activations follow the fused product.
+        switch activation {
+        case .linear: return Tensor.dense(input, weight, bias, activation: .none, threads: kernelThreads)
+        case .relu: return Tensor.dense(input, weight, bias, activation: .relu, threads: kernelThreads)
+        default: return activation(Tensor.dense(input, weight, bias, activation: .none, threads: kernelThreads))
+        }
     }
 }

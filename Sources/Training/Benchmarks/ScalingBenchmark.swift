@@ -19,6 +19,9 @@ public struct ScalingBenchmark {
         public var speedUp: Double
         public var efficiency: Double
         public var allReduceShare: Double
+        /// The share of step time outside the workers and the all-reduce: the optimizer update
+        /// and the coordinator's bookkeeping, which do not shrink with more workers.
+        public var serialShare: Double
         public var secondsPerStep: Double
         public var parameterDigest: String
     }
@@ -40,7 +43,7 @@ public struct ScalingBenchmark {
 
     /// Runs every worker count, interleaving repeats so that a noisy moment does not favour one.
     public func run(log: (String) -> Void = { _ in }) -> [Row] {
-        var best: [Int: (seconds: Double, reduce: Double, examples: Int, digest: String)] = [:]
+        var best: [Int: (seconds: Double, reduce: Double, compute: Double, examples: Int, digest: String)] = [:]
         for repeatIndex in 0..<repeats {
             for workers in workerCounts {
                 var options = task.options
@@ -58,7 +61,7 @@ public struct ScalingBenchmark {
                 let summary = trainer.run()
                 let examples = Int((summary.samplesPerSecond * summary.trainingSeconds).rounded())
                 if best[workers].map({ summary.trainingSeconds < $0.seconds }) ?? true {
-                    best[workers] = (summary.trainingSeconds, summary.reduceSeconds, examples, trainer.parameterDigest)
+                    best[workers] = (summary.trainingSeconds, summary.reduceSeconds, summary.computeSeconds, examples, trainer.parameterDigest)
                 }
                 log("run \(repeatIndex + 1)/\(repeats), \(workers) worker\(workers == 1 ? "" : "s"): \(Int(summary.samplesPerSecond.rounded())) samples/s")
             }
@@ -73,29 +76,31 @@ public struct ScalingBenchmark {
                 workers: workers, samplesPerSecond: rate, speedUp: speedUp,
                 efficiency: speedUp * baselineWorkers / Double(workers),
                 allReduceShare: figures.reduce / figures.seconds,
+                serialShare: Swift.max(0, 1 - (figures.reduce + figures.compute) / figures.seconds),
                 secondsPerStep: figures.seconds / Double(steps), parameterDigest: figures.digest)
         }
     }
 
     /// The rows as a text table.
     public static func table(_ rows: [Row]) -> String {
-        var lines = ["workers  samples/s   speed-up  efficiency  all-reduce  ms/step  parameter digest"]
+        var lines = ["workers  samples/s   speed-up  efficiency  all-reduce  serial  ms/step  parameter digest"]
         for row in rows {
-            lines.append(String(
-                format: "%7d  %9.0f  %8.2fx  %9.0f%%  %9.1f%%  %7.2f  %@",
-                row.workers, row.samplesPerSecond, row.speedUp, row.efficiency * 100, row.allReduceShare * 100,
-                row.secondsPerStep * 1000, row.parameterDigest))
+            let figures = String(
+                format: "%7d  %9.0f  %8.2fx  %9.0f%%  %9.1f%%  %5.1f%%  %7.2f",
+                row.workers, row.samplesPerSecond, row.speedUp, row.efficiency * 100, row.allReduceShare * 100, row.serialShare * 100,
+                row.secondsPerStep * 1000)
+            lines.append(figures + "  " + row.parameterDigest)
         }
         return lines.joined(separator: "\n")
     }
 
     /// Writes the rows as CSV.
     public static func writeCSV(_ rows: [Row], to path: String) throws {
-        var writer = CSVWriter(header: ["workers", "samples_per_second", "speed_up", "efficiency", "allreduce_share", "seconds_per_step", "parameter_digest"])
+        var writer = CSVWriter(header: ["workers", "samples_per_second", "speed_up", "efficiency", "allreduce_share", "serial_share", "seconds_per_step", "parameter_digest"])
         for row in rows {
             try writer.append([
                 .int(row.workers), .double(row.samplesPerSecond), .double(row.speedUp), .double(row.efficiency),
-                .double(row.allReduceShare), .double(row.secondsPerStep), .text(row.parameterDigest),
+                .double(row.allReduceShare), .double(row.serialShare), .double(row.secondsPerStep), .text(row.parameterDigest),
             ])
         }
         try writer.write(to: path)

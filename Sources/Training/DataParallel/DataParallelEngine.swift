@@ -144,6 +144,16 @@ public final class DataParallelEngine {
     }
 }
 
+extension DataParallelEngine {
+    /// The gradient of `model`'s mean loss over the rows `features.rows` of a dataset: each worker
+    /// gathers the rows of its own micro-shards.
+    public func computeGradients<M: Model>(model: M, parameters: [Tensor], features: RowSelection, targets: Targets) -> BatchGradient {
+        computeGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
+            model.lossKind.summedLoss(model(x.gathered(), parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
+        }
+    }
+}
+
 /// Everything the workers of one step share, read-only apart from slots each writes alone.
 private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample>: @unchecked Sendable {
     let plan: MicroShardPlan

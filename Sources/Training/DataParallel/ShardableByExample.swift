@@ -33,3 +33,29 @@ extension Array: ShardableByExample where Element == Int {
     /// Labels `range`.
     public func examples(_ range: Range<Int>) -> [Int] { Array(self[range]) }
 }
+
+/// Chosen rows of a tensor, gathered only when a worker asks for its share: a batch of a
+/// shuffled epoch is handed to the engine as indices, so each worker copies its own rows on its
+/// own core instead of the coordinator copying the whole batch first.
+public struct RowSelection: ShardableByExample {
+    /// The tensor whose rows are chosen (a whole dataset's features, say).
+    public let source: Tensor
+    /// The chosen rows of `source`, in batch order.
+    public let rows: [Int]
+
+    public init(source: Tensor, rows: [Int]) {
+        self.source = source
+        self.rows = rows
+    }
+
+    public var exampleCount: Int { rows.count }
+
+    public func examples(_ range: Range<Int>) -> RowSelection {
+        RowSelection(source: source, rows: Array(rows[range]))
+    }
+
+    /// The chosen rows copied into one tensor (not recorded on any tape).
+    public func gathered() -> Tensor {
+        withoutRecording { source.gathering(rows: rows) }
+    }
+}

@@ -58,6 +58,8 @@ public final class Trainer {
         public var evaluations: [Evaluation]
         /// Seconds of training, evaluations excluded.
         public var trainingSeconds: Double
+        /// Seconds the workers spent in forward and backward passes, part of `trainingSeconds`.
+        public var computeSeconds: Double
         /// Seconds spent in the all-reduce, part of `trainingSeconds`.
         public var reduceSeconds: Double
         /// Examples processed per second of training.
@@ -70,7 +72,7 @@ public final class Trainer {
         let totalSteps = options.totalSteps(examples: trainCount)
         var evaluations: [Evaluation] = []
         var finalLoss: Float = .nan
-        var trainingSeconds = 0.0, reduceSeconds = 0.0
+        var trainingSeconds = 0.0, reduceSeconds = 0.0, computeSeconds = 0.0
         var examples = 0
         var accumulated: [Tensor]? = nil
         var accumulatedLoss: Float = 0
@@ -81,11 +83,14 @@ public final class Trainer {
             epoch = epochIndex
             let batches = data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex)
             let epochStart = Stopwatch()
-            for (position, batch) in batches.enumerated() {
+            for position in 0..<batches.count {
                 let stopwatch = Stopwatch()
+                let rows = Array(batches.indices(ofBatch: position))
                 let result = engine.computeGradients(
-                    model: model, parameters: variables.map(\.value), features: batch.features, targets: targets(of: batch))
+                    model: model, parameters: variables.map(\.value),
+                    features: RowSelection(source: data.train.features, rows: rows), targets: targets(of: data.train, rows: rows))
                 reduceSeconds += engine.lastTiming.reduceSeconds
+                computeSeconds += engine.lastTiming.computeSeconds
                 // Accumulate sums (gradient × examples) so the step equals one big batch's mean.
                 let weight = Float(result.exampleCount)
                 if let sums = accumulated {
@@ -129,7 +134,7 @@ public final class Trainer {
         }
         return Summary(
             steps: globalStep, epochs: epoch + 1, finalLoss: finalLoss, evaluations: evaluations,
-            trainingSeconds: trainingSeconds, reduceSeconds: reduceSeconds,
+            trainingSeconds: trainingSeconds, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds,
             samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0)
     }
 
@@ -150,10 +155,10 @@ public final class Trainer {
         return evaluation
     }
 
-    /// The targets of a batch in the form the model's loss takes.
-    private func targets(of batch: Batch) -> Targets {
-        if model.lossKind == .softmaxCrossEntropy, let labels = batch.classLabels { return .classes(labels) }
-        return .values(batch.targets)
+    /// The targets of some rows of a dataset in the form the model's loss takes.
+    private func targets(of dataset: Dataset, rows: [Int]) -> Targets {
+        if model.lossKind == .softmaxCrossEntropy, let labels = dataset.classLabels { return .classes(rows.map { labels[$0] }) }
+        return .values(withoutRecording { dataset.targets.gathering(rows: rows) })
     }
 
     private func targets(of dataset: Dataset) -> Targets {
