@@ -4,12 +4,10 @@
 // slot order for every element, so the result is the same however the elements are split among
 // threads. One pass: each slot is read once and the output written once, which keeps the loop at
 // memory speed. Elements are taken 64 at a time so the compiler keeps the running sums in vector
-// registers across the slots. Compiled for AVX-512, AVX2 and baseline x86-64, chosen at load
-// time by the CPU, since the package is built without -march flags.
-#if defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor) {
+// registers across the slots. The loop is compiled for AVX-512, AVX2 and baseline x86-64 (the
+// package is built without -march flags) and picked by the CPU at each call; a branch, not an
+// ifunc, so the library also loads under ThreadSanitizer.
+static inline __attribute__((always_inline)) void reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor) {
     enum { BLOCK = 64 };
     long start = 0;
     for (; start + BLOCK <= count; start += BLOCK) {
@@ -27,4 +25,30 @@ void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long
         for (int s = 1; s < slot_count; s++) acc += slots[s][i];
         out[i] = acc / divisor;
     }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static void reduce_slots_avx512(const float *const *slots, int slot_count, float *out, long count, float divisor) {
+    reduce_slots(slots, slot_count, out, count, divisor);
+}
+
+__attribute__((target("avx2")))
+static void reduce_slots_avx2(const float *const *slots, int slot_count, float *out, long count, float divisor) {
+    reduce_slots(slots, slot_count, out, count, divisor);
+}
+#endif
+
+void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f")) {
+        reduce_slots_avx512(slots, slot_count, out, count, divisor);
+        return;
+    }
+    if (__builtin_cpu_supports("avx2")) {
+        reduce_slots_avx2(slots, slot_count, out, count, divisor);
+        return;
+    }
+#endif
+    reduce_slots(slots, slot_count, out, count, divisor);
 }
