@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Training", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Autograd", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

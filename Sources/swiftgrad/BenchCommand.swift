@@ -83,8 +83,11 @@ struct AllReduceCommand: ParsableCommand {
     @Option(help: "Comma-separated thread counts.", transform: parseCounts)
     var threads: [Int] = [1, 2]
 
-    func run() throws {
+    func validate() throws {
         guard parameters >= 1, slots >= 1 else { throw ValidationError("--parameters and --slots must be at least 1") }
+    }
+
+    func run() throws {
         let rows = AllReduceBenchmark(parameters: parameters, slots: slots).run(threads: threads)
         print("all-reduce of \(slots) slots x \(parameters) floats")
         print(AllReduceBenchmark.table(rows))

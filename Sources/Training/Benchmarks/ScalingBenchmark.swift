@@ -53,9 +53,12 @@ public struct ScalingBenchmark {
                 options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
                 options.evaluateEvery = Int.max
                 // Warm-up steps are not timed: they fault in the buffers and spin up the threads.
-                options.maxSteps = warmupSteps
-                let warm = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
-                _ = warm.run()
+                // (A trainer always takes its first step, so `--warmup 0` must skip the run.)
+                if warmupSteps > 0 {
+                    options.maxSteps = warmupSteps
+                    let warm = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
+                    _ = warm.run()
+                }
                 options.maxSteps = steps
                 let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
                 let summary = trainer.run()

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `swiftgrad bench scaling|allreduce` and `swiftgrad run` on a train config: tiny configs in a
+/// temporary directory, so each run takes a fraction of a second even in a debug build.
+@Suite struct BenchCommandTests {
+    /// A fresh temporary directory holding a tiny train config, removed by `remove()`.
+    private struct Scratch {
+        let path = NSTemporaryDirectory() + "bench-command-\(UUID().uuidString)"
+
+        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
+
+        /// Writes `text` to `name` and returns its path.
+        func write(_ name: String, _ text: String) throws -> String {
+            let file = path + "/" + name
+            try text.write(toFile: file, atomically: false, encoding: .utf8)
+            return file
+        }
+
+        /// 256 synthetic examples of 32 features, an MLP 32-16-4, batches of 64.
+        func tinyTrainConfig() throws -> String {
+            try write("train.json", """
+                {
+                  "task": "train",
+                  "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
+                  "model": {"type": "mlp", "hidden_layers": [16]},
+                  "training": {"epochs": 2, "batch_size": 64, "micro_shards": 4, "seed": 3}
+                }
+                """)
+        }
+
+        func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path + "/" + name) }
+
+        func remove() { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    /// Status 1 and exactly one `error: ` line on standard error.
+    private func expectOneLineError(_ run: Run, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(run.status == 1, sourceLocation: sourceLocation)
+        #expect(run.standardError.hasPrefix("error: "), "\(run.standardError)", sourceLocation: sourceLocation)
+        #expect(run.standardError.filter { $0 == "\n" }.count == 1, "\(run.standardError)", sourceLocation: sourceLocation)
+        #expect(!run.standardError.contains("Fatal error"), sourceLocation: sourceLocation)
+    }
+
+    @Test func scalingPrintsATableWritesACSVAndAPlot() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        let csv = scratch.path + "/scaling.csv", plot = scratch.path + "/scaling.svg"
+        let run = try swiftgrad(
+            "bench", "scaling", config, "--workers", "1,2", "--steps", "2", "--warmup", "1", "--repeats", "1",
+            "--csv", csv, "--plot", plot)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.isEmpty, "\(run.standardError)")
+
+        // The table: a header, then one row per worker count, each ending in the digest.
+        let lines = run.standardOutput.split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("workers ") }, "no table in \(run.standardOutput)")
+        let rows = lines[(header + 1)...].prefix(2).map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.map(\.first) == ["1", "2"], "\(run.standardOutput)")
+        #expect(rows.allSatisfy { $0.count == 8 }, "\(rows)")
+        #expect(Set(rows.compactMap(\.last)).count == 1, "both worker counts end with the same digest")
+        #expect(run.standardOutput.contains("final parameters: bitwise identical for every worker count"))
+        #expect(run.standardOutput.contains("wrote \(csv) and \(plot)"))
+
+        let csvLines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(csvLines.count == 3)
+        #expect(csvLines.first == "workers,samples_per_second,speed_up,efficiency,allreduce_share,serial_share,seconds_per_step,parameter_digest")
+        let fields = csvLines.dropFirst().map { $0.split(separator: ",").map(String.init) }
+        #expect(fields.map(\.first) == ["1", "2"])
+        #expect(fields.allSatisfy { $0.count == 8 })
+        #expect(fields.allSatisfy { Double($0[1]).map { $0 > 0 } ?? false }, "samples per second")
+        #expect(fields.first?[2] == "1.0", "one worker is its own baseline")
+        #expect(fields.map { $0[7] } == rows.compactMap(\.last), "the CSV's digests are the table's")
+
+        let svg = try Data(contentsOf: URL(fileURLWithPath: plot))
+        #expect(String(decoding: svg, as: UTF8.self).contains("<svg"))
+        let parser = XMLParser(data: svg)
+        #expect(parser.parse(), "not well-formed XML: \(String(describing: parser.parserError))")
+    }
+
+    @Test func scalingRejectsAConfigThatDoesNotTrain() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let run = try swiftgrad(
+            "bench", "scaling", "Configs/seed-quadratic.json", "--csv", scratch.path + "/s.csv", "--plot", scratch.path + "/s.svg",
+            in: repositoryRoot)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: 'Configs/seed-quadratic.json' is not a \"task\": \"train\" config; bench scaling trains a model\n")
+        #expect(!scratch.exists("s.csv") && !scratch.exists("s.svg"))
+    }
+
+    @Test func scalingRejectsZeroWorkers() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        let run = try swiftgrad("bench", "scaling", config, "--workers", "0,1", "--csv", scratch.path + "/s.csv", "--plot", scratch.path + "/s.svg")
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("expected comma-separated positive counts like 1,2,4, got '0,1'"), "\(run.standardError)")
+        #expect(!run.standardError.contains("Fatal error"))
+        #expect(run.standardOutput.isEmpty)
+        #expect(!scratch.exists("s.csv"))
+    }
+
+    @Test func allReducePrintsARatioForEachThreadCount() throws {
+        let run = try swiftgrad("bench", "allreduce", "--parameters", "10000", "--slots", "3", "--threads", "1,2")
+        #expect(run.status == 0, "\(run.standardError)")
+        let lines = run.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first == "all-reduce of 3 slots x 10000 floats")
+        let header = try #require(lines.firstIndex { $0.hasPrefix("threads ") })
+        #expect(lines[header].hasSuffix("ratio"))
+        let rows = lines[(header + 1)...].map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.map(\.first) == ["1", "2"])
+        for row in rows {
+            let ratio = try #require(row.last)
+            #expect(ratio.hasSuffix("%") && Double(ratio.dropLast()) != nil, "\(row)")
+        }
+    }
+
+    @Test func allReduceRejectsZeroParameters() throws {
+        let run = try swiftgrad("bench", "allreduce", "--parameters", "0")
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("--parameters and --slots must be at least 1"), "\(run.standardError)")
+        #expect(run.standardError.contains("swiftgrad bench allreduce"), "the usage line names the subcommand: \(run.standardError)")
+        #expect(run.standardOutput.isEmpty)
+    }
+
+    @Test func runTrainsATinyConfigAndPrintsItsDigest() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        func digest(workers: String) throws -> String {
+            let run = try swiftgrad("run", config, "--workers", workers)
+            #expect(run.status == 0, "\(run.standardError)")
+            #expect(run.standardOutput.contains("\(workers) workers, batch 64, 4 micro-shards, deterministic"), "\(run.standardOutput)")
+            #expect(run.standardOutput.contains("epoch 2/2: loss "))
+            let line = try #require(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("parameter digest ") })
+            return String(line.dropFirst("parameter digest ".count))
+        }
+        let two = try digest(workers: "2")
+        #expect(two.count == 16)
+        #expect(try digest(workers: "3") == two)
+    }
+}

@@ -1,0 +1,198 @@
+import ConfigKit
+import Foundation
+import Testing
+import Training
+
+/// `"task": "train"`: the shipped digits config learns, its result does not depend on the worker
+/// count through the whole config path, overrides take effect, and a bad config fails while
+/// loading with the file, line, column and key path.
+@Suite struct TrainTaskTests {
+    /// Loads and runs a config quietly; returns the report as `swiftgrad run --report` writes it
+    /// and the logged lines.
+    private func run(path: String, options: RunOptions = RunOptions(verbose: false)) throws -> (report: [String: Any], log: [String]) {
+        let task = try TaskLoader.load(path: path, options: options)
+        var lines: [String] = []
+        let report = try task.run(options: options) { lines.append($0) }
+        #expect(report.task == "train")
+        return (try writtenReport(report).object, lines)
+    }
+
+    private func digest(_ report: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        try #require(report["parameter_digest"] as? String, sourceLocation: sourceLocation)
+    }
+
+    // MARK: The shipped digits config
+
+    @Test func theDigitsConfigReaches97PercentOnItsHeldOutFifth() throws {
+        let path = Repository.config("digits-mlp.json")
+        let task = try #require(try TaskLoader.load(path: path, options: RunOptions(verbose: false)) as? TrainTask)
+        #expect(task.data.test.count == 360)
+        #expect(task.data.train.count == 1437)
+        #expect(task.options.workers == 2)
+
+        let (report, log) = try run(path: path)
+        let testAccuracy = try #require(report["test_accuracy"] as? Double)
+        let trainAccuracy = try #require(report["train_accuracy"] as? Double)
+        #expect(testAccuracy >= 0.97)
+        #expect(trainAccuracy >= testAccuracy)
+        // 20 epochs of ⌈1437 / 64⌉ = 23 batches.
+        #expect(report["steps"] as? Int == 460)
+        #expect(report["workers"] as? Int == 2)
+        #expect(report["epochs"] as? Int == 20)
+        #expect(report["deterministic"] as? Bool == true)
+        let samplesPerSecond = try #require(report["samples_per_second"] as? Double)
+        #expect(samplesPerSecond > 0)
+        let share = try #require(report["allreduce_share"] as? Double)
+        #expect(share >= 0 && share <= 1)
+        // Evaluations every 5 epochs; the last is the one reported.
+        let history = try #require(report["history"] as? [[String: Any]])
+        #expect(history.compactMap { $0["epoch"] as? Int } == [5, 10, 15, 20])
+        #expect(history.last?["test_accuracy"] as? Double == testAccuracy)
+        #expect(history.allSatisfy { $0["train_loss"] is Double && $0["test_loss"] is Double })
+        let digest = try digest(report)
+        #expect(log.contains("parameter digest \(digest)"))
+        // Quiet: no epoch lines, only the header and the summary.
+        #expect(!log.contains { $0.hasPrefix("epoch ") })
+    }
+
+    @Test func theDigitsConfigGivesTheSameDigestForOneTwoAndThreeWorkers() throws {
+        let path = Repository.config("digits-mlp.json")
+        let two = try digest(run(path: path).report)
+        for workers in [1, 3] {
+            let (report, _) = try run(path: path, options: RunOptions(workers: workers, verbose: false))
+            #expect(report["workers"] as? Int == workers)
+            #expect(try digest(report) == two, "\(workers) workers")
+        }
+    }
+
+    @Test func epochAndSeedOverridesTakeEffect() throws {
+        let path = Repository.config("digits-mlp.json")
+        let (short, _) = try run(path: path, options: RunOptions(epochs: 2, verbose: false))
+        #expect(short["epochs"] as? Int == 2)
+        #expect(short["steps"] as? Int == 46)
+        let (reseeded, _) = try run(path: path, options: RunOptions(epochs: 2, seed: 2, verbose: false))
+        #expect(reseeded["steps"] as? Int == 46)
+        #expect(try digest(reseeded) != digest(short))
+        // The same seed again gives the same digest: the change came from the seed.
+        let (again, _) = try run(path: path, options: RunOptions(epochs: 2, seed: 1, verbose: false))
+        #expect(try digest(again) == digest(short))
+    }
+
+    @Test func theReportHasTheTrainKeysInOrder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("train.json", tinyConfig)
+        let options = RunOptions(verbose: false)
+        let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
+        expectReportKeys(try writtenReport(report), extra: [
+            "train_accuracy", "epochs", "workers", "micro_shards", "deterministic", "samples_per_second",
+            "allreduce_share", "parameter_digest", "history",
+        ])
+    }
+
+    @Test func theScalingConfigLoadsWithItsOptions() throws {
+        let task = try #require(try TaskLoader.load(path: Repository.config("scaling-mlp.json"), options: RunOptions(verbose: false)) as? TrainTask)
+        #expect(task.options.batchSize == 512)
+        #expect(task.options.workers == 2)
+        #expect(task.options.deterministic)
+        #expect(task.data.train.featureCount == 784)
+        #expect(task.data.train.classCount == 10)
+        #expect(task.data.train.count == 8192)
+        #expect(task.data.test.count == 0)
+        #expect(task.model.parameterShapes == [[784, 256], [256], [256, 256], [256], [256, 10], [10]])
+    }
+
+    // MARK: Config errors
+
+    /// A small synthetic train config that runs in well under a second.
+    private var tinyConfig: String {
+        """
+        {
+          "task": "train",
+          "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
+          "model": {"type": "mlp", "hidden_layers": [16]},
+          "training": {"epochs": 2, "batch_size": 32, "workers": 2}
+        }
+        """
+    }
+
+    /// A train config on the bundled digits, one key per line so errors have known lines:
+    /// line 3 is `data`, 4 is `model` and 5 is `training`.
+    private func digits(data: String? = nil, model: String = #""model": {"type": "mlp", "hidden_layers": [16]}"#,
+                        training: String = #""training": {"epochs": 1, "batch_size": 32}"#) -> [String] {
+        let data = data ?? #""data": {"source": "digits", "path": "\#(Repository.dataset("digits.csv"))"}"#
+        return ["{", #"  "task": "train","#, "  \(data),", "  \(model),", "  \(training)", "}"]
+    }
+
+    /// The error loading `lines` as `train.json` throws, and the config's path.
+    private func loadError(_ lines: [String], files: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> (message: String, path: String, directory: String) {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for (name, text) in files { try directory.write(name, text) }
+        let path = try directory.write("train.json", lines.joined(separator: "\n") + "\n")
+        let error = try #require(throws: (any Error).self, sourceLocation: sourceLocation) {
+            _ = try TaskLoader.load(path: path, options: RunOptions(verbose: false))
+        }
+        #expect(error is ConfigError, "\(type(of: error)): \(error)", sourceLocation: sourceLocation)
+        return ("\(error)", path, directory.path)
+    }
+
+    @Test func anInputSizeThatDoesNotMatchTheDataIsNamed() throws {
+        let (message, path, _) = try loadError(digits(model: #""model": {"type": "mlp", "hidden_layers": [16], "input_size": 784}"#))
+        #expect(message == "\(path):4:65: key path 'model.input_size': the model takes 784 features but the data "
+            + "(digits from '\(Repository.dataset("digits.csv"))') has 64; expected input_size 64")
+    }
+
+    @Test func anOutputSizeThatDoesNotMatchTheClassesIsNamed() throws {
+        let (message, path, _) = try loadError(digits(model: #""model": {"type": "mlp", "hidden_layers": [16], "output_size": 2}"#))
+        #expect(message == "\(path):4:66: key path 'model.output_size': the model gives 2 outputs but the data "
+            + "(digits from '\(Repository.dataset("digits.csv"))') needs 10")
+    }
+
+    @Test func aClassifierOnRegressionDataIsRejected() throws {
+        let csv = "a,b,y\n1,2,0.5\n2,3,1.5\n3,1,2.25\n4,4,0.75\n5,2,1.0\n"
+        let (message, path, directory) = try loadError(
+            digits(data: #""data": {"source": "csv", "path": "values.csv", "label": "y", "kind": "regression"}"#),
+            files: ["values.csv": csv])
+        #expect(message == "\(path):4:21: key path 'model.type': a 'mlp' model classifies, but the data "
+            + #"('\#(directory)/values.csv') has real-valued labels; use "type": "linear" or class labels"#)
+    }
+
+    @Test func anUnknownDataSourceListsTheSources() throws {
+        let (message, path, _) = try loadError(digits(data: #""data": {"source": "mnist"}"#))
+        #expect(message == #"\#(path):3:22: key path 'data.source': expected one of "digits", "csv", "synthetic", found "mnist""#)
+    }
+
+    @Test func aHiddenLayerOfNoUnitsIsRejected() throws {
+        let (message, path, _) = try loadError(digits(model: #""model": {"type": "mlp", "hidden_layers": [16, 0]}"#))
+        #expect(message == "\(path):4:45: key path 'model.hidden_layers': every layer needs at least one unit, found 0")
+    }
+
+    @Test func aMissingBatchSizeIsNamed() throws {
+        let (message, path, _) = try loadError(digits(training: #""training": {"epochs": 1}"#))
+        #expect(message == "\(path):5:15: key path 'training.batch_size': missing required key, expected an integer > 0")
+    }
+
+    @Test func zeroWorkersIsRejected() throws {
+        let (message, path, _) = try loadError(digits(training: #""training": {"batch_size": 32, "workers": 0}"#))
+        #expect(message == "\(path):5:45: key path 'training.workers': expected an integer in [1, 256], found 0")
+    }
+
+    @Test func syntheticDataWithoutFeaturesIsNamed() throws {
+        let (message, path, _) = try loadError(digits(data: #""data": {"source": "synthetic", "examples": 256, "classes": 4}"#))
+        #expect(message == "\(path):3:11: key path 'data.features': missing required key, expected an integer in [1, 1000000]")
+    }
+
+    @Test func theTinyConfigRunsAndTrains() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("train.json", tinyConfig)
+        let (report, log) = try run(path: path)
+        #expect(report["steps"] as? Int == 16)
+        #expect(report["test_accuracy"] == nil, "synthetic data has no test split by default")
+        let history = try #require(report["history"] as? [[String: Any]])
+        let losses = history.compactMap { $0["train_loss"] as? Double }
+        #expect(losses.count == 2 && losses[1] < losses[0])
+        #expect(log.first == "train: synthetic 256 x 32, 4 classes; 256 train, 0 test examples")
+    }
+}

@@ -1,0 +1,165 @@
+import Autograd
+import Datasets
+import Models
+import Optimizers
+import Testing
+import Training
+
+/// 250 synthetic examples of 32 features and 4 classes, split 200 / 50: batches of 32 leave a
+/// last batch of 8 in every epoch, so every run crosses smaller batches and uneven micro-shards.
+private let split = Dataset.synthetic(examples: 250, features: 32, classes: 4, seed: 5)
+    .split(trainFraction: 0.8, shuffledWithSeed: 5)
+private let model = MLP(layerSizes: [32, 24, 4], hiddenActivation: .relu, weightInitializer: .heNormal, seed: 11)
+
+/// Trains `model` on `split` with `options` and returns the trainer (for its variables and
+/// digest) and the run's summary.
+private func train(_ options: TrainingOptions, optimizer: any Optimizer = Adam(learningRate: 0.01)) -> (Trainer, Trainer.Summary) {
+    let trainer = Trainer(model: model, data: split, optimizer: optimizer, options: options)
+    let summary = trainer.run()
+    return (trainer, summary)
+}
+
+/// The current values of a trainer's parameters.
+private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.value) }
+
+@Suite struct TrainerTests {
+    @Test func theDataEndEveryEpochWithASmallerBatch() {
+        #expect(split.train.count == 200)
+        #expect(split.train.count % 32 == 8)
+    }
+
+    @Test(arguments: [8, nil] as [Int?])
+    func finalParametersAreBitwiseIdenticalForAnyWorkerCountWithAdam(microShards: Int?) {
+        // Three epochs of 7 batches (6 of 32 and one of 8): 21 Adam steps.
+        func options(workers: Int) -> TrainingOptions {
+            TrainingOptions(epochs: 3, batchSize: 32, workers: workers, microShards: microShards, seed: 3)
+        }
+        let (reference, summary) = train(options(workers: 1))
+        #expect(summary.steps == 21)
+        #expect(!bitwiseEqual(values(reference), model.initialParameters()), "training moved the parameters")
+        let untrained = Trainer(model: model, data: split, optimizer: Adam(), options: options(workers: 1))
+        #expect(reference.parameterDigest != untrained.parameterDigest)
+        #expect(reference.parameterDigest.count == 16)
+        #expect(reference.parameterDigest.allSatisfy { $0.isHexDigit })
+        for workers in [2, 3, 4, 8] {
+            let (trainer, run) = train(options(workers: workers))
+            #expect(bitwiseEqual(values(trainer), values(reference)), "\(workers) workers differ from 1")
+            #expect(trainer.parameterDigest == reference.parameterDigest, "\(workers) workers")
+            #expect(run.finalLoss.bitPattern == summary.finalLoss.bitPattern, "\(workers) workers")
+        }
+    }
+
+    @Test func aDifferentSeedGivesADifferentDigest() {
+        let (a, _) = train(TrainingOptions(epochs: 1, batchSize: 32, workers: 2, seed: 3))
+        let (b, _) = train(TrainingOptions(epochs: 1, batchSize: 32, workers: 2, seed: 4))
+        #expect(a.parameterDigest != b.parameterDigest)
+    }
+
+    @Test func nonDeterministicModeCutsOneMicroShardPerWorkerAndStillTrains() throws {
+        let options = TrainingOptions(epochs: 6, batchSize: 32, workers: 3, seed: 3, deterministic: false)
+        #expect(options.engineConfiguration.microShardCount == 3)
+        let (trainer, summary) = train(options)
+        let untrained = Trainer(model: model, data: split, optimizer: Adam(), options: options).evaluate(epoch: 0)
+        let last = try #require(summary.evaluations.last)
+        #expect(last.trainLoss < 0.5 * untrained.trainLoss, "loss \(untrained.trainLoss) -> \(last.trainLoss)")
+        // One micro-shard per worker is the deterministic run with that many micro-shards.
+        let (deterministic, _) = train(TrainingOptions(epochs: 6, batchSize: 32, workers: 1, microShards: 3, seed: 3))
+        #expect(bitwiseEqual(values(trainer), values(deterministic)))
+    }
+
+    @Test func twoAccumulatedBatchesOf16TakeTheSameStepAsOneBatchOf32() throws {
+        let accumulated = try firstSGDUpdate(TrainingOptions(epochs: 1, maxSteps: 1, batchSize: 16, workers: 2, microShards: 4, seed: 3, gradientAccumulation: 2))
+        let single = try firstSGDUpdate(TrainingOptions(epochs: 1, maxSteps: 1, batchSize: 32, workers: 2, microShards: 4, seed: 3))
+        #expect(accumulated.steps == 1 && single.steps == 1)
+        // The step's mean loss covers the same 32 examples either way.
+        #expect(abs(accumulated.loss - single.loss) <= 1e-5 * abs(single.loss))
+        for (a, b) in zip(accumulated.update, single.update) {
+            let scale = b.abs().max().scalar
+            #expect(scale > 0)
+            // Each element within 1e-5 of the largest update of its parameter.
+            #expect((a - b).abs().max().scalar <= 1e-5 * scale, "updates differ: \(a.shape)")
+        }
+    }
+
+    /// The change one SGD step (learning rate 1) made to every parameter, that is −gradient.
+    private func firstSGDUpdate(_ options: TrainingOptions) throws -> (update: [Tensor], loss: Float, steps: Int) {
+        let trainer = Trainer(model: model, data: split, optimizer: SGD(learningRate: 1), options: options)
+        let before = values(trainer)
+        let summary = trainer.run()
+        return (zip(values(trainer), before).map { $0 - $1 }, summary.finalLoss, summary.steps)
+    }
+
+    @Test func anEpochEndingInTheMiddleOfAnAccumulationStillTakesAStep() {
+        // 200 examples in batches of 16: 13 batches a epoch, so 7 steps of two batches with a last
+        // step of one batch (of 8 examples).
+        let options = TrainingOptions(epochs: 2, batchSize: 16, workers: 2, seed: 3, gradientAccumulation: 2)
+        #expect(options.stepsPerEpoch(examples: 200) == 7)
+        let (_, summary) = train(options)
+        #expect(summary.steps == 14)
+        #expect(summary.finalLoss.isFinite)
+    }
+
+    @Test func maxStepsStopsTheRunEarly() {
+        let options = TrainingOptions(epochs: 5, maxSteps: 10, batchSize: 32, workers: 2, seed: 3)
+        let (trainer, summary) = train(options)
+        #expect(summary.steps == 10)
+        #expect(trainer.globalStep == 10)
+        // 7 steps an epoch: the tenth falls in the second epoch, which is the last evaluated.
+        #expect(summary.epochs == 2)
+        #expect(summary.evaluations.map(\.epoch) == [1, 2])
+        // The same ten steps as an unstopped run's first ten.
+        let (reference, _) = train(TrainingOptions(epochs: 5, maxSteps: 10, batchSize: 32, workers: 1, seed: 3))
+        #expect(trainer.parameterDigest == reference.parameterDigest)
+    }
+
+    @Test func maxStepsOnAnEpochBoundaryDoesNotStartAnotherEpoch() {
+        let (_, summary) = train(TrainingOptions(epochs: 5, maxSteps: 14, batchSize: 32, workers: 2, seed: 3, evaluateEvery: 4))
+        #expect(summary.steps == 14)
+        #expect(summary.epochs == 2)
+        #expect(summary.evaluations.map(\.epoch) == [2])
+    }
+
+    @Test func evaluationsComeEveryEvaluateEveryEpochsAndAfterTheLast() {
+        let (_, summary) = train(TrainingOptions(epochs: 7, batchSize: 64, workers: 2, seed: 3, evaluateEvery: 3))
+        #expect(summary.evaluations.map(\.epoch) == [3, 6, 7])
+        #expect(summary.epochs == 7)
+        for evaluation in summary.evaluations {
+            #expect(evaluation.trainAccuracy != nil)
+            #expect(evaluation.testLoss != nil && evaluation.testAccuracy != nil, "the split has a test part")
+        }
+        let (_, everyEpoch) = train(TrainingOptions(epochs: 3, batchSize: 64, workers: 1, seed: 3))
+        #expect(everyEpoch.evaluations.map(\.epoch) == [1, 2, 3])
+    }
+
+    @Test func theLogHasOneLinePerEvaluation() {
+        let trainer = Trainer(model: model, data: split, optimizer: Adam(), options: TrainingOptions(epochs: 4, batchSize: 64, seed: 3, evaluateEvery: 2))
+        var lines: [String] = []
+        _ = trainer.run { lines.append($0) }
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix("epoch 2/4: loss ") == true)
+        #expect(lines.last?.contains("test accuracy") == true)
+    }
+
+    @Test func theLossFallsOnAnEasyProblem() throws {
+        let untrained = Trainer(model: model, data: split, optimizer: Adam(), options: TrainingOptions()).evaluate(epoch: 0)
+        let (_, summary) = train(TrainingOptions(epochs: 15, batchSize: 32, workers: 2, seed: 3))
+        let losses = summary.evaluations.map(\.trainLoss)
+        #expect(losses.count == 15)
+        let last = try #require(summary.evaluations.last)
+        #expect(last.trainLoss < 0.25 * untrained.trainLoss, "loss \(untrained.trainLoss) -> \(last.trainLoss)")
+        #expect(losses.last! < losses.first!)
+        #expect(try #require(last.trainAccuracy) > 0.9)
+        #expect(summary.samplesPerSecond > 0)
+        #expect(summary.reduceSeconds <= summary.trainingSeconds)
+        #expect(summary.computeSeconds <= summary.trainingSeconds)
+    }
+
+    @Test func stepCountsFollowTheBatchSizeAndAccumulation() {
+        #expect(TrainingOptions(batchSize: 32).stepsPerEpoch(examples: 200) == 7)
+        #expect(TrainingOptions(batchSize: 32, gradientAccumulation: 3).stepsPerEpoch(examples: 200) == 3)
+        #expect(TrainingOptions(epochs: 4, batchSize: 32).totalSteps(examples: 200) == 28)
+        #expect(TrainingOptions(epochs: 4, maxSteps: 5, batchSize: 32).totalSteps(examples: 200) == 5)
+        #expect(TrainingOptions(epochs: 1, maxSteps: 50, batchSize: 32).totalSteps(examples: 200) == 7)
+        #expect(TrainingOptions(batchSize: 32, gradientAccumulation: 4).effectiveBatchSize == 128)
+    }
+}
