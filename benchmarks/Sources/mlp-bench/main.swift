@@ -132,6 +132,35 @@ func measureSwiftGrad(data: SyntheticData, threads: Int, batch: Int, steps: Int)
     return (Double(steps * batch) / seconds, firstLoss, lastLoss)
 }
 
+/// Samples per second of the same training with the data-parallel engine: `workers` worker
+/// threads, each with one kernel thread and its own tape, gradients all-reduced in a fixed order.
+func measureDataParallel(data: SyntheticData, workers: Int, batch: Int, steps: Int) -> (Double, Float, Float) {
+    let model = MLP(layerSizes: widths, hiddenActivation: .relu, weightInitializer: .heNormal, lossKind: .softmaxCrossEntropy, seed: 42)
+    let variables = model.makeVariables()
+    let engine = DataParallelEngine(
+        parameterShapes: model.parameterShapes,
+        configuration: DataParallelConfiguration(workers: workers, kernelThreads: 1, seed: 0))
+    let optimizer = Adam(learningRate: .constant(1e-3))
+    func step(_ x: Tensor, _ y: [Int]) -> Float {
+        let result = engine.computeGradients(model: model, parameters: variables.map(\.value), features: x, targets: .classes(y))
+        optimizer.apply(result.gradients, to: variables)
+        return result.loss
+    }
+    let (x0, y0) = data.batch(0, size: batch)
+    let firstLoss = step(x0, y0)
+    for _ in 0..<9 { _ = step(x0, y0) }
+    var lastLoss: Float = 0
+    let clock = ContinuousClock()
+    let elapsed = clock.measure {
+        for index in 0..<steps {
+            let (x, y) = data.batch(index, size: batch)
+            lastLoss = step(x, y)
+        }
+    }
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return (Double(steps * batch) / seconds, firstLoss, lastLoss)
+}
+
 /// One anchor run: samples/s and peak RSS in MiB, or a reason it failed.
 func measureAnchor(_ framework: String, python: URL, script: URL, threads: Int, batch: Int, steps: Int)
     -> Result<(Double, Double), AnchorError>
@@ -200,6 +229,7 @@ if !haveVenv {
 
 let data = SyntheticData()
 var swiftRates: [Int: [Double]] = [:]
+var parallelRates: [Int: [Double]] = [:]
 var anchorRates: [String: [Int: [Double]]] = ["jax": [:], "tf": [:]]
 var anchorRSS: [String: Double] = [:]
 var anchorFailures: [String] = []
@@ -208,6 +238,11 @@ for run in 0..<options.repeats {
         let (rate, first, last) = measureSwiftGrad(data: data, threads: threads, batch: options.batch, steps: options.steps)
         swiftRates[threads, default: []].append(rate)
         print("  run \(run + 1) swiftgrad threads=\(threads): \(format(rate)) samples/s (loss \(first) → \(last))")
+        if threads > 1 {
+            let (parallel, first, last) = measureDataParallel(data: data, workers: threads, batch: options.batch, steps: options.steps)
+            parallelRates[threads, default: []].append(parallel)
+            print("  run \(run + 1) swiftgrad data-parallel workers=\(threads): \(format(parallel)) samples/s (loss \(first) → \(last))")
+        }
         guard haveVenv else { continue }
         for framework in ["jax", "tf"] {
             switch measureAnchor(framework, python: python, script: script, threads: threads, batch: options.batch, steps: options.steps) {
@@ -224,15 +259,18 @@ for run in 0..<options.repeats {
 }
 
 print("")
-print("| threads | SwiftGrad best | SwiftGrad median | JAX best | TF best | SwiftGrad/JAX | SwiftGrad/TF |")
-print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("One tape with `threads` kernel threads, and (for 2 or more) the data-parallel engine with one worker per thread.")
+print("")
+print("| threads | SwiftGrad best | SwiftGrad median | data-parallel best | data-parallel median | JAX best | TF best | best SwiftGrad/JAX | best SwiftGrad/TF |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for threads in options.threads {
     let swift = swiftRates[threads] ?? []
-    let best = swift.max() ?? .nan
+    let parallel = parallelRates[threads] ?? []
+    let best = Swift.max(swift.max() ?? .nan, parallel.max() ?? -.infinity)
     let jax = haveVenv ? (anchorRates["jax"]![threads]?.max() ?? .nan) : (recordedAnchors["jax"]![threads] ?? .nan)
     let tf = haveVenv ? (anchorRates["tf"]![threads]?.max() ?? .nan) : (recordedAnchors["tf"]![threads] ?? .nan)
     let mark = haveVenv ? "" : " (recorded)"
-    print("| \(threads) | \(format(best)) | \(format(median(swift))) | \(format(jax))\(mark) | \(format(tf))\(mark) | \(ratio(best, jax)) | \(ratio(best, tf)) |")
+    print("| \(threads) | \(format(swift.max() ?? .nan)) | \(format(median(swift))) | \(format(parallel.max() ?? .nan)) | \(format(median(parallel))) | \(format(jax))\(mark) | \(format(tf))\(mark) | \(ratio(best, jax)) | \(ratio(best, tf)) |")
 }
 if haveVenv {
     for threads in options.threads {
