@@ -38,6 +38,10 @@ public protocol Optimizer: AnyObject {
     /// The learning rate: a constant or a schedule evaluated at ``iterations``.
     var learningRate: LearningRate { get set }
 
+    /// Threads one update may use (1 by default). Elements are split into ranges, so the result
+    /// is the same for any count; the data-parallel trainer raises it while its workers are idle.
+    var threads: Int { get set }
+
     /// Updates `variables` in place from `gradients`, then advances ``iterations`` by one.
     ///
     /// - Parameters:

@@ -20,6 +20,11 @@ public class OptimizerBase: Optimizer {
     public internal(set) var iterations: Int = 0
     public var learningRate: LearningRate
 
+    /// Threads one update may use; see ``Optimizer/threads``.
+    public var threads: Int = 1 {
+        didSet { usagePrecondition(threads >= 1, "\(name).threads must be at least 1, got \(threads)") }
+    }
+
     /// Decoupled weight decay λ: before its update each variable becomes `w − w·λ·lr`, as Keras
     /// does for any optimizer given `weight_decay`; `nil` (or 0) disables it.
     public let weightDecay: Double?

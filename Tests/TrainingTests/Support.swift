@@ -1,3 +1,4 @@
+import Datasets
 import Testing
 import Autograd
 import Models
@@ -73,7 +74,7 @@ struct MiniTrainer<M: Model> {
         engine.step = state.globalStep
         let examples = labels.count
         let batchesPerEpoch = (examples + batchSize - 1) / batchSize
-        var (order, nextShuffle) = epochOrder(state)
+        var order = epochOrder(state)
         for _ in 0..<steps {
             let first = state.stepInEpoch * batchSize
             let indices = Array(order[first..<min(examples, first + batchSize)])
@@ -91,21 +92,16 @@ struct MiniTrainer<M: Model> {
             if state.stepInEpoch == batchesPerEpoch {
                 state.epoch += 1
                 state.stepInEpoch = 0
-                state.shuffleRandom = nextShuffle
-                (order, nextShuffle) = epochOrder(state)
+                order = epochOrder(state)
             }
         }
         return state
     }
 
-    /// The current epoch's example order, drawn from the shuffle stream as it stood at the
-    /// epoch's start (so a run resumed mid-epoch redraws the same order), and the stream for
-    /// the next epoch.
-    private func epochOrder(_ state: TrainingState) -> ([Int], RandomStream) {
-        var random = state.shuffleRandom
-        var order = Array(0..<labels.count)
-        order.shuffle(using: &random)
-        return (order, random)
+    /// The current epoch's example order, a function of the seed and the epoch alone (so a run
+    /// resumed mid-epoch recomputes the same order).
+    private func epochOrder(_ state: TrainingState) -> [Int] {
+        Datasets.epochOrder(seed: state.seed, epoch: state.epoch, count: labels.count)
     }
 
     private func apply(_ gradients: [Tensor], to state: inout TrainingState) {

@@ -49,6 +49,30 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         }
     }
 
+    @Test(arguments: [4, 10, 14])
+    func aRunResumedFromItsStateEndsBitwiseWhereAnUninterruptedRunEnds(stopAfter steps: Int) throws {
+        // Stopping mid-epoch (4, 10) or on an epoch boundary (14), then resuming with another
+        // worker count and a fresh optimizer, must give the uninterrupted run's bits.
+        let (reference, _) = train(TrainingOptions(epochs: 3, batchSize: 32, workers: 2, seed: 3))
+        let (first, _) = train(TrainingOptions(epochs: 3, maxSteps: steps, batchSize: 32, workers: 1, seed: 3))
+        let state = first.state
+        #expect(state.optimizerStep == steps)
+        #expect(state.epoch * 7 + state.stepInEpoch == steps)
+        let resumed = Trainer(model: model, data: split, optimizer: Adam(learningRate: 0.01),
+                              options: TrainingOptions(epochs: 3, batchSize: 32, workers: 3, seed: 3))
+        try resumed.restore(state)
+        let summary = resumed.run()
+        #expect(summary.steps == 21)
+        #expect(bitwiseEqual(values(resumed), values(reference)))
+        #expect(resumed.parameterDigest == reference.parameterDigest)
+    }
+
+    @Test func aStateFromAnotherSeedIsRefused() throws {
+        let (trained, _) = train(TrainingOptions(epochs: 1, batchSize: 32, seed: 3))
+        let other = Trainer(model: model, data: split, optimizer: Adam(), options: TrainingOptions(epochs: 1, batchSize: 32, seed: 4))
+        #expect(throws: TrainingStateError.self) { try other.restore(trained.state) }
+    }
+
     @Test func aDifferentSeedGivesADifferentDigest() {
         let (a, _) = train(TrainingOptions(epochs: 1, batchSize: 32, workers: 2, seed: 3))
         let (b, _) = train(TrainingOptions(epochs: 1, batchSize: 32, workers: 2, seed: 4))

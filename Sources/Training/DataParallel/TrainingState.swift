@@ -3,9 +3,10 @@ import Autograd
 /// Everything needed to resume training where it stopped: parameters, optimizer state, random
 /// streams and the position in the data.
 ///
-/// The engine's per-micro-shard random streams are not stored: they are named by ``seed`` and
-/// ``globalStep`` (see ``ShardContext/randomStream(seed:step:microShard:microShardCount:)``), so
-/// restoring those two restores them.
+/// No random stream is stored: each epoch's order is `epochOrder(seed:epoch:count:)`, and the
+/// engine's per-micro-shard streams are named by ``seed`` and ``globalStep`` (see
+/// ``ShardContext/randomStream(seed:step:microShard:microShardCount:)``), so restoring those
+/// restores every stream.
 public struct TrainingState: Sendable, Equatable {
     /// Parameter names, in parameter order (the checkpoint keys).
     public var parameterNames: [String]
@@ -18,8 +19,6 @@ public struct TrainingState: Sendable, Equatable {
     public var optimizerStep: Int
     /// The run's seed: initial parameters, shuffling and worker streams all derive from it.
     public var seed: UInt64
-    /// The shuffling stream as it stands, ready to draw the next epoch's order.
-    public var shuffleRandom: RandomStream
     /// Epochs completed.
     public var epoch: Int
     /// Batches completed within the current epoch.
@@ -35,14 +34,8 @@ public struct TrainingState: Sendable, Equatable {
         self.optimizerState = [:]
         self.optimizerStep = 0
         self.seed = seed
-        self.shuffleRandom = TrainingState.shuffleStream(seed: seed)
         self.epoch = 0
         self.stepInEpoch = 0
         self.globalStep = 0
-    }
-
-    /// The stream that shuffles the examples of a run with `seed`.
-    public static func shuffleStream(seed: UInt64) -> RandomStream {
-        RandomStream(seed: seed ^ 0x7368_7566_666C_6521, stream: 0)
     }
 }

@@ -30,11 +30,15 @@ public final class Trainer {
     public private(set) var globalStep = 0
     /// The epoch in progress (0-based).
     public private(set) var epoch = 0
+    /// Batches of the current epoch already trained on.
+    public private(set) var batchInEpoch = 0
 
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions) {
         self.model = model
         self.variables = model.makeVariables()
         self.optimizer = optimizer
+        // The optimizer runs while the workers wait, so its update may use every core.
+        optimizer.threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         self.data = data
         self.options = options
         self.engine = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: options.engineConfiguration)
@@ -79,11 +83,11 @@ public final class Trainer {
         var accumulatedExamples = 0
         var batchesInStep = 0
 
-        epochs: for epochIndex in 0..<options.epochs {
+        epochs: for epochIndex in epoch..<options.epochs {
             epoch = epochIndex
             let batches = data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex)
             let epochStart = Stopwatch()
-            for position in 0..<batches.count {
+            for position in batchInEpoch..<batches.count {
                 let stopwatch = Stopwatch()
                 let rows = Array(batches.indices(ofBatch: position))
                 let result = engine.computeGradients(
@@ -115,11 +119,17 @@ public final class Trainer {
                     (accumulated, accumulatedLoss, accumulatedExamples, batchesInStep) = (nil, 0, 0, 0)
                 }
                 trainingSeconds += stopwatch.elapsedSeconds
-                if globalStep >= totalSteps { break }
+                batchInEpoch = position + 1
+                if globalStep >= totalSteps && batchesInStep == 0 { break }
+            }
+            let finishedEpoch = batchInEpoch == batches.count
+            if finishedEpoch {
+                epoch = epochIndex + 1
+                batchInEpoch = 0
             }
             let epochSeconds = epochStart.elapsedSeconds
             let isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps
-            if (epochIndex + 1) % options.evaluateEvery == 0 || isLast {
+            if (finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast {
                 let evaluation = evaluate(epoch: epochIndex + 1)
                 evaluations.append(evaluation)
                 var line = "epoch \(epochIndex + 1)/\(options.epochs): loss \(format(finalLoss))"
@@ -133,7 +143,7 @@ public final class Trainer {
             if globalStep >= totalSteps { break epochs }
         }
         return Summary(
-            steps: globalStep, epochs: epoch + 1, finalLoss: finalLoss, evaluations: evaluations,
+            steps: globalStep, epochs: epoch + (batchInEpoch > 0 ? 1 : 0), finalLoss: finalLoss, evaluations: evaluations,
             trainingSeconds: trainingSeconds, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds,
             samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0)
     }
@@ -170,6 +180,43 @@ public final class Trainer {
 }
 
 extension Trainer {
+    /// The whole state of the run in one value, taken between optimizer steps: parameters,
+    /// optimizer state, the seed (from which every shuffle and random stream derives) and the
+    /// position in the data. ``restore(_:)`` continues from it exactly, with any worker count.
+    public var state: TrainingState {
+        var state = TrainingState(parameterNames: model.parameterNames, parameters: variables.map(\.value), seed: options.seed)
+        state.optimizerState = optimizer.stateTensors(for: variables)
+        state.optimizerStep = optimizer.iterations
+        state.epoch = epoch
+        state.stepInEpoch = batchInEpoch
+        state.globalStep = engine.step
+        return state
+    }
+
+    /// Continues from `state`: the next ``run(log:)`` picks up at its position and, with the same
+    /// options (the worker count aside), ends bitwise where an uninterrupted run would.
+    ///
+    /// - Throws: `TrainingStateError` when the state does not belong to this model, seed or
+    ///   optimizer.
+    public func restore(_ state: TrainingState) throws {
+        guard state.parameterNames == model.parameterNames, state.parameters.map(\.shape) == model.parameterShapes else {
+            throw TrainingStateError("the state holds parameters \(zip(state.parameterNames, state.parameters.map(\.shape)).map { "\($0) \($1)" }) but the model has \(zip(model.parameterNames, model.parameterShapes).map { "\($0) \($1)" })")
+        }
+        guard state.seed == options.seed else {
+            throw TrainingStateError("the state was trained with seed \(state.seed) but the options say \(options.seed); the data order would differ")
+        }
+        do {
+            try optimizer.restoreState(state.optimizerState, for: variables)
+        } catch {
+            throw TrainingStateError("the optimizer state does not fit \(optimizer.name): \(error)")
+        }
+        for (variable, value) in zip(variables, state.parameters) { variable.assign(value) }
+        engine.step = state.globalStep
+        globalStep = state.optimizerStep
+        epoch = state.epoch
+        batchInEpoch = state.stepInEpoch
+    }
+
     /// A 64-bit FNV-1a digest of every parameter's bits, in order: equal digests mean bitwise
     /// equal models (up to a hash collision), which makes determinism easy to check by eye.
     public var parameterDigest: String {
@@ -194,4 +241,10 @@ extension String {
     fileprivate func leftPadded(to length: Int) -> String {
         count >= length ? self : String(repeating: "0", count: length - count) + self
     }
+}
+
+/// A training state that cannot be restored into a trainer.
+public struct TrainingStateError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
