@@ -114,8 +114,9 @@ extension Tensor {
             for tensor in tensors {
                 let chunk = tensor.shape[position] * inner
                 tensor.withUnsafeBufferPointer { source in
+                    guard chunk > 0, let from = source.baseAddress, let to = target.baseAddress else { return }
                     for o in 0..<outer {
-                        for i in 0..<chunk { target[o * rowLength + offset + i] = source[o * chunk + i] }
+                        (to + o * rowLength + offset).initialize(from: from + o * chunk, count: chunk)
                     }
                 }
                 offset += chunk
@@ -150,9 +151,10 @@ extension Tensor {
         let output = withUnsafeBufferPointer { source in
             Tensor(shape: newShape) { target in
                 let chunk = range.count * inner
+                guard chunk > 0, let base = source.baseAddress, let to = target.baseAddress else { return }
                 for o in 0..<outer {
                     let from = (o * shape[position] + range.lowerBound) * inner
-                    for i in 0..<chunk { target[o * chunk + i] = source[from + i] }
+                    (to + o * chunk).initialize(from: base + from, count: chunk)
                 }
             }
         }
@@ -193,8 +195,9 @@ extension Tensor {
         }
         let output = withUnsafeBufferPointer { source in
             Tensor(shape: [indices.count] + shape.dropFirst()) { target in
+                guard rowLength > 0, let from = source.baseAddress, let to = target.baseAddress else { return }
                 for (row, index) in indices.enumerated() {
-                    for i in 0..<rowLength { target[row * rowLength + i] = source[index * rowLength + i] }
+                    (to + row * rowLength).initialize(from: from + index * rowLength, count: rowLength)
                 }
             }
         }
