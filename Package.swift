@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["Training", "_TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "TasksTests", dependencies: ["Training", "SwiftGrad", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
     ],
