@@ -1,3 +1,4 @@
+import _TestSupport
 import Testing
 import Autograd
 import Models
@@ -6,19 +7,19 @@ import Models
     let output = Tensor([[1, -2], [0.5, 3], [-1, 0]])
     let values = Tensor([[0, 1], [1, 1], [0, 0]])
     for kind in [LossKind.meanSquaredError, .halfMeanSquaredError, .sigmoidCrossEntropy] {
-        expectClose(kind.summedLoss(output, targets: .values(values)), 3 * kind.meanLoss(output, targets: .values(values)))
+        assertClose(kind.summedLoss(output, targets: .values(values)), 3 * kind.meanLoss(output, targets: .values(values)))
     }
     let labels = Targets.classes([1, 1, 0])
-    expectClose(LossKind.softmaxCrossEntropy.summedLoss(output, targets: labels), 3 * LossKind.softmaxCrossEntropy.meanLoss(output, targets: labels))
+    assertClose(LossKind.softmaxCrossEntropy.summedLoss(output, targets: labels), 3 * LossKind.softmaxCrossEntropy.meanLoss(output, targets: labels))
 }
 
 @Test func meanLossesMatchAutogradLosses() {
     let output = Tensor([[1, -2], [0.5, 3]])
     let values = Tensor([[0, 1], [1, 1]])
-    expectClose(LossKind.meanSquaredError.meanLoss(output, targets: .values(values)), Losses.meanSquaredError(predictions: output, labels: values))
-    expectClose(LossKind.halfMeanSquaredError.meanLoss(output, targets: .values(values)), Losses.meanSquaredError(predictions: output, labels: values) / 2)
-    expectClose(LossKind.sigmoidCrossEntropy.meanLoss(output, targets: .values(values)), Losses.sigmoidCrossEntropy(logits: output, labels: values).mean())
-    expectClose(LossKind.softmaxCrossEntropy.meanLoss(output, targets: .classes([1, 0])), Losses.softmaxCrossEntropy(logits: output, labels: [1, 0]).mean())
+    assertClose(LossKind.meanSquaredError.meanLoss(output, targets: .values(values)), Losses.meanSquaredError(predictions: output, labels: values))
+    assertClose(LossKind.halfMeanSquaredError.meanLoss(output, targets: .values(values)), Losses.meanSquaredError(predictions: output, labels: values) / 2)
+    assertClose(LossKind.sigmoidCrossEntropy.meanLoss(output, targets: .values(values)), Losses.sigmoidCrossEntropy(logits: output, labels: values).mean())
+    assertClose(LossKind.softmaxCrossEntropy.meanLoss(output, targets: .classes([1, 0])), Losses.softmaxCrossEntropy(logits: output, labels: [1, 0]).mean())
 }
 
 @Test func targetsSliceByExample() {

@@ -1,3 +1,4 @@
+import _TestSupport
 import Testing
 import Autograd
 import Models
@@ -16,10 +17,10 @@ import Models
     let x = Tensor([-2, 0, 3])
     #expect(Activation.linear(x) == x)
     #expect(Activation.relu(x) == Tensor([0, 0, 3]))
-    expectClose(Activation.sigmoid(x), Tensor([0.11920292, 0.5, 0.95257413]))
-    expectClose(Activation.tanh(x), Tensor([-0.96402758, 0, 0.99505475]))
-    expectClose(Activation.softplus(x), Tensor([0.12692801, 0.69314718, 3.04858735]))
-    expectClose(Activation.softmax(x).sum(), Tensor(1))
+    assertClose(Activation.sigmoid(x), Tensor([0.11920292, 0.5, 0.95257413]))
+    assertClose(Activation.tanh(x), Tensor([-0.96402758, 0, 0.99505475]))
+    assertClose(Activation.softplus(x), Tensor([0.12692801, 0.69314718, 3.04858735]))
+    assertClose(Activation.softmax(x).sum(), Tensor(1))
 }
 
 @Test func mlpDescribesItsParameters() {
@@ -62,7 +63,7 @@ import Models
     let gradients = tape.gradient(of: loss, withRespectTo: parameters)
     for index in parameters.indices {
         let numeric = numericalGradient({ model.loss(model(x, parameters: $0), targets: targets).scalar }, at: parameters, which: index)
-        expectClose(gradients[index]!, numeric, rtol: 2e-2, atol: 2e-3)
+        assertClose(gradients[index]!, numeric, rtol: 2e-2, atol: 2e-3)
     }
 }
 

@@ -1,3 +1,4 @@
+import _TestSupport
 import Testing
 import Autograd
 import Models
@@ -37,10 +38,10 @@ import Models
     let b = Tensor([0.25])
     let byRows = rows(x, parameters: [w, b])
     let byColumns = columns(x.transposed(), parameters: [w.transposed(), b])
-    expectClose(byRows.transposed(), byColumns)
+    assertClose(byRows.transposed(), byColumns)
     // The two layouts' mean losses agree as well.
     let labels = Tensor([[1], [0], [0], [1], [1]])
-    expectClose(
+    assertClose(
         rows.loss(byRows, targets: .values(labels)),
         columns.loss(byColumns, targets: .values(labels.transposed())))
 }
@@ -50,5 +51,5 @@ import Models
     #expect(model.parameterShapes == [[3, 4], [4]])
     #expect(model.lossKind == .softmaxCrossEntropy)
     let p = model.probabilities(Tensor([[1, 2, 3]]), parameters: model.initialParameters())
-    expectClose(p.sum(), Tensor(1))
+    assertClose(p.sum(), Tensor(1))
 }

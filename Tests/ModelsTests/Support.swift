@@ -1,18 +1,6 @@
+import _TestSupport
 import Testing
 import Autograd
-
-/// Expects `actual` to equal `expected` elementwise within |a − e| ≤ atol + rtol·|e|.
-func expectClose(
-    _ actual: Tensor, _ expected: Tensor, rtol: Float = 1e-5, atol: Float = 1e-6,
-    sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(actual.shape == expected.shape, "shapes differ", sourceLocation: sourceLocation)
-    guard actual.shape == expected.shape else { return }
-    for (index, (a, e)) in zip(actual.scalars, expected.scalars).enumerated() where !(abs(a - e) <= atol + rtol * abs(e)) {
-        Issue.record("element \(index): \(a) vs expected \(e)", sourceLocation: sourceLocation)
-        return
-    }
-}
 
 /// Central finite differences of a scalar function of `parameters[which]`, computed in Float
 /// with step `h`.

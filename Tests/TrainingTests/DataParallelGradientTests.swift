@@ -1,3 +1,4 @@
+import _TestSupport
 import Testing
 import Autograd
 import Models
@@ -20,7 +21,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     #expect(result.exampleCount == batchSize)
     #expect(abs(result.loss - expectedLoss) <= 1e-5 * abs(expectedLoss))
     for (gradient, reference) in zip(result.gradients, expected) {
-        expectClose(gradient, reference, rtol: 1e-4, atol: 1e-6)
+        assertClose(gradient, reference, rtol: 1e-4, atol: 1e-6)
     }
 }
 
@@ -35,7 +36,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     let logisticResult = DataParallelEngine(parameterShapes: logistic.parameterShapes, configuration: configuration)
         .computeGradients(model: logistic, parameters: logisticParameters, features: x, targets: binary)
     let (logisticExpected, _) = singleTapeGradient(logistic, parameters: logisticParameters, features: x, targets: binary)
-    for (g, e) in zip(logisticResult.gradients, logisticExpected) { expectClose(g, e, rtol: 1e-4, atol: 1e-6) }
+    for (g, e) in zip(logisticResult.gradients, logisticExpected) { assertClose(g, e, rtol: 1e-4, atol: 1e-6) }
 
     let linear = LinearRegression()
     let inputs = x.slice(alongAxis: 1, 0..<1).reshaped(to: [29])
@@ -44,7 +45,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     let linearResult = DataParallelEngine(parameterShapes: linear.parameterShapes, configuration: configuration)
         .computeGradients(model: linear, parameters: linearParameters, features: inputs, targets: y)
     let (linearExpected, _) = singleTapeGradient(linear, parameters: linearParameters, features: inputs, targets: y)
-    for (g, e) in zip(linearResult.gradients, linearExpected) { expectClose(g, e, rtol: 1e-4, atol: 1e-6) }
+    for (g, e) in zip(linearResult.gradients, linearExpected) { assertClose(g, e, rtol: 1e-4, atol: 1e-6) }
 }
 
 @Test func gradientsAreBitwiseIdenticalForAnyWorkerCount() {
@@ -70,7 +71,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
         Tensor.matmul(x, p[0].reshaped(to: [2, 1])).sum()
     }
     // d/dp0 of mean over rows of x·p0 is the column mean of x.
-    expectClose(result.gradients[0], Tensor([1, 4.0 / 3]))
+    assertClose(result.gradients[0], Tensor([1, 4.0 / 3]))
     #expect(result.gradients[1] == Tensor.zeros(shape: [3]))
 }
 

@@ -1,3 +1,4 @@
+import _TestSupport
 import Testing
 import Autograd
 import Models
@@ -39,7 +40,7 @@ func finalParametersAreBitwiseIdenticalForOneTwoThreeFourAndEightWorkers(optimiz
     // Different micro-shard counts sum in a different order: close, though not necessarily equal.
     let eight = train(workers: 2, optimizer: .sgd(learningRate: 0.1), steps: 4, microShards: 8)
     let three = train(workers: 2, optimizer: .sgd(learningRate: 0.1), steps: 4, microShards: 3)
-    for (a, b) in zip(eight.parameters, three.parameters) { expectClose(a, b, rtol: 1e-3, atol: 1e-5) }
+    for (a, b) in zip(eight.parameters, three.parameters) { assertClose(a, b, rtol: 1e-3, atol: 1e-5) }
 }
 
 @Test func resumingFromASavedStateContinuesTheSameRun() {

@@ -1,21 +1,9 @@
+import _TestSupport
 import Datasets
 import Testing
 import Autograd
 import Models
 import Training
-
-/// Expects `actual` to equal `expected` elementwise within |a − e| ≤ atol + rtol·|e|.
-func expectClose(
-    _ actual: Tensor, _ expected: Tensor, rtol: Float = 1e-5, atol: Float = 1e-6,
-    sourceLocation: SourceLocation = #_sourceLocation
-) {
-    #expect(actual.shape == expected.shape, "shapes differ", sourceLocation: sourceLocation)
-    guard actual.shape == expected.shape else { return }
-    for (index, (a, e)) in zip(actual.scalars, expected.scalars).enumerated() where !(abs(a - e) <= atol + rtol * abs(e)) {
-        Issue.record("element \(index): \(a) vs expected \(e)", sourceLocation: sourceLocation)
-        return
-    }
-}
 
 /// Whether two lists of tensors are equal bit for bit (NaN payloads and −0 included).
 func bitwiseEqual(_ a: [Tensor], _ b: [Tensor]) -> Bool {
