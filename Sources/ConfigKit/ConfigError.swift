@@ -71,10 +71,17 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `FILE:LINE:COL: key path 'PATH': MESSAGE`, leaving out the parts that do not apply.
+    /// `FILE:LINE:COL: key path 'PATH': MESSAGE`, leaving out the parts that do not apply (an
+    /// error without a position but with a key path reads `FILE: key path 'PATH': MESSAGE`).
     public var description: String {
-        guard let position else { return message }
-        var text = "\(file):\(position.line):\(position.column): "
+        var text: String
+        if let position {
+            text = "\(file):\(position.line):\(position.column): "
+        } else if let keyPath, !keyPath.isRoot {
+            text = "\(file): "
+        } else {
+            return message
+        }
         if let keyPath, !keyPath.isRoot {
             text += "key path '\(keyPath)': "
         }

@@ -78,6 +78,18 @@ import Training
         #expect(try digest(again) == digest(short))
     }
 
+    @Test func overridesBelowOneAreErrorsNotCrashes() throws {
+        let path = Repository.config("digits-mlp.json")
+        for (options, key) in [(RunOptions(workers: 0), "training.workers"), (RunOptions(epochs: 0), "training.epochs")] {
+            do {
+                _ = try TaskLoader.load(path: path, options: options)
+                Issue.record("an override of 0 for \(key) was accepted")
+            } catch let error as ConfigError {
+                #expect("\(error)".contains("key path '\(key)': the override must be at least 1, got 0"))
+            }
+        }
+    }
+
     @Test func theReportHasTheTrainKeysInOrder() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

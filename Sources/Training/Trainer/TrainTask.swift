@@ -56,8 +56,14 @@ public struct TrainTask: RunnableTask {
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .positive)
             return options
         }
-        if let workers = overrides.workers { options.workers = workers }
-        if let epochs = overrides.epochs { options.epochs = epochs }
+        if let workers = overrides.workers {
+            guard workers >= 1 else { throw Self.overrideError(context, "workers", "must be at least 1, got \(workers)") }
+            options.workers = workers
+        }
+        if let epochs = overrides.epochs {
+            guard epochs >= 1 else { throw Self.overrideError(context, "epochs", "must be at least 1, got \(epochs)") }
+            options.epochs = epochs
+        }
         if let seed = overrides.seed { options.seed = seed }
         self.options = options
 
@@ -124,6 +130,13 @@ public struct TrainTask: RunnableTask {
     }
 
     // MARK: Reading
+
+    /// An error about a value that overrides `training.<key>` from outside the file.
+    private static func overrideError(_ context: ConfigContext, _ key: String, _ message: String) -> ConfigError {
+        ConfigError(
+            .invalidValue, file: context.file, position: nil,
+            keyPath: ConfigKeyPath([.key("training"), .key(key)]), message: "the override \(message)")
+    }
 
     private static func readData(
         _ data: inout ConfigObject, context: ConfigContext, seed: UInt64, description: inout String
