@@ -115,7 +115,30 @@ public final class GradientTape {
 
     /// Watches the current value of `variable`, even if it is not trainable.
     public func watch(_ variable: Variable) {
-        watch(variable.storedValue)
+        noteRead(of: variable, value: variable.storedValue)
+    }
+
+    /// The values of each variable read while recording, so that a gradient with respect to a
+    /// variable covers every read of it, even across an `assign` in between, as in TensorFlow.
+    /// The variables are kept alive so that their identifiers are not reused.
+    private var variableReads: [ObjectIdentifier: (variable: Variable, values: [Tensor])] = [:]
+
+    /// Watches `value`, read from `variable`, and remembers the read.
+    func noteRead(of variable: Variable, value: Tensor) {
+        watch(value)
+        let key = ObjectIdentifier(variable)
+        if let reads = variableReads[key] {
+            if !reads.values.contains(where: { $0.sharesStorage(with: value) }) {
+                variableReads[key]!.values.append(value)
+            }
+        } else {
+            variableReads[key] = (variable, [value])
+        }
+    }
+
+    /// Every value of `variable` this tape read (its current value when it read none).
+    private func readValues(of variable: Variable) -> [Tensor] {
+        variableReads[ObjectIdentifier(variable)]?.values ?? [variable.storedValue]
     }
 
     /// Whether this tape would record an op on `tensor` now.
@@ -152,12 +175,23 @@ public final class GradientTape {
         gradient(of: target, withRespectTo: [source], unconnected: unconnected, outputGradient: outputGradient)[0]
     }
 
-    /// The gradient of `target` with respect to the current value of each variable.
+    /// The gradient of `target` with respect to each variable: the sum over every value of it that
+    /// was read while recording (one value, unless it was assigned in between).
     public func gradient(
         of target: Tensor, withRespectTo variables: [Variable],
         unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
     ) -> [Tensor?] {
-        gradient(of: target, withRespectTo: variables.map(\.storedValue), unconnected: unconnected, outputGradient: outputGradient)
+        let reads = variables.map(readValues(of:))
+        let flat = gradient(of: target, withRespectTo: reads.flatMap { $0 }, unconnected: .none, outputGradient: outputGradient)
+        var position = 0
+        return zip(variables, reads).map { variable, values in
+            let parts = flat[position..<(position + values.count)].compactMap { $0 }
+            position += values.count
+            if parts.isEmpty {
+                return unconnected == .zero ? Tensor(repeating: 0, shape: variable.shape) : nil
+            }
+            return parts.dropFirst().reduce(parts[0], +)
+        }
     }
 
     /// The gradient of `target` with respect to one variable.
@@ -165,7 +199,7 @@ public final class GradientTape {
         of target: Tensor, withRespectTo variable: Variable,
         unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
     ) -> Tensor? {
-        gradient(of: target, withRespectTo: [variable.storedValue], unconnected: unconnected, outputGradient: outputGradient)[0]
+        gradient(of: target, withRespectTo: [variable], unconnected: unconnected, outputGradient: outputGradient)[0]
     }
 
     /// The gradient of `target` with respect to named sources; an unconnected source is left
@@ -187,7 +221,11 @@ public final class GradientTape {
         of target: Tensor, withRespectTo variables: [String: Variable],
         unconnected: UnconnectedGradients = .none
     ) -> [String: Tensor] {
-        gradient(of: target, withRespectTo: variables.mapValues(\.storedValue), unconnected: unconnected)
+        let names = Array(variables.keys)
+        let gradients = gradient(of: target, withRespectTo: names.map { variables[$0]! }, unconnected: unconnected)
+        var result: [String: Tensor] = [:]
+        for (name, gradient) in zip(names, gradients) { result[name] = gradient }
+        return result
     }
 
     /// The Jacobian of `target` with respect to `source`: shape `target.shape + source.shape`,
@@ -215,9 +253,10 @@ public final class GradientTape {
         return flat.reshaped(to: target.shape + source.shape)
     }
 
-    /// The Jacobian with respect to the current value of `variable`.
+    /// The Jacobian with respect to the value of `variable` that was read (the last one, when it
+    /// was assigned between reads).
     public func jacobian(of target: Tensor, withRespectTo variable: Variable) -> Tensor {
-        jacobian(of: target, withRespectTo: variable.storedValue)
+        jacobian(of: target, withRespectTo: readValues(of: variable).last!)
     }
 
     /// Walks the record backwards from `target` and collects the gradients of `sources`.
@@ -266,6 +305,7 @@ public final class GradientTape {
         entries = []
         connected = []
         watchedStorage = []
+        variableReads = [:]
     }
 }
 
@@ -373,11 +413,11 @@ extension TapeStack {
         }
     }
 
-    /// Called when a variable is read: every recording tape that watches accessed variables
-    /// starts watching its value.
-    func variableRead(_ value: Tensor) {
+    /// Called when a trainable variable is read: every recording tape that watches accessed
+    /// variables starts watching its value.
+    func variableRead(_ variable: Variable, value: Tensor) {
         for tape in tapes where tape.pauseDepth == 0 && tape.watchesAccessedVariables {
-            tape.watch(value)
+            tape.noteRead(of: variable, value: value)
         }
     }
 }

@@ -37,7 +37,7 @@ public final class Variable {
     /// The current value; reading it while a tape records watches a trainable variable.
     public var value: Tensor {
         if isTrainable, let stack = TapeStack.active {
-            stack.variableRead(storedValue)
+            stack.variableRead(self, value: storedValue)
         }
         return storedValue
     }

@@ -338,6 +338,30 @@ import Foundation
         w.assign(Tensor([5, 6]))
         #expect(w.value.scalars == [5, 6])
         #expect(tape.gradient(of: y, withRespectTo: read)?.scalars == [2, 4])
+        // As in TensorFlow, the gradient with respect to the variable is still the one of the
+        // value the tape read, whatever the variable holds now.
+        #expect(tape.gradient(of: y, withRespectTo: w)?.scalars == [2, 4])
+    }
+
+    @Test func aVariableAssignedBetweenReadsGetsTheSumOfBothGradients() {
+        // y = Σ v₁² + 3·Σ v₂, where v₁ = [1, 2] and, after the assignment, v₂ = [10, 20]:
+        // TensorFlow's variable handle collects both, 2·v₁ + 3.
+        let w = Variable(Tensor([1, 2]), name: "w")
+        let tape = GradientTape()
+        let y = tape.record { () -> Tensor in
+            let first = w.value.squared().sum()
+            w.assign(Tensor([10, 20]))
+            return first + 3 * w.value.sum()
+        }
+        #expect(tape.gradient(of: y, withRespectTo: [w], unconnected: .zero)[0]?.scalars == [5, 7])
+    }
+
+    @Test func aVariableNeverReadIsUnconnected() {
+        let w = Variable(Tensor([1, 2]), name: "w"), unused = Variable(Tensor([3]), name: "unused")
+        let tape = GradientTape(persistent: true)
+        let y = tape.record { w.value.sum() }
+        #expect(tape.gradient(of: y, withRespectTo: unused) == nil)
+        #expect(tape.gradient(of: y, withRespectTo: [unused], unconnected: .zero)[0]?.scalars == [0])
     }
 
     @Test func gradientWithRespectToTheVariableReadOnTheTape() {
