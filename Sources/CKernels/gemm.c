@@ -23,7 +23,10 @@
 // only decide *which* tiles of C they own, so 1, 2 or 8 threads produce the same bits.
 //
 // Narrow outputs (N <= 16, e.g. the 256x10 output layer of an MLP) take a kernel of their own on
-// AVX-512 (see "Narrow-output kernel"): op(B) packed once, A read in place, one zmm per row of C.
+// AVX-512 (see "Narrow-output kernel"): op(B) packed once, A read in place, one zmm per row of C;
+// with op(A) = A^T (the layer's weight gradient) the kernel is vectorised along M instead (see
+// "Narrow output with transposed A"). A short K (K <= 16 with N > 16, the layer's input gradient
+// dY W^T) takes the small-K kernel: only op(B) is packed, A is broadcast from its rows.
 // Elsewhere (AVX2, generic, or N < NR/2 with N > 16) a narrow N would waste most of each NR-wide
 // register tile on padding, so the product is computed as
 // C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
