@@ -23,7 +23,10 @@
 // only decide *which* tiles of C they own, so 1, 2 or 8 threads produce the same bits.
 //
 // Narrow outputs (N <= 16, e.g. the 256x10 output layer of an MLP) take a kernel of their own on
-// AVX-512 (see "Narrow-output kernel"): op(B) packed once, A read in place, one zmm per row of C.
+// AVX-512 (see "Narrow-output kernel"): op(B) packed once, A read in place, one zmm per row of C;
+// with op(A) = A^T (the layer's weight gradient) the kernel is vectorised along M instead (see
+// "Narrow output with transposed A"). A short K (K <= 16 with N > 16, the layer's input gradient
+// dY W^T) takes the small-K kernel: only op(B) is packed, A is broadcast from its rows.
 // Elsewhere (AVX2, generic, or N < NR/2 with N > 16) a narrow N would waste most of each NR-wide
 // register tile on padding, so the product is computed as
 // C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
@@ -86,6 +89,9 @@ static const sg_blocking blkgen = {MRGEN, NRGEN, 256, 256, 256};
 // Largest MR / NR over all families, for stack scratch space.
 #define MR_MAX 12
 #define NR_MAX 32
+
+static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
+static inline long min_l(long a, long b) { return a < b ? a : b; }
 
 /// A strided view: element (i, j) is at p[i * rs + j * cs].
 typedef struct {
@@ -233,6 +239,12 @@ ukernel512_body(const int MR, int n, long kc, const float *a, const float *b,
                 float *c, long rsc, long csc, float alpha, float beta) {
     __m512 acc[MR512][2];
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    // Fetch the C tile (12 rows of 128 B, often 4 KiB apart and out of L1) while the FMAs run:
+    // otherwise its loads or read-for-ownership stall the stores at the end. ~3 % at 1024^2.
+    for (int i = 0; i < MR; i++) {
+        _mm_prefetch((const char *)(c + i * rsc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * rsc + 31 * csc), _MM_HINT_T0);
+    }
     for (long p = 0; p < kc; p++) {
         const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
         for (int i = 0; i < MR; i++) {
@@ -309,6 +321,162 @@ SG_AVX512 static void smalln_rows(long i0, long i1, long K, int n, sg_view a, co
 #undef SG_TAIL
 }
 
+// MARK: - Narrow output with transposed A (AVX-512, N <= 16)
+
+// The weight gradient of a narrow layer, X^T dY (M = fan-in, N = 10, K = batch), reads op(A)
+// = X^T, whose columns are X's rows: contiguous along M. Vectorising along M instead of N uses
+// all 16 lanes of every zmm (one zmm per 16 rows of one column of C), where the row-wise
+// narrow kernel above fills only N of them. Per k step: NARROWT_V vectors of A's row p
+// (masked past row M), one broadcast of B[p][j] per column, NARROWT_V x G FMAs. op(B) is read
+// in place (K x N, a few KiB, L1-resident). Each C element is still one FMA chain over
+// k = 0...K-1 in order, so the bits match the row-wise kernel's and do not depend on threads
+// (threads own blocks of 16 * NARROWT_V rows).
+
+#define NARROWT_V 2    // zmm vectors along M per block: 32 rows
+#define NARROWT_G 12   // most columns per pass: 12 x 2 accumulators + 2 A vectors
+
+SG_AVX512 static inline __attribute__((always_inline)) void
+narrowt_block(const int V, const int G, long K, int m, const float *a, long acs,
+              const float *b, long brs, long bcs, float *c, long ldc, float alpha,
+              float beta) {
+    __mmask16 mk[NARROWT_V];
+    for (int v = 0; v < V; v++) {
+        const int rows = m - 16 * v;
+        mk[v] = rows >= 16 ? (__mmask16)0xFFFF : rows <= 0 ? (__mmask16)0
+                                                           : (__mmask16)((1u << rows) - 1u);
+    }
+    __m512 acc[NARROWT_G][NARROWT_V];
+    for (int g = 0; g < G; g++)
+        for (int v = 0; v < V; v++) acc[g][v] = _mm512_setzero_ps();
+    for (long p = 0; p < K; p++) {
+        const float *ap = a + p * acs, *bp = b + p * brs;
+        __m512 av[NARROWT_V];
+        for (int v = 0; v < V; v++) av[v] = _mm512_maskz_loadu_ps(mk[v], ap + 16 * v);
+        for (int g = 0; g < G; g++) {
+            const __m512 bj = _mm512_set1_ps(bp[g * bcs]);
+            for (int v = 0; v < V; v++) acc[g][v] = _mm512_fmadd_ps(bj, av[v], acc[g][v]);
+        }
+    }
+    // C's rows are strided by ldc: go through a small column-major buffer.
+    float t[NARROWT_G][16 * NARROWT_V] __attribute__((aligned(64)));
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    if (beta != 0.0f)
+        for (int i = 0; i < m; i++)
+            for (int g = 0; g < G; g++) t[g][i] = c[i * ldc + g];
+    for (int g = 0; g < G; g++)
+        for (int v = 0; v < V; v++) {
+            __m512 r = _mm512_mul_ps(va, acc[g][v]);
+            if (beta != 0.0f) r = _mm512_fmadd_ps(vb, _mm512_load_ps(&t[g][16 * v]), r);
+            _mm512_store_ps(&t[g][16 * v], r);
+        }
+    for (int i = 0; i < m; i++)
+        for (int g = 0; g < G; g++) c[i * ldc + g] = t[g][i];
+}
+
+/// Columns [j0, j0 + g) of rows [i0, i0 + m), m <= 16 * NARROWT_V, g <= NARROWT_G.
+SG_AVX512 static void narrowt_tile(int m, int g, long K, sg_view a, sg_view b, long i0, long j0,
+                                   float *C, long ldc, float alpha, float beta) {
+    const float *ap = a.p + i0;  // a.rs == 1
+    const float *bp = b.p + j0 * b.cs;
+    float *cp = C + i0 * ldc + j0;
+#define SG_G(V, G) case G: narrowt_block(V, G, K, m, ap, a.cs, bp, b.rs, b.cs, cp, ldc, alpha, \
+                                         beta); break;
+#define SG_GS(V) switch (g) { SG_G(V, 12) SG_G(V, 11) SG_G(V, 10) SG_G(V, 9) SG_G(V, 8)     \
+                              SG_G(V, 7) SG_G(V, 6) SG_G(V, 5) SG_G(V, 4) SG_G(V, 3) SG_G(V, 2) \
+                              default: narrowt_block(V, 1, K, m, ap, a.cs, bp, b.rs, b.cs, cp,  \
+                                                     ldc, alpha, beta); break; }
+    if (m > 16) { SG_GS(2) } else { SG_GS(1) }
+#undef SG_GS
+#undef SG_G
+}
+
+SG_AVX512 static void narrowt_rows(long i0, long i1, int N, long K, sg_view a, sg_view b,
+                                   float *C, long ldc, float alpha, float beta) {
+    // N <= 12 in one pass; 13...16 in two passes of at most 8 columns.
+    const int passes = N <= NARROWT_G ? 1 : 2;
+    for (long i = i0; i < i1; i += 16 * NARROWT_V) {
+        const int m = (int)min_l(16 * NARROWT_V, i1 - i);
+        for (int q = 0; q < passes; q++) {
+            const int j0 = N * q / passes, j1 = N * (q + 1) / passes;
+            narrowt_tile(m, j1 - j0, K, a, b, i, j0, C, ldc, alpha, beta);
+        }
+    }
+}
+
+// MARK: - Small-K kernel (AVX-512, K <= 16)
+
+// The input gradient of a narrow layer, dY W^T (K = 10), does only K multiply-adds per element
+// of C: packing A into micro-panels and running the 12 x 32 kernel for 10 steps costs a
+// noticeable share of the time. Here op(B) alone is packed once (K rows of N floats, padded to
+// 16), A is broadcast straight from its rows (either transpose), and a tile of SMALLK_R rows x
+// SMALLK_V zmm of C is accumulated over all K steps and stored once. Each C element is one FMA
+// chain over k = 0...K-1 in order, exactly as in the packed path; threads own row blocks.
+
+#define SMALLK_R 6   // rows of C per tile
+#define SMALLK_V 4   // zmm vectors (64 columns) per tile: 24 accumulators
+
+SG_AVX512 static inline __attribute__((always_inline)) void
+smallk_tile(const int R, const int V, long K, int n, const float *a, long ars, long acs,
+            const float *bpack, long ldbp, float *c, long ldc, float alpha, float beta) {
+    __m512 acc[SMALLK_R][SMALLK_V];
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < V; v++) acc[r][v] = _mm512_setzero_ps();
+    for (long p = 0; p < K; p++) {
+        __m512 bv[SMALLK_V];
+        for (int v = 0; v < V; v++) bv[v] = _mm512_load_ps(bpack + p * ldbp + 16 * v);
+        for (int r = 0; r < R; r++) {
+            const __m512 ar = _mm512_set1_ps(a[r * ars + p * acs]);
+            for (int v = 0; v < V; v++) acc[r][v] = _mm512_fmadd_ps(ar, bv[v], acc[r][v]);
+        }
+    }
+    const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    for (int r = 0; r < R; r++) {
+        float *cr = c + r * ldc;
+        for (int v = 0; v < V; v++) {
+            const int left = n - 16 * v;
+            const __mmask16 mk = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+            __m512 x = _mm512_mul_ps(va, acc[r][v]);
+            if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mk, cr + 16 * v), x);
+            _mm512_mask_storeu_ps(cr + 16 * v, mk, x);
+        }
+    }
+}
+
+SG_AVX512 static inline __attribute__((always_inline)) void
+smallk_rowblock(const int R, long K, long N, const float *a, long ars, long acs,
+                const float *bpack, long ldbp, float *c, long ldc, float alpha, float beta) {
+    long j = 0;
+    for (; j + 16 * SMALLK_V <= N; j += 16 * SMALLK_V)
+        smallk_tile(R, SMALLK_V, K, 16 * SMALLK_V, a, ars, acs, bpack + j, ldbp, c + j, ldc,
+                    alpha, beta);
+    if (j < N) {
+        const int n = (int)(N - j), v = (n + 15) / 16;
+        const float *bp = bpack + j;
+        switch (v) {
+        case 4: smallk_tile(R, 4, K, n, a, ars, acs, bp, ldbp, c + j, ldc, alpha, beta); break;
+        case 3: smallk_tile(R, 3, K, n, a, ars, acs, bp, ldbp, c + j, ldc, alpha, beta); break;
+        case 2: smallk_tile(R, 2, K, n, a, ars, acs, bp, ldbp, c + j, ldc, alpha, beta); break;
+        default: smallk_tile(R, 1, K, n, a, ars, acs, bp, ldbp, c + j, ldc, alpha, beta); break;
+        }
+    }
+}
+
+SG_AVX512 static void smallk_rows(long i0, long i1, long N, long K, sg_view a,
+                                  const float *bpack, long ldbp, float *C, long ldc,
+                                  float alpha, float beta) {
+    long i = i0;
+    for (; i + SMALLK_R <= i1; i += SMALLK_R)
+        smallk_rowblock(SMALLK_R, K, N, a.p + i * a.rs, a.rs, a.cs, bpack, ldbp, C + i * ldc,
+                        ldc, alpha, beta);
+#define SG_TAIL(R) case R: smallk_rowblock(R, K, N, a.p + i * a.rs, a.rs, a.cs, bpack, ldbp, \
+                                           C + i * ldc, ldc, alpha, beta); break;
+    switch (i1 - i) {
+    SG_TAIL(5) SG_TAIL(4) SG_TAIL(3) SG_TAIL(2) SG_TAIL(1)
+    default: break;
+    }
+#undef SG_TAIL
+}
+
 #endif  // SG_X86
 
 // MARK: - Packing
@@ -322,7 +490,7 @@ static void pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, f
             const float *src = a.p + (p0 + p) * a.cs + i0;
             float *d = dst + p * MR;
             for (int i = 0; i < mr; i++) d[i] = src[i];
-            for (int i = mr; i < MR; i++) d[i] = 0.0f;
+            if (mr < MR) for (int i = mr; i < MR; i++) d[i] = 0.0f;
         }
     } else {
         // Row-contiguous: read mr streams, write one contiguous panel.
@@ -331,7 +499,7 @@ static void pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, f
         for (long p = 0; p < kc; p++) {
             float *d = dst + p * MR;
             for (int i = 0; i < mr; i++) d[i] = rows[i][p * a.cs];
-            for (int i = mr; i < MR; i++) d[i] = 0.0f;
+            if (mr < MR) for (int i = mr; i < MR; i++) d[i] = 0.0f;
         }
     }
 }
@@ -344,7 +512,7 @@ static void pack_b_panel(sg_view b, long p0, long kc, long j0, int nr, int NR, f
             const float *src = b.p + (p0 + p) * b.rs + j0;
             float *d = dst + p * NR;
             for (int j = 0; j < nr; j++) d[j] = src[j];
-            for (int j = nr; j < NR; j++) d[j] = 0.0f;
+            if (nr < NR) for (int j = nr; j < NR; j++) d[j] = 0.0f;
         }
     } else {
         // Transposed B: columns are contiguous in memory. Walk 8 k-steps at a time so each
@@ -367,6 +535,27 @@ static void pack_b_panel(sg_view b, long p0, long kc, long j0, int nr, int NR, f
     }
 }
 
+/// Panels [q0, q1) of the B block rows [p0, p0+kc) x columns [j0, j0+nc): panel q (columns
+/// j0 + q*NR ...) goes to dst + q*kc*NR. Row-major B is copied one source row at a time across
+/// all panels, so it is read sequentially rather than down columns 4...8 KiB apart.
+static void pack_b_panels(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1,
+                          int NR, float *dst) {
+    if (b.cs != 1 || q0 >= q1) {
+        for (long q = q0; q < q1; q++)
+            pack_b_panel(b, p0, kc, j0 + q * NR, (int)min_l(NR, nc - q * NR), NR,
+                         dst + q * kc * NR);
+        return;
+    }
+    const long full_end = min_l(q1, nc / NR);  // panels [q0, full_end) have all NR columns
+    for (long p = 0; p < kc; p++) {
+        const float *src = b.p + (p0 + p) * b.rs + j0;
+        for (long q = q0; q < full_end; q++)
+            memcpy(dst + q * kc * NR + p * NR, src + q * NR, (size_t)NR * sizeof(float));
+    }
+    for (long q = full_end > q0 ? full_end : q0; q < q1; q++)
+        pack_b_panel(b, p0, kc, j0 + q * NR, (int)min_l(NR, nc - q * NR), NR, dst + q * kc * NR);
+}
+
 // MARK: - Driver
 
 typedef struct {
@@ -385,8 +574,6 @@ typedef struct {
     int whole_b;         // 1: bpack holds every K block of an N block (K x roundup(NC, NR))
 } sg_gemm_ctx;
 
-static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
-static inline long min_l(long a, long b) { return a < b ? a : b; }
 
 /// The whole loop nest as run by thread `tid` of `nth`. With nth == 1 it is plain serial code
 /// and touches no OpenMP; with nth > 1 it must be called by every thread of a parallel region.
@@ -412,12 +599,8 @@ static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
         if (x->whole_b) {
             for (long pc = 0; pc < x->K; pc += blk->kc) {
                 const long kc = min_l(blk->kc, x->K - pc);
-                long q0 = bpanels * tid / nth, q1 = bpanels * (tid + 1) / nth;
-                for (long q = q0; q < q1; q++) {
-                    long j0 = q * NR;
-                    pack_b_panel(x->b, pc, kc, jc + j0, (int)min_l(NR, nc - j0), NR,
-                                 x->bpack + pc * bpanels * NR + q * kc * NR);
-                }
+                pack_b_panels(x->b, pc, kc, jc, nc, bpanels * tid / nth,
+                              bpanels * (tid + 1) / nth, NR, x->bpack + pc * bpanels * NR);
             }
             if (nth > 1) {
 #pragma omp barrier
@@ -431,12 +614,8 @@ static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
 
             // Pack the shared B block; each thread copies a contiguous share of its panels.
             if (!x->whole_b) {
-                long q0 = bpanels * tid / nth, q1 = bpanels * (tid + 1) / nth;
-                for (long q = q0; q < q1; q++) {
-                    long j0 = q * NR;
-                    pack_b_panel(x->b, pc, kc, jc + j0, (int)min_l(NR, nc - j0), NR,
-                                 bblock + q * kc * NR);
-                }
+                pack_b_panels(x->b, pc, kc, jc, nc, bpanels * tid / nth,
+                              bpanels * (tid + 1) / nth, NR, bblock);
                 if (nth > 1) {
 #pragma omp barrier
                 }
@@ -557,6 +736,66 @@ static void gemm_small_n(long M, int N, long K, float alpha, sg_view a, sg_view 
     }
     free(bpack);
 }
+
+/// Threads worth starting for `flops` of work split into `units` blocks: a team pays for
+/// itself only with about 1 MFLOP per thread.
+static int team_size(int threads, long units, double flops) {
+    int nth = threads < 1 ? 1 : threads;
+    if (nth > units) nth = (int)units;
+    if (flops < 1048576.0 * nth) nth = 1;
+    return nth;
+}
+
+/// N <= 16 with op(A) = A^T (see "Narrow output with transposed A"): rows of C split in whole
+/// blocks of 16 * NARROWT_V between threads.
+static void gemm_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
+                          float *C, long ldc, int threads) {
+    const long rows = 16 * NARROWT_V, blocks = ceil_div(M, rows);
+    const int nth = team_size(threads, blocks, 2.0 * M * 16 * K);
+    if (nth == 1) {
+        narrowt_rows(0, M, N, K, a, b, C, ldc, alpha, beta);
+        return;
+    }
+#pragma omp parallel num_threads(nth)
+    {
+        const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+        const long i0 = min_l(M, blocks * tid / team * rows);
+        const long i1 = min_l(M, blocks * (tid + 1) / team * rows);
+        narrowt_rows(i0, i1, N, K, a, b, C, ldc, alpha, beta);
+    }
+}
+
+/// K <= 16 (see "Small-K kernel"): op(B) packed once into K rows of roundup(N, 16) floats,
+/// rows of C split in whole blocks of SMALLK_R between threads.
+static void gemm_small_k(long M, long N, long K, float alpha, sg_view a, sg_view b, float beta,
+                         float *C, long ldc, int threads) {
+    const long ldbp = ceil_div(N, 16) * 16;
+    float *bpack = alloc_floats(K * ldbp);
+    if (!bpack) abort();
+    for (long p = 0; p < K; p++)
+        for (long j = N; j < ldbp; j++) bpack[p * ldbp + j] = 0.0f;
+    if (b.cs == 1) {
+        for (long p = 0; p < K; p++) memcpy(bpack + p * ldbp, b.p + p * b.rs, N * sizeof(float));
+    } else {
+        // Transposed B: each column of op(B) (K floats) is contiguous.
+        for (long j = 0; j < N; j++)
+            for (long p = 0; p < K; p++) bpack[p * ldbp + j] = b.p[p * b.rs + j * b.cs];
+    }
+    const long blocks = ceil_div(M, SMALLK_R);
+    const int nth = team_size(threads, blocks, 2.0 * M * ldbp * K);
+    if (nth == 1) {
+        smallk_rows(0, M, N, K, a, bpack, ldbp, C, ldc, alpha, beta);
+    } else {
+#pragma omp parallel num_threads(nth)
+        {
+            const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+            const long i0 = min_l(M, blocks * tid / team * SMALLK_R);
+            const long i1 = min_l(M, blocks * (tid + 1) / team * SMALLK_R);
+            smallk_rows(i0, i1, N, K, a, bpack, ldbp, C, ldc, alpha, beta);
+        }
+    }
+    free(bpack);
+}
 #endif
 
 // MARK: - Entry points
@@ -585,7 +824,12 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
 
 #if SG_X86
     if (kernel == SG_GEMM_KERNEL_AVX512 && N <= 16 && M > N) {
-        gemm_small_n(M, (int)N, K, alpha, a, b, beta, C, ldc, threads);
+        if (transA) gemm_narrow_t(M, (int)N, K, alpha, a, b, beta, C, ldc, threads);
+        else gemm_small_n(M, (int)N, K, alpha, a, b, beta, C, ldc, threads);
+        return;
+    }
+    if (kernel == SG_GEMM_KERNEL_AVX512 && K <= 16 && N > 16) {
+        gemm_small_k(M, N, K, alpha, a, b, beta, C, ldc, threads);
         return;
     }
 #endif

@@ -2,7 +2,7 @@
 // matmul measured in the same run (benchmarks/gemm/numpy_gemm.py, when python3 and numpy
 // exist).
 //
-//   swift run -c release --package-path benchmarks gemm-bench [--quick] [--only TEXT]
+//   swift run -c release --package-path benchmarks gemm-bench [--quick] [--only TEXT] [--threads N]
 //
 // Every figure is the best of repeated timings over about `seconds` per cell: the project
 // machines are shared, and the best run is the one least disturbed by neighbours.
@@ -128,7 +128,11 @@ let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
 let list = shapes().filter { shape in only.map { shape.label.contains($0) } ?? true }
 print("SwiftGrad GEMM benchmark — kernel: \(String(cString: sg_gemm_kernel_name()))")
 print("GFLOP/s, best of repeated runs (~\(seconds) s per cell); ratio = SwiftGrad / NumPy\n")
-for threads in [1, 2] {
+/// `--threads N`: only that thread count (default: 1 and 2).
+let threadCounts: [Int] = CommandLine.arguments.firstIndex(of: "--threads").flatMap {
+    $0 + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[$0 + 1]).map { [$0] } : nil
+} ?? [1, 2]
+for threads in threadCounts {
     var blas = "unavailable"
     let numpy = measureNumPy(list, threads: threads, blas: &blas)
     print("## \(threads) thread\(threads == 1 ? "" : "s")   (NumPy: \(numpy == nil ? "not found" : blas))\n")
