@@ -137,7 +137,7 @@ public final class Trainer {
                 if let accuracy = evaluation.trainAccuracy { line += ", train accuracy \(format(accuracy))" }
                 if let loss = evaluation.testLoss { line += ", test loss \(format(loss))" }
                 if let accuracy = evaluation.testAccuracy { line += ", test accuracy \(format(accuracy))" }
-                line += String(format: " (%.2f s)", epochSeconds)
+                line += epochSeconds < 1 ? String(format: " (%.1f ms)", epochSeconds * 1000) : String(format: " (%.2f s)", epochSeconds)
                 log(line)
             }
             if globalStep >= totalSteps { break epochs }
