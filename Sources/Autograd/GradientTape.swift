@@ -120,25 +120,25 @@ public final class GradientTape {
 
     /// The values of each variable read while recording, so that a gradient with respect to a
     /// variable covers every read of it, even across an `assign` in between, as in TensorFlow.
-    /// The variables are kept alive so that their identifiers are not reused.
-    private var variableReads: [ObjectIdentifier: (variable: Variable, values: [Tensor])] = [:]
+    /// The variables are kept alive so that their identities are not reused. A tape reads few
+    /// variables, so a list searched by identity beats hashing here.
+    private var variableReads: [(variable: Variable, values: [Tensor])] = []
 
     /// Watches `value`, read from `variable`, and remembers the read.
     func noteRead(of variable: Variable, value: Tensor) {
         watch(value)
-        let key = ObjectIdentifier(variable)
-        if let reads = variableReads[key] {
-            if !reads.values.contains(where: { $0.sharesStorage(with: value) }) {
-                variableReads[key]!.values.append(value)
+        if let index = variableReads.firstIndex(where: { $0.variable === variable }) {
+            if !variableReads[index].values.contains(where: { $0.sharesStorage(with: value) }) {
+                variableReads[index].values.append(value)
             }
         } else {
-            variableReads[key] = (variable, [value])
+            variableReads.append((variable, [value]))
         }
     }
 
     /// Every value of `variable` this tape read (its current value when it read none).
     private func readValues(of variable: Variable) -> [Tensor] {
-        variableReads[ObjectIdentifier(variable)]?.values ?? [variable.storedValue]
+        variableReads.first(where: { $0.variable === variable })?.values ?? [variable.storedValue]
     }
 
     /// Whether this tape would record an op on `tensor` now.
@@ -182,6 +182,10 @@ public final class GradientTape {
         unconnected: UnconnectedGradients = .none, outputGradient: Tensor? = nil
     ) -> [Tensor?] {
         let reads = variables.map(readValues(of:))
+        if reads.allSatisfy({ $0.count == 1 }) {
+            // The usual case: one value read per variable.
+            return gradient(of: target, withRespectTo: reads.map { $0[0] }, unconnected: unconnected, outputGradient: outputGradient)
+        }
         let flat = gradient(of: target, withRespectTo: reads.flatMap { $0 }, unconnected: .none, outputGradient: outputGradient)
         var position = 0
         return zip(variables, reads).map { variable, values in
@@ -305,7 +309,7 @@ public final class GradientTape {
         entries = []
         connected = []
         watchedStorage = []
-        variableReads = [:]
+        variableReads = []
     }
 }
 
