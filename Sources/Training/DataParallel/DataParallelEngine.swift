@@ -137,19 +137,14 @@ public final class DataParallelEngine {
     }
 
     /// ``computeGradients(parameters:features:labels:loss:)`` with `model`'s own loss.
-    public func computeGradients<M: Model>(model: M, parameters: [Tensor], features: Tensor, targets: Targets) -> BatchGradient {
+    ///
+    /// `features` is a tensor of rows, or a ``RowSelection`` of a dataset's rows, which each
+    /// worker then gathers for its own micro-shards only.
+    public func computeGradients<M: Model, Inputs: ModelInputs>(
+        model: M, parameters: [Tensor], features: Inputs, targets: Targets
+    ) -> BatchGradient {
         computeGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
-            model.lossKind.summedLoss(model(x, parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
-        }
-    }
-}
-
-extension DataParallelEngine {
-    /// The gradient of `model`'s mean loss over the rows `features.rows` of a dataset: each worker
-    /// gathers the rows of its own micro-shards.
-    public func computeGradients<M: Model>(model: M, parameters: [Tensor], features: RowSelection, targets: Targets) -> BatchGradient {
-        computeGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
-            model.lossKind.summedLoss(model(x.gathered(), parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
+            model.lossKind.summedLoss(model(x.materialized(), parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
         }
     }
 }

@@ -55,7 +55,19 @@ public struct RowSelection: ShardableByExample {
     }
 
     /// The chosen rows copied into one tensor (not recorded on any tape).
-    public func gathered() -> Tensor {
+    public func materialized() -> Tensor {
         withoutRecording { source.gathering(rows: rows) }
     }
 }
+
+/// Examples a model can take as its input: a tensor of rows, or rows of one chosen by index.
+public protocol ModelInputs: ShardableByExample {
+    /// The examples as one tensor with an example per row.
+    func materialized() -> Tensor
+}
+
+extension Tensor: ModelInputs {
+    public func materialized() -> Tensor { self }
+}
+
+extension RowSelection: ModelInputs {}

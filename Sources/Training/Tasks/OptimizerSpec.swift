@@ -28,6 +28,19 @@ public struct OptimizerSpec: Sendable {
     /// The base learning rate (before any schedule).
     public let learningRate: Float
 
+    /// Adam at Keras's defaults, for a config without an `optimizer`; `batchScale` multiplies
+    /// the learning rate as in ``init(reading:batchScale:totalSteps:)``.
+    public static func adamDefaults(batchScale: Float = 1) -> OptimizerSpec {
+        let rate = Adam.Defaults.learningRate * batchScale
+        return OptimizerSpec(name: "adam", learningRate: rate) { Adam(learningRate: .constant(rate)) }
+    }
+
+    private init(name: String, learningRate: Float, make: @escaping @Sendable () -> any Optimizer) {
+        self.name = name
+        self.learningRate = learningRate
+        self.make = make
+    }
+
     /// Reads an optimizer object. `batchScale` multiplies the learning rate (the linear scaling
     /// rule), and `totalSteps` is the default decay length of schedules.
     public init(reading object: inout ConfigObject, batchScale: Float = 1, totalSteps: Int? = nil) throws {

@@ -82,8 +82,7 @@ public struct TrainTask: RunnableTask {
         if root.contains("optimizer") {
             optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }
         } else {
-            var defaults = try ConfigDocument(parsing: #"{"name": "adam"}"#, file: context.file).rootObject()
-            optimizer = try OptimizerSpec(reading: &defaults, batchScale: batchScale, totalSteps: totalSteps)
+            optimizer = OptimizerSpec.adamDefaults(batchScale: batchScale)
         }
     }
 

@@ -33,6 +33,10 @@ public final class Trainer {
     /// Batches of the current epoch already trained on.
     public private(set) var batchInEpoch = 0
 
+    /// Makes a trainer with fresh variables from `model`'s initialisers.
+    ///
+    /// The trainer sets `optimizer.threads` to the number of cores: it applies the update while
+    /// the workers wait, so every core is free then.
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions) {
         self.model = model
         self.variables = model.makeVariables()
@@ -120,7 +124,7 @@ public final class Trainer {
                 }
                 trainingSeconds += stopwatch.elapsedSeconds
                 batchInEpoch = position + 1
-                if globalStep >= totalSteps && batchesInStep == 0 { break }
+                if globalStep >= totalSteps { break }
             }
             let finishedEpoch = batchInEpoch == batches.count
             if finishedEpoch {
