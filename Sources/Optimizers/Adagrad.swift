@@ -52,11 +52,21 @@ public final class Adagrad: OptimizerBase {
 
     override func initialSlotValue(_ index: Int) -> Float { Float(initialAccumulatorValue) }
 
-    override func update(
+    override func updateRule(learningRate lr: Float) -> any UpdateRule {
+        AdagradRule(learningRate: lr, epsilon: Float(epsilon))
+    }
+}
+
+/// Adagrad's update with the step's learning rate.
+private struct AdagradRule: UpdateRule {
+    let learningRate: Float
+    let epsilon: Float
+
+    func update(
         _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
-        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
+        slots: [UnsafeMutableBufferPointer<Float>]
     ) {
-        let a = slots[0], eps = Float(epsilon)
+        let a = slots[0], lr = learningRate, eps = epsilon
         for i in w.indices {
             a[i] += g[i] * g[i]
             w[i] -= (lr * g[i]) / (a[i] + eps).squareRoot()

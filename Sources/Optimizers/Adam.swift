@@ -1,6 +1,5 @@
 import Autograd
 import CKernels
-import Dispatch
 import Foundation
 
 /// Adam (Kingma & Ba, 2015) with optional AMSGrad: Keras 3's `Adam`.
@@ -76,21 +75,31 @@ public class Adam: OptimizerBase {
         super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
     }
 
-    /// Variables below this many elements are updated on one thread: splitting them costs more
-    /// than it saves.
-    static let parallelMinimum = 32_768
-
     override final var slotNames: [String] {
         amsgrad ? ["momentum", "velocity", "velocityHat"] : ["momentum", "velocity"]
     }
 
-    override final func update(
-        _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
-        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
-    ) {
+    override final func updateRule(learningRate lr: Float) -> any UpdateRule {
         let t = Float(iterations + 1)
-        let alpha = lr * (1 - pow(Float(beta2), t)).squareRoot() / (1 - pow(Float(beta1), t))
-        let oneMinusBeta1 = Float(1 - beta1), oneMinusBeta2 = Float(1 - beta2), eps = Float(epsilon)
+        return AdamRule(
+            alpha: lr * (1 - pow(Float(beta2), t)).squareRoot() / (1 - pow(Float(beta1), t)),
+            oneMinusBeta1: Float(1 - beta1), oneMinusBeta2: Float(1 - beta2), epsilon: Float(epsilon),
+            amsgrad: amsgrad)
+    }
+}
+
+/// Adam's update with the step's constants; α has the bias correction folded in.
+private struct AdamRule: UpdateRule {
+    let alpha: Float
+    let oneMinusBeta1: Float
+    let oneMinusBeta2: Float
+    let epsilon: Float
+    let amsgrad: Bool
+
+    func update(
+        _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
+        slots: [UnsafeMutableBufferPointer<Float>]
+    ) {
         let m = slots[0], v = slots[1]
         if amsgrad {
             let vHat = slots[2]
@@ -98,27 +107,14 @@ public class Adam: OptimizerBase {
                 m[i] += (g[i] - m[i]) * oneMinusBeta1
                 v[i] += (g[i] * g[i] - v[i]) * oneMinusBeta2
                 vHat[i] = max(vHat[i], v[i])
-                w[i] -= (m[i] * alpha) / (vHat[i].squareRoot() + eps)
+                w[i] -= (m[i] * alpha) / (vHat[i].squareRoot() + epsilon)
             }
         } else if !w.isEmpty {
             // The same arithmetic in C, where the buffers are known not to alias and the loop
             // vectorises (the Swift loop ran scalar: 11 % of an MLP training step).
-            // Large variables are split into ranges across `threads` Dispatch threads; every
-            // element's arithmetic is the same, so the bits do not depend on the split.
-            let parts = w.count >= Self.parallelMinimum ? Swift.min(threads, w.count / Self.parallelMinimum * 2) : 1
-            let buffers = AdamBuffers(w: w, g: g, m: m, v: v)
-            let update: @Sendable (Int) -> Void = { part in
-                let start = (buffers.count * part / parts) & ~15
-                let end = part == parts - 1 ? buffers.count : (buffers.count * (part + 1) / parts) & ~15
-                guard start < end else { return }
-                sg_adam_update(buffers.w + start, buffers.g + start, buffers.m + start, buffers.v + start, end - start,
-                               alpha, oneMinusBeta1, oneMinusBeta2, eps, 1)
-            }
-            if parts > 1 {
-                DispatchQueue.concurrentPerform(iterations: parts, execute: update)
-            } else {
-                update(0)
-            }
+            sg_adam_update(
+                w.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, w.count,
+                alpha, oneMinusBeta1, oneMinusBeta2, epsilon, 1)
         }
     }
 }
@@ -148,23 +144,5 @@ public final class AdamW: Adam {
     ) {
         super.init(name: "AdamW", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
                    amsgrad: amsgrad, weightDecay: weightDecay, clipping: clipping)
-    }
-}
-
-/// The four buffers of one Adam update, handed to the threads that update disjoint ranges.
-private struct AdamBuffers: @unchecked Sendable {
-    let w: UnsafeMutablePointer<Float>
-    let g: UnsafePointer<Float>
-    let m: UnsafeMutablePointer<Float>
-    let v: UnsafeMutablePointer<Float>
-    let count: Int
-
-    init(w: UnsafeMutableBufferPointer<Float>, g: UnsafeBufferPointer<Float>,
-         m: UnsafeMutableBufferPointer<Float>, v: UnsafeMutableBufferPointer<Float>) {
-        self.w = w.baseAddress!
-        self.g = g.baseAddress!
-        self.m = m.baseAddress!
-        self.v = v.baseAddress!
-        self.count = w.count
     }
 }

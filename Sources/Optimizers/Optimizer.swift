@@ -53,6 +53,23 @@ public protocol Optimizer: AnyObject {
     ///   variable.
     func apply(_ gradients: [Tensor?], to variables: [Variable])
 
+    /// Whether ``applyPartitioned(to:_:)`` can run. Every built-in optimizer's update is
+    /// elementwise, so it can unless its clipping needs a whole gradient (by norm or by global
+    /// norm). False by default.
+    var canApplyPartitioned: Bool { get }
+
+    /// One step like ``apply(_:to:)``, with every variable's gradient handed over in element
+    /// ranges, from any threads, through the ``PartitionedStep`` given to `body`; then advances
+    /// ``iterations`` by one.
+    ///
+    /// Each element goes through the same arithmetic as in ``apply(_:to:)``, so the result is
+    /// bitwise the same. Every trainable variable gets state and an update, as with a gradient
+    /// for each. `body` must cover every element of every variable exactly once and must not
+    /// read the variables' values.
+    ///
+    /// - Precondition: ``canApplyPartitioned``.
+    func applyPartitioned(to variables: [Variable], _ body: (PartitionedStep) -> Void)
+
     /// The optimizer's state as named tensors: `"iterations"` (a scalar) and one tensor per slot
     /// of each variable that has state, named `"<index>/<variable name>/<slot>"`, where `index`
     /// is the variable's position in `variables`.
@@ -72,6 +89,12 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
+    public var canApplyPartitioned: Bool { false }
+
+    public func applyPartitioned(to variables: [Variable], _ body: (PartitionedStep) -> Void) {
+        usagePrecondition(false, "\(name).applyPartitioned: this optimizer updates whole gradients only; use apply(_:to:)")
+    }
+
     /// The learning rate the next step will use: ``learningRate`` at ``iterations``.
     public var currentLearningRate: Float { learningRate.value(at: iterations) }
 

@@ -6,8 +6,13 @@ import Autograd
 /// A concrete optimizer supplies two things, in the manner of mlx-swift's optimizers:
 /// - "make state for a parameter": `slotNames` and `initialSlotValue(_:)`, the names and
 ///   starting values of its per-variable buffers (each shaped like the variable);
-/// - "apply one update": `update(_:gradient:slots:learningRate:)`, a tight loop that changes
-///   the variable's elements in place.
+/// - "apply one update": `updateRule(learningRate:)`, the step's elementwise rule (an
+///   ``UpdateRule``), a tight loop that changes any range of a variable's elements in place.
+///
+/// Because every rule is elementwise, the base class splits large variables into ranges across
+/// ``threads``, and ``applyPartitioned(to:_:)`` lets a caller hand over gradients piece by piece
+/// from its own threads; either way each element goes through the same arithmetic, so the bits do
+/// not depend on the split.
 ///
 /// Updates never record on a tape and never make temporary tensors: they write through
 /// `Variable.withUnsafeMutableValue`, which copies the elements first only when something else
@@ -51,18 +56,10 @@ public class OptimizerBase: Optimizer {
     /// The value every element of slot `index` starts at.
     func initialSlotValue(_ index: Int) -> Float { 0 }
 
-    /// Applies one update to one variable in place.
-    ///
-    /// - Parameters:
-    ///   - parameter: the variable's elements.
-    ///   - gradient: the (clipped) gradient, same count.
-    ///   - slots: the buffers named by `slotNames`, same count each.
-    ///   - learningRate: the rate of this step.
-    func update(
-        _ parameter: UnsafeMutableBufferPointer<Float>, gradient: UnsafeBufferPointer<Float>,
-        slots: [UnsafeMutableBufferPointer<Float>], learningRate: Float
-    ) {
-        fatalError("\(name) must override update(_:gradient:slots:learningRate:)")
+    /// The elementwise rule of the next step, at learning rate `learningRate`, with every
+    /// constant it needs (Adam's bias correction comes from ``iterations``).
+    func updateRule(learningRate: Float) -> any UpdateRule {
+        fatalError("\(name) must override updateRule(learningRate:)")
     }
 
     // MARK: One step
@@ -85,23 +82,47 @@ public class OptimizerBase: Optimizer {
         }
         let clipped = clipping.clip(kept)
         let rate = learningRate.value(at: iterations)
+        let step = StepKernel(rule: updateRule(learningRate: rate), decay: decayFactor, learningRate: rate)
         for (gradient, variable) in zip(clipped, keptVariables) {
             guard let gradient else { continue }
             let state = slots(for: variable)
             variable.withUnsafeMutableValue { parameter in
-                if let weightDecay, weightDecay != 0 {
-                    // Keras: variable.assign(variable - variable * wd * lr), in this order.
-                    let decay = Float(weightDecay)
-                    for index in parameter.indices {
-                        parameter[index] -= parameter[index] * decay * rate
-                    }
-                }
                 gradient.withUnsafeBufferPointer { gradient in
-                    update(parameter, gradient: gradient, slots: state.buffers, learningRate: rate)
+                    step.apply(parameter, gradient: gradient, slots: state.buffers, threads: threads)
                 }
             }
         }
         iterations += 1
+    }
+
+    /// Whether ``applyPartitioned(to:_:)`` may be used: true unless the clipping needs a whole
+    /// gradient (by norm or by global norm) before any element can be updated.
+    public var canApplyPartitioned: Bool {
+        switch clipping {
+        case .none, .byValue: true
+        case .byNorm, .byGlobalNorm: false
+        }
+    }
+
+    public func applyPartitioned(to variables: [Variable], _ body: (PartitionedStep) -> Void) {
+        usagePrecondition(
+            canApplyPartitioned,
+            "\(name).applyPartitioned: clipping \(clipping) needs whole gradients; use apply(_:to:)")
+        let rate = learningRate.value(at: iterations)
+        let step = StepKernel(rule: updateRule(learningRate: rate), decay: decayFactor, learningRate: rate)
+        let states = variables.map { $0.isTrainable ? slots(for: $0).buffers : nil }
+        Variable.withUnsafeMutableValues(variables) { values in
+            body(PartitionedStep(
+                kernel: step, clipLimit: clipping.elementwiseLimit, parameters: values, slots: states,
+                names: variables.map(\.name)))
+        }
+        iterations += 1
+    }
+
+    /// Decoupled weight decay for this step: λ, or nil when there is none.
+    private var decayFactor: Float? {
+        guard let weightDecay, weightDecay != 0 else { return nil }
+        return Float(weightDecay)
     }
 
     /// The state of `variable`, made on first use.

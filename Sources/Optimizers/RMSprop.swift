@@ -67,14 +67,31 @@ public final class RMSprop: OptimizerBase {
         ["velocity"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["averageGradient"] : [])
     }
 
-    override func update(
+    override func updateRule(learningRate lr: Float) -> any UpdateRule {
+        RMSpropRule(
+            learningRate: lr, rho: Float(rho), oneMinusRho: Float(1 - rho), momentum: Float(momentum),
+            epsilon: Float(epsilon), usesMomentum: momentum > 0, centered: centered)
+    }
+}
+
+/// RMSprop's update with the step's learning rate.
+private struct RMSpropRule: UpdateRule {
+    let learningRate: Float
+    let rho: Float
+    let oneMinusRho: Float
+    let momentum: Float
+    let epsilon: Float
+    let usesMomentum: Bool
+    let centered: Bool
+
+    func update(
         _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
-        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
+        slots: [UnsafeMutableBufferPointer<Float>]
     ) {
         let v = slots[0]
-        let m: UnsafeMutableBufferPointer<Float>? = momentum > 0 ? slots[1] : nil
+        let m: UnsafeMutableBufferPointer<Float>? = usesMomentum ? slots[1] : nil
         let average: UnsafeMutableBufferPointer<Float>? = centered ? slots[slots.count - 1] : nil
-        let rho = Float(self.rho), oneMinusRho = Float(1 - self.rho), mu = Float(momentum), eps = Float(epsilon)
+        let lr = learningRate, mu = momentum, eps = epsilon
         for i in w.indices {
             v[i] = rho * v[i] + oneMinusRho * (g[i] * g[i])
             var denominator: Float

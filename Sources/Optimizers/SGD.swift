@@ -51,16 +51,27 @@ public final class SGD: OptimizerBase {
 
     override var slotNames: [String] { momentum != 0 ? ["momentum"] : [] }
 
-    override func update(
+    override func updateRule(learningRate lr: Float) -> any UpdateRule {
+        SGDRule(learningRate: lr, momentum: Float(momentum), nesterov: nesterov)
+    }
+}
+
+/// SGD's update with the step's learning rate.
+private struct SGDRule: UpdateRule {
+    let learningRate: Float
+    let momentum: Float
+    let nesterov: Bool
+
+    func update(
         _ w: UnsafeMutableBufferPointer<Float>, gradient g: UnsafeBufferPointer<Float>,
-        slots: [UnsafeMutableBufferPointer<Float>], learningRate lr: Float
+        slots: [UnsafeMutableBufferPointer<Float>]
     ) {
-        guard momentum != 0 else {
+        let lr = learningRate, mu = momentum
+        guard mu != 0 else {
             for i in w.indices { w[i] -= g[i] * lr }
             return
         }
         let m = slots[0]
-        let mu = Float(momentum)
         if nesterov {
             for i in w.indices {
                 m[i] = m[i] * mu - g[i] * lr

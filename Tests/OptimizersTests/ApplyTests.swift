@@ -16,14 +16,15 @@ import Testing
         #expect(keys == ["iterations", "0/used/momentum", "0/used/velocity"])
     }
 
-    @Test func threadedUpdatesGiveTheSameBitsAsOneThread() {
+    @Test(arguments: PartitionedStepTests.makers.indices)
+    func threadedUpdatesGiveTheSameBitsAsOneThread(maker: Int) {
         // 100 003 elements: split into ranges on two or three threads, with an uneven tail.
         var random = RandomStream(seed: 3)
         let start = Tensor.randomNormal(shape: [100_003], using: &random)
         let gradients = (0..<3).map { _ in Tensor.randomNormal(shape: [100_003], using: &random) }
         func train(threads: Int) -> [Float] {
             let variable = Variable(start, name: "w")
-            let optimizer = Adam(learningRate: 0.01)
+            let optimizer = PartitionedStepTests.makers[maker]()
             optimizer.threads = threads
             for gradient in gradients { optimizer.apply([gradient], to: [variable]) }
             return variable.value.scalars

@@ -120,3 +120,42 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     #expect(result.gradients[0] == Tensor([2, 3]))
     #expect(outer.recordedOperationCount == 0)
 }
+
+@Test func theTwoHalvesOfAStepGiveTheSameGradientAsOneCall() {
+    let model = MLP(layerSizes: [6, 16, 4], hiddenActivation: .relu, seed: 3)
+    let (x, labels) = syntheticClassification(examples: 29, features: 6, classes: 4, seed: 10)
+    let parameters = model.initialParameters()
+    let configuration = DataParallelConfiguration(workers: 3, microShardCount: 5, kernelThreads: 1)
+    let whole = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: configuration)
+        .computeGradients(model: model, parameters: parameters, features: x, targets: .classes(labels))
+    let engine = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: configuration)
+    let batch = engine.computeMicroShardGradients(model: model, parameters: parameters, features: x, targets: .classes(labels))
+    #expect(batch == BatchLoss(loss: whole.loss, exampleCount: 29))
+    #expect(bitwiseEqual(engine.allReducedGradients(), whole.gradients))
+    // The engine is ready for the next batch, and counts both.
+    _ = engine.computeMicroShardGradients(model: model, parameters: parameters, features: x, targets: .classes(labels))
+    #expect(bitwiseEqual(engine.allReducedGradients(), whole.gradients))
+    #expect(engine.step == 2)
+}
+
+@Test func reducingWithoutAWaitingBatchStopsWithAMessage() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+        DataParallelEngine(parameterShapes: [[2]]).allReduce { _ in }
+    }.map { result in
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("DataParallelEngine.allReduce"))
+        #expect(message.contains("computeMicroShardGradients"))
+    }
+}
+
+@Test func computingASecondBatchBeforeReducingTheFirstStopsWithAMessage() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+        let engine = DataParallelEngine(parameterShapes: [[2]])
+        for _ in 0..<2 {
+            _ = engine.computeMicroShardGradients(parameters: [Tensor([1, 1])], features: Tensor([[1, 2]]), labels: [0]) { x, _, p, _ in (x * p[0]).sum() }
+        }
+    }.map { result in
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("have not been reduced"))
+    }
+}

@@ -1,3 +1,5 @@
+import Autograd
+import Synchronization
 import Testing
 import Training
 
@@ -5,13 +7,26 @@ import Training
 private func makeSlots(parameterShapes: [[Int]], slotCount: Int) -> GradientSlots {
     let slots = GradientSlots(layout: ParameterLayout(shapes: parameterShapes), slotCount: slotCount)
     for index in 0..<slotCount {
-        let slot = slots.slot(index)
-        for e in slot.indices {
-            let magnitude: Float = index % 2 == 0 ? 1e7 : 1
-            slot[e] = magnitude * Float((e * 7 + index * 13) % 11) - 5e6 * Float(index % 3)
-        }
+        let magnitude: Float = index % 2 == 0 ? 1e7 : 1
+        let offset = 5e6 * Float(index % 3)
+        slots.store(parameterShapes.enumerated().map { parameter, shape in
+            Tensor(shape: shape) { buffer in
+                for e in buffer.indices {
+                    buffer[e] = magnitude * Float((e * 7 + index * 13 + parameter) % 11) - offset
+                }
+            }
+        }, inSlot: index)
     }
     return slots
+}
+
+/// The expected reduction of element `e` of parameter `p`, added in `active` order.
+private func expected(_ parameterShapes: [[Int]], _ active: [Int], parameter p: Int, element e: Int, divisor: Float) -> Float {
+    let values = active.map { index -> Float in
+        let magnitude: Float = index % 2 == 0 ? 1e7 : 1
+        return magnitude * Float((e * 7 + index * 13 + p) % 11) - 5e6 * Float(index % 3)
+    }
+    return values.dropFirst().reduce(values[0], +) / divisor
 }
 
 @Test func layoutPlacesParametersOneAfterAnother() {
@@ -23,23 +38,68 @@ private func makeSlots(parameterShapes: [[Int]], slotCount: Int) -> GradientSlot
 
 @Test(arguments: [1, 2, 3, 8])
 func reductionSumsActiveSlotsInOrderThenDivides(threads: Int) {
-    // 10 000 elements: more than two blocks, not a multiple of the block size.
-    let slots = makeSlots(parameterShapes: [[100, 99], [100]], slotCount: 6)
+    // 9 900 + 100 elements: more than two chunks, not a multiple of the chunk size.
+    let shapes = [[100, 99], [100]]
+    let slots = makeSlots(parameterShapes: shapes, slotCount: 6)
     let active = [0, 2, 3, 5]
     let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: slots.layout.totalCount)
     defer { output.deallocate() }
+    output.initialize(repeating: .nan)
     InProcessGradientReducer(threads: threads).allReduce(slots, activeSlots: active, divisor: 24, into: output)
-    for e in 0..<slots.layout.totalCount {
-        var sum = slots.slot(active[0])[e]
-        for slot in active.dropFirst() { sum += slots.slot(slot)[e] }
-        #expect(output[e].bitPattern == (sum / 24).bitPattern)
-        if output[e].bitPattern != (sum / 24).bitPattern { break }
+    var mismatches = 0
+    for p in shapes.indices {
+        for e in 0..<slots.layout.counts[p] {
+            let value = output[slots.layout.offsets[p] + e]
+            if value.bitPattern != expected(shapes, active, parameter: p, element: e, divisor: 24).bitPattern { mismatches += 1 }
+        }
+    }
+    #expect(mismatches == 0)
+}
+
+@Test(arguments: [1, 2, 3])
+func everyElementIsHandedOverOnceInChunksThatFitTheirParameter(threads: Int) {
+    let shapes = [[3, 5000], [1], [4096], [4097]]
+    let slots = makeSlots(parameterShapes: shapes, slotCount: 2)
+    let seen = Mutex<[[Int]]>(shapes.map { Array(repeating: 0, count: $0.reduce(1, *)) })
+    InProcessGradientReducer(threads: threads).allReduce(slots, activeSlots: [1, 0], divisor: 2) { chunk in
+        #expect(chunk.values.count == chunk.elements.count)
+        #expect(chunk.elements.count <= InProcessGradientReducer.chunkSize)
+        seen.withLock { seen in
+            for e in chunk.elements { seen[chunk.parameter][e] += 1 }
+        }
+    }
+    seen.withLock { seen in
+        #expect(seen.allSatisfy { $0.allSatisfy { $0 == 1 } })
     }
 }
 
-@Test func slotsDoNotShareCacheLines() {
-    let slots = GradientSlots(layout: ParameterLayout(shapes: [[3]]), slotCount: 4)
-    let addresses = (0..<4).map { Int(bitPattern: slots.slot($0).baseAddress!) }
-    #expect(addresses.allSatisfy { $0 % 64 == 0 })
-    #expect(zip(addresses, addresses.dropFirst()).allSatisfy { $1 - $0 >= 64 })
+@Test func aParameterWithoutGradientCountsAsZeros() {
+    let slots = GradientSlots(layout: ParameterLayout(shapes: [[2], [3]]), slotCount: 2)
+    slots.store([Tensor([1, 2]), nil], inSlot: 0)
+    slots.store([Tensor([3, 4]), Tensor([5, 6, 7])], inSlot: 1)
+    let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: 5)
+    defer { output.deallocate() }
+    InProcessGradientReducer(threads: 2).allReduce(slots, activeSlots: [0, 1], divisor: 2, into: output)
+    #expect(Array(output) == [2, 3, 2.5, 3, 3.5])
+}
+
+@Test func storingKeepsTheTensorsUncopiedUntilTheSlotsAreEmptied() {
+    let slots = GradientSlots(layout: ParameterLayout(shapes: [[3]]), slotCount: 1)
+    let gradient = Tensor([1, 2, 3])
+    slots.store([gradient], inSlot: 0)
+    let stored = slots.withGradients(ofSlots: [0]) { Int(bitPattern: $0.gradient(slot: 0, parameter: 0)) }
+    let original = gradient.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress!) }
+    #expect(stored == original)
+    slots.removeAll()
+}
+
+@Test func storingAGradientOfTheWrongSizeStopsNamingTheShapes() async {
+    await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+        let slots = GradientSlots(layout: ParameterLayout(shapes: [[2, 2]]), slotCount: 1)
+        slots.store([Tensor([1, 2, 3])], inSlot: 0)
+    }.map { result in
+        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        #expect(message.contains("GradientSlots.store"))
+        #expect(message.contains("[3]") && message.contains("[2, 2]"))
+    }
 }

@@ -49,6 +49,25 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         }
     }
 
+    @Test func theFusedUpdateGivesTheSameBitsAsReducingThenApplying() {
+        // Clipping by global norm needs whole gradients, so the trainer reduces into tensors and
+        // then applies them; a limit no gradient reaches leaves the arithmetic unchanged.
+        let options = TrainingOptions(epochs: 2, batchSize: 32, workers: 2, seed: 3)
+        let fusedOptimizer = Adam(learningRate: 0.01)
+        let wholeOptimizer = Adam(learningRate: 0.01, clipping: .byGlobalNorm(1e30))
+        #expect(fusedOptimizer.canApplyPartitioned && !wholeOptimizer.canApplyPartitioned)
+        let (fused, fusedRun) = train(options, optimizer: fusedOptimizer)
+        let (whole, wholeRun) = train(options, optimizer: wholeOptimizer)
+        #expect(fusedRun.steps == 14 && wholeRun.steps == 14)
+        #expect(bitwiseEqual(values(fused), values(whole)))
+        #expect(fusedRun.finalLoss.bitPattern == wholeRun.finalLoss.bitPattern)
+        let fusedState = fusedOptimizer.stateTensors(for: fused.variables)
+        let wholeState = wholeOptimizer.stateTensors(for: whole.variables)
+        for (key, tensor) in fusedState {
+            #expect(tensor.scalars.map(\.bitPattern) == wholeState[key]?.scalars.map(\.bitPattern), "slot \(key)")
+        }
+    }
+
     @Test(arguments: [4, 10, 14])
     func aRunResumedFromItsStateEndsBitwiseWhereAnUninterruptedRunEnds(stopAfter steps: Int) throws {
         // Stopping mid-epoch (4, 10) or on an epoch boundary (14), then resuming with another

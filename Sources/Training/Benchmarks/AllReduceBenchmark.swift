@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 
 /// Measures the in-process all-reduce against memcpy: the bandwidth at which it reads every
@@ -30,8 +31,10 @@ public struct AllReduceBenchmark {
         let layout = ParameterLayout(shapes: [[parameters]])
         let gradientSlots = GradientSlots(layout: layout, slotCount: slots)
         for slot in 0..<slots {
-            let buffer = gradientSlots.slot(slot)
-            for index in buffer.indices { buffer[index] = Float(index % 97) * 0.01 + Float(slot) }
+            let gradient = Tensor(shape: [parameters]) { buffer in
+                for index in buffer.indices { buffer[index] = Float(index % 97) * 0.01 + Float(slot) }
+            }
+            gradientSlots.store([gradient], inSlot: slot)
         }
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameters)
         defer { output.deallocate() }

@@ -9,7 +9,8 @@ import Reports
 /// Each worker count trains the same model on the same batches, each worker on one core (one
 /// kernel thread per worker), so one worker is the one-core baseline. For each count it reports
 /// samples per second, the speed-up over one worker, the parallel efficiency (speed-up / workers)
-/// and the share of step time spent in the all-reduce. The final parameters of every run are
+/// and the share of step time spent in the all-reduce (with the optimizer update the trainer fuses
+/// into it). The final parameters of every run are
 /// compared too: with the deterministic engine they are bitwise equal.
 public struct ScalingBenchmark {
     /// One worker count's figures.
@@ -18,9 +19,11 @@ public struct ScalingBenchmark {
         public var samplesPerSecond: Double
         public var speedUp: Double
         public var efficiency: Double
+        /// The share of step time in the all-reduce, including the optimizer update fused into it
+        /// (both run on every worker's core).
         public var allReduceShare: Double
-        /// The share of step time outside the workers and the all-reduce: the optimizer update
-        /// and the coordinator's bookkeeping, which do not shrink with more workers.
+        /// The share of step time outside the workers and the all-reduce: the coordinator's
+        /// bookkeeping (picking rows, handing out work), which does not shrink with more workers.
         public var serialShare: Double
         public var secondsPerStep: Double
         public var parameterDigest: String
@@ -86,10 +89,10 @@ public struct ScalingBenchmark {
 
     /// The rows as a text table.
     public static func table(_ rows: [Row]) -> String {
-        var lines = ["workers  samples/s   speed-up  efficiency  all-reduce  serial  ms/step  parameter digest"]
+        var lines = ["workers  samples/s   speed-up  efficiency  reduce+update  serial  ms/step  parameter digest"]
         for row in rows {
             let figures = String(
-                format: "%7d  %9.0f  %8.2fx  %9.0f%%  %9.1f%%  %5.1f%%  %7.2f",
+                format: "%7d  %9.0f  %8.2fx  %9.0f%%  %12.1f%%  %5.1f%%  %7.2f",
                 row.workers, row.samplesPerSecond, row.speedUp, row.efficiency * 100, row.allReduceShare * 100, row.serialShare * 100,
                 row.secondsPerStep * 1000)
             lines.append(figures + "  " + row.parameterDigest)

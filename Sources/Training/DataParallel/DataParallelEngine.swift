@@ -1,16 +1,16 @@
 import Autograd
 import Models
 
-/// The gradient of one global batch, as the engine returns it.
 /// The wall time of one engine step, split into the workers' forward and backward passes and the
 /// all-reduce that follows them.
 public struct StepTiming: Sendable, Equatable {
     /// Seconds from starting the workers until the last one finished.
     public var computeSeconds: Double
-    /// Seconds spent in the all-reduce.
+    /// Seconds spent in the all-reduce, including whatever its consumer did with the chunks.
     public var reduceSeconds: Double
 }
 
+/// The gradient of one global batch, as the engine returns it.
 public struct BatchGradient: Sendable {
     /// The mean gradient over the batch, one tensor per parameter.
     public var gradients: [Tensor]
@@ -20,16 +20,36 @@ public struct BatchGradient: Sendable {
     public var exampleCount: Int
 }
 
+/// The mean loss of a global batch whose micro-shard gradients wait in the engine for
+/// ``DataParallelEngine/allReduce(_:)``.
+public struct BatchLoss: Sendable, Equatable {
+    /// The mean loss over the batch.
+    public var loss: Float
+    /// Examples in the batch.
+    public var exampleCount: Int
+
+    public init(loss: Float, exampleCount: Int) {
+        self.loss = loss
+        self.exampleCount = exampleCount
+    }
+}
+
 /// Computes the gradient of a global mini-batch with several worker threads, bit for bit the same
 /// for any number of workers.
 ///
 /// Each call cuts the batch into micro-shards (see ``MicroShardPlan``). Each worker runs its
 /// micro-shards one at a time on a private concurrent Dispatch queue: it slices the examples,
 /// records the loss — the sum of per-example losses — on a fresh ``GradientTape`` that watches
-/// the parameter tensors it was handed, and writes the gradient into the micro-shard's slot of a
-/// preallocated buffer. A ``GradientReducer`` then adds the slots in micro-shard order and divides
-/// by the batch size, which gives the whole batch's mean gradient. Workers only read the
-/// parameters; the caller applies the gradient once, with one optimizer.
+/// the parameter tensors it was handed, and keeps the gradient tensors its tape returns in the
+/// micro-shard's slot (``GradientSlots``), uncopied. A ``GradientReducer`` then adds the slots in
+/// micro-shard order and divides by the batch size, which gives the whole batch's mean gradient.
+/// Workers only read the parameters; the caller applies the gradient once, with one optimizer.
+///
+/// A step is either one call, ``computeGradients(parameters:features:labels:loss:)``, which
+/// returns the gradient as tensors, or two, ``computeMicroShardGradients(parameters:features:labels:loss:)``
+/// then ``allReduce(_:)``, which hands the reduced gradient over chunk by chunk on the reducing
+/// threads: the ``Trainer`` feeds those chunks straight into the optimizer's update
+/// (``Optimizer/applyPartitioned(to:_:)``), so the gradient is never written out whole.
 ///
 /// Why the result never depends on the worker count: every floating-point sum has a fixed order.
 /// A micro-shard's rows and their order are fixed by the batch size and the micro-shard count;
@@ -37,7 +57,7 @@ public struct BatchGradient: Sendable {
 /// slots in index order.
 ///
 /// The engine is not `Sendable`: one thread (the coordinator) owns it and calls it; it uses its
-/// worker threads only inside ``computeGradients(parameters:features:labels:loss:)``.
+/// worker threads only inside its methods.
 ///
 /// ```swift
 /// let model = MLP(layerSizes: [784, 256, 10], seed: 1)
@@ -59,29 +79,29 @@ public final class DataParallelEngine {
     /// from a checkpoint.
     public var step: Int = 0
 
-    /// Where the last ``computeGradients(parameters:features:labels:loss:)`` spent its time.
+    /// Where the last step spent its time.
     public private(set) var lastTiming = StepTiming(computeSeconds: 0, reduceSeconds: 0)
 
     private let pool = WorkerPool()
     private let slots: GradientSlots
     private let shardLosses: SharedFloatBuffer
-    private let reduced: SharedFloatBuffer
     private let workerStatistics: WorkerStatisticsTable
+    /// The batch whose micro-shard gradients wait in the slots for ``allReduce(_:)``.
+    private var pending: (activeSlots: [Int], batchSize: Int)?
 
     /// Makes an engine for parameters of `parameterShapes`.
     ///
     /// - Parameters:
     ///   - parameterShapes: the shapes of the parameters every call passes, in order.
     ///   - configuration: workers, micro-shards, kernel threads and seed.
-    ///   - reducer: the all-reduce; by default an ``InProcessGradientReducer`` with one thread
-    ///     per worker.
+    ///   - reducer: the all-reduce; by default an ``InProcessGradientReducer`` with as many
+    ///     threads as the workers use in all (workers × kernel threads).
     public init(parameterShapes: [[Int]], configuration: DataParallelConfiguration = DataParallelConfiguration(), reducer: (any GradientReducer)? = nil) {
         self.configuration = configuration
         self.layout = ParameterLayout(shapes: parameterShapes)
-        self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers)
+        self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers * configuration.resolvedKernelThreads)
         self.slots = GradientSlots(layout: layout, slotCount: configuration.maximumMicroShardCount)
         self.shardLosses = SharedFloatBuffer(count: configuration.maximumMicroShardCount)
-        self.reduced = SharedFloatBuffer(count: layout.totalCount)
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
     }
 
@@ -101,6 +121,23 @@ public final class DataParallelEngine {
     public func computeGradients<Features: ShardableByExample, Labels: ShardableByExample>(
         parameters: [Tensor], features: Features, labels: Labels, loss: @escaping ShardLoss<Features, Labels>
     ) -> BatchGradient {
+        let batch = computeMicroShardGradients(parameters: parameters, features: features, labels: labels, loss: loss)
+        return BatchGradient(gradients: allReducedGradients(), loss: batch.loss, exampleCount: batch.exampleCount)
+    }
+
+    /// The first half of a step: every micro-shard's gradient, computed by the workers and kept
+    /// in the engine until ``allReduce(_:)``.
+    ///
+    /// Parameters as ``computeGradients(parameters:features:labels:loss:)``. The engine keeps no
+    /// reference to `parameters` once this returns, so the caller may then update them in place.
+    ///
+    /// - Returns: the batch's mean loss and size.
+    /// - Precondition: the previous batch has been reduced; the batch holds at least one example
+    ///   and both parts agree on how many.
+    public func computeMicroShardGradients<Features: ShardableByExample, Labels: ShardableByExample>(
+        parameters: [Tensor], features: Features, labels: Labels, loss: @escaping ShardLoss<Features, Labels>
+    ) -> BatchLoss {
+        usagePrecondition(pending == nil, "DataParallelEngine: the previous batch's gradients have not been reduced; call allReduce(_:) first")
         shapePrecondition(
             parameters.map(\.shape) == layout.shapes,
             "DataParallelEngine: parameters of shapes \(parameters.map(\.shape)) do not match the engine's \(layout.shapes)")
@@ -116,24 +153,47 @@ public final class DataParallelEngine {
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
             streamStride: configuration.maximumMicroShardCount,
             slots: slots, shardLosses: shardLosses, statistics: workerStatistics)
-        let computeStart = Stopwatch()
+        let stopwatch = Stopwatch()
         pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
-        let reduceStart = Stopwatch()
-        reducer.allReduce(slots, activeSlots: plan.nonEmptyMicroShards, divisor: Float(batchSize), into: reduced.pointer)
-        lastTiming = StepTiming(
-            computeSeconds: computeStart.elapsedSeconds - reduceStart.elapsedSeconds,
-            reduceSeconds: reduceStart.elapsedSeconds)
+        lastTiming = StepTiming(computeSeconds: stopwatch.elapsedSeconds, reduceSeconds: 0)
         var lossSum: Float = 0
         for shard in plan.nonEmptyMicroShards { lossSum += shardLosses.pointer[shard] }
         step += 1
+        pending = (plan.nonEmptyMicroShards, batchSize)
+        return BatchLoss(loss: lossSum / Float(batchSize), exampleCount: batchSize)
+    }
 
-        let gradients = layout.shapes.indices.map { index in
+    /// The second half of a step: sums the micro-shard gradients of the batch computed last, in
+    /// micro-shard order, divides by its size, and hands `consume` every element of that mean
+    /// gradient once, in chunks (see ``GradientReducer``), from the reducer's threads. Then lets
+    /// the micro-shard gradients go.
+    ///
+    /// - Precondition: ``computeMicroShardGradients(parameters:features:labels:loss:)`` was
+    ///   called since the last reduction.
+    public func allReduce(_ consume: @escaping @Sendable (ReducedChunk) -> Void) {
+        guard let batch = pending else {
+            usagePrecondition(false, "DataParallelEngine.allReduce: no batch is waiting; call computeMicroShardGradients first")
+            return
+        }
+        let stopwatch = Stopwatch()
+        reducer.allReduce(slots, activeSlots: batch.activeSlots, divisor: Float(batch.batchSize), consume: consume)
+        slots.removeAll()
+        pending = nil
+        lastTiming.reduceSeconds = stopwatch.elapsedSeconds
+    }
+
+    /// ``allReduce(_:)`` written into one tensor per parameter: the mean gradient of the batch
+    /// computed last.
+    public func allReducedGradients() -> [Tensor] {
+        let layout = layout
+        let reduced = SharedFloatBuffer(count: layout.totalCount)
+        allReduce(ReducedChunk.copier(into: reduced.pointer, layout: layout))
+        return layout.shapes.indices.map { index in
             let source = reduced.pointer.baseAddress! + layout.offsets[index]
             return Tensor(shape: layout.shapes[index]) { target in
                 target.baseAddress!.initialize(from: source, count: layout.counts[index])
             }
         }
-        return BatchGradient(gradients: gradients, loss: lossSum / Float(batchSize), exampleCount: batchSize)
     }
 
     /// ``computeGradients(parameters:features:labels:loss:)`` with `model`'s own loss.
@@ -144,6 +204,16 @@ public final class DataParallelEngine {
         model: M, parameters: [Tensor], features: Inputs, targets: Targets
     ) -> BatchGradient {
         computeGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
+            model.lossKind.summedLoss(model(x.materialized(), parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
+        }
+    }
+
+    /// ``computeMicroShardGradients(parameters:features:labels:loss:)`` with `model`'s own loss;
+    /// `features` as in ``computeGradients(model:parameters:features:targets:)``.
+    public func computeMicroShardGradients<M: Model, Inputs: ModelInputs>(
+        model: M, parameters: [Tensor], features: Inputs, targets: Targets
+    ) -> BatchLoss {
+        computeMicroShardGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
             model.lossKind.summedLoss(model(x.materialized(), parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
         }
     }
@@ -166,6 +236,7 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     let statistics: WorkerStatisticsTable
 
     /// Computes worker `worker`'s micro-shards, writing only their slots and its statistics.
+    /// A parameter the loss does not use gets a zero gradient, not an error.
     func run(worker: Int) {
         for shard in plan.microShards(ofWorker: worker) {
             let rows = plan.rows(ofMicroShard: shard)
@@ -179,18 +250,7 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
             for parameter in parameters { tape.watch(parameter) }
             let value = tape.record { loss(x, y, parameters, &context) }
             shapePrecondition(value.scalarCount == 1, "DataParallelEngine: the loss must be a scalar (the sum of per-example losses), got shape \(value.shape)")
-            let gradients = tape.gradient(of: value, withRespectTo: parameters)
-            let slot = slots.slot(shard)
-            for (index, gradient) in gradients.enumerated() {
-                let target = slot.baseAddress! + slots.layout.offsets[index]
-                let count = slots.layout.counts[index]
-                if let gradient {
-                    gradient.withUnsafeBufferPointer { target.update(from: $0.baseAddress!, count: count) }
-                } else {
-                    // A parameter the loss does not use gets a zero gradient, not an error.
-                    target.update(repeating: 0, count: count)
-                }
-            }
+            slots.store(tape.gradient(of: value, withRespectTo: parameters), inSlot: shard)
             shardLosses.pointer[shard] = value.scalar
             statistics.record(worker: worker, examples: rows.count)
         }

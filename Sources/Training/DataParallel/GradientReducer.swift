@@ -1,24 +1,64 @@
 import CKernels
+
+/// A piece of the all-reduced gradient: elements `elements` of parameter `parameter`.
+public struct ReducedChunk: @unchecked Sendable {
+    /// The parameter's index in the layout.
+    public let parameter: Int
+    /// The elements of that parameter (row-major) the chunk covers.
+    public let elements: Range<Int>
+    /// Their reduced values, `elements.count` of them; valid only during the call that hands the
+    /// chunk over.
+    public let values: UnsafeBufferPointer<Float>
+}
+
 /// Sums the micro-shard gradients into the gradient of the global batch.
 ///
 /// An implementation must add, for every element, the active slots in the order given and then
 /// divide by `divisor`; that fixed order is what makes training bitwise reproducible for any
 /// number of workers. The in-process reducer is ``InProcessGradientReducer``; a cross-process
 /// one (MPI) would conform by summing its ranks' slots in a fixed global order.
+///
+/// The result is handed over in chunks rather than written to one buffer, so that a consumer
+/// (the trainer's optimizer step) can use each chunk on the thread that reduced it, while it is
+/// still in that core's cache.
 public protocol GradientReducer: Sendable {
-    /// Writes (Σ over `activeSlots`, in that order, of `slots.slot(i)[e]`) / `divisor` into
-    /// `output[e]` for every element `e`.
+    /// Hands `consume` every element of (Σ over `activeSlots`, in that order, of the slots'
+    /// gradients) / `divisor` exactly once, in chunks.
     ///
     /// - Parameters:
     ///   - slots: the micro-shard gradients.
     ///   - activeSlots: the slots to add, in summation order; at least one.
     ///   - divisor: the global batch size, so the result is the batch's mean gradient.
-    ///   - output: `slots.layout.totalCount` elements.
-    func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>)
+    ///   - consume: called once per chunk, possibly from several threads at once for disjoint
+    ///     chunks; returns before this method does.
+    func allReduce(
+        _ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void)
 }
 
-/// Reduces gradient slots with several threads of this process, each summing its own range of
-/// elements.
+extension GradientReducer {
+    /// The all-reduce written into one flat buffer laid out as `slots.layout`.
+    ///
+    /// - Parameter output: at least `slots.layout.totalCount` elements.
+    public func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>) {
+        allReduce(slots, activeSlots: activeSlots, divisor: divisor, consume: ReducedChunk.copier(into: output, layout: slots.layout))
+    }
+}
+
+extension ReducedChunk {
+    /// A consumer that copies each chunk to its place in `output`, a flat buffer laid out as
+    /// `layout`.
+    static func copier(into output: UnsafeMutableBufferPointer<Float>, layout: ParameterLayout) -> @Sendable (ReducedChunk) -> Void {
+        precondition(output.count >= layout.totalCount, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(layout.totalCount)")
+        let destination = SendablePointer(output.baseAddress!)
+        return { chunk in
+            let target = destination.pointer + layout.offsets[chunk.parameter] + chunk.elements.lowerBound
+            target.update(from: chunk.values.baseAddress!, count: chunk.values.count)
+        }
+    }
+}
+
+/// Reduces gradient slots with several threads of this process, each summing its own run of
+/// chunks and handing each chunk over as soon as it is summed.
 ///
 /// Elements are independent, so splitting them over threads changes nothing in any sum: the
 /// result is the same bits for any thread count.
@@ -27,9 +67,9 @@ public struct InProcessGradientReducer: GradientReducer {
     public let threads: Int
     private let pool: WorkerPool
 
-    /// The granule of the split between threads (16 KiB of floats), so no two threads write the
-    /// same cache line.
-    static let blockSize = 4096
+    /// Elements per chunk (16 KiB of floats): small enough that a chunk's sum stays in the first
+    /// level cache while its consumer uses it, large enough to keep the per-chunk cost negligible.
+    public static let chunkSize = 4096
 
     /// Makes a reducer that uses `threads` threads (1 reduces on the calling thread).
     public init(threads: Int) {
@@ -38,41 +78,47 @@ public struct InProcessGradientReducer: GradientReducer {
         self.pool = WorkerPool()
     }
 
-    public func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>) {
+    public func allReduce(
+        _ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void
+    ) {
         precondition(!activeSlots.isEmpty, "GradientReducer.allReduce: no slot to reduce")
-        let total = slots.layout.totalCount
-        precondition(output.count >= total, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(total)")
-        let sources = SendableSlotPointers(activeSlots.map { UnsafePointer(slots.slot($0).baseAddress!) })
-        let destination = SendablePointer(output.baseAddress!)
-        // Each thread reduces one contiguous range of whole blocks; the sum of every element runs
-        // over the slots in the same order whatever the split.
-        let blocks = (total + Self.blockSize - 1) / Self.blockSize
-        let chunks = Swift.max(1, Swift.min(threads, blocks))
-        let reduceChunk: @Sendable (Int) -> Void = { chunk in
-            let first = chunk * blocks / chunks * Self.blockSize
-            let end = Swift.min(total, (chunk + 1) * blocks / chunks * Self.blockSize)
-            guard first < end else { return }
-            sources.withOffset(first) { offsetSlots in
-                sg_reduce_slots(offsetSlots, Int32(offsetSlots.count), destination.pointer + first, end - first, divisor)
+        let chunks = Self.chunks(of: slots.layout.counts)
+        guard !chunks.isEmpty else { return }
+        slots.withGradients(ofSlots: activeSlots) { gradients in
+            // Each thread takes one contiguous run of chunks; every element's sum runs over the
+            // slots in the same order whatever the split.
+            let runs = Swift.min(threads, chunks.count)
+            let reduceRun: @Sendable (Int) -> Void = { run in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.chunkSize) { scratch in
+                    var sources = [UnsafePointer<Float>?](repeating: nil, count: gradients.slotCount)
+                    for chunk in chunks[(run * chunks.count / runs)..<((run + 1) * chunks.count / runs)] {
+                        for slot in 0..<gradients.slotCount {
+                            sources[slot] = gradients.gradient(slot: slot, parameter: chunk.parameter) + chunk.elements.lowerBound
+                        }
+                        sg_reduce_slots(sources, Int32(sources.count), scratch.baseAddress!, chunk.elements.count, divisor)
+                        consume(ReducedChunk(
+                            parameter: chunk.parameter, elements: chunk.elements,
+                            values: UnsafeBufferPointer(rebasing: scratch[0..<chunk.elements.count])))
+                    }
+                }
+            }
+            if runs == 1 {
+                reduceRun(0)
+            } else {
+                pool.run(runs, reduceRun)
             }
         }
-        if chunks == 1 {
-            reduceChunk(0)
-        } else {
-            pool.run(chunks, reduceChunk)
-        }
-        withExtendedLifetime(slots) {}
     }
-}
 
-/// The slots' base addresses, handed to the threads that read them.
-struct SendableSlotPointers: @unchecked Sendable {
-    let pointers: [UnsafePointer<Float>]
-    init(_ pointers: [UnsafePointer<Float>]) { self.pointers = pointers }
-
-    /// Calls `body` with the addresses advanced by `offset` elements, as the C kernel takes them.
-    func withOffset<R>(_ offset: Int, _ body: ([UnsafePointer<Float>?]) -> R) -> R {
-        body(pointers.map { Optional($0 + offset) })
+    /// Every parameter cut into chunks of at most ``chunkSize`` elements, in layout order.
+    static func chunks(of counts: [Int]) -> [(parameter: Int, elements: Range<Int>)] {
+        var chunks: [(parameter: Int, elements: Range<Int>)] = []
+        for (parameter, count) in counts.enumerated() {
+            for start in stride(from: 0, to: count, by: chunkSize) {
+                chunks.append((parameter, start..<Swift.min(count, start + chunkSize)))
+            }
+        }
+        return chunks
     }
 }
 

@@ -1,3 +1,5 @@
+import Autograd
+
 /// Where each parameter's gradient lies in a flat buffer: parameter `p` occupies
 /// `offsets[p] ..< offsets[p] + counts[p]`.
 public struct ParameterLayout: Sendable, Equatable {
@@ -27,47 +29,105 @@ public struct ParameterLayout: Sendable, Equatable {
     }
 }
 
-/// One flat `Float` buffer per micro-shard, each holding the gradient of every parameter, in one
-/// allocation made once and reused every step.
+/// The gradients of each micro-shard of a batch, kept where the backward pass left them.
+///
+/// A worker stores the tensors its tape returned for a micro-shard in that micro-shard's slot;
+/// nothing is copied. The reducer then reads every slot's buffers together (see
+/// ``withGradients(ofSlots:_:)``), and ``removeAll()`` lets the tensors go before the next batch.
 ///
 /// Slot `i` is written by exactly one worker (the one computing micro-shard `i`) and read only
-/// after every worker has finished, so the class needs no lock. Slots start on 64-byte
-/// boundaries so that two workers never write the same cache line.
+/// after every worker has finished, so the class needs no lock.
 public final class GradientSlots: @unchecked Sendable {
-    /// How parameters lie within a slot.
+    /// How the parameters are laid out: their shapes and element counts.
     public let layout: ParameterLayout
-    /// The number of slots (the micro-shard count).
+    /// The number of slots (the most micro-shards a batch has).
     public let slotCount: Int
-    /// Elements from the start of one slot to the start of the next.
-    public let slotStride: Int
-    private let base: UnsafeMutablePointer<Float>
+    /// Each slot's gradients, one per parameter, or nil while the slot is empty.
+    private let entries: UnsafeMutableBufferPointer<[Tensor]?>
+    /// Zeros as long as the largest parameter: the gradient of a parameter the loss does not use.
+    private let zeros: Tensor
 
-    /// Floats per 64-byte cache line.
-    static let alignmentInFloats = 16
-
-    /// Allocates `slotCount` slots for parameters laid out as `layout`, zero-filled.
+    /// Makes `slotCount` empty slots for parameters laid out as `layout`.
     public init(layout: ParameterLayout, slotCount: Int) {
+        precondition(slotCount >= 1, "GradientSlots: slotCount must be at least 1, got \(slotCount)")
         self.layout = layout
         self.slotCount = slotCount
-        let alignment = GradientSlots.alignmentInFloats
-        self.slotStride = Swift.max(alignment, (layout.totalCount + alignment - 1) / alignment * alignment)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: slotStride * slotCount * MemoryLayout<Float>.stride, alignment: 64)
-        self.base = raw.initializeMemory(as: Float.self, repeating: 0, count: slotStride * slotCount)
+        self.entries = .allocate(capacity: slotCount)
+        self.entries.initialize(repeating: nil)
+        self.zeros = Tensor(repeating: 0, shape: [layout.counts.max() ?? 0])
     }
 
     deinit {
-        base.deinitialize(count: slotStride * slotCount)
-        UnsafeMutableRawPointer(base).deallocate()
+        _ = entries.deinitialize()
+        entries.deallocate()
     }
 
-    /// The elements of slot `index` (`layout.totalCount` of them).
-    public func slot(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
-        precondition(index >= 0 && index < slotCount, "GradientSlots: slot \(index) is out of range 0..<\(slotCount)")
-        return UnsafeMutableBufferPointer(start: base + index * slotStride, count: layout.totalCount)
+    /// Keeps `gradients` (one per parameter, in order; nil for a parameter the loss does not
+    /// use, which then counts as zeros) as slot `slot`'s, replacing what it held.
+    ///
+    /// - Precondition: one gradient per parameter, each with the parameter's element count.
+    public func store(_ gradients: [Tensor?], inSlot slot: Int) {
+        precondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
+        shapePrecondition(
+            gradients.count == layout.counts.count,
+            "GradientSlots.store: \(gradients.count) gradients for \(layout.counts.count) parameters")
+        entries[slot] = gradients.enumerated().map { index, gradient in
+            guard let gradient else { return zeros }
+            shapePrecondition(
+                gradient.scalarCount == layout.counts[index],
+                "GradientSlots.store: the gradient of parameter \(index) has shape \(gradient.shape) but the parameter has shape \(layout.shapes[index])")
+            return gradient
+        }
+    }
+
+    /// Empties every slot, releasing the gradients.
+    public func removeAll() {
+        for slot in 0..<slotCount { entries[slot] = nil }
+    }
+
+    /// Calls `body` with the buffers of the gradients in `activeSlots`, which stay valid and
+    /// unchanged during the call; `body` may read them from any thread.
+    ///
+    /// - Precondition: every slot in `activeSlots` holds gradients.
+    public func withGradients<R>(ofSlots activeSlots: [Int], _ body: (SlotGradients) -> R) -> R {
+        var tensors: [Tensor] = []
+        tensors.reserveCapacity(activeSlots.count * layout.counts.count)
+        for slot in activeSlots {
+            precondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
+            guard let gradients = entries[slot] else {
+                preconditionFailure("GradientSlots: slot \(slot) holds no gradients")
+            }
+            tensors += gradients
+        }
+        return Tensor.withUnsafeBufferPointers(tensors) { buffers in
+            body(SlotGradients(
+                addresses: buffers.map { $0.baseAddress! },
+                parameterCount: layout.counts.count, slotCount: activeSlots.count))
+        }
     }
 }
 
-/// A reusable flat `Float` buffer that several workers write disjoint ranges of.
+/// The addresses of some slots' gradients, for the threads of a reducer; valid only inside
+/// ``GradientSlots/withGradients(ofSlots:_:)``.
+public struct SlotGradients: @unchecked Sendable {
+    private let addresses: [UnsafePointer<Float>]
+    private let parameterCount: Int
+    /// The number of slots, in the order they were asked for.
+    public let slotCount: Int
+
+    init(addresses: [UnsafePointer<Float>], parameterCount: Int, slotCount: Int) {
+        self.addresses = addresses
+        self.parameterCount = parameterCount
+        self.slotCount = slotCount
+    }
+
+    /// The first element of parameter `parameter`'s gradient in the `index`-th slot asked for.
+    public func gradient(slot index: Int, parameter: Int) -> UnsafePointer<Float> {
+        addresses[index * parameterCount + parameter]
+    }
+}
+
+/// A flat `Float` buffer that several threads write disjoint ranges of.
 final class SharedFloatBuffer: @unchecked Sendable {
     let pointer: UnsafeMutableBufferPointer<Float>
 

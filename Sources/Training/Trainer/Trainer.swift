@@ -8,6 +8,12 @@ import Optimizers
 /// threads, each with its own tape; their gradients are all-reduced in a fixed order and one
 /// shared optimizer applies them.
 ///
+/// When it can, the trainer fuses the update into the all-reduce: each thread of the reduction
+/// hands the chunk it has just summed to the optimizer (``Optimizer/applyPartitioned(to:_:)``),
+/// so the whole gradient is never written out. Gradient accumulation, and clipping by norm or by
+/// global norm, need whole gradients; with them it reduces into tensors and calls
+/// ``Optimizer/apply(_:to:)``. Both give the same bits.
+///
 /// The trainer owns the parameters (as ``Variable``s) and the optimizer; workers only ever see the
 /// parameters' values. With ``TrainingOptions/deterministic`` on, the final parameters are bitwise
 /// the same for any number of workers.
@@ -35,8 +41,8 @@ public final class Trainer {
 
     /// Makes a trainer with fresh variables from `model`'s initialisers.
     ///
-    /// The trainer sets `optimizer.threads` to the number of cores: it applies the update while
-    /// the workers wait, so every core is free then.
+    /// The trainer sets `optimizer.threads` to the number of cores for the updates it applies
+    /// whole, which run while the workers wait, so every core is free then.
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions) {
         self.model = model
         self.variables = model.makeVariables()
@@ -68,7 +74,8 @@ public final class Trainer {
         public var trainingSeconds: Double
         /// Seconds the workers spent in forward and backward passes, part of `trainingSeconds`.
         public var computeSeconds: Double
-        /// Seconds spent in the all-reduce, part of `trainingSeconds`.
+        /// Seconds spent in the all-reduce, with the optimizer update when the trainer fuses it
+        /// in; part of `trainingSeconds`.
         public var reduceSeconds: Double
         /// Examples processed per second of training.
         public var samplesPerSecond: Double
@@ -86,6 +93,9 @@ public final class Trainer {
         var accumulatedLoss: Float = 0
         var accumulatedExamples = 0
         var batchesInStep = 0
+        // Without accumulation the optimizer can take the gradient chunk by chunk from the
+        // all-reduce; accumulating needs whole gradients, as does clipping by norm.
+        let fusesUpdate = options.gradientAccumulation == 1 && optimizer.canApplyPartitioned
 
         epochs: for epochIndex in epoch..<options.epochs {
             epoch = epochIndex
@@ -94,34 +104,46 @@ public final class Trainer {
             for position in batchInEpoch..<batches.count {
                 let stopwatch = Stopwatch()
                 let rows = Array(batches.indices(ofBatch: position))
-                let result = engine.computeGradients(
+                let batch = engine.computeMicroShardGradients(
                     model: model, parameters: variables.map(\.value),
                     features: RowSelection(source: data.train.features, rows: rows), targets: targets(of: data.train, rows: rows))
+                examples += batch.exampleCount
+                let lastOfEpoch = position == batches.count - 1
+                if fusesUpdate {
+                    // Each thread of the all-reduce updates the elements it has just summed.
+                    optimizer.applyPartitioned(to: variables) { step in
+                        engine.allReduce { chunk in
+                            step.update(variable: chunk.parameter, elements: chunk.elements, gradient: chunk.values.baseAddress!)
+                        }
+                    }
+                    finalLoss = batch.loss
+                    globalStep += 1
+                } else {
+                    let gradients = engine.allReducedGradients()
+                    // Accumulate sums (gradient × examples) so the step equals one big batch's mean.
+                    let weight = Float(batch.exampleCount)
+                    if let sums = accumulated {
+                        accumulated = zip(sums, gradients).map { $0 + $1 * weight }
+                    } else {
+                        accumulated = options.gradientAccumulation == 1 ? gradients : gradients.map { $0 * weight }
+                    }
+                    accumulatedLoss += batch.loss * weight
+                    accumulatedExamples += batch.exampleCount
+                    batchesInStep += 1
+                    if batchesInStep == options.gradientAccumulation || lastOfEpoch {
+                        var gradients = accumulated!
+                        if options.gradientAccumulation > 1 {
+                            let scale = 1 / Float(accumulatedExamples)
+                            gradients = gradients.map { $0 * scale }
+                        }
+                        optimizer.apply(gradients, to: variables)
+                        finalLoss = accumulatedLoss / Float(accumulatedExamples)
+                        globalStep += 1
+                        (accumulated, accumulatedLoss, accumulatedExamples, batchesInStep) = (nil, 0, 0, 0)
+                    }
+                }
                 reduceSeconds += engine.lastTiming.reduceSeconds
                 computeSeconds += engine.lastTiming.computeSeconds
-                // Accumulate sums (gradient × examples) so the step equals one big batch's mean.
-                let weight = Float(result.exampleCount)
-                if let sums = accumulated {
-                    accumulated = zip(sums, result.gradients).map { $0 + $1 * weight }
-                } else {
-                    accumulated = options.gradientAccumulation == 1 ? result.gradients : result.gradients.map { $0 * weight }
-                }
-                accumulatedLoss += result.loss * weight
-                accumulatedExamples += result.exampleCount
-                batchesInStep += 1
-                examples += result.exampleCount
-                let lastOfEpoch = position == batches.count - 1
-                if batchesInStep == options.gradientAccumulation || lastOfEpoch {
-                    var gradients = accumulated!
-                    if options.gradientAccumulation > 1 {
-                        let scale = 1 / Float(accumulatedExamples)
-                        gradients = gradients.map { $0 * scale }
-                    }
-                    optimizer.apply(gradients, to: variables)
-                    finalLoss = accumulatedLoss / Float(accumulatedExamples)
-                    globalStep += 1
-                    (accumulated, accumulatedLoss, accumulatedExamples, batchesInStep) = (nil, 0, 0, 0)
-                }
                 trainingSeconds += stopwatch.elapsedSeconds
                 batchInEpoch = position + 1
                 if globalStep >= totalSteps { break }

@@ -1,0 +1,48 @@
+/// Access to the elements of many tensors or variables at once, for kernels that work across all
+/// of them, possibly from several threads: the data-parallel trainer's all-reduce reads every
+/// micro-shard's gradients together, and its fused optimizer step writes every variable.
+///
+/// A tensor's elements live inside its storage object, which never moves, so their address stays
+/// valid for as long as the storage is alive; these functions keep it alive for the duration of
+/// `body`. Nesting one closure per tensor would say the same thing at a depth of hundreds.
+extension Tensor {
+    /// Calls `body` with the elements of every tensor in `tensors`, in the same order.
+    ///
+    /// The buffers are valid only during `body`, which may read them from any thread.
+    ///
+    /// ```swift
+    /// let total = Tensor.withUnsafeBufferPointers([a, b]) { $0[0][0] + $0[1][0] }
+    /// ```
+    public static func withUnsafeBufferPointers<R>(
+        _ tensors: [Tensor], _ body: ([UnsafeBufferPointer<Float>]) throws -> R
+    ) rethrows -> R {
+        let buffers = tensors.map { tensor in
+            tensor.storage.withUnsafeMutablePointerToElements { UnsafeBufferPointer(start: $0, count: tensor.storage.count) }
+        }
+        return try withExtendedLifetime(tensors) { try body(buffers) }
+    }
+}
+
+extension Variable {
+    /// Calls `body` with mutable access to the values of every variable in `variables`, in the
+    /// same order, copying each value first if something else shares it (as
+    /// ``withUnsafeMutableValue(_:)`` does for one variable).
+    ///
+    /// `body` may write the buffers from any thread, each element from one thread at a time. It
+    /// must not read the variables' ``value``s meanwhile: a value read then would share the
+    /// storage being written.
+    ///
+    /// - Precondition: no variable appears twice.
+    public static func withUnsafeMutableValues<R>(
+        _ variables: [Variable], _ body: ([UnsafeMutableBufferPointer<Float>]) throws -> R
+    ) rethrows -> R {
+        usagePrecondition(
+            Set(variables.map(ObjectIdentifier.init)).count == variables.count,
+            "Variable.withUnsafeMutableValues: a variable appears more than once among \(variables.map(\.name))")
+        // Making every value unique first: a copy made for one variable cannot move another's.
+        let buffers = variables.map { variable in
+            variable.withUnsafeMutableValue { $0 }
+        }
+        return try withExtendedLifetime(variables) { try body(buffers) }
+    }
+}
