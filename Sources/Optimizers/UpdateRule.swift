@@ -37,7 +37,9 @@ struct StepKernel: Sendable {
             // Keras: variable.assign(variable - variable * wd * lr), before the update.
             for index in part.indices { part[index] -= part[index] * decay * learningRate }
         }
-        rule.update(part, gradient: gradient, slots: slots.map { UnsafeMutableBufferPointer(rebasing: $0[range]) })
+        // A whole variable (every small one) passes its slots as they are: no array to make.
+        let slotParts = range.count == parameter.count ? slots : slots.map { UnsafeMutableBufferPointer(rebasing: $0[range]) }
+        rule.update(part, gradient: gradient, slots: slotParts)
     }
 
     /// Updates a whole variable, split into ranges across up to `threads` Dispatch threads when
