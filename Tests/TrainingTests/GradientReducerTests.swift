@@ -1,5 +1,4 @@
 import Autograd
-import Synchronization
 import Testing
 import Training
 
@@ -60,7 +59,7 @@ func reductionSumsActiveSlotsInOrderThenDivides(threads: Int) {
 func everyElementIsHandedOverOnceInChunksThatFitTheirParameter(threads: Int) {
     let shapes = [[3, 5000], [1], [4096], [4097]]
     let slots = makeSlots(parameterShapes: shapes, slotCount: 2)
-    let seen = Mutex<[[Int]]>(shapes.map { Array(repeating: 0, count: $0.reduce(1, *)) })
+    let seen = Locked<[[Int]]>(shapes.map { Array(repeating: 0, count: $0.reduce(1, *)) })
     InProcessGradientReducer(threads: threads).allReduce(slots, activeSlots: [1, 0], divisor: 2) { chunk in
         #expect(chunk.values.count == chunk.elements.count)
         #expect(chunk.elements.count <= InProcessGradientReducer.chunkSize)

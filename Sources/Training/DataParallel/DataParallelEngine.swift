@@ -82,7 +82,7 @@ public final class DataParallelEngine {
     /// Where the last step spent its time.
     public private(set) var lastTiming = StepTiming(computeSeconds: 0, reduceSeconds: 0)
 
-    private let pool = WorkerPool()
+    private let pool: WorkerPool
     private let slots: GradientSlots
     private let shardLosses: SharedFloatBuffer
     private let workerStatistics: WorkerStatisticsTable
@@ -99,7 +99,9 @@ public final class DataParallelEngine {
     public init(parameterShapes: [[Int]], configuration: DataParallelConfiguration = DataParallelConfiguration(), reducer: (any GradientReducer)? = nil) {
         self.configuration = configuration
         self.layout = ParameterLayout(shapes: parameterShapes)
-        self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers * configuration.resolvedKernelThreads)
+        let pool = WorkerPool()
+        self.pool = pool
+        self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers * configuration.resolvedKernelThreads, pool: pool)
         self.slots = GradientSlots(layout: layout, slotCount: configuration.maximumMicroShardCount)
         self.shardLosses = SharedFloatBuffer(count: configuration.maximumMicroShardCount)
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)

@@ -73,9 +73,15 @@ public struct InProcessGradientReducer: GradientReducer {
 
     /// Makes a reducer that uses `threads` threads (1 reduces on the calling thread).
     public init(threads: Int) {
+        self.init(threads: threads, pool: WorkerPool())
+    }
+
+    /// A reducer that runs on `pool`'s threads: the engine's own, so that the threads that
+    /// computed the gradients, still spinning, reduce them.
+    init(threads: Int, pool: WorkerPool) {
         precondition(threads >= 1, "InProcessGradientReducer: threads must be at least 1, got \(threads)")
         self.threads = threads
-        self.pool = WorkerPool()
+        self.pool = pool
     }
 
     public func allReduce(
