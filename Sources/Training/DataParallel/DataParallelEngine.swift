@@ -38,12 +38,13 @@ public struct BatchLoss: Sendable, Equatable {
 /// for any number of workers.
 ///
 /// Each call cuts the batch into micro-shards (see ``MicroShardPlan``). Each worker runs its
-/// micro-shards one at a time on a private concurrent Dispatch queue: it slices the examples,
-/// records the loss — the sum of per-example losses — on a fresh ``GradientTape`` that watches
-/// the parameter tensors it was handed, and keeps the gradient tensors its tape returns in the
-/// micro-shard's slot (``GradientSlots``), uncopied. A ``GradientReducer`` then adds the slots in
-/// micro-shard order and divides by the batch size, which gives the whole batch's mean gradient.
-/// Workers only read the parameters; the caller applies the gradient once, with one optimizer.
+/// micro-shards one at a time on a thread of the engine's pool (threads on Dispatch queues that
+/// stay ready between steps): it slices the examples, records the loss — the sum of per-example
+/// losses — on a fresh ``GradientTape`` that watches the parameter tensors it was handed, and
+/// keeps the gradient tensors its tape returns in the micro-shard's slot (``GradientSlots``),
+/// uncopied. A ``GradientReducer`` then adds the slots in micro-shard order and divides by the
+/// batch size, which gives the whole batch's mean gradient. Workers only read the parameters;
+/// the caller applies the gradient once, with one optimizer.
 ///
 /// A step is either one call, ``computeGradients(parameters:features:labels:loss:)``, which
 /// returns the gradient as tensors, or two, ``computeMicroShardGradients(parameters:features:labels:loss:)``
