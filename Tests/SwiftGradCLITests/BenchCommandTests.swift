@@ -61,20 +61,21 @@ import FoundationXML
         let header = try #require(lines.firstIndex { $0.hasPrefix("workers ") }, "no table in \(run.standardOutput)")
         let rows = lines[(header + 1)...].prefix(2).map { $0.split(separator: " ").map(String.init) }
         #expect(rows.map(\.first) == ["1", "2"], "\(run.standardOutput)")
-        #expect(rows.allSatisfy { $0.count == 8 }, "\(rows)")
+        #expect(rows.allSatisfy { $0.count == 9 }, "\(rows)")
         #expect(Set(rows.compactMap(\.last)).count == 1, "both worker counts end with the same digest")
         #expect(run.standardOutput.contains("final parameters: bitwise identical for every worker count"))
         #expect(run.standardOutput.contains("wrote \(csv) and \(plot)"))
 
         let csvLines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
         #expect(csvLines.count == 3)
-        #expect(csvLines.first == "workers,samples_per_second,speed_up,efficiency,allreduce_share,serial_share,seconds_per_step,parameter_digest")
+        #expect(csvLines.first == "workers,samples_per_second,speed_up,efficiency,median_speed_up,allreduce_share,serial_share,seconds_per_step,parameter_digest")
         let fields = csvLines.dropFirst().map { $0.split(separator: ",").map(String.init) }
         #expect(fields.map(\.first) == ["1", "2"])
-        #expect(fields.allSatisfy { $0.count == 8 })
+        #expect(fields.allSatisfy { $0.count == 9 })
         #expect(fields.allSatisfy { Double($0[1]).map { $0 > 0 } ?? false }, "samples per second")
         #expect(fields.first?[2] == "1.0", "one worker is its own baseline")
-        #expect(fields.map { $0[7] } == rows.compactMap(\.last), "the CSV's digests are the table's")
+        #expect(fields.first?[4] == "1.0", "one worker is its own median baseline")
+        #expect(fields.map { $0[8] } == rows.compactMap(\.last), "the CSV's digests are the table's")
 
         let svg = try Data(contentsOf: URL(fileURLWithPath: plot))
         #expect(String(decoding: svg, as: UTF8.self).contains("<svg"))
