@@ -82,14 +82,17 @@ func everyElementIsHandedOverOnceInChunksThatFitTheirParameter(threads: Int) {
     #expect(Array(output) == [2, 3, 2.5, 3, 3.5])
 }
 
-@Test func storingKeepsTheTensorsUncopiedUntilTheSlotsAreEmptied() {
+@Test func storingKeepsTheTensorsUncopiedUntilTheSlotIsEmptied() {
     let slots = GradientSlots(layout: ParameterLayout(shapes: [[3]]), slotCount: 1)
-    let gradient = Tensor([1, 2, 3])
+    var gradient = Tensor([1, 2, 3])
+    let original = gradient.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress!) }
     slots.store([gradient], inSlot: 0)
     let stored = slots.withGradients(ofSlots: [0]) { Int(bitPattern: $0.gradient(slot: 0, parameter: 0)) }
-    let original = gradient.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress!) }
     #expect(stored == original)
-    slots.removeAll()
+    slots.removeGradients(inSlot: 0)
+    // The slot let go: the tensor is unique again and is written in place, not copied.
+    let written = gradient.withUnsafeMutableBufferPointer { Int(bitPattern: $0.baseAddress!) }
+    #expect(written == original)
 }
 
 @Test func storingAGradientOfTheWrongSizeStopsNamingTheShapes() async {

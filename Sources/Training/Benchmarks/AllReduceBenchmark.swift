@@ -5,6 +5,13 @@ import Foundation
 /// worker's gradient slot and writes the reduced gradient, beside the bandwidth of copying the
 /// same number of bytes with `memcpy` on the same threads.
 ///
+/// The slots are made the way training makes them: a ``DataParallelEngine`` with one worker per
+/// thread computes each micro-shard's gradient on its tape (of `(x · p).sum()`, whose gradient is
+/// the micro-shard's row of `x`, a fresh tensor like a layer's), so the reduction reads buffers
+/// placed by the allocator as the trainer's are, from whichever core wrote them. Each timed
+/// reduction (``DataParallelEngine/allReduce(into:)``) follows a fresh computation, and each
+/// timed memcpy a fresh write of its source.
+///
 /// Bytes moved by one all-reduce of `slots` slots of `parameters` floats:
 /// (slots + 1) × parameters × 4 (each slot read once, the result written once).
 public struct AllReduceBenchmark {
@@ -28,14 +35,10 @@ public struct AllReduceBenchmark {
     }
 
     public func run(threads: [Int]) -> [Row] {
-        let layout = ParameterLayout(shapes: [[parameters]])
-        let gradientSlots = GradientSlots(layout: layout, slotCount: slots)
-        for slot in 0..<slots {
-            let gradient = Tensor(shape: [parameters]) { buffer in
-                for index in buffer.indices { buffer[index] = Float(index % 97) * 0.01 + Float(slot) }
-            }
-            gradientSlots.store([gradient], inSlot: slot)
+        let features = Tensor(shape: [slots, parameters]) { buffer in
+            for index in buffer.indices { buffer[index] = Float(index % 97) * 0.01 + Float(index / parameters) }
         }
+        let weights = Tensor(repeating: 1, shape: [parameters])
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameters)
         defer { output.deallocate() }
         let bytes = Double((slots + 1) * parameters * MemoryLayout<Float>.size)
@@ -46,18 +49,29 @@ public struct AllReduceBenchmark {
         copyTarget.initializeMemory(as: UInt8.self, repeating: 0)
 
         return threads.map { threadCount in
-            let reducer = InProcessGradientReducer(threads: threadCount)
-            let active = Array(0..<slots)
+            let engine = DataParallelEngine(
+                parameterShapes: [[parameters]],
+                configuration: DataParallelConfiguration(workers: threadCount, microShardCount: slots, kernelThreads: 1))
             var best = Double.infinity
-            for _ in 0..<repeats {
-                let stopwatch = Stopwatch()
-                reducer.allReduce(gradientSlots, activeSlots: active, divisor: Float(slots), into: output)
-                best = Swift.min(best, stopwatch.elapsedSeconds)
+            // One untimed round first: it starts the pool's threads and warms the allocator.
+            for round in 0...repeats {
+                _ = engine.computeMicroShardGradients(parameters: [weights], features: features, labels: Array(0..<slots)) { x, _, p, _ in
+                    (x * p[0]).sum()
+                }
+                engine.allReduce(into: output)
+                if round > 0 { best = Swift.min(best, engine.lastTiming.reduceSeconds) }
             }
             // memcpy of half the bytes reads and writes `bytes` in all, split across the threads.
+            // Each round first rewrites the source on the same threads, so that, like the
+            // gradients above, it is freshly written when it is read.
             let source = SendableRawBuffer(copySource), target = SendableRawBuffer(copyTarget)
             var bestCopy = Double.infinity
-            for _ in 0..<repeats {
+            for round in 0..<repeats {
+                DispatchQueue.concurrentPerform(iterations: threadCount) { part in
+                    let count = source.buffer.count
+                    let start = part * count / threadCount, end = (part + 1) * count / threadCount
+                    memset(source.buffer.baseAddress! + start, Int32(round & 0x7F), end - start)
+                }
                 let stopwatch = Stopwatch()
                 DispatchQueue.concurrentPerform(iterations: threadCount) { part in
                     let count = source.buffer.count

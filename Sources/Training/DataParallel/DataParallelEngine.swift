@@ -174,13 +174,25 @@ public final class DataParallelEngine {
     /// - Precondition: ``computeMicroShardGradients(parameters:features:labels:loss:)`` was
     ///   called since the last reduction.
     public func allReduce(_ consume: @escaping @Sendable (ReducedChunk) -> Void) {
+        reducePending { reducer.allReduce(slots, activeSlots: $0, divisor: $1, consume: consume) }
+    }
+
+    /// ``allReduce(_:)`` written straight into `output`, a flat buffer laid out as ``layout``.
+    ///
+    /// - Precondition: a batch is waiting, and `output` holds `layout.totalCount` elements.
+    public func allReduce(into output: UnsafeMutableBufferPointer<Float>) {
+        reducePending { reducer.allReduce(slots, activeSlots: $0, divisor: $1, into: output) }
+    }
+
+    /// Runs `reduce` (given the waiting batch's slots and its size) and times it. The micro-shard
+    /// gradients stay in their slots until the workers start the next batch.
+    private func reducePending(_ reduce: (_ activeSlots: [Int], _ divisor: Float) -> Void) {
         guard let batch = pending else {
             usagePrecondition(false, "DataParallelEngine.allReduce: no batch is waiting; call computeMicroShardGradients first")
             return
         }
         let stopwatch = Stopwatch()
-        reducer.allReduce(slots, activeSlots: batch.activeSlots, divisor: Float(batch.batchSize), consume: consume)
-        slots.removeAll()
+        reduce(batch.activeSlots, Float(batch.batchSize))
         pending = nil
         lastTiming.reduceSeconds = stopwatch.elapsedSeconds
     }
@@ -190,7 +202,7 @@ public final class DataParallelEngine {
     public func allReducedGradients() -> [Tensor] {
         let layout = layout
         let reduced = SharedFloatBuffer(count: layout.totalCount)
-        allReduce(ReducedChunk.copier(into: reduced.pointer, layout: layout))
+        allReduce(into: reduced.pointer)
         return layout.shapes.indices.map { index in
             let source = reduced.pointer.baseAddress! + layout.offsets[index]
             return Tensor(shape: layout.shapes[index]) { target in
@@ -247,6 +259,9 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
                 step: step, microShard: shard, rows: rows, globalBatchSize: plan.batchSize, worker: worker,
                 kernelThreads: kernelThreads,
                 random: ShardContext.randomStream(seed: seed, step: step, microShard: shard, microShardCount: streamStride))
+            // The slot's gradients from the last batch go now, on this worker, so their memory
+            // is free for this micro-shard's tensors.
+            slots.removeGradients(inSlot: shard)
             let x = features.examples(rows)
             let y = labels.examples(rows)
             let tape = GradientTape(watchAccessedVariables: false)

@@ -33,12 +33,15 @@ public protocol GradientReducer: Sendable {
     ///     chunks; returns before this method does.
     func allReduce(
         _ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void)
+
+    /// The same sums written into one flat buffer laid out as `slots.layout`.
+    ///
+    /// - Parameter output: at least `slots.layout.totalCount` elements.
+    func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>)
 }
 
 extension GradientReducer {
-    /// The all-reduce written into one flat buffer laid out as `slots.layout`.
-    ///
-    /// - Parameter output: at least `slots.layout.totalCount` elements.
+    /// By default, each chunk is copied to its place in `output`.
     public func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>) {
         allReduce(slots, activeSlots: activeSlots, divisor: divisor, consume: ReducedChunk.copier(into: output, layout: slots.layout))
     }
@@ -87,25 +90,44 @@ public struct InProcessGradientReducer: GradientReducer {
     public func allReduce(
         _ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void
     ) {
+        forEachChunk(slots, activeSlots: activeSlots) { chunk, sources in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk.elements.count) { scratch in
+                sg_reduce_slots(sources, Int32(sources.count), scratch.baseAddress!, chunk.elements.count, divisor)
+                consume(ReducedChunk(parameter: chunk.parameter, elements: chunk.elements, values: UnsafeBufferPointer(scratch)))
+            }
+        }
+    }
+
+    /// Sums straight into `output`, with no chunk copied on the way.
+    public func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>) {
+        let layout = slots.layout
+        precondition(output.count >= layout.totalCount, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(layout.totalCount)")
+        let destination = SendablePointer(output.baseAddress!)
+        forEachChunk(slots, activeSlots: activeSlots) { chunk, sources in
+            let target = destination.pointer + layout.offsets[chunk.parameter] + chunk.elements.lowerBound
+            sg_reduce_slots(sources, Int32(sources.count), target, chunk.elements.count, divisor)
+        }
+    }
+
+    /// Calls `body` for every chunk with the addresses of its elements in each active slot, in
+    /// summation order; each thread takes one contiguous run of chunks.
+    private func forEachChunk(
+        _ slots: GradientSlots, activeSlots: [Int],
+        _ body: @escaping @Sendable ((parameter: Int, elements: Range<Int>), [UnsafePointer<Float>?]) -> Void
+    ) {
         precondition(!activeSlots.isEmpty, "GradientReducer.allReduce: no slot to reduce")
         let chunks = Self.chunks(of: slots.layout.counts)
         guard !chunks.isEmpty else { return }
         slots.withGradients(ofSlots: activeSlots) { gradients in
-            // Each thread takes one contiguous run of chunks; every element's sum runs over the
-            // slots in the same order whatever the split.
+            // Every element's sum runs over the slots in the same order whatever the split.
             let runs = Swift.min(threads, chunks.count)
             let reduceRun: @Sendable (Int) -> Void = { run in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.chunkSize) { scratch in
-                    var sources = [UnsafePointer<Float>?](repeating: nil, count: gradients.slotCount)
-                    for chunk in chunks[(run * chunks.count / runs)..<((run + 1) * chunks.count / runs)] {
-                        for slot in 0..<gradients.slotCount {
-                            sources[slot] = gradients.gradient(slot: slot, parameter: chunk.parameter) + chunk.elements.lowerBound
-                        }
-                        sg_reduce_slots(sources, Int32(sources.count), scratch.baseAddress!, chunk.elements.count, divisor)
-                        consume(ReducedChunk(
-                            parameter: chunk.parameter, elements: chunk.elements,
-                            values: UnsafeBufferPointer(rebasing: scratch[0..<chunk.elements.count])))
+                var sources = [UnsafePointer<Float>?](repeating: nil, count: gradients.slotCount)
+                for chunk in chunks[(run * chunks.count / runs)..<((run + 1) * chunks.count / runs)] {
+                    for slot in 0..<gradients.slotCount {
+                        sources[slot] = gradients.gradient(slot: slot, parameter: chunk.parameter) + chunk.elements.lowerBound
                     }
+                    body(chunk, sources)
                 }
             }
             if runs == 1 {

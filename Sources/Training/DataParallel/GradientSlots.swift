@@ -33,7 +33,10 @@ public struct ParameterLayout: Sendable, Equatable {
 ///
 /// A worker stores the tensors its tape returned for a micro-shard in that micro-shard's slot;
 /// nothing is copied. The reducer then reads every slot's buffers together (see
-/// ``withGradients(ofSlots:_:)``), and ``removeAll()`` lets the tensors go before the next batch.
+/// ``withGradients(ofSlots:_:)``). The tensors stay until the slot is emptied
+/// (``removeGradients(inSlot:)``), which the engine's workers do as they start the slot's next
+/// micro-shard: freeing is then spread over the workers instead of done by one thread, and the
+/// memory is free again for the new micro-shard's own tensors.
 ///
 /// Slot `i` is written by exactly one worker (the one computing micro-shard `i`) and read only
 /// after every worker has finished, so the class needs no lock.
@@ -80,9 +83,10 @@ public final class GradientSlots: @unchecked Sendable {
         }
     }
 
-    /// Empties every slot, releasing the gradients.
-    public func removeAll() {
-        for slot in 0..<slotCount { entries[slot] = nil }
+    /// Empties slot `slot`, releasing its gradients.
+    public func removeGradients(inSlot slot: Int) {
+        precondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
+        entries[slot] = nil
     }
 
     /// Calls `body` with the buffers of the gradients in `activeSlots`, which stay valid and
