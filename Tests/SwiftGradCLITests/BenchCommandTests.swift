@@ -114,7 +114,8 @@ import FoundationXML
         let header = try #require(lines.firstIndex { $0.hasPrefix("threads ") })
         #expect(lines[header].hasSuffix("ratio"))
         let rows = lines[(header + 1)...].map { $0.split(separator: " ").map(String.init) }
-        #expect(rows.map(\.first) == ["1", "2"])
+        #expect(rows.map(\.first) == ["1", "1", "2", "2"])
+        #expect(rows.map { $0.count > 1 ? $0[1] : "" } == ["fresh", "cached", "fresh", "cached"])
         for row in rows {
             let ratio = try #require(row.last)
             #expect(ratio.hasSuffix("%") && Double(ratio.dropLast()) != nil, "\(row)")

@@ -5,18 +5,27 @@ import Foundation
 /// worker's gradient slot and writes the reduced gradient, beside the bandwidth of copying the
 /// same number of bytes with `memcpy` on the same threads.
 ///
-/// The slots are made the way training makes them: a ``DataParallelEngine`` with one worker per
-/// thread computes each micro-shard's gradient on its tape (of `(x · p).sum()`, whose gradient is
-/// the micro-shard's row of `x`, a fresh tensor like a layer's), so the reduction reads buffers
-/// placed by the allocator as the trainer's are, from whichever core wrote them. Each timed
-/// reduction (``DataParallelEngine/allReduce(into:)``) follows a fresh computation, and each
-/// timed memcpy a fresh write of its source.
+/// Two cache states, each compared with memcpy in the same state:
+/// - **fresh**, as in training: a ``DataParallelEngine`` with one worker per thread computes each
+///   micro-shard's gradient on its tape (of `(x · p).sum()`, whose gradient is the micro-shard's
+///   row of `x`, a fresh tensor like a layer's) right before each timed reduction
+///   (``DataParallelEngine/allReduce(into:)``), so the reduction reads buffers placed by the
+///   allocator as the trainer's are, just written by whichever core computed them. The memcpy
+///   beside it copies a source its threads have just rewritten.
+/// - **cached**: the same slots reduced again and again, as memcpy copies the same buffers again
+///   and again; what the reduction loop itself can do.
 ///
 /// Bytes moved by one all-reduce of `slots` slots of `parameters` floats:
 /// (slots + 1) × parameters × 4 (each slot read once, the result written once).
 public struct AllReduceBenchmark {
+    /// Where the data are when a timed pass starts.
+    public enum CacheState: String, Sendable {
+        case fresh, cached
+    }
+
     public struct Row: Sendable {
         public var threads: Int
+        public var cacheState: CacheState
         public var seconds: Double
         public var gigabytesPerSecond: Double
         public var memcpyGigabytesPerSecond: Double
@@ -34,6 +43,9 @@ public struct AllReduceBenchmark {
         self.repeats = repeats
     }
 
+    /// Bytes one all-reduce reads and writes.
+    private var bytes: Double { Double((slots + 1) * parameters * MemoryLayout<Float>.size) }
+
     public func run(threads: [Int]) -> [Row] {
         let features = Tensor(shape: [slots, parameters]) { buffer in
             for index in buffer.indices { buffer[index] = Float(index % 97) * 0.01 + Float(index / parameters) }
@@ -41,60 +53,108 @@ public struct AllReduceBenchmark {
         let weights = Tensor(repeating: 1, shape: [parameters])
         let output = UnsafeMutableBufferPointer<Float>.allocate(capacity: parameters)
         defer { output.deallocate() }
-        let bytes = Double((slots + 1) * parameters * MemoryLayout<Float>.size)
-        let copySource = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(bytes) / 2, alignment: 64)
-        let copyTarget = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(bytes) / 2, alignment: 64)
-        defer { copySource.deallocate(); copyTarget.deallocate() }
-        copySource.initializeMemory(as: UInt8.self, repeating: 1)
-        copyTarget.initializeMemory(as: UInt8.self, repeating: 0)
+        let copy = CopyBuffers(byteCount: Int(bytes) / 2)
+        defer { copy.deallocate() }
 
-        return threads.map { threadCount in
+        return threads.flatMap { threadCount -> [Row] in
+            // Fresh: every timed reduction follows the computation of its slots.
             let engine = DataParallelEngine(
                 parameterShapes: [[parameters]],
                 configuration: DataParallelConfiguration(workers: threadCount, microShardCount: slots, kernelThreads: 1))
-            var best = Double.infinity
+            var fresh = Double.infinity
             // One untimed round first: it starts the pool's threads and warms the allocator.
             for round in 0...repeats {
                 _ = engine.computeMicroShardGradients(parameters: [weights], features: features, labels: Array(0..<slots)) { x, _, p, _ in
                     (x * p[0]).sum()
                 }
                 engine.allReduce(into: output)
-                if round > 0 { best = Swift.min(best, engine.lastTiming.reduceSeconds) }
+                if round > 0 { fresh = Swift.min(fresh, engine.lastTiming.reduceSeconds) }
             }
-            // memcpy of half the bytes reads and writes `bytes` in all, split across the threads.
-            // Each round first rewrites the source on the same threads, so that, like the
-            // gradients above, it is freshly written when it is read.
-            let source = SendableRawBuffer(copySource), target = SendableRawBuffer(copyTarget)
-            var bestCopy = Double.infinity
-            for round in 0..<repeats {
-                DispatchQueue.concurrentPerform(iterations: threadCount) { part in
-                    let count = source.buffer.count
-                    let start = part * count / threadCount, end = (part + 1) * count / threadCount
-                    memset(source.buffer.baseAddress! + start, Int32(round & 0x7F), end - start)
-                }
+
+            // Cached: the slots of one computation, reduced over and over.
+            let gradientSlots = GradientSlots(layout: ParameterLayout(shapes: [[parameters]]), slotCount: slots)
+            for slot in 0..<slots {
+                let tape = GradientTape()
+                tape.watch(weights)
+                let row = withoutRecording { features.gathering(rows: [slot]) }
+                let loss = tape.record { (row * weights).sum() }
+                gradientSlots.store([tape.gradient(of: loss, withRespectTo: weights)], inSlot: slot)
+            }
+            let reducer = InProcessGradientReducer(threads: threadCount)
+            var cached = Double.infinity
+            for round in 0...repeats {
                 let stopwatch = Stopwatch()
-                DispatchQueue.concurrentPerform(iterations: threadCount) { part in
-                    let count = source.buffer.count
-                    let start = part * count / threadCount, end = (part + 1) * count / threadCount
-                    memcpy(target.buffer.baseAddress! + start, source.buffer.baseAddress! + start, end - start)
-                }
-                bestCopy = Swift.min(bestCopy, stopwatch.elapsedSeconds)
+                reducer.allReduce(gradientSlots, activeSlots: Array(0..<slots), divisor: Float(slots), into: output)
+                if round > 0 { cached = Swift.min(cached, stopwatch.elapsedSeconds) }
             }
-            let rate = bytes / best / 1e9, copyRate = bytes / bestCopy / 1e9
-            return Row(threads: threadCount, seconds: best, gigabytesPerSecond: rate, memcpyGigabytesPerSecond: copyRate, ratio: rate / copyRate)
+
+            return [
+                row(threadCount, .fresh, seconds: fresh, memcpySeconds: copy.bestSeconds(threads: threadCount, repeats: repeats, rewritingSource: true)),
+                row(threadCount, .cached, seconds: cached, memcpySeconds: copy.bestSeconds(threads: threadCount, repeats: repeats, rewritingSource: false)),
+            ]
         }
     }
 
+    private func row(_ threads: Int, _ state: CacheState, seconds: Double, memcpySeconds: Double) -> Row {
+        let rate = bytes / seconds / 1e9, copyRate = bytes / memcpySeconds / 1e9
+        return Row(
+            threads: threads, cacheState: state, seconds: seconds, gigabytesPerSecond: rate,
+            memcpyGigabytesPerSecond: copyRate, ratio: rate / copyRate)
+    }
+
     public static func table(_ rows: [Row]) -> String {
-        var lines = ["threads  all-reduce ms  all-reduce GB/s  memcpy GB/s  ratio"]
+        var lines = ["threads  data    all-reduce ms  all-reduce GB/s  memcpy GB/s  ratio"]
         for row in rows {
-            lines.append(String(format: "%7d  %13.3f  %15.2f  %11.2f  %4.0f%%", row.threads, row.seconds * 1000, row.gigabytesPerSecond, row.memcpyGigabytesPerSecond, row.ratio * 100))
+            let state = row.cacheState.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+            lines.append(
+                String(format: "%7d  ", row.threads) + state
+                    + String(format: "  %13.3f  %15.2f  %11.2f  %4.0f%%", row.seconds * 1000, row.gigabytesPerSecond,
+                             row.memcpyGigabytesPerSecond, row.ratio * 100))
         }
         return lines.joined(separator: "\n")
     }
 }
 
-private struct SendableRawBuffer: @unchecked Sendable {
-    let buffer: UnsafeMutableRawBufferPointer
-    init(_ buffer: UnsafeMutableRawBufferPointer) { self.buffer = buffer }
+/// memcpy's side of the comparison: a source and a target of `byteCount` bytes each, so one copy
+/// reads and writes as many bytes as one all-reduce moves.
+private struct CopyBuffers: @unchecked Sendable {
+    let source: UnsafeMutableRawBufferPointer
+    let target: UnsafeMutableRawBufferPointer
+
+    init(byteCount: Int) {
+        source = .allocate(byteCount: byteCount, alignment: 64)
+        target = .allocate(byteCount: byteCount, alignment: 64)
+        source.initializeMemory(as: UInt8.self, repeating: 1)
+        target.initializeMemory(as: UInt8.self, repeating: 0)
+    }
+
+    func deallocate() {
+        source.deallocate()
+        target.deallocate()
+    }
+
+    /// The fastest of `repeats` copies, each split across `threads` threads; with
+    /// `rewritingSource`, each thread first rewrites its part of the source, untimed.
+    func bestSeconds(threads: Int, repeats: Int, rewritingSource: Bool) -> Double {
+        var best = Double.infinity
+        for round in 0...repeats {
+            if rewritingSource {
+                DispatchQueue.concurrentPerform(iterations: threads) { part in
+                    let range = self.range(part, of: threads)
+                    memset(source.baseAddress! + range.lowerBound, Int32(round & 0x7F), range.count)
+                }
+            }
+            let stopwatch = Stopwatch()
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let range = self.range(part, of: threads)
+                memcpy(target.baseAddress! + range.lowerBound, source.baseAddress! + range.lowerBound, range.count)
+            }
+            if round > 0 { best = Swift.min(best, stopwatch.elapsedSeconds) }
+        }
+        return best
+    }
+
+    private func range(_ part: Int, of parts: Int) -> Range<Int> {
+        (part * source.count / parts)..<((part + 1) * source.count / parts)
+    }
 }
