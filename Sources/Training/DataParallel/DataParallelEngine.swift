@@ -57,8 +57,9 @@ public struct BatchLoss: Sendable, Equatable {
 /// its matrix products give the same bits for any kernel thread count; the reduction adds the
 /// slots in index order.
 ///
-/// The engine is not `Sendable`: one thread (the coordinator) owns it and calls it; it uses its
-/// worker threads only inside its methods.
+/// The engine is not `Sendable`: one thread (the coordinator) owns it and calls it. Its worker
+/// threads run work only inside its methods; between calls they spin for half a millisecond,
+/// ready for the next one, then sleep until it comes.
 ///
 /// ```swift
 /// let model = MLP(layerSizes: [784, 256, 10], seed: 1)
