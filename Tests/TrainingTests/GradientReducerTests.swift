@@ -1,6 +1,6 @@
 import Autograd
 import Testing
-import Training
+@testable import Training
 
 /// Fills slots with values whose sum depends on the order of addition.
 private func makeSlots(parameterShapes: [[Int]], slotCount: Int) -> GradientSlots {

@@ -4,7 +4,6 @@ import Testing
 import Autograd
 import Models
 import Training
-import Foundation
 
 /// Whether two lists of tensors are equal bit for bit (NaN payloads and −0 included).
 func bitwiseEqual(_ a: [Tensor], _ b: [Tensor]) -> Bool {
@@ -117,19 +116,3 @@ struct MiniTrainer<M: Model> {
 private func pow(_ x: Float, _ y: Float) -> Float { Float(Foundation.pow(Double(x), Double(y))) }
 
 import Foundation
-
-/// A value behind an `NSLock`, for tests whose threads record what they saw. (ThreadSanitizer,
-/// which runs these tests in `scripts/test`, understands `pthread_mutex_t`, which `NSLock` is
-/// built on.)
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}

@@ -83,21 +83,6 @@ private final class Parker: Sendable {
     }
 }
 
-/// A value behind a lock. A `pthread_mutex_t` underneath (through `NSLock`), which
-/// ThreadSanitizer understands, so the trainer's tests can check this pool too.
-private final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}
-
 /// What the calling thread and the helpers share.
 private final class PoolState: Sendable {
     typealias Job = @Sendable (Int) -> Void
