@@ -1,3 +1,4 @@
+import ConfigKit
 import Foundation
 import Testing
 import Training
@@ -92,4 +93,19 @@ func expectReportKeys(_ written: (object: [String: Any], text: String), extra: [
     } else {
         Issue.record("wall_seconds is not a number", sourceLocation: sourceLocation)
     }
+}
+
+/// Loads a config made of `lines` (written as `name` in a fresh directory beside `files`) and
+/// returns the `ConfigError` it must throw: its message, the config's path and the directory.
+func loadConfigError(
+    _ lines: [String], name: String, files: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
+) throws -> (message: String, path: String, directory: String) {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    for (file, text) in files { try directory.write(file, text) }
+    let path = try directory.write(name, lines.joined(separator: "\n") + "\n")
+    let error = try #require(throws: ConfigError.self, sourceLocation: sourceLocation) {
+        _ = try TaskLoader.load(path: path, options: RunOptions(verbose: false))
+    }
+    return ("\(error)", path, directory.path)
 }

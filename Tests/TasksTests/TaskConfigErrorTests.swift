@@ -9,13 +9,7 @@ import Training
     /// Writes `lines` as `run.json` in a fresh directory and returns the error loading it throws,
     /// with the config's path (every message starts with it).
     private func loadError(_ lines: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> (message: String, path: String, directory: String) {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = try directory.write("run.json", lines.joined(separator: "\n") + "\n")
-        let error = try #require(throws: ConfigError.self, sourceLocation: sourceLocation) {
-            _ = try TaskLoader.load(path: path, options: RunOptions(verbose: false))
-        }
-        return ("\(error)", path, directory.path)
+        try loadConfigError(lines, name: "run.json", sourceLocation: sourceLocation)
     }
 
     /// A minimize config with `steps` replaced by `stepsLine` and `optimizerLine`.

@@ -138,15 +138,7 @@ import Training
 
     /// The error loading `lines` as `train.json` throws, and the config's path.
     private func loadError(_ lines: [String], files: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws -> (message: String, path: String, directory: String) {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        for (name, text) in files { try directory.write(name, text) }
-        let path = try directory.write("train.json", lines.joined(separator: "\n") + "\n")
-        let error = try #require(throws: (any Error).self, sourceLocation: sourceLocation) {
-            _ = try TaskLoader.load(path: path, options: RunOptions(verbose: false))
-        }
-        #expect(error is ConfigError, "\(type(of: error)): \(error)", sourceLocation: sourceLocation)
-        return ("\(error)", path, directory.path)
+        try loadConfigError(lines, name: "train.json", files: files, sourceLocation: sourceLocation)
     }
 
     @Test func anInputSizeThatDoesNotMatchTheDataIsNamed() throws {

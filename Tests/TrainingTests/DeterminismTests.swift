@@ -26,6 +26,9 @@ func finalParametersAreBitwiseIdenticalForOneTwoThreeFourAndEightWorkers(optimiz
         let state = train(workers: workers, optimizer: optimizer, steps: 10)
         #expect(bitwiseEqual(state.parameters, reference.parameters), "\(workers) workers differ from 1")
         #expect(state.optimizerState.keys.sorted() == reference.optimizerState.keys.sorted())
+        for (key, value) in reference.optimizerState {
+            #expect(state.optimizerState[key].map { bitwiseEqual([$0], [value]) } ?? false, "\(workers) workers: optimizer slot \(key)")
+        }
     }
 }
 

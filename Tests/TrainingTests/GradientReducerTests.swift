@@ -2,17 +2,20 @@ import Autograd
 import Testing
 @testable import Training
 
-/// Fills slots with values whose sum depends on the order of addition.
+/// Element `e` of parameter `p` in slot `index`: values whose sum depends on the order of
+/// addition.
+private func slotValue(_ index: Int, parameter p: Int, element e: Int) -> Float {
+    let magnitude: Float = index % 2 == 0 ? 1e7 : 1
+    return magnitude * Float((e * 7 + index * 13 + p) % 11) - 5e6 * Float(index % 3)
+}
+
+/// Slots filled with ``slotValue(_:parameter:element:)``.
 private func makeSlots(parameterShapes: [[Int]], slotCount: Int) -> GradientSlots {
     let slots = GradientSlots(layout: ParameterLayout(shapes: parameterShapes), slotCount: slotCount)
     for index in 0..<slotCount {
-        let magnitude: Float = index % 2 == 0 ? 1e7 : 1
-        let offset = 5e6 * Float(index % 3)
         slots.store(parameterShapes.enumerated().map { parameter, shape in
             Tensor(shape: shape) { buffer in
-                for e in buffer.indices {
-                    buffer[e] = magnitude * Float((e * 7 + index * 13 + parameter) % 11) - offset
-                }
+                for e in buffer.indices { buffer[e] = slotValue(index, parameter: parameter, element: e) }
             }
         }, inSlot: index)
     }
@@ -20,11 +23,8 @@ private func makeSlots(parameterShapes: [[Int]], slotCount: Int) -> GradientSlot
 }
 
 /// The expected reduction of element `e` of parameter `p`, added in `active` order.
-private func expected(_ parameterShapes: [[Int]], _ active: [Int], parameter p: Int, element e: Int, divisor: Float) -> Float {
-    let values = active.map { index -> Float in
-        let magnitude: Float = index % 2 == 0 ? 1e7 : 1
-        return magnitude * Float((e * 7 + index * 13 + p) % 11) - 5e6 * Float(index % 3)
-    }
+private func expected(_ active: [Int], parameter p: Int, element e: Int, divisor: Float) -> Float {
+    let values = active.map { slotValue($0, parameter: p, element: e) }
     return values.dropFirst().reduce(values[0], +) / divisor
 }
 
@@ -49,7 +49,7 @@ func reductionSumsActiveSlotsInOrderThenDivides(threads: Int) {
     for p in shapes.indices {
         for e in 0..<slots.layout.counts[p] {
             let value = output[slots.layout.offsets[p] + e]
-            if value.bitPattern != expected(shapes, active, parameter: p, element: e, divisor: 24).bitPattern { mismatches += 1 }
+            if value.bitPattern != expected(active, parameter: p, element: e, divisor: 24).bitPattern { mismatches += 1 }
         }
     }
     #expect(mismatches == 0)

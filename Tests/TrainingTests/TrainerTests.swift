@@ -205,4 +205,13 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         #expect(TrainingOptions(epochs: 1, maxSteps: 50, batchSize: 32).totalSteps(examples: 200) == 7)
         #expect(TrainingOptions(batchSize: 32, gradientAccumulation: 4).effectiveBatchSize == 128)
     }
+
+    @Test func optionsThatCannotRunStopNamingTheOption() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(batchSize: 0))
+        }.map { result in
+            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            #expect(message.contains("Trainer: options.batchSize must be at least 1, got 0"), "\(message)")
+        }
+    }
 }

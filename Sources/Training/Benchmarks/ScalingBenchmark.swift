@@ -8,11 +8,12 @@ import Reports
 ///
 /// Each worker count trains the same model on the same batches, each worker on one core (one
 /// kernel thread per worker), so one worker is the one-core baseline. For each count it reports
-/// samples per second, the speed-up over one worker (fastest run against fastest run, and median
-/// against median), the parallel efficiency (speed-up / workers)
-/// and the share of step time spent in the all-reduce (with the optimizer update the trainer fuses
-/// into it). The final parameters of every run are
-/// compared too: with the deterministic engine they are bitwise equal.
+/// samples per second; the speed-up over the smallest worker count asked for (one, usually),
+/// fastest run against fastest run and median against median; the parallel efficiency
+/// (speed-up × that count / workers); the share of step time spent in the all-reduce (with the
+/// optimizer update the trainer fuses into it) and in the coordinator's serial part. The final
+/// parameters of every run are compared too: with the deterministic engine they are bitwise
+/// equal.
 public struct ScalingBenchmark {
     /// One worker count's figures.
     public struct Row: Sendable {
@@ -52,7 +53,7 @@ public struct ScalingBenchmark {
 
     /// Runs every worker count, interleaving repeats so that a noisy moment does not favour one.
     public func run(log: (String) -> Void = { _ in }) -> [Row] {
-        var best: [Int: (seconds: Double, reduce: Double, compute: Double, examples: Int, digest: String)] = [:]
+        var best: [Int: (seconds: Double, reduce: Double, compute: Double, samplesPerSecond: Double, digest: String)] = [:]
         var rates: [Int: [Double]] = [:]
         for repeatIndex in 0..<repeats {
             for workers in workerCounts {
@@ -62,7 +63,8 @@ public struct ScalingBenchmark {
                 let perEpoch = options.stepsPerEpoch(examples: task.data.train.count)
                 options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
                 options.evaluateEvery = Int.max
-                // Warm-up steps are not timed: they fault in the buffers and spin up the threads.
+                // Warm-up steps are not timed: they fault in the data and warm the allocator and
+                // the caches.
                 // (A trainer always takes its first step, so `--warmup 0` must skip the run.)
                 if warmupSteps > 0 {
                     options.maxSteps = warmupSteps
@@ -72,15 +74,14 @@ public struct ScalingBenchmark {
                 options.maxSteps = steps
                 let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
                 let summary = trainer.run()
-                let examples = Int((summary.samplesPerSecond * summary.trainingSeconds).rounded())
                 rates[workers, default: []].append(summary.samplesPerSecond)
                 if best[workers].map({ summary.trainingSeconds < $0.seconds }) ?? true {
-                    best[workers] = (summary.trainingSeconds, summary.reduceSeconds, summary.computeSeconds, examples, trainer.parameterDigest)
+                    best[workers] = (summary.trainingSeconds, summary.reduceSeconds, summary.computeSeconds, summary.samplesPerSecond, trainer.parameterDigest)
                 }
                 log("run \(repeatIndex + 1)/\(repeats), \(workers) worker\(workers == 1 ? "" : "s"): \(Int(summary.samplesPerSecond.rounded())) samples/s")
             }
         }
-        let baseline = best[workerCounts.min()!].map { Double($0.examples) / $0.seconds } ?? 1
+        let baseline = best[workerCounts.min()!]?.samplesPerSecond ?? 1
         let baselineWorkers = Double(workerCounts.min()!)
         func median(_ values: [Double]) -> Double {
             let sorted = values.sorted()
@@ -89,7 +90,7 @@ public struct ScalingBenchmark {
         let medianBaseline = median(rates[workerCounts.min()!] ?? [1])
         return workerCounts.map { workers in
             let figures = best[workers]!
-            let rate = Double(figures.examples) / figures.seconds
+            let rate = figures.samplesPerSecond
             let speedUp = rate / baseline
             return Row(
                 workers: workers, samplesPerSecond: rate, speedUp: speedUp,
@@ -130,8 +131,9 @@ public struct ScalingBenchmark {
     public static func writePlot(_ rows: [Row], title: String, to path: String) throws {
         var plot = SVGPlot(title: title, xLabel: "workers", yLabel: "speed-up over one worker")
         let workers = rows.map { Double($0.workers) }
-        let first = workers.first ?? 1
-        plot.line(x: workers, y: workers.map { $0 / first }, label: "ideal", color: "#7f7f7f")
+        // Speed-ups are relative to the smallest worker count, so the ideal line is too.
+        let baseline = workers.min() ?? 1
+        plot.line(x: workers, y: workers.map { $0 / baseline }, label: "ideal", color: "#7f7f7f")
         plot.line(x: workers, y: rows.map(\.speedUp), label: "SwiftGrad", color: "#1f77b4", markers: true)
         try plot.write(to: path)
     }

@@ -201,11 +201,12 @@ public final class DataParallelEngine {
     /// ``allReduce(_:)`` written into one tensor per parameter: the mean gradient of the batch
     /// computed last.
     public func allReducedGradients() -> [Tensor] {
-        let layout = layout
-        let reduced = SharedFloatBuffer(count: layout.totalCount)
-        allReduce(into: reduced.pointer)
+        // Every element is written by the reduction: no need to fill the buffer first.
+        let reduced = UnsafeMutableBufferPointer<Float>.allocate(capacity: Swift.max(1, layout.totalCount))
+        defer { reduced.deallocate() }
+        allReduce(into: reduced)
         return layout.shapes.indices.map { index in
-            let source = reduced.pointer.baseAddress! + layout.offsets[index]
+            let source = reduced.baseAddress! + layout.offsets[index]
             return Tensor(shape: layout.shapes[index]) { target in
                 target.baseAddress!.initialize(from: source, count: layout.counts[index])
             }
@@ -219,9 +220,8 @@ public final class DataParallelEngine {
     public func computeGradients<M: Model, Inputs: ModelInputs>(
         model: M, parameters: [Tensor], features: Inputs, targets: Targets
     ) -> BatchGradient {
-        computeGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
-            model.lossKind.summedLoss(model(x.materialized(), parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
-        }
+        let batch = computeMicroShardGradients(model: model, parameters: parameters, features: features, targets: targets)
+        return BatchGradient(gradients: allReducedGradients(), loss: batch.loss, exampleCount: batch.exampleCount)
     }
 
     /// ``computeMicroShardGradients(parameters:features:labels:loss:)`` with `model`'s own loss;

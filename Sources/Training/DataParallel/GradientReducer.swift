@@ -18,9 +18,9 @@ public struct ReducedChunk: @unchecked Sendable {
 /// number of workers. The in-process reducer is ``InProcessGradientReducer``; a cross-process
 /// one (MPI) would conform by summing its ranks' slots in a fixed global order.
 ///
-/// The result is handed over in chunks rather than written to one buffer, so that a consumer
-/// (the trainer's optimizer step) can use each chunk on the thread that reduced it, while it is
-/// still in that core's cache.
+/// The result is handed over in chunks, so that a consumer (the trainer's optimizer step) can use
+/// each chunk on the thread that reduced it while it is still in that core's cache, or written
+/// straight into one flat buffer (``allReduce(_:activeSlots:divisor:into:)``).
 public protocol GradientReducer: Sendable {
     /// Hands `consume` every element of (Σ over `activeSlots`, in that order, of the slots'
     /// gradients) / `divisor` exactly once, in chunks.
@@ -43,20 +43,29 @@ public protocol GradientReducer: Sendable {
 extension GradientReducer {
     /// By default, each chunk is copied to its place in `output`.
     public func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>) {
-        allReduce(slots, activeSlots: activeSlots, divisor: divisor, consume: ReducedChunk.copier(into: output, layout: slots.layout))
+        let destination = FlatGradient(output, layout: slots.layout)
+        allReduce(slots, activeSlots: activeSlots, divisor: divisor) { chunk in
+            destination.start(of: chunk.parameter, at: chunk.elements.lowerBound)
+                .update(from: chunk.values.baseAddress!, count: chunk.values.count)
+        }
     }
 }
 
-extension ReducedChunk {
-    /// A consumer that copies each chunk to its place in `output`, a flat buffer laid out as
-    /// `layout`.
-    static func copier(into output: UnsafeMutableBufferPointer<Float>, layout: ParameterLayout) -> @Sendable (ReducedChunk) -> Void {
+/// A flat buffer laid out as a ``ParameterLayout``, which the threads of an all-reduce write in
+/// disjoint chunks.
+struct FlatGradient: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<Float>
+    private let layout: ParameterLayout
+
+    init(_ output: UnsafeMutableBufferPointer<Float>, layout: ParameterLayout) {
         precondition(output.count >= layout.totalCount, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(layout.totalCount)")
-        let destination = SendablePointer(output.baseAddress!)
-        return { chunk in
-            let target = destination.pointer + layout.offsets[chunk.parameter] + chunk.elements.lowerBound
-            target.update(from: chunk.values.baseAddress!, count: chunk.values.count)
-        }
+        self.base = output.baseAddress!
+        self.layout = layout
+    }
+
+    /// The address of element `element` of parameter `parameter`.
+    func start(of parameter: Int, at element: Int) -> UnsafeMutablePointer<Float> {
+        base + layout.offsets[parameter] + element
     }
 }
 
@@ -100,12 +109,11 @@ public struct InProcessGradientReducer: GradientReducer {
 
     /// Sums straight into `output`, with no chunk copied on the way.
     public func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>) {
-        let layout = slots.layout
-        precondition(output.count >= layout.totalCount, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(layout.totalCount)")
-        let destination = SendablePointer(output.baseAddress!)
+        let destination = FlatGradient(output, layout: slots.layout)
         forEachChunk(slots, activeSlots: activeSlots) { chunk, sources in
-            let target = destination.pointer + layout.offsets[chunk.parameter] + chunk.elements.lowerBound
-            sg_reduce_slots(sources, Int32(sources.count), target, chunk.elements.count, divisor)
+            sg_reduce_slots(
+                sources, Int32(sources.count), destination.start(of: chunk.parameter, at: chunk.elements.lowerBound),
+                chunk.elements.count, divisor)
         }
     }
 
@@ -148,10 +156,4 @@ public struct InProcessGradientReducer: GradientReducer {
         }
         return chunks
     }
-}
-
-/// A raw pointer handed to worker threads that write disjoint ranges through it.
-struct SendablePointer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
-    init(_ pointer: UnsafeMutablePointer<Float>) { self.pointer = pointer }
 }

@@ -179,7 +179,7 @@ private final class PoolState: Sendable {
             round &+= 1
             if round & 63 == 0 {
                 sched_yield()
-                let now = monotonicNanoseconds()
+                let now = Stopwatch.nanoseconds()
                 if deadline == 0 {
                     deadline = now + UInt64(WorkerPool.spinSeconds * 1e9)
                 } else if now >= deadline {
@@ -189,10 +189,4 @@ private final class PoolState: Sendable {
         }
         return true
     }
-}
-
-private func monotonicNanoseconds() -> UInt64 {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }

@@ -57,7 +57,7 @@ struct LogisticRegressionTask: RunnableTask {
             var split = dataset.split(trainFraction: fraction)
             if standardize == "train_rows" { split = split.standardized().split }
             guard split.train.count > 0 else {
-                throw context.error(in: data, key: "train_fraction", "leaves no training rows out of \(dataset.count)")
+                throw context.error(in: data, key: "train_fraction", "\(fraction) leaves no training rows out of \(dataset.count); expected a fraction that leaves at least one")
             }
             return split
         }

@@ -32,12 +32,12 @@ struct MinimizeTask: RunnableTask {
         var trajectory: [[Float]] = []
         trajectory.reserveCapacity(steps)
         var loss = Tensor(0)
+        // The expression at the variables' current values.
+        func value() -> Tensor { expression.tensor(with: Dictionary(uniqueKeysWithValues: zip(names, variables.map(\.value)))) }
         let stopwatch = Stopwatch()
         for step in 0..<steps {
             let tape = GradientTape()
-            loss = tape.record {
-                expression.tensor(with: Dictionary(uniqueKeysWithValues: zip(names, variables.map(\.value))))
-            }
+            loss = tape.record { value() }
             optimizer.apply(tape.gradient(of: loss, withRespectTo: variables), to: variables)
             trajectory.append(variables.map { $0.value.scalar })
             if options.verbose && ((step + 1) % printEvery == 0 || step == steps - 1) {
@@ -51,9 +51,7 @@ struct MinimizeTask: RunnableTask {
         extra["trajectory"] = names.count == 1
             ? OrderedJSON(trajectory.map { $0[0] })
             : .array(trajectory.map { OrderedJSON($0) })
-        let finalValue = names.isEmpty ? loss : withoutRecording {
-            expression.tensor(with: Dictionary(uniqueKeysWithValues: zip(names, variables.map(\.value))))
-        }
+        let finalValue = names.isEmpty ? loss : withoutRecording { value() }
         extra["final_value"] = .float(finalValue.scalar)
         return TaskReport(
             task: "minimize", steps: steps, finalLoss: loss.scalar,

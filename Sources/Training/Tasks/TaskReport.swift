@@ -16,7 +16,8 @@ public struct TaskReport: Sendable {
     public var parameters: [(name: String, values: [Float])]
     /// Seconds spent in the work itself: not start-up, config parsing or data loading.
     public var wallSeconds: Double
-    /// Task-specific entries, written after the common ones in this order.
+    /// Task-specific entries, written in this order after `parameters` and before
+    /// `wall_seconds`.
     public var extra: OrderedJSON.Object
 
     public init(

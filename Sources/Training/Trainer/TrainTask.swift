@@ -10,7 +10,7 @@ import Reports
 /// Keys (all documented in the README):
 /// - `data`: `source` (`digits`, `csv` or `synthetic`); `path` (digits, csv); `label` and
 ///   `kind` (`classes` or `regression`, csv); `examples`, `features`, `classes`, `labels`
-///   (`teacher` or `uniform`, synthetic); `test_fraction` (0.2); `split` (`shuffled` or
+///   (`teacher` or `uniform`) and `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or
 ///   `file_order`); `standardize` (true: fitted on the training split only).
 /// - `model`: `type` (`mlp`, `logistic` or `linear`), `hidden_layers` (mlp), `activation`
 ///   (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`), and optionally
@@ -100,7 +100,8 @@ public struct TrainTask: RunnableTask {
         if let accuracy = last?.trainAccuracy { line += ", train accuracy \(accuracy)" }
         if let accuracy = last?.testAccuracy { line += ", test accuracy \(accuracy)" }
         log(line)
-        log("parameter digest \(trainer.parameterDigest)")
+        let digest = trainer.parameterDigest
+        log("parameter digest \(digest)")
 
         var extra = OrderedJSON.Object()
         if let accuracy = last?.trainAccuracy { extra["train_accuracy"] = .float(accuracy) }
@@ -112,7 +113,7 @@ public struct TrainTask: RunnableTask {
         extra["deterministic"] = .bool(options.deterministic)
         extra["samples_per_second"] = .double(summary.samplesPerSecond)
         extra["allreduce_share"] = .double(summary.trainingSeconds > 0 ? summary.reduceSeconds / summary.trainingSeconds : 0)
-        extra["parameter_digest"] = .string(trainer.parameterDigest)
+        extra["parameter_digest"] = .string(digest)
         extra["history"] = .array(summary.evaluations.map { evaluation in
             var entry = OrderedJSON.Object()
             entry["epoch"] = .int(evaluation.epoch)
@@ -173,7 +174,7 @@ public struct TrainTask: RunnableTask {
             ? dataset.split(trainFraction: 1 - testFraction, shuffledWithSeed: seed)
             : dataset.split(trainFraction: 1 - testFraction)
         guard split.train.count > 0 else {
-            throw context.error(in: data, key: "test_fraction", "leaves no training examples out of \(dataset.count)")
+            throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training examples out of \(dataset.count); expected a fraction that leaves at least one")
         }
         if standardize { split = split.standardized().split }
         return split

@@ -32,7 +32,8 @@ public final class Trainer {
     public let options: TrainingOptions
     public let engine: DataParallelEngine
 
-    /// Optimizer steps taken so far.
+    /// Optimizer steps taken so far. With gradient accumulation a step spans several batches;
+    /// the engine's ``DataParallelEngine/step`` (``TrainingState/globalStep``) counts batches.
     public private(set) var globalStep = 0
     /// The epoch in progress (0-based).
     public private(set) var epoch = 0
@@ -43,7 +44,16 @@ public final class Trainer {
     ///
     /// The trainer sets `optimizer.threads` to the number of cores for the updates it applies
     /// whole, which run while the workers wait, so every core is free then.
+    ///
+    /// - Precondition: `options` asks for at least one epoch, example per batch, batch per
+    ///   step, worker and epoch between evaluations (a config is checked before it gets here).
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions) {
+        for (name, value) in [
+            ("epochs", options.epochs), ("batchSize", options.batchSize), ("gradientAccumulation", options.gradientAccumulation),
+            ("workers", options.workers), ("evaluateEvery", options.evaluateEvery),
+        ] {
+            usagePrecondition(value >= 1, "Trainer: options.\(name) must be at least 1, got \(value)")
+        }
         self.model = model
         self.variables = model.makeVariables()
         self.optimizer = optimizer
@@ -181,7 +191,7 @@ public final class Trainer {
         func measure(_ dataset: Dataset) -> (Float, Float?) {
             let output = model(dataset.features, parameters: parameters, kernelThreads: threads)
             let targets = targets(of: dataset)
-            return (model.lossKind.meanLoss(output, targets: targets).scalar, model.lossKind.accuracy(output, targets: targets))
+            return (model.loss(output, targets: targets).scalar, model.lossKind.accuracy(output, targets: targets))
         }
         let (trainLoss, trainAccuracy) = measure(data.train)
         var evaluation = Evaluation(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy)
@@ -191,15 +201,13 @@ public final class Trainer {
         return evaluation
     }
 
-    /// The targets of some rows of a dataset in the form the model's loss takes.
-    private func targets(of dataset: Dataset, rows: [Int]) -> Targets {
-        if model.lossKind == .softmaxCrossEntropy, let labels = dataset.classLabels { return .classes(rows.map { labels[$0] }) }
-        return .values(withoutRecording { dataset.targets.gathering(rows: rows) })
-    }
-
-    private func targets(of dataset: Dataset) -> Targets {
-        if model.lossKind == .softmaxCrossEntropy, let labels = dataset.classLabels { return .classes(labels) }
-        return .values(dataset.targets)
+    /// The targets of a dataset's rows (all of them when `rows` is nil) in the form the model's
+    /// loss takes.
+    private func targets(of dataset: Dataset, rows: [Int]? = nil) -> Targets {
+        if model.lossKind == .softmaxCrossEntropy, let labels = dataset.classLabels {
+            return .classes(rows.map { $0.map { labels[$0] } } ?? labels)
+        }
+        return .values(rows.map { rows in withoutRecording { dataset.targets.gathering(rows: rows) } } ?? dataset.targets)
     }
 
     private func format(_ value: Float) -> String { String(format: "%.4f", value) }

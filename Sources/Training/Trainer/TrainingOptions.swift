@@ -41,7 +41,8 @@ public struct TrainingOptions: Sendable, Equatable {
         self.kernelThreads = kernelThreads
     }
 
-    /// The engine configuration these options give for batches of `batchSize`.
+    /// The engine configuration these options give. Without determinism each batch is cut into
+    /// one micro-shard per worker and ``microShards`` is not used.
     public var engineConfiguration: DataParallelConfiguration {
         DataParallelConfiguration(
             workers: workers,
