@@ -19,7 +19,7 @@ struct ScalingCommand: ParsableCommand {
     @Argument(help: "A \"task\": \"train\" config, e.g. Configs/scaling-mlp.json.")
     var config: String
 
-    @Option(help: "Comma-separated worker counts.", transform: parseCounts)
+    @Option(help: "Comma-separated worker counts. (default: 1,2)", transform: parseCounts)
     var workers: [Int] = [1, 2]
 
     @Option(help: "Timed optimizer steps per run.")
@@ -39,7 +39,7 @@ struct ScalingCommand: ParsableCommand {
 
     func validate() throws {
         guard steps >= 1, warmup >= 0, repeats >= 1 else {
-            throw ValidationError("--steps and --repeats must be at least 1 and --warmup at least 0")
+            throw ValidationError("--steps and --repeats must be at least 1 and --warmup at least 0, got --steps \(steps) --repeats \(repeats) --warmup \(warmup)")
         }
     }
 
@@ -80,11 +80,13 @@ struct AllReduceCommand: ParsableCommand {
     @Option(help: "Slots (micro-shards) reduced.")
     var slots = 4
 
-    @Option(help: "Comma-separated thread counts.", transform: parseCounts)
+    @Option(help: "Comma-separated thread counts. (default: 1,2)", transform: parseCounts)
     var threads: [Int] = [1, 2]
 
     func validate() throws {
-        guard parameters >= 1, slots >= 1 else { throw ValidationError("--parameters and --slots must be at least 1") }
+        guard parameters >= 1, slots >= 1 else {
+            throw ValidationError("--parameters and --slots must be at least 1, got --parameters \(parameters) --slots \(slots)")
+        }
     }
 
     func run() throws {

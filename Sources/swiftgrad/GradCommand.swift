@@ -1,6 +1,5 @@
 import ArgumentParser
 import Expressions
-import Foundation  // FileHandle for stderr; its own `Expression` type is why ours is qualified below
 
 /// `swiftgrad grad EXPRESSION --at x=10`: derivatives of an expression.
 ///
@@ -64,7 +63,7 @@ struct GradCommand: ParsableCommand {
             if case .missingValue(let name) = error.reason {
                 message += "\ngive it a value with --at \(name)=VALUE"
             }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            printError(message)
             throw ExitCode.failure
         }
     }

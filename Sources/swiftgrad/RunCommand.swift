@@ -14,7 +14,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write a JSON report of the run to this path (written atomically).")
     var report: String?
 
-    @Option(help: "Write the SVG figure here instead of where the config says.")
+    @Option(help: "Write the linear regression's SVG figure here instead of where the config says.")
     var plot: String?
 
     @Option(help: "Override the trainer's number of workers.")
@@ -23,10 +23,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Override the trainer's number of epochs.")
     var epochs: Int?
 
-    @Option(help: "Override the config's seed.")
+    @Option(help: "Override the trainer's seed (training.seed).")
     var seed: UInt64?
 
-    @Flag(help: "Print only the final summary.")
+    @Flag(help: "Print no progress lines, only the result.")
     var quiet = false
 
     func validate() throws {
@@ -46,30 +46,5 @@ struct RunCommand: ParsableCommand {
                 print("wrote \(report)")
             }
         }
-    }
-}
-
-/// Runs `body`; an error is printed as one line on standard error and the command exits with
-/// status 1, without a stack trace.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let error as ExitCode {
-        throw error
-    } catch {
-        printError("error: \(error)")
-        throw ExitCode.failure
-    }
-}
-
-/// Prints a line on standard error.
-func printError(_ message: String) {
-    var standardError = StandardError()
-    print(message, to: &standardError)
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandleWriter.writeToStandardError(string)
     }
 }

@@ -7,44 +7,6 @@ import FoundationXML
 /// `swiftgrad bench scaling|allreduce` and `swiftgrad run` on a train config: tiny configs in a
 /// temporary directory, so each run takes a fraction of a second even in a debug build.
 @Suite struct BenchCommandTests {
-    /// A fresh temporary directory holding a tiny train config, removed by `remove()`.
-    private struct Scratch {
-        let path = NSTemporaryDirectory() + "bench-command-\(UUID().uuidString)"
-
-        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
-
-        /// Writes `text` to `name` and returns its path.
-        func write(_ name: String, _ text: String) throws -> String {
-            let file = path + "/" + name
-            try text.write(toFile: file, atomically: false, encoding: .utf8)
-            return file
-        }
-
-        /// 256 synthetic examples of 32 features, an MLP 32-16-4, batches of 64.
-        func tinyTrainConfig() throws -> String {
-            try write("train.json", """
-                {
-                  "task": "train",
-                  "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
-                  "model": {"type": "mlp", "hidden_layers": [16]},
-                  "training": {"epochs": 2, "batch_size": 64, "micro_shards": 4, "seed": 3}
-                }
-                """)
-        }
-
-        func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path + "/" + name) }
-
-        func remove() { try? FileManager.default.removeItem(atPath: path) }
-    }
-
-    /// Status 1 and exactly one `error: ` line on standard error.
-    private func expectOneLineError(_ run: Run, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(run.status == 1, sourceLocation: sourceLocation)
-        #expect(run.standardError.hasPrefix("error: "), "\(run.standardError)", sourceLocation: sourceLocation)
-        #expect(run.standardError.filter { $0 == "\n" }.count == 1, "\(run.standardError)", sourceLocation: sourceLocation)
-        #expect(!run.standardError.contains("Fatal error"), sourceLocation: sourceLocation)
-    }
-
     @Test func scalingPrintsATableWritesACSVAndAPlot() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

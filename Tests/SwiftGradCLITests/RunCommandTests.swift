@@ -4,25 +4,6 @@ import Testing
 /// `swiftgrad run CONFIG`: the shipped configs run from the repository root, and every failure
 /// is one `error: …` line on standard error with a non-zero status.
 @Suite struct RunCommandTests {
-    /// A fresh temporary directory, removed by `remove()`.
-    private struct Scratch {
-        let path = NSTemporaryDirectory() + "run-command-\(UUID().uuidString)"
-        init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
-        func contents() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
-        func remove() { try? FileManager.default.removeItem(atPath: path) }
-    }
-
-    /// Checks that a run failed cleanly: status 1 and exactly one line on standard error, starting
-    /// with `error: `, with no crash report or stack trace.
-    private func expectOneLineError(_ run: Run, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(run.status == 1, sourceLocation: sourceLocation)
-        #expect(run.standardError.hasPrefix("error: "), "\(run.standardError)", sourceLocation: sourceLocation)
-        #expect(run.standardError.hasSuffix("\n") && run.standardError.filter { $0 == "\n" }.count == 1,
-                "\(run.standardError)", sourceLocation: sourceLocation)
-        #expect(!run.standardError.contains("Fatal error"), sourceLocation: sourceLocation)
-        #expect(!run.standardError.contains("Stack dump"), sourceLocation: sourceLocation)
-    }
-
     @Test func theDerivativeConfigPrints920() throws {
         let run = try swiftgrad("run", "Configs/seed-derivative.json", in: repositoryRoot)
         #expect(run.status == 0, "\(run.standardError)")

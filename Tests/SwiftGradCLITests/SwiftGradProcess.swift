@@ -47,3 +47,46 @@ func swiftgrad(_ arguments: String..., in directory: String? = nil) throws -> Ru
         standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self))
 }
+
+/// A fresh temporary directory for one test's files, removed by `remove()`.
+struct Scratch {
+    let path = NSTemporaryDirectory() + "swiftgrad-cli-\(UUID().uuidString)"
+
+    init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
+
+    /// Writes `text` to `name` and returns its path.
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = path + "/" + name
+        try text.write(toFile: file, atomically: false, encoding: .utf8)
+        return file
+    }
+
+    /// 256 synthetic examples of 32 features, an MLP 32-16-4, batches of 64.
+    func tinyTrainConfig() throws -> String {
+        try write("train.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
+              "model": {"type": "mlp", "hidden_layers": [16]},
+              "training": {"epochs": 2, "batch_size": 64, "micro_shards": 4, "seed": 3}
+            }
+            """)
+    }
+
+    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path + "/" + name) }
+
+    func contents() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Checks that a run failed cleanly: status 1 and exactly one line on standard error, starting
+/// with `error: `, with no crash report or stack trace.
+func expectOneLineError(_ run: Run, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(run.status == 1, sourceLocation: sourceLocation)
+    #expect(run.standardError.hasPrefix("error: "), "\(run.standardError)", sourceLocation: sourceLocation)
+    #expect(run.standardError.hasSuffix("\n") && run.standardError.filter { $0 == "\n" }.count == 1,
+            "\(run.standardError)", sourceLocation: sourceLocation)
+    #expect(!run.standardError.contains("Fatal error"), sourceLocation: sourceLocation)
+    #expect(!run.standardError.contains("Stack dump"), sourceLocation: sourceLocation)
+}

@@ -9,7 +9,8 @@ public struct RunOptions: Sendable {
     public var workers: Int?
     public var epochs: Int?
     public var seed: UInt64?
-    /// Print progress lines (the final summary is always printed).
+    /// Print progress lines. When false, each task prints only its result (the minimisation
+    /// prints nothing).
     public var verbose: Bool
 
     public init(plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true) {

@@ -1,0 +1,38 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs `body`; an error is printed as one line on standard error and the command exits with
+/// status 1, without a stack trace.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printError("error: \(error)")
+        throw ExitCode.failure
+    }
+}
+
+/// Prints a line on standard error.
+func printError(_ message: String) {
+    var standardError = StandardError()
+    print(message, to: &standardError)
+}
+
+/// Standard error as a `TextOutputStream`, written unbuffered.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) { writeToStandardError(string) }
+}
+
+private func writeToStandardError(_ string: String) {
+    var text = string
+    text.withUTF8 { buffer in
+        _ = write(2, buffer.baseAddress, buffer.count)
+    }
+}
