@@ -14,7 +14,9 @@ import Autograd
 /// from its own threads; either way each element goes through the same arithmetic, so the bits do
 /// not depend on the split.
 ///
-/// Updates never record on a tape and never make temporary tensors: they write through
+/// Updates never record on a tape. Without clipping they make no temporary tensors; clipping in
+/// ``apply(_:to:)`` makes a clipped copy of each gradient it changes (``applyPartitioned(to:_:)``
+/// clamps by value into a small stack buffer instead). The variables are written through
 /// `Variable.withUnsafeMutableValue`, which copies the elements first only when something else
 /// (a tape that read the variable, a caller holding its value) still shares them.
 ///
@@ -49,7 +51,7 @@ public class OptimizerBase: Optimizer {
 
     // MARK: The two hooks of a concrete optimizer
 
-    /// The names of the per-variable buffers, in the order `update` receives them.
+    /// The names of the per-variable buffers, in the order the ``UpdateRule``'s `slots` holds them.
     /// Fixed at initialisation.
     var slotNames: [String] { [] }
 
