@@ -112,9 +112,6 @@ public struct PartitionedStep: @unchecked Sendable {
         self.names = names
     }
 
-    /// The number of elements of each variable, in order.
-    public var elementCounts: [Int] { parameters.map(\.count) }
-
     /// Updates elements `elements` of variable `variable` (its index in the array given to
     /// `applyPartitioned`) from their gradient.
     ///
