@@ -18,16 +18,15 @@ public enum CSVColumn: Hashable, Sendable, ExpressibleByIntegerLiteral, Expressi
     }
 }
 
-/// The numbers of the selected columns of a CSV file, row-major, with the line each row came from.
+/// The numbers of the selected columns of a CSV file, row-major, with the header when it has one.
 struct CSVSelection {
     var header: [String]?
-    var columnCount: Int
     /// Indices of the selected columns in the file, in the order their values are stored.
     var selected: [Int]
     /// `rowCount × selected.count` values, row-major.
     var values: [Double]
-    var lines: [Int]
-    var rowCount: Int { lines.count }
+    /// The data rows read (blank lines and the header not counted).
+    var rowCount: Int
 }
 
 /// A byte-level CSV reader: comma (or another one-byte) delimited, spaces and tabs around fields
@@ -85,7 +84,7 @@ struct CSVParser {
         }
         let selected = try select(header, columnCount)
         let classLabelColumn = lastSelectedIsClassLabel ? selected.last : nil
-        var result = CSVSelection(header: header, columnCount: columnCount, selected: selected, values: [], lines: [])
+        var result = CSVSelection(header: header, selected: selected, values: [], rowCount: 0)
         func columnReference(_ index: Int) -> ColumnReference {
             ColumnReference(index: index, name: header?[index])
         }
@@ -106,7 +105,7 @@ struct CSVParser {
                 }
                 result.values.append(value)
             }
-            result.lines.append(line)
+            result.rowCount += 1
             recordLine = try parser.nextRecord()
         }
         return result

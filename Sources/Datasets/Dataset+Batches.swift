@@ -43,9 +43,8 @@ public struct Batches: RandomAccessCollection, Sendable {
 
     public subscript(position: Int) -> Batch {
         let rows = Array(indices(ofBatch: position))
-        return Batch(
-            features: dataset.features.gathering(rows: rows), targets: dataset.targets.gathering(rows: rows),
-            classLabels: dataset.classLabels.map { labels in rows.map { labels[$0] } }, indices: rows)
+        let examples = dataset.subset(rows: rows)
+        return Batch(features: examples.features, targets: examples.targets, classLabels: examples.classLabels, indices: rows)
     }
 }
 

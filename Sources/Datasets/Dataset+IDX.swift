@@ -47,7 +47,7 @@ extension Dataset {
         if let classCount, let bad = classLabels.firstIndex(where: { $0 >= classCount }) {
             throw DatasetError(
                 file: labelsPath,
-                reason: .malformed("label \(bad) is \(classLabels[bad]), expected a class below \(classCount)"))
+                reason: .malformed("the label at index \(bad) is \(classLabels[bad]), expected a class below \(classCount)"))
         }
         return Dataset(features: features, classLabels: classLabels, classCount: classCount)
     }

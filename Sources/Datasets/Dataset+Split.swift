@@ -41,8 +41,7 @@ extension Dataset {
     public func split(trainFraction: Double, shuffledWithSeed seed: UInt64) -> DatasetSplit {
         let k = trainCount(fraction: trainFraction)
         var random = RandomStream(seed: seed, stream: DataStream.split)
-        var order = Array(0..<count)
-        random.shuffle(&order)
+        let order = random.shuffledIndices(count: count)
         return DatasetSplit(train: subset(rows: Array(order[..<k])), test: subset(rows: Array(order[k...])))
     }
 

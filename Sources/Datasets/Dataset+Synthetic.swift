@@ -26,7 +26,7 @@ extension Dataset {
     public static func synthetic(
         examples: Int, features: Int, classes: Int, seed: UInt64, labels: SyntheticLabels = .teacher
     ) -> Dataset {
-        usagePrecondition(examples >= 1 && features >= 1, "Dataset.synthetic: needs at least one example and one feature")
+        usagePrecondition(examples >= 1 && features >= 1, "Dataset.synthetic: needs at least one example and one feature, got examples \(examples) and features \(features)")
         usagePrecondition(classes >= 2, "Dataset.synthetic: needs at least 2 classes, got \(classes)")
         var featureStream = RandomStream(seed: seed, stream: DataStream.syntheticBase)
         let x = Tensor.randomNormal(shape: [examples, features], using: &featureStream)

@@ -55,11 +55,12 @@ public struct Dataset: Sendable {
         shapePrecondition(features.rank == 2, "Dataset: features must have shape [n, d], got \(features.shape)")
         shapePrecondition(
             classLabels.count == features.shape[0],
-            "Dataset: \(classLabels.count) class labels for features of shape \(features.shape)")
+            "Dataset: \(classLabels.count) class labels for features of shape \(features.shape); expected one per row (\(features.shape[0]))")
         let classes = classCount ?? ((classLabels.max() ?? -1) + 1)
+        let badRow = classLabels.firstIndex { $0 < 0 || $0 >= classes }
         usagePrecondition(
-            classLabels.allSatisfy { $0 >= 0 && $0 < classes },
-            "Dataset: class labels must lie in 0..<\(classes)")
+            badRow == nil,
+            "Dataset: class labels must lie in 0..<\(classes); row \(badRow!) has label \(classLabels[badRow!])")
         self.features = features
         self.targets = Tensor(shape: [classLabels.count, 1], scalars: classLabels.map(Float.init))
         self.classLabels = classLabels
@@ -106,7 +107,10 @@ public struct Dataset: Sendable {
     ///
     /// - Precondition: the data has class labels and `classes` has no repeats.
     public func keepingClasses(_ classes: [Int]) -> Dataset {
-        guard let classLabels else { preconditionFailure("Dataset.keepingClasses: the data has no class labels") }
+        usagePrecondition(
+            self.classLabels != nil,
+            "Dataset.keepingClasses: the data has no class labels (regression data); expected a dataset made with classLabels")
+        let classLabels = self.classLabels!
         usagePrecondition(Set(classes).count == classes.count, "Dataset.keepingClasses: \(classes) repeats a class")
         var newLabel: [Int: Int] = [:]
         for (position, label) in classes.enumerated() { newLabel[label] = position }

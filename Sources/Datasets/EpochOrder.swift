@@ -21,7 +21,5 @@ public func epochOrder(seed: UInt64, epoch: Int, count: Int) -> [Int] {
     usagePrecondition(epoch >= 0 && epoch < 1 << 32, "epochOrder: epoch must lie in 0..<2^32, got \(epoch)")
     usagePrecondition(count >= 0, "epochOrder: count must not be negative, got \(count)")
     var random = RandomStream(seed: seed, stream: DataStream.epochBase + UInt64(epoch))
-    var order = Array(0..<count)
-    random.shuffle(&order)
-    return order
+    return random.shuffledIndices(count: count)
 }

@@ -28,6 +28,14 @@ extension RandomStream {
             i -= 1
         }
     }
+
+    /// `0..<count` in the order ``shuffle(_:)`` puts it: the permutation behind epoch orders and
+    /// shuffled splits.
+    mutating func shuffledIndices(count: Int) -> [Int] {
+        var order = Array(0..<count)
+        shuffle(&order)
+        return order
+    }
 }
 
 /// The stream numbers the data code draws from, one range per purpose, so the same seed gives

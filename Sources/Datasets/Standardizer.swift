@@ -24,7 +24,10 @@ public struct Standardizer: Sendable, Equatable, Codable {
     /// Statistics given directly (for instance read back from a checkpoint).
     public init(mean: [Double], scale: [Double]) {
         usagePrecondition(mean.count == scale.count, "Standardizer: \(mean.count) means but \(scale.count) scales")
-        usagePrecondition(scale.allSatisfy { $0 > 0 && $0.isFinite }, "Standardizer: every scale must be positive and finite")
+        let badScale = scale.firstIndex { !($0 > 0 && $0.isFinite) }
+        usagePrecondition(
+            badScale == nil,
+            "Standardizer: every scale must be positive and finite; scale[\(badScale!)] is \(scale[badScale!])")
         self.mean = mean
         self.scale = scale
     }

@@ -67,10 +67,13 @@ public struct Sequential: Model, Equatable {
 /// let logits = model(images, parameters: model.initialParameters())   // [batch, 10]
 /// ```
 public struct MLP: Model, Equatable {
-    /// Input size, hidden sizes, output size.
-    public let layerSizes: [Int]
     /// The layers this MLP is made of.
     public let sequential: Sequential
+
+    /// Input size, hidden sizes, output size: read from ``sequential``'s layers.
+    public var layerSizes: [Int] {
+        [sequential.layers[0].inputSize] + sequential.layers.map(\.outputSize)
+    }
 
     /// Makes an MLP.
     ///
@@ -94,7 +97,6 @@ public struct MLP: Model, Equatable {
                 activation: index == layerSizes.count - 1 ? .linear : hiddenActivation,
                 weightInitializer: weightInitializer)
         }
-        self.layerSizes = layerSizes
         self.sequential = Sequential(layers, lossKind: lossKind, seed: seed)
     }
 

@@ -49,7 +49,7 @@ public class Adam: OptimizerBase {
     ///   - amsgrad: use AMSGrad (default false).
     ///   - weightDecay: decoupled weight decay λ (default none; see ``AdamW``).
     ///   - clipping: gradient clipping (default none).
-    public init(
+    public convenience init(
         learningRate: LearningRate = .constant(Defaults.learningRate),
         beta1: Double = Defaults.beta1,
         beta2: Double = Defaults.beta2,
@@ -58,14 +58,12 @@ public class Adam: OptimizerBase {
         weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
-        self.amsgrad = amsgrad
-        super.init(name: "Adam", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
+        self.init(name: "Adam", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  amsgrad: amsgrad, weightDecay: weightDecay, clipping: clipping)
     }
 
-    /// For ``AdamW``, which only changes the name and the weight-decay default.
+    /// The one designated initialiser: the public one above names the optimizer "Adam", and
+    /// ``AdamW`` names it "AdamW" with its own weight-decay default.
     init(name: String, learningRate: LearningRate, beta1: Double, beta2: Double, epsilon: Double,
          amsgrad: Bool, weightDecay: Double?, clipping: GradientClipping) {
         self.beta1 = beta1

@@ -22,17 +22,13 @@ import Autograd
 public func clipByGlobalNorm(_ gradients: [Tensor?], maxNorm: Float) -> (clipped: [Tensor?], norm: Float) {
     usagePrecondition(maxNorm > 0, "clipByGlobalNorm: maxNorm must be positive, got \(maxNorm)")
     var sumOfSquares: Double = 0
-    for gradient in gradients {
-        gradient?.withUnsafeBufferPointer { buffer in
-            for value in buffer { sumOfSquares += Double(value) * Double(value) }
-        }
-    }
+    for case let gradient? in gradients { sumOfSquares = addingSquares(of: gradient, to: sumOfSquares) }
     let norm = Float(sumOfSquares.squareRoot())
     // TF: scale = clip_norm * min(1 / norm, 1 / clip_norm), made NaN when the norm is not finite.
     var scale = maxNorm * min(1 / norm, 1 / maxNorm)
     if !norm.isFinite { scale = .nan }
     if scale == 1 { return (gradients, norm) }
-    return (gradients.map { $0.map { scaled($0, by: scale) } }, norm)
+    return (withoutRecording { gradients.map { $0.map { $0 * scale } } }, norm)
 }
 
 /// Rescales `gradient` so its L2 norm is at most `maxNorm` (Keras `clipnorm`,
@@ -41,12 +37,9 @@ public func clipByGlobalNorm(_ gradients: [Tensor?], maxNorm: Float) -> (clipped
 /// - Precondition: `maxNorm > 0`.
 public func clipByNorm(_ gradient: Tensor, maxNorm: Float) -> Tensor {
     usagePrecondition(maxNorm > 0, "clipByNorm: maxNorm must be positive, got \(maxNorm)")
-    let sumOfSquares = gradient.withUnsafeBufferPointer { buffer in
-        buffer.reduce(Double(0)) { $0 + Double($1) * Double($1) }
-    }
-    let norm = Float(sumOfSquares.squareRoot())
+    let norm = Float(addingSquares(of: gradient, to: 0).squareRoot())
     if norm <= maxNorm { return gradient }
-    return scaled(gradient, by: maxNorm / norm)
+    return withoutRecording { gradient * (maxNorm / norm) }
 }
 
 /// Clamps every element of `tensor` to `[min, max]` (Keras `clipvalue`, `tf.clip_by_value`).
@@ -54,18 +47,13 @@ public func clipByNorm(_ gradient: Tensor, maxNorm: Float) -> Tensor {
 /// - Precondition: `min <= max`.
 public func clipByValue(_ tensor: Tensor, min lower: Float, max upper: Float) -> Tensor {
     usagePrecondition(lower <= upper, "clipByValue: min \(lower) is greater than max \(upper)")
-    return tensor.withUnsafeBufferPointer { source in
-        Tensor(shape: tensor.shape) { target in
-            for index in source.indices { target[index] = Swift.min(Swift.max(source[index], lower), upper) }
-        }
-    }
+    return withoutRecording { tensor.clipped(to: lower, upper) }
 }
 
-/// `tensor · factor`, made directly without recording on a tape.
-private func scaled(_ tensor: Tensor, by factor: Float) -> Tensor {
-    tensor.withUnsafeBufferPointer { source in
-        Tensor(shape: tensor.shape) { target in
-            for index in source.indices { target[index] = source[index] * factor }
-        }
+/// `total` plus the square of every element of `tensor`, added one at a time in `Double` in
+/// element order, so a sum over several tensors runs in one sequence.
+private func addingSquares(of tensor: Tensor, to total: Double) -> Double {
+    tensor.withUnsafeBufferPointer { buffer in
+        buffer.reduce(total) { $0 + Double($1) * Double($1) }
     }
 }

@@ -39,7 +39,8 @@ public protocol Optimizer: AnyObject {
     var learningRate: LearningRate { get set }
 
     /// Threads one update may use (1 by default). Elements are split into ranges, so the result
-    /// is the same for any count; the data-parallel trainer raises it while its workers are idle.
+    /// is the same for any count. The data-parallel trainer sets it once, to the core count, for
+    /// the updates it applies to whole gradients, which run while its workers wait.
     var threads: Int { get set }
 
     /// Updates `variables` in place from `gradients`, then advances ``iterations`` by one.

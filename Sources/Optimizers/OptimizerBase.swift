@@ -14,7 +14,9 @@ import Autograd
 /// from its own threads; either way each element goes through the same arithmetic, so the bits do
 /// not depend on the split.
 ///
-/// Updates never record on a tape and never make temporary tensors: they write through
+/// Updates never record on a tape. Without clipping they make no temporary tensors; clipping in
+/// ``apply(_:to:)`` makes a clipped copy of each gradient it changes (``applyPartitioned(to:_:)``
+/// clamps by value into a small stack buffer instead). The variables are written through
 /// `Variable.withUnsafeMutableValue`, which copies the elements first only when something else
 /// (a tape that read the variable, a caller holding its value) still shares them.
 ///
@@ -49,7 +51,7 @@ public class OptimizerBase: Optimizer {
 
     // MARK: The two hooks of a concrete optimizer
 
-    /// The names of the per-variable buffers, in the order `update` receives them.
+    /// The names of the per-variable buffers, in the order the ``UpdateRule``'s `slots` holds them.
     /// Fixed at initialisation.
     var slotNames: [String] { [] }
 
@@ -68,31 +70,37 @@ public class OptimizerBase: Optimizer {
         usagePrecondition(
             gradients.count == variables.count,
             "\(name).apply: \(gradients.count) gradients were given for \(variables.count) variables")
-        var kept: [Tensor?] = []
-        var keptVariables: [Variable] = []
-        kept.reserveCapacity(variables.count)
-        keptVariables.reserveCapacity(variables.count)
         for (gradient, variable) in zip(gradients, variables) {
             guard let gradient, variable.isTrainable else { continue }
             shapePrecondition(
                 gradient.shape == variable.shape,
                 "\(name).apply: the gradient for variable '\(variable.name)' has shape \(gradient.shape) but the variable has shape \(variable.shape)")
-            kept.append(gradient)
-            keptVariables.append(variable)
         }
-        let clipped = clipping.clip(kept)
         let rate = learningRate.value(at: iterations)
         let step = StepKernel(rule: updateRule(learningRate: rate), decay: decayFactor, learningRate: rate)
-        for (gradient, variable) in zip(clipped, keptVariables) {
-            guard let gradient else { continue }
-            let state = slots(for: variable)
-            variable.withUnsafeMutableValue { parameter in
-                gradient.withUnsafeBufferPointer { gradient in
-                    step.apply(parameter, gradient: gradient, slots: state.buffers, threads: threads)
-                }
+        if case .none = clipping {
+            for (gradient, variable) in zip(gradients, variables) {
+                guard let gradient, variable.isTrainable else { continue }
+                update(variable, from: gradient, step)
+            }
+        } else {
+            // Clipping (by norm or global norm) needs every updated gradient at once.
+            let kept = zip(gradients, variables).filter { $0.0 != nil && $0.1.isTrainable }
+            for (gradient, (_, variable)) in zip(clipping.clip(kept.map(\.0)), kept) {
+                if let gradient { update(variable, from: gradient, step) }
             }
         }
         iterations += 1
+    }
+
+    /// Applies `step` to the whole of `variable` from `gradient`, shaped like it.
+    private func update(_ variable: Variable, from gradient: Tensor, _ step: StepKernel) {
+        let state = slots(for: variable)
+        variable.withUnsafeMutableValue { parameter in
+            gradient.withUnsafeBufferPointer { gradient in
+                step.apply(parameter, gradient: gradient, slots: state.buffers, threads: threads)
+            }
+        }
     }
 
     /// Whether ``applyPartitioned(to:_:)`` may be used: true unless the clipping needs a whole

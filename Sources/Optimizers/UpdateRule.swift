@@ -57,7 +57,9 @@ struct StepKernel: Sendable {
         }
         let buffers = UnsafeVariableBuffers(parameter: parameter, gradient: gradient, slots: slots)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            // Range ends on multiples of 16 elements (64 bytes), so no two threads share a line.
+            // Inner range ends are rounded down to multiples of 16 elements (64 bytes). The
+            // buffers are not 64-byte aligned, so neighbouring threads may still share a cache
+            // line at a boundary; the split changes no element's arithmetic either way.
             let start = (count * part / parts) & ~15
             let end = part == parts - 1 ? count : (count * (part + 1) / parts) & ~15
             guard start < end else { return }
@@ -109,9 +111,6 @@ public struct PartitionedStep: @unchecked Sendable {
         self.slots = slots
         self.names = names
     }
-
-    /// The number of elements of each variable, in order.
-    public var elementCounts: [Int] { parameters.map(\.count) }
 
     /// Updates elements `elements` of variable `variable` (its index in the array given to
     /// `applyPartitioned`) from their gradient.

@@ -1,8 +1,3 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import Datasets
 import Testing
 
@@ -16,14 +11,6 @@ private func message(_ body: () throws -> Dataset) -> String {
     } catch {
         return "unexpected error \(error)"
     }
-}
-
-private func temporaryFile(named name: String, contents: String) throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("DatasetsTests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let url = directory.appendingPathComponent(name)
-    try Data(contents.utf8).write(to: url)
-    return url.path
 }
 
 @Test func missingFileNamesThePath() {
@@ -40,9 +27,9 @@ private func temporaryFile(named name: String, contents: String) throws -> Strin
 }
 
 @Test func emptyFileIsReported() throws {
-    let path = try temporaryFile(named: "empty.csv", contents: "")
+    let path = try temporaryFile(named: "empty.csv", contents: "".utf8)
     #expect(message { try Dataset.loadCSV(path: path) } == "\(path): the file is empty; expected rows of comma-separated numbers")
-    let blank = try temporaryFile(named: "blank.csv", contents: "\n  \n\r\n")
+    let blank = try temporaryFile(named: "blank.csv", contents: "\n  \n\r\n".utf8)
     #expect(message { try Dataset.loadCSV(path: blank) }.hasSuffix("blank.csv: the file is empty; expected rows of comma-separated numbers"))
     #expect(message { try Dataset.parseCSV("x,y\n\n", source: "h.csv", hasHeader: true) } == "h.csv: the header is followed by no data rows")
 }

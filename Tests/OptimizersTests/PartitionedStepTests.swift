@@ -22,7 +22,7 @@ import Testing
     ]
 
     /// Three variables of awkward sizes (one empty of elements is not allowed by shapes, so a
-    /// scalar stands for the smallest) and three steps of random gradients.
+    /// one-element vector stands for the smallest) and three steps of random gradients.
     static let shapes = [[37, 29], [1], [4099]]
     static let steps: [[Tensor]] = {
         var random = RandomStream(seed: 11)

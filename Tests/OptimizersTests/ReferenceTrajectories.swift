@@ -83,7 +83,10 @@ struct LeastSquares {
     }
 }
 
-/// Whether `actual` is within `atol + rtol·|expected|` of `expected`.
+/// Whether `actual` is within `atol + rtol·|expected|` of `expected`, computed in `Float`.
+///
+/// Not `_TestSupport`'s `isClose`: that one computes in `Double` and counts NaN as close to NaN
+/// and an infinity as close to itself, so results at the tolerance's edge could differ.
 func isWithinTolerance(_ actual: Float, _ expected: Float, rtol: Float = 1e-5, atol: Float = 1e-6) -> Bool {
     abs(actual - expected) <= atol + rtol * abs(expected)
 }
