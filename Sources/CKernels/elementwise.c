@@ -7,20 +7,13 @@
 // costs a few microseconds, more than such a loop takes.
 
 #include "CKernels.h"
+#include "parallel.h"
 
 #include <math.h>
 
 // No fused multiply-add contraction: each loop rounds every operation as written, so Adam's
 // update gives the same bits as Keras's float32 arithmetic (and as the Swift code it replaced).
 #pragma clang fp contract(off)
-
-/// Below this many elements a loop is not worth a thread team.
-#define SG_PARALLEL_MIN 262144L
-
-static inline int team_size(long work, int threads) {
-    if (threads <= 1 || work < SG_PARALLEL_MIN) return 1;
-    return threads;
-}
 
 void sg_bias_activation(float *restrict y, const float *restrict bias, long rows, long cols,
                         int relu, int threads) {
@@ -55,7 +48,7 @@ void sg_column_sums(const float *x, long rows, long cols, float *sums, int threa
     // Each column's sum runs over the rows in order; threads own column ranges of 16 (one
     // cache line), so rows are read in short contiguous runs and the order never changes.
     const long blocks = (cols + 15) / 16;
-    const int nth = team_size(rows * cols, threads) > 1 && blocks > 1 ? threads : 1;
+    const int nth = blocks > 1 ? team_size(rows * cols, threads) : 1;
 #pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
     for (long b = 0; b < blocks; b++) {
         const long j0 = b * 16, j1 = j0 + 16 < cols ? j0 + 16 : cols;

@@ -22,20 +22,21 @@
 // k = 0, 1, ..., K-1 (K split into the same KC blocks) whatever the number of threads. Threads
 // only decide *which* tiles of C they own, so 1, 2 or 8 threads produce the same bits.
 //
-// Narrow outputs (N <= 16, e.g. the 256x10 output layer of an MLP) take a kernel of their own on
-// AVX-512 (see "Narrow-output kernel"): op(B) packed once, A read in place, one zmm per row of C;
-// with op(A) = A^T (the layer's weight gradient) the kernel is vectorised along M instead (see
-// "Narrow output with transposed A"). A short K (K <= 16 with N > 16, the layer's input gradient
-// dY W^T) takes the small-K kernel: only op(B) is packed, A is broadcast from its rows.
-// Elsewhere (AVX2, generic, or N < NR/2 with N > 16) a narrow N would waste most of each NR-wide
-// register tile on padding, so the product is computed as
+// On AVX-512 a single output column (N == 1) takes the matrix-vector path (see "Matrix-vector
+// products"), and other narrow outputs (N <= 16 with M > N, e.g. the 256x10 output layer of an
+// MLP) a kernel of their own (see "Narrow-output kernel"): op(B) packed once, A read in place,
+// one zmm per row of C; with op(A) = A^T (the layer's weight gradient) the kernel is vectorised
+// along M instead (see "Narrow output with transposed A"). A short K (K <= 16 with N > 16, the
+// layer's input gradient dY W^T) takes the small-K kernel: only op(B) is packed, A is broadcast
+// from its rows. With the AVX2 and portable kernels, a narrow N (N < NR/2 with M > N) would
+// waste most of each NR-wide register tile on padding, so the product is computed as
 // C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
-// for every row count 1...MR wastes nothing. Which path runs depends only on the shape.
+// for every row count 1...MR wastes nothing. Which path runs depends only on the kernel family
+// and the shape, never on the thread count.
 
 #include "CKernels.h"
 
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,9 +87,8 @@ static const sg_blocking blk256 = {MR256, NR256, 256, 240, 1024};
 #define NRGEN 16
 static const sg_blocking blkgen = {MRGEN, NRGEN, 256, 256, 256};
 
-// Largest MR / NR over all families, for stack scratch space.
+// Largest MR over all families: the size of pack_a_panel's stack array of row pointers.
 #define MR_MAX 12
-#define NR_MAX 32
 
 static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 static inline long min_l(long a, long b) { return a < b ? a : b; }
@@ -202,14 +202,20 @@ SG_AVX2 static void ukernel_avx2(int mr, int n, long kc, const float *a, const f
 
 #define SG_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 
+// Compiled for avx512f alone, the features every caller has (SG_AVX512 code and the avx512f
+// matrix-vector code): a function with target features inlines only into callers that have them.
+/// Lanes [0, n) of a 16-float vector: all of them for n >= 16, none for n <= 0.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) __mmask16
+lane_mask(int n) {
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+
 SG_AVX512 static inline __attribute__((always_inline)) void
 store_row512(float *c, long csc, int n, __m512 acc0, __m512 acc1, __m512 va, float beta) {
     if (csc == 1) {
         // Column masks make partial tiles cost the same as full ones and never touch
         // memory past column n.
-        const __mmask16 m0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
-        const __mmask16 m1 = n >= 32 ? (__mmask16)0xFFFF
-                           : n > 16  ? (__mmask16)((1u << (n - 16)) - 1u) : (__mmask16)0;
+        const __mmask16 m0 = lane_mask(n), m1 = lane_mask(n - 16);
         __m512 r0 = _mm512_mul_ps(va, acc0), r1 = _mm512_mul_ps(va, acc1);
         if (beta != 0.0f) {
             const __m512 vb = _mm512_set1_ps(beta);
@@ -220,7 +226,9 @@ store_row512(float *c, long csc, int n, __m512 acc0, __m512 acc1, __m512 va, flo
         _mm512_mask_storeu_ps(c + 16, m1, r1);
         return;
     }
-    // Strided C (the transposed narrow path): gather, update in registers, scatter.
+    // Strided C: gather, update in registers, scatter. No AVX-512 path stores C with csc != 1
+    // (narrow outputs have kernels of their own, so the transposed narrow path never runs
+    // here); the branch is kept so that this kernel honours the sg_ukernel contract for any csc.
     float t[32] __attribute__((aligned(64)));
     if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
     __m512 r0 = _mm512_mul_ps(va, acc0), r1 = _mm512_mul_ps(va, acc1);
@@ -340,11 +348,7 @@ narrowt_block(const int V, const int G, long K, int m, const float *a, long acs,
               const float *b, long brs, long bcs, float *c, long ldc, float alpha,
               float beta) {
     __mmask16 mk[NARROWT_V];
-    for (int v = 0; v < V; v++) {
-        const int rows = m - 16 * v;
-        mk[v] = rows >= 16 ? (__mmask16)0xFFFF : rows <= 0 ? (__mmask16)0
-                                                           : (__mmask16)((1u << rows) - 1u);
-    }
+    for (int v = 0; v < V; v++) mk[v] = lane_mask(m - 16 * v);
     __m512 acc[NARROWT_G][NARROWT_V];
     for (int g = 0; g < G; g++)
         for (int v = 0; v < V; v++) acc[g][v] = _mm512_setzero_ps();
@@ -433,8 +437,7 @@ smallk_tile(const int R, const int V, long K, int n, const float *a, long ars, l
     for (int r = 0; r < R; r++) {
         float *cr = c + r * ldc;
         for (int v = 0; v < V; v++) {
-            const int left = n - 16 * v;
-            const __mmask16 mk = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
+            const __mmask16 mk = lane_mask(n - 16 * v);
             __m512 x = _mm512_mul_ps(va, acc[r][v]);
             if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mk, cr + 16 * v), x);
             _mm512_mask_storeu_ps(cr + 16 * v, mk, x);
@@ -506,13 +509,13 @@ static void pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, f
 
 /// Copies rows [p0, p0+kc) x columns [j0, j0+nr) of `b` into one NR-column micro-panel
 /// (row p holds NR consecutive floats), padding columns nr..NR-1 with zeros.
-static void pack_b_panel(sg_view b, long p0, long kc, long j0, int nr, int NR, float *dst) {
+static void pack_b_panel(sg_view b, long p0, long kc, long j0, long nr, long NR, float *dst) {
     if (b.cs == 1) {
         for (long p = 0; p < kc; p++) {
             const float *src = b.p + (p0 + p) * b.rs + j0;
             float *d = dst + p * NR;
-            for (int j = 0; j < nr; j++) d[j] = src[j];
-            if (nr < NR) for (int j = nr; j < NR; j++) d[j] = 0.0f;
+            for (long j = 0; j < nr; j++) d[j] = src[j];
+            if (nr < NR) for (long j = nr; j < NR; j++) d[j] = 0.0f;
         }
     } else {
         // Transposed B: columns are contiguous in memory. Walk 8 k-steps at a time so each
@@ -520,17 +523,17 @@ static void pack_b_panel(sg_view b, long p0, long kc, long j0, int nr, int NR, f
         long p = 0;
         for (; p + 8 <= kc; p += 8) {
             float *d = dst + p * NR;
-            for (int j = 0; j < nr; j++) {
+            for (long j = 0; j < nr; j++) {
                 const float *src = b.p + (p0 + p) * b.rs + (j0 + j) * b.cs;
                 for (int q = 0; q < 8; q++) d[q * NR + j] = src[q * b.rs];
             }
             for (int q = 0; q < 8; q++)
-                for (int j = nr; j < NR; j++) d[q * NR + j] = 0.0f;
+                for (long j = nr; j < NR; j++) d[q * NR + j] = 0.0f;
         }
         for (; p < kc; p++) {
             float *d = dst + p * NR;
-            for (int j = 0; j < nr; j++) d[j] = b.p[(p0 + p) * b.rs + (j0 + j) * b.cs];
-            for (int j = nr; j < NR; j++) d[j] = 0.0f;
+            for (long j = 0; j < nr; j++) d[j] = b.p[(p0 + p) * b.rs + (j0 + j) * b.cs];
+            for (long j = nr; j < NR; j++) d[j] = 0.0f;
         }
     }
 }
@@ -542,7 +545,7 @@ static void pack_b_panels(sg_view b, long p0, long kc, long j0, long nc, long q0
                           int NR, float *dst) {
     if (b.cs != 1 || q0 >= q1) {
         for (long q = q0; q < q1; q++)
-            pack_b_panel(b, p0, kc, j0 + q * NR, (int)min_l(NR, nc - q * NR), NR,
+            pack_b_panel(b, p0, kc, j0 + q * NR, min_l(NR, nc - q * NR), NR,
                          dst + q * kc * NR);
         return;
     }
@@ -553,7 +556,7 @@ static void pack_b_panels(sg_view b, long p0, long kc, long j0, long nc, long q0
             memcpy(dst + q * kc * NR + p * NR, src + q * NR, (size_t)NR * sizeof(float));
     }
     for (long q = full_end > q0 ? full_end : q0; q < q1; q++)
-        pack_b_panel(b, p0, kc, j0 + q * NR, (int)min_l(NR, nc - q * NR), NR, dst + q * kc * NR);
+        pack_b_panel(b, p0, kc, j0 + q * NR, min_l(NR, nc - q * NR), NR, dst + q * kc * NR);
 }
 
 // MARK: - Driver
@@ -739,7 +742,7 @@ static void gemm_small_n(long M, int N, long K, float alpha, sg_view a, sg_view 
 
 /// Threads worth starting for `flops` of work split into `units` blocks: a team pays for
 /// itself only with about 1 MFLOP per thread.
-static int team_size(int threads, long units, double flops) {
+static int gemm_team_size(int threads, long units, double flops) {
     int nth = threads < 1 ? 1 : threads;
     if (nth > units) nth = (int)units;
     if (flops < 1048576.0 * nth) nth = 1;
@@ -751,7 +754,7 @@ static int team_size(int threads, long units, double flops) {
 static void gemm_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
                           float *C, long ldc, int threads) {
     const long rows = 16 * NARROWT_V, blocks = ceil_div(M, rows);
-    const int nth = team_size(threads, blocks, 2.0 * M * 16 * K);
+    const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
     if (nth == 1) {
         narrowt_rows(0, M, N, K, a, b, C, ldc, alpha, beta);
         return;
@@ -772,17 +775,9 @@ static void gemm_small_k(long M, long N, long K, float alpha, sg_view a, sg_view
     const long ldbp = ceil_div(N, 16) * 16;
     float *bpack = alloc_floats(K * ldbp);
     if (!bpack) abort();
-    for (long p = 0; p < K; p++)
-        for (long j = N; j < ldbp; j++) bpack[p * ldbp + j] = 0.0f;
-    if (b.cs == 1) {
-        for (long p = 0; p < K; p++) memcpy(bpack + p * ldbp, b.p + p * b.rs, N * sizeof(float));
-    } else {
-        // Transposed B: each column of op(B) (K floats) is contiguous.
-        for (long j = 0; j < N; j++)
-            for (long p = 0; p < K; p++) bpack[p * ldbp + j] = b.p[p * b.rs + j * b.cs];
-    }
+    pack_b_panel(b, 0, K, 0, N, ldbp, bpack);  // one panel ldbp wide: K x N, zero-padded
     const long blocks = ceil_div(M, SMALLK_R);
-    const int nth = team_size(threads, blocks, 2.0 * M * ldbp * K);
+    const int nth = gemm_team_size(threads, blocks, 2.0 * M * ldbp * K);
     if (nth == 1) {
         smallk_rows(0, M, N, K, a, bpack, ldbp, C, ldc, alpha, beta);
     } else {
@@ -819,7 +814,7 @@ static float dot_avx512(const float *x, const float *y, long n) {
         p += 16;
     }
     if (p < n) {
-        const __mmask16 mask = (__mmask16)((1u << (n - p)) - 1u);
+        const __mmask16 mask = lane_mask((int)(n - p));
         s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, x + p), _mm512_maskz_loadu_ps(mask, y + p), s1);
     }
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
@@ -838,7 +833,7 @@ static void gemv_rows(long M, long K, float alpha, sg_view a, const float *x, fl
 
 __attribute__((target("avx512f")))
 static void gemv_columns(long M, long K, float alpha, sg_view a, const float *x, float beta, float *C, long ldc) {
-    float *acc = aligned_alloc(64, (size_t)((M + 15) & ~15L) * sizeof(float));
+    float *acc = alloc_floats(M);
     if (!acc) abort();
     for (long i = 0; i < M; i++) acc[i] = 0.0f;
     for (long p = 0; p < K; p++) {
@@ -893,7 +888,7 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
     sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
 
 #if SG_X86
-    if (kernel == SG_GEMM_KERNEL_AVX512 && N == 1 && (a.cs == 1 || a.rs == 1)) {
+    if (kernel == SG_GEMM_KERNEL_AVX512 && N == 1) {
         gemm_vector(M, K, alpha, a, b, beta, C, ldc, threads);
         return;
     }
@@ -939,7 +934,7 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
     x.apack = alloc_floats(x.apack_stride * nth);
     // Pack all of B's K blocks at once when that stays small (8 MiB: the MLP's layers need at
     // most 0.8 MiB); only worth it with several threads, which it spares most barriers.
-    const long bcols = ceil_div(min_l(x.N, x.blk->nc), NR) * NR;
+    const long bcols = npanels * NR;
     x.whole_b = nth > 1 && K * bcols <= (8L << 20) / (long)sizeof(float);
     x.bpack = alloc_floats((x.whole_b ? K : kc) * bcols);
     if (!x.apack || !x.bpack) abort();

@@ -7,9 +7,9 @@
 // staying in the first-level cache): each slot is usually a separate tensor, and separate large
 // allocations often share their alignment, so reading all slots in short steps at once sends them
 // to the same cache sets; 256 measured fastest for such slots (64 had been, for slots in one
-// buffer at staggered offsets) and nearly as fast for staggered ones. The loop is compiled for AVX-512, AVX2 and baseline x86-64 (the
-// package is built without -march flags) and picked by the CPU at each call; a branch, not an
-// ifunc, so the library also loads under ThreadSanitizer.
+// buffer at staggered offsets) and nearly as fast for staggered ones. The loop is compiled for
+// AVX-512, AVX2 and baseline x86-64 (the package is built without -march flags) and picked by
+// the CPU at each call; a branch, not an ifunc, so the library also loads under ThreadSanitizer.
 static inline __attribute__((always_inline)) void reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor) {
     enum { BLOCK = 256 };
     long start = 0;

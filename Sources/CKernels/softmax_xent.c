@@ -1,13 +1,11 @@
 // Sparse softmax cross-entropy of logits against integer labels, forward and backward, one row
 // of the batch at a time. Rows are independent, so threads own row ranges and the result does
-// not depend on their number.
+// not depend on their number. Below SG_PARALLEL_MIN logits the loop runs on the calling thread.
 
 #include "CKernels.h"
+#include "parallel.h"
 
 #include <math.h>
-
-/// Below this many logits the loop runs on the calling thread.
-#define SG_PARALLEL_MIN 262144L
 
 /// The largest logit of a row and log Σ exp(x − largest): the stable log-sum-exp in two parts.
 static inline void row_log_sum_exp(const float *x, long classes, float *largest, float *log_total) {
@@ -21,7 +19,7 @@ static inline void row_log_sum_exp(const float *x, long classes, float *largest,
 
 void sg_softmax_xent_forward(const float *logits, const long *labels, long batch, long classes,
                              float *loss, int threads) {
-    const int nth = threads > 1 && batch * classes >= SG_PARALLEL_MIN ? threads : 1;
+    const int nth = team_size(batch * classes, threads);
 #pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
     for (long i = 0; i < batch; i++) {
         const float *x = logits + i * classes;
@@ -33,7 +31,7 @@ void sg_softmax_xent_forward(const float *logits, const long *labels, long batch
 
 void sg_softmax_xent_backward(const float *logits, const long *labels, const float *upstream,
                               long batch, long classes, float *gradient, int threads) {
-    const int nth = threads > 1 && batch * classes >= SG_PARALLEL_MIN ? threads : 1;
+    const int nth = team_size(batch * classes, threads);
 #pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
     for (long i = 0; i < batch; i++) {
         const float *x = logits + i * classes;

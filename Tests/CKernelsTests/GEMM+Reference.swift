@@ -1,4 +1,5 @@
 import CKernels
+import Testing
 
 /// A GEMM micro-kernel family as the tests see it.
 struct GEMMKernel: CustomStringConvertible, Sendable {
@@ -106,5 +107,39 @@ struct GEMMProblem: CustomStringConvertible {
         }
         if result[0].bitPattern != c[0].bitPattern { return "element before C was overwritten" }
         return nil
+    }
+}
+
+/// Every (transA, transB) combination.
+let allTransposes: [(transA: Bool, transB: Bool)] = [(false, false), (true, false), (false, true), (true, true)]
+
+extension GEMMProblem {
+    /// Runs the problem once on `kernel` with operands from `seed` and expects C within the
+    /// Double reference's bound (see `firstMismatch`).
+    func expectMatchesReference(kernel: GEMMKernel, seed: UInt64,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+        let (a, b, c) = makeOperands(seed: seed)
+        let result = run(kernel: kernel, a: a, b: b, c: c)
+        let mismatch = firstMismatch(result: result, a: a, b: b, c: c)
+        #expect(mismatch == nil, "\(kernel) \(self): \(mismatch ?? "")", sourceLocation: sourceLocation)
+    }
+
+    /// Runs the problem on `kernel` with one thread and with each of `threadCounts`, operands
+    /// from `seed`, and expects the same bits in all of C's buffer every time. With
+    /// `checkingReference`, the one-thread result must also be within the reference's bound.
+    func expectSameBitsAcrossThreads(kernel: GEMMKernel, seed: UInt64, threadCounts: [Int32] = [2, 3],
+                                     checkingReference: Bool = false,
+                                     sourceLocation: SourceLocation = #_sourceLocation) {
+        let (a, b, c) = makeOperands(seed: seed)
+        let one = run(kernel: kernel, a: a, b: b, c: c, threads: 1)
+        if checkingReference {
+            let mismatch = firstMismatch(result: one, a: a, b: b, c: c)
+            #expect(mismatch == nil, "\(kernel) \(self): \(mismatch ?? "")", sourceLocation: sourceLocation)
+        }
+        for threads in threadCounts {
+            let many = run(kernel: kernel, a: a, b: b, c: c, threads: threads)
+            #expect(one.map(\.bitPattern) == many.map(\.bitPattern),
+                    "\(kernel) \(self): \(threads) threads differ from 1", sourceLocation: sourceLocation)
+        }
     }
 }

@@ -9,13 +9,10 @@ struct MatrixVectorGEMMTests {
           arguments: [(m: 1, k: 1), (m: 3, k: 5), (m: 17, k: 16), (m: 40, k: 17), (m: 324, k: 64),
                       (m: 64, k: 324), (m: 9, k: 257), (m: 300, k: 33)])
     func matrixVectorMatchesReference(m: Int, k: Int) {
-        for (index, (transA, transB)) in [(false, false), (true, false), (false, true), (true, true)].enumerated() {
+        for (index, (transA, transB)) in allTransposes.enumerated() {
             for (alpha, beta): (Float, Float) in [(1, 0), (-0.5, 2)] {
                 let problem = GEMMProblem(m: m, n: 1, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
-                let (a, b, c) = problem.makeOperands(seed: 900 + UInt64(index))
-                let result = problem.run(kernel: .avx512, a: a, b: b, c: c)
-                let mismatch = problem.firstMismatch(result: result, a: a, b: b, c: c)
-                #expect(mismatch == nil, "\(problem): \(mismatch ?? "")")
+                problem.expectMatchesReference(kernel: .avx512, seed: 900 + UInt64(index))
             }
         }
     }
@@ -24,10 +21,6 @@ struct MatrixVectorGEMMTests {
     func matrixVectorBitsDoNotDependOnThreads() {
         // Large enough (M·K ≥ 2²⁰) that the row-wise path splits rows between threads.
         let problem = GEMMProblem(m: 4099, n: 1, k: 300, beta: 0.25)
-        let (a, b, c) = problem.makeOperands(seed: 950)
-        let one = problem.run(kernel: .avx512, a: a, b: b, c: c, threads: 1)
-        for threads: Int32 in [2, 3] {
-            #expect(problem.run(kernel: .avx512, a: a, b: b, c: c, threads: threads).map(\.bitPattern) == one.map(\.bitPattern))
-        }
+        problem.expectSameBitsAcrossThreads(kernel: .avx512, seed: 950)
     }
 }

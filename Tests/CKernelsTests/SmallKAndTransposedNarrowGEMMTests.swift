@@ -6,19 +6,14 @@ import Testing
 /// against the Double reference, with bits independent of threads.
 @Suite("Small-K and transposed narrow-output GEMM")
 struct SmallKAndTransposedNarrowGEMMTests {
-    private let transposes: [(Bool, Bool)] = [(false, false), (true, false), (false, true), (true, true)]
-
     @Test(.enabled(if: GEMMKernel.avx512.isSupported, "CPU lacks AVX-512"),
           arguments: [(m: 1, n: 17, k: 1), (m: 7, n: 33, k: 10), (m: 13, n: 64, k: 16),
                       (m: 6, n: 65, k: 3), (m: 20, n: 200, k: 10), (m: 2, n: 127, k: 4), (m: 11, n: 49, k: 17)])
     func smallKMatchesReference(m: Int, n: Int, k: Int) {
-        for (index, (transA, transB)) in transposes.enumerated() {
+        for (index, (transA, transB)) in allTransposes.enumerated() {
             for (alpha, beta): (Float, Float) in [(1, 0), (-1.5, 0.5)] {
                 let problem = GEMMProblem(m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
-                let (a, b, c) = problem.makeOperands(seed: 600 + UInt64(index))
-                let result = problem.run(kernel: .avx512, a: a, b: b, c: c)
-                let mismatch = problem.firstMismatch(result: result, a: a, b: b, c: c)
-                #expect(mismatch == nil, "\(problem): \(mismatch ?? "")")
+                problem.expectMatchesReference(kernel: .avx512, seed: 600 + UInt64(index))
             }
         }
     }
@@ -30,10 +25,7 @@ struct SmallKAndTransposedNarrowGEMMTests {
         for (index, transB) in [false, true].enumerated() {
             for (alpha, beta): (Float, Float) in [(1, 0), (0.75, -1)] {
                 let problem = GEMMProblem(m: m, n: n, k: k, transA: true, transB: transB, alpha: alpha, beta: beta)
-                let (a, b, c) = problem.makeOperands(seed: 700 + UInt64(index))
-                let result = problem.run(kernel: .avx512, a: a, b: b, c: c)
-                let mismatch = problem.firstMismatch(result: result, a: a, b: b, c: c)
-                #expect(mismatch == nil, "\(problem): \(mismatch ?? "")")
+                problem.expectMatchesReference(kernel: .avx512, seed: 700 + UInt64(index))
             }
         }
     }
@@ -61,15 +53,9 @@ struct SmallKAndTransposedNarrowGEMMTests {
           arguments: [(m: 1031, n: 300, k: 10), (m: 1000, n: 15, k: 700)])
     func bitsDoNotDependOnThreads(m: Int, n: Int, k: Int) {
         // Large enough that both kernels hand row blocks to several threads.
-        for (transA, transB) in transposes {
+        for (transA, transB) in allTransposes {
             let problem = GEMMProblem(m: m, n: n, k: k, transA: transA, transB: transB, beta: 0.25)
-            let (a, b, c) = problem.makeOperands(seed: 900)
-            let one = problem.run(kernel: .avx512, a: a, b: b, c: c, threads: 1)
-            #expect(problem.firstMismatch(result: one, a: a, b: b, c: c) == nil, "\(problem)")
-            for threads: Int32 in [2, 3] {
-                let many = problem.run(kernel: .avx512, a: a, b: b, c: c, threads: threads)
-                #expect(one.map(\.bitPattern) == many.map(\.bitPattern), "\(problem): \(threads) threads differ from 1")
-            }
+            problem.expectSameBitsAcrossThreads(kernel: .avx512, seed: 900, checkingReference: true)
         }
     }
 }

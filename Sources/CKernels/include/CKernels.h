@@ -3,9 +3,11 @@
 
 /// SwiftGrad's C kernels: the hot loops of a training step, compiled with OpenMP.
 ///
-/// Every kernel takes an explicit thread count. A kernel never starts more threads than it is
-/// given, and its result does not depend on that count: work is split over output elements,
-/// never over a reduction, so one thread and eight produce the same bits.
+/// Every kernel takes an explicit thread count, except `sg_reduce_slots`, which runs on the
+/// calling thread (its callers split the elements among their own threads), and `sg_cpu_relax`.
+/// A kernel never starts more threads than it is given, and its result does not depend on that
+/// count: work is split over output elements, never over a reduction, so one thread and eight
+/// produce the same bits.
 
 #include <stddef.h>
 
@@ -64,6 +66,7 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB,
 
 /// The all-reduce's inner loop: `out[i] = (slots[0][i] + … + slots[k-1][i]) / divisor` for
 /// `i < count`, summed in slot order, so any split of the elements gives the same bits.
+/// Runs on the calling thread. `slot_count` must be at least 1 (`slots[0]` is always read).
 void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor);
 
 // MARK: - Elementwise and reduction loops (elementwise.c)
