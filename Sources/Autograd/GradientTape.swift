@@ -7,13 +7,22 @@
 public typealias Pullback = (_ upstream: Tensor, _ needed: InputMask) -> [Tensor?]
 
 /// Which inputs of a recorded op need a gradient.
+///
+/// The first 64 inputs have a bit each; every input past them counts as needed (a pullback that
+/// computes a gradient nobody asked for wastes work, and the tape discards it).
 public struct InputMask: Sendable, Equatable {
+    /// The number of inputs that have a bit of their own.
+    static let bitCount = UInt64.bitWidth
+
     @usableFromInline var bits: UInt64
 
     init(bits: UInt64) { self.bits = bits }
 
     /// Whether input `index` needs a gradient.
-    public subscript(index: Int) -> Bool { bits & (1 << UInt64(index)) != 0 }
+    public subscript(index: Int) -> Bool {
+        // `<<` by 64 or more gives 0 in Swift, which would drop the input.
+        index >= InputMask.bitCount || bits & (1 << UInt64(index)) != 0
+    }
 }
 
 /// What ``GradientTape/gradient(of:withRespectTo:unconnected:)`` returns for a source that the
@@ -288,7 +297,9 @@ public final class GradientTape {
                     continue
                 }
                 var mask: UInt64 = 0
-                for (index, input) in entry.inputs.enumerated() where input != nil { mask |= 1 << UInt64(index) }
+                for (index, input) in entry.inputs.enumerated() where input != nil && index < InputMask.bitCount {
+                    mask |= 1 << UInt64(index)
+                }
                 let inputGradients = entry.pullback(upstream, InputMask(bits: mask))
                 for (index, input) in entry.inputs.enumerated() {
                     guard let input, let gradient = inputGradients[index] else { continue }

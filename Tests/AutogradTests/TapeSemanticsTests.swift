@@ -209,6 +209,32 @@ import Foundation
         #expect(tape.gradient(of: z, withRespectTo: x)?.scalar == 12)
     }
 
+    @Test func anOpWithMoreThanSixtyFourInputsGivesEveryInputItsGradient() {
+        // The tape tells a pullback which inputs it needs with one bit per input for the first
+        // 64; the inputs past them must still get their gradients.
+        let pieces = (0..<70).map { Tensor([Float($0), -Float($0)]) }
+        let tape = GradientTape()
+        for piece in pieces { tape.watch(piece) }
+        let y = tape.record { Tensor.concatenating(pieces, alongAxis: 0).sum() }
+        let gradients = tape.gradient(of: y, withRespectTo: pieces)
+        #expect(gradients.count == 70)
+        for (index, gradient) in gradients.enumerated() {
+            #expect(gradient?.scalars == [1, 1], "input \(index)")
+        }
+    }
+
+    @Test func unwatchedInputsPastTheSixtyFourthGetNoGradient() {
+        let pieces = (0..<70).map { Tensor([Float($0)]) }
+        let tape = GradientTape(persistent: true)
+        tape.watch(pieces[1])
+        tape.watch(pieces[68])
+        let y = tape.record { (Tensor.concatenating(pieces, alongAxis: 0) * 3).sum() }
+        let gradients = tape.gradient(of: y, withRespectTo: pieces)
+        for (index, gradient) in gradients.enumerated() {
+            #expect(gradient?.scalars == ([1, 68].contains(index) ? [3] : nil), "input \(index)")
+        }
+    }
+
     @Test func emptyTensorsHaveEmptyGradients() {
         let x = Tensor.zeros(shape: [0, 3])
         let tape = GradientTape()
