@@ -167,20 +167,26 @@ extension Tensor {
     /// Rows `range` of the first axis.
     public func rows(_ range: Range<Int>) -> Tensor { slice(alongAxis: 0, range) }
 
-    /// Zeros added before and after along `axis`: the adjoint of ``slice(alongAxis:_:)``.
+    /// Zeros added before and after along `axis` (negative counts from the end): the adjoint of
+    /// ``slice(alongAxis:_:)``.
     public func padded(alongAxis axis: Int, before: Int, after: Int) -> Tensor {
+        let position = axis < 0 ? axis + rank : axis
+        shapePrecondition(position >= 0 && position < rank, "padded(alongAxis:before:after:): axis \(axis) is out of range for shape \(shape)")
+        shapePrecondition(
+            before >= 0 && after >= 0,
+            "padded(alongAxis:before:after:): padding before \(before) and after \(after) along axis \(position) of shape \(shape) must not be negative")
         var parts: [Tensor] = []
         var zerosShape = shape
         if before > 0 {
-            zerosShape[axis] = before
+            zerosShape[position] = before
             parts.append(Tensor(repeating: 0, shape: zerosShape))
         }
         parts.append(self)
         if after > 0 {
-            zerosShape[axis] = after
+            zerosShape[position] = after
             parts.append(Tensor(repeating: 0, shape: zerosShape))
         }
-        return parts.count == 1 ? self.copiedStorage() : Tensor.concatenating(parts, alongAxis: axis)
+        return parts.count == 1 ? self.copiedStorage() : Tensor.concatenating(parts, alongAxis: position)
     }
 
     /// The rows (entries of the first axis) at `indices`, in that order, repeats allowed.
@@ -211,6 +217,12 @@ extension Tensor {
     /// the adjoint of ``gathering(rows:)``. Its own gradient gathers again.
     public func scatteringRows(into indices: [Int], rowCount: Int) -> Tensor {
         shapePrecondition(rank >= 1 && shape[0] == indices.count, "scatteringRows(into:rowCount:): \(indices.count) indices for a tensor of shape \(shape)")
+        shapePrecondition(rowCount >= 0, "scatteringRows(into:rowCount:): rowCount must not be negative, got \(rowCount) for a tensor of shape \(shape)")
+        for index in indices {
+            shapePrecondition(
+                index >= 0 && index < rowCount,
+                "scatteringRows(into:rowCount:): row index \(index) is out of range 0..<\(rowCount) (scattering a tensor of shape \(shape) into \(rowCount) rows)")
+        }
         let input = self
         let rowLength = shape.dropFirst().reduce(1, *)
         let output = withUnsafeBufferPointer { source in
