@@ -108,4 +108,25 @@ import Autograd
         #expect(Self.standardError(result).contains(
             "padded(alongAxis:before:after:): padding before 1 and after -2 along axis 1 of shape [2, 3] must not be negative"))
     }
+
+    @Test func slicingAlongAnAxisOutOfRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [2, 3]).slice(alongAxis: -3, 0..<1)
+        }
+        #expect(Self.standardError(result).contains("slice(alongAxis:_:): axis -3 is out of range for shape [2, 3]"))
+    }
+
+    @Test func concatenatingAlongAnAxisOutOfRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.concatenating([Tensor.ones(shape: [2, 3])], alongAxis: 2)
+        }
+        #expect(Self.standardError(result).contains("concatenating(_:alongAxis:): axis 2 is out of range for shape [2, 3]"))
+    }
+
+    @Test func argmaxAlongAnAxisOutOfRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [2, 3]).argmax(squeezingAxis: 2)
+        }
+        #expect(Self.standardError(result).contains("argmax(squeezingAxis:): axis 2 is out of range for a tensor of shape [2, 3]"))
+    }
 }

@@ -53,11 +53,10 @@ extension Tensor {
     /// removed. Indices are returned as whole-number `Float`s so that they compare directly with
     /// float labels; they are exact below 2²⁴.
     public func argmax(squeezingAxis axis: Int = -1) -> Tensor {
-        let position = normalizedAxes([axis], op: "argmax(squeezingAxis:)")[0]
+        let position = normalizedAxis(axis, "argmax(squeezingAxis:): axis \(axis) is out of range for a tensor of shape \(shape)")
         shapePrecondition(shape[position] > 0, "argmax(squeezingAxis:): axis \(position) of shape \(shape) is empty")
         let n = shape[position]
-        let outer = shape[..<position].reduce(1, *)
-        let inner = shape[(position + 1)...].reduce(1, *)
+        let (outer, inner) = outerAndInnerCounts(around: position)
         var newShape = shape
         newShape.remove(at: position)
         return withUnsafeBufferPointer { source in
