@@ -254,12 +254,15 @@ public final class GradientTape {
         var jacobianRows: [Tensor] = []
         jacobianRows.reserveCapacity(rows)
         for row in 0..<rows {
+            // `unit` serves as the seed itself. Writing the next row in place cannot change an
+            // earlier seed: anything still holding one (a gradient passed through unchanged, the
+            // pullback of an op an outer tape recorded) makes the write copy first. And `unit` is
+            // never recorded or watched, so as a seed it aliases no tensor that a tape knows.
             unit.withUnsafeMutableBufferPointer { buffer in
                 if row > 0 { buffer[row - 1] = 0 }
                 buffer[row] = 1
             }
-            let seed = unit.copiedStorage()
-            let gradient = backward(from: target, to: [source], unconnected: .zero, seed: seed)[0]!
+            let gradient = backward(from: target, to: [source], unconnected: .zero, seed: unit)[0]!
             jacobianRows.append(gradient.reshaped(to: [1, source.scalarCount]))
         }
         let flat = rows == 0 ? Tensor(repeating: 0, shape: [0, source.scalarCount]) : Tensor.concatenating(jacobianRows, alongAxis: 0)

@@ -312,6 +312,31 @@ import Foundation
         assertClose(jacobian, [0.5, 2, 4, 0, 0, 0.87758255, 0, 0])
     }
 
+    @Test func jacobianRowsKeepTheirOwnSeeds() {
+        // The seed of each row reaches the result unchanged (x + 1 and x itself pass it through)
+        // and is captured by the pullbacks an outer tape records; a later row must not change it.
+        let x = Tensor([1, 2, 3])
+        let identity: [Float] = [1, 0, 0, 0, 1, 0, 0, 0, 1]
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let y = tape.record { x + 1 }
+        #expect(tape.jacobian(of: y, withRespectTo: x).scalars == identity)
+        #expect(tape.jacobian(of: x, withRespectTo: x).scalars == identity)
+
+        let outer = GradientTape()
+        outer.watch(x)
+        let (jacobian, total) = outer.record { () -> (Tensor, Tensor) in
+            let inner = GradientTape()
+            inner.watch(x)
+            let y = inner.record { x * x }
+            let jacobian = inner.jacobian(of: y, withRespectTo: x)   // diag(2x)
+            return (jacobian, jacobian.sum())
+        }
+        #expect(jacobian.scalars == [2, 0, 0, 0, 4, 0, 0, 0, 6])
+        // d/dx Σ diag(2x) = 2 for every element.
+        #expect(outer.gradient(of: total, withRespectTo: x)?.scalars == [2, 2, 2])
+    }
+
     @Test func jacobianOfAMatrixFunctionHasBothShapes() {
         let w = Variable(Tensor([[1, 2], [3, 4]]), name: "w")
         let x = Tensor([[1, -1]])

@@ -65,7 +65,7 @@ extension Tensor {
                     for i in 0..<inner {
                         var best = 0
                         var bestValue = source[o * n * inner + i]
-                        for k in 1..<Swift.max(n, 1) {
+                        for k in 1..<n {
                             let value = source[(o * n + k) * inner + i]
                             if value > bestValue || (bestValue.isNaN && !value.isNaN) {
                                 best = k

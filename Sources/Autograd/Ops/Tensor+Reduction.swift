@@ -175,7 +175,7 @@ extension Tensor {
                 for o in 0..<outer {
                     let base = o * n * inner
                     for i in 0..<inner { output[o * inner + i] = input[base + i] }
-                    for k in 1..<Swift.max(n, 1) {
+                    for k in 1..<n {
                         let row = base + k * inner
                         for i in 0..<inner { combine(&output[o * inner + i], input[row + i]) }
                     }
