@@ -41,7 +41,6 @@ enum Broadcasting {
 extension Tensor {
     /// Sums a gradient of the broadcast shape back down to `shape`: the adjoint of broadcasting,
     /// used by every binary op's pullback.
-    @usableFromInline
     func unbroadcast(to shape: [Int]) -> Tensor {
         if self.shape == shape { return self }
         let axes = Broadcasting.reducedAxes(from: self.shape, to: shape)

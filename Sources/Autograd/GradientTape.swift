@@ -14,7 +14,7 @@ public struct InputMask: Sendable, Equatable {
     /// The number of inputs that have a bit of their own.
     static let bitCount = UInt64.bitWidth
 
-    @usableFromInline var bits: UInt64
+    var bits: UInt64
 
     init(bits: UInt64) { self.bits = bits }
 
@@ -61,7 +61,6 @@ public final class GradientTape {
 
     /// One recorded op: which output it made, which of its inputs lead back to a source of this
     /// tape, and how to pull a gradient back through it.
-    @usableFromInline
     struct Entry {
         /// Kept alive so that its identifier cannot be reused while the tape exists.
         var output: TensorStorage
@@ -69,13 +68,13 @@ public final class GradientTape {
         var pullback: Pullback
     }
 
-    @usableFromInline var entries: [Entry] = []
+    var entries: [Entry] = []
     /// Identifiers of the tensors connected to a watched tensor.
-    @usableFromInline var connected: Set<ObjectIdentifier> = []
+    var connected: Set<ObjectIdentifier> = []
     /// Watched tensors' storage, kept alive for the same reason as ``Entry/output``.
     var watchedStorage: [TensorStorage] = []
     /// Positive while recording is suspended (by ``stopRecording(_:)`` or while differentiating).
-    @usableFromInline var pauseDepth = 0
+    var pauseDepth = 0
     private var isReleased = false
 
     /// Makes a tape.
@@ -416,7 +415,6 @@ extension Tensor {
 }
 
 extension TapeStack {
-    @usableFromInline
     func record<Inputs: Collection<ObjectIdentifier>>(
         output: Tensor, inputs: Inputs, makePullback: () -> Pullback
     ) {
