@@ -420,7 +420,8 @@ extension TapeStack {
     ) {
         var pullback: Pullback?
         for tape in tapes where tape.pauseDepth == 0 {
-            // Checked before building the list, so an op on unwatched tensors allocates nothing.
+            // Checked before building this tape's list of inputs, so an op on tensors the tape
+            // does not watch adds no entry and builds no pullback.
             guard inputs.contains(where: tape.isConnected) else { continue }
             let ids: [ObjectIdentifier?] = inputs.map { tape.isConnected($0) ? $0 : nil }
             if pullback == nil { pullback = makePullback() }
@@ -474,8 +475,8 @@ public func customGradient(
         { upstream, _ in
             let gradients = gradient(upstream, inputs, output)
             shapePrecondition(gradients.count == inputs.count, "customGradient: the gradient function returned \(gradients.count) gradients for \(inputs.count) inputs")
-            for (g, x) in zip(gradients, inputs) {
-                shapePrecondition(g.shape == x.shape, "customGradient: a gradient of shape \(g.shape) was returned for an input of shape \(x.shape)")
+            for (index, (g, x)) in zip(gradients, inputs).enumerated() {
+                shapePrecondition(g.shape == x.shape, "customGradient: the gradient function returned a gradient of shape \(g.shape) for input \(index), which has shape \(x.shape); each gradient must be shaped like its input")
             }
             return gradients
         }

@@ -111,5 +111,7 @@ import _TestSupport
 
     @Test func oneHot() {
         #expect(Tensor.oneHot([2, 0], classes: 3).scalars == [0, 0, 1, 1, 0, 0])
+        // Labels outside 0..<classes leave their rows at zero.
+        #expect(Tensor.oneHot([3, -1, 1], classes: 3).scalars == [0, 0, 0, 0, 0, 0, 0, 1, 0])
     }
 }

@@ -10,7 +10,8 @@ public struct TensorMask: Sendable, Equatable, CustomStringConvertible {
 
     /// A mask of `shape` holding `values`.
     public init(shape: [Int], values: [Bool]) {
-        shapePrecondition(Tensor.elementCount(of: shape) == values.count, "TensorMask: shape \(shape) does not hold \(values.count) values")
+        let count = Tensor.elementCount(of: shape)
+        shapePrecondition(count == values.count, "TensorMask: shape \(shape) holds \(count) values but \(values.count) were given")
         self.shape = shape
         self.values = values
     }
