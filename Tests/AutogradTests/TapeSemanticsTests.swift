@@ -42,12 +42,14 @@ import Foundation
         let x = Tensor([1, 2, 3])
         let tape = GradientTape(persistent: true)
         tape.watch(x)
-        let (y, z) = tape.record { (x.squared().sum(), (x * 3).sum()) }
+        let (y, z, doubled) = tape.record { (x.squared().sum(), (x * 3).sum(), x * 2) }
         for _ in 0..<3 {
             #expect(tape.gradient(of: y, withRespectTo: x)?.scalars == [2, 4, 6])
             #expect(tape.gradient(of: z, withRespectTo: x)?.scalars == [3, 3, 3])
         }
-        #expect(tape.jacobian(of: x * 2, withRespectTo: x).shape == [3, 3])
+        let jacobian = tape.jacobian(of: doubled, withRespectTo: x)
+        #expect(jacobian.shape == [3, 3])
+        #expect(jacobian.scalars == [2, 0, 0, 0, 2, 0, 0, 0, 2])
         #expect(tape.recordedOperationCount > 0)
         #expect(tape.isPersistent)
     }
@@ -268,15 +270,16 @@ import Foundation
         // f(x) = 3x³ + x²: f' = 9x² + 2x = 920, f'' = 18x + 2 = 182, f''' = 18 at x = 10.
         let x = Variable(10)
         let third = GradientTape()
-        let (d1, d2) = third.record { () -> (Tensor, Tensor) in
+        let (y, d1, d2) = third.record { () -> (Tensor, Tensor, Tensor) in
             let second = GradientTape()
-            let d1 = second.record { () -> Tensor in
+            let (y, d1) = second.record { () -> (Tensor, Tensor) in
                 let first = GradientTape()
                 let y = first.record { 3 * x.value.pow(3) + x.value.pow(2) }
-                return first.gradient(of: y, withRespectTo: x)!
+                return (y, first.gradient(of: y, withRespectTo: x)!)
             }
-            return (d1, second.gradient(of: d1, withRespectTo: x)!)
+            return (y, d1, second.gradient(of: d1, withRespectTo: x)!)
         }
+        #expect(y.scalar == 3100)
         #expect(d1.scalar == 920)
         #expect(d2.scalar == 182)
         #expect(third.gradient(of: d2, withRespectTo: x)?.scalar == 18)
