@@ -1,4 +1,4 @@
-/// NumPy's broadcasting rules, and the one helper that undoes broadcasting for every gradient.
+/// NumPy's broadcasting rules, and the one helper that undoes broadcasting for every binary op.
 enum Broadcasting {
     /// The shape two operands broadcast to: dimensions are aligned from the right, and each pair
     /// must be equal or contain a 1.
@@ -41,7 +41,6 @@ enum Broadcasting {
 extension Tensor {
     /// Sums a gradient of the broadcast shape back down to `shape`: the adjoint of broadcasting,
     /// used by every binary op's pullback.
-    @usableFromInline
     func unbroadcast(to shape: [Int]) -> Tensor {
         if self.shape == shape { return self }
         let axes = Broadcasting.reducedAxes(from: self.shape, to: shape)

@@ -7,13 +7,22 @@
 public typealias Pullback = (_ upstream: Tensor, _ needed: InputMask) -> [Tensor?]
 
 /// Which inputs of a recorded op need a gradient.
+///
+/// The first 64 inputs have a bit each; every input past them counts as needed (a pullback that
+/// computes a gradient nobody asked for wastes work, and the tape discards it).
 public struct InputMask: Sendable, Equatable {
-    @usableFromInline var bits: UInt64
+    /// The number of inputs that have a bit of their own.
+    static let bitCount = UInt64.bitWidth
+
+    var bits: UInt64
 
     init(bits: UInt64) { self.bits = bits }
 
     /// Whether input `index` needs a gradient.
-    public subscript(index: Int) -> Bool { bits & (1 << UInt64(index)) != 0 }
+    public subscript(index: Int) -> Bool {
+        // `<<` by 64 or more gives 0 in Swift, which would drop the input.
+        index >= InputMask.bitCount || bits & (1 << UInt64(index)) != 0
+    }
 }
 
 /// What ``GradientTape/gradient(of:withRespectTo:unconnected:)`` returns for a source that the
@@ -52,7 +61,6 @@ public final class GradientTape {
 
     /// One recorded op: which output it made, which of its inputs lead back to a source of this
     /// tape, and how to pull a gradient back through it.
-    @usableFromInline
     struct Entry {
         /// Kept alive so that its identifier cannot be reused while the tape exists.
         var output: TensorStorage
@@ -60,13 +68,13 @@ public final class GradientTape {
         var pullback: Pullback
     }
 
-    @usableFromInline var entries: [Entry] = []
+    var entries: [Entry] = []
     /// Identifiers of the tensors connected to a watched tensor.
-    @usableFromInline var connected: Set<ObjectIdentifier> = []
+    var connected: Set<ObjectIdentifier> = []
     /// Watched tensors' storage, kept alive for the same reason as ``Entry/output``.
     var watchedStorage: [TensorStorage] = []
     /// Positive while recording is suspended (by ``stopRecording(_:)`` or while differentiating).
-    @usableFromInline var pauseDepth = 0
+    var pauseDepth = 0
     private var isReleased = false
 
     /// Makes a tape.
@@ -245,12 +253,15 @@ public final class GradientTape {
         var jacobianRows: [Tensor] = []
         jacobianRows.reserveCapacity(rows)
         for row in 0..<rows {
+            // `unit` serves as the seed itself. Writing the next row in place cannot change an
+            // earlier seed: anything still holding one (a gradient passed through unchanged, the
+            // pullback of an op an outer tape recorded) makes the write copy first. And `unit` is
+            // never recorded or watched, so as a seed it aliases no tensor that a tape knows.
             unit.withUnsafeMutableBufferPointer { buffer in
                 if row > 0 { buffer[row - 1] = 0 }
                 buffer[row] = 1
             }
-            let seed = unit.copiedStorage()
-            let gradient = backward(from: target, to: [source], unconnected: .zero, seed: seed)[0]!
+            let gradient = backward(from: target, to: [source], unconnected: .zero, seed: unit)[0]!
             jacobianRows.append(gradient.reshaped(to: [1, source.scalarCount]))
         }
         let flat = rows == 0 ? Tensor(repeating: 0, shape: [0, source.scalarCount]) : Tensor.concatenating(jacobianRows, alongAxis: 0)
@@ -288,7 +299,9 @@ public final class GradientTape {
                     continue
                 }
                 var mask: UInt64 = 0
-                for (index, input) in entry.inputs.enumerated() where input != nil { mask |= 1 << UInt64(index) }
+                for (index, input) in entry.inputs.enumerated() where input != nil && index < InputMask.bitCount {
+                    mask |= 1 << UInt64(index)
+                }
                 let inputGradients = entry.pullback(upstream, InputMask(bits: mask))
                 for (index, input) in entry.inputs.enumerated() {
                     guard let input, let gradient = inputGradients[index] else { continue }
@@ -402,13 +415,13 @@ extension Tensor {
 }
 
 extension TapeStack {
-    @usableFromInline
     func record<Inputs: Collection<ObjectIdentifier>>(
         output: Tensor, inputs: Inputs, makePullback: () -> Pullback
     ) {
         var pullback: Pullback?
         for tape in tapes where tape.pauseDepth == 0 {
-            // Checked before building the list, so an op on unwatched tensors allocates nothing.
+            // Checked before building this tape's list of inputs, so an op on tensors the tape
+            // does not watch adds no entry and builds no pullback.
             guard inputs.contains(where: tape.isConnected) else { continue }
             let ids: [ObjectIdentifier?] = inputs.map { tape.isConnected($0) ? $0 : nil }
             if pullback == nil { pullback = makePullback() }
@@ -462,8 +475,8 @@ public func customGradient(
         { upstream, _ in
             let gradients = gradient(upstream, inputs, output)
             shapePrecondition(gradients.count == inputs.count, "customGradient: the gradient function returned \(gradients.count) gradients for \(inputs.count) inputs")
-            for (g, x) in zip(gradients, inputs) {
-                shapePrecondition(g.shape == x.shape, "customGradient: a gradient of shape \(g.shape) was returned for an input of shape \(x.shape)")
+            for (index, (g, x)) in zip(gradients, inputs).enumerated() {
+                shapePrecondition(g.shape == x.shape, "customGradient: the gradient function returned a gradient of shape \(g.shape) for input \(index), which has shape \(x.shape); each gradient must be shaped like its input")
             }
             return gradients
         }

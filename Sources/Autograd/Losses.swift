@@ -87,6 +87,8 @@ public enum Losses {
 
 extension Tensor {
     /// Rows of zeros with a 1 at each label: shape [labels.count, classes].
+    ///
+    /// A label outside `0..<classes` is not an error here: its row stays all zeros.
     public static func oneHot(_ labels: [Int], classes: Int) -> Tensor {
         Tensor(shape: [labels.count, classes]) { buffer in
             buffer.initialize(repeating: 0)

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A seeded, reproducible random number generator (xoshiro256**), for initialisers, shuffling and
 /// dropout. There is no global random state: whoever needs randomness is handed a stream.
 ///
@@ -58,12 +66,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Equatable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-@inline(__always) private func _log(_ x: Double) -> Double { Glibc.log(x) }
-@inline(__always) private func _cos(_ x: Double) -> Double { Glibc.cos(x) }
-#elseif canImport(Darwin)
-import Darwin
-@inline(__always) private func _log(_ x: Double) -> Double { Darwin.log(x) }
-@inline(__always) private func _cos(_ x: Double) -> Double { Darwin.cos(x) }
-#endif
+/// The C library's `log` and `cos` on `Double`, named apart from this module's `log(_:)` and
+/// `cos(_:)` on tensors.
+@inline(__always) private func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }

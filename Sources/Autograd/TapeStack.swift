@@ -11,9 +11,7 @@ import Darwin
 /// Each thread has its own stack, reached through a POSIX thread-specific key, so a tape never
 /// sees an operation run on another thread: the data-parallel trainer gives every worker thread
 /// its own tape and relies on this. Nothing here is shared between threads.
-@usableFromInline
 final class TapeStack {
-    @usableFromInline
     var tapes: [GradientTape] = []
 
     /// The stack of the current thread, or `nil` when no tape has ever recorded on it.
@@ -46,7 +44,6 @@ final class TapeStack {
 
 /// The key of each thread's ``TapeStack``. Created once; the destructor releases a thread's stack
 /// when the thread exits.
-@usableFromInline
 let tapeStackKey: pthread_key_t = {
     var key = pthread_key_t()
     let status = pthread_key_create(&key) { pointer in

@@ -27,7 +27,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// Makes a tensor of `shape` whose elements are written by `body` into uninitialised memory.
     ///
-    /// `body` must initialise every one of the `shape.product` elements.
+    /// `body` must initialise every element: as many as the product of `shape`.
     @inlinable
     public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
         let count = Tensor.elementCount(of: shape)

@@ -38,9 +38,4 @@ final class TensorStorage: ManagedBuffer<Int, Float> {
         }
         return result
     }
-
-    @inlinable
-    deinit {
-        // Float is trivial: nothing to deinitialise.
-    }
 }

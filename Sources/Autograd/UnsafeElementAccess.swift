@@ -3,8 +3,10 @@
 /// micro-shard's gradients together, and its fused optimizer step writes every variable.
 ///
 /// A tensor's elements live inside its storage object, which never moves, so their address stays
-/// valid for as long as the storage is alive; these functions keep it alive for the duration of
-/// `body`. Nesting one closure per tensor would say the same thing at a depth of hundreds.
+/// valid for as long as the storage is alive: the tensor function keeps the tensors (and so their
+/// storage) alive for the duration of `body`; the variable function keeps the variables alive,
+/// which hold their storage as long as nothing reads or assigns them. Nesting one closure per
+/// tensor would say the same thing at a depth of hundreds.
 extension Tensor {
     /// Calls `body` with the elements of every tensor in `tensors`, in the same order.
     ///
@@ -16,9 +18,9 @@ extension Tensor {
     public static func withUnsafeBufferPointers<R>(
         _ tensors: [Tensor], _ body: ([UnsafeBufferPointer<Float>]) throws -> R
     ) rethrows -> R {
-        let buffers = tensors.map { tensor in
-            tensor.storage.withUnsafeMutablePointerToElements { UnsafeBufferPointer(start: $0, count: tensor.storage.count) }
-        }
+        // Escaping the pointers is sound here: `tensors` keeps every storage alive until `body`
+        // returns, and storage never moves.
+        let buffers = tensors.map { $0.withUnsafeBufferPointer { $0 } }
         return try withExtendedLifetime(tensors) { try body(buffers) }
     }
 }
@@ -29,8 +31,10 @@ extension Variable {
     /// ``withUnsafeMutableValue(_:)`` does for one variable).
     ///
     /// `body` may write the buffers from any thread, each element from one thread at a time. It
-    /// must not read the variables' ``value``s meanwhile: a value read then would share the
-    /// storage being written.
+    /// must neither read nor assign the variables meanwhile (``value``, ``assign(_:)``,
+    /// ``assignAdd(_:)`` and the like): the variables are kept alive, not their values' storage,
+    /// so an assignment could free the storage a buffer points into, and a value read would share
+    /// the storage being written.
     ///
     /// - Precondition: no variable appears twice.
     public static func withUnsafeMutableValues<R>(

@@ -19,7 +19,6 @@ public final class Variable {
     public var isTrainable: Bool
 
     /// The value without watching it.
-    @usableFromInline
     private(set) var storedValue: Tensor
 
     /// Makes a variable holding `initialValue`.

@@ -75,6 +75,20 @@ import _TestSupport
         #expect(Tensor(5).broadcasted(to: [2]).scalars == [5, 5])
     }
 
+    @Test func broadcastedToCopiesTheBitsOnEveryPath() {
+        // -0 and a NaN with a payload must come out bit for bit, whichever loop copies them.
+        let odd: [Float] = [-0.0, Float(nan: 5, signaling: false), 3]
+        func bits(_ t: Tensor) -> [UInt32] { t.scalars.map(\.bitPattern) }
+        let vector = Tensor(odd)
+        #expect(bits(vector.broadcasted(to: [1, 3])) == bits(vector))   // same count
+        #expect(bits(vector.broadcasted(to: [2, 3])) == bits(vector) + bits(vector))
+        #expect(vector.broadcasted(to: [0, 3]).shape == [0, 3])
+        let one = Tensor(shape: [1, 1], scalars: [-0.0])
+        #expect(bits(one.broadcasted(to: [2, 2])) == Array(repeating: (-0.0 as Float).bitPattern, count: 4))
+        let column = Tensor(shape: [3, 1], scalars: odd)
+        #expect(bits(column.broadcasted(to: [2, 3, 2])) == Array(repeating: bits(vector).flatMap { [$0, $0] }, count: 2).flatMap { $0 })
+    }
+
     @Test func comparisonsBroadcastToo() {
         let m = Tensor([[1, 5], [3, 2]])
         #expect((m .> Tensor([2, 2])).values == [false, true, true, false])

@@ -54,6 +54,9 @@ import _TestSupport
         #expect(m.slice(alongAxis: 1, 1..<3).scalars == [2, 3, 5, 6])
         #expect(m.rows(1..<2).scalars == [4, 5, 6])
         #expect(m.padded(alongAxis: 0, before: 1, after: 0).scalars == [0, 0, 0, 1, 2, 3, 4, 5, 6])
+        // A negative axis counts from the end, as in slice(alongAxis:_:).
+        #expect(m.padded(alongAxis: -1, before: 0, after: 1) == m.padded(alongAxis: 1, before: 0, after: 1))
+        #expect(m.padded(alongAxis: -1, before: 0, after: 1).scalars == [1, 2, 3, 0, 4, 5, 6, 0])
         #expect(m.gathering(rows: [1, 1, 0]).scalars == [4, 5, 6, 4, 5, 6, 1, 2, 3])
         let scattered = m.scatteringRows(into: [2, 2], rowCount: 3)
         #expect(scattered.shape == [3, 3])
@@ -108,5 +111,7 @@ import _TestSupport
 
     @Test func oneHot() {
         #expect(Tensor.oneHot([2, 0], classes: 3).scalars == [0, 0, 1, 1, 0, 0])
+        // Labels outside 0..<classes leave their rows at zero.
+        #expect(Tensor.oneHot([3, -1, 1], classes: 3).scalars == [0, 0, 0, 0, 0, 0, 0, 1, 0])
     }
 }

@@ -70,4 +70,87 @@ import Autograd
         }
         #expect(Self.standardError(result).contains("output gradient of shape [3] does not match target of shape [2]"))
     }
+
+    @Test func scatteringToARowPastTheEndStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [2, 3]).scatteringRows(into: [1, 4], rowCount: 4)
+        }
+        #expect(Self.standardError(result).contains(
+            "scatteringRows(into:rowCount:): row index 4 is out of range 0..<4 (scattering a tensor of shape [2, 3] into 4 rows)"))
+    }
+
+    @Test func scatteringToANegativeRowStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [1, 3]).scatteringRows(into: [-1], rowCount: 2)
+        }
+        #expect(Self.standardError(result).contains("scatteringRows(into:rowCount:): row index -1 is out of range 0..<2"))
+    }
+
+    @Test func scatteringIntoANegativeRowCountStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [0, 3]).scatteringRows(into: [], rowCount: -1)
+        }
+        #expect(Self.standardError(result).contains(
+            "scatteringRows(into:rowCount:): rowCount must not be negative, got -1 for a tensor of shape [0, 3]"))
+    }
+
+    @Test func paddingAlongAnAxisOutOfRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [2, 3]).padded(alongAxis: 2, before: 1, after: 0)
+        }
+        #expect(Self.standardError(result).contains("padded(alongAxis:before:after:): axis 2 is out of range for shape [2, 3]"))
+    }
+
+    @Test func negativePaddingStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [2, 3]).padded(alongAxis: 1, before: 1, after: -2)
+        }
+        #expect(Self.standardError(result).contains(
+            "padded(alongAxis:before:after:): padding before 1 and after -2 along axis 1 of shape [2, 3] must not be negative"))
+    }
+
+    @Test func slicingAlongAnAxisOutOfRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [2, 3]).slice(alongAxis: -3, 0..<1)
+        }
+        #expect(Self.standardError(result).contains("slice(alongAxis:_:): axis -3 is out of range for shape [2, 3]"))
+    }
+
+    @Test func concatenatingAlongAnAxisOutOfRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.concatenating([Tensor.ones(shape: [2, 3])], alongAxis: 2)
+        }
+        #expect(Self.standardError(result).contains("concatenating(_:alongAxis:): axis 2 is out of range for shape [2, 3]"))
+    }
+
+    @Test func argmaxAlongAnAxisOutOfRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor.ones(shape: [2, 3]).argmax(squeezingAxis: 2)
+        }
+        #expect(Self.standardError(result).contains("argmax(squeezingAxis:): axis 2 is out of range for a tensor of shape [2, 3]"))
+    }
+
+    @Test func aCustomGradientOfTheWrongShapeNamesItsInput() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let a = Tensor([1, 2]), b = Tensor([3, 4])
+            let tape = GradientTape()
+            tape.watch(a)
+            tape.watch(b)
+            let y = tape.record {
+                customGradient(a, b) { $0[0] * $0[1] } gradient: { upstream, inputs, _ in
+                    [upstream * inputs[1], Tensor([1, 2, 3])]
+                }
+            }
+            _ = tape.gradient(of: y, withRespectTo: a)
+        }
+        #expect(Self.standardError(result).contains(
+            "customGradient: the gradient function returned a gradient of shape [3] for input 1, which has shape [2]"))
+    }
+
+    @Test func aMaskWithTheWrongValueCountStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = TensorMask(shape: [2, 2], values: [true, false, true])
+        }
+        #expect(Self.standardError(result).contains("TensorMask: shape [2, 2] holds 4 values but 3 were given"))
+    }
 }

@@ -42,12 +42,14 @@ import Foundation
         let x = Tensor([1, 2, 3])
         let tape = GradientTape(persistent: true)
         tape.watch(x)
-        let (y, z) = tape.record { (x.squared().sum(), (x * 3).sum()) }
+        let (y, z, doubled) = tape.record { (x.squared().sum(), (x * 3).sum(), x * 2) }
         for _ in 0..<3 {
             #expect(tape.gradient(of: y, withRespectTo: x)?.scalars == [2, 4, 6])
             #expect(tape.gradient(of: z, withRespectTo: x)?.scalars == [3, 3, 3])
         }
-        #expect(tape.jacobian(of: x * 2, withRespectTo: x).shape == [3, 3])
+        let jacobian = tape.jacobian(of: doubled, withRespectTo: x)
+        #expect(jacobian.shape == [3, 3])
+        #expect(jacobian.scalars == [2, 0, 0, 0, 2, 0, 0, 0, 2])
         #expect(tape.recordedOperationCount > 0)
         #expect(tape.isPersistent)
     }
@@ -209,6 +211,32 @@ import Foundation
         #expect(tape.gradient(of: z, withRespectTo: x)?.scalar == 12)
     }
 
+    @Test func anOpWithMoreThanSixtyFourInputsGivesEveryInputItsGradient() {
+        // The tape tells a pullback which inputs it needs with one bit per input for the first
+        // 64; the inputs past them must still get their gradients.
+        let pieces = (0..<70).map { Tensor([Float($0), -Float($0)]) }
+        let tape = GradientTape()
+        for piece in pieces { tape.watch(piece) }
+        let y = tape.record { Tensor.concatenating(pieces, alongAxis: 0).sum() }
+        let gradients = tape.gradient(of: y, withRespectTo: pieces)
+        #expect(gradients.count == 70)
+        for (index, gradient) in gradients.enumerated() {
+            #expect(gradient?.scalars == [1, 1], "input \(index)")
+        }
+    }
+
+    @Test func unwatchedInputsPastTheSixtyFourthGetNoGradient() {
+        let pieces = (0..<70).map { Tensor([Float($0)]) }
+        let tape = GradientTape(persistent: true)
+        tape.watch(pieces[1])
+        tape.watch(pieces[68])
+        let y = tape.record { (Tensor.concatenating(pieces, alongAxis: 0) * 3).sum() }
+        let gradients = tape.gradient(of: y, withRespectTo: pieces)
+        for (index, gradient) in gradients.enumerated() {
+            #expect(gradient?.scalars == ([1, 68].contains(index) ? [3] : nil), "input \(index)")
+        }
+    }
+
     @Test func emptyTensorsHaveEmptyGradients() {
         let x = Tensor.zeros(shape: [0, 3])
         let tape = GradientTape()
@@ -242,15 +270,16 @@ import Foundation
         // f(x) = 3x³ + x²: f' = 9x² + 2x = 920, f'' = 18x + 2 = 182, f''' = 18 at x = 10.
         let x = Variable(10)
         let third = GradientTape()
-        let (d1, d2) = third.record { () -> (Tensor, Tensor) in
+        let (y, d1, d2) = third.record { () -> (Tensor, Tensor, Tensor) in
             let second = GradientTape()
-            let d1 = second.record { () -> Tensor in
+            let (y, d1) = second.record { () -> (Tensor, Tensor) in
                 let first = GradientTape()
                 let y = first.record { 3 * x.value.pow(3) + x.value.pow(2) }
-                return first.gradient(of: y, withRespectTo: x)!
+                return (y, first.gradient(of: y, withRespectTo: x)!)
             }
-            return (d1, second.gradient(of: d1, withRespectTo: x)!)
+            return (y, d1, second.gradient(of: d1, withRespectTo: x)!)
         }
+        #expect(y.scalar == 3100)
         #expect(d1.scalar == 920)
         #expect(d2.scalar == 182)
         #expect(third.gradient(of: d2, withRespectTo: x)?.scalar == 18)
@@ -284,6 +313,31 @@ import Foundation
         let jacobian = tape.jacobian(of: f, withRespectTo: v)
         #expect(jacobian.shape == [4, 2])
         assertClose(jacobian, [0.5, 2, 4, 0, 0, 0.87758255, 0, 0])
+    }
+
+    @Test func jacobianRowsKeepTheirOwnSeeds() {
+        // The seed of each row reaches the result unchanged (x + 1 and x itself pass it through)
+        // and is captured by the pullbacks an outer tape records; a later row must not change it.
+        let x = Tensor([1, 2, 3])
+        let identity: [Float] = [1, 0, 0, 0, 1, 0, 0, 0, 1]
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let y = tape.record { x + 1 }
+        #expect(tape.jacobian(of: y, withRespectTo: x).scalars == identity)
+        #expect(tape.jacobian(of: x, withRespectTo: x).scalars == identity)
+
+        let outer = GradientTape()
+        outer.watch(x)
+        let (jacobian, total) = outer.record { () -> (Tensor, Tensor) in
+            let inner = GradientTape()
+            inner.watch(x)
+            let y = inner.record { x * x }
+            let jacobian = inner.jacobian(of: y, withRespectTo: x)   // diag(2x)
+            return (jacobian, jacobian.sum())
+        }
+        #expect(jacobian.scalars == [2, 0, 0, 0, 4, 0, 0, 0, 6])
+        // d/dx Σ diag(2x) = 2 for every element.
+        #expect(outer.gradient(of: total, withRespectTo: x)?.scalars == [2, 2, 2])
     }
 
     @Test func jacobianOfAMatrixFunctionHasBothShapes() {

@@ -10,7 +10,8 @@ public struct TensorMask: Sendable, Equatable, CustomStringConvertible {
 
     /// A mask of `shape` holding `values`.
     public init(shape: [Int], values: [Bool]) {
-        shapePrecondition(Tensor.elementCount(of: shape) == values.count, "TensorMask: shape \(shape) does not hold \(values.count) values")
+        let count = Tensor.elementCount(of: shape)
+        shapePrecondition(count == values.count, "TensorMask: shape \(shape) holds \(count) values but \(values.count) were given")
         self.shape = shape
         self.values = values
     }
@@ -53,11 +54,10 @@ extension Tensor {
     /// removed. Indices are returned as whole-number `Float`s so that they compare directly with
     /// float labels; they are exact below 2²⁴.
     public func argmax(squeezingAxis axis: Int = -1) -> Tensor {
-        let position = normalizedAxes([axis], op: "argmax(squeezingAxis:)")[0]
+        let position = normalizedAxis(axis, "argmax(squeezingAxis:): axis \(axis) is out of range for a tensor of shape \(shape)")
         shapePrecondition(shape[position] > 0, "argmax(squeezingAxis:): axis \(position) of shape \(shape) is empty")
         let n = shape[position]
-        let outer = shape[..<position].reduce(1, *)
-        let inner = shape[(position + 1)...].reduce(1, *)
+        let (outer, inner) = outerAndInnerCounts(around: position)
         var newShape = shape
         newShape.remove(at: position)
         return withUnsafeBufferPointer { source in
@@ -66,7 +66,7 @@ extension Tensor {
                     for i in 0..<inner {
                         var best = 0
                         var bestValue = source[o * n * inner + i]
-                        for k in 1..<Swift.max(n, 1) {
+                        for k in 1..<n {
                             let value = source[(o * n + k) * inner + i]
                             if value > bestValue || (bestValue.isNaN && !value.isNaN) {
                                 best = k

@@ -36,7 +36,6 @@ extension Tensor {
         }
     }
 
-    @usableFromInline
     static func broadcastLoop(
         _ pa: UnsafeBufferPointer<Float>, _ shapeA: [Int],
         _ pb: UnsafeBufferPointer<Float>, _ shapeB: [Int],

@@ -10,7 +10,7 @@ import Darwin
 extension Tensor {
     /// eˣ. d/dx eˣ = eˣ.
     public func exp() -> Tensor {
-        let output = map { Glibc.expf($0) }
+        let output = map { expf($0) }
         Tensor.record(output, self) { { g, _ in [g * output] } }
         return output
     }
@@ -18,7 +18,7 @@ extension Tensor {
     /// Natural logarithm. d/dx ln x = 1/x.
     public func log() -> Tensor {
         let x = self
-        let output = map { Glibc.logf($0) }
+        let output = map { logf($0) }
         Tensor.record(output, x) { { g, _ in [g / x] } }
         return output
     }
@@ -46,7 +46,7 @@ extension Tensor {
     /// Sine. d/dx sin x = cos x.
     public func sin() -> Tensor {
         let x = self
-        let output = map { Glibc.sinf($0) }
+        let output = map { sinf($0) }
         Tensor.record(output, x) { { g, _ in [g * x.cos()] } }
         return output
     }
@@ -54,14 +54,14 @@ extension Tensor {
     /// Cosine. d/dx cos x = −sin x.
     public func cos() -> Tensor {
         let x = self
-        let output = map { Glibc.cosf($0) }
+        let output = map { cosf($0) }
         Tensor.record(output, x) { { g, _ in [-(g * x.sin())] } }
         return output
     }
 
     /// Hyperbolic tangent. d/dx tanh x = 1 − tanh² x.
     public func tanh() -> Tensor {
-        let output = map { Glibc.tanhf($0) }
+        let output = map { tanhf($0) }
         Tensor.record(output, self) { { g, _ in [g * (1 - output * output)] } }
         return output
     }
@@ -75,8 +75,8 @@ extension Tensor {
     }
 
     static func sigmoid(_ x: Float) -> Float {
-        if x >= 0 { return 1 / (1 + Glibc.expf(-x)) }
-        let e = Glibc.expf(x)
+        if x >= 0 { return 1 / (1 + expf(-x)) }
+        let e = expf(x)
         return e / (1 + e)
     }
 
@@ -92,7 +92,7 @@ extension Tensor {
     /// precision. d/dx softplus x = σ(x).
     public func softplus() -> Tensor {
         let x = self
-        let output = map { Swift.max($0, 0) + Glibc.log1pf(Glibc.expf(-Swift.abs($0))) }
+        let output = map { Swift.max($0, 0) + log1pf(expf(-Swift.abs($0))) }
         Tensor.record(output, x) { { g, _ in [g * x.sigmoid()] } }
         return output
     }
@@ -137,7 +137,7 @@ extension Tensor {
         case 2: return x * x
         case 3: return x * x * x
         case 0.5: return x.squareRoot()
-        default: return Glibc.powf(x, p)
+        default: return powf(x, p)
         }
     }
 

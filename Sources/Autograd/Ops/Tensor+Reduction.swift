@@ -1,12 +1,18 @@
 /// Sums, means and maxima over axes. `…(alongAxes:)` keeps the reduced dimensions with extent 1,
 /// `…(squeezingAxes:)` drops them, and the forms without axes reduce everything to a scalar.
 extension Tensor {
+    /// `axis` as a non-negative index (a negative axis counts from the end); stops with `message`
+    /// when it is not an axis of this tensor.
+    func normalizedAxis(_ axis: Int, _ message: @autoclosure () -> String) -> Int {
+        let position = axis < 0 ? axis + rank : axis
+        shapePrecondition(position >= 0 && position < rank, message())
+        return position
+    }
+
     /// Validated, ascending, non-negative axes (negative axes count from the end).
     func normalizedAxes(_ axes: [Int], op: String) -> [Int] {
         let normalized = axes.map { axis -> Int in
-            let value = axis < 0 ? axis + rank : axis
-            shapePrecondition(value >= 0 && value < rank, "\(op): axis \(axis) is out of range for a tensor of shape \(shape)")
-            return value
+            normalizedAxis(axis, "\(op): axis \(axis) is out of range for a tensor of shape \(shape)")
         }
         return Array(Set(normalized)).sorted()
     }
@@ -16,6 +22,17 @@ extension Tensor {
         var result = shape
         for axis in axes { result[axis] = 1 }
         return result
+    }
+
+    /// The shape with `axes` removed.
+    func squeezedShape(_ axes: [Int]) -> [Int] {
+        shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+    }
+
+    /// The element counts before and after `axis`, viewing the tensor as
+    /// `[outer, shape[axis], inner]`.
+    func outerAndInnerCounts(around axis: Int) -> (outer: Int, inner: Int) {
+        (shape[..<axis].reduce(1, *), shape[(axis + 1)...].reduce(1, *))
     }
 
     // MARK: Sum
@@ -46,7 +63,7 @@ extension Tensor {
     /// Sums along `axes` and removes them.
     public func sum(squeezingAxes axes: [Int]) -> Tensor {
         let normalized = normalizedAxes(axes, op: "sum(squeezingAxes:)")
-        return sum(alongAxes: normalized).reshaped(to: shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element))
+        return sum(alongAxes: normalized).reshaped(to: squeezedShape(normalized))
     }
 
     /// Sums along one axis and removes it.
@@ -111,7 +128,7 @@ extension Tensor {
     /// Maxima along `axes`, removing them.
     public func max(squeezingAxes axes: [Int]) -> Tensor {
         let normalized = normalizedAxes(axes, op: "max(squeezingAxes:)")
-        return max(alongAxes: normalized).reshaped(to: shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element))
+        return max(alongAxes: normalized).reshaped(to: squeezedShape(normalized))
     }
 
     /// Maxima along one axis, removing it.
@@ -125,9 +142,18 @@ extension Tensor {
         let input = self
         let target = Broadcasting.shape(self.shape, shape, op: "broadcasted(to:)")
         shapePrecondition(target == shape, "broadcasted(to:): a tensor of shape \(self.shape) cannot be broadcast to shape \(shape)")
-        let output = self.shape == shape
-            ? copiedStorage()
-            : Tensor.zip(self, Tensor(repeating: 0, shape: shape), op: "broadcasted(to:)") { a, _ in a }
+        let output = self.shape == shape ? copiedStorage() : withUnsafeBufferPointer { source in
+            Tensor(shape: shape) { output in
+                // The loops of `zip` with this tensor as the only operand, the elements copied.
+                if source.count == output.count {
+                    _ = output.initialize(from: source)
+                } else if source.count == 1 {
+                    output.initialize(repeating: source[0])
+                } else if !output.isEmpty {
+                    Tensor.broadcastLoop(source, self.shape, source, self.shape, shape, output) { a, _ in a }
+                }
+            }
+        }
         Tensor.record(output, input) { { g, _ in [g.unbroadcast(to: input.shape)] } }
         return output
     }
@@ -139,8 +165,7 @@ extension Tensor {
     /// The tensor is viewed as `[outer, n, inner]`; the loop over `inner` is contiguous.
     func reduceAxis(_ axis: Int, _ combine: (inout Float, Float) -> Void) -> Tensor {
         let n = shape[axis]
-        let outer = shape[..<axis].reduce(1, *)
-        let inner = shape[(axis + 1)...].reduce(1, *)
+        let (outer, inner) = outerAndInnerCounts(around: axis)
         return withUnsafeBufferPointer { input in
             Tensor(shape: keptShape([axis])) { output in
                 if n == 0 {
@@ -150,7 +175,7 @@ extension Tensor {
                 for o in 0..<outer {
                     let base = o * n * inner
                     for i in 0..<inner { output[o * inner + i] = input[base + i] }
-                    for k in 1..<Swift.max(n, 1) {
+                    for k in 1..<n {
                         let row = base + k * inner
                         for i in 0..<inner { combine(&output[o * inner + i], input[row + i]) }
                     }

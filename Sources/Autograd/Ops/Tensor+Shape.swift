@@ -31,7 +31,7 @@ extension Tensor {
         for axis in normalized {
             shapePrecondition(shape[axis] == 1, "squeezing(axes:): axis \(axis) of shape \(shape) has extent \(shape[axis]), not 1")
         }
-        return reshaped(to: shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element))
+        return reshaped(to: squeezedShape(normalized))
     }
 
     /// Inserts a dimension of extent 1 at `axis` (negative counts from the end of the new shape).
@@ -95,8 +95,7 @@ extension Tensor {
     public static func concatenating(_ tensors: [Tensor], alongAxis axis: Int = 0) -> Tensor {
         shapePrecondition(!tensors.isEmpty, "concatenating(_:alongAxis:): needs at least one tensor")
         let first = tensors[0]
-        let position = axis < 0 ? axis + first.rank : axis
-        shapePrecondition(position >= 0 && position < first.rank, "concatenating(_:alongAxis:): axis \(axis) is out of range for shape \(first.shape)")
+        let position = first.normalizedAxis(axis, "concatenating(_:alongAxis:): axis \(axis) is out of range for shape \(first.shape)")
         for tensor in tensors {
             var a = tensor.shape, b = first.shape
             shapePrecondition(a.count == b.count, "concatenating(_:alongAxis:): shapes \(first.shape) and \(tensor.shape) have different ranks")
@@ -106,8 +105,7 @@ extension Tensor {
         }
         var newShape = first.shape
         newShape[position] = tensors.reduce(0) { $0 + $1.shape[position] }
-        let outer = first.shape[..<position].reduce(1, *)
-        let inner = first.shape[(position + 1)...].reduce(1, *)
+        let (outer, inner) = first.outerAndInnerCounts(around: position)
         let output = Tensor(shape: newShape) { target in
             var offset = 0
             let rowLength = newShape[position] * inner
@@ -138,16 +136,14 @@ extension Tensor {
     /// The elements whose index along `axis` lies in `range`. The gradient is the upstream
     /// gradient placed back into zeros.
     public func slice(alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
-        let position = axis < 0 ? axis + rank : axis
-        shapePrecondition(position >= 0 && position < rank, "slice(alongAxis:_:): axis \(axis) is out of range for shape \(shape)")
+        let position = normalizedAxis(axis, "slice(alongAxis:_:): axis \(axis) is out of range for shape \(shape)")
         shapePrecondition(
             range.lowerBound >= 0 && range.upperBound <= shape[position],
             "slice(alongAxis:_:): range \(range) is out of bounds for axis \(position) of shape \(shape)")
         let input = self
         var newShape = shape
         newShape[position] = range.count
-        let outer = shape[..<position].reduce(1, *)
-        let inner = shape[(position + 1)...].reduce(1, *)
+        let (outer, inner) = outerAndInnerCounts(around: position)
         let output = withUnsafeBufferPointer { source in
             Tensor(shape: newShape) { target in
                 let chunk = range.count * inner
@@ -167,20 +163,25 @@ extension Tensor {
     /// Rows `range` of the first axis.
     public func rows(_ range: Range<Int>) -> Tensor { slice(alongAxis: 0, range) }
 
-    /// Zeros added before and after along `axis`: the adjoint of ``slice(alongAxis:_:)``.
+    /// Zeros added before and after along `axis` (negative counts from the end): the adjoint of
+    /// ``slice(alongAxis:_:)``.
     public func padded(alongAxis axis: Int, before: Int, after: Int) -> Tensor {
+        let position = normalizedAxis(axis, "padded(alongAxis:before:after:): axis \(axis) is out of range for shape \(shape)")
+        shapePrecondition(
+            before >= 0 && after >= 0,
+            "padded(alongAxis:before:after:): padding before \(before) and after \(after) along axis \(position) of shape \(shape) must not be negative")
         var parts: [Tensor] = []
         var zerosShape = shape
         if before > 0 {
-            zerosShape[axis] = before
+            zerosShape[position] = before
             parts.append(Tensor(repeating: 0, shape: zerosShape))
         }
         parts.append(self)
         if after > 0 {
-            zerosShape[axis] = after
+            zerosShape[position] = after
             parts.append(Tensor(repeating: 0, shape: zerosShape))
         }
-        return parts.count == 1 ? self.copiedStorage() : Tensor.concatenating(parts, alongAxis: axis)
+        return parts.count == 1 ? self.copiedStorage() : Tensor.concatenating(parts, alongAxis: position)
     }
 
     /// The rows (entries of the first axis) at `indices`, in that order, repeats allowed.
@@ -211,6 +212,12 @@ extension Tensor {
     /// the adjoint of ``gathering(rows:)``. Its own gradient gathers again.
     public func scatteringRows(into indices: [Int], rowCount: Int) -> Tensor {
         shapePrecondition(rank >= 1 && shape[0] == indices.count, "scatteringRows(into:rowCount:): \(indices.count) indices for a tensor of shape \(shape)")
+        shapePrecondition(rowCount >= 0, "scatteringRows(into:rowCount:): rowCount must not be negative, got \(rowCount) for a tensor of shape \(shape)")
+        for index in indices {
+            shapePrecondition(
+                index >= 0 && index < rowCount,
+                "scatteringRows(into:rowCount:): row index \(index) is out of range 0..<\(rowCount) (scattering a tensor of shape \(shape) into \(rowCount) rows)")
+        }
         let input = self
         let rowLength = shape.dropFirst().reduce(1, *)
         let output = withUnsafeBufferPointer { source in
