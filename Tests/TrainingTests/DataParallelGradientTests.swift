@@ -1,3 +1,4 @@
+import Foundation
 import _TestSupport
 import Testing
 import Autograd
@@ -90,6 +91,23 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     #expect(statistics.map(\.examples).reduce(0, +) == batch)
     #expect(statistics.map(\.microShards).reduce(0, +) == 5)
     #expect(engine.step == 1)
+}
+
+@Test func workersRecordTheTimeTheySpendComputing() {
+    // Worker 1's micro-shards sleep 20 ms each; worker 0's return at once. Each worker's busy
+    // time is its own, and the compute phase lasts as long as the slower one.
+    let engine = DataParallelEngine(parameterShapes: [[1]], configuration: DataParallelConfiguration(workers: 2, microShardCount: 4, kernelThreads: 1))
+    let x = Tensor(shape: [8, 1], scalars: Array(repeating: 1, count: 8))
+    _ = engine.computeGradients(parameters: [Tensor([0])], features: x, labels: Array(0..<8)) { x, _, p, context in
+        if context.worker == 1 { usleep(20_000) }
+        return (x * p[0]).sum()
+    }
+    let busy = engine.workerStatisticsSnapshot.map(\.busySeconds)
+    #expect(busy[1] >= 0.04, "two 20 ms micro-shards: \(busy)")
+    #expect(busy[0] < busy[1], "\(busy)")
+    #expect(engine.lastTiming.computeSeconds >= busy[1])
+    let wait = ScalingBenchmark.waitShare(engine.workerStatisticsSnapshot, computeSeconds: engine.lastTiming.computeSeconds)
+    #expect(wait > 0.3 && wait < 0.7, "worker 0 waited for nearly all of worker 1's time, half the workers' time: \(wait)")
 }
 
 @Test func randomnessIsNamedByMicroShardNotByWorker() {

@@ -11,10 +11,13 @@ import Reports
 /// samples per second; the speed-up over the smallest worker count asked for (one, usually),
 /// fastest run against fastest run and median against median; the parallel efficiency
 /// (speed-up × that count / workers); the share of step time spent in the all-reduce (with the
-/// optimizer update the trainer fuses into it) and in the coordinator's serial part. The final
-/// parameters of every run are compared too: with the deterministic engine they are bitwise
-/// equal.
-public struct ScalingBenchmark {
+/// optimizer update the trainer fuses into it) and in the coordinator's serial part; the share of
+/// the compute phase the workers spent waiting for the slowest one. Beside each worker count
+/// above one it also trains as many independent one-worker runs at the same time, which never
+/// wait for each other: their summed throughput over one worker's is what the cores offer at
+/// that moment, the ceiling for the data-parallel speed-up. The final parameters of every run
+/// are compared too: with the deterministic engine they are bitwise equal.
+public struct ScalingBenchmark: Sendable {
     /// One worker count's figures.
     public struct Row: Sendable {
         public var workers: Int
@@ -26,9 +29,16 @@ public struct ScalingBenchmark {
         /// shared machine the fairer figure of the two.
         public var medianSpeedUp: Double
         public var efficiency: Double
+        /// The summed throughput of as many one-worker runs as there are workers, trained at the
+        /// same time and never waiting for each other, over one worker's fastest run: what the
+        /// cores offer (two cores of a shared virtual machine are rarely equally fast).
+        public var independentSpeedUp: Double
         /// The share of step time in the all-reduce, including the optimizer update fused into it
         /// (both run on every worker's core).
         public var allReduceShare: Double
+        /// The share of the compute phase that the workers spent waiting for the slowest one to
+        /// finish its micro-shards (see ``waitShare(_:computeSeconds:)``).
+        public var waitShare: Double
         /// The share of step time outside the workers and the all-reduce: the coordinator's
         /// bookkeeping (picking rows, handing out work), which does not shrink with more workers.
         public var serialShare: Double
@@ -53,63 +63,114 @@ public struct ScalingBenchmark {
 
     /// Runs every worker count, interleaving repeats so that a noisy moment does not favour one.
     public func run(log: (String) -> Void = { _ in }) -> [Row] {
-        var best: [Int: (seconds: Double, reduce: Double, compute: Double, samplesPerSecond: Double, digest: String)] = [:]
+        struct Best { var seconds, reduce, compute, wait, samplesPerSecond: Double; var digest: String }
+        var best: [Int: Best] = [:]
         var rates: [Int: [Double]] = [:]
+        var independentRates: [Int: Double] = [:]
         for repeatIndex in 0..<repeats {
             for workers in workerCounts {
-                var options = task.options
-                options.workers = workers
-                options.kernelThreads = 1
-                let perEpoch = options.stepsPerEpoch(examples: task.data.train.count)
-                options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
-                options.evaluateEvery = Int.max
-                // Warm-up steps are not timed: they fault in the data and warm the allocator and
-                // the caches.
-                // (A trainer always takes its first step, so `--warmup 0` must skip the run.)
-                if warmupSteps > 0 {
-                    options.maxSteps = warmupSteps
-                    let warm = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
-                    _ = warm.run()
-                }
-                options.maxSteps = steps
-                let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options)
+                let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options(workers: workers))
                 let summary = trainer.run()
+                let wait = Self.waitShare(trainer.engine.workerStatisticsSnapshot, computeSeconds: summary.computeSeconds)
                 rates[workers, default: []].append(summary.samplesPerSecond)
                 if best[workers].map({ summary.trainingSeconds < $0.seconds }) ?? true {
-                    best[workers] = (summary.trainingSeconds, summary.reduceSeconds, summary.computeSeconds, summary.samplesPerSecond, trainer.parameterDigest)
+                    best[workers] = Best(
+                        seconds: summary.trainingSeconds, reduce: summary.reduceSeconds, compute: summary.computeSeconds,
+                        wait: wait, samplesPerSecond: summary.samplesPerSecond, digest: trainer.parameterDigest)
                 }
-                log("run \(repeatIndex + 1)/\(repeats), \(workers) worker\(workers == 1 ? "" : "s"): \(Int(summary.samplesPerSecond.rounded())) samples/s")
+                var line = "run \(repeatIndex + 1)/\(repeats), \(workers) worker\(workers == 1 ? "" : "s"): \(Int(summary.samplesPerSecond.rounded())) samples/s"
+                if workers > 1 {
+                    line += String(format: ", waiting %.1f%%", wait * 100)
+                    let independent = independentRate(copies: workers)
+                    independentRates[workers] = Swift.max(independentRates[workers] ?? 0, independent)
+                    line += "; \(workers) independent 1-worker runs at once: \(Int(independent.rounded())) samples/s in all"
+                }
+                log(line)
             }
         }
-        let baseline = best[workerCounts.min()!]?.samplesPerSecond ?? 1
-        let baselineWorkers = Double(workerCounts.min()!)
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
-        let medianBaseline = median(rates[workerCounts.min()!] ?? [1])
+        let smallest = workerCounts.min()!
+        let baseline = best[smallest]?.samplesPerSecond ?? 1
+        let medianBaseline = Self.median(rates[smallest] ?? [1])
+        // One worker's capacity is itself; a larger baseline has no independent figure to lean on.
+        let independentBaseline = smallest == 1 ? baseline : (independentRates[smallest] ?? baseline)
         return workerCounts.map { workers in
             let figures = best[workers]!
             let rate = figures.samplesPerSecond
             let speedUp = rate / baseline
             return Row(
                 workers: workers, samplesPerSecond: rate, speedUp: speedUp,
-                medianSpeedUp: median(rates[workers] ?? [rate]) / medianBaseline,
-                efficiency: speedUp * baselineWorkers / Double(workers),
+                medianSpeedUp: Self.median(rates[workers] ?? [rate]) / medianBaseline,
+                efficiency: speedUp * Double(smallest) / Double(workers),
+                independentSpeedUp: workers == smallest ? 1 : (independentRates[workers] ?? rate) / independentBaseline,
                 allReduceShare: figures.reduce / figures.seconds,
+                waitShare: figures.wait,
                 serialShare: Swift.max(0, 1 - (figures.reduce + figures.compute) / figures.seconds),
                 secondsPerStep: figures.seconds / Double(steps), parameterDigest: figures.digest)
         }
     }
 
+    /// The training options of one timed run with `workers` workers, each on one core, after its
+    /// warm-up run.
+    private func options(workers: Int) -> TrainingOptions {
+        var options = task.options
+        options.workers = workers
+        options.kernelThreads = 1
+        let perEpoch = options.stepsPerEpoch(examples: task.data.train.count)
+        options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
+        options.evaluateEvery = Int.max
+        // Warm-up steps are not timed: they fault in the data and warm the allocator and the
+        // caches. (A trainer always takes its first step, so `--warmup 0` must skip the run.)
+        if warmupSteps > 0 {
+            options.maxSteps = warmupSteps
+            _ = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options).run()
+        }
+        options.maxSteps = steps
+        return options
+    }
+
+    /// The summed throughput of `copies` one-worker runs trained at the same time on threads of
+    /// their own, sharing nothing but the data: what the cores give when no worker ever waits for
+    /// another. Each copy's rate is taken over its own run.
+    func independentRate(copies: Int) -> Double {
+        let rates = Locked([Double](repeating: 0, count: copies))
+        let group = DispatchGroup()
+        let benchmark = self
+        for copy in 0..<copies {
+            group.enter()
+            let thread = Thread {
+                let options = benchmark.options(workers: 1)
+                let trainer = Trainer(model: benchmark.task.model, data: benchmark.task.data, optimizer: benchmark.task.optimizer.make(), options: options)
+                let rate = trainer.run().samplesPerSecond
+                rates.withLock { $0[copy] = rate }
+                group.leave()
+            }
+            thread.start()
+        }
+        group.wait()
+        return rates.withLock { $0.reduce(0, +) }
+    }
+
+    /// The share of the compute phase the workers spent waiting for the slowest one: 1 − (their
+    /// busy seconds) / (workers × the phase's seconds).
+    public static func waitShare(_ statistics: [WorkerStatistics], computeSeconds: Double) -> Double {
+        let active = statistics.filter { $0.microShards > 0 }
+        guard active.count > 1, computeSeconds > 0 else { return 0 }
+        return Swift.max(0, 1 - active.map(\.busySeconds).reduce(0, +) / (Double(active.count) * computeSeconds))
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
     /// The rows as a text table.
     public static func table(_ rows: [Row]) -> String {
-        var lines = ["workers  samples/s   speed-up  efficiency  median speed-up  reduce+update  serial  ms/step  parameter digest"]
+        var lines = ["workers  samples/s   speed-up  efficiency  median speed-up  independent  reduce+update  waiting  serial  ms/step  parameter digest"]
         for row in rows {
             let figures = String(
-                format: "%7d  %9.0f  %8.2fx  %9.0f%%  %14.2fx  %12.1f%%  %5.1f%%  %7.2f",
-                row.workers, row.samplesPerSecond, row.speedUp, row.efficiency * 100, row.medianSpeedUp,
-                row.allReduceShare * 100, row.serialShare * 100, row.secondsPerStep * 1000)
+                format: "%7d  %9.0f  %8.2fx  %9.0f%%  %14.2fx  %10.2fx  %12.1f%%  %6.1f%%  %5.1f%%  %7.2f",
+                row.workers, row.samplesPerSecond, row.speedUp, row.efficiency * 100, row.medianSpeedUp, row.independentSpeedUp,
+                row.allReduceShare * 100, row.waitShare * 100, row.serialShare * 100, row.secondsPerStep * 1000)
             lines.append(figures + "  " + row.parameterDigest)
         }
         return lines.joined(separator: "\n")
@@ -117,11 +178,11 @@ public struct ScalingBenchmark {
 
     /// Writes the rows as CSV.
     public static func writeCSV(_ rows: [Row], to path: String) throws {
-        var writer = CSVWriter(header: ["workers", "samples_per_second", "speed_up", "efficiency", "median_speed_up", "allreduce_share", "serial_share", "seconds_per_step", "parameter_digest"])
+        var writer = CSVWriter(header: ["workers", "samples_per_second", "speed_up", "efficiency", "median_speed_up", "independent_speed_up", "allreduce_share", "wait_share", "serial_share", "seconds_per_step", "parameter_digest"])
         for row in rows {
             try writer.append([
                 .int(row.workers), .double(row.samplesPerSecond), .double(row.speedUp), .double(row.efficiency), .double(row.medianSpeedUp),
-                .double(row.allReduceShare), .double(row.serialShare), .double(row.secondsPerStep), .text(row.parameterDigest),
+                .double(row.independentSpeedUp), .double(row.allReduceShare), .double(row.waitShare), .double(row.serialShare), .double(row.secondsPerStep), .text(row.parameterDigest),
             ])
         }
         try writer.write(to: path)

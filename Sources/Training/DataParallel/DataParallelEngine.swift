@@ -254,6 +254,8 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     /// Computes worker `worker`'s micro-shards, writing only their slots and its statistics.
     /// A parameter the loss does not use gets a zero gradient, not an error.
     func run(worker: Int) {
+        let stopwatch = Stopwatch()
+        defer { statistics.record(worker: worker, busySeconds: stopwatch.elapsedSeconds) }
         for shard in plan.microShards(ofWorker: worker) {
             let rows = plan.rows(ofMicroShard: shard)
             var context = ShardContext(
@@ -282,6 +284,9 @@ public struct WorkerStatistics: Sendable, Equatable {
     public var microShards = 0
     /// Examples those micro-shards held.
     public var examples = 0
+    /// Seconds spent computing them. Against the steps' ``StepTiming/computeSeconds`` this
+    /// shows how long the worker waited for the slowest one.
+    public var busySeconds = 0.0
 }
 
 /// One ``WorkerStatistics`` per worker, each written only by its worker.
@@ -298,6 +303,10 @@ private final class WorkerStatisticsTable: @unchecked Sendable {
     func record(worker: Int, examples: Int) {
         entries[worker].microShards += 1
         entries[worker].examples += examples
+    }
+
+    func record(worker: Int, busySeconds: Double) {
+        entries[worker].busySeconds += busySeconds
     }
 
     var snapshot: [WorkerStatistics] { Array(entries) }
