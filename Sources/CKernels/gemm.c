@@ -36,6 +36,7 @@
 
 #include "CKernels.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -656,6 +657,165 @@ static void gemm_thread(const sg_gemm_ctx *x, int tid, int nth) {
     }
 }
 
+// MARK: - Products other threads can help with
+//
+// A data-parallel worker runs its products on one thread, and the workers of a step rarely
+// finish together: one core of a shared machine is often slower than another. So a worker's
+// single-threaded product can post each K block's tiles on a help board; a worker that has
+// finished its own work (spinning in the engine's pool) takes tiles from it. A tile is one MR-row
+// micro-panel of C for the block: the same micro-kernel calls, with the same packed A and B
+// panels, as the serial loop makes, so who computes a tile never changes a bit of it.
+
+/// One posted K block of a product: its tiles are claimed through `next`.
+typedef struct {
+    const sg_gemm_ctx *x;
+    long jc, nc, pc, kc, bpanels;
+    float beta;
+    const float *bblock;
+    long tiles;           // MR-row micro-panels of C
+    _Atomic long next;    // the next unclaimed tile
+    _Atomic long done;    // tiles finished
+} sg_posted_block;
+
+/// A worker's place on the board. `block` changes only under `lock`; a helper that found it
+/// non-null counts itself in `helpers` under the same lock, so the owner, having taken the
+/// block down, knows when the last helper has left it.
+typedef struct {
+    pthread_mutex_t lock;
+    sg_posted_block *block;
+    _Atomic int helpers;
+    char padding[64];     // keeps neighbouring slots off each other's cache lines
+} sg_help_slot;
+
+struct sg_help_board {
+    int count;
+    _Atomic int posted;   // blocks on the board now: idle threads look here first
+    _Atomic long helped;  // tiles computed by helpers since the board was made
+    sg_help_slot *slots;
+};
+
+/// The board and slot the calling thread posts on (see sg_help_board_attach).
+static _Thread_local sg_help_board *attached_board;
+static _Thread_local int attached_slot;
+
+sg_help_board *sg_help_board_create(int slots) {
+    if (slots < 1) slots = 1;
+    sg_help_board *board = malloc(sizeof *board);
+    if (!board) abort();
+    board->count = slots;
+    atomic_init(&board->posted, 0);
+    atomic_init(&board->helped, 0);
+    board->slots = calloc((size_t)slots, sizeof(sg_help_slot));
+    if (!board->slots) abort();
+    for (int i = 0; i < slots; i++) {
+        pthread_mutex_init(&board->slots[i].lock, NULL);
+        atomic_init(&board->slots[i].helpers, 0);
+    }
+    return board;
+}
+
+void sg_help_board_destroy(sg_help_board *board) {
+    if (!board) return;
+    for (int i = 0; i < board->count; i++) pthread_mutex_destroy(&board->slots[i].lock);
+    free(board->slots);
+    free(board);
+}
+
+void sg_help_board_attach(sg_help_board *board, int slot) {
+    attached_board = board && slot >= 0 && slot < board->count ? board : NULL;
+    attached_slot = slot;
+}
+
+/// Computes tile `t` of `b` with `apack` (MR x KC floats) as this thread's A buffer.
+static void run_tile(const sg_posted_block *b, long t, float *apack) {
+    const sg_gemm_ctx *x = b->x;
+    const int MR = x->blk->mr, NR = x->blk->nr;
+    const long i0 = t * MR;
+    const int mr = (int)min_l(MR, x->M - i0);
+    pack_a_panel(x->a, i0, mr, b->pc, b->kc, MR, apack);
+    for (long q = 0; q < b->bpanels; q++) {
+        const long j0 = q * NR;
+        const int n = (int)min_l(NR, b->nc - j0);
+        float *cp = x->c + i0 * x->rsc + (b->jc + j0) * x->csc;
+        x->kernel(mr, n, b->kc, apack, b->bblock + q * b->kc * NR, cp, x->rsc, x->csc, x->alpha,
+                  b->beta);
+    }
+}
+
+/// Claims and computes tiles of `b` until none is left; returns how many this thread computed.
+static long work_on(sg_posted_block *b, float *apack) {
+    long computed = 0;
+    for (;;) {
+        const long t = atomic_fetch_add_explicit(&b->next, 1, memory_order_relaxed);
+        if (t >= b->tiles) return computed;
+        run_tile(b, t, apack);
+        atomic_fetch_add_explicit(&b->done, 1, memory_order_release);
+        computed++;
+    }
+}
+
+long sg_help_board_help(sg_help_board *board) {
+    if (!board || atomic_load_explicit(&board->posted, memory_order_acquire) == 0) return 0;
+    // MR x KC for every kernel family (KC is 256 for all of them).
+    _Alignas(64) float apack[MR_MAX * 256];
+    long computed = 0;
+    for (int i = 0; i < board->count; i++) {
+        sg_help_slot *slot = &board->slots[i];
+        pthread_mutex_lock(&slot->lock);
+        sg_posted_block *b = slot->block;
+        if (b) atomic_fetch_add_explicit(&slot->helpers, 1, memory_order_relaxed);
+        pthread_mutex_unlock(&slot->lock);
+        if (!b) continue;
+        computed += work_on(b, apack);
+        atomic_fetch_sub_explicit(&slot->helpers, 1, memory_order_release);
+    }
+    if (computed) atomic_fetch_add_explicit(&board->helped, computed, memory_order_relaxed);
+    return computed;
+}
+
+long sg_help_board_pieces_helped(sg_help_board *board) {
+    return board ? atomic_load_explicit(&board->helped, memory_order_relaxed) : 0;
+}
+
+/// The serial loop nest of gemm_thread(x, 0, 1), with each K block's tiles posted on the calling
+/// thread's help board so that idle threads may take some.
+static void gemm_posted(const sg_gemm_ctx *x, sg_help_board *board, int slot_index) {
+    const sg_blocking *blk = x->blk;
+    const int NR = blk->nr;
+    sg_help_slot *slot = &board->slots[slot_index];
+    _Alignas(64) float apack[MR_MAX * 256];
+    for (long jc = 0; jc < x->N; jc += blk->nc) {
+        const long nc = min_l(blk->nc, x->N - jc);
+        const long bpanels = ceil_div(nc, NR);
+        for (long pc = 0; pc < x->K; pc += blk->kc) {
+            const long kc = min_l(blk->kc, x->K - pc);
+            pack_b_panels(x->b, pc, kc, jc, nc, 0, bpanels, NR, x->bpack);
+            sg_posted_block b = {
+                .x = x, .jc = jc, .nc = nc, .pc = pc, .kc = kc, .bpanels = bpanels,
+                .beta = pc == 0 ? x->beta : 1.0f, .bblock = x->bpack,
+                .tiles = ceil_div(x->M, blk->mr)};
+            atomic_init(&b.next, 0);
+            atomic_init(&b.done, 0);
+            pthread_mutex_lock(&slot->lock);
+            slot->block = &b;
+            pthread_mutex_unlock(&slot->lock);
+            atomic_fetch_add_explicit(&board->posted, 1, memory_order_release);
+
+            work_on(&b, apack);
+
+            atomic_fetch_sub_explicit(&board->posted, 1, memory_order_relaxed);
+            pthread_mutex_lock(&slot->lock);
+            slot->block = NULL;
+            pthread_mutex_unlock(&slot->lock);
+            // Helpers still inside the block finish their tiles (which read x->bpack, about to
+            // be repacked) and leave; no new one can come in.
+            while (atomic_load_explicit(&slot->helpers, memory_order_acquire) != 0 ||
+                   atomic_load_explicit(&b.done, memory_order_acquire) != b.tiles)
+                sg_cpu_relax();
+        }
+    }
+}
+
 /// C = beta * C for the degenerate cases (K == 0 or alpha == 0); beta == 0 writes zeros.
 static void scale_c(long M, long N, float beta, float *C, long ldc) {
     for (long i = 0; i < M; i++) {
@@ -920,6 +1080,16 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
     x.beta = beta;
 
     int nth = threads < 1 ? 1 : threads;
+    // A single-threaded product of a thread attached to a help board posts its tiles there,
+    // when it has at least two to share.
+    sg_help_board *board = nth == 1 ? attached_board : NULL;
+    if (board && ceil_div(x.M, MR) >= 2) {
+        x.bpack = alloc_floats(min_l(x.blk->kc, K) * ceil_div(min_l(x.N, x.blk->nc), NR) * NR);
+        if (!x.bpack) abort();
+        gemm_posted(&x, board, attached_slot);
+        free(x.bpack);
+        return;
+    }
     // Never more threads than there are tiles to hand out.
     const long mpanels = ceil_div(x.M, MR), npanels = ceil_div(min_l(x.N, x.blk->nc), NR);
     x.split_m = mpanels >= nth || mpanels >= npanels;

@@ -110,6 +110,45 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     #expect(wait > 0.3 && wait < 0.7, "worker 0 waited for nearly all of worker 1's time, half the workers' time: \(wait)")
 }
 
+@Test func idleWorkersHelpWithBusyWorkersProductsWithoutChangingABit() {
+    // Micro-shard 0 runs a chain of 128 x 256 x 256 products; micro-shard 1 almost nothing. With
+    // two workers, worker 1 finishes at once and computes panels of worker 0's products.
+    let loss: ShardLoss<Tensor, [Int]> = { x, _, p, context in
+        var h = x
+        if context.microShard == 0 {
+            for _ in 0..<12 { h = Tensor.matmul(h, p[0]) * 0.0625 }
+        }
+        return (h * h).sum()
+    }
+    var random = RandomStream(seed: 3)
+    let x = Tensor.randomUniform(shape: [256, 256], lower: -1, upper: 1, using: &random)
+    let weight = Tensor.randomUniform(shape: [256, 256], lower: -1, upper: 1, using: &random)
+    func engine(workers: Int, help: Bool) -> DataParallelEngine {
+        DataParallelEngine(
+            parameterShapes: [[256, 256]],
+            configuration: DataParallelConfiguration(workers: workers, microShardCount: 2, kernelThreads: 1, workersHelp: help))
+    }
+    func gradients(_ engine: DataParallelEngine) -> [Tensor] {
+        engine.computeGradients(parameters: [weight], features: x, labels: Array(0..<256), loss: loss).gradients
+    }
+    let one = engine(workers: 1, help: true)
+    let alone = gradients(one)
+    let unhelpedEngine = engine(workers: 2, help: false)
+    #expect(bitwiseEqual(alone, gradients(unhelpedEngine)))
+    #expect(one.piecesHelped == 0 && unhelpedEngine.piecesHelped == 0, "no one helps one worker, nor workers told not to")
+
+    // Whether worker 1's thread gets a core while worker 0 still computes is up to the
+    // scheduler (other tests run at the same time), so take steps until it has helped.
+    let helped = engine(workers: 2, help: true)
+    for _ in 0..<50 {
+        #expect(bitwiseEqual(alone, gradients(helped)))
+        if helped.piecesHelped > 0 { break }
+    }
+    if ProcessInfo.processInfo.activeProcessorCount >= 2 {
+        #expect(helped.piecesHelped > 0, "worker 1 never helped")
+    }
+}
+
 @Test func randomnessIsNamedByMicroShardNotByWorker() {
     // A loss with noise drawn from the context's stream: like dropout, it must not depend on
     // which worker runs the micro-shard.

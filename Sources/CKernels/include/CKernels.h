@@ -64,6 +64,31 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB,
                           float *C, long ldc,
                           int threads);
 
+/// A board on which threads that each run their matrix products alone post them in pieces,
+/// so that threads with nothing else to do can compute some of the pieces: the data-parallel
+/// engine's workers help whichever worker is still busy at the end of a step. Which thread
+/// computes a piece never changes a bit of the product.
+typedef struct sg_help_board sg_help_board;
+
+/// A board with `slots` places, one per thread that posts (at least 1).
+sg_help_board *sg_help_board_create(int slots);
+
+/// Frees a board no thread is attached to or helping on any longer.
+void sg_help_board_destroy(sg_help_board *board);
+
+/// From now on, the calling thread's products with `threads <= 1` on the main path (outputs of
+/// at least two micro-panels of rows) post their K blocks in place `slot` of `board`, and wait
+/// for any helper to finish before returning. `board == NULL` stops posting. Only one thread
+/// may be attached to a slot at a time.
+void sg_help_board_attach(sg_help_board *board, int slot);
+
+/// Computes pieces of the products posted on `board` until none is left to take; returns how
+/// many it computed (0 at once when nothing is posted, after one atomic load).
+long sg_help_board_help(sg_help_board *board);
+
+/// Pieces computed by `sg_help_board_help` on `board` since it was made.
+long sg_help_board_pieces_helped(sg_help_board *board);
+
 /// The all-reduce's inner loop: `out[i] = (slots[0][i] + … + slots[k-1][i]) / divisor` for
 /// `i < count`, summed in slot order, so any split of the elements gives the same bits.
 /// Runs on the calling thread. `slot_count` must be at least 1 (`slots[0]` is always read).

@@ -81,6 +81,7 @@ public struct ScalingBenchmark: Sendable {
                 var line = "run \(repeatIndex + 1)/\(repeats), \(workers) worker\(workers == 1 ? "" : "s"): \(Int(summary.samplesPerSecond.rounded())) samples/s"
                 if workers > 1 {
                     line += String(format: ", waiting %.1f%%", wait * 100)
+                    line += ", \(trainer.engine.piecesHelped / Swift.max(1, steps)) pieces helped per step"
                     let independent = independentRate(copies: workers)
                     independentRates[workers] = Swift.max(independentRates[workers] ?? 0, independent)
                     line += "; \(workers) independent 1-worker runs at once: \(Int(independent.rounded())) samples/s in all"

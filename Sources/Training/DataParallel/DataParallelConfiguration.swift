@@ -19,6 +19,11 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     public var kernelThreads: Int?
     /// Names every random stream a worker hands to the loss (dropout, noise).
     public var seed: UInt64
+    /// Whether a worker that has finished its micro-shards computes pieces of the matrix
+    /// products of workers still running theirs (see ``DataParallelEngine``). Which thread
+    /// computes a piece never changes a bit, so this changes only the speed: on a machine whose
+    /// cores are not equally fast, the step then waits less for the slowest worker.
+    public var workersHelp: Bool
 
     /// The most micro-shards the automatic choice makes.
     public static let maximumAutomaticMicroShardCount = 8
@@ -34,7 +39,8 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     ///     default.
     ///   - kernelThreads: threads per matrix product, `nil` (automatic) by default.
     ///   - seed: the seed of the per-micro-shard random streams; 0 by default.
-    public init(workers: Int = 1, microShardCount: Int? = nil, kernelThreads: Int? = nil, seed: UInt64 = 0) {
+    ///   - workersHelp: whether idle workers help with busy workers' products; true by default.
+    public init(workers: Int = 1, microShardCount: Int? = nil, kernelThreads: Int? = nil, seed: UInt64 = 0, workersHelp: Bool = true) {
         precondition(workers >= 1, "DataParallelConfiguration: workers must be at least 1, got \(workers)")
         precondition(microShardCount.map { $0 >= 1 } ?? true, "DataParallelConfiguration: microShardCount must be at least 1, got \(microShardCount!)")
         precondition(kernelThreads.map { $0 >= 1 } ?? true, "DataParallelConfiguration: kernelThreads must be at least 1, got \(kernelThreads!)")
@@ -42,6 +48,7 @@ public struct DataParallelConfiguration: Sendable, Equatable {
         self.microShardCount = microShardCount
         self.kernelThreads = kernelThreads
         self.seed = seed
+        self.workersHelp = workersHelp
     }
 
     /// The micro-shards a batch of `batchSize` examples is cut into: the configured count, or

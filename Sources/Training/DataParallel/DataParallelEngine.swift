@@ -46,6 +46,12 @@ public struct BatchLoss: Sendable, Equatable {
 /// batch size, which gives the whole batch's mean gradient. Workers only read the parameters;
 /// the caller applies the gradient once, with one optimizer.
 ///
+/// Workers rarely finish together: the cores of a shared machine are often not equally fast. So
+/// (with ``DataParallelConfiguration/workersHelp``, the default) each worker's single-threaded
+/// matrix products post their K blocks, row panel by row panel, on the pool's help board, and a
+/// worker that has finished its micro-shards computes panels of the products still running
+/// (``piecesHelped`` counts them) instead of only waiting.
+///
 /// A step is either one call, ``computeGradients(parameters:features:labels:loss:)``, which
 /// returns the gradient as tensors, or two, ``computeMicroShardGradients(parameters:features:labels:loss:)``
 /// then ``allReduce(_:)``, which hands the reduced gradient over chunk by chunk on the reducing
@@ -54,7 +60,8 @@ public struct BatchLoss: Sendable, Equatable {
 ///
 /// Why the result never depends on the worker count: every floating-point sum has a fixed order.
 /// A micro-shard's rows and their order are fixed by the batch size and the micro-shard count;
-/// its matrix products give the same bits for any kernel thread count; the reduction adds the
+/// its matrix products give the same bits for any kernel thread count and whoever helps with
+/// them (threads own whole tiles of the output, never part of a sum); the reduction adds the
 /// slots in index order.
 ///
 /// The engine is not `Sendable`: one thread (the coordinator) owns it and calls it. Its worker
@@ -101,7 +108,9 @@ public final class DataParallelEngine {
     public init(parameterShapes: [[Int]], configuration: DataParallelConfiguration = DataParallelConfiguration(), reducer: (any GradientReducer)? = nil) {
         self.configuration = configuration
         self.layout = ParameterLayout(shapes: parameterShapes)
-        let pool = WorkerPool()
+        // Several workers share a help board: one that has finished its micro-shards computes
+        // pieces of the products of those still running.
+        let pool = WorkerPool(helpSlots: configuration.workers > 1 && configuration.workersHelp ? configuration.workers : 0)
         self.pool = pool
         self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers * configuration.resolvedKernelThreads, pool: pool)
         self.slots = GradientSlots(layout: layout, slotCount: configuration.maximumMicroShardCount)
@@ -109,8 +118,13 @@ public final class DataParallelEngine {
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
     }
 
-    /// What each worker has done so far (micro-shards and examples), indexed by worker.
+    /// What each worker has done so far (micro-shards, examples, seconds), indexed by worker.
     public var workerStatisticsSnapshot: [WorkerStatistics] { workerStatistics.snapshot }
+
+    /// Pieces of matrix products (one row panel of C for one K block) that workers computed for
+    /// other workers since the engine was made; always 0 without
+    /// ``DataParallelConfiguration/workersHelp`` or with one worker.
+    public var piecesHelped: Int { pool.helpBoard?.piecesHelped ?? 0 }
 
     /// The mean gradient and mean loss of a global batch.
     ///
@@ -156,7 +170,7 @@ public final class DataParallelEngine {
             plan: plan, parameters: parameters, features: features, labels: labels, loss: loss,
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
             streamStride: configuration.maximumMicroShardCount,
-            slots: slots, shardLosses: shardLosses, statistics: workerStatistics)
+            slots: slots, shardLosses: shardLosses, statistics: workerStatistics, helpBoard: pool.helpBoard)
         let stopwatch = Stopwatch()
         pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
         lastTiming = StepTiming(computeSeconds: stopwatch.elapsedSeconds, reduceSeconds: 0)
@@ -250,12 +264,18 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     let slots: GradientSlots
     let shardLosses: SharedFloatBuffer
     let statistics: WorkerStatisticsTable
+    /// Where the worker's single-threaded products post pieces for idle workers to take.
+    let helpBoard: HelpBoard?
 
     /// Computes worker `worker`'s micro-shards, writing only their slots and its statistics.
     /// A parameter the loss does not use gets a zero gradient, not an error.
     func run(worker: Int) {
         let stopwatch = Stopwatch()
-        defer { statistics.record(worker: worker, busySeconds: stopwatch.elapsedSeconds) }
+        helpBoard?.attach(slot: worker)
+        defer {
+            helpBoard?.detach()
+            statistics.record(worker: worker, busySeconds: stopwatch.elapsedSeconds)
+        }
         for shard in plan.microShards(ofWorker: worker) {
             let rows = plan.rows(ofMicroShard: shard)
             var context = ShardContext(

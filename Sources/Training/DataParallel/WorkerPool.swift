@@ -37,10 +37,15 @@ final class WorkerPool: Sendable {
 
     private let state: PoolState
 
+    /// The board on which jobs post matrix products for idle threads to help with, if the pool
+    /// has one.
+    var helpBoard: HelpBoard? { state.helpBoard }
+
     /// Makes a pool that runs at most `cores` threads at once (the caller's included); every
-    /// core of the machine by default.
-    init(cores: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        state = PoolState(cores: Swift.max(1, cores))
+    /// core of the machine by default. With `helpSlots` > 0 the pool has a ``HelpBoard`` of that
+    /// many slots, and its threads, while they wait, compute pieces of the products posted there.
+    init(cores: Int = ProcessInfo.processInfo.activeProcessorCount, helpSlots: Int = 0) {
+        state = PoolState(cores: Swift.max(1, cores), helpBoard: helpSlots > 0 ? HelpBoard(slots: helpSlots) : nil)
     }
 
     deinit { state.shutDown() }
@@ -58,6 +63,31 @@ final class WorkerPool: Sendable {
         withoutRecording { PoolState.runShare(thread: 0, threads: threads, count: count, job: job) }
         state.waitForHelpers()
     }
+}
+
+/// A C help board (`sg_help_board`): a thread attached to one of its slots posts its
+/// single-threaded matrix products there in pieces, and threads that wait in the pool compute
+/// some of them. Which thread computes a piece never changes a bit of the product.
+final class HelpBoard: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(slots: Int) { pointer = sg_help_board_create(Int32(slots)) }
+
+    /// The calling thread's products post in `slot` until ``detach()``.
+    func attach(slot: Int) { sg_help_board_attach(pointer, Int32(slot)) }
+
+    /// The calling thread's products no longer post.
+    func detach() { sg_help_board_attach(nil, 0) }
+
+    /// Computes posted pieces until none is left; whether there were any.
+    func help() -> Bool { sg_help_board_help(pointer) > 0 }
+
+    /// Pieces computed by helping threads since the board was made.
+    var piecesHelped: Int { sg_help_board_pieces_helped(pointer) }
+
+    // The pool state owns its board, and helper threads hold the state until they have left
+    // their loops, so no thread can be helping when the board goes.
+    deinit { sg_help_board_destroy(pointer) }
 }
 
 /// A thread's way to sleep until another wakes it, without losing a wake-up that comes between
@@ -88,6 +118,7 @@ private final class PoolState: Sendable {
     typealias Job = @Sendable (Int) -> Void
 
     let cores: Int
+    let helpBoard: HelpBoard?
     /// Bumped once per job; spinning helpers watch it.
     private let generation = Atomic<Int>(0)
     /// The current job, its generation, its count and the threads sharing it. A helper takes
@@ -100,7 +131,10 @@ private final class PoolState: Sendable {
     /// One parker per helper; helper `i` is thread `i + 1`.
     private let helpers = Locked<[Parker]>([])
 
-    init(cores: Int) { self.cores = cores }
+    init(cores: Int, helpBoard: HelpBoard?) {
+        self.cores = cores
+        self.helpBoard = helpBoard
+    }
 
     /// Thread `thread`'s jobs of `count`, shared round-robin among `threads` threads.
     static func runShare(thread: Int, threads: Int, count: Int, job: Job) {
@@ -169,12 +203,16 @@ private final class PoolState: Sendable {
         }
     }
 
-    /// Spins until `condition()` holds or ``WorkerPool/spinSeconds`` pass; returns whether it
-    /// held.
+    /// Spins until `condition()` holds or ``WorkerPool/spinSeconds`` pass without any work to
+    /// help with on the board; returns whether it held.
     private func spin(until condition: () -> Bool) -> Bool {
         var deadline: UInt64 = 0
         var round = 0
         while !condition() {
+            if let helpBoard, helpBoard.help() {
+                deadline = 0
+                continue
+            }
             sg_cpu_relax()
             round &+= 1
             if round & 63 == 0 {

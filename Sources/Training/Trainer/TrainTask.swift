@@ -52,6 +52,7 @@ public struct TrainTask: RunnableTask {
             options.gradientAccumulation = try training.optional("gradient_accumulation", as: Int.self, default: 1, .positive)
             options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .positive)
             options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(1...256))
+            options.workersHelp = try training.optional("workers_help", as: Bool.self, default: true)
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .positive)
             return options

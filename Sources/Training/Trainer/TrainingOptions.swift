@@ -23,11 +23,14 @@ public struct TrainingOptions: Sendable, Equatable {
     public var evaluateEvery: Int
     /// Kernel threads per worker; `nil`: all cores for one worker, one each for several.
     public var kernelThreads: Int?
+    /// Whether workers that finish early compute pieces of the others' matrix products (see
+    /// ``DataParallelConfiguration/workersHelp``); results are the same bits either way.
+    public var workersHelp: Bool
 
     public init(
         epochs: Int = 1, maxSteps: Int? = nil, batchSize: Int = 128, workers: Int = 1, microShards: Int? = nil,
         seed: UInt64 = 0, deterministic: Bool = true, gradientAccumulation: Int = 1, evaluateEvery: Int = 1,
-        kernelThreads: Int? = nil
+        kernelThreads: Int? = nil, workersHelp: Bool = true
     ) {
         self.epochs = epochs
         self.maxSteps = maxSteps
@@ -39,6 +42,7 @@ public struct TrainingOptions: Sendable, Equatable {
         self.gradientAccumulation = gradientAccumulation
         self.evaluateEvery = evaluateEvery
         self.kernelThreads = kernelThreads
+        self.workersHelp = workersHelp
     }
 
     /// The engine configuration these options give. Without determinism each batch is cut into
@@ -47,7 +51,7 @@ public struct TrainingOptions: Sendable, Equatable {
         DataParallelConfiguration(
             workers: workers,
             microShardCount: deterministic ? microShards : workers,
-            kernelThreads: kernelThreads, seed: seed)
+            kernelThreads: kernelThreads, seed: seed, workersHelp: workersHelp)
     }
 
     /// Optimizer steps in one epoch of `examples` training examples.
