@@ -90,6 +90,8 @@ static const sg_blocking blkgen = {MRGEN, NRGEN, 256, 256, 256};
 
 // Largest MR over all families: the size of pack_a_panel's stack array of row pointers.
 #define MR_MAX 12
+// Largest KC over all families: with MR_MAX, the size of a helped tile's A buffer on the stack.
+#define KC_MAX 256
 
 static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 static inline long min_l(long a, long b) { return a < b ? a : b; }
@@ -756,8 +758,7 @@ static long work_on(sg_posted_block *b, float *apack) {
 
 long sg_help_board_help(sg_help_board *board) {
     if (!board || atomic_load_explicit(&board->posted, memory_order_acquire) == 0) return 0;
-    // MR x KC for every kernel family (KC is 256 for all of them).
-    _Alignas(64) float apack[MR_MAX * 256];
+    _Alignas(64) float apack[MR_MAX * KC_MAX];
     long computed = 0;
     for (int i = 0; i < board->count; i++) {
         sg_help_slot *slot = &board->slots[i];
@@ -783,7 +784,7 @@ static void gemm_posted(const sg_gemm_ctx *x, sg_help_board *board, int slot_ind
     const sg_blocking *blk = x->blk;
     const int NR = blk->nr;
     sg_help_slot *slot = &board->slots[slot_index];
-    _Alignas(64) float apack[MR_MAX * 256];
+    _Alignas(64) float apack[MR_MAX * KC_MAX];
     for (long jc = 0; jc < x->N; jc += blk->nc) {
         const long nc = min_l(blk->nc, x->N - jc);
         const long bpanels = ceil_div(nc, NR);
@@ -1083,7 +1084,7 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
     // A single-threaded product of a thread attached to a help board posts its tiles there,
     // when it has at least two to share.
     sg_help_board *board = nth == 1 ? attached_board : NULL;
-    if (board && ceil_div(x.M, MR) >= 2) {
+    if (board && ceil_div(x.M, MR) >= 2 && x.blk->kc <= KC_MAX) {
         x.bpack = alloc_floats(min_l(x.blk->kc, K) * ceil_div(min_l(x.N, x.blk->nc), NR) * NR);
         if (!x.bpack) abort();
         gemm_posted(&x, board, attached_slot);

@@ -107,6 +107,8 @@ import Training
         #expect(task.options.batchSize == 512)
         #expect(task.options.workers == 2)
         #expect(task.options.deterministic)
+        #expect(task.options.workersHelp, "workers help each other unless the config says not to")
+        #expect(task.options.engineConfiguration.workersHelp)
         #expect(task.data.train.featureCount == 784)
         #expect(task.data.train.classCount == 10)
         #expect(task.data.train.count == 8192)
@@ -180,6 +182,18 @@ import Training
     @Test func zeroWorkersIsRejected() throws {
         let (message, path, _) = try loadError(digits(training: #""training": {"batch_size": 32, "workers": 0}"#))
         #expect(message == "\(path):5:45: key path 'training.workers': expected an integer in [1, 256], found 0")
+    }
+
+    @Test func workersHelpIsReadAndChecked() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("train.json", tinyConfig.replacingOccurrences(of: #""workers": 2"#, with: #""workers": 2, "workers_help": false"#))
+        let task = try #require(try TaskLoader.load(path: path, options: RunOptions(verbose: false)) as? TrainTask)
+        #expect(!task.options.workersHelp)
+        #expect(!task.options.engineConfiguration.workersHelp)
+
+        let (message, errorPath, _) = try loadError(digits(training: #""training": {"batch_size": 32, "workers_help": 1}"#))
+        #expect(message == "\(errorPath):5:50: key path 'training.workers_help': expected a boolean (true or false), found 1")
     }
 
     @Test func syntheticDataWithoutFeaturesIsNamed() throws {

@@ -12,7 +12,8 @@ import Reports
 /// fastest run against fastest run and median against median; the parallel efficiency
 /// (speed-up × that count / workers); the share of step time spent in the all-reduce (with the
 /// optimizer update the trainer fuses into it) and in the coordinator's serial part; the share of
-/// the compute phase the workers spent waiting for the slowest one. Beside each worker count
+/// the compute phase the workers spent not on their own micro-shards (waiting for the slowest
+/// one, or helping with its products). Beside each worker count
 /// above one it also trains as many independent one-worker runs at the same time, which never
 /// wait for each other: their summed throughput over one worker's is what the cores offer at
 /// that moment, the ceiling for the data-parallel speed-up. The final parameters of every run
@@ -36,8 +37,9 @@ public struct ScalingBenchmark: Sendable {
         /// The share of step time in the all-reduce, including the optimizer update fused into it
         /// (both run on every worker's core).
         public var allReduceShare: Double
-        /// The share of the compute phase that the workers spent waiting for the slowest one to
-        /// finish its micro-shards (see ``waitShare(_:computeSeconds:)``).
+        /// The share of the compute phase that the workers spent not on their own micro-shards:
+        /// waiting for the slowest one, or helping with its products (see
+        /// ``waitShare(_:computeSeconds:)``).
         public var waitShare: Double
         /// The share of step time outside the workers and the all-reduce: the coordinator's
         /// bookkeeping (picking rows, handing out work), which does not shrink with more workers.
@@ -151,8 +153,9 @@ public struct ScalingBenchmark: Sendable {
         return rates.withLock { $0.reduce(0, +) }
     }
 
-    /// The share of the compute phase the workers spent waiting for the slowest one: 1 − (their
-    /// busy seconds) / (workers × the phase's seconds).
+    /// The share of the compute phase the workers spent not on their own micro-shards (waiting
+    /// for the slowest one, or helping with its products): 1 − (their busy seconds) / (workers ×
+    /// the phase's seconds).
     public static func waitShare(_ statistics: [WorkerStatistics], computeSeconds: Double) -> Double {
         let active = statistics.filter { $0.microShards > 0 }
         guard active.count > 1, computeSeconds > 0 else { return 0 }

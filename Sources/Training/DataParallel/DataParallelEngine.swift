@@ -304,8 +304,9 @@ public struct WorkerStatistics: Sendable, Equatable {
     public var microShards = 0
     /// Examples those micro-shards held.
     public var examples = 0
-    /// Seconds spent computing them. Against the steps' ``StepTiming/computeSeconds`` this
-    /// shows how long the worker waited for the slowest one.
+    /// Seconds spent computing them (not counting pieces of other workers' products it helped
+    /// with). Against the steps' ``StepTiming/computeSeconds`` this shows how long the worker
+    /// waited for the slowest one, or helped it.
     public var busySeconds = 0.0
 }
 

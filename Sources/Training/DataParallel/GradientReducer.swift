@@ -1,4 +1,5 @@
 import CKernels
+import Synchronization
 
 /// A piece of the all-reduced gradient: elements `elements` of parameter `parameter`.
 public struct ReducedChunk: @unchecked Sendable {
@@ -69,8 +70,9 @@ struct FlatGradient: @unchecked Sendable {
     }
 }
 
-/// Reduces gradient slots with several threads of this process, each summing its own run of
-/// chunks and handing each chunk over as soon as it is summed.
+/// Reduces gradient slots with several threads of this process, which take chunks one at a
+/// time, sum them and hand each over as soon as it is summed. Taking chunks as they go, rather
+/// than a fixed share each, lets a faster core (or one not interrupted) take more of them.
 ///
 /// Elements are independent, so splitting them over threads changes nothing in any sum: the
 /// result is the same bits for any thread count.
@@ -117,8 +119,8 @@ public struct InProcessGradientReducer: GradientReducer {
         }
     }
 
-    /// Calls `body` for every chunk with the addresses of its elements in each active slot, in
-    /// summation order; each thread takes one contiguous run of chunks.
+    /// Calls `body` once for every chunk with the addresses of its elements in each active slot,
+    /// in summation order; the threads take the chunks in layout order, one at a time.
     private func forEachChunk(
         _ slots: GradientSlots, activeSlots: [Int],
         _ body: @escaping @Sendable ((parameter: Int, elements: Range<Int>), [UnsafePointer<Float>?]) -> Void
@@ -129,9 +131,13 @@ public struct InProcessGradientReducer: GradientReducer {
         slots.withGradients(ofSlots: activeSlots) { gradients in
             // Every element's sum runs over the slots in the same order whatever the split.
             let runs = Swift.min(threads, chunks.count)
-            let reduceRun: @Sendable (Int) -> Void = { run in
+            let claims = ChunkClaims()
+            let reduceRun: @Sendable (Int) -> Void = { _ in
                 var sources = [UnsafePointer<Float>?](repeating: nil, count: gradients.slotCount)
-                for chunk in chunks[(run * chunks.count / runs)..<((run + 1) * chunks.count / runs)] {
+                while true {
+                    let index = claims.next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    guard index < chunks.count else { return }
+                    let chunk = chunks[index]
                     for slot in 0..<gradients.slotCount {
                         sources[slot] = gradients.gradient(slot: slot, parameter: chunk.parameter) + chunk.elements.lowerBound
                     }
@@ -156,4 +162,9 @@ public struct InProcessGradientReducer: GradientReducer {
         }
         return chunks
     }
+}
+
+/// The next chunk of an all-reduce that no thread has taken yet.
+private final class ChunkClaims: Sendable {
+    let next = Atomic<Int>(0)
 }
