@@ -13,11 +13,11 @@ import Reports
 /// (speed-up × that count / workers); the share of step time spent in the all-reduce (with the
 /// optimizer update the trainer fuses into it) and in the coordinator's serial part; the share of
 /// the compute phase the workers spent not on their own micro-shards (waiting for the slowest
-/// one, or helping with its products). Beside each worker count
-/// above one it also trains as many independent one-worker runs at the same time, which never
-/// wait for each other: their summed throughput over one worker's is what the cores offer at
-/// that moment, the ceiling for the data-parallel speed-up. The final parameters of every run
-/// are compared too: with the deterministic engine they are bitwise equal.
+/// one, or helping with its products). Beside each worker count above one it also trains as many
+/// independent one-worker runs (at most one per core) at the same time, which never wait for
+/// each other: their summed throughput over one worker's is what the cores offer at that moment,
+/// the ceiling for the data-parallel speed-up. The final parameters of every run are compared
+/// too: with the deterministic engine they are bitwise equal.
 public struct ScalingBenchmark: Sendable {
     /// One worker count's figures.
     public struct Row: Sendable {
@@ -30,9 +30,10 @@ public struct ScalingBenchmark: Sendable {
         /// shared machine the fairer figure of the two.
         public var medianSpeedUp: Double
         public var efficiency: Double
-        /// The summed throughput of as many one-worker runs as there are workers, trained at the
-        /// same time and never waiting for each other, over one worker's fastest run: what the
-        /// cores offer (two cores of a shared virtual machine are rarely equally fast).
+        /// The summed throughput of as many one-worker runs as there are workers (at most one
+        /// per core), trained at the same time and never waiting for each other, over one
+        /// worker's fastest run: what the cores offer (two cores of a shared virtual machine are
+        /// rarely equally fast).
         public var independentSpeedUp: Double
         /// The share of step time in the all-reduce, including the optimizer update fused into it
         /// (both run on every worker's core).
@@ -84,9 +85,12 @@ public struct ScalingBenchmark: Sendable {
                 if workers > 1 {
                     line += String(format: ", waiting %.1f%%", wait * 100)
                     line += ", \(trainer.engine.piecesHelped / Swift.max(1, steps)) pieces helped per step"
-                    let independent = independentRate(copies: workers)
+                    // More copies than cores would take turns too, and those that finish first
+                    // would leave the others the machine: one per core at most.
+                    let copies = Swift.min(workers, ProcessInfo.processInfo.activeProcessorCount)
+                    let independent = independentRate(copies: copies)
                     independentRates[workers] = Swift.max(independentRates[workers] ?? 0, independent)
-                    line += "; \(workers) independent 1-worker runs at once: \(Int(independent.rounded())) samples/s in all"
+                    line += "; \(copies) independent 1-worker runs at once: \(Int(independent.rounded())) samples/s in all"
                 }
                 log(line)
             }
@@ -153,13 +157,17 @@ public struct ScalingBenchmark: Sendable {
         return rates.withLock { $0.reduce(0, +) }
     }
 
-    /// The share of the compute phase the workers spent not on their own micro-shards (waiting
-    /// for the slowest one, or helping with its products): 1 − (their busy seconds) / (workers ×
-    /// the phase's seconds).
-    public static func waitShare(_ statistics: [WorkerStatistics], computeSeconds: Double) -> Double {
+    /// The share of the compute phase the workers' threads spent not on their own micro-shards
+    /// (waiting for the slowest worker, or helping with its products): 1 − (the workers' busy
+    /// seconds) / (threads × the phase's seconds), where the threads are one per worker that had
+    /// micro-shards, at most one per core (more workers than cores take turns on them).
+    public static func waitShare(
+        _ statistics: [WorkerStatistics], computeSeconds: Double, cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> Double {
         let active = statistics.filter { $0.microShards > 0 }
-        guard active.count > 1, computeSeconds > 0 else { return 0 }
-        return Swift.max(0, 1 - active.map(\.busySeconds).reduce(0, +) / (Double(active.count) * computeSeconds))
+        let threads = Swift.min(active.count, Swift.max(1, cores))
+        guard threads > 1, computeSeconds > 0 else { return 0 }
+        return Swift.max(0, 1 - active.map(\.busySeconds).reduce(0, +) / (Double(threads) * computeSeconds))
     }
 
     private static func median(_ values: [Double]) -> Double {
