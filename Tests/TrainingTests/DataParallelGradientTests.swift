@@ -139,6 +139,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     let unhelpedEngine = engine(workers: 2, help: false)
     #expect(bitwiseEqual(alone, gradients(unhelpedEngine)))
     #expect(one.piecesHelped == 0 && unhelpedEngine.piecesHelped == 0, "no one helps one worker, nor workers told not to")
+    #expect(one.helpingSeconds == 0 && unhelpedEngine.helpingSeconds == 0)
 
     // Whether worker 1's thread gets a core while worker 0 still computes is up to the
     // scheduler (other tests run at the same time), so take steps until it has helped.
@@ -149,6 +150,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     }
     if ProcessInfo.processInfo.activeProcessorCount >= 2 {
         #expect(helped.piecesHelped > 0, "worker 1 never helped")
+        #expect(helped.helpingSeconds > 0)
     }
 }
 

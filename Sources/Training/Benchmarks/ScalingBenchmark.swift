@@ -83,8 +83,10 @@ public struct ScalingBenchmark: Sendable {
                 }
                 var line = "run \(repeatIndex + 1)/\(repeats), \(workers) worker\(workers == 1 ? "" : "s"): \(Int(summary.samplesPerSecond.rounded())) samples/s"
                 if workers > 1 {
-                    line += String(format: ", waiting %.1f%%", wait * 100)
-                    line += ", \(trainer.engine.piecesHelped / Swift.max(1, steps)) pieces helped per step"
+                    let threads = Double(Swift.min(workers, ProcessInfo.processInfo.activeProcessorCount))
+                    let helping = trainer.engine.helpingSeconds / (threads * summary.computeSeconds)
+                    line += String(format: ", waiting %.1f%% (helping %.1f%%, ", wait * 100, helping * 100)
+                    line += "\(trainer.engine.piecesHelped / Swift.max(1, steps)) pieces per step)"
                     // More copies than cores would take turns too, and those that finish first
                     // would leave the others the machine: one per core at most.
                     let copies = Swift.min(workers, ProcessInfo.processInfo.activeProcessorCount)

@@ -126,6 +126,9 @@ public final class DataParallelEngine {
     /// ``DataParallelConfiguration/workersHelp`` or with one worker.
     public var piecesHelped: Int { pool.helpBoard?.piecesHelped ?? 0 }
 
+    /// Seconds the engine's threads spent computing those pieces, all threads together.
+    public var helpingSeconds: Double { pool.helpBoard?.helpingSeconds ?? 0 }
+
     /// The mean gradient and mean loss of a global batch.
     ///
     /// - Parameters:
