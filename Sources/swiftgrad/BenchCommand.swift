@@ -23,13 +23,13 @@ struct ScalingCommand: ParsableCommand {
     var workers: [Int] = [1, 2]
 
     @Option(help: "Timed optimizer steps per run.")
-    var steps = 40
+    var steps = 100
 
     @Option(help: "Untimed steps before each run.")
     var warmup = 5
 
-    @Option(help: "Runs per worker count; the fastest is kept.")
-    var repeats = 3
+    @Option(help: "Runs per worker count; the fastest is kept, and the median is reported too.")
+    var repeats = 5
 
     @Option(help: "Write the table as CSV here.")
     var csv = "scaling.csv"

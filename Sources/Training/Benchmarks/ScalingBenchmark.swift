@@ -56,7 +56,7 @@ public struct ScalingBenchmark: Sendable {
     /// Runs of each worker count; the fastest is kept (the machine may be shared and noisy).
     public let repeats: Int
 
-    public init(task: TrainTask, workerCounts: [Int], steps: Int = 40, warmupSteps: Int = 5, repeats: Int = 3) {
+    public init(task: TrainTask, workerCounts: [Int], steps: Int = 100, warmupSteps: Int = 5, repeats: Int = 5) {
         self.task = task
         self.workerCounts = workerCounts
         self.steps = steps
