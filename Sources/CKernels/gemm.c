@@ -37,9 +37,11 @@
 #include "CKernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -675,24 +677,29 @@ typedef struct {
     float beta;
     const float *bblock;
     long tiles;           // MR-row micro-panels of C
-    _Atomic long next;    // the next unclaimed tile
-    _Atomic long done;    // tiles finished
+    // On cache lines of their own: helpers update them while the owner works on its stack.
+    _Alignas(64) _Atomic long next;  // the next unclaimed tile
+    _Alignas(64) _Atomic long done;  // tiles finished
 } sg_posted_block;
 
 /// A worker's place on the board. `block` changes only under `lock`; a helper that found it
 /// non-null counts itself in `helpers` under the same lock, so the owner, having taken the
-/// block down, knows when the last helper has left it.
+/// block down, knows when the last helper has left it. `open` is a hint read without the lock:
+/// 1 from posting until some thread finds no tile left to claim, so that idle threads do not
+/// keep taking the lock of a block whose tiles are all taken.
 typedef struct {
     pthread_mutex_t lock;
     sg_posted_block *block;
     _Atomic int helpers;
+    _Atomic int open;
     char padding[64];     // keeps neighbouring slots off each other's cache lines
 } sg_help_slot;
 
 struct sg_help_board {
     int count;
-    _Atomic int posted;   // blocks on the board now: idle threads look here first
-    _Atomic long helped;  // tiles computed by helpers since the board was made
+    _Atomic int posted;          // blocks on the board now: idle threads look here first
+    _Atomic long helped;         // tiles computed by helpers since the board was made
+    _Atomic long helped_nanos;   // time helpers spent in blocks they joined
     sg_help_slot *slots;
 };
 
@@ -707,11 +714,13 @@ sg_help_board *sg_help_board_create(int slots) {
     board->count = slots;
     atomic_init(&board->posted, 0);
     atomic_init(&board->helped, 0);
+    atomic_init(&board->helped_nanos, 0);
     board->slots = calloc((size_t)slots, sizeof(sg_help_slot));
     if (!board->slots) abort();
     for (int i = 0; i < slots; i++) {
         pthread_mutex_init(&board->slots[i].lock, NULL);
         atomic_init(&board->slots[i].helpers, 0);
+        atomic_init(&board->slots[i].open, 0);
     }
     return board;
 }
@@ -744,16 +753,26 @@ static void run_tile(const sg_posted_block *b, long t, float *apack) {
     }
 }
 
-/// Claims and computes tiles of `b` until none is left; returns how many this thread computed.
-static long work_on(sg_posted_block *b, float *apack) {
+/// Claims and computes tiles of `b`, posted in `slot`, until none is left; returns how many this
+/// thread computed.
+static long work_on(sg_posted_block *b, sg_help_slot *slot, float *apack) {
     long computed = 0;
     for (;;) {
         const long t = atomic_fetch_add_explicit(&b->next, 1, memory_order_relaxed);
-        if (t >= b->tiles) return computed;
+        if (t >= b->tiles) {
+            atomic_store_explicit(&slot->open, 0, memory_order_relaxed);
+            return computed;
+        }
         run_tile(b, t, apack);
         atomic_fetch_add_explicit(&b->done, 1, memory_order_release);
         computed++;
     }
+}
+
+static long monotonic_nanoseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)now.tv_sec * 1000000000L + now.tv_nsec;
 }
 
 long sg_help_board_help(sg_help_board *board) {
@@ -762,13 +781,20 @@ long sg_help_board_help(sg_help_board *board) {
     long computed = 0;
     for (int i = 0; i < board->count; i++) {
         sg_help_slot *slot = &board->slots[i];
+        if (!atomic_load_explicit(&slot->open, memory_order_relaxed)) continue;
         pthread_mutex_lock(&slot->lock);
         sg_posted_block *b = slot->block;
         if (b) atomic_fetch_add_explicit(&slot->helpers, 1, memory_order_relaxed);
         pthread_mutex_unlock(&slot->lock);
         if (!b) continue;
-        computed += work_on(b, apack);
+        const long start = monotonic_nanoseconds();
+        const long tiles = work_on(b, slot, apack);
         atomic_fetch_sub_explicit(&slot->helpers, 1, memory_order_release);
+        if (tiles) {
+            atomic_fetch_add_explicit(&board->helped_nanos, monotonic_nanoseconds() - start,
+                                      memory_order_relaxed);
+            computed += tiles;
+        }
     }
     if (computed) atomic_fetch_add_explicit(&board->helped, computed, memory_order_relaxed);
     return computed;
@@ -776,6 +802,10 @@ long sg_help_board_help(sg_help_board *board) {
 
 long sg_help_board_pieces_helped(sg_help_board *board) {
     return board ? atomic_load_explicit(&board->helped, memory_order_relaxed) : 0;
+}
+
+long sg_help_board_nanoseconds_helped(sg_help_board *board) {
+    return board ? atomic_load_explicit(&board->helped_nanos, memory_order_relaxed) : 0;
 }
 
 /// The serial loop nest of gemm_thread(x, 0, 1), with each K block's tiles posted on the calling
@@ -800,19 +830,25 @@ static void gemm_posted(const sg_gemm_ctx *x, sg_help_board *board, int slot_ind
             pthread_mutex_lock(&slot->lock);
             slot->block = &b;
             pthread_mutex_unlock(&slot->lock);
+            atomic_store_explicit(&slot->open, 1, memory_order_relaxed);
             atomic_fetch_add_explicit(&board->posted, 1, memory_order_release);
 
-            work_on(&b, apack);
+            work_on(&b, slot, apack);
 
             atomic_fetch_sub_explicit(&board->posted, 1, memory_order_relaxed);
             pthread_mutex_lock(&slot->lock);
             slot->block = NULL;
             pthread_mutex_unlock(&slot->lock);
             // Helpers still inside the block finish their tiles (which read x->bpack, about to
-            // be repacked) and leave; no new one can come in.
-            while (atomic_load_explicit(&slot->helpers, memory_order_acquire) != 0 ||
-                   atomic_load_explicit(&b.done, memory_order_acquire) != b.tiles)
-                sg_cpu_relax();
+            // be repacked) and leave; no new one can come in. A helper that has lost its core
+            // mid-tile may take a while: give the core up now and then rather than spin.
+            for (int spins = 1;
+                 atomic_load_explicit(&slot->helpers, memory_order_acquire) != 0 ||
+                 atomic_load_explicit(&b.done, memory_order_acquire) != b.tiles;
+                 spins++) {
+                if (spins % 256 == 0) sched_yield();
+                else sg_cpu_relax();
+            }
         }
     }
 }

@@ -27,7 +27,8 @@ import FoundationXML
         #expect(Set(rows.compactMap(\.last)).count == 1, "both worker counts end with the same digest")
         #expect(run.standardOutput.contains("final parameters: bitwise identical for every worker count"))
         #expect(run.standardOutput.contains("run 1/1, 2 workers: "), "\(run.standardOutput)")
-        #expect(run.standardOutput.contains("2 independent 1-worker runs at once: "), "\(run.standardOutput)")
+        // One copy per core, so one on a single-core machine.
+        #expect(run.standardOutput.contains(" independent 1-worker runs at once: "), "\(run.standardOutput)")
         #expect(run.standardOutput.contains("wrote \(csv) and \(plot)"))
 
         let csvLines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")

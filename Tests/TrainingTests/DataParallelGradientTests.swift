@@ -108,7 +108,9 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     #expect(engine.lastTiming.computeSeconds >= busy[1])
     let statistics = engine.workerStatisticsSnapshot, seconds = engine.lastTiming.computeSeconds
     let wait = ScalingBenchmark.waitShare(statistics, computeSeconds: seconds, cores: 2)
-    #expect(wait > 0.3 && wait < 0.7, "worker 0 waited for nearly all of worker 1's time, half the workers' time: \(wait)")
+    // About half: worker 0 waited for nearly all of worker 1's time (more if worker 1's thread
+    // started late on a loaded machine).
+    #expect(wait > 0.3 && wait < 1, "\(wait)")
     // On one core the two workers take turns on one thread, which never waits.
     #expect(ScalingBenchmark.waitShare(statistics, computeSeconds: busy[0] + busy[1], cores: 1) == 0)
 }

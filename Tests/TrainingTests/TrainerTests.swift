@@ -49,6 +49,18 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         }
     }
 
+    @Test func aRunWithoutEvaluationTrainsTheSameAndEvaluatesNothing() {
+        let options = TrainingOptions(epochs: 2, batchSize: 32, workers: 2, seed: 3)
+        let (evaluated, evaluatedRun) = train(options)
+        let silent = Trainer(model: model, data: split, optimizer: Adam(learningRate: 0.01), options: options)
+        var lines: [String] = []
+        let silentRun = silent.run(evaluating: false) { lines.append($0) }
+        #expect(evaluatedRun.evaluations.count == 2)
+        #expect(silentRun.evaluations.isEmpty && lines.isEmpty)
+        #expect(silentRun.steps == evaluatedRun.steps)
+        #expect(silent.parameterDigest == evaluated.parameterDigest)
+    }
+
     @Test func theFusedUpdateGivesTheSameBitsAsReducingThenApplying() {
         // Clipping by global norm needs whole gradients, so the trainer reduces into tensors and
         // then applies them; a limit no gradient reaches leaves the arithmetic unchanged.

@@ -76,18 +76,25 @@ sg_help_board *sg_help_board_create(int slots);
 /// Frees a board no thread is attached to or helping on any longer.
 void sg_help_board_destroy(sg_help_board *board);
 
-/// From now on, the calling thread's products with `threads <= 1` on the main path (outputs of
+/// From now on, the calling thread's products with `threads <= 1` on the packed path (outputs of
 /// at least two micro-panels of rows) post their K blocks in place `slot` of `board`, and wait
-/// for any helper to finish before returning. `board == NULL` stops posting. Only one thread
-/// may be attached to a slot at a time.
+/// for any helper to finish before returning. The AVX-512 kernels for narrow outputs, short K
+/// and single columns, and products with `threads > 1`, never post. `board == NULL`, or a slot
+/// the board does not have, stops posting. A thread has one attachment at a time (attaching
+/// again replaces it), and only one thread may be attached to a slot at a time.
 void sg_help_board_attach(sg_help_board *board, int slot);
 
-/// Computes pieces of the products posted on `board` until none is left to take; returns how
-/// many it computed (0 at once when nothing is posted, after one atomic load).
+/// Makes one pass over the board's slots and computes pieces of every product posted there
+/// until that product has none left to take; returns how many it computed (0 at once, after
+/// one atomic load, when nothing is posted).
 long sg_help_board_help(sg_help_board *board);
 
 /// Pieces computed by `sg_help_board_help` on `board` since it was made.
 long sg_help_board_pieces_helped(sg_help_board *board);
+
+/// Nanoseconds `sg_help_board_help` spent in the products it took pieces of, all threads
+/// together, since `board` was made.
+long sg_help_board_nanoseconds_helped(sg_help_board *board);
 
 /// The all-reduce's inner loop: `out[i] = (slots[0][i] + … + slots[k-1][i]) / divisor` for
 /// `i < count`, summed in slot order, so any split of the elements gives the same bits.

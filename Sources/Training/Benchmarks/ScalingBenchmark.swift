@@ -31,9 +31,10 @@ public struct ScalingBenchmark: Sendable {
         public var medianSpeedUp: Double
         public var efficiency: Double
         /// The summed throughput of as many one-worker runs as there are workers (at most one
-        /// per core), trained at the same time and never waiting for each other, over one
-        /// worker's fastest run: what the cores offer (two cores of a shared virtual machine are
-        /// rarely equally fast).
+        /// per core), trained at the same time and never waiting for each other, over the
+        /// baseline: one worker's fastest run, or, when the smallest worker count asked for is
+        /// above one, that count's independent runs. What the cores offer (two cores of a shared
+        /// virtual machine are rarely equally fast).
         public var independentSpeedUp: Double
         /// The share of step time in the all-reduce, including the optimizer update fused into it
         /// (both run on every worker's core).
@@ -73,7 +74,7 @@ public struct ScalingBenchmark: Sendable {
         for repeatIndex in 0..<repeats {
             for workers in workerCounts {
                 let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options(workers: workers))
-                let summary = trainer.run()
+                let summary = trainer.run(evaluating: false)
                 let wait = Self.waitShare(trainer.engine.workerStatisticsSnapshot, computeSeconds: summary.computeSeconds)
                 rates[workers, default: []].append(summary.samplesPerSecond)
                 if best[workers].map({ summary.trainingSeconds < $0.seconds }) ?? true {
@@ -131,7 +132,7 @@ public struct ScalingBenchmark: Sendable {
         // caches. (A trainer always takes its first step, so `--warmup 0` must skip the run.)
         if warmupSteps > 0 {
             options.maxSteps = warmupSteps
-            _ = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options).run()
+            _ = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options).run(evaluating: false)
         }
         options.maxSteps = steps
         return options
@@ -139,23 +140,30 @@ public struct ScalingBenchmark: Sendable {
 
     /// The summed throughput of `copies` one-worker runs trained at the same time on threads of
     /// their own, sharing nothing but the data: what the cores give when no worker ever waits for
-    /// another. Each copy's rate is taken over its own run.
+    /// another. The copies warm up first, then all start their timed runs together; none
+    /// evaluates. Each copy's rate is taken over its own run, so the last to finish has had the
+    /// machine to itself for its final moments.
     func independentRate(copies: Int) -> Double {
         let rates = Locked([Double](repeating: 0, count: copies))
-        let group = DispatchGroup()
+        let ready = DispatchGroup(), finished = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
         let benchmark = self
         for copy in 0..<copies {
-            group.enter()
-            let thread = Thread {
+            ready.enter()
+            finished.enter()
+            Thread {
                 let options = benchmark.options(workers: 1)
                 let trainer = Trainer(model: benchmark.task.model, data: benchmark.task.data, optimizer: benchmark.task.optimizer.make(), options: options)
-                let rate = trainer.run().samplesPerSecond
+                ready.leave()
+                start.wait()
+                let rate = trainer.run(evaluating: false).samplesPerSecond
                 rates.withLock { $0[copy] = rate }
-                group.leave()
-            }
-            thread.start()
+                finished.leave()
+            }.start()
         }
-        group.wait()
+        ready.wait()
+        for _ in 0..<copies { start.signal() }
+        finished.wait()
         return rates.withLock { $0.reduce(0, +) }
     }
 

@@ -22,7 +22,10 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     /// Whether a worker that has finished its micro-shards computes pieces of the matrix
     /// products of workers still running theirs (see ``DataParallelEngine``). Which thread
     /// computes a piece never changes a bit, so this changes only the speed: on a machine whose
-    /// cores are not equally fast, the step then waits less for the slowest worker.
+    /// cores are not equally fast, the step then waits less for the slowest worker. Only
+    /// single-threaded products on the packed GEMM path are shared (with one kernel thread per
+    /// worker, the default for several workers), not the AVX-512 kernels for narrow outputs
+    /// (such as an MLP's 10-class layer), short K or single columns.
     public var workersHelp: Bool
 
     /// The most micro-shards the automatic choice makes.

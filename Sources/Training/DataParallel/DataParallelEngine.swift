@@ -123,7 +123,8 @@ public final class DataParallelEngine {
 
     /// Pieces of matrix products (one row panel of C for one K block) that workers computed for
     /// other workers since the engine was made; always 0 without
-    /// ``DataParallelConfiguration/workersHelp`` or with one worker.
+    /// ``DataParallelConfiguration/workersHelp``, with one worker, or with several kernel
+    /// threads per worker (such products are not shared).
     public var piecesHelped: Int { pool.helpBoard?.piecesHelped ?? 0 }
 
     /// Seconds the engine's threads spent computing those pieces, all threads together.

@@ -92,7 +92,11 @@ public final class Trainer {
     }
 
     /// Runs the whole schedule, logging one line per evaluation.
-    public func run(log: (String) -> Void = { _ in }) -> Summary {
+    ///
+    /// - Parameter evaluating: `false` trains only, with no evaluation (not even after the last
+    ///   epoch): a benchmark's runs, whose evaluations on every core would disturb others
+    ///   training at the same time. The summary then has no evaluations.
+    public func run(evaluating: Bool = true, log: (String) -> Void = { _ in }) -> Summary {
         let trainCount = data.train.count
         let totalSteps = options.totalSteps(examples: trainCount)
         var evaluations: [Evaluation] = []
@@ -165,7 +169,7 @@ public final class Trainer {
             }
             let epochSeconds = epochStart.elapsedSeconds
             let isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps
-            if (finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast {
+            if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast) {
                 let evaluation = evaluate(epoch: epochIndex + 1)
                 evaluations.append(evaluation)
                 var line = "epoch \(epochIndex + 1)/\(options.epochs): loss \(format(finalLoss))"
