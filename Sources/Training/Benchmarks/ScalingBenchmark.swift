@@ -101,7 +101,8 @@ public struct ScalingBenchmark: Sendable {
         let smallest = workerCounts.min()!
         let baseline = best[smallest]?.samplesPerSecond ?? 1
         let medianBaseline = Self.median(rates[smallest] ?? [1])
-        // One worker's capacity is itself; a larger baseline has no independent figure to lean on.
+        // One worker's capacity is its own fastest run; a smallest count above one is measured
+        // against its own independent runs.
         let independentBaseline = smallest == 1 ? baseline : (independentRates[smallest] ?? baseline)
         return workerCounts.map { workers in
             let figures = best[workers]!
