@@ -116,10 +116,12 @@ public struct AllReduceBenchmark {
 }
 
 /// memcpy's side of the comparison: a source and a target of `byteCount` bytes each, so one copy
-/// reads and writes as many bytes as one all-reduce moves.
+/// reads and writes as many bytes as one all-reduce moves. Its threads are a ``WorkerPool``'s, as
+/// the all-reduce's are, so both sides hand work to threads that are already awake.
 private struct CopyBuffers: @unchecked Sendable {
     let source: UnsafeMutableRawBufferPointer
     let target: UnsafeMutableRawBufferPointer
+    private let pool = WorkerPool()
 
     init(byteCount: Int) {
         source = .allocate(byteCount: byteCount, alignment: 64)
@@ -139,13 +141,13 @@ private struct CopyBuffers: @unchecked Sendable {
         var best = Double.infinity
         for round in 0...repeats {
             if rewritingSource {
-                DispatchQueue.concurrentPerform(iterations: threads) { part in
+                pool.run(threads) { part in
                     let range = self.range(part, of: threads)
                     memset(source.baseAddress! + range.lowerBound, Int32(round & 0x7F), range.count)
                 }
             }
             let stopwatch = Stopwatch()
-            DispatchQueue.concurrentPerform(iterations: threads) { part in
+            pool.run(threads) { part in
                 let range = self.range(part, of: threads)
                 memcpy(target.baseAddress! + range.lowerBound, source.baseAddress! + range.lowerBound, range.count)
             }
