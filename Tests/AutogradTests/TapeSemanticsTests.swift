@@ -34,7 +34,7 @@ import Foundation
             _ = tape.gradient(of: y, withRespectTo: x)
         }
         // The message is printed in every build configuration, optimised ones included.
-        let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        let stderr = standardError(of: result)
         #expect(stderr.contains("a non-persistent GradientTape computes one gradient only"))
     }
 

@@ -1,6 +1,7 @@
 import Autograd
 import Optimizers
 import Testing
+import _TestSupport
 
 /// What one step does besides the update rule: skipping, counting, decay, copy-on-write.
 @Suite struct ApplyTests {
@@ -109,7 +110,7 @@ import Testing
             let w = Variable(Tensor([1, 2, 3]), name: "weights")
             Adam().apply([Tensor([1, 2])], to: [w])
         }.map { result in
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            let message = standardError(of: result)
             #expect(message.contains("Adam.apply"))
             #expect(message.contains("'weights'"))
             #expect(message.contains("[2]") && message.contains("[3]"))

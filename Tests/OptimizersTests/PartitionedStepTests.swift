@@ -2,6 +2,7 @@ import Autograd
 import Dispatch
 import Optimizers
 import Testing
+import _TestSupport
 
 /// Steps whose gradients arrive in element ranges, from several threads: the data-parallel
 /// trainer's fused all-reduce and update.
@@ -118,7 +119,7 @@ import Testing
             let w = Variable(Tensor([1]), name: "w")
             Adam(clipping: .byGlobalNorm(1)).applyPartitioned(to: [w]) { _ in }
         }.map { result in
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            let message = standardError(of: result)
             #expect(message.contains("Adam.applyPartitioned"))
             #expect(message.contains("whole gradients"))
         }
@@ -132,7 +133,7 @@ import Testing
                 gradient.withUnsafeBufferPointer { step.update(variable: 0, elements: 1..<3, gradient: $0.baseAddress!) }
             }
         }.map { result in
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            let message = standardError(of: result)
             #expect(message.contains("'weights'"))
             #expect(message.contains("1..<3"))
         }

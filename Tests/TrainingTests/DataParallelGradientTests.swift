@@ -206,7 +206,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
         DataParallelEngine(parameterShapes: [[2]]).allReduce { _ in }
     }.map { result in
-        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        let message = standardError(of: result)
         #expect(message.contains("DataParallelEngine.allReduce"))
         #expect(message.contains("computeMicroShardGradients"))
     }
@@ -219,7 +219,7 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
             _ = engine.computeMicroShardGradients(parameters: [Tensor([1, 1])], features: Tensor([[1, 2]]), labels: [0]) { x, _, p, _ in (x * p[0]).sum() }
         }
     }.map { result in
-        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        let message = standardError(of: result)
         #expect(message.contains("have not been reduced"))
     }
 }

@@ -1,5 +1,6 @@
 import Autograd
 import Testing
+import _TestSupport
 @testable import Training
 
 /// Element `e` of parameter `p` in slot `index`: values whose sum depends on the order of
@@ -100,7 +101,7 @@ func everyElementIsHandedOverOnceInChunksThatFitTheirParameter(threads: Int) {
         let slots = GradientSlots(layout: ParameterLayout(shapes: [[2, 2]]), slotCount: 1)
         slots.store([Tensor([1, 2, 3])], inSlot: 0)
     }.map { result in
-        let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+        let message = standardError(of: result)
         #expect(message.contains("GradientSlots.store"))
         #expect(message.contains("[3]") && message.contains("[2, 2]"))
     }

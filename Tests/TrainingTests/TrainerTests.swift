@@ -3,6 +3,7 @@ import Datasets
 import Models
 import Optimizers
 import Testing
+import _TestSupport
 import Training
 
 /// 250 synthetic examples of 32 features and 4 classes, split 200 / 50: batches of 32 leave a
@@ -222,7 +223,7 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(batchSize: 0))
         }.map { result in
-            let message = String(decoding: result.standardErrorContent, as: UTF8.self)
+            let message = standardError(of: result)
             #expect(message.contains("Trainer: options.batchSize must be at least 1, got 0"), "\(message)")
         }
     }
