@@ -76,8 +76,7 @@ public class OptimizerBase: Optimizer {
                 gradient.shape == variable.shape,
                 "\(name).apply: the gradient for variable '\(variable.name)' has shape \(gradient.shape) but the variable has shape \(variable.shape)")
         }
-        let rate = learningRate.value(at: iterations)
-        let step = StepKernel(rule: updateRule(learningRate: rate), decay: decayFactor, learningRate: rate)
+        let step = nextStep()
         if case .none = clipping {
             for (gradient, variable) in zip(gradients, variables) {
                 guard let gradient, variable.isTrainable else { continue }
@@ -116,8 +115,7 @@ public class OptimizerBase: Optimizer {
         usagePrecondition(
             canApplyPartitioned,
             "\(name).applyPartitioned: clipping \(clipping) needs whole gradients; use apply(_:to:)")
-        let rate = learningRate.value(at: iterations)
-        let step = StepKernel(rule: updateRule(learningRate: rate), decay: decayFactor, learningRate: rate)
+        let step = nextStep()
         let states = variables.map { $0.isTrainable ? slots(for: $0).buffers : nil }
         Variable.withUnsafeMutableValues(variables) { values in
             body(PartitionedStep(
@@ -127,10 +125,11 @@ public class OptimizerBase: Optimizer {
         iterations += 1
     }
 
-    /// Decoupled weight decay for this step: λ, or nil when there is none.
-    private var decayFactor: Float? {
-        guard let weightDecay, weightDecay != 0 else { return nil }
-        return Float(weightDecay)
+    /// The next step's rule at the scheduled rate, with its decoupled weight decay (λ, or none).
+    private func nextStep() -> StepKernel {
+        let rate = learningRate.value(at: iterations)
+        let decay = weightDecay.flatMap { $0 != 0 ? Float($0) : nil }
+        return StepKernel(rule: updateRule(learningRate: rate), decay: decay, learningRate: rate)
     }
 
     /// The state of `variable`, made on first use.
