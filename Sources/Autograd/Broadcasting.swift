@@ -1,4 +1,4 @@
-/// NumPy's broadcasting rules, and the one helper that undoes broadcasting for every binary op.
+/// NumPy's broadcasting rules, and the one helper that undoes broadcasting for every gradient.
 enum Broadcasting {
     /// The shape two operands broadcast to: dimensions are aligned from the right, and each pair
     /// must be equal or contain a 1.

@@ -18,6 +18,16 @@ public struct InputMask: Sendable, Equatable {
 
     init(bits: UInt64) { self.bits = bits }
 
+    /// The inputs that are present (not nil) need a gradient. Only the first ``bitCount`` get a
+    /// bit; the subscript counts every later one as needed.
+    init(present inputs: [ObjectIdentifier?]) {
+        var bits: UInt64 = 0
+        for (index, input) in inputs.prefix(InputMask.bitCount).enumerated() where input != nil {
+            bits |= 1 << UInt64(index)
+        }
+        self.bits = bits
+    }
+
     /// Whether input `index` needs a gradient.
     public subscript(index: Int) -> Bool {
         // `<<` by 64 or more gives 0 in Swift, which would drop the input.
@@ -298,11 +308,7 @@ public final class GradientTape {
                 guard let upstream = isSource(id) ? gradients[id] : gradients.remove(id) else {
                     continue
                 }
-                var mask: UInt64 = 0
-                for (index, input) in entry.inputs.enumerated() where input != nil && index < InputMask.bitCount {
-                    mask |= 1 << UInt64(index)
-                }
-                let inputGradients = entry.pullback(upstream, InputMask(bits: mask))
+                let inputGradients = entry.pullback(upstream, InputMask(present: entry.inputs))
                 for (index, input) in entry.inputs.enumerated() {
                     guard let input, let gradient = inputGradients[index] else { continue }
                     gradients.add(gradient, for: input)

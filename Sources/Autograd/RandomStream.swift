@@ -58,15 +58,10 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Equatable {
     public mutating func nextNormal() -> Double {
         let u1 = 1 - nextUniform()  // (0, 1]: the logarithm stays finite
         let u2 = nextUniform()
-        return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     public static func == (a: RandomStream, b: RandomStream) -> Bool {
         a.state == b.state
     }
 }
-
-/// The C library's `log` and `cos` on `Double`, named apart from this module's `log(_:)` and
-/// `cos(_:)` on tensors.
-@inline(__always) private func _log(_ x: Double) -> Double { log(x) }
-@inline(__always) private func _cos(_ x: Double) -> Double { cos(x) }

@@ -40,9 +40,12 @@ extension Variable {
     public static func withUnsafeMutableValues<R>(
         _ variables: [Variable], _ body: ([UnsafeMutableBufferPointer<Float>]) throws -> R
     ) rethrows -> R {
-        usagePrecondition(
-            Set(variables.map(ObjectIdentifier.init)).count == variables.count,
-            "Variable.withUnsafeMutableValues: a variable appears more than once among \(variables.map(\.name))")
+        var seen: [ObjectIdentifier: Int] = [:]
+        for (position, variable) in variables.enumerated() {
+            if let first = seen.updateValue(position, forKey: ObjectIdentifier(variable)) {
+                usagePrecondition(false, "Variable.withUnsafeMutableValues: variable '\(variable.name)' appears at positions \(first) and \(position); each variable may appear once")
+            }
+        }
         // Making every value unique first: a copy made for one variable cannot move another's.
         let buffers = variables.map { variable in
             variable.withUnsafeMutableValue { $0 }

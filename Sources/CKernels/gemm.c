@@ -32,7 +32,8 @@
 // waste most of each NR-wide register tile on padding, so the product is computed as
 // C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
 // for every row count 1...MR wastes nothing. Which path runs depends only on the kernel family
-// and the shape, never on the thread count.
+// and the shape, never on the thread count (apart from a single-threaded product posted on a
+// help board, see "Products other threads can help with", which makes the same calls).
 
 #include "CKernels.h"
 
@@ -498,7 +499,7 @@ static void pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, f
             const float *src = a.p + (p0 + p) * a.cs + i0;
             float *d = dst + p * MR;
             for (int i = 0; i < mr; i++) d[i] = src[i];
-            if (mr < MR) for (int i = mr; i < MR; i++) d[i] = 0.0f;
+            for (int i = mr; i < MR; i++) d[i] = 0.0f;
         }
     } else {
         // Row-contiguous: read mr streams, write one contiguous panel.
@@ -507,7 +508,7 @@ static void pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, f
         for (long p = 0; p < kc; p++) {
             float *d = dst + p * MR;
             for (int i = 0; i < mr; i++) d[i] = rows[i][p * a.cs];
-            if (mr < MR) for (int i = mr; i < MR; i++) d[i] = 0.0f;
+            for (int i = mr; i < MR; i++) d[i] = 0.0f;
         }
     }
 }
@@ -520,7 +521,7 @@ static void pack_b_panel(sg_view b, long p0, long kc, long j0, long nr, long NR,
             const float *src = b.p + (p0 + p) * b.rs + j0;
             float *d = dst + p * NR;
             for (long j = 0; j < nr; j++) d[j] = src[j];
-            if (nr < NR) for (long j = nr; j < NR; j++) d[j] = 0.0f;
+            for (long j = nr; j < NR; j++) d[j] = 0.0f;
         }
     } else {
         // Transposed B: columns are contiguous in memory. Walk 8 k-steps at a time so each
@@ -911,6 +912,15 @@ const char *sg_gemm_kernel_label(int kernel) {
 const char *sg_gemm_kernel_name(void) { return sg_gemm_kernel_label(sg_gemm_detected_kernel()); }
 
 #if SG_X86
+/// Threads worth starting for `flops` of work split into `units` blocks: a team pays for
+/// itself only with about 1 MFLOP per thread.
+static int gemm_team_size(int threads, long units, double flops) {
+    int nth = threads < 1 ? 1 : threads;
+    if (nth > units) nth = (int)units;
+    if (flops < 1048576.0 * nth) nth = 1;
+    return nth;
+}
+
 /// The narrow-output product (see "Narrow-output kernel"): op(B) packed once, rows of C split
 /// in whole blocks of SMALLN_ROWS between threads.
 static void gemm_small_n(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
@@ -919,10 +929,8 @@ static void gemm_small_n(long M, int N, long K, float alpha, sg_view a, sg_view 
     if (!bpack) abort();
     pack_b_panel(b, 0, K, 0, N, 16, bpack);
     const long blocks = ceil_div(M, SMALLN_ROWS);
-    // A thread team pays for itself only with some work per thread (~1 MFLOP here).
-    int nth = threads < 1 ? 1 : threads;
-    if (nth > blocks) nth = (int)blocks;
-    if (M * K * 16 < (1L << 19) * nth) nth = 1;
+    // Flops as the 16-wide kernel does them, padding columns included.
+    const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
     if (nth == 1) {
         smalln_rows(0, M, K, N, a, bpack, C, ldc, alpha, beta);
     } else {
@@ -935,15 +943,6 @@ static void gemm_small_n(long M, int N, long K, float alpha, sg_view a, sg_view 
         }
     }
     free(bpack);
-}
-
-/// Threads worth starting for `flops` of work split into `units` blocks: a team pays for
-/// itself only with about 1 MFLOP per thread.
-static int gemm_team_size(int threads, long units, double flops) {
-    int nth = threads < 1 ? 1 : threads;
-    if (nth > units) nth = (int)units;
-    if (flops < 1048576.0 * nth) nth = 1;
-    return nth;
 }
 
 /// N <= 16 with op(A) = A^T (see "Narrow output with transposed A"): rows of C split in whole
@@ -1119,21 +1118,21 @@ void sg_sgemm_with_kernel(int kernel, int transA, int transB, long M, long N, lo
     int nth = threads < 1 ? 1 : threads;
     // A single-threaded product of a thread attached to a help board posts its tiles there,
     // when it has at least two to share.
+    const long mpanels = ceil_div(x.M, MR), npanels = ceil_div(min_l(x.N, x.blk->nc), NR);
+    const long kc = min_l(x.blk->kc, K);
     sg_help_board *board = nth == 1 ? attached_board : NULL;
-    if (board && ceil_div(x.M, MR) >= 2 && x.blk->kc <= KC_MAX) {
-        x.bpack = alloc_floats(min_l(x.blk->kc, K) * ceil_div(min_l(x.N, x.blk->nc), NR) * NR);
+    if (board && mpanels >= 2 && x.blk->kc <= KC_MAX) {
+        x.bpack = alloc_floats(kc * npanels * NR);
         if (!x.bpack) abort();
         gemm_posted(&x, board, attached_slot);
         free(x.bpack);
         return;
     }
     // Never more threads than there are tiles to hand out.
-    const long mpanels = ceil_div(x.M, MR), npanels = ceil_div(min_l(x.N, x.blk->nc), NR);
     x.split_m = mpanels >= nth || mpanels >= npanels;
     const long units = x.split_m ? mpanels : npanels;
     if (nth > units) nth = (int)units;
 
-    const long kc = min_l(x.blk->kc, K);
     const long rows_per_thread = x.split_m ? ceil_div(mpanels, nth) * MR : x.M;
     const long mc = min_l(x.blk->mc, ceil_div(rows_per_thread, MR) * MR);
     x.mc = mc;

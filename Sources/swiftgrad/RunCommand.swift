@@ -26,7 +26,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Override the trainer's seed (training.seed).")
     var seed: UInt64?
 
-    @Flag(help: "Print no progress lines, only the result.")
+    @Flag(help: "Print no per-step or per-epoch progress lines, only the result.")
     var quiet = false
 
     func validate() throws {

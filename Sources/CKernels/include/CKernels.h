@@ -3,8 +3,9 @@
 
 /// SwiftGrad's C kernels: the hot loops of a training step, compiled with OpenMP.
 ///
-/// Every kernel takes an explicit thread count, except `sg_reduce_slots`, which runs on the
-/// calling thread (its callers split the elements among their own threads), and `sg_cpu_relax`.
+/// Every compute kernel takes an explicit thread count, except `sg_reduce_slots`, which runs on
+/// the calling thread (its callers split the elements among their own threads); the help board
+/// (`sg_help_board_*`) and `sg_cpu_relax` are not kernels of their own.
 /// A kernel never starts more threads than it is given, and its result does not depend on that
 /// count: work is split over output elements, never over a reduction, so one thread and eight
 /// produce the same bits.

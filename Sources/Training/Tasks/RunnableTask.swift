@@ -9,8 +9,9 @@ public struct RunOptions: Sendable {
     public var workers: Int?
     public var epochs: Int?
     public var seed: UInt64?
-    /// Print progress lines. When false, each task prints only its result (the minimisation
-    /// prints nothing).
+    /// Print progress lines. When false, a task prints no per-step or per-epoch progress: only
+    /// its result (a training run also its three header lines and its parameter digest; the
+    /// minimisation prints nothing).
     public var verbose: Bool
 
     public init(plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true) {
