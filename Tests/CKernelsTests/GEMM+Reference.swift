@@ -11,6 +11,10 @@ struct GEMMKernel: CustomStringConvertible, Sendable {
     static let avx512 = GEMMKernel(id: Int32(SG_GEMM_KERNEL_AVX512))
     static let avx2 = GEMMKernel(id: Int32(SG_GEMM_KERNEL_AVX2))
     static let generic = GEMMKernel(id: Int32(SG_GEMM_KERNEL_GENERIC))
+
+    /// The families this CPU can run: the arguments of tests that check each one, so a family
+    /// the CPU lacks is left out rather than passed without a check.
+    static let supported = [avx512, avx2, generic].filter(\.isSupported)
 }
 
 /// Deterministic pseudo-random floats in [-1, 1) (a 64-bit LCG), so failures reproduce.

@@ -1,8 +1,9 @@
 import SwiftGrad
 import Testing
 
-/// The README's library examples, verbatim apart from the data path, so the front page cannot
-/// drift from what the library does.
+/// The README's library examples, with the same calls, where the README prints a result these
+/// assert it (and read the bundled data from the repository), so the front page cannot drift
+/// from what the library does.
 @Suite struct ReadmeExampleTests {
     @Test func theOpeningExamplePrints920() {
         let x = Variable(10)
