@@ -1,4 +1,5 @@
 import Foundation
+import _TestSupport
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML
@@ -8,7 +9,7 @@ import FoundationXML
 /// temporary directory, so each run takes a fraction of a second even in a debug build.
 @Suite struct BenchCommandTests {
     @Test func scalingPrintsATableWritesACSVAndAPlot() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let config = try scratch.tinyTrainConfig()
         let csv = scratch.path + "/scaling.csv", plot = scratch.path + "/scaling.svg"
@@ -52,7 +53,7 @@ import FoundationXML
     }
 
     @Test func scalingRejectsAConfigThatDoesNotTrain() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let run = try swiftgrad(
             "bench", "scaling", "Configs/seed-quadratic.json", "--csv", scratch.path + "/s.csv", "--plot", scratch.path + "/s.svg",
@@ -63,7 +64,7 @@ import FoundationXML
     }
 
     @Test func scalingRejectsZeroWorkers() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let config = try scratch.tinyTrainConfig()
         let run = try swiftgrad("bench", "scaling", config, "--workers", "0,1", "--csv", scratch.path + "/s.csv", "--plot", scratch.path + "/s.svg")
@@ -99,7 +100,7 @@ import FoundationXML
     }
 
     @Test func runTrainsATinyConfigAndPrintsItsDigest() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let config = try scratch.tinyTrainConfig()
         func digest(workers: String) throws -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import _TestSupport
 import Testing
 
 /// `swiftgrad run CONFIG`: the shipped configs run from the repository root, and every failure
@@ -14,7 +15,7 @@ import Testing
     }
 
     @Test func aBadConfigFailsWithOneErrorLine() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let config = scratch.path + "/bad.json"
         try #"{"task": "minimize", "expression": "x^2", "start": {"x": 1}, "optimizer": {"name": "sgd"}, "steps": -3}"#
@@ -32,7 +33,7 @@ import Testing
     }
 
     @Test func aReportIntoAMissingDirectoryFailsBeforeRunningAndWritesNothing() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let report = scratch.path + "/missing/report.json"
         let run = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", report, in: repositoryRoot)
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func aReportPathThatIsADirectoryFails() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let run = try swiftgrad("run", "Configs/seed-derivative.json", "--report", scratch.path, in: repositoryRoot)
         expectOneLineError(run)
@@ -61,7 +62,7 @@ import Testing
     }
 
     @Test func theReportIsWrittenAndParses() throws {
-        let scratch = try Scratch()
+        let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let report = scratch.path + "/report.json"
         let run = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", report, "--quiet", in: repositoryRoot)

@@ -1,4 +1,5 @@
 import Foundation
+import _TestSupport
 import Testing
 
 /// What one run of the built `swiftgrad` executable printed and how it exited.
@@ -48,19 +49,7 @@ func swiftgrad(_ arguments: String..., in directory: String? = nil) throws -> Ru
         standardError: String(decoding: errorData, as: UTF8.self))
 }
 
-/// A fresh temporary directory for one test's files, removed by `remove()`.
-struct Scratch {
-    let path = NSTemporaryDirectory() + "swiftgrad-cli-\(UUID().uuidString)"
-
-    init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false) }
-
-    /// Writes `text` to `name` and returns its path.
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try text.write(toFile: file, atomically: false, encoding: .utf8)
-        return file
-    }
-
+extension TemporaryDirectory {
     /// 256 synthetic examples of 32 features, an MLP 32-16-4, batches of 64.
     func tinyTrainConfig() throws -> String {
         try write("train.json", """
@@ -72,12 +61,6 @@ struct Scratch {
             }
             """)
     }
-
-    func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path + "/" + name) }
-
-    func contents() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: path).sorted() }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// Checks that a run failed cleanly: status 1 and exactly one line on standard error, starting

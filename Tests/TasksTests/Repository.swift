@@ -1,4 +1,5 @@
 import ConfigKit
+import _TestSupport
 import Foundation
 import Testing
 import Training
@@ -43,28 +44,6 @@ func parameter(_ name: String, in report: TaskReport) throws -> [Float] {
 /// `|actual − expected| ≤ tolerance · |expected|`.
 func isRelativelyClose(_ actual: Double, _ expected: Double, tolerance: Double) -> Bool {
     abs(actual - expected) <= tolerance * abs(expected)
-}
-
-/// A fresh directory under the system's temporary directory, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "tasks-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    /// Writes `text` to `name` inside the directory and returns its path.
-    @discardableResult
-    func write(_ name: String, _ text: String) throws -> String {
-        let file = path + "/" + name
-        try text.write(toFile: file, atomically: false, encoding: .utf8)
-        return file
-    }
-
-    func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
 }
 
 /// Writes `report` with ``TaskReport/write(to:)`` into a temporary directory and parses it back

@@ -1,4 +1,5 @@
 import ConfigKit
+import _TestSupport
 import Foundation
 import Testing
 import Training
