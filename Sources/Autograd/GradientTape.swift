@@ -136,27 +136,29 @@ public final class GradientTape {
         noteRead(of: variable, value: variable.storedValue)
     }
 
-    /// The values of each variable read while recording, so that a gradient with respect to a
-    /// variable covers every read of it, even across an `assign` in between, as in TensorFlow.
-    /// The variables are kept alive so that their identities are not reused. A tape reads few
-    /// variables, so a list searched by identity beats hashing here.
-    private var variableReads: [(variable: Variable, values: [Tensor])] = []
+    /// The values of each variable read while recording, by the variable's identity, so that a
+    /// gradient with respect to a variable covers every read of it, even across an `assign` in
+    /// between, as in TensorFlow. The variables are kept alive so that their identities are not
+    /// reused. Looked up once per read: a model with many variables costs no more per read than
+    /// one with few.
+    private var variableReads: [ObjectIdentifier: (variable: Variable, values: [Tensor])] = [:]
 
     /// Watches `value`, read from `variable`, and remembers the read.
     func noteRead(of variable: Variable, value: Tensor) {
         watch(value)
-        if let index = variableReads.firstIndex(where: { $0.variable === variable }) {
-            if !variableReads[index].values.contains(where: { $0.sharesStorage(with: value) }) {
-                variableReads[index].values.append(value)
+        let key = ObjectIdentifier(variable)
+        if let values = variableReads[key]?.values {
+            if !values.contains(where: { $0.sharesStorage(with: value) }) {
+                variableReads[key]!.values.append(value)
             }
         } else {
-            variableReads.append((variable, [value]))
+            variableReads[key] = (variable, [value])
         }
     }
 
     /// Every value of `variable` this tape read (its current value when it read none).
     private func readValues(of variable: Variable) -> [Tensor] {
-        variableReads.first(where: { $0.variable === variable })?.values ?? [variable.storedValue]
+        variableReads[ObjectIdentifier(variable)]?.values ?? [variable.storedValue]
     }
 
     /// Whether this tape would record an op on `tensor` now.
@@ -328,7 +330,7 @@ public final class GradientTape {
         entries = []
         connected = []
         watchedStorage = []
-        variableReads = []
+        variableReads = [:]
     }
 }
 

@@ -410,6 +410,29 @@ import Foundation
         #expect(tape.gradient(of: y, withRespectTo: [w], unconnected: .zero)[0]?.scalars == [5, 7])
     }
 
+    @Test func manyVariablesReadInterleavedEachGetTheirOwnGradient() {
+        // y = Σᵢ (i + 1) · Σ vᵢ, each variable read three times in a different order each round,
+        // and every other one assigned between its first and later reads (both values count).
+        let variables = (0..<300).map { Variable(Tensor([Float($0), 1]), name: "v\($0)") }
+        let tape = GradientTape()
+        let y = tape.record { () -> Tensor in
+            var total = Tensor(0)
+            for round in 0..<3 {
+                let order = round == 1 ? Array(variables.indices.reversed()) : Array(variables.indices)
+                for index in order {
+                    if round == 1 && index.isMultiple(of: 2) { variables[index].assign(Tensor([-1, -1])) }
+                    total = total + Float(index + 1) / 3 * variables[index].value.sum()
+                }
+            }
+            return total
+        }
+        let gradients = tape.gradient(of: y, withRespectTo: variables)
+        for (index, gradient) in gradients.enumerated() {
+            let expected = Float(index + 1) / 3 * 3
+            #expect(gradient?.scalars.allSatisfy { abs($0 - expected) <= 1e-4 * expected } == true, "v\(index): \(String(describing: gradient))")
+        }
+    }
+
     @Test func aVariableNeverReadIsUnconnected() {
         let w = Variable(Tensor([1, 2]), name: "w"), unused = Variable(Tensor([3]), name: "unused")
         let tape = GradientTape(persistent: true)

@@ -76,6 +76,10 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         #expect(fusedRun.finalLoss.bitPattern == wholeRun.finalLoss.bitPattern)
         let fusedState = fusedOptimizer.stateTensors(for: fused.variables)
         let wholeState = wholeOptimizer.stateTensors(for: whole.variables)
+        // Both hold the step count and Adam's two slots for every variable, under the same keys.
+        #expect(Set(fusedState.keys) == Set(wholeState.keys))
+        #expect(fusedState.count == 1 + 2 * fused.variables.count, "\(fusedState.keys.sorted())")
+        #expect(fusedState["iterations"]?.scalar == 14)
         for (key, tensor) in fusedState {
             #expect(tensor.scalars.map(\.bitPattern) == wholeState[key]?.scalars.map(\.bitPattern), "slot \(key)")
         }

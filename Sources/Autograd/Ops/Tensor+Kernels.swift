@@ -11,32 +11,41 @@ extension Tensor {
     }
 
     /// `combine` applied to the elements of `a` and `b` broadcast against each other.
-    ///
-    /// Same-shape and scalar operands take a straight loop; otherwise the loop runs over the
-    /// innermost dimension with each operand's stride (0 where it is broadcast).
     static func zip(_ a: Tensor, _ b: Tensor, op: String, _ combine: (Float, Float) -> Float) -> Tensor {
         let shape = Broadcasting.shape(a.shape, b.shape, op: op)
         return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                Tensor(shape: shape) { output in
-                    let count = output.count
-                    if pa.count == count && pb.count == count {
-                        for index in 0..<count { output[index] = combine(pa[index], pb[index]) }
-                    } else if pb.count == 1 && pa.count == count {
-                        let scalar = pb[0]
-                        for index in 0..<count { output[index] = combine(pa[index], scalar) }
-                    } else if pa.count == 1 && pb.count == count {
-                        let scalar = pa[0]
-                        for index in 0..<count { output[index] = combine(scalar, pb[index]) }
-                    } else if count > 0 {
-                        broadcastLoop(pa, a.shape, pb, b.shape, shape, output, combine)
-                    }
-                }
+                Tensor(shape: shape) { output in broadcastCombine(pa, a.shape, pb, b.shape, shape, output, combine) }
             }
         }
     }
 
-    static func broadcastLoop(
+    /// Writes `combine` of the elements of `pa` (of shape `shapeA`) and `pb` (of `shapeB`),
+    /// broadcast to `shape`, into `output`.
+    ///
+    /// Same-shape and scalar operands take a straight loop; otherwise the loop runs over the
+    /// innermost dimension with each operand's stride (0 where it is broadcast).
+    static func broadcastCombine(
+        _ pa: UnsafeBufferPointer<Float>, _ shapeA: [Int],
+        _ pb: UnsafeBufferPointer<Float>, _ shapeB: [Int],
+        _ shape: [Int], _ output: UnsafeMutableBufferPointer<Float>,
+        _ combine: (Float, Float) -> Float
+    ) {
+        let count = output.count
+        if pa.count == count && pb.count == count {
+            for index in 0..<count { output[index] = combine(pa[index], pb[index]) }
+        } else if pb.count == 1 && pa.count == count {
+            let scalar = pb[0]
+            for index in 0..<count { output[index] = combine(pa[index], scalar) }
+        } else if pa.count == 1 && pb.count == count {
+            let scalar = pa[0]
+            for index in 0..<count { output[index] = combine(scalar, pb[index]) }
+        } else if count > 0 {
+            broadcastLoop(pa, shapeA, pb, shapeB, shape, output, combine)
+        }
+    }
+
+    private static func broadcastLoop(
         _ pa: UnsafeBufferPointer<Float>, _ shapeA: [Int],
         _ pb: UnsafeBufferPointer<Float>, _ shapeB: [Int],
         _ shape: [Int], _ output: UnsafeMutableBufferPointer<Float>,

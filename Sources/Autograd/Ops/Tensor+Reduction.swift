@@ -143,16 +143,8 @@ extension Tensor {
         let target = Broadcasting.shape(self.shape, shape, op: "broadcasted(to:)")
         shapePrecondition(target == shape, "broadcasted(to:): a tensor of shape \(self.shape) cannot be broadcast to shape \(shape)")
         let output = self.shape == shape ? copiedStorage() : withUnsafeBufferPointer { source in
-            Tensor(shape: shape) { output in
-                // The loops of `zip` with this tensor as the only operand, the elements copied.
-                if source.count == output.count {
-                    _ = output.initialize(from: source)
-                } else if source.count == 1 {
-                    output.initialize(repeating: source[0])
-                } else if !output.isEmpty {
-                    Tensor.broadcastLoop(source, self.shape, source, self.shape, shape, output) { a, _ in a }
-                }
-            }
+            // This tensor as both operands of `zip`'s loops, the first one's elements kept.
+            Tensor(shape: shape) { output in Tensor.broadcastCombine(source, self.shape, source, self.shape, shape, output) { a, _ in a } }
         }
         Tensor.record(output, input) { { g, _ in [g.unbroadcast(to: input.shape)] } }
         return output
