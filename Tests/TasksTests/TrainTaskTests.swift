@@ -79,14 +79,18 @@ import Training
         #expect(try digest(again) == digest(short))
     }
 
-    @Test func overridesBelowOneAreErrorsNotCrashes() throws {
+    @Test func overridesOutOfRangeAreErrorsNotCrashes() throws {
         let path = Repository.config("digits-mlp.json")
-        for (options, key) in [(RunOptions(workers: 0), "training.workers"), (RunOptions(epochs: 0), "training.epochs")] {
+        for (options, key, message) in [
+            (RunOptions(workers: 0), "training.workers", "must be between 1 and 256, got 0"),
+            (RunOptions(workers: 257), "training.workers", "must be between 1 and 256, got 257"),
+            (RunOptions(epochs: 0), "training.epochs", "must be at least 1, got 0"),
+        ] {
             do {
                 _ = try TaskLoader.load(path: path, options: options)
-                Issue.record("an override of 0 for \(key) was accepted")
+                Issue.record("the override \(options) of \(key) was accepted")
             } catch let error as ConfigError {
-                #expect("\(error)".contains("key path '\(key)': the override must be at least 1, got 0"))
+                #expect("\(error)".contains("key path '\(key)': the override \(message)"), "\(error)")
             }
         }
     }

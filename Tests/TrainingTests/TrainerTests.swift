@@ -2,6 +2,7 @@ import Autograd
 import Datasets
 import Models
 import Optimizers
+import Synchronization
 import Testing
 import _TestSupport
 import Training
@@ -29,8 +30,10 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         #expect(split.train.count % 32 == 8)
     }
 
-    @Test(arguments: [8, nil] as [Int?])
-    func finalParametersAreBitwiseIdenticalForAnyWorkerCountWithAdam(microShards: Int?) {
+    /// 8 micro-shards of 4 rows, and 3 uneven ones (11, 11 and 10 rows; 3, 3 and 2 in the last
+    /// batch), so that every worker count splits every batch.
+    @Test(arguments: [8, 3])
+    func finalParametersAreBitwiseIdenticalForAnyWorkerCountWithAdam(microShards: Int) {
         // Three epochs of 7 batches (6 of 32 and one of 8): 21 Adam steps.
         func options(workers: Int) -> TrainingOptions {
             TrainingOptions(epochs: 3, batchSize: 32, workers: workers, microShards: microShards, seed: 3)
@@ -48,6 +51,45 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
             #expect(trainer.parameterDigest == reference.parameterDigest, "\(workers) workers")
             #expect(run.finalLoss.bitPattern == summary.finalLoss.bitPattern, "\(workers) workers")
         }
+    }
+
+    @Test(arguments: ["adam, clipped", "adam, 3 batches a step", "sgd with momentum, clipped, 2 batches a step"])
+    func reducingIntoWholeGradientsIsBitwiseIdenticalForAnyWorkerCount(setting: String) {
+        // Clipping by global norm and gradient accumulation take the path that reduces into whole
+        // gradients and then applies them; it too must not depend on the worker count. A limit
+        // of 0.5 clips most steps here.
+        let accumulation = setting.contains("3 batches") ? 3 : setting.contains("2 batches") ? 2 : 1
+        func run(workers: Int) -> (Trainer, Trainer.Summary) {
+            let clipping: GradientClipping = setting.contains("clipped") ? .byGlobalNorm(0.5) : .none
+            let optimizer: any Optimizer = setting.hasPrefix("sgd")
+                ? SGD(learningRate: 0.05, momentum: 0.9, clipping: clipping)
+                : Adam(learningRate: 0.01, clipping: clipping)
+            return train(
+                TrainingOptions(epochs: 2, batchSize: 32, workers: workers, microShards: 4, seed: 3, gradientAccumulation: accumulation),
+                optimizer: optimizer)
+        }
+        let (reference, summary) = run(workers: 1)
+        #expect(summary.steps > 0)
+        #expect(!bitwiseEqual(values(reference), model.initialParameters()), "training moved the parameters")
+        for workers in [2, 3, 4, 8] {
+            let (trainer, other) = run(workers: workers)
+            #expect(other.steps == summary.steps)
+            #expect(bitwiseEqual(values(trainer), values(reference)), "\(workers) workers differ from 1")
+            #expect(other.finalLoss.bitPattern == summary.finalLoss.bitPattern, "\(workers) workers")
+        }
+    }
+
+    @Test func aTrainerUsesTheReducerItIsGiven() {
+        // A reducer written here, summing each element over the slots in order with a plain
+        // loop, must be the one the trainer calls, once per step, and give the built-in one's bits.
+        let options = TrainingOptions(epochs: 2, batchSize: 32, workers: 2, microShards: 4, seed: 3)
+        let (builtIn, builtInRun) = train(options)
+        let reducer = SerialReducer()
+        let trainer = Trainer(model: model, data: split, optimizer: Adam(learningRate: 0.01), options: options, reducer: reducer)
+        let run = trainer.run()
+        #expect(reducer.calls.withLock { $0 } == run.steps)
+        #expect(run.steps == builtInRun.steps)
+        #expect(bitwiseEqual(values(trainer), values(builtIn)))
     }
 
     @Test func aRunWithoutEvaluationTrainsTheSameAndEvaluatesNothing() {
@@ -229,6 +271,30 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         }.map { result in
             let message = standardError(of: result)
             #expect(message.contains("Trainer: options.batchSize must be at least 1, got 0"), "\(message)")
+        }
+    }
+}
+
+/// A reducer for ``TrainerTests/aTrainerUsesTheReducerItIsGiven()``: one thread, one chunk per
+/// parameter, each element summed over the active slots in order, then divided.
+private final class SerialReducer: GradientReducer {
+    let calls = Mutex(0)
+
+    func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {
+        calls.withLock { $0 += 1 }
+        slots.withGradients(ofSlots: activeSlots) { gradients in
+            for parameter in 0..<slots.layout.counts.count {
+                let count = slots.layout.counts[parameter]
+                var sums = [Float](repeating: 0, count: count)
+                for element in 0..<count {
+                    var sum = gradients.gradient(slot: 0, parameter: parameter)[element]
+                    for slot in 1..<gradients.slotCount { sum += gradients.gradient(slot: slot, parameter: parameter)[element] }
+                    sums[element] = sum / divisor
+                }
+                sums.withUnsafeBufferPointer { values in
+                    consume(ReducedChunk(parameter: parameter, elements: 0..<count, values: values))
+                }
+            }
         }
     }
 }

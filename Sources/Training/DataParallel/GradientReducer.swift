@@ -1,3 +1,4 @@
+import Autograd
 import CKernels
 import Synchronization
 
@@ -10,6 +11,18 @@ public struct ReducedChunk: @unchecked Sendable {
     /// Their reduced values, `elements.count` of them; valid only during the call that hands the
     /// chunk over.
     public let values: UnsafeBufferPointer<Float>
+
+    /// A chunk of parameter `parameter`'s elements `elements`, whose reduced values are `values`.
+    ///
+    /// - Precondition: `values` holds `elements.count` floats.
+    public init(parameter: Int, elements: Range<Int>, values: UnsafeBufferPointer<Float>) {
+        shapePrecondition(
+            values.count == elements.count,
+            "ReducedChunk: \(values.count) values for the \(elements.count) elements \(elements) of parameter \(parameter)")
+        self.parameter = parameter
+        self.elements = elements
+        self.values = values
+    }
 }
 
 /// Sums the micro-shard gradients into the gradient of the global batch.

@@ -18,7 +18,7 @@ import Reports
 /// - `optimizer`: see ``OptimizerSpec`` (Adam at Keras's defaults when absent).
 /// - `training`: `epochs`, `steps`, `batch_size`, `workers`, `micro_shards`, `seed`,
 ///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
-///   `scale_learning_rate` and `base_batch_size`.
+///   `workers_help`, `scale_learning_rate` and `base_batch_size`.
 public struct TrainTask: RunnableTask {
     /// The data sources a config may name.
     public static let sources = ["digits", "csv", "synthetic"]
@@ -58,7 +58,7 @@ public struct TrainTask: RunnableTask {
             return options
         }
         if let workers = overrides.workers {
-            guard workers >= 1 else { throw Self.overrideError(context, "workers", "must be at least 1, got \(workers)") }
+            guard (1...256).contains(workers) else { throw Self.overrideError(context, "workers", "must be between 1 and 256, got \(workers)") }
             options.workers = workers
         }
         if let epochs = overrides.epochs {
@@ -78,7 +78,8 @@ public struct TrainTask: RunnableTask {
         model = try root.object("model") { model in
             try Self.readModel(&model, data: split, context: context, seed: seed, description: description)
         }
-        let batchScale = scaleLearningRate ? Float(options.effectiveBatchSize) / Float(baseBatchSize) : 1
+        // The linear scaling rule, as a factor on whichever rate the optimizer reads.
+        let batchScale = scaleLearningRate ? linearlyScaledLearningRate(1, globalBatchSize: options.effectiveBatchSize, baseBatchSize: baseBatchSize) : 1
         let totalSteps = options.totalSteps(examples: data.train.count)
         if root.contains("optimizer") {
             optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }
@@ -90,9 +91,13 @@ public struct TrainTask: RunnableTask {
     public func run(options runOptions: RunOptions, log: (String) -> Void) throws -> TaskReport {
         let trainer = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options)
         let microShards = trainer.engine.configuration.microShardCount
+        let batchMicroShards = trainer.engine.configuration.microShardCount(forBatchSize: Swift.min(options.batchSize, data.train.count))
         log("train: \(dataDescription); \(data.train.count) train, \(data.test.count) test examples")
         log("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
-        log("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(microShards.map { "\($0) micro-shards" } ?? "micro-shards by batch size"), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        log("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        if options.workers > batchMicroShards {
+            log("note: each batch has \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers have work; set training.micro_shards to cut batches finer")
+        }
         let stopwatch = Stopwatch()
         let summary = trainer.run(log: runOptions.verbose ? log : { _ in })
         let seconds = stopwatch.elapsedSeconds

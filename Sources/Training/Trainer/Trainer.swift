@@ -45,9 +45,17 @@ public final class Trainer {
     /// The trainer sets `optimizer.threads` to the number of cores for the updates it applies
     /// whole, which run while the workers wait, so every core is free then.
     ///
+    /// - Parameters:
+    ///   - model: the model, whose initialisers make the variables.
+    ///   - data: the training and test splits.
+    ///   - optimizer: the one optimizer that applies every step's gradient.
+    ///   - options: epochs, batch, workers, seed and the rest.
+    ///   - reducer: the all-reduce that sums the workers' micro-shard gradients; `nil` (the
+    ///     default) for the engine's in-process one. Another implementation (across processes,
+    ///     say) must keep ``GradientReducer``'s fixed summation order for results to stay the same.
     /// - Precondition: `options` asks for at least one epoch, example per batch, batch per
     ///   step, worker and epoch between evaluations (a config is checked before it gets here).
-    public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions) {
+    public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions, reducer: (any GradientReducer)? = nil) {
         for (name, value) in [
             ("epochs", options.epochs), ("batchSize", options.batchSize), ("gradientAccumulation", options.gradientAccumulation),
             ("workers", options.workers), ("evaluateEvery", options.evaluateEvery),
@@ -61,7 +69,7 @@ public final class Trainer {
         optimizer.threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         self.data = data
         self.options = options
-        self.engine = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: options.engineConfiguration)
+        self.engine = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: options.engineConfiguration, reducer: reducer)
     }
 
     /// One evaluation of the model on the training and test splits.
