@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be between 1 and 256, got \(workers)") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
     }
 

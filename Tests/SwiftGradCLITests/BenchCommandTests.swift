@@ -115,4 +115,37 @@ import FoundationXML
         #expect(two.count == 16)
         #expect(try digest(workers: "3") == two)
     }
+
+    @Test func runFlagsOverrideTheConfigsEpochsAndSeed() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        func run(_ flags: String...) throws -> (epochs: [String], digest: String) {
+            let run = try swiftgrad(["run", config] + flags)
+            #expect(run.status == 0, "\(run.standardError)")
+            let lines = run.standardOutput.split(separator: "\n").map(String.init)
+            let digest = try #require(lines.first { $0.hasPrefix("parameter digest ") })
+            return (lines.filter { $0.hasPrefix("epoch ") }.map { String($0.prefix { $0 != ":" }) }, String(digest.dropFirst("parameter digest ".count)))
+        }
+        let configured = try run()
+        #expect(configured.epochs == ["epoch 1/2", "epoch 2/2"])
+        let longer = try run("--epochs", "3")
+        #expect(longer.epochs == ["epoch 1/3", "epoch 2/3", "epoch 3/3"])
+        #expect(longer.digest != configured.digest)
+        // The config's seed is 3: --seed 3 changes nothing, --seed 4 changes the model.
+        #expect(try run("--seed", "3").digest == configured.digest)
+        #expect(try run("--seed", "4").digest != configured.digest)
+    }
+
+    @Test func runRefusesAWorkerCountOutOfRange() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        for workers in ["0", "257"] {
+            let run = try swiftgrad("run", config, "--workers", workers)
+            #expect(run.status != 0)
+            #expect(run.standardError.contains("--workers must be between 1 and 256, got \(workers)"), "\(run.standardError)")
+            #expect(run.standardOutput.isEmpty)
+        }
+    }
 }

@@ -56,7 +56,7 @@ import Testing
     @Test func zeroWorkersIsRejected() throws {
         let run = try swiftgrad("run", "Configs/seed-derivative.json", "--workers", "0", in: repositoryRoot)
         #expect(run.status != 0)
-        #expect(run.standardError.contains("--workers must be at least 1, got 0"))
+        #expect(run.standardError.contains("--workers must be between 1 and 256, got 0"))
         #expect(!run.standardError.contains("Fatal error"))
         #expect(run.standardOutput.isEmpty)
     }

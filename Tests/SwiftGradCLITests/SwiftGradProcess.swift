@@ -31,6 +31,11 @@ private func productsDirectory() throws -> URL {
 ///   - arguments: the command line after `swiftgrad`.
 ///   - directory: the working directory; the test process's own when `nil`.
 func swiftgrad(_ arguments: String..., in directory: String? = nil) throws -> Run {
+    try swiftgrad(arguments, in: directory)
+}
+
+/// ``swiftgrad(_:in:)`` with the arguments in an array.
+func swiftgrad(_ arguments: [String], in directory: String? = nil) throws -> Run {
     let process = Process()
     process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
     process.arguments = arguments
