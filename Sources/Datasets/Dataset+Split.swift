@@ -31,7 +31,14 @@ extension Dataset {
     ///
     /// - Parameter trainFraction: the share of examples to train on, in [0, 1].
     public func split(trainFraction: Double) -> DatasetSplit {
-        let k = trainCount(fraction: trainFraction)
+        split(trainCount: trainCount(fraction: trainFraction))
+    }
+
+    /// The first `trainCount` examples for training and the rest for testing, in file order.
+    ///
+    /// - Precondition: `trainCount` lies in `0...count`.
+    public func split(trainCount k: Int) -> DatasetSplit {
+        usagePrecondition(k >= 0 && k <= count, "Dataset.split: trainCount must lie in 0...\(count), got \(k)")
         return DatasetSplit(train: subset(rows: Array(0..<k)), test: subset(rows: Array(k..<count)))
     }
 
@@ -39,7 +46,15 @@ extension Dataset {
     /// alone; the training part is the first `trainCount(fraction:)` of the shuffled examples.
     /// Each part keeps the shuffled order.
     public func split(trainFraction: Double, shuffledWithSeed seed: UInt64) -> DatasetSplit {
-        let k = trainCount(fraction: trainFraction)
+        split(trainCount: trainCount(fraction: trainFraction), shuffledWithSeed: seed)
+    }
+
+    /// The first `trainCount` examples of the permutation drawn from `seed` (as
+    /// ``split(trainFraction:shuffledWithSeed:)`` draws it) for training, the rest for testing.
+    ///
+    /// - Precondition: `trainCount` lies in `0...count`.
+    public func split(trainCount k: Int, shuffledWithSeed seed: UInt64) -> DatasetSplit {
+        usagePrecondition(k >= 0 && k <= count, "Dataset.split: trainCount must lie in 0...\(count), got \(k)")
         var random = RandomStream(seed: seed, stream: DataStream.split)
         let order = random.shuffledIndices(count: count)
         return DatasetSplit(train: subset(rows: Array(order[..<k])), test: subset(rows: Array(order[k...])))

@@ -321,6 +321,14 @@ import Testing
         let (_, object) = try run(synthetic)
         #expect(object["test_accuracy"] is Double, "a test split is evaluated")
         #expect(try load(config()).data.test.count == 0)
+        // ⌈fraction × examples⌉ are held out, a product a rounding error from a whole number
+        // counting as that number: 0.9 of 10 holds out 9 (1 − 0.9 is 0.0999… in binary), 0.25
+        // of 10 holds out 3, 0.7 of 100 (70.00000000000001) holds out 70.
+        for (fraction, examples, heldOut) in [(0.9, 10, 9), (0.25, 10, 3), (0.7, 100, 70), (0.2, 1797, 360)] {
+            let task = try load(config(data: #"{"source": "synthetic", "examples": \#(examples), "features": 2, "classes": 2, "test_fraction": \#(fraction)}"#))
+            #expect(task.data.test.count == heldOut, "\(fraction) of \(examples)")
+            #expect(task.data.train.count == examples - heldOut, "\(fraction) of \(examples)")
+        }
     }
 
     @Test func standardizeFalseKeepsTheRawFeatures() throws {

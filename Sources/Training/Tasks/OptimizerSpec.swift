@@ -105,11 +105,11 @@ public struct OptimizerSpec: Sendable {
 /// - `step`: `step_size` (required) and `gamma` (0.1): the rate is multiplied by `gamma` every
 ///   `step_size` steps.
 /// - `exponential`: `decay_steps` (required), `decay_rate` (required), `staircase` (false).
-/// - `cosine`: `decay_steps` (by default the run's steps after the warm-up, so that the rate
-///   reaches its floor at the end of the run) and `alpha` (0), the floor as a fraction of the
-///   initial rate.
-/// - `warmup_steps` (0): a linear warm-up from 0 to the rate before the schedule starts, as in
-///   Goyal et al. (2017).
+/// - `cosine`: `decay_steps` (by default the run's steps after the warm-up, so that the decay
+///   spans the rest of the run and ends at the floor) and `alpha` (0), the floor as a fraction
+///   of the initial rate.
+/// - `warmup_steps` (0): a linear warm-up from 0 to the rate, after which the schedule starts
+///   at its own step 0 (its boundaries move by the warm-up's length).
 public struct ScheduleSpec: Sendable {
     /// The schedule types a config may use.
     public static let types = ["constant", "step", "exponential", "cosine"]
@@ -133,8 +133,8 @@ public struct ScheduleSpec: Sendable {
         case "cosine":
             let steps: Int
             if let totalSteps, !object.contains("decay_steps") {
-                // The steps left after the warm-up, which delays the schedule: the rate then
-                // reaches its floor at the run's last step.
+                // The steps left after the warm-up, which delays the schedule: the decay then
+                // spans the rest of the run and ends at the floor.
                 let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .nonNegative)
                 steps = Swift.max(totalSteps - warmup, 1)
             } else {

@@ -176,14 +176,23 @@ public struct TrainTask: RunnableTask {
         let testFraction = try data.optional("test_fraction", as: Double.self, default: source == "synthetic" ? 0 : 0.2, .in(0..<1))
         let order = try data.optional("split", as: String.self, default: "shuffled", .oneOf(["shuffled", "file_order"]))
         let standardize = try data.optional("standardize", as: Bool.self, default: source != "synthetic")
+        let trainCount = dataset.count - heldOutCount(fraction: testFraction, of: dataset.count)
         var split = order == "shuffled"
-            ? dataset.split(trainFraction: 1 - testFraction, shuffledWithSeed: seed)
-            : dataset.split(trainFraction: 1 - testFraction)
+            ? dataset.split(trainCount: trainCount, shuffledWithSeed: seed)
+            : dataset.split(trainCount: trainCount)
         guard split.train.count > 0 else {
             throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training examples out of \(dataset.count); expected a fraction that leaves at least one")
         }
         if standardize { split = split.standardized().split }
         return split
+    }
+
+    /// The examples `test_fraction` holds out: ⌈fraction × count⌉, where a product within
+    /// rounding error of a whole number counts as that number (0.9 × 10 holds out 9, not 10).
+    static func heldOutCount(fraction: Double, of count: Int) -> Int {
+        let exact = fraction * Double(count)
+        let nearest = exact.rounded()
+        return abs(exact - nearest) <= 1e-9 * Swift.max(1, Double(count)) ? Int(nearest) : Int(exact.rounded(.up))
     }
 
     private static func readModel(
