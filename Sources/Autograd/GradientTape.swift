@@ -139,20 +139,14 @@ public final class GradientTape {
     /// The values of each variable read while recording, by the variable's identity, so that a
     /// gradient with respect to a variable covers every read of it, even across an `assign` in
     /// between, as in TensorFlow. The variables are kept alive so that their identities are not
-    /// reused. Looked up once per read: a model with many variables costs no more per read than
-    /// one with few.
-    private var variableReads: [ObjectIdentifier: (variable: Variable, values: [Tensor])] = [:]
+    /// reused.
+    private var variableReads = IdentityMap<(variable: Variable, values: [Tensor])>()
 
     /// Watches `value`, read from `variable`, and remembers the read.
     func noteRead(of variable: Variable, value: Tensor) {
         watch(value)
-        let key = ObjectIdentifier(variable)
-        if let values = variableReads[key]?.values {
-            if !values.contains(where: { $0.sharesStorage(with: value) }) {
-                variableReads[key]!.values.append(value)
-            }
-        } else {
-            variableReads[key] = (variable, [value])
+        variableReads.update(ObjectIdentifier(variable), inserting: { (variable, [value]) }) { read in
+            if !read.values.contains(where: { $0.sharesStorage(with: value) }) { read.values.append(value) }
         }
     }
 
@@ -330,70 +324,19 @@ public final class GradientTape {
         entries = []
         connected = []
         watchedStorage = []
-        variableReads = [:]
+        variableReads = IdentityMap()
     }
 }
 
 /// The gradients that ``GradientTape`` has pulled back to tensors whose own entries (or whose
-/// caller) have not consumed them yet, keyed by tensor identity.
-///
-/// A backward pass holds few of them at a time (its frontier plus the sources), so they live in
-/// two parallel arrays searched linearly, which is cheaper than hashing an identifier for each
-/// of the two to four lookups an entry makes. Past ``indexThreshold`` pending gradients a
-/// dictionary index takes over the search, keeping wide graphs at O(1) per lookup.
-struct PendingGradients {
-    /// Linear search up to this many pending gradients.
-    static let indexThreshold = 16
+/// caller) have not consumed them yet, keyed by tensor identity. A backward pass holds few of
+/// them at a time (its frontier plus the sources).
+typealias PendingGradients = IdentityMap<Tensor>
 
-    private var ids: [ObjectIdentifier] = []
-    private var gradients: [Tensor] = []
-    /// Position of each id in `ids`, once there are more than ``indexThreshold``.
-    private var index: [ObjectIdentifier: Int]?
-
-    init() {
-        ids.reserveCapacity(Self.indexThreshold)
-        gradients.reserveCapacity(Self.indexThreshold)
-    }
-
-    private func position(of id: ObjectIdentifier) -> Int? {
-        if let index { return index[id] }
-        return ids.firstIndex(of: id)
-    }
-
-    /// The gradient pending for `id`, left in place.
-    subscript(id: ObjectIdentifier) -> Tensor? {
-        position(of: id).map { gradients[$0] }
-    }
-
+extension IdentityMap<Tensor> {
     /// Adds `gradient` to what is pending for `id` (∂L/∂x sums over every use of x).
     mutating func add(_ gradient: Tensor, for id: ObjectIdentifier) {
-        if let position = position(of: id) {
-            gradients[position] = gradients[position] + gradient
-            return
-        }
-        ids.append(id)
-        gradients.append(gradient)
-        if index != nil {
-            index![id] = ids.count - 1
-        } else if ids.count > Self.indexThreshold {
-            index = Dictionary(uniqueKeysWithValues: zip(ids, ids.indices))
-        }
-    }
-
-    /// Removes and returns the gradient pending for `id`.
-    mutating func remove(_ id: ObjectIdentifier) -> Tensor? {
-        guard let position = position(of: id) else { return nil }
-        let gradient = gradients[position]
-        let last = ids.count - 1
-        if position != last {
-            ids[position] = ids[last]
-            gradients[position] = gradients[last]
-            index?[ids[position]] = position
-        }
-        ids.removeLast()
-        gradients.removeLast()
-        index?[id] = nil
-        return gradient
+        update(id, inserting: { gradient }, modifying: { $0 = $0 + gradient })
     }
 }
 

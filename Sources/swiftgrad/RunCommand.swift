@@ -30,7 +30,10 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be between 1 and 256, got \(workers)") }
+        let counts = TrainingOptions.threadCounts
+        if let workers, !counts.contains(workers) {
+            throw ValidationError("--workers must be between \(counts.lowerBound) and \(counts.upperBound), got \(workers)")
+        }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
     }
 

@@ -88,3 +88,8 @@ func loadConfigError(
     }
     return ("\(error)", path, directory.path)
 }
+
+/// The `parameter_digest` of a written train report.
+func parameterDigest(_ report: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try #require(report["parameter_digest"] as? String, sourceLocation: sourceLocation)
+}

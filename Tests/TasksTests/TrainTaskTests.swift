@@ -18,10 +18,6 @@ import Training
         return (try writtenReport(report).object, lines)
     }
 
-    private func digest(_ report: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        try #require(report["parameter_digest"] as? String, sourceLocation: sourceLocation)
-    }
-
     // MARK: The shipped digits config
 
     @Test func theDigitsConfigReaches97PercentOnItsHeldOutFifth() throws {
@@ -50,7 +46,7 @@ import Training
         #expect(history.compactMap { $0["epoch"] as? Int } == [5, 10, 15, 20])
         #expect(history.last?["test_accuracy"] as? Double == testAccuracy)
         #expect(history.allSatisfy { $0["train_loss"] is Double && $0["test_loss"] is Double })
-        let digest = try digest(report)
+        let digest = try parameterDigest(report)
         #expect(log.contains("parameter digest \(digest)"))
         // Quiet: no epoch lines, only the header and the summary.
         #expect(!log.contains { $0.hasPrefix("epoch ") })
@@ -58,11 +54,11 @@ import Training
 
     @Test func theDigitsConfigGivesTheSameDigestForOneTwoAndThreeWorkers() throws {
         let path = Repository.config("digits-mlp.json")
-        let two = try digest(run(path: path).report)
+        let two = try parameterDigest(run(path: path).report)
         for workers in [1, 3] {
             let (report, _) = try run(path: path, options: RunOptions(workers: workers, verbose: false))
             #expect(report["workers"] as? Int == workers)
-            #expect(try digest(report) == two, "\(workers) workers")
+            #expect(try parameterDigest(report) == two, "\(workers) workers")
         }
     }
 
@@ -73,10 +69,10 @@ import Training
         #expect(short["steps"] as? Int == 46)
         let (reseeded, _) = try run(path: path, options: RunOptions(epochs: 2, seed: 2, verbose: false))
         #expect(reseeded["steps"] as? Int == 46)
-        #expect(try digest(reseeded) != digest(short))
+        #expect(try parameterDigest(reseeded) != parameterDigest(short))
         // The same seed again gives the same digest: the change came from the seed.
         let (again, _) = try run(path: path, options: RunOptions(epochs: 2, seed: 1, verbose: false))
-        #expect(try digest(again) == digest(short))
+        #expect(try parameterDigest(again) == parameterDigest(short))
     }
 
     @Test func overridesOutOfRangeAreErrorsNotCrashes() throws {

@@ -45,20 +45,23 @@ public struct TrainTask: RunnableTask {
             options.epochs = try training.optional("epochs", as: Int.self, default: 1, .positive)
             options.maxSteps = try training.optional("steps", as: Int.self, .positive)
             options.batchSize = try training.require("batch_size", as: Int.self, .positive)
-            options.workers = try training.optional("workers", as: Int.self, default: 1, .in(1...256))
+            options.workers = try training.optional("workers", as: Int.self, default: 1, .in(TrainingOptions.threadCounts))
             options.microShards = try training.optional("micro_shards", as: Int.self, .in(1...4096))
             options.seed = UInt64(try training.optional("seed", as: Int.self, default: 0, .nonNegative))
             options.deterministic = try training.optional("deterministic", as: Bool.self, default: true)
             options.gradientAccumulation = try training.optional("gradient_accumulation", as: Int.self, default: 1, .positive)
             options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .positive)
-            options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(1...256))
+            options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(TrainingOptions.threadCounts))
             options.workersHelp = try training.optional("workers_help", as: Bool.self, default: true)
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .positive)
             return options
         }
         if let workers = overrides.workers {
-            guard (1...256).contains(workers) else { throw Self.overrideError(context, "workers", "must be between 1 and 256, got \(workers)") }
+            let counts = TrainingOptions.threadCounts
+            guard counts.contains(workers) else {
+                throw Self.overrideError(context, "workers", "must be between \(counts.lowerBound) and \(counts.upperBound), got \(workers)")
+            }
             options.workers = workers
         }
         if let epochs = overrides.epochs {

@@ -1,5 +1,8 @@
 /// How the data-parallel trainer runs: the `training` object of a `"task": "train"` config.
 public struct TrainingOptions: Sendable, Equatable {
+    /// The worker and kernel-thread counts a config or the command line may ask for.
+    public static let threadCounts = 1...256
+
     /// Passes over the training data.
     public var epochs: Int
     /// Stop after this many optimizer steps, if set (before the epochs run out).

@@ -1,0 +1,62 @@
+/// Values keyed by object identity, for the tape's bookkeeping: the gradients a backward pass
+/// has pending and the values of each variable a tape has read.
+///
+/// Both usually hold a handful of entries, so they live in two parallel arrays searched
+/// linearly, which is cheaper than hashing an identifier for every lookup. Past
+/// ``identityMapIndexThreshold`` entries a dictionary index takes over the search, keeping large
+/// graphs and models with many variables at O(1) per lookup.
+struct IdentityMap<Value> {
+    private var ids: [ObjectIdentifier] = []
+    private var values: [Value] = []
+    /// Position of each id in `ids`, once there are more than ``identityMapIndexThreshold``.
+    private var index: [ObjectIdentifier: Int]?
+
+    init() {
+        ids.reserveCapacity(identityMapIndexThreshold)
+        values.reserveCapacity(identityMapIndexThreshold)
+    }
+
+    private func position(of id: ObjectIdentifier) -> Int? {
+        if let index { return index[id] }
+        return ids.firstIndex(of: id)
+    }
+
+    /// The value kept for `id`, left in place.
+    subscript(id: ObjectIdentifier) -> Value? {
+        position(of: id).map { values[$0] }
+    }
+
+    /// Changes the value kept for `id` with `body`, or, when there is none, keeps `makeValue()`.
+    mutating func update(_ id: ObjectIdentifier, inserting makeValue: () -> Value, modifying body: (inout Value) -> Void) {
+        if let position = position(of: id) {
+            body(&values[position])
+            return
+        }
+        ids.append(id)
+        values.append(makeValue())
+        if index != nil {
+            index![id] = ids.count - 1
+        } else if ids.count > identityMapIndexThreshold {
+            index = Dictionary(uniqueKeysWithValues: zip(ids, ids.indices))
+        }
+    }
+
+    /// Removes and returns the value kept for `id`.
+    mutating func remove(_ id: ObjectIdentifier) -> Value? {
+        guard let position = position(of: id) else { return nil }
+        let value = values[position]
+        let last = ids.count - 1
+        if position != last {
+            ids[position] = ids[last]
+            values[position] = values[last]
+            index?[ids[position]] = position
+        }
+        ids.removeLast()
+        values.removeLast()
+        index?[id] = nil
+        return value
+    }
+}
+
+/// Entries an ``IdentityMap`` searches linearly before it builds a dictionary index.
+let identityMapIndexThreshold = 16
