@@ -186,6 +186,23 @@ import Testing
         #expect(try parameterDigest(run(configured).object) == parameterDigest(run(automatic).object))
     }
 
+    @Test func aRunSaysWhenWorkersOutnumberTheMicroShards() throws {
+        func header(_ training: String) throws -> [String] {
+            var lines: [String] = []
+            _ = try load(config(training: training)).run(options: RunOptions(verbose: false)) { lines.append($0) }
+            return lines
+        }
+        // Batches of 16 make one micro-shard by the automatic rule (one per 128 examples).
+        let automatic = try header(#"{"batch_size": 16, "workers": 4}"#)
+        #expect(automatic.contains("4 workers, batch 16, 1 micro-shard (by batch size), deterministic"), "\(automatic)")
+        #expect(automatic.contains("note: each batch has 1 micro-shard, so only 1 of the 4 workers has work; set training.micro_shards to cut batches finer"))
+        let two = try header(#"{"batch_size": 16, "workers": 4, "micro_shards": 2}"#)
+        #expect(two.contains("note: each batch has 2 micro-shards, so only 2 of the 4 workers have work; set training.micro_shards to cut batches finer"), "\(two)")
+        let enough = try header(#"{"batch_size": 16, "workers": 4, "micro_shards": 4}"#)
+        #expect(enough.contains("4 workers, batch 16, 4 micro-shards, deterministic"), "\(enough)")
+        #expect(!enough.contains { $0.hasPrefix("note:") })
+    }
+
     // MARK: optimizer
 
     @Test func clipGlobalNormClipsTheGradientsBeforeEachStep() throws {

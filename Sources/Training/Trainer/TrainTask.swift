@@ -99,7 +99,8 @@ public struct TrainTask: RunnableTask {
         log("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
         log("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
         if options.workers > batchMicroShards {
-            log("note: each batch has \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers have work; set training.micro_shards to cut batches finer")
+            let one = batchMicroShards == 1
+            log("note: each batch has \(batchMicroShards) micro-shard\(one ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers \(one ? "has" : "have") work; set training.micro_shards to cut batches finer")
         }
         let stopwatch = Stopwatch()
         let summary = trainer.run(log: runOptions.verbose ? log : { _ in })
