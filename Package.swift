@@ -7,13 +7,29 @@ import PackageDescription
 /// an unoptimised GEMM. OpenMP comes from Debian's `libomp-dev` (linked as `omp5`).
 let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno"])]
 
+// The module graph, from the bottom up:
+//
+//   CKernels        C with OpenMP: GEMM, fused loops, the all-reduce
+//   Autograd        Tensor, Variable, GradientTape, ops with their gradients, losses
+//   Optimizers      SGD, Adam, AdamW, Adagrad, RMSprop, schedules, clipping
+//   Models          layers, initialisers, MLP, linear and logistic regression
+//   Datasets        CSV, IDX, digits, splits, standardising, batches
+//   DataParallel    the engine: worker pool, micro-shards, gradient slots, reducers
+//   Training        the trainer: options, state, epochs, evaluation
+//   SwiftGrad       the library: re-exports the modules above, nothing else
+//
+//   ConfigKit, Reports, Expressions, Tasks   what only the command line needs: configs,
+//                                            reports and plots, `grad`'s expressions, the tasks
+//   Benchmarks      `swiftgrad bench`, kept out of the library (benchmarks/Sources/Benchmarks)
+//   gemm-bench, lecture-bench, mlp-bench, op-overhead
+//                   benchmark programs beside the anchors (benchmarks/Sources), run with
+//                   `swift run -c release NAME`
+//   swiftgrad       the command line: parses arguments and calls Tasks and Benchmarks
 let package = Package(
     name: "SwiftGrad",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "SwiftGrad", targets: ["SwiftGrad"]),
         .executable(name: "swiftgrad", targets: ["swiftgrad"]),
-        .library(name: "CKernels", targets: ["CKernels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,36 +42,54 @@ let package = Package(
         ),
         .target(name: "Autograd", dependencies: ["CKernels"]),
         .target(name: "Optimizers", dependencies: ["Autograd", "CKernels"]),
-        .target(name: "ConfigKit"),
-        .target(name: "Reports"),
-        .target(name: "Datasets", dependencies: ["Autograd"]),
         .target(name: "Models", dependencies: ["Autograd"]),
-        .target(name: "Expressions", dependencies: ["Autograd"]),
-        .target(
-            name: "Training",
-            dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "ConfigKit", "Reports", "Expressions", "CKernels"]
-        ),
+        .target(name: "Datasets", dependencies: ["Autograd"]),
+        .target(name: "DataParallel", dependencies: ["Autograd", "Models", "CKernels"]),
+        .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel"]),
         .target(
             name: "SwiftGrad",
-            dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "Training", "Expressions", "Reports", "ConfigKit"]
+            dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Training"]
+        ),
+
+        .target(name: "ConfigKit"),
+        .target(name: "Reports"),
+        .target(name: "Expressions", dependencies: ["Autograd"]),
+        .target(
+            name: "Tasks",
+            dependencies: ["SwiftGrad", "ConfigKit", "Reports", "Expressions"]
+        ),
+        .target(
+            name: "Benchmarks",
+            dependencies: ["SwiftGrad", "Tasks", "Reports", "CKernels"],
+            path: "benchmarks/Sources/Benchmarks"
         ),
         .executableTarget(
             name: "swiftgrad",
-            dependencies: ["SwiftGrad", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Tasks", "Benchmarks", "Expressions", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
+
+        .executableTarget(name: "gemm-bench", dependencies: ["CKernels"], path: "benchmarks/Sources/gemm-bench"),
+        .executableTarget(name: "lecture-bench", dependencies: ["SwiftGrad", "Tasks"], path: "benchmarks/Sources/lecture-bench"),
+        .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
+        .executableTarget(name: "op-overhead", dependencies: ["SwiftGrad"], path: "benchmarks/Sources/op-overhead"),
 
         .target(name: "_TestSupport", dependencies: ["Autograd"], path: "Tests/_TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
-        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
-        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "_TestSupport"]),
+        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
+        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Datasets", "_TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "DataParallel", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"]),
-        .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "TasksTests", dependencies: ["Training", "SwiftGrad", "_TestSupport"], resources: [.copy("Resources")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
+        .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "_TestSupport"], resources: [.copy("Resources")]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Tasks", "_TestSupport"]),
+        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

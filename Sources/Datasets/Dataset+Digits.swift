@@ -21,17 +21,4 @@ extension Dataset {
             features: loaded.features, classLabels: loaded.classLabels!, classCount: 10,
             featureNames: (0..<digitsPixelCount).map { "pixel\($0)" })
     }
-
-    /// The lecture's logistic-regression data: the digits 0 and 1 (360 rows, labels 0/1),
-    /// standardised with statistics of **all** 360 rows as the lecture's scikit-learn code did,
-    /// then split in file order into 324 training and 36 test rows.
-    public static func lectureDigitsSplit(path: String) throws -> DatasetSplit {
-        try digits(path: path).keepingClasses([0, 1]).standardized().split(trainFraction: 0.9)
-    }
-
-    /// The lecture's linear-regression data (`datasets/seed_linear_data.csv`, header `x,y`):
-    /// 100 rows, feature `x` `[100, 1]`, target `y` `[100, 1]`.
-    public static func lectureLinear(path: String) throws -> Dataset {
-        try loadCSV(path: path, hasHeader: true, labelColumn: "y", featureColumns: ["x"])
-    }
 }

@@ -13,8 +13,8 @@ public struct DatasetSplit: Sendable {
     }
 
     /// Both parts standardised by statistics fitted on the **training** part only, so nothing
-    /// about the test rows leaks into training. This is what the trainer does; the lecture
-    /// instead standardised all rows before splitting (see ``Dataset/standardized()``).
+    /// about the test rows leaks into training. This is what the trainer does; to fit on every row
+    /// instead, standardise the whole data set before splitting (see ``Dataset/standardized()``).
     ///
     /// - Returns: the standardised split and the fitted ``Standardizer`` (to apply to new data).
     public func standardized() -> (split: DatasetSplit, standardizer: Standardizer) {
@@ -27,7 +27,7 @@ public struct DatasetSplit: Sendable {
 
 extension Dataset {
     /// The first `trainCount(fraction:)` examples for training and the rest for testing, in
-    /// file order, as the lecture did (`k = int(0.9 * n)`; 360 rows give 324 and 36).
+    /// file order, as NumPy code slicing the first rows does (`k = int(0.9 * n)`; 360 rows give 324 and 36).
     ///
     /// - Parameter trainFraction: the share of examples to train on, in [0, 1].
     public func split(trainFraction: Double) -> DatasetSplit {
@@ -61,7 +61,7 @@ extension Dataset {
     }
 
     /// `Int(fraction · count)`: the number of training examples, truncated toward zero as
-    /// Python's `int()` does, so splits match the lecture's NumPy code.
+    /// Python's `int()` does, so splits match NumPy code that slices `int(fraction * n)` rows.
     public func trainCount(fraction: Double) -> Int {
         usagePrecondition(fraction >= 0 && fraction <= 1, "Dataset.split: trainFraction must lie in [0, 1], got \(fraction)")
         return Int(fraction * Double(count))

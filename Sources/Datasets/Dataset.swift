@@ -12,7 +12,7 @@ import Autograd
 ///
 /// ```swift
 /// let digits = try Dataset.digits(path: "datasets/digits.csv")       // [1797, 64], 10 classes
-/// let lecture = digits.keepingClasses([0, 1])                          // 360 rows, labels 0/1
+/// let zerosAndOnes = digits.keepingClasses([0, 1])                   // 360 rows, labels 0/1
 ///     .standardized()                                                  // fitted on all 360 rows
 ///     .split(trainFraction: 0.9)                                       // 324 train, 36 test
 /// ```

@@ -106,7 +106,7 @@ public struct Standardizer: Sendable, Equatable, Codable {
 extension Dataset {
     /// The dataset with its features standardised by statistics fitted on **all** its rows.
     ///
-    /// This is what the lecture did (`StandardScaler().fit_transform` on all 360 digit rows,
+    /// This is what fitting a scikit-learn `StandardScaler` on the whole table does (`StandardScaler().fit_transform` on all 360 digit rows,
     /// then the split), so reproducing its numbers means standardising before splitting:
     /// `digits.keepingClasses([0, 1]).standardized().split(trainFraction: 0.9)`.
     /// It lets the test rows influence the statistics; to keep them out, split first and call

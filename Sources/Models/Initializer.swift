@@ -18,7 +18,7 @@ public enum Initializer: Sendable, Equatable {
     /// Every element equal to the value (Keras `Constant`).
     case constant(Float)
     /// A normal distribution with mean 0 and the given standard deviation (Keras `RandomNormal`);
-    /// the lecture's logistic regression uses `normal(standardDeviation: 0.05)`.
+    /// the seed logistic-regression config uses `normal(standardDeviation: 0.05)`.
     case normal(standardDeviation: Float)
     /// Uniform on [−limit, limit) with limit = √(6 / (fanIn + fanOut)) (Keras `GlorotUniform`,
     /// the default kernel initialiser of a Keras `Dense` layer).

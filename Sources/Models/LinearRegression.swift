@@ -1,7 +1,7 @@
 import Autograd
 
-/// The lecture's linear regression y = w·x + c with scalar parameters `w` and `c`, both starting
-/// at 0 as in the lecture.
+/// Linear regression y = w·x + c with scalar parameters `w` and `c`, both starting
+/// at 0.
 ///
 /// The input may have any shape; each element is one example.
 ///
@@ -12,7 +12,7 @@ import Autograd
 /// let loss = tape.record { model.loss(model(x, parameters: [w, c]), targets: .values(y)) }
 /// ```
 public struct LinearRegression: Model, Equatable {
-    /// The loss; the lecture's Σ(h − y)² / 2m by default.
+    /// The loss; half the mean squared error Σ(h − y)² / 2m by default.
     public var lossKind: LossKind
     /// The starting slope and intercept.
     public var initialSlope: Float, initialIntercept: Float

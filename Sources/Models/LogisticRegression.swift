@@ -4,10 +4,10 @@ import Autograd
 /// multinomial (one logit per class, softmax cross-entropy).
 ///
 /// Weights start from a normal distribution with standard deviation 0.05 and the bias from zeros,
-/// as in the lecture.
+/// as in TensorFlow's low-level examples.
 ///
 /// ```swift
-/// // The lecture's digits 0-vs-1 model, with examples as columns: w [1, 64], x [64, n].
+/// // A digits 0-vs-1 model, with examples as columns: w [1, 64], x [64, n].
 /// let model = LogisticRegression(featureCount: 64, layout: .examplesInColumns, seed: 1)
 /// let logits = model(x, parameters: variables)       // [1, n]
 /// ```
@@ -17,7 +17,7 @@ public struct LogisticRegression: Model, Equatable {
         /// Examples are rows: x [n, d], w [d, k], logits [n, k]. The layout the data-parallel
         /// trainer needs (it shards along the first axis).
         case examplesInRows
-        /// Examples are columns, as in the lecture: x [d, n], w [1, d] (binary only),
+        /// Examples are columns, as in TensorFlow's low-level examples: x [d, n], w [1, d] (binary only),
         /// logits w·x + b of shape [1, n].
         case examplesInColumns
     }
@@ -39,8 +39,8 @@ public struct LogisticRegression: Model, Equatable {
     ///   - featureCount: features per example.
     ///   - classes: 2 (the default) gives one logit and a sigmoid; more gives one logit per class
     ///     and a softmax.
-    ///   - layout: examples as rows (default) or columns (the lecture's, binary only).
-    ///   - weightInitializer: normal with σ = 0.05 by default, the lecture's choice.
+    ///   - layout: examples as rows (default) or columns (binary only).
+    ///   - weightInitializer: normal with σ = 0.05 by default.
     ///   - seed: names the initial weights.
     public init(
         featureCount: Int, classes: Int = 2, layout: Layout = .examplesInRows,

@@ -37,7 +37,7 @@ public enum LossKind: String, Sendable, CaseIterable, Equatable {
     /// Per example, the mean over its outputs of (output − target)²; Keras's
     /// `MeanSquaredError`.
     case meanSquaredError
-    /// Half the mean squared error: the lecture's linear-regression loss Σ(h − y)² / 2m.
+    /// Half the mean squared error, the classic linear-regression loss Σ(h − y)² / 2m.
     case halfMeanSquaredError
     /// Per example, the mean over its outputs of the logistic loss of the logits against 0/1
     /// labels, like `tf.nn.sigmoid_cross_entropy_with_logits` followed by a mean.

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
-import SwiftGrad
+import Benchmarks
+import Reports
+import Tasks
+import Training
 
 /// `swiftgrad bench …`: the benchmarks that need the library's internals at full speed.
 struct BenchCommand: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import SwiftGrad
+import Reports
+import Tasks
+import Training
 
 /// `swiftgrad run CONFIG [--report PATH]`: runs a config file's task.
 struct RunCommand: ParsableCommand {

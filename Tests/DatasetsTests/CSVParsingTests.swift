@@ -61,8 +61,8 @@ import Testing
     #expect(data.classCounts == [1, 1, 1])
 }
 
-@Test func loadsTheLectureLinearData() throws {
-    let data = try Dataset.lectureLinear(path: BundledData.linear)
+@Test func loadsTheSeedLinearData() throws {
+    let data = try Dataset.seedLinear(path: BundledData.linear)
     #expect(data.features.shape == [100, 1])
     #expect(data.targets.shape == [100, 1])
     #expect(data.features.scalars.first == 0)

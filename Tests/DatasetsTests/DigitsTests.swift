@@ -32,8 +32,8 @@ import Testing
     #expect(pair.classCounts == [174, 183])  // 8s become 0, 3s become 1
 }
 
-@Test func lectureDigitsSplitMatchesTheReferenceScript() throws {
-    let split = try Dataset.lectureDigitsSplit(path: BundledData.digits)
+@Test func seedDigitsSplitMatchesTheReferenceScript() throws {
+    let split = try Dataset.seedDigitsSplit(path: BundledData.digits)
     #expect(split.train.features.shape == [324, 64])
     #expect(split.test.features.shape == [36, 64])
     #expect(split.train.targets.shape == [324, 1])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import Training
+import SwiftGrad
+import Tasks
 
 /// `Configs/seed-derivative.json`: d/dx (3x³ + x²) at x = 10, the lecture's first figure.
 @Suite struct DerivativeTaskTests {

@@ -1,7 +1,8 @@
 import Foundation
 import _TestSupport
 import Testing
-import Training
+import SwiftGrad
+import Tasks
 
 #if canImport(FoundationXML)
 import FoundationXML

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import Training
+import SwiftGrad
+import Tasks
 
 /// `Configs/seed-logistic-regression.json`: digits 0 and 1, standardised on all rows, split
 /// 90/10 in file order, 70 Adam steps.

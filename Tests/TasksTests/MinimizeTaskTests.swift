@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-import Training
+import SwiftGrad
+import Tasks
 
 /// `Configs/seed-quadratic.json`: x² − 20x + 100 from x = 50 with SGD(0.1), 50 steps.
 @Suite struct MinimizeTaskTests {

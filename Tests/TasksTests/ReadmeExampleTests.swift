@@ -1,4 +1,5 @@
 import SwiftGrad
+import Tasks
 import Testing
 
 /// The README's library examples, with the same calls, where the README prints a result these

@@ -2,7 +2,8 @@ import ConfigKit
 import _TestSupport
 import Foundation
 import Testing
-import Training
+import SwiftGrad
+import Tasks
 
 /// Paths inside the repository, found from this source file's location so the tests run from any
 /// working directory.

@@ -2,7 +2,8 @@ import ConfigKit
 import _TestSupport
 import Foundation
 import Testing
-import Training
+import SwiftGrad
+import Tasks
 
 /// A bad config fails in `TaskLoader.load`, before any work, with one line naming the file, the
 /// line and column, the key path, what was found and what was expected.

@@ -1,6 +1,7 @@
 import _TestSupport
 import Foundation
 import SwiftGrad
+import Tasks
 import Testing
 
 /// `"task": "train"`: every key of README's table that no other test reads through a config file

@@ -2,7 +2,8 @@ import ConfigKit
 import _TestSupport
 import Foundation
 import Testing
-import Training
+import SwiftGrad
+import Tasks
 
 /// `"task": "train"`: the shipped digits config learns, its result does not depend on the worker
 /// count through the whole config path, overrides take effect, and a bad config fails while

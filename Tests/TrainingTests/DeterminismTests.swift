@@ -2,6 +2,7 @@ import _TestSupport
 import Testing
 import Autograd
 import Models
+import DataParallel
 import Training
 
 /// 100 examples in batches of 32: three full batches and a last one of 4, so every epoch ends

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Autograd
 import Models
+import DataParallel
 import Training
 #if canImport(Glibc)
 import Glibc

@@ -3,6 +3,7 @@ import Datasets
 import Testing
 import Autograd
 import Models
+import DataParallel
 import Training
 
 /// Whether two lists of tensors are equal bit for bit (NaN payloads and −0 included).

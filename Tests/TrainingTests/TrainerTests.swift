@@ -5,6 +5,7 @@ import Optimizers
 import Synchronization
 import Testing
 import _TestSupport
+import DataParallel
 import Training
 
 /// 250 synthetic examples of 32 features and 4 classes, split 200 / 50: batches of 32 leave a

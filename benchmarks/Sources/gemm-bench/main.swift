@@ -2,7 +2,7 @@
 // matmul measured in the same run (benchmarks/gemm/numpy_gemm.py, when python3 and numpy
 // exist).
 //
-//   swift run -c release --package-path benchmarks gemm-bench [--quick] [--only TEXT] [--threads N]
+//   swift run -c release gemm-bench [--quick] [--only TEXT] [--threads N]
 //
 // Every figure is the best of repeated timings over about `seconds` per cell: the project
 // machines are shared, and the best run is the one least disturbed by neighbours.

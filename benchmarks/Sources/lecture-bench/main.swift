@@ -2,7 +2,7 @@
 // `swiftgrad run` runs them (TaskLoader.load, RunOptions(verbose: false)), beside TensorFlow 2
 // eager and JAX `jit` timed in the same run by benchmarks/anchors/lecture_loops.py.
 //
-//   swift run -c release --package-path benchmarks lecture-bench [--repeats N] [--python PATH]
+//   swift run -c release lecture-bench [--repeats N] [--python PATH]
 //       [--no-anchors] [--anchor-repeats N] [--only quadratic,linreg_sgd,linreg_adam,logistic]
 //
 // The shipped configs are lengthened where one run is too short to time (quadratic 50 → 5000
@@ -18,6 +18,7 @@
 
 import Foundation
 import SwiftGrad
+import Tasks
 
 // MARK: Arguments
 

@@ -1,7 +1,7 @@
 // mlp-bench: SwiftGrad's training throughput on an MLP 784-256-256-10, beside TensorFlow
 // (tf.function) and JAX (jit) run as subprocesses in the same run.
 //
-//   swift run -c release --package-path benchmarks mlp-bench [--steps 200] [--repeats 3]
+//   swift run -c release mlp-bench [--steps 200] [--repeats 3]
 //       [--threads 1,2] [--batch 256] [--no-anchors]
 //
 // One training step is what a user writes: fused dense layers (ReLU) and the softmax

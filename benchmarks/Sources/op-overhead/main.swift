@@ -1,6 +1,6 @@
 // op-overhead: what one small op costs: allocation, dispatch and tape recording of scalar ops.
 //
-//   swift run -c release --package-path benchmarks op-overhead [--count 1000000]
+//   swift run -c release op-overhead [--count 1000000]
 //
 // Prints nanoseconds per scalar add without a tape, with a recording tape that watches the
 // operand, and per step of the lecture's quadratic (y = 3x³ + x² and its derivative on a fresh

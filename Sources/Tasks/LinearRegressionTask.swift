@@ -62,7 +62,7 @@ struct LinearRegressionTask: RunnableTask {
         let optimizer = optimizer.make()
         let denominator = Float(halvesLoss ? 2 * x.scalarCount : x.scalarCount)
         var loss = Tensor(0)
-        let stopwatch = Stopwatch()
+        let start = ContinuousClock.now
         for step in 0..<steps {
             let tape = GradientTape()
             loss = tape.record {
@@ -74,7 +74,7 @@ struct LinearRegressionTask: RunnableTask {
                 log("Step \(step), Loss \(loss.scalar)")
             }
         }
-        let seconds = stopwatch.elapsedSeconds
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
         log("w = \(w.value.scalar), c = \(c.value.scalar), loss at the last step = \(loss.scalar)")
 
         if let path = plotPath {

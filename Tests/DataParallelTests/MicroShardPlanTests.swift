@@ -1,5 +1,5 @@
 import Testing
-import Training
+import DataParallel
 
 @Test(arguments: [(0, 8), (3, 8), (8, 8), (37, 8), (512, 8), (100, 7), (5, 1)])
 func microShardsPartitionTheBatchInOrder(batchSize: Int, microShards: Int) {

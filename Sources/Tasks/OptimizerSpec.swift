@@ -17,20 +17,20 @@ import Optimizers
 /// | `rmsprop` | `learning_rate` (0.001), `rho` (0.9), `momentum` (0), `epsilon` (1e-7), `centered` (false) |
 ///
 /// All of them also take `schedule` (see ``ScheduleSpec``) and `clip_global_norm`.
-public struct OptimizerSpec: Sendable {
+package struct OptimizerSpec: Sendable {
     /// The optimizer names a config may use.
-    public static let names = ["sgd", "adam", "adamw", "adagrad", "rmsprop"]
+    package static let names = ["sgd", "adam", "adamw", "adagrad", "rmsprop"]
 
     /// Builds a fresh optimizer (with empty state) each time it is called.
-    public let make: @Sendable () -> any Optimizer
+    package let make: @Sendable () -> any Optimizer
     /// The config's `name`.
-    public let name: String
+    package let name: String
     /// The base learning rate (before any schedule).
-    public let learningRate: Float
+    package let learningRate: Float
 
     /// Adam at Keras's defaults, for a config without an `optimizer`; `batchScale` multiplies
     /// the learning rate as in ``init(reading:batchScale:totalSteps:)``.
-    public static func adamDefaults(batchScale: Float = 1) -> OptimizerSpec {
+    package static func adamDefaults(batchScale: Float = 1) -> OptimizerSpec {
         let rate = Adam.Defaults.learningRate * batchScale
         return OptimizerSpec(name: "adam", learningRate: rate) { Adam(learningRate: .constant(rate)) }
     }
@@ -43,7 +43,7 @@ public struct OptimizerSpec: Sendable {
 
     /// Reads an optimizer object. `batchScale` multiplies the learning rate (the linear scaling
     /// rule), and `totalSteps` is the default decay length of schedules.
-    public init(reading object: inout ConfigObject, batchScale: Float = 1, totalSteps: Int? = nil) throws {
+    package init(reading object: inout ConfigObject, batchScale: Float = 1, totalSteps: Int? = nil) throws {
         let name = try object.require("name", as: String.self, .oneOf(Self.names))
         self.name = name
         let baseRate: Float
@@ -110,12 +110,12 @@ public struct OptimizerSpec: Sendable {
 ///   of the initial rate.
 /// - `warmup_steps` (0): a linear warm-up from 0 to the rate, after which the schedule starts
 ///   at its own step 0 (its boundaries move by the warm-up's length).
-public struct ScheduleSpec: Sendable {
+package struct ScheduleSpec: Sendable {
     /// The schedule types a config may use.
-    public static let types = ["constant", "step", "exponential", "cosine"]
+    package static let types = ["constant", "step", "exponential", "cosine"]
 
     /// The schedule, warm-up included.
-    public let schedule: any LearningRateSchedule
+    package let schedule: any LearningRateSchedule
 
     init(reading object: inout ConfigObject, learningRate: Float, totalSteps: Int?) throws {
         let type = try object.require("type", as: String.self, .oneOf(Self.types))

@@ -29,7 +29,7 @@ import Darwin
 /// Each job runs with the calling thread's tapes suspended, so a ``GradientTape`` the caller may
 /// be recording with never sees a worker's operations (tapes are per thread); the workers' own
 /// tapes record as usual. Calls must not overlap: one thread (the engine's owner) uses a pool.
-final class WorkerPool: Sendable {
+package final class WorkerPool: Sendable {
     /// How long a thread spins for the next job, or for the other threads to finish, before it
     /// sleeps. Long enough to bridge the gaps within and between training steps (tens of µs),
     /// short enough that an idle pool costs nothing measurable.
@@ -44,14 +44,14 @@ final class WorkerPool: Sendable {
     /// Makes a pool that runs at most `cores` threads at once (the caller's included); every
     /// core of the machine by default. With `helpSlots` > 0 the pool has a ``HelpBoard`` of that
     /// many slots, and its threads, while they wait, compute pieces of the products posted there.
-    init(cores: Int = ProcessInfo.processInfo.activeProcessorCount, helpSlots: Int = 0) {
+    package init(cores: Int = ProcessInfo.processInfo.activeProcessorCount, helpSlots: Int = 0) {
         state = PoolState(cores: Swift.max(1, cores), helpBoard: helpSlots > 0 ? HelpBoard(slots: helpSlots) : nil)
     }
 
     deinit { state.shutDown() }
 
     /// Runs `job(0) … job(count − 1)` concurrently and returns when all have finished.
-    func run(_ count: Int, _ job: @escaping @Sendable (Int) -> Void) {
+    package func run(_ count: Int, _ job: @escaping @Sendable (Int) -> Void) {
         precondition(count >= 1, "WorkerPool.run: count must be at least 1, got \(count)")
         let threads = Swift.min(count, state.cores)
         if threads == 1 {
@@ -181,22 +181,22 @@ private final class PoolState: Sendable {
     /// Spins until `condition()` holds or ``WorkerPool/spinSeconds`` pass without any work to
     /// help with on the board; returns whether it held.
     private func spin(until condition: () -> Bool) -> Bool {
-        var deadline: UInt64 = 0
+        var deadline: ContinuousClock.Instant?
         var round = 0
         while !condition() {
             if let helpBoard, helpBoard.help() {
-                deadline = 0
+                deadline = nil
                 continue
             }
             sg_cpu_relax()
             round &+= 1
             if round & 63 == 0 {
                 sched_yield()
-                let now = Stopwatch.nanoseconds()
-                if deadline == 0 {
-                    deadline = now + UInt64(WorkerPool.spinSeconds * 1e9)
-                } else if now >= deadline {
-                    return false
+                let now = ContinuousClock.now
+                if let deadline {
+                    if now >= deadline { return false }
+                } else {
+                    deadline = now + .seconds(WorkerPool.spinSeconds)
                 }
             }
         }

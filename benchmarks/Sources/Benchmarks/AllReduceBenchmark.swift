@@ -1,3 +1,8 @@
+import DataParallel
+import Training
+import Tasks
+import CKernels
+import Models
 import Autograd
 import Foundation
 
@@ -17,27 +22,27 @@ import Foundation
 ///
 /// Bytes moved by one all-reduce of `slots` slots of `parameters` floats:
 /// (slots + 1) × parameters × 4 (each slot read once, the result written once).
-public struct AllReduceBenchmark {
+package struct AllReduceBenchmark {
     /// Where the data are when a timed pass starts.
-    public enum CacheState: String, Sendable {
+    package enum CacheState: String, Sendable {
         case fresh, cached
     }
 
-    public struct Row: Sendable {
-        public var threads: Int
-        public var cacheState: CacheState
-        public var seconds: Double
-        public var gigabytesPerSecond: Double
-        public var memcpyGigabytesPerSecond: Double
+    package struct Row: Sendable {
+        package var threads: Int
+        package var cacheState: CacheState
+        package var seconds: Double
+        package var gigabytesPerSecond: Double
+        package var memcpyGigabytesPerSecond: Double
         /// All-reduce bandwidth as a fraction of memcpy's.
-        public var ratio: Double
+        package var ratio: Double
     }
 
-    public let parameters: Int
-    public let slots: Int
-    public let repeats: Int
+    package let parameters: Int
+    package let slots: Int
+    package let repeats: Int
 
-    public init(parameters: Int, slots: Int, repeats: Int = 20) {
+    package init(parameters: Int, slots: Int, repeats: Int = 20) {
         self.parameters = parameters
         self.slots = slots
         self.repeats = repeats
@@ -46,7 +51,7 @@ public struct AllReduceBenchmark {
     /// Bytes one all-reduce reads and writes.
     private var bytes: Double { Double((slots + 1) * parameters * MemoryLayout<Float>.size) }
 
-    public func run(threads: [Int]) -> [Row] {
+    package func run(threads: [Int]) -> [Row] {
         let features = Tensor(shape: [slots, parameters]) { buffer in
             for index in buffer.indices { buffer[index] = Float(index % 97) * 0.01 + Float(index / parameters) }
         }
@@ -83,9 +88,9 @@ public struct AllReduceBenchmark {
             let reducer = InProcessGradientReducer(threads: threadCount)
             var cached = Double.infinity
             for round in 0...repeats {
-                let stopwatch = Stopwatch()
+                let start = ContinuousClock.now
                 reducer.allReduce(gradientSlots, activeSlots: Array(0..<slots), divisor: Float(slots), into: output)
-                if round > 0 { cached = Swift.min(cached, stopwatch.elapsedSeconds) }
+                if round > 0 { cached = Swift.min(cached, (ContinuousClock.now - start) / .seconds(1)) }
             }
 
             return [
@@ -102,7 +107,7 @@ public struct AllReduceBenchmark {
             memcpyGigabytesPerSecond: copyRate, ratio: rate / copyRate)
     }
 
-    public static func table(_ rows: [Row]) -> String {
+    package static func table(_ rows: [Row]) -> String {
         var lines = ["threads  data    all-reduce ms  all-reduce GB/s  memcpy GB/s  ratio"]
         for row in rows {
             let state = row.cacheState.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
@@ -146,12 +151,12 @@ private struct CopyBuffers: @unchecked Sendable {
                     memset(source.baseAddress! + range.lowerBound, Int32(round & 0x7F), range.count)
                 }
             }
-            let stopwatch = Stopwatch()
+            let start = ContinuousClock.now
             pool.run(threads) { part in
                 let range = self.range(part, of: threads)
                 memcpy(target.baseAddress! + range.lowerBound, source.baseAddress! + range.lowerBound, range.count)
             }
-            if round > 0 { best = Swift.min(best, stopwatch.elapsedSeconds) }
+            if round > 0 { best = Swift.min(best, (ContinuousClock.now - start) / .seconds(1)) }
         }
         return best
     }

@@ -4,14 +4,14 @@ import Foundation
 ///
 /// Built on `NSLock`, a `pthread_mutex_t` underneath, which ThreadSanitizer understands, so the
 /// trainer's tests can check every use of it (`scripts/test` runs them under ThreadSanitizer).
-final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) { self.value = value }
+    package init(_ value: Value) { self.value = value }
 
     /// Calls `body` with the value, holding the lock.
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
+    package func withLock<R>(_ body: (inout Value) -> R) -> R {
         lock.lock()
         defer { lock.unlock() }
         return body(&value)

@@ -19,9 +19,9 @@ struct DerivativeTask: RunnableTask {
     }
 
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
-        let stopwatch = Stopwatch()
+        let start = ContinuousClock.now
         let result = try expression.evaluate(at: point, order: order)
-        let seconds = stopwatch.elapsedSeconds
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
         let at = result.variables.map { "\($0) = \(Derivatives.format(point[$0] ?? 0))" }.joined(separator: ", ")
         log("f = \(expression.source) at \(at)")
         log("f = \(Derivatives.format(result.value))")

@@ -1,3 +1,5 @@
+import DataParallel
+import Training
 import Autograd
 import ConfigKit
 import Datasets
@@ -19,22 +21,22 @@ import Reports
 /// - `training`: `epochs`, `steps`, `batch_size`, `workers`, `micro_shards`, `seed`,
 ///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
 ///   `workers_help`, `scale_learning_rate` and `base_batch_size`.
-public struct TrainTask: RunnableTask {
+package struct TrainTask: RunnableTask {
     /// The data sources a config may name.
-    public static let sources = ["digits", "csv", "synthetic"]
+    package static let sources = ["digits", "csv", "synthetic"]
     /// The model types a config may name.
-    public static let modelTypes = ["mlp", "logistic", "linear"]
+    package static let modelTypes = ["mlp", "logistic", "linear"]
     static let initializers: [String: Initializer] = [
         "he_normal": .heNormal, "he_uniform": .heUniform, "glorot_uniform": .glorotUniform,
         "glorot_normal": .glorotNormal, "zeros": .zeros,
     ]
 
-    public let data: DatasetSplit
-    public let model: any Model
-    public let optimizer: OptimizerSpec
-    public var options: TrainingOptions
+    package let data: DatasetSplit
+    package let model: any Model
+    package let optimizer: OptimizerSpec
+    package var options: TrainingOptions
     /// Where the data came from, for messages and reports.
-    public let dataDescription: String
+    package let dataDescription: String
 
     init(reading root: inout ConfigObject, context: ConfigContext, overrides: RunOptions) throws {
         // The training options first: the seed shuffles the split and the batch size scales the rate.
@@ -91,7 +93,7 @@ public struct TrainTask: RunnableTask {
         }
     }
 
-    public func run(options runOptions: RunOptions, log: (String) -> Void) throws -> TaskReport {
+    package func run(options runOptions: RunOptions, log: (String) -> Void) throws -> TaskReport {
         let trainer = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options)
         let microShards = trainer.engine.configuration.microShardCount
         let batchMicroShards = trainer.engine.configuration.microShardCount(forBatchSize: Swift.min(options.batchSize, data.train.count))
@@ -102,9 +104,9 @@ public struct TrainTask: RunnableTask {
             let one = batchMicroShards == 1
             log("note: each batch has \(batchMicroShards) micro-shard\(one ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers \(one ? "has" : "have") work; set training.micro_shards to cut batches finer")
         }
-        let stopwatch = Stopwatch()
+        let start = ContinuousClock.now
         let summary = trainer.run(log: runOptions.verbose ? log : { _ in })
-        let seconds = stopwatch.elapsedSeconds
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
         let last = summary.evaluations.last
         var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
         if let accuracy = last?.trainAccuracy { line += ", train accuracy \(accuracy)" }
@@ -237,9 +239,4 @@ public struct TrainTask: RunnableTask {
             layerSizes: [features] + hidden + [outputs], hiddenActivation: Activation(rawValue: activationName)!,
             weightInitializer: initializers[initializerName]!, lossKind: lossKind, seed: seed)
     }
-}
-
-extension TrainingOptions {
-    /// Examples per optimizer step: the batch size times the accumulation steps.
-    public var effectiveBatchSize: Int { batchSize * gradientAccumulation }
 }

@@ -1,3 +1,5 @@
+import DataParallel
+
 /// How the data-parallel trainer runs: the `training` object of a `"task": "train"` config.
 public struct TrainingOptions: Sendable, Equatable {
     /// The worker and kernel-thread counts a config or the command line may ask for.
@@ -68,4 +70,9 @@ public struct TrainingOptions: Sendable, Equatable {
         let all = epochs * stepsPerEpoch(examples: examples)
         return maxSteps.map { Swift.min($0, all) } ?? all
     }
+}
+
+extension TrainingOptions {
+    /// Examples per optimizer step: the batch size times the accumulation steps.
+    public var effectiveBatchSize: Int { batchSize * gradientAccumulation }
 }

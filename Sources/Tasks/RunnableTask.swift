@@ -2,19 +2,19 @@ import ConfigKit
 import Foundation
 
 /// Options of `swiftgrad run` that override or add to what a config says.
-public struct RunOptions: Sendable {
+package struct RunOptions: Sendable {
     /// Where to write the SVG figure, instead of the config's `plot`.
-    public var plotPath: String?
+    package var plotPath: String?
     /// Overrides of the trainer's `workers`, `epochs` and `seed`.
-    public var workers: Int?
-    public var epochs: Int?
-    public var seed: UInt64?
+    package var workers: Int?
+    package var epochs: Int?
+    package var seed: UInt64?
     /// Print progress lines. When false, a task prints no per-step or per-epoch progress: only
     /// its result (a training run also its three header lines and its parameter digest; the
     /// minimisation prints nothing).
-    public var verbose: Bool
+    package var verbose: Bool
 
-    public init(plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true) {
+    package init(plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true) {
         self.plotPath = plotPath
         self.workers = workers
         self.epochs = epochs
@@ -24,7 +24,7 @@ public struct RunOptions: Sendable {
 }
 
 /// A config file's task, read and checked before anything runs.
-public protocol RunnableTask: Sendable {
+package protocol RunnableTask: Sendable {
     /// Runs the task, printing progress through `log`, and returns its report.
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport
 }
@@ -35,12 +35,12 @@ public protocol RunnableTask: Sendable {
 /// `logistic-regression` or `train`. Everything is validated here (unknown keys, types, ranges,
 /// data files and whether the model fits the data), so a bad config fails before any work starts,
 /// with an error naming the file, line and key path.
-public enum TaskLoader {
+package enum TaskLoader {
     /// The task kinds a config may name.
-    public static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression", "train"]
+    package static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression", "train"]
 
     /// Loads `path` and returns its task.
-    public static func load(path: String, options: RunOptions = RunOptions()) throws -> any RunnableTask {
+    package static func load(path: String, options: RunOptions = RunOptions()) throws -> any RunnableTask {
         let document = try ConfigDocument.load(path: path)
         let context = ConfigContext(file: path)
         return try document.read { root in
@@ -57,12 +57,12 @@ public enum TaskLoader {
 }
 
 /// Where a config came from, for resolving its relative paths and locating errors.
-public struct ConfigContext: Sendable {
+package struct ConfigContext: Sendable {
     /// The config file's path as given.
-    public let file: String
+    package let file: String
 
     /// `path` resolved against the config file's directory when it is relative.
-    public func resolve(_ path: String) -> String {
+    package func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         let directory = (file as NSString).deletingLastPathComponent
         let joined = directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
@@ -70,13 +70,13 @@ public struct ConfigContext: Sendable {
     }
 
     /// An error about the value of `key` in `object`, located at that value.
-    public func error(in object: ConfigObject, key: String, _ message: String) -> ConfigError {
+    package func error(in object: ConfigObject, key: String, _ message: String) -> ConfigError {
         let position = object.object.member(key)?.value.position ?? object.position
         return ConfigError(.invalidValue, file: file, position: position, keyPath: object.path.appending(key: key), message: message)
     }
 
     /// Checks that the data file named by `key` exists, and returns its resolved path.
-    public func existingFile(in object: inout ConfigObject, key: String) throws -> String {
+    package func existingFile(in object: inout ConfigObject, key: String) throws -> String {
         let given = try object.require(key, as: String.self, .nonEmpty)
         let resolved = resolve(given)
         var isDirectory: ObjCBool = false

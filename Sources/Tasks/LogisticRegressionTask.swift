@@ -86,7 +86,7 @@ struct LogisticRegressionTask: RunnableTask {
         }
 
         var loss = Tensor(0)
-        let stopwatch = Stopwatch()
+        let start = ContinuousClock.now
         for step in 0..<steps {
             let tape = GradientTape()
             loss = tape.record {
@@ -97,7 +97,7 @@ struct LogisticRegressionTask: RunnableTask {
                 log("Step \(step), Loss \(loss.scalar), train accuracy \(accuracy(train))")
             }
         }
-        let seconds = stopwatch.elapsedSeconds
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
         let (trainAccuracy, testAccuracy) = (accuracy(train), accuracy(test))
         log("loss \(loss.scalar), train accuracy \(trainAccuracy), test accuracy \(testAccuracy) (\(train.count) train, \(test.count) test rows)")
         var extra = OrderedJSON.Object()

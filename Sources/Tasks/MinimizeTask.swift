@@ -34,7 +34,7 @@ struct MinimizeTask: RunnableTask {
         var loss = Tensor(0)
         // The expression at the variables' current values.
         func value() -> Tensor { expression.tensor(with: Dictionary(uniqueKeysWithValues: zip(names, variables.map(\.value)))) }
-        let stopwatch = Stopwatch()
+        let started = ContinuousClock.now
         for step in 0..<steps {
             let tape = GradientTape()
             loss = tape.record { value() }
@@ -45,7 +45,7 @@ struct MinimizeTask: RunnableTask {
                 log("step \(step + 1): \(point)")
             }
         }
-        let seconds = stopwatch.elapsedSeconds
+        let seconds = (ContinuousClock.now - started) / .seconds(1)
         var extra = OrderedJSON.Object()
         // One variable: a flat list of its values; several: a list of points.
         extra["trajectory"] = names.count == 1

@@ -175,9 +175,9 @@ public final class DataParallelEngine {
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
             streamStride: configuration.maximumMicroShardCount,
             slots: slots, shardLosses: shardLosses, statistics: workerStatistics, helpBoard: pool.helpBoard)
-        let stopwatch = Stopwatch()
+        let start = ContinuousClock.now
         pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
-        lastTiming = StepTiming(computeSeconds: stopwatch.elapsedSeconds, reduceSeconds: 0)
+        lastTiming = StepTiming(computeSeconds: (ContinuousClock.now - start) / .seconds(1), reduceSeconds: 0)
         var lossSum: Float = 0
         for shard in plan.nonEmptyMicroShards { lossSum += shardLosses.pointer[shard] }
         step += 1
@@ -210,10 +210,10 @@ public final class DataParallelEngine {
             usagePrecondition(false, "DataParallelEngine.allReduce: no batch is waiting; call computeMicroShardGradients first")
             return
         }
-        let stopwatch = Stopwatch()
+        let start = ContinuousClock.now
         reduce(batch.activeSlots, Float(batch.batchSize))
         pending = nil
-        lastTiming.reduceSeconds = stopwatch.elapsedSeconds
+        lastTiming.reduceSeconds = (ContinuousClock.now - start) / .seconds(1)
     }
 
     /// ``allReduce(_:)`` written into one tensor per parameter: the mean gradient of the batch
@@ -274,11 +274,11 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     /// Computes worker `worker`'s micro-shards, writing only their slots and its statistics.
     /// A parameter the loss does not use gets a zero gradient, not an error.
     func run(worker: Int) {
-        let stopwatch = Stopwatch()
+        let start = ContinuousClock.now
         helpBoard?.attach(slot: worker)
         defer {
             helpBoard?.detach()
-            statistics.record(worker: worker, busySeconds: stopwatch.elapsedSeconds)
+            statistics.record(worker: worker, busySeconds: (ContinuousClock.now - start) / .seconds(1))
         }
         for shard in plan.microShards(ofWorker: worker) {
             let rows = plan.rows(ofMicroShard: shard)

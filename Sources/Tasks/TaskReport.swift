@@ -5,22 +5,22 @@ import Reports
 ///
 /// The JSON report always has `task`, `steps`, `final_loss`, `parameters` and `wall_seconds`;
 /// tasks add their own keys (`trajectory`, `train_accuracy`, …) through ``extra``.
-public struct TaskReport: Sendable {
+package struct TaskReport: Sendable {
     /// The config's `task`.
-    public var task: String
+    package var task: String
     /// Optimisation steps taken.
-    public var steps: Int
+    package var steps: Int
     /// The loss at the last step, when the task minimises one.
-    public var finalLoss: Float?
+    package var finalLoss: Float?
     /// The learned (or evaluated) parameters, by name, in a stable order.
-    public var parameters: [(name: String, values: [Float])]
+    package var parameters: [(name: String, values: [Float])]
     /// Seconds spent in the work itself: not start-up, config parsing or data loading.
-    public var wallSeconds: Double
+    package var wallSeconds: Double
     /// Task-specific entries, written in this order after `parameters` and before
     /// `wall_seconds`.
-    public var extra: OrderedJSON.Object
+    package var extra: OrderedJSON.Object
 
-    public init(
+    package init(
         task: String, steps: Int, finalLoss: Float?, parameters: [(name: String, values: [Float])],
         wallSeconds: Double, extra: OrderedJSON.Object = OrderedJSON.Object()
     ) {
@@ -33,7 +33,7 @@ public struct TaskReport: Sendable {
     }
 
     /// The report as ordered JSON.
-    public var json: OrderedJSON {
+    package var json: OrderedJSON {
         var object = OrderedJSON.Object()
         object["task"] = .string(task)
         object["steps"] = .int(steps)
@@ -47,7 +47,7 @@ public struct TaskReport: Sendable {
     }
 
     /// Writes the report atomically to `path` as pretty JSON.
-    public func write(to path: String) throws {
+    package func write(to path: String) throws {
         try json.write(to: path, nonFinite: .writeNull)
     }
 }

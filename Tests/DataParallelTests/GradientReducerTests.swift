@@ -1,7 +1,7 @@
 import Autograd
 import Testing
 import _TestSupport
-@testable import Training
+@testable import DataParallel
 
 /// Element `e` of parameter `p` in slot `index`: values whose sum depends on the order of
 /// addition.

@@ -1,3 +1,8 @@
+import DataParallel
+import Training
+import Tasks
+import CKernels
+import Models
 import Datasets
 import Foundation
 import Optimizers
@@ -18,46 +23,46 @@ import Reports
 /// each other: their summed throughput over one worker's is what the cores offer at that moment,
 /// the ceiling for the data-parallel speed-up. The final parameters of every run are compared
 /// too: with the deterministic engine they are bitwise equal.
-public struct ScalingBenchmark: Sendable {
+package struct ScalingBenchmark: Sendable {
     /// One worker count's figures.
-    public struct Row: Sendable {
-        public var workers: Int
+    package struct Row: Sendable {
+        package var workers: Int
         /// Samples per second of the fastest run.
-        public var samplesPerSecond: Double
+        package var samplesPerSecond: Double
         /// The fastest run's speed-up over the fastest run of the smallest worker count.
-        public var speedUp: Double
+        package var speedUp: Double
         /// The median run's speed-up over the median run of the smallest worker count: on a
         /// shared machine the fairer figure of the two.
-        public var medianSpeedUp: Double
-        public var efficiency: Double
+        package var medianSpeedUp: Double
+        package var efficiency: Double
         /// The summed throughput of as many one-worker runs as there are workers (at most one
         /// per core), trained at the same time and never waiting for each other, over the
         /// baseline: one worker's fastest run, or, when the smallest worker count asked for is
         /// above one, that count's independent runs. What the cores offer (two cores of a shared
         /// virtual machine are rarely equally fast).
-        public var independentSpeedUp: Double
+        package var independentSpeedUp: Double
         /// The share of step time in the all-reduce, including the optimizer update fused into it
         /// (both run on every worker's core).
-        public var allReduceShare: Double
+        package var allReduceShare: Double
         /// The share of the compute phase that the workers spent not on their own micro-shards:
         /// waiting for the slowest one, or helping with its products (see
         /// ``waitShare(_:computeSeconds:)``).
-        public var waitShare: Double
+        package var waitShare: Double
         /// The share of step time outside the workers and the all-reduce: the coordinator's
         /// bookkeeping (picking rows, handing out work), which does not shrink with more workers.
-        public var serialShare: Double
-        public var secondsPerStep: Double
-        public var parameterDigest: String
+        package var serialShare: Double
+        package var secondsPerStep: Double
+        package var parameterDigest: String
     }
 
-    public let task: TrainTask
-    public let workerCounts: [Int]
-    public let steps: Int
-    public let warmupSteps: Int
+    package let task: TrainTask
+    package let workerCounts: [Int]
+    package let steps: Int
+    package let warmupSteps: Int
     /// Runs of each worker count; the fastest is kept (the machine may be shared and noisy).
-    public let repeats: Int
+    package let repeats: Int
 
-    public init(task: TrainTask, workerCounts: [Int], steps: Int = 100, warmupSteps: Int = 5, repeats: Int = 5) {
+    package init(task: TrainTask, workerCounts: [Int], steps: Int = 100, warmupSteps: Int = 5, repeats: Int = 5) {
         self.task = task
         self.workerCounts = workerCounts
         self.steps = steps
@@ -66,7 +71,7 @@ public struct ScalingBenchmark: Sendable {
     }
 
     /// Runs every worker count, interleaving repeats so that a noisy moment does not favour one.
-    public func run(log: (String) -> Void = { _ in }) -> [Row] {
+    package func run(log: (String) -> Void = { _ in }) -> [Row] {
         struct Best { var seconds, reduce, compute, wait, samplesPerSecond: Double; var digest: String }
         var best: [Int: Best] = [:]
         var rates: [Int: [Double]] = [:]
@@ -172,7 +177,7 @@ public struct ScalingBenchmark: Sendable {
     /// (waiting for the slowest worker, or helping with its products): 1 − (the workers' busy
     /// seconds) / (threads × the phase's seconds), where the threads are one per worker that had
     /// micro-shards, at most one per core (more workers than cores take turns on them).
-    public static func waitShare(
+    package static func waitShare(
         _ statistics: [WorkerStatistics], computeSeconds: Double, cores: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> Double {
         let active = statistics.filter { $0.microShards > 0 }
@@ -187,7 +192,7 @@ public struct ScalingBenchmark: Sendable {
     }
 
     /// The rows as a text table.
-    public static func table(_ rows: [Row]) -> String {
+    package static func table(_ rows: [Row]) -> String {
         var lines = ["workers  samples/s   speed-up  efficiency  median speed-up  independent  reduce+update  waiting  serial  ms/step  parameter digest"]
         for row in rows {
             let figures = String(
@@ -200,7 +205,7 @@ public struct ScalingBenchmark: Sendable {
     }
 
     /// Writes the rows as CSV.
-    public static func writeCSV(_ rows: [Row], to path: String) throws {
+    package static func writeCSV(_ rows: [Row], to path: String) throws {
         var writer = CSVWriter(header: ["workers", "samples_per_second", "speed_up", "efficiency", "median_speed_up", "independent_speed_up", "allreduce_share", "wait_share", "serial_share", "seconds_per_step", "parameter_digest"])
         for row in rows {
             try writer.append([
@@ -212,7 +217,7 @@ public struct ScalingBenchmark: Sendable {
     }
 
     /// Writes an SVG of the speed-up against the number of workers, beside the ideal line.
-    public static func writePlot(_ rows: [Row], title: String, to path: String) throws {
+    package static func writePlot(_ rows: [Row], title: String, to path: String) throws {
         var plot = SVGPlot(title: title, xLabel: "workers", yLabel: "speed-up over one worker")
         let workers = rows.map { Double($0.workers) }
         // Speed-ups are relative to the smallest worker count, so the ideal line is too.

@@ -1,7 +1,7 @@
 import Autograd
 import Foundation
 import Testing
-@testable import Training
+@testable import DataParallel
 
 /// The pool that runs the workers and the all-reduce: every index once per call, whatever the
 /// sequence of counts, whether its helpers are spinning or asleep.

@@ -1,3 +1,4 @@
+import DataParallel
 import Autograd
 import Datasets
 import Foundation
@@ -122,9 +123,9 @@ public final class Trainer {
         epochs: for epochIndex in epoch..<options.epochs {
             epoch = epochIndex
             let batches = data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex)
-            let epochStart = Stopwatch()
+            let epochStart = ContinuousClock.now
             for position in batchInEpoch..<batches.count {
-                let stopwatch = Stopwatch()
+                let start = ContinuousClock.now
                 let rows = Array(batches.indices(ofBatch: position))
                 let batch = engine.computeMicroShardGradients(
                     model: model, parameters: variables.map(\.value),
@@ -166,7 +167,7 @@ public final class Trainer {
                 }
                 reduceSeconds += engine.lastTiming.reduceSeconds
                 computeSeconds += engine.lastTiming.computeSeconds
-                trainingSeconds += stopwatch.elapsedSeconds
+                trainingSeconds += (ContinuousClock.now - start) / .seconds(1)
                 batchInEpoch = position + 1
                 if globalStep >= totalSteps { break }
             }
@@ -175,7 +176,7 @@ public final class Trainer {
                 epoch = epochIndex + 1
                 batchInEpoch = 0
             }
-            let epochSeconds = epochStart.elapsedSeconds
+            let epochSeconds = (ContinuousClock.now - epochStart) / .seconds(1)
             let isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps
             if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast) {
                 let evaluation = evaluate(epoch: epochIndex + 1)
