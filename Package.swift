@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
-        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "_TestSupport"]),
+        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "Expressions", "_TestSupport"]),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
