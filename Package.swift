@@ -18,8 +18,12 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   Training        the trainer: options, state, epochs, evaluation
 //   SwiftGrad       the library: re-exports the modules above, nothing else
 //
-//   ConfigKit, Reports, Expressions, Tasks   what only the command line needs: configs,
-//                                            reports and plots, `grad`'s expressions, the tasks
+//   JSON            the one JSON value type (ordered members), its writer and string escaper
+//   ConfigKit       on JSON: the strict parser that keeps line and column, typed config reading
+//   Reports         on JSON: atomic writes, JSON report files, CSV, SVG plots
+//   Expressions     on Autograd and JSON: `grad`'s expressions and their derivatives
+//   Tasks           the config-driven tasks and their reports
+//                   (JSON to Tasks: what only the command line needs)
 //   Benchmarks      `swiftgrad bench`, kept out of the library (benchmarks/Sources/Benchmarks)
 //   gemm-bench, lecture-bench, mlp-bench, op-overhead
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
@@ -51,12 +55,13 @@ let package = Package(
             dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Training"]
         ),
 
-        .target(name: "ConfigKit"),
-        .target(name: "Reports"),
-        .target(name: "Expressions", dependencies: ["Autograd"]),
+        .target(name: "JSON"),
+        .target(name: "ConfigKit", dependencies: ["JSON"]),
+        .target(name: "Reports", dependencies: ["JSON"]),
+        .target(name: "Expressions", dependencies: ["Autograd", "JSON"]),
         .target(
             name: "Tasks",
-            dependencies: ["SwiftGrad", "ConfigKit", "Reports", "Expressions"]
+            dependencies: ["SwiftGrad", "JSON", "ConfigKit", "Reports", "Expressions"]
         ),
         .target(
             name: "Benchmarks",
@@ -84,8 +89,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Datasets", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "DataParallel", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
-        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit", "JSON"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSON", "_TestSupport"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Tasks", "_TestSupport"]),
