@@ -13,8 +13,9 @@ public enum DenseActivation: Sendable, Equatable {
 extension Tensor {
     /// A dense layer, `activation(x·W + b)`, as one recorded op.
     ///
-    /// The product runs in `sg_sgemm_with_context`; the bias and the activation are applied in place on its
-    /// output in one pass. With Y the output and upstream gradient G, the pullback computes
+    /// The product runs in `sg_sgemm_with_context`; the bias and the activation are applied in
+    /// place on its output in one pass. With Y the output and upstream gradient G, the pullback
+    /// computes
     ///
     ///     dZ = G ⊙ [Y > 0]   (relu; dZ = G without activation)
     ///     dX = dZ·Wᵀ,   dW = Xᵀ·dZ,   db = Σ_rows dZ
