@@ -12,7 +12,7 @@
 #include <math.h>
 
 // No fused multiply-add contraction: each loop rounds every operation as written, so Adam's
-// update gives the same bits as Keras's float32 arithmetic (and as the Swift code it replaced).
+// update gives the same bits as Keras's float32 arithmetic.
 #pragma clang fp contract(off)
 
 void sg_bias_activation(float *restrict y, const float *restrict bias, long rows, long cols,

@@ -248,7 +248,7 @@ public final class DataParallelEngine {
         model: M, parameters: [Tensor], features: Inputs, targets: Targets
     ) -> BatchLoss {
         computeMicroShardGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
-            model.lossKind.summedLoss(model(x.materialized(), parameters: parameters, kernelThreads: context.kernelThreads), targets: y)
+            model.lossKind.summedLoss(model(x.materialized(), parameters: parameters, kernels: context.kernels), targets: y)
         }
     }
 }
@@ -268,23 +268,21 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     let slots: GradientSlots
     let shardLosses: SharedFloatBuffer
     let statistics: WorkerStatisticsTable
-    /// Where the worker's single-threaded products post pieces for idle workers to take.
+    /// Where the workers' single-threaded products post pieces for idle workers to take: worker
+    /// `w` in place `w`.
     let helpBoard: HelpBoard?
 
     /// Computes worker `worker`'s micro-shards, writing only their slots and its statistics.
     /// A parameter the loss does not use gets a zero gradient, not an error.
     func run(worker: Int) {
         let start = ContinuousClock.now
-        helpBoard?.attach(slot: worker)
-        defer {
-            helpBoard?.detach()
-            statistics.record(worker: worker, busySeconds: (ContinuousClock.now - start) / .seconds(1))
-        }
+        defer { statistics.record(worker: worker, busySeconds: (ContinuousClock.now - start) / .seconds(1)) }
+        let kernels = helpBoard?.kernels(threads: kernelThreads, slot: worker) ?? KernelContext(threads: kernelThreads)
         for shard in plan.microShards(ofWorker: worker) {
             let rows = plan.rows(ofMicroShard: shard)
             var context = ShardContext(
                 step: step, microShard: shard, rows: rows, globalBatchSize: plan.batchSize, worker: worker,
-                kernelThreads: kernelThreads,
+                kernels: kernels,
                 random: ShardContext.randomStream(seed: seed, step: step, microShard: shard, microShardCount: streamStride))
             // The slot's gradients from the last batch go now, on this worker, so their memory
             // is free for this micro-shard's tensors.

@@ -1,22 +1,30 @@
+import Autograd
 import CKernels
 
-/// A C help board (`sg_help_board`): a thread attached to one of its slots posts its
-/// single-threaded matrix products there in pieces, and threads that wait in the pool compute
-/// some of them. Which thread computes a piece never changes a bit of the product.
+/// A C help board (`sg_help_board`): each worker's single-threaded matrix products, given the
+/// worker's place on it through their ``KernelContext``, post their pieces there, and threads
+/// that wait in the pool compute some of them. Which thread computes a piece never changes a bit
+/// of the product.
 ///
-/// Only products on the packed GEMM path post (see `sg_help_board_attach`): not the AVX-512
+/// Only products on the packed GEMM path post (see `sg_sgemm_with_context`): not the AVX-512
 /// kernels for narrow outputs, short K or single columns, nor products given several threads.
 final class HelpBoard: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// Places on the board: one per worker.
+    let slots: Int
 
-    init(slots: Int) { pointer = sg_help_board_create(Int32(slots)) }
+    init(slots: Int) {
+        self.slots = slots
+        pointer = sg_help_board_create(Int32(slots))
+    }
 
-    /// The calling thread's products post in `slot` until ``detach()``. A thread has one
-    /// attachment at a time.
-    func attach(slot: Int) { sg_help_board_attach(pointer, Int32(slot)) }
-
-    /// The calling thread's products no longer post.
-    func detach() { sg_help_board_attach(nil, 0) }
+    /// Kernels with up to `threads` threads whose single-threaded matrix products post in place
+    /// `slot`. Only one thread at a time may run ops with a given place, and the board must
+    /// outlive them (the pool that owns it outlives every job).
+    func kernels(threads: Int, slot: Int) -> KernelContext {
+        precondition((0..<slots).contains(slot), "HelpBoard: no place \(slot) on a board of \(slots) places")
+        return KernelContext(threads: threads, helpBoard: pointer, helpSlot: slot)
+    }
 
     /// One pass over the board: computes pieces of every product posted there until it has
     /// none left to take; whether there were any. One atomic load when nothing is posted.

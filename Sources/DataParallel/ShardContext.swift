@@ -16,8 +16,13 @@ public struct ShardContext: Sendable {
     public let globalBatchSize: Int
     /// The worker computing it (for diagnostics only: results must not depend on it).
     public let worker: Int
+    /// How the micro-shard's kernels run: the threads each may use and the help-board place
+    /// where the worker's single-threaded matrix products post pieces for idle workers. Pass it
+    /// to the model (`model(x, parameters: p, kernels: context.kernels)`) and to any op that
+    /// takes one.
+    public let kernels: KernelContext
     /// Threads each matrix product may use.
-    public let kernelThreads: Int
+    public var kernelThreads: Int { kernels.threads }
     /// This micro-shard's own random stream.
     public var random: RandomStream
 
@@ -33,7 +38,7 @@ public struct ShardContext: Sendable {
 /// A loss over one micro-shard: the SUM (not the mean) of its per-example losses, as a scalar.
 ///
 /// The engine divides the summed gradients by the global batch size, so a shard's examples count
-/// exactly as they would in one whole-batch mean. Use `context.kernelThreads` for matrix products
-/// and `context.random` for any randomness.
+/// exactly as they would in one whole-batch mean. Use `context.kernels` for matrix products and
+/// `context.random` for any randomness.
 public typealias ShardLoss<Features: ShardableByExample, Labels: ShardableByExample> =
     @Sendable (_ features: Features, _ labels: Labels, _ parameters: [Tensor], _ context: inout ShardContext) -> Tensor

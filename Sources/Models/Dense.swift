@@ -59,9 +59,9 @@ public struct Dense: Sendable, Equatable {
     /// The product is one fused GEMM call; the bias is broadcast across rows, so its gradient is
     /// the upstream gradient summed over the batch.
     ///
-    /// - Parameter kernelThreads: threads for the matrix product (the result is the same for
-    ///   any count).
-    public func callAsFunction(_ input: Tensor, weight: Tensor, bias: Tensor, kernelThreads: Int = 1) -> Tensor {
+    /// - Parameter kernels: how the matrix product runs (see ``KernelContext``); the result is
+    ///   the same for any context.
+    public func callAsFunction(_ input: Tensor, weight: Tensor, bias: Tensor, kernels: KernelContext = .serial) -> Tensor {
         shapePrecondition(
             input.rank == 2 && input.shape[1] == inputSize,
             "Dense: input of shape \(input.shape) does not match a layer with inputSize \(inputSize); expected [batch, \(inputSize)]")
@@ -71,9 +71,9 @@ public struct Dense: Sendable, Equatable {
         // Linear and ReLU layers are one fused op (matrix product, bias and activation in one
         // pass, one pullback); the other activations follow the fused product.
         switch activation {
-        case .linear: return Tensor.dense(input, weight, bias, activation: .none, threads: kernelThreads)
-        case .relu: return Tensor.dense(input, weight, bias, activation: .relu, threads: kernelThreads)
-        default: return activation(Tensor.dense(input, weight, bias, activation: .none, threads: kernelThreads))
+        case .linear: return Tensor.dense(input, weight, bias, activation: .none, kernels: kernels)
+        case .relu: return Tensor.dense(input, weight, bias, activation: .relu, kernels: kernels)
+        default: return activation(Tensor.dense(input, weight, bias, activation: .none, kernels: kernels))
         }
     }
 }

@@ -29,7 +29,7 @@ public struct LinearRegression: Model, Equatable {
     public func initialParameters() -> [Tensor] { [Tensor(initialSlope), Tensor(initialIntercept)] }
 
     /// w·x + c, elementwise.
-    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor {
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor {
         checkParameters(parameters, op: "LinearRegression")
         return parameters[0] * input + parameters[1]
     }

@@ -76,19 +76,19 @@ public struct LogisticRegression: Model, Equatable {
     }
 
     /// The logits: x·w + b (rows) or w·x + b (columns).
-    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor {
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor {
         checkParameters(parameters, op: "LogisticRegression")
         switch layout {
         case .examplesInRows:
             shapePrecondition(
                 input.rank == 2 && input.shape[1] == featureCount,
                 "LogisticRegression: input of shape \(input.shape) needs shape [examples, \(featureCount)]")
-            return Tensor.matmul(input, parameters[0], threads: kernelThreads) + parameters[1]
+            return Tensor.matmul(input, parameters[0], kernels: kernels) + parameters[1]
         case .examplesInColumns:
             shapePrecondition(
                 input.rank == 2 && input.shape[0] == featureCount,
                 "LogisticRegression: input of shape \(input.shape) needs shape [\(featureCount), examples]")
-            return Tensor.matmul(parameters[0], input, threads: kernelThreads) + parameters[1]
+            return Tensor.matmul(parameters[0], input, kernels: kernels) + parameters[1]
         }
     }
 

@@ -30,21 +30,27 @@ public protocol Model: Sendable {
     /// - Parameters:
     ///   - input: a batch, examples along the first axis unless the model says otherwise.
     ///   - parameters: tensors shaped as ``parameterShapes``, in that order.
-    ///   - kernelThreads: threads each matrix product may use; results are identical for any
-    ///     count, so this is only a matter of speed.
-    func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor
+    ///   - kernels: how its matrix products and loops run: their threads, and on a data-parallel
+    ///     worker the help board its single-threaded products post on (see ``KernelContext``);
+    ///     results are identical for any context, so this is only a matter of speed.
+    func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor
 }
 
 extension Model {
     /// The model's output with one kernel thread per matrix product.
     public func callAsFunction(_ input: Tensor, parameters: [Tensor]) -> Tensor {
-        self(input, parameters: parameters, kernelThreads: 1)
+        self(input, parameters: parameters, kernels: .serial)
+    }
+
+    /// The model's output with up to `kernelThreads` threads per matrix product.
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor {
+        self(input, parameters: parameters, kernels: KernelContext(threads: kernelThreads))
     }
 
     /// The model's output computed from the current values of `variables`. Reading them while a
     /// ``GradientTape`` records watches them, so this is the TensorFlow-style forward pass.
     public func callAsFunction(_ input: Tensor, parameters variables: [Variable], kernelThreads: Int = 1) -> Tensor {
-        self(input, parameters: variables.map(\.value), kernelThreads: kernelThreads)
+        self(input, parameters: variables.map(\.value), kernels: KernelContext(threads: kernelThreads))
     }
 
     /// One trainable ``Variable`` per parameter, named by ``parameterNames`` and holding

@@ -47,13 +47,13 @@ public struct Sequential: Model, Equatable {
         }
     }
 
-    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor {
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor {
         shapePrecondition(
             parameters.count == 2 * layers.count,
             "Sequential: \(layers.count) layers need \(2 * layers.count) parameters, got \(parameters.count)")
         var activations = input
         for (index, layer) in layers.enumerated() {
-            activations = layer(activations, weight: parameters[2 * index], bias: parameters[2 * index + 1], kernelThreads: kernelThreads)
+            activations = layer(activations, weight: parameters[2 * index], bias: parameters[2 * index + 1], kernels: kernels)
         }
         return activations
     }
@@ -105,7 +105,7 @@ public struct MLP: Model, Equatable {
     public var lossKind: LossKind { sequential.lossKind }
     public func initialParameters() -> [Tensor] { sequential.initialParameters() }
 
-    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor {
-        sequential(input, parameters: parameters, kernelThreads: kernelThreads)
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor {
+        sequential(input, parameters: parameters, kernels: kernels)
     }
 }

@@ -59,17 +59,24 @@ struct GEMMProblem: CustomStringConvertible {
         return (a, b, c)
     }
 
-    /// Runs `sg_sgemm_with_kernel` on copies of the operands and returns the new C buffer.
+    /// Runs `sg_sgemm_with_kernel` on copies of the operands with `threads` threads and
+    /// returns the new C buffer.
     func run(kernel: GEMMKernel, a: [Float], b: [Float], c: [Float], threads: Int32 = 1) -> [Float] {
+        run(kernel: kernel, a: a, b: b, c: c, context: sg_gemm_context(threads: threads, help_board: nil, help_slot: 0))
+    }
+
+    /// Runs `sg_sgemm_with_kernel` on copies of the operands as `context` says and returns the
+    /// new C buffer.
+    func run(kernel: GEMMKernel, a: [Float], b: [Float], c: [Float], context: sg_gemm_context) -> [Float] {
         var out = c
         a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { pc in
-                    sg_sgemm_with_kernel(kernel.id, transA ? 1 : 0, transB ? 1 : 0,
+                    sg_sgemm_with_kernel(kernel.id, context, transA ? 1 : 0, transB ? 1 : 0,
                                          m, n, k, alpha,
                                          pa.baseAddress! + offset, lda,
                                          pb.baseAddress! + offset, ldb,
-                                         beta, pc.baseAddress! + offset, ldc, threads)
+                                         beta, pc.baseAddress! + offset, ldc)
                 }
             }
         }

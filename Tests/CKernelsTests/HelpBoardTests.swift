@@ -3,8 +3,9 @@ import Foundation
 import Synchronization
 import Testing
 
-/// Products posted on a help board (`sg_help_board_*`): an idle thread computes some of their
-/// pieces, and the result is the same bits as the product computed alone.
+/// Products posted on a help board (`sg_sgemm_with_context` with a `help_board`): an idle thread
+/// computes some of their pieces, and the result is the same bits as the product computed alone;
+/// a product not given a board never posts.
 @Suite struct HelpBoardTests {
     /// Shapes on the packed path with several row panels: several K blocks (K > 256), several N
     /// blocks (N > 1024), both transposes, beta != 0, partial last panels, and the MLP's layers.
@@ -42,6 +43,11 @@ import Testing
         }
     }
 
+    /// A context that posts on place `slot` of `board`.
+    static func posting(on board: OpaquePointer, slot: Int32) -> sg_gemm_context {
+        sg_gemm_context(threads: 1, help_board: board, help_slot: slot)
+    }
+
     @Test(arguments: GEMMKernel.supported)
     func helpedProductsHaveTheBitsOfProductsComputedAlone(kernel: GEMMKernel) throws {
         let board = try #require(sg_help_board_create(2))
@@ -57,9 +63,7 @@ import Testing
             // repeat until it has computed some of this product's pieces.
             let before = sg_help_board_pieces_helped(board)
             for _ in 0..<(posts ? 200 : 3) {
-                sg_help_board_attach(board, 1)
-                let posted = problem.run(kernel: kernel, a: a, b: b, c: c)
-                sg_help_board_attach(nil, 0)
+                let posted = problem.run(kernel: kernel, a: a, b: b, c: c, context: Self.posting(on: board, slot: 1))
                 let differing = zip(posted, alone).filter { $0.bitPattern != $1.bitPattern }.count
                 #expect(differing == 0, "\(kernel) \(problem): \(differing) elements of a helped product differ")
                 if sg_help_board_pieces_helped(board) > before { break }
@@ -76,25 +80,74 @@ import Testing
         }
     }
 
-    @Test func aThreadAttachedToNoSlotPostsNothing() throws {
+    @Test func aSlotTheBoardDoesNotHavePostsNothing() throws {
         let board = try #require(sg_help_board_create(3))
         defer { sg_help_board_destroy(board) }
         #expect(sg_help_board_help(board) == 0, "nothing is posted yet")
         let helper = Helper(board: board)
-        // A slot the board does not have: the products run as if unattached, and the helper,
+        // Place 7 of a 3-place board: the products run as if given no board, and the helper,
         // ready all along, never gets a piece.
-        sg_help_board_attach(board, 7)
         let problem = GEMMProblem(m: 128, n: 256, k: 300)
         let (a, b, c) = problem.makeOperands(seed: 9)
         let kernel = GEMMKernel(id: sg_gemm_detected_kernel())
-        let first = problem.run(kernel: kernel, a: a, b: b, c: c)
+        let context = Self.posting(on: board, slot: 7)
+        let first = problem.run(kernel: kernel, a: a, b: b, c: c, context: context)
         #expect(problem.firstMismatch(result: first, a: a, b: b, c: c) == nil)
         for _ in 0..<50 {
-            #expect(problem.run(kernel: kernel, a: a, b: b, c: c).map(\.bitPattern) == first.map(\.bitPattern))
+            #expect(problem.run(kernel: kernel, a: a, b: b, c: c, context: context).map(\.bitPattern) == first.map(\.bitPattern))
         }
-        sg_help_board_attach(nil, 0)
         helper.stop()
         #expect(sg_help_board_pieces_helped(board) == 0)
         #expect(sg_help_board_nanoseconds_helped(board) == 0)
+    }
+
+    /// `sg_sgemm`, and a context without a board or with several threads, never post, even on a
+    /// thread whose previous product did: nothing outside a call's arguments decides whether it
+    /// posts.
+    @Test(arguments: GEMMKernel.supported)
+    func productsWithoutABoardNeverPost(kernel: GEMMKernel) throws {
+        let board = try #require(sg_help_board_create(2))
+        defer { sg_help_board_destroy(board) }
+        let problem = GEMMProblem(m: 128, n: 256, k: 300)  // the packed path, for every family
+        let (a, b, c) = problem.makeOperands(seed: 11)
+
+        // A posted product first, on this thread; the helper is stopped afterwards, so the count
+        // of pieces it took is final before the products under test start.
+        let firstHelper = Helper(board: board)
+        let posted = problem.run(kernel: kernel, a: a, b: b, c: c, context: Self.posting(on: board, slot: 0))
+        firstHelper.stop()
+        let before = sg_help_board_pieces_helped(board)
+
+        let helper = Helper(board: board)
+        let severalThreads = sg_gemm_context(threads: 2, help_board: board, help_slot: 0)
+        let plain = plainProduct(problem, a: a, b: b, c: c)
+        #expect(problem.firstMismatch(result: plain, a: a, b: b, c: c) == nil)
+        for _ in 0..<50 {
+            for threads: Int32 in [1, 2] {
+                let alone = problem.run(kernel: kernel, a: a, b: b, c: c, threads: threads)
+                #expect(alone.map(\.bitPattern) == posted.map(\.bitPattern))
+            }
+            let shared = problem.run(kernel: kernel, a: a, b: b, c: c, context: severalThreads)
+            #expect(shared.map(\.bitPattern) == posted.map(\.bitPattern))
+            #expect(plainProduct(problem, a: a, b: b, c: c).map(\.bitPattern) == plain.map(\.bitPattern))
+        }
+        helper.stop()
+        #expect(sg_help_board_pieces_helped(board) == before, "\(kernel): a product without a board was helped")
+    }
+
+    /// `problem` computed by plain `sg_sgemm` (the detected kernel, one thread).
+    private func plainProduct(_ problem: GEMMProblem, a: [Float], b: [Float], c: [Float]) -> [Float] {
+        var out = c
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                out.withUnsafeMutableBufferPointer { pc in
+                    sg_sgemm(problem.transA ? 1 : 0, problem.transB ? 1 : 0, problem.m, problem.n, problem.k, problem.alpha,
+                             pa.baseAddress! + problem.offset, problem.lda,
+                             pb.baseAddress! + problem.offset, problem.ldb,
+                             problem.beta, pc.baseAddress! + problem.offset, problem.ldc, 1)
+                }
+            }
+        }
+        return out
     }
 }

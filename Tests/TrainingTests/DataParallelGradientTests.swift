@@ -111,11 +111,12 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
 
 @Test func idleWorkersHelpWithBusyWorkersProductsWithoutChangingABit() {
     // Micro-shard 0 runs a chain of 128 x 256 x 256 products; micro-shard 1 almost nothing. With
-    // two workers, worker 1 finishes at once and computes panels of worker 0's products.
+    // two workers, worker 1 finishes at once and computes panels of worker 0's products, which
+    // post on the board because they are given the context's kernels.
     let loss: ShardLoss<Tensor, [Int]> = { x, _, p, context in
         var h = x
         if context.microShard == 0 {
-            for _ in 0..<12 { h = Tensor.matmul(h, p[0]) * 0.0625 }
+            for _ in 0..<12 { h = Tensor.matmul(h, p[0], kernels: context.kernels) * 0.0625 }
         }
         return (h * h).sum()
     }

@@ -50,7 +50,7 @@ func finalParametersAreBitwiseIdenticalForOneTwoThreeFourAndEightWorkers(optimiz
 @Test func resumingFromASavedStateContinuesTheSameRun() {
     let noisyLoss: ShardLoss<Tensor, [Int]> = { x, labels, parameters, context in
         let noisy = x + 0.1 * Tensor.randomNormal(shape: x.shape, using: &context.random)
-        return LossKind.softmaxCrossEntropy.summedLoss(model(noisy, parameters: parameters, kernelThreads: context.kernelThreads), targets: .classes(labels))
+        return LossKind.softmaxCrossEntropy.summedLoss(model(noisy, parameters: parameters, kernels: context.kernels), targets: .classes(labels))
     }
     let make = { (workers: Int) in
         MiniTrainer(model: model, features: data.0, labels: data.1, batchSize: 32, optimizer: .adam(learningRate: 0.01),

@@ -1,6 +1,6 @@
 import CKernels
 
-/// The activation a fused ``Tensor/dense(_:_:_:activation:threads:)`` layer applies.
+/// The activation a fused ``Tensor/dense(_:_:_:activation:kernels:)`` layer applies.
 public enum DenseActivation: Sendable, Equatable {
     /// No activation: y = x·W + b.
     case none
@@ -13,8 +13,9 @@ public enum DenseActivation: Sendable, Equatable {
 extension Tensor {
     /// A dense layer, `activation(x·W + b)`, as one recorded op.
     ///
-    /// The product runs in `sg_sgemm`; the bias and the activation are applied in place on its
-    /// output in one pass. With Y the output and upstream gradient G, the pullback computes
+    /// The product runs in `sg_sgemm_with_context`; the bias and the activation are applied in
+    /// place on its output in one pass. With Y the output and upstream gradient G, the pullback
+    /// computes
     ///
     ///     dZ = G ⊙ [Y > 0]   (relu; dZ = G without activation)
     ///     dX = dZ·Wᵀ,   dW = Xᵀ·dZ,   db = Σ_rows dZ
@@ -32,12 +33,12 @@ extension Tensor {
     ///   - w: weights, shape [fanIn, fanOut].
     ///   - b: bias, shape [fanOut], added to every row.
     ///   - activation: `.none` (default) or `.relu`.
-    ///   - threads: kernel threads for the products and loops of this op and its pullback
-    ///     (1 by default, so data-parallel workers never oversubscribe; results do not depend
-    ///     on it).
+    ///   - kernels: how the products and loops of this op and its pullback run: their threads,
+    ///     and the help board, if any, where single-threaded products post their pieces (see
+    ///     ``KernelContext``). Results do not depend on it.
     /// - Returns: shape [batch, fanOut].
     public static func dense(
-        _ x: Tensor, _ w: Tensor, _ b: Tensor, activation: DenseActivation = .none, threads: Int = 1
+        _ x: Tensor, _ w: Tensor, _ b: Tensor, activation: DenseActivation = .none, kernels: KernelContext
     ) -> Tensor {
         shapePrecondition(
             x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0],
@@ -55,25 +56,34 @@ extension Tensor {
                         if k == 0 {
                             py.initialize(repeating: 0)
                         } else {
-                            sg_sgemm(0, 0, m, n, k, 1, px.baseAddress, k, pw.baseAddress, n,
-                                     0, py.baseAddress, n, Int32(threads))
+                            sg_sgemm_with_context(kernels.gemm, 0, 0, m, n, k, 1, px.baseAddress, k,
+                                                  pw.baseAddress, n, 0, py.baseAddress, n)
                         }
-                        sg_bias_activation(py.baseAddress, pb.baseAddress, m, n, relu ? 1 : 0, Int32(threads))
+                        sg_bias_activation(py.baseAddress, pb.baseAddress, m, n, relu ? 1 : 0, Int32(kernels.threads))
                     }
                 }
             }
         }
         record(output, [x, w, b]) {
             { g, needed in
-                let dz = relu ? g.keepingWherePositive(output, threads: threads) : g
+                let dz = relu ? g.keepingWherePositive(output, threads: kernels.threads) : g
                 return [
-                    needed[0] ? matmul(dz, w, transposed: true, threads: threads) : nil,
-                    needed[1] ? matmul(x, transposed: true, dz, threads: threads) : nil,
-                    needed[2] ? dz.columnSums(threads: threads) : nil,
+                    needed[0] ? matmul(dz, w, transposed: true, kernels: kernels) : nil,
+                    needed[1] ? matmul(x, transposed: true, dz, kernels: kernels) : nil,
+                    needed[2] ? dz.columnSums(threads: kernels.threads) : nil,
                 ]
             }
         }
         return output
+    }
+
+    /// `dense(x, w, b, activation:)` whose kernels use up to `threads` threads (1 by default, so
+    /// data-parallel workers never oversubscribe; results do not depend on it) and never post on
+    /// a help board.
+    public static func dense(
+        _ x: Tensor, _ w: Tensor, _ b: Tensor, activation: DenseActivation = .none, threads: Int = 1
+    ) -> Tensor {
+        dense(x, w, b, activation: activation, kernels: KernelContext(threads: threads))
     }
 
     /// `self` where `reference` is positive, 0 elsewhere: the ReLU backward mask.

@@ -1,6 +1,6 @@
 import CKernels
 
-/// Matrix products, computed by the C kernel `sg_sgemm`.
+/// Matrix products, computed by the C kernel `sg_sgemm_with_context`.
 extension Tensor {
     /// The matrix product `op(a) · op(b)`, where `op` transposes its operand when asked.
     ///
@@ -9,13 +9,14 @@ extension Tensor {
     /// no transposed copy is ever made.
     ///
     /// - Parameters:
-    ///   - threads: kernel threads for this product (1 by default, so data-parallel workers never
-    ///     oversubscribe the cores; the result is the same for any count).
+    ///   - kernels: how the product and those of its pullback run: their threads, and the help
+    ///     board, if any, where single-threaded ones post their pieces (see ``KernelContext``).
+    ///     The result is the same for any context.
     /// - Precondition: both operands have rank 2 and their inner dimensions agree.
     public static func matmul(
         _ a: Tensor, transposed transposeA: Bool = false,
         _ b: Tensor, transposed transposeB: Bool = false,
-        threads: Int = 1
+        kernels: KernelContext
     ) -> Tensor {
         shapePrecondition(
             a.rank == 2 && b.rank == 2,
@@ -33,10 +34,10 @@ extension Tensor {
                         pc.initialize(repeating: 0)
                         return
                     }
-                    sg_sgemm(
-                        transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, 1,
+                    sg_sgemm_with_context(
+                        kernels.gemm, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, 1,
                         pa.baseAddress, a.shape[1], pb.baseAddress, b.shape[1],
-                        0, pc.baseAddress, n, Int32(threads))
+                        0, pc.baseAddress, n)
                 }
             }
         }
@@ -45,17 +46,17 @@ extension Tensor {
                 var da: Tensor?, db: Tensor?
                 switch (transposeA, transposeB) {
                 case (false, false):
-                    if needed[0] { da = matmul(g, b, transposed: true, threads: threads) }
-                    if needed[1] { db = matmul(a, transposed: true, g, threads: threads) }
+                    if needed[0] { da = matmul(g, b, transposed: true, kernels: kernels) }
+                    if needed[1] { db = matmul(a, transposed: true, g, kernels: kernels) }
                 case (true, false):
-                    if needed[0] { da = matmul(b, g, transposed: true, threads: threads) }
-                    if needed[1] { db = matmul(a, g, threads: threads) }
+                    if needed[0] { da = matmul(b, g, transposed: true, kernels: kernels) }
+                    if needed[1] { db = matmul(a, g, kernels: kernels) }
                 case (false, true):
-                    if needed[0] { da = matmul(g, b, threads: threads) }
-                    if needed[1] { db = matmul(g, transposed: true, a, threads: threads) }
+                    if needed[0] { da = matmul(g, b, kernels: kernels) }
+                    if needed[1] { db = matmul(g, transposed: true, a, kernels: kernels) }
                 case (true, true):
-                    if needed[0] { da = matmul(b, transposed: true, g, transposed: true, threads: threads) }
-                    if needed[1] { db = matmul(g, transposed: true, a, transposed: true, threads: threads) }
+                    if needed[0] { da = matmul(b, transposed: true, g, transposed: true, kernels: kernels) }
+                    if needed[1] { db = matmul(g, transposed: true, a, transposed: true, kernels: kernels) }
                 }
                 return [da, db]
             }
@@ -63,9 +64,25 @@ extension Tensor {
         return output
     }
 
+    /// The matrix product `op(a) · op(b)` whose kernels use up to `threads` threads (1 by
+    /// default, so data-parallel workers never oversubscribe the cores; the result is the same
+    /// for any count) and never post on a help board.
+    public static func matmul(
+        _ a: Tensor, transposed transposeA: Bool = false,
+        _ b: Tensor, transposed transposeB: Bool = false,
+        threads: Int = 1
+    ) -> Tensor {
+        matmul(a, transposed: transposeA, b, transposed: transposeB, kernels: KernelContext(threads: threads))
+    }
+
     /// `matmul(a, b, transposed: flag)`: only the second operand transposed.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool, threads: Int = 1) -> Tensor {
         matmul(a, transposed: false, b, transposed: transposeB, threads: threads)
+    }
+
+    /// `matmul(a, b, transposed: flag, kernels: context)`: only the second operand transposed.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposed transposeB: Bool, kernels: KernelContext) -> Tensor {
+        matmul(a, transposed: false, b, transposed: transposeB, kernels: kernels)
     }
 }
 

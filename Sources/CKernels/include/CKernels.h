@@ -3,9 +3,11 @@
 
 /// SwiftGrad's C kernels: the hot loops of a training step, compiled with OpenMP.
 ///
-/// Every compute kernel takes an explicit thread count, except `sg_reduce_slots`, which runs on
-/// the calling thread (its callers split the elements among their own threads); the help board
-/// (`sg_help_board_*`) and `sg_cpu_relax` are not kernels of their own.
+/// Every compute kernel takes an explicit thread count (a matrix product, in its
+/// `sg_gemm_context`), except `sg_reduce_slots`, which runs on the calling thread (its callers
+/// split the elements among their own threads); the help board (`sg_help_board_*`) and
+/// `sg_cpu_relax` are not kernels of their own. No kernel reads global or thread-local settings:
+/// whatever changes how it runs is one of its arguments.
 /// A kernel never starts more threads than it is given, and its result does not depend on that
 /// count: work is split over output elements, never over a reduction, so one thread and eight
 /// produce the same bits.
@@ -16,6 +18,29 @@
 extern "C" {
 #endif
 
+// MARK: - Matrix products (gemm_*.c, help_board.c)
+
+/// A board on which threads that each run their matrix products alone post them in pieces,
+/// so that threads with nothing else to do can compute some of the pieces: the data-parallel
+/// engine's workers help whichever worker is still busy at the end of a step. Which thread
+/// computes a piece never changes a bit of the product.
+typedef struct sg_help_board sg_help_board;
+
+/// How a matrix product runs, never what it computes: the same bits come out for any context.
+/// Passed by value to each call, so what a product does is decided where it is called.
+/// `{0}` (or `{.threads = 1}`) is a product on the calling thread alone.
+typedef struct sg_gemm_context {
+    /// The most threads the product may use; <= 0 means one.
+    int threads;
+    /// Where a single-threaded product posts its pieces for other threads to help with, or NULL
+    /// (the product never posts). Must outlive the call.
+    sg_help_board *help_board;
+    /// The caller's place on `help_board`, in [0, slots). One product at a time may be posted in
+    /// a place: threads that run products at the same time need places of their own. A place the
+    /// board does not have means no posting.
+    int help_slot;
+} sg_gemm_context;
+
 /// Single-precision general matrix product on row-major operands:
 /// `C = alpha * op(A) * op(B) + beta * C`, where `op(X)` is `X` or its transpose.
 ///
@@ -23,6 +48,8 @@ extern "C" {
 /// - `lda`, `ldb`, `ldc` are the row strides (in elements) of A, B and C as stored.
 /// - `beta == 0` overwrites C without reading it (NaN in C does not propagate).
 /// - `threads <= 0` means one thread.
+///
+/// Never posts on a help board: `sg_sgemm_with_context` with `{.threads = threads}`.
 void sg_sgemm(int transA, int transB,
               long M, long N, long K,
               float alpha,
@@ -31,6 +58,23 @@ void sg_sgemm(int transA, int transB,
               float beta,
               float *C, long ldc,
               int threads);
+
+/// `sg_sgemm` run as `context` says.
+///
+/// With `context.threads <= 1` and a `help_board`, a product on the packed path (one whose
+/// output has at least two micro-panels of rows) posts each K block's pieces, one micro-panel
+/// of rows each, in place `help_slot` of the board, computes them together with any thread
+/// that calls `sg_help_board_help` meanwhile, and returns once every piece is done and every
+/// helper has left. The AVX-512 kernels for narrow outputs, short K and single columns, and
+/// products given several threads, never post.
+void sg_sgemm_with_context(sg_gemm_context context,
+                           int transA, int transB,
+                           long M, long N, long K,
+                           float alpha,
+                           const float *A, long lda,
+                           const float *B, long ldb,
+                           float beta,
+                           float *C, long ldc);
 
 /// The instruction set the GEMM micro-kernel uses on this CPU: "avx512", "avx2" or "generic".
 const char *sg_gemm_kernel_name(void);
@@ -52,38 +96,24 @@ int sg_gemm_detected_kernel(void);
 /// "avx512", "avx2", "generic" (or "unknown") for a kernel constant.
 const char *sg_gemm_kernel_label(int kernel);
 
-/// `sg_sgemm` with an explicit micro-kernel instead of the detected one, so that tests can
-/// exercise the AVX2 and portable paths on a CPU that would pick AVX-512. A kernel the CPU
-/// does not support falls back to the portable one. Results are bitwise identical for any
-/// `threads` with a given kernel; different kernels may differ in the last bits.
-void sg_sgemm_with_kernel(int kernel, int transA, int transB,
+/// `sg_sgemm_with_context` with an explicit micro-kernel instead of the detected one, so that
+/// tests can exercise the AVX2 and portable paths on a CPU that would pick AVX-512. A kernel the
+/// CPU does not support falls back to the portable one. Results are bitwise identical for any
+/// context with a given kernel; different kernels may differ in the last bits.
+void sg_sgemm_with_kernel(int kernel, sg_gemm_context context,
+                          int transA, int transB,
                           long M, long N, long K,
                           float alpha,
                           const float *A, long lda,
                           const float *B, long ldb,
                           float beta,
-                          float *C, long ldc,
-                          int threads);
-
-/// A board on which threads that each run their matrix products alone post them in pieces,
-/// so that threads with nothing else to do can compute some of the pieces: the data-parallel
-/// engine's workers help whichever worker is still busy at the end of a step. Which thread
-/// computes a piece never changes a bit of the product.
-typedef struct sg_help_board sg_help_board;
+                          float *C, long ldc);
 
 /// A board with `slots` places, one per thread that posts (at least 1).
 sg_help_board *sg_help_board_create(int slots);
 
-/// Frees a board no thread is attached to or helping on any longer.
+/// Frees a board on which nothing is posted and no thread is helping any longer.
 void sg_help_board_destroy(sg_help_board *board);
-
-/// From now on, the calling thread's products with `threads <= 1` on the packed path (outputs of
-/// at least two micro-panels of rows) post their K blocks in place `slot` of `board`, and wait
-/// for any helper to finish before returning. The AVX-512 kernels for narrow outputs, short K
-/// and single columns, and products with `threads > 1`, never post. `board == NULL`, or a slot
-/// the board does not have, stops posting. A thread has one attachment at a time (attaching
-/// again replaces it), and only one thread may be attached to a slot at a time.
-void sg_help_board_attach(sg_help_board *board, int slot);
 
 /// Makes one pass over the board's slots and computes pieces of every product posted there
 /// until that product has none left to take; returns how many it computed (0 at once, after
@@ -96,6 +126,8 @@ long sg_help_board_pieces_helped(sg_help_board *board);
 /// Nanoseconds `sg_help_board_help` spent in the products it took pieces of, all threads
 /// together, since `board` was made.
 long sg_help_board_nanoseconds_helped(sg_help_board *board);
+
+// MARK: - The all-reduce (reduce.c)
 
 /// The all-reduce's inner loop: `out[i] = (slots[0][i] + … + slots[k-1][i]) / divisor` for
 /// `i < count`, summed in slot order, so any split of the elements gives the same bits.

@@ -1,0 +1,46 @@
+import CKernels
+
+/// How the C kernels of an op run: the threads they may use and, on a data-parallel worker, the
+/// help-board place where its single-threaded matrix products post their pieces for idle workers
+/// to compute. Neither changes a bit of any result.
+///
+/// Ops take it as an argument (`kernels:`), and their pullbacks reuse it, so whatever changes how
+/// a product runs is decided where the op is called; nothing is read from thread-local state.
+/// The data-parallel engine hands each worker its context through the worker's `ShardContext`.
+///
+/// ```swift
+/// let y = Tensor.dense(x, w, b, activation: .relu, kernels: KernelContext(threads: 4))
+/// ```
+public struct KernelContext: @unchecked Sendable {
+    // @unchecked: the board is a C object made for use from many threads at once (its own locks
+    // and atomics), and this value only passes its address to the C kernels.
+
+    /// The most threads each kernel of the op may use (at least 1).
+    public let threads: Int
+    /// The `sg_help_board` single-threaded products post on, or nil: they never post.
+    let helpBoard: OpaquePointer?
+    /// The place on `helpBoard` that belongs to the thread running the op.
+    let helpSlot: Int
+
+    /// Kernels that use up to `threads` threads and never post on a help board.
+    public init(threads: Int = 1) {
+        self.init(threads: threads, helpBoard: nil, helpSlot: 0)
+    }
+
+    /// Kernels whose single-threaded matrix products post in place `helpSlot` of `helpBoard`.
+    /// The board must outlive every op given this context (and their pullbacks), and only one
+    /// thread at a time may run ops with a given place.
+    package init(threads: Int, helpBoard: OpaquePointer?, helpSlot: Int) {
+        self.threads = Swift.max(1, threads)
+        self.helpBoard = helpBoard
+        self.helpSlot = helpSlot
+    }
+
+    /// One thread, no help board: the default of every op.
+    public static let serial = KernelContext()
+
+    /// This context as `sg_sgemm_with_context` takes it.
+    var gemm: sg_gemm_context {
+        sg_gemm_context(threads: Int32(threads), help_board: helpBoard, help_slot: Int32(helpSlot))
+    }
+}

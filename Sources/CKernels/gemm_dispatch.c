@@ -1,0 +1,129 @@
+// The GEMM's entry points: which micro-kernel family this CPU runs (detected at run time from
+// its features, as the package is built without -march flags), and which path a product takes
+// for its family and shape (see gemm_internal.h). The thread count and the help board decide
+// how a path runs, never which one.
+
+#include "gemm_internal.h"
+
+#include <stdatomic.h>
+
+// MARK: - Kernel families
+
+static const sg_blocking blocking_generic = {SG_GENERIC_MR, SG_GENERIC_NR, SG_GENERIC_KC,
+                                             SG_GENERIC_MC, SG_GENERIC_NC};
+#if SG_X86
+static const sg_blocking blocking_avx2 = {SG_AVX2_MR, SG_AVX2_NR, SG_AVX2_KC, SG_AVX2_MC,
+                                          SG_AVX2_NC};
+static const sg_blocking blocking_avx512 = {SG_AVX512_MR, SG_AVX512_NR, SG_AVX512_KC,
+                                            SG_AVX512_MC, SG_AVX512_NC};
+#endif
+
+int sg_gemm_kernel_supported(int kernel) {
+    switch (kernel) {
+    case SG_GEMM_KERNEL_GENERIC: return 1;
+#if SG_X86
+    case SG_GEMM_KERNEL_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case SG_GEMM_KERNEL_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    default: return 0;
+    }
+}
+
+int sg_gemm_detected_kernel(void) {
+    // Detection is idempotent, so a racing first call at worst computes the same value twice;
+    // the atomic makes that benign.
+    static _Atomic int cached = -1;
+    int k = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (k < 0) {
+        k = sg_gemm_kernel_supported(SG_GEMM_KERNEL_AVX512) ? SG_GEMM_KERNEL_AVX512
+          : sg_gemm_kernel_supported(SG_GEMM_KERNEL_AVX2)   ? SG_GEMM_KERNEL_AVX2
+                                                            : SG_GEMM_KERNEL_GENERIC;
+        atomic_store_explicit(&cached, k, memory_order_relaxed);
+    }
+    return k;
+}
+
+const char *sg_gemm_kernel_label(int kernel) {
+    switch (kernel) {
+    case SG_GEMM_KERNEL_AVX512: return "avx512";
+    case SG_GEMM_KERNEL_AVX2: return "avx2";
+    case SG_GEMM_KERNEL_GENERIC: return "generic";
+    default: return "unknown";
+    }
+}
+
+const char *sg_gemm_kernel_name(void) { return sg_gemm_kernel_label(sg_gemm_detected_kernel()); }
+
+// MARK: - Entry points
+
+/// C = beta * C for the degenerate cases (K == 0 or alpha == 0); beta == 0 writes zeros.
+static void scale_c(long M, long N, float beta, float *C, long ldc) {
+    for (long i = 0; i < M; i++) {
+        float *row = C + i * ldc;
+        if (beta == 0.0f) for (long j = 0; j < N; j++) row[j] = 0.0f;
+        else if (beta != 1.0f) for (long j = 0; j < N; j++) row[j] *= beta;
+    }
+}
+
+void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int transB,
+                          long M, long N, long K, float alpha, const float *A, long lda,
+                          const float *B, long ldb, float beta, float *C, long ldc) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0 || alpha == 0.0f) {
+        scale_c(M, N, beta, C, ldc);
+        return;
+    }
+    if (!sg_gemm_kernel_supported(kernel)) kernel = SG_GEMM_KERNEL_GENERIC;
+
+    const sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
+    const sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
+
+#if SG_X86
+    if (kernel == SG_GEMM_KERNEL_AVX512) {
+        if (N == 1) {
+            sg_gemm_avx512_gemv(M, K, alpha, a, b, beta, C, ldc, context.threads);
+            return;
+        }
+        if (N <= 16 && M > N) {
+            if (transA)
+                sg_gemm_avx512_narrow_t(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+            else
+                sg_gemm_avx512_narrow(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+            return;
+        }
+        if (K <= 16 && N > 16) {
+            sg_gemm_avx512_small_k(M, N, K, alpha, a, b, beta, C, ldc, context.threads);
+            return;
+        }
+        sg_gemm_packed(&blocking_avx512, sg_ukernel_avx512, M, N, K, alpha, a, b, beta, C, ldc,
+                       context);
+        return;
+    }
+    if (kernel == SG_GEMM_KERNEL_AVX2) {
+        sg_gemm_packed(&blocking_avx2, sg_ukernel_avx2, M, N, K, alpha, a, b, beta, C, ldc,
+                       context);
+        return;
+    }
+#endif
+    sg_gemm_packed(&blocking_generic, sg_ukernel_generic, M, N, K, alpha, a, b, beta, C, ldc,
+                   context);
+}
+
+void sg_sgemm_with_context(sg_gemm_context context, int transA, int transB, long M, long N,
+                           long K, float alpha, const float *A, long lda, const float *B,
+                           long ldb, float beta, float *C, long ldc) {
+    sg_sgemm_with_kernel(sg_gemm_detected_kernel(), context, transA, transB, M, N, K, alpha, A,
+                         lda, B, ldb, beta, C, ldc);
+}
+
+void sg_sgemm(int transA, int transB, long M, long N, long K, float alpha,
+              const float *A, long lda, const float *B, long ldb,
+              float beta, float *C, long ldc, int threads) {
+    const sg_gemm_context alone = {.threads = threads, .help_board = NULL, .help_slot = 0};
+    sg_sgemm_with_context(alone, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}

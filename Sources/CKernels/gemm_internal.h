@@ -1,0 +1,298 @@
+// The GEMM's internal interface: the blocking table of each micro-kernel family, the operand
+// view, and the functions its files share. Private to the C sources (it lives beside them, not
+// in include/, so Swift never sees it).
+//
+// Packed, cache-blocked single-precision GEMM in the style of BLIS / GotoBLAS:
+// C = alpha * op(A) * op(B) + beta * C on row-major storage. The files, by role:
+//
+//   gemm_dispatch.c             entry points; CPU feature detection; picks the kernel family
+//                               and, from the shape, the path a product takes
+//   gemm_driver.c               the packed path: the loop nest below, split among threads
+//   gemm_pack.c                 copies blocks of op(A) and op(B) into micro-panels
+//   gemm_kernel_generic.c       portable micro-kernel (4 x 16)
+//   gemm_kernel_avx2.c          AVX2 + FMA micro-kernel (6 x 16)
+//   gemm_kernel_avx512.c        AVX-512 micro-kernel (12 x 32)
+//   gemm_kernel_avx512_narrow.c AVX-512 kernels for narrow outputs (N <= 16), either layout of A
+//   gemm_kernel_avx512_small_k.c AVX-512 kernel for short reductions (K <= 16)
+//   gemm_kernel_avx512_gemv.c   AVX-512 matrix-vector products (N == 1)
+//   help_board.c                the help board, and the packed path posted on it
+//
+// Every operand is seen through a pair of strides, element (i, j) of a matrix X living at
+// X[i * rs + j * cs]. A transpose only swaps the two strides, so transposition is handled once,
+// when the operands are copied ("packed") into contiguous buffers, and the micro-kernels only
+// ever see one layout.
+//
+// Loop nest of the packed path (one K block at a time, never split across threads):
+//
+//   for jc in N by NC                         B block: KC x NC, packed once, shared by threads;
+//     for pc in K by KC                       sized to stay in each core's L2 (1 MiB on Zen 4)
+//       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-column panels (threads share the copying)
+//       for ic in this thread's rows by MC
+//         pack op(A)[ic:ic+MC, pc:pc+KC] into MR-row panels (per-thread buffer)
+//         for ir in MC by MR                  A micro-panel MR x KC: stays in L1 across jr
+//           for jr in NC by NR                B micro-panel KC x NR: streamed from L2
+//             micro-kernel: MR x NR tile of C held in registers for all KC steps
+//
+// Determinism: each element of C is computed by the same sequence of fused multiply-adds over
+// k = 0, 1, ..., K-1 (K split into the same KC blocks) whatever the number of threads. Threads
+// only decide *which* tiles of C they own, so 1, 2 or 8 threads produce the same bits.
+//
+// On AVX-512 a single output column (N == 1) takes the matrix-vector path, and other narrow
+// outputs (N <= 16 with M > N, e.g. the 256x10 output layer of an MLP) a kernel of their own:
+// op(B) packed once, A read in place, one zmm per row of C; with op(A) = A^T (the layer's weight
+// gradient) that kernel is vectorised along M instead. A short K (K <= 16 with N > 16, the
+// layer's input gradient dY W^T) takes the small-K kernel: only op(B) is packed, A is broadcast
+// from its rows. With the AVX2 and portable kernels, a narrow N (N < NR/2 with M > N) would
+// waste most of each NR-wide register tile on padding, so the product is computed as
+// C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
+// for every row count 1...MR wastes nothing. Which path runs depends only on the kernel family
+// and the shape, never on the thread count or the help board (a single-threaded product posted
+// on a board makes the same micro-kernel calls as one run alone).
+
+#ifndef SWIFTGRAD_CKERNELS_GEMM_INTERNAL_H
+#define SWIFTGRAD_CKERNELS_GEMM_INTERNAL_H
+
+#include "CKernels.h"
+
+#include <stdlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SG_X86 1
+#else
+#define SG_X86 0
+#endif
+
+// The few OpenMP entry points used here, declared rather than included: Debian installs omp.h
+// where Swift's clang does not look.
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+
+// Internal functions stay inside the library: no other image can link against them.
+#pragma GCC visibility push(hidden)
+
+// MARK: - Blocking table
+//
+// One row per micro-kernel family: the register tile (MR rows x NR columns of C held in
+// registers) and the cache blocks (KC: depth of one packed panel; MC: rows of A packed at a time,
+// per thread; NC: columns of B packed at a time, shared by the threads).
+//
+//   family    MR   NR   KC    MC    NC
+//   avx512    12   32   256   240   1024
+//   avx2       6   16   256   240   1024
+//   generic    4   16   256   256   256
+//
+// AVX-512 (Zen 4 has 32 zmm registers): a 12 x 32 tile is 24 zmm accumulators, 2 zmm for the B
+// row and one broadcast register; 24 independent FMA chains hide the 4-cycle FMA latency with
+// room to spare, and each k step issues 24 FMAs for only 2 vector loads and 12 broadcasts.
+// KC = 256: the A micro-panel (12 x 256 x 4 B = 12 KiB) stays in the 32 KiB L1 while the jr
+// loop streams 32 KiB B micro-panels past it. NC = 1024: the B block (256 x 1024 x 4 B = 1 MiB)
+// lives in L2 / L3; a micro-panel needs only 128 B per 24 FMA cycles, which L3 also sustains.
+// MC = 240 (20 micro-panels) only bounds the per-thread A buffer: A panels are used once per
+// sweep, so their block needs no cache of its own. On Zen 4, KC from 192 to 512 and NC from 256
+// to 2048 are all within noise of these for squares of 512 to 2048.
+//
+// AVX2 + FMA (16 ymm registers): a 6 x 16 tile is 12 ymm accumulators, 2 for B and 1 broadcast.
+// The A micro-panel (6 x 256 x 4 B = 6 KiB) stays in L1; the B block as above.
+//
+// Portable C: a 4 x 16 tile, written so that the compiler can vectorise it with whatever the
+// baseline target offers (SSE2 on x86-64, NEON on arm64).
+
+#define SG_AVX512_MR 12
+#define SG_AVX512_NR 32
+#define SG_AVX512_KC 256
+#define SG_AVX512_MC 240
+#define SG_AVX512_NC 1024
+
+#define SG_AVX2_MR 6
+#define SG_AVX2_NR 16
+#define SG_AVX2_KC 256
+#define SG_AVX2_MC 240
+#define SG_AVX2_NC 1024
+
+#define SG_GENERIC_MR 4
+#define SG_GENERIC_NR 16
+#define SG_GENERIC_KC 256
+#define SG_GENERIC_MC 256
+#define SG_GENERIC_NC 256
+
+/// Largest MR over all families: the size of sg_pack_a_panel's stack array of row pointers.
+#define SG_MR_MAX 12
+/// Largest KC over all families: with SG_MR_MAX, the size of a helped tile's A buffer on the
+/// stack.
+#define SG_KC_MAX 256
+
+/// Register tile and cache blocks of one micro-kernel family (a row of the table above).
+typedef struct {
+    int mr, nr;   // register tile: MR rows x NR columns of C held in registers
+    long kc;      // K block: depth of one packed panel
+    long mc;      // M block: rows of A packed at a time (per thread)
+    long nc;      // N block: columns of B packed at a time (shared)
+} sg_blocking;
+
+// MARK: - Small helpers
+
+static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
+static inline long min_l(long a, long b) { return a < b ? a : b; }
+
+/// A 64-byte-aligned buffer of `count` floats (at least one cache line); free() releases it.
+static inline float *alloc_floats(long count) {
+    size_t bytes = ((size_t)count * sizeof(float) + 63) & ~(size_t)63;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+/// A strided view: element (i, j) is at p[i * rs + j * cs].
+typedef struct {
+    const float *p;
+    long rs, cs;
+} sg_view;
+
+// MARK: - Micro-kernels (gemm_kernel_*.c)
+
+/// Computes the mr x n corner of an MR x NR tile:
+/// C[i*rsc + j*csc] = alpha * sum_p a[p*MR + i] * b[p*NR + j] + beta * C[...],
+/// where `a` / `b` are packed, zero-padded micro-panels of depth kc.
+/// beta == 0 means C is not read. mr <= MR and n <= NR.
+typedef void (*sg_ukernel)(int mr, int n, long kc, const float *a, const float *b,
+                           float *c, long rsc, long csc, float alpha, float beta);
+
+void sg_ukernel_generic(int mr, int n, long kc, const float *a, const float *b,
+                        float *c, long rsc, long csc, float alpha, float beta);
+
+#if SG_X86
+#define SG_AVX2 __attribute__((target("avx2,fma")))
+#define SG_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+
+SG_AVX2 void sg_ukernel_avx2(int mr, int n, long kc, const float *a, const float *b,
+                             float *c, long rsc, long csc, float alpha, float beta);
+SG_AVX512 void sg_ukernel_avx512(int mr, int n, long kc, const float *a, const float *b,
+                                 float *c, long rsc, long csc, float alpha, float beta);
+
+// Compiled for avx512f alone, the features every caller has (SG_AVX512 code and the avx512f
+// matrix-vector code): a function with target features inlines only into callers that have them.
+/// Lanes [0, n) of a 16-float vector: all of them for n >= 16, none for n <= 0.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) __mmask16
+lane_mask(int n) {
+    return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
+}
+
+/// Stores one row of up to 32 C elements from two zmm accumulators:
+/// c[j * csc] = alpha * acc[j] + beta * c[j * csc] for j < n (beta == 0: C is not read). Shared
+/// by the micro-kernel and the narrow-output kernel, so both round a row the same way.
+SG_AVX512 static inline __attribute__((always_inline)) void
+store_row512(float *c, long csc, int n, __m512 acc0, __m512 acc1, __m512 va, float beta) {
+    if (csc == 1) {
+        // Column masks make partial tiles cost the same as full ones and never touch
+        // memory past column n.
+        const __mmask16 m0 = lane_mask(n), m1 = lane_mask(n - 16);
+        __m512 r0 = _mm512_mul_ps(va, acc0), r1 = _mm512_mul_ps(va, acc1);
+        if (beta != 0.0f) {
+            const __m512 vb = _mm512_set1_ps(beta);
+            r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, c), r0);
+            r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, c + 16), r1);
+        }
+        _mm512_mask_storeu_ps(c, m0, r0);
+        _mm512_mask_storeu_ps(c + 16, m1, r1);
+        return;
+    }
+    // Strided C: gather, update in registers, scatter. No AVX-512 path stores C with csc != 1
+    // (narrow outputs have kernels of their own, so the transposed narrow path never runs
+    // here); the branch is kept so that the micro-kernel honours the sg_ukernel contract for
+    // any csc.
+    float t[32] __attribute__((aligned(64)));
+    if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
+    __m512 r0 = _mm512_mul_ps(va, acc0), r1 = _mm512_mul_ps(va, acc1);
+    if (beta != 0.0f) {
+        const __m512 vb = _mm512_set1_ps(beta);
+        r0 = _mm512_fmadd_ps(vb, _mm512_load_ps(t), r0);
+        r1 = _mm512_fmadd_ps(vb, _mm512_load_ps(t + 16), r1);
+    }
+    _mm512_store_ps(t, r0);
+    _mm512_store_ps(t + 16, r1);
+    for (int j = 0; j < n; j++) c[j * csc] = t[j];
+}
+
+// MARK: - AVX-512 kernels for particular shapes (gemm_kernel_avx512_*.c)
+//
+// Each computes the whole product C = alpha * op(A) * op(B) + beta * C (M, N, K >= 1, alpha != 0)
+// with at most `threads` threads, splitting rows of C in whole blocks, so its bits never depend
+// on the thread count.
+
+/// Threads worth starting for `flops` of work split into `units` blocks: a team pays for itself
+/// only with about 1 MFLOP per thread.
+static inline int gemm_team_size(int threads, long units, double flops) {
+    int nth = threads < 1 ? 1 : threads;
+    if (nth > units) nth = (int)units;
+    if (flops < 1048576.0 * nth) nth = 1;
+    return nth;
+}
+
+/// Narrow output, N <= 16 (any layout of A): op(B) packed once, A read in place.
+void sg_gemm_avx512_narrow(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
+                           float *C, long ldc, int threads);
+/// Narrow output, N <= 16, with op(A) = A^T (a.rs == 1): vectorised along M.
+void sg_gemm_avx512_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_view b,
+                             float beta, float *C, long ldc, int threads);
+/// Short reduction, K <= 16: op(B) packed once, A broadcast from its rows.
+void sg_gemm_avx512_small_k(long M, long N, long K, float alpha, sg_view a, sg_view b,
+                            float beta, float *C, long ldc, int threads);
+/// A single output column, N == 1: dot products or AXPY sweeps, as op(A) is laid out.
+void sg_gemm_avx512_gemv(long M, long K, float alpha, sg_view a, sg_view b, float beta,
+                         float *C, long ldc, int threads);
+#endif  // SG_X86
+
+// MARK: - Packing (gemm_pack.c)
+
+/// Copies rows [i0, i0+mr) x columns [p0, p0+kc) of `a` into one MR-row micro-panel
+/// (column p holds MR consecutive floats), padding rows mr..MR-1 with zeros.
+void sg_pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, float *dst);
+
+/// Copies rows [p0, p0+kc) x columns [j0, j0+nr) of `b` into one NR-column micro-panel
+/// (row p holds NR consecutive floats), padding columns nr..NR-1 with zeros.
+void sg_pack_b_panel(sg_view b, long p0, long kc, long j0, long nr, long NR, float *dst);
+
+/// Panels [q0, q1) of the B block rows [p0, p0+kc) x columns [j0, j0+nc): panel q (columns
+/// j0 + q*NR ...) goes to dst + q*kc*NR.
+void sg_pack_b_panels(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1, int NR,
+                      float *dst);
+
+// MARK: - The packed path (gemm_driver.c)
+
+/// One packed product as the loop nest runs it: the operands (after any role swap for a narrow
+/// output), the family's blocking and micro-kernel, and the packing buffers.
+typedef struct {
+    const sg_blocking *blk;
+    sg_ukernel kernel;
+    long M, N, K;
+    float alpha, beta;
+    sg_view a, b;        // op(A): M x K, op(B): K x N
+    float *c;
+    long rsc, csc;       // C: M x N
+    float *bpack;        // shared B block: KC x roundup(NC, NR)
+    float *apack;        // per-thread A blocks: nth x MC x KC
+    long apack_stride;   // floats per thread in apack
+    long mc;             // M block actually used (<= blk->mc; apack holds mc x kc)
+    int split_m;         // 1: threads own row ranges; 0: threads own column panels
+    int whole_b;         // 1: bpack holds every K block of an N block (K x roundup(NC, NR))
+} sg_gemm_plan;
+
+/// The packed path of C = alpha * op(A) * op(B) + beta * C (M, N, K >= 1, alpha != 0) with the
+/// micro-kernel `kernel` and its blocking `blk`, run as `context` says: on up to
+/// `context.threads` threads, or, single-threaded with a help board, posted on the board.
+void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, long K,
+                    float alpha, sg_view a, sg_view b, float beta, float *C, long ldc,
+                    sg_gemm_context context);
+
+// MARK: - Posting on a help board (help_board.c)
+
+/// 1 if `board` is a board and `slot` one of its places, else 0.
+int sg_help_board_has_slot(const sg_help_board *board, int slot);
+
+/// The serial loop nest of `plan`, with each K block's tiles posted in place `slot` of `board`
+/// so that idle threads may take some; returns once every tile is computed. `plan->bpack` holds
+/// one B block (KC x roundup(NC, NR)); the A buffers are the threads' own.
+void sg_gemm_posted(const sg_gemm_plan *plan, sg_help_board *board, int slot);
+
+#pragma GCC visibility pop
+
+#endif

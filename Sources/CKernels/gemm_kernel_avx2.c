@@ -1,0 +1,74 @@
+// The AVX2 + FMA GEMM micro-kernel (6 x 16): 12 ymm accumulators, two ymm for the row of B and
+// one broadcast register, of the 16 that AVX2 has.
+
+#include "gemm_internal.h"
+
+#if SG_X86
+
+#define MR SG_AVX2_MR
+#define NR SG_AVX2_NR
+
+/// Loads, updates and stores one row of up to 16 C elements; all arithmetic in ymm registers
+/// so full and partial tiles round identically.
+SG_AVX2 static inline __attribute__((always_inline)) void
+store_row256(float *c, long csc, int n, __m256 acc0, __m256 acc1, __m256 va, float beta) {
+    if (csc == 1 && n == 16) {
+        __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
+        if (beta != 0.0f) {
+            __m256 vb = _mm256_set1_ps(beta);
+            r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), r0);
+            r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), r1);
+        }
+        _mm256_storeu_ps(c, r0);
+        _mm256_storeu_ps(c + 8, r1);
+        return;
+    }
+    // A partial or strided row goes through `t`. With beta != 0 its lanes j >= n are
+    // uninitialised, but they are never stored, and lanes are independent, so they cannot
+    // affect the result.
+    float t[16] __attribute__((aligned(32)));
+    if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
+    __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
+    if (beta != 0.0f) {
+        __m256 vb = _mm256_set1_ps(beta);
+        r0 = _mm256_fmadd_ps(vb, _mm256_load_ps(t), r0);
+        r1 = _mm256_fmadd_ps(vb, _mm256_load_ps(t + 8), r1);
+    }
+    _mm256_store_ps(t, r0);
+    _mm256_store_ps(t + 8, r1);
+    for (int j = 0; j < n; j++) c[j * csc] = t[j];
+}
+
+SG_AVX2 static inline __attribute__((always_inline)) void
+ukernel_body(const int R, int n, long kc, const float *a, const float *b,
+             float *c, long rsc, long csc, float alpha, float beta) {
+    __m256 acc[MR][2];
+    for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    for (long p = 0; p < kc; p++) {
+        const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+        for (int i = 0; i < R; i++) {
+            const __m256 ai = _mm256_broadcast_ss(a + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        a += MR;
+        b += NR;
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    for (int i = 0; i < R; i++) store_row256(c + i * rsc, csc, n, acc[i][0], acc[i][1], va, beta);
+}
+
+/// One specialisation per row count, so a partial tile costs only the rows it has.
+SG_AVX2 void sg_ukernel_avx2(int mr, int n, long kc, const float *a, const float *b,
+                             float *c, long rsc, long csc, float alpha, float beta) {
+    switch (mr) {
+    case 6: ukernel_body(6, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 5: ukernel_body(5, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 4: ukernel_body(4, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 3: ukernel_body(3, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    case 2: ukernel_body(2, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    default: ukernel_body(1, n, kc, a, b, c, rsc, csc, alpha, beta); break;
+    }
+}
+
+#endif  // SG_X86
