@@ -33,9 +33,21 @@ public protocol Model: Sendable {
     ///   - kernelThreads: threads each matrix product may use; results are identical for any
     ///     count, so this is only a matter of speed.
     func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor
+    /// The model's output for `input` in a forward pass described by `context`: its kernel
+    /// threads, whether it is a training step (``Dropout`` drops only then), and the random
+    /// stream training draws from.
+    ///
+    /// The data-parallel engine calls this with a training context for every micro-shard; the
+    /// default implementation, for models whose output does not depend on training, is
+    /// ``callAsFunction(_:parameters:kernelThreads:)`` with `context.kernelThreads`.
+    func callAsFunction(_ input: Tensor, parameters: [Tensor], context: inout LayerContext) -> Tensor
 }
 
 extension Model {
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], context: inout LayerContext) -> Tensor {
+        self(input, parameters: parameters, kernelThreads: context.kernelThreads)
+    }
+
     /// The model's output with one kernel thread per matrix product.
     public func callAsFunction(_ input: Tensor, parameters: [Tensor]) -> Tensor {
         self(input, parameters: parameters, kernelThreads: 1)
@@ -45,6 +57,12 @@ extension Model {
     /// ``GradientTape`` records watches them, so this is the TensorFlow-style forward pass.
     public func callAsFunction(_ input: Tensor, parameters variables: [Variable], kernelThreads: Int = 1) -> Tensor {
         self(input, parameters: variables.map(\.value), kernelThreads: kernelThreads)
+    }
+
+    /// The model's output computed from the current values of `variables` in a forward pass
+    /// described by `context`: a training step of your own, with dropout drawn from its stream.
+    public func callAsFunction(_ input: Tensor, parameters variables: [Variable], context: inout LayerContext) -> Tensor {
+        self(input, parameters: variables.map(\.value), context: &context)
     }
 
     /// One trainable ``Variable`` per parameter, named by ``parameterNames`` and holding
