@@ -244,11 +244,17 @@ public final class DataParallelEngine {
 
     /// ``computeMicroShardGradients(parameters:features:labels:loss:)`` with `model`'s own loss;
     /// `features` as in ``computeGradients(model:parameters:features:targets:)``.
+    ///
+    /// The model runs a training pass (``LayerContext/isTraining``) whose random stream is the
+    /// micro-shard's own, so dropout is the same for any number of workers.
     public func computeMicroShardGradients<M: Model, Inputs: ModelInputs>(
         model: M, parameters: [Tensor], features: Inputs, targets: Targets
     ) -> BatchLoss {
         computeMicroShardGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
-            model.lossKind.summedLoss(model(x.materialized(), parameters: parameters, kernels: context.kernels), targets: y)
+            var forward = LayerContext(kernels: context.kernels, isTraining: true, random: context.random)
+            let output = model(x.materialized(), parameters: parameters, context: &forward)
+            if let random = forward.random { context.random = random }
+            return model.lossKind.summedLoss(output, targets: y)
         }
     }
 }

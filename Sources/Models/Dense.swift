@@ -4,15 +4,16 @@ import Autograd
 /// and `b` of shape `[outputSize]`, as Keras's `Dense`.
 ///
 /// The layer holds only its configuration; its parameters are tensors passed to each call, so
-/// the same layer value serves every data-parallel worker.
+/// the same layer value serves every data-parallel worker. As a ``Layer`` its parameters are
+/// named `weight` and `bias`, in that order.
 ///
 /// ```swift
 /// let layer = Dense(inputSize: 784, outputSize: 256, activation: .relu)
 /// var random = RandomStream(seed: 1)
-/// let (w, b) = layer.initialParameters(using: &random)
-/// let h = layer(x, weight: w, bias: b)       // [batch, 256]
+/// let parameters = layer.initialParameters(using: &random)        // [weight, bias]
+/// let h = layer(x, weight: parameters[0], bias: parameters[1])   // [batch, 256]
 /// ```
-public struct Dense: Sendable, Equatable {
+public struct Dense: Layer {
     /// Features per input example.
     public var inputSize: Int
     /// Features per output example.
@@ -44,14 +45,33 @@ public struct Dense: Sendable, Equatable {
         self.biasInitializer = biasInitializer
     }
 
+    /// `dense`: layers are named `dense0`, `dense1`, … by default.
+    public static var typeName: String { "dense" }
+
+    /// `weight`, then `bias`.
+    public var parameterNames: [String] { ["weight", "bias"] }
+
     /// The shapes of the weight and the bias.
     public var parameterShapes: [[Int]] { [[inputSize, outputSize], [outputSize]] }
 
+    /// `[inputSize]`.
+    public var inputShape: [Int]? { [inputSize] }
+
+    /// `[outputSize]`.
+    public func outputShape(forInputShape inputShape: [Int]) -> [Int] { [outputSize] }
+
     /// Draws the weight, then the bias, from `random`.
-    public func initialParameters(using random: inout RandomStream) -> (weight: Tensor, bias: Tensor) {
+    public func initialParameters(using random: inout RandomStream) -> [Tensor] {
         let weight = weightInitializer.makeTensor(shape: [inputSize, outputSize], using: &random)
         let bias = biasInitializer.makeTensor(shape: [outputSize], using: &random)
-        return (weight, bias)
+        return [weight, bias]
+    }
+
+    /// `activation(input · weight + bias)` with `parameters` = `[weight, bias]`.
+    public func callAsFunction(_ input: Tensor, parameters: ArraySlice<Tensor>, context: inout LayerContext) -> Tensor {
+        shapePrecondition(parameters.count == 2, "Dense: expected 2 parameters [weight, bias] but got \(parameters.count)")
+        let first = parameters.startIndex
+        return self(input, weight: parameters[first], bias: parameters[first + 1], kernels: context.kernels)
     }
 
     /// `activation(input · weight + bias)` for `input` of shape `[batch, inputSize]`.

@@ -34,9 +34,21 @@ public protocol Model: Sendable {
     ///     worker the help board its single-threaded products post on (see ``KernelContext``);
     ///     results are identical for any context, so this is only a matter of speed.
     func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor
+    /// The model's output for `input` in a forward pass described by `context`: how its kernels
+    /// run, whether it is a training step (``Dropout`` drops only then), and the random stream
+    /// training draws from.
+    ///
+    /// The data-parallel engine calls this with a training context for every micro-shard; the
+    /// default implementation, for models whose output does not depend on training, is
+    /// ``callAsFunction(_:parameters:kernels:)`` with `context.kernels`.
+    func callAsFunction(_ input: Tensor, parameters: [Tensor], context: inout LayerContext) -> Tensor
 }
 
 extension Model {
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], context: inout LayerContext) -> Tensor {
+        self(input, parameters: parameters, kernels: context.kernels)
+    }
+
     /// The model's output with one kernel thread per matrix product.
     public func callAsFunction(_ input: Tensor, parameters: [Tensor]) -> Tensor {
         self(input, parameters: parameters, kernels: .serial)
@@ -51,6 +63,12 @@ extension Model {
     /// ``GradientTape`` records watches them, so this is the TensorFlow-style forward pass.
     public func callAsFunction(_ input: Tensor, parameters variables: [Variable], kernelThreads: Int = 1) -> Tensor {
         self(input, parameters: variables.map(\.value), kernels: KernelContext(threads: kernelThreads))
+    }
+
+    /// The model's output computed from the current values of `variables` in a forward pass
+    /// described by `context`: a training step of your own, with dropout drawn from its stream.
+    public func callAsFunction(_ input: Tensor, parameters variables: [Variable], context: inout LayerContext) -> Tensor {
+        self(input, parameters: variables.map(\.value), context: &context)
     }
 
     /// One trainable ``Variable`` per parameter, named by ``parameterNames`` and holding

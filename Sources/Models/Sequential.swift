@@ -1,40 +1,122 @@
 import Autograd
 
-/// Dense layers applied one after another; parameters are each layer's weight then bias.
+/// Layers applied one after another, each with a name; the model's parameters are each layer's
+/// parameters in layer order, named `"<layer name>/<parameter name>"` (`dense0/weight`).
 ///
-/// Each layer draws its initial parameters from its own stream of the model's seed
-/// (`RandomStream(seed: seed, stream: layerIndex)`), so changing one layer's size leaves the
-/// others' initial values as they were.
+/// Any ``Layer`` can be part of it: ``Dense``, ``LayerNormalization``, ``Dropout`` or a type of
+/// your own. A layer not named explicitly is named by its type and its index in the model
+/// (``defaultName(of:at:)``): `dense0`, `layer_norm1`, `dense2`. Each layer draws its initial
+/// parameters from its own stream of the model's seed (`RandomStream(seed: seed, stream:
+/// layerIndex)`), so changing one layer leaves the others' initial values as they were.
+///
+/// The layers' shapes are checked when the model is made: a layer that fixes its input shape
+/// must get the shape the layers before it give, or the program stops naming both layers and
+/// both shapes.
 ///
 /// ```swift
 /// let model = Sequential([
 ///     Dense(inputSize: 4, outputSize: 8, activation: .tanh),
+///     LayerNormalization(size: 8),
 ///     Dense(inputSize: 8, outputSize: 1),
-/// ], lossKind: .meanSquaredError, seed: 3)
+/// ], names: ["hidden"], lossKind: .meanSquaredError, seed: 3)
+/// model.parameterNames
+/// // ["hidden/weight", "hidden/bias", "layer_norm1/gamma", "layer_norm1/beta", "dense2/weight", "dense2/bias"]
 /// ```
 public struct Sequential: Model, Equatable {
     /// The layers, first applied first.
-    public var layers: [Dense]
+    public let layers: [any Layer]
+    /// One name per layer, unique within the model.
+    public let layerNames: [String]
     /// The loss the model is trained with.
     public var lossKind: LossKind
     /// The seed of the initial parameters.
     public var seed: UInt64
+    /// Where each layer's parameters lie in the model's parameter list (worked out once, so a
+    /// forward pass computes no offsets).
+    public let parameterRanges: [Range<Int>]
 
-    /// Makes a model from `layers`, whose sizes must chain.
-    public init(_ layers: [Dense], lossKind: LossKind, seed: UInt64 = 0) {
+    /// Makes a model from `layers`, whose shapes must chain.
+    ///
+    /// - Parameters:
+    ///   - layers: at least one layer, first applied first.
+    ///   - names: the names of the first `names.count` layers; a missing or `nil` entry gives
+    ///     the layer its default name (``defaultName(of:at:)``). Names must be unique, non-empty
+    ///     and free of `/`, which separates a layer's name from its parameters' names.
+    ///   - lossKind: the loss the model is trained with.
+    ///   - seed: names the initial parameters.
+    /// - Precondition: each layer takes the shape the one before it gives, and the names are
+    ///   valid.
+    public init(_ layers: [any Layer], names: [String?] = [], lossKind: LossKind, seed: UInt64 = 0) {
         shapePrecondition(!layers.isEmpty, "Sequential: needs at least one layer")
-        for index in 1..<layers.count {
-            shapePrecondition(
-                layers[index].inputSize == layers[index - 1].outputSize,
-                "Sequential: layer \(index) takes \(layers[index].inputSize) inputs but layer \(index - 1) gives \(layers[index - 1].outputSize)")
+        usagePrecondition(names.count <= layers.count, "Sequential: \(names.count) names for \(layers.count) layers")
+        let resolved = layers.indices.map { index in
+            (index < names.count ? names[index] : nil) ?? Sequential.defaultName(of: layers[index], at: index)
+        }
+        var indexByName: [String: Int] = [:]
+        for (index, name) in resolved.enumerated() {
+            usagePrecondition(
+                !name.isEmpty && !name.contains("/"),
+                "Sequential: layer \(index) has the name '\(name)'; a layer name must be non-empty and must not contain '/'")
+            if let earlier = indexByName.updateValue(index, forKey: name) {
+                usagePrecondition(false, "Sequential: layers \(earlier) and \(index) are both named '\(name)'; layer names must be unique")
+            }
+        }
+        Sequential.checkShapesChain(layers, names: resolved)
+        var ranges: [Range<Int>] = []
+        var next = 0
+        for layer in layers {
+            let count = layer.parameterShapes.count
+            ranges.append(next..<(next + count))
+            next += count
         }
         self.layers = layers
+        self.layerNames = resolved
         self.lossKind = lossKind
         self.seed = seed
+        self.parameterRanges = ranges
+    }
+
+    /// Stops the program unless each layer that fixes its input shape gets the shape the layers
+    /// before it give, naming both layers and both shapes.
+    ///
+    /// The message is built only on failure, outside an autoclosure: Swift 6.3.1's optimiser
+    /// crashed (CopyPropagation) on the same check written inline in `init` with the message as
+    /// `shapePrecondition`'s autoclosure.
+    private static func checkShapesChain(_ layers: [any Layer], names: [String]) {
+        var given: [Int]?  // the example shape the layers so far give, once one fixes it
+        for index in layers.indices {
+            let layer = layers[index]
+            let required = layer.inputShape
+            if let required, let given, required != given {
+                let message = "Sequential: layer \(index) '\(names[index])' (\(type(of: layer))) takes examples of shape \(required), "
+                    + "but layer \(index - 1) '\(names[index - 1])' (\(type(of: layers[index - 1]))) gives \(given)"
+                shapePrecondition(false, message)
+            }
+            given = (required ?? given).map { layer.outputShape(forInputShape: $0) }
+        }
+    }
+
+    /// The name a layer gets when it is not named: its type's name and its index in the model,
+    /// `dense0`, `layer_norm1`. The index makes default names unique, and is the number of the
+    /// stream the layer's initial parameters are drawn from.
+    public static func defaultName(of layer: any Layer, at index: Int) -> String {
+        "\(type(of: layer).typeName)\(index)"
+    }
+
+    /// The shape of one input example, when the first layer fixes it.
+    public var inputShape: [Int]? { layers[0].inputShape }
+
+    /// The shape of one output example, when the layers fix it.
+    public var outputShape: [Int]? {
+        var shape: [Int]?
+        for layer in layers {
+            shape = (layer.inputShape ?? shape).map { layer.outputShape(forInputShape: $0) }
+        }
+        return shape
     }
 
     public var parameterNames: [String] {
-        layers.indices.flatMap { ["dense\($0)/weight", "dense\($0)/bias"] }
+        zip(layerNames, layers).flatMap { name, layer in layer.parameterNames.map { "\(name)/\($0)" } }
     }
 
     public var parameterShapes: [[Int]] { layers.flatMap(\.parameterShapes) }
@@ -42,70 +124,31 @@ public struct Sequential: Model, Equatable {
     public func initialParameters() -> [Tensor] {
         layers.enumerated().flatMap { index, layer -> [Tensor] in
             var random = RandomStream(seed: seed, stream: UInt64(index))
-            let (weight, bias) = layer.initialParameters(using: &random)
-            return [weight, bias]
+            return layer.initialParameters(using: &random)
         }
     }
 
+    /// The output of an inference pass (``LayerContext`` with these kernels).
     public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor {
+        var context = LayerContext(kernels: kernels)
+        return self(input, parameters: parameters, context: &context)
+    }
+
+    /// Applies the layers in order, each to the previous one's output with its own parameters.
+    public func callAsFunction(_ input: Tensor, parameters: [Tensor], context: inout LayerContext) -> Tensor {
+        let expected = parameterRanges[parameterRanges.count - 1].upperBound
         shapePrecondition(
-            parameters.count == 2 * layers.count,
-            "Sequential: \(layers.count) layers need \(2 * layers.count) parameters, got \(parameters.count)")
+            parameters.count == expected,
+            "Sequential: expected \(expected) parameters \(parameterNames) but got \(parameters.count)")
         var activations = input
-        for (index, layer) in layers.enumerated() {
-            activations = layer(activations, weight: parameters[2 * index], bias: parameters[2 * index + 1], kernels: kernels)
+        for index in layers.indices {
+            activations = layers[index](activations, parameters: parameters[parameterRanges[index]], context: &context)
         }
         return activations
     }
-}
 
-/// A multilayer perceptron: dense layers of the given sizes, the hidden ones with
-/// `hiddenActivation`, the last one linear (its output is logits).
-///
-/// ```swift
-/// let model = MLP(layerSizes: [784, 256, 256, 10], hiddenActivation: .relu, seed: 42)
-/// let logits = model(images, parameters: model.initialParameters())   // [batch, 10]
-/// ```
-public struct MLP: Model, Equatable {
-    /// The layers this MLP is made of.
-    public let sequential: Sequential
-
-    /// Input size, hidden sizes, output size: read from ``sequential``'s layers.
-    public var layerSizes: [Int] {
-        [sequential.layers[0].inputSize] + sequential.layers.map(\.outputSize)
-    }
-
-    /// Makes an MLP.
-    ///
-    /// - Parameters:
-    ///   - layerSizes: input size, then each layer's output size; at least two entries.
-    ///   - hiddenActivation: the activation of every layer but the last; ReLU by default.
-    ///   - weightInitializer: the hidden and output weights' initialiser. Glorot-uniform by
-    ///     default, Keras's choice for `Dense`; ``Initializer/heNormal`` suits ReLU better in deep
-    ///     nets.
-    ///   - lossKind: softmax cross-entropy on the logits by default (classification).
-    ///   - seed: names the initial parameters.
-    public init(
-        layerSizes: [Int], hiddenActivation: Activation = .relu,
-        weightInitializer: Initializer = .glorotUniform,
-        lossKind: LossKind = .softmaxCrossEntropy, seed: UInt64 = 0
-    ) {
-        shapePrecondition(layerSizes.count >= 2, "MLP: layerSizes needs an input and an output size, got \(layerSizes)")
-        let layers = (1..<layerSizes.count).map { index in
-            Dense(
-                inputSize: layerSizes[index - 1], outputSize: layerSizes[index],
-                activation: index == layerSizes.count - 1 ? .linear : hiddenActivation,
-                weightInitializer: weightInitializer)
-        }
-        self.sequential = Sequential(layers, lossKind: lossKind, seed: seed)
-    }
-
-    public var parameterNames: [String] { sequential.parameterNames }
-    public var parameterShapes: [[Int]] { sequential.parameterShapes }
-    public var lossKind: LossKind { sequential.lossKind }
-    public func initialParameters() -> [Tensor] { sequential.initialParameters() }
-
-    public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor {
-        sequential(input, parameters: parameters, kernels: kernels)
+    public static func == (a: Sequential, b: Sequential) -> Bool {
+        a.layers.count == b.layers.count && zip(a.layers, b.layers).allSatisfy { $0.isEqual(to: $1) }
+            && a.layerNames == b.layerNames && a.lossKind == b.lossKind && a.seed == b.seed
     }
 }

@@ -15,9 +15,10 @@ import Reports
 ///   `kind` (`classes` or `regression`, csv); `examples`, `features`, `classes`, `labels`
 ///   (`teacher` or `uniform`) and `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or
 ///   `file_order`); `standardize` (true: fitted on the training split only).
-/// - `model`: `type` (`mlp`, `logistic` or `linear`), `hidden_layers` (mlp), `activation`
-///   (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`), and optionally
-///   `input_size` and `output_size`, checked against the data.
+/// - `model`: `type` (`mlp`, `logistic`, `linear` or `sequential`), `hidden_layers` (mlp),
+///   `activation` (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`), `layers`
+///   (sequential: see ``SequentialModelSpec``), and optionally `input_size` and `output_size`,
+///   checked against the data.
 /// - `optimizer`: see ``OptimizerSpec`` (Adam at Keras's defaults when absent).
 /// - `training`: `epochs`, `steps`, `batch_size`, `workers`, `micro_shards`, `seed`,
 ///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
@@ -26,7 +27,7 @@ package struct TrainTask: RunnableTask {
     /// The data sources a config may name.
     package static let sources = ["digits", "csv", "synthetic"]
     /// The model types a config may name.
-    package static let modelTypes = ["mlp", "logistic", "linear"]
+    package static let modelTypes = ["mlp", "logistic", "linear", "sequential"]
     static let initializers: [String: Initializer] = [
         "he_normal": .heNormal, "he_uniform": .heUniform, "glorot_uniform": .glorotUniform,
         "glorot_normal": .glorotNormal, "zeros": .zeros,
@@ -213,7 +214,8 @@ package struct TrainTask: RunnableTask {
         let classes = data.train.classCount
         let outputs: Int
         let lossKind: LossKind
-        if type == "linear" {
+        if type == "linear" || (type == "sequential" && classes == nil) {
+            // A sequential model fits regression data as well: one output, mean squared error.
             outputs = 1
             lossKind = .meanSquaredError
         } else {
@@ -224,6 +226,10 @@ package struct TrainTask: RunnableTask {
         }
         if let outputSize = try object.optional("output_size", as: Int.self, .positive), outputSize != outputs {
             throw context.error(in: object, key: "output_size", "the model gives \(outputSize) outputs but the data (\(description)) needs \(outputs)")
+        }
+        if type == "sequential" {
+            return try SequentialModelSpec.read(
+                &object, features: features, outputs: outputs, lossKind: lossKind, seed: seed, context: context, description: description)
         }
         var hidden: [Int] = []
         if type == "mlp" {

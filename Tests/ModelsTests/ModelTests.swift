@@ -28,7 +28,7 @@ import Models
     #expect(model.parameterShapes == [[784, 256], [256], [256, 256], [256], [256, 10], [10]])
     #expect(model.parameterNames == ["dense0/weight", "dense0/bias", "dense1/weight", "dense1/bias", "dense2/weight", "dense2/bias"])
     #expect(model.parameterCount == 784 * 256 + 256 + 256 * 256 + 256 + 2570)
-    #expect(model.sequential.layers.map(\.activation) == [.relu, .relu, .linear])
+    #expect(model.layers.map(\.activation) == [.relu, .relu, .linear])
     let parameters = model.initialParameters()
     #expect(parameters.map(\.shape) == model.parameterShapes)
     #expect(parameters == model.initialParameters(), "initial parameters come from the seed alone")

@@ -404,7 +404,7 @@ import Testing
         let (_, model, losses, accuracy) = try trainedLogistic(classes: 2)
         #expect(model.layerSizes == [4, 1])
         #expect(model.lossKind == .sigmoidCrossEntropy)
-        #expect(model.sequential.layers[0].weightInitializer == .glorotUniform)
+        #expect(model.layers[0].weightInitializer == .glorotUniform)
         #expect(losses.count == 10 && losses[9] < losses[0])
         #expect(accuracy >= 0.9, "the teacher's labels are linear in the features")
     }
