@@ -15,7 +15,8 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   Models          layers, initialisers, MLP, linear and logistic regression
 //   Datasets        CSV, IDX, digits, splits, standardising, batches
 //   DataParallel    the engine: worker pool, micro-shards, gradient slots, reducers
-//   Training        the trainer: options, state, epochs, evaluation
+//   Storage         atomic file writes and bounded reads
+//   Training        the trainer: options, state, epochs, evaluation, checkpoints
 //   SwiftGrad       the library: re-exports the modules above, nothing else
 //
 //   ConfigKit, Reports, Expressions, Tasks   what only the command line needs: configs,
@@ -45,18 +46,19 @@ let package = Package(
         .target(name: "Models", dependencies: ["Autograd"]),
         .target(name: "Datasets", dependencies: ["Autograd"]),
         .target(name: "DataParallel", dependencies: ["Autograd", "Models", "CKernels"]),
-        .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel"]),
+        .target(name: "Storage"),
+        .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Storage", "ConfigKit"]),
         .target(
             name: "SwiftGrad",
             dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Training"]
         ),
 
         .target(name: "ConfigKit"),
-        .target(name: "Reports"),
+        .target(name: "Reports", dependencies: ["Storage"]),
         .target(name: "Expressions", dependencies: ["Autograd"]),
         .target(
             name: "Tasks",
-            dependencies: ["SwiftGrad", "ConfigKit", "Reports", "Expressions"]
+            dependencies: ["SwiftGrad", "ConfigKit", "Reports", "Expressions", "Storage"]
         ),
         .target(
             name: "Benchmarks",
@@ -66,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "swiftgrad",
             dependencies: [
-                "Tasks", "Benchmarks", "Expressions", "Reports",
+                "Tasks", "Benchmarks", "Expressions", "Reports", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,6 +87,7 @@ let package = Package(
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Datasets", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "DataParallel", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "_TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "_TestSupport"], resources: [.copy("Resources")]),
