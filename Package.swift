@@ -19,8 +19,12 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   Training        the trainer: options, state, epochs, evaluation, checkpoints
 //   SwiftGrad       the library: re-exports the modules above, nothing else
 //
-//   ConfigKit, Reports, Expressions, Tasks   what only the command line needs: configs,
-//                                            reports and plots, `grad`'s expressions, the tasks
+//   JSON            the one JSON value type (ordered members), its writer and string escaper
+//   ConfigKit       on JSON: the strict parser that keeps line and column, typed config reading
+//   Reports         on JSON: atomic writes, JSON report files, CSV, SVG plots
+//   Expressions     on Autograd and JSON: `grad`'s expressions and their derivatives
+//   Tasks           the config-driven tasks and their reports
+//                   (JSON to Tasks: what only the command line needs)
 //   Benchmarks      `swiftgrad bench`, kept out of the library (benchmarks/Sources/Benchmarks)
 //   gemm-bench, lecture-bench, mlp-bench, op-overhead
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
@@ -47,18 +51,19 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Autograd"]),
         .target(name: "DataParallel", dependencies: ["Autograd", "Models", "CKernels"]),
         .target(name: "Storage"),
-        .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Storage", "ConfigKit"]),
+        .target(name: "JSON"),
+        .target(name: "ConfigKit", dependencies: ["JSON"]),
+        .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Storage", "JSON", "ConfigKit"]),
         .target(
             name: "SwiftGrad",
             dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Training"]
         ),
 
-        .target(name: "ConfigKit"),
-        .target(name: "Reports", dependencies: ["Storage"]),
-        .target(name: "Expressions", dependencies: ["Autograd"]),
+        .target(name: "Reports", dependencies: ["JSON", "Storage"]),
+        .target(name: "Expressions", dependencies: ["Autograd", "JSON"]),
         .target(
             name: "Tasks",
-            dependencies: ["SwiftGrad", "ConfigKit", "Reports", "Expressions", "Storage"]
+            dependencies: ["SwiftGrad", "JSON", "ConfigKit", "Reports", "Expressions", "Storage"]
         ),
         .target(
             name: "Benchmarks",
@@ -86,13 +91,14 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
         .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Datasets", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "DataParallel", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
-        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit", "JSON"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "_TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "_TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSON", "_TestSupport"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Tasks", "_TestSupport"]),
-        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "_TestSupport"]),
+        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "Expressions", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

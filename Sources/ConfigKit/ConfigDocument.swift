@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import JSON
 
 /// A parsed config file: the JSON tree plus the file name that every error message starts with.
 ///

@@ -1,3 +1,5 @@
+import JSON
+
 /// A problem with a config file, described in one line that says what was wrong, where, and what
 /// was expected.
 ///

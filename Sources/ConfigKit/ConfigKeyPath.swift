@@ -1,3 +1,5 @@
+import JSON
+
 /// Where a value sits inside a config document, printed as `optimizer.beta_1` or `layers[2].units`.
 ///
 /// Keys that are not plain identifiers are printed quoted, `metrics["top-5 accuracy"]`, so that a
@@ -71,29 +73,14 @@ public struct ConfigKeyPath: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// `text` in double quotes with JSON escapes, so that a message stays on one line.
+/// `text` as a JSON string literal, so that a message stays on one line; past `limit` Unicode
+/// scalars it is cut short with `…` inside the quotes.
 func quoted(_ text: String, limit: Int = .max) -> String {
-    var result = "\""
-    var count = 0
-    for scalar in text.unicodeScalars {
-        if count == limit {
-            result += "…"
-            break
-        }
-        count += 1
-        switch scalar {
-        case "\"": result += "\\\""
-        case "\\": result += "\\\\"
-        case "\n": result += "\\n"
-        case "\r": result += "\\r"
-        case "\t": result += "\\t"
-        case _ where scalar.value < 0x20:
-            result += "\\u" + hex4(scalar.value)
-        default:
-            result.unicodeScalars.append(scalar)
-        }
-    }
-    return result + "\""
+    let scalars = text.unicodeScalars
+    guard let end = scalars.index(scalars.startIndex, offsetBy: limit, limitedBy: scalars.endIndex),
+        end != scalars.endIndex
+    else { return JSONValue.quoted(text) }
+    return JSONValue.quoted(Substring(scalars[..<end])).dropLast() + "…\""
 }
 
 /// Four upper-case hex digits, zero-padded.

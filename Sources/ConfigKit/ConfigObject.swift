@@ -1,3 +1,5 @@
+import JSON
+
 /// Typed, key-path-aware reading of one JSON object, which remembers every key asked for so that
 /// ``finish()`` can reject keys nothing reads.
 ///
@@ -43,8 +45,8 @@ public struct ConfigObject: Sendable, ConfigValue {
 
     /// Where this object sits in the document.
     public var path: ConfigKeyPath { node.path }
-    /// Where its `{` is.
-    public var position: SourcePosition { node.value.position }
+    /// Where its `{` is; `nil` for an object built in code rather than parsed.
+    public var position: SourcePosition? { node.value.position }
     /// The keys present, in the order written.
     public var keys: [String] { object.keys }
 

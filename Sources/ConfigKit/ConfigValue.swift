@@ -1,3 +1,5 @@
+import JSON
+
 /// A value in a document together with its key path and file: everything an error about it needs.
 ///
 /// Custom ``ConfigValue`` conformances receive one and use it to build their errors.

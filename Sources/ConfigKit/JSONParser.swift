@@ -1,3 +1,5 @@
+import JSON
+
 /// A strict RFC 8259 parser that records the position of every value and key.
 ///
 /// It walks the text with an explicit stack instead of recursion, so deep nesting costs heap,
@@ -193,7 +195,8 @@ struct JSONParser {
                         let (nextKey, keyPosition) = try parseKey(afterComma: true)
                         if let first = stack[top].indexByKey[nextKey] {
                             stack[top].pendingKey = nextKey
-                            let firstPosition = stack[top].members[first].keyPosition
+                            // The parser gives every key it reads a position.
+                            let firstPosition = stack[top].members[first].keyPosition!
                             throw ConfigError(
                                 .duplicateKey, file: file, position: keyPosition,
                                 keyPath: Self.keyPath(of: stack),

@@ -1,4 +1,5 @@
 import Autograd
+import JSON
 /// The value of an expression at a point and its derivatives there, as returned by
 /// ``Expression/evaluate(at:order:)``.
 public struct Derivatives: Sendable, Equatable {
@@ -57,16 +58,21 @@ extension Derivatives {
     /// {"value": 3100, "gradient": {"x": 920}, "second_derivative": {"x": 182}}
     /// ```
     ///
-    /// `second_derivative` is present only when second derivatives were computed. JSON has no
-    /// NaN or infinity, so those are written as `null`.
+    /// `second_derivative` is present only when second derivatives were computed. Numbers use
+    /// ``format(_:)``; JSON has no NaN or infinity, so those are written as `null`.
     public var jsonText: String {
-        func number(_ x: Float) -> String { x.isFinite ? Derivatives.format(x) : "null" }
-        func object(_ values: [String: Float]) -> String {
-            "{" + variables.map { "\(Derivatives.jsonString($0)): \(number(values[$0]!))" }.joined(separator: ", ") + "}"
+        func number(_ x: Float) -> JSONValue {
+            x.isFinite ? JSONValue(.number(JSONNumber(literal: Derivatives.format(x)))) : .null
         }
-        var text = "{\"value\": \(number(value)), \"gradient\": \(object(gradient))"
-        if let secondDerivatives { text += ", \"second_derivative\": \(object(secondDerivatives))" }
-        return text + "}"
+        func object(_ values: [String: Float]) -> JSONValue {
+            var object = JSONObject()
+            for name in variables { object[name] = number(values[name]!) }
+            return .object(object)
+        }
+        var result: JSONObject = ["value": number(value), "gradient": object(gradient)]
+        if let secondDerivatives { result["second_derivative"] = object(secondDerivatives) }
+        // Every number is finite or already null, and nothing else can fail to encode.
+        return try! JSONValue.object(result).encoded(.singleLine, nonFinite: .writeNull)
     }
 
     /// `x` written as the shortest decimal that reads back as the same `Float`, with integral
@@ -76,19 +82,5 @@ extension Derivatives {
         if x == 0 { return "0" }
         let text = x.description
         return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
-    }
-
-    /// `text` as a JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var escaped = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case _ where scalar.value < 0x20: escaped += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped + "\""
     }
 }

@@ -27,7 +27,7 @@ extension Expression {
                 guard let first = name.first, Lexer.isIdentifierStart(first), name.allSatisfy(Lexer.isIdentifierContinuation) else {
                     throw fail("'\(name)' in '\(assignment)' is not a variable name; names are letters, digits and '_', not starting with a digit")
                 }
-                if Function(rawValue: name) != nil {
+                if Expression.function(named: name) != nil {
                     throw fail("'\(name)' is a function, not a variable; choose another name")
                 }
                 guard let value = Float(valueText) else {

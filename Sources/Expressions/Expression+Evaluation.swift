@@ -85,41 +85,44 @@ extension Expression {
         return tensor(for: root, inputs: inputs)
     }
 
-    /// Builds `node` from tensor operations; recursion is bounded by ``maximumDepth``.
+    /// Builds `node` from tensor operations. It recurses once per level of nesting, bounded by
+    /// ``maximumDepth``, and loops along a chain of `+ - * /`.
     private func tensor(for node: Node, inputs: [String: Tensor]) -> Tensor {
-        switch node.kind {
-        case .number(let value):
-            return Tensor(value)
-        case .variable(let name):
-            return inputs[name]!
-        case .negation(let operand):
-            return -tensor(for: operand, inputs: inputs)
-        case .binary(let op, let left, let right):
-            let a = tensor(for: left, inputs: inputs)
-            if op == .power, right.isConstant {
-                return a.pow(tensor(for: right, inputs: inputs).scalar)
+        switch node.form {
+        case .chain(let first, let links):
+            var result = tensor(for: first, inputs: inputs)
+            for link in links {
+                result = Expression.apply(link.op, result, tensor(for: link.operand, inputs: inputs))
             }
-            let b = tensor(for: right, inputs: inputs)
-            switch op {
-            case .add: return a + b
-            case .subtract: return a - b
-            case .multiply: return a * b
-            case .divide: return a / b
-            case .power: return a.pow(b)
+            return result
+        case .single(let kind):
+            switch kind {
+            case .number(let value):
+                return Tensor(value)
+            case .variable(let name):
+                return inputs[name]!
+            case .negation(let operand):
+                return -tensor(for: operand, inputs: inputs)
+            case .binary(let op, let left, let right):
+                let a = tensor(for: left, inputs: inputs)
+                if op == .power, right.isConstant {
+                    return a.pow(tensor(for: right, inputs: inputs).scalar)
+                }
+                return Expression.apply(op, a, tensor(for: right, inputs: inputs))
+            case .call(let function, let argument):
+                return function(tensor(for: argument, inputs: inputs))
             }
-        case .call(let function, let argument):
-            let x = tensor(for: argument, inputs: inputs)
-            switch function {
-            case .exp: return x.exp()
-            case .log: return x.log()
-            case .sqrt: return x.sqrt()
-            case .abs: return x.abs()
-            case .sin: return x.sin()
-            case .cos: return x.cos()
-            case .tanh: return x.tanh()
-            case .sigmoid: return x.sigmoid()
-            case .relu: return x.relu()
-            }
+        }
+    }
+
+    /// `a op b` as a tensor operation.
+    private static func apply(_ op: BinaryOperator, _ a: Tensor, _ b: Tensor) -> Tensor {
+        switch op {
+        case .add: return a + b
+        case .subtract: return a - b
+        case .multiply: return a * b
+        case .divide: return a / b
+        case .power: return a.pow(b)
         }
     }
 }

@@ -148,7 +148,8 @@ struct Parser {
     let tokens: [Token]
     var position = 0
     /// How many `unary` levels are open: every nesting (parentheses, calls, unary minus, the
-    /// right side of `^`) passes through ``parseUnary()``, so this bounds the recursion.
+    /// right side of `^`) passes through ``parseUnary()``, so this bounds the recursion. The
+    /// operands of a chain of `+ - * /` are read in a loop, side by side, at one level.
     var depth = 0
     var variables: [String] = []
     var firstColumns: [String: Int] = [:]
@@ -188,24 +189,24 @@ struct Parser {
         return root
     }
 
+    /// A `sum`, read in a loop into one chain: its length costs no depth.
     mutating func parseSum() throws -> Expression.Node {
-        var left = try parseProduct()
+        var chain = Expression.Node.ChainBuilder(try parseProduct())
         while case .symbol(let symbol) = next.kind, symbol == "+" || symbol == "-" {
             let op = advance()
-            let right = try parseProduct()
-            left = try node(.binary(symbol == "+" ? .add : .subtract, left, right), at: op.column)
+            chain.append(symbol == "+" ? .add : .subtract, try parseProduct(), column: op.column)
         }
-        return left
+        return chain.node
     }
 
+    /// A `product`, read in a loop into one chain: its length costs no depth.
     mutating func parseProduct() throws -> Expression.Node {
-        var left = try parseUnary()
+        var chain = Expression.Node.ChainBuilder(try parseUnary())
         while case .symbol(let symbol) = next.kind, symbol == "*" || symbol == "/" {
             let op = advance()
-            let right = try parseUnary()
-            left = try node(.binary(symbol == "*" ? .multiply : .divide, left, right), at: op.column)
+            chain.append(symbol == "*" ? .multiply : .divide, try parseUnary(), column: op.column)
         }
-        return left
+        return chain.node
     }
 
     mutating func parseUnary() throws -> Expression.Node {
@@ -216,7 +217,7 @@ struct Parser {
         }
         if next.kind == .symbol("-") {
             let minus = advance()
-            return try node(.negation(try parseUnary()), at: minus.column)
+            return Expression.Node(.negation(try parseUnary()), column: minus.column)
         }
         return try parsePower()
     }
@@ -226,7 +227,7 @@ struct Parser {
         guard next.kind == .symbol("^") else { return base }
         let caret = advance()
         // The exponent is a `unary`: `2^-x` is allowed, and `2^3^2` recurses to the right.
-        return try node(.binary(.power, base, try parseUnary()), at: caret.column)
+        return Expression.Node(.binary(.power, base, try parseUnary()), column: caret.column)
     }
 
     mutating func parsePrimary() throws -> Expression.Node {
@@ -238,16 +239,16 @@ struct Parser {
 
         case .identifier(let name):
             position += 1
-            let function = Expression.Function(rawValue: name)
+            let function = Expression.function(named: name)
             if next.kind == .symbol("(") {
                 guard let function else {
-                    let known = Expression.Function.allCases.map(\.rawValue).joined(separator: ", ")
+                    let known = Expression.functionNames.joined(separator: ", ")
                     throw error("unknown function '\(name)'; the functions are \(known)", at: token.column, reason: .unknownFunction(name))
                 }
                 let open = advance()
                 let argument = try parseSum()
                 try expectClose(opening: open, what: "the call to '\(name)'")
-                return try node(.call(function, argument), at: token.column)
+                return Expression.Node(.call(function, argument), column: token.column)
             }
             if function != nil {
                 throw error("expected '(' after the function '\(name)', found \(next.described); write \(name)(x)", at: next.column)
@@ -285,15 +286,5 @@ struct Parser {
         }
         let hint = next.kind == .symbol(",") ? "; functions take one argument" : ""
         throw error("expected ')' to close \(what), found \(next.described)\(hint)", at: next.column)
-    }
-
-    /// Makes a node, refusing trees deeper than ``Expression/maximumDepth`` (long chains such as
-    /// `x+x+…+x` grow the tree without nesting the parser).
-    func node(_ kind: Expression.Kind, at column: Int) throws -> Expression.Node {
-        let node = Expression.Node(kind, column: column)
-        if node.height > Expression.maximumDepth {
-            throw error("the expression is more than \(Expression.maximumDepth) operations deep; split it into smaller expressions", at: column, reason: .tooDeep)
-        }
-        return node
     }
 }

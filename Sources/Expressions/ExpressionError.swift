@@ -13,7 +13,7 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
     public enum Reason: Sendable, Equatable {
         /// The text does not follow the grammar (also: bad numbers, unknown characters).
         case syntax
-        /// A name followed by `(` is not one of ``Expression/Function``.
+        /// A name followed by `(` is not one of ``Expression/functions``.
         case unknownFunction(String)
         /// The expression nests deeper than ``Expression/maximumDepth``.
         case tooDeep

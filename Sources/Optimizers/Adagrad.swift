@@ -13,8 +13,9 @@ import Autograd
 /// ```swift
 /// let optimizer = Adagrad(learningRate: 0.1)
 /// ```
-public final class Adagrad: OptimizerBase {
-    /// Keras's defaults, the single source for the initialiser's default arguments.
+public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
+    /// Keras's defaults, the single source for the initialiser's default arguments and the
+    /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
         public static let learningRate: Float = 0.001
         public static let initialAccumulatorValue = 0.1
@@ -48,6 +49,17 @@ public final class Adagrad: OptimizerBase {
         super.init(name: "Adagrad", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
     }
 
+    // MARK: Configuration
+
+    public static let configName = "adagrad"
+    public static let defaultLearningRate = Defaults.learningRate
+    public static let hyperparameters = [AdagradKeys.initialAccumulatorValue.declaration, AdagradKeys.epsilon.declaration]
+
+    public convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
+        self.init(learningRate: learningRate, initialAccumulatorValue: values[AdagradKeys.initialAccumulatorValue],
+                  epsilon: values[AdagradKeys.epsilon], clipping: clipping)
+    }
+
     override var slotNames: [String] { ["accumulator"] }
 
     override func initialSlotValue(_ index: Int) -> Float { Float(initialAccumulatorValue) }
@@ -55,6 +67,15 @@ public final class Adagrad: OptimizerBase {
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         AdagradRule(learningRate: lr, epsilon: Float(epsilon))
     }
+}
+
+/// Adagrad's hyperparameters by name, at ``Adagrad/Defaults``.
+private enum AdagradKeys {
+    static let initialAccumulatorValue = HyperparameterKey.float(
+        "initial_accumulator_value", default: Adagrad.Defaults.initialAccumulatorValue, .nonNegative,
+        "the value every accumulator starts at")
+    static let epsilon = HyperparameterKey.float(
+        "epsilon", default: Adagrad.Defaults.epsilon, .positive, "ε, added under the square root")
 }
 
 /// Adagrad's update with the step's learning rate.

@@ -20,8 +20,9 @@ import Foundation
 /// let optimizer = Adam(learningRate: 0.001)
 /// optimizer.apply(gradients, to: variables)
 /// ```
-public class Adam: OptimizerBase {
-    /// Keras's defaults, the single source for the initialiser's default arguments.
+public class Adam: OptimizerBase, ConfigurableOptimizer {
+    /// Keras's defaults, the single source for the initialiser's default arguments and the
+    /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
         public static let learningRate: Float = 0.001
         public static let beta1 = 0.9
@@ -73,6 +74,19 @@ public class Adam: OptimizerBase {
         super.init(name: name, learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
     }
 
+    // MARK: Configuration (AdamW overrides the name and adds its weight decay)
+
+    public class var configName: String { "adam" }
+    public static var defaultLearningRate: Float { Defaults.learningRate }
+    public class var hyperparameters: [Hyperparameter] {
+        [AdamKeys.beta1.declaration, AdamKeys.beta2.declaration, AdamKeys.epsilon.declaration, AdamKeys.amsgrad.declaration]
+    }
+
+    public required convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
+        self.init(learningRate: learningRate, beta1: values[AdamKeys.beta1], beta2: values[AdamKeys.beta2],
+                  epsilon: values[AdamKeys.epsilon], amsgrad: values[AdamKeys.amsgrad], clipping: clipping)
+    }
+
     override final var slotNames: [String] {
         amsgrad ? ["momentum", "velocity", "velocityHat"] : ["momentum", "velocity"]
     }
@@ -84,6 +98,21 @@ public class Adam: OptimizerBase {
             oneMinusBeta1: Float(1 - beta1), oneMinusBeta2: Float(1 - beta2), epsilon: Float(epsilon),
             amsgrad: amsgrad)
     }
+}
+
+/// Adam's and AdamW's hyperparameters by name, at ``Adam/Defaults`` and
+/// ``AdamW/defaultWeightDecay``.
+private enum AdamKeys {
+    static let beta1 = HyperparameterKey.float(
+        "beta_1", default: Adam.Defaults.beta1, .halfOpen(0..<1), "β₁, the decay of the first moment")
+    static let beta2 = HyperparameterKey.float(
+        "beta_2", default: Adam.Defaults.beta2, .halfOpen(0..<1), "β₂, the decay of the second moment")
+    static let epsilon = HyperparameterKey.float(
+        "epsilon", default: Adam.Defaults.epsilon, .positive, "ε, added to √v for numerical stability")
+    static let amsgrad = HyperparameterKey.bool(
+        "amsgrad", default: Adam.Defaults.amsgrad, "divide by the running maximum of v (AMSGrad)")
+    static let weightDecay = HyperparameterKey.float(
+        "weight_decay", default: AdamW.defaultWeightDecay, .nonNegative, "λ, decoupled weight decay: w ← w − w·λ·η before each step")
 }
 
 /// Adam's update with the step's constants; α has the bias correction folded in.
@@ -142,5 +171,16 @@ public final class AdamW: Adam {
     ) {
         super.init(name: "AdamW", learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
                    amsgrad: amsgrad, weightDecay: weightDecay, clipping: clipping)
+    }
+
+    // MARK: Configuration
+
+    override public class var configName: String { "adamw" }
+    override public class var hyperparameters: [Hyperparameter] { super.hyperparameters + [AdamKeys.weightDecay.declaration] }
+
+    public required convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
+        self.init(learningRate: learningRate, weightDecay: values[AdamKeys.weightDecay], beta1: values[AdamKeys.beta1],
+                  beta2: values[AdamKeys.beta2], epsilon: values[AdamKeys.epsilon], amsgrad: values[AdamKeys.amsgrad],
+                  clipping: clipping)
     }
 }

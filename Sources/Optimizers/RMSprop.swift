@@ -16,8 +16,9 @@ import Autograd
 /// ```swift
 /// let optimizer = RMSprop(learningRate: 0.001, momentum: 0.9, centered: true)
 /// ```
-public final class RMSprop: OptimizerBase {
-    /// Keras's defaults, the single source for the initialiser's default arguments.
+public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
+    /// Keras's defaults, the single source for the initialiser's default arguments and the
+    /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
         public static let learningRate: Float = 0.001
         public static let rho = 0.9
@@ -62,6 +63,20 @@ public final class RMSprop: OptimizerBase {
         super.init(name: "RMSprop", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
     }
 
+    // MARK: Configuration
+
+    public static let configName = "rmsprop"
+    public static let defaultLearningRate = Defaults.learningRate
+    public static let hyperparameters = [
+        RMSpropKeys.rho.declaration, RMSpropKeys.momentum.declaration, RMSpropKeys.epsilon.declaration,
+        RMSpropKeys.centered.declaration,
+    ]
+
+    public convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
+        self.init(learningRate: learningRate, rho: values[RMSpropKeys.rho], momentum: values[RMSpropKeys.momentum],
+                  epsilon: values[RMSpropKeys.epsilon], centered: values[RMSpropKeys.centered], clipping: clipping)
+    }
+
     /// `velocity`, then `momentum` when μ > 0, then `averageGradient` when centred.
     override var slotNames: [String] {
         ["velocity"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["averageGradient"] : [])
@@ -72,6 +87,18 @@ public final class RMSprop: OptimizerBase {
             learningRate: lr, rho: Float(rho), oneMinusRho: Float(1 - rho), momentum: Float(momentum),
             epsilon: Float(epsilon), usesMomentum: momentum > 0, centered: centered)
     }
+}
+
+/// RMSprop's hyperparameters by name, at ``RMSprop/Defaults``.
+private enum RMSpropKeys {
+    static let rho = HyperparameterKey.float(
+        "rho", default: RMSprop.Defaults.rho, .halfOpen(0..<1), "ρ, the decay of the running averages")
+    static let momentum = HyperparameterKey.float(
+        "momentum", default: RMSprop.Defaults.momentum, .closed(0...1), "μ, the momentum; 0 keeps no momentum")
+    static let epsilon = HyperparameterKey.float(
+        "epsilon", default: RMSprop.Defaults.epsilon, .positive, "ε, added to the denominator under the square root")
+    static let centered = HyperparameterKey.bool(
+        "centered", default: RMSprop.Defaults.centered, "divide by the gradient's estimated variance")
 }
 
 /// RMSprop's update with the step's learning rate.

@@ -15,8 +15,9 @@ import Autograd
 /// let optimizer = SGD(learningRate: 0.1, momentum: 0.9)
 /// optimizer.apply(gradients, to: variables)
 /// ```
-public final class SGD: OptimizerBase {
-    /// Keras's defaults, the single source for the initialiser's default arguments.
+public final class SGD: OptimizerBase, ConfigurableOptimizer {
+    /// Keras's defaults, the single source for the initialiser's default arguments and the
+    /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
         public static let learningRate: Float = 0.01
         public static let momentum = 0.0
@@ -49,11 +50,29 @@ public final class SGD: OptimizerBase {
         super.init(name: "SGD", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)
     }
 
+    // MARK: Configuration
+
+    public static let configName = "sgd"
+    public static let defaultLearningRate = Defaults.learningRate
+    public static let hyperparameters = [SGDKeys.momentum.declaration, SGDKeys.nesterov.declaration]
+
+    public convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
+        self.init(learningRate: learningRate, momentum: values[SGDKeys.momentum], nesterov: values[SGDKeys.nesterov], clipping: clipping)
+    }
+
     override var slotNames: [String] { momentum != 0 ? ["momentum"] : [] }
 
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         SGDRule(learningRate: lr, momentum: Float(momentum), nesterov: nesterov)
     }
+}
+
+/// SGD's hyperparameters by name, at ``SGD/Defaults``.
+private enum SGDKeys {
+    static let momentum = HyperparameterKey.float(
+        "momentum", default: SGD.Defaults.momentum, .closed(0...1), "μ, the decay of the velocity; 0 is plain SGD")
+    static let nesterov = HyperparameterKey.bool(
+        "nesterov", default: SGD.Defaults.nesterov, "take Nesterov's look-ahead step")
 }
 
 /// SGD's update with the step's learning rate.

@@ -1,5 +1,6 @@
 import ConfigKit
 import Expressions
+import JSON
 import Reports
 
 /// `"task": "derivative"`: the value and derivatives of an expression at a point, the lecture's
@@ -31,14 +32,14 @@ struct DerivativeTask: RunnableTask {
                 log("d2/d\(name)2 = \(Derivatives.format(second))")
             }
         }
-        var extra = OrderedJSON.Object()
-        extra["value"] = .float(result.value)
-        var gradient = OrderedJSON.Object()
-        for name in result.variables { gradient[name] = .float(result.gradient[name]!) }
+        var extra = JSONObject()
+        extra["value"] = .number(result.value)
+        var gradient = JSONObject()
+        for name in result.variables { gradient[name] = .number(result.gradient[name]!) }
         extra["gradient"] = .object(gradient)
         if let seconds = result.secondDerivatives {
-            var second = OrderedJSON.Object()
-            for name in result.variables { second[name] = .float(seconds[name]!) }
+            var second = JSONObject()
+            for name in result.variables { second[name] = .number(seconds[name]!) }
             extra["second_derivative"] = .object(second)
         }
         return TaskReport(

@@ -1,6 +1,7 @@
 import Autograd
 import ConfigKit
 import Datasets
+import JSON
 import Optimizers
 import Reports
 
@@ -100,11 +101,11 @@ struct LogisticRegressionTask: RunnableTask {
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let (trainAccuracy, testAccuracy) = (accuracy(train), accuracy(test))
         log("loss \(loss.scalar), train accuracy \(trainAccuracy), test accuracy \(testAccuracy) (\(train.count) train, \(test.count) test rows)")
-        var extra = OrderedJSON.Object()
-        extra["train_accuracy"] = .float(trainAccuracy)
-        extra["test_accuracy"] = .float(testAccuracy)
-        extra["train_examples"] = .int(train.count)
-        extra["test_examples"] = .int(test.count)
+        var extra = JSONObject()
+        extra["train_accuracy"] = .number(trainAccuracy)
+        extra["test_accuracy"] = .number(testAccuracy)
+        extra["train_examples"] = .number(train.count)
+        extra["test_examples"] = .number(test.count)
         return TaskReport(
             task: "logistic-regression", steps: steps, finalLoss: loss.scalar,
             parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra)

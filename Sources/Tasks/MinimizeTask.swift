@@ -1,6 +1,7 @@
 import Autograd
 import ConfigKit
 import Expressions
+import JSON
 import Optimizers
 import Reports
 
@@ -46,13 +47,13 @@ struct MinimizeTask: RunnableTask {
             }
         }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
-        var extra = OrderedJSON.Object()
+        var extra = JSONObject()
         // One variable: a flat list of its values; several: a list of points.
         extra["trajectory"] = names.count == 1
-            ? OrderedJSON(trajectory.map { $0[0] })
-            : .array(trajectory.map { OrderedJSON($0) })
+            ? JSONValue(trajectory.map { $0[0] })
+            : .array(trajectory.map { JSONValue($0) })
         let finalValue = names.isEmpty ? loss : withoutRecording { value() }
-        extra["final_value"] = .float(finalValue.scalar)
+        extra["final_value"] = .number(finalValue.scalar)
         return TaskReport(
             task: "minimize", steps: steps, finalLoss: loss.scalar,
             parameters: zip(names, variables).map { ($0, $1.value.scalars) }, wallSeconds: seconds, extra: extra)

@@ -4,23 +4,16 @@ import Optimizers
 
 /// An optimizer as a config describes it: `{"name": "adam", "learning_rate": 0.001, …}`.
 ///
-/// Every key is optional except `name`; a missing hyperparameter takes the Keras default that the
-/// optimizer type itself declares (one source of truth). Keys that the named optimizer does not
-/// take are rejected as unknown.
+/// `name` picks one of ``OptimizerCatalog/all``; every other key is optional. Each optimizer
+/// declares its own hyperparameters (``ConfigurableOptimizer/hyperparameters``): their keys, Keras's
+/// defaults and the values allowed, so this reader holds no list of its own. All of them also
+/// take `learning_rate` (the optimizer's default), `schedule` (see ``ScheduleSpec``) and
+/// `clip_global_norm`; any other key is rejected, listing the keys the named optimizer takes.
 ///
-/// | name | keys |
-/// | --- | --- |
-/// | `sgd` | `learning_rate` (0.01), `momentum` (0), `nesterov` (false) |
-/// | `adam` | `learning_rate` (0.001), `beta_1` (0.9), `beta_2` (0.999), `epsilon` (1e-7), `amsgrad` (false) |
-/// | `adamw` | the Adam keys and `weight_decay` (0.004) |
-/// | `adagrad` | `learning_rate` (0.001), `initial_accumulator_value` (0.1), `epsilon` (1e-7) |
-/// | `rmsprop` | `learning_rate` (0.001), `rho` (0.9), `momentum` (0), `epsilon` (1e-7), `centered` (false) |
-///
-/// All of them also take `schedule` (see ``ScheduleSpec``) and `clip_global_norm`.
+/// A number is kept as the `Double` the optimizer holds (Keras's Python float) and checked
+/// against its bounds both as that `Double` and as the `Float` the update computes with:
+/// `"epsilon": 1e-50` is 0 as a `Float` and is rejected like `"epsilon": 0`.
 package struct OptimizerSpec: Sendable {
-    /// The optimizer names a config may use.
-    package static let names = ["sgd", "adam", "adamw", "adagrad", "rmsprop"]
-
     /// Builds a fresh optimizer (with empty state) each time it is called.
     package let make: @Sendable () -> any Optimizer
     /// The config's `name`.
@@ -43,58 +36,88 @@ package struct OptimizerSpec: Sendable {
 
     /// Reads an optimizer object. `batchScale` multiplies the learning rate (the linear scaling
     /// rule), and `totalSteps` is the default decay length of schedules.
+    ///
+    /// - Throws: `ConfigError` naming the key path for an unknown name (listing the names), a
+    ///   value of the wrong type or out of range, or a key the named optimizer does not take
+    ///   (listing those it does).
     package init(reading object: inout ConfigObject, batchScale: Float = 1, totalSteps: Int? = nil) throws {
-        let name = try object.require("name", as: String.self, .oneOf(Self.names))
-        self.name = name
-        let baseRate: Float
-        switch name {
-        case "sgd": baseRate = SGD.Defaults.learningRate
-        case "adagrad": baseRate = Adagrad.Defaults.learningRate
-        case "rmsprop": baseRate = RMSprop.Defaults.learningRate
-        default: baseRate = Adam.Defaults.learningRate
-        }
-        let rate = try object.optional("learning_rate", as: Float.self, default: baseRate, .positive) * batchScale
+        let type = try object.require("name", as: RegisteredOptimizer.self).type
+        name = type.configName
+        let rate = try object.optional("learning_rate", as: Float.self, default: type.defaultLearningRate, .positive) * batchScale
         learningRate = rate
         let schedule = try object.optionalObject("schedule") { try ScheduleSpec(reading: &$0, learningRate: rate, totalSteps: totalSteps) }
         let learningRateValue: LearningRate = schedule.map { .scheduled($0.schedule) } ?? .constant(rate)
         let clipping: GradientClipping = try object.optional("clip_global_norm", as: Float.self, .positive).map { .byGlobalNorm($0) } ?? .none
+        let values = try HyperparameterValues(
+            type.hyperparameters,
+            float: { try object.hyperparameter($0.key, within: $1) },
+            bool: { try object.optional($0.key, as: Bool.self) })
+        try object.rejectKeysOfOtherOptimizers(than: type)
+        make = { type.init(learningRate: learningRateValue, clipping: clipping, hyperparameters: values) }
+    }
+}
 
-        switch name {
-        case "sgd":
-            let momentum = try object.optional("momentum", as: Double.self, default: SGD.Defaults.momentum, .in(0...1))
-            let nesterov = try object.optional("nesterov", as: Bool.self, default: SGD.Defaults.nesterov)
-            make = { SGD(learningRate: learningRateValue, momentum: momentum, nesterov: nesterov, clipping: clipping) }
-        case "adam", "adamw":
-            let beta1 = try object.optional("beta_1", as: Double.self, default: Adam.Defaults.beta1, .in(0..<1))
-            let beta2 = try object.optional("beta_2", as: Double.self, default: Adam.Defaults.beta2, .in(0..<1))
-            let epsilon = try object.optional("epsilon", as: Double.self, default: Adam.Defaults.epsilon, .positive)
-            let amsgrad = try object.optional("amsgrad", as: Bool.self, default: Adam.Defaults.amsgrad)
-            if name == "adamw" {
-                let decay = try object.optional("weight_decay", as: Double.self, default: AdamW.defaultWeightDecay, .nonNegative)
-                make = {
-                    AdamW(learningRate: learningRateValue, weightDecay: decay, beta1: beta1, beta2: beta2,
-                          epsilon: epsilon, amsgrad: amsgrad, clipping: clipping)
-                }
-            } else {
-                make = {
-                    Adam(learningRate: learningRateValue, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                         amsgrad: amsgrad, clipping: clipping)
-                }
-            }
-        case "adagrad":
-            let initial = try object.optional(
-                "initial_accumulator_value", as: Double.self, default: Adagrad.Defaults.initialAccumulatorValue, .nonNegative)
-            let epsilon = try object.optional("epsilon", as: Double.self, default: Adagrad.Defaults.epsilon, .positive)
-            make = { Adagrad(learningRate: learningRateValue, initialAccumulatorValue: initial, epsilon: epsilon, clipping: clipping) }
-        default:
-            let rho = try object.optional("rho", as: Double.self, default: RMSprop.Defaults.rho, .in(0..<1))
-            let momentum = try object.optional("momentum", as: Double.self, default: RMSprop.Defaults.momentum, .in(0...1))
-            let epsilon = try object.optional("epsilon", as: Double.self, default: RMSprop.Defaults.epsilon, .positive)
-            let centered = try object.optional("centered", as: Bool.self, default: RMSprop.Defaults.centered)
-            make = {
-                RMSprop(learningRate: learningRateValue, rho: rho, momentum: momentum, epsilon: epsilon,
-                        centered: centered, clipping: clipping)
-            }
+/// A registered optimizer, read from its config name; a name that is not registered is an error
+/// that lists every registered name and suggests the closest.
+private struct RegisteredOptimizer: ConfigEnum {
+    let type: any ConfigurableOptimizer.Type
+
+    init(_ type: any ConfigurableOptimizer.Type) { self.type = type }
+
+    init?(rawValue: String) {
+        guard let type = OptimizerCatalog.optimizer(named: rawValue) else { return nil }
+        self.type = type
+    }
+
+    var rawValue: String { type.configName }
+
+    static var allCases: [RegisteredOptimizer] { OptimizerCatalog.all.map(RegisteredOptimizer.init) }
+}
+
+extension Hyperparameter.Bounds {
+    /// The same bounds as a config constraint on a `Double`, for the same messages as every
+    /// other number: "expected a number in [0, 1), found 1.5".
+    fileprivate var constraint: ConfigConstraint<Double> {
+        switch self {
+        case .greaterThan(let bound): .greaterThan(bound)
+        case .atLeast(let bound): .atLeast(bound)
+        case .halfOpen(let range): .in(range)
+        case .closed(let range): .in(range)
+        }
+    }
+}
+
+extension ConfigObject {
+    /// A number hyperparameter, or `nil` when absent: a finite `Double` within `bounds`, whose
+    /// `Float` value (the one the update uses) is finite and within `bounds` too.
+    fileprivate mutating func hyperparameter(_ key: String, within bounds: Hyperparameter.Bounds) throws -> Double? {
+        let constraint = bounds.constraint
+        guard let value = try optional(key, as: Double.self, constraint), let json = object[key] else { return nil }
+        let node = ConfigNode(value: json, path: path.appending(key: key), file: self.node.file)
+        let single = Float(value)
+        guard single.isFinite else {
+            throw node.invalidValue(
+                expected: "a number within ±\(Float.greatestFiniteMagnitude)", note: "the optimizer computes in 32-bit floats")
+        }
+        guard bounds.contains(single) else {
+            throw node.invalidValue(
+                expected: constraint.expected, note: "it is \(single.boundDescription) as a 32-bit float, which the optimizer computes in")
+        }
+        return value
+    }
+
+    /// Rejects, in the order written, a key the optimizer `type` does not take when another
+    /// registered optimizer takes it, naming those that do and listing the keys `type` takes:
+    /// `{"name": "adam", "momentum": 0.9}`. Any other unknown key is left to ``finish()``.
+    fileprivate func rejectKeysOfOtherOptimizers(than type: any ConfigurableOptimizer.Type) throws {
+        for member in object.members where !knownKeys.contains(member.key) {
+            let owners = OptimizerCatalog.all.filter { $0.hyperparameters.contains { $0.key == member.key } }
+            guard !owners.isEmpty else { return }
+            let names = owners.map { "\"\($0.configName)\"" }.joined(separator: ", ")
+            throw ConfigError(
+                .unknownKey, file: node.file, position: member.keyPosition, keyPath: path.appending(key: member.key),
+                message: "unknown key for \"\(type.configName)\" ('\(member.key)' is a key of \(names)); "
+                    + "known keys: " + knownKeys.joined(separator: ", "))
         }
     }
 }

@@ -1,3 +1,4 @@
+import JSON
 import Reports
 
 /// What a run of a config produced: the figures printed at the end and written by
@@ -18,7 +19,7 @@ package struct TaskReport: Sendable {
     package var wallSeconds: Double
     /// Task-specific entries, written in this order after `parameters` and before
     /// `wall_seconds`.
-    package var extra: OrderedJSON.Object
+    package var extra: JSONObject
     /// The process's exit status once the report is written: 0, or non-zero for a run that
     /// diverged (1) or was stopped by a signal (128 + its number).
     package var exitStatus: Int32 = 0
@@ -27,7 +28,7 @@ package struct TaskReport: Sendable {
 
     package init(
         task: String, steps: Int, finalLoss: Float?, parameters: [(name: String, values: [Float])],
-        wallSeconds: Double, extra: OrderedJSON.Object = OrderedJSON.Object()
+        wallSeconds: Double, extra: JSONObject = JSONObject()
     ) {
         self.task = task
         self.steps = steps
@@ -38,16 +39,16 @@ package struct TaskReport: Sendable {
     }
 
     /// The report as ordered JSON.
-    package var json: OrderedJSON {
-        var object = OrderedJSON.Object()
+    package var json: JSONValue {
+        var object = JSONObject()
         object["task"] = .string(task)
-        object["steps"] = .int(steps)
-        object["final_loss"] = finalLoss.map { .float($0) } ?? .null
-        var parameterObject = OrderedJSON.Object()
-        for (name, values) in parameters { parameterObject[name] = OrderedJSON(values) }
+        object["steps"] = .number(steps)
+        object["final_loss"] = finalLoss.map { .number($0) } ?? .null
+        var parameterObject = JSONObject()
+        for (name, values) in parameters { parameterObject[name] = JSONValue(values) }
         object["parameters"] = .object(parameterObject)
         for member in extra.members { object[member.key] = member.value }
-        object["wall_seconds"] = .double(wallSeconds)
+        object["wall_seconds"] = .number(wallSeconds)
         return .object(object)
     }
 

@@ -1,4 +1,5 @@
 import ConfigKit
+import JSON
 import Datasets
 import Foundation
 import Storage
@@ -32,7 +33,8 @@ extension TrainTask {
             }
             log("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
         }
-        try createDirectory(policy.checkpointsDirectory)
+        let keeps = runOptions.keepsRunFolder
+        if keeps { try createDirectory(policy.checkpointsDirectory) }
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
         defer { watcher?.stop() }
@@ -40,19 +42,20 @@ extension TrainTask {
         var failure: Error?
         var caughtSignal: Int32?
         let summary = trainer.run(log: runOptions.verbose ? log : { _ in }) { event in
+            guard keeps || watcher != nil else { return .continue }
             do {
                 let stepsDone = event.trainer.globalStep
                 var due = false
                 if event.endsEpoch, policy.everyEpochs > 0, event.trainer.epoch % policy.everyEpochs == 0 { due = true }
                 if let every = policy.everySteps, stepsDone % every == 0 { due = true }
                 if let signal = watcher?.signalNumber { caughtSignal = signal; due = true }
-                if due {
+                if due && keeps {
                     let path = policy.checkpointPath(step: stepsDone)
                     try checkpoint(of: event.trainer).write(to: path)
                     lastCheckpoint = path
                     try pruneCheckpoints(keeping: policy.keepLast)
                 }
-                if let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
+                if keeps, let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
                    metric.improves(value, on: bestSoFar(metric, path: policy.bestPath))
                 {
                     var best = checkpoint(of: event.trainer)
@@ -72,9 +75,11 @@ extension TrainTask {
         switch summary.outcome {
         case .completed, .stoppedEarly:
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"
-            try checkpoint(of: trainer).write(to: policy.modelPath)
-            run.modelPath = policy.modelPath
-            log("saved the model to \(policy.modelPath)")
+            if keeps {
+                try checkpoint(of: trainer).write(to: policy.modelPath)
+                run.modelPath = policy.modelPath
+                log("saved the model to \(policy.modelPath)")
+            }
         case .interrupted:
             run.status = "interrupted"
             let signal = caughtSignal ?? SIGINT
@@ -191,7 +196,7 @@ extension TrainTask {
                 hash.combine("}")
             }
         }
-        combine(JSONValue(.object(root), at: SourcePosition(line: 1, column: 1)), path: "")
+        combine(JSONValue(.object(root)), path: "")
         hash.combine("seed \(options.seed) epochs \(options.epochs)")
         return hash.hexDigest
     }

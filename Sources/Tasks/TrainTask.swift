@@ -5,6 +5,7 @@ import ConfigKit
 import Datasets
 import Models
 import Optimizers
+import JSON
 import Reports
 
 /// `"task": "train"`: trains a model with the data-parallel trainer.
@@ -133,22 +134,22 @@ package struct TrainTask: RunnableTask {
         let digest = trainer.parameterDigest
         log("parameter digest \(digest)")
 
-        var extra = OrderedJSON.Object()
-        if let accuracy = last?.trainAccuracy { extra["train_accuracy"] = .float(accuracy) }
-        if let accuracy = last?.testAccuracy { extra["test_accuracy"] = .float(accuracy) }
-        if let loss = last?.testLoss { extra["test_loss"] = .float(loss) }
-        extra["epochs"] = .int(summary.epochs)
-        extra["workers"] = .int(options.workers)
-        extra["micro_shards"] = microShards.map { .int($0) } ?? .string("auto")
+        var extra = JSONObject()
+        if let accuracy = last?.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
+        if let accuracy = last?.testAccuracy { extra["test_accuracy"] = .number(accuracy) }
+        if let loss = last?.testLoss { extra["test_loss"] = .number(loss) }
+        extra["epochs"] = .number(summary.epochs)
+        extra["workers"] = .number(options.workers)
+        extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
         extra["deterministic"] = .bool(options.deterministic)
-        extra["samples_per_second"] = .double(summary.samplesPerSecond)
-        extra["allreduce_share"] = .double(summary.trainingSeconds > 0 ? summary.reduceSeconds / summary.trainingSeconds : 0)
+        extra["samples_per_second"] = .number(summary.samplesPerSecond)
+        extra["allreduce_share"] = .number(summary.trainingSeconds > 0 ? summary.reduceSeconds / summary.trainingSeconds : 0)
         extra["parameter_digest"] = .string(digest)
         extra["status"] = .string(run.status)
         if case .diverged(let divergence) = summary.outcome {
-            var entry = OrderedJSON.Object()
-            entry["step"] = .int(divergence.step)
-            entry["epoch"] = .int(divergence.epoch)
+            var entry = JSONObject()
+            entry["step"] = .number(divergence.step)
+            entry["epoch"] = .number(divergence.epoch)
             entry["quantity"] = .string(divergence.quantity)
             entry["value"] = .string(String(describing: divergence.value))
             extra["divergence"] = .object(entry)
@@ -156,12 +157,12 @@ package struct TrainTask: RunnableTask {
         if let path = run.modelPath { extra["model"] = .string(path) }
         if let path = run.lastCheckpoint { extra["last_checkpoint"] = .string(path) }
         extra["history"] = .array(summary.evaluations.map { evaluation in
-            var entry = OrderedJSON.Object()
-            entry["epoch"] = .int(evaluation.epoch)
-            entry["train_loss"] = .float(evaluation.trainLoss)
-            if let value = evaluation.trainAccuracy { entry["train_accuracy"] = .float(value) }
-            if let value = evaluation.testLoss { entry["test_loss"] = .float(value) }
-            if let value = evaluation.testAccuracy { entry["test_accuracy"] = .float(value) }
+            var entry = JSONObject()
+            entry["epoch"] = .number(evaluation.epoch)
+            entry["train_loss"] = .number(evaluation.trainLoss)
+            if let value = evaluation.trainAccuracy { entry["train_accuracy"] = .number(value) }
+            if let value = evaluation.testLoss { entry["test_loss"] = .number(value) }
+            if let value = evaluation.testAccuracy { entry["test_accuracy"] = .number(value) }
             return .object(entry)
         })
         var report = TaskReport(

@@ -1,5 +1,6 @@
 import Autograd
 import ConfigKit
+import JSON
 
 /// A file in the safetensors format: Float32 tensors by name, and string metadata.
 ///
@@ -44,13 +45,13 @@ public struct SafeTensors: Sendable, Equatable {
     /// The file's bytes.
     public func encoded() -> [UInt8] {
         var header = "{\"__metadata__\":{"
-        header += metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }.joined(separator: ",")
+        header += metadata.keys.sorted().map { "\(JSONValue.quoted($0)):\(JSONValue.quoted(metadata[$0]!))" }.joined(separator: ",")
         header += "}"
         var offset = 0
         for entry in entries {
             let bytes = entry.tensor.scalarCount * MemoryLayout<Float>.size
             let shape = entry.tensor.shape.map(String.init).joined(separator: ",")
-            header += ",\(jsonString(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            header += ",\(JSONValue.quoted(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}"
             offset += bytes
         }
         header += "}"
@@ -122,7 +123,7 @@ public struct SafeTensors: Sendable, Equatable {
                 }
                 let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
                 guard !overflow, product <= dataBytes / 4 else {
-                    throw fail("tensor '\(member.key)' of shape \(shapeValues.map(\.foundDescription)) needs more bytes than the file holds")
+                    throw fail("tensor '\(member.key)' of shape [\(shapeValues.map(\.foundDescription).joined(separator: ", "))] needs more bytes than the file holds")
                 }
                 shape.append(dimension)
                 count = product
@@ -162,24 +163,6 @@ public struct SafeTensors: Sendable, Equatable {
             return Entry(name: item.name, tensor: Tensor(shape: item.shape, scalars: scalars))
         }
     }
-}
-
-/// A JSON string literal of `text`.
-private func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 /// A checkpoint or model file that cannot be read or does not fit, naming the file.

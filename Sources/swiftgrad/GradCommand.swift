@@ -13,7 +13,7 @@ struct GradCommand: ParsableCommand {
             Computes derivatives with gradient tapes, as TensorFlow's tf.GradientTape does.
 
             Expressions use numbers (3, 0.5, 1e-3), variables, + - * / ^, unary minus, \
-            parentheses and the functions exp log sqrt abs sin cos tanh sigmoid relu. \
+            parentheses and the functions \(Expressions.Expression.functionNames.joined(separator: " ")). \
             ^ is right-associative and binds tighter than unary minus: -x^2 is -(x^2).
 
             Output: with one variable and --order 1, the derivative alone (e.g. 920). \

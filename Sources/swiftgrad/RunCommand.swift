@@ -51,7 +51,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let options = RunOptions(
             plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet,
-            resume: resume, runDirectory: runDirectory, handlesSignals: true)
+            resume: resume, runDirectory: runDirectory, keepsRunFolder: true, handlesSignals: true)
         try reportingErrors {
             // Fail before a long run, not after it, when an output cannot be written.
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }

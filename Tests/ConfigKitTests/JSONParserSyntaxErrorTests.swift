@@ -1,4 +1,5 @@
 import ConfigKit
+import JSON
 import Testing
 
 @Suite("JSON syntax errors name line, column and what was expected")

@@ -1,4 +1,5 @@
 import ConfigKit
+import JSON
 import Testing
 
 @Suite("Valid JSON parses to the right values and positions")

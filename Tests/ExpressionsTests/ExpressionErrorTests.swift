@@ -68,11 +68,26 @@ func malformedExpressionsNameTheColumnAndWhatWasExpected(source: String, column:
         String(repeating: "-", count: 100_000) + "x",
         String(repeating: "2^", count: 100_000) + "x",
         String(repeating: "sin(", count: 100_000) + "x",
-        "x" + String(repeating: "+x", count: 100_000),
+        "x" + String(repeating: "+(x", count: 100_000),
     ] {
         let error = try #require(parseError(source))
         #expect(error.reason == .tooDeep, "\(error.message)")
     }
+}
+
+@Test func nestingOneLevelPastTheLimitIsRefusedWhereItBegins() throws {
+    let limit = Expression.maximumDepth
+    // Each '(' opens a level, and the operand inside it one more.
+    _ = try Expression.parse(String(repeating: "(", count: limit - 1) + "x" + String(repeating: ")", count: limit - 1))
+    let error = try #require(parseError(String(repeating: "(", count: limit) + "x" + String(repeating: ")", count: limit)))
+    #expect(error.reason == .tooDeep)
+    #expect(error.column == limit + 1)
+    #expect(error.message == "the expression nests more than \(limit) levels deep (parentheses, calls, unary minus and powers); simplify it")
+}
+
+@Test func aLongFlatSumIsNotTooDeep() throws {
+    let source = "x" + String(repeating: "+x", count: 100_000)
+    #expect(try Expression.parse(source).variables == ["x"])
 }
 
 @Test func unknownVariablesAreReportedAtTheirFirstAppearance() throws {

@@ -1,3 +1,4 @@
+import Expressions
 import Foundation
 import Testing
 
@@ -36,4 +37,13 @@ import Testing
     let order = try swiftgrad("grad", "x", "--at", "x=1", "--order", "3")
     #expect(order.status != 0)
     #expect(order.standardError.contains("--order must be 1 or 2"))
+}
+
+@Test func theHelpListsEveryFunction() throws {
+    let run = try swiftgrad("grad", "--help")
+    #expect(run.status == 0, "\(run.standardError)")
+    // The help is wrapped to the terminal's width; read it as one line.
+    let text = run.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    let functions = Expressions.Expression.functionNames.joined(separator: " ")
+    #expect(text.contains("parentheses and the functions \(functions). "), "\(run.standardOutput)")
 }

@@ -1,10 +1,10 @@
-/// A place in a config file: 1-based line and column.
+/// A place in a JSON text: 1-based line and column.
 ///
 /// Columns count Unicode scalars, not bytes, so a column matches what an editor shows for a line
 /// that holds non-ASCII text.
 ///
 /// ```swift
-/// let value = try ConfigDocument(parsing: "{\n  \"lr\": 0.1\n}").root
+/// let value = try ConfigDocument(parsing: "{\n  \"lr\": 0.1\n}").root  // ConfigKit's parser
 /// value.objectValue?["lr"]?.position  // 2:9
 /// ```
 public struct SourcePosition: Sendable, Hashable, Comparable, CustomStringConvertible {
