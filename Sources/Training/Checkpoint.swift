@@ -6,7 +6,7 @@ import Storage
 /// that reads the format can open.
 ///
 /// The file holds every parameter under its model name (`dense0/weight`), the optimizer's slots
-/// under `optimizer/` (`optimizer/dense0/weight/m`), early stopping's best parameters under
+/// under `optimizer/` (`optimizer/0/dense0/weight/momentum`: index, variable, slot), early stopping's best parameters under
 /// `best/`, and any tensors the caller adds (a standardiser's statistics, say). Its metadata hold
 /// the position in the run (epoch, batch in the epoch, steps), the seed, the optimizer's name and
 /// step count, the caller's strings (a hash of the config, a checksum of the data, class labels)

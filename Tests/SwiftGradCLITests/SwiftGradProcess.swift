@@ -58,6 +58,22 @@ func swiftgrad(_ arguments: [String], in directory: String? = nil) throws -> Run
         standardError: String(decoding: errorData, as: UTF8.self))
 }
 
+/// Starts `swiftgrad` in `directory` without waiting; its standard output and error go to the
+/// files `stdout` and `stderr` there.
+func startSwiftgrad(_ arguments: [String], in directory: String) throws -> Process {
+    let process = Process()
+    process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    for name in ["stdout", "stderr"] {
+        FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
+    }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stdout"))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr"))
+    try process.run()
+    return process
+}
+
 extension TemporaryDirectory {
     /// 256 synthetic examples of 32 features, an MLP 32-16-4, batches of 64.
     func tinyTrainConfig() throws -> String {
