@@ -15,7 +15,8 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   Models          layers, initialisers, MLP, linear and logistic regression
 //   Datasets        CSV, IDX, digits, splits, standardising, batches
 //   DataParallel    the engine: worker pool, micro-shards, gradient slots, reducers
-//   Training        the trainer: options, state, epochs, evaluation
+//   Storage         atomic file writes and bounded reads
+//   Training        the trainer: options, state, epochs, evaluation, checkpoints
 //   SwiftGrad       the library: re-exports the modules above, nothing else
 //
 //   JSON            the one JSON value type (ordered members), its writer and string escaper
@@ -49,19 +50,20 @@ let package = Package(
         .target(name: "Models", dependencies: ["Autograd"]),
         .target(name: "Datasets", dependencies: ["Autograd"]),
         .target(name: "DataParallel", dependencies: ["Autograd", "Models", "CKernels"]),
-        .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel"]),
+        .target(name: "Storage"),
+        .target(name: "JSON"),
+        .target(name: "ConfigKit", dependencies: ["JSON"]),
+        .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Storage", "JSON", "ConfigKit"]),
         .target(
             name: "SwiftGrad",
             dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Training"]
         ),
 
-        .target(name: "JSON"),
-        .target(name: "ConfigKit", dependencies: ["JSON"]),
-        .target(name: "Reports", dependencies: ["JSON"]),
+        .target(name: "Reports", dependencies: ["JSON", "Storage"]),
         .target(name: "Expressions", dependencies: ["Autograd", "JSON"]),
         .target(
             name: "Tasks",
-            dependencies: ["SwiftGrad", "JSON", "ConfigKit", "Reports", "Expressions"]
+            dependencies: ["SwiftGrad", "JSON", "ConfigKit", "Reports", "Expressions", "Storage"]
         ),
         .target(
             name: "Benchmarks",
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "swiftgrad",
             dependencies: [
-                "Tasks", "Benchmarks", "Expressions", "Reports",
+                "Tasks", "Benchmarks", "Expressions", "Reports", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -91,6 +93,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "DataParallel", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit", "JSON"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "_TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "JSON", "_TestSupport"]),
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "_TestSupport"], resources: [.copy("Resources")]),

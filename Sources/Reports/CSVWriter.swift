@@ -1,3 +1,4 @@
+import Storage
 import Foundation
 
 /// One cell of a CSV table.
@@ -89,7 +90,7 @@ public struct CSVWriter: Sendable {
     /// Writes the table atomically.
     ///
     /// - Parameter path: the destination; its directory must exist.
-    /// - Throws: `ReportError` from ``AtomicFile``.
+    /// - Throws: `FileError` from `AtomicFile`.
     public func write(to path: String) throws {
         try AtomicFile.write(rendered(), to: path)
     }

@@ -1,4 +1,5 @@
 import JSON
+import Storage
 
 extension JSONValue {
     /// Writes the value as pretty JSON (``JSONValue/Style/pretty``), atomically.
@@ -8,7 +9,7 @@ extension JSONValue {
     ///   - nonFinite: what to do with NaN and infinity; rejected by default.
     /// - Throws: `ReportError` for a non-finite number under `.reject` (the message of
     ///   ``JSONEncodingError``, e.g. `cannot write nan at 'history[3].loss' as JSON: JSON has no
-    ///   NaN or infinity`), or from ``AtomicFile``; the file is then left as it was.
+    ///   NaN or infinity`), or `FileError` from `AtomicFile`; the file is then left as it was.
     ///
     /// ```swift
     /// let report: JSONValue = ["epochs": 3]

@@ -1,12 +1,5 @@
-/// A report that could not be produced or written, described in one line.
-///
-/// ```swift
-/// do {
-///     try AtomicFile.write(data, to: "out/report.json")
-/// } catch let error as ReportError {
-///     print(error)  // cannot write 'out/report.json': directory 'out' does not exist
-/// }
-/// ```
+/// A report that could not be produced, described in one line. (Files that cannot be written
+/// throw `FileError`.)
 public struct ReportError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, naming the file or value concerned.
     public var message: String

@@ -1,3 +1,4 @@
+import Storage
 /// A small figure in SVG: lines and scatter points on shared axes, with round-number ticks,
 /// axis labels, a title and a legend.
 ///
@@ -106,7 +107,7 @@ public struct SVGPlot: Sendable {
     /// Writes the figure atomically.
     ///
     /// - Parameter path: the destination; its directory must exist.
-    /// - Throws: `ReportError` from ``AtomicFile``.
+    /// - Throws: `FileError` from `AtomicFile`.
     public func write(to path: String) throws {
         try AtomicFile.write(rendered(), to: path)
     }

@@ -1,3 +1,4 @@
+import Storage
 import Autograd
 import ConfigKit
 import Datasets

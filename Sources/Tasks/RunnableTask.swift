@@ -13,13 +13,30 @@ package struct RunOptions: Sendable {
     /// its result (a training run also its three header lines and its parameter digest; the
     /// minimisation prints nothing).
     package var verbose: Bool
+    /// A checkpoint to continue from: a path, or `latest` for the run folder's newest.
+    package var resume: String?
+    /// Replaces the config's `checkpoint.directory`.
+    package var runDirectory: String?
+    /// Whether a training run keeps its run folder: checkpoints, the best and the final model.
+    /// The command line does; tests of other features leave it off so they write nothing.
+    package var keepsRunFolder: Bool
+    /// Whether a training run catches SIGINT and SIGTERM to checkpoint before it exits (the
+    /// command line does; a library caller keeps its own handlers).
+    package var handlesSignals: Bool
 
-    package init(plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true) {
+    package init(
+        plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true,
+        resume: String? = nil, runDirectory: String? = nil, keepsRunFolder: Bool = false, handlesSignals: Bool = false
+    ) {
         self.plotPath = plotPath
         self.workers = workers
         self.epochs = epochs
         self.seed = seed
         self.verbose = verbose
+        self.resume = resume
+        self.runDirectory = runDirectory
+        self.keepsRunFolder = keepsRunFolder
+        self.handlesSignals = handlesSignals
     }
 }
 

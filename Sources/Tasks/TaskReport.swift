@@ -20,6 +20,11 @@ package struct TaskReport: Sendable {
     /// Task-specific entries, written in this order after `parameters` and before
     /// `wall_seconds`.
     package var extra: JSONObject
+    /// The process's exit status once the report is written: 0, or non-zero for a run that
+    /// diverged (1) or was stopped by a signal (128 + its number).
+    package var exitStatus: Int32 = 0
+    /// Why the run failed, for standard error, when ``exitStatus`` is not 0.
+    package var failure: String?
 
     package init(
         task: String, steps: Int, finalLoss: Float?, parameters: [(name: String, values: [Float])],

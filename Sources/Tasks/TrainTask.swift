@@ -39,6 +39,15 @@ package struct TrainTask: RunnableTask {
     package var options: TrainingOptions
     /// Where the data came from, for messages and reports.
     package let dataDescription: String
+    /// The statistics the features were standardised with, if they were.
+    package let standardizer: Standardizer?
+    /// Where and when checkpoints are written.
+    package var checkpoints: CheckpointPolicy
+    /// A hash of everything in the config that changes the trained bits: checkpoints from
+    /// another config are refused.
+    package let configHash: String
+    /// A checksum of the split data, so a checkpoint is not resumed on other data.
+    package let dataChecksum: String
 
     init(reading root: inout ConfigObject, context: ConfigContext, overrides: RunOptions) throws {
         // The training options first: the seed shuffles the split and the batch size scales the rate.
@@ -57,6 +66,7 @@ package struct TrainTask: RunnableTask {
             options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .positive)
             options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(TrainingOptions.threadCounts))
             options.workersHelp = try training.optional("workers_help", as: Bool.self, default: true)
+            options.earlyStopping = try training.optionalObject("early_stopping") { try Self.readEarlyStopping(&$0) }
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .positive)
             return options
@@ -76,11 +86,18 @@ package struct TrainTask: RunnableTask {
         self.options = options
 
         var description = ""
+        var standardizer: Standardizer?
         let seed = options.seed
         data = try root.object("data") { data in
-            try Self.readData(&data, context: context, seed: seed, description: &description)
+            try Self.readData(&data, context: context, seed: seed, description: &description, standardizer: &standardizer)
         }
         dataDescription = description
+        self.standardizer = standardizer
+        checkpoints = try root.optionalObject("checkpoint") { try CheckpointPolicy(reading: &$0, config: context.file) }
+            ?? CheckpointPolicy(config: context.file)
+        if let directory = overrides.runDirectory { checkpoints.directory = directory }
+        configHash = Self.resultHash(of: root.object, options: options)
+        dataChecksum = Self.checksum(of: data)
         let split = data
         model = try root.object("model") { model in
             try Self.readModel(&model, data: split, context: context, seed: seed, description: description)
@@ -107,7 +124,8 @@ package struct TrainTask: RunnableTask {
             log("note: each batch has \(batchMicroShards) micro-shard\(one ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers \(one ? "has" : "have") work; set training.micro_shards to cut batches finer")
         }
         let start = ContinuousClock.now
-        let summary = trainer.run(log: runOptions.verbose ? log : { _ in })
+        let run = try runKeepingCheckpoints(trainer, options: runOptions, log: log)
+        let summary = run.summary
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let last = summary.evaluations.last
         var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
@@ -128,6 +146,17 @@ package struct TrainTask: RunnableTask {
         extra["samples_per_second"] = .number(summary.samplesPerSecond)
         extra["allreduce_share"] = .number(summary.trainingSeconds > 0 ? summary.reduceSeconds / summary.trainingSeconds : 0)
         extra["parameter_digest"] = .string(digest)
+        extra["status"] = .string(run.status)
+        if case .diverged(let divergence) = summary.outcome {
+            var entry = JSONObject()
+            entry["step"] = .number(divergence.step)
+            entry["epoch"] = .number(divergence.epoch)
+            entry["quantity"] = .string(divergence.quantity)
+            entry["value"] = .string(String(describing: divergence.value))
+            extra["divergence"] = .object(entry)
+        }
+        if let path = run.modelPath { extra["model"] = .string(path) }
+        if let path = run.lastCheckpoint { extra["last_checkpoint"] = .string(path) }
         extra["history"] = .array(summary.evaluations.map { evaluation in
             var entry = JSONObject()
             entry["epoch"] = .number(evaluation.epoch)
@@ -137,10 +166,13 @@ package struct TrainTask: RunnableTask {
             if let value = evaluation.testAccuracy { entry["test_accuracy"] = .number(value) }
             return .object(entry)
         })
-        return TaskReport(
+        var report = TaskReport(
             task: "train", steps: summary.steps, finalLoss: summary.finalLoss,
             parameters: zip(model.parameterNames, trainer.variables).map { ($0, $1.value.scalars) },
             wallSeconds: seconds, extra: extra)
+        report.exitStatus = run.exitStatus
+        report.failure = run.failure
+        return report
     }
 
     // MARK: Reading
@@ -153,7 +185,8 @@ package struct TrainTask: RunnableTask {
     }
 
     private static func readData(
-        _ data: inout ConfigObject, context: ConfigContext, seed: UInt64, description: inout String
+        _ data: inout ConfigObject, context: ConfigContext, seed: UInt64, description: inout String,
+        standardizer: inout Standardizer?
     ) throws -> DatasetSplit {
         let source = try data.require("source", as: String.self, .oneOf(sources))
         var dataset: Dataset
@@ -191,7 +224,11 @@ package struct TrainTask: RunnableTask {
         guard split.train.count > 0 else {
             throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training examples out of \(dataset.count); expected a fraction that leaves at least one")
         }
-        if standardize { split = split.standardized().split }
+        if standardize {
+            let standardized = split.standardized()
+            split = standardized.split
+            standardizer = standardized.standardizer
+        }
         return split
     }
 

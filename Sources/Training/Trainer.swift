@@ -4,6 +4,7 @@ import Datasets
 import Foundation
 import Models
 import Optimizers
+import Storage
 
 /// Trains a model with the data-parallel engine: each global batch is split across worker
 /// threads, each with its own tape; their gradients are all-reduced in a fixed order and one
@@ -40,6 +41,12 @@ public final class Trainer {
     public private(set) var epoch = 0
     /// Batches of the current epoch already trained on.
     public private(set) var batchInEpoch = 0
+    /// Early stopping's best value of its metric so far.
+    public private(set) var bestMetric: Float?
+    /// Evaluations since the metric last improved.
+    public private(set) var evaluationsWithoutImprovement = 0
+    /// The parameters at the best evaluation, kept when early stopping restores them.
+    public private(set) var bestParameters: [Tensor]?
 
     /// Makes a trainer with fresh variables from `model`'s initialisers.
     ///
@@ -74,12 +81,71 @@ public final class Trainer {
     }
 
     /// One evaluation of the model on the training and test splits.
-    public struct Evaluation: Sendable {
+    public struct Evaluation: Sendable, Equatable {
         public var epoch: Int
         public var trainLoss: Float
         public var trainAccuracy: Float?
         public var testLoss: Float?
         public var testAccuracy: Float?
+
+        public init(epoch: Int, trainLoss: Float, trainAccuracy: Float? = nil, testLoss: Float? = nil, testAccuracy: Float? = nil) {
+            self.epoch = epoch
+            self.trainLoss = trainLoss
+            self.trainAccuracy = trainAccuracy
+            self.testLoss = testLoss
+            self.testAccuracy = testAccuracy
+        }
+    }
+
+    /// How a run ended.
+    public enum Outcome: Sendable, Equatable {
+        /// Every epoch (or ``TrainingOptions/maxSteps``) was trained.
+        case completed
+        /// ``TrainingOptions/earlyStopping`` stopped it.
+        case stoppedEarly
+        /// A ``StepEvent`` handler asked it to stop (a signal, say).
+        case interrupted
+        /// The loss or a parameter stopped being finite; the parameters are those of the
+        /// failed step.
+        case diverged(Divergence)
+    }
+
+    /// Where and how a run diverged.
+    public struct Divergence: Sendable, Equatable, CustomStringConvertible {
+        /// The optimizer step that failed, counted from 1.
+        public var step: Int
+        /// The epoch it belonged to, counted from 1.
+        public var epoch: Int
+        /// What stopped being finite: `loss` or a parameter's name.
+        public var quantity: String
+        /// The offending value (NaN or an infinity).
+        public var value: Float
+
+        public var description: String {
+            "step \(step) (epoch \(epoch)): \(quantity == "loss" ? "the loss" : "parameter \(quantity)") became \(value)"
+        }
+    }
+
+    /// What a ``run(evaluating:log:onStep:)`` handler sees after each optimizer step.
+    public struct StepEvent {
+        /// The trainer, between two steps: its ``state`` is a consistent point to resume from.
+        public let trainer: Trainer
+        /// The mean loss of the step's examples.
+        public let loss: Float
+        /// Whether this step finished an epoch.
+        public let endsEpoch: Bool
+        /// The evaluation made after this step, if one was due.
+        public let evaluation: Evaluation?
+        /// Whether the run ends after this step (the last epoch, the step limit, or early
+        /// stopping).
+        public let isLast: Bool
+    }
+
+    /// What a step handler tells the trainer.
+    public enum StepAction: Sendable {
+        case `continue`
+        /// End the run after this step, with ``Outcome/interrupted``.
+        case stop
     }
 
     /// What a run did.
@@ -98,14 +164,28 @@ public final class Trainer {
         public var reduceSeconds: Double
         /// Examples processed per second of training.
         public var samplesPerSecond: Double
+        /// How the run ended.
+        public var outcome: Outcome = .completed
     }
 
-    /// Runs the whole schedule, logging one line per evaluation.
+    /// Runs the schedule from where the trainer stands (the start, or a restored state),
+    /// logging one line per evaluation.
     ///
-    /// - Parameter evaluating: `false` trains only, with no evaluation (not even after the last
-    ///   epoch): a benchmark's runs, whose evaluations on every core would disturb others
-    ///   training at the same time. The summary then has no evaluations.
-    public func run(evaluating: Bool = true, log: (String) -> Void = { _ in }) -> Summary {
+    /// After every optimizer step the trainer checks that the loss and every parameter are
+    /// finite; if not, it stops at once with ``Outcome/diverged(_:)``. With
+    /// ``TrainingOptions/earlyStopping`` set, it stops when the watched metric has not improved
+    /// for that many evaluations.
+    ///
+    /// - Parameters:
+    ///   - evaluating: `false` trains only, with no evaluation (not even after the last
+    ///     epoch): a benchmark's runs, whose evaluations on every core would disturb others
+    ///     training at the same time. The summary then has no evaluations.
+    ///   - log: receives one line per evaluation.
+    ///   - onStep: called after each optimizer step, and after the epoch's evaluation for the
+    ///     last step of an epoch; the place to write checkpoints or to stop on a signal.
+    public func run(
+        evaluating: Bool = true, log: (String) -> Void = { _ in }, onStep: ((StepEvent) -> StepAction)? = nil
+    ) -> Summary {
         let trainCount = data.train.count
         let totalSteps = options.totalSteps(examples: trainCount)
         var evaluations: [Evaluation] = []
@@ -116,6 +196,7 @@ public final class Trainer {
         var accumulatedLoss: Float = 0
         var accumulatedExamples = 0
         var batchesInStep = 0
+        var outcome = Outcome.completed
         // Without accumulation the optimizer can take the gradient chunk by chunk from the
         // all-reduce; accumulating needs whole gradients, as does clipping by norm.
         let fusesUpdate = options.gradientAccumulation == 1 && optimizer.canApplyPartitioned
@@ -132,6 +213,7 @@ public final class Trainer {
                     features: RowSelection(source: data.train.features, rows: rows), targets: targets(of: data.train, rows: rows))
                 examples += batch.exampleCount
                 let lastOfEpoch = position == batches.count - 1
+                var stepped = false
                 if fusesUpdate {
                     // Each thread of the all-reduce updates the elements it has just summed.
                     optimizer.applyPartitioned(to: variables) { step in
@@ -141,6 +223,7 @@ public final class Trainer {
                     }
                     finalLoss = batch.loss
                     globalStep += 1
+                    stepped = true
                 } else {
                     let gradients = engine.allReducedGradients()
                     // Accumulate sums (gradient × examples) so the step equals one big batch's mean.
@@ -162,6 +245,7 @@ public final class Trainer {
                         optimizer.apply(gradients, to: variables)
                         finalLoss = accumulatedLoss / Float(accumulatedExamples)
                         globalStep += 1
+                        stepped = true
                         (accumulated, accumulatedLoss, accumulatedExamples, batchesInStep) = (nil, 0, 0, 0)
                     }
                 }
@@ -169,7 +253,18 @@ public final class Trainer {
                 computeSeconds += engine.lastTiming.computeSeconds
                 trainingSeconds += (ContinuousClock.now - start) / .seconds(1)
                 batchInEpoch = position + 1
-                if globalStep >= totalSteps { break }
+                guard stepped else { continue }
+                if let divergence = divergence(loss: finalLoss) {
+                    outcome = .diverged(divergence)
+                    log("diverged at \(divergence)")
+                    break epochs
+                }
+                let reachedLimit = globalStep >= totalSteps
+                if lastOfEpoch { break }
+                if let onStep, onStep(StepEvent(trainer: self, loss: finalLoss, endsEpoch: false, evaluation: nil, isLast: reachedLimit)) == .stop {
+                    outcome = .interrupted
+                }
+                if reachedLimit || outcome == .interrupted { break }
             }
             let finishedEpoch = batchInEpoch == batches.count
             if finishedEpoch {
@@ -177,24 +272,66 @@ public final class Trainer {
                 batchInEpoch = 0
             }
             let epochSeconds = (ContinuousClock.now - epochStart) / .seconds(1)
-            let isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps
+            var isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps || outcome == .interrupted
+            var evaluation: Evaluation?
             if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast) {
-                let evaluation = evaluate(epoch: epochIndex + 1)
-                evaluations.append(evaluation)
+                let made = evaluate(epoch: epochIndex + 1)
+                evaluation = made
+                evaluations.append(made)
                 var line = "epoch \(epochIndex + 1)/\(options.epochs): loss \(format(finalLoss))"
-                line += ", train loss \(format(evaluation.trainLoss))"
-                if let accuracy = evaluation.trainAccuracy { line += ", train accuracy \(format(accuracy))" }
-                if let loss = evaluation.testLoss { line += ", test loss \(format(loss))" }
-                if let accuracy = evaluation.testAccuracy { line += ", test accuracy \(format(accuracy))" }
+                line += ", train loss \(format(made.trainLoss))"
+                if let accuracy = made.trainAccuracy { line += ", train accuracy \(format(accuracy))" }
+                if let loss = made.testLoss { line += ", test loss \(format(loss))" }
+                if let accuracy = made.testAccuracy { line += ", test accuracy \(format(accuracy))" }
                 line += epochSeconds < 1 ? String(format: " (%.1f ms)", epochSeconds * 1000) : String(format: " (%.2f s)", epochSeconds)
                 log(line)
+                if let earlyStopping = options.earlyStopping, observe(made, earlyStopping) {
+                    log("early stopping: \(earlyStopping.metric.rawValue) has not improved for \(earlyStopping.patience) evaluation\(earlyStopping.patience == 1 ? "" : "s")")
+                    outcome = .stoppedEarly
+                    isLast = true
+                }
             }
-            if globalStep >= totalSteps { break epochs }
+            if finishedEpoch, outcome != .interrupted, let onStep {
+                if onStep(StepEvent(trainer: self, loss: finalLoss, endsEpoch: true, evaluation: evaluation, isLast: isLast)) == .stop, !isLast {
+                    outcome = .interrupted
+                    isLast = true
+                }
+            }
+            if isLast { break epochs }
+        }
+        if case .stoppedEarly = outcome, let earlyStopping = options.earlyStopping, earlyStopping.restoreBest, let best = bestParameters {
+            for (variable, value) in zip(variables, best) { variable.assign(value) }
+            log("restored the parameters of the best evaluation (\(earlyStopping.metric.rawValue) \(format(bestMetric ?? .nan)))")
         }
         return Summary(
             steps: globalStep, epochs: epoch + (batchInEpoch > 0 ? 1 : 0), finalLoss: finalLoss, evaluations: evaluations,
             trainingSeconds: trainingSeconds, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds,
-            samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0)
+            samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0, outcome: outcome)
+    }
+
+    /// Records `evaluation` for early stopping; returns whether the run should stop.
+    private func observe(_ evaluation: Evaluation, _ earlyStopping: EarlyStopping) -> Bool {
+        guard let value = earlyStopping.metric.value(in: evaluation) else { return false }
+        if earlyStopping.metric.improves(value, on: bestMetric, minDelta: earlyStopping.minDelta) {
+            bestMetric = value
+            evaluationsWithoutImprovement = 0
+            if earlyStopping.restoreBest { bestParameters = variables.map(\.value) }
+            return false
+        }
+        evaluationsWithoutImprovement += 1
+        return evaluationsWithoutImprovement >= earlyStopping.patience
+    }
+
+    /// The first non-finite quantity after a step: the loss, then each parameter in order.
+    private func divergence(loss: Float) -> Divergence? {
+        func failed(_ quantity: String, _ value: Float) -> Divergence {
+            Divergence(step: globalStep, epoch: epoch + 1, quantity: quantity, value: value)
+        }
+        if !loss.isFinite { return failed("loss", loss) }
+        for (name, variable) in zip(model.parameterNames, variables) {
+            if let value = variable.value.firstNonFiniteScalar { return failed(name, value) }
+        }
+        return nil
     }
 
     /// Loss and accuracy of the current parameters on both splits (no tape, all cores).
@@ -237,6 +374,9 @@ extension Trainer {
         state.epoch = epoch
         state.stepInEpoch = batchInEpoch
         state.globalStep = engine.step
+        state.bestMetric = bestMetric
+        state.evaluationsWithoutImprovement = evaluationsWithoutImprovement
+        state.bestParameters = bestParameters
         return state
     }
 
@@ -248,6 +388,9 @@ extension Trainer {
     public func restore(_ state: TrainingState) throws {
         guard state.parameterNames == model.parameterNames, state.parameters.map(\.shape) == model.parameterShapes else {
             throw TrainingStateError("the state holds parameters \(zip(state.parameterNames, state.parameters.map(\.shape)).map { "\($0) \($1)" }) but the model has \(zip(model.parameterNames, model.parameterShapes).map { "\($0) \($1)" })")
+        }
+        if let best = state.bestParameters, best.map(\.shape) != model.parameterShapes {
+            throw TrainingStateError("the state's best parameters have shapes \(best.map(\.shape)) but the model has \(model.parameterShapes)")
         }
         guard state.seed == options.seed else {
             throw TrainingStateError("the state was trained with seed \(state.seed) but the options say \(options.seed); the data order would differ")
@@ -262,31 +405,19 @@ extension Trainer {
         globalStep = state.optimizerStep
         epoch = state.epoch
         batchInEpoch = state.stepInEpoch
+        bestMetric = state.bestMetric
+        evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
+        bestParameters = state.bestParameters
     }
 
     /// A 64-bit FNV-1a digest of every parameter's bits, in order: equal digests mean bitwise
     /// equal models (up to a hash collision), which makes determinism easy to check by eye.
     public var parameterDigest: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var hash = FNV1a()
         for variable in variables {
-            variable.value.withUnsafeBufferPointer { buffer in
-                for value in buffer {
-                    var bits = value.bitPattern
-                    for _ in 0..<4 {
-                        hash ^= UInt64(bits & 0xFF)
-                        hash &*= 0x0000_0100_0000_01B3
-                        bits >>= 8
-                    }
-                }
-            }
+            variable.value.withUnsafeBufferPointer { hash.combine($0) }
         }
-        return String(hash, radix: 16, uppercase: false).leftPadded(to: 16)
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
+        return hash.hexDigest
     }
 }
 

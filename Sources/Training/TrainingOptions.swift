@@ -31,11 +31,13 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Whether workers that finish early compute pieces of the others' matrix products (see
     /// ``DataParallelConfiguration/workersHelp``); results are the same bits either way.
     public var workersHelp: Bool
+    /// Stop when a metric stops improving; `nil` trains every epoch.
+    public var earlyStopping: EarlyStopping?
 
     public init(
         epochs: Int = 1, maxSteps: Int? = nil, batchSize: Int = 128, workers: Int = 1, microShards: Int? = nil,
         seed: UInt64 = 0, deterministic: Bool = true, gradientAccumulation: Int = 1, evaluateEvery: Int = 1,
-        kernelThreads: Int? = nil, workersHelp: Bool = true
+        kernelThreads: Int? = nil, workersHelp: Bool = true, earlyStopping: EarlyStopping? = nil
     ) {
         self.epochs = epochs
         self.maxSteps = maxSteps
@@ -48,6 +50,7 @@ public struct TrainingOptions: Sendable, Equatable {
         self.evaluateEvery = evaluateEvery
         self.kernelThreads = kernelThreads
         self.workersHelp = workersHelp
+        self.earlyStopping = earlyStopping
     }
 
     /// The engine configuration these options give. Without determinism each batch is cut into

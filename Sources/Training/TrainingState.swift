@@ -25,6 +25,12 @@ public struct TrainingState: Sendable, Equatable {
     public var stepInEpoch: Int
     /// Batches completed since the start; the engine's ``DataParallelEngine/step``.
     public var globalStep: Int
+    /// Early stopping's best metric so far, if it has seen one.
+    public var bestMetric: Float?
+    /// Evaluations since early stopping's metric last improved.
+    public var evaluationsWithoutImprovement: Int
+    /// The parameters of the best evaluation, when early stopping keeps them.
+    public var bestParameters: [Tensor]?
 
     /// The state of a run that has not started.
     public init(parameterNames: [String], parameters: [Tensor], seed: UInt64) {
@@ -37,5 +43,8 @@ public struct TrainingState: Sendable, Equatable {
         self.epoch = 0
         self.stepInEpoch = 0
         self.globalStep = 0
+        self.bestMetric = nil
+        self.evaluationsWithoutImprovement = 0
+        self.bestParameters = nil
     }
 }

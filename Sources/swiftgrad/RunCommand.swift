@@ -1,3 +1,4 @@
+import Storage
 import ArgumentParser
 import Foundation
 import Reports
@@ -31,6 +32,14 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print no per-step or per-epoch progress lines, only the result.")
     var quiet = false
 
+    @Option(help: ArgumentHelp(
+        "Continue a training run from a checkpoint: its path, or 'latest' for the newest in the run folder.",
+        valueName: "path|latest"))
+    var resume: String?
+
+    @Option(name: .customLong("run-dir"), help: "The training run's folder for checkpoints and the model (default: the config's checkpoint.directory, else runs/<config name>).")
+    var runDirectory: String?
+
     func validate() throws {
         let counts = TrainingOptions.threadCounts
         if let workers, !counts.contains(workers) {
@@ -40,7 +49,9 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = RunOptions(plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet)
+        let options = RunOptions(
+            plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet,
+            resume: resume, runDirectory: runDirectory, keepsRunFolder: true, handlesSignals: true)
         try reportingErrors {
             // Fail before a long run, not after it, when an output cannot be written.
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
@@ -49,6 +60,10 @@ struct RunCommand: ParsableCommand {
             if let report {
                 try result.write(to: report)
                 print("wrote \(report)")
+            }
+            if result.exitStatus != 0 {
+                if let failure = result.failure { printError("error: \(failure)") }
+                throw ExitCode(result.exitStatus)
             }
         }
     }

@@ -29,7 +29,9 @@ private func productsDirectory() throws -> URL {
 ///
 /// - Parameters:
 ///   - arguments: the command line after `swiftgrad`.
-///   - directory: the working directory; the test process's own when `nil`.
+///   - directory: the working directory; when `nil`, a temporary directory of its own, removed
+///     afterwards, so that a training run's folder (`runs/…`) never lands in the repository and
+///     tests running at once never share one.
 func swiftgrad(_ arguments: String..., in directory: String? = nil) throws -> Run {
     try swiftgrad(arguments, in: directory)
 }
@@ -39,7 +41,9 @@ func swiftgrad(_ arguments: [String], in directory: String? = nil) throws -> Run
     let process = Process()
     process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
     process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let scratch = directory == nil ? try TemporaryDirectory() : nil
+    defer { scratch?.remove() }
+    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? scratch!.path)
     let output = Pipe()
     let error = Pipe()
     process.standardOutput = output
@@ -52,6 +56,22 @@ func swiftgrad(_ arguments: [String], in directory: String? = nil) throws -> Run
         status: process.terminationStatus,
         standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self))
+}
+
+/// Starts `swiftgrad` in `directory` without waiting; its standard output and error go to the
+/// files `stdout` and `stderr` there.
+func startSwiftgrad(_ arguments: [String], in directory: String) throws -> Process {
+    let process = Process()
+    process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    for name in ["stdout", "stderr"] {
+        FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
+    }
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stdout"))
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr"))
+    try process.run()
+    return process
 }
 
 extension TemporaryDirectory {

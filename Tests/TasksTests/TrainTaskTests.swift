@@ -100,7 +100,7 @@ import Tasks
         let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
         expectReportKeys(try writtenReport(report), extra: [
             "train_accuracy", "epochs", "workers", "micro_shards", "deterministic", "samples_per_second",
-            "allreduce_share", "parameter_digest", "history",
+            "allreduce_share", "parameter_digest", "status", "history",
         ])
     }
 

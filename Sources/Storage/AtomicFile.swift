@@ -19,19 +19,19 @@ public enum AtomicFile {
     /// Checks, without writing, that ``write(_:to:)-(Data,_)`` could create `path`: its directory
     /// exists and `path` is not a directory. Lets a long run refuse a bad output path up front.
     ///
-    /// - Throws: the same `ReportError` that writing would.
+    /// - Throws: the same `FileError` that writing would.
     public static func checkWritable(_ path: String) throws {
         let (directory, name) = split(path)
         guard !name.isEmpty, name != ".", name != ".." else {
-            throw ReportError("cannot write '\(path)': the path names a directory, not a file")
+            throw FileError("cannot write '\(path)': the path names a directory, not a file")
         }
         try checkDirectory(directory, for: path)
         var info = stat()
         if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            throw ReportError("cannot write '\(path)': the path names a directory, not a file")
+            throw FileError("cannot write '\(path)': the path names a directory, not a file")
         }
         guard access(directory, W_OK) == 0 else {
-            throw ReportError("cannot write '\(path)': directory '\(directory)' is not writable")
+            throw FileError("cannot write '\(path)': directory '\(directory)' is not writable")
         }
     }
 
@@ -42,7 +42,7 @@ public enum AtomicFile {
     /// - Parameters:
     ///   - data: the complete new contents.
     ///   - path: the destination; its directory must exist.
-    /// - Throws: `ReportError`, e.g. `cannot write 'out/report.json': directory 'out' does not exist`.
+    /// - Throws: `FileError`, e.g. `cannot write 'out/report.json': directory 'out' does not exist`.
     ///
     /// ```swift
     /// try AtomicFile.write(Data("epoch,loss\n".utf8), to: "results/loss.csv")
@@ -50,7 +50,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let (directory, name) = split(path)
         guard !name.isEmpty, name != ".", name != ".." else {
-            throw ReportError("cannot write '\(path)': the path names a directory, not a file")
+            throw FileError("cannot write '\(path)': the path names a directory, not a file")
         }
         try checkDirectory(directory, for: path)
 
@@ -81,7 +81,7 @@ public enum AtomicFile {
     /// - Parameters:
     ///   - text: the complete new contents.
     ///   - path: the destination; its directory must exist.
-    /// - Throws: `ReportError` as for ``write(_:to:)-(Data,_)``.
+    /// - Throws: `FileError` as for ``write(_:to:)-(Data,_)``.
     ///
     /// ```swift
     /// try AtomicFile.write("hello\n", to: "out/hello.txt")
@@ -100,11 +100,11 @@ public enum AtomicFile {
         var info = stat()
         guard stat(directory, &info) == 0 else {
             let code = errno
-            if code == ENOENT { throw ReportError("cannot write '\(path)': directory '\(directory)' does not exist") }
-            throw ReportError("cannot write '\(path)': directory '\(directory)': \(reason(code))")
+            if code == ENOENT { throw FileError("cannot write '\(path)': directory '\(directory)' does not exist") }
+            throw FileError("cannot write '\(path)': directory '\(directory)': \(reason(code))")
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
-            throw ReportError("cannot write '\(path)': '\(directory)' is not a directory")
+            throw FileError("cannot write '\(path)': '\(directory)' is not a directory")
         }
     }
 
@@ -130,8 +130,8 @@ public enum AtomicFile {
         close(descriptor)
     }
 
-    private static func failure(_ path: String, _ code: Int32) -> ReportError {
-        ReportError("cannot write '\(path)': \(reason(code))")
+    private static func failure(_ path: String, _ code: Int32) -> FileError {
+        FileError("cannot write '\(path)': \(reason(code))")
     }
 
     private static func reason(_ code: Int32) -> String {

@@ -1,6 +1,6 @@
 import Foundation
 import _TestSupport
-import Reports
+import Storage
 import Testing
 
 @Suite("AtomicFile replaces files whole or not at all")
@@ -35,23 +35,23 @@ struct AtomicFileTests {
         defer { directory.remove() }
         try AtomicFile.checkWritable(directory.path + "/report.json")
         #expect(try directory.contents() == [])
-        let missing = try #require(throws: ReportError.self) { try AtomicFile.checkWritable(directory.path + "/missing/report.json") }
+        let missing = try #require(throws: FileError.self) { try AtomicFile.checkWritable(directory.path + "/missing/report.json") }
         #expect("\(missing)".contains("does not exist"))
-        #expect(throws: ReportError.self) { try AtomicFile.checkWritable(directory.path) }
+        #expect(throws: FileError.self) { try AtomicFile.checkWritable(directory.path) }
     }
 
     @Test func missingDirectoryIsAnErrorAndIsNotCreated() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path + "/out/report.json"
-        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: path) }
+        let error = try #require(throws: FileError.self) { try AtomicFile.write("x", to: path) }
         #expect(error.description == "cannot write '\(path)': directory '\(directory.path)/out' does not exist")
         #expect(try directory.contents().isEmpty)
     }
 
     @Test func relativePathsAreNamedAsGiven() throws {
         let missing = "no-such-dir-\(UUID().uuidString)"
-        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: "\(missing)/report.json") }
+        let error = try #require(throws: FileError.self) { try AtomicFile.write("x", to: "\(missing)/report.json") }
         #expect(error.description == "cannot write '\(missing)/report.json': directory '\(missing)' does not exist")
     }
 
@@ -59,7 +59,7 @@ struct AtomicFileTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try AtomicFile.write("x", to: directory.path + "/file")
-        let error = try #require(throws: ReportError.self) {
+        let error = try #require(throws: FileError.self) {
             try AtomicFile.write("x", to: directory.path + "/file/report.json")
         }
         #expect(error.description == "cannot write '\(directory.path)/file/report.json': '\(directory.path)/file' is not a directory")
@@ -69,7 +69,7 @@ struct AtomicFileTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try FileManager.default.createDirectory(atPath: directory.path + "/taken", withIntermediateDirectories: false)
-        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: directory.path + "/taken") }
+        let error = try #require(throws: FileError.self) { try AtomicFile.write("x", to: directory.path + "/taken") }
         #expect(error.description.hasPrefix("cannot write '\(directory.path)/taken': "))
         #expect(try directory.contents() == ["taken"])
     }
@@ -77,7 +77,7 @@ struct AtomicFileTests {
     @Test func trailingSlashIsRejected() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let error = try #require(throws: ReportError.self) { try AtomicFile.write("x", to: directory.path + "/") }
+        let error = try #require(throws: FileError.self) { try AtomicFile.write("x", to: directory.path + "/") }
         #expect(error.description.contains("names a directory"))
     }
 }

@@ -1,0 +1,71 @@
+import ConfigKit
+import Foundation
+import Training
+
+/// Where and when a `"task": "train"` run keeps its model: the config's `checkpoint` object.
+///
+/// A run folder holds `checkpoints/step-NNNNNNNNN.safetensors` (the last ``keepLast``, written
+/// every ``everyEpochs`` epochs and every ``everySteps`` steps), `best.safetensors` (the best
+/// evaluation by ``keepBest``, when set) and `model.safetensors` (the model at the end of the run).
+package struct CheckpointPolicy: Sendable, Equatable {
+    /// The run folder; relative paths are relative to the working directory.
+    package var directory: String
+    /// Write a checkpoint every this many epochs; 0 writes none at epoch ends.
+    package var everyEpochs: Int
+    /// Write a checkpoint every this many optimizer steps; `nil` writes none between epochs.
+    package var everySteps: Int?
+    /// Periodic checkpoints kept; older ones are deleted.
+    package var keepLast: Int
+    /// Keep `best.safetensors` from the best evaluation by this metric.
+    package var keepBest: TrainingMetric?
+
+    /// The folder of the periodic checkpoints.
+    package var checkpointsDirectory: String { directory + "/checkpoints" }
+    /// The final model's file.
+    package var modelPath: String { directory + "/model.safetensors" }
+    /// The best evaluation's file.
+    package var bestPath: String { directory + "/best.safetensors" }
+
+    /// The file of the periodic checkpoint taken after `step` optimizer steps.
+    package func checkpointPath(step: Int) -> String {
+        checkpointsDirectory + "/step-" + String(format: "%09d", step) + ".safetensors"
+    }
+
+    /// The default run folder of a config: `runs/<config file name without .json>`.
+    package static func defaultDirectory(config: String) -> String {
+        let name = ((config as NSString).lastPathComponent as NSString).deletingPathExtension
+        return "runs/" + (name.isEmpty ? "run" : name)
+    }
+
+    /// Reads the `checkpoint` object; every key is optional.
+    init(reading object: inout ConfigObject, config: String) throws {
+        directory = try object.optional("directory", as: String.self, default: Self.defaultDirectory(config: config), .nonEmpty)
+        everyEpochs = try object.optional("every_epochs", as: Int.self, default: 1, .in(0...1_000_000_000))
+        everySteps = try object.optional("every_steps", as: Int.self, .in(1...1_000_000_000_000))
+        keepLast = try object.optional("keep_last", as: Int.self, default: 3, .in(1...1_000_000))
+        keepBest = try object.optional("keep_best", as: String.self, .oneOf(TrainingMetric.allCases.map(\.rawValue)))
+            .flatMap(TrainingMetric.init(rawValue:))
+    }
+
+    /// The defaults, for a config without a `checkpoint` object.
+    init(config: String) {
+        directory = Self.defaultDirectory(config: config)
+        everyEpochs = 1
+        everySteps = nil
+        keepLast = 3
+        keepBest = nil
+    }
+
+    /// The periodic checkpoints in the run folder, oldest first (by step, from their names).
+    package func existingCheckpoints() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointsDirectory)) ?? []
+        return names
+            .compactMap { name -> (Int, String)? in
+                guard name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
+                      let step = Int(name.dropFirst(5).dropLast(12)) else { return nil }
+                return (step, checkpointsDirectory + "/" + name)
+            }
+            .sorted { $0.0 < $1.0 }
+            .map(\.1)
+    }
+}

@@ -1,0 +1,214 @@
+import ConfigKit
+import JSON
+import Datasets
+import Foundation
+import Storage
+import Training
+
+extension TrainTask {
+    /// What ``runKeepingCheckpoints(_:options:log:)`` did.
+    struct CheckpointedRun {
+        var summary: Trainer.Summary
+        /// `completed`, `stopped_early`, `interrupted` or `diverged`.
+        var status: String
+        var modelPath: String?
+        var lastCheckpoint: String?
+        var exitStatus: Int32 = 0
+        var failure: String?
+    }
+
+    /// Runs `trainer`, resuming from `options.resume` first when given, writing the periodic and
+    /// best checkpoints the policy asks for and the final model, and stopping cleanly (with a
+    /// checkpoint) on SIGINT or SIGTERM when `options.handlesSignals`.
+    func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: (String) -> Void) throws -> CheckpointedRun {
+        let policy = checkpoints
+        if let resume = runOptions.resume {
+            let path = try resumePath(resume)
+            let checkpoint = try Checkpoint.read(from: path)
+            try checkCompatible(checkpoint, path: path)
+            do {
+                try trainer.restore(checkpoint.state)
+            } catch {
+                throw CheckpointError(file: path, "\(error)")
+            }
+            log("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
+        }
+        let keeps = runOptions.keepsRunFolder
+        if keeps { try createDirectory(policy.checkpointsDirectory) }
+
+        let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
+        defer { watcher?.stop() }
+        var lastCheckpoint: String?
+        var failure: Error?
+        var caughtSignal: Int32?
+        let summary = trainer.run(log: runOptions.verbose ? log : { _ in }) { event in
+            guard keeps || watcher != nil else { return .continue }
+            do {
+                let stepsDone = event.trainer.globalStep
+                var due = false
+                if event.endsEpoch, policy.everyEpochs > 0, event.trainer.epoch % policy.everyEpochs == 0 { due = true }
+                if let every = policy.everySteps, stepsDone % every == 0 { due = true }
+                if let signal = watcher?.signalNumber { caughtSignal = signal; due = true }
+                if due && keeps {
+                    let path = policy.checkpointPath(step: stepsDone)
+                    try checkpoint(of: event.trainer).write(to: path)
+                    lastCheckpoint = path
+                    try pruneCheckpoints(keeping: policy.keepLast)
+                }
+                if keeps, let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
+                   metric.improves(value, on: bestSoFar(metric, path: policy.bestPath))
+                {
+                    var best = checkpoint(of: event.trainer)
+                    best.metadata["best_metric"] = metric.rawValue
+                    best.metadata["best_value"] = String(value.bitPattern, radix: 16)
+                    try best.write(to: policy.bestPath)
+                }
+            } catch {
+                failure = error
+                return .stop
+            }
+            return caughtSignal == nil ? .continue : .stop
+        }
+        if let failure { throw failure }
+
+        var run = CheckpointedRun(summary: summary, status: "completed", lastCheckpoint: lastCheckpoint)
+        switch summary.outcome {
+        case .completed, .stoppedEarly:
+            run.status = summary.outcome == .completed ? "completed" : "stopped_early"
+            if keeps {
+                try checkpoint(of: trainer).write(to: policy.modelPath)
+                run.modelPath = policy.modelPath
+                log("saved the model to \(policy.modelPath)")
+            }
+        case .interrupted:
+            run.status = "interrupted"
+            let signal = caughtSignal ?? SIGINT
+            run.exitStatus = 128 + signal
+            let at = lastCheckpoint.map { "wrote \($0); continue with --resume \($0) (or --resume latest)" } ?? "no checkpoint written"
+            run.failure = "stopped by \(SignalWatcher.name(of: signal)) after step \(trainer.globalStep): \(at)"
+            log(run.failure!)
+        case .diverged(let divergence):
+            run.status = "diverged"
+            run.exitStatus = 1
+            let kept = policy.existingCheckpoints().last.map { "the last good checkpoint is \($0)" } ?? "no checkpoint was written before it"
+            run.failure = "training diverged at \(divergence); \(kept)"
+        }
+        return run
+    }
+
+    /// The checkpoint of `trainer` now, with this task's hashes, standardiser and classes.
+    func checkpoint(of trainer: Trainer) -> Checkpoint {
+        var metadata = ["config_hash": configHash, "data_checksum": dataChecksum, "optimizer": trainer.optimizer.name]
+        metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
+        if let standardizer {
+            metadata["standardizer.mean"] = standardizer.mean.map { "\($0)" }.joined(separator: ",")
+            metadata["standardizer.scale"] = standardizer.scale.map { "\($0)" }.joined(separator: ",")
+        }
+        return Checkpoint(state: trainer.state, metadata: metadata)
+    }
+
+    /// Refuses a checkpoint from another config or other data.
+    private func checkCompatible(_ checkpoint: Checkpoint, path: String) throws {
+        if let hash = checkpoint.metadata["config_hash"], hash != configHash {
+            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, early_stopping and the checkpoint object may change on resume")
+        }
+        if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum {
+            throw CheckpointError(file: path, "it was trained on other data (data checksum \(checksum), this run's \(dataChecksum))")
+        }
+        let shapes = checkpoint.state.parameters.map(\.shape)
+        if checkpoint.state.parameterNames != model.parameterNames || shapes != model.parameterShapes {
+            throw CheckpointError(file: path, "it holds parameters \(zip(checkpoint.state.parameterNames, shapes).map { "\($0) \($1)" }.joined(separator: ", ")) but the model has \(zip(model.parameterNames, model.parameterShapes).map { "\($0) \($1)" }.joined(separator: ", "))")
+        }
+    }
+
+    /// `latest` is the newest periodic checkpoint in the run folder; anything else a path.
+    private func resumePath(_ given: String) throws -> String {
+        guard given == "latest" else { return given }
+        guard let newest = checkpoints.existingCheckpoints().last else {
+            throw CheckpointError(file: checkpoints.checkpointsDirectory, "--resume latest found no checkpoint (step-*.safetensors) in this folder")
+        }
+        return newest
+    }
+
+    /// Deletes the oldest periodic checkpoints beyond `count`.
+    private func pruneCheckpoints(keeping count: Int) throws {
+        let existing = checkpoints.existingCheckpoints()
+        for path in existing.dropLast(count) {
+            if unlink(path) != 0 && errno != ENOENT {
+                throw FileError("cannot delete old checkpoint '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// The best value recorded in `best.safetensors`, if it exists and was kept for `metric`.
+    private func bestSoFar(_ metric: TrainingMetric, path: String) -> Float? {
+        guard let checkpoint = try? Checkpoint.read(from: path),
+              checkpoint.metadata["best_metric"] == metric.rawValue,
+              checkpoint.metadata["config_hash"] == configHash,
+              let bits = checkpoint.metadata["best_value"].flatMap({ UInt32($0, radix: 16) })
+        else { return nil }
+        return Float(bitPattern: bits)
+    }
+
+    private func createDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw FileError("cannot create the run folder '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    // MARK: Reading
+
+    /// Reads `training.early_stopping`.
+    static func readEarlyStopping(_ object: inout ConfigObject) throws -> EarlyStopping {
+        let metric = try object.optional("metric", as: String.self, default: "test_loss", .oneOf(TrainingMetric.allCases.map(\.rawValue)))
+        let patience = try object.optional("patience", as: Int.self, default: 5, .in(1...1_000_000))
+        let minDelta = try object.optional("min_delta", as: Double.self, default: 0, .in(0...1e30))
+        let restoreBest = try object.optional("restore_best", as: Bool.self, default: true)
+        return EarlyStopping(metric: TrainingMetric(rawValue: metric)!, patience: patience, minDelta: Float(minDelta), restoreBest: restoreBest)
+    }
+
+    /// A hash of every config value that changes the trained bits: everything but the keys that
+    /// only change speed, evaluation or where files go, with the overridden seed and epochs.
+    static func resultHash(of root: JSONObject, options: TrainingOptions) -> String {
+        let ignored: Set<String> = [
+            "checkpoint", "training.workers", "training.kernel_threads", "training.workers_help",
+            "training.evaluate_every", "training.early_stopping", "training.seed", "training.epochs",
+        ]
+        var hash = FNV1a()
+        func combine(_ value: JSONValue, path: String) {
+            switch value.kind {
+            case .null: hash.combine("null")
+            case .bool(let flag): hash.combine(flag ? "true" : "false")
+            case .number(let number): hash.combine("n" + String(number.doubleValue))
+            case .string(let text): hash.combine("s" + text)
+            case .array(let elements):
+                hash.combine("[\(elements.count)")
+                for element in elements { combine(element, path: path) }
+            case .object(let object):
+                for member in object.members.sorted(by: { $0.key < $1.key }) {
+                    let inner = path.isEmpty ? member.key : path + "." + member.key
+                    if ignored.contains(inner) { continue }
+                    hash.combine("k" + member.key)
+                    combine(member.value, path: inner)
+                }
+                hash.combine("}")
+            }
+        }
+        combine(JSONValue(.object(root)), path: "")
+        hash.combine("seed \(options.seed) epochs \(options.epochs)")
+        return hash.hexDigest
+    }
+
+    /// A checksum of the training and test examples, after splitting and standardising.
+    static func checksum(of split: DatasetSplit) -> String {
+        var hash = FNV1a()
+        for part in [split.train, split.test] {
+            hash.combine(part.count)
+            part.features.withUnsafeBufferPointer { hash.combine($0) }
+            part.targets.withUnsafeBufferPointer { hash.combine($0) }
+        }
+        return hash.hexDigest
+    }
+}

@@ -1,0 +1,164 @@
+import Autograd
+import Foundation
+import Storage
+
+/// A training state on disk: a safetensors file that Python's `safetensors` and anything else
+/// that reads the format can open.
+///
+/// The file holds every parameter under its model name (`dense0/weight`), the optimizer's slots
+/// under `optimizer/` (`optimizer/0/dense0/weight/momentum`: index, variable, slot), early stopping's best parameters under
+/// `best/`, and any tensors the caller adds (a standardiser's statistics, say). Its metadata hold
+/// the position in the run (epoch, batch in the epoch, steps), the seed, the optimizer's name and
+/// step count, the caller's strings (a hash of the config, a checksum of the data, class labels)
+/// and a checksum of the tensor bytes, so a damaged file is refused rather than resumed.
+///
+/// ```swift
+/// try Checkpoint(state: trainer.state).write(to: "runs/digits/last.safetensors")
+/// let checkpoint = try Checkpoint.read(from: "runs/digits/last.safetensors")
+/// try trainer.restore(checkpoint.state)
+/// ```
+public struct Checkpoint: Sendable, Equatable {
+    /// The format version written into every checkpoint's metadata.
+    public static let format = "swiftgrad-checkpoint-1"
+    /// The largest checkpoint file ``read(from:)`` accepts: 16 GiB.
+    public static let maximumFileBytes = 16 << 30
+
+    /// The run's state.
+    public var state: TrainingState
+    /// The caller's tensors, by name; names must not start with `optimizer/` or `best/` nor
+    /// equal a parameter's.
+    public var extraTensors: [String: Tensor]
+    /// The caller's metadata strings. Keys starting with `swiftgrad.` are the checkpoint's own.
+    public var metadata: [String: String]
+
+    public init(state: TrainingState, extraTensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
+        self.state = state
+        self.extraTensors = extraTensors
+        self.metadata = metadata
+    }
+
+    /// The checkpoint as a safetensors value.
+    public var safeTensors: SafeTensors {
+        var entries = zip(state.parameterNames, state.parameters).map { SafeTensors.Entry(name: $0, tensor: $1) }
+        for key in state.optimizerState.keys.sorted() {
+            entries.append(.init(name: "optimizer/" + key, tensor: state.optimizerState[key]!))
+        }
+        if let best = state.bestParameters {
+            entries += zip(state.parameterNames, best).map { .init(name: "best/" + $0, tensor: $1) }
+        }
+        for key in extraTensors.keys.sorted() { entries.append(.init(name: key, tensor: extraTensors[key]!)) }
+        var file = SafeTensors(entries: entries, metadata: metadata)
+        let own: [String: String] = [
+            "format": Self.format,
+            "parameters": state.parameterNames.joined(separator: "\n"),
+            "seed": String(state.seed),
+            "epoch": String(state.epoch),
+            "step_in_epoch": String(state.stepInEpoch),
+            "global_step": String(state.globalStep),
+            "optimizer_step": String(state.optimizerStep),
+            "evaluations_without_improvement": String(state.evaluationsWithoutImprovement),
+        ]
+        for (key, value) in own { file.metadata["swiftgrad." + key] = value }
+        if let best = state.bestMetric { file.metadata["swiftgrad.best_metric"] = String(best.bitPattern, radix: 16) }
+        file.metadata["swiftgrad.checksum"] = Self.checksum(of: file.entries)
+        return file
+    }
+
+    /// Reads a checkpoint back from its safetensors value.
+    ///
+    /// - Throws: ``CheckpointError`` naming `file` when the value is not a SwiftGrad checkpoint,
+    ///   its checksum does not match its tensors, or a field is missing or malformed.
+    public init(_ file: SafeTensors, source: String) throws {
+        func fail(_ message: String) -> CheckpointError { CheckpointError(file: source, message) }
+        let meta = file.metadata
+        guard meta["swiftgrad.format"] == Self.format else {
+            throw fail("not a SwiftGrad checkpoint (metadata swiftgrad.format is \(meta["swiftgrad.format"].map { "'\($0)'" } ?? "missing"), expected '\(Self.format)')")
+        }
+        let expected = Self.checksum(of: file.entries)
+        guard meta["swiftgrad.checksum"] == expected else {
+            throw fail("the tensors' checksum is \(expected) but the file says \(meta["swiftgrad.checksum"] ?? "nothing"): the file is damaged")
+        }
+        func integer(_ key: String) throws -> Int {
+            guard let text = meta["swiftgrad." + key], let value = Int(text), value >= 0 else {
+                throw fail("metadata swiftgrad.\(key) is missing or not a non-negative integer")
+            }
+            return value
+        }
+        guard let seedText = meta["swiftgrad.seed"], let seed = UInt64(seedText) else {
+            throw fail("metadata swiftgrad.seed is missing or not an unsigned integer")
+        }
+        let names = (meta["swiftgrad.parameters"] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
+        var parameters: [Tensor] = []
+        for name in names {
+            guard let tensor = tensors[name] else { throw fail("parameter '\(name)' is listed in the metadata but has no tensor") }
+            parameters.append(tensor)
+        }
+        var state = TrainingState(parameterNames: names, parameters: parameters, seed: seed)
+        state.epoch = try integer("epoch")
+        state.stepInEpoch = try integer("step_in_epoch")
+        state.globalStep = try integer("global_step")
+        state.optimizerStep = try integer("optimizer_step")
+        state.evaluationsWithoutImprovement = try integer("evaluations_without_improvement")
+        if let text = meta["swiftgrad.best_metric"] {
+            guard let bits = UInt32(text, radix: 16) else { throw fail("metadata swiftgrad.best_metric is not a float's bits") }
+            state.bestMetric = Float(bitPattern: bits)
+        }
+        var best: [Tensor] = []
+        var extra: [String: Tensor] = [:]
+        let parameterNames = Set(names)
+        for entry in file.entries where !parameterNames.contains(entry.name) {
+            if entry.name.hasPrefix("optimizer/") {
+                state.optimizerState[String(entry.name.dropFirst("optimizer/".count))] = entry.tensor
+            } else if entry.name.hasPrefix("best/") {
+                continue
+            } else {
+                extra[entry.name] = entry.tensor
+            }
+        }
+        for name in names {
+            if let tensor = tensors["best/" + name] { best.append(tensor) }
+        }
+        if !best.isEmpty {
+            guard best.count == names.count else { throw fail("the checkpoint holds best values for \(best.count) of \(names.count) parameters") }
+            state.bestParameters = best
+        }
+        self.state = state
+        self.extraTensors = extra
+        self.metadata = meta.filter { !$0.key.hasPrefix("swiftgrad.") }
+    }
+
+    /// Writes the checkpoint atomically: to a temporary file in the same folder, flushed to disk,
+    /// then renamed over `path`, so a crash leaves the old file or the new one, never a torn one.
+    ///
+    /// - Throws: `FileError` when the file cannot be written.
+    public func write(to path: String) throws {
+        try AtomicFile.write(Data(safeTensors.encoded()), to: path)
+    }
+
+    /// Reads the checkpoint at `path`.
+    ///
+    /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,
+    ///   damaged or not a SwiftGrad checkpoint.
+    public static func read(from path: String) throws -> Checkpoint {
+        let bytes: [UInt8]
+        do {
+            bytes = try InputFile.read(path, limit: maximumFileBytes, what: "checkpoint")
+        } catch let error as FileError {
+            throw CheckpointError(file: path, error.message)
+        }
+        return try Checkpoint(SafeTensors(decoding: bytes, file: path), source: path)
+    }
+
+    /// A 64-bit FNV-1a hash over every entry's name, shape and bits, in file order, as 16 hex
+    /// digits.
+    static func checksum(of entries: [SafeTensors.Entry]) -> String {
+        var hash = FNV1a()
+        for entry in entries {
+            hash.combine(entry.name)
+            for dimension in entry.tensor.shape { hash.combine(dimension) }
+            entry.tensor.withUnsafeBufferPointer { hash.combine($0) }
+        }
+        return hash.hexDigest
+    }
+}

@@ -1,0 +1,179 @@
+import Autograd
+import ConfigKit
+import JSON
+
+/// A file in the safetensors format: Float32 tensors by name, and string metadata.
+///
+/// The layout is the one Hugging Face's `safetensors` reads: an 8-byte little-endian header
+/// length, a JSON header (`{"__metadata__": {…}, "name": {"dtype": "F32", "shape": […],
+/// "data_offsets": [begin, end]}, …}`, padded with spaces to a multiple of 8 bytes), then the
+/// tensors' little-endian bytes, one after another in header order.
+///
+/// Decoding checks everything a truncated or hostile file could get wrong (lengths, offsets,
+/// shapes, overlaps, sizes that overflow) and throws ``CheckpointError`` naming the file;
+/// it never traps.
+public struct SafeTensors: Sendable, Equatable {
+    /// One named tensor.
+    public struct Entry: Sendable, Equatable {
+        public var name: String
+        public var tensor: Tensor
+
+        public init(name: String, tensor: Tensor) {
+            self.name = name
+            self.tensor = tensor
+        }
+    }
+
+    /// The tensors, in file order.
+    public var entries: [Entry]
+    /// The `__metadata__` strings.
+    public var metadata: [String: String]
+
+    public init(entries: [Entry] = [], metadata: [String: String] = [:]) {
+        self.entries = entries
+        self.metadata = metadata
+    }
+
+    /// The tensor named `name`, if any.
+    public subscript(name: String) -> Tensor? {
+        entries.first { $0.name == name }?.tensor
+    }
+
+    /// The largest header this reader accepts, as `safetensors` itself does (100 MB).
+    public static let maximumHeaderBytes = 100_000_000
+
+    /// The file's bytes.
+    public func encoded() -> [UInt8] {
+        var header = "{\"__metadata__\":{"
+        header += metadata.keys.sorted().map { "\(JSONValue.quoted($0)):\(JSONValue.quoted(metadata[$0]!))" }.joined(separator: ",")
+        header += "}"
+        var offset = 0
+        for entry in entries {
+            let bytes = entry.tensor.scalarCount * MemoryLayout<Float>.size
+            let shape = entry.tensor.shape.map(String.init).joined(separator: ",")
+            header += ",\(JSONValue.quoted(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            offset += bytes
+        }
+        header += "}"
+        var headerBytes = Array(header.utf8)
+        while headerBytes.count % 8 != 0 { headerBytes.append(UInt8(ascii: " ")) }
+        var file: [UInt8] = []
+        file.reserveCapacity(8 + headerBytes.count + offset)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(contentsOf: headerBytes)
+        for entry in entries {
+            entry.tensor.withUnsafeBufferPointer { buffer in
+                for value in buffer {
+                    withUnsafeBytes(of: value.bitPattern.littleEndian) { file.append(contentsOf: $0) }
+                }
+            }
+        }
+        return file
+    }
+
+    /// Reads a file's bytes.
+    ///
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - file: its path, for messages.
+    /// - Throws: ``CheckpointError`` when the bytes are not a well-formed safetensors file of
+    ///   Float32 tensors.
+    public init(decoding bytes: [UInt8], file: String) throws {
+        func fail(_ message: String) -> CheckpointError { CheckpointError(file: file, message) }
+        guard bytes.count >= 8 else {
+            throw fail("the file is \(bytes.count) bytes long, too short for a safetensors header (truncated?)")
+        }
+        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
+            throw fail("the header claims \(headerLength) bytes, more than the \(Self.maximumHeaderBytes) a safetensors header may have")
+        }
+        guard Int(headerLength) <= bytes.count - 8 else {
+            throw fail("the header claims \(headerLength) bytes but only \(bytes.count - 8) follow (truncated?)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let dataBytes = bytes.count - dataStart
+        let document: ConfigDocument
+        do {
+            document = try ConfigDocument(utf8: bytes[8..<dataStart], file: file, maxDepth: 8)
+        } catch {
+            throw fail("the header is not valid JSON: \(error)")
+        }
+        guard let root = document.root.objectValue else { throw fail("the header is not a JSON object") }
+        var metadata: [String: String] = [:]
+        var located: [(name: String, shape: [Int], begin: Int, end: Int)] = []
+        for member in root.members {
+            if member.key == "__metadata__" {
+                guard let object = member.value.objectValue else { throw fail("__metadata__ is not an object") }
+                for item in object.members {
+                    guard let text = item.value.stringValue else { throw fail("metadata '\(item.key)' is not a string") }
+                    metadata[item.key] = text
+                }
+                continue
+            }
+            guard let description = member.value.objectValue else { throw fail("tensor '\(member.key)' is not described by an object") }
+            let fields = Dictionary(description.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+            guard let dtype = fields["dtype"]?.stringValue else { throw fail("tensor '\(member.key)' has no dtype") }
+            guard dtype == "F32" else { throw fail("tensor '\(member.key)' is \(dtype); SwiftGrad reads F32 tensors only") }
+            guard let shapeValues = fields["shape"]?.arrayValue else { throw fail("tensor '\(member.key)' has no shape") }
+            var shape: [Int] = []
+            var count = 1
+            for value in shapeValues {
+                guard let dimension = value.intValue, dimension >= 0 else {
+                    throw fail("tensor '\(member.key)' has a shape entry that is not a non-negative integer")
+                }
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= dataBytes / 4 else {
+                    throw fail("tensor '\(member.key)' of shape [\(shapeValues.map(\.foundDescription).joined(separator: ", "))] needs more bytes than the file holds")
+                }
+                shape.append(dimension)
+                count = product
+            }
+            guard let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
+                  let begin = offsets[0].intValue, let end = offsets[1].intValue, 0 <= begin, begin <= end, end <= dataBytes
+            else {
+                throw fail("tensor '\(member.key)' has data offsets outside the \(dataBytes) data bytes (truncated?)")
+            }
+            guard end - begin == count * 4 else {
+                throw fail("tensor '\(member.key)' of shape \(shape) needs \(count * 4) bytes but its offsets span \(end - begin)")
+            }
+            located.append((member.key, shape, begin, end))
+        }
+        // The tensors must tile the data section exactly, as safetensors requires.
+        var covered = 0
+        for item in located.sorted(by: { $0.begin < $1.begin }) {
+            guard item.begin == covered else {
+                throw fail("tensor '\(item.name)' starts at byte \(item.begin) of the data, expected \(covered): tensors must not overlap or leave gaps")
+            }
+            covered = item.end
+        }
+        guard covered == dataBytes else {
+            throw fail("the tensors cover \(covered) of the \(dataBytes) data bytes")
+        }
+        self.metadata = metadata
+        self.entries = located.map { item in
+            let count = (item.end - item.begin) / 4
+            let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for index in 0..<count {
+                    let at = dataStart + item.begin + 4 * index
+                    let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+                    buffer[index] = Float(bitPattern: bits)
+                }
+                initialized = count
+            }
+            return Entry(name: item.name, tensor: Tensor(shape: item.shape, scalars: scalars))
+        }
+    }
+}
+
+/// A checkpoint or model file that cannot be read or does not fit, naming the file.
+public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+
+    public init(file: String, _ message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    public var description: String { "\(file): \(message)" }
+}

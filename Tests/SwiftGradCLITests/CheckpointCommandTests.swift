@@ -1,0 +1,135 @@
+import Foundation
+import Testing
+import _TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checkpoints through the command line: a run killed at any moment, or stopped with Ctrl-C or
+/// SIGTERM, resumes with `--resume latest` to the bits of a run that was never stopped.
+@Suite struct CheckpointCommandTests {
+    /// 4096 synthetic examples, an MLP 64-64-10, 16 epochs of 64 batches: long enough to be
+    /// stopped in the middle, with a checkpoint every 7 steps.
+    private static let config = """
+        {
+          "task": "train",
+          "data": {"source": "synthetic", "examples": 4096, "features": 64, "classes": 10},
+          "model": {"type": "mlp", "hidden_layers": [64]},
+          "training": {"epochs": 16, "batch_size": 64, "micro_shards": 2, "seed": 5, "workers": 2},
+          "checkpoint": {"every_steps": 7, "keep_last": 2}
+        }
+        """
+
+    private func digest(of run: Run) -> String? {
+        run.standardOutput.split(separator: "\n").last { $0.hasPrefix("parameter digest ") }.map { String($0.dropFirst(17)) }
+    }
+
+    private func hasCheckpoint(_ directory: TemporaryDirectory) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path + "/runs/kill/checkpoints")) ?? []
+        return names.contains { $0.hasPrefix("step-") }
+    }
+
+    @Test func aRunKilledAtRandomMomentsResumesToTheSameBits() throws {
+        let reference = try TemporaryDirectory()
+        defer { reference.remove() }
+        let uninterrupted = try swiftgrad("run", try reference.write("kill.json", Self.config), in: reference.path)
+        #expect(uninterrupted.status == 0, "\(uninterrupted.standardError)")
+        let expected = try #require(digest(of: uninterrupted))
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.config)
+        var delays: [Int] = []
+        for _ in 0..<5 {
+            let delay = Int.random(in: 50...900)
+            delays.append(delay)
+            let arguments = ["run", config] + (hasCheckpoint(directory) ? ["--resume", "latest"] : [])
+            let process = try startSwiftgrad(arguments, in: directory.path)
+            usleep(useconds_t(delay * 1000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        let arguments = ["run", config] + (hasCheckpoint(directory) ? ["--resume", "latest"] : [])
+        let finished = try swiftgrad(arguments, in: directory.path)
+        #expect(finished.status == 0, "\(finished.standardError)")
+        #expect(digest(of: finished) == expected, "killed after \(delays) ms")
+        // Killed writers leave no file that a resume would take for a checkpoint.
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/runs/kill/checkpoints")
+        #expect(left.filter { $0.hasPrefix("step-") }.count <= 2, "\(left)")
+    }
+
+    @Test(arguments: [(SIGINT, Int32(130), "SIGINT"), (SIGTERM, Int32(143), "SIGTERM")])
+    func aSignalCheckpointsExitsWith128PlusItAndResumesToTheSameBits(signal: Int32, status: Int32, name: String) throws {
+        let reference = try TemporaryDirectory()
+        defer { reference.remove() }
+        let uninterrupted = try swiftgrad("run", try reference.write("kill.json", Self.config), in: reference.path)
+        let expected = try #require(digest(of: uninterrupted))
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.config)
+        let process = try startSwiftgrad(["run", config, "--report", directory.path + "/report.json"], in: directory.path)
+        // Wait for the run to start training (its first checkpoint), then signal it.
+        for _ in 0..<400 where !hasCheckpoint(directory) { usleep(10_000) }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == status)
+        let standardError = try directory.read("stderr")
+        #expect(standardError.contains("stopped by \(name) after step"), "\(standardError)")
+        #expect(standardError.contains("--resume"), "\(standardError)")
+        let report = try directory.read("report.json")
+        #expect(report.contains(#""status": "interrupted""#), "\(report)")
+
+        let resumed = try swiftgrad(["run", config, "--resume", "latest", "--workers", "1"], in: directory.path)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resumed from"), "\(resumed.standardOutput)")
+        #expect(digest(of: resumed) == expected)
+    }
+
+    @Test func aDamagedCheckpointIsOneLineNamingTheFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.config.replacingOccurrences(of: "\"epochs\": 16", with: "\"epochs\": 1"))
+        #expect(try swiftgrad("run", config, in: directory.path).status == 0)
+        let path = directory.path + "/runs/kill/model.safetensors"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 3] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let damaged = try swiftgrad("run", config, "--resume", path, in: directory.path)
+        expectOneLineError(damaged)
+        #expect(damaged.standardError.contains(path) && damaged.standardError.contains("checksum"), "\(damaged.standardError)")
+
+        try Data(bytes.prefix(100)).write(to: URL(fileURLWithPath: path))
+        let truncated = try swiftgrad("run", config, "--resume", path, in: directory.path)
+        expectOneLineError(truncated)
+        #expect(truncated.standardError.contains("truncated"), "\(truncated.standardError)")
+
+        let other = try directory.write("other.json", Self.config.replacingOccurrences(of: "\"seed\": 5", with: "\"seed\": 6").replacingOccurrences(of: "\"epochs\": 16", with: "\"epochs\": 1"))
+        #expect(try swiftgrad("run", other, "--run-dir", "runs/other", in: directory.path).status == 0)
+        let mismatch = try swiftgrad("run", config, "--resume", directory.path + "/runs/other/model.safetensors", in: directory.path)
+        expectOneLineError(mismatch)
+        #expect(mismatch.standardError.contains("trains differently") || mismatch.standardError.contains("other data"), "\(mismatch.standardError)")
+    }
+
+    @Test func aDivergingRunExitsNonZeroWithStatusDiverged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("diverge.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 256, "features": 8, "classes": 3},
+              "model": {"type": "mlp", "hidden_layers": [16]},
+              "optimizer": {"name": "sgd", "learning_rate": 1e38},
+              "training": {"epochs": 5, "batch_size": 32}
+            }
+            """)
+        let run = try swiftgrad("run", config, "--report", directory.path + "/report.json", in: directory.path)
+        #expect(run.status == 1)
+        #expect(run.standardError.contains("training diverged at step"), "\(run.standardError)")
+        let report = try directory.read("report.json")
+        #expect(report.contains(#""status": "diverged""#), "\(report)")
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/runs/diverge/model.safetensors"))
+    }
+}

@@ -1,0 +1,150 @@
+import Autograd
+import Datasets
+import Foundation
+import Models
+import Optimizers
+import Testing
+import _TestSupport
+import Training
+
+/// 160 synthetic examples of 12 features and 3 classes, split 128 / 32: small enough to train
+/// many times, with a last batch of 8 in every epoch at batch 24.
+private let split = Dataset.synthetic(examples: 160, features: 12, classes: 3, seed: 9)
+    .split(trainFraction: 0.8, shuffledWithSeed: 9)
+private let model = MLP(layerSizes: [12, 10, 3], hiddenActivation: .tanh, weightInitializer: .heNormal, seed: 4)
+
+private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = Adam(learningRate: 0.01)) -> Trainer {
+    Trainer(model: model, data: split, optimizer: optimizer, options: options)
+}
+
+@Suite struct CheckpointTests {
+    @Test func aStateSurvivesTheFileBitForBit() throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 2, batchSize: 24, workers: 2, microShards: 3, seed: 7))
+        _ = trainer.run()
+        var checkpoint = Checkpoint(state: trainer.state, extraTensors: ["data/mean": Tensor([1, -2.5, .leastNonzeroMagnitude])], metadata: ["note": "tab\there \"quoted\" é"])
+        checkpoint.state.bestMetric = 0.25
+        let decoded = try Checkpoint(SafeTensors(decoding: checkpoint.safeTensors.encoded(), file: "memory"), source: "memory")
+        #expect(decoded.state == checkpoint.state)
+        #expect(bitwiseEqual(decoded.state.parameters, trainer.variables.map(\.value)))
+        #expect(decoded.state.optimizerState.keys.sorted() == trainer.state.optimizerState.keys.sorted())
+        #expect(!decoded.state.optimizerState.isEmpty)
+        #expect(decoded.extraTensors == checkpoint.extraTensors)
+        #expect(decoded.metadata["note"] == "tab\there \"quoted\" é")
+    }
+
+    /// Stop a run after every possible step, write the checkpoint to a file, read it into a new
+    /// trainer (with another worker count), finish: the same bits as the run never stopped.
+    @Test(arguments: [1, 4, 5, 6, 11])
+    func resumingFromAFileEndsBitwiseWhereAnUninterruptedRunEnds(stopAfter: Int) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        func options(workers: Int) -> TrainingOptions {
+            TrainingOptions(epochs: 3, batchSize: 24, workers: workers, microShards: 3, seed: 2)
+        }
+        let whole = makeTrainer(options(workers: 1))
+        _ = whole.run()
+
+        let first = makeTrainer(options(workers: 2))
+        let stopped = first.run(onStep: { event in event.trainer.globalStep == stopAfter ? .stop : .continue })
+        #expect(stopped.outcome == .interrupted)
+        #expect(first.globalStep == stopAfter)
+        let path = directory.path + "/step.safetensors"
+        try Checkpoint(state: first.state).write(to: path)
+
+        let second = makeTrainer(options(workers: 3))
+        try second.restore(Checkpoint.read(from: path).state)
+        let finished = second.run()
+        #expect(finished.outcome == .completed)
+        #expect(second.globalStep == whole.globalStep)
+        #expect(bitwiseEqual(second.variables.map(\.value), whole.variables.map(\.value)))
+        #expect(second.parameterDigest == whole.parameterDigest)
+    }
+
+    @Test func everyTruncationIsAnErrorNamingTheFile() throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        let bytes = Checkpoint(state: trainer.state).safeTensors.encoded()
+        for length in stride(from: 0, to: bytes.count, by: 7) {
+            let error = try #require(throws: CheckpointError.self) {
+                try Checkpoint(SafeTensors(decoding: Array(bytes[..<length]), file: "cut.safetensors"), source: "cut.safetensors")
+            }
+            #expect(error.file == "cut.safetensors")
+        }
+    }
+
+    @Test func aFlippedBitIsCaughtByTheChecksum() throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        var bytes = Checkpoint(state: trainer.state).safeTensors.encoded()
+        bytes[bytes.count - 5] ^= 0x10
+        let error = try #require(throws: CheckpointError.self) {
+            try Checkpoint(SafeTensors(decoding: bytes, file: "bad.safetensors"), source: "bad.safetensors")
+        }
+        #expect(error.message.contains("checksum"), "\(error)")
+    }
+
+    @Test(arguments: [
+        (#"{"a":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#, 2, "F16"),
+        (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, 12, "needs 8 bytes"),
+        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 8, "overlap"),
+        (#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}"#, 4, "more bytes than the file holds"),
+        (#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, 4, "non-negative"),
+        (#"[1, 2]"#, 0, "not a JSON object"),
+        (#"{"a": "#, 0, "not valid JSON"),
+    ])
+    func malformedHeadersAreRefused(header: String, dataBytes: Int, expected: String) throws {
+        var bytes: [UInt8] = []
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes += Array(header.utf8) + Array(repeating: 0, count: dataBytes)
+        let error = try #require(throws: CheckpointError.self) { try SafeTensors(decoding: bytes, file: "h.safetensors") }
+        #expect(error.message.contains(expected), "\(error)")
+    }
+
+    @Test func aCheckpointOfAnotherModelIsRefusedNamingTheShapes() throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        let other = Trainer(
+            model: MLP(layerSizes: [12, 7, 3], hiddenActivation: .tanh, seed: 4), data: split, optimizer: Adam(),
+            options: TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        let error = try #require(throws: TrainingStateError.self) { try trainer.restore(other.state) }
+        #expect(error.description.contains("[12, 7]"), "\(error)")
+    }
+
+    @Test func aMissingFileOrAFolderIsAnErrorNotACrash() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let missing = try #require(throws: CheckpointError.self) { try Checkpoint.read(from: directory.path + "/none.safetensors") }
+        #expect(missing.message.contains("No such file"), "\(missing)")
+        let folder = try #require(throws: CheckpointError.self) { try Checkpoint.read(from: directory.path) }
+        #expect(folder.message.contains("a directory"), "\(folder)")
+    }
+
+    @Test func aDivergingRunStopsAtTheFirstNonFiniteStepNamingIt() {
+        // SGD at a rate of 1e38 on a ReLU network sends the weights to infinity within a few steps.
+        let relu = MLP(layerSizes: [12, 10, 3], hiddenActivation: .relu, weightInitializer: .heNormal, seed: 4)
+        let trainer = Trainer(model: relu, data: split, optimizer: SGD(learningRate: 1e38), options: TrainingOptions(epochs: 5, batchSize: 24, seed: 1))
+        var lines: [String] = []
+        let summary = trainer.run { lines.append($0) }
+        guard case .diverged(let divergence) = summary.outcome else {
+            Issue.record("expected a divergence, got \(summary.outcome)")
+            return
+        }
+        #expect(divergence.step == trainer.globalStep)
+        #expect(divergence.step < 5 * 6)
+        #expect(!divergence.value.isFinite)
+        #expect(lines.last?.hasPrefix("diverged at step \(divergence.step) (epoch 1)") == true, "\(lines)")
+    }
+
+    @Test func earlyStoppingStopsAfterPatienceAndRestoresTheBest() {
+        // A learning rate far too high makes the test loss worse after the first epochs.
+        let options = TrainingOptions(
+            epochs: 40, batchSize: 24, seed: 1,
+            earlyStopping: EarlyStopping(metric: .testLoss, patience: 2, restoreBest: true))
+        let trainer = makeTrainer(options, optimizer: SGD(learningRate: 3))
+        let summary = trainer.run()
+        #expect(summary.outcome == .stoppedEarly, "\(summary.outcome)")
+        let losses = summary.evaluations.compactMap(\.testLoss)
+        let best = losses.min()!
+        // The last two evaluations did not improve on the best one before them.
+        #expect(losses.suffix(2).allSatisfy { $0 >= best })
+        #expect(trainer.bestMetric == best)
+        #expect(trainer.evaluate(epoch: 0).testLoss == best)
+    }
+}
