@@ -66,7 +66,7 @@ func startSwiftgrad(_ arguments: [String], in directory: String) throws -> Proce
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     for name in ["stdout", "stderr"] {
-        FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
     }
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stdout"))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr"))
