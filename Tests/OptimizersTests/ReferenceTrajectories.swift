@@ -3,8 +3,9 @@ import Foundation
 import Optimizers
 import Testing
 
-/// The reference file written by `shared/anchors/tf_optimizer_reference.py` (TensorFlow 2 with
-/// Keras 3): 25 steps of each optimizer on mean((A·w − b)²), with w after every step.
+/// The reference trajectories in `Resources/tf_optimizer_trajectories.json`, recorded with
+/// TensorFlow 2 and Keras 3: 25 steps of each optimizer on mean((A·w − b)²), with w after every
+/// step and every hyperparameter Keras used.
 struct ReferenceTrajectories: Decodable {
     struct Problem: Decodable {
         let A: [[Float]]

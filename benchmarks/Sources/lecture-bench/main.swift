@@ -13,8 +13,9 @@
 // disturbed by neighbours, and the ratios are taken between figures of this one run.
 //
 // The anchors' python is, in order: --python PATH, benchmarks/anchors/venv/bin/python. Without
-// one that imports tensorflow and jax, the table shows the figures recorded in
-// ../shared/ANCHORS.md on the reference machine, marked as such.
+// one that imports tensorflow and jax, the table shows TF's and JAX's figures recorded on the
+// reference machine (the anchors' measurements, listed in benchmarks/results/lecture-loops.md),
+// marked as such.
 
 import Foundation
 import SwiftGrad
@@ -233,7 +234,7 @@ print("# Per-step time of the lecture's loops (µs per step; best, median in bra
 if let anchors {
     print("TF and JAX measured in this run: \(anchors.description)\n")
 } else {
-    print("TF and JAX: figures recorded on the reference machine (../shared/ANCHORS.md), not measured in this run.\n")
+    print("TF and JAX: figures recorded on the reference machine (benchmarks/results/lecture-loops.md), not measured in this run.\n")
 }
 print("| loop | steps | SwiftGrad | TF eager | JAX jit | speed-up vs TF | vs JAX jit |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
