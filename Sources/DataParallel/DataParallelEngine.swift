@@ -316,6 +316,12 @@ public struct WorkerStatistics: Sendable, Equatable {
     /// with). Against the steps' ``StepTiming/computeSeconds`` this shows how long the worker
     /// waited for the slowest one, or helped it.
     public var busySeconds = 0.0
+
+    public init(microShards: Int = 0, examples: Int = 0, busySeconds: Double = 0) {
+        self.microShards = microShards
+        self.examples = examples
+        self.busySeconds = busySeconds
+    }
 }
 
 /// One ``WorkerStatistics`` per worker, each written only by its worker.

@@ -1,32 +1,28 @@
-import Foundation
 import Testing
-import Autograd
 import DataParallel
 @testable import Benchmarks
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-@Test func theWaitShareCountsTheTimeWorkersSpendWaitingForTheSlowest() {
-    // Worker 1's micro-shards sleep 20 ms each; worker 0's return at once. Each worker's busy
-    // time is its own, and the compute phase lasts as long as the slower one.
-    let engine = DataParallelEngine(parameterShapes: [[1]], configuration: DataParallelConfiguration(workers: 2, microShardCount: 4, kernelThreads: 1))
-    let x = Tensor(shape: [8, 1], scalars: Array(repeating: 1, count: 8))
-    _ = engine.computeGradients(parameters: [Tensor([0])], features: x, labels: Array(0..<8)) { x, _, p, context in
-        if context.worker == 1 { usleep(20_000) }
-        return (x * p[0]).sum()
+/// The wait share: the part of the workers' thread time spent not on their own micro-shards,
+/// waiting for the slowest worker (or helping it).
+@Suite struct WaitShareTests {
+    @Test func itIsTheThreadTimeTheWorkersDidNotSpendOnTheirOwnMicroShards() {
+        // Worker 1 computes for 40 ms, worker 0 for 10 ms, and the step lasts as long as the
+        // slower: of 2 × 40 ms of thread time, 50 ms were busy.
+        let statistics = [
+            WorkerStatistics(microShards: 2, examples: 8, busySeconds: 0.010),
+            WorkerStatistics(microShards: 2, examples: 8, busySeconds: 0.040),
+        ]
+        #expect(abs(ScalingBenchmark.waitShare(statistics, computeSeconds: 0.040, cores: 2) - 0.375) < 1e-12)
+        // On one core the two workers take turns on one thread, which never waits.
+        #expect(ScalingBenchmark.waitShare(statistics, computeSeconds: 0.050, cores: 1) == 0)
     }
-    let busy = engine.workerStatisticsSnapshot.map(\.busySeconds)
-    #expect(busy[1] >= 0.04, "two 20 ms micro-shards: \(busy)")
-    #expect(busy[0] < busy[1], "\(busy)")
-    #expect(engine.lastTiming.computeSeconds >= busy[1])
-    let statistics = engine.workerStatisticsSnapshot, seconds = engine.lastTiming.computeSeconds
-    let wait = ScalingBenchmark.waitShare(statistics, computeSeconds: seconds, cores: 2)
-    // About half: worker 0 waited for nearly all of worker 1's time (more if worker 1's thread
-    // started late on a loaded machine).
-    #expect(wait > 0.3 && wait < 1, "\(wait)")
-    // On one core the two workers take turns on one thread, which never waits.
-    #expect(ScalingBenchmark.waitShare(statistics, computeSeconds: busy[0] + busy[1], cores: 1) == 0)
-}
 
+    @Test func workersWithoutMicroShardsAreNotCounted() {
+        let statistics = [
+            WorkerStatistics(microShards: 4, examples: 16, busySeconds: 0.020),
+            WorkerStatistics(),
+        ]
+        // One active worker is one thread, which never waits.
+        #expect(ScalingBenchmark.waitShare(statistics, computeSeconds: 0.020, cores: 2) == 0)
+    }
+}

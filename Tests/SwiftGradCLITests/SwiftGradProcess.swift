@@ -38,24 +38,11 @@ func swiftgrad(_ arguments: String..., in directory: String? = nil) throws -> Ru
 
 /// ``swiftgrad(_:in:)`` with the arguments in an array.
 func swiftgrad(_ arguments: [String], in directory: String? = nil) throws -> Run {
-    let process = Process()
-    process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
-    process.arguments = arguments
     let scratch = directory == nil ? try TemporaryDirectory() : nil
     defer { scratch?.remove() }
-    process.currentDirectoryURL = URL(fileURLWithPath: directory ?? scratch!.path)
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return Run(
-        status: process.terminationStatus,
-        standardOutput: String(decoding: outputData, as: UTF8.self),
-        standardError: String(decoding: errorData, as: UTF8.self))
+    let result = try runProcess(
+        try productsDirectory().appendingPathComponent("swiftgrad").path, arguments, in: directory ?? scratch!.path)
+    return Run(status: result.status, standardOutput: result.output, standardError: result.error)
 }
 
 /// Starts `swiftgrad` in `directory` without waiting; its standard output and error go to the

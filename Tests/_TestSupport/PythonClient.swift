@@ -22,19 +22,34 @@ public enum PythonClient {
     /// Whether any Python interpreter was found.
     public static var isAvailable: Bool { interpreter != nil }
 
-    /// Runs `script` with the interpreter and `arguments`; returns its exit status, standard
-    /// output and standard error.
-    public static func run(_ script: String, arguments: [String] = []) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: interpreter ?? "/usr/bin/python3")
-        process.arguments = ["-c", script] + arguments
-        let output = Pipe(), error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    /// Runs `script` with the interpreter and `arguments`.
+    public static func run(_ script: String, arguments: [String] = []) throws -> ProcessResult {
+        try runProcess(interpreter ?? "/usr/bin/python3", ["-c", script] + arguments)
     }
+}
+
+/// How a child process ended and what it printed.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var output: String
+    public var error: String
+}
+
+/// Runs `executable` with `arguments` (in `directory`, when given), collects its standard output
+/// and error, and waits for it.
+public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let output = Pipe(), error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus, output: String(decoding: outputData, as: UTF8.self),
+        error: String(decoding: errorData, as: UTF8.self))
 }
