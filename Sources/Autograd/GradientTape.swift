@@ -69,18 +69,24 @@ public final class GradientTape {
     /// Whether reading a trainable ``Variable`` while recording watches it.
     public let watchesAccessedVariables: Bool
 
-    /// One recorded op: which output it made, which of its inputs lead back to a source of this
-    /// tape, and how to pull a gradient back through it.
+    /// One recorded op: its name, which output it made, which of its inputs lead back to a source
+    /// of this tape, and how to pull a gradient back through it.
     struct Entry {
-        /// Kept alive so that its identifier cannot be reused while the tape exists.
+        /// The op's Swift name (`reshaped(to:)`, `+(_:_:)`), for the message when its pullback
+        /// breaks its contract.
+        var op: StaticString
+        /// The output's storage, its identity (``Tensor/id``), kept alive so that its identifier
+        /// cannot be reused while the tape exists.
         var output: TensorStorage
+        /// The identity of each input of the op; `nil` for an input not connected to a source.
         var inputs: [ObjectIdentifier?]
         var pullback: Pullback
     }
 
     var entries: [Entry] = []
-    /// Identifiers of the tensors connected to a watched tensor.
-    var connected: Set<ObjectIdentifier> = []
+    /// The identifiers of the tensors connected to a watched tensor, with their shapes: the
+    /// shapes that the gradients pullbacks return for them must have.
+    var connected: [ObjectIdentifier: [Int]] = [:]
     /// Watched tensors' storage, kept alive for the same reason as ``Entry/output``.
     var watchedStorage: [TensorStorage] = []
     /// Positive while recording is suspended (by ``stopRecording(_:)`` or while differentiating).
@@ -126,7 +132,7 @@ public final class GradientTape {
     /// to it. Variables read while recording are watched without this call.
     public func watch(_ tensor: Tensor) {
         usagePrecondition(!isReleased, "GradientTape.watch: this non-persistent tape has already computed a gradient")
-        if connected.insert(tensor.id).inserted {
+        if connected.updateValue(tensor.shape, forKey: tensor.id) == nil {
             watchedStorage.append(tensor.storage)
         }
     }
@@ -146,7 +152,7 @@ public final class GradientTape {
     func noteRead(of variable: Variable, value: Tensor) {
         watch(value)
         variableReads.update(ObjectIdentifier(variable), inserting: { (variable, [value]) }) { read in
-            if !read.values.contains(where: { $0.sharesStorage(with: value) }) { read.values.append(value) }
+            if !read.values.contains(where: { $0.id == value.id }) { read.values.append(value) }
         }
     }
 
@@ -156,7 +162,7 @@ public final class GradientTape {
     }
 
     /// Whether this tape would record an op on `tensor` now.
-    func isConnected(_ id: ObjectIdentifier) -> Bool { connected.contains(id) }
+    func isConnected(_ id: ObjectIdentifier) -> Bool { connected.index(forKey: id) != nil }
 
     // MARK: Gradients
 
@@ -281,6 +287,11 @@ public final class GradientTape {
     }
 
     /// Walks the record backwards from `target` and collects the gradients of `sources`.
+    ///
+    /// Every pullback must return one gradient (or `nil`) per input of its op, each shaped like
+    /// its input; one that does not stops the program with a message naming the op. The checks
+    /// cost a comparison of counts per op and a lookup per input, little next to the pullback's
+    /// own tensor work, so they run in every build.
     private func backward(
         from target: Tensor, to sources: [Tensor], unconnected: UnconnectedGradients, seed: Tensor?
     ) -> [Tensor?] {
@@ -297,7 +308,7 @@ public final class GradientTape {
         func isSource(_ id: ObjectIdentifier) -> Bool { sourceSet?.contains(id) ?? sourceIDs.contains(id) }
 
         var gradients = PendingGradients()
-        if connected.contains(target.id) {
+        if isConnected(target.id) {
             gradients.add(seed ?? Tensor(repeating: 1, shape: target.shape), for: target.id)
             for entry in entries.reversed() {
                 let id = ObjectIdentifier(entry.output)
@@ -305,8 +316,16 @@ public final class GradientTape {
                     continue
                 }
                 let inputGradients = entry.pullback(upstream, InputMask(present: entry.inputs))
+                usagePrecondition(
+                    inputGradients.count == entry.inputs.count,
+                    "GradientTape: the pullback of \(entry.op) returned \(counted(inputGradients.count, "gradient")), but the op has \(counted(entry.inputs.count, "input")); a pullback returns one gradient (or nil) per input")
                 for (index, input) in entry.inputs.enumerated() {
                     guard let input, let gradient = inputGradients[index] else { continue }
+                    // Present: an entry names only inputs that were connected when it was made.
+                    let inputShape = connected[input]!
+                    shapePrecondition(
+                        gradient.shape == inputShape,
+                        "GradientTape: the pullback of \(entry.op) returned a gradient of shape \(gradient.shape) for input \(index), which has shape \(inputShape); each gradient must be shaped like its input")
                     gradients.add(gradient, for: input)
                 }
             }
@@ -322,10 +341,15 @@ public final class GradientTape {
     private func release() {
         isReleased = true
         entries = []
-        connected = []
+        connected = [:]
         watchedStorage = []
         variableReads = IdentityMap()
     }
+}
+
+/// `count` and `noun`, plural unless the count is 1: "1 input", "2 inputs".
+private func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : "s")"
 }
 
 /// The gradients that ``GradientTape`` has pulled back to tensors whose own entries (or whose
@@ -346,28 +370,35 @@ extension Tensor {
     /// Records an op with one input on every tape of this thread that watches the input.
     ///
     /// `makePullback` runs only when some tape records, so an op costs nothing extra when no tape
-    /// is recording.
-    static func record(_ output: Tensor, _ input: Tensor, pullback makePullback: () -> Pullback) {
+    /// is recording. `op` names the op in the tape's messages; its default, the calling
+    /// function's name (`exp()`, `reshaped(to:)`), is what the op's caller wrote.
+    static func record(
+        _ output: Tensor, _ input: Tensor, op: StaticString = #function, pullback makePullback: () -> Pullback
+    ) {
         guard let stack = TapeStack.active else { return }
-        stack.record(output: output, inputs: CollectionOfOne(input.id), makePullback: makePullback)
+        stack.record(op, output: output, inputs: CollectionOfOne(input.id), makePullback: makePullback)
     }
 
-    /// Records an op with two inputs; see ``record(_:_:pullback:)``.
-    static func record(_ output: Tensor, _ a: Tensor, _ b: Tensor, pullback makePullback: () -> Pullback) {
+    /// Records an op with two inputs; see ``record(_:_:op:pullback:)``.
+    static func record(
+        _ output: Tensor, _ a: Tensor, _ b: Tensor, op: StaticString = #function, pullback makePullback: () -> Pullback
+    ) {
         guard let stack = TapeStack.active else { return }
-        stack.record(output: output, inputs: [a.id, b.id], makePullback: makePullback)
+        stack.record(op, output: output, inputs: [a.id, b.id], makePullback: makePullback)
     }
 
-    /// Records an op with any number of inputs; see ``record(_:_:pullback:)``.
-    static func record(_ output: Tensor, _ inputs: [Tensor], pullback makePullback: () -> Pullback) {
+    /// Records an op with any number of inputs; see ``record(_:_:op:pullback:)``.
+    static func record(
+        _ output: Tensor, _ inputs: [Tensor], op: StaticString = #function, pullback makePullback: () -> Pullback
+    ) {
         guard let stack = TapeStack.active else { return }
-        stack.record(output: output, inputs: inputs.map(\.id), makePullback: makePullback)
+        stack.record(op, output: output, inputs: inputs.map(\.id), makePullback: makePullback)
     }
 }
 
 extension TapeStack {
     func record<Inputs: Collection<ObjectIdentifier>>(
-        output: Tensor, inputs: Inputs, makePullback: () -> Pullback
+        _ op: StaticString, output: Tensor, inputs: Inputs, makePullback: () -> Pullback
     ) {
         var pullback: Pullback?
         for tape in tapes where tape.pauseDepth == 0 {
@@ -376,8 +407,8 @@ extension TapeStack {
             guard inputs.contains(where: tape.isConnected) else { continue }
             let ids: [ObjectIdentifier?] = inputs.map { tape.isConnected($0) ? $0 : nil }
             if pullback == nil { pullback = makePullback() }
-            tape.entries.append(GradientTape.Entry(output: output.storage, inputs: ids, pullback: pullback!))
-            tape.connected.insert(output.id)
+            tape.entries.append(GradientTape.Entry(op: op, output: output.storage, inputs: ids, pullback: pullback!))
+            tape.connected[output.id] = output.shape
         }
     }
 
@@ -390,9 +421,12 @@ extension TapeStack {
     }
 }
 
-/// A copy of `tensor` through which no gradient flows, like `tf.stop_gradient`.
+/// `tensor`'s values as a tensor through which no gradient flows, like `tf.stop_gradient`.
+///
+/// The result is a view: it shares `tensor`'s elements (none is copied) but is a different
+/// tensor to a tape, one that no op recorded, so gradients stop at it.
 public func stopGradient(_ tensor: Tensor) -> Tensor {
-    tensor.copiedStorage()
+    tensor.view(as: tensor.shape)
 }
 
 /// Suspends every tape recording on this thread while `body` runs.
@@ -407,8 +441,9 @@ public func withoutRecording<Result>(_ body: () throws -> Result) rethrows -> Re
 /// `tf.custom_gradient`.
 ///
 /// The operations inside `forward` are not recorded; the tape sees one op whose pullback is
-/// `gradient(upstream, inputs, output)`, which must return one gradient per input, shaped like it.
-/// Write `gradient` with tensor operations to keep higher derivatives working.
+/// `gradient(upstream, inputs, output)`, which must return one gradient per input, shaped like it
+/// (the tape stops the program, naming `customGradient`, when it does not). Write `gradient` with
+/// tensor operations to keep higher derivatives working.
 ///
 /// ```swift
 /// // log(1 + exp(x)) with a gradient that stays finite for large x.
@@ -421,25 +456,16 @@ public func customGradient(
     forward: ([Tensor]) -> Tensor,
     gradient: @escaping (_ upstream: Tensor, _ inputs: [Tensor], _ output: Tensor) -> [Tensor]
 ) -> Tensor {
-    let output = withoutRecording { forward(inputs) }.copiedStorageIfShared(with: inputs)
-    Tensor.record(output, inputs) {
-        { upstream, _ in
-            let gradients = gradient(upstream, inputs, output)
-            shapePrecondition(gradients.count == inputs.count, "customGradient: the gradient function returned \(gradients.count) gradients for \(inputs.count) inputs")
-            for (index, (g, x)) in zip(gradients, inputs).enumerated() {
-                shapePrecondition(g.shape == x.shape, "customGradient: the gradient function returned a gradient of shape \(g.shape) for input \(index), which has shape \(x.shape); each gradient must be shaped like its input")
-            }
-            return gradients
-        }
-    }
+    let output = withoutRecording { forward(inputs) }.distinctTensor(from: inputs)
+    Tensor.record(output, inputs) { { upstream, _ in gradient(upstream, inputs, output) } }
     return output
 }
 
 extension Tensor {
-    /// `self`, or a copy if it shares storage with one of `others` (an op's output must have an
-    /// identity of its own on the tape).
-    func copiedStorageIfShared(with others: [Tensor]) -> Tensor {
-        others.contains { $0.sharesStorage(with: self) } ? copiedStorage() : self
+    /// `self`, or a view of it when it is one of `others` (an op's output must have an identity
+    /// of its own on the tape, even when the op returns an input unchanged).
+    func distinctTensor(from others: [Tensor]) -> Tensor {
+        others.contains { $0.id == id } ? view(as: shape) : self
     }
 }
 

@@ -2,7 +2,10 @@
 ///
 /// Copies are cheap: a tensor shares its storage with its copies until one of them is mutated,
 /// which then copies the elements first (copy-on-write). Operations never mutate their operands;
-/// each returns a new tensor, and a ``GradientTape`` that is recording remembers how.
+/// each returns a new tensor, and a ``GradientTape`` that is recording remembers how. Operations
+/// that keep the elements as they are (``reshaped(to:)``, ``flattened()``, ``squeezing(axes:)``,
+/// ``expandingShape(at:)``, ``stopGradient(_:)``) return a view: a tensor that shares its input's
+/// elements, so they copy none, yet is a tensor of its own on a tape.
 ///
 /// ```swift
 /// let a = Tensor([[1, 2], [3, 4]])          // shape [2, 2]
@@ -10,8 +13,8 @@
 /// print(a + b)                               // [[11, 22], [13, 24]]
 /// ```
 ///
-/// A tensor is `Sendable`: its storage is never mutated while shared (mutation copies first), so
-/// threads may read the same tensor at once.
+/// A tensor is `Sendable`: its elements are never written while another tensor can see them (a
+/// write copies first), so threads may read the same tensor at once.
 public struct Tensor: @unchecked Sendable {
     /// The extent of each dimension; `[]` for a scalar.
     public let shape: [Int]
@@ -32,7 +35,7 @@ public struct Tensor: @unchecked Sendable {
     public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
         let count = Tensor.elementCount(of: shape)
         let storage = TensorStorage.allocate(count: count)
-        storage.withUnsafeMutablePointerToElements { body(UnsafeMutableBufferPointer(start: $0, count: count)) }
+        storage.withElements { body(UnsafeMutableBufferPointer(start: $0, count: count)) }
         self.init(shape: shape, storage: storage)
     }
 
@@ -97,41 +100,55 @@ public struct Tensor: @unchecked Sendable {
     /// - Precondition: the tensor has exactly one element.
     public var scalar: Float {
         shapePrecondition(scalarCount == 1, "scalar: tensor of shape \(shape) has \(scalarCount) elements, expected 1")
-        return storage.withUnsafeMutablePointerToElements { $0.pointee }
+        return storage.withElements { $0.pointee }
     }
 
     /// Calls `body` with the elements in row-major order.
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try storage.withUnsafeMutablePointerToElements {
+        try storage.withElements {
             try body(UnsafeBufferPointer(start: $0, count: storage.count))
         }
     }
 
-    /// Calls `body` with mutable access to the elements, copying them first if they are shared.
+    /// Calls `body` with mutable access to the elements, copying them first if anything else
+    /// may see them: a copy of this tensor, a tape's record, or, for a view, its base and the
+    /// base's other views.
+    ///
+    /// A view is always copied: its elements belong to its base. After the copy it owns its
+    /// elements, and later writes are in place.
     @inlinable
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
-        if !isKnownUniquelyReferenced(&storage) {
+        if !isKnownUniquelyReferenced(&storage) || storage.isView {
             storage = storage.copy()
         }
-        return try storage.withUnsafeMutablePointerToElements {
+        return try storage.withElements {
             try body(UnsafeMutableBufferPointer(start: $0, count: storage.count))
         }
     }
 
-    /// Whether two tensors share the same storage (and so the same identity on a tape).
-    @inlinable
-    func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
-
-    /// The identity under which a ``GradientTape`` records this tensor.
+    /// The identity under which a ``GradientTape`` records this tensor: its storage object.
+    ///
+    /// Copies of a tensor share its identity. A view has a storage object of its own (holding no
+    /// elements), so a view and its base, or two views of one storage, are different tensors to
+    /// a tape. A tape keeps the storage of every tensor it knows alive, so an identifier is never
+    /// reused while the tape may still look it up, and the values under one identity never
+    /// change: a write copies storage that a tape (or anything else) also holds.
     @inlinable
     var id: ObjectIdentifier { ObjectIdentifier(storage) }
 
-    /// A copy with storage of its own: equal values, a new identity.
+    /// This tensor's elements with `shape`, without copying them: the result's storage object
+    /// views this tensor's elements and gives it an identity of its own on a tape.
+    /// Copy-on-write keeps the two apart: a write through either copies the elements first.
+    ///
+    /// - Precondition: `shape` has as many elements as this tensor (checked by the caller).
+    /// - Complexity: O(1): one small allocation, for the view's storage object.
     @inlinable
-    func copiedStorage() -> Tensor { Tensor(shape: shape, storage: storage.copy()) }
+    func view(as shape: [Int]) -> Tensor {
+        Tensor(shape: shape, storage: storage.makeView())
+    }
 
     /// The element count of `shape`.
     @inlinable

@@ -1,41 +1,105 @@
-/// The heap buffer behind a ``Tensor``: a header with the element count, and the elements
-/// allocated in the same block (one allocation per tensor).
+/// The heap object behind a ``Tensor``: a header, and usually the elements, allocated in the
+/// same block (one allocation per tensor).
 ///
-/// A storage object is also a tensor's identity on a ``GradientTape``: a tape keys what it records
-/// by `ObjectIdentifier` of the storage, and keeps every storage it recorded alive so that an
-/// identifier is never reused while the tape may still look it up. Every op therefore returns a
-/// tensor with fresh storage; no two tensors that a tape can tell apart share one.
+/// A view (``Tensor/view(as:)``) gets a storage object of its own that holds no elements: its
+/// header points at the elements of the storage it views, which it keeps alive as its `base`. So
+/// views copy no elements, yet every tensor that a tape must tell apart from another (a view and
+/// its base, two views of one storage) has a storage object of its own, and that object is its
+/// identity on a ``GradientTape`` (``Tensor/id``).
 ///
-/// Storage is only mutated through ``Tensor``'s copy-on-write
-/// path, which first checks that the reference is unique.
+/// Elements are only written through ``Tensor``'s copy-on-write path, which first checks that the
+/// storage is uniquely referenced and not a view, whose elements other tensors see.
 @usableFromInline
-final class TensorStorage: ManagedBuffer<Int, Float> {
+final class TensorStorage: ManagedBuffer<TensorStorageHeader, Float> {
     /// Allocates uninitialised storage for `count` elements.
     @inlinable
     static func allocate(count: Int) -> TensorStorage {
-        let buffer = TensorStorage.create(minimumCapacity: count) { _ in count }
+        let buffer = TensorStorage.create(minimumCapacity: count) { buffer in
+            // Objects never move, so the address of the tail elements holds for the object's life.
+            TensorStorageHeader(count: count, elements: buffer.withUnsafeMutablePointerToElements { $0 }, base: nil)
+        }
         return unsafeDowncast(buffer, to: TensorStorage.self)
     }
 
+    // The header is read through its address: its fields never change after `create`, and the
+    // `header` property would add a dynamic exclusivity check to every read.
+
+    /// The number of elements.
     @inlinable
-    var count: Int { header }
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+
+    /// Whether the elements belong to another storage object, which this one views.
+    @inlinable
+    var isView: Bool { withUnsafeMutablePointerToHeader { $0.pointee.base != nil } }
+
+    deinit {
+        withUnsafeMutablePointerToHeader { $0.pointee.base }?.release()
+    }
+
+    /// Calls `body` with the address of the first element, keeping this storage (and so the
+    /// storage it views) alive meanwhile.
+    @inlinable
+    func withElements<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        defer { extendLifetime(self) }
+        return try body(withUnsafeMutablePointerToHeader { $0.pointee.elements })
+    }
 
     /// Storage whose elements are all `value`.
     @inlinable
     static func filled(count: Int, with value: Float) -> TensorStorage {
         let storage = allocate(count: count)
-        storage.withUnsafeMutablePointerToElements { $0.initialize(repeating: value, count: count) }
+        storage.withElements { $0.initialize(repeating: value, count: count) }
         return storage
     }
 
-    /// A copy of this storage's elements in a new, uniquely referenced buffer.
+    /// A copy of this storage's elements in a new, uniquely referenced buffer of its own.
     @inlinable
     func copy() -> TensorStorage {
         let n = count
         let result = TensorStorage.allocate(count: n)
-        withUnsafeMutablePointerToElements { source in
-            result.withUnsafeMutablePointerToElements { $0.initialize(from: source, count: n) }
+        withElements { source in
+            result.withElements { $0.initialize(from: source, count: n) }
         }
         return result
+    }
+
+    /// A new storage object that shows this storage's elements without copying them.
+    ///
+    /// It refers to the storage that owns the elements, never to another view, so views of
+    /// views keep one object alive, not a chain.
+    /// - Complexity: O(1): one allocation of a header.
+    @inlinable
+    func makeView() -> TensorStorage {
+        let header = withUnsafeMutablePointerToHeader { $0.pointee }
+        let owner = header.base ?? Unmanaged.passUnretained(self)
+        let buffer = TensorStorage.create(minimumCapacity: 0) { _ in
+            TensorStorageHeader(count: header.count, elements: header.elements, base: owner.retain())
+        }
+        return unsafeDowncast(buffer, to: TensorStorage.self)
+    }
+}
+
+/// The header of a ``TensorStorage``.
+///
+/// A trivial type, so that reading the count or the element address is a plain load: a strong
+/// reference here would be retained and released on every read. The storage retains `base` when
+/// it makes a view and releases it in `deinit`.
+@usableFromInline
+struct TensorStorageHeader {
+    /// The number of elements.
+    @usableFromInline
+    let count: Int
+    /// The first element: in the storage's own block, or in `base`'s for a view.
+    @usableFromInline
+    let elements: UnsafeMutablePointer<Float>
+    /// For a view, the storage that owns its elements, retained by the view; `nil` otherwise.
+    @usableFromInline
+    let base: Unmanaged<TensorStorage>?
+
+    @inlinable
+    init(count: Int, elements: UnsafeMutablePointer<Float>, base: Unmanaged<TensorStorage>?) {
+        self.count = count
+        self.elements = elements
+        self.base = base
     }
 }

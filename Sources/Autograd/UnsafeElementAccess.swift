@@ -2,8 +2,9 @@
 /// of them, possibly from several threads: the data-parallel trainer's all-reduce reads every
 /// micro-shard's gradients together, and its fused optimizer step writes every variable.
 ///
-/// A tensor's elements live inside its storage object, which never moves, so their address stays
-/// valid for as long as the storage is alive: the tensor function keeps the tensors (and so their
+/// A tensor's elements live inside its storage object (or, for a view, inside the storage it
+/// views, which the view's storage keeps alive). Objects never move, so the address stays valid
+/// for as long as the storage is alive: the tensor function keeps the tensors (and so their
 /// storage) alive for the duration of `body`; the variable function keeps the variables alive,
 /// which hold their storage as long as nothing reads or assigns them. Nesting one closure per
 /// tensor would say the same thing at a depth of hundreds.

@@ -63,7 +63,8 @@ public final class Variable {
     }
 
     /// Mutates the value's elements in place (copying them first if a tape or a caller still
-    /// holds the old value). Optimizers use this.
+    /// holds the old value, or if the value is a view of another tensor's elements). Optimizers
+    /// use this.
     public func withUnsafeMutableValue<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         try storedValue.withUnsafeMutableBufferPointer(body)
     }

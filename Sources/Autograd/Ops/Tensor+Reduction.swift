@@ -52,7 +52,7 @@ extension Tensor {
         let input = self
         var output = self
         for axis in axes { output = output.reduceAxis(axis) { $0 += $1 } }
-        if axes.isEmpty { output = copiedStorage() }
+        if axes.isEmpty { output = view(as: shape) }
         Tensor.record(output, input) { { g, _ in [g.broadcasted(to: input.shape)] } }
         return output
     }
@@ -111,7 +111,7 @@ extension Tensor {
         let input = self
         var output = self
         for axis in axes { output = output.reduceAxis(axis) { $0 = Swift.max($0, $1) } }
-        if axes.isEmpty { output = copiedStorage() }
+        if axes.isEmpty { output = view(as: shape) }
         Tensor.record(output, input) {
             { g, _ in
                 let isMax = Tensor.zip(input, output, op: "max") { $0 == $1 ? 1 : 0 }
@@ -142,7 +142,7 @@ extension Tensor {
         let input = self
         let target = Broadcasting.shape(self.shape, shape, op: "broadcasted(to:)")
         shapePrecondition(target == shape, "broadcasted(to:): a tensor of shape \(self.shape) cannot be broadcast to shape \(shape)")
-        let output = self.shape == shape ? copiedStorage() : withUnsafeBufferPointer { source in
+        let output = self.shape == shape ? view(as: shape) : withUnsafeBufferPointer { source in
             // This tensor as both operands of `zip`'s loops, the first one's elements kept.
             Tensor(shape: shape) { output in Tensor.broadcastCombine(source, self.shape, source, self.shape, shape, output) { a, _ in a } }
         }

@@ -1,8 +1,15 @@
 /// Operations that move elements without changing them: reshape, transpose, squeeze and expand,
 /// concatenation, slicing and gathering.
+///
+/// Reshaping keeps the elements in place, so ``reshaped(to:)`` and the ops built on it
+/// (``flattened()``, ``squeezing(axes:)``, ``expandingShape(at:)``) return views: tensors that
+/// share their input's elements and copy none (see ``view(as:)``).
 extension Tensor {
     /// The same elements with a new shape; one dimension may be `-1` to be inferred.
     /// The gradient is reshaped back.
+    ///
+    /// The result is a view of this tensor's elements: O(1), no element is copied. It is still a
+    /// tensor of its own on a tape, and a write to either copies first.
     public func reshaped(to newShape: [Int]) -> Tensor {
         var resolved = newShape
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
@@ -17,15 +24,16 @@ extension Tensor {
             Tensor.elementCount(of: resolved) == scalarCount,
             "reshaped(to:): cannot reshape a tensor of shape \(shape) (\(scalarCount) elements) to \(newShape)")
         let input = self
-        let output = Tensor(shape: resolved, storage: storage.copy())
+        let output = view(as: resolved)
         Tensor.record(output, input) { { g, _ in [g.reshaped(to: input.shape)] } }
         return output
     }
 
-    /// The same elements as a vector.
+    /// The same elements as a vector; a view, like ``reshaped(to:)``.
     public func flattened() -> Tensor { reshaped(to: [-1]) }
 
     /// Removes dimensions of extent 1: those in `axes`, or all of them when `axes` is empty.
+    /// A view, like ``reshaped(to:)``.
     public func squeezing(axes: [Int] = []) -> Tensor {
         let normalized = axes.isEmpty ? shape.indices.filter { shape[$0] == 1 } : normalizedAxes(axes, op: "squeezing(axes:)")
         for axis in normalized {
@@ -35,6 +43,7 @@ extension Tensor {
     }
 
     /// Inserts a dimension of extent 1 at `axis` (negative counts from the end of the new shape).
+    /// A view, like ``reshaped(to:)``.
     public func expandingShape(at axis: Int) -> Tensor {
         let position = axis < 0 ? axis + rank + 1 : axis
         shapePrecondition(position >= 0 && position <= rank, "expandingShape(at:): axis \(axis) is out of range for shape \(shape)")
@@ -181,7 +190,8 @@ extension Tensor {
             zerosShape[position] = after
             parts.append(Tensor(repeating: 0, shape: zerosShape))
         }
-        return parts.count == 1 ? self.copiedStorage() : Tensor.concatenating(parts, alongAxis: position)
+        // With no padding the op is the identity: a recorded view, so gradients still flow.
+        return parts.count == 1 ? reshaped(to: shape) : Tensor.concatenating(parts, alongAxis: position)
     }
 
     /// The rows (entries of the first axis) at `indices`, in that order, repeats allowed.
