@@ -26,6 +26,8 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   Tasks           the config-driven tasks and their reports
 //                   (JSON to Tasks: what only the command line needs)
 //   Benchmarks      `swiftgrad bench`, kept out of the library (benchmarks/Sources/Benchmarks)
+//   FuzzHarness, swiftgrad-fuzz
+//                   the parsers a user's bytes reach, as libFuzzer targets (fuzz/, scripts/fuzz)
 //   gemm-bench, lecture-bench, mlp-bench, op-overhead
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
 //                   `swift run -c release NAME`
@@ -83,6 +85,11 @@ let package = Package(
         .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
         .executableTarget(name: "op-overhead", dependencies: ["SwiftGrad"], path: "benchmarks/Sources/op-overhead"),
 
+        .target(
+            name: "FuzzHarness", dependencies: ["Tasks", "ConfigKit", "Expressions", "Datasets", "Training"],
+            path: "fuzz/Sources/FuzzHarness"),
+        .executableTarget(name: "swiftgrad-fuzz", dependencies: ["FuzzHarness"], path: "fuzz/Sources/swiftgrad-fuzz"),
+
         .target(name: "_TestSupport", dependencies: ["Autograd"], path: "Tests/_TestSupport"),
         .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
@@ -98,6 +105,7 @@ let package = Package(
         .testTarget(name: "ExpressionsTests", dependencies: ["Expressions", "_TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Tasks", "_TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "Expressions", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

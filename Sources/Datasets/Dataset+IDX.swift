@@ -82,7 +82,17 @@ private struct IDXFile {
             dimensions.append(bytes[start..<(start + 4)].reduce(0) { $0 << 8 | Int($1) })
         }
         self.dimensions = dimensions
-        let expected = dataOffset + dimensions.reduce(1, *)
+        // Dimensions are 32-bit each: their product can overflow, so it is checked against the
+        // file's size as it grows.
+        var count = 1
+        for dimension in dimensions {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= bytes.count else {
+                throw malformed("dimensions \(dimensions) describe more bytes than the file's \(bytes.count)")
+            }
+            count = product
+        }
+        let expected = dataOffset + count
         guard bytes.count == expected else {
             throw malformed("expected \(expected) bytes for dimensions \(dimensions), found \(bytes.count)")
         }

@@ -58,8 +58,13 @@ package enum TaskLoader {
 
     /// Loads `path` and returns its task.
     package static func load(path: String, options: RunOptions = RunOptions()) throws -> any RunnableTask {
-        let document = try ConfigDocument.load(path: path)
-        let context = ConfigContext(file: path)
+        try load(document: ConfigDocument.load(path: path), options: options)
+    }
+
+    /// Makes the task of a config already parsed; its relative paths resolve against the
+    /// directory of `document.file`.
+    package static func load(document: ConfigDocument, options: RunOptions = RunOptions()) throws -> any RunnableTask {
+        let context = ConfigContext(file: document.file)
         return try document.read { root in
             let kind = try root.require("task", as: String.self, .oneOf(kinds))
             switch kind {

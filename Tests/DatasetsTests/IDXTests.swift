@@ -30,3 +30,12 @@ private func bigEndian(_ value: Int) -> [UInt8] {
     error = #expect(throws: DatasetError.self) { try Dataset.loadIDX(imagesPath: images, labelsPath: labels) }
     #expect(error?.description == "\(labels): expected 3 labels to match the 3 images of \(images), found 2")
 }
+
+@Test func dimensionsWhoseProductOverflowsAreAnErrorNotATrap() throws {
+    // 0x01100002 × 0x00FF0709 × 0x01020002 overflows Int; the file holds 8 bytes of pixels.
+    let images = try temporaryFile(
+        named: "huge", contents: [0, 0, 8, 3] + bigEndian(0x0110_0002) + bigEndian(0x00FF_0709) + bigEndian(0x0102_0002) + [1, 2, 3, 4, 5, 6, 7, 8])
+    let labels = try temporaryFile(named: "labels", contents: [0, 0, 8, 1] + bigEndian(2) + [1, 2])
+    let error = #expect(throws: DatasetError.self) { try Dataset.loadIDX(imagesPath: images, labelsPath: labels) }
+    #expect(error?.description.contains("describe more bytes than the file's 24") == true, "\(String(describing: error))")
+}
