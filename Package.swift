@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Tasks", "_TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzHarness"]),
         .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "Expressions", "_TestSupport"]),
+        .testTarget(name: "DocumentationTests", dependencies: ["SwiftGrad", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -35,8 +35,8 @@ public struct InputMask: Sendable, Equatable {
     }
 }
 
-/// What ``GradientTape/gradient(of:withRespectTo:unconnected:)`` returns for a source that the
-/// target does not depend on.
+/// What ``GradientTape/gradient(of:withRespectTo:unconnected:outputGradient:)-(_,[Tensor],_,_)``
+/// returns for a source that the target does not depend on.
 public enum UnconnectedGradients: Sendable {
     /// `nil`, as TensorFlow does by default.
     case none
@@ -48,9 +48,10 @@ public enum UnconnectedGradients: Sendable {
 /// `tf.GradientTape` does.
 ///
 /// Operations run inside ``record(_:)`` are recorded when one of their inputs is watched: a
-/// tensor passed to ``watch(_:)``, a trainable ``Variable`` read while recording, or the result of
-/// a recorded operation. ``gradient(of:withRespectTo:unconnected:)`` then walks the record
-/// backwards, without recursion, and returns the partial derivatives.
+/// tensor passed to ``watch(_:)-(Tensor)``, a trainable ``Variable`` read while recording, or the
+/// result of a recorded operation.
+/// ``gradient(of:withRespectTo:unconnected:outputGradient:)-(_,[Tensor],_,_)`` then walks the
+/// record backwards, without recursion, and returns the partial derivatives.
 ///
 /// ```swift
 /// let x = Variable(10)
@@ -63,7 +64,7 @@ public enum UnconnectedGradients: Sendable {
 /// second call stops the program. Nest tapes for higher derivatives. Tapes are per thread: an
 /// operation is recorded only by the tapes recording on the thread that runs it.
 public final class GradientTape {
-    /// Whether the tape answers more than one ``gradient(of:withRespectTo:unconnected:)`` call.
+    /// Whether the tape answers more than one gradient call (or Jacobian).
     public let isPersistent: Bool
 
     /// Whether reading a trainable ``Variable`` while recording watches it.
@@ -98,7 +99,7 @@ public final class GradientTape {
     /// - Parameters:
     ///   - persistent: allow several gradient calls (the record is kept until the tape is freed).
     ///   - watchAccessedVariables: watch every trainable ``Variable`` read while recording; when
-    ///     `false`, only what ``watch(_:)`` names is watched.
+    ///     `false`, only what ``watch(_:)-(Tensor)`` and ``watch(_:)-(Variable)`` name is watched.
     public init(persistent: Bool = false, watchAccessedVariables: Bool = true) {
         self.isPersistent = persistent
         self.watchesAccessedVariables = watchAccessedVariables
@@ -446,9 +447,9 @@ public func withoutRecording<Result>(_ body: () throws -> Result) rethrows -> Re
 /// tensor operations to keep higher derivatives working.
 ///
 /// ```swift
-/// // log(1 + exp(x)) with a gradient that stays finite for large x.
-/// let y = customGradient(x) { x in (1 + x.exp()).log() } gradient: { upstream, inputs, _ in
-///     [upstream * inputs[0].sigmoid()]
+/// // Rounding forward, the gradient passed straight through (a straight-through estimator).
+/// let y = customGradient(x) { inputs in inputs[0].rounded() } gradient: { upstream, _, _ in
+///     [upstream]
 /// }
 /// ```
 public func customGradient(

@@ -28,6 +28,7 @@ public struct BatchLoss: Sendable, Equatable {
     /// Examples in the batch.
     public var exampleCount: Int
 
+    /// A batch of `exampleCount` examples whose mean loss is `loss`.
     public init(loss: Float, exampleCount: Int) {
         self.loss = loss
         self.exampleCount = exampleCount
@@ -40,11 +41,11 @@ public struct BatchLoss: Sendable, Equatable {
 /// Each call cuts the batch into micro-shards (see ``MicroShardPlan``). Each worker runs its
 /// micro-shards one at a time on a thread of the engine's pool (threads on Dispatch queues that
 /// stay ready between steps): it slices the examples, records the loss — the sum of per-example
-/// losses — on a fresh ``GradientTape`` that watches the parameter tensors it was handed, and
-/// keeps the gradient tensors its tape returns in the micro-shard's slot (``GradientSlots``),
-/// uncopied. A ``GradientReducer`` then adds the slots in micro-shard order and divides by the
-/// batch size, which gives the whole batch's mean gradient. Workers only read the parameters;
-/// the caller applies the gradient once, with one optimizer.
+/// losses — on a fresh ``/Autograd/GradientTape`` that watches the parameter tensors it was
+/// handed, and keeps the gradient tensors its tape returns in the micro-shard's slot
+/// (``GradientSlots``), uncopied. A ``GradientReducer`` then adds the slots in micro-shard order
+/// and divides by the batch size, which gives the whole batch's mean gradient. Workers only read
+/// the parameters; the caller applies the gradient once, with one optimizer.
 ///
 /// Workers rarely finish together: the cores of a shared machine are often not equally fast. So
 /// (with ``DataParallelConfiguration/workersHelp``, the default) each worker's single-threaded
@@ -55,8 +56,9 @@ public struct BatchLoss: Sendable, Equatable {
 /// A step is either one call, ``computeGradients(parameters:features:labels:loss:)``, which
 /// returns the gradient as tensors, or two, ``computeMicroShardGradients(parameters:features:labels:loss:)``
 /// then ``allReduce(_:)``, which hands the reduced gradient over chunk by chunk on the reducing
-/// threads: the ``Trainer`` feeds those chunks straight into the optimizer's update
-/// (``Optimizer/applyPartitioned(to:_:)``), so the gradient is never written out whole.
+/// threads: the ``/Training/Trainer`` feeds those chunks straight into the optimizer's update
+/// (``/Optimizers/Optimizer/applyPartitioned(to:_:)``), so the gradient is never written out
+/// whole.
 ///
 /// Why the result never depends on the worker count: every floating-point sum has a fixed order.
 /// A micro-shard's rows and their order are fixed by the batch size and the micro-shard count;
@@ -245,8 +247,8 @@ public final class DataParallelEngine {
     /// ``computeMicroShardGradients(parameters:features:labels:loss:)`` with `model`'s own loss;
     /// `features` as in ``computeGradients(model:parameters:features:targets:)``.
     ///
-    /// The model runs a training pass (``LayerContext/isTraining``) whose random stream is the
-    /// micro-shard's own, so dropout is the same for any number of workers.
+    /// The model runs a training pass (``/Models/LayerContext/isTraining``) whose random stream is
+    /// the micro-shard's own, so dropout is the same for any number of workers.
     public func computeMicroShardGradients<M: Model, Inputs: ModelInputs>(
         model: M, parameters: [Tensor], features: Inputs, targets: Targets
     ) -> BatchLoss {

@@ -50,7 +50,11 @@ public protocol GradientReducer: Sendable {
 
     /// The same sums written into one flat buffer laid out as `slots.layout`.
     ///
-    /// - Parameter output: at least `slots.layout.totalCount` elements.
+    /// - Parameters:
+    ///   - slots: the micro-shard gradients.
+    ///   - activeSlots: the slots to add, in summation order; at least one.
+    ///   - divisor: the global batch size.
+    ///   - output: at least `slots.layout.totalCount` elements.
     func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, into output: UnsafeMutableBufferPointer<Float>)
 }
 

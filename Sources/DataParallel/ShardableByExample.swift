@@ -43,6 +43,7 @@ public struct RowSelection: ShardableByExample {
     /// The chosen rows of `source`, in batch order.
     public let rows: [Int]
 
+    /// The rows `rows` of `source`, in that order.
     public init(source: Tensor, rows: [Int]) {
         self.source = source
         self.rows = rows

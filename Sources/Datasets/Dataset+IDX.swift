@@ -15,6 +15,8 @@ extension Dataset {
     /// ```
     ///
     /// - Parameters:
+    ///   - imagesPath: the IDX file of images (unsigned bytes, rank 2 or more).
+    ///   - labelsPath: the IDX file of labels (unsigned bytes, rank 1).
     ///   - scale: the factor applied to each pixel; the default 1/255 maps bytes onto [0, 1],
     ///     the usual input range for MNIST models.
     ///   - classCount: the number of classes; `nil` takes one more than the largest label.

@@ -7,6 +7,7 @@ public struct DatasetSplit: Sendable {
     /// The held-out examples to evaluate on.
     public let test: Dataset
 
+    /// A split of these two parts.
     public init(train: Dataset, test: Dataset) {
         self.train = train
         self.test = test

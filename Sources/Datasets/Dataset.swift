@@ -50,7 +50,11 @@ public struct Dataset: Sendable {
 
     /// Classification data: features `[n, d]` and a class in `0..<classCount` for each row.
     ///
-    /// - Parameter classCount: defaults to one more than the largest label.
+    /// - Parameters:
+    ///   - features: the examples, shape `[n, d]`.
+    ///   - classLabels: one class per row, in `0..<classCount`.
+    ///   - classCount: defaults to one more than the largest label.
+    ///   - featureNames: a name per column; `x0`, `x1`, … by default.
     public init(features: Tensor, classLabels: [Int], classCount: Int? = nil, featureNames: [String]? = nil) {
         shapePrecondition(features.rank == 2, "Dataset: features must have shape [n, d], got \(features.shape)")
         shapePrecondition(

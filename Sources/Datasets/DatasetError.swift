@@ -50,6 +50,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
     /// What went wrong.
     public let reason: Reason
 
+    /// An error in `file`, at `line` when it has one.
     public init(file: String, line: Int? = nil, reason: Reason) {
         self.file = file
         self.line = line
@@ -104,6 +105,7 @@ public struct ColumnReference: Equatable, Sendable, CustomStringConvertible {
     /// The column's header name, if the file has a header.
     public let name: String?
 
+    /// The column at `index`, named `name` when the file has a header.
     public init(index: Int, name: String?) {
         self.index = index
         self.name = name

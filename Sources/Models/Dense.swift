@@ -79,8 +79,12 @@ public struct Dense: Layer {
     /// The product is one fused GEMM call; the bias is broadcast across rows, so its gradient is
     /// the upstream gradient summed over the batch.
     ///
-    /// - Parameter kernels: how the matrix product runs (see ``KernelContext``); the result is
-    ///   the same for any context.
+    /// - Parameters:
+    ///   - input: the batch, shape `[batch, inputSize]`.
+    ///   - weight: the weights, shape `[inputSize, outputSize]`.
+    ///   - bias: the bias, shape `[outputSize]`.
+    ///   - kernels: how the matrix product runs (see ``/Autograd/KernelContext``); the result is
+    ///     the same for any context.
     public func callAsFunction(_ input: Tensor, weight: Tensor, bias: Tensor, kernels: KernelContext = .serial) -> Tensor {
         shapePrecondition(
             input.rank == 2 && input.shape[1] == inputSize,

@@ -2,8 +2,8 @@ import Autograd
 
 /// How a parameter tensor gets its first value, with the formulas Keras uses.
 ///
-/// Every random initialiser draws from a ``RandomStream`` it is handed, never from global state,
-/// so a model's seed names its initial parameters on every run and every machine.
+/// Every random initialiser draws from a ``/Autograd/RandomStream`` it is handed, never from
+/// global state, so a model's seed names its initial parameters on every run and every machine.
 ///
 /// Fan-in and fan-out follow Keras: a matrix of shape `[in, out]` has fan-in `in` and fan-out
 /// `out`; a vector of length `n` has both equal to `n`; a scalar has both equal to 1.

@@ -4,9 +4,9 @@ import Autograd
 ///
 /// A model value holds only configuration (sizes, activations, initialisers, a seed) and is
 /// `Sendable`. Its parameters live outside it: a single-threaded user keeps them in
-/// ``Variable``s made by ``makeVariables()``, as in TensorFlow; the data-parallel trainer keeps
-/// the variables on its coordinating thread and hands every worker their values as tensors,
-/// which workers read but never write.
+/// ``/Autograd/Variable``s made by ``makeVariables()``, as in TensorFlow; the data-parallel
+/// trainer keeps the variables on its coordinating thread and hands every worker their values as
+/// tensors, which workers read but never write.
 ///
 /// ```swift
 /// let model = MLP(layerSizes: [784, 256, 10], seed: 42)
@@ -31,8 +31,9 @@ public protocol Model: Sendable {
     ///   - input: a batch, examples along the first axis unless the model says otherwise.
     ///   - parameters: tensors shaped as ``parameterShapes``, in that order.
     ///   - kernels: how its matrix products and loops run: their threads, and on a data-parallel
-    ///     worker the help board its single-threaded products post on (see ``KernelContext``);
-    ///     results are identical for any context, so this is only a matter of speed.
+    ///     worker the help board its single-threaded products post on (see
+    ///     ``/Autograd/KernelContext``); results are identical for any context, so this is only a
+    ///     matter of speed.
     func callAsFunction(_ input: Tensor, parameters: [Tensor], kernels: KernelContext) -> Tensor
     /// The model's output for `input` in a forward pass described by `context`: how its kernels
     /// run, whether it is a training step (``Dropout`` drops only then), and the random stream
@@ -60,7 +61,8 @@ extension Model {
     }
 
     /// The model's output computed from the current values of `variables`. Reading them while a
-    /// ``GradientTape`` records watches them, so this is the TensorFlow-style forward pass.
+    /// ``/Autograd/GradientTape`` records watches them, so this is the TensorFlow-style forward
+    /// pass.
     public func callAsFunction(_ input: Tensor, parameters variables: [Variable], kernelThreads: Int = 1) -> Tensor {
         self(input, parameters: variables.map(\.value), kernels: KernelContext(threads: kernelThreads))
     }
@@ -71,7 +73,7 @@ extension Model {
         self(input, parameters: variables.map(\.value), context: &context)
     }
 
-    /// One trainable ``Variable`` per parameter, named by ``parameterNames`` and holding
+    /// One trainable ``/Autograd/Variable`` per parameter, named by ``parameterNames`` and holding
     /// ``initialParameters()``.
     public func makeVariables() -> [Variable] {
         zip(initialParameters(), parameterNames).map { Variable($0, name: $1) }

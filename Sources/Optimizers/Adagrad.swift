@@ -17,8 +17,11 @@ public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
     /// Keras's defaults, the single source for the initialiser's default arguments and the
     /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
+        /// The learning rate η.
         public static let learningRate: Float = 0.001
+        /// The value every accumulator starts at.
         public static let initialAccumulatorValue = 0.1
+        /// ε, added under the square root.
         public static let epsilon = 1e-7
     }
 
@@ -55,6 +58,7 @@ public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
     public static let defaultLearningRate = Defaults.learningRate
     public static let hyperparameters = [AdagradKeys.initialAccumulatorValue.declaration, AdagradKeys.epsilon.declaration]
 
+    /// Makes the optimizer from a config's resolved values (see ``ConfigurableOptimizer``).
     public convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
         self.init(learningRate: learningRate, initialAccumulatorValue: values[AdagradKeys.initialAccumulatorValue],
                   epsilon: values[AdagradKeys.epsilon], clipping: clipping)

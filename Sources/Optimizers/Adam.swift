@@ -24,10 +24,15 @@ public class Adam: OptimizerBase, ConfigurableOptimizer {
     /// Keras's defaults, the single source for the initialiser's default arguments and the
     /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
+        /// The learning rate η.
         public static let learningRate: Float = 0.001
+        /// β₁, the decay of the first moment.
         public static let beta1 = 0.9
+        /// β₂, the decay of the second moment.
         public static let beta2 = 0.999
+        /// ε, added to √v (smaller than the paper's: see ``Adam``).
         public static let epsilon = 1e-7
+        /// Whether AMSGrad is on.
         public static let amsgrad = false
     }
 
@@ -82,6 +87,7 @@ public class Adam: OptimizerBase, ConfigurableOptimizer {
         [AdamKeys.beta1.declaration, AdamKeys.beta2.declaration, AdamKeys.epsilon.declaration, AdamKeys.amsgrad.declaration]
     }
 
+    /// Makes the optimizer from a config's resolved values (see ``ConfigurableOptimizer``).
     public required convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
         self.init(learningRate: learningRate, beta1: values[AdamKeys.beta1], beta2: values[AdamKeys.beta2],
                   epsilon: values[AdamKeys.epsilon], amsgrad: values[AdamKeys.amsgrad], clipping: clipping)
@@ -178,6 +184,7 @@ public final class AdamW: Adam {
     override public class var configName: String { "adamw" }
     override public class var hyperparameters: [Hyperparameter] { super.hyperparameters + [AdamKeys.weightDecay.declaration] }
 
+    /// Makes the optimizer from a config's resolved values (see ``ConfigurableOptimizer``).
     public required convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
         self.init(learningRate: learningRate, weightDecay: values[AdamKeys.weightDecay], beta1: values[AdamKeys.beta1],
                   beta2: values[AdamKeys.beta2], epsilon: values[AdamKeys.epsilon], amsgrad: values[AdamKeys.amsgrad],

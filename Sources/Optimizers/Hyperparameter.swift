@@ -66,6 +66,7 @@ public struct Hyperparameter: Sendable, Equatable {
     /// What it does, in one line.
     public let summary: String
 
+    /// Declares a hyperparameter.
     public init(key: String, kind: Kind, summary: String) {
         self.key = key
         self.kind = kind

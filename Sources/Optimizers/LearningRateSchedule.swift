@@ -20,6 +20,7 @@ public struct ConstantLearningRate: LearningRateSchedule {
     /// The rate.
     public let value: Float
 
+    /// A schedule that gives `value` at every step.
     public init(_ value: Float) { self.value = value }
 
     public func learningRate(at step: Int) -> Float { value }
@@ -28,10 +29,15 @@ public struct ConstantLearningRate: LearningRateSchedule {
 /// Multiplies the rate by `gamma` every `stepSize` steps (PyTorch's `StepLR`):
 /// `η₀ · γ^⌊step / stepSize⌋`.
 public struct StepDecay: LearningRateSchedule {
+    /// η₀, the rate of the first `stepSize` steps.
     public let initialLearningRate: Float
+    /// Steps between two decays.
     public let stepSize: Int
+    /// γ, the factor applied at each decay.
     public let gamma: Float
 
+    /// Makes the schedule.
+    ///
     /// - Parameters:
     ///   - initialLearningRate: η₀, the rate for the first `stepSize` steps.
     ///   - stepSize: steps between decays, > 0.
@@ -53,9 +59,13 @@ public struct StepDecay: LearningRateSchedule {
 /// `values[0]` for `step <= boundaries[0]`, `values[i]` for
 /// `boundaries[i-1] < step <= boundaries[i]`, and the last value after the last boundary.
 public struct PiecewiseConstantDecay: LearningRateSchedule {
+    /// The steps after which the rate changes, increasing.
     public let boundaries: [Int]
+    /// The rate up to each boundary, then after the last: one more than the boundaries.
     public let values: [Float]
 
+    /// Makes the schedule.
+    ///
     /// - Precondition: `values.count == boundaries.count + 1` and the boundaries increase.
     public init(boundaries: [Int], values: [Float]) {
         usagePrecondition(values.count == boundaries.count + 1,
@@ -74,11 +84,17 @@ public struct PiecewiseConstantDecay: LearningRateSchedule {
 /// Exponential decay: Keras's `ExponentialDecay`,
 /// `η₀ · rate^(step / decaySteps)`, with the exponent floored when `staircase` is true.
 public struct ExponentialDecay: LearningRateSchedule {
+    /// η₀, the rate at step 0.
     public let initialLearningRate: Float
+    /// Steps over which the rate is multiplied by ``decayRate``.
     public let decaySteps: Int
+    /// The factor per ``decaySteps`` steps.
     public let decayRate: Float
+    /// Whether the rate decays in whole jumps rather than smoothly.
     public let staircase: Bool
 
+    /// Makes the schedule.
+    ///
     /// - Parameters:
     ///   - initialLearningRate: η₀.
     ///   - decaySteps: steps over which the rate is multiplied by `decayRate`, > 0.
@@ -109,12 +125,19 @@ public struct ExponentialDecay: LearningRateSchedule {
 /// (`η₀ + (η₁ − η₀)·step / warmupSteps`), then decays from η₁ as above over the next
 /// `decaySteps`. Warm-up from zero is `initialLearningRate: 0`.
 public struct CosineDecay: LearningRateSchedule {
+    /// η₀: where the decay starts, or where the warm-up starts if there is one.
     public let initialLearningRate: Float
+    /// Steps of the cosine.
     public let decaySteps: Int
+    /// α, the floor as a fraction of the decay's starting rate.
     public let alpha: Float
+    /// η₁, the rate the warm-up reaches; `nil` for no warm-up.
     public let warmupTarget: Float?
+    /// Steps of the warm-up.
     public let warmupSteps: Int
 
+    /// Makes the schedule.
+    ///
     /// - Parameters:
     ///   - initialLearningRate: η₀, where the decay starts, or the warm-up starts if there is one.
     ///   - decaySteps: steps of the cosine, > 0.
@@ -159,11 +182,18 @@ public struct CosineDecay: LearningRateSchedule {
 /// `CosineDecay` warm-up) or at the global step (`false`, as in Goyal et al.'s gradual warm-up,
 /// where the step boundaries of the main schedule do not move).
 public struct LinearWarmup: LearningRateSchedule {
+    /// The schedule after the warm-up.
     public let schedule: any LearningRateSchedule
+    /// W, the steps of the warm-up.
     public let warmupSteps: Int
+    /// The rate at step 0.
     public let initialLearningRate: Float
+    /// Whether the wrapped schedule starts at its own step 0 after the warm-up, rather than at
+    /// the global step.
     public let delaysSchedule: Bool
 
+    /// Puts a warm-up in front of `schedule`.
+    ///
     /// - Parameters:
     ///   - schedule: the schedule after the warm-up.
     ///   - warmupSteps: W, steps of warm-up, ≥ 0.

@@ -7,7 +7,7 @@ import Autograd
 /// - "make state for a parameter": `slotNames` and `initialSlotValue(_:)`, the names and
 ///   starting values of its per-variable buffers (each shaped like the variable);
 /// - "apply one update": `updateRule(learningRate:)`, the step's elementwise rule (an
-///   ``UpdateRule``), a tight loop that changes any range of a variable's elements in place.
+///   `UpdateRule`), a tight loop that changes any range of a variable's elements in place.
 ///
 /// Because every rule is elementwise, the base class splits large variables into ranges across
 /// ``threads``, and ``applyPartitioned(to:_:)`` lets a caller hand over gradients piece by piece
@@ -231,6 +231,7 @@ public struct OptimizerStateError: Error, CustomStringConvertible, Equatable {
     /// What was wrong, naming the key and the shapes involved.
     public let message: String
 
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
 
     public var description: String { message }

@@ -20,10 +20,15 @@ public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
     /// Keras's defaults, the single source for the initialiser's default arguments and the
     /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
+        /// The learning rate η.
         public static let learningRate: Float = 0.001
+        /// ρ, the decay of the running averages.
         public static let rho = 0.9
+        /// μ, the momentum (0: none).
         public static let momentum = 0.0
+        /// ε, added under the square root.
         public static let epsilon = 1e-7
+        /// Whether to divide by the estimated variance.
         public static let centered = false
     }
 
@@ -72,6 +77,7 @@ public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
         RMSpropKeys.centered.declaration,
     ]
 
+    /// Makes the optimizer from a config's resolved values (see ``ConfigurableOptimizer``).
     public convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
         self.init(learningRate: learningRate, rho: values[RMSpropKeys.rho], momentum: values[RMSpropKeys.momentum],
                   epsilon: values[RMSpropKeys.epsilon], centered: values[RMSpropKeys.centered], clipping: clipping)

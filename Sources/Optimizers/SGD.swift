@@ -19,8 +19,11 @@ public final class SGD: OptimizerBase, ConfigurableOptimizer {
     /// Keras's defaults, the single source for the initialiser's default arguments and the
     /// declared hyperparameters (``ConfigurableOptimizer/hyperparameters``).
     public enum Defaults {
+        /// The learning rate η.
         public static let learningRate: Float = 0.01
+        /// μ, the momentum (0: plain SGD).
         public static let momentum = 0.0
+        /// Whether to take Nesterov's look-ahead step.
         public static let nesterov = false
     }
 
@@ -56,6 +59,7 @@ public final class SGD: OptimizerBase, ConfigurableOptimizer {
     public static let defaultLearningRate = Defaults.learningRate
     public static let hyperparameters = [SGDKeys.momentum.declaration, SGDKeys.nesterov.declaration]
 
+    /// Makes the optimizer from a config's resolved values (see ``ConfigurableOptimizer``).
     public convenience init(learningRate: LearningRate, clipping: GradientClipping, hyperparameters values: HyperparameterValues) {
         self.init(learningRate: learningRate, momentum: values[SGDKeys.momentum], nesterov: values[SGDKeys.nesterov], clipping: clipping)
     }

@@ -31,6 +31,7 @@ public struct Checkpoint: Sendable, Equatable {
     /// The caller's metadata strings. Keys starting with `swiftgrad.` are the checkpoint's own.
     public var metadata: [String: String]
 
+    /// A checkpoint of `state`, with the caller's tensors and metadata.
     public init(state: TrainingState, extraTensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
         self.state = state
         self.extraTensors = extraTensors

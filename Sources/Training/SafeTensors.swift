@@ -15,9 +15,12 @@ import JSON
 public struct SafeTensors: Sendable, Equatable {
     /// One named tensor.
     public struct Entry: Sendable, Equatable {
+        /// The tensor's name in the file.
         public var name: String
+        /// The tensor.
         public var tensor: Tensor
 
+        /// `tensor` under `name`.
         public init(name: String, tensor: Tensor) {
             self.name = name
             self.tensor = tensor
@@ -29,6 +32,7 @@ public struct SafeTensors: Sendable, Equatable {
     /// The `__metadata__` strings.
     public var metadata: [String: String]
 
+    /// A file of `entries`, in that order, and `metadata`.
     public init(entries: [Entry] = [], metadata: [String: String] = [:]) {
         self.entries = entries
         self.metadata = metadata
@@ -167,9 +171,12 @@ public struct SafeTensors: Sendable, Equatable {
 
 /// A checkpoint or model file that cannot be read or does not fit, naming the file.
 public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file.
     public var file: String
+    /// What is wrong with it.
     public var message: String
 
+    /// An error about `file` saying `message`.
     public init(file: String, _ message: String) {
         self.file = file
         self.message = message

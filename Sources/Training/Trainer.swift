@@ -11,14 +11,15 @@ import Storage
 /// shared optimizer applies them.
 ///
 /// When it can, the trainer fuses the update into the all-reduce: each thread of the reduction
-/// hands the chunk it has just summed to the optimizer (``Optimizer/applyPartitioned(to:_:)``),
-/// so the whole gradient is never written out. Gradient accumulation, and clipping by norm or by
-/// global norm, need whole gradients; with them it reduces into tensors and calls
-/// ``Optimizer/apply(_:to:)``. Both give the same bits.
+/// hands the chunk it has just summed to the optimizer
+/// (``/Optimizers/Optimizer/applyPartitioned(to:_:)``), so the whole gradient is never written
+/// out. Gradient accumulation, and clipping by norm or by global norm, need whole gradients; with
+/// them it reduces into tensors and calls ``/Optimizers/Optimizer/apply(_:to:)``. Both give the
+/// same bits.
 ///
-/// The trainer owns the parameters (as ``Variable``s) and the optimizer; workers only ever see the
-/// parameters' values. With ``TrainingOptions/deterministic`` on, the final parameters are bitwise
-/// the same for any number of workers.
+/// The trainer owns the parameters (as ``/Autograd/Variable``s) and the optimizer; workers only
+/// ever see the parameters' values. With ``TrainingOptions/deterministic`` on, the final
+/// parameters are bitwise the same for any number of workers.
 ///
 /// ```swift
 /// let split = try Dataset.digits(path: "datasets/digits.csv").split(trainFraction: 0.8, shuffledWithSeed: 1).standardized().split
@@ -27,15 +28,22 @@ import Storage
 /// let summary = trainer.run { print($0) }
 /// ```
 public final class Trainer {
+    /// The model trained.
     public let model: any Model
+    /// The model's parameters, one variable per parameter, in the model's order.
     public let variables: [Variable]
+    /// The one optimizer that applies every step's gradient.
     public let optimizer: any Optimizer
+    /// The training and test splits.
     public let data: DatasetSplit
+    /// How the run goes: epochs, batch, workers, seed and the rest.
     public let options: TrainingOptions
+    /// The data-parallel engine that computes each batch's gradient.
     public let engine: DataParallelEngine
 
     /// Optimizer steps taken so far. With gradient accumulation a step spans several batches;
-    /// the engine's ``DataParallelEngine/step`` (``TrainingState/globalStep``) counts batches.
+    /// the engine's ``/DataParallel/DataParallelEngine/step`` (``TrainingState/globalStep``)
+    /// counts batches.
     public private(set) var globalStep = 0
     /// The epoch in progress (0-based).
     public private(set) var epoch = 0
@@ -60,7 +68,8 @@ public final class Trainer {
     ///   - options: epochs, batch, workers, seed and the rest.
     ///   - reducer: the all-reduce that sums the workers' micro-shard gradients; `nil` (the
     ///     default) for the engine's in-process one. Another implementation (across processes,
-    ///     say) must keep ``GradientReducer``'s fixed summation order for results to stay the same.
+    ///     say) must keep ``/DataParallel/GradientReducer``'s fixed summation order for results to
+    ///     stay the same.
     /// - Precondition: `options` asks for at least one epoch, example per batch, batch per
     ///   step, worker and epoch between evaluations (a config is checked before it gets here).
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions, reducer: (any GradientReducer)? = nil) {
@@ -82,12 +91,18 @@ public final class Trainer {
 
     /// One evaluation of the model on the training and test splits.
     public struct Evaluation: Sendable, Equatable {
+        /// The epochs trained before it (1 after the first).
         public var epoch: Int
+        /// The mean loss on the training split.
         public var trainLoss: Float
+        /// The accuracy on the training split; `nil` for a regression model.
         public var trainAccuracy: Float?
+        /// The mean loss on the test split; `nil` without one.
         public var testLoss: Float?
+        /// The accuracy on the test split; `nil` without one or for a regression model.
         public var testAccuracy: Float?
 
+        /// An evaluation after `epoch` epochs.
         public init(epoch: Int, trainLoss: Float, trainAccuracy: Float? = nil, testLoss: Float? = nil, testAccuracy: Float? = nil) {
             self.epoch = epoch
             self.trainLoss = trainLoss
@@ -143,6 +158,7 @@ public final class Trainer {
 
     /// What a step handler tells the trainer.
     public enum StepAction: Sendable {
+        /// Go on training.
         case `continue`
         /// End the run after this step, with ``Outcome/interrupted``.
         case stop
@@ -150,10 +166,13 @@ public final class Trainer {
 
     /// What a run did.
     public struct Summary: Sendable {
+        /// Optimizer steps taken, counted from the start of training (a resumed run included).
         public var steps: Int
+        /// Epochs trained, a partly trained last one included, counted from the start of training.
         public var epochs: Int
         /// The mean loss of the last optimizer step's examples.
         public var finalLoss: Float
+        /// The evaluations of this run, in order.
         public var evaluations: [Evaluation]
         /// Seconds of training, evaluations excluded.
         public var trainingSeconds: Double
@@ -380,8 +399,9 @@ extension Trainer {
         return state
     }
 
-    /// Continues from `state`: the next ``run(log:)`` picks up at its position and, with the same
-    /// options (the worker count aside), ends bitwise where an uninterrupted run would.
+    /// Continues from `state`: the next ``run(evaluating:log:onStep:)`` picks up at its position
+    /// and, with the same options (the worker count aside), ends bitwise where an uninterrupted run
+    /// would.
     ///
     /// - Throws: `TrainingStateError` when the state does not belong to this model, seed or
     ///   optimizer.
@@ -423,6 +443,8 @@ extension Trainer {
 
 /// A training state that cannot be restored into a trainer.
 public struct TrainingStateError: Error, CustomStringConvertible, Equatable {
+    /// What does not fit.
     public let description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

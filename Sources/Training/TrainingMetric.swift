@@ -3,9 +3,13 @@ import Autograd
 /// A figure of an ``Trainer/Evaluation`` that a run can watch: for early stopping, or to keep
 /// the best checkpoint.
 public enum TrainingMetric: String, Sendable, Equatable, CaseIterable {
+    /// The mean loss on the training split.
     case trainLoss = "train_loss"
+    /// The accuracy on the training split.
     case trainAccuracy = "train_accuracy"
+    /// The mean loss on the test split.
     case testLoss = "test_loss"
+    /// The accuracy on the test split.
     case testAccuracy = "test_accuracy"
 
     /// Whether a larger value is better (accuracies) or a smaller one (losses).

@@ -14,7 +14,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Worker threads, each with its own tape.
     public var workers: Int
     /// Micro-shards per batch; `nil` picks from the batch size alone (see
-    /// ``DataParallelConfiguration``). Results do not depend on `workers` either way.
+    /// ``/DataParallel/DataParallelConfiguration``). Results do not depend on `workers` either way.
     public var microShards: Int?
     /// The seed of initialisation, shuffling and every per-example random stream.
     public var seed: UInt64
@@ -29,11 +29,14 @@ public struct TrainingOptions: Sendable, Equatable {
     /// Kernel threads per worker; `nil`: all cores for one worker, one each for several.
     public var kernelThreads: Int?
     /// Whether workers that finish early compute pieces of the others' matrix products (see
-    /// ``DataParallelConfiguration/workersHelp``); results are the same bits either way.
+    /// ``/DataParallel/DataParallelConfiguration/workersHelp``); results are the same bits either
+    /// way.
     public var workersHelp: Bool
     /// Stop when a metric stops improving; `nil` trains every epoch.
     public var earlyStopping: EarlyStopping?
 
+    /// Options with the given values; the defaults train one epoch of batches of 128 on one
+    /// worker, deterministically.
     public init(
         epochs: Int = 1, maxSteps: Int? = nil, batchSize: Int = 128, workers: Int = 1, microShards: Int? = nil,
         seed: UInt64 = 0, deterministic: Bool = true, gradientAccumulation: Int = 1, evaluateEvery: Int = 1,

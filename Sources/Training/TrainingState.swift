@@ -5,8 +5,8 @@ import Autograd
 ///
 /// No random stream is stored: each epoch's order is `epochOrder(seed:epoch:count:)`, and the
 /// engine's per-micro-shard streams are named by ``seed`` and ``globalStep`` (see
-/// ``ShardContext/randomStream(seed:step:microShard:microShardCount:)``), so restoring those
-/// restores every stream.
+/// ``/DataParallel/ShardContext/randomStream(seed:step:microShard:microShardCount:)``), so
+/// restoring those restores every stream.
 public struct TrainingState: Sendable, Equatable {
     /// Parameter names, in parameter order (the checkpoint keys).
     public var parameterNames: [String]
@@ -23,7 +23,7 @@ public struct TrainingState: Sendable, Equatable {
     public var epoch: Int
     /// Batches completed within the current epoch.
     public var stepInEpoch: Int
-    /// Batches completed since the start; the engine's ``DataParallelEngine/step``.
+    /// Batches completed since the start; the engine's ``/DataParallel/DataParallelEngine/step``.
     public var globalStep: Int
     /// Early stopping's best metric so far, if it has seen one.
     public var bestMetric: Float?

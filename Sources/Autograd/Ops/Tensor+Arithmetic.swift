@@ -107,13 +107,24 @@ extension Tensor {
     }
 
     // MARK: Compound assignment
+    //
+    // Each replaces `a` with a new tensor (`a = a + b`), so a tape that recorded the old value
+    // still holds it, and the operation is recorded like its binary form.
 
+    /// Replaces `a` with `a + b`, broadcasting.
     public static func += (a: inout Tensor, b: Tensor) { a = a + b }
+    /// Replaces `a` with `a - b`, broadcasting.
     public static func -= (a: inout Tensor, b: Tensor) { a = a - b }
+    /// Replaces `a` with `a * b`, broadcasting.
     public static func *= (a: inout Tensor, b: Tensor) { a = a * b }
+    /// Replaces `a` with `a / b`, broadcasting.
     public static func /= (a: inout Tensor, b: Tensor) { a = a / b }
+    /// Replaces `a` with `a + b`.
     public static func += (a: inout Tensor, b: Float) { a = a + b }
+    /// Replaces `a` with `a - b`.
     public static func -= (a: inout Tensor, b: Float) { a = a - b }
+    /// Replaces `a` with `a * b`.
     public static func *= (a: inout Tensor, b: Float) { a = a * b }
+    /// Replaces `a` with `a / b`.
     public static func /= (a: inout Tensor, b: Float) { a = a / b }
 }

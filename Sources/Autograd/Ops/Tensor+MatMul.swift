@@ -9,6 +9,10 @@ extension Tensor {
     /// no transposed copy is ever made.
     ///
     /// - Parameters:
+    ///   - a: the left operand, a matrix.
+    ///   - transposeA: use `aᵀ` in place of `a`.
+    ///   - b: the right operand, a matrix.
+    ///   - transposeB: use `bᵀ` in place of `b`.
     ///   - kernels: how the product and those of its pullback run: their threads, and the help
     ///     board, if any, where single-threaded ones post their pieces (see ``KernelContext``).
     ///     The result is the same for any context.
