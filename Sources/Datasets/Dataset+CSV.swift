@@ -134,14 +134,17 @@ extension Dataset {
             }
         }
         let labelValues = (0..<rowCount).map { selection.values[$0 * width + featureCount] }
+        var dataset: Dataset
         switch labels {
         case .regression:
-            return Dataset(
+            dataset = Dataset(
                 features: features, targets: Tensor(shape: [rowCount, 1], scalars: labelValues.map { Float($0) }),
                 featureNames: featureNames)
         case .classes:
-            return Dataset(features: features, classLabels: labelValues.map { Int($0) }, featureNames: featureNames)
+            dataset = Dataset(features: features, classLabels: labelValues.map { Int($0) }, featureNames: featureNames)
         }
+        dataset.labelName = selection.header.map { $0[selection.selected[width - 1]].trimmingBlanks() }
+        return dataset
     }
 }
 

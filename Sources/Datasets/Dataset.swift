@@ -28,6 +28,9 @@ public struct Dataset: Sendable {
     public let classCount: Int?
     /// A name for each feature column (the CSV header, or `x0`, `x1`, … without one).
     public let featureNames: [String]
+    /// The label column's name (the CSV header's), or `nil` when the data has none; saved with
+    /// a model so that prediction can recognise the label column in its input.
+    public var labelName: String?
 
     /// The number of examples.
     public var count: Int { features.shape[0] }
@@ -72,12 +75,13 @@ public struct Dataset: Sendable {
         self.featureNames = Dataset.names(featureNames, count: features.shape[1])
     }
 
-    private init(features: Tensor, targets: Tensor, classLabels: [Int]?, classCount: Int?, featureNames: [String]) {
+    private init(features: Tensor, targets: Tensor, classLabels: [Int]?, classCount: Int?, featureNames: [String], labelName: String?) {
         self.features = features
         self.targets = targets
         self.classLabels = classLabels
         self.classCount = classCount
         self.featureNames = featureNames
+        self.labelName = labelName
     }
 
     private static func names(_ names: [String]?, count: Int) -> [String] {
@@ -91,7 +95,7 @@ public struct Dataset: Sendable {
         Dataset(
             features: features.gathering(rows: rows), targets: targets.gathering(rows: rows),
             classLabels: classLabels.map { labels in rows.map { labels[$0] } }, classCount: classCount,
-            featureNames: featureNames)
+            featureNames: featureNames, labelName: labelName)
     }
 
     /// The same examples with other features (same number of rows), such as standardised ones.
@@ -100,7 +104,9 @@ public struct Dataset: Sendable {
             newFeatures.rank == 2 && newFeatures.shape[0] == count,
             "Dataset.replacingFeatures: expected \(count) rows, got shape \(newFeatures.shape)")
         let names = newFeatures.shape[1] == featureCount ? featureNames : Dataset.names(nil, count: newFeatures.shape[1])
-        return Dataset(features: newFeatures, targets: targets, classLabels: classLabels, classCount: classCount, featureNames: names)
+        return Dataset(
+            features: newFeatures, targets: targets, classLabels: classLabels, classCount: classCount, featureNames: names,
+            labelName: labelName)
     }
 
     /// Only the examples whose class is in `classes`, relabelled by position in `classes`:
@@ -119,9 +125,11 @@ public struct Dataset: Sendable {
         var newLabel: [Int: Int] = [:]
         for (position, label) in classes.enumerated() { newLabel[label] = position }
         let rows = classLabels.indices.filter { newLabel[classLabels[$0]] != nil }
-        return Dataset(
+        var kept = Dataset(
             features: features.gathering(rows: rows), classLabels: rows.map { newLabel[classLabels[$0]]! },
             classCount: classes.count, featureNames: featureNames)
+        kept.labelName = labelName
+        return kept
     }
 
     /// How many examples each class has, indexed by class; `nil` for regression data.

@@ -1,4 +1,5 @@
 import ConfigKit
+import JSON
 import Models
 
 /// `"model": {"type": "sequential", "layers": [...]}` in a train config: a ``Sequential`` model
@@ -22,10 +23,13 @@ package enum SequentialModelSpec {
     /// Reads one layer's own keys from its object and makes the layer for examples of `width`
     /// features.
     package typealias LayerReader = @Sendable (_ layer: inout ConfigObject, _ width: Int) throws -> any Layer
+    /// Gives a layer of the entry's type back as the keys `read` takes, every default filled in
+    /// (`type` and `name` aside): what a saved model's architecture holds.
+    package typealias LayerDescriber = @Sendable (_ layer: any Layer) -> JSONObject
 
     /// The layer types a config may name, in the order messages list them. A new layer type is
     /// its file in Models and one entry here; `type` is the layer's ``Layer/typeName``.
-    package static let layerTypes: [(type: String, read: LayerReader)] = [
+    package static let layerTypes: [(type: String, read: LayerReader, describe: LayerDescriber)] = [
         (Dense.typeName, { layer, width in
             var dense = Dense(inputSize: width, outputSize: try layer.require("units", as: Int.self, .positive))
             if let name = try layer.optional("activation", as: String.self, .oneOf(Activation.allCases.map(\.rawValue))) {
@@ -35,14 +39,23 @@ package enum SequentialModelSpec {
                 dense.weightInitializer = TrainTask.initializers[name]!
             }
             return dense
+        }, { layer in
+            guard let dense = layer as? Dense else { return [:] }
+            var keys: JSONObject = ["units": .number(dense.outputSize), "activation": .string(dense.activation.rawValue)]
+            if let name = TrainTask.initializerName(dense.weightInitializer) { keys["initializer"] = .string(name) }
+            return keys
         }),
         (LayerNormalization.typeName, { layer, width in
             LayerNormalization(
                 size: width,
                 epsilon: Float(try layer.optional("epsilon", as: Double.self, default: Double(LayerNormalization.defaultEpsilon), .in(1e-12...1))))
+        }, { layer in
+            (layer as? LayerNormalization).map { ["epsilon": TrainTask.configNumber($0.epsilon)] } ?? [:]
         }),
         (Dropout.typeName, { layer, _ in
             Dropout(rate: Float(try layer.require("rate", as: Double.self, .in(0..<1))))
+        }, { layer in
+            (layer as? Dropout).map { ["rate": TrainTask.configNumber($0.rate)] } ?? [:]
         }),
     ]
 

@@ -96,19 +96,22 @@ extension TrainTask {
         return run
     }
 
-    /// The checkpoint of `trainer` now, with this task's hashes, standardiser and classes.
+    /// The checkpoint of `trainer` now, with this task's hashes and planned epochs, and the
+    /// description of its model (``SavedModel``: architecture, features and their standardiser,
+    /// labels) that lets `swiftgrad predict` use it alone.
     func checkpoint(of trainer: Trainer) -> Checkpoint {
-        var metadata = ["config_hash": configHash, "data_checksum": dataChecksum, "optimizer": trainer.optimizer.name]
+        let state = trainer.state
+        var metadata = savedModel(parameters: state.parameters).metadata
+        metadata["config_hash"] = configHash
+        metadata["data_checksum"] = dataChecksum
+        metadata["optimizer"] = trainer.optimizer.name
+        metadata["training.epochs"] = String(options.epochs)
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
-        if let standardizer {
-            metadata["standardizer.mean"] = standardizer.mean.map { "\($0)" }.joined(separator: ",")
-            metadata["standardizer.scale"] = standardizer.scale.map { "\($0)" }.joined(separator: ",")
-        }
-        return Checkpoint(state: trainer.state, metadata: metadata)
+        return Checkpoint(state: state, metadata: metadata)
     }
 
     /// Refuses a checkpoint from another config or other data.
-    private func checkCompatible(_ checkpoint: Checkpoint, path: String) throws {
+    func checkCompatible(_ checkpoint: Checkpoint, path: String) throws {
         if let hash = checkpoint.metadata["config_hash"], hash != configHash {
             throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, early_stopping and the checkpoint object may change on resume")
         }

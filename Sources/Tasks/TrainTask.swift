@@ -98,9 +98,9 @@ package struct TrainTask: RunnableTask {
         if let directory = overrides.runDirectory { checkpoints.directory = directory }
         configHash = Self.resultHash(of: root.object, options: options)
         dataChecksum = Self.checksum(of: data)
-        let split = data
+        let (features, classes) = (data.train.featureCount, data.train.classCount)
         model = try root.object("model") { model in
-            try Self.readModel(&model, data: split, context: context, seed: seed, description: description)
+            try Self.readModel(&model, features: features, classes: classes, context: context, seed: seed, description: description)
         }
         // The linear scaling rule, as a factor on whichever rate the optimizer reads.
         let batchScale = scaleLearningRate ? linearlyScaledLearningRate(1, globalBatchSize: options.effectiveBatchSize, baseBatchSize: baseBatchSize) : 1
@@ -240,15 +240,15 @@ package struct TrainTask: RunnableTask {
         return abs(exact - nearest) <= 1e-9 * Swift.max(1, Double(count)) ? Int(nearest) : Int(exact.rounded(.up))
     }
 
-    private static func readModel(
-        _ object: inout ConfigObject, data: DatasetSplit, context: ConfigContext, seed: UInt64, description: String
+    /// Reads a `model` object for data of `features` features and `classes` classes (`nil` for
+    /// regression); a saved model's architecture is read back by it too.
+    static func readModel(
+        _ object: inout ConfigObject, features: Int, classes: Int?, context: ConfigContext, seed: UInt64, description: String
     ) throws -> any Model {
         let type = try object.require("type", as: String.self, .oneOf(modelTypes))
-        let features = data.train.featureCount
         if let inputSize = try object.optional("input_size", as: Int.self, .positive), inputSize != features {
             throw context.error(in: object, key: "input_size", "the model takes \(inputSize) features but the data (\(description)) has \(features); expected input_size \(features)")
         }
-        let classes = data.train.classCount
         let outputs: Int
         let lossKind: LossKind
         if type == "linear" || (type == "sequential" && classes == nil) {

@@ -1,0 +1,72 @@
+import Autograd
+
+/// Chosen numeric columns of a CSV file with no label: the input of a model's predictions.
+///
+/// The file is read by the same parser, with the same rules, as
+/// ``Dataset/loadCSV(path:hasHeader:labelColumn:featureColumns:labels:)``: blanks around fields,
+/// blank lines, `\r\n` and quoted fields are accepted, every chosen field must be a finite
+/// number, and each number is read as a `Double` and rounded once to `Float`, so a row gives
+/// the same bits here as in a training set.
+///
+/// ```swift
+/// // The columns named x and y, in that order.
+/// let input = try CSVColumns.load(path: "new.csv", hasHeader: true) { header, _ in
+///     try ["x", "y"].map { name in
+///         guard let index = header?.firstIndex(of: name) else { throw MissingColumn(name) }
+///         return index
+///     }
+/// }
+/// input.values   // [rows, 2]
+/// ```
+public struct CSVColumns: Sendable {
+    /// The header's fields, blanks around them trimmed, when the file has a header.
+    public let header: [String]?
+    /// The number of fields in each row.
+    public let columnCount: Int
+    /// The indices of the chosen columns, in the order of ``values``' columns.
+    public let chosen: [Int]
+    /// The chosen columns' numbers, shape `[rows, chosen.count]`.
+    public let values: Tensor
+
+    /// Reads the columns that `choose` picks.
+    ///
+    /// - Parameters:
+    ///   - path: the file to read.
+    ///   - hasHeader: whether the first row names the columns (and is not data).
+    ///   - choose: given the header (`nil` without one) and the number of fields in the first
+    ///     row, the indices of the columns to read, in order; it throws to refuse the file.
+    /// - Throws: what `choose` throws, or ``DatasetError`` naming the file, line and column for
+    ///   a missing or empty file, a ragged row or a field that is not a finite number.
+    public static func load(
+        path: String, hasHeader: Bool, choose: ([String]?, Int) throws -> [Int]
+    ) throws -> CSVColumns {
+        let bytes = try Dataset.readFile(path: path)
+        var columns = 0
+        let selection = try bytes.withUnsafeBufferPointer { buffer in
+            try CSVParser.read(bytes: buffer, source: path, hasHeader: hasHeader) { names, columnCount in
+                columns = columnCount
+                let chosen = try choose(names?.map { $0.trimmingBlanks() }, columnCount)
+                if let bad = chosen.first(where: { !(0..<columnCount).contains($0) }) {
+                    throw DatasetError(file: path, reason: .columnOutOfRange(index: bad, columnCount: columnCount))
+                }
+                return chosen
+            }
+        }
+        let width = selection.selected.count
+        let values = selection.values.withUnsafeBufferPointer { source in
+            Tensor(shape: [selection.rowCount, width]) { buffer in
+                for index in 0..<buffer.count { buffer[index] = Float(source[index]) }
+            }
+        }
+        return CSVColumns(
+            header: selection.header?.map { $0.trimmingBlanks() }, columnCount: columns,
+            chosen: selection.selected, values: values)
+    }
+
+    private init(header: [String]?, columnCount: Int, chosen: [Int], values: Tensor) {
+        self.header = header
+        self.columnCount = columnCount
+        self.chosen = chosen
+        self.values = values
+    }
+}

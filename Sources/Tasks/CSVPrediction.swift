@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Datasets
+import Foundation
+import Reports
+import Storage
+import Training
+
+/// `swiftgrad predict --checkpoint PATH --input FILE.csv`: a saved model's predictions for the
+/// rows of a CSV file, from the checkpoint alone.
+///
+/// The input holds raw features, as the training data did before standardisation. With a
+/// header row, columns are matched to the model's features by name, in any order; a column
+/// named like the training data's label column is ignored (with a note), and any other column
+/// is an error. Without one (`--no-header`), the rows must hold exactly the features, in the
+/// training order. Each row is standardised with the saved statistics and passed through the
+/// model with no tape.
+///
+/// The output is CSV with a header: for classes a `label` column (the predicted label) and one
+/// `probability_<label>` column per class; for regression a `prediction` column on the target's
+/// original scale. Numbers are written as the shortest decimals that read back as the same
+/// `Float`s.
+package struct CSVPrediction: Sendable {
+    /// The predictions as a table.
+    package let table: CSVWriter
+    /// Notes for standard error, such as an ignored label column.
+    package let notes: [String]
+
+    /// Predicts for every row of `input`.
+    ///
+    /// - Parameters:
+    ///   - checkpoint: a checkpoint written by `swiftgrad run` (it describes its model).
+    ///   - input: the CSV file of raw features.
+    ///   - hasHeader: whether the first row names the columns.
+    /// - Throws: ``CheckpointError`` for a checkpoint that cannot be read or does not describe
+    ///   its model; `DatasetError` for an unreadable input or a field that is not a number;
+    ///   ``PredictionInputError`` for columns that do not fit the model.
+    package static func run(checkpoint: String, input: String, hasHeader: Bool) throws -> CSVPrediction {
+        let saved = try SavedModel.read(from: checkpoint)
+        let model = try saved.makeModel()
+        let features = saved.featureNames
+        var notes: [String] = []
+        let expected = "\(features.count) feature\(features.count == 1 ? "" : "s") (\(features.joined(separator: ", ")))"
+        let columns = try CSVColumns.load(path: input, hasHeader: hasHeader) { header, columnCount in
+            guard let header else {
+                guard columnCount == features.count else {
+                    var message = "the rows have \(columnCount) column\(columnCount == 1 ? "" : "s") but the model takes \(expected), in this order"
+                    if columnCount == features.count + 1 { message += "; leave out the label column, or give a header row that names it" }
+                    throw PredictionInputError(file: input, message)
+                }
+                return Array(0..<columnCount)
+            }
+            // Each feature takes the first column of its name not taken yet, so features that
+            // share a name take their columns in order.
+            var taken = Set<Int>()
+            let chosen = features.map { name -> Int? in
+                let index = header.indices.first { header[$0] == name && !taken.contains($0) }
+                if let index { taken.insert(index) }
+                return index
+            }
+            let label = saved.targetName.flatMap { name in header.indices.first { header[$0] == name && !taken.contains($0) } }
+            let unknown = header.indices.filter { !taken.contains($0) && $0 != label }
+            let missing = zip(features, chosen).filter { $1 == nil }.map { "'\($0.0)'" }
+            guard missing.isEmpty, unknown.isEmpty else {
+                var message = "the header names \(header.count) column\(header.count == 1 ? "" : "s") but the model takes \(expected)"
+                if !missing.isEmpty { message += "; missing: \(missing.joined(separator: ", "))" }
+                if !unknown.isEmpty { message += "; not a feature: \(unknown.map { "'\(header[$0])'" }.joined(separator: ", "))" }
+                throw PredictionInputError(file: input, message)
+            }
+            if let label { notes.append("note: ignoring column '\(header[label])' of \(input): it is the label the model was trained to predict") }
+            return chosen.map { $0! }
+        }
+        let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let prediction = try saved.predict(columns.values, with: model, kernelThreads: threads)
+        var table: CSVWriter
+        switch prediction {
+        case .classes(let predicted, let probabilities):
+            let labels: [String] = if case .classes(let labels) = saved.target { labels } else { [] }
+            table = CSVWriter(header: ["label"] + labels.map { "probability_\($0)" })
+            let width = labels.count
+            let values = probabilities.scalars
+            for (row, index) in predicted.enumerated() where index < width {
+                try table.append([.text(labels[index])] + (0..<width).map { .float(values[row * width + $0]) })
+            }
+        case .values(let values):
+            let width = values.shape[1]
+            table = CSVWriter(header: width == 1 ? ["prediction"] : (0..<width).map { "prediction_\($0)" })
+            let scalars = values.scalars
+            for row in 0..<values.shape[0] {
+                try table.append((0..<width).map { .float(scalars[row * width + $0]) })
+            }
+        }
+        return CSVPrediction(table: table, notes: notes)
+    }
+
+    /// Refuses an output path that names one of the `protected` files (the input, the
+    /// checkpoint), comparing files rather than spellings, then checks that it can be written.
+    ///
+    /// - Throws: ``PredictionInputError`` or `FileError`.
+    package static func checkOutput(_ output: String, protecting protected: [(role: String, path: String)]) throws {
+        var outputInfo = stat()
+        if stat(output, &outputInfo) == 0 {
+            for (role, path) in protected {
+                var info = stat()
+                if stat(path, &info) == 0, info.st_dev == outputInfo.st_dev, info.st_ino == outputInfo.st_ino {
+                    throw PredictionInputError(file: output, "--output names the same file as the \(role) '\(path)', which predict reads; expected another path")
+                }
+            }
+        }
+        try AtomicFile.checkWritable(output)
+    }
+}
+
+/// Input that does not fit a saved model: the file, and what was expected of it.
+package struct PredictionInputError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var file: String
+    package var message: String
+
+    package init(file: String, _ message: String) {
+        self.file = file
+        self.message = message
+    }
+
+    package var description: String { "\(file): \(message)" }
+}

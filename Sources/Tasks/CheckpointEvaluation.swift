@@ -1,0 +1,216 @@
+import Autograd
+import ConfigKit
+import Datasets
+import Foundation
+import JSON
+import Models
+import Reports
+import Training
+
+/// `swiftgrad eval CONFIG --checkpoint PATH`: a saved model measured on its train config's data.
+///
+/// The config's data are loaded and split as for training, with the seed the checkpoint was
+/// trained with (and its planned epochs, which the config hash covers), so the test split is
+/// the one training held out. The checkpoint must fit: the same config hash and data checksum
+/// as a resume would require, and the model's parameter names and shapes. Both splits are then
+/// passed through the model once, with no tape and every core, and measured as the trainer's
+/// evaluation does (loss, accuracy); classifiers add a confusion matrix, regressions the mean
+/// squared and absolute errors and R² on the targets' original scale.
+package struct CheckpointEvaluation: Sendable {
+    /// The figures of one split.
+    package struct Split: Sendable {
+        /// `train` or `test`.
+        package var name: String
+        package var examples: Int
+        /// The model's loss, as the trainer's evaluation computes it.
+        package var loss: Float
+        /// The fraction classified correctly; `nil` for regression.
+        package var accuracy: Float?
+        /// Classes: `confusion[true][predicted]` counts examples.
+        package var confusion: [[Int]]?
+        /// Regression, on the targets' original scale: mean of (prediction − target)².
+        package var meanSquaredError: Double?
+        /// Regression: mean of |prediction − target|.
+        package var meanAbsoluteError: Double?
+        /// Regression: 1 − Σ(prediction − target)² / Σ(target − mean target)²; `nil` when the
+        /// targets are all equal, where it is undefined.
+        package var rSquared: Double?
+        /// Regression: the targets and predictions, for the plot.
+        package var targets: [Double] = []
+        package var predictions: [Double] = []
+    }
+
+    /// The config, as given.
+    package let config: String
+    /// The checkpoint, as given.
+    package let checkpoint: String
+    /// The class labels, in class order; `nil` for regression.
+    package let labels: [String]?
+    package let lossKind: LossKind
+    /// Epochs and optimizer steps the checkpoint had trained.
+    package let epoch: Int
+    package let steps: Int
+    package let dataDescription: String
+    package let train: Split
+    /// `nil` when the config holds no test split out.
+    package let test: Split?
+
+    /// Loads the config's data and the checkpoint, checks that they fit, and evaluates.
+    ///
+    /// - Throws: `ConfigError` for a config that is not a valid train config, ``CheckpointError``
+    ///   (naming the file) for an unreadable checkpoint or one that does not fit the config,
+    ///   `DatasetError` for bad data.
+    package static func run(config: String, checkpoint path: String) throws -> CheckpointEvaluation {
+        let document = try ConfigDocument.load(path: config)
+        if let task = document.root.objectValue?.member("task"), let kind = task.value.stringValue, kind != "train" {
+            throw ConfigError(
+                .invalidValue, file: config, position: task.value.position, keyPath: ConfigKeyPath([.key("task")]),
+                message: "eval evaluates the model of a \"train\" config, found '\(kind)'")
+        }
+        let checkpoint = try Checkpoint.read(from: path)
+        // The split depends on the seed, and the config hash on the planned epochs: take both
+        // from the checkpoint, which may have been trained with --seed or --epochs.
+        let epochs = checkpoint.metadata["training.epochs"].flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }
+        let options = RunOptions(epochs: epochs, seed: checkpoint.state.seed, verbose: false)
+        guard let task = try TaskLoader.load(path: config, options: options) as? TrainTask else {
+            throw ConfigError(.invalidValue, file: config, position: nil, keyPath: ConfigKeyPath([.key("task")]), message: "eval needs a \"train\" config")
+        }
+        try task.checkCompatible(checkpoint, path: path)
+        var saved = task.savedModel(parameters: checkpoint.state.parameters)
+        saved.source = path
+        let parameters = try saved.parameters(for: task.model)
+
+        let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        func evaluate(_ dataset: Dataset, name: String) throws -> Split {
+            let model = task.model
+            let output = withoutRecording { model(dataset.features, parameters: parameters, kernelThreads: threads) }
+            let targets: Targets = model.lossKind == .softmaxCrossEntropy && dataset.classLabels != nil
+                ? .classes(dataset.classLabels!) : .values(dataset.targets)
+            var split = Split(
+                name: name, examples: dataset.count, loss: withoutRecording { model.loss(output, targets: targets).scalar },
+                accuracy: model.lossKind.accuracy(output, targets: targets))
+            switch try saved.prediction(fromOutput: output) {
+            case .classes(let predicted, _):
+                let classes = saved.classCount ?? 0
+                var counts = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+                for (truth, guess) in zip(dataset.classLabels ?? [], predicted) where truth < classes && guess < classes {
+                    counts[truth][guess] += 1
+                }
+                split.confusion = counts
+            case .values(let values):
+                let truths: [Double] = (task.targetStandardizer?.inverseTransform(dataset.targets) ?? dataset.targets).scalars.map { Double($0) }
+                let guesses: [Double] = values.scalars.map { Double($0) }
+                let count = Double(Swift.max(1, truths.count))
+                let mean = truths.reduce(0, +) / count
+                var squared: Double = 0, absolute: Double = 0, total: Double = 0
+                for (truth, guess) in zip(truths, guesses) {
+                    squared += (guess - truth) * (guess - truth)
+                    absolute += Swift.abs(guess - truth)
+                    total += (truth - mean) * (truth - mean)
+                }
+                split.meanSquaredError = squared / count
+                split.meanAbsoluteError = absolute / count
+                split.rSquared = total > 0 ? 1 - squared / total : nil
+                split.targets = truths
+                split.predictions = guesses
+            }
+            return split
+        }
+        let labels: [String]? = if case .classes(let labels) = saved.target { labels } else { nil }
+        return CheckpointEvaluation(
+            config: config, checkpoint: path, labels: labels, lossKind: saved.lossKind, epoch: checkpoint.state.epoch,
+            steps: checkpoint.state.optimizerStep, dataDescription: task.dataDescription,
+            train: try evaluate(task.data.train, name: "train"),
+            test: task.data.test.count > 0 ? try evaluate(task.data.test, name: "test") : nil)
+    }
+
+    /// The split the confusion matrix and the plot show: the test split, else the training one.
+    package var shown: Split { test ?? train }
+
+    // MARK: Output
+
+    /// What `swiftgrad eval` prints.
+    package var lines: [String] {
+        var lines = ["eval: \(checkpoint) (\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) steps) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples"]
+        for split in [train, test].compactMap({ $0 }) {
+            var line = "\(split.name): loss \(Self.format(split.loss))"
+            if let accuracy = split.accuracy { line += ", accuracy \(Self.format(accuracy))" }
+            if let mse = split.meanSquaredError, let mae = split.meanAbsoluteError {
+                line += ", MSE \(Self.format(mse)), MAE \(Self.format(mae)), R² \(split.rSquared.map { Self.format($0) } ?? "undefined (the targets are all equal)")"
+            }
+            lines.append(line)
+        }
+        if let confusion = shown.confusion, let labels {
+            lines.append("confusion matrix of the \(shown.name) split (rows: true label, columns: predicted label):")
+            lines += Self.table(confusion, labels: labels)
+        }
+        return lines
+    }
+
+    /// The counts as an aligned table, the true labels down the left, the predicted ones across.
+    static func table(_ counts: [[Int]], labels: [String]) -> [String] {
+        let corner = "true \\ predicted"
+        let width = ([1] + labels.map(\.count) + counts.joined().map { String($0).count }).max()!
+        let first = Swift.max(corner.count, labels.map(\.count).max() ?? 0)
+        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: Swift.max(0, width - text.count)) + text }
+        var lines = [pad(corner, first) + labels.map { "  " + pad($0, width) }.joined()]
+        for (label, row) in zip(labels, counts) {
+            lines.append(pad(label, first) + row.map { "  " + pad(String($0), width) }.joined())
+        }
+        return lines
+    }
+
+    private static func format(_ value: Float) -> String { format(Double(value)) }
+    private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+
+    /// The report `swiftgrad eval --report` writes.
+    package var json: JSONValue {
+        func object(_ split: Split) -> JSONValue {
+            var entry = JSONObject()
+            entry["examples"] = .number(split.examples)
+            entry["loss"] = .number(split.loss)
+            if let accuracy = split.accuracy { entry["accuracy"] = .number(accuracy) }
+            if let confusion = split.confusion { entry["confusion_matrix"] = .array(confusion.map { JSONValue($0) }) }
+            if let mse = split.meanSquaredError { entry["mse"] = .number(mse) }
+            if let mae = split.meanAbsoluteError { entry["mae"] = .number(mae) }
+            if split.meanSquaredError != nil { entry["r2"] = split.rSquared.map { .number($0) } ?? .null }
+            return .object(entry)
+        }
+        var report = JSONObject()
+        report["task"] = "eval"
+        report["config"] = .string(config)
+        report["checkpoint"] = .string(checkpoint)
+        report["epoch"] = .number(epoch)
+        report["steps"] = .number(steps)
+        report["loss_kind"] = .string(lossKind.rawValue)
+        if let labels { report["labels"] = .array(labels.map(SavedModel.json(label:))) }
+        report["train"] = object(train)
+        report["test"] = test.map(object) ?? .null
+        return .object(report)
+    }
+
+    /// Writes the JSON report atomically.
+    package func writeReport(to path: String) throws {
+        try json.write(to: path, nonFinite: .writeNull)
+    }
+
+    /// Writes the SVG figure of ``shown``: its confusion matrix as a heat map, or for regression
+    /// the predictions against the targets with the line where they are equal.
+    package func writePlot(to path: String) throws {
+        let split = shown
+        if let confusion = split.confusion, let labels {
+            let map = SVGHeatMap(
+                counts: confusion, rowLabels: labels, columnLabels: labels,
+                title: "Confusion matrix, \(split.name) split (\(split.examples) examples)", rowTitle: "true", columnTitle: "predicted")
+            try map.write(to: path)
+            return
+        }
+        var plot = SVGPlot(title: "Predictions, \(split.name) split (\(split.examples) examples)", xLabel: "true", yLabel: "predicted")
+        plot.scatter(x: split.targets, y: split.predictions, label: "examples")
+        let finite = (split.targets + split.predictions).filter(\.isFinite)
+        if let low = finite.min(), let high = finite.max() {
+            plot.line(x: [low, high], y: [low, high], label: "predicted = true")
+        }
+        try plot.write(to: path)
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Storage
+import Tasks
+
+/// `swiftgrad eval CONFIG --checkpoint PATH [--report PATH] [--plot PATH]`: measures a saved
+/// model on its train config's data.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a saved model on its train config's data: loss, accuracy and a confusion matrix, or MSE, MAE and R².",
+        discussion: """
+            The data are split as for training, with the seed the checkpoint was trained with. The checkpoint must \
+            come from this config (its hash) and these data (their checksum).
+            """)
+
+    @Argument(help: "The train config whose data (and split) the model is evaluated on.")
+    var config: String
+
+    @Option(help: "The saved model: a run's model.safetensors, best.safetensors or a periodic checkpoint.")
+    var checkpoint: String
+
+    @Option(help: "Write a JSON report (losses, accuracies, confusion matrices or regression errors) here, atomically.")
+    var report: String?
+
+    @Option(help: "Write an SVG figure here: the confusion matrix as a heat map, or predictions against targets.")
+    var plot: String?
+
+    func run() throws {
+        try reportingErrors {
+            for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
+            let evaluation = try CheckpointEvaluation.run(config: config, checkpoint: checkpoint)
+            for line in evaluation.lines { print(line) }
+            if let report {
+                try evaluation.writeReport(to: report)
+                print("wrote \(report)")
+            }
+            if let plot {
+                try evaluation.writePlot(to: plot)
+                print("wrote \(plot)")
+            }
+        }
+    }
+}

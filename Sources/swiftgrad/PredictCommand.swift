@@ -1,0 +1,42 @@
+import ArgumentParser
+import Storage
+import Tasks
+
+/// `swiftgrad predict --checkpoint PATH --input FILE.csv [--output FILE.csv] [--no-header]`: a
+/// saved model's predictions for the rows of a CSV file, from the checkpoint alone.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict with a saved model for the rows of a CSV file of raw features.",
+        discussion: """
+            With a header row, columns are matched to the model's features by name; a column named like the \
+            training label is ignored with a note. Output: a 'label' column and one 'probability_<label>' column \
+            per class, or a 'prediction' column for regression.
+            """)
+
+    @Option(help: "The saved model: a model.safetensors (or any checkpoint) written by 'swiftgrad run'.")
+    var checkpoint: String
+
+    @Option(help: "The CSV file of raw (unstandardised) features, one row per example.")
+    var input: String
+
+    @Option(help: "Write the predictions here, atomically, instead of to standard output.")
+    var output: String?
+
+    @Flag(name: .customLong("no-header"), help: "The input has no header row: its columns are the features, in the training order.")
+    var noHeader = false
+
+    func run() throws {
+        try reportingErrors {
+            if let output { try CSVPrediction.checkOutput(output, protecting: [("input", input), ("checkpoint", checkpoint)]) }
+            let prediction = try CSVPrediction.run(checkpoint: checkpoint, input: input, hasHeader: !noHeader)
+            for note in prediction.notes { printError(note) }
+            if let output {
+                try prediction.table.write(to: output)
+                printError("wrote \(output): \(prediction.table.rows.count) predictions")
+            } else {
+                print(prediction.table.rendered(), terminator: "")
+            }
+        }
+    }
+}

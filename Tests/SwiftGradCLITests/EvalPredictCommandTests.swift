@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import _TestSupport
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// `swiftgrad eval` and `swiftgrad predict` on a model trained by `swiftgrad run`: what they
+/// print and write, and one `error: …` line for every input that does not fit.
+@Suite struct EvalPredictCommandTests {
+    /// A directory with a three-class CSV (`a, b, c, label`) and a config trained on it, its
+    /// model saved to `runs/train/model.safetensors`.
+    private func trainedRun() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        var rows = ["a,b,c,label"]
+        for index in 0..<60 {
+            let label = index % 3
+            let wobble = Double((index * 37) % 11) / 10 - 0.5
+            rows.append("\(Double(label) * 2 + wobble),\(Double(index % 7) / 3 - Double(label)),\(100 + wobble * 20),\(label)")
+        }
+        try directory.write("data.csv", rows.joined(separator: "\n") + "\n")
+        try directory.write("train.json", """
+            {"task": "train", "data": {"source": "csv", "path": "data.csv"},
+             "model": {"type": "mlp", "hidden_layers": [6]},
+             "optimizer": {"name": "adam", "learning_rate": 0.05},
+             "training": {"epochs": 5, "batch_size": 12, "seed": 1}}
+            """)
+        let run = try swiftgrad(["run", "train.json", "--quiet"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(directory.exists("runs/train/model.safetensors"))
+        return directory
+    }
+
+    @Test func evalPrintsTheConfusionMatrixAndWritesTheReportAndTheHeatMap() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let run = try swiftgrad(
+            ["eval", "train.json", "--checkpoint", "runs/train/model.safetensors", "--report", "eval.json", "--plot", "confusion.svg"],
+            in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError.isEmpty)
+        let lines = run.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("eval: runs/train/model.safetensors (5 epochs, ") == true, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("train: loss ") && $0.contains(", accuracy ") })
+        #expect(lines.contains { $0.hasPrefix("test: loss ") && $0.contains(", accuracy ") })
+        #expect(lines.contains("confusion matrix of the test split (rows: true label, columns: predicted label):"))
+        #expect(lines.contains { $0.hasPrefix("true \\ predicted  0  1  2") }, "\(lines)")
+        #expect(lines.suffix(2) == ["wrote eval.json", "wrote confusion.svg"])
+
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path + "/eval.json"))) as? [String: Any])
+        let test = try #require(report["test"] as? [String: Any])
+        let confusion = try #require(test["confusion_matrix"] as? [[Int]])
+        #expect(confusion.joined().reduce(0, +) == 12)
+        let accuracy = try #require(test["accuracy"] as? Double)
+        #expect(Float(accuracy) == Float((0..<3).map { confusion[$0][$0] }.reduce(0, +)) / 12)
+
+        let svg = try XMLDocument(xmlString: directory.read("confusion.svg"), options: [])
+        #expect(try svg.nodes(forXPath: "//*[local-name()='rect'][@class='cell']").count == 9)
+        let texts = try svg.nodes(forXPath: "//*[local-name()='text']").compactMap(\.stringValue)
+        #expect(texts.contains("true") && texts.contains("predicted"))
+    }
+
+    @Test func predictWritesLabelsAndProbabilitiesFromTheCheckpointAlone() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        // No config: the checkpoint alone.
+        try FileManager.default.removeItem(atPath: directory.path + "/train.json")
+        let run = try swiftgrad(["predict", "--checkpoint", "runs/train/model.safetensors", "--input", "data.csv"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardError == "note: ignoring column 'label' of data.csv: it is the label the model was trained to predict\n")
+        let rows = run.standardOutput.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.first == ["label", "probability_0", "probability_1", "probability_2"])
+        #expect(rows.count == 61)
+        for row in rows.dropFirst() {
+            let probabilities = row.dropFirst().map { Double($0)! }
+            #expect(abs(probabilities.reduce(0, +) - 1) < 1e-6)
+            #expect(row[0] == String(probabilities.indices.max { probabilities[$0] < probabilities[$1] }!))
+        }
+
+        let written = try swiftgrad(
+            ["predict", "--checkpoint", "runs/train/model.safetensors", "--input", "data.csv", "--output", "predictions.csv"],
+            in: directory.path)
+        #expect(written.status == 0, "\(written.standardError)")
+        #expect(written.standardOutput.isEmpty)
+        #expect(try directory.read("predictions.csv") == run.standardOutput)
+    }
+
+    @Test func predictRefusesToOverwriteItsInput() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let before = try directory.read("data.csv")
+        let run = try swiftgrad(
+            ["predict", "--checkpoint", "runs/train/model.safetensors", "--input", "data.csv", "--output", "./data.csv"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: ./data.csv: --output names the same file as the input 'data.csv', which predict reads; expected another path\n")
+        #expect(try directory.read("data.csv") == before)
+    }
+
+    @Test func inputThatDoesNotFitTheModelIsOneErrorLine() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        try directory.write("two.csv", "1,2\n3,4\n")
+        let run = try swiftgrad(["predict", "--checkpoint", "runs/train/model.safetensors", "--input", "two.csv", "--no-header"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: two.csv: the rows have 2 columns but the model takes 3 features (a, b, c), in this order\n")
+        #expect(run.standardOutput.isEmpty)
+    }
+
+    @Test func aCheckpointThatDoesNotDescribeItsModelIsOneErrorLine() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        // Rename the metadata key `model` in the header (the checksum covers only the tensors).
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: directory.path + "/runs/train/model.safetensors")))
+        let key = Array(#""model":"#.utf8)
+        let at = try #require((0...(bytes.count - key.count)).first { Array(bytes[$0..<$0 + key.count]) == key })
+        bytes.replaceSubrange(at..<at + key.count, with: Array(#""mxdel":"#.utf8))
+        try directory.write("old.safetensors", bytes: bytes)
+        let run = try swiftgrad(["predict", "--checkpoint", "old.safetensors", "--input", "data.csv"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError.hasPrefix("error: old.safetensors: metadata key 'model' is missing"), "\(run.standardError)")
+        // eval reads the model from the config instead, so it still works.
+        let evaluated = try swiftgrad(["eval", "train.json", "--checkpoint", "old.safetensors"], in: directory.path)
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+    }
+
+    @Test func evalOfACheckpointFromAnotherConfigIsOneErrorLine() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        try directory.write("wider.json", try directory.read("train.json").replacingOccurrences(of: "[6]", with: "[7]"))
+        let run = try swiftgrad(["eval", "wider.json", "--checkpoint", "runs/train/model.safetensors"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError.hasPrefix("error: runs/train/model.safetensors: it was written by a config that trains differently (config hash "), "\(run.standardError)")
+        let missing = try swiftgrad(["eval", "train.json"], in: directory.path)
+        #expect(missing.status == 64, "\(missing.standardError)")
+        #expect(missing.standardError.contains("--checkpoint"))
+    }
+}
