@@ -38,9 +38,14 @@ extension TrainTask {
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
         defer { watcher?.stop() }
+        // Checkpoints are written on a queue of their own, so the workers go on training while
+        // the file is encoded and flushed to disk; a resumed or signalled run waits for it.
+        let writer = CheckpointWriter()
         var lastCheckpoint: String?
         var failure: Error?
         var caughtSignal: Int32?
+        var bestValue = keeps ? policy.keepBest.flatMap { bestSoFar($0, path: policy.bestPath) } : nil
+        let keepLast = policy.keepLast
         let summary = trainer.run(log: runOptions.verbose ? log : { _ in }) { event in
             guard keeps || watcher != nil else { return .continue }
             do {
@@ -51,23 +56,34 @@ extension TrainTask {
                 if let signal = watcher?.signalNumber { caughtSignal = signal; due = true }
                 if due && keeps {
                     let path = policy.checkpointPath(step: stepsDone)
-                    try checkpoint(of: event.trainer).write(to: path)
+                    let snapshot = checkpoint(of: event.trainer)
+                    try writer.submit {
+                        try snapshot.write(to: path)
+                        try pruneCheckpoints(keeping: keepLast)
+                    }
                     lastCheckpoint = path
-                    try pruneCheckpoints(keeping: policy.keepLast)
                 }
                 if keeps, let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
-                   metric.improves(value, on: bestSoFar(metric, path: policy.bestPath))
+                   metric.improves(value, on: bestValue)
                 {
+                    bestValue = value
                     var best = checkpoint(of: event.trainer)
                     best.metadata["best_metric"] = metric.rawValue
                     best.metadata["best_value"] = String(value.bitPattern, radix: 16)
-                    try best.write(to: policy.bestPath)
+                    let path = policy.bestPath, snapshot = best
+                    try writer.submit { try snapshot.write(to: path) }
                 }
+                if caughtSignal != nil { try writer.finish() }
             } catch {
                 failure = error
                 return .stop
             }
             return caughtSignal == nil ? .continue : .stop
+        }
+        do {
+            try writer.finish()
+        } catch {
+            failure = failure ?? error
         }
         if let failure { throw failure }
 

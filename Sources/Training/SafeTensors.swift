@@ -67,9 +67,13 @@ public struct SafeTensors: Sendable, Equatable {
         file.append(contentsOf: headerBytes)
         for entry in entries {
             entry.tensor.withUnsafeBufferPointer { buffer in
+                #if _endian(little)
+                file.append(contentsOf: UnsafeRawBufferPointer(buffer))
+                #else
                 for value in buffer {
                     withUnsafeBytes(of: value.bitPattern.littleEndian) { file.append(contentsOf: $0) }
                 }
+                #endif
             }
         }
         return file
@@ -157,10 +161,11 @@ public struct SafeTensors: Sendable, Equatable {
         self.entries = located.map { item in
             let count = (item.end - item.begin) / 4
             let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for index in 0..<count {
-                    let at = dataStart + item.begin + 4 * index
-                    let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-                    buffer[index] = Float(bitPattern: bits)
+                bytes.withUnsafeBytes { raw in
+                    let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + item.begin)..<(dataStart + item.end)])
+                    for index in 0..<count {
+                        buffer[index] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
+                    }
                 }
                 initialized = count
             }
