@@ -42,6 +42,24 @@ public struct FNV1a: Sendable, Equatable {
         }
     }
 
+    /// Mixes in the floats' bits two at a time, as 64-bit words (the first float in the low
+    /// half), with FNV-1a's step applied to words instead of bytes: eight times fewer steps, for
+    /// checksums of large tensors. An odd last float is mixed in alone. Not byte-wise FNV-1a, so
+    /// a hash made this way is only comparable with another made this way.
+    public mutating func combineWords(_ floats: UnsafeBufferPointer<Float>) {
+        var index = 0
+        while index + 1 < floats.count {
+            let word = UInt64(floats[index].bitPattern) | UInt64(floats[index + 1].bitPattern) << 32
+            value ^= word
+            value &*= 0x0000_0100_0000_01B3
+            index += 2
+        }
+        if index < floats.count {
+            value ^= UInt64(floats[index].bitPattern)
+            value &*= 0x0000_0100_0000_01B3
+        }
+    }
+
     /// The hash as 16 lowercase hex digits.
     public var hexDigest: String {
         let digits = String(value, radix: 16)

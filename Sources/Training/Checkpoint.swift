@@ -151,14 +151,14 @@ public struct Checkpoint: Sendable, Equatable {
         return try Checkpoint(SafeTensors(decoding: bytes, file: path), source: path)
     }
 
-    /// A 64-bit FNV-1a hash over every entry's name, shape and bits, in file order, as 16 hex
-    /// digits.
+    /// A 64-bit hash over every entry's name and shape (FNV-1a, byte by byte) and bits (FNV-1a's
+    /// step on 64-bit words, ``FNV1a/combineWords(_:)``), in file order, as 16 hex digits.
     static func checksum(of entries: [SafeTensors.Entry]) -> String {
         var hash = FNV1a()
         for entry in entries {
             hash.combine(entry.name)
             for dimension in entry.tensor.shape { hash.combine(dimension) }
-            entry.tensor.withUnsafeBufferPointer { hash.combine($0) }
+            entry.tensor.withUnsafeBufferPointer { hash.combineWords($0) }
         }
         return hash.hexDigest
     }

@@ -81,3 +81,28 @@ struct AtomicFileTests {
         #expect(error.description.contains("names a directory"))
     }
 }
+
+@Suite struct FNV1aTests {
+    /// The published FNV-1a 64-bit test vectors.
+    @Test func bytesGiveThePublishedHashes() {
+        for (text, expected) in [("", 0xcbf2_9ce4_8422_2325 as UInt64), ("a", 0xaf63_dc4c_8601_ec8c), ("foobar", 0x8594_4171_f739_67e8)] {
+            var hash = FNV1a()
+            text.utf8.forEach { hash.combine($0) }
+            #expect(hash.value == expected, "\(text)")
+        }
+    }
+
+    @Test func wordsSeeEveryBitAndTheOddLastFloat() {
+        func hash(_ floats: [Float]) -> UInt64 {
+            var hash = FNV1a()
+            floats.withUnsafeBufferPointer { hash.combineWords($0) }
+            return hash.value
+        }
+        let base: [Float] = [1, 2, 3]
+        #expect(hash(base) != hash([1, 2, 3.0000002]))
+        #expect(hash(base) != hash([2, 1, 3]))
+        #expect(hash(base) != hash([1, 2]))
+        #expect(hash([1, 2]) != hash([1, 2, 0]))
+        #expect(hash(base) == hash([1, 2, 3]))
+    }
+}
