@@ -2,9 +2,9 @@ import SwiftGrad
 import Tasks
 import Testing
 
-/// The README's library examples, with the same calls, where the README prints a result these
-/// assert it (and read the bundled data from the repository), so the front page cannot drift
-/// from what the library does.
+/// The library examples of the README and of `Documentation/FromTensorFlow.md`, with the same
+/// calls; where the text prints a result these assert it (and read the bundled data from the
+/// repository), so the pages cannot drift from what the library does.
 @Suite struct ReadmeExampleTests {
     @Test func theOpeningExamplePrints920() {
         let x = Variable(10)
