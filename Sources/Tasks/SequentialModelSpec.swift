@@ -27,7 +27,7 @@ package enum SequentialModelSpec {
     /// its file in Models and one entry here; `type` is the layer's ``Layer/typeName``.
     package static let layerTypes: [(type: String, read: LayerReader)] = [
         (Dense.typeName, { layer, width in
-            var dense = Dense(inputSize: width, outputSize: try layer.require("units", as: Int.self, .positive))
+            var dense = Dense(inputSize: width, outputSize: try layer.require("units", as: Int.self, .in(TrainTask.unitCounts)))
             if let name = try layer.optional("activation", as: String.self, .oneOf(Activation.allCases.map(\.rawValue))) {
                 dense.activation = Activation(rawValue: name)!
             }
@@ -42,7 +42,8 @@ package enum SequentialModelSpec {
                 epsilon: Float(try layer.optional("epsilon", as: Double.self, default: Double(LayerNormalization.defaultEpsilon), .in(1e-12...1))))
         }),
         (Dropout.typeName, { layer, _ in
-            Dropout(rate: Float(try layer.require("rate", as: Double.self, .in(0..<1))))
+            // Read as the Float it is used as: 0.99999999 is 1 as a Float, which would divide by 0.
+            Dropout(rate: try layer.require("rate", as: Float.self, .in(0..<1)))
         }),
     ]
 
