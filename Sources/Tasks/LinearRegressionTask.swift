@@ -93,6 +93,7 @@ struct LinearRegressionTask: RunnableTask {
         }
         return TaskReport(
             task: "linear-regression", steps: steps, finalLoss: loss.scalar,
-            parameters: [("w", w.value.scalars), ("c", c.value.scalars)], wallSeconds: seconds)
+            parameters: [("w", w.value.scalars), ("c", c.value.scalars)], wallSeconds: seconds
+        ).failingIfDiverged()
     }
 }

@@ -118,6 +118,7 @@ struct LogisticRegressionTask: RunnableTask {
         extra["test_examples"] = .number(test.count)
         return TaskReport(
             task: "logistic-regression", steps: steps, finalLoss: loss.scalar,
-            parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra)
+            parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra
+        ).failingIfDiverged()
     }
 }

@@ -229,6 +229,9 @@ package struct TrainTask: RunnableTask {
             dataset = try Dataset.loadCSV(
                 path: path, hasHeader: true, labelColumn: label.map { .name($0) },
                 labels: kind == "classes" ? .classes : .regression, classLimit: classCounts.upperBound)
+            if let classes = dataset.classCount, classes < classCounts.lowerBound {
+                throw context.error(in: data, key: "path", "'\(path)' has only class 0; a classifier needs at least two classes (or \"kind\": \"regression\")")
+            }
             description = "'\(path)'"
             inputs.append(AtomicFile.Input(path, role: "data file"))
         default:

@@ -189,6 +189,23 @@ import Tasks
         #expect(report.failure?.hasPrefix("the minimisation diverged: after 200 steps the value is ") == true, "\(report.failure ?? "")")
     }
 
+    @Test func aRegressionThatDivergesFailsTheRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("d.csv", "x,y\n3e38,1\n-3e38,2\n1,3\n")
+        let path = try directory.write("l.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 5, "optimizer": {"name": "sgd"}}"#)
+        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbose: false)) { _ in }
+        #expect(report.exitStatus == 1)
+        #expect(report.failure?.hasPrefix("the run diverged: after 5 steps the loss is ") == true, "\(report.failure ?? "")")
+    }
+
+    @Test func aClassifierOnOneClassIsAnError() throws {
+        let failure = try loadFailure(
+            #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}}"#,
+            files: ["d.csv": "x,label\n1,0\n2,0\n"])
+        #expect(failure.hasSuffix("key path 'data.path': 'DIR/d.csv' has only class 0; a classifier needs at least two classes (or \"kind\": \"regression\")"), "\(failure)")
+    }
+
     @Test func aTaskNamesItsDataFileAsAnInput() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
