@@ -92,7 +92,6 @@ struct CSVReader {
 
     private let parser: CSVParser
     private var columnCount: Int?
-    private var headerRead = false
     private(set) var table: CSVTable?
 
     /// - Parameters:
