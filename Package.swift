@@ -10,17 +10,17 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 // The module graph, from the bottom up:
 //
 //   CKernels        C with OpenMP: GEMM, fused loops, the all-reduce
+//   Storage         atomic file writes and bounded reads
 //   Autograd        Tensor, Variable, GradientTape, ops with their gradients, losses
 //   Optimizers      SGD, Adam, AdamW, Adagrad, RMSprop, schedules, clipping
 //   Models          layers, initialisers, MLP, linear and logistic regression
-//   Datasets        CSV, IDX, digits, splits, standardising, batches
+//   Datasets        CSV, IDX, digits, splits, standardising, batches (files read through Storage)
 //   DataParallel    the engine: worker pool, micro-shards, gradient slots, reducers
-//   Storage         atomic file writes and bounded reads
 //   Training        the trainer: options, state, epochs, evaluation, checkpoints
 //   SwiftGrad       the library: re-exports the modules above, nothing else
 //
 //   JSON            the one JSON value type (ordered members), its writer and string escaper
-//   ConfigKit       on JSON: the strict parser that keeps line and column, typed config reading
+//   ConfigKit       on JSON and Storage: the strict parser that keeps line and column, typed config reading
 //   Reports         on JSON: atomic writes, JSON report files, CSV, SVG plots
 //   Expressions     on Autograd and JSON: `grad`'s expressions and their derivatives
 //   Tasks           the config-driven tasks and their reports
@@ -50,11 +50,11 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["CKernels"]),
         .target(name: "Optimizers", dependencies: ["Autograd", "CKernels"]),
         .target(name: "Models", dependencies: ["Autograd"]),
-        .target(name: "Datasets", dependencies: ["Autograd"]),
+        .target(name: "Datasets", dependencies: ["Autograd", "Storage"]),
         .target(name: "DataParallel", dependencies: ["Autograd", "Models", "CKernels"]),
         .target(name: "Storage"),
         .target(name: "JSON"),
-        .target(name: "ConfigKit", dependencies: ["JSON"]),
+        .target(name: "ConfigKit", dependencies: ["JSON", "Storage"]),
         .target(name: "Training", dependencies: ["Autograd", "Optimizers", "Models", "Datasets", "DataParallel", "Storage", "JSON", "ConfigKit"]),
         .target(
             name: "SwiftGrad",

@@ -1,11 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import JSON
+import Storage
 
 /// A parsed config file: the JSON tree plus the file name that every error message starts with.
 ///
@@ -20,6 +14,11 @@ public struct ConfigDocument: Sendable {
     /// How deeply arrays and objects may nest before parsing stops with an error. Config files
     /// are a handful of levels deep; 512 leaves ample room while bounding work on hostile input.
     public static let defaultMaxDepth = 512
+
+    /// The largest config file ``load(path:maxDepth:)`` reads: 16 MiB. Configs are a few
+    /// kilobytes; the limit keeps `swiftgrad run /dev/zero`-like mistakes, or a data file given
+    /// as the config, from filling memory.
+    public static let maximumFileBytes = 16 << 20
 
     /// The file name used in messages, as the caller gave it.
     public let file: String
@@ -80,7 +79,8 @@ public struct ConfigDocument: Sendable {
     ///   - maxDepth: how many arrays and objects may be open at once.
     /// - Returns: the parsed document.
     /// - Throws: `ConfigError` of kind `.unreadableFile` (`cannot read config 'x.json': No such
-    ///   file or directory`), or any parse error.
+    ///   file or directory`, or a path that is not a regular file, or a file over
+    ///   ``maximumFileBytes``), or any parse error.
     ///
     /// ```swift
     /// let document = try ConfigDocument.load(path: "Configs/mnist.json")
@@ -120,30 +120,13 @@ public struct ConfigDocument: Sendable {
         return result
     }
 
+    /// Reads the config file through ``Storage/InputFile``: a FIFO, a device or a directory is
+    /// refused before anything is read, and so is a file over ``maximumFileBytes``.
     private static func readFile(_ path: String) throws -> [UInt8] {
-        func failure(_ code: Int32) -> ConfigError {
-            let reason = strerror(code).map { String(cString: $0) } ?? "error \(code)"
-            return ConfigError(
-                .unreadableFile, file: path, position: nil, message: "cannot read config '\(path)': \(reason)")
-        }
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw failure(errno) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { readSome(descriptor, $0) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure(errno)
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
+        do {
+            return try InputFile.read(path, limit: maximumFileBytes, what: "config")
+        } catch let error as FileError {
+            throw ConfigError(.unreadableFile, file: path, position: nil, message: error.message)
         }
     }
-}
-
-/// `read(2)`, named apart from ``ConfigDocument/read(_:)``.
-private func readSome(_ descriptor: Int32, _ buffer: UnsafeMutableRawBufferPointer) -> Int {
-    read(descriptor, buffer.baseAddress, buffer.count)
 }

@@ -1,4 +1,5 @@
 import Autograd
+import Storage
 
 /// Chosen numeric columns of a CSV file with no label: the input of a model's predictions.
 ///
@@ -38,29 +39,37 @@ public struct CSVColumns: Sendable {
     /// - Throws: what `choose` throws, or ``DatasetError`` naming the file, line and column for
     ///   a missing or empty file, a ragged row or a field that is not a finite number.
     public static func load(
-        path: String, hasHeader: Bool, choose: ([String]?, Int) throws -> [Int]
+        path: String, hasHeader: Bool, choose: @escaping ([String]?, Int) throws -> [Int]
     ) throws -> CSVColumns {
-        let bytes = try Dataset.readFile(path: path)
         var columns = 0
-        let selection = try bytes.withUnsafeBufferPointer { buffer in
-            try CSVParser.read(bytes: buffer, source: path, hasHeader: hasHeader) { names, columnCount in
-                columns = columnCount
-                let chosen = try choose(names?.map { $0.trimmingBlanks() }, columnCount)
-                if let bad = chosen.first(where: { !(0..<columnCount).contains($0) }) {
-                    throw DatasetError(file: path, reason: .columnOutOfRange(index: bad, columnCount: columnCount))
-                }
-                return chosen
+        var reader = CSVReader(source: path, hasHeader: hasHeader, classLimit: nil) { names, columnCount in
+            columns = columnCount
+            let chosen = try choose(names?.map { $0.trimmingBlanks() }, columnCount)
+            if let bad = chosen.first(where: { !(0..<columnCount).contains($0) }) {
+                throw DatasetError(file: path, reason: .columnOutOfRange(index: bad, columnCount: columnCount))
             }
+            return chosen
         }
-        let width = selection.selected.count
-        let values = selection.values.withUnsafeBufferPointer { source in
-            Tensor(shape: [selection.rowCount, width]) { buffer in
-                for index in 0..<buffer.count { buffer[index] = Float(source[index]) }
+        try Dataset.checkExists(path)
+        do {
+            try InputFile.readChunks(path, limit: Dataset.defaultMaximumFileBytes, what: "data file") { try reader.consume($0) }
+        } catch let error as FileError {
+            throw DatasetError(file: path, reason: .refused(error.message))
+        }
+        var table = try reader.finish()
+        // The reader keeps the last chosen column apart (as a label); put it back in its place.
+        let width = table.selected.count, rows = table.rowCount
+        var leading = [Float](repeating: 0, count: rows * (width - 1))
+        leading.withUnsafeMutableBufferPointer { table.features.move(to: $0) }
+        let values = Tensor(shape: [rows, width]) { buffer in
+            for row in 0..<rows {
+                for column in 0..<(width - 1) { buffer[row * width + column] = leading[row * (width - 1) + column] }
+                buffer[row * width + width - 1] = table.labels[row]
             }
         }
         return CSVColumns(
-            header: selection.header?.map { $0.trimmingBlanks() }, columnCount: columns,
-            chosen: selection.selected, values: values)
+            header: table.header?.map { $0.trimmingBlanks() }, columnCount: columns,
+            chosen: table.selected, values: values)
     }
 
     private init(header: [String]?, columnCount: Int, chosen: [Int], values: Tensor) {

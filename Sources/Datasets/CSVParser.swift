@@ -18,111 +18,273 @@ public enum CSVColumn: Hashable, Sendable, ExpressibleByIntegerLiteral, Expressi
     }
 }
 
-/// The numbers of the selected columns of a CSV file, row-major, with the header when it has one.
-struct CSVSelection {
+/// The numbers of the selected columns of a CSV file, with the header when it has one.
+struct CSVTable {
     var header: [String]?
-    /// Indices of the selected columns in the file, in the order their values are stored.
+    /// Indices of the selected columns in the file: the features in the order stored, then the
+    /// label.
     var selected: [Int]
-    /// `rowCount × selected.count` values, row-major.
-    var values: [Double]
+    /// `rowCount × (selected.count − 1)` feature values, row-major, in blocks.
+    var features = FloatBlocks()
+    /// One label per row.
+    var labels: [Float] = []
     /// The data rows read (blank lines and the header not counted).
-    var rowCount: Int
+    var rowCount = 0
 }
 
-/// A byte-level CSV reader: comma (or another one-byte) delimited, spaces and tabs around fields
-/// ignored, blank lines skipped, `\n` or `\r\n` line ends, and RFC 4180 quoted fields (a quoted
-/// field may hold delimiters, line breaks and doubled quotes `""`).
+/// Floats appended in fixed-size blocks, so that growing never copies what is already stored
+/// and the peak memory of loading is the values once plus one block (an array that doubles
+/// would briefly hold them one and a half times, and its slack stays).
+struct FloatBlocks {
+    static let blockSize = 1 << 16
+    private var blocks: [[Float]] = []
+    private(set) var count = 0
+
+    mutating func append(_ value: Float) {
+        if count % Self.blockSize == 0 {
+            var block: [Float] = []
+            block.reserveCapacity(Self.blockSize)
+            blocks.append(block)
+        }
+        blocks[blocks.count - 1].append(value)
+        count += 1
+    }
+
+    /// Copies every value, in order, to `target`, which holds at least ``count`` floats, and
+    /// empties the blocks as it goes.
+    mutating func move(to target: UnsafeMutableBufferPointer<Float>) {
+        var offset = 0
+        for index in blocks.indices {
+            let block = blocks[index]
+            _ = UnsafeMutableBufferPointer(rebasing: target[offset..<(offset + block.count)]).initialize(from: block)
+            offset += block.count
+            blocks[index] = []
+        }
+        blocks = []
+        count = 0
+    }
+}
+
+/// A byte-level CSV reader that takes its input in chunks: comma (or another one-byte)
+/// delimited, spaces and tabs around fields ignored, blank lines skipped, `\n` or `\r\n` line
+/// ends, a UTF-8 byte order mark at the start skipped, and RFC 4180 quoted fields (a quoted field
+/// may hold delimiters, line breaks and doubled quotes `""`).
 ///
-/// Numbers are parsed straight from the bytes when they are plain integers (as in the digits
-/// file) and by the standard library's correctly rounded `Double(_:)` otherwise, so a 1797 × 65
-/// file takes milliseconds. Only the selected columns are parsed as numbers; the others may hold
-/// any text.
-struct CSVParser {
+/// Only the selected columns are parsed as numbers; the others may hold any text. A number is
+/// written in decimal: an optional sign, digits with an optional decimal point, and an optional
+/// exponent (`-1.5e-3`); spellings `Double(_:)` also takes (`0x10`, `inf`, `nan`) are refused.
+/// Each must be finite as the 32-bit float it is stored as. Plain integers (as in the digits
+/// file) are parsed straight from the bytes, other numbers by the standard library's correctly
+/// rounded `Double(_:)`, so a 1797 × 65 file takes milliseconds.
+///
+/// Memory: the reader keeps the unread rest of the input (one chunk, or one record longer than
+/// that) and the selected values as `Float`s, never the whole file.
+struct CSVReader {
+    /// The largest class label accepted by default: labels are stored as `Float` targets too,
+    /// which hold every integer below 2²⁴ exactly.
+    static let classLabelLimit = 1 << 24
+
+    private let source: String
+    private let hasHeader: Bool
+    private let delimiter: UInt8
+    private let classLimit: Int?
+    private let select: ([String]?, Int) throws -> [Int]
+
+    private let parser: CSVParser
+    private var columnCount: Int?
+    private(set) var table: CSVTable?
+
+    /// - Parameters:
+    ///   - source: the file name for messages.
+    ///   - classLimit: when the label column holds classes, the labels must be integers in
+    ///     `0..<classLimit`; `nil` for real-valued labels.
+    ///   - select: given the header (when `hasHeader`) and the number of fields in the first
+    ///     row, returns the column indices to keep (the features, then the label), or throws.
+    init(
+        source: String, hasHeader: Bool, delimiter: UInt8 = UInt8(ascii: ","), classLimit: Int?,
+        select: @escaping ([String]?, Int) throws -> [Int]
+    ) {
+        self.source = source
+        self.hasHeader = hasHeader
+        self.delimiter = delimiter
+        self.classLimit = classLimit
+        self.select = select
+        parser = CSVParser(source: source, delimiter: delimiter)
+    }
+
+    /// Takes the next chunk of the input and reads every record it completes.
+    mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) throws {
+        parser.append(chunk)
+        try readRecords()
+    }
+
+    /// Reads what is left at the end of the input and returns the table.
+    ///
+    /// - Throws: ``DatasetError`` for an empty file or a header without rows.
+    mutating func finish() throws -> CSVTable {
+        parser.isFinal = true
+        try readRecords()
+        guard columnCount != nil else { throw DatasetError(file: source, reason: .emptyFile) }
+        guard let table, table.rowCount > 0 else { throw DatasetError(file: source, reason: .noDataRows) }
+        return table
+    }
+
+    private mutating func readRecords() throws {
+        while let line = try parser.nextRecord() {
+            if columnCount == nil {
+                let count = parser.fieldCount
+                columnCount = count
+                let header = hasHeader ? (0..<count).map { parser.text(ofField: $0) } : nil
+                table = CSVTable(header: header, selected: try select(header, count))
+                if hasHeader { continue }
+            }
+            try store(line: line)
+        }
+    }
+
+    private mutating func store(line: Int) throws {
+        let columnCount = columnCount!
+        guard parser.fieldCount == columnCount else {
+            throw DatasetError(file: source, line: line, reason: .raggedRow(expected: columnCount, found: parser.fieldCount))
+        }
+        let header = table!.header
+        func reference(_ index: Int) -> ColumnReference { ColumnReference(index: index, name: header?[index]) }
+        let selected = table!.selected
+        for (position, column) in selected.enumerated() {
+            let value = try parser.number(inField: column, line: line, column: reference(column))
+            let isLabel = position == selected.count - 1
+            if isLabel, let classLimit {
+                guard value >= 0 && value == value.rounded() else {
+                    throw DatasetError(file: source, line: line, reason: .notAClassLabel(column: reference(column), text: parser.text(ofField: column)))
+                }
+                guard value < Double(classLimit) else {
+                    throw DatasetError(
+                        file: source, line: line,
+                        reason: .classLabelTooLarge(column: reference(column), text: parser.text(ofField: column), limit: classLimit))
+                }
+            }
+            let single = Float(value)
+            guard single.isFinite else {
+                throw DatasetError(file: source, line: line, reason: .outsideFloatRange(column: reference(column), text: parser.text(ofField: column)))
+            }
+            if isLabel { table!.labels.append(single) } else { table!.features.append(single) }
+        }
+        table!.rowCount += 1
+    }
+}
+
+/// The record-level part of ``CSVReader``: splits buffered bytes into records and fields.
+///
+/// Input arrives with ``append(_:)``; ``nextRecord()`` returns `nil` when the buffer holds no
+/// complete record yet (or, once ``isFinal`` is set, at the end). A record cut by the end of the
+/// buffer is read again from its start once more bytes have arrived.
+private final class CSVParser {
     private struct Field {
         var start: Int
         var end: Int
         var hasEscapedQuotes: Bool
     }
 
-    private let bytes: UnsafeBufferPointer<UInt8>
+    /// Thrown inside a record that runs past the buffered bytes before the input's end.
+    private struct NeedMoreInput: Error {}
+
+    /// The buffered input, in memory the parser manages itself so that it reads it through an
+    /// unsafe buffer (an array's checked subscript made debug builds several times slower).
+    private var base = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    private var capacity = 1
+    /// The buffered bytes: `base` up to the bytes in use.
+    private var bytes = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
     private let source: String
     private let delimiter: UInt8
     private var position = 0
     /// The line the reader is on, counting from 1.
     private var line = 1
     private var fields: [Field] = []
+    private var checkedByteOrderMark = false
+    /// Set once the last chunk has been appended.
+    var isFinal = false
 
     private static let quote = UInt8(ascii: "\"")
     private static let newline = UInt8(ascii: "\n")
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, source: String, delimiter: UInt8) {
-        self.bytes = bytes
+    init(source: String, delimiter: UInt8) {
         self.source = source
         self.delimiter = delimiter
     }
 
-    /// Reads `bytes` as CSV and returns the numbers of the columns that `select` picks.
-    ///
-    /// - Parameters:
-    ///   - select: given the header (when `hasHeader`) and the number of fields in the first
-    ///     row, returns the column indices to keep, or throws if the selection is invalid.
-    ///   - lastSelectedIsClassLabel: whether the last selected column holds class labels, whose
-    ///     values must be non-negative integers.
-    /// - Throws: ``DatasetError`` naming the line and column of the first bad field.
-    static func read(
-        bytes: UnsafeBufferPointer<UInt8>, source: String, hasHeader: Bool, delimiter: UInt8 = UInt8(ascii: ","),
-        lastSelectedIsClassLabel: Bool = false, select: ([String]?, Int) throws -> [Int]
-    ) throws -> CSVSelection {
-        var parser = CSVParser(bytes: bytes, source: source, delimiter: delimiter)
-        guard let firstLine = try parser.nextRecord() else {
-            throw DatasetError(file: source, reason: .emptyFile)
+    var fieldCount: Int { fields.count }
+
+    deinit { base.deallocate() }
+
+    /// Adds input after what is buffered, dropping the records already read.
+    func append(_ chunk: UnsafeBufferPointer<UInt8>) {
+        var count = bytes.count - position
+        if position > 0 { base.update(from: base + position, count: count) }
+        position = 0
+        if count + chunk.count > capacity {
+            let newCapacity = Swift.max(count + chunk.count, 2 * capacity)
+            let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            newBase.initialize(from: base, count: count)
+            base.deallocate()
+            (base, capacity) = (newBase, newCapacity)
         }
-        let columnCount = parser.fields.count
-        var header: [String]? = nil
-        if hasHeader {
-            header = parser.fields.map { parser.text(of: $0) }
-        }
-        let selected = try select(header, columnCount)
-        let classLabelColumn = lastSelectedIsClassLabel ? selected.last : nil
-        var result = CSVSelection(header: header, selected: selected, values: [], rowCount: 0)
-        func columnReference(_ index: Int) -> ColumnReference {
-            ColumnReference(index: index, name: header?[index])
-        }
-        var recordLine: Int? = hasHeader ? try parser.nextRecord() : firstLine
-        if recordLine == nil { throw DatasetError(file: source, reason: .noDataRows) }
-        result.values.reserveCapacity(selected.count * bytes.count / max(1, 2 * columnCount))
-        while let line = recordLine {
-            guard parser.fields.count == columnCount else {
-                throw DatasetError(file: source, line: line, reason: .raggedRow(expected: columnCount, found: parser.fields.count))
-            }
-            for column in selected {
-                let field = parser.fields[column]
-                let value = try parser.number(in: field, line: line, column: columnReference(column))
-                if column == classLabelColumn && !(value >= 0 && value == value.rounded() && value < 0x1p53) {
-                    throw DatasetError(
-                        file: source, line: line,
-                        reason: .notAClassLabel(column: columnReference(column), text: parser.text(of: field)))
-                }
-                result.values.append(value)
-            }
-            result.rowCount += 1
-            recordLine = try parser.nextRecord()
-        }
-        return result
+        if let start = chunk.baseAddress { (base + count).initialize(from: start, count: chunk.count) }
+        count += chunk.count
+        bytes = UnsafeBufferPointer(start: base, count: count)
     }
 
-    private func isBlank(_ byte: UInt8) -> Bool {
+    private static func isBlank(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
     }
 
-    /// Reads the next record that is not a blank line into `fields` and returns the line it
-    /// starts on, or `nil` at the end of the input.
-    private mutating func nextRecord() throws -> Int? {
+    /// Reads the next record that is not a blank line into the fields and returns the line it
+    /// starts on, or `nil` when the buffered input holds no further complete record.
+    func nextRecord() throws -> Int? {
+        if !checkedByteOrderMark {
+            if bytes.count < 3 && !isFinal { return nil }
+            if bytes.starts(with: Self.byteOrderMark) { position = 3 }
+            checkedByteOrderMark = true
+        }
+        let (savedPosition, savedLine) = (position, line)
+        do {
+            return try readRecord()
+        } catch is NeedMoreInput {
+            (position, line) = (savedPosition, savedLine)
+            return nil
+        }
+    }
+
+    private func readRecord() throws -> Int? {
+        // On locals: each access to a class's stored property is checked for exclusivity at run
+        // time, which made the per-byte loop several times slower.
+        var (position, line, fields) = (self.position, self.line, self.fields)
+        self.fields = []
+        defer { self.fields = fields }
+        let recordLine = try Self.scanRecord(
+            bytes: bytes, isFinal: isFinal, delimiter: delimiter, source: source, position: &position, line: &line,
+            fields: &fields)
+        (self.position, self.line) = (position, line)
+        return recordLine
+    }
+
+    private static func scanRecord(
+        bytes: UnsafeBufferPointer<UInt8>, isFinal: Bool, delimiter: UInt8, source: String, position: inout Int,
+        line: inout Int, fields: inout [Field]
+    ) throws -> Int? {
+        let count = bytes.count
+        /// Whether `index` is the end of the input; throws ``NeedMoreInput`` at the end of the
+        /// buffered bytes when more may come.
+        func atEnd(_ index: Int) throws -> Bool {
+            if index < count { return false }
+            if isFinal { return true }
+            throw NeedMoreInput()
+        }
         // Skip blank lines.
         while true {
             var probe = position
-            while probe < bytes.count && isBlank(bytes[probe]) { probe += 1 }
-            if probe == bytes.count { position = probe; return nil }
+            while try !atEnd(probe) && isBlank(bytes[probe]) { probe += 1 }
+            if try atEnd(probe) { position = probe; return nil }
             if bytes[probe] == CSVParser.newline {
                 position = probe + 1
                 line += 1
@@ -133,18 +295,18 @@ struct CSVParser {
         let recordLine = line
         fields.removeAll(keepingCapacity: true)
         while true {
-            while position < bytes.count && isBlank(bytes[position]) { position += 1 }
+            while try !atEnd(position) && isBlank(bytes[position]) { position += 1 }
             var field: Field
-            if position < bytes.count && bytes[position] == CSVParser.quote {
+            if try !atEnd(position) && bytes[position] == CSVParser.quote {
                 position += 1
                 field = Field(start: position, end: position, hasEscapedQuotes: false)
                 while true {
-                    guard position < bytes.count else {
+                    guard try !atEnd(position) else {
                         throw DatasetError(file: source, line: recordLine, reason: .unterminatedQuote)
                     }
                     let byte = bytes[position]
                     if byte == CSVParser.quote {
-                        if position + 1 < bytes.count && bytes[position + 1] == CSVParser.quote {
+                        if try !atEnd(position + 1) && bytes[position + 1] == CSVParser.quote {
                             field.hasEscapedQuotes = true
                             position += 2
                             continue
@@ -156,13 +318,13 @@ struct CSVParser {
                     if byte == CSVParser.newline { line += 1 }
                     position += 1
                 }
-                while position < bytes.count && isBlank(bytes[position]) { position += 1 }
-                if position < bytes.count && bytes[position] != delimiter && bytes[position] != CSVParser.newline {
+                while try !atEnd(position) && isBlank(bytes[position]) { position += 1 }
+                if try !atEnd(position) && bytes[position] != delimiter && bytes[position] != CSVParser.newline {
                     throw DatasetError(file: source, line: line, reason: .textAfterClosingQuote(fieldIndex: fields.count))
                 }
             } else {
                 field = Field(start: position, end: position, hasEscapedQuotes: false)
-                while position < bytes.count && bytes[position] != delimiter && bytes[position] != CSVParser.newline {
+                while try !atEnd(position) && bytes[position] != delimiter && bytes[position] != CSVParser.newline {
                     position += 1
                 }
                 var end = position
@@ -170,7 +332,7 @@ struct CSVParser {
                 field.end = end
             }
             fields.append(field)
-            if position < bytes.count && bytes[position] == delimiter {
+            if try !atEnd(position) && bytes[position] == delimiter {
                 position += 1
                 continue
             }
@@ -182,20 +344,25 @@ struct CSVParser {
         }
     }
 
-    /// The text of a field, with doubled quotes undone.
-    private func text(of field: Field) -> String {
+    /// The text of field `index` of the current record, with doubled quotes undone.
+    func text(ofField index: Int) -> String {
+        let field = fields[index]
         let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self)
         return field.hasEscapedQuotes ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
     }
 
-    /// The finite number a field holds.
-    private func number(in field: Field, line: Int, column: ColumnReference) throws -> Double {
+    /// The finite number field `index` of the current record holds.
+    func number(inField index: Int, line: Int, column: ColumnReference) throws -> Double {
+        let field = fields[index]
         if field.start == field.end {
             throw DatasetError(file: source, line: line, reason: .emptyField(column: column))
         }
         if let integer = plainInteger(in: field) { return integer }
-        let text = text(of: field)
-        guard let value = Double(text) else {
+        let text = text(ofField: index)
+        guard !field.hasEscapedQuotes && isDecimalNumber(field), let value = Double(text) else {
+            if Self.isNonFiniteSpelling(text) {
+                throw DatasetError(file: source, line: line, reason: .notFinite(column: column, text: text))
+            }
             throw DatasetError(file: source, line: line, reason: .notANumber(column: column, text: text))
         }
         guard value.isFinite else {
@@ -206,6 +373,7 @@ struct CSVParser {
 
     /// The value of a field of the form `-?[0-9]{1,15}`, exactly; `nil` for anything else.
     private func plainInteger(in field: Field) -> Double? {
+        let bytes = self.bytes
         var index = field.start
         let negative = bytes[index] == UInt8(ascii: "-")
         if negative { index += 1 }
@@ -219,6 +387,38 @@ struct CSVParser {
             index += 1
         }
         return negative ? -Double(value) : Double(value)
+    }
+
+    /// Whether the field is a decimal number: `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`.
+    private func isDecimalNumber(_ field: Field) -> Bool {
+        let bytes = self.bytes
+        var index = field.start
+        let end = field.end
+        func isDigit(_ index: Int) -> Bool { index < end && bytes[index] &- UInt8(ascii: "0") < 10 }
+        func isSign(_ index: Int) -> Bool { index < end && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) }
+        if isSign(index) { index += 1 }
+        var digits = 0
+        while isDigit(index) { digits += 1; index += 1 }
+        if index < end && bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while isDigit(index) { digits += 1; index += 1 }
+        }
+        guard digits > 0 else { return false }
+        if index < end && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
+            index += 1
+            if isSign(index) { index += 1 }
+            let exponentStart = index
+            while isDigit(index) { index += 1 }
+            guard index > exponentStart else { return false }
+        }
+        return index == end
+    }
+
+    /// `nan`, `inf` or `infinity` in any case, with an optional sign.
+    private static func isNonFiniteSpelling(_ text: String) -> Bool {
+        var word = text.lowercased()
+        if word.hasPrefix("+") || word.hasPrefix("-") { word.removeFirst() }
+        return word == "nan" || word == "inf" || word == "infinity"
     }
 }
 

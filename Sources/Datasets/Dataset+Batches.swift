@@ -31,14 +31,15 @@ public struct Batches: RandomAccessCollection, Sendable {
 
     public var startIndex: Int { 0 }
     public var endIndex: Int {
-        dropsLastPartialBatch ? order.count / batchSize : (order.count + batchSize - 1) / batchSize
+        // ⌈count / size⌉ without `count + size − 1`, which overflows for sizes near `Int.max`.
+        dropsLastPartialBatch || order.count % batchSize == 0 ? order.count / batchSize : order.count / batchSize + 1
     }
 
     /// The rows of batch `position`.
     public func indices(ofBatch position: Int) -> ArraySlice<Int> {
         usagePrecondition(position >= 0 && position < endIndex, "Batches: batch \(position) is out of range 0..<\(endIndex)")
         let start = position * batchSize
-        return order[start..<Swift.min(start + batchSize, order.count)]
+        return order[start..<(start + Swift.min(batchSize, order.count - start))]
     }
 
     public subscript(position: Int) -> Batch {

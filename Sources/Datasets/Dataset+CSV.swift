@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Autograd
+import Storage
 
 extension Dataset {
     /// What the label column holds.
@@ -14,11 +15,23 @@ extension Dataset {
         case classes
     }
 
+    /// The largest data file ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:)``
+    /// and ``loadIDX(imagesPath:labelsPath:scale:classCount:)`` read by default: 2 GiB.
+    public static let defaultMaximumFileBytes = 2 << 30
+
+    /// The class labels a CSV file may hold: integers in `0..<classLabelLimit` (2²⁴, the
+    /// integers a `Float` target holds exactly).
+    public static let classLabelLimit = CSVReader.classLabelLimit
+
     /// Loads a dataset from a CSV file of numbers.
     ///
-    /// Fields are separated by commas; spaces and tabs around a field, blank lines and `\r\n`
-    /// line ends are accepted, and fields may be quoted (`"1.5"`). Only the selected columns
-    /// need to hold numbers, and every selected value must be finite.
+    /// Fields are separated by commas; spaces and tabs around a field, blank lines, `\r\n`
+    /// line ends and a UTF-8 byte order mark are accepted, and fields may be quoted (`"1.5"`).
+    /// Only the selected columns need to hold numbers, written in decimal (`-1.5e-3`; not
+    /// `0x10`, `inf` or `nan`), and every selected value must be finite as a 32-bit float.
+    ///
+    /// The file is read in chunks and only the selected values are kept, as `Float`s: loading
+    /// takes about twice the memory of the features it returns, whatever the file's size.
     ///
     /// ```swift
     /// let line = try Dataset.loadCSV(path: "datasets/seed_linear_data.csv", hasHeader: true,
@@ -33,38 +46,47 @@ extension Dataset {
     ///   - featureColumns: the feature columns in the order wanted; `nil` (the default) takes
     ///     every column but the label, in file order.
     ///   - labels: whether the labels are numbers to regress or integer classes.
+    ///   - classLimit: for class labels, the labels must lie in `0..<classLimit`
+    ///     (at most ``classLabelLimit``).
+    ///   - maximumFileBytes: larger files are refused before they are read.
     /// - Returns: the dataset; feature names come from the header (or are `x0`, `x1`, …).
-    /// - Throws: ``DatasetError`` for a missing, unreadable or empty file, a row with the wrong
-    ///   number of fields, a field that is not a finite number, a label that is not a class,
-    ///   or a column that does not exist; the message names the file, line and column.
+    /// - Throws: ``DatasetError`` for a missing, unreadable, empty or too large file, or one
+    ///   that is not a regular file, a row with the wrong number of fields, a field that is not
+    ///   a finite number, a label that is not a class, or a column that does not exist; the
+    ///   message names the file, line and column.
     public static func loadCSV(
         path: String, hasHeader: Bool = false, labelColumn: CSVColumn? = nil,
-        featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression
+        featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression,
+        classLimit: Int = classLabelLimit, maximumFileBytes: Int = defaultMaximumFileBytes
     ) throws -> Dataset {
-        let bytes = try readFile(path: path)
-        return try bytes.withUnsafeBufferPointer { buffer in
-            try makeDataset(
-                bytes: buffer, source: path, hasHeader: hasHeader, labelColumn: labelColumn,
-                featureColumns: featureColumns, labels: labels)
+        var reader = makeReader(
+            source: path, hasHeader: hasHeader, labelColumn: labelColumn, featureColumns: featureColumns,
+            labels: labels, classLimit: classLimit)
+        try checkExists(path)
+        do {
+            try InputFile.readChunks(path, limit: maximumFileBytes, what: "data file") { try reader.consume($0) }
+        } catch let error as FileError {
+            throw DatasetError(file: path, reason: .refused(error.message))
         }
+        return makeDataset(from: try reader.finish(), labels: labels)
     }
 
-    /// Parses CSV text already in memory, as ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:)``
+    /// Parses CSV text already in memory, as ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:classLimit:maximumFileBytes:)``
     /// does a file; `source` names the text in error messages.
     public static func parseCSV(
         _ text: String, source: String = "<text>", hasHeader: Bool = false, labelColumn: CSVColumn? = nil,
-        featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression
+        featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression, classLimit: Int = classLabelLimit
     ) throws -> Dataset {
+        var reader = makeReader(
+            source: source, hasHeader: hasHeader, labelColumn: labelColumn, featureColumns: featureColumns,
+            labels: labels, classLimit: classLimit)
         var text = text
-        return try text.withUTF8 { buffer in
-            try makeDataset(
-                bytes: buffer, source: source, hasHeader: hasHeader, labelColumn: labelColumn,
-                featureColumns: featureColumns, labels: labels)
-        }
+        try text.withUTF8 { try reader.consume($0) }
+        return makeDataset(from: try reader.finish(), labels: labels)
     }
 
-    /// The bytes of the file at `path`, or a ``DatasetError`` saying why there are none.
-    static func readFile(path: String) throws -> [UInt8] {
+    /// Refuses a missing path or a directory with the messages data files have always had.
+    static func checkExists(_ path: String) throws {
         var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DatasetError(file: path, reason: .fileNotFound)
@@ -72,21 +94,27 @@ extension Dataset {
         if isDirectory {
             throw DatasetError(file: path, reason: .unreadable("it is a directory"))
         }
+    }
+
+    /// The bytes of the file at `path`, or a ``DatasetError`` saying why there are none.
+    static func readFile(path: String, maximumBytes: Int = defaultMaximumFileBytes) throws -> [UInt8] {
+        try checkExists(path)
         do {
-            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw DatasetError(file: path, reason: .unreadable("\(error)"))
+            return try InputFile.read(path, limit: maximumBytes, what: "data file")
+        } catch let error as FileError {
+            throw DatasetError(file: path, reason: .refused(error.message))
         }
     }
 
-    private static func makeDataset(
-        bytes: UnsafeBufferPointer<UInt8>, source: String, hasHeader: Bool, labelColumn: CSVColumn?,
-        featureColumns: [CSVColumn]?, labels: LabelKind
-    ) throws -> Dataset {
+    private static func makeReader(
+        source: String, hasHeader: Bool, labelColumn: CSVColumn?, featureColumns: [CSVColumn]?, labels: LabelKind,
+        classLimit: Int
+    ) -> CSVReader {
         // Columns are resolved once the header and the width of the first row are known; the
         // label goes last in the selection.
-        let selection = try CSVParser.read(
-            bytes: bytes, source: source, hasHeader: hasHeader, lastSelectedIsClassLabel: labels == .classes
+        CSVReader(
+            source: source, hasHeader: hasHeader,
+            classLimit: labels == .classes ? Swift.min(Swift.max(classLimit, 1), classLabelLimit) : nil
         ) { names, columnCount in
             func resolve(_ column: CSVColumn) throws -> Int {
                 switch column {
@@ -112,38 +140,31 @@ extension Dataset {
                 throw DatasetError(
                     file: source, reason: .labelAmongFeatures(column: ColumnReference(index: labelIndex, name: names?[labelIndex])))
             }
+            if features.isEmpty {
+                throw DatasetError(
+                    file: source, reason: .noFeatureColumns(label: ColumnReference(index: labelIndex, name: names?[labelIndex])))
+            }
             return features + [labelIndex]
         }
-        return makeDataset(from: selection, labels: labels)
     }
 
-    private static func makeDataset(from selection: CSVSelection, labels: LabelKind) -> Dataset {
-        let width = selection.selected.count
-        let featureCount = width - 1
-        let rowCount = selection.rowCount
-        let featureNames = selection.header.map { header in
-            selection.selected.dropLast().map { header[$0].trimmingBlanks() }
+    private static func makeDataset(from table: CSVTable, labels: LabelKind) -> Dataset {
+        var table = table
+        let featureCount = table.selected.count - 1
+        let rowCount = table.rowCount
+        let featureNames = table.header.map { header in
+            table.selected.dropLast().map { header[$0].trimmingBlanks() }
         }
-        let features = selection.values.withUnsafeBufferPointer { values in
-            Tensor(shape: [rowCount, featureCount]) { buffer in
-                for row in 0..<rowCount {
-                    for column in 0..<featureCount {
-                        buffer[row * featureCount + column] = Float(values[row * width + column])
-                    }
-                }
-            }
-        }
-        let labelValues = (0..<rowCount).map { selection.values[$0 * width + featureCount] }
+        let features = Tensor(shape: [rowCount, featureCount]) { table.features.move(to: $0) }
         var dataset: Dataset
         switch labels {
         case .regression:
             dataset = Dataset(
-                features: features, targets: Tensor(shape: [rowCount, 1], scalars: labelValues.map { Float($0) }),
-                featureNames: featureNames)
+                features: features, targets: Tensor(shape: [rowCount, 1], scalars: table.labels), featureNames: featureNames)
         case .classes:
-            dataset = Dataset(features: features, classLabels: labelValues.map { Int($0) }, featureNames: featureNames)
+            dataset = Dataset(features: features, classLabels: table.labels.map { Int($0) }, featureNames: featureNames)
         }
-        dataset.labelName = selection.header.map { $0[selection.selected[width - 1]].trimmingBlanks() }
+        dataset.labelName = table.header.map { $0[table.selected[featureCount]].trimmingBlanks() }
         return dataset
     }
 }

@@ -12,11 +12,11 @@ extension Dataset {
     /// ``standardized()`` or ``DatasetSplit/standardized()``.
     ///
     /// - Returns: features `[1797, 64]` named `pixel0` … `pixel63`, 10 classes.
-    /// - Throws: ``DatasetError`` if the file is missing or not 65 numbers per row with an
-    ///   integer label.
+    /// - Throws: ``DatasetError`` if the file is missing or not 65 numbers per row with a label
+    ///   in 0…9.
     public static func digits(path: String) throws -> Dataset {
         let loaded = try loadCSV(path: path, hasHeader: false, labelColumn: .index(digitsPixelCount),
-                                 featureColumns: (0..<digitsPixelCount).map(CSVColumn.index), labels: .classes)
+                                 featureColumns: (0..<digitsPixelCount).map(CSVColumn.index), labels: .classes, classLimit: 10)
         return Dataset(
             features: loaded.features, classLabels: loaded.classLabels!, classCount: 10,
             featureNames: (0..<digitsPixelCount).map { "pixel\($0)" })

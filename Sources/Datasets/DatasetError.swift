@@ -13,6 +13,9 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case fileNotFound
         /// The file exists but could not be read (a directory, no permission, …).
         case unreadable(String)
+        /// The file was refused before reading: not a regular file (a FIFO, a device) or larger
+        /// than the limit. The text is the whole message, naming the file.
+        case refused(String)
         /// The file holds no rows (it is empty or only blank lines).
         case emptyFile
         /// The file has a header but no data rows after it.
@@ -27,6 +30,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case notFinite(column: ColumnReference, text: String)
         /// A class-label field does not hold a non-negative integer.
         case notAClassLabel(column: ColumnReference, text: String)
+        /// A class label is at least `limit`: more classes than the data's format allows.
+        case classLabelTooLarge(column: ColumnReference, text: String, limit: Int)
+        /// A number is finite as a `Double` but not as the 32-bit `Float` it is stored as.
+        case outsideFloatRange(column: ColumnReference, text: String)
         /// A quoted field runs to the end of the file without its closing quote.
         case unterminatedQuote
         /// Something other than a delimiter or the end of the line follows a closing quote.
@@ -39,6 +46,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case columnOutOfRange(index: Int, columnCount: Int)
         /// The label column is also listed among the feature columns.
         case labelAmongFeatures(column: ColumnReference)
+        /// No column is left for the features: the file has only the label column.
+        case noFeatureColumns(label: ColumnReference)
         /// A binary file's layout is not what its format requires; the text says what was expected.
         case malformed(String)
     }
@@ -64,6 +73,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(file): no such file; expected a CSV data file at this path"
         case .unreadable(let why):
             return "\(file): could not be read (\(why))"
+        case .refused(let message):
+            return message
         case .emptyFile:
             return "\(file): the file is empty; expected rows of comma-separated numbers"
         case .noDataRows:
@@ -78,6 +89,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(location), \(column): '\(text)' is not a finite number; NaN and infinity are rejected"
         case let .notAClassLabel(column, text):
             return "\(location), \(column): '\(text)' is not a class label; expected a non-negative integer"
+        case let .classLabelTooLarge(column, text, limit):
+            return "\(location), \(column): '\(text)' is not a class label; expected an integer in 0...\(limit - 1)"
+        case let .outsideFloatRange(column, text):
+            return "\(location), \(column): '\(text)' is not a finite 32-bit float; expected a number within ±\(Float.greatestFiniteMagnitude)"
         case .unterminatedQuote:
             return "\(location): a quoted field has no closing quote before the end of the file"
         case .textAfterClosingQuote(let fieldIndex):
@@ -91,6 +106,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(file): column index \(index) is out of range; the rows have \(columnCount) columns (indices 0...\(columnCount - 1))"
         case .labelAmongFeatures(let column):
             return "\(file): \(column) is both the label and a feature; leave it out of the feature columns"
+        case .noFeatureColumns(let label):
+            return "\(file): the only column is the label, \(label); expected at least one feature column besides it"
         case .malformed(let expectation):
             return "\(file): \(expectation)"
         }

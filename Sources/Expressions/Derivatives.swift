@@ -75,6 +75,24 @@ extension Derivatives {
         return try! JSONValue.object(result).encoded(.singleLine, nonFinite: .writeNull)
     }
 
+    /// What is not a finite number, as one phrase, or `nil` when the value and every derivative
+    /// are finite: `the value is -inf, d/dx is inf`. The text and JSON forms still print such
+    /// numbers (`inf`, `nan`; `null` in JSON), so callers use this to say so plainly: `swiftgrad
+    /// grad` prints it on standard error and exits with status 1.
+    public var nonFiniteDescription: String? {
+        var entries: [String] = []
+        if !value.isFinite { entries.append("the value is \(Derivatives.format(value))") }
+        for name in variables where !gradient[name]!.isFinite {
+            entries.append("d/d\(name) is \(Derivatives.format(gradient[name]!))")
+        }
+        if let secondDerivatives {
+            for name in variables where !secondDerivatives[name]!.isFinite {
+                entries.append("d2/d\(name)2 is \(Derivatives.format(secondDerivatives[name]!))")
+            }
+        }
+        return entries.isEmpty ? nil : entries.joined(separator: ", ")
+    }
+
     /// `x` written as the shortest decimal that reads back as the same `Float`, with integral
     /// values written without `.0` (`920`, not `920.0`) and −0 written as `0`; `nan`, `inf` and
     /// `-inf` for the special values. Very large or small magnitudes use exponents (`1e+20`).

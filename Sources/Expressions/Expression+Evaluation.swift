@@ -35,7 +35,7 @@ extension Expression {
         }
         for name in variables where values[name] == nil {
             throw ExpressionError(
-                .missingValue(variable: name), "no value given for the variable '\(name)'",
+                .missingValue(variable: name), "no value given for the variable '\(ExpressionError.excerpt(name))'",
                 column: firstColumns[name], source: source)
         }
         let unused = values.keys.filter { firstColumns[$0] == nil }.sorted()

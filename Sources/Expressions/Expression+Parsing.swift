@@ -8,13 +8,18 @@ extension Expression {
     /// - Throws: ``ExpressionError`` naming the 1-based column and what was expected, for an
     ///   empty expression, a missing operand, unbalanced parentheses, two operands with no
     ///   operator between them (`x y`), an unknown function, a malformed number, an unexpected
-    ///   character, or nesting deeper than ``maximumDepth``.
+    ///   character, nesting deeper than ``maximumDepth``, or (without a column) a source longer
+    ///   than ``maximumSourceBytes``.
     ///
     /// ```swift
     /// let f = try Expression.parse("-x^2")
     /// f.root.description   // "(-(x ^ 2))"
     /// ```
     public static func parse(_ source: String) throws -> Expression {
+        let size = source.utf8.count
+        guard size <= maximumSourceBytes else {
+            throw ExpressionError(.tooLong, "the expression is \(size) bytes long, more than the limit of \(maximumSourceBytes) bytes (1 MiB)")
+        }
         let tokens = try Lexer(source: source).tokens()
         var parser = Parser(source: source, tokens: tokens)
         let root = try parser.parseExpression()
@@ -41,8 +46,8 @@ struct Token {
     /// How error messages name the token.
     var described: String {
         switch kind {
-        case .number: return "number '\(text)'"
-        case .identifier: return "'\(text)'"
+        case .number: return "number '\(ExpressionError.excerpt(text))'"
+        case .identifier: return "'\(ExpressionError.excerpt(text))'"
         case .symbol: return "'\(text)'"
         case .end: return "end of input"
         }
@@ -80,7 +85,7 @@ struct Lexer {
                 index = try scanNumber(from: start)
                 let text = String(characters[start..<index])
                 guard let value = Float(text), value.isFinite else {
-                    throw error("number '\(text)' is too large for a 32-bit float", at: start)
+                    throw error("number '\(ExpressionError.excerpt(text))' is too large for a 32-bit float", at: start)
                 }
                 tokens.append(Token(kind: .number(value), text: text, column: start + 1))
             } else if Lexer.isIdentifierStart(character) {
@@ -100,7 +105,7 @@ struct Lexer {
 
     /// Reads `digits [. digits] [(e|E) [+|-] digits]` (or `. digits ...`) and returns the index
     /// after it.
-    private func scanNumber(from start: Int) throws -> Int {
+    func scanNumber(from start: Int) throws -> Int {
         var index = start
         func skipDigits() -> Int {
             let first = index
@@ -120,11 +125,11 @@ struct Lexer {
             index += 1
             if index < characters.count, characters[index] == "+" || characters[index] == "-" { index += 1 }
             guard skipDigits() > 0 else {
-                throw error("expected the digits of the exponent after '\(String(characters[start...exponentMark]))', as in 1e-3", at: index)
+                throw error("expected the digits of the exponent after '\(ExpressionError.excerpt(String(characters[start...exponentMark])))', as in 1e-3", at: index)
             }
         }
         if index < characters.count, characters[index] == "." || Lexer.isIdentifierStart(characters[index]) {
-            throw error("malformed number '\(String(characters[start...index]))'; write an operator between a number and a name, as in 2*x", at: index)
+            throw error("malformed number '\(ExpressionError.excerpt(String(characters[start...index])))'; write an operator between a number and a name, as in 2*x", at: index)
         }
         return index
     }
@@ -182,7 +187,7 @@ struct Parser {
             }
             if next.beginsOperand {
                 let previous = tokens[position - 1]
-                throw error("expected an operator between \(previous.described) and \(next.described); write \(previous.text)*\(next.text) for a product", at: next.column)
+                throw error("expected an operator between \(previous.described) and \(next.described); write \(ExpressionError.excerpt(previous.text))*\(ExpressionError.excerpt(next.text)) for a product", at: next.column)
             }
             throw error("unexpected \(next.described); expected an operator or the end of the expression", at: next.column)
         }
@@ -243,7 +248,7 @@ struct Parser {
             if next.kind == .symbol("(") {
                 guard let function else {
                     let known = Expression.functionNames.joined(separator: ", ")
-                    throw error("unknown function '\(name)'; the functions are \(known)", at: token.column, reason: .unknownFunction(name))
+                    throw error("unknown function '\(ExpressionError.excerpt(name))'; the functions are \(known)", at: token.column, reason: .unknownFunction(name))
                 }
                 let open = advance()
                 let argument = try parseSum()

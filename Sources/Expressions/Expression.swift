@@ -47,6 +47,10 @@ public struct Expression: Sendable, CustomStringConvertible {
     /// than any expression a person writes by hand.
     public static let maximumDepth = 256
 
+    /// The longest source ``parse(_:)`` accepts, in UTF-8 bytes: 1 MiB, far more than any
+    /// expression a person writes, little enough to parse in a moment.
+    public static let maximumSourceBytes = 1 << 20
+
     init(source: String, root: Node, variables: [String], firstColumns: [String: Int]) {
         self.source = source
         self.root = root

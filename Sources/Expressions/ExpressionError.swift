@@ -17,6 +17,8 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
         case unknownFunction(String)
         /// The expression nests deeper than ``Expression/maximumDepth``.
         case tooDeep
+        /// The expression is longer than ``Expression/maximumSourceBytes``.
+        case tooLong
         /// ``Expression/evaluate(at:order:)`` was given no value for a variable.
         case missingValue(variable: String)
         /// A `NAME=VALUE` assignment is malformed.
@@ -43,14 +45,40 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// `column N: message`, then the source and a caret under column N (tabs in the source are
-    /// kept in the caret line so that the caret lines up).
+    /// kept in the caret line so that the caret lines up). A source longer than
+    /// 2 × ``windowRadius`` characters is shown as a window of that many characters either side
+    /// of the caret, with `…` where it is cut.
     public var description: String {
         guard let column else { return message }
         var text = "column \(column): \(message)"
         if let source, !source.contains(where: \.isNewline) {
-            let padding = source.prefix(column - 1).map { $0 == "\t" ? "\t" : " " }.joined()
-            text += "\n  \(source)\n  \(padding)^"
+            let (shown, caret) = Self.window(of: source, around: column)
+            let padding = shown.prefix(caret).map { $0 == "\t" ? "\t" : " " }.joined()
+            text += "\n  \(shown)\n  \(padding)^"
         }
         return text
+    }
+
+    /// Characters of the source shown on each side of the caret.
+    public static let windowRadius = 40
+
+    /// The part of `source` shown around 1-based `column`, and the caret's offset in it.
+    static func window(of source: String, around column: Int) -> (text: String, caret: Int) {
+        let characters = Array(source)
+        guard characters.count > 2 * windowRadius else { return (source, column - 1) }
+        let caret = Swift.min(Swift.max(column - 1, 0), characters.count)
+        let start = Swift.max(0, caret - windowRadius)
+        let end = Swift.min(characters.count, caret + windowRadius)
+        var text = String(characters[start..<end])
+        var offset = caret - start
+        if start > 0 { text = "…" + text; offset += 1 }
+        if end < characters.count { text += "…" }
+        return (text, offset)
+    }
+
+    /// `text` as a message quotes it: whole up to 40 characters, else its start and `…`, so that
+    /// an error about a 100 KB name does not echo it.
+    static func excerpt(_ text: some StringProtocol) -> String {
+        text.count <= 40 ? String(text) : String(text.prefix(40)) + "…"
     }
 }

@@ -55,6 +55,10 @@ public class OptimizerBase: Optimizer {
     /// Fixed at initialisation.
     var slotNames: [String] { [] }
 
+    /// How many buffers of its variable's size the optimizer keeps per variable (Adam's two
+    /// moments: 2), for estimating a run's memory before it starts.
+    public var slotCount: Int { slotNames.count }
+
     /// The value every element of slot `index` starts at.
     func initialSlotValue(_ index: Int) -> Float { 0 }
 

@@ -13,26 +13,60 @@ import Foundation
 /// with `fsync(2)`, and the temporary is then `rename(2)`d over the destination, which POSIX
 /// makes atomic within one file system. On any failure the temporary is removed.
 ///
+/// Only regular files are replaced: a device (`/dev/null`), a FIFO, a socket or a directory at
+/// the path is refused, since renaming over it would put a regular file in its place. A
+/// symbolic link to a regular file is followed: the file it points to is replaced and the link
+/// stays.
+///
+/// The temporary is named `.NAME.tmp-PID-XXXXXX` after the writer's process id. A writer killed
+/// between creating and renaming it leaves it behind; every later write to (or check of) the
+/// same path removes such leftovers (see ``removeStaleTemporaries(for:)``).
+///
 /// Missing directories are an error rather than created silently: a typo in an output path
 /// should not scatter files in new folders.
 public enum AtomicFile {
-    /// Checks, without writing, that ``write(_:to:)-(Data,_)`` could create `path`: its directory
-    /// exists and `path` is not a directory. Lets a long run refuse a bad output path up front.
+    /// A file the run reads, which no output of the run may replace.
+    public struct Input: Sendable, Equatable {
+        /// The path as given.
+        public var path: String
+        /// What the file is to the run, for messages: `config`, `data file`, `checkpoint`.
+        public var role: String
+
+        public init(_ path: String, role: String) {
+            self.path = path
+            self.role = role
+        }
+    }
+
+    /// How old a leftover temporary whose writer cannot be identified (an old name without a
+    /// process id) must be before it is removed: no write takes this long.
+    public static let staleAgeWithoutProcess: TimeInterval = 60
+    /// How old a leftover temporary whose process id belongs to a live process must be before
+    /// it is removed anyway: the id has then been reused by another process.
+    public static let staleAgeWithLiveProcess: TimeInterval = 3600
+
+    /// Checks, without leaving anything behind, that ``write(_:to:)-(Data,_)`` could create
+    /// `path`, so a long run can refuse a bad output path up front.
     ///
-    /// - Throws: the same `FileError` that writing would.
-    public static func checkWritable(_ path: String) throws {
-        let (directory, name) = split(path)
-        guard !name.isEmpty, name != ".", name != ".." else {
-            throw FileError("cannot write '\(path)': the path names a directory, not a file")
-        }
-        try checkDirectory(directory, for: path)
-        var info = stat()
-        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-            throw FileError("cannot write '\(path)': the path names a directory, not a file")
-        }
-        guard access(directory, W_OK) == 0 else {
-            throw FileError("cannot write '\(path)': directory '\(directory)' is not writable")
-        }
+    /// It checks that the directory exists; that the file name fits the file system's limit
+    /// (`ENAMETOOLONG` otherwise); that what is at `path`, if anything, is a regular file (or a
+    /// link to one); that `path` is none of `inputs`, compared by device and inode so that
+    /// another spelling or a hard link is caught too; and, by creating and removing a temporary
+    /// file there, that the directory takes new files (a read-only file system, `/proc`, a
+    /// folder without write permission all refuse). Stale temporaries of `path` are removed.
+    ///
+    /// - Parameters:
+    ///   - path: the output file.
+    ///   - inputs: files the run reads, which the output must not replace.
+    /// - Throws: `FileError` naming `path` and what is wrong, e.g. `cannot write 'cfg.json': it
+    ///   is the config of this run; choose another path`.
+    public static func checkWritable(_ path: String, inputs: [Input] = []) throws {
+        let target = try destination(of: path)
+        try checkNotInput(target, inputs: inputs, path: path)
+        removeStaleTemporaries(directory: target.directory, name: target.name)
+        let (descriptor, temporary) = try makeTemporary(target, path: path)
+        close(descriptor)
+        unlink(temporary)
     }
 
     /// Atomically replaces the file at `path` with `data`.
@@ -41,39 +75,33 @@ public enum AtomicFile {
     ///
     /// - Parameters:
     ///   - data: the complete new contents.
-    ///   - path: the destination; its directory must exist.
+    ///   - path: the destination; its directory must exist, and anything already there must be
+    ///     a regular file or a symbolic link to one.
     /// - Throws: `FileError`, e.g. `cannot write 'out/report.json': directory 'out' does not exist`.
     ///
     /// ```swift
     /// try AtomicFile.write(Data("epoch,loss\n".utf8), to: "results/loss.csv")
     /// ```
     public static func write(_ data: Data, to path: String) throws {
-        let (directory, name) = split(path)
-        guard !name.isEmpty, name != ".", name != ".." else {
-            throw FileError("cannot write '\(path)': the path names a directory, not a file")
-        }
-        try checkDirectory(directory, for: path)
-
-        var template = Array("\(directory)/.\(name).tmp-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw failure(path, errno) }
-        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let target = try destination(of: path)
+        removeStaleTemporaries(directory: target.directory, name: target.name)
+        let (descriptor, temporary) = try makeTemporary(target, path: path)
 
         var isOpen = true
         do {
             try writeAll(data, to: descriptor, path: path)
             var existing = stat()
-            let mode = stat(path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644
+            let mode = stat(target.path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644
             guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else { throw failure(path, errno) }
             isOpen = false
             guard close(descriptor) == 0 else { throw failure(path, errno) }
-            guard rename(temporary, path) == 0 else { throw failure(path, errno) }
+            guard rename(temporary, target.path) == 0 else { throw failure(path, errno) }
         } catch {
             if isOpen { close(descriptor) }
             unlink(temporary)
             throw error
         }
-        syncDirectory(directory)
+        syncDirectory(target.directory)
     }
 
     /// Atomically replaces the file at `path` with `text` encoded as UTF-8.
@@ -88,6 +116,73 @@ public enum AtomicFile {
     /// ```
     public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
+    }
+
+    /// Removes the temporaries that killed writers of `path` left in its directory: those whose
+    /// process no longer exists, those older than ``staleAgeWithLiveProcess`` (the id was
+    /// reused), and those without a process id in their name older than
+    /// ``staleAgeWithoutProcess``. A temporary of a live writer is left alone. Best effort:
+    /// nothing is reported.
+    ///
+    /// - Parameter path: the destination whose temporaries are removed.
+    public static func removeStaleTemporaries(for path: String) {
+        let (directory, name) = split(path)
+        guard !name.isEmpty else { return }
+        removeStaleTemporaries(directory: directory, name: name)
+    }
+
+    // MARK: Destination
+
+    /// The file a write of `path` replaces: `path` itself, or the file a symbolic link there
+    /// points to.
+    private struct Destination {
+        var path: String
+        var directory: String
+        var name: String
+    }
+
+    /// Resolves and checks the destination of a write of `path`.
+    private static func destination(of path: String) throws -> Destination {
+        var (directory, name) = split(path)
+        guard !name.isEmpty, name != ".", name != ".." else {
+            throw FileError("cannot write '\(path)': the path names a directory, not a file")
+        }
+        try checkDirectory(directory, for: path)
+        try checkNameLength(name, directory: directory, path: path)
+        var resolved = path
+        var info = stat()
+        if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
+            guard let real = realpath(path, nil) else {
+                throw FileError("cannot write '\(path)': it is a symbolic link to nothing (\(reason(errno)))")
+            }
+            resolved = String(cString: real)
+            free(real)
+            (directory, name) = split(resolved)
+        }
+        if stat(resolved, &info) == 0 {
+            let kind = info.st_mode & S_IFMT
+            if kind == S_IFDIR {
+                throw FileError("cannot write '\(path)': the path names a directory, not a file")
+            }
+            if kind != S_IFREG {
+                throw FileError("cannot write '\(path)': it is \(InputFile.kindDescription(info.st_mode)), not a regular file; refusing to replace it")
+            }
+        }
+        return Destination(path: resolved, directory: directory, name: name)
+    }
+
+    /// Refuses a destination that is one of the run's inputs.
+    private static func checkNotInput(_ target: Destination, inputs: [Input], path: String) throws {
+        var output = stat()
+        guard stat(target.path, &output) == 0 else { return }  // a new file replaces nothing
+        for input in inputs {
+            var info = stat()
+            guard stat(input.path, &info) == 0 else { continue }
+            if info.st_dev == output.st_dev && info.st_ino == output.st_ino {
+                let alias = input.path == path ? "" : " ('\(input.path)')"
+                throw FileError("cannot write '\(path)': it is the \(input.role) of this run\(alias); choose another path")
+            }
+        }
     }
 
     private static func split(_ path: String) -> (directory: String, name: String) {
@@ -107,6 +202,83 @@ public enum AtomicFile {
             throw FileError("cannot write '\(path)': '\(directory)' is not a directory")
         }
     }
+
+    /// The longest file name the directory's file system takes (255 on Linux's).
+    private static func nameLimit(_ directory: String) -> Int {
+        let limit = pathconf(directory, Int32(_PC_NAME_MAX))
+        return limit > 0 ? limit : 255
+    }
+
+    private static func checkNameLength(_ name: String, directory: String, path: String) throws {
+        let limit = nameLimit(directory)
+        let length = name.utf8.count
+        guard length <= limit else {
+            throw FileError("cannot write '\(path)': the file name is \(length) bytes, more than the \(limit) the file system allows (\(reason(ENAMETOOLONG)))")
+        }
+    }
+
+    // MARK: Temporaries
+
+    private static let temporaryMarker = ".tmp-"
+
+    /// The start of the names of `name`'s temporaries: `.NAME.tmp-`, with `NAME` cut (at a
+    /// character boundary) so that the whole temporary name, process id and six random
+    /// characters included, fits the file system's limit.
+    private static func temporaryPrefix(for name: String, directory: String) -> String {
+        // "." + name + ".tmp-" + up to 10 digits of pid + "-" + "XXXXXX"
+        let room = nameLimit(directory) - (1 + temporaryMarker.utf8.count + 10 + 1 + 6)
+        var kept = ""
+        var bytes = 0
+        for character in name {
+            let size = character.utf8.count
+            if bytes + size > room { break }
+            kept.append(character)
+            bytes += size
+        }
+        return "." + kept + temporaryMarker
+    }
+
+    /// Creates the temporary for a write of `target`; the caller closes and removes it.
+    private static func makeTemporary(_ target: Destination, path: String) throws -> (Int32, String) {
+        let prefix = temporaryPrefix(for: target.name, directory: target.directory)
+        var template = Array("\(target.directory)/\(prefix)\(getpid())-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            let code = errno
+            if code == EACCES || code == EPERM {
+                throw FileError("cannot write '\(path)': directory '\(target.directory)' is not writable (\(reason(code)))")
+            }
+            throw FileError("cannot write '\(path)': cannot create a file in directory '\(target.directory)': \(reason(code))")
+        }
+        return (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    }
+
+    private static func removeStaleTemporaries(directory: String, name: String) {
+        let prefix = temporaryPrefix(for: name, directory: directory)
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let now = Date().timeIntervalSince1970
+        for entry in entries where entry.hasPrefix(prefix) {
+            let file = directory + "/" + entry
+            var info = stat()
+            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            let age = now - Double(info.st_mtim.tv_sec)
+            let suffix = entry.dropFirst(prefix.count)
+            let parts = suffix.split(separator: "-", omittingEmptySubsequences: false)
+            let stale: Bool
+            if parts.count == 2, let pid = pid_t(parts[0]), pid > 0, parts[1].count == 6 {
+                if pid == getpid() { continue }  // this process's own writes clean up after themselves
+                let alive = kill(pid, 0) == 0 || errno == EPERM
+                stale = !alive || age > staleAgeWithLiveProcess
+            } else if parts.count == 1, suffix.count == 6 {
+                stale = age > staleAgeWithoutProcess  // the old naming, without a process id
+            } else {
+                continue
+            }
+            if stale { unlink(file) }
+        }
+    }
+
+    // MARK: Writing
 
     private static func writeAll(_ data: Data, to descriptor: Int32, path: String) throws {
         try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in

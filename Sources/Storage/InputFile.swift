@@ -21,22 +21,9 @@ public enum InputFile {
     /// - Throws: ``FileError`` when the file is missing, unreadable, not a regular file, or larger
     ///   than `limit`.
     public static func read(_ path: String, limit: Int, what: String = "file") throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))")
-        }
+        let (descriptor, size) = try openRegular(path, limit: limit, what: what)
         defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))")
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw FileError("cannot read \(what) '\(path)': it is \(kindDescription(info.st_mode)), not a regular file")
-        }
-        guard Int(info.st_size) <= limit else {
-            throw FileError("cannot read \(what) '\(path)': it is \(info.st_size) bytes, more than the limit of \(limit)")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var bytes = [UInt8](repeating: 0, count: size)
         var offset = 0
         while offset < bytes.count {
             let count = bytes.withUnsafeMutableBytes { buffer in
@@ -51,6 +38,65 @@ public enum InputFile {
         }
         // A file that shrank while being read is read as far as it went.
         return offset == bytes.count ? bytes : Array(bytes[..<offset])
+    }
+
+    /// Reads the regular file at `path` in chunks of at most `chunkSize` bytes, handing each to
+    /// `body` in order, so that a large file is never held whole.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - limit: the most bytes accepted; a file that grows past it while being read is
+    ///     refused too.
+    ///   - what: what the file is, for messages (`data file`).
+    ///   - chunkSize: the most bytes handed over at once.
+    ///   - body: receives each chunk; the buffer is only valid during the call.
+    /// - Throws: ``FileError`` as ``read(_:limit:what:)`` does, or what `body` throws.
+    public static func readChunks(
+        _ path: String, limit: Int, what: String = "file", chunkSize: Int = 1 << 20,
+        _ body: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) throws {
+        let (descriptor, _) = try openRegular(path, limit: limit, what: what)
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Swift.max(1, chunkSize))
+        defer { buffer.deallocate() }
+        var total = 0
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress!, buffer.count)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return }
+            total += count
+            guard total <= limit else {
+                throw FileError("cannot read \(what) '\(path)': it grew past the limit of \(limit) bytes while being read")
+            }
+            try body(UnsafeBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// Opens `path` for reading after checking that it is a regular file within `limit`;
+    /// returns the descriptor (the caller closes it) and the file's size.
+    private static func openRegular(_ path: String, limit: Int, what: String) throws -> (Int32, Int) {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(code)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
+            throw FileError("cannot read \(what) '\(path)': it is \(kindDescription(info.st_mode)), not a regular file")
+        }
+        guard Int(info.st_size) <= limit else {
+            close(descriptor)
+            throw FileError("cannot read \(what) '\(path)': it is \(info.st_size) bytes, more than the limit of \(limit)")
+        }
+        return (descriptor, Int(info.st_size))
     }
 
     /// "a directory", "a FIFO", … for a `stat` mode.

@@ -42,9 +42,14 @@ struct DerivativeTask: RunnableTask {
             for name in result.variables { second[name] = .number(seconds[name]!) }
             extra["second_derivative"] = .object(second)
         }
-        return TaskReport(
+        var report = TaskReport(
             task: "derivative", steps: 0, finalLoss: nil,
             parameters: result.variables.map { ($0, [point[$0] ?? 0]) }, wallSeconds: seconds, extra: extra)
+        if let problem = result.nonFiniteDescription {
+            report.exitStatus = 1
+            report.failure = "not a finite number at \(at.isEmpty ? "the point given" : at): \(problem)"
+        }
+        return report
     }
 
     /// Parses the expression under `key`, locating a syntax error at that key.

@@ -31,15 +31,19 @@ struct LinearRegressionTask: RunnableTask {
     let steps: Int
     let printEvery: Int
     let plotPath: String?
+    let inputFiles: [AtomicFile.Input]
 
     init(reading root: inout ConfigObject, context: ConfigContext) throws {
         var featureName = "x", labelName = "y"
+        var dataPath = ""
         let dataset = try root.object("data") { data -> Dataset in
             let path = try context.existingFile(in: &data, key: "path")
+            dataPath = path
             featureName = try data.optional("feature", as: String.self, default: "x", .nonEmpty)
             labelName = try data.optional("label", as: String.self, default: "y", .nonEmpty)
             return try Dataset.loadCSV(path: path, hasHeader: true, labelColumn: .name(labelName), featureColumns: [.name(featureName)])
         }
+        inputFiles = [AtomicFile.Input(dataPath, role: "data file")]
         self.featureName = featureName
         self.labelName = labelName
         x = dataset.features.reshaped(to: [dataset.count])
@@ -48,7 +52,7 @@ struct LinearRegressionTask: RunnableTask {
             (try initial.optional("w", as: Float.self, default: 0), try initial.optional("c", as: Float.self, default: 0))
         } ?? (0, 0)
         halvesLoss = try root.optional("loss", as: String.self, default: Self.losses[0], .oneOf(Self.losses)) == Self.losses[0]
-        steps = try root.require("steps", as: Int.self, .nonNegative)
+        steps = try root.require("steps", as: Int.self, .in(TaskLoader.stepCounts))
         let totalSteps = steps
         optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, totalSteps: totalSteps) }
         printEvery = try root.optional("print_every", as: Int.self, default: 100, .positive)
@@ -57,7 +61,7 @@ struct LinearRegressionTask: RunnableTask {
 
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
         let plotPath = options.plotPath ?? self.plotPath
-        if let plotPath { try AtomicFile.checkWritable(plotPath) }
+        if let plotPath { try AtomicFile.checkWritable(plotPath, inputs: inputFiles) }
         let w = Variable(Tensor(initialW), name: "w")
         let c = Variable(Tensor(initialC), name: "c")
         let optimizer = optimizer.make()
@@ -89,6 +93,7 @@ struct LinearRegressionTask: RunnableTask {
         }
         return TaskReport(
             task: "linear-regression", steps: steps, finalLoss: loss.scalar,
-            parameters: [("w", w.value.scalars), ("c", c.value.scalars)], wallSeconds: seconds)
+            parameters: [("w", w.value.scalars), ("c", c.value.scalars)], wallSeconds: seconds
+        ).failingIfDiverged()
     }
 }

@@ -4,6 +4,7 @@ import Datasets
 import JSON
 import Optimizers
 import Reports
+import Storage
 
 /// `"task": "logistic-regression"`: binary logistic regression trained on a tape, the lecture's
 /// fourth example (digits 0 and 1).
@@ -20,6 +21,8 @@ import Reports
 /// - `optimizer` (required), `steps` (required), `print_every` (10).
 struct LogisticRegressionTask: RunnableTask {
     static let standardizations = ["all_rows", "train_rows", "none"]
+    /// The initial weights' standard deviations a config may ask for: draws stay finite floats.
+    static let standardDeviations: ClosedRange<Float> = 0...1_000_000
 
     let split: DatasetSplit
     let standardDeviation: Float
@@ -27,17 +30,22 @@ struct LogisticRegressionTask: RunnableTask {
     let optimizer: OptimizerSpec
     let steps: Int
     let printEvery: Int
+    let inputFiles: [AtomicFile.Input]
 
     init(reading root: inout ConfigObject, context: ConfigContext) throws {
+        var dataPath = ""
         split = try root.object("data") { data -> DatasetSplit in
             let path = try context.existingFile(in: &data, key: "path")
+            dataPath = path
             let format = try data.optional("format", as: String.self, default: "csv", .oneOf(["digits", "csv"]))
             var dataset: Dataset
             if format == "digits" {
                 dataset = try Dataset.digits(path: path)
             } else {
                 let label = try data.optional("label", as: String.self, .nonEmpty)
-                dataset = try Dataset.loadCSV(path: path, hasHeader: true, labelColumn: label.map { .name($0) }, labels: .classes)
+                dataset = try Dataset.loadCSV(
+                    path: path, hasHeader: true, labelColumn: label.map { .name($0) }, labels: .classes,
+                    classLimit: TrainTask.classCounts.upperBound)
             }
             if let classes = try data.optional("classes", as: [Int].self) {
                 guard classes.count == 2, Set(classes).count == 2 else {
@@ -54,19 +62,21 @@ struct LogisticRegressionTask: RunnableTask {
             }
             let standardize = try data.optional("standardize", as: String.self, default: "all_rows", .oneOf(Self.standardizations))
             let fraction = try data.optional("train_fraction", as: Double.self, default: 0.9, .in(0...1))
+            // Checked before standardising on the training rows, which needs at least one.
+            guard dataset.trainCount(fraction: fraction) > 0 else {
+                throw context.error(in: data, key: "train_fraction", "\(fraction) leaves no training rows out of \(dataset.count); expected a fraction that leaves at least one")
+            }
             if standardize == "all_rows" { dataset = dataset.standardized() }
             var split = dataset.split(trainFraction: fraction)
             if standardize == "train_rows" { split = split.standardized().split }
-            guard split.train.count > 0 else {
-                throw context.error(in: data, key: "train_fraction", "\(fraction) leaves no training rows out of \(dataset.count); expected a fraction that leaves at least one")
-            }
             return split
         }
         (standardDeviation, seed) = try root.optionalObject("initializer") { initializer in
-            (try initializer.optional("stddev", as: Float.self, default: 0.05, .nonNegative),
+            (try initializer.optional("stddev", as: Float.self, default: 0.05, .in(Self.standardDeviations)),
              UInt64(try initializer.optional("seed", as: Int.self, default: 0, .nonNegative)))
         } ?? (0.05, 0)
-        steps = try root.require("steps", as: Int.self, .nonNegative)
+        inputFiles = [AtomicFile.Input(dataPath, role: "data file")]
+        steps = try root.require("steps", as: Int.self, .in(TaskLoader.stepCounts))
         let totalSteps = steps
         optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, totalSteps: totalSteps) }
         printEvery = try root.optional("print_every", as: Int.self, default: 10, .positive)
@@ -108,6 +118,7 @@ struct LogisticRegressionTask: RunnableTask {
         extra["test_examples"] = .number(test.count)
         return TaskReport(
             task: "logistic-regression", steps: steps, finalLoss: loss.scalar,
-            parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra)
+            parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra
+        ).failingIfDiverged()
     }
 }

@@ -17,10 +17,16 @@ struct MinimizeTask: RunnableTask {
     let optimizer: OptimizerSpec
     let printEvery: Int
 
-    init(reading root: inout ConfigObject, context: ConfigContext) throws {
+    init(reading root: inout ConfigObject, context: ConfigContext, budget: MemoryBudget? = nil) throws {
         expression = try DerivativeTask.expression(in: &root, key: "expression", context: context)
         start = try DerivativeTask.point(in: &root, key: "start", context: context, expression: expression)
-        steps = try root.require("steps", as: Int.self, .nonNegative)
+        steps = try root.require("steps", as: Int.self, .in(TaskLoader.stepCounts))
+        // The trajectory keeps a point per step, and the report a JSON number per coordinate.
+        var estimate = MemoryEstimate()
+        estimate.add("trajectory", steps, Self.bytesPerStep(variables: expression.variables.count))
+        let stepCount = steps
+        try (budget ?? MemoryBudget.current()).check(
+            estimate, "'\(context.file)': \(stepCount) steps, whose trajectory is kept,", advice: "ask for fewer steps")
         let totalSteps = steps
         optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, totalSteps: totalSteps) }
         printEvery = try root.optional("print_every", as: Int.self, default: 1, .positive)
@@ -31,7 +37,8 @@ struct MinimizeTask: RunnableTask {
         let variables = names.map { Variable(Tensor(start[$0]!), name: $0) }
         let optimizer = optimizer.make()
         var trajectory: [[Float]] = []
-        trajectory.reserveCapacity(steps)
+        // Bounded: the array grows past it as it must, but a huge count reserves nothing up front.
+        trajectory.reserveCapacity(Swift.min(steps, 1 << 16))
         var loss = Tensor(0)
         // The expression at the variables' current values.
         func value() -> Tensor { expression.tensor(with: Dictionary(uniqueKeysWithValues: zip(names, variables.map(\.value)))) }
@@ -54,8 +61,22 @@ struct MinimizeTask: RunnableTask {
             : .array(trajectory.map { JSONValue($0) })
         let finalValue = names.isEmpty ? loss : withoutRecording { value() }
         extra["final_value"] = .number(finalValue.scalar)
-        return TaskReport(
+        var report = TaskReport(
             task: "minimize", steps: steps, finalLoss: loss.scalar,
             parameters: zip(names, variables).map { ($0, $1.value.scalars) }, wallSeconds: seconds, extra: extra)
+        if !finalValue.scalar.isFinite || variables.contains(where: { !$0.value.scalar.isFinite }) {
+            let point = zip(names, variables).map { "\($0) = \(Derivatives.format($1.value.scalar))" }.joined(separator: ", ")
+            report.exitStatus = 1
+            report.failure = "the minimisation diverged: after \(steps) steps the value is \(Derivatives.format(finalValue.scalar)) at \(point.isEmpty ? "no variables" : point)"
+        }
+        return report
+    }
+
+    /// Bytes a step of the run keeps: the point (an array of floats), and in the report a JSON
+    /// number and about 16 characters of text per coordinate.
+    static func bytesPerStep(variables: Int) -> Int {
+        let point = 48 + 4 * variables
+        let report = (MemoryLayout<JSONValue>.stride + 16) * Swift.max(variables, 1) + MemoryLayout<JSONValue>.stride
+        return point + report
     }
 }

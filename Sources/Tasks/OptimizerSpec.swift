@@ -20,6 +20,9 @@ package struct OptimizerSpec: Sendable {
     package let name: String
     /// The base learning rate (before any schedule).
     package let learningRate: Float
+    /// Buffers of a variable's size the optimizer keeps per variable (Adam: 2), for the memory
+    /// estimate of a run.
+    package let slotCount: Int
 
     /// Adam at Keras's defaults, for a config without an `optimizer`; `batchScale` multiplies
     /// the learning rate as in ``init(reading:batchScale:totalSteps:)``.
@@ -32,6 +35,12 @@ package struct OptimizerSpec: Sendable {
         self.name = name
         self.learningRate = learningRate
         self.make = make
+        slotCount = Self.slotCount(of: make())
+    }
+
+    /// The optimizer's slots per variable; 3, the most any built-in keeps, for one that does not say.
+    private static func slotCount(of optimizer: any Optimizer) -> Int {
+        (optimizer as? OptimizerBase)?.slotCount ?? 3
     }
 
     /// Reads an optimizer object. `batchScale` multiplies the learning rate (the linear scaling
@@ -43,7 +52,14 @@ package struct OptimizerSpec: Sendable {
     package init(reading object: inout ConfigObject, batchScale: Float = 1, totalSteps: Int? = nil) throws {
         let type = try object.require("name", as: RegisteredOptimizer.self).type
         name = type.configName
-        let rate = try object.optional("learning_rate", as: Float.self, default: type.defaultLearningRate, .positive) * batchScale
+        let base = try object.optional("learning_rate", as: Float.self, default: type.defaultLearningRate, .positive)
+        let rate = base * batchScale
+        guard rate.isFinite && rate > 0 else {
+            let position = object.object.member("learning_rate")?.value.position ?? object.position
+            throw ConfigError(
+                .invalidValue, file: object.node.file, position: position, keyPath: object.path.appending(key: "learning_rate"),
+                message: "the learning rate \(base) times the linear scaling rule's factor \(batchScale) is \(rate) as a 32-bit float; expected a rate that stays finite and > 0")
+        }
         learningRate = rate
         let schedule = try object.optionalObject("schedule") { try ScheduleSpec(reading: &$0, learningRate: rate, totalSteps: totalSteps) }
         let learningRateValue: LearningRate = schedule.map { .scheduled($0.schedule) } ?? .constant(rate)
@@ -53,7 +69,9 @@ package struct OptimizerSpec: Sendable {
             float: { try object.hyperparameter($0.key, within: $1) },
             bool: { try object.optional($0.key, as: Bool.self) })
         try object.rejectKeysOfOtherOptimizers(than: type)
-        make = { type.init(learningRate: learningRateValue, clipping: clipping, hyperparameters: values) }
+        let make: @Sendable () -> any Optimizer = { type.init(learningRate: learningRateValue, clipping: clipping, hyperparameters: values) }
+        self.make = make
+        slotCount = Self.slotCount(of: make())
     }
 }
 
@@ -136,6 +154,10 @@ extension ConfigObject {
 package struct ScheduleSpec: Sendable {
     /// The schedule types a config may use.
     package static let types = ["constant", "step", "exponential", "cosine"]
+    /// The values `step_size` and `decay_steps` may take.
+    package static let stepCounts = 1...1_000_000_000_000
+    /// The values `warmup_steps` may take.
+    package static let warmupStepCounts = 0...1_000_000_000_000
 
     /// The schedule, warm-up included.
     package let schedule: any LearningRateSchedule
@@ -145,11 +167,11 @@ package struct ScheduleSpec: Sendable {
         let base: any LearningRateSchedule
         switch type {
         case "step":
-            let size = try object.require("step_size", as: Int.self, .positive)
+            let size = try object.require("step_size", as: Int.self, .in(Self.stepCounts))
             let gamma = try object.optional("gamma", as: Float.self, default: 0.1, .positive)
             base = StepDecay(initialLearningRate: learningRate, stepSize: size, gamma: gamma)
         case "exponential":
-            let steps = try object.require("decay_steps", as: Int.self, .positive)
+            let steps = try object.require("decay_steps", as: Int.self, .in(Self.stepCounts))
             let rate = try object.require("decay_rate", as: Float.self, .positive)
             let staircase = try object.optional("staircase", as: Bool.self, default: false)
             base = ExponentialDecay(initialLearningRate: learningRate, decaySteps: steps, decayRate: rate, staircase: staircase)
@@ -158,17 +180,17 @@ package struct ScheduleSpec: Sendable {
             if let totalSteps, !object.contains("decay_steps") {
                 // The steps left after the warm-up, which delays the schedule: the decay then
                 // spans the rest of the run and ends at the floor.
-                let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .nonNegative)
+                let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .in(Self.warmupStepCounts))
                 steps = Swift.max(totalSteps - warmup, 1)
             } else {
-                steps = try object.require("decay_steps", as: Int.self, .positive)
+                steps = try object.require("decay_steps", as: Int.self, .in(Self.stepCounts))
             }
             let alpha = try object.optional("alpha", as: Float.self, default: 0, .in(0...1))
             base = CosineDecay(initialLearningRate: learningRate, decaySteps: steps, alpha: alpha)
         default:
             base = ConstantLearningRate(learningRate)
         }
-        let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .nonNegative)
+        let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .in(Self.warmupStepCounts))
         schedule = warmup > 0 ? LinearWarmup(base, warmupSteps: warmup) : base
     }
 }

@@ -1,5 +1,6 @@
 import ConfigKit
 import Foundation
+import Storage
 
 /// Options of `swiftgrad run` that override or add to what a config says.
 package struct RunOptions: Sendable {
@@ -23,10 +24,14 @@ package struct RunOptions: Sendable {
     /// Whether a training run catches SIGINT and SIGTERM to checkpoint before it exits (the
     /// command line does; a library caller keeps its own handlers).
     package var handlesSignals: Bool
+    /// The memory a run may need; `nil` for ``MemoryBudget/current(environment:)`` (the
+    /// machine's physical memory, or `SWIFTGRAD_MAX_MEMORY_MB`).
+    package var memoryBudget: MemoryBudget?
 
     package init(
         plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true,
-        resume: String? = nil, runDirectory: String? = nil, keepsRunFolder: Bool = false, handlesSignals: Bool = false
+        resume: String? = nil, runDirectory: String? = nil, keepsRunFolder: Bool = false, handlesSignals: Bool = false,
+        memoryBudget: MemoryBudget? = nil
     ) {
         self.plotPath = plotPath
         self.workers = workers
@@ -37,6 +42,7 @@ package struct RunOptions: Sendable {
         self.runDirectory = runDirectory
         self.keepsRunFolder = keepsRunFolder
         self.handlesSignals = handlesSignals
+        self.memoryBudget = memoryBudget
     }
 }
 
@@ -44,6 +50,13 @@ package struct RunOptions: Sendable {
 package protocol RunnableTask: Sendable {
     /// Runs the task, printing progress through `log`, and returns its report.
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport
+
+    /// The files the task reads (its data), which no output of the run may replace.
+    var inputFiles: [AtomicFile.Input] { get }
+}
+
+extension RunnableTask {
+    package var inputFiles: [AtomicFile.Input] { [] }
 }
 
 /// Reads a config file and makes its task.
@@ -55,6 +68,8 @@ package protocol RunnableTask: Sendable {
 package enum TaskLoader {
     /// The task kinds a config may name.
     package static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression", "train"]
+    /// The `steps` a minimize, linear- or logistic-regression config may ask for.
+    package static let stepCounts = 0...1_000_000_000_000
 
     /// Loads `path` and returns its task.
     package static func load(path: String, options: RunOptions = RunOptions()) throws -> any RunnableTask {
@@ -69,7 +84,7 @@ package enum TaskLoader {
             let kind = try root.require("task", as: String.self, .oneOf(kinds))
             switch kind {
             case "derivative": return try DerivativeTask(reading: &root, context: context)
-            case "minimize": return try MinimizeTask(reading: &root, context: context)
+            case "minimize": return try MinimizeTask(reading: &root, context: context, budget: options.memoryBudget)
             case "linear-regression": return try LinearRegressionTask(reading: &root, context: context)
             case "logistic-regression": return try LogisticRegressionTask(reading: &root, context: context)
             default: return try TrainTask(reading: &root, context: context, overrides: options)

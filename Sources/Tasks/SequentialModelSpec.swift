@@ -31,7 +31,7 @@ package enum SequentialModelSpec {
     /// its file in Models and one entry here; `type` is the layer's ``Layer/typeName``.
     package static let layerTypes: [(type: String, read: LayerReader, describe: LayerDescriber)] = [
         (Dense.typeName, { layer, width in
-            var dense = Dense(inputSize: width, outputSize: try layer.require("units", as: Int.self, .positive))
+            var dense = Dense(inputSize: width, outputSize: try layer.require("units", as: Int.self, .in(TrainTask.unitCounts)))
             if let name = try layer.optional("activation", as: String.self, .oneOf(Activation.allCases.map(\.rawValue))) {
                 dense.activation = Activation(rawValue: name)!
             }
@@ -53,7 +53,8 @@ package enum SequentialModelSpec {
             (layer as? LayerNormalization).map { ["epsilon": TrainTask.configNumber($0.epsilon)] } ?? [:]
         }),
         (Dropout.typeName, { layer, _ in
-            Dropout(rate: Float(try layer.require("rate", as: Double.self, .in(0..<1))))
+            // Read as the Float it is used as: 0.99999999 is 1 as a Float, which would divide by 0.
+            Dropout(rate: try layer.require("rate", as: Float.self, .in(0..<1)))
         }, { layer in
             (layer as? Dropout).map { ["rate": TrainTask.configNumber($0.rate)] } ?? [:]
         }),

@@ -38,6 +38,20 @@ package struct TaskReport: Sendable {
         self.extra = extra
     }
 
+    /// The report, marked failed (status 1, with the reason) when its final loss or one of its
+    /// parameters is not a finite number: the run diverged, and its figures mean nothing.
+    func failingIfDiverged() -> TaskReport {
+        var report = self
+        let quantities = [("the loss", finalLoss.map { [$0] } ?? [])] + parameters.map { ("parameter \($0.name)", $0.values) }
+        for (name, values) in quantities {
+            guard let bad = values.first(where: { !$0.isFinite }) else { continue }
+            report.exitStatus = 1
+            report.failure = "the run diverged: after \(steps) steps \(name) is \(bad)"
+            break
+        }
+        return report
+    }
+
     /// The report as ordered JSON.
     package var json: JSONValue {
         var object = JSONObject()

@@ -7,6 +7,7 @@ import Models
 import Optimizers
 import JSON
 import Reports
+import Storage
 
 /// `"task": "train"`: trains a model with the data-parallel trainer.
 ///
@@ -28,6 +29,13 @@ package struct TrainTask: RunnableTask {
     package static let sources = ["digits", "csv", "synthetic"]
     /// The model types a config may name.
     package static let modelTypes = ["mlp", "logistic", "linear", "sequential"]
+    /// The class counts a train config may have: the synthetic data's `classes`, and one more
+    /// than the largest class label of a CSV file.
+    package static let classCounts = 2...100_000
+    /// The units a hidden or dense layer may have.
+    package static let unitCounts = 1...100_000_000
+    /// The `base_batch_size`s of the linear scaling rule a config may name.
+    package static let baseBatchSizes = 1...1_000_000_000
     static let initializers: [String: Initializer] = [
         "he_normal": .heNormal, "he_uniform": .heUniform, "glorot_uniform": .glorotUniform,
         "glorot_normal": .glorotNormal, "zeros": .zeros,
@@ -48,6 +56,8 @@ package struct TrainTask: RunnableTask {
     package let configHash: String
     /// A checksum of the split data, so a checkpoint is not resumed on other data.
     package let dataChecksum: String
+    /// The data file, which no output may replace.
+    package let inputFiles: [AtomicFile.Input]
 
     init(reading root: inout ConfigObject, context: ConfigContext, overrides: RunOptions) throws {
         // The training options first: the seed shuffles the split and the batch size scales the rate.
@@ -55,20 +65,21 @@ package struct TrainTask: RunnableTask {
         var baseBatchSize = 256
         var options = try root.object("training") { training -> TrainingOptions in
             var options = TrainingOptions()
-            options.epochs = try training.optional("epochs", as: Int.self, default: 1, .positive)
-            options.maxSteps = try training.optional("steps", as: Int.self, .positive)
-            options.batchSize = try training.require("batch_size", as: Int.self, .positive)
+            options.epochs = try training.optional("epochs", as: Int.self, default: 1, .in(TrainingOptions.epochCounts))
+            options.maxSteps = try training.optional("steps", as: Int.self, .in(TrainingOptions.stepCounts))
+            options.batchSize = try training.require("batch_size", as: Int.self, .in(TrainingOptions.batchSizes))
             options.workers = try training.optional("workers", as: Int.self, default: 1, .in(TrainingOptions.threadCounts))
             options.microShards = try training.optional("micro_shards", as: Int.self, .in(1...4096))
             options.seed = UInt64(try training.optional("seed", as: Int.self, default: 0, .nonNegative))
             options.deterministic = try training.optional("deterministic", as: Bool.self, default: true)
-            options.gradientAccumulation = try training.optional("gradient_accumulation", as: Int.self, default: 1, .positive)
-            options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .positive)
+            options.gradientAccumulation = try training.optional(
+                "gradient_accumulation", as: Int.self, default: 1, .in(TrainingOptions.accumulationCounts))
+            options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .in(TrainingOptions.evaluationIntervals))
             options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(TrainingOptions.threadCounts))
             options.workersHelp = try training.optional("workers_help", as: Bool.self, default: true)
             options.earlyStopping = try training.optionalObject("early_stopping") { try Self.readEarlyStopping(&$0) }
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
-            baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .positive)
+            baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .in(Self.baseBatchSizes))
             return options
         }
         if let workers = overrides.workers {
@@ -79,7 +90,10 @@ package struct TrainTask: RunnableTask {
             options.workers = workers
         }
         if let epochs = overrides.epochs {
-            guard epochs >= 1 else { throw Self.overrideError(context, "epochs", "must be at least 1, got \(epochs)") }
+            let counts = TrainingOptions.epochCounts
+            guard counts.contains(epochs) else {
+                throw Self.overrideError(context, "epochs", "must be between \(counts.lowerBound) and \(counts.upperBound), got \(epochs)")
+            }
             options.epochs = epochs
         }
         if let seed = overrides.seed { options.seed = seed }
@@ -88,9 +102,14 @@ package struct TrainTask: RunnableTask {
         var description = ""
         var standardizer: Standardizer?
         let seed = options.seed
+        let budget = overrides.memoryBudget
+        var inputs: [AtomicFile.Input] = []
         data = try root.object("data") { data in
-            try Self.readData(&data, context: context, seed: seed, description: &description, standardizer: &standardizer)
+            try Self.readData(
+                &data, context: context, seed: seed, budget: budget, description: &description, standardizer: &standardizer,
+                inputs: &inputs)
         }
+        inputFiles = inputs
         dataDescription = description
         self.standardizer = standardizer
         checkpoints = try root.optionalObject("checkpoint") { try CheckpointPolicy(reading: &$0, config: context.file) }
@@ -110,6 +129,13 @@ package struct TrainTask: RunnableTask {
         } else {
             optimizer = OptimizerSpec.adamDefaults(batchScale: batchScale)
         }
+        // Nothing large is allocated yet: the trainer makes the parameters, its optimizer the
+        // slots, its engine the gradient slots.
+        let (estimate, parameterCount) = Self.memoryEstimate(
+            model: model, data: data, options: options, optimizerSlots: optimizer.slotCount, writesCheckpoints: overrides.keepsRunFolder)
+        try (budget ?? MemoryBudget.current()).check(
+            estimate, "'\(context.file)' trains a model of \(parameterCount == Int.max ? "more than \(Int.max)" : "\(parameterCount)") parameters that",
+            advice: "use a smaller model, batch_size or data set")
     }
 
     package func run(options runOptions: RunOptions, log: (String) -> Void) throws -> TaskReport {
@@ -185,8 +211,8 @@ package struct TrainTask: RunnableTask {
     }
 
     private static func readData(
-        _ data: inout ConfigObject, context: ConfigContext, seed: UInt64, description: inout String,
-        standardizer: inout Standardizer?
+        _ data: inout ConfigObject, context: ConfigContext, seed: UInt64, budget: MemoryBudget?, description: inout String,
+        standardizer: inout Standardizer?, inputs: inout [AtomicFile.Input]
     ) throws -> DatasetSplit {
         let source = try data.require("source", as: String.self, .oneOf(sources))
         var dataset: Dataset
@@ -195,20 +221,32 @@ package struct TrainTask: RunnableTask {
             let path = try context.existingFile(in: &data, key: "path")
             dataset = try Dataset.digits(path: path)
             description = "digits from '\(path)'"
+            inputs.append(AtomicFile.Input(path, role: "data file"))
         case "csv":
             let path = try context.existingFile(in: &data, key: "path")
             let label = try data.optional("label", as: String.self, .nonEmpty)
             let kind = try data.optional("kind", as: String.self, default: "classes", .oneOf(["classes", "regression"]))
             dataset = try Dataset.loadCSV(
                 path: path, hasHeader: true, labelColumn: label.map { .name($0) },
-                labels: kind == "classes" ? .classes : .regression)
+                labels: kind == "classes" ? .classes : .regression, classLimit: classCounts.upperBound)
+            if let classes = dataset.classCount, classes < classCounts.lowerBound {
+                throw context.error(in: data, key: "path", "'\(path)' has only class 0; a classifier needs at least two classes (or \"kind\": \"regression\")")
+            }
             description = "'\(path)'"
+            inputs.append(AtomicFile.Input(path, role: "data file"))
         default:
             let examples = try data.require("examples", as: Int.self, .in(1...10_000_000))
             let features = try data.require("features", as: Int.self, .in(1...1_000_000))
-            let classes = try data.require("classes", as: Int.self, .in(2...100_000))
+            let classes = try data.require("classes", as: Int.self, .in(2...classCounts.upperBound))
             let labels = try data.optional("labels", as: String.self, default: "teacher", .oneOf(["teacher", "uniform"]))
-            let dataSeed = UInt64(try data.optional("seed", as: Int.self, default: Int(seed), .nonNegative))
+            let dataSeed = try data.optional("seed", as: Int.self, .nonNegative).map(UInt64.init) ?? seed
+            // The examples, their split copy and a standardised copy; the teacher's weights.
+            var estimate = MemoryEstimate()
+            estimate.add("examples and their copies", examples, features + 1, 3 * MemoryLayout<Float>.size)
+            if labels == "teacher" { estimate.add("the teacher's weights", features, classes, MemoryLayout<Float>.size) }
+            try (budget ?? MemoryBudget.current()).check(
+                estimate, "'\(context.file)': synthetic data of \(examples) examples of \(features) features",
+                advice: "make data.examples or data.features smaller")
             dataset = Dataset.synthetic(
                 examples: examples, features: features, classes: classes, seed: dataSeed,
                 labels: labels == "teacher" ? .teacher : .uniform)
@@ -271,8 +309,8 @@ package struct TrainTask: RunnableTask {
         var hidden: [Int] = []
         if type == "mlp" {
             hidden = try object.require("hidden_layers", as: [Int].self, .nonEmpty)
-            if let bad = hidden.first(where: { $0 < 1 }) {
-                throw context.error(in: object, key: "hidden_layers", "every layer needs at least one unit, found \(bad)")
+            if let bad = hidden.first(where: { !unitCounts.contains($0) }) {
+                throw context.error(in: object, key: "hidden_layers", "every layer needs between \(unitCounts.lowerBound) and \(unitCounts.upperBound) units, found \(bad)")
             }
         }
         let activationName = try object.optional("activation", as: String.self, default: "relu", .oneOf(Activation.allCases.map(\.rawValue)))

@@ -4,6 +4,17 @@ import DataParallel
 public struct TrainingOptions: Sendable, Equatable {
     /// The worker and kernel-thread counts a config or the command line may ask for.
     public static let threadCounts = 1...256
+    /// The epoch counts a config or `--epochs` may ask for. Each epoch's shuffle is named by
+    /// its index, which must stay below 2³² (``epochOrder(seed:epoch:count:)``).
+    public static let epochCounts = 1...1_000_000
+    /// The step limits (`training.steps`) a config may set.
+    public static let stepCounts = 1...1_000_000_000_000
+    /// The batch sizes a config may ask for (a batch larger than the data is the whole data).
+    public static let batchSizes = 1...10_000_000
+    /// The gradient-accumulation counts a config may ask for.
+    public static let accumulationCounts = 1...1_000_000
+    /// The evaluation intervals, in epochs, a config may ask for.
+    public static let evaluationIntervals = 1...1_000_000
 
     /// Passes over the training data.
     public var epochs: Int
@@ -65,20 +76,32 @@ public struct TrainingOptions: Sendable, Equatable {
             kernelThreads: kernelThreads, seed: seed, workersHelp: workersHelp)
     }
 
-    /// Optimizer steps in one epoch of `examples` training examples.
+    /// Optimizer steps in one epoch of `examples` training examples: ⌈⌈examples / batch⌉ /
+    /// accumulation⌉, computed without the `+ divisor − 1` that would overflow for sizes near
+    /// `Int.max`.
     public func stepsPerEpoch(examples: Int) -> Int {
-        let batches = (examples + batchSize - 1) / batchSize
-        return (batches + gradientAccumulation - 1) / gradientAccumulation
+        let batches = Self.quotientRoundedUp(Swift.max(examples, 0), Swift.max(batchSize, 1))
+        return Self.quotientRoundedUp(batches, Swift.max(gradientAccumulation, 1))
     }
 
-    /// Optimizer steps of the whole run on `examples` training examples.
+    /// Optimizer steps of the whole run on `examples` training examples; `Int.max` when the
+    /// product of epochs and steps per epoch would overflow.
     public func totalSteps(examples: Int) -> Int {
-        let all = epochs * stepsPerEpoch(examples: examples)
+        let (product, overflow) = epochs.multipliedReportingOverflow(by: stepsPerEpoch(examples: examples))
+        let all = overflow ? Int.max : product
         return maxSteps.map { Swift.min($0, all) } ?? all
+    }
+
+    private static func quotientRoundedUp(_ dividend: Int, _ divisor: Int) -> Int {
+        dividend / divisor + (dividend % divisor == 0 ? 0 : 1)
     }
 }
 
 extension TrainingOptions {
-    /// Examples per optimizer step: the batch size times the accumulation steps.
-    public var effectiveBatchSize: Int { batchSize * gradientAccumulation }
+    /// Examples per optimizer step: the batch size times the accumulation steps; `Int.max`
+    /// when that product would overflow.
+    public var effectiveBatchSize: Int {
+        let (product, overflow) = batchSize.multipliedReportingOverflow(by: gradientAccumulation)
+        return overflow ? Int.max : product
+    }
 }

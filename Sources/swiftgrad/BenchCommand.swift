@@ -23,16 +23,16 @@ struct ScalingCommand: ParsableCommand {
     @Argument(help: "A \"task\": \"train\" config, e.g. Configs/scaling-mlp.json.")
     var config: String
 
-    @Option(help: "Comma-separated worker counts. (default: 1,2)", transform: parseCounts)
+    @Option(help: "Comma-separated worker counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
     var workers: [Int] = [1, 2]
 
-    @Option(help: "Timed optimizer steps per run.")
+    @Option(help: "Timed optimizer steps per run, 1 to 1000000.")
     var steps = 100
 
-    @Option(help: "Untimed steps before each run.")
+    @Option(help: "Untimed steps before each run, 0 to 1000000.")
     var warmup = 5
 
-    @Option(help: "Runs per worker count; the fastest is kept, and the median is reported too.")
+    @Option(help: "Runs per worker count, 1 to 1000; the fastest is kept, and the median is reported too.")
     var repeats = 5
 
     @Option(help: "Write the table as CSV here.")
@@ -42,8 +42,8 @@ struct ScalingCommand: ParsableCommand {
     var plot = "scaling.svg"
 
     func validate() throws {
-        guard steps >= 1, warmup >= 0, repeats >= 1 else {
-            throw ValidationError("--steps and --repeats must be at least 1 and --warmup at least 0, got --steps \(steps) --repeats \(repeats) --warmup \(warmup)")
+        guard (1...1_000_000).contains(steps), (0...1_000_000).contains(warmup), (1...1000).contains(repeats) else {
+            throw ValidationError("--steps must be 1 to 1000000, --warmup 0 to 1000000 and --repeats 1 to 1000, got --steps \(steps) --warmup \(warmup) --repeats \(repeats)")
         }
     }
 
@@ -78,33 +78,40 @@ struct AllReduceCommand: ParsableCommand {
         commandName: "allreduce",
         abstract: "All-reduce bandwidth beside memcpy bandwidth.")
 
-    @Option(help: "Floats per gradient slot (the MLP 784-256-256-10 has 269 322).")
+    @Option(help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322).")
     var parameters = 269_322
 
-    @Option(help: "Slots (micro-shards) reduced.")
+    @Option(help: "Slots (micro-shards) reduced, 1 to 4096.")
     var slots = 4
 
-    @Option(help: "Comma-separated thread counts. (default: 1,2)", transform: parseCounts)
+    @Option(help: "Comma-separated thread counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
     var threads: [Int] = [1, 2]
 
     func validate() throws {
-        guard parameters >= 1, slots >= 1 else {
-            throw ValidationError("--parameters and --slots must be at least 1, got --parameters \(parameters) --slots \(slots)")
+        guard AllReduceBenchmark.parameterCounts.contains(parameters), AllReduceBenchmark.slotCounts.contains(slots) else {
+            throw ValidationError("--parameters must be 1 to \(AllReduceBenchmark.parameterCounts.upperBound) and --slots 1 to \(AllReduceBenchmark.slotCounts.upperBound), got --parameters \(parameters) --slots \(slots)")
         }
     }
 
     func run() throws {
+        try reportingErrors {
+            try MemoryBudget.current().check(
+                AllReduceBenchmark.memoryEstimate(parameters: parameters, slots: slots),
+                "an all-reduce of \(slots) slots of \(parameters) floats", advice: "lower --parameters or --slots")
+        }
         let rows = AllReduceBenchmark(parameters: parameters, slots: slots).run(threads: threads)
         print("all-reduce of \(slots) slots x \(parameters) floats")
         print(AllReduceBenchmark.table(rows))
     }
 }
 
-/// Parses `1,2,4` into positive counts.
-func parseCounts(_ text: String) throws -> [Int] {
-    let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-        throw ValidationError("expected comma-separated positive counts like 1,2,4, got '\(text)'")
+/// Parses `1,2,4` into worker or thread counts, each one the trainer accepts
+/// (``TrainingOptions/threadCounts``).
+func parseThreadCounts(_ text: String) throws -> [Int] {
+    let allowed = TrainingOptions.threadCounts
+    let counts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !counts.isEmpty, counts.allSatisfy({ $0.map(allowed.contains) ?? false }) else {
+        throw ValidationError("expected comma-separated counts from \(allowed.lowerBound) to \(allowed.upperBound) like 1,2,4, got '\(text)'")
     }
     return counts.map { $0! }
 }

@@ -24,11 +24,17 @@ struct GradCommand: ParsableCommand {
             in the same variable order; second_derivative only with --order 2. \
             An expression without variables prints "value = ...".
 
+            A value or derivative that is not a finite number (log(x) at x=0) is printed \
+            as inf or nan (null in JSON), and the command then says so on standard error \
+            and exits with status 1. Values given with --at are decimal numbers (1.5, -2e-3).
+
             Examples:
               swiftgrad grad "3*x^3 + x^2" --at x=10            prints 920
               swiftgrad grad "x*y + sin(x)" --at x=1.5,y=-2 --order 2
+              swiftgrad grad "-x^2" --at x=3
               swiftgrad grad --at x=3 -- "-x^2"
-            An expression that starts with '-' goes after '--', as in the last example.
+            An expression may start with '-', as in the last two examples; '--' before it \
+            is accepted too.
             """
     )
 
@@ -58,13 +64,60 @@ struct GradCommand: ParsableCommand {
             let values = try Expressions.Expression.parseAssignments(at)
             let derivatives = try parsed.evaluate(at: values, order: order)
             print(json ? derivatives.jsonText : derivatives.plainText)
+            if let problem = derivatives.nonFiniteDescription {
+                let point = derivatives.variables.map { "\($0) = \(Derivatives.format(values[$0] ?? 0))" }.joined(separator: ", ")
+                printError("error: not a finite number at \(point.isEmpty ? "the point given" : point): \(problem)")
+                throw ExitCode.failure
+            }
         } catch let error as ExpressionError {
             var message = "error: \(error)"
-            if case .missingValue(let name) = error.reason {
+            if case .missingValue(let name) = error.reason, name.count <= 40 {
                 message += "\ngive it a value with --at \(name)=VALUE"
             }
             printError(message)
             throw ExitCode.failure
         }
+    }
+}
+
+extension GradCommand {
+    /// The option names of `grad` that take a value, and those that do not.
+    private static let valueOptions: Set<String> = ["--at", "--order"]
+    private static let flags: Set<String> = ["--json", "-h", "--help"]
+
+    /// `arguments` (after the program's name) with a `grad` expression that starts with `-`
+    /// (`-x^2`, `-sigmoid(x)`) moved to the end after `--`, where ArgumentParser reads it as the
+    /// expression rather than as an unknown option: `grad "-x^2" --at x=3` works as `grad --at
+    /// x=3 -- "-x^2"` does. Anything else, and any command line that already has `--` or an
+    /// expression, is returned unchanged.
+    ///
+    /// An argument counts as such an expression when it is where the expression belongs (not
+    /// the value of `--at` or `--order`), starts with one `-` followed by something, and is not
+    /// `-h`; arguments starting with `--` stay options.
+    static func placingDashedExpressionLast(_ arguments: [String]) -> [String] {
+        guard arguments.first == "grad", !arguments.contains("--") else { return arguments }
+        var dashed: Int?
+        var index = 1
+        while index < arguments.count {
+            let argument = arguments[index]
+            if valueOptions.contains(argument) {
+                index += 2
+                continue
+            }
+            if flags.contains(argument) || argument.hasPrefix("--") {
+                index += 1
+                continue
+            }
+            if argument.hasPrefix("-") && argument.count > 1 {
+                if dashed == nil { dashed = index }
+            } else {
+                return arguments  // a positional expression is already there
+            }
+            index += 1
+        }
+        guard let dashed else { return arguments }
+        var rewritten = arguments
+        let expression = rewritten.remove(at: dashed)
+        return rewritten + ["--", expression]
     }
 }

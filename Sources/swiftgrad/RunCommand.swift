@@ -45,7 +45,10 @@ struct RunCommand: ParsableCommand {
         if let workers, !counts.contains(workers) {
             throw ValidationError("--workers must be between \(counts.lowerBound) and \(counts.upperBound), got \(workers)")
         }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        let epochCounts = TrainingOptions.epochCounts
+        if let epochs, !epochCounts.contains(epochs) {
+            throw ValidationError("--epochs must be between \(epochCounts.lowerBound) and \(epochCounts.upperBound), got \(epochs)")
+        }
     }
 
     func run() throws {
@@ -56,6 +59,9 @@ struct RunCommand: ParsableCommand {
             // Fail before a long run, not after it, when an output cannot be written.
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
             let task = try TaskLoader.load(path: config, options: options)
+            // Outputs never replace what the run reads, by any name (compared by inode).
+            let inputs = [AtomicFile.Input(config, role: "config")] + task.inputFiles + resumedCheckpoint(of: task)
+            for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path, inputs: inputs) }
             let result = try task.run(options: options) { print($0) }
             if let report {
                 try result.write(to: report)
@@ -66,5 +72,12 @@ struct RunCommand: ParsableCommand {
                 throw ExitCode(result.exitStatus)
             }
         }
+    }
+
+    /// The checkpoint `--resume` continues from, as an input no output may replace.
+    private func resumedCheckpoint(of task: any RunnableTask) -> [AtomicFile.Input] {
+        guard let resume else { return [] }
+        let path = resume == "latest" ? (task as? TrainTask)?.checkpoints.existingCheckpoints().last : resume
+        return path.map { [AtomicFile.Input($0, role: "checkpoint being resumed")] } ?? []
     }
 }

@@ -1,5 +1,13 @@
 import ArgumentParser
 
+// `@preconcurrency`: C's `stdout` is a global variable, which Swift 6 otherwise refuses to
+// touch; it is only used on the main thread, before and after the command runs.
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+@preconcurrency import Darwin
+#endif
+
 /// The `swiftgrad` command line: a thin layer that parses arguments and calls the library.
 @main
 struct SwiftGradCommand: ParsableCommand {
@@ -8,4 +16,33 @@ struct SwiftGradCommand: ParsableCommand {
         abstract: "Train models with GradientTape-style automatic differentiation.",
         subcommands: [RunCommand.self, EvalCommand.self, PredictCommand.self, GradCommand.self, BenchCommand.self]
     )
+
+    /// ArgumentParser's `main`, with two additions around it.
+    ///
+    /// Standard output is line-buffered whatever it is: written to a file or a pipe it would
+    /// otherwise be flushed in blocks of 4 KiB, and a run killed mid-way would leave its log
+    /// empty. And once the command has finished, a failed write to standard output (a full
+    /// disk, `> /dev/full`) is an error with status 1 instead of going unnoticed.
+    static func main() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        let arguments = GradCommand.placingDashedExpressionLast(Array(CommandLine.arguments.dropFirst()))
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+        if let failure = standardOutputFailure() {
+            printError("error: writing to standard output failed (\(failure)); the output is incomplete")
+            exit(withError: ExitCode.failure)
+        }
+    }
+
+    /// Why writing to standard output failed, after flushing it, or `nil` if it did not.
+    private static func standardOutputFailure() -> String? {
+        let flushed = fflush(stdout) == 0
+        let code = errno
+        guard !flushed || ferror(stdout) != 0 else { return nil }
+        return flushed ? "an earlier write was refused" : String(cString: strerror(code))
+    }
 }

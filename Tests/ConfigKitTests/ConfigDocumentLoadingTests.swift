@@ -24,7 +24,7 @@ struct ConfigDocumentLoadingTests {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let error = try #require(throws: ConfigError.self) { try ConfigDocument.load(path: directory) }
-        #expect(error.description == "cannot read config '\(directory)': Is a directory")
+        #expect(error.description == "cannot read config '\(directory)': it is a directory, not a regular file")
     }
 
     @Test func loadedFileNamesItselfInErrors() throws {

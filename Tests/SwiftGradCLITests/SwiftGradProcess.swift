@@ -46,8 +46,9 @@ func swiftgrad(_ arguments: [String], in directory: String? = nil) throws -> Run
 }
 
 /// Starts `swiftgrad` in `directory` without waiting; its standard output and error go to the
-/// files `stdout` and `stderr` there.
-func startSwiftgrad(_ arguments: [String], in directory: String) throws -> Process {
+/// files `stdout` and `stderr` there, or standard output to `standardOutput` when given (an
+/// existing file, such as `/dev/full`).
+func startSwiftgrad(_ arguments: [String], in directory: String, standardOutput: String? = nil) throws -> Process {
     let process = Process()
     process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
     process.arguments = arguments
@@ -55,7 +56,7 @@ func startSwiftgrad(_ arguments: [String], in directory: String) throws -> Proce
     for name in ["stdout", "stderr"] {
         _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
     }
-    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stdout"))
+    process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: standardOutput ?? directory + "/stdout"))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr"))
     try process.run()
     return process

@@ -81,7 +81,8 @@ import Tasks
         for (options, key, message) in [
             (RunOptions(workers: 0), "training.workers", "must be between 1 and 256, got 0"),
             (RunOptions(workers: 257), "training.workers", "must be between 1 and 256, got 257"),
-            (RunOptions(epochs: 0), "training.epochs", "must be at least 1, got 0"),
+            (RunOptions(epochs: 0), "training.epochs", "must be between 1 and 1000000, got 0"),
+            (RunOptions(epochs: Int.max), "training.epochs", "must be between 1 and 1000000, got \(Int.max)"),
         ] {
             do {
                 _ = try TaskLoader.load(path: path, options: options)
@@ -173,12 +174,12 @@ import Tasks
 
     @Test func aHiddenLayerOfNoUnitsIsRejected() throws {
         let (message, path, _) = try loadError(digits(model: #""model": {"type": "mlp", "hidden_layers": [16, 0]}"#))
-        #expect(message == "\(path):4:45: key path 'model.hidden_layers': every layer needs at least one unit, found 0")
+        #expect(message == "\(path):4:45: key path 'model.hidden_layers': every layer needs between 1 and 100000000 units, found 0")
     }
 
     @Test func aMissingBatchSizeIsNamed() throws {
         let (message, path, _) = try loadError(digits(training: #""training": {"epochs": 1}"#))
-        #expect(message == "\(path):5:15: key path 'training.batch_size': missing required key, expected an integer > 0")
+        #expect(message == "\(path):5:15: key path 'training.batch_size': missing required key, expected an integer in [1, 10000000]")
     }
 
     @Test func zeroWorkersIsRejected() throws {

@@ -42,6 +42,22 @@ package struct AllReduceBenchmark {
     package let slots: Int
     package let repeats: Int
 
+    /// The `--parameters` accepted: up to a billion floats per slot.
+    package static let parameterCounts = 1...1_000_000_000
+    /// The `--slots` accepted.
+    package static let slotCounts = 1...4096
+
+    /// The memory a run takes: the slots' inputs and the engine's gradient slots (`slots` ×
+    /// `parameters` floats each), memcpy's source and target (as many bytes as one all-reduce
+    /// moves), the weights and the output.
+    package static func memoryEstimate(parameters: Int, slots: Int) -> MemoryEstimate {
+        var estimate = MemoryEstimate()
+        estimate.add("slots", 2, slots, parameters, MemoryLayout<Float>.size)
+        estimate.add("memcpy buffers", slots + 1, parameters, MemoryLayout<Float>.size)
+        estimate.add("weights and output", 2, parameters, MemoryLayout<Float>.size)
+        return estimate
+    }
+
     package init(parameters: Int, slots: Int, repeats: Int = 20) {
         self.parameters = parameters
         self.slots = slots

@@ -1,0 +1,149 @@
+import Autograd
+import _TestSupport
+import Foundation
+import Testing
+@testable import Datasets
+
+/// The message `body` throws, or a note that it threw none.
+private func message(_ body: () throws -> Dataset) -> String {
+    do {
+        _ = try body()
+        return "no error"
+    } catch let error as DatasetError {
+        return error.description
+    } catch {
+        return "unexpected error \(error)"
+    }
+}
+
+/// Input a CSV file should not have but may: numbers in other spellings or out of `Float`'s
+/// range, labels no model should be built for, a byte order mark, files that are not files;
+/// and input split into chunks anywhere, which must read as if whole.
+@Suite struct CSVHostileInputTests {
+    @Test func aByteOrderMarkIsNotPartOfTheFirstName() throws {
+        let data = try Dataset.parseCSV("\u{FEFF}x,y\n1,2\n", hasHeader: true, labelColumn: "x")
+        #expect(data.featureNames == ["y"])
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("a,b\n3,4\n".utf8)
+        let path = try temporaryFile(named: "bom.csv", contents: bytes)
+        let file = try Dataset.loadCSV(path: path, hasHeader: true, labelColumn: "b")
+        #expect(file.featureNames == ["a"])
+        #expect(file.features.scalars == [3])
+    }
+
+    @Test(arguments: ["0x10", "0X1p4", "1_000", "--1", "1e", ".", "e5", "+", "1.5.2"])
+    func onlyDecimalSpellingsAreNumbers(text: String) {
+        #expect(
+            message { try Dataset.parseCSV("x,y\n1,2\n3,\(text)\n", source: "h.csv", hasHeader: true) }
+                == "h.csv:3, column 'y': '\(text)' is not a number")
+    }
+
+    @Test func decimalSpellingsAreRead() throws {
+        let data = try Dataset.parseCSV("x,y\n+1.5,.5\n-2.,1e-3\n3E+2,-0\n", hasHeader: true)
+        #expect(data.features.scalars == [1.5, -2, 300])
+        #expect(data.targets.scalars == [0.5, 0.001, 0])
+    }
+
+    @Test func aNumberBeyondFloatIsRefusedWhereItIs() {
+        // Finite as a Double, infinite as the Float it is stored as: the standardiser crashed on
+        // it, and as a target it trained to NaN.
+        #expect(
+            message { try Dataset.parseCSV("x,y\n1,2\n1e39,3\n", source: "f.csv", hasHeader: true) }
+                == "f.csv:3, column 'x': '1e39' is not a finite 32-bit float; expected a number within ±3.4028235e+38")
+        #expect(
+            message { try Dataset.parseCSV("x,y\n1,-1e39\n", source: "f.csv", hasHeader: true) }
+                == "f.csv:2, column 'y': '-1e39' is not a finite 32-bit float; expected a number within ±3.4028235e+38")
+        // The largest Float is fine.
+        #expect(message { try Dataset.parseCSV("x,y\n3.4028234e38,1\n", hasHeader: true) } == "no error")
+    }
+
+    @Test func classLabelsAreBoundedWhereTheyAre() {
+        #expect(
+            message { try Dataset.parseCSV("x,label\n1,0\n2,9999999\n", source: "c.csv", hasHeader: true, labels: .classes, classLimit: 100_000) }
+                == "c.csv:3, column 'label': '9999999' is not a class label; expected an integer in 0...99999")
+        #expect(
+            message { try Dataset.parseCSV("x,label\n1,16777216\n", source: "c.csv", hasHeader: true, labels: .classes) }
+                == "c.csv:2, column 'label': '16777216' is not a class label; expected an integer in 0...16777215")
+    }
+
+    @Test func aDigitsFileWithLabelTenIsAnErrorNotACrash() throws {
+        var rows = Array(repeating: Array(repeating: "0", count: 64).joined(separator: ",") + ",3", count: 4)
+        rows[2] = Array(repeating: "0", count: 64).joined(separator: ",") + ",10"
+        let path = try temporaryFile(named: "digits.csv", contents: rows.joined(separator: "\n").utf8)
+        #expect(message { try Dataset.digits(path: path) } == "\(path):3, column index 64: '10' is not a class label; expected an integer in 0...9")
+    }
+
+    @Test func aFileWithOnlyTheLabelColumnHasNoFeatures() {
+        #expect(
+            message { try Dataset.parseCSV("y\n1\n2\n", source: "one.csv", hasHeader: true) }
+                == "one.csv: the only column is the label, column 'y'; expected at least one feature column besides it")
+    }
+
+    @Test func aFIFOOrAFileOverTheLimitIsRefusedWithoutReading() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fifo = directory.path + "/data.csv"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        #expect(message { try Dataset.loadCSV(path: fifo) } == "cannot read data file '\(fifo)': it is a FIFO, not a regular file")
+        let path = try directory.write("small.csv", "x,y\n1,2\n")
+        #expect(
+            message { try Dataset.loadCSV(path: path, maximumFileBytes: 4) }
+                == "cannot read data file '\(path)': it is 8 bytes, more than the limit of 4")
+    }
+
+    /// Text whose records cross any chunk boundary: quoted fields with delimiters, doubled
+    /// quotes and line breaks, blank lines, `\r\n`, spaces.
+    private static let awkward = "\u{FEFF}name,x,\"y\"\r\n\"a, \"\"b\"\"\nc\",1.5,2\n\n  d ,  -3e-1 ,\"4\"\r\n\"\",5,6"
+
+    @Test(arguments: 1...9)
+    func inputInChunksOfAnySizeReadsAsWhole(chunkSize: Int) throws {
+        let whole = try Dataset.parseCSV(Self.awkward, hasHeader: true, featureColumns: ["x"])
+        var reader = CSVReader(source: "<chunks>", hasHeader: true, classLimit: nil) { _, _ in [1, 2] }
+        let bytes = Array(Self.awkward.utf8)
+        for start in stride(from: 0, to: bytes.count, by: chunkSize) {
+            try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
+        }
+        var table = try reader.finish()
+        #expect(table.rowCount == 3)
+        #expect(table.header == ["name", "x", "y"])
+        let features = Tensor(shape: [table.rowCount, 1]) { table.features.move(to: $0) }
+        #expect(features.scalars == whole.features.scalars)
+        #expect(table.labels == whole.targets.scalars)
+        #expect(whole.features.scalars == [1.5, -0.3, 5])
+    }
+
+    @Test(arguments: [1, 2, 5])
+    func errorsNameTheSameLineWhateverTheChunks(chunkSize: Int) throws {
+        let text = "note,x,y\nplain,1,2\n\"two\nlines\",3,4\nlast,5,abc\n"
+        var reader = CSVReader(source: "e.csv", hasHeader: true, classLimit: nil) { _, _ in [1, 2] }
+        let bytes = Array(text.utf8)
+        let error = try #require(throws: DatasetError.self) {
+            for start in stride(from: 0, to: bytes.count, by: chunkSize) {
+                try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
+            }
+            _ = try reader.finish()
+        }
+        #expect(error.description == "e.csv:5, column 'y': 'abc' is not a number")
+    }
+
+    @Test func aFileLargerThanAChunkReadsAsTheSameText() throws {
+        // About 3 MiB, so the file arrives in several 1 MiB chunks; quoted multi-line fields
+        // land on the boundaries somewhere.
+        var text = "id,note,value\n"
+        for row in 0..<60_000 {
+            text += "\(row),\"line one\nline \"\"two\"\", \(row)\",\(Float(row) * 0.25)\n"
+        }
+        let path = try temporaryFile(named: "large.csv", contents: text.utf8)
+        let loaded = try Dataset.loadCSV(path: path, hasHeader: true, featureColumns: ["id"])
+        let parsed = try Dataset.parseCSV(text, hasHeader: true, featureColumns: ["id"])
+        #expect(loaded.count == 60_000)
+        #expect(loaded.features.scalars == parsed.features.scalars)
+        #expect(loaded.targets.scalars == parsed.targets.scalars)
+    }
+
+    @Test func aBatchAsLargeAsAnIntIsTheWholeData() throws {
+        let data = try Dataset.parseCSV("x,y\n1,2\n3,4\n5,6\n", hasHeader: true)
+        let batches = data.batches(size: Int.max)
+        #expect(batches.count == 1)
+        #expect(Array(batches.indices(ofBatch: 0)) == [0, 1, 2])
+    }
+}

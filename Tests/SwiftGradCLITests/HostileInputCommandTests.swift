@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+import _TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The command line given hostile or extreme input: flags at the edge of their types, inputs
+/// that are not files, outputs that would destroy what is at their path, output that cannot be
+/// written, expressions that start with `-` or are not finite where they are evaluated.
+@Suite struct HostileInputCommandTests {
+    // MARK: Flags at the edge of their types
+
+    @Test func aSeedBeyondIntMaxTrainsAndOneBeyondUInt64IsAParseError() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        let run = try swiftgrad("run", config, "--seed", "9223372036854775808", "--quiet", "--epochs", "1")
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("parameter digest "))
+        let beyond = try swiftgrad("run", config, "--seed", "18446744073709551616")
+        #expect(beyond.status == 64)
+        #expect(!beyond.standardError.contains("Fatal error"))
+    }
+
+    @Test func epochsNearIntMaxAreRefusedBeforeLoading() throws {
+        let run = try swiftgrad("run", "Configs/digits-mlp.json", "--epochs", "9223372036854775807", in: repositoryRoot)
+        #expect(run.status == 64)
+        #expect(run.standardError.contains("--epochs must be between 1 and 1000000, got 9223372036854775807"), "\(run.standardError)")
+        #expect(!run.standardError.contains("Fatal error"))
+    }
+
+    @Test func benchCountsAreTheTrainersAndBounded() throws {
+        let workers = try swiftgrad("bench", "scaling", "Configs/scaling-mlp.json", "--workers", "1,300", in: repositoryRoot)
+        #expect(workers.status == 64)
+        #expect(workers.standardError.contains("expected comma-separated counts from 1 to 256 like 1,2,4, got '1,300'"), "\(workers.standardError)")
+        let parameters = try swiftgrad("bench", "allreduce", "--parameters", "9223372036854775807")
+        #expect(parameters.status == 64)
+        #expect(parameters.standardError.contains("--parameters must be 1 to 1000000000"), "\(parameters.standardError)")
+        let memory = try swiftgrad("bench", "allreduce", "--parameters", "1000000000", "--slots", "4096")
+        expectOneLineError(memory)
+        #expect(memory.standardError.contains("an all-reduce of 4096 slots of 1000000000 floats would need about "), "\(memory.standardError)")
+    }
+
+    // MARK: Inputs that are not files
+
+    @Test func aDeviceOrAFIFOAsTheConfigFailsAtOnce() throws {
+        let zero = try swiftgrad("run", "/dev/zero")
+        expectOneLineError(zero)
+        #expect(zero.standardError == "error: cannot read config '/dev/zero': it is a character device, not a regular file\n")
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let fifo = scratch.path + "/config.json"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let run = try swiftgrad("run", fifo)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot read config '\(fifo)': it is a FIFO, not a regular file\n")
+    }
+
+    // MARK: Outputs that would destroy what is at their path
+
+    @Test func aReportOverTheConfigOrTheDataIsRefusedAndBothAreKept() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let data = try scratch.write("data.csv", "x,y\n1,2\n2,4\n3,6\n")
+        let config = try scratch.write("fit.json", #"{"task": "linear-regression", "data": {"path": "data.csv"}, "steps": 5, "optimizer": {"name": "sgd"}}"#)
+        let original = try scratch.read("fit.json")
+
+        let overConfig = try swiftgrad("run", "fit.json", "--report", scratch.path + "/fit.json", in: scratch.path)
+        expectOneLineError(overConfig)
+        #expect(overConfig.standardError == "error: cannot write '\(scratch.path)/fit.json': it is the config of this run ('fit.json'); choose another path\n")
+        #expect(overConfig.standardOutput.isEmpty)
+
+        #expect(link(data, scratch.path + "/alias.csv") == 0)
+        let overData = try swiftgrad("run", config, "--report", scratch.path + "/alias.csv")
+        expectOneLineError(overData)
+        #expect(overData.standardError.contains("it is the data file of this run"), "\(overData.standardError)")
+        let overPlot = try swiftgrad("run", config, "--plot", data)
+        expectOneLineError(overPlot)
+        #expect(try scratch.read("fit.json") == original)
+        #expect(try scratch.read("data.csv") == "x,y\n1,2\n2,4\n3,6\n")
+    }
+
+    @Test func aReportOverACheckpointBeingResumedIsRefused() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        let first = try swiftgrad(["run", config, "--quiet"], in: scratch.path)
+        #expect(first.status == 0, "\(first.standardError)")
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: scratch.path + "/runs/train/checkpoints").sorted().last)
+        let path = scratch.path + "/runs/train/checkpoints/" + checkpoint
+        let run = try swiftgrad(["run", config, "--resume", "latest", "--report", path], in: scratch.path)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot write '\(path)': it is the checkpoint being resumed of this run ('runs/train/checkpoints/\(checkpoint)'); choose another path\n")
+    }
+
+    @Test func aReportThatIsAFIFOIsRefusedAndStaysAFIFO() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let fifo = scratch.path + "/report.json"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let run = try swiftgrad("run", "Configs/seed-derivative.json", "--report", fifo, in: repositoryRoot)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot write '\(fifo)': it is a FIFO, not a regular file; refusing to replace it\n")
+        #expect(run.standardOutput.isEmpty)
+        var info = stat()
+        #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
+    }
+
+    @Test func reportPathsNoFolderTakesAreFoundBeforeTheRun() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let long = scratch.path + "/" + String(repeating: "r", count: 251) + ".json"
+        let tooLong = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", long, in: repositoryRoot)
+        expectOneLineError(tooLong)
+        #expect(tooLong.standardError.contains("the file name is 256 bytes, more than the 255 the file system allows"), "\(tooLong.standardError)")
+        #expect(tooLong.standardOutput.isEmpty)
+        guard FileManager.default.fileExists(atPath: "/proc/self") else { return }
+        let proc = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", "/proc/report.json", in: repositoryRoot)
+        expectOneLineError(proc)
+        #expect(proc.standardError.hasPrefix("error: cannot write '/proc/report.json': cannot create a file in directory '/proc': "))
+        #expect(proc.standardOutput.isEmpty)
+    }
+
+    // MARK: Output that cannot be written, or that is lost
+
+    @Test func writingToAFullDeviceFails() throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let process = try startSwiftgrad(["grad", "x", "--at", "x=1"], in: scratch.path, standardOutput: "/dev/full")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        let standardError = try scratch.read("stderr")
+        #expect(standardError.hasPrefix("error: writing to standard output failed ("), "\(standardError)")
+        #expect(standardError.hasSuffix("); the output is incomplete\n"), "\(standardError)")
+    }
+
+    @Test func aKilledRunKeepsTheLinesItPrintedToAFile() throws {
+        // Standard output to a file was flushed in 4 KiB blocks: a run killed early left it empty.
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.write("long.json", """
+            {"task": "train", "data": {"source": "synthetic", "examples": 4096, "features": 64, "classes": 10},
+             "model": {"type": "mlp", "hidden_layers": [64]}, "training": {"epochs": 1000, "batch_size": 64}}
+            """)
+        let process = try startSwiftgrad(["run", config], in: scratch.path)
+        var output = ""
+        for _ in 0..<6000 where !output.contains("\n") {
+            usleep(10_000)
+            output = (try? scratch.read("stdout")) ?? ""
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        let kept = try scratch.read("stdout")
+        #expect(kept.hasPrefix("train: synthetic 4096 x 64, 10 classes; "), "\(kept)")
+    }
+
+    // MARK: Expressions
+
+    @Test func anExpressionMayStartWithAMinus() throws {
+        let sigmoid = try swiftgrad("grad", "-sigmoid(x)", "--at", "x=1")
+        #expect(sigmoid.status == 0, "\(sigmoid.standardError)")
+        #expect(sigmoid.standardOutput == "-0.19661193\n")
+        let later = try swiftgrad("grad", "--order", "2", "-x^2", "--at", "x=3")
+        #expect(later.status == 0, "\(later.standardError)")
+        #expect(later.standardOutput == "d/dx = -6\nd2/dx2 = -2\n")
+        let terminated = try swiftgrad("grad", "--at", "x=3", "--", "-x^2")
+        #expect(terminated.standardOutput == "-6\n")
+        // An option that does not exist is still one.
+        let unknown = try swiftgrad("grad", "x", "--bogus", "--at", "x=1")
+        #expect(unknown.status == 64)
+    }
+
+    @Test func aResultThatIsNotFiniteIsPrintedAndFailsWithAReason() throws {
+        let plain = try swiftgrad("grad", "log(x)", "--at", "x=0")
+        expectOneLineError(plain)
+        #expect(plain.standardOutput == "inf\n")
+        #expect(plain.standardError == "error: not a finite number at x = 0: the value is -inf, d/dx is inf\n")
+        let json = try swiftgrad("grad", "log(x)", "--at", "x=0", "--json")
+        expectOneLineError(json)
+        #expect(json.standardOutput == #"{"value": null, "gradient": {"x": null}}"# + "\n")
+    }
+
+    @Test func aLongExpressionsErrorShowsAWindowNotTheWhole() throws {
+        let source = String(repeating: "x+", count: 50_000) + ")"
+        let run = try swiftgrad("grad", source, "--at", "x=1")
+        #expect(run.status == 1)
+        #expect(run.standardError.count < 300, "\(run.standardError.count) characters")
+        #expect(run.standardError.hasPrefix("error: column 100001: "))
+    }
+
+    @Test func valuesAreDecimalNumbers() throws {
+        for value in ["0x10", "inf", "nan"] {
+            let run = try swiftgrad("grad", "x", "--at", "x=\(value)")
+            expectOneLineError(run)
+            #expect(run.standardOutput.isEmpty)
+        }
+    }
+}

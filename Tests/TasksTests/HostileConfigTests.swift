@@ -1,0 +1,217 @@
+import ConfigKit
+import _TestSupport
+import Foundation
+import Testing
+import SwiftGrad
+import Storage
+import Tasks
+
+/// Configs with ordinary-looking values that used to trap, allocate what no machine has, or
+/// reach a precondition: each now fails while loading, with a message, or runs.
+@Suite struct HostileConfigTests {
+    /// Writes `config` (and `files`) to a fresh directory and loads it; returns the error's
+    /// text with the directory's path replaced by `DIR`, or `loaded` when it loads.
+    private func loadFailure(
+        _ config: String, files: [String: String] = [:], options: RunOptions = RunOptions(verbose: false)
+    ) throws -> String {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for (name, text) in files { try directory.write(name, text) }
+        let path = try directory.write("config.json", config)
+        do {
+            _ = try TaskLoader.load(path: path, options: options)
+            return "loaded"
+        } catch {
+            return "\(error)".replacingOccurrences(of: directory.path, with: "DIR")
+        }
+    }
+
+    /// A train config on 64 synthetic examples, with `training` and `model` as given.
+    private func synthetic(training: String = #""batch_size": 16"#, model: String = #""type": "mlp", "hidden_layers": [8]"#) -> String {
+        """
+        {"task": "train",
+         "data": {"source": "synthetic", "examples": 64, "features": 4, "classes": 3},
+         "model": {\(model)},
+         "training": {\(training)}}
+        """
+    }
+
+    private let smallBudget = MemoryBudget(limit: 1 << 30, origin: "a test's 1 GiB")
+
+    // MARK: Integer overflow from ordinary values
+
+    @Test func aSeedBeyondIntMaxTrains() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("config.json", synthetic(training: #""batch_size": 16, "steps": 2"#))
+        for seed in [UInt64(Int.max) + 1, UInt64.max] {
+            let options = RunOptions(seed: seed, verbose: false)
+            let task = try #require(try TaskLoader.load(path: path, options: options) as? TrainTask)
+            #expect(task.options.seed == seed)
+            let report = try task.run(options: options) { _ in }
+            #expect(report.steps == 2)
+            #expect(report.exitStatus == 0)
+        }
+    }
+
+    @Test(arguments: [
+        (#""batch_size": 1000000000000000000"#, "'training.batch_size': expected an integer in [1, 10000000], found 1000000000000000000"),
+        (#""batch_size": 16, "epochs": 9223372036854775807"#, "'training.epochs': expected an integer in [1, 1000000]"),
+        (#""batch_size": 16, "steps": 9223372036854775807"#, "'training.steps': expected an integer in [1, 1000000000000]"),
+        (#""batch_size": 16, "gradient_accumulation": 9223372036854775807"#, "'training.gradient_accumulation': expected an integer in [1, 1000000]"),
+        (#""batch_size": 16, "evaluate_every": 9223372036854775807"#, "'training.evaluate_every': expected an integer in [1, 1000000]"),
+        (#""batch_size": 16, "micro_shards": 9223372036854775807"#, "'training.micro_shards': expected an integer in [1, 4096]"),
+        (#""batch_size": 16, "scale_learning_rate": true, "base_batch_size": 9223372036854775807"#, "'training.base_batch_size': expected an integer in [1, 1000000000]"),
+    ])
+    func countsBeyondTheirRangeAreErrors(training: String, message: String) throws {
+        let failure = try loadFailure(synthetic(training: training))
+        #expect(failure.contains("key path \(message)"), "\(failure)")
+    }
+
+    @Test func hiddenSizesAndUnitsBeyondTheirRangeAreErrors() throws {
+        let mlp = try loadFailure(synthetic(model: #""type": "mlp", "hidden_layers": [8, 9223372036854775807]"#))
+        #expect(mlp.hasSuffix("key path 'model.hidden_layers': every layer needs between 1 and 100000000 units, found 9223372036854775807"), "\(mlp)")
+        let dense = try loadFailure(synthetic(model: #""type": "sequential", "layers": [{"type": "dense", "units": 9223372036854775807}]"#))
+        #expect(dense.hasSuffix("key path 'model.layers[0].units': expected an integer in [1, 100000000], found 9223372036854775807"), "\(dense)")
+        let schedule = try loadFailure("""
+            {"task": "minimize", "expression": "x^2", "start": {"x": 1}, "steps": 3,
+             "optimizer": {"name": "sgd", "schedule": {"type": "cosine", "decay_steps": 9223372036854775807, "warmup_steps": 9223372036854775807}}}
+            """)
+        #expect(schedule.contains("key path 'optimizer.schedule.decay_steps': expected an integer in [1, 1000000000000]"), "\(schedule)")
+    }
+
+    // MARK: Sizes no machine has
+
+    @Test func aModelLargerThanTheBudgetIsRefusedBeforeAnythingIsAllocated() throws {
+        let options = RunOptions(verbose: false, memoryBudget: smallBudget)
+        let failure = try loadFailure(synthetic(model: #""type": "mlp", "hidden_layers": [100000000]"#), options: options)
+        // 4 × 10⁸ + 10⁸ + 10⁸ × 3 + 3 parameters; Adam's two slots; eight micro-shard slots.
+        #expect(failure.hasPrefix("'DIR/config.json' trains a model of 800000003 parameters that would need about "), "\(failure)")
+        #expect(failure.contains("gradient slots 23.8 GiB, parameters and optimizer state 11.9 GiB"), "\(failure)")
+        #expect(failure.hasSuffix("more than the 1.0 GiB of a test's 1 GiB; use a smaller model, batch_size or data set, or set SWIFTGRAD_MAX_MEMORY_MB to change the limit"), "\(failure)")
+        // Shapes whose sizes overflow an Int are refused just the same, without a trap.
+        let huge = Array(repeating: #"{"type": "dense", "units": 100000000}"#, count: 40).joined(separator: ", ")
+        let overflowing = try loadFailure(synthetic(model: #""type": "sequential", "layers": [\#(huge), {"type": "dense", "units": 3}]"#), options: options)
+        #expect(overflowing.contains("would need about more than 8 EiB of memory"), "\(overflowing)")
+        // The same config with a small model fits.
+        #expect(try loadFailure(synthetic(), options: options) == "loaded")
+    }
+
+    @Test func theBudgetComesFromTheEnvironmentOrThePhysicalMemory() throws {
+        let fromVariable = try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "512"])
+        #expect(fromVariable == MemoryBudget(limit: 512 << 20, origin: "SWIFTGRAD_MAX_MEMORY_MB=512"))
+        let physical = try MemoryBudget.current(environment: [:])
+        #expect(physical.limit == MemoryBudget.physicalMemory)
+        #expect(physical.origin == "the machine's physical memory")
+        for bad in ["0", "-5", "lots", "9223372036854775807"] {
+            let error = try #require(throws: MemoryBudgetError.self) { try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": bad]) }
+            #expect(error.description.hasPrefix("SWIFTGRAD_MAX_MEMORY_MB='\(bad)' is not a memory size"))
+        }
+    }
+
+    @Test func aClassLabelOfMillionsIsRefusedAtItsLine() throws {
+        let csv = "a,b,label\n1,2,0\n2,3,9999999\n3,4,1\n4,5,2\n5,6,0\n"
+        let failure = try loadFailure(
+            #"{"task": "train", "data": {"source": "csv", "path": "data.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}}"#,
+            files: ["data.csv": csv])
+        #expect(failure == "DIR/data.csv:3, column 'label': '9999999' is not a class label; expected an integer in 0...99999")
+    }
+
+    @Test func aMinimisationOfAlmostEndlessStepsIsRefusedBeforeItReserves() throws {
+        let endless = try loadFailure(#"{"task": "minimize", "expression": "x^2", "start": {"x": 1}, "steps": 1000000000000, "optimizer": {"name": "sgd"}}"#)
+        #expect(endless.hasPrefix("'DIR/config.json': 1000000000000 steps, whose trajectory is kept, would need about "), "\(endless)")
+        #expect(endless.contains("ask for fewer steps"), "\(endless)")
+        let beyond = try loadFailure(#"{"task": "minimize", "expression": "x^2", "start": {"x": 1}, "steps": 9223372036854775807, "optimizer": {"name": "sgd"}}"#)
+        #expect(beyond.hasSuffix("key path 'steps': expected an integer in [0, 1000000000000], found 9223372036854775807"), "\(beyond)")
+    }
+
+    // MARK: Values valid as Double but not as Float
+
+    @Test func numbersAreCheckedInTheTypeTheyAreUsedAs() throws {
+        let dropout = try loadFailure(synthetic(model: #""type": "sequential", "layers": [{"type": "dropout", "rate": 0.99999999}, {"type": "dense", "units": 3}]"#))
+        #expect(dropout.hasSuffix("key path 'model.layers[0].rate': expected a number in [0, 1), found 0.99999999"), "\(dropout)")
+        let scaled = try loadFailure("""
+            {"task": "train", "data": {"source": "synthetic", "examples": 64, "features": 4, "classes": 3},
+             "model": {"type": "logistic"}, "optimizer": {"name": "sgd", "learning_rate": 3e38},
+             "training": {"batch_size": 1024, "scale_learning_rate": true, "base_batch_size": 1}}
+            """)
+        #expect(scaled.contains("key path 'optimizer.learning_rate': the learning rate 3e+38 times the linear scaling rule's factor 1024.0 is inf as a 32-bit float"), "\(scaled)")
+        let epsilon = try loadFailure(#"{"task": "minimize", "expression": "x^2", "start": {"x": 1}, "steps": 3, "optimizer": {"name": "adam", "epsilon": 1e-50}}"#)
+        #expect(epsilon.contains("key path 'optimizer.epsilon': expected a number > 0, found 1e-50 (it is 0 as a 32-bit float"), "\(epsilon)")
+        let stddev = try loadFailure(
+            #"{"task": "logistic-regression", "data": {"path": "d.csv"}, "initializer": {"stddev": 1e30}, "steps": 1, "optimizer": {"name": "adam"}}"#,
+            files: ["d.csv": "x,y\n1,0\n2,1\n3,0\n"])
+        #expect(stddev.hasSuffix("key path 'initializer.stddev': expected a number in [0, 1000000], found 1e30"), "\(stddev)")
+    }
+
+    @Test func aFeatureOrTargetBeyondFloatIsRefusedWithItsLine() throws {
+        let train = #"{"task": "train", "data": {"source": "csv", "path": "d.csv", "kind": "regression"}, "model": {"type": "linear"}, "training": {"batch_size": 2}}"#
+        let feature = try loadFailure(train, files: ["d.csv": "x,y\n1,2\n1e39,3\n"])
+        #expect(feature == "DIR/d.csv:3, column 'x': '1e39' is not a finite 32-bit float; expected a number within ±3.4028235e+38")
+        let target = try loadFailure(train, files: ["d.csv": "x,y\n1,2\n2,1e39\n"])
+        #expect(target == "DIR/d.csv:3, column 'y': '1e39' is not a finite 32-bit float; expected a number within ±3.4028235e+38")
+    }
+
+    // MARK: Preconditions a config could reach
+
+    @Test func aCSVWithOnlyTheLabelIsAnError() throws {
+        let failure = try loadFailure(
+            #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}}"#,
+            files: ["d.csv": "label\n0\n1\n"])
+        #expect(failure == "DIR/d.csv: the only column is the label, column 'label'; expected at least one feature column besides it")
+    }
+
+    @Test func aTrainFractionWithoutTrainingRowsIsAnErrorBeforeStandardising() throws {
+        let failure = try loadFailure(
+            #"{"task": "logistic-regression", "data": {"path": "d.csv", "standardize": "train_rows", "train_fraction": 0.1}, "steps": 1, "optimizer": {"name": "adam"}}"#,
+            files: ["d.csv": "x,y\n1,0\n2,1\n3,0\n"])
+        #expect(failure.hasSuffix("key path 'data.train_fraction': 0.1 leaves no training rows out of 3; expected a fraction that leaves at least one"), "\(failure)")
+    }
+
+    // MARK: Results that are not numbers
+
+    @Test func aDerivativeThatIsNotFiniteFailsTheRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("d.json", #"{"task": "derivative", "expression": "log(x)", "at": {"x": 0}}"#)
+        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbose: false)) { _ in }
+        #expect(report.exitStatus == 1)
+        #expect(report.failure == "not a finite number at x = 0: the value is -inf, d/dx is inf")
+    }
+
+    @Test func aMinimisationThatDivergesFailsTheRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write(
+            "m.json", #"{"task": "minimize", "expression": "-x^2", "start": {"x": 1}, "steps": 200, "optimizer": {"name": "sgd", "learning_rate": 1}}"#)
+        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbose: false)) { _ in }
+        #expect(report.exitStatus == 1)
+        #expect(report.failure?.hasPrefix("the minimisation diverged: after 200 steps the value is ") == true, "\(report.failure ?? "")")
+    }
+
+    @Test func aRegressionThatDivergesFailsTheRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("d.csv", "x,y\n3e38,1\n-3e38,2\n1,3\n")
+        let path = try directory.write("l.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 5, "optimizer": {"name": "sgd"}}"#)
+        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbose: false)) { _ in }
+        #expect(report.exitStatus == 1)
+        #expect(report.failure?.hasPrefix("the run diverged: after 5 steps the loss is ") == true, "\(report.failure ?? "")")
+    }
+
+    @Test func aClassifierOnOneClassIsAnError() throws {
+        let failure = try loadFailure(
+            #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}}"#,
+            files: ["d.csv": "x,label\n1,0\n2,0\n"])
+        #expect(failure.hasSuffix("key path 'data.path': 'DIR/d.csv' has only class 0; a classifier needs at least two classes (or \"kind\": \"regression\")"), "\(failure)")
+    }
+
+    @Test func aTaskNamesItsDataFileAsAnInput() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("d.csv", "x,y\n1,2\n2,4\n")
+        let path = try directory.write("l.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 1, "optimizer": {"name": "sgd"}}"#)
+        let task = try TaskLoader.load(path: path)
+        #expect(task.inputFiles == [AtomicFile.Input(directory.path + "/d.csv", role: "data file")])
+    }
+}
