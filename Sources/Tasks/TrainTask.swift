@@ -32,6 +32,10 @@ package struct TrainTask: RunnableTask {
         "he_normal": .heNormal, "he_uniform": .heUniform, "glorot_uniform": .glorotUniform,
         "glorot_normal": .glorotNormal, "zeros": .zeros,
     ]
+    /// The config name of one of ``initializers``.
+    static func initializerName(of initializer: Initializer) -> String {
+        initializers.first { $0.value == initializer }!.key
+    }
 
     package let data: DatasetSplit
     package let model: any Model
