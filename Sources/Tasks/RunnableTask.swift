@@ -63,8 +63,8 @@ package struct ResolvedConfig: Sendable {
     /// every absent key that has a default, with that default.
     package let values: JSONObject
 
-    /// `{"config": values, "resolved": task.resolvedDescription}`.
-    package var description: JSONValue {
+    /// `{"config": values, "resolved": task.resolvedDescription}`, as `swiftgrad validate` prints it.
+    package var json: JSONValue {
         ["config": .object(values), "resolved": .object(task.resolvedDescription)]
     }
 }

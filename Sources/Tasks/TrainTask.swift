@@ -10,7 +10,7 @@ import Reports
 
 /// `"task": "train"`: trains a model with the data-parallel trainer.
 ///
-/// Keys (all documented in the README):
+/// Keys (all documented in `Documentation/Configuration.md`, rendered from `Configs/schema.json`):
 /// - `data`: `source` (`digits`, `csv` or `synthetic`); `path` (digits, csv); `label` and
 ///   `kind` (`classes` or `regression`, csv); `examples`, `features`, `classes`, `labels`
 ///   (`teacher` or `uniform`) and `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or

@@ -44,7 +44,7 @@ struct ValidateCommand: ParsableCommand {
                 }
                 let resolved = try TaskLoader.resolve(document: document)
                 print("\(config): ok")
-                if !quiet { print(try resolved.description.encoded(), terminator: "") }
+                if !quiet { print(try resolved.json.encoded(), terminator: "") }
             } catch {
                 printError("error: \(error)")
                 failed = true

@@ -8,8 +8,9 @@ import _TestSupport
 /// `Configs/schema.json` says what the config readers accept: its optimizer part is what the
 /// optimizers declare, Python's `jsonschema` finds it a valid draft 2020-12 schema that every
 /// shipped config meets, and on hundreds of variants of every config (valid and invalid, made
-/// from the schema) the readers and `jsonschema` give the same verdict, and the readers fill in
-/// the schema's defaults.
+/// from the schema) the readers and `jsonschema` give the same verdict, the readers fill in
+/// the schema's defaults, and every key a reader takes is one the schema declares (the keys a
+/// reader's unknown-key error lists).
 ///
 /// `SWIFTGRAD_UPDATE_REFERENCE=1` rewrites the schema's optimizer part from the declarations.
 @Suite struct ConfigSchemaTests {
@@ -82,6 +83,7 @@ import _TestSupport
         #expect(variants.count > 1000, "only \(variants.count) variants")
 
         var disagreements: [String] = [], unexpected: [String] = []
+        var undeclared: [String: String] = [:]  // a key the schema lacks, and the first variant that shows it
         var defaults: [String: String] = [:]  // a mismatch, and the first variant that shows it
         for (file, variant) in zip(files, variants) {
             let schemaErrors = try #require(verdicts[file], "jsonschema gave no verdict on \(file)")
@@ -96,6 +98,19 @@ import _TestSupport
             } catch {
                 readerError = "\(error)"
             }
+            if let declared = variant.declaredKeys, let message = readerError {
+                // "…; known keys: a, b, c": every key the reader asked for in that object.
+                if let range = message.range(of: "known keys: ") {
+                    let known = message[range.upperBound...].components(separatedBy: ", ")
+                    for key in known where !declared.contains(key) {
+                        let object = variant.name.components(separatedBy: ": ").dropFirst().joined(separator: ": ")
+                            .replacingOccurrences(of: ConfigVariantGenerator.unknownKey + " = 1", with: key)
+                        undeclared[object] = undeclared[object] ?? variant.name
+                    }
+                } else {
+                    undeclared["\(variant.name): the reader's error lists no known keys: \(message)"] = variant.name
+                }
+            }
             let (readerAccepts, schemaAccepts) = (readerError == nil, schemaErrors.isEmpty)
             if readerAccepts != schemaAccepts {
                 disagreements.append("\(variant.name) (\(file)): the reader \(readerError.map { "refuses it: \($0)" } ?? "accepts it"); "
@@ -104,6 +119,8 @@ import _TestSupport
                 unexpected.append("\(variant.name) (\(file)): both \(readerAccepts ? "accept" : "refuse") it, though it was made \(variant.isValid ? "valid" : "invalid")")
             }
         }
+        let missing = undeclared.sorted { $0.key < $1.key }.map { "\($0.key) (first in \($0.value))" }
+        #expect(missing.isEmpty, "keys the readers take and the schema does not declare:\n\(missing.joined(separator: "\n"))")
         #expect(disagreements.isEmpty, "\(disagreements.count) of \(variants.count) variants:\n\(disagreements.prefix(40).joined(separator: "\n"))")
         #expect(unexpected.isEmpty, "\(unexpected.count) of \(variants.count) variants:\n\(unexpected.prefix(40).joined(separator: "\n"))")
         let mismatches = defaults.sorted { $0.key < $1.key }.map { "\($0.key) (first in \($0.value))" }

@@ -6,6 +6,10 @@ struct ConfigVariant {
     let name: String
     let config: JSONValue
     let isValid: Bool
+    /// For a variant that adds an unknown key to an object: the keys the schema declares for
+    /// that object. The reader's error lists the keys it knows there, which must be among them,
+    /// so that a key added to a reader and not to the schema fails a test.
+    var declaredKeys: [String]? = nil
 }
 
 /// Makes variants of a config from the schema: for every object the config holds (and every
@@ -64,11 +68,11 @@ struct ConfigVariantGenerator {
         base: String, into output: inout [ConfigVariant]
     ) {
         let shape = schema.shape(of: objectSchema, for: instance)
-        func add(_ change: String, _ value: JSONValue?, at keyPath: String, _ steps: [Step], valid: Bool) {
+        func add(_ value: JSONValue?, at keyPath: String, _ steps: [Step], valid: Bool, declaredKeys: [String]? = nil) {
             let described = value.map { "\(keyPath) = \((try? $0.encoded(.singleLine)) ?? "?")" } ?? "\(keyPath) removed"
             output.append(ConfigVariant(
-                name: "\(base): \(change.isEmpty ? described : change)", config: Self.replacing(in: root, at: steps, with: value),
-                isValid: valid))
+                name: "\(base): \(described)", config: Self.replacing(in: root, at: steps, with: value), isValid: valid,
+                declaredKeys: declaredKeys))
         }
         let prefix = keyPath.isEmpty ? "" : keyPath + "."
 
@@ -76,14 +80,14 @@ struct ConfigVariantGenerator {
         let unknownPath = prefix + Self.unknownKey
         switch shape.additionalProperties {
         case let additional? where additional.boolValue == false:
-            add("", 1, at: unknownPath, path + [.key(Self.unknownKey)], valid: false)
+            add(1, at: unknownPath, path + [.key(Self.unknownKey)], valid: false, declaredKeys: shape.properties.keys)
         case let additional?:
             let member = additional.objectValue ?? JSONObject()
             if let value = validValues(member, keyPath: unknownPath).first {
-                add("", value, at: unknownPath, path + [.key(Self.unknownKey)], valid: true)
+                add(value, at: unknownPath, path + [.key(Self.unknownKey)], valid: true)
             }
             for value in invalidValues(member, current: nil) {
-                add("", value, at: unknownPath, path + [.key(Self.unknownKey)], valid: false)
+                add(value, at: unknownPath, path + [.key(Self.unknownKey)], valid: false)
             }
         case nil:
             break
@@ -103,26 +107,26 @@ struct ConfigVariantGenerator {
                 if isDiscriminator, shape.discriminator?.key == key, shape.discriminator?.defaultValue != nil {
                     // Removing it picks the default's variant: valid or not depending on the rest.
                 } else if isRequired {
-                    add("", nil, at: childKeyPath, childPath, valid: false)
+                    add(nil, at: childKeyPath, childPath, valid: false)
                 } else if changeable {
-                    add("", nil, at: childKeyPath, childPath, valid: true)
+                    add(nil, at: childKeyPath, childPath, valid: true)
                 }
                 for invalid in invalidValues(resolved, current: value) {
-                    add("", invalid, at: childKeyPath, childPath, valid: false)
+                    add(invalid, at: childKeyPath, childPath, valid: false)
                 }
                 if changeable {
                     for valid in validValues(resolved, keyPath: childKeyPath) where valid != value && !isObjectSchema(resolved) {
-                        add("", valid, at: childKeyPath, childPath, valid: true)
+                        add(valid, at: childKeyPath, childPath, valid: true)
                     }
                 }
                 walkValue(value, schema: property, in: root, at: childPath, keyPath: childKeyPath, base: base, into: &output)
             } else {
                 for invalid in invalidValues(resolved, current: nil) {
-                    add("", invalid, at: childKeyPath, childPath, valid: false)
+                    add(invalid, at: childKeyPath, childPath, valid: false)
                 }
                 guard changeable else { continue }
                 for valid in validValues(resolved, keyPath: childKeyPath) {
-                    add("", valid, at: childKeyPath, childPath, valid: true)
+                    add(valid, at: childKeyPath, childPath, valid: true)
                     // An added object is varied in its turn.
                     if let object = valid.objectValue {
                         let extended = Self.replacing(in: root, at: childPath, with: valid)
