@@ -10,7 +10,12 @@ extension JSONValue {
         switch value {
         case let flag as Bool: self = .bool(flag)
         case let integer as Int: self = .number(integer)
-        case let number as Double: self = .number(number)
+        case let number as Double:
+            // A default made from a `Float` (`Double(Float(1e-3))`) reads as that `Float` would
+            // be written, `0.001` rather than `0.0010000000474974513`; a config saying either
+            // gives the reader the same `Float`.
+            let single = Float(number)
+            self = Double(single) == number && single.isFinite ? .number(single) : .number(number)
         case let number as Float: self = .number(number)
         case let text as String: self = .string(text)
         case let choice as any ConfigEnum: self = .string(choice.rawValue)

@@ -26,14 +26,16 @@ private enum Loss: String, CaseIterable, ConfigEnum {
             _ = try root.optional("shuffle", as: Bool.self, default: true)
             _ = try root.optional("loss", as: Loss.self, default: .mae)
             _ = try root.optional("sizes", as: [Int].self, default: [4, 2])
+            _ = try root.optional("epsilon", as: Double.self, default: Double(Float(1e-3)))  // written as the Float
             _ = try root.optional("note", as: String.self)  // no default: left out
         }
         let expected: JSONValue = [
             "epochs": 3, "rate": JSONValue(.number(JSONNumber(literal: "1e-3"))),
             "seed": 7, "momentum": 0.25, "decay": .number(Float(0.1)), "shuffle": true, "loss": "mae", "sizes": [4, 2],
+            "epsilon": .number(Float(1e-3)),
         ]
         #expect(value == expected)
-        #expect(try value.encoded(.singleLine) == #"{"epochs": 3, "rate": 1e-3, "seed": 7, "momentum": 0.25, "decay": 0.1, "shuffle": true, "loss": "mae", "sizes": [4, 2]}"#)
+        #expect(try value.encoded(.singleLine) == #"{"epochs": 3, "rate": 1e-3, "seed": 7, "momentum": 0.25, "decay": 0.1, "shuffle": true, "loss": "mae", "sizes": [4, 2], "epsilon": 0.001}"#)
     }
 
     @Test func nestedObjectsAndArraysOfObjectsAreResolvedInPlace() throws {
