@@ -25,6 +25,18 @@ public struct ConfigObject: Sendable, ConfigValue {
     /// Every key asked for so far, present or not, in the order first asked.
     public private(set) var knownKeys: [String] = []
     private var knownKeySet: Set<String> = []
+    /// What the object means to its reader so far: its members as written, each nested object
+    /// read with ``object(_:_:)``, ``optionalObject(_:_:)`` or ``objects(_:_:)`` as its own
+    /// `resolved`, and after them every absent key read with a default, set to that default, in
+    /// the order read. `swiftgrad validate` prints it: the config with every default written out.
+    ///
+    /// ```swift
+    /// var root = try ConfigDocument(parsing: #"{"epochs": 3}"#).rootObject()
+    /// _ = try root.optional("epochs", as: Int.self, default: 1)
+    /// _ = try root.optional("seed", as: Int.self, default: 0)
+    /// root.resolved  // {"epochs": 3, "seed": 0}
+    /// ```
+    public private(set) var resolved: JSONObject
 
     public static var expectedDescription: String { "an object" }
     public static var pluralDescription: String { "objects" }
@@ -41,6 +53,7 @@ public struct ConfigObject: Sendable, ConfigValue {
     private init(node: ConfigNode, object: JSONObject) {
         self.node = node
         self.object = object
+        self.resolved = object
     }
 
     /// Where this object sits in the document.
@@ -141,7 +154,9 @@ public struct ConfigObject: Sendable, ConfigValue {
         _ key: String, as type: T.Type = T.self, default defaultValue: T,
         _ constraint: ConfigConstraint<T> = .unconstrained
     ) throws -> T {
-        try optional(key, as: type, constraint) ?? defaultValue
+        if let value = try optional(key, as: type, constraint) { return value }
+        if let json = JSONValue(configDefault: defaultValue) { resolved[key] = json }
+        return defaultValue
     }
 
     /// Reads a required nested object with `body`, then rejects keys `body` never asked for.
@@ -160,6 +175,7 @@ public struct ConfigObject: Sendable, ConfigValue {
         var child = try require(key, as: ConfigObject.self)
         let result = try body(&child)
         try child.finish()
+        resolved[key] = .object(child.resolved)
         return result
     }
 
@@ -174,6 +190,7 @@ public struct ConfigObject: Sendable, ConfigValue {
         guard var child = try optional(key, as: ConfigObject.self) else { return nil }
         let result = try body(&child)
         try child.finish()
+        resolved[key] = .object(child.resolved)
         return result
     }
 
@@ -191,10 +208,13 @@ public struct ConfigObject: Sendable, ConfigValue {
     /// ```
     public mutating func objects<T>(_ key: String, _ body: (inout ConfigObject) throws -> T) throws -> [T] {
         var results: [T] = []
+        var elements: [JSONValue] = []
         for var element in try require(key, as: [ConfigObject].self) {
             results.append(try body(&element))
             try element.finish()
+            elements.append(.object(element.resolved))
         }
+        resolved[key] = .array(elements)
         return results
     }
 

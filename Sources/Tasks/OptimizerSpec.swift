@@ -1,5 +1,6 @@
 import Autograd
 import ConfigKit
+import JSON
 import Optimizers
 
 /// An optimizer as a config describes it: `{"name": "adam", "learning_rate": 0.001, …}`.
@@ -24,16 +25,28 @@ package struct OptimizerSpec: Sendable {
     /// estimate of a run.
     package let slotCount: Int
 
+    /// The name, the base learning rate and every hyperparameter's value, defaults included:
+    /// what the optimizer is made with, for `swiftgrad validate`.
+    package let settings: JSONObject
+
     /// Adam at Keras's defaults, for a config without an `optimizer`; `batchScale` multiplies
     /// the learning rate as in ``init(reading:batchScale:totalSteps:)``.
     package static func adamDefaults(batchScale: Float = 1) -> OptimizerSpec {
         let rate = Adam.Defaults.learningRate * batchScale
-        return OptimizerSpec(name: "adam", learningRate: rate) { Adam(learningRate: .constant(rate)) }
+        var settings: JSONObject = ["name": "adam", "learning_rate": .number(rate)]
+        for hyperparameter in Adam.hyperparameters {
+            switch hyperparameter.kind {
+            case .float(let value, _): settings[hyperparameter.key] = .number(value)
+            case .bool(let value): settings[hyperparameter.key] = .bool(value)
+            }
+        }
+        return OptimizerSpec(name: "adam", learningRate: rate, settings: settings) { Adam(learningRate: .constant(rate)) }
     }
 
-    private init(name: String, learningRate: Float, make: @escaping @Sendable () -> any Optimizer) {
+    private init(name: String, learningRate: Float, settings: JSONObject, make: @escaping @Sendable () -> any Optimizer) {
         self.name = name
         self.learningRate = learningRate
+        self.settings = settings
         self.make = make
         slotCount = Self.slotCount(of: make())
     }
@@ -64,10 +77,23 @@ package struct OptimizerSpec: Sendable {
         let schedule = try object.optionalObject("schedule") { try ScheduleSpec(reading: &$0, learningRate: rate, totalSteps: totalSteps) }
         let learningRateValue: LearningRate = schedule.map { .scheduled($0.schedule) } ?? .constant(rate)
         let clipping: GradientClipping = try object.optional("clip_global_norm", as: Float.self, .positive).map { .byGlobalNorm($0) } ?? .none
+        var settings: JSONObject = ["name": .string(name), "learning_rate": .number(rate)]
         let values = try HyperparameterValues(
             type.hyperparameters,
-            float: { try object.hyperparameter($0.key, within: $1) },
-            bool: { try object.optional($0.key, as: Bool.self) })
+            float: { hyperparameter, bounds in
+                guard case .float(let defaultValue, _) = hyperparameter.kind else { return nil }
+                let value = try object.hyperparameter(hyperparameter.key, default: defaultValue, within: bounds)
+                settings[hyperparameter.key] = .number(value)
+                return value
+            },
+            bool: { hyperparameter in
+                guard case .bool(let defaultValue) = hyperparameter.kind else { return nil }
+                let value = try object.optional(hyperparameter.key, as: Bool.self, default: defaultValue)
+                settings[hyperparameter.key] = .bool(value)
+                return value
+            })
+        if case .byGlobalNorm(let norm) = clipping { settings["clip_global_norm"] = .number(norm) }
+        self.settings = settings
         try object.rejectKeysOfOtherOptimizers(than: type)
         let make: @Sendable () -> any Optimizer = { type.init(learningRate: learningRateValue, clipping: clipping, hyperparameters: values) }
         self.make = make
@@ -106,11 +132,14 @@ extension Hyperparameter.Bounds {
 }
 
 extension ConfigObject {
-    /// A number hyperparameter, or `nil` when absent: a finite `Double` within `bounds`, whose
-    /// `Float` value (the one the update uses) is finite and within `bounds` too.
-    fileprivate mutating func hyperparameter(_ key: String, within bounds: Hyperparameter.Bounds) throws -> Double? {
+    /// A number hyperparameter, or its default when absent: a finite `Double` within `bounds`,
+    /// whose `Float` value (the one the update uses) is finite and within `bounds` too.
+    fileprivate mutating func hyperparameter(
+        _ key: String, default defaultValue: Double, within bounds: Hyperparameter.Bounds
+    ) throws -> Double {
         let constraint = bounds.constraint
-        guard let value = try optional(key, as: Double.self, constraint), let json = object[key] else { return nil }
+        let value = try optional(key, as: Double.self, default: defaultValue, constraint)
+        guard let json = object[key] else { return value }
         let node = ConfigNode(value: json, path: path.appending(key: key), file: self.node.file)
         let single = Float(value)
         guard single.isFinite else {

@@ -1,5 +1,6 @@
 import ConfigKit
 import Foundation
+import JSON
 import Storage
 
 /// Options of `swiftgrad run` that override or add to what a config says.
@@ -53,10 +54,29 @@ package protocol RunnableTask: Sendable {
 
     /// The files the task reads (its data), which no output of the run may replace.
     var inputFiles: [AtomicFile.Input] { get }
+
+    /// What the config comes to beyond its own keys, for `swiftgrad validate`: the sizes of the
+    /// data, the model's parameters, the optimizer's hyperparameters as the run will use them.
+    var resolvedDescription: JSONObject { get }
 }
 
 extension RunnableTask {
     package var inputFiles: [AtomicFile.Input] { [] }
+    package var resolvedDescription: JSONObject { [:] }
+}
+
+/// A config's task together with what the config means: every key with its value or default.
+package struct ResolvedConfig: Sendable {
+    /// The task, ready to run.
+    package let task: any RunnableTask
+    /// The config as its readers took it (``ConfigObject/resolved``): the keys as written, and
+    /// every absent key that has a default, with that default.
+    package let values: JSONObject
+
+    /// `{"config": values, "resolved": task.resolvedDescription}`, as `swiftgrad validate` prints it.
+    package var json: JSONValue {
+        ["config": .object(values), "resolved": .object(task.resolvedDescription)]
+    }
 }
 
 /// Reads a config file and makes its task.
@@ -65,6 +85,9 @@ extension RunnableTask {
 /// `logistic-regression` or `train`. Everything is validated here (unknown keys, types, ranges,
 /// data files and whether the model fits the data), so a bad config fails before any work starts,
 /// with an error naming the file, line and key path.
+///
+/// A top-level `$schema` string is accepted and ignored: editors read it to find
+/// `Configs/schema.json`, the JSON Schema of every key.
 package enum TaskLoader {
     /// The task kinds a config may name.
     package static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression", "train"]
@@ -79,16 +102,29 @@ package enum TaskLoader {
     /// Makes the task of a config already parsed; its relative paths resolve against the
     /// directory of `document.file`.
     package static func load(document: ConfigDocument, options: RunOptions = RunOptions()) throws -> any RunnableTask {
+        try resolve(document: document, options: options).task
+    }
+
+    /// Loads `path` and returns its task with the config's values, defaults filled in.
+    package static func resolve(path: String, options: RunOptions = RunOptions()) throws -> ResolvedConfig {
+        try resolve(document: ConfigDocument.load(path: path), options: options)
+    }
+
+    /// Makes the task of a config already parsed, as ``load(document:options:)`` does, and
+    /// returns it with the config's values, defaults filled in.
+    package static func resolve(document: ConfigDocument, options: RunOptions = RunOptions()) throws -> ResolvedConfig {
         let context = ConfigContext(file: document.file)
         return try document.read { root in
             let kind = try root.require("task", as: String.self, .oneOf(kinds))
-            switch kind {
-            case "derivative": return try DerivativeTask(reading: &root, context: context)
-            case "minimize": return try MinimizeTask(reading: &root, context: context, budget: options.memoryBudget)
-            case "linear-regression": return try LinearRegressionTask(reading: &root, context: context)
-            case "logistic-regression": return try LogisticRegressionTask(reading: &root, context: context)
-            default: return try TrainTask(reading: &root, context: context, overrides: options)
+            let task: any RunnableTask = switch kind {
+            case "derivative": try DerivativeTask(reading: &root, context: context)
+            case "minimize": try MinimizeTask(reading: &root, context: context, budget: options.memoryBudget)
+            case "linear-regression": try LinearRegressionTask(reading: &root, context: context)
+            case "logistic-regression": try LogisticRegressionTask(reading: &root, context: context)
+            default: try TrainTask(reading: &root, context: context, overrides: options)
             }
+            _ = try root.optional("$schema", as: String.self)  // last, so that messages list the task's keys first
+            return ResolvedConfig(task: task, values: root.resolved)
         }
     }
 }

@@ -32,12 +32,14 @@ package enum SequentialModelSpec {
     package static let layerTypes: [(type: String, read: LayerReader, describe: LayerDescriber)] = [
         (Dense.typeName, { layer, width in
             var dense = Dense(inputSize: width, outputSize: try layer.require("units", as: Int.self, .in(TrainTask.unitCounts)))
-            if let name = try layer.optional("activation", as: String.self, .oneOf(Activation.allCases.map(\.rawValue))) {
-                dense.activation = Activation(rawValue: name)!
-            }
-            if let name = try layer.optional("initializer", as: String.self, .oneOf(TrainTask.initializers.keys.sorted())) {
-                dense.weightInitializer = TrainTask.initializers[name]!
-            }
+            // Dense's own defaults, read with them so that `swiftgrad validate` shows them.
+            let activation = try layer.optional(
+                "activation", as: String.self, default: dense.activation.rawValue, .oneOf(Activation.allCases.map(\.rawValue)))
+            dense.activation = Activation(rawValue: activation)!
+            let initializer = try layer.optional(
+                "initializer", as: String.self, default: TrainTask.initializerName(of: dense.weightInitializer),
+                .oneOf(TrainTask.initializers.keys.sorted()))
+            dense.weightInitializer = TrainTask.initializers[initializer]!
             return dense
         }, { layer in
             guard let dense = layer as? Dense else { return [:] }

@@ -192,7 +192,7 @@ extension TrainTask {
     /// only change speed, evaluation or where files go, with the overridden seed and epochs.
     static func resultHash(of root: JSONObject, options: TrainingOptions) -> String {
         let ignored: Set<String> = [
-            "checkpoint", "training.workers", "training.kernel_threads", "training.workers_help",
+            "$schema", "checkpoint", "training.workers", "training.kernel_threads", "training.workers_help",
             "training.evaluate_every", "training.early_stopping", "training.seed", "training.epochs",
         ]
         var hash = FNV1a()

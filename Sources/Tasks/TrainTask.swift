@@ -11,7 +11,7 @@ import Storage
 
 /// `"task": "train"`: trains a model with the data-parallel trainer.
 ///
-/// Keys (all documented in the README):
+/// Keys (all documented in `Documentation/Configuration.md`, rendered from `Configs/schema.json`):
 /// - `data`: `source` (`digits`, `csv` or `synthetic`); `path` (digits, csv); `label` and
 ///   `kind` (`classes` or `regression`, csv); `examples`, `features`, `classes`, `labels`
 ///   (`teacher` or `uniform`) and `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or
@@ -40,6 +40,10 @@ package struct TrainTask: RunnableTask {
         "he_normal": .heNormal, "he_uniform": .heUniform, "glorot_uniform": .glorotUniform,
         "glorot_normal": .glorotNormal, "zeros": .zeros,
     ]
+    /// The config name of one of ``initializers``.
+    static func initializerName(of initializer: Initializer) -> String {
+        initializers.first { $0.value == initializer }!.key
+    }
 
     package let data: DatasetSplit
     package let model: any Model

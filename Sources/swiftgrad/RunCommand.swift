@@ -9,7 +9,7 @@ import Training
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a config file (see Configs/ and the README for every key).")
+        abstract: "Run a config file (see Configs/, and Documentation/Configuration.md for every key).")
 
     @Argument(help: "The JSON config to run.")
     var config: String

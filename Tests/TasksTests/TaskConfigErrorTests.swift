@@ -35,7 +35,7 @@ import Tasks
         lines.insert(#"  "print_evry": 10"#, at: 6)
         let (message, path, _) = try loadError(lines)
         #expect(message == "\(path):7:3: key path 'print_evry': unknown key (did you mean 'print_every'?); "
-            + "known keys: task, expression, start, steps, optimizer, print_every")
+            + "known keys: task, expression, start, steps, optimizer, print_every, $schema")
     }
 
     @Test func aValueOfTheWrongTypeSaysWhatWasFound() throws {

@@ -4,7 +4,7 @@ import SwiftGrad
 import Tasks
 import Testing
 
-/// `"task": "train"`: every key of README's table that no other test reads through a config file
+/// `"task": "train"`: every key of the config reference that no other test reads through a config file
 /// is read here from a real JSON file and takes effect. Each test checks something that would
 /// change were the key ignored or misread: the options, data, model or optimizer the loaded task
 /// holds, a learning rate against its formula, step and evaluation counts, or the digest of a run
