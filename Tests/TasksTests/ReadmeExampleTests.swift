@@ -1,5 +1,6 @@
 import SwiftGrad
 import Tasks
+import Foundation
 import Testing
 
 /// The library examples of the README and of `Documentation/FromTensorFlow.md`, with the same
@@ -39,4 +40,26 @@ import Testing
         }
         #expect(outer.gradient(of: first, withRespectTo: x)!.scalar == 182)
     }
+}
+
+/// The README's training example, with its checkpoint in a temporary folder: the restored state
+/// is the saved one, bit for bit.
+@Test func theReadmeTrainingExampleSavesAndRestoresTheWholeState() throws {
+    let folder = NSTemporaryDirectory() + "swiftgrad-readme-\(UInt64.random(in: 0...UInt64.max))"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var printed: [String] = []
+    func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+
+    let data = Dataset.synthetic(examples: 1024, features: 16, classes: 4, seed: 1).split(trainFraction: 0.8, shuffledWithSeed: 1)
+    let model = MLP(layerSizes: [16, 32, 4], weightInitializer: .heNormal, seed: 1)
+    let trainer = Trainer(model: model, data: data, optimizer: Adam(), options: TrainingOptions(epochs: 5, batchSize: 64, workers: 2))
+    let summary = trainer.run { print($0) }
+    try Checkpoint(state: trainer.state).write(to: folder + "/last.safetensors")
+    let saved = trainer.state
+    try trainer.restore(Checkpoint.read(from: folder + "/last.safetensors").state)
+
+    #expect(printed.count == 5 && printed[0].hasPrefix("epoch 1/5"), "\(printed)")
+    #expect(summary.outcome == .completed)
+    #expect(trainer.state == saved)
 }
