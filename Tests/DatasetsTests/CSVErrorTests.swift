@@ -1,18 +1,6 @@
 import Datasets
 import Testing
 
-/// The message `body` throws, or a note that it threw none.
-private func message(_ body: () throws -> Dataset) -> String {
-    do {
-        _ = try body()
-        return "no error"
-    } catch let error as DatasetError {
-        return error.description
-    } catch {
-        return "unexpected error \(error)"
-    }
-}
-
 @Test func missingFileNamesThePath() {
     let path = "/nonexistent/place/digits.csv"
     #expect(message { try Dataset.loadCSV(path: path) } == "/nonexistent/place/digits.csv: no such file; expected a CSV data file at this path")

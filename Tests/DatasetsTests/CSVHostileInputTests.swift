@@ -4,18 +4,6 @@ import Foundation
 import Testing
 @testable import Datasets
 
-/// The message `body` throws, or a note that it threw none.
-private func message(_ body: () throws -> Dataset) -> String {
-    do {
-        _ = try body()
-        return "no error"
-    } catch let error as DatasetError {
-        return error.description
-    } catch {
-        return "unexpected error \(error)"
-    }
-}
-
 /// Input a CSV file should not have but may: numbers in other spellings or out of `Float`'s
 /// range, labels no model should be built for, a byte order mark, files that are not files;
 /// and input split into chunks anywhere, which must read as if whole.
