@@ -95,6 +95,17 @@ public struct CSVWriter: Sendable {
         try AtomicFile.write(rendered(), to: path)
     }
 
+    /// One row as CSV text, quoted as ``rendered()`` quotes it and ending in a newline: for a
+    /// file streamed a row at a time, which must read the same as one written whole.
+    ///
+    /// ```swift
+    /// CSVWriter.line(["step", "loss"])   // step,loss\n
+    /// CSVWriter.line([.int(3), .float(0.5), ""])   // 3,0.5,\n
+    /// ```
+    public static func line(_ fields: [CSVField]) -> String {
+        fields.map { quotedIfNeeded($0.text) }.joined(separator: ",") + "\n"
+    }
+
     static func quotedIfNeeded(_ field: String) -> String {
         let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
             || field.first == " " || field.last == " "
