@@ -13,6 +13,8 @@ extension TrainTask {
         var status: String
         var modelPath: String?
         var lastCheckpoint: String?
+        /// The run's `metrics.jsonl`, when it wrote one.
+        var metricsPath: String?
         var exitStatus: Int32 = 0
         var failure: String?
     }
@@ -20,7 +22,7 @@ extension TrainTask {
     /// Runs `trainer`, resuming from `options.resume` first when given, writing the periodic and
     /// best checkpoints the policy asks for and the final model, and stopping cleanly (with a
     /// checkpoint) on SIGINT or SIGTERM when `options.handlesSignals`.
-    func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: (String) -> Void) throws -> CheckpointedRun {
+    func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: @escaping (String) -> Void) throws -> CheckpointedRun {
         let policy = checkpoints
         if let resume = runOptions.resume {
             let path = try resumePath(resume)
@@ -41,7 +43,15 @@ extension TrainTask {
         var lastCheckpoint: String?
         var failure: Error?
         var caughtSignal: Int32?
-        let summary = trainer.run(log: runOptions.verbose ? log : { _ in }) { event in
+        let watch = try watchRun(trainer, options: runOptions, resumed: runOptions.resume != nil, log: log)
+        let summary = trainer.run(measuring: watch.measuring, log: watch.progress.line) { event in
+            do {
+                watch.progress.step(event)
+                try watch.metrics?.record(event)
+            } catch {
+                failure = error
+                return .stop
+            }
             guard keeps || watcher != nil else { return .continue }
             do {
                 let stepsDone = event.trainer.globalStep
@@ -54,6 +64,7 @@ extension TrainTask {
                     try checkpoint(of: event.trainer).write(to: path)
                     lastCheckpoint = path
                     try pruneCheckpoints(keeping: policy.keepLast)
+                    try watch.metrics?.writePlot()
                 }
                 if keeps, let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
                    metric.improves(value, on: bestSoFar(metric, path: policy.bestPath))
@@ -69,9 +80,12 @@ extension TrainTask {
             }
             return caughtSignal == nil ? .continue : .stop
         }
+        watch.progress.finish()
         if let failure { throw failure }
+        try finishWatching(watch, trainer: trainer, summary: summary)
 
         var run = CheckpointedRun(summary: summary, status: "completed", lastCheckpoint: lastCheckpoint)
+        run.metricsPath = watch.metrics?.jsonPath
         switch summary.outcome {
         case .completed, .stoppedEarly:
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"

@@ -6,6 +6,6 @@ struct SwiftGradCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftgrad",
         abstract: "Train models with GradientTape-style automatic differentiation.",
-        subcommands: [RunCommand.self, GradCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, GradCommand.self, BenchCommand.self, PlotCommand.self]
     )
 }

@@ -1,0 +1,181 @@
+import ConfigKit
+import JSON
+import Reports
+import Training
+
+/// One line of a training run's `metrics.jsonl`: an optimizer step's figures, or an evaluation.
+///
+/// ```
+/// {"type": "step", "step": 23, "epoch": 1, "wall_time": 1765000000.25, "loss": 0.31, "accuracy": 0.92, "learning_rate": 0.001, "gradient_norm": 1.7, "samples_per_second": 48211}
+/// {"type": "evaluation", "step": 23, "epoch": 1, "wall_time": 1765000000.26, "train_loss": 0.28, "train_accuracy": 0.93, "test_loss": 0.3, "test_accuracy": 0.91}
+/// ```
+///
+/// `step` counts optimizer steps from the start of the run (resumes included), `epoch` counts
+/// from 1 (the epoch the step belongs to, or the one evaluated), `wall_time` is seconds since
+/// 1970 as TensorBoard keeps it. Figures are the 32-bit floats the trainer computed, written as
+/// the shortest decimal that reads back as the same float; a figure that was not finite (a
+/// diverging loss) is `null`, and one that was not measured (the accuracy of a regression) is
+/// left out. `metrics.csv` holds the same records, one row each, and the TensorBoard event file
+/// the same figures as scalars (``scalars``).
+package enum MetricsRecord: Sendable, Equatable {
+    case step(Step)
+    case evaluation(step: Int, wallTime: Double, Trainer.Evaluation)
+
+    /// What one optimizer step measured.
+    package struct Step: Sendable, Equatable {
+        package var step: Int
+        package var epoch: Int
+        package var wallTime: Double
+        package var loss: Float
+        package var accuracy: Float?
+        package var learningRate: Float
+        package var gradientNorm: Float?
+        package var samplesPerSecond: Float
+    }
+
+    /// The optimizer steps taken when the record was made.
+    package var step: Int {
+        switch self {
+        case .step(let record): record.step
+        case .evaluation(let step, _, _): step
+        }
+    }
+
+    package var wallTime: Double {
+        switch self {
+        case .step(let record): record.wallTime
+        case .evaluation(_, let wallTime, _): wallTime
+        }
+    }
+
+    /// The evaluation, for an evaluation record.
+    package var evaluation: Trainer.Evaluation? {
+        if case .evaluation(_, _, let evaluation) = self { return evaluation }
+        return nil
+    }
+
+    // MARK: JSON lines
+
+    /// The record as one line of JSON, newline included.
+    package var jsonLine: String {
+        var object = JSONObject()
+        func add(_ key: String, _ value: Float?) {
+            if let value { object[key] = .number(value) }
+        }
+        switch self {
+        case .step(let record):
+            object["type"] = .string("step")
+            object["step"] = .number(record.step)
+            object["epoch"] = .number(record.epoch)
+            object["wall_time"] = .number(record.wallTime)
+            add("loss", record.loss)
+            add("accuracy", record.accuracy)
+            add("learning_rate", record.learningRate)
+            add("gradient_norm", record.gradientNorm)
+            add("samples_per_second", record.samplesPerSecond)
+        case .evaluation(let step, let wallTime, let evaluation):
+            object["type"] = .string("evaluation")
+            object["step"] = .number(step)
+            object["epoch"] = .number(evaluation.epoch)
+            object["wall_time"] = .number(wallTime)
+            add("train_loss", evaluation.trainLoss)
+            add("train_accuracy", evaluation.trainAccuracy)
+            add("test_loss", evaluation.testLoss)
+            add("test_accuracy", evaluation.testAccuracy)
+        }
+        // Under .writeNull nothing can fail.
+        return ((try? JSONValue(.object(object)).encoded(.singleLine, nonFinite: .writeNull)) ?? "{}") + "\n"
+    }
+
+    /// Reads one line of `metrics.jsonl`.
+    ///
+    /// - Throws: `ConfigError` naming `file` and `line` when the line is not such a record.
+    package init(jsonLine text: some StringProtocol, file: String, line: Int) throws {
+        let document = try ConfigDocument(parsing: String(text), file: "\(file) line \(line)")
+        self = try document.read { object in
+            let type = try object.require("type", as: String.self, .oneOf(["step", "evaluation"]))
+            let step = try object.require("step", as: Int.self, .nonNegative)
+            let epoch = try object.require("epoch", as: Int.self, .nonNegative)
+            let wallTime = try object.require("wall_time", as: Double.self)
+            func figure(_ key: String) throws -> Float? {
+                guard let member = object.object.member(key) else { return nil }
+                if case .null = member.value.kind {
+                    object.allow(key)
+                    return .nan
+                }
+                return try object.require(key, as: Float.self)
+            }
+            if type == "step" {
+                return .step(Step(
+                    step: step, epoch: epoch, wallTime: wallTime, loss: try figure("loss") ?? .nan,
+                    accuracy: try figure("accuracy"), learningRate: try figure("learning_rate") ?? .nan,
+                    gradientNorm: try figure("gradient_norm"), samplesPerSecond: try figure("samples_per_second") ?? .nan))
+            }
+            return .evaluation(step: step, wallTime: wallTime, Trainer.Evaluation(
+                epoch: epoch, trainLoss: try figure("train_loss") ?? .nan, trainAccuracy: try figure("train_accuracy"),
+                testLoss: try figure("test_loss"), testAccuracy: try figure("test_accuracy")))
+        }
+    }
+
+    // MARK: CSV
+
+    /// The columns of `metrics.csv`: a step's figures, then an evaluation's; a record leaves the
+    /// other kind's cells empty.
+    package static let csvHeader = [
+        "type", "step", "epoch", "wall_time", "loss", "accuracy", "learning_rate", "gradient_norm", "samples_per_second",
+        "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+    ]
+
+    /// The record as a row of `metrics.csv`, newline included.
+    package var csvLine: String {
+        func cell(_ value: Float?) -> CSVField { value.map { .float($0) } ?? "" }
+        switch self {
+        case .step(let record):
+            return CSVWriter.line([
+                "step", .int(record.step), .int(record.epoch), .double(record.wallTime), cell(record.loss), cell(record.accuracy),
+                cell(record.learningRate), cell(record.gradientNorm), cell(record.samplesPerSecond), "", "", "", "",
+            ])
+        case .evaluation(let step, let wallTime, let evaluation):
+            return CSVWriter.line([
+                "evaluation", .int(step), .int(evaluation.epoch), .double(wallTime), "", "", "", "", "",
+                cell(evaluation.trainLoss), cell(evaluation.trainAccuracy), cell(evaluation.testLoss), cell(evaluation.testAccuracy),
+            ])
+        }
+    }
+
+    // MARK: TensorBoard
+
+    /// The TensorBoard step of the record: the optimizer step for a step's figures, the epoch for
+    /// an evaluation's (as Keras's TensorBoard callback writes `epoch_*` scalars).
+    package var tensorBoardStep: Int {
+        switch self {
+        case .step(let record): record.step
+        case .evaluation(_, _, let evaluation): evaluation.epoch
+        }
+    }
+
+    /// The record's scalars, by TensorBoard tag: `train/loss`, `train/accuracy`,
+    /// `train/learning_rate`, `train/gradient_norm`, `train/samples_per_second` for a step;
+    /// `epoch/train_loss`, `epoch/train_accuracy`, `epoch/test_loss`, `epoch/test_accuracy` for an
+    /// evaluation. Figures that were not measured are left out.
+    package var scalars: [(tag: String, value: Float)] {
+        var scalars: [(tag: String, value: Float)] = []
+        func add(_ tag: String, _ value: Float?) {
+            if let value { scalars.append((tag, value)) }
+        }
+        switch self {
+        case .step(let record):
+            add("train/loss", record.loss)
+            add("train/accuracy", record.accuracy)
+            add("train/learning_rate", record.learningRate)
+            add("train/gradient_norm", record.gradientNorm)
+            add("train/samples_per_second", record.samplesPerSecond)
+        case .evaluation(_, _, let evaluation):
+            add("epoch/train_loss", evaluation.trainLoss)
+            add("epoch/train_accuracy", evaluation.trainAccuracy)
+            add("epoch/test_loss", evaluation.testLoss)
+            add("epoch/test_accuracy", evaluation.testAccuracy)
+        }
+        return scalars
+    }
+}
