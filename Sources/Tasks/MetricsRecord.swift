@@ -31,6 +31,14 @@ package enum MetricsRecord: Sendable, Equatable {
         package var learningRate: Float
         package var gradientNorm: Float?
         package var samplesPerSecond: Float
+
+        package init(
+            step: Int, epoch: Int, wallTime: Double, loss: Float, accuracy: Float?, learningRate: Float, gradientNorm: Float?,
+            samplesPerSecond: Float
+        ) {
+            (self.step, self.epoch, self.wallTime, self.loss, self.accuracy) = (step, epoch, wallTime, loss, accuracy)
+            (self.learningRate, self.gradientNorm, self.samplesPerSecond) = (learningRate, gradientNorm, samplesPerSecond)
+        }
     }
 
     /// The optimizer steps taken when the record was made.

@@ -1,6 +1,7 @@
 import Foundation
 import Reports
 import Storage
+import Synchronization
 import Training
 
 #if canImport(Glibc)
@@ -12,12 +13,21 @@ import Glibc
 /// (`events.out.tfevents.<time>.<host>`), and `metrics.svg`, the loss and accuracy curves.
 ///
 /// Each record goes to each file in one `write(2)` as soon as it is made, so a run that is
-/// killed keeps everything it measured. A fresh run starts the files over (and removes the
+/// killed keeps everything it measured. The encoding and writing happen on a queue of their own,
+/// off the training thread, which only hands each record over: a step of a small model takes
+/// a few hundred microseconds, and encoding and writing its record three times took tens of them.
+/// ``flush()`` waits for the queue; the run flushes before every checkpoint, so every record up
+/// to a checkpoint's step is in the files before the checkpoint exists. A fresh run starts the files over (and removes the
 /// folder's older event files, which TensorBoard would otherwise show beside the new one). A
 /// resumed run keeps the records up to the step it resumed from, drops the later ones (written
 /// after the checkpoint, and about to be measured again) and appends: its files then hold what
 /// an uninterrupted run's would, wall times and throughput apart. `metrics.jsonl` is the source
 /// the other files are rebuilt from on resume.
+///
+/// `metrics.svg` is redrawn from every evaluation so far when a checkpoint is written, at most
+/// every ``plotInterval`` (each write is an atomic replacement with an `fsync`, which cost more
+/// than all the rest of the logging of a short run, and a long run's redrawing would grow with
+/// its length), and always at the end of the run.
 final class RunMetrics {
     static let jsonName = "metrics.jsonl"
     static let csvName = "metrics.csv"
@@ -28,15 +38,17 @@ final class RunMetrics {
     var jsonPath: String { directory + "/" + Self.jsonName }
     var csvPath: String { directory + "/" + Self.csvName }
     var plotPath: String { directory + "/" + Self.plotName }
-    var eventsPath: String { events.path }
 
-    private let json: AppendingFile
-    private let csv: AppendingFile
-    private let events: TensorBoardEventFile
-    /// The curves of every record, the resumed run's earlier ones included.
-    private(set) var curves: MetricsPlot.Curves
+    /// The files, written on `queue` only.
+    private let writer: Writer
+    private let queue = DispatchQueue(label: "swiftgrad.metrics")
     /// The last evaluation recorded, with its step.
     private var lastEvaluation: (step: Int, evaluation: Trainer.Evaluation)?
+    /// When `metrics.svg` was last written.
+    private var lastPlot: ContinuousClock.Instant?
+
+    /// The shortest time between two redrawings of the plot at checkpoints.
+    static let plotInterval: Duration = .seconds(10)
 
     /// Opens the files of the run folder `directory`, which must exist.
     ///
@@ -47,7 +59,8 @@ final class RunMetrics {
     /// - Throws: `FileError` naming a file that cannot be written.
     init(directory: String, resumingAfter resumedStep: Int?, title: String) throws {
         self.directory = directory
-        curves = MetricsPlot.Curves(name: title)
+        var curves = MetricsPlot.Curves(name: title)
+        let json: AppendingFile, csv: AppendingFile, events: TensorBoardEventFile
         let now = Self.wallTime()
         let existingEvents = Self.eventFiles(in: directory)
         let jsonPath = directory + "/" + Self.jsonName, csvPath = directory + "/" + Self.csvName
@@ -76,9 +89,14 @@ final class RunMetrics {
             events = try TensorBoardEventFile(
                 creating: directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName()), wallTime: now)
         }
+        writer = Writer(json: json, csv: csv, events: events, curves: curves)
+        // A short run draws its curves once, at its end.
+        lastPlot = .now
     }
 
     /// Records a step's figures and, at an epoch's end, its evaluation.
+    ///
+    /// - Throws: `FileError` when an earlier record could not be written.
     func record(_ event: Trainer.StepEvent) throws {
         let trainer = event.trainer
         let now = Self.wallTime()
@@ -103,16 +121,60 @@ final class RunMetrics {
         lastEvaluation = (step, evaluation)
     }
 
+    /// Hands `record` to the queue that writes it.
     private func append(_ record: MetricsRecord) throws {
-        try json.append(record.jsonLine)
-        try csv.append(record.csvLine)
-        try events.append(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars)
-        curves.add(record)
+        if let failure = writer.failure.withLock({ $0 }) { throw failure }
+        queue.async { [writer] in writer.append(record) }
     }
 
-    /// Writes `metrics.svg`, the loss and accuracy curves of every evaluation so far.
+    /// Waits until every record handed over is in the files.
+    ///
+    /// - Throws: `FileError` when one could not be written.
+    func flush() throws {
+        queue.sync {}
+        if let failure = writer.failure.withLock({ $0 }) { throw failure }
+    }
+
+    /// Writes `metrics.svg`, the loss and accuracy curves of every record so far.
     func writePlot() throws {
-        try MetricsPlot.figure(runs: [curves]).write(to: plotPath)
+        try flush()
+        let figure = queue.sync { [writer] in MetricsPlot.figure(runs: [writer.curves]) }
+        try figure.write(to: plotPath)
+        lastPlot = .now
+    }
+
+    /// Writes `metrics.svg` unless it was written less than ``plotInterval`` ago: for each
+    /// checkpoint.
+    func writePlotIfDue() throws {
+        if let lastPlot, ContinuousClock.now - lastPlot < Self.plotInterval { return }
+        try writePlot()
+    }
+
+    /// The files and the curves, touched only on the metrics queue.
+    private final class Writer: @unchecked Sendable {
+        let json: AppendingFile
+        let csv: AppendingFile
+        let events: TensorBoardEventFile
+        /// The curves of every record, the resumed run's earlier ones included.
+        var curves: MetricsPlot.Curves
+        /// The first error, after which nothing more is written.
+        let failure = Mutex<FileError?>(nil)
+
+        init(json: AppendingFile, csv: AppendingFile, events: TensorBoardEventFile, curves: MetricsPlot.Curves) {
+            (self.json, self.csv, self.events, self.curves) = (json, csv, events, curves)
+        }
+
+        func append(_ record: MetricsRecord) {
+            guard failure.withLock({ $0 == nil }) else { return }
+            do {
+                try json.append(record.jsonLine)
+                try csv.append(record.csvLine)
+                try events.append(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars)
+                curves.add(record)
+            } catch {
+                failure.withLock { $0 = error as? FileError ?? FileError("\(error)") }
+            }
+        }
     }
 
     // MARK: Reading

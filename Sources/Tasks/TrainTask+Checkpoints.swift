@@ -60,15 +60,17 @@ extension TrainTask {
                 if let every = policy.everySteps, stepsDone % every == 0 { due = true }
                 if let signal = watcher?.signalNumber { caughtSignal = signal; due = true }
                 if due && keeps {
+                    try watch.metrics?.flush()
                     let path = policy.checkpointPath(step: stepsDone)
                     try checkpoint(of: event.trainer).write(to: path)
                     lastCheckpoint = path
                     try pruneCheckpoints(keeping: policy.keepLast)
-                    try watch.metrics?.writePlot()
+                    try watch.metrics?.writePlotIfDue()
                 }
                 if keeps, let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
                    metric.improves(value, on: bestSoFar(metric, path: policy.bestPath))
                 {
+                    try watch.metrics?.flush()
                     var best = checkpoint(of: event.trainer)
                     best.metadata["best_metric"] = metric.rawValue
                     best.metadata["best_value"] = String(value.bitPattern, radix: 16)
