@@ -15,7 +15,7 @@ import Storage
 ///   (string, field 1) and a `simple_value` (float, field 2).
 ///
 /// TensorBoard reads every file named `events.out.tfevents.*` under `--logdir`
-/// (``fileName(wallTime:host:)``). Each ``append(step:wallTime:scalars:)`` is one `write(2)`.
+/// (``fileName(wallTime:host:)``). Each `append` is one `write(2)`.
 ///
 /// ```swift
 /// let events = try TensorBoardEventFile(creating: "runs/digits/" + TensorBoardEventFile.fileName(wallTime: now, host: host), wallTime: now)
@@ -50,6 +50,17 @@ public final class TensorBoardEventFile {
     /// - Throws: `FileError` naming the file.
     public func append(step: Int, wallTime: Double, scalars: [(tag: String, value: Float)]) throws {
         try file.append(Self.record(Self.scalarEvent(step: step, wallTime: wallTime, scalars: scalars)))
+    }
+
+    /// Appends one event per entry of `events`, all in one write.
+    ///
+    /// - Throws: `FileError` naming the file.
+    public func append(_ events: [(step: Int, wallTime: Double, scalars: [(tag: String, value: Float)])]) throws {
+        var bytes: [UInt8] = []
+        for event in events {
+            bytes += Self.record(Self.scalarEvent(step: event.step, wallTime: event.wallTime, scalars: event.scalars))
+        }
+        try file.append(bytes)
     }
 
     /// The conventional name, `events.out.tfevents.<whole seconds>.<host>`, as TensorFlow's

@@ -62,37 +62,67 @@ package enum MetricsRecord: Sendable, Equatable {
         return nil
     }
 
-    // MARK: JSON lines
+    // MARK: JSON lines and CSV rows
 
     /// The record as one line of JSON, newline included.
-    package var jsonLine: String {
-        var object = JSONObject()
-        func add(_ key: String, _ value: Float?) {
-            if let value { object[key] = .number(value) }
+    package var jsonLine: String { lines.json }
+
+    /// The record as a row of `metrics.csv`, newline included.
+    package var csvLine: String { lines.csv }
+
+    /// The record's line of `metrics.jsonl` and row of `metrics.csv`, from one formatting of each
+    /// figure (a figure's shortest decimal is most of the work).
+    package var lines: (json: String, csv: String) {
+        let cells = cells
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(cells.count)
+        for (key, cell) in zip(Self.csvHeader, cells) {
+            guard let cell else { continue }
+            let value: JSONValue
+            switch cell {
+            case .text(let text): value = .string(text)
+            case .number(let literal): value = JSONValue(.number(JSONNumber(literal: literal)))
+            case .notFinite: value = .null
+            }
+            members.append(JSONObject.Member(key: key, value: value))
         }
+        // Nothing left can fail: every number is finite.
+        let json = ((try? JSONValue(.object(JSONObject(members: members))).encoded(.singleLine)) ?? "{}") + "\n"
+        let csv = CSVWriter.line(cells.map { cell in
+            switch cell {
+            case .text(let text)?, .number(let text)?, .notFinite(let text)?: .text(text)
+            case nil: ""
+            }
+        })
+        return (json, csv)
+    }
+
+    /// One figure as written: a string, a finite number's literal, or a non-finite number (JSON
+    /// `null`, and `nan`, `inf` or `-inf` in the CSV).
+    private enum Cell {
+        case text(String)
+        case number(String)
+        case notFinite(String)
+    }
+
+    /// The record's cells in the columns of ``csvHeader``; `nil` where it has no figure.
+    private var cells: [Cell?] {
+        func number(_ value: Int) -> Cell { .number(String(value)) }
+        func number(_ value: Double) -> Cell { value.isFinite ? .number(value.description) : .notFinite(value.description) }
+        func number(_ value: Float?) -> Cell? { value.map { $0.isFinite ? .number($0.description) : .notFinite($0.description) } }
         switch self {
         case .step(let record):
-            object["type"] = .string("step")
-            object["step"] = .number(record.step)
-            object["epoch"] = .number(record.epoch)
-            object["wall_time"] = .number(record.wallTime)
-            add("loss", record.loss)
-            add("accuracy", record.accuracy)
-            add("learning_rate", record.learningRate)
-            add("gradient_norm", record.gradientNorm)
-            add("samples_per_second", record.samplesPerSecond)
+            return [
+                .text("step"), number(record.step), number(record.epoch), number(record.wallTime), number(record.loss),
+                number(record.accuracy), number(record.learningRate), number(record.gradientNorm), number(record.samplesPerSecond),
+                nil, nil, nil, nil,
+            ]
         case .evaluation(let step, let wallTime, let evaluation):
-            object["type"] = .string("evaluation")
-            object["step"] = .number(step)
-            object["epoch"] = .number(evaluation.epoch)
-            object["wall_time"] = .number(wallTime)
-            add("train_loss", evaluation.trainLoss)
-            add("train_accuracy", evaluation.trainAccuracy)
-            add("test_loss", evaluation.testLoss)
-            add("test_accuracy", evaluation.testAccuracy)
+            return [
+                .text("evaluation"), number(step), number(evaluation.epoch), number(wallTime), nil, nil, nil, nil, nil,
+                number(evaluation.trainLoss), number(evaluation.trainAccuracy), number(evaluation.testLoss), number(evaluation.testAccuracy),
+            ]
         }
-        // Under .writeNull nothing can fail.
-        return ((try? JSONValue(.object(object)).encoded(.singleLine, nonFinite: .writeNull)) ?? "{}") + "\n"
     }
 
     /// Reads one line of `metrics.jsonl`.
@@ -125,31 +155,12 @@ package enum MetricsRecord: Sendable, Equatable {
         }
     }
 
-    // MARK: CSV
-
-    /// The columns of `metrics.csv`: a step's figures, then an evaluation's; a record leaves the
+    /// The columns of `metrics.csv`, and the keys of `metrics.jsonl` in their order: a step's figures, then an evaluation's; a record leaves the
     /// other kind's cells empty.
     package static let csvHeader = [
         "type", "step", "epoch", "wall_time", "loss", "accuracy", "learning_rate", "gradient_norm", "samples_per_second",
         "train_loss", "train_accuracy", "test_loss", "test_accuracy",
     ]
-
-    /// The record as a row of `metrics.csv`, newline included.
-    package var csvLine: String {
-        func cell(_ value: Float?) -> CSVField { value.map { .float($0) } ?? "" }
-        switch self {
-        case .step(let record):
-            return CSVWriter.line([
-                "step", .int(record.step), .int(record.epoch), .double(record.wallTime), cell(record.loss), cell(record.accuracy),
-                cell(record.learningRate), cell(record.gradientNorm), cell(record.samplesPerSecond), "", "", "", "",
-            ])
-        case .evaluation(let step, let wallTime, let evaluation):
-            return CSVWriter.line([
-                "evaluation", .int(step), .int(evaluation.epoch), .double(wallTime), "", "", "", "", "",
-                cell(evaluation.trainLoss), cell(evaluation.trainAccuracy), cell(evaluation.testLoss), cell(evaluation.testAccuracy),
-            ])
-        }
-    }
 
     // MARK: TensorBoard
 

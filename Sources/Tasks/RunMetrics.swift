@@ -12,22 +12,26 @@ import Glibc
 /// `metrics.jsonl` and `metrics.csv` (one ``MetricsRecord`` a line), a TensorBoard event file
 /// (`events.out.tfevents.<time>.<host>`), and `metrics.svg`, the loss and accuracy curves.
 ///
-/// Each record goes to each file in one `write(2)` as soon as it is made, so a run that is
-/// killed keeps everything it measured. The encoding and writing happen on a queue of their own,
-/// off the training thread, which only hands each record over: a step of a small model takes
-/// a few hundred microseconds, and encoding and writing its record three times took tens of them.
-/// ``flush()`` waits for the queue; the run flushes before every checkpoint, so every record up
-/// to a checkpoint's step is in the files before the checkpoint exists. A fresh run starts the files over (and removes the
-/// folder's older event files, which TensorBoard would otherwise show beside the new one). A
-/// resumed run keeps the records up to the step it resumed from, drops the later ones (written
-/// after the checkpoint, and about to be measured again) and appends: its files then hold what
-/// an uninterrupted run's would, wall times and throughput apart. `metrics.jsonl` is the source
+/// The training thread only collects the records; every ``batchInterval`` (100 ms) it hands
+/// them to a queue of their own, which encodes them and appends them to the three files, one
+/// `write(2)` per file. Encoding and writing each record on the training thread, line by line,
+/// took about 14 µs a record, 10-15 % of a small model's 140 µs steps on two cores
+/// (`benchmarks/results/logging.md`). A run that is killed loses at most its last 100 ms of
+/// records, and never one it needs: ``flush()`` writes every record collected before it returns,
+/// and the run flushes before each checkpoint, so every record up to a checkpoint's step is in
+/// the files before the checkpoint exists.
+///
+/// A fresh run starts the files over (and removes the folder's older event files, which
+/// TensorBoard would otherwise show beside the new one). A resumed run keeps the records up to
+/// the step it resumed from, drops the later ones (written after the checkpoint, and about to be
+/// measured again) and appends: its files then hold what an uninterrupted run's would, wall
+/// times and throughput apart. `metrics.jsonl` is the source
 /// the other files are rebuilt from on resume.
 ///
-/// `metrics.svg` is redrawn from every evaluation so far when a checkpoint is written, at most
-/// every ``plotInterval`` (each write is an atomic replacement with an `fsync`, which cost more
-/// than all the rest of the logging of a short run, and a long run's redrawing would grow with
-/// its length), and always at the end of the run.
+/// `metrics.svg` is redrawn from every record so far when a checkpoint is written, at most every
+/// ``plotInterval`` (a long run's redrawing would otherwise grow with its length), and always at
+/// the end of the run; it is replaced whole but not `fsync`ed, since `swiftgrad plot` can draw it
+/// again.
 final class RunMetrics {
     static let jsonName = "metrics.jsonl"
     static let csvName = "metrics.csv"
@@ -42,6 +46,12 @@ final class RunMetrics {
     /// The files, written on `queue` only.
     private let writer: Writer
     private let queue = DispatchQueue(label: "swiftgrad.metrics")
+    /// Records collected and not yet handed to `queue`.
+    private var pending: [MetricsRecord] = []
+    /// When records were last handed to `queue`.
+    private var lastHandOver = ContinuousClock.now
+    /// How long records wait before they are written (unless a flush comes first).
+    static let batchInterval: Duration = .milliseconds(100)
     /// The last evaluation recorded, with its step.
     private var lastEvaluation: (step: Int, evaluation: Trainer.Evaluation)?
     /// When `metrics.svg` was last written.
@@ -65,7 +75,10 @@ final class RunMetrics {
         let existingEvents = Self.eventFiles(in: directory)
         let jsonPath = directory + "/" + Self.jsonName, csvPath = directory + "/" + Self.csvName
         if let resumedStep {
-            let kept = Self.readLines(jsonPath).filter { $0.record.step <= resumedStep }
+            // A file that cannot be read stops the run rather than being started over.
+            let existing = FileManager.default.fileExists(atPath: jsonPath)
+                ? Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
+            let kept = existing.filter { $0.record.step <= resumedStep }
             try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath)
             try AtomicFile.write(CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath)
             var bytes = TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: kept.first?.record.wallTime ?? now))
@@ -96,7 +109,7 @@ final class RunMetrics {
 
     /// Records a step's figures and, at an epoch's end, its evaluation.
     ///
-    /// - Throws: `FileError` when an earlier record could not be written.
+    /// - Throws: `FileError` when a file cannot be written.
     func record(_ event: Trainer.StepEvent) throws {
         let trainer = event.trainer
         let now = Self.wallTime()
@@ -121,16 +134,27 @@ final class RunMetrics {
         lastEvaluation = (step, evaluation)
     }
 
-    /// Hands `record` to the queue that writes it.
+    /// Collects `record`, and hands the records collected to the writing queue when the last
+    /// hand-over was ``batchInterval`` ago.
     private func append(_ record: MetricsRecord) throws {
         if let failure = writer.failure.withLock({ $0 }) { throw failure }
-        queue.async { [writer] in writer.append(record) }
+        pending.append(record)
+        if ContinuousClock.now - lastHandOver >= Self.batchInterval { handOver() }
     }
 
-    /// Waits until every record handed over is in the files.
+    private func handOver() {
+        lastHandOver = .now
+        guard !pending.isEmpty else { return }
+        let records = pending
+        pending.removeAll(keepingCapacity: true)
+        queue.async { [writer] in writer.write(records) }
+    }
+
+    /// Writes every record collected so far and waits until they are in the files.
     ///
-    /// - Throws: `FileError` when one could not be written.
+    /// - Throws: `FileError` when a record could not be written.
     func flush() throws {
+        handOver()
         queue.sync {}
         if let failure = writer.failure.withLock({ $0 }) { throw failure }
     }
@@ -139,7 +163,8 @@ final class RunMetrics {
     func writePlot() throws {
         try flush()
         let figure = queue.sync { [writer] in MetricsPlot.figure(runs: [writer.curves]) }
-        try figure.write(to: plotPath)
+        // Replaced whole, without the fsync: the curves can be drawn again from metrics.jsonl.
+        try AtomicFile.write(figure.rendered(), to: plotPath, durable: false)
         lastPlot = .now
     }
 
@@ -164,13 +189,15 @@ final class RunMetrics {
             (self.json, self.csv, self.events, self.curves) = (json, csv, events, curves)
         }
 
-        func append(_ record: MetricsRecord) {
+        /// Appends `records` to each file in one write.
+        func write(_ records: [MetricsRecord]) {
             guard failure.withLock({ $0 == nil }) else { return }
             do {
-                try json.append(record.jsonLine)
-                try csv.append(record.csvLine)
-                try events.append(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars)
-                curves.add(record)
+                let lines = records.map(\.lines)
+                try json.append(lines.map(\.json).joined())
+                try csv.append(lines.map(\.csv).joined())
+                try events.append(records.map { ($0.tensorBoardStep, $0.wallTime, $0.scalars) })
+                for record in records { curves.add(record) }
             } catch {
                 failure.withLock { $0 = error as? FileError ?? FileError("\(error)") }
             }
