@@ -103,7 +103,13 @@ public struct CSVWriter: Sendable {
     /// CSVWriter.line([.int(3), .float(0.5), ""])   // 3,0.5,\n
     /// ```
     public static func line(_ fields: [CSVField]) -> String {
-        fields.map { quotedIfNeeded($0.text) }.joined(separator: ",") + "\n"
+        var line = ""
+        line.reserveCapacity(16 * fields.count)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line += "," }
+            line += quotedIfNeeded(field.text)
+        }
+        return line + "\n"
     }
 
     static func quotedIfNeeded(_ field: String) -> String {

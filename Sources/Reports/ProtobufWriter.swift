@@ -48,6 +48,23 @@ public struct ProtobufWriter: Sendable {
         lengthDelimited(field, value.bytes)
     }
 
+    /// The key and length of an embedded message of `length` bytes, whose fields the caller
+    /// writes next: nesting without building the inner message apart and copying it.
+    public mutating func messageHeader(_ field: Int, length: Int) {
+        key(field, wireType: 2)
+        appendVarint(UInt64(length))
+    }
+
+    /// The bytes a varint takes.
+    public static func varintSize(_ value: UInt64) -> Int {
+        value == 0 ? 1 : (64 - value.leadingZeroBitCount + 6) / 7
+    }
+
+    /// Reserves room for `count` more bytes.
+    public mutating func reserveCapacity(_ count: Int) {
+        bytes.reserveCapacity(bytes.count + count)
+    }
+
     private mutating func lengthDelimited(_ field: Int, _ value: [UInt8]) {
         key(field, wireType: 2)
         appendVarint(UInt64(value.count))

@@ -85,17 +85,20 @@ public final class TensorBoardEventFile {
 
     /// An `Event` holding a `Summary` of `scalars` at `step`.
     public static func scalarEvent(step: Int, wallTime: Double, scalars: [(tag: String, value: Float)]) -> [UInt8] {
-        var summary = ProtobufWriter()
-        for (tag, value) in scalars {
-            var entry = ProtobufWriter()
-            entry.string(1, tag)
-            entry.float(2, value)
-            summary.message(1, entry)
-        }
+        // Each Value is written in place, behind its length: tag (key, length, bytes), then the
+        // float (key, 4 bytes).
+        let valueSizes = scalars.map { 1 + ProtobufWriter.varintSize(UInt64($0.tag.utf8.count)) + $0.tag.utf8.count + 5 }
+        let summarySize = valueSizes.reduce(0) { $0 + 1 + ProtobufWriter.varintSize(UInt64($1)) + $1 }
         var event = ProtobufWriter()
+        event.reserveCapacity(9 + 11 + 1 + ProtobufWriter.varintSize(UInt64(summarySize)) + summarySize)
         event.double(1, wallTime)
         event.varint(2, Int64(step))
-        event.message(5, summary)
+        event.messageHeader(5, length: summarySize)
+        for ((tag, value), size) in zip(scalars, valueSizes) {
+            event.messageHeader(1, length: size)
+            event.string(1, tag)
+            event.float(2, value)
+        }
         return event.bytes
     }
 

@@ -1,6 +1,7 @@
 import ConfigKit
 import JSON
 import Reports
+import Synchronization
 import Training
 
 /// One line of a training run's `metrics.jsonl`: an optimizer step's figures, or an evaluation.
@@ -76,8 +77,10 @@ package enum MetricsRecord: Sendable, Equatable {
         let cells = cells
         var members: [JSONObject.Member] = []
         members.reserveCapacity(cells.count)
-        for (key, cell) in zip(Self.csvHeader, cells) {
+        var present = 0
+        for (column, (key, cell)) in zip(Self.csvHeader, cells).enumerated() {
             guard let cell else { continue }
+            present |= 1 << column
             let value: JSONValue
             switch cell {
             case .text(let text): value = .string(text)
@@ -87,7 +90,8 @@ package enum MetricsRecord: Sendable, Equatable {
             members.append(JSONObject.Member(key: key, value: value))
         }
         // Nothing left can fail: every number is finite.
-        let json = ((try? JSONValue(.object(JSONObject(members: members))).encoded(.singleLine)) ?? "{}") + "\n"
+        let object = JSONObject(members: members, indexByKey: Self.keyIndex(present: present, members: members))
+        let json = ((try? JSONValue(.object(object)).encoded(.singleLine)) ?? "{}") + "\n"
         let csv = CSVWriter.line(cells.map { cell in
             switch cell {
             case .text(let text)?, .number(let text)?, .notFinite(let text)?: .text(text)
@@ -96,6 +100,17 @@ package enum MetricsRecord: Sendable, Equatable {
         })
         return (json, csv)
     }
+
+    /// The key index of a record's object, the same for every record with the same columns
+    /// (`present`, one bit a column): made once, not hashed anew for every line.
+    private static func keyIndex(present: Int, members: [JSONObject.Member]) -> [String: Int] {
+        if let index = keyIndexes.withLock({ $0[present] }) { return index }
+        let index = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.key, $0) })
+        keyIndexes.withLock { $0[present] = index }
+        return index
+    }
+
+    private static let keyIndexes = Mutex<[Int: [String: Int]]>([:])
 
     /// One figure as written: a string, a finite number's literal, or a non-finite number (JSON
     /// `null`, and `nan`, `inf` or `-inf` in the CSV).
