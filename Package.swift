@@ -28,7 +28,7 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   Benchmarks      `swiftgrad bench`, kept out of the library (benchmarks/Sources/Benchmarks)
 //   FuzzHarness, swiftgrad-fuzz
 //                   the parsers a user's bytes reach, as libFuzzer targets (fuzz/, scripts/fuzz)
-//   gemm-bench, lecture-bench, mlp-bench, op-overhead
+//   gemm-bench, lecture-bench, mlp-bench, op-overhead, logging-bench
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
 //                   `swift run -c release NAME`
 //   swiftgrad       the command line: parses arguments and calls Tasks and Benchmarks
@@ -84,6 +84,7 @@ let package = Package(
         .executableTarget(name: "lecture-bench", dependencies: ["SwiftGrad", "Tasks"], path: "benchmarks/Sources/lecture-bench"),
         .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
         .executableTarget(name: "op-overhead", dependencies: ["SwiftGrad"], path: "benchmarks/Sources/op-overhead"),
+        .executableTarget(name: "logging-bench", dependencies: ["SwiftGrad", "Tasks", "Reports", "Storage"], path: "benchmarks/Sources/logging-bench"),
 
         .target(
             name: "FuzzHarness", dependencies: ["Tasks", "ConfigKit", "Expressions", "Datasets", "Training"],

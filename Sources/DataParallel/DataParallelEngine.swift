@@ -27,11 +27,16 @@ public struct BatchLoss: Sendable, Equatable {
     public var loss: Float
     /// Examples in the batch.
     public var exampleCount: Int
+    /// The predictions the loss got right, over the batch, when it counted them
+    /// (``ShardContext/predictions``) for every micro-shard; `nil` otherwise.
+    public var predictions: PredictionCount?
 
-    /// A batch of `exampleCount` examples whose mean loss is `loss`.
-    public init(loss: Float, exampleCount: Int) {
+    /// A batch of `exampleCount` examples whose mean loss is `loss`, with the right predictions
+    /// of its training pass when they were counted.
+    public init(loss: Float, exampleCount: Int, predictions: PredictionCount? = nil) {
         self.loss = loss
         self.exampleCount = exampleCount
+        self.predictions = predictions
     }
 }
 
@@ -95,7 +100,8 @@ public final class DataParallelEngine {
 
     private let pool: WorkerPool
     private let slots: GradientSlots
-    private let shardLosses: SharedFloatBuffer
+    private let shardLosses: SharedBuffer<Float>
+    private let shardPredictions: SharedBuffer<PredictionCount?>
     private let workerStatistics: WorkerStatisticsTable
     /// The batch whose micro-shard gradients wait in the slots for ``allReduce(_:)``.
     private var pending: (activeSlots: [Int], batchSize: Int)?
@@ -116,7 +122,8 @@ public final class DataParallelEngine {
         self.pool = pool
         self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers * configuration.resolvedKernelThreads, pool: pool)
         self.slots = GradientSlots(layout: layout, slotCount: configuration.maximumMicroShardCount)
-        self.shardLosses = SharedFloatBuffer(count: configuration.maximumMicroShardCount)
+        self.shardLosses = SharedBuffer(count: configuration.maximumMicroShardCount, repeating: 0)
+        self.shardPredictions = SharedBuffer(count: configuration.maximumMicroShardCount, repeating: nil)
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
     }
 
@@ -176,15 +183,20 @@ public final class DataParallelEngine {
             plan: plan, parameters: parameters, features: features, labels: labels, loss: loss,
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
             streamStride: configuration.maximumMicroShardCount,
-            slots: slots, shardLosses: shardLosses, statistics: workerStatistics, helpBoard: pool.helpBoard)
+            slots: slots, shardLosses: shardLosses, shardPredictions: shardPredictions, statistics: workerStatistics,
+            helpBoard: pool.helpBoard)
         let start = ContinuousClock.now
         pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
         lastTiming = StepTiming(computeSeconds: (ContinuousClock.now - start) / .seconds(1), reduceSeconds: 0)
         var lossSum: Float = 0
-        for shard in plan.nonEmptyMicroShards { lossSum += shardLosses.pointer[shard] }
+        var predictions: PredictionCount? = PredictionCount(correct: 0, total: 0)
+        for shard in plan.nonEmptyMicroShards {
+            lossSum += shardLosses.pointer[shard]
+            predictions = predictions.flatMap { sum in shardPredictions.pointer[shard].map { sum + $0 } }
+        }
         step += 1
         pending = (plan.nonEmptyMicroShards, batchSize)
-        return BatchLoss(loss: lossSum / Float(batchSize), exampleCount: batchSize)
+        return BatchLoss(loss: lossSum / Float(batchSize), exampleCount: batchSize, predictions: predictions)
     }
 
     /// The second half of a step: sums the micro-shard gradients of the batch computed last, in
@@ -249,13 +261,20 @@ public final class DataParallelEngine {
     ///
     /// The model runs a training pass (``/Models/LayerContext/isTraining``) whose random stream is
     /// the micro-shard's own, so dropout is the same for any number of workers.
+    ///
+    /// - Parameter countingPredictions: also count the right predictions of the training pass
+    ///   (``/Models/LossKind/predictionCount(_:targets:)``, into ``BatchLoss/predictions``): an
+    ///   argmax over each micro-shard's output, off by default.
     public func computeMicroShardGradients<M: Model, Inputs: ModelInputs>(
-        model: M, parameters: [Tensor], features: Inputs, targets: Targets
+        model: M, parameters: [Tensor], features: Inputs, targets: Targets, countingPredictions: Bool = false
     ) -> BatchLoss {
         computeMicroShardGradients(parameters: parameters, features: features, labels: targets) { x, y, parameters, context in
             var forward = LayerContext(kernels: context.kernels, isTraining: true, random: context.random)
             let output = model(x.materialized(), parameters: parameters, context: &forward)
             if let random = forward.random { context.random = random }
+            if countingPredictions {
+                context.predictions = withoutRecording { model.lossKind.predictionCount(output, targets: y) }
+            }
             return model.lossKind.summedLoss(output, targets: y)
         }
     }
@@ -274,7 +293,8 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     /// Streams per step: the engine's maximum micro-shard count, so steps never share a stream.
     let streamStride: Int
     let slots: GradientSlots
-    let shardLosses: SharedFloatBuffer
+    let shardLosses: SharedBuffer<Float>
+    let shardPredictions: SharedBuffer<PredictionCount?>
     let statistics: WorkerStatisticsTable
     /// Where the workers' single-threaded products post pieces for idle workers to take: worker
     /// `w` in place `w`.
@@ -303,6 +323,7 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
             shapePrecondition(value.scalarCount == 1, "DataParallelEngine: the loss must be a scalar (the sum of per-example losses), got shape \(value.shape)")
             slots.store(tape.gradient(of: value, withRespectTo: parameters), inSlot: shard)
             shardLosses.pointer[shard] = value.scalar
+            shardPredictions.pointer[shard] = context.predictions
             statistics.record(worker: worker, examples: rows.count)
         }
     }

@@ -131,14 +131,17 @@ public struct SlotGradients: @unchecked Sendable {
     }
 }
 
-/// A flat `Float` buffer that several threads write disjoint ranges of.
-final class SharedFloatBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutableBufferPointer<Float>
+/// A flat buffer that several threads write disjoint ranges of.
+final class SharedBuffer<Element>: @unchecked Sendable {
+    let pointer: UnsafeMutableBufferPointer<Element>
 
-    init(count: Int) {
+    init(count: Int, repeating value: Element) {
         pointer = .allocate(capacity: Swift.max(count, 1))
-        pointer.initialize(repeating: 0)
+        pointer.initialize(repeating: value)
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        pointer.deinitialize()
+        pointer.deallocate()
+    }
 }

@@ -1,4 +1,5 @@
 import Autograd
+import Models
 
 /// What a loss function is told about the micro-shard it is computing.
 ///
@@ -25,6 +26,9 @@ public struct ShardContext: Sendable {
     public var kernelThreads: Int { kernels.threads }
     /// This micro-shard's own random stream.
     public var random: RandomStream
+    /// The predictions the loss got right on this micro-shard, when it counts them; the engine
+    /// adds them up over the batch (``BatchLoss/predictions``).
+    public var predictions: PredictionCount?
 
     /// The random stream of micro-shard `microShard` at step `step`: stream `step·M + shard` of
     /// the seed mixed with a constant, so that it differs from every stream a caller names with

@@ -72,6 +72,12 @@ extension JSONValue {
 
     private static func appendQuoted(_ text: some StringProtocol, to output: inout String) {
         output += "\""
+        // Most keys and strings need no escape: copy them whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

@@ -87,18 +87,43 @@ public enum LossKind: String, Sendable, CaseIterable, Equatable {
     /// cross-entropy, logit > 0 for sigmoid cross-entropy (per output). Not defined for the
     /// regression losses, which return `nil`.
     public func accuracy(_ output: Tensor, targets: Targets) -> Float? {
+        predictionCount(output, targets: targets)?.accuracy
+    }
+
+    /// How many predictions were right, out of how many, as ``accuracy(_:targets:)`` counts
+    /// them: counts of several batches add up to the count of their union, which fractions do
+    /// not. `nil` for the regression losses and for no targets.
+    public func predictionCount(_ output: Tensor, targets: Targets) -> PredictionCount? {
         switch (self, targets) {
         case (.softmaxCrossEntropy, .classes(let labels)):
             guard !labels.isEmpty else { return nil }
             let predicted = output.argmax(squeezingAxis: -1).scalars
-            let correct = zip(predicted, labels).filter { Int($0) == $1 }.count
-            return Float(correct) / Float(labels.count)
+            return PredictionCount(correct: zip(predicted, labels).count { Int($0) == $1 }, total: labels.count)
         case (.sigmoidCrossEntropy, .values(let labels)):
             guard labels.scalarCount > 0 else { return nil }
             let predicted = (output .> 0).asFloats()
-            return Float(Tensor.equal(predicted, labels).trueCount) / Float(labels.scalarCount)
+            return PredictionCount(correct: Tensor.equal(predicted, labels).trueCount, total: labels.scalarCount)
         default:
             return nil
         }
+    }
+}
+
+/// Predictions that were right, out of how many were made.
+public struct PredictionCount: Sendable, Equatable {
+    public var correct: Int
+    public var total: Int
+
+    public init(correct: Int, total: Int) {
+        self.correct = correct
+        self.total = total
+    }
+
+    /// `correct / total`, or NaN for no predictions.
+    public var accuracy: Float { total > 0 ? Float(correct) / Float(total) : .nan }
+
+    /// The count of both sets of predictions together.
+    public static func + (lhs: PredictionCount, rhs: PredictionCount) -> PredictionCount {
+        PredictionCount(correct: lhs.correct + rhs.correct, total: lhs.total + rhs.total)
     }
 }

@@ -95,9 +95,28 @@ public struct CSVWriter: Sendable {
         try AtomicFile.write(rendered(), to: path)
     }
 
+    /// One row as CSV text, quoted as ``rendered()`` quotes it and ending in a newline: for a
+    /// file streamed a row at a time, which must read the same as one written whole.
+    ///
+    /// ```swift
+    /// CSVWriter.line(["step", "loss"])   // step,loss\n
+    /// CSVWriter.line([.int(3), .float(0.5), ""])   // 3,0.5,\n
+    /// ```
+    public static func line(_ fields: [CSVField]) -> String {
+        var line = ""
+        line.reserveCapacity(16 * fields.count)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line += "," }
+            line += quotedIfNeeded(field.text)
+        }
+        return line + "\n"
+    }
+
     static func quotedIfNeeded(_ field: String) -> String {
-        let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-            || field.first == " " || field.last == " "
+        // Bytes, not characters: a metrics file writes a dozen fields a step.
+        let utf8 = field.utf8
+        let needsQuotes = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+            || utf8.first == UInt8(ascii: " ") || utf8.last == UInt8(ascii: " ")
         guard needsQuotes else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

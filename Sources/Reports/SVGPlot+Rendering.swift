@@ -7,21 +7,30 @@ extension SVGPlot {
     /// let svg = plot.rendered()   // "<?xml version=\"1.0\" ...><svg ...>...</svg>\n"
     /// ```
     public func rendered() -> String {
-        let layout = Layout(plot: self)
-        var svg = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(coordinate(width))" height="\(coordinate(height))" \
-            viewBox="0 0 \(coordinate(width)) \(coordinate(height))" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">
+        Self.document(width: width, height: height, content: content(clipID: "plot-area"))
+    }
 
-            """
-        svg += "<rect width=\"\(coordinate(width))\" height=\"\(coordinate(height))\" fill=\"white\"/>\n"
-        svg += "<defs><clipPath id=\"plot-area\"><rect x=\"\(coordinate(layout.left))\" y=\"\(coordinate(layout.top))\" "
+    /// A standalone SVG document of `width` × `height` pixels around `content`.
+    static func document(width: Double, height: Double, content: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(coordinate(width))" height="\(coordinate(height))" \
+        viewBox="0 0 \(coordinate(width)) \(coordinate(height))" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">
+
+        """ + content + "</svg>\n"
+    }
+
+    /// The figure's elements, in its own pixel coordinates; `clipID` names the clip path of the
+    /// plot area, unique within the document.
+    func content(clipID: String) -> String {
+        let layout = Layout(plot: self)
+        var svg = "<rect width=\"\(coordinate(width))\" height=\"\(coordinate(height))\" fill=\"white\"/>\n"
+        svg += "<defs><clipPath id=\"\(clipID)\"><rect x=\"\(coordinate(layout.left))\" y=\"\(coordinate(layout.top))\" "
             + "width=\"\(coordinate(layout.right - layout.left))\" height=\"\(coordinate(layout.bottom - layout.top))\"/></clipPath></defs>\n"
         svg += renderAxes(layout)
-        svg += renderSeries(layout)
+        svg += renderSeries(layout, clipID: clipID)
         svg += renderLegend(layout)
         svg += renderLabels(layout)
-        svg += "</svg>\n"
         return svg
     }
 
@@ -86,8 +95,8 @@ extension SVGPlot {
         series[index].color ?? Self.palette[index % Self.palette.count]
     }
 
-    private func renderSeries(_ layout: Layout) -> String {
-        var svg = "<g class=\"series\" clip-path=\"url(#plot-area)\">\n"
+    private func renderSeries(_ layout: Layout, clipID: String) -> String {
+        var svg = "<g class=\"series\" clip-path=\"url(#\(clipID))\">\n"
         for (index, entry) in series.enumerated() {
             let color = escapeXML(color(of: index))
             if entry.style != .scatter {

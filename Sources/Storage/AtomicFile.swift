@@ -45,7 +45,7 @@ public enum AtomicFile {
     /// it is removed anyway: the id has then been reused by another process.
     public static let staleAgeWithLiveProcess: TimeInterval = 3600
 
-    /// Checks, without leaving anything behind, that ``write(_:to:)-(Data,_)`` could create
+    /// Checks, without leaving anything behind, that ``write(_:to:durable:)-(Data,_,_)`` could create
     /// `path`, so a long run can refuse a bad output path up front.
     ///
     /// It checks that the directory exists; that the file name fits the file system's limit
@@ -77,12 +77,15 @@ public enum AtomicFile {
     ///   - data: the complete new contents.
     ///   - path: the destination; its directory must exist, and anything already there must be
     ///     a regular file or a symbolic link to one.
+    ///   - durable: `fsync` the file and its directory, so the new contents survive a power cut;
+    ///     `false` for a file that can be made again (a plot), which is still replaced whole but
+    ///     skips the milliseconds an `fsync` can take.
     /// - Throws: `FileError`, e.g. `cannot write 'out/report.json': directory 'out' does not exist`.
     ///
     /// ```swift
     /// try AtomicFile.write(Data("epoch,loss\n".utf8), to: "results/loss.csv")
     /// ```
-    public static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to path: String, durable: Bool = true) throws {
         let target = try destination(of: path)
         removeStaleTemporaries(directory: target.directory, name: target.name)
         let (descriptor, temporary) = try makeTemporary(target, path: path)
@@ -92,7 +95,7 @@ public enum AtomicFile {
             try writeAll(data, to: descriptor, path: path)
             var existing = stat()
             let mode = stat(target.path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644
-            guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else { throw failure(path, errno) }
+            guard fchmod(descriptor, mode) == 0, !durable || fsync(descriptor) == 0 else { throw failure(path, errno) }
             isOpen = false
             guard close(descriptor) == 0 else { throw failure(path, errno) }
             guard rename(temporary, target.path) == 0 else { throw failure(path, errno) }
@@ -101,7 +104,7 @@ public enum AtomicFile {
             unlink(temporary)
             throw error
         }
-        syncDirectory(target.directory)
+        if durable { syncDirectory(target.directory) }
     }
 
     /// Atomically replaces the file at `path` with `text` encoded as UTF-8.
@@ -109,13 +112,14 @@ public enum AtomicFile {
     /// - Parameters:
     ///   - text: the complete new contents.
     ///   - path: the destination; its directory must exist.
-    /// - Throws: `FileError` as for ``write(_:to:)-(Data,_)``.
+    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
+    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
     ///
     /// ```swift
     /// try AtomicFile.write("hello\n", to: "out/hello.txt")
     /// ```
-    public static func write(_ text: String, to path: String) throws {
-        try write(Data(text.utf8), to: path)
+    public static func write(_ text: String, to path: String, durable: Bool = true) throws {
+        try write(Data(text.utf8), to: path, durable: durable)
     }
 
     /// Removes the temporaries that killed writers of `path` left in its directory: those whose
@@ -311,7 +315,7 @@ public enum AtomicFile {
     }
 }
 
-/// `write(2)`, named apart from ``AtomicFile/write(_:to:)-(Data,_)``.
+/// `write(2)`, named apart from ``AtomicFile/write(_:to:durable:)-(Data,_,_)``.
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)
 }

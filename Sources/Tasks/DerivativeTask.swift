@@ -24,7 +24,7 @@ struct DerivativeTask: RunnableTask {
         let result = try expression.evaluate(at: point, order: order)
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let at = result.variables.map { "\($0) = \(Derivatives.format(point[$0] ?? 0))" }.joined(separator: ", ")
-        log("f = \(expression.source) at \(at)")
+        if options.showsProgress { log("f = \(expression.source) at \(at)") }
         log("f = \(Derivatives.format(result.value))")
         for name in result.variables {
             log("d/d\(name) = \(Derivatives.format(result.gradient[name]!))")

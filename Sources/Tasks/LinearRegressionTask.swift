@@ -75,7 +75,7 @@ struct LinearRegressionTask: RunnableTask {
                 return (prediction - y).squared().sum() / denominator
             }
             optimizer.apply(tape.gradient(of: loss, withRespectTo: [w, c]), to: [w, c])
-            if options.verbose && step % printEvery == 0 {
+            if options.showsProgress && step % printEvery == 0 {
                 log("Step \(step), Loss \(loss.scalar)")
             }
         }

@@ -104,7 +104,7 @@ struct LogisticRegressionTask: RunnableTask {
                 Losses.sigmoidCrossEntropy(logits: logits(train.features), labels: train.targets).mean()
             }
             optimizer.apply(tape.gradient(of: loss, withRespectTo: [w, b]), to: [w, b])
-            if options.verbose && (step % printEvery == 0 || step == steps - 1) {
+            if options.showsProgress && (step % printEvery == 0 || step == steps - 1) {
                 log("Step \(step), Loss \(loss.scalar), train accuracy \(accuracy(train))")
             }
         }

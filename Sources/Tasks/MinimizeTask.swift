@@ -48,7 +48,7 @@ struct MinimizeTask: RunnableTask {
             loss = tape.record { value() }
             optimizer.apply(tape.gradient(of: loss, withRespectTo: variables), to: variables)
             trajectory.append(variables.map { $0.value.scalar })
-            if options.verbose && ((step + 1) % printEvery == 0 || step == steps - 1) {
+            if (options.showsProgress && (step + 1) % printEvery == 0) || step == steps - 1 {
                 let point = zip(names, trajectory[step]).map { "\($0) = \($1)" }.joined(separator: ", ")
                 log("step \(step + 1): \(point)")
             }

@@ -11,10 +11,14 @@ package struct RunOptions: Sendable {
     package var workers: Int?
     package var epochs: Int?
     package var seed: UInt64?
-    /// Print progress lines. When false, a task prints no per-step or per-epoch progress: only
-    /// its result (a training run also its three header lines and its parameter digest; the
-    /// minimisation prints nothing).
-    package var verbose: Bool
+    /// How much the task prints through its `log`.
+    package var verbosity: Verbosity
+    /// How a training run shows its progress (a terminal's redrawn line, or plain lines).
+    package var progress: ProgressStyle
+    /// Whether a training run that keeps its run folder streams its metrics there
+    /// (`metrics.jsonl`, `metrics.csv`, a TensorBoard event file, `metrics.svg`); `--no-metrics`
+    /// turns it off.
+    package var writesMetrics: Bool
     /// A checkpoint to continue from: a path, or `latest` for the run folder's newest.
     package var resume: String?
     /// Replaces the config's `checkpoint.directory`.
@@ -30,7 +34,8 @@ package struct RunOptions: Sendable {
     package var memoryBudget: MemoryBudget?
 
     package init(
-        plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbose: Bool = true,
+        plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbosity: Verbosity = .normal,
+        progress: ProgressStyle = .lines(everySeconds: 10), writesMetrics: Bool = true,
         resume: String? = nil, runDirectory: String? = nil, keepsRunFolder: Bool = false, handlesSignals: Bool = false,
         memoryBudget: MemoryBudget? = nil
     ) {
@@ -38,13 +43,31 @@ package struct RunOptions: Sendable {
         self.workers = workers
         self.epochs = epochs
         self.seed = seed
-        self.verbose = verbose
+        self.verbosity = verbosity
+        self.progress = progress
+        self.writesMetrics = writesMetrics
         self.resume = resume
         self.runDirectory = runDirectory
         self.keepsRunFolder = keepsRunFolder
         self.handlesSignals = handlesSignals
         self.memoryBudget = memoryBudget
     }
+}
+
+extension RunOptions {
+    /// Whether the task prints headers and progress, not only its result.
+    package var showsProgress: Bool { verbosity != .quiet }
+}
+
+/// How much a run prints.
+package enum Verbosity: Sendable, Comparable {
+    /// The result only: a task's final line (the derivative's values; a training run's
+    /// `trained …` line), no headers and no progress.
+    case quiet
+    /// Headers, progress and the result.
+    case normal
+    /// Also one line per optimizer step of a training run.
+    case verbose
 }
 
 /// A config file's task, read and checked before anything runs.

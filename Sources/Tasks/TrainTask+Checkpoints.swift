@@ -13,6 +13,8 @@ extension TrainTask {
         var status: String
         var modelPath: String?
         var lastCheckpoint: String?
+        /// The run's `metrics.jsonl`, when it wrote one.
+        var metricsPath: String?
         var exitStatus: Int32 = 0
         var failure: String?
     }
@@ -20,7 +22,7 @@ extension TrainTask {
     /// Runs `trainer`, resuming from `options.resume` first when given, writing the periodic and
     /// best checkpoints the policy asks for and the final model, and stopping cleanly (with a
     /// checkpoint) on SIGINT or SIGTERM when `options.handlesSignals`.
-    func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: (String) -> Void) throws -> CheckpointedRun {
+    func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: @escaping (String) -> Void) throws -> CheckpointedRun {
         let policy = checkpoints
         if let resume = runOptions.resume {
             let path = try resumePath(resume)
@@ -46,7 +48,15 @@ extension TrainTask {
         var caughtSignal: Int32?
         var bestValue = keeps ? policy.keepBest.flatMap { bestSoFar($0, path: policy.bestPath) } : nil
         let keepLast = policy.keepLast
-        let summary = trainer.run(log: runOptions.verbose ? log : { _ in }) { event in
+        let watch = try watchRun(trainer, options: runOptions, resumed: runOptions.resume != nil, log: log)
+        let summary = trainer.run(measuring: watch.measuring, log: watch.progress.line) { event in
+            do {
+                watch.progress.step(event)
+                try watch.metrics?.record(event)
+            } catch {
+                failure = error
+                return .stop
+            }
             guard keeps || watcher != nil else { return .continue }
             do {
                 let stepsDone = event.trainer.globalStep
@@ -55,6 +65,7 @@ extension TrainTask {
                 if let every = policy.everySteps, stepsDone % every == 0 { due = true }
                 if let signal = watcher?.signalNumber { caughtSignal = signal; due = true }
                 if due && keeps {
+                    try watch.metrics?.flush()
                     let path = policy.checkpointPath(step: stepsDone)
                     let snapshot = checkpoint(of: event.trainer)
                     try writer.submit {
@@ -62,11 +73,13 @@ extension TrainTask {
                         try pruneCheckpoints(keeping: keepLast)
                     }
                     lastCheckpoint = path
+                    try watch.metrics?.writePlotIfDue()
                 }
                 if keeps, let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
                    metric.improves(value, on: bestValue)
                 {
                     bestValue = value
+                    try watch.metrics?.flush()
                     var best = checkpoint(of: event.trainer)
                     best.metadata["best_metric"] = metric.rawValue
                     best.metadata["best_value"] = String(value.bitPattern, radix: 16)
@@ -85,9 +98,12 @@ extension TrainTask {
         } catch {
             failure = failure ?? error
         }
+        watch.progress.finish()
         if let failure { throw failure }
+        try finishWatching(watch, trainer: trainer, summary: summary)
 
         var run = CheckpointedRun(summary: summary, status: "completed", lastCheckpoint: lastCheckpoint)
+        run.metricsPath = watch.metrics?.jsonPath
         switch summary.outcome {
         case .completed, .stoppedEarly:
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"

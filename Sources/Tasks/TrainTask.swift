@@ -146,15 +146,19 @@ package struct TrainTask: RunnableTask {
         let trainer = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options)
         let microShards = trainer.engine.configuration.microShardCount
         let batchMicroShards = trainer.engine.configuration.microShardCount(forBatchSize: Swift.min(options.batchSize, data.train.count))
-        log("train: \(dataDescription); \(data.train.count) train, \(data.test.count) test examples")
-        log("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
-        log("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        // Under --quiet only the result line below is printed.
+        func info(_ line: String) {
+            if runOptions.showsProgress { log(line) }
+        }
+        info("train: \(dataDescription); \(data.train.count) train, \(data.test.count) test examples")
+        info("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
+        info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
         if options.workers > batchMicroShards {
             let one = batchMicroShards == 1
-            log("note: each batch has \(batchMicroShards) micro-shard\(one ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers \(one ? "has" : "have") work; set training.micro_shards to cut batches finer")
+            info("note: each batch has \(batchMicroShards) micro-shard\(one ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers \(one ? "has" : "have") work; set training.micro_shards to cut batches finer")
         }
         let start = ContinuousClock.now
-        let run = try runKeepingCheckpoints(trainer, options: runOptions, log: log)
+        let run = try withoutActuallyEscaping(info) { try runKeepingCheckpoints(trainer, options: runOptions, log: $0) }
         let summary = run.summary
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let last = summary.evaluations.last
@@ -163,7 +167,7 @@ package struct TrainTask: RunnableTask {
         if let accuracy = last?.testAccuracy { line += ", test accuracy \(accuracy)" }
         log(line)
         let digest = trainer.parameterDigest
-        log("parameter digest \(digest)")
+        info("parameter digest \(digest)")
 
         var extra = JSONObject()
         if let accuracy = last?.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
@@ -187,7 +191,11 @@ package struct TrainTask: RunnableTask {
         }
         if let path = run.modelPath { extra["model"] = .string(path) }
         if let path = run.lastCheckpoint { extra["last_checkpoint"] = .string(path) }
-        extra["history"] = .array(summary.evaluations.map { evaluation in
+        // The last evaluations only: a long run's whole history is in its metrics.jsonl.
+        let history = summary.evaluations.suffix(Self.historyLimit)
+        if history.count < summary.evaluations.count { extra["history_evaluations"] = .number(summary.evaluations.count) }
+        if let path = run.metricsPath { extra["metrics"] = .string(path) }
+        extra["history"] = .array(history.map { evaluation in
             var entry = JSONObject()
             entry["epoch"] = .number(evaluation.epoch)
             entry["train_loss"] = .number(evaluation.trainLoss)
@@ -204,6 +212,10 @@ package struct TrainTask: RunnableTask {
         report.failure = run.failure
         return report
     }
+
+    /// The most evaluations a report's `history` keeps, the last ones: a 5000-epoch run's whole
+    /// history would make the report hundreds of kilobytes, and `metrics.jsonl` holds it all.
+    static let historyLimit = 100
 
     // MARK: Reading
 

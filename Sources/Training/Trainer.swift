@@ -141,12 +141,45 @@ public final class Trainer {
         }
     }
 
-    /// What a ``run(evaluating:log:onStep:)`` handler sees after each optimizer step.
+    /// Per-step figures that cost something to measure, which a
+    /// ``run(evaluating:measuring:log:onStep:)`` computes only when asked.
+    public struct StepMeasurements: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// The global L2 norm of the step's mean gradient, before any clipping
+        /// (``StepEvent/gradientNorm``): summed chunk by chunk inside the all-reduce
+        /// (``GradientSquares``).
+        public static let gradientNorm = StepMeasurements(rawValue: 1 << 0)
+        /// The fraction of the step's examples the training pass classified right
+        /// (``StepEvent/accuracy``), counted by the workers: an argmax per micro-shard.
+        public static let accuracy = StepMeasurements(rawValue: 1 << 1)
+        /// Both.
+        public static let all: StepMeasurements = [.gradientNorm, .accuracy]
+    }
+
+    /// What a ``run(evaluating:measuring:log:onStep:)`` handler sees after each optimizer step.
     public struct StepEvent {
         /// The trainer, between two steps: its ``state`` is a consistent point to resume from.
         public let trainer: Trainer
         /// The mean loss of the step's examples.
         public let loss: Float
+        /// The learning rate the step used (the schedule's value before the step).
+        public let learningRate: Float
+        /// The global L2 norm of the step's mean gradient before clipping, when the run measures
+        /// it (``StepMeasurements/gradientNorm``).
+        public let gradientNorm: Float?
+        /// The fraction of the step's examples (or outputs, for sigmoid cross-entropy) the
+        /// training pass got right, when the run measures it (``StepMeasurements/accuracy``) and
+        /// the model classifies.
+        public let accuracy: Float?
+        /// Examples the step trained on (all its batches, with gradient accumulation).
+        public let examples: Int
+        /// Wall seconds of the step: forward and backward passes, all-reduce and update, not
+        /// evaluation.
+        public let seconds: Double
+        /// Examples per second of the step.
+        public var samplesPerSecond: Double { seconds > 0 ? Double(examples) / seconds : 0 }
         /// Whether this step finished an epoch.
         public let endsEpoch: Bool
         /// The evaluation made after this step, if one was due.
@@ -199,11 +232,16 @@ public final class Trainer {
     ///   - evaluating: `false` trains only, with no evaluation (not even after the last
     ///     epoch): a benchmark's runs, whose evaluations on every core would disturb others
     ///     training at the same time. The summary then has no evaluations.
+    ///   - measuring: the per-step figures to compute for `onStep` beyond those that cost
+    ///     nothing (loss, learning rate, examples, seconds); none by default, which keeps them off
+    ///     the hot path. Measuring never changes the trained bits.
     ///   - log: receives one line per evaluation.
     ///   - onStep: called after each optimizer step, and after the epoch's evaluation for the
-    ///     last step of an epoch; the place to write checkpoints or to stop on a signal.
+    ///     last step of an epoch; the place to write checkpoints or metrics, or to stop on a
+    ///     signal.
     public func run(
-        evaluating: Bool = true, log: (String) -> Void = { _ in }, onStep: ((StepEvent) -> StepAction)? = nil
+        evaluating: Bool = true, measuring: StepMeasurements = [], log: (String) -> Void = { _ in },
+        onStep: ((StepEvent) -> StepAction)? = nil
     ) -> Summary {
         let trainCount = data.train.count
         let totalSteps = options.totalSteps(examples: trainCount)
@@ -216,9 +254,15 @@ public final class Trainer {
         var accumulatedExamples = 0
         var batchesInStep = 0
         var outcome = Outcome.completed
+        var finishedStep = StepFigures(learningRate: .nan, gradientNorm: nil, accuracy: nil, examples: 0, seconds: 0)
         // Without accumulation the optimizer can take the gradient chunk by chunk from the
         // all-reduce; accumulating needs whole gradients, as does clipping by norm.
         let fusesUpdate = options.gradientAccumulation == 1 && optimizer.canApplyPartitioned
+        let squares = measuring.contains(.gradientNorm) ? GradientSquares() : nil
+        // The step in progress, over its batches.
+        var stepExamples = 0, stepSeconds = 0.0
+        var stepPredictions: PredictionCount? = nil
+        var learningRate: Float = .nan, gradientNorm: Float? = nil
 
         epochs: for epochIndex in epoch..<options.epochs {
             epoch = epochIndex
@@ -229,15 +273,31 @@ public final class Trainer {
                 let rows = Array(batches.indices(ofBatch: position))
                 let batch = engine.computeMicroShardGradients(
                     model: model, parameters: variables.map(\.value),
-                    features: RowSelection(source: data.train.features, rows: rows), targets: targets(of: data.train, rows: rows))
+                    features: RowSelection(source: data.train.features, rows: rows), targets: targets(of: data.train, rows: rows),
+                    countingPredictions: measuring.contains(.accuracy))
                 examples += batch.exampleCount
+                stepPredictions = stepExamples == 0
+                    ? batch.predictions : stepPredictions.flatMap { sum in batch.predictions.map { sum + $0 } }
+                stepExamples += batch.exampleCount
                 let lastOfEpoch = position == batches.count - 1
                 var stepped = false
                 if fusesUpdate {
+                    learningRate = optimizer.currentLearningRate
                     // Each thread of the all-reduce updates the elements it has just summed.
-                    optimizer.applyPartitioned(to: variables) { step in
-                        engine.allReduce { chunk in
-                            step.update(variable: chunk.parameter, elements: chunk.elements, gradient: chunk.values.baseAddress!)
+                    if let squares {
+                        squares.reset()
+                        optimizer.applyPartitioned(to: variables) { step in
+                            engine.allReduce { chunk in
+                                step.update(variable: chunk.parameter, elements: chunk.elements, gradient: chunk.values.baseAddress!)
+                                squares.add(chunk)
+                            }
+                        }
+                        gradientNorm = squares.globalNorm
+                    } else {
+                        optimizer.applyPartitioned(to: variables) { step in
+                            engine.allReduce { chunk in
+                                step.update(variable: chunk.parameter, elements: chunk.elements, gradient: chunk.values.baseAddress!)
+                            }
                         }
                     }
                     finalLoss = batch.loss
@@ -261,6 +321,8 @@ public final class Trainer {
                             let scale = 1 / Float(accumulatedExamples)
                             gradients = gradients.map { $0 * scale }
                         }
+                        learningRate = optimizer.currentLearningRate
+                        if squares != nil { gradientNorm = GradientSquares.globalNorm(of: gradients) }
                         optimizer.apply(gradients, to: variables)
                         finalLoss = accumulatedLoss / Float(accumulatedExamples)
                         globalStep += 1
@@ -270,9 +332,15 @@ public final class Trainer {
                 }
                 reduceSeconds += engine.lastTiming.reduceSeconds
                 computeSeconds += engine.lastTiming.computeSeconds
-                trainingSeconds += (ContinuousClock.now - start) / .seconds(1)
+                let batchSeconds = (ContinuousClock.now - start) / .seconds(1)
+                trainingSeconds += batchSeconds
+                stepSeconds += batchSeconds
                 batchInEpoch = position + 1
                 guard stepped else { continue }
+                finishedStep = StepFigures(
+                    learningRate: learningRate, gradientNorm: gradientNorm, accuracy: stepPredictions?.accuracy,
+                    examples: stepExamples, seconds: stepSeconds)
+                (stepExamples, stepSeconds, stepPredictions) = (0, 0, nil)
                 if let divergence = divergence(loss: finalLoss) {
                     outcome = .diverged(divergence)
                     log("diverged at \(divergence)")
@@ -280,7 +348,7 @@ public final class Trainer {
                 }
                 let reachedLimit = globalStep >= totalSteps
                 if lastOfEpoch { break }
-                if let onStep, onStep(StepEvent(trainer: self, loss: finalLoss, endsEpoch: false, evaluation: nil, isLast: reachedLimit)) == .stop {
+                if let onStep, onStep(event(loss: finalLoss, finishedStep, endsEpoch: false, evaluation: nil, isLast: reachedLimit)) == .stop {
                     outcome = .interrupted
                 }
                 if reachedLimit || outcome == .interrupted { break }
@@ -311,7 +379,7 @@ public final class Trainer {
                 }
             }
             if finishedEpoch, outcome != .interrupted, let onStep {
-                if onStep(StepEvent(trainer: self, loss: finalLoss, endsEpoch: true, evaluation: evaluation, isLast: isLast)) == .stop, !isLast {
+                if onStep(event(loss: finalLoss, finishedStep, endsEpoch: true, evaluation: evaluation, isLast: isLast)) == .stop, !isLast {
                     outcome = .interrupted
                     isLast = true
                 }
@@ -326,6 +394,22 @@ public final class Trainer {
             steps: globalStep, epochs: epoch + (batchInEpoch > 0 ? 1 : 0), finalLoss: finalLoss, evaluations: evaluations,
             trainingSeconds: trainingSeconds, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds,
             samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0, outcome: outcome)
+    }
+
+    /// What a step measured, kept until its ``StepEvent`` is made.
+    private struct StepFigures {
+        var learningRate: Float
+        var gradientNorm: Float?
+        var accuracy: Float?
+        var examples: Int
+        var seconds: Double
+    }
+
+    private func event(loss: Float, _ step: StepFigures, endsEpoch: Bool, evaluation: Evaluation?, isLast: Bool) -> StepEvent {
+        StepEvent(
+            trainer: self, loss: loss, learningRate: step.learningRate, gradientNorm: step.gradientNorm,
+            accuracy: step.accuracy, examples: step.examples, seconds: step.seconds, endsEpoch: endsEpoch,
+            evaluation: evaluation, isLast: isLast)
     }
 
     /// Records `evaluation` for early stopping; returns whether the run should stop.

@@ -29,8 +29,19 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Override the trainer's seed (training.seed).")
     var seed: UInt64?
 
-    @Flag(help: "Print no per-step or per-epoch progress lines, only the result.")
+    @Flag(help: "Print only the result line: no headers, no progress.")
     var quiet = false
+
+    @Flag(help: "Also print a line per optimizer step of a training run (loss, accuracy, learning rate, gradient norm, samples/s).")
+    var verbose = false
+
+    @Option(name: .customLong("progress-every"), help: ArgumentHelp(
+        "When standard output is not a terminal, print a training progress line every this many seconds (0: every step), besides each epoch's end.",
+        valueName: "seconds"))
+    var progressEvery: Double = 10
+
+    @Flag(name: .customLong("no-metrics"), help: "Write no metrics.jsonl, metrics.csv, TensorBoard event file or metrics.svg into the run folder.")
+    var noMetrics = false
 
     @Option(help: ArgumentHelp(
         "Continue a training run from a checkpoint: its path, or 'latest' for the newest in the run folder.",
@@ -49,11 +60,18 @@ struct RunCommand: ParsableCommand {
         if let epochs, !epochCounts.contains(epochs) {
             throw ValidationError("--epochs must be between \(epochCounts.lowerBound) and \(epochCounts.upperBound), got \(epochs)")
         }
+        if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together") }
+        if !(progressEvery >= 0 && progressEvery.isFinite) {
+            throw ValidationError("--progress-every must be a number of seconds, 0 or more, got \(progressEvery)")
+        }
     }
 
     func run() throws {
+        let progress: ProgressStyle = standardOutputIsTerminal
+            ? .redrawn(columns: terminalColumns(), write: writeToStandardOutput) : .lines(everySeconds: progressEvery)
         let options = RunOptions(
-            plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbose: !quiet,
+            plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
+            progress: progress, writesMetrics: !noMetrics,
             resume: resume, runDirectory: runDirectory, keepsRunFolder: true, handlesSignals: true)
         try reportingErrors {
             // Fail before a long run, not after it, when an output cannot be written.
@@ -62,7 +80,7 @@ struct RunCommand: ParsableCommand {
             // Outputs never replace what the run reads, by any name (compared by inode).
             let inputs = [AtomicFile.Input(config, role: "config")] + task.inputFiles + resumedCheckpoint(of: task)
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path, inputs: inputs) }
-            let result = try task.run(options: options) { print($0) }
+            let result = try task.run(options: options) { printLine($0) }
             if let report {
                 try result.write(to: report)
                 print("wrote \(report)")

@@ -14,7 +14,7 @@ struct SwiftGradCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftgrad",
         abstract: "Train models with GradientTape-style automatic differentiation.",
-        subcommands: [RunCommand.self, ValidateCommand.self, EvalCommand.self, PredictCommand.self, GradCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, EvalCommand.self, PredictCommand.self, PlotCommand.self, GradCommand.self, BenchCommand.self]
     )
 
     /// ArgumentParser's `main`, with two additions around it.

@@ -34,3 +34,19 @@ import Models
     #expect(LossKind.sigmoidCrossEntropy.accuracy(Tensor([[1], [-1]]), targets: .values(Tensor([[1], [1]]))) == 0.5)
     #expect(LossKind.meanSquaredError.accuracy(logits, targets: .values(logits)) == nil)
 }
+
+@Test func predictionCountsAddUpOverBatches() {
+    let logits = Tensor([[2, 1], [0, 3], [5, -1], [1, 4]])
+    let labels = [0, 1, 1, 1]
+    let whole = LossKind.softmaxCrossEntropy.predictionCount(logits, targets: .classes(labels))
+    #expect(whole == PredictionCount(correct: 3, total: 4))
+    let halves = [0..<2, 2..<4].map { rows in
+        LossKind.softmaxCrossEntropy.predictionCount(logits.rows(rows), targets: .classes(Array(labels[rows])))!
+    }
+    #expect(halves[0] + halves[1] == whole)
+    #expect(whole?.accuracy == 0.75)
+    #expect(LossKind.sigmoidCrossEntropy.predictionCount(Tensor([[1, -2], [-1, 3]]), targets: .values(Tensor([[1, 0], [1, 1]])))
+        == PredictionCount(correct: 3, total: 4))
+    #expect(LossKind.halfMeanSquaredError.predictionCount(logits, targets: .values(logits)) == nil)
+    #expect(PredictionCount(correct: 0, total: 0).accuracy.isNaN)
+}

@@ -47,3 +47,14 @@ struct CSVWriterTests {
         #expect(try directory.read("scaling.csv") == "workers,speedup\n1.0,1.0\n")
     }
 }
+
+@Suite("CSVWriter.line streams rows as the table writes them")
+struct CSVLineTests {
+    @Test func aStreamedFileReadsTheSameAsOneWrittenWhole() throws {
+        var table = CSVWriter(header: ["name", "value", "note"])
+        let rows: [[CSVField]] = [["a", .float(0.5), ""], ["b, c", .int(3), "say \"hi\""], [" d", .double(.nan), .float(-.infinity)]]
+        for row in rows { try table.append(row) }
+        let streamed = CSVWriter.line(["name", "value", "note"]) + rows.map(CSVWriter.line).joined()
+        #expect(streamed == table.rendered())
+    }
+}

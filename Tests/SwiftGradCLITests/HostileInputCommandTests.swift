@@ -16,9 +16,9 @@ import Glibc
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let config = try scratch.tinyTrainConfig()
-        let run = try swiftgrad("run", config, "--seed", "9223372036854775808", "--quiet", "--epochs", "1")
+        let run = try swiftgrad("run", config, "--seed", "9223372036854775808", "--epochs", "1")
         #expect(run.status == 0, "\(run.standardError)")
-        #expect(run.standardOutput.contains("parameter digest "))
+        #expect(run.standardOutput.contains("parameter digest "), "\(run.standardOutput)")
         let beyond = try swiftgrad("run", config, "--seed", "18446744073709551616")
         #expect(beyond.status == 64)
         #expect(!beyond.standardError.contains("Fatal error"))

@@ -44,7 +44,7 @@ private struct TinyRun {
              "optimizer": {"name": "adam", "learning_rate": 0.05},
              "training": {"epochs": \(classes ? 6 : 40), "batch_size": 16, "seed": 4}}
             """)
-        var options = overrides ?? RunOptions(verbose: false)
+        var options = overrides ?? RunOptions(verbosity: .quiet)
         options.runDirectory = directory.path + "/runs"
         options.keepsRunFolder = true
         task = try #require(try TaskLoader.load(path: config, options: options) as? TrainTask)
@@ -137,7 +137,7 @@ private func cells(_ text: String) -> [[String]] {
     }
 
     @Test func aRunWithSeedAndEpochOverridesIsEvaluatedOnItsOwnSplit() throws {
-        let run = try TinyRun(classes: true, split: "shuffled", overrides: RunOptions(epochs: 3, seed: 9, verbose: false))
+        let run = try TinyRun(classes: true, split: "shuffled", overrides: RunOptions(epochs: 3, seed: 9, verbosity: .quiet))
         defer { run.directory.remove() }
         let evaluation = try CheckpointEvaluation.run(config: run.config, checkpoint: run.modelPath)
         #expect(evaluation.test?.accuracy == reported("test_accuracy", in: run.report))
@@ -305,7 +305,7 @@ private func cells(_ text: String) -> [[String]] {
             {"task": "train", "data": {"source": "csv", "path": "data.csv", "kind": "\(classes ? "classes" : "regression")"},
              "model": \(model), "training": {"batch_size": 8, "seed": 3}}
             """)
-        let task = try #require(try TaskLoader.load(path: config, options: RunOptions(verbose: false)) as? TrainTask)
+        let task = try #require(try TaskLoader.load(path: config, options: RunOptions(verbosity: .quiet)) as? TrainTask)
         let saved = task.savedModel(parameters: task.model.initialParameters())
         #expect(try saved.architecture.encoded(.singleLine) == expected)
         let file = try SavedModel(Checkpoint(state: TrainingState(parameterNames: saved.parameterNames, parameters: saved.parameters, seed: 3), metadata: saved.metadata), file: "m")
@@ -322,7 +322,7 @@ private func cells(_ text: String) -> [[String]] {
         let rows = (0..<40).map { "\(Float($0 % 7) - 3),\(Float($0 % 5)),\($0 % 2)" }
         try directory.write("data.csv", "u,v,class\n" + rows.joined(separator: "\n") + "\n")
         let config = try directory.write("train.json", #"{"task": "train", "data": {"source": "csv", "path": "data.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 8}}"#)
-        let task = try #require(try TaskLoader.load(path: config, options: RunOptions(verbose: false)) as? TrainTask)
+        let task = try #require(try TaskLoader.load(path: config, options: RunOptions(verbosity: .quiet)) as? TrainTask)
         let saved = task.savedModel(parameters: task.model.initialParameters())
         #expect(saved.lossKind == .sigmoidCrossEntropy && saved.outputWidth == 1)
         #expect(saved.metadata["target.labels"] == "[0, 1]" && saved.metadata["target.name"] == "class")

@@ -12,7 +12,7 @@ import Tasks
     /// Writes `config` (and `files`) to a fresh directory and loads it; returns the error's
     /// text with the directory's path replaced by `DIR`, or `loaded` when it loads.
     private func loadFailure(
-        _ config: String, files: [String: String] = [:], options: RunOptions = RunOptions(verbose: false)
+        _ config: String, files: [String: String] = [:], options: RunOptions = RunOptions(verbosity: .quiet)
     ) throws -> String {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -45,7 +45,7 @@ import Tasks
         defer { directory.remove() }
         let path = try directory.write("config.json", synthetic(training: #""batch_size": 16, "steps": 2"#))
         for seed in [UInt64(Int.max) + 1, UInt64.max] {
-            let options = RunOptions(seed: seed, verbose: false)
+            let options = RunOptions(seed: seed, verbosity: .quiet)
             let task = try #require(try TaskLoader.load(path: path, options: options) as? TrainTask)
             #expect(task.options.seed == seed)
             let report = try task.run(options: options) { _ in }
@@ -83,7 +83,7 @@ import Tasks
     // MARK: Sizes no machine has
 
     @Test func aModelLargerThanTheBudgetIsRefusedBeforeAnythingIsAllocated() throws {
-        let options = RunOptions(verbose: false, memoryBudget: smallBudget)
+        let options = RunOptions(verbosity: .quiet, memoryBudget: smallBudget)
         let failure = try loadFailure(synthetic(model: #""type": "mlp", "hidden_layers": [100000000]"#), options: options)
         // 4 × 10⁸ + 10⁸ + 10⁸ × 3 + 3 parameters; Adam's two slots; eight micro-shard slots.
         #expect(failure.hasPrefix("'DIR/config.json' trains a model of 800000003 parameters that would need about "), "\(failure)")
@@ -174,7 +174,7 @@ import Tasks
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = try directory.write("d.json", #"{"task": "derivative", "expression": "log(x)", "at": {"x": 0}}"#)
-        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbose: false)) { _ in }
+        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbosity: .quiet)) { _ in }
         #expect(report.exitStatus == 1)
         #expect(report.failure == "not a finite number at x = 0: the value is -inf, d/dx is inf")
     }
@@ -184,7 +184,7 @@ import Tasks
         defer { directory.remove() }
         let path = try directory.write(
             "m.json", #"{"task": "minimize", "expression": "-x^2", "start": {"x": 1}, "steps": 200, "optimizer": {"name": "sgd", "learning_rate": 1}}"#)
-        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbose: false)) { _ in }
+        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbosity: .quiet)) { _ in }
         #expect(report.exitStatus == 1)
         #expect(report.failure?.hasPrefix("the minimisation diverged: after 200 steps the value is ") == true, "\(report.failure ?? "")")
     }
@@ -194,7 +194,7 @@ import Tasks
         defer { directory.remove() }
         try directory.write("d.csv", "x,y\n3e38,1\n-3e38,2\n1,3\n")
         let path = try directory.write("l.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 5, "optimizer": {"name": "sgd"}}"#)
-        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbose: false)) { _ in }
+        let report = try TaskLoader.load(path: path).run(options: RunOptions(verbosity: .quiet)) { _ in }
         #expect(report.exitStatus == 1)
         #expect(report.failure?.hasPrefix("the run diverged: after 5 steps the loss is ") == true, "\(report.failure ?? "")")
     }

@@ -30,7 +30,7 @@ enum Repository {
 ///     `plot` into the working directory, so tests always pass a temporary path.
 /// - Returns: the report and the logged lines.
 func runShippedConfig(_ name: String, plotPath: String? = nil) throws -> (report: TaskReport, log: [String]) {
-    let options = RunOptions(plotPath: plotPath, verbose: false)
+    let options = RunOptions(plotPath: plotPath, verbosity: .quiet)
     let task = try TaskLoader.load(path: Repository.config(name), options: options)
     var lines: [String] = []
     let report = try task.run(options: options) { lines.append($0) }
@@ -85,7 +85,7 @@ func loadConfigError(
     for (file, text) in files { try directory.write(file, text) }
     let path = try directory.write(name, lines.joined(separator: "\n") + "\n")
     let error = try #require(throws: ConfigError.self, sourceLocation: sourceLocation) {
-        _ = try TaskLoader.load(path: path, options: RunOptions(verbose: false))
+        _ = try TaskLoader.load(path: path, options: RunOptions(verbosity: .quiet))
     }
     return ("\(error)", path, directory.path)
 }

@@ -27,12 +27,12 @@ import Testing
         defer { directory.remove() }
         for (name, text) in files { try directory.write(name, text) }
         let path = try directory.write("train.json", lines.joined(separator: "\n") + "\n")
-        return try #require(try TaskLoader.load(path: path, options: RunOptions(verbose: false)) as? TrainTask, sourceLocation: sourceLocation)
+        return try #require(try TaskLoader.load(path: path, options: RunOptions(verbosity: .quiet)) as? TrainTask, sourceLocation: sourceLocation)
     }
 
     /// Runs a loaded task quietly and returns its written report.
     private func run(_ task: TrainTask) throws -> [String: Any] {
-        try writtenReport(try task.run(options: RunOptions(verbose: false)) { _ in }).object
+        try writtenReport(try task.run(options: RunOptions(verbosity: .quiet)) { _ in }).object
     }
 
     // MARK: Models

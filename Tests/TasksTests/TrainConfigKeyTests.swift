@@ -43,12 +43,12 @@ import Testing
         defer { directory.remove() }
         for (name, text) in files { try directory.write(name, text) }
         let path = try directory.write("train.json", json)
-        return try #require(try TaskLoader.load(path: path, options: RunOptions(verbose: false)) as? TrainTask, sourceLocation: sourceLocation)
+        return try #require(try TaskLoader.load(path: path, options: RunOptions(verbosity: .quiet)) as? TrainTask, sourceLocation: sourceLocation)
     }
 
     /// Runs a loaded task quietly; returns the report and its written JSON object.
     private func run(_ task: TrainTask) throws -> (report: TaskReport, object: [String: Any]) {
-        let options = RunOptions(verbose: false)
+        let options = RunOptions(verbosity: .quiet)
         let report = try task.run(options: options) { _ in }
         #expect(report.task == "train")
         return (report, try writtenReport(report).object)
@@ -190,7 +190,7 @@ import Testing
     @Test func aRunSaysWhenWorkersOutnumberTheMicroShards() throws {
         func header(_ training: String) throws -> [String] {
             var lines: [String] = []
-            _ = try load(config(training: training)).run(options: RunOptions(verbose: false)) { lines.append($0) }
+            _ = try load(config(training: training)).run(options: RunOptions()) { lines.append($0) }
             return lines
         }
         // Batches of 16 make one micro-shard by the automatic rule (one per 128 examples).

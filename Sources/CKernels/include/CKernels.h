@@ -134,6 +134,13 @@ long sg_help_board_nanoseconds_helped(sg_help_board *board);
 /// Runs on the calling thread. `slot_count` must be at least 1 (`slots[0]` is always read).
 void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long count, float divisor);
 
+/// Σ x[i]² over `i < count`, in `double`: what a gradient's global norm is built from, chunk by
+/// chunk, while the all-reduce hands the chunk over. 32 running sums, element `i` going to sum
+/// `i mod 32`, added together in order at the end, so the result is the same bits on every
+/// instruction set (each square of a float is exact in `double`, so no fused multiply-add can
+/// round it differently). Runs on the calling thread.
+double sg_sum_of_squares(const float *x, long count);
+
 // MARK: - Elementwise and reduction loops (elementwise.c)
 //
 // `threads` is the most threads a kernel may use (<= 1: the calling thread only); loops under

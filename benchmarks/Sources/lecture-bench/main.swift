@@ -1,5 +1,5 @@
 // lecture-bench: the time per step of the lecture's training loops, run in-process exactly as
-// `swiftgrad run` runs them (TaskLoader.load, RunOptions(verbose: false)), beside TensorFlow 2
+// `swiftgrad run` runs them (TaskLoader.load, RunOptions(verbosity: .quiet)), beside TensorFlow 2
 // eager and JAX `jit` timed in the same run by benchmarks/anchors/lecture_loops.py.
 //
 //   swift run -c release lecture-bench [--repeats N] [--python PATH]
@@ -129,7 +129,7 @@ struct Timing {
 /// step from each report, and the last report.
 func timeSwiftGrad(path: String, repeats: Int) throws -> (Timing, TaskReport) {
     let task = try TaskLoader.load(path: path)
-    let options = RunOptions(verbose: false)
+    let options = RunOptions(verbosity: .quiet)
     var report = try task.run(options: options) { _ in }
     var samples: [Double] = []
     for _ in 0..<repeats {

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file written record by record at its end, each record handed to the kernel at once.
+///
+/// Every ``append(_:)`` is one `write(2)` call on a descriptor opened with `O_APPEND`, with no
+/// buffer in the process, so a run that is killed keeps every record it appended (up to the
+/// last, which a kill in the middle of its write may cut short). It does not `fsync`: records
+/// survive the process, not a power cut. Used for the metrics a training run streams.
+///
+/// ```swift
+/// let log = try AppendingFile(path: "runs/digits/metrics.jsonl", truncating: false)
+/// try log.append(Array("{\"step\": 1}\n".utf8))
+/// ```
+public final class AppendingFile {
+    /// The file's path as given.
+    public let path: String
+    private var descriptor: Int32
+
+    /// Opens `path` for appending, creating it (mode 0644) when missing.
+    ///
+    /// - Parameters:
+    ///   - path: the file; its directory must exist.
+    ///   - truncating: empty the file first, for a run that starts over.
+    /// - Throws: ``FileError`` naming the file.
+    public init(path: String, truncating: Bool) throws {
+        self.path = path
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncating ? O_TRUNC : 0), 0o644)
+        guard descriptor >= 0 else {
+            throw FileError("cannot open '\(path)' for writing: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    deinit {
+        if descriptor >= 0 { _ = systemClose(descriptor) }
+    }
+
+    /// Writes `bytes` at the end of the file.
+    ///
+    /// - Throws: ``FileError`` naming the file, e.g. when the disk is full.
+    public func append(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw FileError("cannot write '\(path)': \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Writes `text` in UTF-8 at the end of the file.
+    public func append(_ text: String) throws {
+        try append(Array(text.utf8))
+    }
+
+    /// Closes the file; later appends throw.
+    public func close() {
+        if descriptor >= 0 { _ = systemClose(descriptor) }
+        descriptor = -1
+    }
+}
+
+/// `close(2)`, named apart from ``AppendingFile/close()``.
+private func systemClose(_ descriptor: Int32) -> Int32 {
+    close(descriptor)
+}

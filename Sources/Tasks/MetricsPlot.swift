@@ -1,0 +1,112 @@
+import Foundation
+import Reports
+import Training
+
+/// The loss and accuracy curves of one or several training runs: what a run writes as
+/// `metrics.svg` and what `swiftgrad plot` draws.
+package enum MetricsPlot {
+    /// One run's curves against the epoch, gathered from its ``MetricsRecord``s as they come.
+    package struct Curves: Sendable {
+        /// The run's name, in legends when several runs share a figure.
+        package var name: String
+        /// Every evaluation: train and test loss and accuracy.
+        package private(set) var evaluations: [Trainer.Evaluation] = []
+        /// Per epoch, the mean over its steps of their loss and of their accuracy: the training
+        /// curve Keras's history shows, there for every epoch even when evaluations are rarer.
+        package private(set) var stepMeans: [(epoch: Int, loss: Double, accuracy: Double?)] = []
+        private var sums = (epoch: 0, steps: 0, loss: 0.0, accuracy: 0.0, measured: 0)
+
+        package init(name: String) {
+            self.name = name
+        }
+
+        /// The curves of `records`, in order.
+        package init(name: String, records: some Sequence<MetricsRecord>) {
+            self.name = name
+            for record in records { add(record) }
+        }
+
+        /// Adds a record.
+        package mutating func add(_ record: MetricsRecord) {
+            switch record {
+            case .evaluation(_, _, let evaluation):
+                evaluations.append(evaluation)
+            case .step(let step):
+                if step.epoch != sums.epoch { sums = (step.epoch, 0, 0, 0, 0) }
+                sums.steps += 1
+                sums.loss += Double(step.loss)
+                if let accuracy = step.accuracy {
+                    sums.accuracy += Double(accuracy)
+                    sums.measured += 1
+                }
+                let mean = (
+                    epoch: step.epoch, loss: sums.loss / Double(sums.steps),
+                    accuracy: sums.measured > 0 ? sums.accuracy / Double(sums.measured) : nil)
+                if stepMeans.last?.epoch == step.epoch { stepMeans[stepMeans.count - 1] = mean } else { stepMeans.append(mean) }
+            }
+        }
+    }
+
+    /// A figure of `runs` against the epoch.
+    ///
+    /// Without `metric`: a loss panel and, when any run has accuracies, an accuracy panel, each
+    /// with the evaluations' `train` and `test` curves and the epochs' mean over their steps
+    /// (`train steps`, measured during training, with dropout and before each step's update).
+    /// With `metric`: that evaluation figure alone. Curves carry the run's name when there are
+    /// several runs.
+    package static func figure(runs: [Curves], metric: TrainingMetric? = nil) -> SVGFigure {
+        let several = runs.count > 1
+        let name = several ? "" : runs.first?.name ?? ""
+        func label(_ run: Curves, _ text: String) -> String {
+            several ? (text.isEmpty ? run.name : "\(run.name) \(text)") : text
+        }
+        func panel(_ title: String, yLabel: String, _ series: [(label: String, points: (Curves) -> [(Double, Double)])]) -> SVGPlot {
+            var plot = SVGPlot(title: name.isEmpty ? title : "\(name): \(title)", xLabel: "epoch", yLabel: yLabel, width: 560, height: 400)
+            for run in runs {
+                for (text, points) in series {
+                    let points = points(run)
+                    guard !points.isEmpty else { continue }
+                    plot.line(x: points.map(\.0), y: points.map(\.1), label: label(run, text), markers: points.count <= 30)
+                }
+            }
+            return plot
+        }
+        func evaluated(_ metric: TrainingMetric) -> (Curves) -> [(Double, Double)] {
+            { run in run.evaluations.compactMap { evaluation in metric.value(in: evaluation).map { (Double(evaluation.epoch), Double($0)) } } }
+        }
+        if let metric {
+            return SVGFigure(panels: [panel(metric.rawValue, yLabel: metric.rawValue, [(several ? "" : metric.rawValue, evaluated(metric))])])
+        }
+        var panels = [panel("loss", yLabel: "loss", [
+            ("train steps", { $0.stepMeans.map { (Double($0.epoch), $0.loss) } }),
+            ("train", evaluated(.trainLoss)), ("test", evaluated(.testLoss)),
+        ])]
+        let hasAccuracy = runs.contains { run in
+            run.evaluations.contains { $0.trainAccuracy != nil || $0.testAccuracy != nil } || run.stepMeans.contains { $0.accuracy != nil }
+        }
+        if hasAccuracy {
+            panels.append(panel("accuracy", yLabel: "accuracy", [
+                ("train steps", { $0.stepMeans.compactMap { mean in mean.accuracy.map { (Double(mean.epoch), $0) } } }),
+                ("train", evaluated(.trainAccuracy)), ("test", evaluated(.testAccuracy)),
+            ]))
+        }
+        return SVGFigure(panels: panels)
+    }
+
+    /// Reads each run folder's `metrics.jsonl` and writes their figure to `output`.
+    ///
+    /// - Parameters:
+    ///   - runFolders: training runs' folders; each is named by its last path component.
+    ///   - metric: one evaluation figure to draw, or `nil` for loss and accuracy.
+    ///   - output: the SVG file to write; its directory must exist.
+    /// - Returns: the evaluations drawn, per run.
+    /// - Throws: `FileError` for a folder without metrics or a file that cannot be written.
+    @discardableResult
+    package static func plot(runFolders: [String], metric: TrainingMetric?, to output: String) throws -> [Int] {
+        let runs = try runFolders.map { folder in
+            Curves(name: URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent, records: try RunMetrics.records(inRunFolder: folder))
+        }
+        try figure(runs: runs, metric: metric).write(to: output)
+        return runs.map(\.evaluations.count)
+    }
+}

@@ -1,0 +1,215 @@
+import ConfigKit
+import JSON
+import Reports
+import Synchronization
+import Training
+
+/// One line of a training run's `metrics.jsonl`: an optimizer step's figures, or an evaluation.
+///
+/// ```
+/// {"type": "step", "step": 23, "epoch": 1, "wall_time": 1765000000.25, "loss": 0.31, "accuracy": 0.92, "learning_rate": 0.001, "gradient_norm": 1.7, "samples_per_second": 48211}
+/// {"type": "evaluation", "step": 23, "epoch": 1, "wall_time": 1765000000.26, "train_loss": 0.28, "train_accuracy": 0.93, "test_loss": 0.3, "test_accuracy": 0.91}
+/// ```
+///
+/// `step` counts optimizer steps from the start of the run (resumes included), `epoch` counts
+/// from 1 (the epoch the step belongs to, or the one evaluated), `wall_time` is seconds since
+/// 1970 as TensorBoard keeps it. Figures are the 32-bit floats the trainer computed, written as
+/// the shortest decimal that reads back as the same float; a figure that was not finite (a
+/// diverging loss) is `null`, and one that was not measured (the accuracy of a regression) is
+/// left out. `metrics.csv` holds the same records, one row each, and the TensorBoard event file
+/// the same figures as scalars (``scalars``).
+package enum MetricsRecord: Sendable, Equatable {
+    case step(Step)
+    case evaluation(step: Int, wallTime: Double, Trainer.Evaluation)
+
+    /// What one optimizer step measured.
+    package struct Step: Sendable, Equatable {
+        package var step: Int
+        package var epoch: Int
+        package var wallTime: Double
+        package var loss: Float
+        package var accuracy: Float?
+        package var learningRate: Float
+        package var gradientNorm: Float?
+        package var samplesPerSecond: Float
+
+        package init(
+            step: Int, epoch: Int, wallTime: Double, loss: Float, accuracy: Float?, learningRate: Float, gradientNorm: Float?,
+            samplesPerSecond: Float
+        ) {
+            (self.step, self.epoch, self.wallTime, self.loss, self.accuracy) = (step, epoch, wallTime, loss, accuracy)
+            (self.learningRate, self.gradientNorm, self.samplesPerSecond) = (learningRate, gradientNorm, samplesPerSecond)
+        }
+    }
+
+    /// The optimizer steps taken when the record was made.
+    package var step: Int {
+        switch self {
+        case .step(let record): record.step
+        case .evaluation(let step, _, _): step
+        }
+    }
+
+    package var wallTime: Double {
+        switch self {
+        case .step(let record): record.wallTime
+        case .evaluation(_, let wallTime, _): wallTime
+        }
+    }
+
+    /// The evaluation, for an evaluation record.
+    package var evaluation: Trainer.Evaluation? {
+        if case .evaluation(_, _, let evaluation) = self { return evaluation }
+        return nil
+    }
+
+    // MARK: JSON lines and CSV rows
+
+    /// The record as one line of JSON, newline included.
+    package var jsonLine: String { lines.json }
+
+    /// The record as a row of `metrics.csv`, newline included.
+    package var csvLine: String { lines.csv }
+
+    /// The record's line of `metrics.jsonl` and row of `metrics.csv`, from one formatting of each
+    /// figure (a figure's shortest decimal is most of the work).
+    package var lines: (json: String, csv: String) {
+        let cells = cells
+        var members: [JSONObject.Member] = []
+        members.reserveCapacity(cells.count)
+        var present = 0
+        for (column, (key, cell)) in zip(Self.csvHeader, cells).enumerated() {
+            guard let cell else { continue }
+            present |= 1 << column
+            let value: JSONValue
+            switch cell {
+            case .text(let text): value = .string(text)
+            case .number(let literal): value = JSONValue(.number(JSONNumber(literal: literal)))
+            case .notFinite: value = .null
+            }
+            members.append(JSONObject.Member(key: key, value: value))
+        }
+        // Nothing left can fail: every number is finite.
+        let object = JSONObject(members: members, indexByKey: Self.keyIndex(present: present, members: members))
+        let json = ((try? JSONValue(.object(object)).encoded(.singleLine)) ?? "{}") + "\n"
+        let csv = CSVWriter.line(cells.map { cell in
+            switch cell {
+            case .text(let text)?, .number(let text)?, .notFinite(let text)?: .text(text)
+            case nil: ""
+            }
+        })
+        return (json, csv)
+    }
+
+    /// The key index of a record's object, the same for every record with the same columns
+    /// (`present`, one bit a column): made once, not hashed anew for every line.
+    private static func keyIndex(present: Int, members: [JSONObject.Member]) -> [String: Int] {
+        if let index = keyIndexes.withLock({ $0[present] }) { return index }
+        let index = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.key, $0) })
+        keyIndexes.withLock { $0[present] = index }
+        return index
+    }
+
+    private static let keyIndexes = Mutex<[Int: [String: Int]]>([:])
+
+    /// One figure as written: a string, a finite number's literal, or a non-finite number (JSON
+    /// `null`, and `nan`, `inf` or `-inf` in the CSV).
+    private enum Cell {
+        case text(String)
+        case number(String)
+        case notFinite(String)
+    }
+
+    /// The record's cells in the columns of ``csvHeader``; `nil` where it has no figure.
+    private var cells: [Cell?] {
+        func number(_ value: Int) -> Cell { .number(String(value)) }
+        func number(_ value: Double) -> Cell { value.isFinite ? .number(value.description) : .notFinite(value.description) }
+        func number(_ value: Float?) -> Cell? { value.map { $0.isFinite ? .number($0.description) : .notFinite($0.description) } }
+        switch self {
+        case .step(let record):
+            return [
+                .text("step"), number(record.step), number(record.epoch), number(record.wallTime), number(record.loss),
+                number(record.accuracy), number(record.learningRate), number(record.gradientNorm), number(record.samplesPerSecond),
+                nil, nil, nil, nil,
+            ]
+        case .evaluation(let step, let wallTime, let evaluation):
+            return [
+                .text("evaluation"), number(step), number(evaluation.epoch), number(wallTime), nil, nil, nil, nil, nil,
+                number(evaluation.trainLoss), number(evaluation.trainAccuracy), number(evaluation.testLoss), number(evaluation.testAccuracy),
+            ]
+        }
+    }
+
+    /// Reads one line of `metrics.jsonl`.
+    ///
+    /// - Throws: `ConfigError` naming `file` and `line` when the line is not such a record.
+    package init(jsonLine text: some StringProtocol, file: String, line: Int) throws {
+        let document = try ConfigDocument(parsing: String(text), file: "\(file) line \(line)")
+        self = try document.read { object in
+            let type = try object.require("type", as: String.self, .oneOf(["step", "evaluation"]))
+            let step = try object.require("step", as: Int.self, .nonNegative)
+            let epoch = try object.require("epoch", as: Int.self, .nonNegative)
+            let wallTime = try object.require("wall_time", as: Double.self)
+            func figure(_ key: String) throws -> Float? {
+                guard let member = object.object.member(key) else { return nil }
+                if case .null = member.value.kind {
+                    object.allow(key)
+                    return .nan
+                }
+                return try object.require(key, as: Float.self)
+            }
+            if type == "step" {
+                return .step(Step(
+                    step: step, epoch: epoch, wallTime: wallTime, loss: try figure("loss") ?? .nan,
+                    accuracy: try figure("accuracy"), learningRate: try figure("learning_rate") ?? .nan,
+                    gradientNorm: try figure("gradient_norm"), samplesPerSecond: try figure("samples_per_second") ?? .nan))
+            }
+            return .evaluation(step: step, wallTime: wallTime, Trainer.Evaluation(
+                epoch: epoch, trainLoss: try figure("train_loss") ?? .nan, trainAccuracy: try figure("train_accuracy"),
+                testLoss: try figure("test_loss"), testAccuracy: try figure("test_accuracy")))
+        }
+    }
+
+    /// The columns of `metrics.csv`, and the keys of `metrics.jsonl` in their order: a step's figures, then an evaluation's; a record leaves the
+    /// other kind's cells empty.
+    package static let csvHeader = [
+        "type", "step", "epoch", "wall_time", "loss", "accuracy", "learning_rate", "gradient_norm", "samples_per_second",
+        "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+    ]
+
+    // MARK: TensorBoard
+
+    /// The TensorBoard step of the record: the optimizer step for a step's figures, the epoch for
+    /// an evaluation's (as Keras's TensorBoard callback writes `epoch_*` scalars).
+    package var tensorBoardStep: Int {
+        switch self {
+        case .step(let record): record.step
+        case .evaluation(_, _, let evaluation): evaluation.epoch
+        }
+    }
+
+    /// The record's scalars, by TensorBoard tag: `train/loss`, `train/accuracy`,
+    /// `train/learning_rate`, `train/gradient_norm`, `train/samples_per_second` for a step;
+    /// `epoch/train_loss`, `epoch/train_accuracy`, `epoch/test_loss`, `epoch/test_accuracy` for an
+    /// evaluation. Figures that were not measured are left out.
+    package var scalars: [(tag: String, value: Float)] {
+        var scalars: [(tag: String, value: Float)] = []
+        func add(_ tag: String, _ value: Float?) {
+            if let value { scalars.append((tag, value)) }
+        }
+        switch self {
+        case .step(let record):
+            add("train/loss", record.loss)
+            add("train/accuracy", record.accuracy)
+            add("train/learning_rate", record.learningRate)
+            add("train/gradient_norm", record.gradientNorm)
+            add("train/samples_per_second", record.samplesPerSecond)
+        case .evaluation(_, _, let evaluation):
+            add("epoch/train_loss", evaluation.trainLoss)
+            add("epoch/train_accuracy", evaluation.trainAccuracy)
+            add("epoch/test_loss", evaluation.testLoss)
+            add("epoch/test_accuracy", evaluation.testAccuracy)
+        }
+        return scalars
+    }
+}

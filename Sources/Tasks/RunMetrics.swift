@@ -1,0 +1,271 @@
+import Foundation
+import Reports
+import Storage
+import Synchronization
+import Training
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A training run's metrics, streamed into its run folder as they are measured:
+/// `metrics.jsonl` and `metrics.csv` (one ``MetricsRecord`` a line), a TensorBoard event file
+/// (`events.out.tfevents.<time>.<host>`), and `metrics.svg`, the loss and accuracy curves.
+///
+/// The training thread only collects the records; every ``batchInterval`` (100 ms) it hands
+/// them to a queue of their own, which encodes them and appends them to the three files, one
+/// `write(2)` per file. Encoding and writing each record on the training thread, line by line,
+/// took about 14 µs a record, 10-15 % of a small model's 140 µs steps on two cores
+/// (`benchmarks/results/logging.md`). A run that is killed loses at most its last 100 ms of
+/// records, and never one it needs: ``flush()`` writes every record collected before it returns,
+/// and the run flushes before each checkpoint, so every record up to a checkpoint's step is in
+/// the files before the checkpoint exists.
+///
+/// A fresh run starts the files over (and removes the folder's older event files, which
+/// TensorBoard would otherwise show beside the new one). A resumed run keeps the records up to
+/// the step it resumed from, drops the later ones (written after the checkpoint, and about to be
+/// measured again) and appends: its files then hold what an uninterrupted run's would, wall
+/// times and throughput apart. `metrics.jsonl` is the source
+/// the other files are rebuilt from on resume.
+///
+/// `metrics.svg` is redrawn from every record so far when a checkpoint is written, at most every
+/// ``plotInterval`` (a long run's redrawing would otherwise grow with its length), and always at
+/// the end of the run; it is replaced whole but not `fsync`ed, since `swiftgrad plot` can draw it
+/// again.
+final class RunMetrics {
+    static let jsonName = "metrics.jsonl"
+    static let csvName = "metrics.csv"
+    static let plotName = "metrics.svg"
+
+    /// The run folder.
+    let directory: String
+    var jsonPath: String { directory + "/" + Self.jsonName }
+    var csvPath: String { directory + "/" + Self.csvName }
+    var plotPath: String { directory + "/" + Self.plotName }
+
+    /// The files, written on `queue` only.
+    private let writer: Writer
+    private let queue = DispatchQueue(label: "swiftgrad.metrics")
+    /// Records collected and not yet handed to `queue`.
+    private var pending: [MetricsRecord] = []
+    /// When records were last handed to `queue`.
+    private var lastHandOver = ContinuousClock.now
+    /// How long records wait before they are written (unless a flush comes first).
+    static let batchInterval: Duration = .milliseconds(100)
+    /// The last evaluation recorded, with its step.
+    private var lastEvaluation: (step: Int, evaluation: Trainer.Evaluation)?
+    /// When `metrics.svg` was last written.
+    private var lastPlot: ContinuousClock.Instant?
+
+    /// The shortest time between two redrawings of the plot at checkpoints.
+    static let plotInterval: Duration = .seconds(10)
+
+    /// Opens the files of the run folder `directory`, which must exist.
+    ///
+    /// - Parameters:
+    ///   - resumingAfter: the optimizer steps done at the checkpoint a resumed run starts from;
+    ///     `nil` for a fresh run.
+    ///   - title: the plot's title, the run's name.
+    /// - Throws: `FileError` naming a file that cannot be written.
+    init(directory: String, resumingAfter resumedStep: Int?, title: String) throws {
+        self.directory = directory
+        var curves = MetricsPlot.Curves(name: title)
+        let json: AppendingFile, csv: AppendingFile, events: TensorBoardEventFile
+        let now = Self.wallTime()
+        let existingEvents = Self.eventFiles(in: directory)
+        let jsonPath = directory + "/" + Self.jsonName, csvPath = directory + "/" + Self.csvName
+        if let resumedStep {
+            // A file that cannot be read stops the run rather than being started over.
+            let existing = FileManager.default.fileExists(atPath: jsonPath)
+                ? Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
+            let kept = existing.filter { $0.record.step <= resumedStep }
+            try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath)
+            try AtomicFile.write(CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath)
+            var bytes = TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: kept.first?.record.wallTime ?? now))
+            for (_, record) in kept {
+                bytes += TensorBoardEventFile.record(
+                    TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
+            }
+            let eventsPath = existingEvents.first ?? directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName())
+            try AtomicFile.write(Data(bytes), to: eventsPath)
+            try Self.remove(existingEvents.filter { $0 != eventsPath })
+            json = try AppendingFile(path: jsonPath, truncating: false)
+            csv = try AppendingFile(path: csvPath, truncating: false)
+            events = try TensorBoardEventFile(appendingTo: eventsPath)
+            curves = MetricsPlot.Curves(name: title, records: kept.map(\.record))
+            lastEvaluation = kept.last { $0.record.evaluation != nil }.map { ($0.record.step, $0.record.evaluation!) }
+        } else {
+            try Self.remove(existingEvents)
+            json = try AppendingFile(path: jsonPath, truncating: true)
+            csv = try AppendingFile(path: csvPath, truncating: true)
+            try csv.append(CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }))
+            events = try TensorBoardEventFile(
+                creating: directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName()), wallTime: now)
+        }
+        writer = Writer(json: json, csv: csv, events: events, curves: curves)
+        // A short run draws its curves once, at its end.
+        lastPlot = .now
+    }
+
+    /// Records a step's figures and, at an epoch's end, its evaluation.
+    ///
+    /// - Throws: `FileError` when a file cannot be written.
+    func record(_ event: Trainer.StepEvent) throws {
+        let trainer = event.trainer
+        let now = Self.wallTime()
+        try append(.step(MetricsRecord.Step(
+            step: trainer.globalStep, epoch: event.endsEpoch ? trainer.epoch : trainer.epoch + 1, wallTime: now,
+            loss: event.loss, accuracy: event.accuracy, learningRate: event.learningRate, gradientNorm: event.gradientNorm,
+            samplesPerSecond: Float(event.samplesPerSecond))))
+        if let evaluation = event.evaluation {
+            try record(evaluation, step: trainer.globalStep, wallTime: now)
+        }
+    }
+
+    /// Records the evaluation a run makes after its last step when that step did not end an
+    /// epoch (a `training.steps` limit), unless it is recorded already.
+    func recordFinal(_ evaluation: Trainer.Evaluation, step: Int) throws {
+        if let last = lastEvaluation, last.step == step, last.evaluation == evaluation { return }
+        try record(evaluation, step: step, wallTime: Self.wallTime())
+    }
+
+    private func record(_ evaluation: Trainer.Evaluation, step: Int, wallTime: Double) throws {
+        try append(.evaluation(step: step, wallTime: wallTime, evaluation))
+        lastEvaluation = (step, evaluation)
+    }
+
+    /// Collects `record`, and hands the records collected to the writing queue when the last
+    /// hand-over was ``batchInterval`` ago.
+    private func append(_ record: MetricsRecord) throws {
+        if let failure = writer.failure.withLock({ $0 }) { throw failure }
+        pending.append(record)
+        if ContinuousClock.now - lastHandOver >= Self.batchInterval { handOver() }
+    }
+
+    private func handOver() {
+        lastHandOver = .now
+        guard !pending.isEmpty else { return }
+        let records = pending
+        pending.removeAll(keepingCapacity: true)
+        queue.async { [writer] in writer.write(records) }
+    }
+
+    /// Writes every record collected so far and waits until they are in the files.
+    ///
+    /// - Throws: `FileError` when a record could not be written.
+    func flush() throws {
+        handOver()
+        queue.sync {}
+        if let failure = writer.failure.withLock({ $0 }) { throw failure }
+    }
+
+    /// Writes `metrics.svg`, the loss and accuracy curves of every record so far.
+    func writePlot() throws {
+        try flush()
+        let figure = queue.sync { [writer] in MetricsPlot.figure(runs: [writer.curves]) }
+        // Replaced whole, without the fsync: the curves can be drawn again from metrics.jsonl.
+        try AtomicFile.write(figure.rendered(), to: plotPath, durable: false)
+        lastPlot = .now
+    }
+
+    /// Writes `metrics.svg` unless it was written less than ``plotInterval`` ago: for each
+    /// checkpoint.
+    func writePlotIfDue() throws {
+        if let lastPlot, ContinuousClock.now - lastPlot < Self.plotInterval { return }
+        try writePlot()
+    }
+
+    /// The files and the curves, touched only on the metrics queue.
+    private final class Writer: @unchecked Sendable {
+        let json: AppendingFile
+        let csv: AppendingFile
+        let events: TensorBoardEventFile
+        /// The curves of every record, the resumed run's earlier ones included.
+        var curves: MetricsPlot.Curves
+        /// The first error, after which nothing more is written.
+        let failure = Mutex<FileError?>(nil)
+
+        init(json: AppendingFile, csv: AppendingFile, events: TensorBoardEventFile, curves: MetricsPlot.Curves) {
+            (self.json, self.csv, self.events, self.curves) = (json, csv, events, curves)
+        }
+
+        /// Appends `records` to each file in one write.
+        func write(_ records: [MetricsRecord]) {
+            guard failure.withLock({ $0 == nil }) else { return }
+            do {
+                let lines = records.map(\.lines)
+                try json.append(lines.map(\.json).joined())
+                try csv.append(lines.map(\.csv).joined())
+                try events.append(records.map { ($0.tensorBoardStep, $0.wallTime, $0.scalars) })
+                for record in records { curves.add(record) }
+            } catch {
+                failure.withLock { $0 = error as? FileError ?? FileError("\(error)") }
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// The records of a `metrics.jsonl`, in order, each with its line as written (newline
+    /// included). A line that does not read as a record (the last, cut short by a kill) is
+    /// skipped; a missing file has none.
+    static func readLines(_ path: String) -> [(text: String, record: MetricsRecord)] {
+        guard let bytes = try? InputFile.read(path, limit: readLimit, what: "metrics") else { return [] }
+        return lines(of: bytes, path: path)
+    }
+
+    /// The most bytes of `metrics.jsonl` read back (a million epochs of a hundred steps is about
+    /// 25 GB; this is a tenth of that).
+    static let readLimit = 1 << 32
+
+    private static func lines(of bytes: [UInt8], path: String) -> [(text: String, record: MetricsRecord)] {
+        var lines: [(String, MetricsRecord)] = []
+        var number = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            // Only a line that ends in a newline was written whole.
+            guard line.endIndex < bytes.endIndex, let text = String(validating: line, as: UTF8.self),
+                  let record = try? MetricsRecord(jsonLine: text, file: path, line: number) else { continue }
+            lines.append((text + "\n", record))
+        }
+        return lines
+    }
+
+    /// The records of the run folder `directory`'s `metrics.jsonl`.
+    ///
+    /// - Throws: `FileError` when the folder has no metrics (it is not a run folder, or the run
+    ///   was made with `--no-metrics`).
+    static func records(inRunFolder directory: String) throws -> [MetricsRecord] {
+        let path = directory + "/" + jsonName
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw FileError("'\(directory)' has no \(jsonName): expected the folder of a training run (runs/<config name>, or its --run-dir) made without --no-metrics")
+        }
+        return lines(of: try InputFile.read(path, limit: readLimit, what: "metrics"), path: path).map(\.record)
+    }
+
+    // MARK: Files
+
+    /// The event files in `directory`, by name.
+    private static func eventFiles(in directory: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter(TensorBoardEventFile.isEventFileName).sorted().map { directory + "/" + $0 }
+    }
+
+    private static func remove(_ paths: [String]) throws {
+        for path in paths where unlink(path) != 0 && errno != ENOENT {
+            throw FileError("cannot delete the old event file '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Seconds since 1970, TensorBoard's wall time.
+    static func wallTime() -> Double { Date().timeIntervalSince1970 }
+
+    /// The machine's name for event file names, as Python's `socket.gethostname()`.
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .replacingOccurrences(of: "/", with: "_")
+        return name.isEmpty ? "localhost" : name
+    }
+}

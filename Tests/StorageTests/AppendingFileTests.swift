@@ -1,0 +1,42 @@
+import Foundation
+import _TestSupport
+import Storage
+import Testing
+
+@Suite("AppendingFile hands each record to the kernel at once")
+struct AppendingFileTests {
+    @Test func appendsAreInTheFileBeforeItIsClosedAndTruncatingStartsOver() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/metrics.jsonl"
+        let file = try AppendingFile(path: path, truncating: false)
+        try file.append("one\n")
+        try file.append(Array("two\n".utf8))
+        // A reader sees both lines while the file is still open: nothing waits in a buffer.
+        #expect(try directory.read("metrics.jsonl") == "one\ntwo\n")
+        let again = try AppendingFile(path: path, truncating: false)
+        try again.append("three\n")
+        #expect(try directory.read("metrics.jsonl") == "one\ntwo\nthree\n")
+        _ = try AppendingFile(path: path, truncating: true)
+        #expect(try directory.read("metrics.jsonl") == "")
+    }
+
+    @Test func errorsNameTheFile() throws {
+        do {
+            _ = try AppendingFile(path: "/nonexistent-folder/metrics.csv", truncating: true)
+            Issue.record("opened a file in a missing folder")
+        } catch {
+            #expect("\(error)" == "cannot open '/nonexistent-folder/metrics.csv' for writing: No such file or directory")
+        }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let file = try AppendingFile(path: directory.path + "/closed.txt", truncating: true)
+        file.close()
+        do {
+            try file.append("late\n")
+            Issue.record("appended to a closed file")
+        } catch {
+            #expect("\(error)".hasPrefix("cannot write '\(directory.path)/closed.txt': "))
+        }
+    }
+}

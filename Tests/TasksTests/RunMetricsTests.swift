@@ -1,0 +1,203 @@
+import Foundation
+import Reports
+import Testing
+import _TestSupport
+@testable import Tasks
+
+/// 256 synthetic examples with a held-out quarter: 192 to train, three batches of 64 an epoch.
+let metricsConfig = """
+    {
+      "task": "train",
+      "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4, "test_fraction": 0.25},
+      "model": {"type": "mlp", "hidden_layers": [16]},
+      "training": {"epochs": 3, "batch_size": 64, "micro_shards": 2, "workers": 2, "seed": 4},
+      "checkpoint": {"every_steps": 2, "keep_last": 100}
+    }
+    """
+
+/// Runs `config` (written into `directory`) quietly, keeping its run folder at `runs` there;
+/// returns the report.
+@discardableResult
+func runKeepingFolder(
+    _ directory: TemporaryDirectory, config: String = metricsConfig, resume: String? = nil, writesMetrics: Bool = true
+) throws -> [String: Any] {
+    let options = RunOptions(
+        verbosity: .quiet, writesMetrics: writesMetrics, resume: resume, runDirectory: directory.path + "/runs", keepsRunFolder: true)
+    let path = try directory.write("train.json", config)
+    let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
+    return try writtenReport(report).object
+}
+
+/// The records of a run folder's files: `metrics.jsonl` read back, and the event file's records
+/// with both CRCs checked.
+func eventRecords(in folder: String) throws -> [[UInt8]] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter(TensorBoardEventFile.isEventFileName)
+    try #require(names.count == 1, "\(names)")
+    let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: folder + "/" + names[0])))
+    var records: [[UInt8]] = []
+    var offset = 0
+    func uint32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << (8 * $1) } }
+    while offset < bytes.count {
+        let length = (0..<8).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+        try #require(uint32(offset + 8) == CRC32C.masked(CRC32C.checksum(bytes[offset..<offset + 8])))
+        let data = Array(bytes[offset + 12..<offset + 12 + length])
+        try #require(uint32(offset + 12 + length) == CRC32C.masked(CRC32C.checksum(data)))
+        records.append(data)
+        offset += 16 + length
+    }
+    return records
+}
+
+/// A record with its timing figures (wall time, samples per second) set to 0, for comparing
+/// runs.
+func untimed(_ record: MetricsRecord) -> MetricsRecord {
+    switch record {
+    case .step(var step):
+        step.wallTime = 0
+        step.samplesPerSecond = 0
+        return .step(step)
+    case .evaluation(let step, _, let evaluation):
+        return .evaluation(step: step, wallTime: 0, evaluation)
+    }
+}
+
+@Suite struct RunMetricsTests {
+    @Test func aRunStreamsEveryStepAndEvaluationToItsThreeFilesAndPlotsThem() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let report = try runKeepingFolder(directory)
+        let folder = directory.path + "/runs"
+        let contents = try FileManager.default.contentsOfDirectory(atPath: folder)
+        for name in ["metrics.jsonl", "metrics.csv", "metrics.svg", "model.safetensors"] {
+            #expect(contents.contains(name), "\(contents)")
+        }
+        #expect(report["metrics"] as? String == folder + "/metrics.jsonl")
+
+        let lines = RunMetrics.readLines(folder + "/metrics.jsonl")
+        let records = lines.map(\.record)
+        let steps = records.compactMap { record -> MetricsRecord.Step? in if case .step(let step) = record { step } else { nil } }
+        #expect(steps.map(\.step) == Array(1...9))
+        #expect(steps.map(\.epoch) == [1, 1, 1, 2, 2, 2, 3, 3, 3])
+        #expect(steps.allSatisfy { $0.accuracy != nil && $0.gradientNorm != nil && $0.learningRate == 0.001 && $0.samplesPerSecond > 0 })
+        // Each evaluation follows the step that ended its epoch.
+        #expect(records.map(\.step) == [1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9])
+        let evaluations = records.compactMap(\.evaluation)
+        #expect(evaluations.map(\.epoch) == [1, 2, 3])
+        let history = try #require(report["history"] as? [[String: Any]])
+        #expect(history.map { ($0["test_accuracy"] as? Double).map(Float.init) } == evaluations.map(\.testAccuracy))
+        #expect(zip(records, records.dropFirst()).allSatisfy { $0.wallTime <= $1.wallTime })
+        // Each line is the record as written again.
+        #expect(lines.allSatisfy { $0.text == $0.record.jsonLine })
+
+        let csv = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8)
+        #expect(csv == CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + records.map(\.csvLine).joined())
+        #expect(csv.hasPrefix("type,step,epoch,wall_time,loss,accuracy,learning_rate,gradient_norm,samples_per_second,train_loss,"))
+
+        let events = try eventRecords(in: folder)
+        #expect(events.count == records.count + 1)
+        #expect(Array(events.dropFirst()) == records.map {
+            TensorBoardEventFile.scalarEvent(step: $0.tensorBoardStep, wallTime: $0.wallTime, scalars: $0.scalars)
+        })
+        let svg = try String(contentsOfFile: folder + "/metrics.svg", encoding: .utf8)
+        #expect(svg.contains("runs: loss") && svg.contains("runs: accuracy") && svg.contains(">train steps</text>") && svg.contains(">test</text>"))
+    }
+
+    @Test func aRecordReadsBackAsWritten() throws {
+        let step = MetricsRecord.step(.init(
+            step: 7, epoch: 2, wallTime: 1_765_000_000.125, loss: .nan, accuracy: nil, learningRate: 1e-3, gradientNorm: 0.1,
+            samplesPerSecond: 12_345.5))
+        #expect(step.jsonLine == #"{"type": "step", "step": 7, "epoch": 2, "wall_time": 1765000000.125, "loss": null, "learning_rate": 0.001, "gradient_norm": 0.1, "samples_per_second": 12345.5}"# + "\n")
+        let read = try MetricsRecord(jsonLine: step.jsonLine.dropLast(), file: "m", line: 1)
+        guard case .step(let back) = read else { Issue.record("read \(read)"); return }
+        #expect(back.loss.isNaN && back.accuracy == nil && back.gradientNorm == 0.1 && back.samplesPerSecond == 12_345.5)
+        #expect(step.csvLine == "step,7,2,1765000000.125,nan,,0.001,0.1,12345.5,,,,\n")
+        #expect(step.scalars.map(\.tag) == ["train/loss", "train/learning_rate", "train/gradient_norm", "train/samples_per_second"])
+        #expect(throws: (any Error).self) { try MetricsRecord(jsonLine: #"{"type": "step", "step": 1}"#, file: "m", line: 2) }
+    }
+
+    /// The run's files after resuming from an earlier checkpoint (past which a killed run had
+    /// written more, the last line cut short) hold what an uninterrupted run's hold.
+    @Test func aResumedRunsFilesEqualAnUninterruptedRunsApartFromTheirTimes() throws {
+        let reference = try TemporaryDirectory()
+        defer { reference.remove() }
+        try runKeepingFolder(reference)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let folder = directory.path + "/runs"
+        let jsonl = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/metrics.jsonl"))
+        try jsonl.seekToEnd()
+        try jsonl.write(contentsOf: Data(#"{"type": "step", "step": 10, "ep"#.utf8))
+        try jsonl.close()
+        for resumeStep in [4, 3] {
+            try runKeepingFolder(directory, resume: folder + "/checkpoints/step-00000000\(resumeStep).safetensors")
+            let expected = RunMetrics.readLines(reference.path + "/runs/metrics.jsonl").map { untimed($0.record) }
+            let resumed = RunMetrics.readLines(folder + "/metrics.jsonl").map(\.record)
+            #expect(resumed.map(untimed) == expected, "resumed from step \(resumeStep)")
+            let csv = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8)
+            #expect(csv == CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + resumed.map(\.csvLine).joined())
+            #expect(Array(try eventRecords(in: folder).dropFirst()) == resumed.map {
+                TensorBoardEventFile.scalarEvent(step: $0.tensorBoardStep, wallTime: $0.wallTime, scalars: $0.scalars)
+            })
+            #expect(try directory.read("runs/metrics.svg") == reference.read("runs/metrics.svg"))
+        }
+    }
+
+    @Test func aFreshRunStartsItsFilesOverAndNoMetricsWritesNone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let folder = directory.path + "/runs"
+        let first = try FileManager.default.contentsOfDirectory(atPath: folder).filter(TensorBoardEventFile.isEventFileName)
+        // An event file of another name, as an earlier run at another time would leave.
+        try FileManager.default.moveItem(atPath: folder + "/" + first[0], toPath: folder + "/events.out.tfevents.1000.elsewhere")
+        try runKeepingFolder(directory)
+        #expect(try eventRecords(in: folder).count == 13)
+        #expect(RunMetrics.readLines(folder + "/metrics.jsonl").count == 12)
+
+        let quiet = try TemporaryDirectory()
+        defer { quiet.remove() }
+        let report = try runKeepingFolder(quiet, writesMetrics: false)
+        let names = try FileManager.default.contentsOfDirectory(atPath: quiet.path + "/runs")
+        #expect(names.sorted() == ["checkpoints", "model.safetensors"])
+        #expect(report["metrics"] == nil)
+    }
+
+    @Test func aLongRunsReportKeepsItsLastHundredEvaluations() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = metricsConfig.replacingOccurrences(of: #""epochs": 3, "batch_size": 64"#, with: #""epochs": 120, "batch_size": 192"#)
+        let path = try directory.write("long.json", config)
+        let options = RunOptions(verbosity: .quiet)
+        let report = try writtenReport(try TaskLoader.load(path: path, options: options).run(options: options) { _ in }).object
+        let history = try #require(report["history"] as? [[String: Any]])
+        #expect(history.compactMap { $0["epoch"] as? Int } == Array(21...120))
+        #expect(report["history_evaluations"] as? Int == 120)
+    }
+
+    @Test func theProgressLinesAreThoseOfItsVerbosity() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("train.json", metricsConfig)
+        func lines(_ verbosity: Verbosity) throws -> [String] {
+            let options = RunOptions(verbosity: verbosity, progress: .lines(everySeconds: 0))
+            var lines: [String] = []
+            _ = try TaskLoader.load(path: path, options: options).run(options: options) { lines.append($0) }
+            return lines
+        }
+        let quiet = try lines(.quiet)
+        #expect(quiet.count == 1 && quiet[0].hasPrefix("trained 9 steps in "), "\(quiet)")
+        let normal = try lines(.normal)
+        // Every step but each epoch's last prints a line, at interval 0; each epoch ends with its evaluation.
+        #expect(normal.filter { $0.hasPrefix("epoch 2/3 step ") }.map { $0.prefix(19) } == ["epoch 2/3 step 1/3 ", "epoch 2/3 step 2/3 "])
+        #expect(normal.contains { $0.hasPrefix("epoch 2/3: loss ") && $0.contains("test accuracy") })
+        #expect(normal.first == "train: synthetic 256 x 32, 4 classes; 192 train, 64 test examples")
+        let verbose = try lines(.verbose)
+        let steps = verbose.filter { $0.hasPrefix("step ") }
+        #expect(steps.count == 9)
+        #expect(steps[3].hasPrefix("step 4 (epoch 2, 1/3): loss ") && steps[3].contains(", gradient norm ") && steps[3].contains(", learning rate 0.001"))
+        for line in normal + verbose {
+            #expect(!line.utf8.contains { $0 < 0x20 }, "\(line)")
+        }
+    }
+}
