@@ -152,10 +152,16 @@ final class RunMetrics {
 
     /// Writes every record collected so far and waits until they are in the files.
     ///
+    /// The records not yet handed over are written on the calling thread, after those the queue
+    /// holds (`sync` on an idle queue runs there): waking the queue's thread to write them and
+    /// waiting for it took a third of a millisecond on two busy cores, at every checkpoint.
+    ///
     /// - Throws: `FileError` when a record could not be written.
     func flush() throws {
-        handOver()
-        queue.sync {}
+        lastHandOver = .now
+        let records = pending
+        pending.removeAll(keepingCapacity: true)
+        queue.sync { [writer] in writer.write(records) }
         if let failure = writer.failure.withLock({ $0 }) { throw failure }
     }
 
@@ -191,7 +197,7 @@ final class RunMetrics {
 
         /// Appends `records` to each file in one write.
         func write(_ records: [MetricsRecord]) {
-            guard failure.withLock({ $0 == nil }) else { return }
+            guard !records.isEmpty, failure.withLock({ $0 == nil }) else { return }
             do {
                 let lines = records.map(\.lines)
                 try json.append(lines.map(\.json).joined())
