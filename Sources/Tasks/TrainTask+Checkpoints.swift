@@ -48,6 +48,7 @@ extension TrainTask {
         var caughtSignal: Int32?
         var bestValue = keeps ? policy.keepBest.flatMap { bestSoFar($0, path: policy.bestPath) } : nil
         let keepLast = policy.keepLast
+        let metadata = checkpointMetadata(of: trainer)
         let watch = try watchRun(trainer, options: runOptions, resumed: runOptions.resume != nil, log: log)
         let summary = trainer.run(measuring: watch.measuring, log: watch.progress.line) { event in
             do {
@@ -67,7 +68,7 @@ extension TrainTask {
                 if due && keeps {
                     try watch.metrics?.flush()
                     let path = policy.checkpointPath(step: stepsDone)
-                    let snapshot = checkpoint(of: event.trainer)
+                    let snapshot = Checkpoint(state: event.trainer.state, metadata: metadata)
                     try writer.submit {
                         try snapshot.write(to: path)
                         try pruneCheckpoints(keeping: keepLast)
@@ -80,7 +81,7 @@ extension TrainTask {
                 {
                     bestValue = value
                     try watch.metrics?.flush()
-                    var best = checkpoint(of: event.trainer)
+                    var best = Checkpoint(state: event.trainer.state, metadata: metadata)
                     best.metadata["best_metric"] = metric.rawValue
                     best.metadata["best_value"] = String(value.bitPattern, radix: 16)
                     let path = policy.bestPath, snapshot = best
@@ -132,14 +133,20 @@ extension TrainTask {
     /// description of its model (``SavedModel``: architecture, features and their standardiser,
     /// labels) that lets `swiftgrad predict` use it alone.
     func checkpoint(of trainer: Trainer) -> Checkpoint {
-        let state = trainer.state
-        var metadata = savedModel(parameters: state.parameters).metadata
+        Checkpoint(state: trainer.state, metadata: checkpointMetadata(of: trainer))
+    }
+
+    /// The metadata every checkpoint of `trainer`'s run carries: what inference needs (the saved
+    /// model's description), the hashes a resume checks, the optimizer and the classes. None of
+    /// it changes during a run, so a run computes it once.
+    func checkpointMetadata(of trainer: Trainer) -> [String: String] {
+        var metadata = savedModel(parameters: trainer.variables.map(\.value)).metadata
         metadata["config_hash"] = configHash
         metadata["data_checksum"] = dataChecksum
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
-        return Checkpoint(state: state, metadata: metadata)
+        return metadata
     }
 
     /// Refuses a checkpoint from another config or other data.
