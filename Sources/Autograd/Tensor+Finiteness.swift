@@ -21,7 +21,8 @@ extension Tensor {
                 tail += buffer[index] * 0
                 index += 1
             }
-            guard !(sum.sum() + tail).isFinite || (sum.sum() + tail) != 0 else { return nil }
+            // Finite elements leave the sum exactly zero; any NaN or infinity makes it NaN.
+            guard (sum.sum() + tail).isNaN else { return nil }
             return buffer.first { !$0.isFinite }
         }
     }

@@ -1,5 +1,4 @@
 import Autograd
-import Storage
 
 /// Chosen numeric columns of a CSV file with no label: the input of a model's predictions.
 ///
@@ -50,12 +49,7 @@ public struct CSVColumns: Sendable {
             }
             return chosen
         }
-        try Dataset.checkExists(path)
-        do {
-            try InputFile.readChunks(path, limit: Dataset.defaultMaximumFileBytes, what: "data file") { try reader.consume($0) }
-        } catch let error as FileError {
-            throw DatasetError(file: path, reason: .refused(error.message))
-        }
+        try Dataset.feed(path, to: &reader)
         var table = try reader.finish()
         // The reader keeps the last chosen column apart (as a label); put it back in its place.
         let width = table.selected.count, rows = table.rowCount

@@ -62,12 +62,7 @@ extension Dataset {
         var reader = makeReader(
             source: path, hasHeader: hasHeader, labelColumn: labelColumn, featureColumns: featureColumns,
             labels: labels, classLimit: classLimit)
-        try checkExists(path)
-        do {
-            try InputFile.readChunks(path, limit: maximumFileBytes, what: "data file") { try reader.consume($0) }
-        } catch let error as FileError {
-            throw DatasetError(file: path, reason: .refused(error.message))
-        }
+        try feed(path, to: &reader, maximumBytes: maximumFileBytes)
         return makeDataset(from: try reader.finish(), labels: labels)
     }
 
@@ -85,8 +80,20 @@ extension Dataset {
         return makeDataset(from: try reader.finish(), labels: labels)
     }
 
+    /// Reads the data file at `path` in chunks into `reader`, after refusing a missing path or a
+    /// directory; a file the bounded reader refuses (too large, not a regular file) is a
+    /// ``DatasetError`` naming it.
+    static func feed(_ path: String, to reader: inout CSVReader, maximumBytes: Int = defaultMaximumFileBytes) throws {
+        try checkExists(path)
+        do {
+            try InputFile.readChunks(path, limit: maximumBytes, what: "data file") { try reader.consume($0) }
+        } catch let error as FileError {
+            throw DatasetError(file: path, reason: .refused(error.message))
+        }
+    }
+
     /// Refuses a missing path or a directory with the messages data files have always had.
-    static func checkExists(_ path: String) throws {
+    private static func checkExists(_ path: String) throws {
         var isDirectory = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DatasetError(file: path, reason: .fileNotFound)

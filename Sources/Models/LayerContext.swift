@@ -53,12 +53,9 @@ public struct LayerContext: Sendable {
     ///   - body: draws from the stream.
     /// - Precondition: the context has a random stream.
     public mutating func drawing<Result>(for layer: String, _ body: (inout RandomStream) -> Result) -> Result {
-        guard random != nil else {
-            usagePrecondition(
-                false,
-                "\(layer): a training pass needs a random stream; make the LayerContext with random: (the data-parallel engine gives each micro-shard its own)")
-            fatalError("unreachable")
-        }
+        usagePrecondition(
+            random != nil,
+            "\(layer): a training pass needs a random stream; make the LayerContext with random: (the data-parallel engine gives each micro-shard its own)")
         return body(&random!)
     }
 }
