@@ -96,7 +96,7 @@ package struct TrainTask: RunnableTask {
             case .full: fullBatch = true
             case .examples(let count):
                 guard TrainingOptions.batchSizes.contains(count) else {
-                    throw context.error(in: training, key: "batch_size", "expected \"full\" or an integer between \(TrainingOptions.batchSizes.lowerBound) and \(TrainingOptions.batchSizes.upperBound), found \(count)")
+                    throw context.error(in: training, key: "batch_size", "expected \(BatchSizeSelection.expectedDescription), found \(count)")
                 }
                 options.batchSize = count
             }
@@ -457,12 +457,14 @@ enum BatchSizeSelection: ConfigValue {
     case examples(Int)
     case full
 
-    static var expectedDescription: String { "an integer or \"full\"" }
+    static var expectedDescription: String {
+        "an integer in [\(TrainingOptions.batchSizes.lowerBound), \(TrainingOptions.batchSizes.upperBound)] or \"full\""
+    }
     static var pluralDescription: String { "integers or \"full\"" }
 
     static func decode(_ node: ConfigNode) throws -> BatchSizeSelection {
         if let text = node.value.stringValue {
-            guard text == "full" else { throw node.invalidValue(expected: "an integer or \"full\"") }
+            guard text == "full" else { throw node.invalidValue(expected: expectedDescription) }
             return .full
         }
         guard case .number = node.value.kind else { throw node.typeMismatch(expected: expectedDescription) }

@@ -104,6 +104,10 @@ enum ConfigReference {
         case let type?:
             return type
         case nil:
+            // A value of several types, such as a column's name or index.
+            if let types = resolved["type"]?.arrayValue?.compactMap(\.stringValue), !types.isEmpty {
+                return types.joined(separator: " or ")
+            }
             return "any"
         }
     }
