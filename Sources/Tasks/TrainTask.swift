@@ -31,8 +31,8 @@ package struct TrainTask: RunnableTask {
     package static let sources = ["digits", "csv", "synthetic"]
     /// The model types a config may name.
     package static let modelTypes = ["mlp", "logistic", "linear", "sequential"]
-    /// The class counts a train config may have: the synthetic data's `classes`, and one more
-    /// than the largest class label of a CSV file.
+    /// The class counts a train config may have: the synthetic data's `classes`, and the
+    /// distinct labels of a CSV file's label column.
     package static let classCounts = 2...100_000
     /// The units a hidden or dense layer may have.
     package static let unitCounts = 1...100_000_000

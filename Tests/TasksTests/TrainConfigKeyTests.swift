@@ -176,6 +176,8 @@ import Testing
         let task = try load(config(training: #"{"batch_size": 64, "steps": 30, "evaluate_every": 10}"#))
         #expect(task.options.epochs == 30)
         #expect(task.lengthDescription == "30 steps (= 30 epochs of 1 batch)")
+        let resolved = try #require(task.resolvedDescription["training"]?.objectValue, "validate shows what steps come to")
+        #expect(resolved["epochs"]?.intValue == 30 && resolved["steps"]?.intValue == 30 && resolved["batch_size"]?.intValue == 64)
         let (_, object) = try run(task)
         #expect(object["steps"] as? Int == 30)
         #expect(object["epochs"] as? Int == 30)
@@ -364,6 +366,7 @@ import Testing
         let saved = numbers.savedModel(parameters: numbers.model.parameterShapes.map { Tensor.zeros(shape: $0) })
         #expect(saved.target == .classes(labels: ["1", "2", "3"]))
         #expect(try run(numbers).object["labels"] as? [Int] == [1, 2, 3])
+        #expect(numbers.resolvedDescription["data"]?.objectValue?["labels"]?.arrayValue?.compactMap(\.intValue) == [1, 2, 3])
         // Text labels are classes in byte order.
         let words = "a,b,kind\n" + (1...12).map { "\($0),\($0 % 4),\(["dog", "cat"][$0 % 2])" }.joined(separator: "\n") + "\n"
         let text = try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": words])
