@@ -75,7 +75,7 @@ package struct TrainTask: RunnableTask {
         var baseBatchSize = 256
         var fullBatch = false
         var stepsGiven = false
-        var trainingObject: ConfigObject?
+        var stepsPosition: SourcePosition?
         var options = try root.object("training") { training -> TrainingOptions in
             var options = TrainingOptions()
             // `steps` alone trains that many steps, however many epochs they take (worked out
@@ -112,7 +112,7 @@ package struct TrainTask: RunnableTask {
             options.earlyStopping = try training.optionalObject("early_stopping") { try Self.readEarlyStopping(&$0) }
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .in(Self.baseBatchSizes))
-            trainingObject = training
+            stepsPosition = training.object.member("steps")?.value.position
             return options
         }
         if let workers = overrides.workers {
@@ -133,7 +133,6 @@ package struct TrainTask: RunnableTask {
             options.epochs = epochs
         }
         if let seed = overrides.seed { options.seed = seed }
-
 
         var description = ""
         var standardizer: Standardizer?
@@ -160,9 +159,9 @@ package struct TrainTask: RunnableTask {
             let perEpoch = options.stepsPerEpoch(examples: trainCount)
             let epochs = steps / perEpoch + (steps % perEpoch == 0 ? 0 : 1)
             guard TrainingOptions.epochCounts.contains(epochs) else {
-                throw context.error(
-                    in: trainingObject!, key: "steps",
-                    "\(steps) steps of \(perEpoch) per epoch take \(epochs) epochs; expected at most \(TrainingOptions.epochCounts.upperBound) epochs (a larger batch_size takes fewer)")
+                throw ConfigError(
+                    .invalidValue, file: context.file, position: stepsPosition, keyPath: ConfigKeyPath([.key("training"), .key("steps")]),
+                    message: "\(steps) steps of \(perEpoch) per epoch take \(epochs) epochs; expected at most \(TrainingOptions.epochCounts.upperBound) epochs (a larger batch_size takes fewer)")
             }
             options.epochs = epochs
         }
