@@ -97,8 +97,8 @@ struct FloatBlocks {
 /// Memory: the reader keeps the unread rest of the input (one chunk, or one record longer than
 /// that) and the selected values as `Float`s, never the whole file.
 struct CSVReader {
-    /// The largest class label accepted by default: labels are stored as `Float` targets too,
-    /// which hold every integer below 2²⁴ exactly.
+    /// The most classes by default: class indices are stored as `Float` targets too, which
+    /// hold every integer below 2²⁴ exactly.
     static let classLabelLimit = 1 << 24
 
     private let source: String

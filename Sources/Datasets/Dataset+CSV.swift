@@ -27,8 +27,9 @@ extension Dataset {
     /// and ``loadIDX(imagesPath:labelsPath:scale:classCount:)`` read by default: 2 GiB.
     public static let defaultMaximumFileBytes = 2 << 30
 
-    /// The class labels a CSV file may hold: integers in `0..<classLabelLimit` (2²⁴, the
-    /// integers a `Float` target holds exactly).
+    /// The most classes a CSV file may hold (2²⁴, the integers a `Float` target holds exactly):
+    /// distinct labels for ``LabelKind/classes``, indices `0..<classLabelLimit` for
+    /// ``LabelKind/classIndices``.
     public static let classLabelLimit = CSVReader.classLabelLimit
 
     /// Loads a dataset from a CSV file of numbers.

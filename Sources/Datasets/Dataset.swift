@@ -8,7 +8,8 @@ import Autograd
 ///   `Losses.sigmoidCrossEntropy(logits:labels:)` directly). `[n, 1]` rather than `[n]` so it
 ///   lines up with a model's `[n, 1]` output without broadcasting surprises.
 /// - `classLabels` holds the classes as integers `0..<classCount` when the labels are classes
-///   (for `Losses.softmaxCrossEntropy(logits:labels:)`), and is `nil` for regression.
+///   (for `Losses.softmaxCrossEntropy(logits:labels:)`), and is `nil` for regression; `classNames`
+///   holds the label each class stands for when the classes were numbered from a file's labels.
 ///
 /// ```swift
 /// let digits = try Dataset.digits(path: "datasets/digits.csv")       // [1797, 64], 10 classes
