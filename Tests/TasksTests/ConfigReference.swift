@@ -137,7 +137,12 @@ enum ConfigReference {
         }
         if let range = range(of: property) { parts.append(range) }
         if (property["minLength"]?.intValue ?? 0) > 0 { parts.append("not empty") }
-        if let pattern = property["pattern"]?.stringValue { parts.append("matches `\(pattern)`") }
+        if let pattern = property["pattern"]?.stringValue {
+            // `^full$` is one word a string may be: shown as that string.
+            let word = pattern.dropFirst().dropLast()
+            let isWord = pattern.hasPrefix("^") && pattern.hasSuffix("$") && !word.isEmpty && word.allSatisfy { $0.isLetter || $0 == "_" }
+            parts.append(isWord ? "`\"\(word)\"`" : "matches `\(pattern)`")
+        }
         if property["type"]?.stringValue == "boolean" { parts.append("true or false") }
         if property["type"]?.stringValue == "array" {
             let minimum = property["minItems"]?.intValue, maximum = property["maxItems"]?.intValue
