@@ -17,10 +17,11 @@ import Storage
 ///   `kind` (`classes` or `regression`, csv); `examples`, `features`, `classes`, `labels`
 ///   (`teacher` or `uniform`) and `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or
 ///   `file_order`); `standardize` (true: fitted on the training split only).
-/// - `model`: `type` (`mlp`, `logistic`, `linear` or `sequential`), `hidden_layers` (mlp),
-///   `activation` (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`), `layers`
-///   (sequential: see ``SequentialModelSpec``), and optionally `input_size` and `output_size`,
-///   checked against the data.
+/// - `model`: `type` (`mlp`, `logistic`, `softmax`, `linear` or `sequential`), `hidden_layers`
+///   (mlp), `activation` (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`),
+///   `layers` (sequential: see ``SequentialModelSpec``), `loss` (what the data calls for; see
+///   ``readModel(_:features:classes:context:seed:description:)``), `standardize_target` (false;
+///   regression only), and optionally `input_size` and `output_size`, checked against the data.
 /// - `optimizer`: see ``OptimizerSpec`` (Adam at Keras's defaults when absent).
 /// - `training`: `epochs`, `steps`, `batch_size`, `workers`, `micro_shards`, `seed`,
 ///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
@@ -313,6 +314,8 @@ package struct TrainTask: RunnableTask {
             description = "'\(path)'"
             inputs.append(AtomicFile.Input(path, role: "data file"))
         default:
+            try data.requirePresent(
+                ["source", "examples", "features", "classes"], optional: ["labels", "seed", "test_fraction", "split", "standardize"])
             let examples = try data.require("examples", as: Int.self, .in(1...10_000_000))
             let features = try data.require("features", as: Int.self, .in(1...1_000_000))
             let classes = try data.require("classes", as: Int.self, .in(2...classCounts.upperBound))
@@ -412,22 +415,22 @@ package struct TrainTask: RunnableTask {
     private static func readLoss(
         _ object: inout ConfigObject, type: String, classes: Int?, context: ConfigContext, description: String
     ) throws -> LossKind {
-        let named = try object.optional("loss", as: String.self, .oneOf(losses.map(\.name)))
-            .flatMap { name in losses.first { $0.name == name }?.kind }
-        guard let classes, type != "linear" else {
-            // Real-valued labels, or a linear model, which regresses even on class numbers.
-            if type == "logistic" || type == "softmax" {
-                throw context.error(in: object, key: "type", "a '\(type)' model classifies, but the data (\(description)) has real-valued labels; expected \"type\": \"linear\", \"mlp\" or \"sequential\" for regression, or class labels")
-            }
-            guard let named else { return .meanSquaredError }
+        // Real-valued labels, or a linear model, which regresses even on class numbers.
+        let regresses = classes == nil || type == "linear"
+        if regresses && (type == "logistic" || type == "softmax") {
+            throw context.error(in: object, key: "type", "a '\(type)' model classifies, but the data (\(description)) has real-valued labels; expected \"type\": \"linear\", \"mlp\" or \"sequential\" for regression, or class labels")
+        }
+        let standard: LossKind = regresses ? .meanSquaredError : type == "logistic" && classes == 2 ? .sigmoidCrossEntropy : .softmaxCrossEntropy
+        // Read with the loss the data calls for as its default, which `swiftgrad validate` shows.
+        let name = try object.optional("loss", as: String.self, default: lossName(of: standard), .oneOf(losses.map(\.name)))
+        let named = losses.first { $0.name == name }?.kind ?? standard
+        guard let classes, !regresses else {
             guard named.isRegression else {
                 let reason = classes == nil ? "the data (\(description)) has real-valued labels" : "a 'linear' model fits values"
                 throw context.error(in: object, key: "loss", "'\(lossName(of: named))' needs classes but \(reason); expected \"mean_squared_error\" or \"mean_absolute_error\"")
             }
             return named
         }
-        let standard: LossKind = type == "logistic" && classes == 2 ? .sigmoidCrossEntropy : .softmaxCrossEntropy
-        guard let named else { return standard }
         switch named {
         case .softmaxCrossEntropy:
             return named

@@ -91,6 +91,18 @@ enum ConfigExamples {
                  "model": {"type": "linear", "input_size": 1, "output_size": 1},
                  "training": {"batch_size": 16, "scale_learning_rate": true, "base_batch_size": 32}}
                 """#),
+            ("train mlp regression on csv with a standardised target", #"""
+                {"task": "train",
+                 "data": {"source": "csv", "path": "seed_linear_data.csv", "kind": "regression"},
+                 "model": {"type": "mlp", "hidden_layers": [4], "loss": "mean_absolute_error", "standardize_target": true},
+                 "training": {"batch_size": 16}}
+                """#),
+            ("train softmax on csv classes", #"""
+                {"task": "train",
+                 "data": {"source": "csv", "path": "classes.csv", "label": "label"},
+                 "model": {"type": "softmax"},
+                 "training": {"batch_size": 8}}
+                """#),
             ("train sequential on synthetic", #"""
                 {"task": "train",
                  "data": {"source": "synthetic", "examples": 64, "features": 8, "classes": 3, "labels": "uniform",

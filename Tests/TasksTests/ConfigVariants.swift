@@ -38,6 +38,7 @@ struct ConfigVariantGenerator {
         "data.examples", "data.features",  // sizes the model and the split depend on (and memory)
         "data.kind",  // a classifier needs class labels
         "model.input_size", "model.output_size", "model.layers[].units",  // must fit the data
+        "model.loss", "model.standardize_target",  // classes or real values, as the data has
     ]
 
     /// Key paths whose inclusive bounds are valid by themselves but not with every data file:
