@@ -134,12 +134,13 @@ package struct TrainTask: RunnableTask {
         let (features, classes) = (data.train.featureCount, data.train.classCount)
         var standardizesTarget = false
         model = try root.object("model") { model in
-            // Read first, so that messages about the model list it among the keys.
+            let made = try Self.readModel(&model, features: features, classes: classes, context: context, seed: seed, description: description)
+            // Not part of the architecture: the saved model keeps the statistics instead.
             standardizesTarget = try model.optional("standardize_target", as: Bool.self, default: false)
             if standardizesTarget && classes != nil {
                 throw context.error(in: model, key: "standardize_target", "the data (\(description)) has classes, which are not standardised; expected false, or \"kind\": \"regression\" in data")
             }
-            return try Self.readModel(&model, features: features, classes: classes, context: context, seed: seed, description: description)
+            return made
         }
         if standardizesTarget {
             let standardized = data.standardizingTargets()
