@@ -78,7 +78,7 @@ enum ConfigExamples {
                 {"task": "train",
                  "data": {"source": "csv", "path": "classes.csv", "label": "label", "kind": "classes",
                           "test_fraction": 0.25, "split": "file_order"},
-                 "model": {"type": "logistic"},
+                 "model": {"type": "logistic", "loss": "softmax_cross_entropy"},
                  "optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": true, "clip_global_norm": 1,
                                "schedule": {"type": "constant", "warmup_steps": 3}},
                  "training": {"epochs": 2, "steps": 5, "batch_size": 8,
@@ -88,7 +88,7 @@ enum ConfigExamples {
             ("train linear on csv regression", #"""
                 {"task": "train",
                  "data": {"source": "csv", "path": "seed_linear_data.csv", "kind": "regression"},
-                 "model": {"type": "linear", "input_size": 1, "output_size": 1},
+                 "model": {"type": "linear", "input_size": 1, "output_size": 1, "loss": "mean_squared_error"},
                  "training": {"batch_size": 16, "scale_learning_rate": true, "base_batch_size": 32}}
                 """#),
             ("train mlp regression on csv with a standardised target", #"""

@@ -22,11 +22,16 @@ import Tasks
         defer { directory.remove() }
         try ConfigExamples.writeDataFiles(into: directory)
         var misspellings: [Misspelling] = []
+        var covered: Set<Set<String>> = []
         for example in try ConfigExamples.shipped() + ConfigExamples.extra() {
-            collect(example.config, schema: schema.root, in: schema, keyPath: "") { keyPath, intended, replace in
+            collect(example.config, schema: schema.root, in: schema, keyPath: "") { keyPath, intended, names, replace in
                 misspellings.append(Misspelling(example: example.name, keyPath: keyPath, intended: intended, config: replace(example.config)))
+                covered.insert(Set(names))
             }
         }
+        // Every list of names in the schema is misspelt somewhere.
+        let lists = Self.nameLists(in: .object(schema.root))
+        #expect(lists.subtracting(covered).isEmpty, "no example names a value of \(lists.subtracting(covered).map { $0.sorted() })")
         let keyPaths = Set(misspellings.map { $0.keyPath.replacingOccurrences(of: #"\[\d+\]"#, with: "[]", options: .regularExpression) })
         // The names the issue lists, at least: task, model type, activation, optimizer, loss, data format.
         for expected in ["task", "model.type", "model.activation", "optimizer.name", "loss", "model.loss", "data.format", "data.source"] {
@@ -50,7 +55,7 @@ import Tasks
     /// config with that value misspelt.
     private func collect(
         _ value: JSONValue, schema: JSONObject, in whole: ConfigSchema, keyPath: String,
-        found: (String, String, (JSONValue) -> JSONValue) -> Void
+        found: (String, String, [String], (JSONValue) -> JSONValue) -> Void
     ) {
         let target = whole.dereferenced(schema)
         if let object = value.objectValue, target["type"]?.stringValue == "object" {
@@ -67,7 +72,7 @@ import Tasks
                         names = whole.dereferenced(property)["enum"]?.arrayValue?.compactMap(\.stringValue) ?? []
                     }
                     guard names.count > 1, names.contains(text), let wrong = Self.misspelling(of: text, avoiding: names) else { continue }
-                    found(path, text) { root in
+                    found(path, text, names) { root in
                         Self.replace(root, at: Self.steps(path), with: .string(wrong))
                     }
                 } else {
@@ -79,6 +84,18 @@ import Tasks
                 collect(element, schema: items, in: whole, keyPath: "\(keyPath)[\(index)]", found: found)
             }
         }
+    }
+
+    /// Every `enum` of several strings anywhere in `schema`.
+    static func nameLists(in schema: JSONValue) -> Set<Set<String>> {
+        var lists: Set<Set<String>> = []
+        if let object = schema.objectValue {
+            if let names = object["enum"]?.arrayValue?.compactMap(\.stringValue), names.count > 1 { lists.insert(Set(names)) }
+            for member in object.members { lists.formUnion(nameLists(in: member.value)) }
+        } else if let elements = schema.arrayValue {
+            for element in elements { lists.formUnion(nameLists(in: element)) }
+        }
+        return lists
     }
 
     /// `text` with two neighbouring letters swapped (or, where that gives another name, one

@@ -66,6 +66,11 @@ import Tasks
         ])
         #expect(message == "\(path):3:11: key path 'data.features': missing required keys 'features', 'classes'; "
             + "the keys here are source, examples, features, classes (required) and labels, seed, test_fraction, split, standardize")
+        // The keys named are the schema's.
+        let synthetic = try #require(try ConfigSchema.committed().definitions["train.data.synthetic"]?.objectValue)
+        let named = message.components(separatedBy: "the keys here are ")[1]
+            .replacingOccurrences(of: " (required) and ", with: ", ").components(separatedBy: ", ")
+        #expect(Set(named) == Set(synthetic["properties"]?.objectValue?.keys ?? []))
     }
 
     /// The top-level keys the loader names in messages are the schema's, for every task.
