@@ -98,6 +98,55 @@ public struct ConfigObject: Sendable, ConfigValue {
             message: "unknown key (did you mean '\(newKey)'? it replaced '\(oldKey)': \(conversion))")
     }
 
+    /// Checks at once that every one of `keys` is present, so that an object missing several
+    /// required keys is refused with one error naming them all, rather than one per attempt.
+    ///
+    /// Call it before reading the keys. With one key missing it throws nothing: ``require(_:as:_:)``
+    /// then names it with the value it expects. Either way the message lists the keys the object
+    /// takes, `keys` then `optionalKeys`; a present key that looks like a misspelling of a missing
+    /// one gets "did you mean".
+    ///
+    /// - Parameters:
+    ///   - keys: the keys the object must have.
+    ///   - optionalKeys: the other keys it takes, for the message.
+    /// - Throws: `ConfigError` of kind `.missingKey` naming the first missing key's path, pointing
+    ///   at the first misspelt key, else at the object's `{`.
+    ///
+    /// ```swift
+    /// try root.requirePresent(["data", "model", "training"], optional: ["optimizer"])
+    /// // run.json:1:1: key path 'model': missing required keys 'model', 'training'; the keys
+    /// // here are data, model, training (required) and optimizer
+    /// ```
+    public mutating func requirePresent(_ keys: [String], optional optionalKeys: [String] = []) throws {
+        declaredKeys = (keys, optionalKeys)
+        let missing = keys.filter { !contains($0) }
+        guard missing.count > 1 else { return }
+        let unread = object.members.filter { !keys.contains($0.key) && !optionalKeys.contains($0.key) }
+        var misspellings: [(member: JSONObject.Member, key: String)] = []
+        for key in missing {
+            if let member = unread.first(where: { closestMatch(to: $0.key, among: [key]) != nil }) { misspellings.append((member, key)) }
+        }
+        var message = "missing required keys " + missing.map { "'\($0)'" }.joined(separator: ", ")
+        if !misspellings.isEmpty {
+            message += " (" + misspellings.map { "'\($0.member.key)' is unknown: did you mean '\($0.key)'?" }.joined(separator: "; ") + ")"
+        }
+        message += "; " + declaredKeysDescription
+        throw ConfigError(
+            .missingKey, file: node.file, position: misspellings.first?.member.keyPosition ?? position,
+            keyPath: path.appending(key: missing[0]), message: message)
+    }
+
+    /// The keys ``requirePresent(_:optional:)`` declared, for messages.
+    private var declaredKeys: (required: [String], optional: [String])?
+
+    /// "the keys here are a, b (required) and c, d", from ``declaredKeys``.
+    private var declaredKeysDescription: String {
+        guard let declaredKeys else { return "" }
+        var text = "the keys here are " + declaredKeys.required.joined(separator: ", ") + " (required)"
+        if !declaredKeys.optional.isEmpty { text += " and " + declaredKeys.optional.joined(separator: ", ") }
+        return text
+    }
+
     /// The value for a key that must be present.
     ///
     /// - Parameters:
@@ -120,11 +169,12 @@ public struct ConfigObject: Sendable, ConfigValue {
             if let misspelt = unread.first(where: { closestMatch(to: $0.key, among: [key]) != nil }) {
                 throw ConfigError(
                     .missingKey, file: node.file, position: misspelt.keyPosition, keyPath: path.appending(key: misspelt.key),
-                    message: "unknown key (did you mean '\(key)'?); '\(key)' is required, expected \(constraint.expected)")
+                    message: "unknown key (did you mean '\(key)'?); '\(key)' is required, expected \(constraint.expected)"
+                        + (declaredKeys == nil ? "" : "; " + declaredKeysDescription))
             }
             throw ConfigError(
                 .missingKey, file: node.file, position: position, keyPath: path.appending(key: key),
-                message: "missing required key, expected \(constraint.expected)")
+                message: "missing required key, expected \(constraint.expected)" + (declaredKeys == nil ? "" : "; " + declaredKeysDescription))
         }
         return value
     }

@@ -1,7 +1,7 @@
 /// The candidate a person most likely meant by `text`, or `nil` if none is close.
 ///
-/// Close means equal ignoring case, or within a Levenshtein distance of a third of the longer
-/// word (at least 1), so `beta1` finds `beta_1` while `lr` does not find `mu`.
+/// Close means equal ignoring case, or within an edit distance (``editDistance(_:_:)``) of a
+/// third of the longer word (at least 1), so `beta1` finds `beta_1` while `lr` does not find `mu`.
 func closestMatch(to text: String, among candidates: [String]) -> String? {
     let lowered = Array(text.lowercased())
     var best: (candidate: String, distance: Int)?
@@ -16,10 +16,13 @@ func closestMatch(to text: String, among candidates: [String]) -> String? {
     return best?.candidate
 }
 
-/// The Levenshtein distance: insertions, deletions and substitutions to turn `a` into `b`.
+/// The optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbouring characters to turn `a` into `b`, so that a typed transposition (`trian`,
+/// `modle`) counts as one edit, as a person sees it, not two.
 func editDistance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    var beforePrevious = [Int](repeating: 0, count: b.count + 1)
     var previous = Array(0...b.count)
     var current = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
@@ -27,8 +30,11 @@ func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         for j in 1...b.count {
             let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
             current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                current[j] = min(current[j], beforePrevious[j - 2] + 1)
+            }
         }
-        swap(&previous, &current)
+        (beforePrevious, previous, current) = (previous, current, beforePrevious)
     }
     return previous[b.count]
 }

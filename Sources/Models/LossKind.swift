@@ -39,12 +39,24 @@ public enum LossKind: String, Sendable, CaseIterable, Equatable {
     case meanSquaredError
     /// Half the mean squared error, the classic linear-regression loss Σ(h − y)² / 2m.
     case halfMeanSquaredError
+    /// Per example, the mean over its outputs of |output − target|; Keras's
+    /// `MeanAbsoluteError`. Its gradient is sign(output − target) / outputs, 0 where they are
+    /// equal, as TensorFlow's.
+    case meanAbsoluteError
     /// Per example, the mean over its outputs of the logistic loss of the logits against 0/1
     /// labels, like `tf.nn.sigmoid_cross_entropy_with_logits` followed by a mean.
     case sigmoidCrossEntropy
     /// Per example, −log softmax(logits)[label], like
     /// `tf.nn.sparse_softmax_cross_entropy_with_logits`.
     case softmaxCrossEntropy
+
+    /// Whether the loss fits real values (mean squared or absolute error) rather than classes.
+    public var isRegression: Bool {
+        switch self {
+        case .meanSquaredError, .halfMeanSquaredError, .meanAbsoluteError: true
+        case .sigmoidCrossEntropy, .softmaxCrossEntropy: false
+        }
+    }
 
     /// The sum over examples of the per-example loss.
     ///
@@ -67,6 +79,7 @@ public enum LossKind: String, Sendable, CaseIterable, Equatable {
             let perElement: Tensor
             switch self {
             case .meanSquaredError, .halfMeanSquaredError: perElement = (output - values).squared()
+            case .meanAbsoluteError: perElement = (output - values).abs()
             default: perElement = Losses.sigmoidCrossEntropy(logits: output, labels: values)
             }
             let examples = output.rank == 0 ? 1 : output.shape[0]

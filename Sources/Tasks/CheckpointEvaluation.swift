@@ -102,17 +102,10 @@ package struct CheckpointEvaluation: Sendable {
             case .values(let values):
                 let truths: [Double] = (task.targetStandardizer?.inverseTransform(dataset.targets) ?? dataset.targets).scalars.map { Double($0) }
                 let guesses: [Double] = values.scalars.map { Double($0) }
-                let count = Double(Swift.max(1, truths.count))
-                let mean = truths.reduce(0, +) / count
-                var squared: Double = 0, absolute: Double = 0, total: Double = 0
-                for (truth, guess) in zip(truths, guesses) {
-                    squared += (guess - truth) * (guess - truth)
-                    absolute += Swift.abs(guess - truth)
-                    total += (truth - mean) * (truth - mean)
-                }
-                split.meanSquaredError = squared / count
-                split.meanAbsoluteError = absolute / count
-                split.rSquared = total > 0 ? 1 - squared / total : nil
+                let metrics = RegressionMetrics(predictions: guesses, targets: truths)
+                split.meanSquaredError = metrics.meanSquaredError
+                split.meanAbsoluteError = metrics.meanAbsoluteError
+                split.rSquared = metrics.rSquared
                 split.targets = truths
                 split.predictions = guesses
             }

@@ -3,6 +3,7 @@ import Autograd
 import ConfigKit
 import Datasets
 import Optimizers
+import JSON
 import Reports
 
 /// `"task": "linear-regression"`: fits ŷ = w·x + c to one feature of a CSV file by gradient
@@ -90,14 +91,13 @@ struct LinearRegressionTask: RunnableTask {
         let c = Variable(Tensor(initialC), name: "c")
         let optimizer = optimizer.make()
         let denominator = Float(halvesLoss ? 2 * x.scalarCount : x.scalarCount)
+        // The task's loss at the current parameters: what a step minimises, and `train_loss`.
+        func currentLoss() -> Tensor { ((w.value * x + c.value) - y).squared().sum() / denominator }
         var loss = Tensor(0)
         let start = ContinuousClock.now
         for step in 0..<steps {
             let tape = GradientTape()
-            loss = tape.record {
-                let prediction = w.value * x + c.value
-                return (prediction - y).squared().sum() / denominator
-            }
+            loss = tape.record { currentLoss() }
             optimizer.apply(tape.gradient(of: loss, withRespectTo: [w, c]), to: [w, c])
             if options.showsProgress && step % printEvery == 0 {
                 log("Step \(step), Loss \(loss.scalar)")
@@ -115,9 +115,15 @@ struct LinearRegressionTask: RunnableTask {
             try plot.write(to: path)
             log("wrote \(path)")
         }
+        // Every row trains: there is no test split, so `test_loss` is null.
+        var extra = JSONObject()
+        extra["train_loss"] = .number(withoutRecording { currentLoss() }.scalar)
+        extra["test_loss"] = .null
+        extra["train_examples"] = .number(x.scalarCount)
+        extra["test_examples"] = .number(0)
         return TaskReport(
-            task: "linear-regression", steps: steps, finalLoss: loss.scalar,
-            parameters: [("w", w.value.scalars), ("c", c.value.scalars)], wallSeconds: seconds
+            task: "linear-regression", steps: steps, finalLoss: steps > 0 ? loss.scalar : nil,
+            parameters: [("w", w.value.scalars), ("c", c.value.scalars)], wallSeconds: seconds, extra: extra
         ).failingIfDiverged()
     }
 }

@@ -109,13 +109,16 @@ struct LogisticRegressionTask: RunnableTask {
             return Float(Tensor.equal(predicted, data.targets).trueCount) / Float(data.count)
         }
 
+        // The mean loss on `data` at the current parameters: what a step minimises on the
+        // training rows, and `train_loss` and `test_loss`.
+        func meanLoss(_ data: Dataset) -> Tensor {
+            Losses.sigmoidCrossEntropy(logits: logits(data.features), labels: data.targets).mean()
+        }
         var loss = Tensor(0)
         let start = ContinuousClock.now
         for step in 0..<steps {
             let tape = GradientTape()
-            loss = tape.record {
-                Losses.sigmoidCrossEntropy(logits: logits(train.features), labels: train.targets).mean()
-            }
+            loss = tape.record { meanLoss(train) }
             optimizer.apply(tape.gradient(of: loss, withRespectTo: [w, b]), to: [w, b])
             if options.showsProgress && (step % printEvery == 0 || step == steps - 1) {
                 log("Step \(step), Loss \(loss.scalar), train accuracy \(accuracy(train))")
@@ -125,12 +128,14 @@ struct LogisticRegressionTask: RunnableTask {
         let (trainAccuracy, testAccuracy) = (accuracy(train), accuracy(test))
         log("loss \(loss.scalar), train accuracy \(trainAccuracy), test accuracy \(testAccuracy) (\(train.count) train, \(test.count) test rows)")
         var extra = JSONObject()
+        extra["train_loss"] = .number(withoutRecording { meanLoss(train) }.scalar)
+        extra["test_loss"] = test.count > 0 ? .number(withoutRecording { meanLoss(test) }.scalar) : .null
         extra["train_accuracy"] = .number(trainAccuracy)
         extra["test_accuracy"] = .number(testAccuracy)
         extra["train_examples"] = .number(train.count)
         extra["test_examples"] = .number(test.count)
         return TaskReport(
-            task: "logistic-regression", steps: steps, finalLoss: loss.scalar,
+            task: "logistic-regression", steps: steps, finalLoss: steps > 0 ? loss.scalar : nil,
             parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra
         ).failingIfDiverged()
     }

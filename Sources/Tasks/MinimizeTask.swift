@@ -62,7 +62,7 @@ struct MinimizeTask: RunnableTask {
         let finalValue = names.isEmpty ? loss : withoutRecording { value() }
         extra["final_value"] = .number(finalValue.scalar)
         var report = TaskReport(
-            task: "minimize", steps: steps, finalLoss: loss.scalar,
+            task: "minimize", steps: steps, finalLoss: steps > 0 ? loss.scalar : nil,
             parameters: zip(names, variables).map { ($0, $1.value.scalars) }, wallSeconds: seconds, extra: extra)
         if !finalValue.scalar.isFinite || variables.contains(where: { !$0.value.scalar.isFinite }) {
             let point = zip(names, variables).map { "\($0) = \(Derivatives.format($1.value.scalar))" }.joined(separator: ", ")

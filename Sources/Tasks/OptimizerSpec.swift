@@ -200,6 +200,7 @@ package struct ScheduleSpec: Sendable {
             let gamma = try object.optional("gamma", as: Float.self, default: 0.1, .positive)
             base = StepDecay(initialLearningRate: learningRate, stepSize: size, gamma: gamma)
         case "exponential":
+            try object.requirePresent(["type", "decay_steps", "decay_rate"], optional: ["staircase", "warmup_steps"])
             let steps = try object.require("decay_steps", as: Int.self, .in(Self.stepCounts))
             let rate = try object.require("decay_rate", as: Float.self, .positive)
             let staircase = try object.optional("staircase", as: Bool.self, default: false)

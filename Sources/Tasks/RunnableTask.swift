@@ -120,6 +120,15 @@ package struct ResolvedConfig: Sendable {
 package enum TaskLoader {
     /// The task kinds a config may name.
     package static let kinds = ["derivative", "minimize", "linear-regression", "logistic-regression", "train"]
+    /// The top-level keys of each task kind, for messages about missing keys: those it requires,
+    /// then the others it takes, in the order the schema lists them (a test keeps them equal).
+    package static let topLevelKeys: [String: (required: [String], optional: [String])] = [
+        "derivative": (["task", "expression", "at"], ["order", "$schema"]),
+        "minimize": (["task", "expression", "start", "optimizer", "steps"], ["print_every", "$schema"]),
+        "linear-regression": (["task", "data", "optimizer", "steps"], ["initial", "loss", "print_every", "plot", "$schema"]),
+        "logistic-regression": (["task", "data", "optimizer", "steps"], ["initializer", "print_every", "$schema"]),
+        "train": (["task", "data", "model", "training"], ["optimizer", "checkpoint", "$schema"]),
+    ]
     /// The `steps` a minimize, linear- or logistic-regression config may ask for.
     package static let stepCounts = 0...1_000_000_000_000
 
@@ -145,6 +154,9 @@ package enum TaskLoader {
         let context = ConfigContext(file: document.file)
         return try document.read { root in
             let kind = try root.require("task", as: String.self, .oneOf(kinds))
+            // Every missing key at once, with the keys the task takes.
+            let keys = topLevelKeys[kind] ?? (["task"], [])
+            try root.requirePresent(keys.required, optional: keys.optional)
             let task: any RunnableTask = switch kind {
             case "derivative": try DerivativeTask(reading: &root, context: context)
             case "minimize": try MinimizeTask(reading: &root, context: context, budget: options.memoryBudget)

@@ -5,13 +5,17 @@ import Reports
 /// `swiftgrad run --report`.
 ///
 /// The JSON report always has `task`, `steps`, `final_loss`, `parameters` and `wall_seconds`;
-/// tasks add their own keys (`trajectory`, `train_accuracy`, …) through ``extra``.
+/// tasks add their own keys (`trajectory`, `train_accuracy`, …) through ``extra``. A key that
+/// several tasks write means the same in each: `train_loss` and `test_loss` are the losses of the
+/// final parameters on each split, in every task that has one. `Documentation/CommandLine.md`
+/// ("Reports") lists every key.
 package struct TaskReport: Sendable {
     /// The config's `task`.
     package var task: String
     /// Optimisation steps taken.
     package var steps: Int
-    /// The loss at the last step, when the task minimises one.
+    /// The loss the last step minimised, computed in that step before its update (the last
+    /// batch's, for the trainer); `nil` when no step was taken or the task minimises nothing.
     package var finalLoss: Float?
     /// The learned (or evaluated) parameters, by name, in a stable order.
     package var parameters: [(name: String, values: [Float])]

@@ -20,19 +20,13 @@ extension TrainTask {
             parameterNames: model.parameterNames, parameters: parameters)
     }
 
-    /// The statistics the regression targets were standardised with for training: none, as
-    /// targets are trained on their own scale today. A saved model records this (and
-    /// `swiftgrad predict` and `eval` map outputs back with it), so a config key that
-    /// standardises targets needs only to set it here.
-    package var targetStandardizer: Standardizer? { nil }
-
     /// A model made by ``readModel(_:features:classes:context:seed:description:)`` as the
     /// `model` object that makes it again, with every default written out.
     ///
     /// An MLP is `mlp` when it has hidden layers, else `linear` (mean squared error) or
     /// `logistic`; a ``Sequential`` lists its layers as ``SequentialModelSpec/layerTypes``
-    /// describe them. `input_size` and `output_size` are always given, so reading the object back
-    /// checks them.
+    /// describe them. `loss`, `input_size` and `output_size` are always given, so reading the
+    /// object back makes the same loss and checks the sizes.
     package static func architecture(of model: any Model, features: Int) -> JSONValue {
         var object = JSONObject()
         var outputs: Int?
@@ -55,6 +49,7 @@ extension TrainTask {
             })
             outputs = sequential.outputShape?.first
         }
+        object["loss"] = .string(lossName(of: model.lossKind))
         object["input_size"] = .number(features)
         if let outputs { object["output_size"] = .number(outputs) }
         return .object(object)

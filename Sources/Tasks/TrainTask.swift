@@ -1,4 +1,5 @@
 import DataParallel
+import Foundation
 import Training
 import Autograd
 import ConfigKit
@@ -17,10 +18,11 @@ import Storage
 ///   `regression`) (csv); `examples`, `features`, `classes`, `labels` (`teacher` or `uniform`) and
 ///   `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or `file_order`);
 ///   `standardize` (`train_rows`: fitted on the training split only, `all_rows` or `none`).
-/// - `model`: `type` (`mlp`, `logistic`, `linear` or `sequential`), `hidden_layers` (mlp),
-///   `activation` (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`), `layers`
-///   (sequential: see ``SequentialModelSpec``), and optionally `input_size` and `output_size`,
-///   checked against the data.
+/// - `model`: `type` (`mlp`, `logistic`, `softmax`, `linear` or `sequential`), `hidden_layers`
+///   (mlp), `activation` (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`),
+///   `layers` (sequential: see ``SequentialModelSpec``), `loss` (what the data calls for; see
+///   ``readModel(_:features:classes:context:seed:description:)``), `standardize_target` (false;
+///   regression only), and optionally `input_size` and `output_size`, checked against the data.
 /// - `optimizer`: see ``OptimizerSpec`` (Adam at Keras's defaults when absent).
 /// - `training`: `epochs` or `steps` (not both), `batch_size` (a number or `"full"`),
 ///   `workers`, `micro_shards`, `seed`,
@@ -29,8 +31,9 @@ import Storage
 package struct TrainTask: RunnableTask {
     /// The data sources a config may name.
     package static let sources = ["digits", "csv", "synthetic"]
-    /// The model types a config may name.
-    package static let modelTypes = ["mlp", "logistic", "linear", "sequential"]
+    /// The model types a config may name. `softmax` is softmax regression: a `logistic` model
+    /// trained by softmax cross-entropy, with one logit per class even for two.
+    package static let modelTypes = ["mlp", "logistic", "softmax", "linear", "sequential"]
     /// The class counts a train config may have: the synthetic data's `classes`, and the
     /// distinct labels of a CSV file's label column.
     package static let classCounts = 2...100_000
@@ -47,8 +50,15 @@ package struct TrainTask: RunnableTask {
         initializers.first { $0.value == initializer }!.key
     }
 
+    /// The examples the model trains and is evaluated on: features standardised when
+    /// `data.standardize` says so, targets when `model.standardize_target` does.
     package let data: DatasetSplit
     package let model: any Model
+    /// The statistics the regression targets were standardised with (fitted on the training
+    /// split only) when `model.standardize_target` is true: the model learns the standardised
+    /// target, and its predictions, reports, `swiftgrad eval` and `swiftgrad predict` map its
+    /// outputs back to the original scale with them.
+    package let targetStandardizer: Standardizer?
     package let optimizer: OptimizerSpec
     package var options: TrainingOptions
     /// Where the data came from, for messages and reports.
@@ -140,7 +150,7 @@ package struct TrainTask: RunnableTask {
         let budget = overrides.memoryBudget
         var inputs: [AtomicFile.Input] = []
         var warnings: [String] = []
-        data = try root.object("data") { data in
+        var data = try root.object("data") { data in
             try Self.readData(
                 &data, context: context, seed: seed, budget: budget, description: &description, standardizer: &standardizer,
                 inputs: &inputs, warnings: &warnings)
@@ -173,9 +183,24 @@ package struct TrainTask: RunnableTask {
         configHash = Self.resultHash(of: root.object, options: options)
         dataChecksum = Self.checksum(of: data)
         let (features, classes) = (data.train.featureCount, data.train.classCount)
+        var standardizesTarget = false
         model = try root.object("model") { model in
-            try Self.readModel(&model, features: features, classes: classes, context: context, seed: seed, description: description)
+            let made = try Self.readModel(&model, features: features, classes: classes, context: context, seed: seed, description: description)
+            // Not part of the architecture: the saved model keeps the statistics instead.
+            standardizesTarget = try model.optional("standardize_target", as: Bool.self, default: false)
+            if standardizesTarget && classes != nil {
+                throw context.error(in: model, key: "standardize_target", "the data (\(description)) has classes, which are not standardised; expected false, or \"kind\": \"regression\" in data")
+            }
+            return made
         }
+        if standardizesTarget {
+            let standardized = data.standardizingTargets()
+            data = standardized.split
+            targetStandardizer = standardized.standardizer
+        } else {
+            targetStandardizer = nil
+        }
+        self.data = data
         // The linear scaling rule, as a factor on whichever rate the optimizer reads.
         let batchScale = scaleLearningRate ? linearlyScaledLearningRate(1, globalBatchSize: options.effectiveBatchSize, baseBatchSize: baseBatchSize) : 1
         let totalSteps = options.totalSteps(examples: data.train.count)
@@ -216,21 +241,37 @@ package struct TrainTask: RunnableTask {
         let run = try withoutActuallyEscaping(info) { try runKeepingCheckpoints(trainer, options: runOptions, log: $0) }
         let summary = run.summary
         let seconds = (ContinuousClock.now - start) / .seconds(1)
-        let last = summary.evaluations.last
+        let last = finalEvaluation(of: trainer, summary)
+        let regression = regressionMetrics(of: trainer)
         var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
-        if let accuracy = last?.trainAccuracy { line += ", train accuracy \(accuracy)" }
-        if let accuracy = last?.testAccuracy { line += ", test accuracy \(accuracy)" }
+        if let accuracy = last.trainAccuracy { line += ", train accuracy \(accuracy)" }
+        if let accuracy = last.testAccuracy { line += ", test accuracy \(accuracy)" }
+        if let (train, test) = regression {
+            func figures(_ metrics: RegressionMetrics) -> String {
+                "MSE \(Self.format(metrics.meanSquaredError)), MAE \(Self.format(metrics.meanAbsoluteError)), R² \(metrics.rSquared.map { Self.format($0) } ?? "undefined")"
+            }
+            line += ", train \(figures(train))"
+            if let test { line += ", test \(figures(test))" }
+        }
         log(line)
         let digest = trainer.parameterDigest
         info("parameter digest \(digest)")
 
+        // The figures of the final parameters, the same keys in every task (Documentation/CommandLine.md, "Reports").
         var extra = JSONObject()
-        if let accuracy = last?.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
-        if let accuracy = last?.testAccuracy { extra["test_accuracy"] = .number(accuracy) }
-        if let loss = last?.testLoss { extra["test_loss"] = .number(loss) }
+        extra["train_loss"] = .number(last.trainLoss)
+        extra["test_loss"] = last.testLoss.map { .number($0) } ?? .null
+        if let accuracy = last.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
+        if let accuracy = last.testAccuracy { extra["test_accuracy"] = .number(accuracy) }
         if let classes = data.train.classCount {
             extra["labels"] = .array((0..<classes).map { SavedModel.json(label: data.train.classLabel(of: $0)) })
         }
+        if let (train, test) = regression {
+            train.add(to: &extra, prefix: "train")
+            if let test { test.add(to: &extra, prefix: "test") }
+        }
+        extra["train_examples"] = .number(data.train.count)
+        extra["test_examples"] = .number(data.test.count)
         extra["epochs"] = .number(summary.epochs)
         extra["workers"] = .number(options.workers)
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
@@ -290,6 +331,29 @@ package struct TrainTask: RunnableTask {
             : (names.prefix(5) + ["…"] + names.suffix(5)).joined(separator: ", ")
     }
 
+    /// The evaluation of the parameters the run ends with: its last one, or a new one when
+    /// early stopping restored the best parameters or the run made none.
+    private func finalEvaluation(of trainer: Trainer, _ summary: Trainer.Summary) -> Trainer.Evaluation {
+        let restored = summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true
+        if let last = summary.evaluations.last, !restored { return last }
+        return withoutRecording { trainer.evaluate(epoch: summary.epochs) }
+    }
+
+    /// For regression data, MSE, MAE and R² of the final parameters on the training and test
+    /// splits, on the targets' original scale; `nil` for classes.
+    private func regressionMetrics(of trainer: Trainer) -> (train: RegressionMetrics, test: RegressionMetrics?)? {
+        guard data.train.classCount == nil else { return nil }
+        let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let parameters = trainer.variables.map(\.value)
+        func metrics(_ dataset: Dataset) -> RegressionMetrics {
+            let output = withoutRecording { model(dataset.features, parameters: parameters, kernelThreads: threads) }
+            return RegressionMetrics(output: output, targets: dataset.targets, standardizer: targetStandardizer)
+        }
+        return (metrics(data.train), data.test.count > 0 ? metrics(data.test) : nil)
+    }
+
+    private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+
     /// The most evaluations a report's `history` keeps, the last ones: a 5000-epoch run's whole
     /// history would make the report hundreds of kilobytes, and `metrics.jsonl` holds it all.
     static let historyLimit = 100
@@ -342,6 +406,8 @@ package struct TrainTask: RunnableTask {
             description = "'\(path)'"
             inputs.append(AtomicFile.Input(path, role: "data file"))
         default:
+            try data.requirePresent(
+                ["source", "examples", "features", "classes"], optional: ["labels", "seed", "test_fraction", "split", "standardize"])
             let examples = try data.require("examples", as: Int.self, .in(1...10_000_000))
             let features = try data.require("features", as: Int.self, .in(1...1_000_000))
             let classes = try data.require("classes", as: Int.self, .in(2...classCounts.upperBound))
@@ -406,8 +472,26 @@ package struct TrainTask: RunnableTask {
         return abs(exact - nearest) <= 1e-9 * Swift.max(1, Double(count)) ? Int(nearest) : Int(exact.rounded(.up))
     }
 
+    /// The config names of the losses a `model` may name in `loss`, in the order messages list
+    /// them.
+    package static let losses: [(name: String, kind: LossKind)] = [
+        ("softmax_cross_entropy", .softmaxCrossEntropy), ("sigmoid_cross_entropy", .sigmoidCrossEntropy),
+        ("mean_squared_error", .meanSquaredError), ("mean_absolute_error", .meanAbsoluteError),
+    ]
+    /// The config name of a loss a model is trained with (`mean_squared_error` for the half form,
+    /// which no train config makes).
+    static func lossName(of kind: LossKind) -> String {
+        losses.first { $0.kind == kind }?.name ?? "mean_squared_error"
+    }
+
     /// Reads a `model` object for data of `features` features and `classes` classes (`nil` for
     /// regression); a saved model's architecture is read back by it too.
+    ///
+    /// The loss follows the data unless `loss` names one: softmax cross-entropy on the classes
+    /// (one logit per class), except a `logistic` model on two classes, which has one logit and
+    /// sigmoid cross-entropy; mean squared error on real-valued labels. `softmax` is `logistic`
+    /// with softmax cross-entropy whatever the number of classes. A loss that does not fit the
+    /// data or the type is an error naming `loss`.
     static func readModel(
         _ object: inout ConfigObject, features: Int, classes: Int?, context: ConfigContext, seed: UInt64, description: String
     ) throws -> any Model {
@@ -415,18 +499,8 @@ package struct TrainTask: RunnableTask {
         if let inputSize = try object.optional("input_size", as: Int.self, .positive), inputSize != features {
             throw context.error(in: object, key: "input_size", "the model takes \(inputSize) features but the data (\(description)) has \(features); expected input_size \(features)")
         }
-        let outputs: Int
-        let lossKind: LossKind
-        if type == "linear" || (type == "sequential" && classes == nil) {
-            // A sequential model fits regression data as well: one output, mean squared error.
-            outputs = 1
-            lossKind = .meanSquaredError
-        } else {
-            guard let classes else {
-                throw context.error(in: object, key: "type", "a '\(type)' model classifies, but the data (\(description)) has real-valued labels; use \"type\": \"linear\" or class labels")
-            }
-            (outputs, lossKind) = classes == 2 && type == "logistic" ? (1, .sigmoidCrossEntropy) : (classes, .softmaxCrossEntropy)
-        }
+        let lossKind = try readLoss(&object, type: type, classes: classes, context: context, description: description)
+        let outputs = lossKind == .softmaxCrossEntropy ? classes ?? 1 : 1
         if let outputSize = try object.optional("output_size", as: Int.self, .positive), outputSize != outputs {
             throw context.error(in: object, key: "output_size", "the model gives \(outputSize) outputs but the data (\(description)) needs \(outputs)")
         }
@@ -448,6 +522,42 @@ package struct TrainTask: RunnableTask {
         return MLP(
             layerSizes: [features] + hidden + [outputs], hiddenActivation: Activation(rawValue: activationName)!,
             weightInitializer: initializers[initializerName]!, lossKind: lossKind, seed: seed)
+    }
+
+    /// Reads a model's `loss`, or picks the one its type and the data call for.
+    private static func readLoss(
+        _ object: inout ConfigObject, type: String, classes: Int?, context: ConfigContext, description: String
+    ) throws -> LossKind {
+        // Real-valued labels, or a linear model, which regresses even on class numbers.
+        let regresses = classes == nil || type == "linear"
+        if regresses && (type == "logistic" || type == "softmax") {
+            throw context.error(in: object, key: "type", "a '\(type)' model classifies, but the data (\(description)) has real-valued labels; expected \"type\": \"linear\", \"mlp\" or \"sequential\" for regression, or class labels")
+        }
+        let standard: LossKind = regresses ? .meanSquaredError : type == "logistic" && classes == 2 ? .sigmoidCrossEntropy : .softmaxCrossEntropy
+        // Read with the loss the data calls for as its default, which `swiftgrad validate` shows.
+        let name = try object.optional("loss", as: String.self, default: lossName(of: standard), .oneOf(losses.map(\.name)))
+        let named = losses.first { $0.name == name }?.kind ?? standard
+        guard let classes, !regresses else {
+            guard named.isRegression else {
+                let reason = classes == nil ? "the data (\(description)) has real-valued labels" : "a 'linear' model fits values"
+                throw context.error(in: object, key: "loss", "'\(lossName(of: named))' needs classes but \(reason); expected \"mean_squared_error\" or \"mean_absolute_error\"")
+            }
+            return named
+        }
+        switch named {
+        case .softmaxCrossEntropy:
+            return named
+        case .sigmoidCrossEntropy:
+            guard classes == 2 else {
+                throw context.error(in: object, key: "loss", "'sigmoid_cross_entropy' separates two classes but the data (\(description)) has \(classes); expected \"softmax_cross_entropy\"")
+            }
+            guard type != "softmax" else {
+                throw context.error(in: object, key: "loss", "a 'softmax' model gives one logit per class; expected \"type\": \"logistic\" for one sigmoid output")
+            }
+            return named
+        default:
+            throw context.error(in: object, key: "loss", "'\(lossName(of: named))' fits real values but the data (\(description)) has \(classes) classes; expected \"softmax_cross_entropy\"\(classes == 2 ? " or \"sigmoid_cross_entropy\"" : ""), or \"kind\": \"regression\" in data")
+        }
     }
 }
 

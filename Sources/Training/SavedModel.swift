@@ -252,8 +252,8 @@ public struct SavedModel: Sendable {
             }
             target = .classes(labels: texts)
         case "regression":
-            guard lossKind == .meanSquaredError || lossKind == .halfMeanSquaredError else {
-                throw fail("metadata key '\(Key.loss)' is '\(lossKind.rawValue)' for regression; expected meanSquaredError or halfMeanSquaredError")
+            guard lossKind.isRegression else {
+                throw fail("metadata key '\(Key.loss)' is '\(lossKind.rawValue)' for regression; expected meanSquaredError, halfMeanSquaredError or meanAbsoluteError")
             }
             let standardized = try flag(Key.targetStandardized)
             target = .regression(standardizer: standardized ? try standardizer(mean: Key.targetMean, scale: Key.targetScale, count: 1) : nil)

@@ -5,8 +5,10 @@ import Testing
 struct SuggestionTests {
     @Test(arguments: [
         ("kitten", "sitting", 3), ("", "abc", 3), ("abc", "abc", 0), ("beta1", "beta_1", 1), ("flaw", "lawn", 2),
+        // A swap of two neighbours is one edit; a swap and more, more.
+        ("trian", "train", 1), ("modle", "model", 1), ("ab", "ba", 1), ("abc", "ca", 3),
     ])
-    func editDistanceIsLevenshtein(a: String, b: String, distance: Int) {
+    func editDistanceCountsEditsAndNeighbourSwaps(a: String, b: String, distance: Int) {
         #expect(editDistance(Array(a), Array(b)) == distance)
         #expect(editDistance(Array(b), Array(a)) == distance)
     }
@@ -18,5 +20,11 @@ struct SuggestionTests {
         #expect(closestMatch(to: "learningrate", among: known) == "learning_rate")
         #expect(closestMatch(to: "lr", among: known) == nil)
         #expect(closestMatch(to: "batch_size", among: known) == nil)
+    }
+
+    @Test func aTranspositionIsSuggested() {
+        #expect(closestMatch(to: "trian", among: ["derivative", "minimize", "train"]) == "train")
+        #expect(closestMatch(to: "modle", among: ["data", "model", "training"]) == "model")
+        #expect(closestMatch(to: "lienar", among: ["mlp", "linear", "logistic"]) == "linear")
     }
 }

@@ -6,7 +6,7 @@ import Models
 @Test func summedLossIsMeanTimesExamples() {
     let output = Tensor([[1, -2], [0.5, 3], [-1, 0]])
     let values = Tensor([[0, 1], [1, 1], [0, 0]])
-    for kind in [LossKind.meanSquaredError, .halfMeanSquaredError, .sigmoidCrossEntropy] {
+    for kind in [LossKind.meanSquaredError, .halfMeanSquaredError, .meanAbsoluteError, .sigmoidCrossEntropy] {
         assertClose(kind.summedLoss(output, targets: .values(values)), 3 * kind.meanLoss(output, targets: .values(values)))
     }
     let labels = Targets.classes([1, 1, 0])
@@ -20,6 +20,19 @@ import Models
     assertClose(LossKind.halfMeanSquaredError.meanLoss(output, targets: .values(values)), Losses.meanSquaredError(predictions: output, labels: values) / 2)
     assertClose(LossKind.sigmoidCrossEntropy.meanLoss(output, targets: .values(values)), Losses.sigmoidCrossEntropy(logits: output, labels: values).mean())
     assertClose(LossKind.softmaxCrossEntropy.meanLoss(output, targets: .classes([1, 0])), Losses.softmaxCrossEntropy(logits: output, labels: [1, 0]).mean())
+}
+
+/// Keras's `MeanAbsoluteError`: per example the mean of |output − target| over its outputs, then
+/// the mean over examples; its gradient sign(output − target) / (examples · outputs).
+@Test func meanAbsoluteErrorIsTheMeanOfAbsoluteDifferences() {
+    let output = Tensor([[1, -2], [0.5, 3]])
+    let values = Tensor([[0, 1], [1, 1]])
+    // |1| + |−3| + |−0.5| + |2| = 6.5 over 4 elements.
+    assertClose(LossKind.meanAbsoluteError.meanLoss(output, targets: .values(values)), Tensor(6.5 / 4))
+    #expect(LossKind.meanAbsoluteError.isRegression && LossKind.meanSquaredError.isRegression)
+    #expect(!LossKind.softmaxCrossEntropy.isRegression && !LossKind.sigmoidCrossEntropy.isRegression)
+    #expect(LossKind.meanAbsoluteError.accuracy(output, targets: .values(values)) == nil)
+    checkGradient("mean absolute error", of: { LossKind.meanAbsoluteError.meanLoss($0[0], targets: .values(values)) }, at: [output])
 }
 
 @Test func targetsSliceByExample() {

@@ -78,7 +78,7 @@ enum ConfigExamples {
                 {"task": "train",
                  "data": {"source": "csv", "path": "classes.csv", "label": "label", "kind": "classes",
                           "test_fraction": 0.25, "split": "file_order"},
-                 "model": {"type": "logistic"},
+                 "model": {"type": "logistic", "loss": "softmax_cross_entropy"},
                  "optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": true, "clip_global_norm": 1,
                                "schedule": {"type": "constant", "warmup_steps": 3}},
                  "training": {"steps": 5, "batch_size": 8,
@@ -88,8 +88,20 @@ enum ConfigExamples {
             ("train linear on csv regression", #"""
                 {"task": "train",
                  "data": {"source": "csv", "path": "seed_linear_data.csv", "kind": "regression"},
-                 "model": {"type": "linear", "input_size": 1, "output_size": 1},
+                 "model": {"type": "linear", "input_size": 1, "output_size": 1, "loss": "mean_squared_error"},
                  "training": {"batch_size": 16, "scale_learning_rate": true, "base_batch_size": 32}}
+                """#),
+            ("train mlp regression on csv with a standardised target", #"""
+                {"task": "train",
+                 "data": {"source": "csv", "path": "seed_linear_data.csv", "kind": "regression"},
+                 "model": {"type": "mlp", "hidden_layers": [4], "loss": "mean_absolute_error", "standardize_target": true},
+                 "training": {"batch_size": 16}}
+                """#),
+            ("train softmax on csv classes", #"""
+                {"task": "train",
+                 "data": {"source": "csv", "path": "classes.csv", "label": "label"},
+                 "model": {"type": "softmax"},
+                 "training": {"batch_size": 8}}
                 """#),
             ("train sequential on synthetic", #"""
                 {"task": "train",

@@ -39,6 +39,7 @@ struct ConfigVariantGenerator {
         "data.examples", "data.features",  // sizes the model and the split depend on (and memory)
         "data.kind",  // a classifier needs class labels
         "model.input_size", "model.output_size", "model.layers[].units",  // must fit the data
+        "model.loss", "model.standardize_target",  // classes or real values, as the data has
     ]
 
     /// Keys whose range bounds are not tried as valid values: the readers refuse them for reasons

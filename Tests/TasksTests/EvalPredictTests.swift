@@ -206,6 +206,32 @@ private func cells(_ text: String) -> [[String]] {
         }
     }
 
+    /// With `standardize_target` the model learns (y − mean) / std; eval's figures and predict's
+    /// values are mapped back with the training split's statistics, which the checkpoint keeps.
+    @Test func aStandardisedTargetIsEvaluatedAndPredictedOnItsOwnScale() throws {
+        let run = try TinyRun(classes: false, model: #"{"type": "mlp", "hidden_layers": [8], "standardize_target": true}"#)
+        defer { run.directory.remove() }
+        let standardizer = try #require(run.task.targetStandardizer)
+        let saved = try SavedModel.read(from: run.modelPath)
+        #expect(saved.target == .regression(standardizer: standardizer))
+        let evaluation = try CheckpointEvaluation.run(config: run.config, checkpoint: run.modelPath)
+        let parameters = try run.parameters()
+        for (split, data) in [(evaluation.train, run.task.data.train), (try #require(evaluation.test), run.task.data.test)] {
+            let predictions = standardizer.inverseTransform(run.task.model(data.features, parameters: parameters)).scalars.map(Double.init)
+            let targets = standardizer.inverseTransform(data.targets).scalars.map(Double.init)
+            let mse = zip(predictions, targets).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(targets.count)
+            #expect(isRelativelyClose(try #require(split.meanSquaredError), mse, tolerance: 1e-6))
+            #expect(try #require(split.rSquared) > 0.8, "\(split.name)")
+        }
+        // predict answers on the targets' scale: near the file's own y column.
+        let file = cells(try run.directory.read("data.csv")).dropFirst()
+        let input = try run.directory.write("new.csv", "x1,x2,x3\n" + file.map { "\($0[0]),\($0[1]),\($0[2])" }.joined(separator: "\n") + "\n")
+        let table = cells(try CSVPrediction.run(checkpoint: run.modelPath, input: input, hasHeader: true).table.rendered()).dropFirst()
+        let errors = zip(table, file).map { abs(Double($0[0])! - Double($1[3])!) }
+        let spread = standardizer.scale[0]
+        #expect(errors.reduce(0, +) / Double(errors.count) < 0.5 * spread, "mean error \(errors.reduce(0, +) / Double(errors.count)), target std \(spread)")
+    }
+
     @Test func columnsThatDoNotFitTheModelAreAnErrorNamingTheFileCountsAndNames() throws {
         let run = try TinyRun(classes: true)
         defer { run.directory.remove() }
@@ -293,13 +319,16 @@ private func cells(_ text: String) -> [[String]] {
 
     @Test(arguments: [
         (#"{"type": "mlp", "hidden_layers": [8]}"#, true,
-         #"{"type": "mlp", "hidden_layers": [8], "activation": "relu", "initializer": "he_normal", "input_size": 3, "output_size": 3}"#),
+         #"{"type": "mlp", "hidden_layers": [8], "activation": "relu", "initializer": "he_normal", "loss": "softmax_cross_entropy", "input_size": 3, "output_size": 3}"#),
         (#"{"type": "mlp", "hidden_layers": [4, 5], "activation": "tanh", "initializer": "glorot_normal"}"#, true,
-         #"{"type": "mlp", "hidden_layers": [4, 5], "activation": "tanh", "initializer": "glorot_normal", "input_size": 3, "output_size": 3}"#),
-        (#"{"type": "logistic"}"#, true, #"{"type": "logistic", "initializer": "glorot_uniform", "input_size": 3, "output_size": 3}"#),
-        (#"{"type": "linear", "initializer": "zeros"}"#, false, #"{"type": "linear", "initializer": "zeros", "input_size": 3, "output_size": 1}"#),
+         #"{"type": "mlp", "hidden_layers": [4, 5], "activation": "tanh", "initializer": "glorot_normal", "loss": "softmax_cross_entropy", "input_size": 3, "output_size": 3}"#),
+        (#"{"type": "logistic"}"#, true, #"{"type": "logistic", "initializer": "glorot_uniform", "loss": "softmax_cross_entropy", "input_size": 3, "output_size": 3}"#),
+        (#"{"type": "softmax"}"#, true, #"{"type": "logistic", "initializer": "glorot_uniform", "loss": "softmax_cross_entropy", "input_size": 3, "output_size": 3}"#),
+        (#"{"type": "mlp", "hidden_layers": [4], "loss": "mean_absolute_error", "standardize_target": true}"#, false,
+         #"{"type": "mlp", "hidden_layers": [4], "activation": "relu", "initializer": "he_normal", "loss": "mean_absolute_error", "input_size": 3, "output_size": 1}"#),
+        (#"{"type": "linear", "initializer": "zeros"}"#, false, #"{"type": "linear", "initializer": "zeros", "loss": "mean_squared_error", "input_size": 3, "output_size": 1}"#),
         (#"{"type": "sequential", "layers": [{"type": "dense", "units": 6, "activation": "relu", "name": "h"}, {"type": "layer_norm", "epsilon": 0.01}, {"type": "dropout", "rate": 0.1}, {"type": "dense", "units": 3}]}"#, true,
-         #"{"type": "sequential", "layers": [{"type": "dense", "name": "h", "units": 6, "activation": "relu", "initializer": "glorot_uniform"}, {"type": "layer_norm", "name": "layer_norm1", "epsilon": 0.01}, {"type": "dropout", "name": "dropout2", "rate": 0.1}, {"type": "dense", "name": "dense3", "units": 3, "activation": "linear", "initializer": "glorot_uniform"}], "input_size": 3, "output_size": 3}"#),
+         #"{"type": "sequential", "layers": [{"type": "dense", "name": "h", "units": 6, "activation": "relu", "initializer": "glorot_uniform"}, {"type": "layer_norm", "name": "layer_norm1", "epsilon": 0.01}, {"type": "dropout", "name": "dropout2", "rate": 0.1}, {"type": "dense", "name": "dense3", "units": 3, "activation": "linear", "initializer": "glorot_uniform"}], "loss": "softmax_cross_entropy", "input_size": 3, "output_size": 3}"#),
     ] as [(String, Bool, String)])
     func theArchitectureIsTheModelObjectWithItsDefaultsAndRebuildsTheModel(model: String, classes: Bool, expected: String) throws {
         let directory = try TemporaryDirectory()

@@ -72,7 +72,7 @@ import FoundationXML
 
     @Test func itsReportHasExactlyTheCommonKeys() throws {
         let written = try writtenReport(try Runs.shared.get().sgd)
-        expectReportKeys(written, extra: [])
+        expectReportKeys(written, extra: ["train_loss", "test_loss", "train_examples", "test_examples"])
         #expect(written.object["task"] as? String == "linear-regression")
         #expect(written.object["steps"] as? Int == 10_000)
         let parameters = try #require(written.object["parameters"] as? [String: [Double]])

@@ -17,7 +17,7 @@ import Tasks
 
         let (report, _) = try runShippedConfig("seed-logistic-regression.json")
         let written = try writtenReport(report)
-        expectReportKeys(written, extra: ["train_accuracy", "test_accuracy", "train_examples", "test_examples"])
+        expectReportKeys(written, extra: ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "train_examples", "test_examples"])
         #expect(written.object["task"] as? String == "logistic-regression")
         #expect(written.object["steps"] as? Int == 70)
         #expect(written.object["train_examples"] as? Int == 324)

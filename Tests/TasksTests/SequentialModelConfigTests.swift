@@ -159,7 +159,7 @@ import Testing
         let (message, path, _) = try loadConfigError(lines(model: [
             #"  "model": {"type": "sequential", "hidden_layers": [8], "layers": [{"type": "dense", "units": 3}]},"#,
         ]), name: "train.json")
-        #expect(message == "\(path):4:35: key path 'model.hidden_layers': unknown key; known keys: type, input_size, output_size, layers")
+        #expect(message == "\(path):4:35: key path 'model.hidden_layers': unknown key; known keys: type, input_size, loss, output_size, layers, standardize_target")
     }
 
     @Test func anEmptyListOfLayersIsRefused() throws {

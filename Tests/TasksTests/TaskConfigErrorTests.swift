@@ -21,7 +21,8 @@ import Tasks
 
     @Test func aMisspeltRequiredKeyIsNamedWithTheKeyItShouldBe() throws {
         let (message, path, _) = try loadError(minimize(steps: #"  "stepz": 5"#))
-        #expect(message == "\(path):6:3: key path 'stepz': unknown key (did you mean 'steps'?); 'steps' is required, expected an integer in [0, 1000000000000]")
+        #expect(message == "\(path):6:3: key path 'stepz': unknown key (did you mean 'steps'?); 'steps' is required, expected an integer in [0, 1000000000000]; "
+            + "the keys here are task, expression, start, optimizer, steps (required) and print_every, $schema")
     }
 
     @Test func aMisspeltNestedKeyNamesItsFullKeyPath() throws {
@@ -47,7 +48,42 @@ import Tasks
         var lines = minimize()
         lines.remove(at: 4)  // the optimizer
         let (message, path, _) = try loadError(lines)
-        #expect(message == "\(path):1:1: key path 'optimizer': missing required key, expected an object")
+        #expect(message == "\(path):1:1: key path 'optimizer': missing required key, expected an object; "
+            + "the keys here are task, expression, start, optimizer, steps (required) and print_every, $schema")
+    }
+
+    @Test func everyMissingRequiredKeyIsNamedWithTheKeysTheTaskTakes() throws {
+        let (message, path, _) = try loadError(["{", #"  "task": "train","#, #"  "modle": {"type": "mlp"}"#, "}"])
+        #expect(message == "\(path):3:3: key path 'data': missing required keys 'data', 'model', 'training' "
+            + "('modle' is unknown: did you mean 'model'?); "
+            + "the keys here are task, data, model, training (required) and optimizer, checkpoint, $schema")
+    }
+
+    @Test func severalMissingKeysOfANestedObjectAreNamedTogether() throws {
+        let (message, path, _) = try loadError([
+            "{", #"  "task": "train","#, #"  "data": {"source": "synthetic", "examples": 64},"#,
+            #"  "model": {"type": "logistic"}, "training": {"batch_size": 8}"#, "}",
+        ])
+        #expect(message == "\(path):3:11: key path 'data.features': missing required keys 'features', 'classes'; "
+            + "the keys here are source, examples, features, classes (required) and labels, seed, test_fraction, split, standardize")
+        // The keys named are the schema's.
+        let synthetic = try #require(try ConfigSchema.committed().definitions["train.data.synthetic"]?.objectValue)
+        let named = message.components(separatedBy: "the keys here are ")[1]
+            .replacingOccurrences(of: " (required) and ", with: ", ").components(separatedBy: ", ")
+        #expect(Set(named) == Set(synthetic["properties"]?.objectValue?.keys ?? []))
+    }
+
+    /// The top-level keys the loader names in messages are the schema's, for every task.
+    @Test func theTopLevelKeysInMessagesAreTheSchemas() throws {
+        let schema = try ConfigSchema.committed()
+        for kind in TaskLoader.kinds {
+            let definition = try #require(schema.definitions[kind]?.objectValue, "no schema definition for \(kind)")
+            let required = definition["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let properties = definition["properties"]?.objectValue?.keys ?? []
+            let keys = try #require(TaskLoader.topLevelKeys[kind], "no top-level keys for \(kind)")
+            #expect(keys.required == required, "\(kind)")
+            #expect(Set(keys.optional) == Set(properties).subtracting(required), "\(kind)")
+        }
     }
 
     @Test func aMissingDataFileNamesTheKeyPathAndTheResolvedPath() throws {

@@ -99,7 +99,8 @@ import Tasks
         let options = RunOptions(verbosity: .quiet)
         let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
         expectReportKeys(try writtenReport(report), extra: [
-            "train_accuracy", "labels", "epochs", "workers", "micro_shards", "deterministic", "samples_per_second",
+            "train_loss", "test_loss", "train_accuracy", "labels", "train_examples", "test_examples", "epochs", "workers", "micro_shards",
+            "deterministic", "samples_per_second",
             "allreduce_share", "parameter_digest", "status", "history",
         ])
     }
@@ -160,10 +161,10 @@ import Tasks
     @Test func aClassifierOnRegressionDataIsRejected() throws {
         let csv = "a,b,y\n1,2,0.5\n2,3,1.5\n3,1,2.25\n4,4,0.75\n5,2,1.0\n"
         let (message, path, directory) = try loadError(
-            digits(data: #""data": {"source": "csv", "path": "values.csv", "label": "y", "kind": "regression"}"#),
+            digits(data: #""data": {"source": "csv", "path": "values.csv", "label": "y", "kind": "regression"}"#, model: #""model": {"type": "logistic"}"#),
             files: ["values.csv": csv])
-        #expect(message == "\(path):4:21: key path 'model.type': a 'mlp' model classifies, but the data "
-            + #"('\#(directory)/values.csv') has real-valued labels; use "type": "linear" or class labels"#)
+        #expect(message == "\(path):4:21: key path 'model.type': a 'logistic' model classifies, but the data "
+            + #"('\#(directory)/values.csv') has real-valued labels; expected "type": "linear", "mlp" or "sequential" for regression, or class labels"#)
     }
 
     @Test func anUnknownDataSourceListsTheSources() throws {
@@ -200,7 +201,8 @@ import Tasks
 
     @Test func syntheticDataWithoutFeaturesIsNamed() throws {
         let (message, path, _) = try loadError(digits(data: #""data": {"source": "synthetic", "examples": 256, "classes": 4}"#))
-        #expect(message == "\(path):3:11: key path 'data.features': missing required key, expected an integer in [1, 1000000]")
+        #expect(message == "\(path):3:11: key path 'data.features': missing required key, expected an integer in [1, 1000000]; "
+            + "the keys here are source, examples, features, classes (required) and labels, seed, test_fraction, split, standardize")
     }
 
     @Test func theTinyConfigRunsAndTrains() throws {
