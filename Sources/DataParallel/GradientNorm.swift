@@ -1,6 +1,5 @@
 import Autograd
 import CKernels
-import Synchronization
 
 /// The global L2 norm of a gradient, √(Σ over every parameter and element of g²), built from
 /// sums of squares of its chunks: the all-reduce's chunks as they are handed over (from any
@@ -26,7 +25,9 @@ import Synchronization
 /// print(squares.globalNorm)
 /// ```
 public final class GradientSquares: Sendable {
-    private let sums = Mutex<[(parameter: Int, start: Int, sum: Double)]>([])
+    // `Locked` (a pthread mutex) rather than `Mutex`: ThreadSanitizer sees the hand-over of a
+    // pthread mutex, not that of the futex inside `Mutex`, whose slow path is uninstrumented.
+    private let sums = Locked<[(parameter: Int, start: Int, sum: Double)]>([])
 
     public init() {}
 

@@ -2,6 +2,7 @@ import Foundation
 import Reports
 import Storage
 import Synchronization
+import DataParallel
 import Training
 
 #if canImport(Glibc)
@@ -189,7 +190,7 @@ final class RunMetrics {
         /// The curves of every record, the resumed run's earlier ones included.
         var curves: MetricsPlot.Curves
         /// The first error, after which nothing more is written.
-        let failure = Mutex<FileError?>(nil)
+        let failure = Locked<FileError?>(nil)
 
         init(json: AppendingFile, csv: AppendingFile, events: TensorBoardEventFile, curves: MetricsPlot.Curves) {
             (self.json, self.csv, self.events, self.curves) = (json, csv, events, curves)
