@@ -3,8 +3,9 @@ import Datasets
 import JSON
 
 /// The keys a `data` object means the same by in every task that splits or standardises its
-/// data (`train`, `logistic-regression`): `source`, `path`, `header`, `label`, `test_fraction`,
-/// `standardize`; and the old spellings they replaced, refused with a pointer to the new key.
+/// data (`train`, `logistic-regression`, `linear-regression`): `source`, `path`, `header`,
+/// `label`, `test_fraction`, `split`, `standardize`; and the old spellings they replaced,
+/// refused with a pointer to the new key.
 enum DataSection {
     /// Refuses the keys an older `data` object took: `train_fraction` (now `test_fraction`) and
     /// `format` (now `source`).
@@ -36,10 +37,83 @@ enum DataSection {
         try data.optional("test_fraction", as: Double.self, default: defaultValue, .in(0..<1))
     }
 
+    /// `seed`, in the tasks whose data section has the only seed of the split
+    /// (`linear-regression`, `logistic-regression`): the seed of a `shuffled` split's
+    /// permutation, 0 when absent. A train config's split is drawn from `training.seed` instead.
+    static func readSplitSeed(_ data: inout ConfigObject) throws -> UInt64 {
+        UInt64(try data.optional("seed", as: Int.self, default: 0, .nonNegative))
+    }
+
+    /// Reads `test_fraction`, `split` and `standardize`, in that order, and divides `dataset`
+    /// as they say; the one implementation of the split for every task.
+    ///
+    /// The held-out count is ``TrainTask/heldOutCount(fraction:of:)``. `all_rows` standardises
+    /// every row before the split; `shuffled` draws the permutation from `seed` alone
+    /// (``Dataset/split(trainCount:shuffledWithSeed:)``), so two tasks given the same rows and
+    /// seed hold out the same rows; `train_rows` fits on the training part after the split.
+    ///
+    /// - Parameters:
+    ///   - defaults: each key's value when absent; they differ by task (a lecture config
+    ///     reproduces its figures with the defaults).
+    ///   - rowName: what the error messages call a row (`"rows"`, `"examples"`).
+    /// - Returns: the split and the statistics the features were standardised with, if they were.
+    /// - Throws: `ConfigError` for a value out of range, or a `test_fraction` that leaves no
+    ///   training row.
+    static func split(
+        _ dataset: Dataset, reading data: inout ConfigObject, defaults: SplitDefaults, seed: UInt64,
+        rowName: String = "rows", context: ConfigContext
+    ) throws -> (split: DatasetSplit, standardizer: Standardizer?) {
+        let testFraction = try readTestFraction(&data, default: defaults.testFraction)
+        let orderText = try data.optional(
+            "split", as: String.self, default: defaults.order.rawValue, .oneOf(SplitOrder.allCases.map(\.rawValue)))
+        let order = SplitOrder(rawValue: orderText)!
+        let standardization = try Standardization.read(&data, default: defaults.standardization, context: context)
+        let trainCount = dataset.count - TrainTask.heldOutCount(fraction: testFraction, of: dataset.count)
+        // Checked before standardising on the training rows, which needs at least one.
+        guard trainCount > 0 else {
+            throw context.error(
+                in: data, key: "test_fraction",
+                "\(testFraction) leaves no training \(rowName) out of \(dataset.count); expected a fraction that leaves at least one")
+        }
+        var dataset = dataset
+        var standardizer: Standardizer?
+        if standardization == .allRows {
+            let fitted = Standardizer.fit(dataset.features)
+            dataset = dataset.standardized(using: fitted)
+            standardizer = fitted
+        }
+        var split = order == .shuffled
+            ? dataset.split(trainCount: trainCount, shuffledWithSeed: seed)
+            : dataset.split(trainCount: trainCount)
+        if standardization == .trainRows {
+            let standardized = split.standardized()
+            split = standardized.split
+            standardizer = standardized.standardizer
+        }
+        return (split, standardizer)
+    }
+
     /// The warning for a header row whose every field is a number.
     static func headerWarning(path: String) -> String {
         "warning: the first row of '\(path)' looks like data (its feature fields are numbers) but is read as the header; set \"header\": false in data if the file has none"
     }
+}
+
+/// The values ``DataSection/split(_:reading:defaults:seed:rowName:context:)`` takes for the
+/// keys a `data` object leaves out.
+struct SplitDefaults {
+    var testFraction: Double
+    var order: SplitOrder
+    var standardization: Standardization
+}
+
+/// What a `data` object's `split` key asks for: the order the rows are in when the last
+/// `test_fraction` of them are held out.
+enum SplitOrder: String, CaseIterable, Sendable {
+    /// A permutation drawn from the split's seed: the test rows are a random sample.
+    case shuffled
+    /// The file's order: the last rows are held out, as code slicing the first rows does.
+    case fileOrder = "file_order"
 }
 
 /// What a `data` object's `standardize` key asks for: which rows the features' mean and

@@ -11,28 +11,33 @@ import Storage
 ///
 /// Keys:
 /// - `data`: `{"source": "digits" | "csv", "path": "…", "header": true, "label": …,
-///   "classes": [0, 1], "standardize": "train_rows" | "all_rows" | "none", "test_fraction": 0.1}`,
-///   the keys of a train config's `data` with the same meanings. `digits` reads the bundled digits
-///   file (64 pixels then the label); `csv` reads a file with a `label` column (default: the
-///   last), by name with a header or by index. `classes` picks two labels, classes 0 and 1 in that
-///   order (required for data with more than two; else the two labels sorted). `train_rows` (the
+///   "classes": [0, 1], "test_fraction": 0.1, "split": "file_order" | "shuffled", "seed": 0,
+///   "standardize": "train_rows" | "all_rows" | "none"}`, the keys of a train config's `data`
+///   with the same meanings (``DataSection/split(_:reading:defaults:seed:rowName:context:)``).
+///   `digits` reads the bundled digits file (64 pixels then the label); `csv` reads a file with a
+///   `label` column (default: the last), by name with a header or by index. `classes` picks two
+///   labels, classes 0 and 1 in that order (required for data with more than two; else the two
+///   labels sorted). `train_rows` (the
 ///   default) fits the standardisation on the training rows only; `all_rows` on every row before
-///   the split, as the lecture does. The split is in file order: the last `test_fraction` of the
-///   rows (⌈fraction × rows⌉) are held out.
+///   the split, as the lecture does. ⌈`test_fraction` × rows⌉ rows are held out: by default the
+///   last ones in file order, as the lecture holds them out; with `"split": "shuffled"` those of
+///   a permutation drawn from `seed` (0), the same rows `linear-regression` holds out for the
+///   same file and seed.
 /// - `initializer`: `{"stddev": 0.05, "seed": 0}`: weights from N(0, stddev²), bias 0.
 /// - `optimizer` (required), `steps` (required), `print_every` (10).
-struct LogisticRegressionTask: RunnableTask {
+package struct LogisticRegressionTask: RunnableTask {
     /// The initial weights' standard deviations a config may ask for: draws stay finite floats.
     static let standardDeviations: ClosedRange<Float> = 0...1_000_000
 
-    let split: DatasetSplit
+    /// The rows trained on and those held out, standardised as `standardize` says.
+    package let split: DatasetSplit
     let standardDeviation: Float
     let seed: UInt64
     let optimizer: OptimizerSpec
     let steps: Int
     let printEvery: Int
-    let inputFiles: [AtomicFile.Input]
-    let warnings: [String]
+    package let inputFiles: [AtomicFile.Input]
+    package let warnings: [String]
 
     init(reading root: inout ConfigObject, context: ConfigContext) throws {
         var dataPath = ""
@@ -71,17 +76,12 @@ struct LogisticRegressionTask: RunnableTask {
             } else if let count = dataset.classCount, count < 2 {
                 throw context.error(in: data, key: "path", "'\(path)' has only one class (\(labels.joined())); expected two to separate")
             }
-            let standardization = try Standardization.read(&data, default: .trainRows, context: context)
-            let testFraction = try DataSection.readTestFraction(&data, default: 0.1)
-            let trainCount = dataset.count - TrainTask.heldOutCount(fraction: testFraction, of: dataset.count)
-            // Checked before standardising on the training rows, which needs at least one.
-            guard trainCount > 0 else {
-                throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training rows out of \(dataset.count); expected a fraction that leaves at least one")
-            }
-            if standardization == .allRows { dataset = dataset.standardized() }
-            var split = dataset.split(trainCount: trainCount)
-            if standardization == .trainRows { split = split.standardized().split }
-            return split
+            // File order by default: the lecture held out the file's last 10 % of the rows.
+            let seed = try DataSection.readSplitSeed(&data)
+            return try DataSection.split(
+                dataset, reading: &data, defaults: SplitDefaults(testFraction: 0.1, order: .fileOrder, standardization: .trainRows),
+                seed: seed, context: context
+            ).split
         }
         self.warnings = warnings
         (standardDeviation, seed) = try root.optionalObject("initializer") { initializer in
@@ -95,7 +95,7 @@ struct LogisticRegressionTask: RunnableTask {
         printEvery = try root.optional("print_every", as: Int.self, default: 10, .positive)
     }
 
-    func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
+    package func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
         let (train, test) = (split.train, split.test)
         var random = RandomStream(seed: seed)
         let w = Variable(Tensor.randomNormal(shape: [train.featureCount, 1], standardDeviation: standardDeviation, using: &random), name: "w")

@@ -21,9 +21,9 @@ extension MinimizeTask {
 }
 
 extension LinearRegressionTask {
-    /// The rows read and the optimizer's settings.
+    /// The split's sizes and the optimizer's settings.
     package var resolvedDescription: JSONObject {
-        ["rows": .number(x.scalarCount), "optimizer": .object(optimizer.settings)]
+        ["train_rows": .number(split.train.count), "test_rows": .number(split.test.count), "optimizer": .object(optimizer.settings)]
     }
 }
 

@@ -425,26 +425,12 @@ package struct TrainTask: RunnableTask {
                 labels: labels == "teacher" ? .teacher : .uniform)
             description = "synthetic \(examples) x \(features), \(classes) classes"
         }
-        let testFraction = try DataSection.readTestFraction(&data, default: source == "synthetic" ? 0 : 0.2)
-        let order = try data.optional("split", as: String.self, default: "shuffled", .oneOf(["shuffled", "file_order"]))
-        let standardization = try Standardization.read(&data, default: source == "synthetic" ? .none : .trainRows, context: context)
-        let trainCount = dataset.count - heldOutCount(fraction: testFraction, of: dataset.count)
-        guard trainCount > 0 else {
-            throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training examples out of \(dataset.count); expected a fraction that leaves at least one")
-        }
-        if standardization == .allRows {
-            let fitted = Standardizer.fit(dataset.features)
-            dataset = dataset.standardized(using: fitted)
-            standardizer = fitted
-        }
-        var split = order == "shuffled"
-            ? dataset.split(trainCount: trainCount, shuffledWithSeed: seed)
-            : dataset.split(trainCount: trainCount)
-        if standardization == .trainRows {
-            let standardized = split.standardized()
-            split = standardized.split
-            standardizer = standardized.standardizer
-        }
+        let defaults = source == "synthetic"
+            ? SplitDefaults(testFraction: 0, order: .shuffled, standardization: .none)
+            : SplitDefaults(testFraction: 0.2, order: .shuffled, standardization: .trainRows)
+        let split: DatasetSplit
+        (split, standardizer) = try DataSection.split(
+            dataset, reading: &data, defaults: defaults, seed: seed, rowName: "examples", context: context)
         return split
     }
 
