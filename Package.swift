@@ -40,6 +40,7 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   CMPIShim        C over CMPI: the MPI calls SwiftGradMPI makes, with types Swift imports
 //   SwiftGradMPI    on DataParallel: the cross-process reducer, the start-up agreement, the
 //                   deadlines; the command line uses it under `mpirun`
+//   mpi-bench       the deterministic reduction against MPI_Allreduce (benchmarks/Sources)
 
 /// The pkg-config package of the MPI library the optional MPI targets link: Open MPI's `ompi-c`
 /// (Debian's `libopenmpi-dev`) or MPICH's `mpich` (`libmpich-dev`), when its `.pc` file is found;
@@ -148,9 +149,13 @@ if let mpiPackage {
             providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
         .target(name: "CMPIShim", dependencies: ["CMPI"]),
         .target(name: "SwiftGradMPI", dependencies: ["DataParallel", "Models", "CKernels", "CMPIShim"]),
+        .executableTarget(
+            name: "mpi-bench", dependencies: ["SwiftGradMPI", "DataParallel", "Autograd", "CKernels"],
+            path: "benchmarks/Sources/mpi-bench"),
     ]
     // The command line runs under `mpirun` only when it links SwiftGradMPI (`#if canImport`).
-    for target in package.targets where target.name == "swiftgrad" {
+    // The DocC catalog's example compiles in DocumentationTests (`#if canImport`).
+    for target in package.targets where ["swiftgrad", "DocumentationTests"].contains(target.name) {
         target.dependencies.append("SwiftGradMPI")
     }
 }
