@@ -45,7 +45,7 @@ package struct RankDisagreement: Error, CustomStringConvertible, Equatable {
 
     /// The disagreement in `gathered` (each rank's facts as ``DistributedRun/checkAgreement(_:)``
     /// encodes them, by rank), or `nil` when every rank holds the same.
-    init?(facts names: [String], gathered: [String]) {
+    package init?(facts names: [String], gathered: [String]) {
         let tables = gathered.map { text -> [String: String] in
             var table: [String: String] = [:]
             for entry in text.split(separator: "\u{1E}", omittingEmptySubsequences: true) {
