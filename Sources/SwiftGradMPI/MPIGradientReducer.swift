@@ -59,6 +59,15 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
     /// The step being reduced (counted from 1), for messages; set by the exchange of results that
     /// precedes each reduction, on the thread that drives the engine.
     private var step = 0
+    /// The reduce-scatter's send and receive buffers, kept from step to step (the first touch of
+    /// fresh pages would otherwise cost as much as the copy into them).
+    private var outgoingBuffer = ReusedBuffer()
+    private var incomingBuffer = ReusedBuffer()
+
+    deinit {
+        outgoingBuffer.free()
+        incomingBuffer.free()
+    }
 
     /// A reducer over `communicator`'s ranks.
     ///
@@ -182,8 +191,7 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
         let mine = range(ofRank: rank, total: total)
         // What this rank sends: for each rank, that rank's range of each of its own micro-shards,
         // in order. Its own range is "sent" to itself in the same buffer.
-        let outgoing = UnsafeMutableBufferPointer<Float>.allocate(capacity: Swift.max(1, own.count * total))
-        defer { outgoing.deallocate() }
+        let outgoing = outgoingBuffer.take(own.count * total)
         var outgoingStart = [Int](repeating: 0, count: rankCount)
         if !own.isEmpty {
             slots.withGradients(ofSlots: own) { gradients in
@@ -200,8 +208,7 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
         }
         // What this rank receives: its range of every micro-shard, in micro-shard order.
         let slotCount = shares.reduce(0) { $0 + $1.count }
-        let incoming = UnsafeMutableBufferPointer<Float>.allocate(capacity: Swift.max(1, slotCount * mine.count))
-        defer { incoming.deallocate() }
+        let incoming = incomingBuffer.take(slotCount * mine.count)
         var incomingStart = [Int](repeating: 0, count: rankCount + 1)
         for peer in 0..<rankCount { incomingStart[peer + 1] = incomingStart[peer] + shares[peer].count * mine.count }
         let scatter = Exchange(communicator)
@@ -258,6 +265,22 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
         exchange.wait(what: "MPI_Allreduce of the gradients", step: step)
         for index in 0..<layout.totalCount { output[index] /= divisor }
     }
+}
+
+/// A buffer of floats that grows to the largest size asked for and is then reused.
+private struct ReusedBuffer {
+    private var storage = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
+
+    /// At least `count` floats (uninitialised), valid until the next call.
+    mutating func take(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+        if storage.count < Swift.max(1, count) {
+            storage.deallocate()
+            storage = .allocate(capacity: Swift.max(1, count))
+        }
+        return storage
+    }
+
+    func free() { storage.deallocate() }
 }
 
 /// A record of 64-bit words.
