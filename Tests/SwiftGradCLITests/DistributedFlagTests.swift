@@ -1,4 +1,5 @@
 import Foundation
+import _TestSupport
 import Testing
 
 /// The MPI flags of `swiftgrad run` that need no MPI job: values out of range are refused before
@@ -6,7 +7,7 @@ import Testing
 @Suite struct DistributedFlagTests {
     @Test(arguments: ["0", "-1", "nan", "inf", "1e9"])
     func mpiTimeoutOutOfRangeIsRefused(value: String) throws {
-        let run = try swiftgrad("run", "Configs/digits-mlp.json", "--mpi-timeout", value, in: repositoryRoot)
+        let run = try swiftgrad("run", "Configs/digits-mlp.json", "--mpi-timeout=\(value)", in: repositoryRoot)
         #expect(run.status == 64, "\(run.standardError)")
         #expect(run.standardError.contains("--mpi-timeout must be a number of seconds above 0 and at most 604800"), "\(run.standardError)")
         #expect(run.standardOutput.isEmpty)

@@ -30,7 +30,7 @@ private let launcherIsOpenMPI: Bool = {
     .serialized,
     .enabled(
         if: mpirun != nil && builtWithMPI,
-        "skipped: mpirun is not installed, or swiftgrad was built without MPI (install libopenmpi-dev and openmpi-bin, e.g. with scripts/install-dependencies, then build again)"))
+        "mpirun is not installed, or swiftgrad was built without MPI (install libopenmpi-dev and openmpi-bin, e.g. with scripts/install-dependencies, then build again)"))
 struct MPIRunTests {
     private var digitsConfig: String { repositoryRoot + "/Configs/digits-mlp.json" }
 
