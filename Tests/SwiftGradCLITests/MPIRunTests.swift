@@ -60,6 +60,18 @@ struct MPIRunTests {
         #expect(digest(of: run) == expected, "\(ranks) ranks of \(workers) workers")
     }
 
+    @Test func ranksWithDifferentWorkerCountsGiveTheOneProcessDigest() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let arguments = ["run", digitsConfig, "--no-metrics", "--epochs", "2", "--run-dir", scratch.path + "/run"]
+        let alone = try swiftgrad(arguments + ["--distributed", "none"], in: scratch.path)
+        let expected = try #require(digest(of: alone), "\(alone.standardError)")
+        // One host of two workers and two of one: the worker count is each rank's own.
+        let run = try mpiJob([(1, arguments + ["--workers", "2"]), (2, arguments + ["--workers", "1"])], in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(digest(of: run) == expected)
+    }
+
     @Test func checkpointOfThreeRanksResumesInTwoRanksAndInOneProcess() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
