@@ -72,7 +72,10 @@ public final class MPICommunicator: @unchecked Sendable {
 
     /// Every rank's `bytes`, indexed by rank (this rank's own included), the same on every rank.
     ///
-    /// - Parameter what: what is exchanged, for the message should a rank not answer.
+    /// - Parameters:
+    ///   - bytes: this rank's bytes; each rank may send a different length.
+    ///   - what: what is exchanged, for the message should a rank not answer.
+    /// - Returns: every rank's bytes, by rank.
     public func allGather(_ bytes: [UInt8], what: String) -> [[UInt8]] {
         // The lengths first, then the bytes.
         var lengths = [UInt64](repeating: 0, count: size)
@@ -174,8 +177,10 @@ final class Exchange {
         if code == -1 {
             let ranks = late.prefix(Int(lateCount)).map(Int.init)
             let during = step.map { " at step \($0)" } ?? ""
+            // A rank that waits for a silent one stops answering too, so several may be named.
+            let note = ranks.count > 1 ? ", one of them perhaps only waiting for another" : ""
             communicator.abort(
-                "\(MPICommunicator.describe(ranks: ranks)) did not answer within \(communicator.timeout.formattedSeconds)\(during) (\(what)); ending every rank of the job (set the deadline with --mpi-timeout)")
+                "\(MPICommunicator.describe(ranks: ranks)) did not answer within \(communicator.timeout.formattedSeconds)\(during) (\(what)\(note)); ending every rank of the job (set the deadline with --mpi-timeout)")
         }
         check(code, "waiting for \(what)")
     }
