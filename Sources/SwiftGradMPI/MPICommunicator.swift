@@ -12,7 +12,7 @@ import Foundation
 /// that hangs) then makes the others end the whole job with ``abort(_:code:)`` and a message that
 /// names it and the step, instead of waiting forever. A rank that dies is noticed by the launcher:
 /// Open MPI's `mpirun` ends the job when a process exits without `MPI_Finalize`, naming its rank.
-public final class MPICommunicator: @unchecked Sendable {
+public final class MPICommunicator: Sendable {
     /// This process's rank, `0..<size`.
     public let rank: Int
     /// The ranks of the job.

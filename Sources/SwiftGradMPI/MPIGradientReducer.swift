@@ -88,8 +88,9 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
     public func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {
         self.step = step + 1
         let shares = (0..<rankCount).map { MicroShardPlan.share(of: Array(activeSlots.indices), part: $0, parts: rankCount) }
-        var record = ResultRecord()
-        record.append(UInt64(step))
+        // The step, then per micro-shard: the loss's bits, whether predictions were counted, and
+        // their counts.
+        var record: [UInt64] = [UInt64(step)]
         for index in shares[rank] {
             let result = results[index] ?? MicroShardResult(loss: .nan)
             record.append(UInt64(result.loss.bitPattern))
@@ -97,7 +98,7 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
             record.append(UInt64(bitPattern: Int64(result.predictions?.correct ?? 0)))
             record.append(UInt64(bitPattern: Int64(result.predictions?.total ?? 0)))
         }
-        let all = exchange(record.words, shares: shares)
+        let all = exchange(record, shares: shares)
         for peer in 0..<rankCount where peer != rank {
             let words = all[peer]
             guard words.count == 1 + 4 * shares[peer].count else {
@@ -281,12 +282,6 @@ private struct ReusedBuffer {
     }
 
     func free() { storage.deallocate() }
-}
-
-/// A record of 64-bit words.
-private struct ResultRecord {
-    var words: [UInt64] = []
-    mutating func append(_ word: UInt64) { words.append(word) }
 }
 
 /// A pointer the threads of a hand-over read from.
