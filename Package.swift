@@ -1,6 +1,7 @@
 // swift-tools-version:6.2
 // 6.2 is the first tools version whose packages may use `unsafeFlags` (needed for `-fopenmp`)
 // and still be depended on by version.
+import Foundation
 import PackageDescription
 
 /// C kernels are always optimised: a debug build of the tests would otherwise spend minutes in
@@ -32,6 +33,33 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
 //                   `swift run -c release NAME`
 //   swiftgrad       the command line: parses arguments and calls Tasks and Benchmarks
+//
+// Optional, when MPI is installed (see `mpiPackage` below):
+//
+//   CMPI            the system's MPI library, through pkg-config
+//   CMPIShim        C over CMPI: the MPI calls SwiftGradMPI makes, with types Swift imports
+//   SwiftGradMPI    on DataParallel: the cross-process reducer, the start-up agreement, the
+//                   deadlines; the command line uses it under `mpirun`
+//   mpi-bench       the deterministic reduction against MPI_Allreduce (benchmarks/Sources)
+
+/// The pkg-config package of the MPI library the optional MPI targets link: Open MPI's `ompi-c`
+/// (Debian's `libopenmpi-dev`) or MPICH's `mpich` (`libmpich-dev`), when its `.pc` file is found;
+/// `nil` leaves the MPI targets out, and the package builds and tests without them.
+/// `SWIFTGRAD_MPI=0` leaves them out even when MPI is installed. After installing MPI, run
+/// `swift package clean` (or touch this file) so the manifest is read again.
+let mpiPackage: String? = {
+    let environment = ProcessInfo.processInfo.environment
+    if environment["SWIFTGRAD_MPI"] == "0" { return nil }
+    let directories = (environment["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init) + [
+        "/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib64/pkgconfig",
+        "/usr/lib/pkgconfig", "/usr/local/lib/pkgconfig", "/usr/share/pkgconfig", "/opt/homebrew/lib/pkgconfig",
+    ]
+    for name in ["ompi-c", "mpich"] where directories.contains(where: { FileManager.default.fileExists(atPath: "\($0)/\(name).pc") }) {
+        return name
+    }
+    return nil
+}()
+
 let package = Package(
     name: "SwiftGrad",
     products: [
@@ -97,7 +125,7 @@ let package = Package(
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Datasets", "_TestSupport"]),
+        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Datasets", "CKernels", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "DataParallel", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit", "JSON"]),
@@ -112,3 +140,22 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+if let mpiPackage {
+    package.products.append(.library(name: "SwiftGradMPI", targets: ["SwiftGradMPI"]))
+    package.targets += [
+        .systemLibrary(
+            name: "CMPI", pkgConfig: mpiPackage,
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
+        .target(name: "CMPIShim", dependencies: ["CMPI"]),
+        .target(name: "SwiftGradMPI", dependencies: ["DataParallel", "Models", "CKernels", "CMPIShim"]),
+        .executableTarget(
+            name: "mpi-bench", dependencies: ["SwiftGradMPI", "DataParallel", "Autograd", "CKernels"],
+            path: "benchmarks/Sources/mpi-bench"),
+    ]
+    // The command line runs under `mpirun` only when it links SwiftGradMPI (`#if canImport`).
+    // The DocC catalog's example compiles in DocumentationTests (`#if canImport`).
+    for target in package.targets where ["swiftgrad", "DocumentationTests"].contains(target.name) {
+        target.dependencies.append("SwiftGradMPI")
+    }
+}

@@ -71,6 +71,10 @@ public struct BatchLoss: Sendable, Equatable {
 /// them (threads own whole tiles of the output, never part of a sum); the reduction adds the
 /// slots in index order.
 ///
+/// With a ``DistributedGradientReducer`` (MPI's), the processes of a run share each batch: every
+/// rank computes its share of the micro-shards with its own workers, and the reducer sums all of
+/// them in micro-shard order, so the result is still the bits of one process.
+///
 /// The engine is not `Sendable`: one thread (the coordinator) owns it and calls it. Its worker
 /// threads run work only inside its methods; between calls they spin for half a millisecond,
 /// ready for the next one, then sleep until it comes.
@@ -91,6 +95,9 @@ public final class DataParallelEngine {
     public let layout: ParameterLayout
     /// The reducer that sums the slots.
     public let reducer: any GradientReducer
+    /// The reducer when its processes share each batch (MPI): the engine then computes only its
+    /// rank's micro-shards (``MicroShardPlan/rankMicroShards``).
+    private let distributed: (any DistributedGradientReducer)?
     /// Batches computed so far; names the micro-shards' random streams. Set it when resuming
     /// from a checkpoint.
     public var step: Int = 0
@@ -121,6 +128,7 @@ public final class DataParallelEngine {
         let pool = WorkerPool(helpSlots: configuration.workers > 1 && configuration.workersHelp ? configuration.workers : 0)
         self.pool = pool
         self.reducer = reducer ?? InProcessGradientReducer(threads: configuration.workers * configuration.resolvedKernelThreads, pool: pool)
+        self.distributed = reducer as? any DistributedGradientReducer
         self.slots = GradientSlots(layout: layout, slotCount: configuration.maximumMicroShardCount)
         self.shardLosses = SharedBuffer(count: configuration.maximumMicroShardCount, repeating: 0)
         self.shardPredictions = SharedBuffer(count: configuration.maximumMicroShardCount, repeating: nil)
@@ -178,7 +186,9 @@ public final class DataParallelEngine {
             labels.exampleCount == batchSize,
             "DataParallelEngine: the batch has \(batchSize) feature rows but \(labels.exampleCount) labels")
 
-        let plan = MicroShardPlan(batchSize: batchSize, microShardCount: configuration.microShardCount(forBatchSize: batchSize), workerCount: configuration.workers)
+        let plan = MicroShardPlan(
+            batchSize: batchSize, microShardCount: configuration.microShardCount(forBatchSize: batchSize),
+            workerCount: configuration.workers, rank: distributed?.rank ?? 0, rankCount: distributed?.rankCount ?? 1)
         let job = ShardJob(
             plan: plan, parameters: parameters, features: features, labels: labels, loss: loss,
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
@@ -186,8 +196,23 @@ public final class DataParallelEngine {
             slots: slots, shardLosses: shardLosses, shardPredictions: shardPredictions, statistics: workerStatistics,
             helpBoard: pool.helpBoard)
         let start = ContinuousClock.now
-        pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
+        // A rank of a multi-process run may have no micro-shard of a small batch.
+        if plan.activeWorkerCount > 0 {
+            pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
+        }
         lastTiming = StepTiming(computeSeconds: (ContinuousClock.now - start) / .seconds(1), reduceSeconds: 0)
+        if let distributed {
+            // The other ranks' micro-shard losses, so every rank sums the same ones in order.
+            var results: [MicroShardResult?] = plan.nonEmptyMicroShards.map { shard in
+                plan.rankMicroShards.contains(shard)
+                    ? MicroShardResult(loss: shardLosses.pointer[shard], predictions: shardPredictions.pointer[shard]) : nil
+            }
+            distributed.exchangeMicroShardResults(&results, activeSlots: plan.nonEmptyMicroShards, step: step)
+            for (shard, result) in zip(plan.nonEmptyMicroShards, results) {
+                shardLosses.pointer[shard] = result?.loss ?? .nan
+                shardPredictions.pointer[shard] = result?.predictions
+            }
+        }
         var lossSum: Float = 0
         var predictions: PredictionCount? = PredictionCount(correct: 0, total: 0)
         for shard in plan.nonEmptyMicroShards {

@@ -30,7 +30,8 @@ public struct ReducedChunk: @unchecked Sendable {
 /// An implementation must add, for every element, the active slots in the order given and then
 /// divide by `divisor`; that fixed order is what makes training bitwise reproducible for any
 /// number of workers. The in-process reducer is ``InProcessGradientReducer``; a cross-process
-/// one (MPI) would conform by summing its ranks' slots in a fixed global order.
+/// one conforms to ``DistributedGradientReducer`` and sums every rank's slots in the same global
+/// micro-shard order (`SwiftGradMPI`'s `MPIGradientReducer`).
 ///
 /// The result is handed over in chunks, so that a consumer (the trainer's optimizer step) can use
 /// each chunk on the thread that reduced it while it is still in that core's cache, or written

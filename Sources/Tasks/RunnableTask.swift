@@ -32,6 +32,8 @@ package struct RunOptions: Sendable {
     /// The memory a run may need; `nil` for ``MemoryBudget/current(environment:)`` (the
     /// machine's physical memory, or `SWIFTGRAD_MAX_MEMORY_MB`).
     package var memoryBudget: MemoryBudget?
+    /// The MPI job a training run shares its batches with, when it runs under `mpirun`.
+    package var distributed: DistributedRun?
 
     package init(
         plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbosity: Verbosity = .normal,

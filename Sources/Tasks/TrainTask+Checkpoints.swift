@@ -35,6 +35,8 @@ extension TrainTask {
             }
             log("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
         }
+        // Every rank of an MPI job starts from the same config, data and parameters.
+        try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
         let keeps = runOptions.keepsRunFolder
         if keeps { try createDirectory(policy.checkpointsDirectory) }
 

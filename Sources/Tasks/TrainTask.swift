@@ -219,7 +219,7 @@ package struct TrainTask: RunnableTask {
     }
 
     package func run(options runOptions: RunOptions, log: (String) -> Void) throws -> TaskReport {
-        let trainer = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options)
+        let trainer = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options, reducer: runOptions.distributed?.reducer)
         let microShards = trainer.engine.configuration.microShardCount
         let batchMicroShards = trainer.engine.configuration.microShardCount(forBatchSize: Swift.min(options.batchSize, data.train.count))
         // Under --quiet only the result line below is printed.
@@ -233,6 +233,9 @@ package struct TrainTask: RunnableTask {
         info("training: \(lengthDescription)")
         info("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
         info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        if let distributed = runOptions.distributed {
+            info("\(distributed.description); each rank computes its share of the \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s") with its workers")
+        }
         if options.workers > batchMicroShards {
             let one = batchMicroShards == 1
             info("note: each batch has \(batchMicroShards) micro-shard\(one ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers \(one ? "has" : "have") work; set training.micro_shards to cut batches finer")
@@ -274,6 +277,7 @@ package struct TrainTask: RunnableTask {
         extra["test_examples"] = .number(data.test.count)
         extra["epochs"] = .number(summary.epochs)
         extra["workers"] = .number(options.workers)
+        if let distributed = runOptions.distributed { extra["ranks"] = .number(distributed.rankCount) }
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
         extra["deterministic"] = .bool(options.deterministic)
         extra["samples_per_second"] = .number(summary.samplesPerSecond)

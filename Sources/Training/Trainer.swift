@@ -67,9 +67,10 @@ public final class Trainer {
     ///   - optimizer: the one optimizer that applies every step's gradient.
     ///   - options: epochs, batch, workers, seed and the rest.
     ///   - reducer: the all-reduce that sums the workers' micro-shard gradients; `nil` (the
-    ///     default) for the engine's in-process one. Another implementation (across processes,
-    ///     say) must keep ``/DataParallel/GradientReducer``'s fixed summation order for results to
-    ///     stay the same.
+    ///     default) for the engine's in-process one. Another implementation must keep
+    ///     ``/DataParallel/GradientReducer``'s fixed summation order for results to stay the same;
+    ///     a ``/DataParallel/DistributedGradientReducer`` (`SwiftGradMPI`'s over MPI) makes each
+    ///     process train on its share of every batch.
     /// - Precondition: `options` asks for at least one epoch, example per batch, batch per
     ///   step, worker and epoch between evaluations (a config is checked before it gets here).
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions, reducer: (any GradientReducer)? = nil) {

@@ -51,6 +51,21 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("run-dir"), help: "The training run's folder for checkpoints and the model (default: the config's checkpoint.directory, else runs/<config name>).")
     var runDirectory: String?
 
+    @Option(help: ArgumentHelp(
+        "Share each batch with the other processes of an MPI job (mpi), or run alone (none). By default mpi when mpirun started this process (it sets OMPI_COMM_WORLD_SIZE, PMI_SIZE or PMIX_RANK).",
+        valueName: "mpi|none"))
+    var distributed: DistributedMode?
+
+    @Option(name: .customLong("mpi-reduction"), help: ArgumentHelp(
+        "How the ranks add their gradients: deterministic (the bits of a one-process run, for any rank count) or allreduce (MPI_Allreduce: its own order).",
+        valueName: "deterministic|allreduce"))
+    var mpiReduction: MPIReductionChoice = .deterministic
+
+    @Option(name: .customLong("mpi-timeout"), help: ArgumentHelp(
+        "Seconds a rank waits for another before ending the job with an error that names the silent rank.",
+        valueName: "seconds"))
+    var mpiTimeout: Double = 300
+
     func validate() throws {
         let counts = TrainingOptions.threadCounts
         if let workers, !counts.contains(workers) {
@@ -64,15 +79,30 @@ struct RunCommand: ParsableCommand {
         if !(progressEvery >= 0 && progressEvery.isFinite) {
             throw ValidationError("--progress-every must be a number of seconds, 0 or more, got \(progressEvery)")
         }
+        if !(Self.mpiTimeouts.contains(mpiTimeout)) {
+            throw ValidationError("--mpi-timeout must be a number of seconds above 0 and at most \(Int(Self.mpiTimeouts.upperBound)), got \(mpiTimeout)")
+        }
     }
 
-    func run() throws {
+    /// The seconds `--mpi-timeout` may give: above zero, at most a week.
+    static let mpiTimeouts = 0.001...604_800.0
+
+    /// The options of this command line, for a run of one process or rank 0 of an MPI job.
+    func runOptions() -> RunOptions {
         let progress: ProgressStyle = standardOutputIsTerminal
             ? .redrawn(columns: terminalColumns(), write: writeToStandardOutput) : .lines(everySeconds: progressEvery)
-        let options = RunOptions(
+        return RunOptions(
             plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
             progress: progress, writesMetrics: !noMetrics,
             resume: resume, runDirectory: runDirectory, keepsRunFolder: true, handlesSignals: true)
+    }
+
+    func run() throws {
+        if try launchMode() == .mpi {
+            try runUnderMPI()
+            return
+        }
+        let options = runOptions()
         try reportingErrors {
             // Fail before a long run, not after it, when an output cannot be written.
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
@@ -95,7 +125,7 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The checkpoint `--resume` continues from, as an input no output may replace.
-    private func resumedCheckpoint(of task: any RunnableTask) -> [AtomicFile.Input] {
+    func resumedCheckpoint(of task: any RunnableTask) -> [AtomicFile.Input] {
         guard let resume else { return [] }
         let path = resume == "latest" ? (task as? TrainTask)?.checkpoints.existingCheckpoints().last : resume
         return path.map { [AtomicFile.Input($0, role: "checkpoint being resumed")] } ?? []

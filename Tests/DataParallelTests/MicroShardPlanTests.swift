@@ -35,3 +35,24 @@ func workersShareTheNonEmptyMicroShardsEvenly(workers: Int) {
     #expect(plan.activeWorkerCount == 3)
     #expect(plan.microShards(ofWorker: 3).isEmpty)
 }
+
+@Test(arguments: [1, 2, 3, 4, 7])
+func ranksAndTheirWorkersShareTheMicroShardsInOrder(ranks: Int) {
+    for (batchSize, microShards, workers) in [(512, 8, 2), (3, 8, 1), (37, 5, 3), (64, 4, 2)] {
+        var assigned: [Int] = []
+        for rank in 0..<ranks {
+            let plan = MicroShardPlan(batchSize: batchSize, microShardCount: microShards, workerCount: workers, rank: rank, rankCount: ranks)
+            let ofWorkers = (0..<workers).flatMap { plan.microShards(ofWorker: $0) }
+            #expect(ofWorkers == Array(plan.rankMicroShards), "a rank's workers compute exactly its share")
+            #expect(plan.activeWorkerCount == min(workers, plan.rankMicroShards.count))
+            for shard in plan.rankMicroShards { #expect(plan.rank(ofMicroShard: shard) == rank) }
+            assigned += plan.rankMicroShards
+        }
+        let whole = MicroShardPlan(batchSize: batchSize, microShardCount: microShards, workerCount: workers)
+        #expect(assigned == whole.nonEmptyMicroShards, "each non-empty micro-shard on one rank, ranks in order")
+        let loads = (0..<ranks).map {
+            MicroShardPlan(batchSize: batchSize, microShardCount: microShards, workerCount: workers, rank: $0, rankCount: ranks).rankMicroShards.count
+        }
+        #expect(loads.max()! - loads.min()! <= 1)
+    }
+}

@@ -522,3 +522,19 @@ extension DocumentationSnippetTests {
         #expect(!Self.contains("let a = 10\n\nprint(a)", wholeLines: blocks[0].code))
     }
 }
+
+#if canImport(SwiftGradMPI)
+import SwiftGradMPI
+
+// The SwiftGradMPI catalog's example, compiled here where MPI is installed. Running it takes an
+// MPI job: the command line's MPI tests (Tests/SwiftGradCLITests/MPIRunTests.swift) train the
+// same way under mpirun and check the digest against one process's.
+func trainOnEveryRank(model: MLP, data: DatasetSplit, options: TrainingOptions) throws -> String {
+    let communicator = try MPICommunicator()
+    let reducer = MPIGradientReducer(communicator: communicator)
+    let trainer = Trainer(model: model, data: data, optimizer: Adam(), options: options, reducer: reducer)
+    _ = trainer.run { line in if communicator.rank == 0 { print(line) } }
+    communicator.finalize()
+    return trainer.parameterDigest   // the same on every rank, and as in one process
+}
+#endif

@@ -86,3 +86,8 @@ func expectOneLineError(_ run: Run, sourceLocation: SourceLocation = #_sourceLoc
     #expect(!run.standardError.contains("Fatal error"), sourceLocation: sourceLocation)
     #expect(!run.standardError.contains("Stack dump"), sourceLocation: sourceLocation)
 }
+
+/// The path of the built `swiftgrad` executable.
+func swiftgradPath() throws -> String {
+    try productsDirectory().appendingPathComponent("swiftgrad").path
+}

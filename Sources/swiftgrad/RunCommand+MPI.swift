@@ -1,0 +1,123 @@
+#if canImport(SwiftGradMPI)
+import ArgumentParser
+import Foundation
+import Storage
+import SwiftGradMPI
+import Tasks
+
+extension RunCommand {
+    /// `swiftgrad run` as one rank of an MPI job (`mpirun -np N swiftgrad run CONFIG`).
+    ///
+    /// Every rank reads the config and the data; they check that they agree (config hash, data
+    /// checksum, initial or resumed parameters), then train, each computing its share of every
+    /// batch. Rank 0 alone prints, and writes the run folder, the metrics and the report.
+    ///
+    /// Failures: an error every rank meets at start-up (a bad config, a disagreement) is printed
+    /// once, by rank 0, and every rank exits with status 1. An error on one rank during the run
+    /// (a checkpoint that cannot be written) ends the whole job through `MPI_Abort`, so no rank
+    /// waits for it; so does a rank that stops answering for `--mpi-timeout` seconds.
+    func runUnderMPI() throws {
+        let communicator: MPICommunicator
+        do {
+            communicator = try MPICommunicator(timeout: .milliseconds(Int64((mpiTimeout * 1000).rounded())))
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        let leader = communicator.rank == 0
+        var options = runOptions()
+        // mpirun forwards SIGINT and SIGTERM to every rank and ends the job itself.
+        options.handlesSignals = false
+        if !leader {
+            options.verbosity = .quiet
+            options.writesMetrics = false
+            options.keepsRunFolder = false
+        }
+
+        // Start-up: every rank loads the task; a failure on any rank stops them all.
+        var task: (any RunnableTask)?
+        var failure = ""
+        do {
+            if leader { for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) } }
+            let loaded = try TaskLoader.load(path: config, options: options)
+            let inputs = [AtomicFile.Input(config, role: "config")] + loaded.inputFiles + resumedCheckpoint(of: loaded)
+            if leader { for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path, inputs: inputs) } }
+            task = loaded
+        } catch {
+            failure = "\(error)"
+        }
+        let failures = communicator.allGather(Array(failure.utf8), what: "the start-up of every rank")
+            .map { String(decoding: $0, as: UTF8.self) }
+        if failures.contains(where: { !$0.isEmpty }) {
+            if leader { printError("error: \(Self.startUpFailure(failures))") }
+            communicator.finalize()
+            throw ExitCode.failure
+        }
+        guard let task else { communicator.abort("the task did not load") }
+
+        let hosts = Set(communicator.allGather(Array(communicator.hostName.utf8), what: "the host names")).count
+        let reduction: MPIGradientReducer.Reduction = mpiReduction == .deterministic ? .deterministic : .allreduce
+        let reducer = MPIGradientReducer(
+            communicator: communicator, reduction: reduction, threads: ProcessInfo.processInfo.activeProcessorCount)
+        let ranks = communicator.size
+        options.distributed = DistributedRun(
+            reducer: reducer,
+            description: "MPI: \(ranks) rank\(ranks == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s"), \(reduction.rawValue) reduction",
+            allGather: { communicator.allGather($0, what: "the start-up check of config, data and parameters") })
+
+        guard task is TrainTask else {
+            // Only training shares its work; rank 0 runs any other task alone.
+            if leader {
+                try reportingErrors {
+                    let result = try task.run(options: options) { printLine($0) }
+                    if let report { try result.write(to: report) }
+                }
+            }
+            communicator.finalize()
+            return
+        }
+
+        let result: TaskReport
+        do {
+            result = try task.run(options: options) { line in if leader { printLine(line) } }
+        } catch let disagreement as RankDisagreement {
+            // Every rank found the same disagreement.
+            if leader { printError("error: \(disagreement)") }
+            communicator.finalize()
+            throw ExitCode.failure
+        } catch {
+            communicator.abort("\(error)")
+        }
+        // Every rank has trained: what is left is rank 0's to write.
+        communicator.finalize()
+        guard leader else { throw ExitCode(result.exitStatus) }
+        try reportingErrors {
+            if let report {
+                try result.write(to: report)
+                printLine("wrote \(report)")
+            }
+            if result.exitStatus != 0 {
+                if let failure = result.failure { printError("error: \(failure)") }
+                throw ExitCode(result.exitStatus)
+            }
+        }
+    }
+
+    /// The start-up failures of the ranks (empty for a rank that started), as one message: the
+    /// error alone when every rank failed alike, else each failure with the ranks it hit.
+    static func startUpFailure(_ failures: [String]) -> String {
+        var groups: [(message: String, ranks: [Int])] = []
+        for (rank, message) in failures.enumerated() where !message.isEmpty {
+            if let index = groups.firstIndex(where: { $0.message == message }) {
+                groups[index].ranks.append(rank)
+            } else {
+                groups.append((message, [rank]))
+            }
+        }
+        if groups.count == 1 && groups[0].ranks.count == failures.count { return groups[0].message }
+        return groups.map { group in
+            "\(group.ranks.count == 1 ? "rank" : "ranks") \(group.ranks.map(String.init).joined(separator: ", ")): \(group.message)"
+        }.joined(separator: "; ")
+    }
+}
+#endif

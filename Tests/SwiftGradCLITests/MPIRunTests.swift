@@ -1,0 +1,236 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// The MPI launcher on this machine, if any.
+private let mpirun: String? = {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/usr/local/bin"
+    return path.split(separator: ":").map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
+/// Whether `swiftgrad` links SwiftGradMPI: the package adds it when Open MPI or MPICH is installed.
+private let builtWithMPI: Bool = {
+    #if canImport(SwiftGradMPI)
+    return true
+    #else
+    return false
+    #endif
+}()
+
+/// Whether the launcher is Open MPI's, which takes `--oversubscribe` (more ranks than cores).
+private let launcherIsOpenMPI: Bool = {
+    guard let mpirun, let result = try? runProcess(mpirun, ["--version"]) else { return false }
+    return (result.output + result.error).contains("Open MPI")
+}()
+
+/// `swiftgrad run` as the ranks of real MPI jobs started with `mpirun`: the bits of a one-process
+/// run for any rank and worker count, checkpoints that move between rank counts, and jobs that
+/// end with an error naming the rank when ranks disagree, die or stop answering.
+@Suite(
+    .serialized,
+    .enabled(
+        if: mpirun != nil && builtWithMPI,
+        "mpirun is not installed, or swiftgrad was built without MPI (install libopenmpi-dev and openmpi-bin, e.g. with scripts/install-dependencies, then build again)"))
+struct MPIRunTests {
+    private var digitsConfig: String { repositoryRoot + "/Configs/digits-mlp.json" }
+
+    /// The one-process parameter digest of `Configs/digits-mlp.json`, which the lecture records.
+    private static let lectureDigest = "b494f10730e305d9"
+
+    @Test func digitsConfigGivesTheOneProcessDigestOnThreeRanks() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let run = try mpiJob([(3, ["run", digitsConfig, "--no-metrics", "--workers", "2", "--run-dir", scratch.path + "/run"])], in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(digest(of: run) == Self.lectureDigest, "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("MPI: 3 ranks on 1 host, deterministic reduction"))
+        // Only rank 0 prints.
+        #expect(run.standardOutput.components(separatedBy: "parameter digest").count == 2)
+    }
+
+    @Test(arguments: [1, 2, 3], [1, 2])
+    func sameBitsForAnyRankAndWorkerCount(ranks: Int, workers: Int) throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let arguments = ["run", digitsConfig, "--no-metrics", "--epochs", "2", "--run-dir", scratch.path + "/run"]
+        let alone = try swiftgrad(arguments + ["--workers", "1", "--distributed", "none"], in: scratch.path)
+        let expected = try #require(digest(of: alone), "\(alone.standardError)")
+        let run = try mpiJob([(ranks, arguments + ["--workers", "\(workers)"])], in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(digest(of: run) == expected, "\(ranks) ranks of \(workers) workers")
+    }
+
+    @Test func ranksWithDifferentWorkerCountsGiveTheOneProcessDigest() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let arguments = ["run", digitsConfig, "--no-metrics", "--epochs", "2", "--run-dir", scratch.path + "/run"]
+        let alone = try swiftgrad(arguments + ["--distributed", "none"], in: scratch.path)
+        let expected = try #require(digest(of: alone), "\(alone.standardError)")
+        // One host of two workers and two of one: the worker count is each rank's own.
+        let run = try mpiJob([(1, arguments + ["--workers", "2"]), (2, arguments + ["--workers", "1"])], in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(digest(of: run) == expected)
+    }
+
+    @Test func checkpointOfThreeRanksResumesInTwoRanksAndInOneProcess() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.write("digits.json", """
+            {
+              "task": "train",
+              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
+              "model": {"type": "mlp", "hidden_layers": [32]},
+              "optimizer": {"name": "adam", "learning_rate": 0.001},
+              "training": {"epochs": 4, "batch_size": 64, "micro_shards": 4, "seed": 5},
+              "checkpoint": {"every_epochs": 1, "keep_last": 10}
+            }
+            """)
+        let full = try mpiJob([(3, ["run", config, "--no-metrics", "--run-dir", scratch.path + "/three"])], in: scratch.path)
+        #expect(full.status == 0, "\(full.standardError)")
+        let expected = try #require(digest(of: full), "\(full.standardOutput)")
+        // 1437 training examples in batches of 64: 23 steps an epoch; resume after epoch 2.
+        let checkpoint = scratch.path + "/three/checkpoints/step-000000046.safetensors"
+        #expect(FileManager.default.fileExists(atPath: checkpoint))
+
+        let twoRanks = try mpiJob(
+            [(2, ["run", config, "--no-metrics", "--resume", checkpoint, "--run-dir", scratch.path + "/two"])], in: scratch.path)
+        #expect(twoRanks.status == 0, "\(twoRanks.standardError)")
+        #expect(digest(of: twoRanks) == expected)
+        let alone = try swiftgrad(["run", config, "--no-metrics", "--resume", checkpoint, "--run-dir", scratch.path + "/one"], in: scratch.path)
+        #expect(alone.status == 0, "\(alone.standardError)")
+        #expect(digest(of: alone) == expected)
+    }
+
+    @Test func ranksWithDifferentConfigsStopWithAnErrorNamingThem() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let text = try String(contentsOfFile: digitsConfig, encoding: .utf8)
+            .replacingOccurrences(of: "\"../datasets/digits.csv\"", with: "\"\(repositoryRoot)/datasets/digits.csv\"")
+        let same = try scratch.write("a.json", text)
+        let other = try scratch.write("b.json", text.replacingOccurrences(of: "\"learning_rate\": 0.001", with: "\"learning_rate\": 0.002"))
+        let run = try mpiJob([(2, ["run", same, "--no-metrics"]), (1, ["run", other, "--no-metrics"])], in: scratch.path)
+        #expect(run.status == 1)
+        let errors = run.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1, "\(run.standardError)")
+        #expect(errors.first?.contains("config hash: ranks 0, 1 have") == true, "\(run.standardError)")
+        #expect(errors.first?.contains("rank 2 has") == true, "\(run.standardError)")
+        #expect(!run.standardOutput.contains("epoch 1/"))
+    }
+
+    @Test func killedRankEndsTheJob() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let run = try mpiJobWithSignal(SIGKILL, toRank: 1, timeout: nil, in: scratch)
+        #expect(run.status != 0)
+        #expect((run.standardOutput + run.standardError).contains("rank 1"), "\(run.standardError)")
+    }
+
+    @Test func stoppedRankEndsTheJobWithinTheTimeout() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let run = try mpiJobWithSignal(SIGSTOP, toRank: 1, timeout: 5, in: scratch)
+        #expect(run.status != 0)
+        // Each rank names those it waited for: the stopped rank, and maybe a rank that waited for
+        // it in turn.
+        let pattern = #/ranks? ([0-9, ]+) did not answer within 5 s at step [0-9]+/#
+        let named = run.standardError.matches(of: pattern).map { String($0.output.1) }
+        #expect(!named.isEmpty, "\(run.standardError)")
+        #expect(named.contains { $0.split(separator: ", ").contains("1") }, "\(run.standardError)")
+    }
+
+    // MARK: Helpers
+
+    private func digest(of run: Run) -> String? {
+        run.standardOutput.split(separator: "\n").last { $0.hasPrefix("parameter digest ") }.map { String($0.dropFirst(17)) }
+    }
+
+    /// Starts an MPI job whose programs are `swiftgrad` with each entry's arguments, `count` ranks
+    /// each (several entries make an MPMD job), with standard output and error in `directory`.
+    private func startJob(_ programs: [(count: Int, arguments: [String])], in directory: String) throws -> Process {
+        let executable = try swiftgradPath()
+        var arguments: [String] = launcherIsOpenMPI ? ["--oversubscribe"] : []
+        for (index, program) in programs.enumerated() {
+            if index > 0 { arguments.append(":") }
+            arguments += ["-np", "\(program.count)", executable] + program.arguments
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun!)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        var environment = ProcessInfo.processInfo.environment
+        // Open MPI refuses to run as root without these (test containers run as root).
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        process.environment = environment
+        for name in ["stdout", "stderr"] {
+            _ = FileManager.default.createFile(atPath: directory + "/" + name, contents: nil)
+        }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stdout"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr"))
+        try process.run()
+        return process
+    }
+
+    /// Waits for `process` (at most `limit`, then kills it and fails) and reads what it wrote.
+    private func finish(_ process: Process, in directory: String, limit: Duration = .seconds(600)) throws -> Run {
+        let start = ContinuousClock.now
+        while process.isRunning && ContinuousClock.now - start < limit { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("the MPI job was still running after \(limit)")
+        }
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            standardOutput: (try? String(contentsOfFile: directory + "/stdout", encoding: .utf8)) ?? "",
+            standardError: (try? String(contentsOfFile: directory + "/stderr", encoding: .utf8)) ?? "")
+    }
+
+    private func mpiJob(_ programs: [(count: Int, arguments: [String])], in directory: String) throws -> Run {
+        try finish(try startJob(programs, in: directory), in: directory)
+    }
+
+    /// A three-rank run of the digits config for many epochs; once rank 0 has printed its first
+    /// step, `signal` goes to rank `rank`.
+    private func mpiJobWithSignal(_ signal: Int32, toRank rank: Int, timeout: Int?, in scratch: TemporaryDirectory) throws -> Run {
+        let text = try String(contentsOfFile: digitsConfig, encoding: .utf8)
+            .replacingOccurrences(of: "\"../datasets/digits.csv\"", with: "\"\(repositoryRoot)/datasets/digits.csv\"")
+        let config = try scratch.write("long.json", text)
+        var arguments = ["run", config, "--no-metrics", "--epochs", "1000", "--progress-every", "0"]
+        if let timeout { arguments += ["--mpi-timeout", "\(timeout)"] }
+        let process = try startJob([(3, arguments)], in: scratch.path)
+        var target: pid_t?
+        defer {
+            // A stopped rank that outlived the job would never end by itself.
+            if let target { kill(target, SIGKILL) }
+        }
+        let start = ContinuousClock.now
+        while process.isRunning && ContinuousClock.now - start < .seconds(300) {
+            let output = (try? String(contentsOfFile: scratch.path + "/stdout", encoding: .utf8)) ?? ""
+            if output.contains("step "), let pid = rankProcess(rank, runningConfig: config) {
+                target = pid
+                kill(pid, signal)
+                break
+            }
+            usleep(50_000)
+        }
+        #expect(target != nil, "rank \(rank) never started training")
+        return try finish(process, in: scratch.path, limit: .seconds(120))
+    }
+
+    /// The process of rank `rank` of the job whose command line names `config`, found by the
+    /// rank its launcher put in its environment.
+    private func rankProcess(_ rank: Int, runningConfig config: String) -> pid_t? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = Int32(entry),
+                  let commandLine = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
+                  String(decoding: commandLine, as: UTF8.self).contains(config),
+                  let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
+            else { continue }
+            let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") || variables.contains("PMI_RANK=\(rank)") { return pid }
+        }
+        return nil
+    }
+}
