@@ -127,6 +127,10 @@ public final class DataParallelEngine {
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
     }
 
+    /// Inference (evaluation, prediction) on the engine's own threads, between training steps:
+    /// see ``ParallelInference``. Its buffers are kept from one evaluation to the next.
+    public private(set) lazy var inference = ParallelInference(pool: pool)
+
     /// What each worker has done so far (micro-shards, examples, seconds), indexed by worker.
     public var workerStatisticsSnapshot: [WorkerStatistics] { workerStatistics.snapshot }
 
