@@ -41,6 +41,22 @@ struct IdentityMap<Value> {
         }
     }
 
+    /// Whether a value is kept for `id`.
+    func contains(_ id: ObjectIdentifier) -> Bool { position(of: id) != nil }
+
+    /// Keeps `value` for `id` unless a value is kept for it already; returns whether it was kept.
+    @discardableResult
+    mutating func insert(_ value: @autoclosure () -> Value, for id: ObjectIdentifier) -> Bool {
+        var inserted = false
+        update(id, inserting: { inserted = true; return value() }, modifying: { _ in })
+        return inserted
+    }
+
+    /// Keeps `value` for `id`, replacing any value kept for it.
+    mutating func set(_ value: Value, for id: ObjectIdentifier) {
+        update(id, inserting: { value }, modifying: { $0 = value })
+    }
+
     /// Removes and returns the value kept for `id`.
     mutating func remove(_ id: ObjectIdentifier) -> Value? {
         guard let position = position(of: id) else { return nil }
