@@ -12,7 +12,8 @@ import Synchronization
 /// ``chunkRows`` to `2 · chunkRows − 1` rows each (the remainder is spread over them, so no chunk
 /// is small). The cut depends only on the number of examples; a thread takes the next chunk
 /// when it has finished one, so a slower core takes fewer. Each chunk's rows go through the
-/// model with single-threaded kernels and the output is written into its rows of the result.
+/// model with single-threaded kernels (``kernelThreads`` threads, when set) and the output is
+/// written into its rows of the result.
 ///
 /// Why the result is the same as one pass over all the examples, and the same for any number of
 /// threads: a row of a dense layer's output depends only on that row of its input (the matrix
@@ -47,7 +48,10 @@ public final class ParallelInference {
     /// examples is one chunk.
     public let chunkRows: Int
     /// Threads that take chunks, the calling thread included.
-    public var threads: Int { pool.cores }
+    public let threads: Int
+    /// Threads each chunk's matrix products and loops may use (1 unless the runner was made for
+    /// a single thread's chunks on several cores).
+    public let kernelThreads: Int
 
     private let pool: WorkerPool
     /// Each thread's two activation buffers, kept between calls; grown by the calling thread
@@ -59,20 +63,31 @@ public final class ParallelInference {
     /// - Parameters:
     ///   - threads: threads taking chunks, the calling thread included; every core by default.
     ///     Values below 1 count as 1.
+    ///   - kernelThreads: threads of each chunk's kernels; 1 by default. More suits a single
+    ///     chunk thread beside other OpenMP work, as a one-worker trainer's evaluation.
     ///   - chunkRows: the fewest rows per chunk; ``defaultChunkRows`` by default. Values below
     ///     17 count as 17, so that every chunk has more rows than a narrow output (16 columns or
     ///     fewer) has columns (see the type's discussion).
-    public convenience init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkRows: Int = ParallelInference.defaultChunkRows) {
-        self.init(pool: WorkerPool(cores: Swift.max(1, threads)), chunkRows: chunkRows)
+    public convenience init(
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, kernelThreads: Int = 1,
+        chunkRows: Int = ParallelInference.defaultChunkRows
+    ) {
+        let threads = Swift.max(1, threads)
+        self.init(pool: WorkerPool(cores: threads), threads: threads, kernelThreads: kernelThreads, chunkRows: chunkRows)
     }
 
     /// An inference runner on an existing pool (a data-parallel engine's, whose threads then
-    /// evaluate between training steps).
-    package init(pool: WorkerPool, chunkRows: Int = ParallelInference.defaultChunkRows) {
+    /// evaluate between training steps), with up to `threads` of its threads taking chunks.
+    package init(pool: WorkerPool, threads: Int, kernelThreads: Int = 1, chunkRows: Int = ParallelInference.defaultChunkRows) {
         self.pool = pool
+        self.threads = Swift.max(1, Swift.min(threads, pool.cores))
+        self.kernelThreads = Swift.max(1, kernelThreads)
         self.chunkRows = Swift.max(17, chunkRows)
-        self.scratch = ScratchBuffers(count: pool.cores)
+        self.scratch = ScratchBuffers(count: self.threads)
     }
+
+    /// How each chunk's kernels run.
+    private var kernels: KernelContext { KernelContext(threads: kernelThreads) }
 
     /// The chunks `examples` rows are cut into: consecutive ranges, in order, that cover them.
     public func chunks(ofExamples examples: Int) -> [Range<Int>] {
@@ -95,7 +110,7 @@ public final class ParallelInference {
         shapePrecondition(inputs.rank >= 1, "ParallelInference.outputs: inputs must have examples along a first axis, got a scalar")
         let chunks = chunks(ofExamples: inputs.shape[0])
         if chunks.count <= 1 {
-            return withoutRecording { model(inputs, parameters: parameters, kernels: .serial) }
+            return withoutRecording { model(inputs, parameters: parameters, kernels: kernels) }
         }
         if let layers = Self.fusedDenseLayers(of: model), inputs.rank == 2, inputs.shape[1] == layers[0].inputSize {
             return denseOutputs(layers: layers, parameters: parameters, inputs: inputs, chunks: chunks)
@@ -122,7 +137,7 @@ public final class ParallelInference {
         let shapes = layers.map { (k: $0.inputSize, n: $0.outputSize, relu: $0.activation == .relu) }
         let next = ChunkCounter()
         let scratch = self.scratch
-        let threads = Swift.min(pool.cores, chunks.count)
+        let threads = Swift.min(self.threads, chunks.count), kernelThreads = Int32(self.kernelThreads)
         return Tensor.withUnsafeBufferPointers([inputs] + parameters) { buffers in
             let input = SendablePointer(buffers[0].baseAddress!)
             let weights = stride(from: 1, to: buffers.count, by: 2).map { SendablePointer(buffers[$0].baseAddress!) }
@@ -141,7 +156,7 @@ public final class ParallelInference {
                             let target = layer == shapes.count - 1
                                 ? output.pointer + chunk.lowerBound * width
                                 : (layer % 2 == 0 ? buffer : second)
-                            let context = sg_gemm_context(threads: 1, help_board: nil, help_slot: 0)
+                            let context = sg_gemm_context(threads: kernelThreads, help_board: nil, help_slot: 0)
                             if shape.k == 0 {
                                 target.initialize(repeating: 0, count: m * shape.n)
                             } else {
@@ -149,7 +164,7 @@ public final class ParallelInference {
                                     context, 0, 0, m, shape.n, shape.k, 1, source, shape.k, weights[layer].pointer, shape.n, 0,
                                     target, shape.n)
                             }
-                            sg_bias_activation(target, biases[layer].pointer, m, shape.n, shape.relu ? 1 : 0, 1)
+                            sg_bias_activation(target, biases[layer].pointer, m, shape.n, shape.relu ? 1 : 0, kernelThreads)
                             source = UnsafePointer(target)
                         }
                     }
@@ -162,9 +177,10 @@ public final class ParallelInference {
     private func generalOutputs<M: Model>(of model: M, parameters: [Tensor], inputs: Tensor, chunks: [Range<Int>]) -> Tensor {
         let outputs = SharedBuffer<Tensor?>(count: chunks.count, repeating: nil)
         let next = ChunkCounter()
-        pool.run(Swift.min(pool.cores, chunks.count)) { _ in
+        let kernels = self.kernels
+        pool.run(Swift.min(threads, chunks.count)) { _ in
             while let index = next.take(below: chunks.count) {
-                outputs.pointer[index] = model(inputs.rows(chunks[index]), parameters: parameters, kernels: .serial)
+                outputs.pointer[index] = model(inputs.rows(chunks[index]), parameters: parameters, kernels: kernels)
             }
         }
         return withoutRecording { Tensor.concatenating(outputs.pointer.map { $0! }, alongAxis: 0) }

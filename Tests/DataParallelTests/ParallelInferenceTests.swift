@@ -36,6 +36,17 @@ struct ParallelInferenceTests {
         #expect(bits(inference.outputs(of: model, parameters: parameters, inputs: inputs)) == bits(output))
     }
 
+    /// Chunks whose kernels use several threads (a one-worker trainer's evaluation) give the
+    /// same bits.
+    @Test func kernelThreadsDoNotChangeTheBits() {
+        let model = MLP(layerSizes: [20, 33, 5], seed: 8)
+        let parameters = model.initialParameters()
+        let inference = ParallelInference(threads: 1, kernelThreads: 2, chunkRows: 40)
+        #expect(inference.threads == 1 && inference.kernelThreads == 2)
+        let output = inference.outputs(of: model, parameters: parameters, inputs: inputs)
+        #expect(bits(output) == bits(tapedOutput(model, parameters)))
+    }
+
     /// Dropout is the identity outside training, so it keeps a model on the buffered path.
     @Test func dropoutKeepsTheBufferedPath() {
         let model = Sequential(
