@@ -14,9 +14,11 @@
 // - evaluate: `Trainer.evaluate(epoch:)` (loss and accuracy on the 8192 examples, the engine's
 //   chunked inference pass), samples/s;
 // - one pass: the same forward pass as one call over all 8192 rows with every core in each
-//   matrix product (the evaluation before the chunked pass), samples/s.
+//   matrix product (the evaluation before the chunked pass), samples/s; then a 0.3 s pause,
+//   which lets its OpenMP threads stop spinning before the next round trains.
 //
-// Then the peak: 12 independent vfmadd231ps chains per thread (benchmarks/Sources/PeakFMA), on 1
+// Then the inference pass alone (`ParallelInference.outputs`) with chunks of 128, 256 (the
+// default), 512 and 1024 rows, and the peak: 12 independent vfmadd231ps chains per thread (benchmarks/Sources/PeakFMA), on 1
 // thread and on `--workers` threads, and the trainer's FLOP rate as a fraction of it.
 // Figures are medians over the rounds, with the best beside them.
 
@@ -106,12 +108,30 @@ for batch in options.batches {
             _ = model.loss(output, targets: .classes(data.train.classLabels!)).scalar
             _ = model.lossKind.accuracy(output, targets: .classes(data.train.classLabels!))
         })
+        // The one-call pass's OpenMP threads spin for 200 ms after it (libomp's blocktime);
+        // the next round's training must not compete with them.
+        Thread.sleep(forTimeInterval: 0.3)
     }
     trainingRates[batch] = train
     print("batch \(batch):")
     print("  train        samples/s \(figure(train))   \(String(format: "%.1f", median(train) * trainingFlopPerExample * 1e-9)) GFLOP/s")
     print("  evaluate     samples/s \(figure(evaluate))   \(String(format: "%.2f", median(evaluate) / median(train)))x training")
     print("  one pass     samples/s \(figure(onePass))   \(String(format: "%.2f", median(onePass) / median(train)))x training")
+}
+
+// The chunk size of the inference pass: its default beside halves and doubles, on 2 threads.
+do {
+    let parameters = model.initialParameters()
+    var rates: [Int: [Double]] = [:]
+    let sizes = [128, ParallelInference.defaultChunkRows, 512, 1024]
+    let runners = sizes.map { ParallelInference(threads: options.workers, chunkRows: $0) }
+    for _ in 0..<options.repeats {
+        for (size, runner) in zip(sizes, runners) {
+            rates[size, default: []].append(8192 / seconds { _ = runner.outputs(of: model, parameters: parameters, inputs: data.train.features) })
+        }
+    }
+    print("inference alone, \(options.workers) threads, by chunk rows:")
+    for size in sizes { print("  \(String(size).padding(toLength: 5, withPad: " ", startingAt: 0))        samples/s \(figure(rates[size]!))") }
 }
 
 if options.peak {
