@@ -15,11 +15,9 @@
 // update gives the same bits as Keras's float32 arithmetic.
 #pragma clang fp contract(off)
 
-void sg_bias_activation(float *restrict y, const float *restrict bias, long rows, long cols,
-                        int relu, int threads) {
-    const int nth = team_size(rows * cols, threads);
-#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
-    for (long i = 0; i < rows; i++) {
+static void bias_activation_rows(float *restrict y, const float *restrict bias, long cols, int relu,
+                                 long begin, long end) {
+    for (long i = begin; i < end; i++) {
         float *row = y + i * cols;
         if (relu) {
             for (long j = 0; j < cols; j++) {
@@ -32,11 +30,21 @@ void sg_bias_activation(float *restrict y, const float *restrict bias, long rows
     }
 }
 
-void sg_relu_backward(const float *upstream, const float *restrict output, float *result,
-                      long count, int threads) {
-    const int nth = team_size(count, threads);
-#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
-    for (long i = 0; i < count; i++) {
+void sg_bias_activation(float *restrict y, const float *restrict bias, long rows, long cols,
+                        int relu, int threads) {
+    const int nth = team_size(rows * cols, threads);
+    if (nth == 1) { bias_activation_rows(y, bias, cols, relu, 0, rows); return; }
+#pragma omp parallel num_threads(nth)
+    {
+        long begin, end;
+        static_share(rows, &begin, &end);
+        bias_activation_rows(y, bias, cols, relu, begin, end);
+    }
+}
+
+static void relu_backward_range(const float *upstream, const float *restrict output, float *result,
+                                long begin, long end) {
+    for (long i = begin; i < end; i++) {
         // Both loads unconditional and a select, so the loop vectorises (result may alias
         // upstream: each element is read before it is written).
         const float u = upstream[i], y = output[i];
@@ -44,13 +52,22 @@ void sg_relu_backward(const float *upstream, const float *restrict output, float
     }
 }
 
-void sg_column_sums(const float *x, long rows, long cols, float *sums, int threads) {
-    // Each column's sum runs over the rows in order; threads own column ranges of 16 (one
-    // cache line), so rows are read in short contiguous runs and the order never changes.
-    const long blocks = (cols + 15) / 16;
-    const int nth = blocks > 1 ? team_size(rows * cols, threads) : 1;
-#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
-    for (long b = 0; b < blocks; b++) {
+void sg_relu_backward(const float *upstream, const float *restrict output, float *result,
+                      long count, int threads) {
+    const int nth = team_size(count, threads);
+    if (nth == 1) { relu_backward_range(upstream, output, result, 0, count); return; }
+#pragma omp parallel num_threads(nth)
+    {
+        long begin, end;
+        static_share(count, &begin, &end);
+        relu_backward_range(upstream, output, result, begin, end);
+    }
+}
+
+/// Column sums of the 16-column blocks [begin, end): each column's sum runs over the rows in
+/// order, so rows are read in short contiguous runs and the order never changes.
+static void column_sum_blocks(const float *x, long rows, long cols, float *sums, long begin, long end) {
+    for (long b = begin; b < end; b++) {
         const long j0 = b * 16, j1 = j0 + 16 < cols ? j0 + 16 : cols;
         float acc[16] = {0};
         for (long i = 0; i < rows; i++) {
@@ -61,17 +78,41 @@ void sg_column_sums(const float *x, long rows, long cols, float *sums, int threa
     }
 }
 
-void sg_adam_update(float *restrict w, const float *restrict g, float *restrict m,
-                    float *restrict v, long count, float alpha,
-                    float one_minus_beta1, float one_minus_beta2, float epsilon, int threads) {
-    const int nth = team_size(count, threads);
-#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
-    for (long i = 0; i < count; i++) {
+void sg_column_sums(const float *x, long rows, long cols, float *sums, int threads) {
+    // Threads own column ranges of 16 (one cache line).
+    const long blocks = (cols + 15) / 16;
+    const int nth = blocks > 1 ? team_size(rows * cols, threads) : 1;
+    if (nth == 1) { column_sum_blocks(x, rows, cols, sums, 0, blocks); return; }
+#pragma omp parallel num_threads(nth)
+    {
+        long begin, end;
+        static_share(blocks, &begin, &end);
+        column_sum_blocks(x, rows, cols, sums, begin, end);
+    }
+}
+
+static void adam_update_range(float *restrict w, const float *restrict g, float *restrict m,
+                              float *restrict v, float alpha, float one_minus_beta1,
+                              float one_minus_beta2, float epsilon, long begin, long end) {
+    for (long i = begin; i < end; i++) {
         const float gi = g[i];
         const float mi = m[i] + (gi - m[i]) * one_minus_beta1;
         const float vi = v[i] + (gi * gi - v[i]) * one_minus_beta2;
         m[i] = mi;
         v[i] = vi;
         w[i] -= (mi * alpha) / (sqrtf(vi) + epsilon);
+    }
+}
+
+void sg_adam_update(float *restrict w, const float *restrict g, float *restrict m,
+                    float *restrict v, long count, float alpha,
+                    float one_minus_beta1, float one_minus_beta2, float epsilon, int threads) {
+    const int nth = team_size(count, threads);
+    if (nth == 1) { adam_update_range(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, 0, count); return; }
+#pragma omp parallel num_threads(nth)
+    {
+        long begin, end;
+        static_share(count, &begin, &end);
+        adam_update_range(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
     }
 }

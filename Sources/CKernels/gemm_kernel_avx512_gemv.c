@@ -5,6 +5,7 @@
 // threads split rows only, so results do not depend on the thread count.
 
 #include "gemm_internal.h"
+#include "parallel.h"
 
 #if SG_X86
 
@@ -27,15 +28,26 @@ static float dot_avx512(const float *x, const float *y, long n) {
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
+__attribute__((target("avx512f")))
+static void gemv_row_range(long K, float alpha, sg_view a, const float *x, float beta, float *C, long ldc,
+                           long begin, long end) {
+    for (long i = begin; i < end; i++) {
+        const float dot = dot_avx512(a.p + i * a.rs, x, K);
+        C[i * ldc] = beta == 0.0f ? alpha * dot : alpha * dot + beta * C[i * ldc];
+    }
+}
+
 /// Rows of op(A) contiguous (a.cs == 1): one dot product per element of C.
 __attribute__((target("avx512f")))
 static void gemv_rows(long M, long K, float alpha, sg_view a, const float *x, float beta, float *C, long ldc,
                       int threads) {
     const int nth = (threads > 1 && M * K >= (1L << 20)) ? threads : 1;
-#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
-    for (long i = 0; i < M; i++) {
-        const float dot = dot_avx512(a.p + i * a.rs, x, K);
-        C[i * ldc] = beta == 0.0f ? alpha * dot : alpha * dot + beta * C[i * ldc];
+    if (nth == 1) { gemv_row_range(K, alpha, a, x, beta, C, ldc, 0, M); return; }
+#pragma omp parallel num_threads(nth)
+    {
+        long begin, end;
+        static_share(M, &begin, &end);
+        gemv_row_range(K, alpha, a, x, beta, C, ldc, begin, end);
     }
 }
 

@@ -17,11 +17,9 @@ static inline void row_log_sum_exp(const float *x, long classes, float *largest,
     *log_total = logf(total);
 }
 
-void sg_softmax_xent_forward(const float *logits, const long *labels, long batch, long classes,
-                             float *loss, int threads) {
-    const int nth = team_size(batch * classes, threads);
-#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
-    for (long i = 0; i < batch; i++) {
+static void forward_rows(const float *logits, const long *labels, long classes, float *loss,
+                         long begin, long end) {
+    for (long i = begin; i < end; i++) {
         const float *x = logits + i * classes;
         float top, log_total;
         row_log_sum_exp(x, classes, &top, &log_total);
@@ -29,11 +27,21 @@ void sg_softmax_xent_forward(const float *logits, const long *labels, long batch
     }
 }
 
-void sg_softmax_xent_backward(const float *logits, const long *labels, const float *upstream,
-                              long batch, long classes, float *gradient, int threads) {
+void sg_softmax_xent_forward(const float *logits, const long *labels, long batch, long classes,
+                             float *loss, int threads) {
     const int nth = team_size(batch * classes, threads);
-#pragma omp parallel for num_threads(nth) schedule(static) if (nth > 1)
-    for (long i = 0; i < batch; i++) {
+    if (nth == 1) { forward_rows(logits, labels, classes, loss, 0, batch); return; }
+#pragma omp parallel num_threads(nth)
+    {
+        long begin, end;
+        static_share(batch, &begin, &end);
+        forward_rows(logits, labels, classes, loss, begin, end);
+    }
+}
+
+static void backward_rows(const float *logits, const long *labels, const float *upstream, long classes,
+                          float *gradient, long begin, long end) {
+    for (long i = begin; i < end; i++) {
         const float *x = logits + i * classes;
         float *dx = gradient + i * classes;
         float top, log_total;
@@ -41,5 +49,17 @@ void sg_softmax_xent_backward(const float *logits, const long *labels, const flo
         const float shift = top + log_total, g = upstream ? upstream[i] : 1.0f;
         for (long j = 0; j < classes; j++) dx[j] = g * expf(x[j] - shift);
         dx[labels[i]] -= g;
+    }
+}
+
+void sg_softmax_xent_backward(const float *logits, const long *labels, const float *upstream,
+                              long batch, long classes, float *gradient, int threads) {
+    const int nth = team_size(batch * classes, threads);
+    if (nth == 1) { backward_rows(logits, labels, upstream, classes, gradient, 0, batch); return; }
+#pragma omp parallel num_threads(nth)
+    {
+        long begin, end;
+        static_share(batch, &begin, &end);
+        backward_rows(logits, labels, upstream, classes, gradient, begin, end);
     }
 }

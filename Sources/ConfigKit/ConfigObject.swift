@@ -77,6 +77,27 @@ public struct ConfigObject: Sendable, ConfigValue {
         for key in keys { remember(key) }
     }
 
+    /// Refuses `oldKey`, a key this object took in an earlier version of its format, with an
+    /// error that names the key replacing it and how to convert.
+    ///
+    /// Call it before reading the object's other keys, so that the old spelling is what the
+    /// error is about. The old key does not become known: absent, it changes nothing.
+    ///
+    /// - Parameters:
+    ///   - oldKey: the key no longer taken.
+    ///   - newKey: the key that replaced it.
+    ///   - conversion: how a value of `oldKey` is written with `newKey`, such as
+    ///     `"test_fraction = 1 − train_fraction"`.
+    /// - Throws: `ConfigError` of kind `.unknownKey`, pointing at `oldKey`, when it is present:
+    ///   `key path 'data.train_fraction': unknown key (did you mean 'test_fraction'? it replaced
+    ///   'train_fraction': test_fraction = 1 − train_fraction)`.
+    public func refuseReplaced(_ oldKey: String, by newKey: String, conversion: String) throws {
+        guard let member = object.members.first(where: { $0.key == oldKey }) else { return }
+        throw ConfigError(
+            .unknownKey, file: node.file, position: member.keyPosition, keyPath: path.appending(key: oldKey),
+            message: "unknown key (did you mean '\(newKey)'? it replaced '\(oldKey)': \(conversion))")
+    }
+
     /// The value for a key that must be present.
     ///
     /// - Parameters:

@@ -41,7 +41,7 @@ public struct CSVColumns: Sendable {
         path: String, hasHeader: Bool, choose: @escaping ([String]?, Int) throws -> [Int]
     ) throws -> CSVColumns {
         var columns = 0
-        var reader = CSVReader(source: path, hasHeader: hasHeader, classLimit: nil) { names, columnCount in
+        var reader = CSVReader(source: path, hasHeader: hasHeader, labels: .numbers) { names, columnCount in
             columns = columnCount
             let chosen = try choose(names?.map { $0.trimmingBlanks() }, columnCount)
             if let bad = chosen.first(where: { !(0..<columnCount).contains($0) }) {

@@ -30,6 +30,23 @@ struct CSVTable {
     var labels: [Float] = []
     /// The data rows read (blank lines and the header not counted).
     var rowCount = 0
+    /// For labels read as distinct classes: the label of each class, in class order; `labels`
+    /// then holds class indices.
+    var classNames: [String]?
+    /// Whether every feature field of the header row is a number: the file probably has no
+    /// header, and its first example was taken for one.
+    var headerLooksLikeData = false
+}
+
+/// How a ``CSVReader`` reads the label column.
+enum CSVLabelReading: Equatable {
+    /// Finite numbers, stored as they are.
+    case numbers
+    /// Integers in `0..<limit`, used as class indices as they are (the digits format).
+    case classIndices(limit: Int)
+    /// Any text; the distinct labels become the classes, numbered in sorted order: numerically
+    /// when every label is an integer, else by their UTF-8 bytes. At most `limit` of them.
+    case distinctClasses(limit: Int)
 }
 
 /// Floats appended in fixed-size blocks, so that growing never copies what is already stored
@@ -80,15 +97,20 @@ struct FloatBlocks {
 /// Memory: the reader keeps the unread rest of the input (one chunk, or one record longer than
 /// that) and the selected values as `Float`s, never the whole file.
 struct CSVReader {
-    /// The largest class label accepted by default: labels are stored as `Float` targets too,
-    /// which hold every integer below 2²⁴ exactly.
+    /// The most classes by default: class indices are stored as `Float` targets too, which
+    /// hold every integer below 2²⁴ exactly.
     static let classLabelLimit = 1 << 24
 
     private let source: String
     private let hasHeader: Bool
     private let delimiter: UInt8
-    private let classLimit: Int?
+    private let labelReading: CSVLabelReading
     private let select: ([String]?, Int) throws -> [Int]
+    /// For ``CSVLabelReading/distinctClasses(limit:)``: each distinct label text, in the order
+    /// first met, with its provisional index (stored in `table.labels` until ``finish()``
+    /// renumbers them), its value when it is a number, and the line it was first met on.
+    private var labelIndex: [String: Int] = [:]
+    private var labelTexts: [(text: String, value: Double?, line: Int)] = []
 
     private let parser: CSVParser
     private var columnCount: Int?
@@ -96,18 +118,17 @@ struct CSVReader {
 
     /// - Parameters:
     ///   - source: the file name for messages.
-    ///   - classLimit: when the label column holds classes, the labels must be integers in
-    ///     `0..<classLimit`; `nil` for real-valued labels.
+    ///   - labels: how the label column (the last selected one) is read.
     ///   - select: given the header (when `hasHeader`) and the number of fields in the first
     ///     row, returns the column indices to keep (the features, then the label), or throws.
     init(
-        source: String, hasHeader: Bool, delimiter: UInt8 = UInt8(ascii: ","), classLimit: Int?,
+        source: String, hasHeader: Bool, delimiter: UInt8 = UInt8(ascii: ","), labels: CSVLabelReading,
         select: @escaping ([String]?, Int) throws -> [Int]
     ) {
         self.source = source
         self.hasHeader = hasHeader
         self.delimiter = delimiter
-        self.classLimit = classLimit
+        self.labelReading = labels
         self.select = select
         parser = CSVParser(source: source, delimiter: delimiter)
     }
@@ -125,8 +146,36 @@ struct CSVReader {
         parser.isFinal = true
         try readRecords()
         guard columnCount != nil else { throw DatasetError(file: source, reason: .emptyFile) }
-        guard let table, table.rowCount > 0 else { throw DatasetError(file: source, reason: .noDataRows) }
+        guard var table, table.rowCount > 0 else { throw DatasetError(file: source, reason: .noDataRows) }
+        if case .distinctClasses = labelReading {
+            let (names, classOf) = try classNumbering(column: table.selected.last!, header: table.header)
+            table.classNames = names
+            table.labels = table.labels.map { Float(classOf[Int($0)]) }
+        }
         return table
+    }
+
+    /// The classes of the distinct labels met: their names in class order, and the class of
+    /// each provisional index. Integer labels are sorted numerically and named by their value
+    /// (`1`, `1.0` and `+1` are one class, named `1`); if any label is not a number, all are
+    /// text, sorted by their UTF-8 bytes.
+    ///
+    /// - Throws: ``DatasetError`` when every label is a number but one is not an integer (a
+    ///   quantity to regress, not a class).
+    private func classNumbering(column: Int, header: [String]?) throws -> (names: [String], classOf: [Int]) {
+        let reference = ColumnReference(index: column, name: header?[column])
+        if labelTexts.allSatisfy({ $0.value != nil }) {
+            // Integers up to 2⁵³ are exact as doubles; beyond that two labels could merge.
+            if let bad = labelTexts.first(where: { $0.value! != $0.value!.rounded() || Swift.abs($0.value!) >= 0x1p53 }) {
+                throw DatasetError(file: source, line: bad.line, reason: .fractionalClassLabel(column: reference, text: bad.text))
+            }
+            let values = Set(labelTexts.map { Int($0.value!) }).sorted()
+            let classOfValue = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+            return (values.map(String.init), labelTexts.map { classOfValue[Int($0.value!)]! })
+        }
+        let names = labelTexts.map(\.text).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let classOfName = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        return (names, labelTexts.map { classOfName[$0.text]! })
     }
 
     private mutating func readRecords() throws {
@@ -136,7 +185,14 @@ struct CSVReader {
                 columnCount = count
                 let header = hasHeader ? (0..<count).map { parser.text(ofField: $0) } : nil
                 table = CSVTable(header: header, selected: try select(header, count))
-                if hasHeader { continue }
+                if hasHeader {
+                    // A header names its columns; one whose feature fields are all numbers is
+                    // likelier the first example (its label may be text).
+                    table!.headerLooksLikeData = table!.selected.dropLast().allSatisfy {
+                        (try? parser.number(inField: $0, line: line, column: ColumnReference(index: $0, name: nil))) != nil
+                    }
+                    continue
+                }
             }
             try store(line: line)
         }
@@ -151,9 +207,13 @@ struct CSVReader {
         func reference(_ index: Int) -> ColumnReference { ColumnReference(index: index, name: header?[index]) }
         let selected = table!.selected
         for (position, column) in selected.enumerated() {
-            let value = try parser.number(inField: column, line: line, column: reference(column))
             let isLabel = position == selected.count - 1
-            if isLabel, let classLimit {
+            if isLabel, case .distinctClasses(let limit) = labelReading {
+                table!.labels.append(Float(try distinctLabel(inField: column, line: line, column: reference(column), limit: limit)))
+                continue
+            }
+            let value = try parser.number(inField: column, line: line, column: reference(column))
+            if isLabel, case .classIndices(let classLimit) = labelReading {
                 guard value >= 0 && value == value.rounded() else {
                     throw DatasetError(file: source, line: line, reason: .notAClassLabel(column: reference(column), text: parser.text(ofField: column)))
                 }
@@ -170,6 +230,21 @@ struct CSVReader {
             if isLabel { table!.labels.append(single) } else { table!.features.append(single) }
         }
         table!.rowCount += 1
+    }
+
+    /// The provisional index of the label in field `field`, numbering a label not met before.
+    /// A provisional index is below 2²⁴, so it is exact as the `Float` it is stored as.
+    private mutating func distinctLabel(inField field: Int, line: Int, column: ColumnReference, limit: Int) throws -> Int {
+        let text = parser.text(ofField: field)
+        if let index = labelIndex[text] { return index }
+        guard !text.isEmpty else { throw DatasetError(file: source, line: line, reason: .emptyField(column: column)) }
+        guard labelTexts.count < Swift.min(limit, Self.classLabelLimit) else {
+            throw DatasetError(file: source, line: line, reason: .tooManyClasses(column: column, limit: Swift.min(limit, Self.classLabelLimit)))
+        }
+        let value = try? parser.number(inField: field, line: line, column: column)
+        labelIndex[text] = labelTexts.count
+        labelTexts.append((text, value, line))
+        return labelTexts.count - 1
     }
 }
 

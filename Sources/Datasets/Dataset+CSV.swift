@@ -11,16 +11,25 @@ extension Dataset {
     public enum LabelKind: Sendable {
         /// Real numbers to regress (or 0/1 targets used as floats).
         case regression
-        /// Integer classes `0, 1, 2, …`; each label must be a non-negative integer.
+        /// Classes named by the labels, which may be any text: the distinct labels, sorted, are
+        /// the classes `0, 1, …, K−1`, and ``Dataset/classNames`` keeps them. Integer labels
+        /// sort numerically (`-1, 1` or `1, 2, 3`; `1` and `1.0` are one label), any other
+        /// labels as text by their UTF-8 bytes (`"cat", "dog"`). A column of numbers that are
+        /// not all integers is refused: it is a quantity to regress.
         case classes
+        /// Integer class indices `0, 1, 2, …` used as they are, for formats whose labels are
+        /// the classes (the digits): each label must be a non-negative integer below the limit,
+        /// and a class that does not occur still counts.
+        case classIndices
     }
 
     /// The largest data file ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:)``
     /// and ``loadIDX(imagesPath:labelsPath:scale:classCount:)`` read by default: 2 GiB.
     public static let defaultMaximumFileBytes = 2 << 30
 
-    /// The class labels a CSV file may hold: integers in `0..<classLabelLimit` (2²⁴, the
-    /// integers a `Float` target holds exactly).
+    /// The most classes a CSV file may hold (2²⁴, the integers a `Float` target holds exactly):
+    /// distinct labels for ``LabelKind/classes``, indices `0..<classLabelLimit` for
+    /// ``LabelKind/classIndices``.
     public static let classLabelLimit = CSVReader.classLabelLimit
 
     /// Loads a dataset from a CSV file of numbers.
@@ -46,10 +55,12 @@ extension Dataset {
     ///   - featureColumns: the feature columns in the order wanted; `nil` (the default) takes
     ///     every column but the label, in file order.
     ///   - labels: whether the labels are numbers to regress or integer classes.
-    ///   - classLimit: for class labels, the labels must lie in `0..<classLimit`
-    ///     (at most ``classLabelLimit``).
+    ///   - classLimit: for ``LabelKind/classes``, the most distinct labels; for
+    ///     ``LabelKind/classIndices``, the labels must lie in `0..<classLimit`. At most
+    ///     ``classLabelLimit`` either way.
     ///   - maximumFileBytes: larger files are refused before they are read.
-    /// - Returns: the dataset; feature names come from the header (or are `x0`, `x1`, …).
+    /// - Returns: the dataset; feature names come from the header (or are `x0`, `x1`, …), and
+    ///   for ``LabelKind/classes`` ``Dataset/classNames`` holds each class's label.
     /// - Throws: ``DatasetError`` for a missing, unreadable, empty or too large file, or one
     ///   that is not a regular file, a row with the wrong number of fields, a field that is not
     ///   a finite number, a label that is not a class, or a column that does not exist; the
@@ -59,11 +70,27 @@ extension Dataset {
         featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression,
         classLimit: Int = classLabelLimit, maximumFileBytes: Int = defaultMaximumFileBytes
     ) throws -> Dataset {
+        try loadCSVCheckingHeader(
+            path: path, hasHeader: hasHeader, labelColumn: labelColumn, featureColumns: featureColumns, labels: labels,
+            classLimit: classLimit, maximumFileBytes: maximumFileBytes
+        ).dataset
+    }
+
+    /// ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:classLimit:maximumFileBytes:)``,
+    /// also telling whether every feature field of the header row is a number, which suggests a
+    /// file without a header whose first example was taken for one (always `false` without a
+    /// header).
+    package static func loadCSVCheckingHeader(
+        path: String, hasHeader: Bool, labelColumn: CSVColumn? = nil,
+        featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression,
+        classLimit: Int = classLabelLimit, maximumFileBytes: Int = defaultMaximumFileBytes
+    ) throws -> (dataset: Dataset, headerLooksLikeData: Bool) {
         var reader = makeReader(
             source: path, hasHeader: hasHeader, labelColumn: labelColumn, featureColumns: featureColumns,
             labels: labels, classLimit: classLimit)
         try feed(path, to: &reader, maximumBytes: maximumFileBytes)
-        return makeDataset(from: try reader.finish(), labels: labels)
+        let table = try reader.finish()
+        return (makeDataset(from: table, labels: labels), table.headerLooksLikeData)
     }
 
     /// Parses CSV text already in memory, as ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:classLimit:maximumFileBytes:)``
@@ -119,10 +146,13 @@ extension Dataset {
     ) -> CSVReader {
         // Columns are resolved once the header and the width of the first row are known; the
         // label goes last in the selection.
-        CSVReader(
-            source: source, hasHeader: hasHeader,
-            classLimit: labels == .classes ? Swift.min(Swift.max(classLimit, 1), classLabelLimit) : nil
-        ) { names, columnCount in
+        let limit = Swift.min(Swift.max(classLimit, 1), classLabelLimit)
+        let reading: CSVLabelReading = switch labels {
+        case .regression: .numbers
+        case .classes: .distinctClasses(limit: limit)
+        case .classIndices: .classIndices(limit: limit)
+        }
+        return CSVReader(source: source, hasHeader: hasHeader, labels: reading) { names, columnCount in
             func resolve(_ column: CSVColumn) throws -> Int {
                 switch column {
                 case .index(let index):
@@ -169,6 +199,11 @@ extension Dataset {
             dataset = Dataset(
                 features: features, targets: Tensor(shape: [rowCount, 1], scalars: table.labels), featureNames: featureNames)
         case .classes:
+            dataset = Dataset(
+                features: features, classLabels: table.labels.map { Int($0) }, classCount: table.classNames?.count,
+                featureNames: featureNames)
+            dataset.classNames = table.classNames
+        case .classIndices:
             dataset = Dataset(features: features, classLabels: table.labels.map { Int($0) }, featureNames: featureNames)
         }
         dataset.labelName = table.header.map { $0[table.selected[featureCount]].trimmingBlanks() }

@@ -16,7 +16,7 @@ extension Dataset {
     ///   in 0…9.
     public static func digits(path: String) throws -> Dataset {
         let loaded = try loadCSV(path: path, hasHeader: false, labelColumn: .index(digitsPixelCount),
-                                 featureColumns: (0..<digitsPixelCount).map(CSVColumn.index), labels: .classes, classLimit: 10)
+                                 featureColumns: (0..<digitsPixelCount).map(CSVColumn.index), labels: .classIndices, classLimit: 10)
         return Dataset(
             features: loaded.features, classLabels: loaded.classLabels!, classCount: 10,
             featureNames: (0..<digitsPixelCount).map { "pixel\($0)" })

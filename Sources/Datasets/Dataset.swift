@@ -8,7 +8,8 @@ import Autograd
 ///   `Losses.sigmoidCrossEntropy(logits:labels:)` directly). `[n, 1]` rather than `[n]` so it
 ///   lines up with a model's `[n, 1]` output without broadcasting surprises.
 /// - `classLabels` holds the classes as integers `0..<classCount` when the labels are classes
-///   (for `Losses.softmaxCrossEntropy(logits:labels:)`), and is `nil` for regression.
+///   (for `Losses.softmaxCrossEntropy(logits:labels:)`), and is `nil` for regression; `classNames`
+///   holds the label each class stands for when the classes were numbered from a file's labels.
 ///
 /// ```swift
 /// let digits = try Dataset.digits(path: "datasets/digits.csv")       // [1797, 64], 10 classes
@@ -31,6 +32,10 @@ public struct Dataset: Sendable {
     /// The label column's name (the CSV header's), or `nil` when the data has none; saved with
     /// a model so that prediction can recognise the label column in its input.
     public var labelName: String?
+    /// The label each class stands for, in class order (class `i` is `classNames[i]`), when the
+    /// classes were numbered from labels in a file (``LabelKind/classes``); `nil` when the
+    /// classes are their own labels `0, 1, …` (see ``classLabel(of:)``).
+    public var classNames: [String]?
 
     /// The number of examples.
     public var count: Int { features.shape[0] }
@@ -75,13 +80,22 @@ public struct Dataset: Sendable {
         self.featureNames = Dataset.names(featureNames, count: features.shape[1])
     }
 
-    private init(features: Tensor, targets: Tensor, classLabels: [Int]?, classCount: Int?, featureNames: [String], labelName: String?) {
+    private init(
+        features: Tensor, targets: Tensor, classLabels: [Int]?, classCount: Int?, featureNames: [String], labelName: String?,
+        classNames: [String]?
+    ) {
         self.features = features
         self.targets = targets
         self.classLabels = classLabels
         self.classCount = classCount
         self.featureNames = featureNames
         self.labelName = labelName
+        self.classNames = classNames
+    }
+
+    /// The label class `index` stands for: its entry in ``classNames``, else the index itself.
+    public func classLabel(of index: Int) -> String {
+        classNames.flatMap { $0.indices.contains(index) ? $0[index] : nil } ?? String(index)
     }
 
     private static func names(_ names: [String]?, count: Int) -> [String] {
@@ -95,7 +109,7 @@ public struct Dataset: Sendable {
         Dataset(
             features: features.gathering(rows: rows), targets: targets.gathering(rows: rows),
             classLabels: classLabels.map { labels in rows.map { labels[$0] } }, classCount: classCount,
-            featureNames: featureNames, labelName: labelName)
+            featureNames: featureNames, labelName: labelName, classNames: classNames)
     }
 
     /// The same examples with other features (same number of rows), such as standardised ones.
@@ -106,14 +120,15 @@ public struct Dataset: Sendable {
         let names = newFeatures.shape[1] == featureCount ? featureNames : Dataset.names(nil, count: newFeatures.shape[1])
         return Dataset(
             features: newFeatures, targets: targets, classLabels: classLabels, classCount: classCount, featureNames: names,
-            labelName: labelName)
+            labelName: labelName, classNames: classNames)
     }
 
     /// Only the examples whose class is in `classes`, relabelled by position in `classes`:
     /// `keepingClasses([0, 1])` keeps the digits 0 and 1 with labels 0 and 1, and
     /// `keepingClasses([3, 8])` keeps 3s and 8s labelled 0 and 1. Rows keep their file order.
     ///
-    /// The targets become the new labels as floats, ready for binary logistic regression.
+    /// The targets become the new labels as floats, ready for binary logistic regression, and
+    /// ``classNames``, when the data has them, the kept classes' names in the new order.
     ///
     /// - Precondition: the data has class labels and `classes` has no repeats.
     public func keepingClasses(_ classes: [Int]) -> Dataset {
@@ -129,6 +144,7 @@ public struct Dataset: Sendable {
             features: features.gathering(rows: rows), classLabels: rows.map { newLabel[classLabels[$0]]! },
             classCount: classes.count, featureNames: featureNames)
         kept.labelName = labelName
+        kept.classNames = classNames.map { _ in classes.map(classLabel(of:)) }
         return kept
     }
 

@@ -32,6 +32,11 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case notAClassLabel(column: ColumnReference, text: String)
         /// A class label is at least `limit`: more classes than the data's format allows.
         case classLabelTooLarge(column: ColumnReference, text: String, limit: Int)
+        /// Every label of a column read as classes is a number, but this one is not an integer:
+        /// the column holds a quantity to regress.
+        case fractionalClassLabel(column: ColumnReference, text: String)
+        /// A column read as classes has more distinct labels than `limit`.
+        case tooManyClasses(column: ColumnReference, limit: Int)
         /// A number is finite as a `Double` but not as the 32-bit `Float` it is stored as.
         case outsideFloatRange(column: ColumnReference, text: String)
         /// A quoted field runs to the end of the file without its closing quote.
@@ -91,6 +96,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(location), \(column): '\(text)' is not a class label; expected a non-negative integer"
         case let .classLabelTooLarge(column, text, limit):
             return "\(location), \(column): '\(text)' is not a class label; expected an integer in 0...\(limit - 1)"
+        case let .fractionalClassLabel(column, text):
+            return "\(location), \(column): '\(text)' is not a class label: every label is a number and this one is not an integer; expected integer or text classes, or read the column as regression targets"
+        case let .tooManyClasses(column, limit):
+            return "\(location), \(column): more than \(limit) distinct labels; expected at most \(limit) classes, or read the column as regression targets"
         case let .outsideFloatRange(column, text):
             return "\(location), \(column): '\(text)' is not a finite 32-bit float; expected a number within ±\(Float.greatestFiniteMagnitude)"
         case .unterminatedQuote:

@@ -71,30 +71,48 @@ extension JSONValue {
     }
 
     private static func appendQuoted(_ text: some StringProtocol, to output: inout String) {
-        output += "\""
-        // Most keys and strings need no escape: copy them whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output += text
-            output += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{8}": output += "\\b"
-            case "\u{C}": output += "\\f"
-            case _ where scalar.value < 0x20:
-                let digits = String(scalar.value, radix: 16, uppercase: true)
-                output += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
+        // One non-generic pass over contiguous UTF-8: strings of any length (a saved model's
+        // description inside a checkpoint's metadata, say) cost a scan and a few copies.
+        var text = String(text)
+        text.withUTF8 { appendQuoted(utf8: $0, to: &output) }
+    }
+
+    private static func appendQuoted(utf8 bytes: UnsafeBufferPointer<UInt8>, to output: inout String) {
+        // The literal is assembled as bytes and decoded once. Escaping works byte by byte:
+        // UTF-8 sequences never contain a byte below 0x80, so no character is split.
+        var literal: [UInt8] = []
+        literal.reserveCapacity(bytes.count + 2)
+        literal.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            let short: UInt8
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): short = byte
+            case UInt8(ascii: "\n"): short = UInt8(ascii: "n")
+            case UInt8(ascii: "\r"): short = UInt8(ascii: "r")
+            case UInt8(ascii: "\t"): short = UInt8(ascii: "t")
+            case 0x08: short = UInt8(ascii: "b")
+            case 0x0C: short = UInt8(ascii: "f")
+            case ..<0x20: short = UInt8(ascii: "u")
             default:
-                output.unicodeScalars.append(scalar)
+                literal.append(byte)
+                continue
+            }
+            literal.append(UInt8(ascii: "\\"))
+            literal.append(short)
+            if short == UInt8(ascii: "u") {
+                literal.append(UInt8(ascii: "0"))
+                literal.append(UInt8(ascii: "0"))
+                literal.append(hexDigit(byte >> 4))
+                literal.append(hexDigit(byte & 0xF))
             }
         }
-        output += "\""
+        literal.append(UInt8(ascii: "\""))
+        output += String(decoding: literal, as: UTF8.self)
+    }
+
+    /// The upper-case hex digit of `value`, which is below 16.
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "A") + value - 10
     }
 
     private var isScalar: Bool {

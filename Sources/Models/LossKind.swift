@@ -96,9 +96,25 @@ public enum LossKind: String, Sendable, CaseIterable, Equatable {
     public func predictionCount(_ output: Tensor, targets: Targets) -> PredictionCount? {
         switch (self, targets) {
         case (.softmaxCrossEntropy, .classes(let labels)):
-            guard !labels.isEmpty else { return nil }
-            let predicted = output.argmax(squeezingAxis: -1).scalars
-            return PredictionCount(correct: zip(predicted, labels).count { Int($0) == $1 }, total: labels.count)
+            guard !labels.isEmpty, let classes = output.shape.last, classes > 0, output.scalarCount == labels.count * classes else {
+                return nil
+            }
+            // Each row's first largest logit (a NaN loses to any number), as `argmax` picks it,
+            // compared with the label in place: a step's accuracy costs one read of the logits.
+            let correct = output.withUnsafeBufferPointer { logits in
+                var correct = 0
+                for (row, label) in labels.enumerated() {
+                    let base = row &* classes
+                    var best = 0, bestValue = logits[base]
+                    for k in 1..<classes {
+                        let value = logits[base &+ k]
+                        if value > bestValue || (bestValue.isNaN && !value.isNaN) { (best, bestValue) = (k, value) }
+                    }
+                    if best == label { correct &+= 1 }
+                }
+                return correct
+            }
+            return PredictionCount(correct: correct, total: labels.count)
         case (.sigmoidCrossEntropy, .values(let labels)):
             guard labels.scalarCount > 0 else { return nil }
             let predicted = (output .> 0).asFloats()

@@ -86,13 +86,28 @@ public enum AtomicFile {
     /// try AtomicFile.write(Data("epoch,loss\n".utf8), to: "results/loss.csv")
     /// ```
     public static func write(_ data: Data, to path: String, durable: Bool = true) throws {
+        try data.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable) }
+    }
+
+    /// Atomically replaces the file at `path` with `bytes`, without copying them first.
+    ///
+    /// - Parameters:
+    ///   - bytes: the complete new contents.
+    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
+    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
+        try bytes.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable) }
+    }
+
+    private static func write(bytes: UnsafeRawBufferPointer, to path: String, durable: Bool) throws {
         let target = try destination(of: path)
         removeStaleTemporaries(directory: target.directory, name: target.name)
         let (descriptor, temporary) = try makeTemporary(target, path: path)
 
         var isOpen = true
         do {
-            try writeAll(data, to: descriptor, path: path)
+            try writeAll(bytes, to: descriptor, path: path)
             var existing = stat()
             let mode = stat(target.path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644
             guard fchmod(descriptor, mode) == 0, !durable || fsync(descriptor) == 0 else { throw failure(path, errno) }
@@ -119,7 +134,8 @@ public enum AtomicFile {
     /// try AtomicFile.write("hello\n", to: "out/hello.txt")
     /// ```
     public static func write(_ text: String, to path: String, durable: Bool = true) throws {
-        try write(Data(text.utf8), to: path, durable: durable)
+        var text = text
+        try text.withUTF8 { try write(bytes: UnsafeRawBufferPointer($0), to: path, durable: durable) }
     }
 
     /// Removes the temporaries that killed writers of `path` left in its directory: those whose
@@ -284,17 +300,16 @@ public enum AtomicFile {
 
     // MARK: Writing
 
-    private static func writeAll(_ data: Data, to descriptor: Int32, path: String) throws {
-        try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
-            var offset = 0
-            while offset < buffer.count {
-                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(path, errno)
-                }
-                offset += written
+    private static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = systemWrite(descriptor, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw failure(path, errno)
             }
+            offset += written
         }
     }
 

@@ -48,6 +48,18 @@ public struct FNV1a: Sendable, Equatable {
     /// a hash made this way is only comparable with another made this way.
     public mutating func combineWords(_ floats: UnsafeBufferPointer<Float>) {
         var index = 0
+        #if _endian(little)
+        // A little-endian 8-byte load is exactly `low | high << 32` of the two floats' bits.
+        if let base = UnsafeRawPointer(floats.baseAddress) {
+            var hash = value
+            while index + 1 < floats.count {
+                hash ^= base.loadUnaligned(fromByteOffset: index &* 4, as: UInt64.self)
+                hash &*= 0x0000_0100_0000_01B3
+                index &+= 2
+            }
+            value = hash
+        }
+        #endif
         while index + 1 < floats.count {
             let word = UInt64(floats[index].bitPattern) | UInt64(floats[index + 1].bitPattern) << 32
             value ^= word

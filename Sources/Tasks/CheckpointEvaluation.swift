@@ -71,7 +71,9 @@ package struct CheckpointEvaluation: Sendable {
         let checkpoint = try Checkpoint.read(from: path)
         // The split depends on the seed, and the config hash on the planned epochs: take both
         // from the checkpoint, which may have been trained with --seed or --epochs.
-        let epochs = checkpoint.metadata["training.epochs"].flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }
+        // A config whose training.steps sets the run's length works its epochs out itself.
+        let stepsGiven = document.root.objectValue?["training"]?.objectValue?.member("steps") != nil
+        let epochs = stepsGiven ? nil : checkpoint.metadata["training.epochs"].flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }
         let options = RunOptions(epochs: epochs, seed: checkpoint.state.seed, verbosity: .quiet)
         guard let task = try TaskLoader.load(path: config, options: options) as? TrainTask else {
             throw ConfigError(.invalidValue, file: config, position: nil, keyPath: ConfigKeyPath([.key("task")]), message: "eval needs a \"train\" config")

@@ -9,8 +9,9 @@ import Reports
 /// descent on a tape, the lecture's third example.
 ///
 /// Keys:
-/// - `data`: `{"path": "…csv", "feature": "x", "label": "y"}`; the file has a header row, and
-///   `path` is relative to the config file.
+/// - `data`: `{"source": "csv", "path": "…csv", "header": true, "feature": "x", "label": "y"}`;
+///   `path` is relative to the config file; with `"header": false` the columns are chosen by
+///   index (`feature` 0 and `label` 1 by default).
 /// - `initial`: `{"w": 0, "c": 0}` (both default to 0).
 /// - `loss`: `"half_mean_squared_error"` (Σ(ŷ−y)²/(2m), the lecture's, the default) or
 ///   `"mean_squared_error"` (Σ(ŷ−y)²/m).
@@ -32,17 +33,40 @@ struct LinearRegressionTask: RunnableTask {
     let printEvery: Int
     let plotPath: String?
     let inputFiles: [AtomicFile.Input]
+    let warnings: [String]
 
     init(reading root: inout ConfigObject, context: ConfigContext) throws {
         var featureName = "x", labelName = "y"
+        var warnings: [String] = []
         var dataPath = ""
         let dataset = try root.object("data") { data -> Dataset in
+            try DataSection.refuseOldKeys(data)
+            _ = try data.optional("source", as: String.self, default: "csv", .oneOf(["csv"]))
             let path = try context.existingFile(in: &data, key: "path")
             dataPath = path
-            featureName = try data.optional("feature", as: String.self, default: "x", .nonEmpty)
-            labelName = try data.optional("label", as: String.self, default: "y", .nonEmpty)
-            return try Dataset.loadCSV(path: path, hasHeader: true, labelColumn: .name(labelName), featureColumns: [.name(featureName)])
+            let hasHeader = try DataSection.readHeader(&data)
+            // Columns by name need a header; without one, `feature` and `label` are indices.
+            func column(_ key: String, default name: String, index: Int) throws -> CSVColumn {
+                guard let chosen = try data.optional(key, as: ColumnSelection.self)?.column else {
+                    return hasHeader ? .name(name) : .index(index)
+                }
+                if case .name(let name) = chosen, !hasHeader {
+                    throw context.error(
+                        in: data, key: key,
+                        "column '\(name)' is chosen by name, but \"header\": false gives the columns no names; expected the column's index, counting from 0")
+                }
+                return chosen
+            }
+            let feature = try column("feature", default: "x", index: 0)
+            let label = try column("label", default: "y", index: 1)
+            let (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
+                path: path, hasHeader: hasHeader, labelColumn: label, featureColumns: [feature])
+            if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
+            featureName = dataset.featureNames[0]
+            labelName = dataset.labelName ?? "y"
+            return dataset
         }
+        self.warnings = warnings
         inputFiles = [AtomicFile.Input(dataPath, role: "data file")]
         self.featureName = featureName
         self.labelName = labelName

@@ -10,17 +10,18 @@ import Storage
 /// fourth example (digits 0 and 1).
 ///
 /// Keys:
-/// - `data`: `{"path": "…", "format": "digits" | "csv", "classes": [0, 1], "label": …,
-///   "standardize": "all_rows" | "train_rows" | "none", "train_fraction": 0.9}`.
-///   `digits` reads the bundled digits file (64 pixels then the label); `csv` reads a file with a
-///   header and a `label` column (default: the last). `classes` picks two classes, labelled 0 and
-///   1 in that order (required for data with more than two). `all_rows` standardises before
-///   splitting, as the lecture does; `train_rows` fits on the training rows only. The split is in
-///   file order: the first `train_fraction` of the rows train.
+/// - `data`: `{"source": "digits" | "csv", "path": "…", "header": true, "label": …,
+///   "classes": [0, 1], "standardize": "train_rows" | "all_rows" | "none", "test_fraction": 0.1}`,
+///   the keys of a train config's `data` with the same meanings. `digits` reads the bundled digits
+///   file (64 pixels then the label); `csv` reads a file with a `label` column (default: the
+///   last), by name with a header or by index. `classes` picks two labels, classes 0 and 1 in that
+///   order (required for data with more than two; else the two labels sorted). `train_rows` (the
+///   default) fits the standardisation on the training rows only; `all_rows` on every row before
+///   the split, as the lecture does. The split is in file order: the last `test_fraction` of the
+///   rows (⌈fraction × rows⌉) are held out.
 /// - `initializer`: `{"stddev": 0.05, "seed": 0}`: weights from N(0, stddev²), bias 0.
 /// - `optimizer` (required), `steps` (required), `print_every` (10).
 struct LogisticRegressionTask: RunnableTask {
-    static let standardizations = ["all_rows", "train_rows", "none"]
     /// The initial weights' standard deviations a config may ask for: draws stay finite floats.
     static let standardDeviations: ClosedRange<Float> = 0...1_000_000
 
@@ -31,46 +32,58 @@ struct LogisticRegressionTask: RunnableTask {
     let steps: Int
     let printEvery: Int
     let inputFiles: [AtomicFile.Input]
+    let warnings: [String]
 
     init(reading root: inout ConfigObject, context: ConfigContext) throws {
         var dataPath = ""
+        var warnings: [String] = []
         split = try root.object("data") { data -> DatasetSplit in
+            try DataSection.refuseOldKeys(data)
+            let format = try data.optional("source", as: String.self, default: "csv", .oneOf(["digits", "csv"]))
             let path = try context.existingFile(in: &data, key: "path")
             dataPath = path
-            let format = try data.optional("format", as: String.self, default: "csv", .oneOf(["digits", "csv"]))
             var dataset: Dataset
             if format == "digits" {
                 dataset = try Dataset.digits(path: path)
             } else {
-                let label = try data.optional("label", as: String.self, .nonEmpty)
-                dataset = try Dataset.loadCSV(
-                    path: path, hasHeader: true, labelColumn: label.map { .name($0) }, labels: .classes,
+                let hasHeader = try DataSection.readHeader(&data)
+                let label = try DataSection.readLabel(&data, hasHeader: hasHeader, context: context)
+                let headerLooksLikeData: Bool
+                (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
+                    path: path, hasHeader: hasHeader, labelColumn: label, labels: .classes,
                     classLimit: TrainTask.classCounts.upperBound)
+                if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
             }
-            if let classes = try data.optional("classes", as: [Int].self) {
-                guard classes.count == 2, Set(classes).count == 2 else {
-                    throw context.error(in: data, key: "classes", "expected two different classes, found \(classes)")
+            let labels = (0..<(dataset.classCount ?? 0)).map(dataset.classLabel(of:))
+            if let classes = try data.optional("classes", as: [ClassLabelSelection].self) {
+                guard classes.count == 2, Set(classes.map(\.text)).count == 2 else {
+                    throw context.error(in: data, key: "classes", "expected two different classes, found \(classes.map(\.text))")
                 }
-                let present = Set(dataset.classLabels ?? [])
-                for label in classes where !present.contains(label) {
-                    let found = present.sorted().map(String.init).joined(separator: ", ")
-                    throw context.error(in: data, key: "classes", "class \(label) does not occur in '\(path)', which has the classes \(found)")
+                let indices = try classes.map { label in
+                    guard let index = labels.firstIndex(of: label.text) else {
+                        throw context.error(in: data, key: "classes", "class \(label.text) does not occur in '\(path)', which has the classes \(labels.joined(separator: ", "))")
+                    }
+                    return index
                 }
-                dataset = dataset.keepingClasses(classes)
+                dataset = dataset.keepingClasses(indices)
             } else if let count = dataset.classCount, count > 2 {
                 throw context.error(in: data, key: "path", "'\(path)' has \(count) classes; add \"classes\": [a, b] to pick the two to separate")
+            } else if let count = dataset.classCount, count < 2 {
+                throw context.error(in: data, key: "path", "'\(path)' has only one class (\(labels.joined())); expected two to separate")
             }
-            let standardize = try data.optional("standardize", as: String.self, default: "all_rows", .oneOf(Self.standardizations))
-            let fraction = try data.optional("train_fraction", as: Double.self, default: 0.9, .in(0...1))
+            let standardization = try Standardization.read(&data, default: .trainRows, context: context)
+            let testFraction = try DataSection.readTestFraction(&data, default: 0.1)
+            let trainCount = dataset.count - TrainTask.heldOutCount(fraction: testFraction, of: dataset.count)
             // Checked before standardising on the training rows, which needs at least one.
-            guard dataset.trainCount(fraction: fraction) > 0 else {
-                throw context.error(in: data, key: "train_fraction", "\(fraction) leaves no training rows out of \(dataset.count); expected a fraction that leaves at least one")
+            guard trainCount > 0 else {
+                throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training rows out of \(dataset.count); expected a fraction that leaves at least one")
             }
-            if standardize == "all_rows" { dataset = dataset.standardized() }
-            var split = dataset.split(trainFraction: fraction)
-            if standardize == "train_rows" { split = split.standardized().split }
+            if standardization == .allRows { dataset = dataset.standardized() }
+            var split = dataset.split(trainCount: trainCount)
+            if standardization == .trainRows { split = split.standardized().split }
             return split
         }
+        self.warnings = warnings
         (standardDeviation, seed) = try root.optionalObject("initializer") { initializer in
             (try initializer.optional("stddev", as: Float.self, default: 0.05, .in(Self.standardDeviations)),
              UInt64(try initializer.optional("seed", as: Int.self, default: 0, .nonNegative)))
@@ -120,5 +133,20 @@ struct LogisticRegressionTask: RunnableTask {
             task: "logistic-regression", steps: steps, finalLoss: loss.scalar,
             parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra
         ).failingIfDiverged()
+    }
+}
+
+/// A class named in `classes`: an integer label (`3`) or a text label (`"cat"`), as it is
+/// written in the data file.
+struct ClassLabelSelection: ConfigValue {
+    var text: String
+
+    static var expectedDescription: String { "a class label (an integer or a string)" }
+    static var pluralDescription: String { "class labels (integers or strings)" }
+
+    static func decode(_ node: ConfigNode) throws -> ClassLabelSelection {
+        if let text = node.value.stringValue { return ClassLabelSelection(text: text) }
+        guard case .number = node.value.kind else { throw node.typeMismatch(expected: expectedDescription) }
+        return ClassLabelSelection(text: String(try Int.decode(node)))
     }
 }

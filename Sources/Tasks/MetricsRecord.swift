@@ -1,7 +1,6 @@
 import ConfigKit
 import JSON
 import Reports
-import Synchronization
 import Training
 
 /// One line of a training run's `metrics.jsonl`: an optimizer step's figures, or an evaluation.
@@ -72,45 +71,42 @@ package enum MetricsRecord: Sendable, Equatable {
     package var csvLine: String { lines.csv }
 
     /// The record's line of `metrics.jsonl` and row of `metrics.csv`, from one formatting of each
-    /// figure (a figure's shortest decimal is most of the work).
+    /// figure (a figure's shortest decimal is most of the work). Both are assembled directly:
+    /// the keys are fixed ASCII names and the values numbers or the record's type, so nothing
+    /// needs escaping or quoting, and a line costs a few appends instead of building a document.
+    /// The JSON line is spaced as `JSONValue.encoded(.singleLine)` spaces it.
     package var lines: (json: String, csv: String) {
-        let cells = cells
-        var members: [JSONObject.Member] = []
-        members.reserveCapacity(cells.count)
-        var present = 0
-        for (column, (key, cell)) in zip(Self.csvHeader, cells).enumerated() {
+        var json: [UInt8] = [], csv: [UInt8] = []
+        json.reserveCapacity(256)
+        csv.reserveCapacity(128)
+        json.append(UInt8(ascii: "{"))
+        var first = true
+        for (column, cell) in cells.enumerated() {
+            if column > 0 { csv.append(UInt8(ascii: ",")) }
             guard let cell else { continue }
-            present |= 1 << column
-            let value: JSONValue
+            json.append(contentsOf: first ? Self.firstKeyOpening : Self.keyOpening)
+            first = false
+            json.append(contentsOf: Self.csvHeader[column].utf8)
+            json.append(contentsOf: Self.keyClosing)
             switch cell {
-            case .text(let text): value = .string(text)
-            case .number(let literal): value = JSONValue(.number(JSONNumber(literal: literal)))
-            case .notFinite: value = .null
+            case .text(let text):
+                // The record's type, `step` or `evaluation`: nothing in it to escape or quote.
+                json.append(contentsOf: JSONValue.quoted(text).utf8)
+                csv.append(contentsOf: text.utf8)
+            case .number(let literal):
+                json.append(contentsOf: literal.utf8)
+                csv.append(contentsOf: literal.utf8)
+            case .notFinite(let literal):
+                json.append(contentsOf: "null".utf8)
+                csv.append(contentsOf: literal.utf8)
             }
-            members.append(JSONObject.Member(key: key, value: value))
         }
-        // Nothing left can fail: every number is finite.
-        let object = JSONObject(members: members, indexByKey: Self.keyIndex(present: present, members: members))
-        let json = ((try? JSONValue(.object(object)).encoded(.singleLine)) ?? "{}") + "\n"
-        let csv = CSVWriter.line(cells.map { cell in
-            switch cell {
-            case .text(let text)?, .number(let text)?, .notFinite(let text)?: .text(text)
-            case nil: ""
-            }
-        })
-        return (json, csv)
+        json.append(contentsOf: "}\n".utf8)
+        csv.append(UInt8(ascii: "\n"))
+        return (String(decoding: json, as: UTF8.self), String(decoding: csv, as: UTF8.self))
     }
 
-    /// The key index of a record's object, the same for every record with the same columns
-    /// (`present`, one bit a column): made once, not hashed anew for every line.
-    private static func keyIndex(present: Int, members: [JSONObject.Member]) -> [String: Int] {
-        if let index = keyIndexes.withLock({ $0[present] }) { return index }
-        let index = Dictionary(uniqueKeysWithValues: members.enumerated().map { ($1.key, $0) })
-        keyIndexes.withLock { $0[present] = index }
-        return index
-    }
-
-    private static let keyIndexes = Mutex<[Int: [String: Int]]>([:])
+    private static let firstKeyOpening = Array("\"".utf8), keyOpening = Array(", \"".utf8), keyClosing = Array("\": ".utf8)
 
     /// One figure as written: a string, a finite number's literal, or a non-finite number (JSON
     /// `null`, and `nan`, `inf` or `-inf` in the CSV).

@@ -87,7 +87,7 @@ final class RunMetrics {
                     TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
             }
             let eventsPath = existingEvents.first ?? directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName())
-            try AtomicFile.write(Data(bytes), to: eventsPath)
+            try AtomicFile.write(bytes, to: eventsPath)
             try Self.remove(existingEvents.filter { $0 != eventsPath })
             json = try AppendingFile(path: jsonPath, truncating: false)
             csv = try AppendingFile(path: csvPath, truncating: false)

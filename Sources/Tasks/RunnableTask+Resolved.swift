@@ -38,9 +38,10 @@ extension LogisticRegressionTask {
 }
 
 extension TrainTask {
-    /// The data's sizes, the model's layers and parameters, the optimizer's settings (Adam's
-    /// defaults for a config without `optimizer`; the learning rate after the linear scaling
-    /// rule), the steps and micro-shards of the run, and the checkpoint policy.
+    /// The data's sizes and class labels, the model's layers and parameters, the optimizer's
+    /// settings (Adam's defaults for a config without `optimizer`; the learning rate after the
+    /// linear scaling rule), the steps, epochs, batch and micro-shards of the run (`steps` alone
+    /// gives the epochs, `"full"` the batch), and the checkpoint policy.
     package var resolvedDescription: JSONObject {
         var dataFacts: JSONObject = [
             "description": .string(dataDescription),
@@ -48,6 +49,7 @@ extension TrainTask {
             "features": .number(data.train.featureCount),
         ]
         dataFacts["classes"] = data.train.classCount.map { .number($0) } ?? .string("regression")
+        if let names = data.train.classNames { dataFacts["labels"] = .array(names.map(SavedModel.json(label:))) }
         dataFacts["standardized"] = .bool(standardizer != nil)
 
         var modelFacts = JSONObject()
@@ -69,6 +71,7 @@ extension TrainTask {
         let batch = Swift.min(options.batchSize, data.train.count)
         let training: JSONObject = [
             "steps": .number(options.totalSteps(examples: data.train.count)),
+            "epochs": .number(options.epochs), "batch_size": .number(options.batchSize),
             "effective_batch_size": .number(options.effectiveBatchSize),
             "micro_shards_per_batch": .number(options.engineConfiguration.microShardCount(forBatchSize: batch)),
         ]

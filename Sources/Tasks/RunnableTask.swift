@@ -81,9 +81,15 @@ package protocol RunnableTask: Sendable {
     /// What the config comes to beyond its own keys, for `swiftgrad validate`: the sizes of the
     /// data, the model's parameters, the optimizer's hyperparameters as the run will use them.
     var resolvedDescription: JSONObject { get }
+
+    /// Lines for standard error about a config that reads as valid but may not mean what its
+    /// author meant (`warning: …`), or about what a value comes to (`note: …`); `swiftgrad run`
+    /// and `swiftgrad validate` print them before anything else.
+    var warnings: [String] { get }
 }
 
 extension RunnableTask {
+    package var warnings: [String] { [] }
     package var inputFiles: [AtomicFile.Input] { [] }
     package var resolvedDescription: JSONObject { [:] }
 }

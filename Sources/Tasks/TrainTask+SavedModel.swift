@@ -11,7 +11,8 @@ extension TrainTask {
     /// in), the features' names and standardiser, the labels and the loss.
     package func savedModel(parameters: [Tensor]) -> SavedModel {
         let train = data.train
-        let target: SavedModel.Target = train.classCount.map { .classes(labels: (0..<$0).map(String.init)) }
+        // The classes by the labels they were numbered from, so predict and eval answer in them.
+        let target: SavedModel.Target = train.classCount.map { .classes(labels: (0..<$0).map(train.classLabel(of:))) }
             ?? .regression(standardizer: targetStandardizer)
         return SavedModel(
             architecture: Self.architecture(of: model, features: train.featureCount), lossKind: model.lossKind,

@@ -12,16 +12,18 @@ import Storage
 /// `"task": "train"`: trains a model with the data-parallel trainer.
 ///
 /// Keys (all documented in `Documentation/Configuration.md`, rendered from `Configs/schema.json`):
-/// - `data`: `source` (`digits`, `csv` or `synthetic`); `path` (digits, csv); `label` and
-///   `kind` (`classes` or `regression`, csv); `examples`, `features`, `classes`, `labels`
-///   (`teacher` or `uniform`) and `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or
-///   `file_order`); `standardize` (true: fitted on the training split only).
+/// - `data`: `source` (`digits`, `csv` or `synthetic`); `path` (digits, csv); `header` (true),
+///   `label` (a name or an index) and `kind` (`classes`: the distinct labels, sorted, or
+///   `regression`) (csv); `examples`, `features`, `classes`, `labels` (`teacher` or `uniform`) and
+///   `seed` (synthetic); `test_fraction` (0.2); `split` (`shuffled` or `file_order`);
+///   `standardize` (`train_rows`: fitted on the training split only, `all_rows` or `none`).
 /// - `model`: `type` (`mlp`, `logistic`, `linear` or `sequential`), `hidden_layers` (mlp),
 ///   `activation` (`relu`), `initializer` (`he_normal` for mlp, else `glorot_uniform`), `layers`
 ///   (sequential: see ``SequentialModelSpec``), and optionally `input_size` and `output_size`,
 ///   checked against the data.
 /// - `optimizer`: see ``OptimizerSpec`` (Adam at Keras's defaults when absent).
-/// - `training`: `epochs`, `steps`, `batch_size`, `workers`, `micro_shards`, `seed`,
+/// - `training`: `epochs` or `steps` (not both), `batch_size` (a number or `"full"`),
+///   `workers`, `micro_shards`, `seed`,
 ///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
 ///   `workers_help`, `scale_learning_rate` and `base_batch_size`.
 package struct TrainTask: RunnableTask {
@@ -29,8 +31,8 @@ package struct TrainTask: RunnableTask {
     package static let sources = ["digits", "csv", "synthetic"]
     /// The model types a config may name.
     package static let modelTypes = ["mlp", "logistic", "linear", "sequential"]
-    /// The class counts a train config may have: the synthetic data's `classes`, and one more
-    /// than the largest class label of a CSV file.
+    /// The class counts a train config may have: the synthetic data's `classes`, and the
+    /// distinct labels of a CSV file's label column.
     package static let classCounts = 2...100_000
     /// The units a hidden or dense layer may have.
     package static let unitCounts = 1...100_000_000
@@ -64,16 +66,42 @@ package struct TrainTask: RunnableTask {
     package let dataChecksum: String
     /// The data file, which no output may replace.
     package let inputFiles: [AtomicFile.Input]
+    /// Lines for standard error about what the config may not mean as it reads: a header that
+    /// looks like data, a class column that looks like a quantity (`warning: …`), a batch larger
+    /// than the training split (`note: …`).
+    package let warnings: [String]
 
     init(reading root: inout ConfigObject, context: ConfigContext, overrides: RunOptions) throws {
         // The training options first: the seed shuffles the split and the batch size scales the rate.
         var scaleLearningRate = false
         var baseBatchSize = 256
+        var fullBatch = false
+        var stepsGiven = false
+        var stepsPosition: SourcePosition?
         var options = try root.object("training") { training -> TrainingOptions in
             var options = TrainingOptions()
-            options.epochs = try training.optional("epochs", as: Int.self, default: 1, .in(TrainingOptions.epochCounts))
-            options.maxSteps = try training.optional("steps", as: Int.self, .in(TrainingOptions.stepCounts))
-            options.batchSize = try training.require("batch_size", as: Int.self, .in(TrainingOptions.batchSizes))
+            // `steps` alone trains that many steps, however many epochs they take (worked out
+            // once the data's size is known); with `epochs` too it would be ambiguous.
+            if training.contains("steps") {
+                options.maxSteps = try training.optional("steps", as: Int.self, .in(TrainingOptions.stepCounts))
+                if training.contains("epochs") {
+                    _ = try training.optional("epochs", as: Int.self, .in(TrainingOptions.epochCounts))
+                    throw context.error(
+                        in: training, key: "epochs",
+                        "training.epochs and training.steps are both given; expected one of them: steps alone trains that many optimizer steps, epochs alone that many passes over the training split")
+                }
+                stepsGiven = true
+            } else {
+                options.epochs = try training.optional("epochs", as: Int.self, default: 1, .in(TrainingOptions.epochCounts))
+            }
+            switch try training.require("batch_size", as: BatchSizeSelection.self) {
+            case .full: fullBatch = true
+            case .examples(let count):
+                guard TrainingOptions.batchSizes.contains(count) else {
+                    throw context.error(in: training, key: "batch_size", "expected \(BatchSizeSelection.expectedDescription), found \(count)")
+                }
+                options.batchSize = count
+            }
             options.workers = try training.optional("workers", as: Int.self, default: 1, .in(TrainingOptions.threadCounts))
             options.microShards = try training.optional("micro_shards", as: Int.self, .in(1...4096))
             options.seed = UInt64(try training.optional("seed", as: Int.self, default: 0, .nonNegative))
@@ -86,6 +114,7 @@ package struct TrainTask: RunnableTask {
             options.earlyStopping = try training.optionalObject("early_stopping") { try Self.readEarlyStopping(&$0) }
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .in(Self.baseBatchSizes))
+            stepsPosition = training.object.member("steps")?.value.position
             return options
         }
         if let workers = overrides.workers {
@@ -96,6 +125,9 @@ package struct TrainTask: RunnableTask {
             options.workers = workers
         }
         if let epochs = overrides.epochs {
+            if stepsGiven {
+                throw Self.overrideError(context, "epochs", "--epochs \(epochs) conflicts with training.steps, which sets the length of the run; expected one of them")
+            }
             let counts = TrainingOptions.epochCounts
             guard counts.contains(epochs) else {
                 throw Self.overrideError(context, "epochs", "must be between \(counts.lowerBound) and \(counts.upperBound), got \(epochs)")
@@ -103,7 +135,6 @@ package struct TrainTask: RunnableTask {
             options.epochs = epochs
         }
         if let seed = overrides.seed { options.seed = seed }
-        self.options = options
 
         var description = ""
         var standardizer: Standardizer?
@@ -111,15 +142,35 @@ package struct TrainTask: RunnableTask {
         let budget = overrides.memoryBudget
         var inputs: [AtomicFile.Input] = []
         let dataStart = ContinuousClock.now
+        var warnings: [String] = []
         data = try root.object("data") { data in
             try Self.readData(
                 &data, context: context, seed: seed, budget: budget, description: &description, standardizer: &standardizer,
-                inputs: &inputs)
+                inputs: &inputs, warnings: &warnings)
         }
         dataSeconds = (ContinuousClock.now - dataStart) / .seconds(1)
         inputFiles = inputs
         dataDescription = description
         self.standardizer = standardizer
+        // The batch and the run's length, now that the training split's size is known.
+        let trainCount = data.train.count
+        if fullBatch {
+            options.batchSize = Swift.min(trainCount, TrainingOptions.batchSizes.upperBound)
+        } else if options.batchSize > trainCount {
+            warnings.append("note: training.batch_size \(options.batchSize) is larger than the training split (\(trainCount) examples), so each batch is the whole split (\"batch_size\": \"full\" says so)")
+        }
+        if stepsGiven, let steps = options.maxSteps {
+            let perEpoch = options.stepsPerEpoch(examples: trainCount)
+            let epochs = steps / perEpoch + (steps % perEpoch == 0 ? 0 : 1)
+            guard TrainingOptions.epochCounts.contains(epochs) else {
+                throw ConfigError(
+                    .invalidValue, file: context.file, position: stepsPosition, keyPath: ConfigKeyPath([.key("training"), .key("steps")]),
+                    message: "\(steps) steps of \(perEpoch) per epoch take \(epochs) epochs; expected at most \(TrainingOptions.epochCounts.upperBound) epochs (a larger batch_size takes fewer)")
+            }
+            options.epochs = epochs
+        }
+        self.options = options
+        self.warnings = warnings
         checkpoints = try root.optionalObject("checkpoint") { try CheckpointPolicy(reading: &$0, config: context.file) }
             ?? CheckpointPolicy(config: context.file)
         if let directory = overrides.runDirectory { checkpoints.directory = directory }
@@ -155,6 +206,10 @@ package struct TrainTask: RunnableTask {
             if runOptions.showsProgress { log(line) }
         }
         info("train: \(dataDescription); \(data.train.count) train, \(data.test.count) test examples")
+        if let names = data.train.classNames {
+            info("classes: \(names.count) (\(Self.classList(names)))")
+        }
+        info("training: \(lengthDescription)")
         info("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
         info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
         if options.workers > batchMicroShards {
@@ -179,6 +234,9 @@ package struct TrainTask: RunnableTask {
         if let accuracy = last?.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
         if let accuracy = last?.testAccuracy { extra["test_accuracy"] = .number(accuracy) }
         if let loss = last?.testLoss { extra["test_loss"] = .number(loss) }
+        if let classes = data.train.classCount {
+            extra["labels"] = .array((0..<classes).map { SavedModel.json(label: data.train.classLabel(of: $0)) })
+        }
         extra["epochs"] = .number(summary.epochs)
         extra["workers"] = .number(options.workers)
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
@@ -221,6 +279,25 @@ package struct TrainTask: RunnableTask {
         return report
     }
 
+    /// How long the run trains, as it was asked for: `300 steps (= 300 epochs of 1 batch)` for
+    /// `training.steps`, `20 epochs of 23 batches (= 460 steps)` for `training.epochs`.
+    package var lengthDescription: String {
+        func plural(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+        let perEpoch = options.stepsPerEpoch(examples: data.train.count)
+        let unit = options.gradientAccumulation == 1 ? "batch" : "step"
+        let epochText = "\(plural(options.epochs, "epoch")) of \(unit == "batch" ? (perEpoch == 1 ? "1 batch" : "\(perEpoch) batches") : plural(perEpoch, unit))"
+        let total = options.totalSteps(examples: data.train.count)
+        guard let steps = options.maxSteps else { return "\(epochText) (= \(plural(total, "step")))" }
+        let last = total - (options.epochs - 1) * perEpoch
+        return "\(plural(steps, "step")) (= \(epochText)\(last < perEpoch ? ", the last cut to \(last)" : ""))"
+    }
+
+    /// Class labels for a message: all of them up to 10, else the first and last five.
+    static func classList(_ names: [String]) -> String {
+        names.count <= 10 ? names.joined(separator: ", ")
+            : (names.prefix(5) + ["…"] + names.suffix(5)).joined(separator: ", ")
+    }
+
     /// The most evaluations a report's `history` keeps, the last ones: a 5000-epoch run's whole
     /// history would make the report hundreds of kilobytes, and `metrics.jsonl` holds it all.
     static let historyLimit = 100
@@ -236,8 +313,9 @@ package struct TrainTask: RunnableTask {
 
     private static func readData(
         _ data: inout ConfigObject, context: ConfigContext, seed: UInt64, budget: MemoryBudget?, description: inout String,
-        standardizer: inout Standardizer?, inputs: inout [AtomicFile.Input]
+        standardizer: inout Standardizer?, inputs: inout [AtomicFile.Input], warnings: inout [String]
     ) throws -> DatasetSplit {
+        try DataSection.refuseOldKeys(data)
         let source = try data.require("source", as: String.self, .oneOf(sources))
         var dataset: Dataset
         switch source {
@@ -248,14 +326,27 @@ package struct TrainTask: RunnableTask {
             inputs.append(AtomicFile.Input(path, role: "data file"))
         case "csv":
             let path = try context.existingFile(in: &data, key: "path")
-            let label = try data.optional("label", as: String.self, .nonEmpty)
+            let hasHeader = try DataSection.readHeader(&data)
+            let label = try DataSection.readLabel(&data, hasHeader: hasHeader, context: context)
+            let kindGiven = data.contains("kind")
             let kind = try data.optional("kind", as: String.self, default: "classes", .oneOf(["classes", "regression"]))
-            dataset = try Dataset.loadCSV(
-                path: path, hasHeader: true, labelColumn: label.map { .name($0) },
-                labels: kind == "classes" ? .classes : .regression, classLimit: classCounts.upperBound)
-            if let classes = dataset.classCount, classes < classCounts.lowerBound {
-                throw context.error(in: data, key: "path", "'\(path)' has only class 0; a classifier needs at least two classes (or \"kind\": \"regression\")")
+            let headerLooksLikeData: Bool
+            do {
+                (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
+                    path: path, hasHeader: hasHeader, labelColumn: label,
+                    labels: kind == "classes" ? .classes : .regression, classLimit: classCounts.upperBound)
+            } catch let error as DatasetError {
+                switch error.reason {
+                case .fractionalClassLabel, .tooManyClasses:
+                    throw context.error(in: data, key: "kind", "\(error); set \"kind\": \"regression\" to predict the column as a number")
+                default: throw error
+                }
             }
+            if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
+            if let classes = dataset.classCount, classes < classCounts.lowerBound {
+                throw context.error(in: data, key: "path", "'\(path)' has only one class (\(dataset.classLabel(of: 0))); a classifier needs at least two classes (or \"kind\": \"regression\")")
+            }
+            if !kindGiven, let warning = manyClassesWarning(dataset, path: path) { warnings.append(warning) }
             description = "'\(path)'"
             inputs.append(AtomicFile.Input(path, role: "data file"))
         default:
@@ -276,22 +367,43 @@ package struct TrainTask: RunnableTask {
                 labels: labels == "teacher" ? .teacher : .uniform)
             description = "synthetic \(examples) x \(features), \(classes) classes"
         }
-        let testFraction = try data.optional("test_fraction", as: Double.self, default: source == "synthetic" ? 0 : 0.2, .in(0..<1))
+        let testFraction = try DataSection.readTestFraction(&data, default: source == "synthetic" ? 0 : 0.2)
         let order = try data.optional("split", as: String.self, default: "shuffled", .oneOf(["shuffled", "file_order"]))
-        let standardize = try data.optional("standardize", as: Bool.self, default: source != "synthetic")
+        let standardization = try Standardization.read(&data, default: source == "synthetic" ? .none : .trainRows, context: context)
         let trainCount = dataset.count - heldOutCount(fraction: testFraction, of: dataset.count)
+        guard trainCount > 0 else {
+            throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training examples out of \(dataset.count); expected a fraction that leaves at least one")
+        }
+        if standardization == .allRows {
+            let fitted = Standardizer.fit(dataset.features)
+            dataset = dataset.standardized(using: fitted)
+            standardizer = fitted
+        }
         var split = order == "shuffled"
             ? dataset.split(trainCount: trainCount, shuffledWithSeed: seed)
             : dataset.split(trainCount: trainCount)
-        guard split.train.count > 0 else {
-            throw context.error(in: data, key: "test_fraction", "\(testFraction) leaves no training examples out of \(dataset.count); expected a fraction that leaves at least one")
-        }
-        if standardize {
+        if standardization == .trainRows {
             let standardized = split.standardized()
             split = standardized.split
             standardizer = standardized.standardizer
         }
         return split
+    }
+
+    /// The most distinct integer labels a class column has before ``manyClassesWarning(_:path:)``
+    /// looks at it, and the share of its rows that distinct labels must pass on top.
+    static let manyClassesRule = (classes: 50, fraction: 0.05, fewest: 10)
+
+    /// A warning for a column taken as classes (`kind` absent) whose labels are integers with
+    /// many distinct values for its rows: more than 50, or more than 10 that make up more than
+    /// 5 % of the rows. Such a column is likelier a count or a price to regress than classes;
+    /// `nil` when the labels are text or few.
+    static func manyClassesWarning(_ dataset: Dataset, path: String) -> String? {
+        guard let classes = dataset.classCount, let names = dataset.classNames, names.allSatisfy({ Int($0) != nil }) else { return nil }
+        let rule = manyClassesRule
+        guard classes > rule.classes || (classes > rule.fewest && Double(classes) > rule.fraction * Double(dataset.count)) else { return nil }
+        let column = dataset.labelName.map { "column '\($0)'" } ?? "the label column"
+        return "warning: \(column) of '\(path)' has \(classes) distinct integer values in \(dataset.count) rows, so it is read as \(classes) classes; if it is a quantity to predict, set \"kind\": \"regression\" in data (\"kind\": \"classes\" keeps the classes and this warning away)"
     }
 
     /// The examples `test_fraction` holds out: ⌈fraction × count⌉, where a product within
@@ -344,5 +456,25 @@ package struct TrainTask: RunnableTask {
         return MLP(
             layerSizes: [features] + hidden + [outputs], hiddenActivation: Activation(rawValue: activationName)!,
             weightInitializer: initializers[initializerName]!, lossKind: lossKind, seed: seed)
+    }
+}
+
+/// `training.batch_size`: a number of examples, or `"full"` for the whole training split.
+enum BatchSizeSelection: ConfigValue {
+    case examples(Int)
+    case full
+
+    static var expectedDescription: String {
+        "an integer in [\(TrainingOptions.batchSizes.lowerBound), \(TrainingOptions.batchSizes.upperBound)] or \"full\""
+    }
+    static var pluralDescription: String { "integers or \"full\"" }
+
+    static func decode(_ node: ConfigNode) throws -> BatchSizeSelection {
+        if let text = node.value.stringValue {
+            guard text == "full" else { throw node.invalidValue(expected: expectedDescription) }
+            return .full
+        }
+        guard case .number = node.value.kind else { throw node.typeMismatch(expected: expectedDescription) }
+        return .examples(try Int.decode(node))
     }
 }

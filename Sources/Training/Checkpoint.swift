@@ -134,7 +134,7 @@ public struct Checkpoint: Sendable, Equatable {
     ///
     /// - Throws: `FileError` when the file cannot be written.
     public func write(to path: String) throws {
-        try AtomicFile.write(Data(safeTensors.encoded()), to: path)
+        try AtomicFile.write(safeTensors.encoded(), to: path)
     }
 
     /// Reads the checkpoint at `path`.

@@ -22,7 +22,7 @@ import Models
 /// | `features.standardized` | `true` or `false`; when `true`, `standardizer.mean` and `standardizer.scale` hold one comma-separated `Double` per feature |
 /// | `target.kind` | `classes` or `regression` |
 /// | `target.name` | the label column's name, when the data had one (optional) |
-/// | `target.labels` | classes: the label of each class in class order, a JSON list (integers today) |
+/// | `target.labels` | classes: the label of each class in class order, a JSON list: an integer label as a number, any other as a string |
 /// | `target.standardized` | `true` or `false`; when `true`, `target.mean` and `target.scale` map the model's output back: y = output · scale + mean |
 ///
 /// The library cannot rebuild a model from ``architecture`` (that reading belongs to configs);

@@ -77,6 +77,8 @@ struct RunCommand: ParsableCommand {
             // Fail before a long run, not after it, when an output cannot be written.
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
             let task = try TaskLoader.load(path: config, options: options)
+            // Warnings always; notes, which only say what a value comes to, not under --quiet.
+            for line in task.warnings where !quiet || !line.hasPrefix("note:") { printError(line) }
             // Outputs never replace what the run reads, by any name (compared by inode).
             let inputs = [AtomicFile.Input(config, role: "config")] + task.inputFiles + resumedCheckpoint(of: task)
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path, inputs: inputs) }

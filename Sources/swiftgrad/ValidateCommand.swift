@@ -10,7 +10,9 @@ import Tasks
 /// `CONFIG: ok` and, unless `--quiet`, a JSON object with the config's values, every default
 /// written out (`config`), and what they come to (`resolved`): data sizes, the model's layers
 /// and parameter count, the optimizer's hyperparameters, the steps and the checkpoint policy.
-/// An error is one line on standard error, naming the file, line, column and key path; the
+/// Warnings a run would print (a header row that looks like data, a class column that looks
+/// like a quantity, a batch larger than the training split) go to standard error, each after
+/// the config's name. An error is one line on standard error, naming the file, line, column and key path; the
 /// command checks every config and exits with status 1 if any failed. A JSON Schema among the
 /// files (`Configs/schema.json`, met by `validate Configs/*.json`) is skipped with a note.
 struct ValidateCommand: ParsableCommand {
@@ -43,6 +45,7 @@ struct ValidateCommand: ParsableCommand {
                     continue
                 }
                 let resolved = try TaskLoader.resolve(document: document)
+                for line in resolved.task.warnings { printError("\(config): \(line)") }
                 print("\(config): ok")
                 if !quiet { print(try resolved.json.encoded(), terminator: "") }
             } catch {

@@ -31,6 +31,25 @@ struct ConfigObjectErrorTests {
         #expect(error.description == "config.json:1:7: key path 'x': " + message)
     }
 
+    @Test func aReplacedKeyNamesItsReplacementAndHowToConvert() throws {
+        let error = try readError(#"{"data": {"path": "d.csv", "train_fraction": 0.9}}"#) { root in
+            try root.object("data") { data in
+                try data.refuseReplaced("train_fraction", by: "test_fraction", conversion: "test_fraction = 1 − train_fraction")
+                return try data.require("path", as: String.self)
+            }
+        }
+        #expect(error.kind == .unknownKey)
+        #expect(error.description == "config.json:1:28: key path 'data.train_fraction': unknown key (did you mean 'test_fraction'? it replaced 'train_fraction': test_fraction = 1 − train_fraction)")
+        // Absent, it changes nothing and does not become a known key.
+        let other = try readError(#"{"data": {"path": "d.csv", "x": 1}}"#) { root in
+            try root.object("data") { data in
+                try data.refuseReplaced("train_fraction", by: "test_fraction", conversion: "")
+                return try data.require("path", as: String.self)
+            }
+        }
+        #expect(other.description.hasSuffix("unknown key; known keys: path"), "\(other)")
+    }
+
     @Test func missingKeyPointsAtTheEnclosingObject() throws {
         let text = "{\n  \"optimizer\": {\n    \"beta_1\": 0.9\n  }\n}"
         let error = try readError(text) { root in

@@ -70,13 +70,22 @@ import Testing
             == "data.csv: column 'y' is both the label and a feature; leave it out of the feature columns")
 }
 
-@Test func classLabelsMustBeNonNegativeIntegers() {
+@Test func classIndicesMustBeNonNegativeIntegers() {
     #expect(
-        message { try Dataset.parseCSV("1,0\n2,2.5\n", source: "digits.csv", labels: .classes) }
+        message { try Dataset.parseCSV("1,0\n2,2.5\n", source: "digits.csv", labels: .classIndices) }
             == "digits.csv:2, column index 1: '2.5' is not a class label; expected a non-negative integer")
     #expect(
-        message { try Dataset.parseCSV("p,label\n1,0\n2,1\n3,-1\n", source: "c.csv", hasHeader: true, labels: .classes) }
+        message { try Dataset.parseCSV("p,label\n1,0\n2,1\n3,-1\n", source: "c.csv", hasHeader: true, labels: .classIndices) }
             == "c.csv:4, column 'label': '-1' is not a class label; expected a non-negative integer")
+}
+
+@Test func numericClassLabelsMustBeIntegers() {
+    #expect(
+        message { try Dataset.parseCSV("1,0\n2,1\n3,2.5\n4,1\n", source: "c.csv", labels: .classes) }
+            == "c.csv:3, column index 1: '2.5' is not a class label: every label is a number and this one is not an integer; expected integer or text classes, or read the column as regression targets")
+    #expect(
+        message { try Dataset.parseCSV("x,label\n1,a\n2,\n", source: "c.csv", hasHeader: true, labels: .classes) }
+            == "c.csv:3, column 'label': the field is empty; expected a number")
 }
 
 @Test func quotingErrorsNameTheLine() {

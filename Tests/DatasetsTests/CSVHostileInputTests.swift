@@ -44,13 +44,19 @@ import Testing
         #expect(message { try Dataset.parseCSV("x,y\n3.4028234e38,1\n", hasHeader: true) } == "no error")
     }
 
-    @Test func classLabelsAreBoundedWhereTheyAre() {
+    @Test func classIndicesAreBoundedWhereTheyAre() {
         #expect(
-            message { try Dataset.parseCSV("x,label\n1,0\n2,9999999\n", source: "c.csv", hasHeader: true, labels: .classes, classLimit: 100_000) }
+            message { try Dataset.parseCSV("x,label\n1,0\n2,9999999\n", source: "c.csv", hasHeader: true, labels: .classIndices, classLimit: 100_000) }
                 == "c.csv:3, column 'label': '9999999' is not a class label; expected an integer in 0...99999")
         #expect(
-            message { try Dataset.parseCSV("x,label\n1,16777216\n", source: "c.csv", hasHeader: true, labels: .classes) }
+            message { try Dataset.parseCSV("x,label\n1,16777216\n", source: "c.csv", hasHeader: true, labels: .classIndices) }
                 == "c.csv:2, column 'label': '16777216' is not a class label; expected an integer in 0...16777215")
+    }
+
+    @Test func distinctLabelsAreBoundedInNumber() {
+        #expect(
+            message { try Dataset.parseCSV("x,label\n1,a\n2,b\n3,c\n4,a\n", source: "c.csv", hasHeader: true, labels: .classes, classLimit: 2) }
+                == "c.csv:4, column 'label': more than 2 distinct labels; expected at most 2 classes, or read the column as regression targets")
     }
 
     @Test func aDigitsFileWithLabelTenIsAnErrorNotACrash() throws {
@@ -85,7 +91,7 @@ import Testing
     @Test(arguments: 1...9)
     func inputInChunksOfAnySizeReadsAsWhole(chunkSize: Int) throws {
         let whole = try Dataset.parseCSV(Self.awkward, hasHeader: true, featureColumns: ["x"])
-        var reader = CSVReader(source: "<chunks>", hasHeader: true, classLimit: nil) { _, _ in [1, 2] }
+        var reader = CSVReader(source: "<chunks>", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
         let bytes = Array(Self.awkward.utf8)
         for start in stride(from: 0, to: bytes.count, by: chunkSize) {
             try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
@@ -102,7 +108,7 @@ import Testing
     @Test(arguments: [1, 2, 5])
     func errorsNameTheSameLineWhateverTheChunks(chunkSize: Int) throws {
         let text = "note,x,y\nplain,1,2\n\"two\nlines\",3,4\nlast,5,abc\n"
-        var reader = CSVReader(source: "e.csv", hasHeader: true, classLimit: nil) { _, _ in [1, 2] }
+        var reader = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
         let bytes = Array(text.utf8)
         let error = try #require(throws: DatasetError.self) {
             for start in stride(from: 0, to: bytes.count, by: chunkSize) {

@@ -53,8 +53,39 @@ import Testing
     #expect(data.targets.scalars == [0.1])
 }
 
-@Test func readsClassLabelsAsIntegers() throws {
-    let data = try Dataset.parseCSV("0.5,2\n1.5,0\n2.5,1\n", labels: .classes)
+@Test func classesAreTheDistinctLabelsInSortedOrder() throws {
+    // Labels 1, 2, 3 are three classes, not four; -1 sorts before 1; 1.0 and +1 are the label 1.
+    let numbers = try Dataset.parseCSV("x,y\n0,3\n1,1\n2,2\n3,3\n", hasHeader: true, labels: .classes)
+    #expect(numbers.classCount == 3)
+    #expect(numbers.classLabels == [2, 0, 1, 2])
+    #expect(numbers.classNames == ["1", "2", "3"])
+    let signs = try Dataset.parseCSV("0,1\n1,-1\n2,1.0\n3,+1\n4,10\n", labels: .classes)
+    #expect(signs.classNames == ["-1", "1", "10"])
+    #expect(signs.classLabels == [1, 0, 1, 1, 2])
+    // Text sorts by its bytes; once a label is text, every label is (so "10" < "9").
+    let words = try Dataset.parseCSV("0,dog\n1,cat\n2,\"ant\"\n3,cat\n4,9\n5,10\n", labels: .classes)
+    #expect(words.classNames == ["10", "9", "ant", "cat", "dog"])
+    #expect(words.classLabels == [4, 3, 2, 3, 1, 0])
+    #expect(words.targets == Tensor([[4], [3], [2], [3], [1], [0]]))
+    #expect(words.classLabel(of: 2) == "ant")
+    // The names follow a subset and a choice of classes.
+    let split = words.split(trainCount: 3)
+    #expect(split.test.classNames == words.classNames)
+    #expect(words.keepingClasses([3, 2]).classNames == ["cat", "ant"])
+}
+
+@Test func aHeaderOfNumbersIsFlagged() throws {
+    let path = try temporaryFile(named: "numbers.csv", contents: "1.5,2,0\n3,4,1\n".utf8)
+    #expect(try Dataset.loadCSVCheckingHeader(path: path, hasHeader: true, labels: .regression).headerLooksLikeData)
+    let labelled = try temporaryFile(named: "labelled.csv", contents: "1.5,2,cat\n3,4,dog\n".utf8)
+    #expect(try Dataset.loadCSVCheckingHeader(path: labelled, hasHeader: true, labels: .classes).headerLooksLikeData)
+    let named = try temporaryFile(named: "named.csv", contents: "a,2,label\n3,4,1\n".utf8)
+    #expect(try !Dataset.loadCSVCheckingHeader(path: named, hasHeader: true).headerLooksLikeData)
+    #expect(try !Dataset.loadCSVCheckingHeader(path: path, hasHeader: false).headerLooksLikeData)
+}
+
+@Test func readsClassIndicesAsIntegers() throws {
+    let data = try Dataset.parseCSV("0.5,2\n1.5,0\n2.5,1\n", labels: .classIndices)
     #expect(data.classLabels == [2, 0, 1])
     #expect(data.classCount == 3)
     #expect(data.targets == Tensor([[2], [0], [1]]))

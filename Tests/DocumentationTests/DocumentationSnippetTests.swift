@@ -361,6 +361,17 @@ import _TestSupport
         ])
     }
 
+    /// Datasets.md: a CSV column of text labels read as classes.
+    @Test func datasetsClassNames() throws {
+        var printed: [String] = []
+        func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+
+        let grades = try Dataset.parseCSV("x,grade\n0.5,mid\n1.5,high\n-1,low\n", hasHeader: true, labels: .classes)
+        print(grades.classNames!, grades.classLabels!)        // ["high", "low", "mid"] [2, 0, 1]
+
+        #expect(printed == [#"["high", "low", "mid"] [2, 0, 1]"#])
+    }
+
     /// DataParallel.md: the engine's gradient for one worker and for three.
     @Test func dataParallelOverview() {
         var printed: [String] = []

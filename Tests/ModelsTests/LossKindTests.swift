@@ -50,3 +50,18 @@ import Models
     #expect(LossKind.halfMeanSquaredError.predictionCount(logits, targets: .values(logits)) == nil)
     #expect(PredictionCount(correct: 0, total: 0).accuracy.isNaN)
 }
+
+@Test func predictionCountPicksTheClassArgmaxPicks() {
+    // Ties go to the first largest logit and a NaN loses to any number, as in `argmax`; a row
+    // of NaNs predicts class 0. Every label is tried against every row, so the count is right
+    // only if each row's prediction is.
+    let nan = Float.nan
+    let logits = Tensor([[1, 3, 3], [nan, 2, 1], [nan, nan, nan], [-1, -1, -2], [0, nan, 5], [-.infinity, -.infinity, 7]])
+    let predicted = logits.argmax(squeezingAxis: -1).scalars.map { Int($0) }
+    #expect(predicted == [1, 1, 0, 0, 2, 2])
+    for label in 0..<3 {
+        let labels = [Int](repeating: label, count: 6)
+        let expected = predicted.count { $0 == label }
+        #expect(LossKind.softmaxCrossEntropy.predictionCount(logits, targets: .classes(labels)) == PredictionCount(correct: expected, total: 6))
+    }
+}

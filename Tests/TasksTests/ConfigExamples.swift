@@ -67,8 +67,8 @@ enum ConfigExamples {
                 """#),
             ("logistic-regression of a csv with adamw and exponential", #"""
                 {"task": "logistic-regression",
-                 "data": {"path": "classes.csv", "format": "csv", "label": "label", "classes": [0, 2],
-                          "standardize": "train_rows", "train_fraction": 0.75},
+                 "data": {"source": "csv", "path": "classes.csv", "label": "label", "classes": [0, 2],
+                          "standardize": "train_rows", "test_fraction": 0.25},
                  "initializer": {"stddev": 0.1, "seed": 3},
                  "optimizer": {"name": "adamw", "weight_decay": 0.01,
                                "schedule": {"type": "exponential", "decay_steps": 5, "decay_rate": 0.9, "staircase": true}},
@@ -81,7 +81,7 @@ enum ConfigExamples {
                  "model": {"type": "logistic"},
                  "optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": true, "clip_global_norm": 1,
                                "schedule": {"type": "constant", "warmup_steps": 3}},
-                 "training": {"epochs": 2, "steps": 5, "batch_size": 8,
+                 "training": {"steps": 5, "batch_size": 8,
                               "early_stopping": {"metric": "test_accuracy", "patience": 2}},
                  "checkpoint": {"directory": "runs/classes", "every_steps": 2, "keep_best": "test_loss"}}
                 """#),

@@ -104,6 +104,10 @@ enum ConfigReference {
         case let type?:
             return type
         case nil:
+            // A value of several types, such as a column's name or index.
+            if let types = resolved["type"]?.arrayValue?.compactMap(\.stringValue), !types.isEmpty {
+                return types.joined(separator: " or ")
+            }
             return "any"
         }
     }
@@ -133,7 +137,12 @@ enum ConfigReference {
         }
         if let range = range(of: property) { parts.append(range) }
         if (property["minLength"]?.intValue ?? 0) > 0 { parts.append("not empty") }
-        if let pattern = property["pattern"]?.stringValue { parts.append("matches `\(pattern)`") }
+        if let pattern = property["pattern"]?.stringValue {
+            // `^full$` is one word a string may be: shown as that string.
+            let word = pattern.dropFirst().dropLast()
+            let isWord = pattern.hasPrefix("^") && pattern.hasSuffix("$") && !word.isEmpty && word.allSatisfy { $0.isLetter || $0 == "_" }
+            parts.append(isWord ? "`\"\(word)\"`" : "matches `\(pattern)`")
+        }
         if property["type"]?.stringValue == "boolean" { parts.append("true or false") }
         if property["type"]?.stringValue == "array" {
             let minimum = property["minItems"]?.intValue, maximum = property["maxItems"]?.intValue

@@ -34,22 +34,33 @@ struct ConfigVariantGenerator {
     static let dataDependentKeys: Set<String> = [
         "expression",  // must parse, and `at`/`start` must give its variables
         "data.path", "data.label", "data.feature",  // the file and its columns must exist
+        "data.header",  // whether the file's first row is a header
         "data.classes",  // logistic: classes present in the file; synthetic: the model's outputs
         "data.examples", "data.features",  // sizes the model and the split depend on (and memory)
         "data.kind",  // a classifier needs class labels
         "model.input_size", "model.output_size", "model.layers[].units",  // must fit the data
     ]
 
-    /// Key paths whose inclusive bounds are valid by themselves but not with every data file:
-    /// `train_fraction: 0` leaves no training rows.
     /// Keys whose range bounds are not tried as valid values: the readers refuse them for reasons
-    /// the schema cannot see (a split that leaves no rows).
-    static let keysWithoutBoundaryValues: Set<String> = ["data.train_fraction"]
+    /// the schema cannot see (a split that leaves no rows). None today.
+    static let keysWithoutBoundaryValues: Set<String> = []
+
+    /// Keys of one object that exclude each other (the schema's `"not": {"required": […]}`):
+    /// adding one where the other is present makes an invalid variant.
+    static let exclusiveKeys: [Set<String>] = [["training.epochs", "training.steps"]]
+
+    /// Whether adding `keyPath` to `instance` (the object at `prefix`) meets a key it excludes.
+    static func excludesPresentKey(_ keyPath: String, in instance: JSONObject, prefix: String) -> Bool {
+        exclusiveKeys.contains { keys in
+            keys.contains(keyPath) && keys.contains { $0 != keyPath && $0.hasPrefix(prefix) && instance[String($0.dropFirst(prefix.count))] != nil }
+        }
+    }
 
     /// Keys whose upper bound is not tried as a valid value: a layer or a trajectory that large
     /// is refused for the machine's memory, which the schema cannot see. Array indices are left
     /// out of the paths.
-    static let keysWithoutUpperBoundValues: Set<String> = ["model.hidden_layers", "model.layers.units", "steps"]
+    /// `training.steps` that large takes more epochs than a run may have, for every data set here.
+    static let keysWithoutUpperBoundValues: Set<String> = ["model.hidden_layers", "model.layers.units", "steps", "training.steps"]
 
     /// The key an unknown-key variant adds.
     static let unknownKey = "not_a_key"
@@ -132,8 +143,9 @@ struct ConfigVariantGenerator {
                     add(invalid, at: childKeyPath, childPath, valid: false)
                 }
                 guard changeable else { continue }
+                let excluded = Self.excludesPresentKey(childKeyPath, in: instance, prefix: prefix)
                 for valid in validValues(resolved, keyPath: childKeyPath) {
-                    add(valid, at: childKeyPath, childPath, valid: true)
+                    add(valid, at: childKeyPath, childPath, valid: !excluded)
                     // An added object is varied in its turn.
                     if let object = valid.objectValue {
                         let extended = Self.replacing(in: root, at: childPath, with: valid)

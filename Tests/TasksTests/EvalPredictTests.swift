@@ -238,8 +238,12 @@ private func cells(_ text: String) -> [[String]] {
         let error = try #require(throws: CheckpointError.self) { try CSVPrediction.run(checkpoint: path, input: run.data, hasHeader: true) }
         #expect(error.file == path)
         #expect(error.description.contains("metadata key 'model' is missing"), "\(error)")
-        // Evaluation does not need the description: the config gives the model.
-        #expect(try CheckpointEvaluation.run(config: run.config, checkpoint: path).test?.accuracy != nil)
+        // Evaluation does not need the description: the config gives the model, and its data
+        // the labels (0, 1, 2 here, as every checkpoint of labels 0 … K−1 has always said).
+        let evaluation = try CheckpointEvaluation.run(config: run.config, checkpoint: path)
+        #expect(evaluation.test?.accuracy != nil)
+        #expect(evaluation.labels == ["0", "1", "2"])
+        #expect(try SavedModel.read(from: run.modelPath).target == .classes(labels: ["0", "1", "2"]))
     }
 
     @Test func everyCheckpointOfARunDescribesItsModel() throws {

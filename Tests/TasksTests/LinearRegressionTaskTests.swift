@@ -54,6 +54,22 @@ import FoundationXML
         try expectMatches(try Runs.shared.get().adam, try SeedFigures.load().linreg_adam_w_c_loss_s_per_step)
     }
 
+    @Test func aFileWithoutAHeaderIsReadByColumnIndex() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // y = 2x + 1 with the columns swapped: feature 1, label 0; the first row is data.
+        try directory.write("d.csv", (0..<10).map { "\(2 * $0 + 1),\($0)" }.joined(separator: "\n") + "\n")
+        let config = #"{"task": "linear-regression", "data": {"path": "d.csv", "header": false, "feature": 1, "label": 0}, "optimizer": {"name": "adam", "learning_rate": 0.1}, "steps": 3}"#
+        let task = try TaskLoader.load(path: try directory.write("l.json", config))
+        #expect(task.resolvedDescription["rows"]?.intValue == 10)
+        #expect(task.warnings.isEmpty)
+        // With the default header, the first row is taken for one, with a warning.
+        let headed = try TaskLoader.load(path: try directory.write("h.json", config.replacingOccurrences(of: #""header": false, "#, with: "")))
+        #expect(headed.resolvedDescription["rows"]?.intValue == 9)
+        #expect(headed.warnings.count == 1 && headed.warnings[0].hasPrefix("warning: the first row of "), "\(headed.warnings)")
+        #expect(try headed.run(options: RunOptions(verbosity: .quiet)) { _ in }.exitStatus == 0)
+    }
+
     @Test func itsReportHasExactlyTheCommonKeys() throws {
         let written = try writtenReport(try Runs.shared.get().sgd)
         expectReportKeys(written, extra: [])

@@ -1,3 +1,4 @@
+import _TestSupport
 import Foundation
 import Testing
 import SwiftGrad
@@ -29,5 +30,37 @@ import Tasks
         #expect(loss > 0 && loss < 0.5)
         #expect(try parameter("w", in: report).count == 64)
         #expect(try parameter("b", in: report).count == 1)
+    }
+
+    /// Loads a logistic-regression config of `data` over `files`, in a fresh directory.
+    private func load(data: String, files: [String: String]) throws -> any RunnableTask {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for (name, text) in files { try directory.write(name, text) }
+        let path = try directory.write("l.json", #"{"task": "logistic-regression", "data": \#(data), "optimizer": {"name": "adam"}, "steps": 3}"#)
+        return try TaskLoader.load(path: path)
+    }
+
+    @Test func itTakesTheTrainConfigsDataKeys() throws {
+        // Text labels picked by `classes`, a file without a header and its label by index.
+        let rows = (0..<20).map { "\(Double($0) / 4),\(["cat", "dog", "owl"][$0 % 3])" }.joined(separator: "\n") + "\n"
+        let task = try load(
+            data: #"{"source": "csv", "path": "d.csv", "header": false, "label": 1, "classes": ["owl", "cat"], "test_fraction": 0.25}"#,
+            files: ["d.csv": rows])
+        let facts = task.resolvedDescription
+        // 13 rows are owls or cats; ⌈0.25 × 13⌉ = 4 are held out.
+        #expect(facts["train_rows"]?.intValue == 9 && facts["test_rows"]?.intValue == 4)
+        #expect(task.warnings.isEmpty)
+        let report = try task.run(options: RunOptions(verbosity: .quiet)) { _ in }
+        #expect(report.exitStatus == 0)
+        // The old spellings name their replacements.
+        let old = try #require(throws: (any Error).self) {
+            try load(data: #"{"path": "d.csv", "format": "csv"}"#, files: ["d.csv": "x,y\n1,0\n2,1\n"])
+        }
+        #expect("\(old)".contains("key path 'data.format': unknown key (did you mean 'source'? it replaced 'format'"), "\(old)")
+        let flag = try #require(throws: (any Error).self) {
+            try load(data: #"{"path": "d.csv", "standardize": "all"}"#, files: ["d.csv": "x,y\n1,0\n2,1\n"])
+        }
+        #expect("\(flag)".contains(#"key path 'data.standardize': expected one of "train_rows", "all_rows", "none", found "all""#), "\(flag)")
     }
 }

@@ -88,7 +88,7 @@ import Tasks
         let digits = Repository.dataset("digits.csv")
         let (message, path, _) = try loadError([
             "{", #"  "task": "logistic-regression","#,
-            #"  "data": {"format": "digits", "classes": [0, 12], "path": "\#(digits)"},"#,
+            #"  "data": {"source": "digits", "classes": [0, 12], "path": "\#(digits)"},"#,
             #"  "optimizer": {"name": "adam"},"#, #"  "steps": 5"#, "}",
         ])
         #expect(message == "\(path):3:43: key path 'data.classes': class 12 does not occur in '\(digits)', "

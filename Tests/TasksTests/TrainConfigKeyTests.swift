@@ -1,4 +1,5 @@
 import _TestSupport
+import ConfigKit
 import Foundation
 import SwiftGrad
 import Tasks
@@ -152,19 +153,67 @@ import Testing
     }
 
     @Test func stepsStopsTheRunAfterThatManyOptimizerSteps() throws {
-        // 4 steps an epoch: step 6 falls in the middle of the second of three epochs.
-        let task = try load(config(training: #"{"epochs": 3, "batch_size": 16, "steps": 6}"#))
+        // 4 steps an epoch: step 6 falls in the middle of the second epoch.
+        let task = try load(config(training: #"{"batch_size": 16, "steps": 6}"#))
         #expect(task.options.maxSteps == 6)
+        #expect(task.options.epochs == 2)
+        #expect(task.lengthDescription == "6 steps (= 2 epochs of 4 batches, the last cut to 2)")
         let (_, object) = try run(task)
         #expect(object["steps"] as? Int == 6)
         #expect(object["epochs"] as? Int == 2)
         #expect(try evaluatedEpochs(object) == [1, 2], "the epoch the run stops in is evaluated as the last")
-        let (_, unlimited) = try run(load(config(training: #"{"epochs": 3, "batch_size": 16}"#)))
-        #expect(unlimited["steps"] as? Int == 12)
+        let unlimitedTask = try load(config(training: #"{"epochs": 3, "batch_size": 16}"#))
+        #expect(unlimitedTask.lengthDescription == "3 epochs of 4 batches (= 12 steps)")
+        #expect(try run(unlimitedTask).object["steps"] as? Int == 12)
 
         // Optimizer steps, not batches: 3 steps of 2 batches each.
-        let accumulated = try load(config(training: #"{"epochs": 3, "batch_size": 16, "gradient_accumulation": 2, "steps": 3}"#))
+        let accumulated = try load(config(training: #"{"batch_size": 16, "gradient_accumulation": 2, "steps": 3}"#))
         #expect(try run(accumulated).object["steps"] as? Int == 3)
+    }
+
+    @Test func stepsAloneTrainsThatManyStepsWhateverTheEpochs() throws {
+        // One batch per epoch: 300 steps are 300 epochs, not the one epoch's single step.
+        let task = try load(config(training: #"{"batch_size": 64, "steps": 30, "evaluate_every": 10}"#))
+        #expect(task.options.epochs == 30)
+        #expect(task.lengthDescription == "30 steps (= 30 epochs of 1 batch)")
+        let resolved = try #require(task.resolvedDescription["training"]?.objectValue, "validate shows what steps come to")
+        #expect(resolved["epochs"]?.intValue == 30 && resolved["steps"]?.intValue == 30 && resolved["batch_size"]?.intValue == 64)
+        let (_, object) = try run(task)
+        #expect(object["steps"] as? Int == 30)
+        #expect(object["epochs"] as? Int == 30)
+        // More epochs than a run may have are refused at `steps`.
+        let tooMany = try #require(throws: ConfigError.self) { try load(config(training: #"{"batch_size": 64, "steps": 2000000}"#)) }
+        #expect("\(tooMany)".contains("key path 'training.steps': 2000000 steps of 1 per epoch take 2000000 epochs; expected at most 1000000 epochs"), "\(tooMany)")
+    }
+
+    @Test func stepsAndEpochsTogetherAreAnErrorNamingBoth() throws {
+        let error = try #require(throws: ConfigError.self) { try load(config(training: #"{"epochs": 3, "batch_size": 16, "steps": 6}"#)) }
+        #expect("\(error)".contains("key path 'training.epochs': training.epochs and training.steps are both given; expected one of them"), "\(error)")
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("train.json", config(training: #"{"batch_size": 16, "steps": 6}"#))
+        let override = try #require(throws: ConfigError.self) { try TaskLoader.load(path: path, options: RunOptions(epochs: 2)) }
+        #expect("\(override)".contains("key path 'training.epochs': the override --epochs 2 conflicts with training.steps"), "\(override)")
+    }
+
+    @Test func aRunPrintsHowLongItTrains() throws {
+        var lines: [String] = []
+        _ = try load(config(training: #"{"batch_size": "full", "steps": 3}"#)).run(options: RunOptions()) { lines.append($0) }
+        #expect(lines.contains("training: 3 steps (= 3 epochs of 1 batch)"), "\(lines)")
+        var quiet: [String] = []
+        _ = try load(config(training: #"{"batch_size": "full", "steps": 3}"#)).run(options: RunOptions(verbosity: .quiet)) { quiet.append($0) }
+        #expect(quiet.count == 1 && quiet[0].hasPrefix("trained 3 steps"), "--quiet prints the result line only: \(quiet)")
+    }
+
+    @Test func batchSizeFullIsTheWholeTrainingSplitAndALargerOneANote() throws {
+        let full = try load(config(data: #"{"source": "synthetic", "examples": 64, "features": 4, "classes": 3, "test_fraction": 0.25}"#, training: #"{"batch_size": "full"}"#))
+        #expect(full.options.batchSize == 48)
+        #expect(full.warnings.isEmpty)
+        let larger = try load(config(training: #"{"batch_size": 1000}"#))
+        #expect(larger.options.stepsPerEpoch(examples: 64) == 1)
+        #expect(larger.warnings == [#"note: training.batch_size 1000 is larger than the training split (64 examples), so each batch is the whole split ("batch_size": "full" says so)"#])
+        let error = try #require(throws: ConfigError.self) { try load(config(training: #"{"batch_size": "all"}"#)) }
+        #expect("\(error)".contains(#"key path 'training.batch_size': expected an integer in [1, 10000000] or "full", found "all""#), "\(error)")
     }
 
     @Test func kernelThreadsSetsTheThreadsOfEachWorkersKernels() throws {
@@ -271,7 +320,7 @@ import Testing
         assertClose(trainer.optimizer.currentLearningRate, 0.01, rtol: 1e-5, atol: 0)
 
         // The run's steps count `training.steps`, and an explicit decay_steps wins.
-        let stopped = try load(config(optimizer: optimizer, training: #"{"epochs": 3, "batch_size": 16, "steps": 10}"#))
+        let stopped = try load(config(optimizer: optimizer, training: #"{"batch_size": 16, "steps": 10}"#))
         let stoppedWarmup = try #require(try schedule(stopped) as? LinearWarmup)
         #expect((stoppedWarmup.schedule as? CosineDecay)?.decaySteps == 6)
         let explicit = try load(config(
@@ -287,7 +336,7 @@ import Testing
 
     @Test func aCSVSourceReadsTheHeaderAndTheLabelColumn() throws {
         let task = try load(
-            config(data: #"{"source": "csv", "path": "rows.csv", "label": "label", "split": "file_order", "test_fraction": 0, "standardize": false}"#),
+            config(data: #"{"source": "csv", "path": "rows.csv", "label": "label", "split": "file_order", "test_fraction": 0, "standardize": "none"}"#),
             files: ["rows.csv": Self.classesCSV])
         let train = task.data.train
         #expect(train.count == 10, "the header is not a row")
@@ -301,14 +350,83 @@ import Testing
 
         // Without `label`, the last column is the label.
         let lastColumn = try load(
-            config(data: #"{"source": "csv", "path": "rows.csv", "split": "file_order", "test_fraction": 0, "standardize": false}"#),
+            config(data: #"{"source": "csv", "path": "rows.csv", "split": "file_order", "test_fraction": 0, "standardize": "none"}"#),
             files: ["rows.csv": Self.classesCSV])
         #expect(lastColumn.data.train.featureNames == ["a", "label"])
-        #expect(lastColumn.data.train.classLabels == (1...10).map { $0 * 10 })
+        #expect(lastColumn.data.train.classLabels == Array(0..<10))
+        #expect(lastColumn.data.train.classNames == (1...10).map { String($0 * 10) })
+    }
+
+    @Test func classesAreTheDistinctLabelsAndKeepTheirNames() throws {
+        // Labels 1…3: three outputs, not four, and the saved model answers in 1, 2, 3.
+        let csv = "a,b,label\n" + (1...12).map { "\($0),\($0 % 4),\($0 % 3 + 1)" }.joined(separator: "\n") + "\n"
+        let numbers = try load(config(data: #"{"source": "csv", "path": "rows.csv", "test_fraction": 0}"#, model: #"{"type": "mlp", "hidden_layers": [4]}"#), files: ["rows.csv": csv])
+        #expect(numbers.data.train.classCount == 3)
+        #expect(numbers.model.parameterShapes.last == [3])
+        let saved = numbers.savedModel(parameters: numbers.model.parameterShapes.map { Tensor.zeros(shape: $0) })
+        #expect(saved.target == .classes(labels: ["1", "2", "3"]))
+        #expect(try run(numbers).object["labels"] as? [Int] == [1, 2, 3])
+        #expect(numbers.resolvedDescription["data"]?.objectValue?["labels"]?.arrayValue?.compactMap(\.intValue) == [1, 2, 3])
+        // Text labels are classes in byte order.
+        let words = "a,b,kind\n" + (1...12).map { "\($0),\($0 % 4),\(["dog", "cat"][$0 % 2])" }.joined(separator: "\n") + "\n"
+        let text = try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": words])
+        #expect(text.data.train.classNames == ["cat", "dog"])
+        #expect(text.model.parameterShapes.last == [1], "two classes: one sigmoid output")
+        #expect(text.savedModel(parameters: text.model.parameterShapes.map { Tensor.zeros(shape: $0) }).target == .classes(labels: ["cat", "dog"]))
+        // A column of reals read as classes is refused at `kind`.
+        let error = try #require(throws: ConfigError.self) { try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": Self.regressionCSV.replacingOccurrences(of: ",3\n", with: ",3.5\n")]) }
+        #expect("\(error)".contains("key path 'data.kind': "), "\(error)")
+        #expect("\(error)".hasSuffix("set \"kind\": \"regression\" to predict the column as a number"), "\(error)")
+    }
+
+    @Test func aClassColumnOfManyIntegersWarnsUnlessKindIsGiven() throws {
+        // 300 rows of 60 distinct integers: more than 50.
+        let csv = "x,price\n" + (0..<300).map { "\($0),\(100 + $0 % 60)" }.joined(separator: "\n") + "\n"
+        let warned = try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": csv])
+        #expect(warned.warnings == [#"warning: column 'price' of '\#(warned.inputFiles[0].path)' has 60 distinct integer values in 300 rows, so it is read as 60 classes; if it is a quantity to predict, set "kind": "regression" in data ("kind": "classes" keeps the classes and this warning away)"#])
+        #expect(try load(config(data: #"{"source": "csv", "path": "rows.csv", "kind": "classes"}"#), files: ["rows.csv": csv]).warnings.isEmpty)
+        // 11 distinct values in 200 rows (5.5 %) warn; 11 in 300 rows (3.7 %), or 10 in 20, do not.
+        func labels(_ rows: Int, _ classes: Int) -> String { "x,y\n" + (0..<rows).map { "\($0),\($0 % classes)" }.joined(separator: "\n") + "\n" }
+        #expect(try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": labels(200, 11)]).warnings.count == 1)
+        #expect(try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": labels(300, 11)]).warnings.isEmpty)
+        #expect(try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": labels(20, 10)]).warnings.isEmpty)
+    }
+
+    @Test func headerFalseReadsTheFirstRowAsDataAndColumnsByIndex() throws {
+        let rows = (1...10).map { "\($0),\($0 % 3),\($0 * 10)" }.joined(separator: "\n") + "\n"
+        let task = try load(
+            config(data: #"{"source": "csv", "path": "rows.csv", "header": false, "label": 1, "split": "file_order", "test_fraction": 0, "standardize": "none"}"#,
+                   training: #"{"batch_size": 4}"#),
+            files: ["rows.csv": rows])
+        #expect(task.data.train.count == 10, "the first row is data")
+        #expect(task.data.train.featureNames == ["x0", "x1"])
+        #expect(task.data.train.classLabels == (1...10).map { $0 % 3 })
+        #expect(task.data.train.features.scalars == classesFeatures(1...10))
+        #expect(task.warnings.isEmpty)
+        // The same file read with a header loses its first row, with a warning.
+        let headed = try load(config(data: #"{"source": "csv", "path": "rows.csv", "label": 1}"#, training: #"{"batch_size": 4}"#), files: ["rows.csv": rows])
+        #expect(headed.data.train.count + headed.data.test.count == 9)
+        #expect(headed.warnings == [#"warning: the first row of '\#(headed.inputFiles[0].path)' looks like data (its feature fields are numbers) but is read as the header; set "header": false in data if the file has none"#])
+        // Without a header, columns have no names.
+        let error = try #require(throws: ConfigError.self) {
+            try load(config(data: #"{"source": "csv", "path": "rows.csv", "header": false, "label": "label"}"#), files: ["rows.csv": rows])
+        }
+        #expect("\(error)".contains(#"key path 'data.label': column 'label' is chosen by name, but "header": false gives the columns no names; expected the column's index, counting from 0"#), "\(error)")
+    }
+
+    @Test func theOldDataKeysNameTheirReplacements() throws {
+        let fraction = try #require(throws: ConfigError.self) {
+            try load(config(data: #"{"source": "csv", "path": "rows.csv", "train_fraction": 0.8}"#), files: ["rows.csv": Self.classesCSV])
+        }
+        #expect("\(fraction)".contains("key path 'data.train_fraction': unknown key (did you mean 'test_fraction'? it replaced 'train_fraction': test_fraction = 1 − train_fraction)"), "\(fraction)")
+        let flag = try #require(throws: ConfigError.self) {
+            try load(config(data: #"{"source": "csv", "path": "rows.csv", "standardize": true}"#), files: ["rows.csv": Self.classesCSV])
+        }
+        #expect("\(flag)".contains(#"key path 'data.standardize': expected one of "train_rows", "all_rows", "none", found true (standardize is a string: true is "train_rows")"#), "\(flag)")
     }
 
     @Test func fileOrderSplitKeepsTheRowsOfTheFileInOrder() throws {
-        let data = #"{"source": "csv", "path": "rows.csv", "label": "label", "test_fraction": 0.3, "standardize": false"#
+        let data = #"{"source": "csv", "path": "rows.csv", "label": "label", "test_fraction": 0.3, "standardize": "none""#
         let ordered = try load(config(data: data + #", "split": "file_order"}"#), files: ["rows.csv": Self.classesCSV])
         #expect(ordered.data.train.features.scalars == classesFeatures(1...7))
         #expect(ordered.data.test.features.scalars == classesFeatures(8...10))
@@ -345,9 +463,19 @@ import Testing
         }
     }
 
+    @Test func standardizeAllRowsFitsOnTestRowsOnlyWhenAsked() throws {
+        let data = #"{"source": "csv", "path": "rows.csv", "label": "label", "split": "file_order", "test_fraction": 0.5"#
+        let trainRows = try load(config(data: data + "}"), files: ["rows.csv": Self.classesCSV])
+        let allRows = try load(config(data: data + #", "standardize": "all_rows"}"#), files: ["rows.csv": Self.classesCSV])
+        // The first five rows' a is 1…5: mean 3 over the training rows, 5.5 over all ten.
+        #expect(abs((trainRows.standardizer?.mean[0] ?? 0) - 3) < 1e-9)
+        #expect(abs((allRows.standardizer?.mean[0] ?? 0) - 5.5) < 1e-9)
+        #expect(abs(columnMeans(allRows.data.train)[0]) > 0.1, "the training rows are not centred by statistics of all rows")
+    }
+
     @Test func standardizeFalseKeepsTheRawFeatures() throws {
         let data = #"{"source": "csv", "path": "rows.csv", "label": "label", "split": "file_order", "test_fraction": 0"#
-        let raw = try load(config(data: data + #", "standardize": false}"#), files: ["rows.csv": Self.classesCSV])
+        let raw = try load(config(data: data + #", "standardize": "none"}"#), files: ["rows.csv": Self.classesCSV])
         let rawMeans = columnMeans(raw.data.train)
         #expect(abs(rawMeans[0] - 5.5) < 1e-9 && abs(rawMeans[1] - 55) < 1e-9)
         // CSV features are standardised by default: zero means.
@@ -355,7 +483,7 @@ import Testing
         #expect(columnMeans(standardized.data.train).allSatisfy { abs($0) < 1e-5 })
         // Synthetic ones are not, unless asked.
         let synthetic = #"{"source": "synthetic", "examples": 64, "features": 4, "classes": 3"#
-        #expect(try columnMeans(load(config(data: synthetic + #", "standardize": true}"#)).data.train).allSatisfy { abs($0) < 1e-5 })
+        #expect(try columnMeans(load(config(data: synthetic + #", "standardize": "train_rows"}"#)).data.train).allSatisfy { abs($0) < 1e-5 })
         #expect(try !columnMeans(load(config(data: synthetic + "}")).data.train).allSatisfy { abs($0) < 1e-5 })
     }
 

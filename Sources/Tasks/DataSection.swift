@@ -1,0 +1,88 @@
+import ConfigKit
+import Datasets
+import JSON
+
+/// The keys a `data` object means the same by in every task that splits or standardises its
+/// data (`train`, `logistic-regression`): `source`, `path`, `header`, `label`, `test_fraction`,
+/// `standardize`; and the old spellings they replaced, refused with a pointer to the new key.
+enum DataSection {
+    /// Refuses the keys an older `data` object took: `train_fraction` (now `test_fraction`) and
+    /// `format` (now `source`).
+    static func refuseOldKeys(_ data: ConfigObject) throws {
+        try data.refuseReplaced("train_fraction", by: "test_fraction", conversion: "test_fraction = 1 − train_fraction")
+        try data.refuseReplaced("format", by: "source", conversion: "\"format\": \"digits\" is \"source\": \"digits\"")
+    }
+
+    /// `header`: whether a CSV file's first row names its columns (default `true`).
+    static func readHeader(_ data: inout ConfigObject) throws -> Bool {
+        try data.optional("header", as: Bool.self, default: true)
+    }
+
+    /// `label`: the label column by name (a header's) or by index from 0; `nil` when absent.
+    ///
+    /// - Throws: `ConfigError` for a name when `hasHeader` is false, which has no names.
+    static func readLabel(_ data: inout ConfigObject, hasHeader: Bool, context: ConfigContext) throws -> CSVColumn? {
+        guard let column = try data.optional("label", as: ColumnSelection.self)?.column else { return nil }
+        if case .name(let name) = column, !hasHeader {
+            throw context.error(
+                in: data, key: "label",
+                "column '\(name)' is chosen by name, but \"header\": false gives the columns no names; expected the column's index, counting from 0")
+        }
+        return column
+    }
+
+    /// `test_fraction`: the held-out fraction, in [0, 1).
+    static func readTestFraction(_ data: inout ConfigObject, default defaultValue: Double) throws -> Double {
+        try data.optional("test_fraction", as: Double.self, default: defaultValue, .in(0..<1))
+    }
+
+    /// The warning for a header row whose every field is a number.
+    static func headerWarning(path: String) -> String {
+        "warning: the first row of '\(path)' looks like data (its feature fields are numbers) but is read as the header; set \"header\": false in data if the file has none"
+    }
+}
+
+/// What a `data` object's `standardize` key asks for: which rows the features' mean and
+/// standard deviation are fitted on. The fitted statistics are applied to every row.
+enum Standardization: String, CaseIterable, Sendable {
+    /// Fitted on the training rows only, so nothing of the test rows reaches training.
+    case trainRows = "train_rows"
+    /// Fitted on every row before the split, test rows included (the lecture's logistic
+    /// regression does this); only when a config asks for it.
+    case allRows = "all_rows"
+    /// Features as they are.
+    case none
+
+    /// Reads `standardize`; `true` and `false`, which an earlier format took, are refused with
+    /// the string that says the same.
+    static func read(_ data: inout ConfigObject, default defaultValue: Standardization, context: ConfigContext) throws -> Standardization {
+        let choices = allCases.map(\.rawValue)
+        if let member = data.object.member("standardize"), let flag = member.value.boolValue {
+            throw ConfigError(
+                .typeMismatch, file: context.file, position: member.value.position, keyPath: data.path.appending(key: "standardize"),
+                message: "expected one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), found \(flag) (standardize is a string: \(flag) is \"\(flag ? Standardization.trainRows.rawValue : Standardization.none.rawValue)\")")
+        }
+        let text = try data.optional("standardize", as: String.self, default: defaultValue.rawValue, .oneOf(choices))
+        return Standardization(rawValue: text)!
+    }
+}
+
+/// A CSV column named in a config: a string is a header name, a non-negative integer an index
+/// counting from 0.
+struct ColumnSelection: ConfigValue {
+    var column: CSVColumn
+
+    static var expectedDescription: String { "a column name (a string) or index (an integer from 0)" }
+    static var pluralDescription: String { "column names or indices" }
+
+    static func decode(_ node: ConfigNode) throws -> ColumnSelection {
+        if let name = node.value.stringValue {
+            guard !name.isEmpty else { throw node.invalidValue(expected: "a non-empty column name, or an index") }
+            return ColumnSelection(column: .name(name))
+        }
+        guard case .number = node.value.kind else { throw node.typeMismatch(expected: expectedDescription) }
+        let index = try Int.decode(node)
+        guard index >= 0 else { throw node.invalidValue(expected: "a column index from 0") }
+        return ColumnSelection(column: .index(index))
+    }
+}
