@@ -29,9 +29,10 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   Benchmarks      `swiftgrad bench`, kept out of the library (benchmarks/Sources/Benchmarks)
 //   FuzzHarness, swiftgrad-fuzz
 //                   the parsers a user's bytes reach, as libFuzzer targets (fuzz/, scripts/fuzz)
-//   gemm-bench, lecture-bench, mlp-bench, op-overhead, logging-bench
+//   gemm-bench, lecture-bench, mlp-bench, op-overhead, logging-bench, throughput-bench
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
-//                   `swift run -c release NAME`
+//                   `swift run -c release NAME`; PeakFMA, the machine's measured peak FMA rate
+//                   that throughput-bench compares the trainer with
 //   swiftgrad       the command line: parses arguments and calls Tasks and Benchmarks
 //
 // Optional, when MPI is installed (see `mpiPackage` below):
@@ -112,6 +113,8 @@ let package = Package(
         .executableTarget(name: "lecture-bench", dependencies: ["SwiftGrad", "Tasks"], path: "benchmarks/Sources/lecture-bench"),
         .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
         .executableTarget(name: "op-overhead", dependencies: ["SwiftGrad"], path: "benchmarks/Sources/op-overhead"),
+        .target(name: "PeakFMA", path: "benchmarks/Sources/PeakFMA", cSettings: [.unsafeFlags(["-O2"])]),
+        .executableTarget(name: "throughput-bench", dependencies: ["SwiftGrad", "PeakFMA"], path: "benchmarks/Sources/throughput-bench"),
         .executableTarget(name: "logging-bench", dependencies: ["SwiftGrad", "Tasks", "Reports", "Storage"], path: "benchmarks/Sources/logging-bench"),
 
         .target(

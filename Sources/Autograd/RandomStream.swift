@@ -58,7 +58,16 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Equatable {
     public mutating func nextNormal() -> Double {
         let u1 = 1 - nextUniform()  // (0, 1]: the logarithm stays finite
         let u2 = nextUniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+        return Self.boxMuller(u1, u2)
+    }
+
+    /// The standard normal value the Box–Muller transform makes of `u1` in (0, 1] and `u2` in
+    /// [0, 1): √(−2 ln u1) · cos 2πu2. The one definition of ``nextNormal()``'s arithmetic, which
+    /// ``Tensor/randomNormal(shape:mean:standardDeviation:using:)`` also applies to uniforms it
+    /// drew ahead.
+    @inline(__always)
+    static func boxMuller(_ u1: Double, _ u2: Double) -> Double {
+        (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 
     public static func == (a: RandomStream, b: RandomStream) -> Bool {

@@ -135,6 +135,14 @@ public final class DataParallelEngine {
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
     }
 
+    /// Inference (evaluation, prediction) on the engine's own threads, between training steps:
+    /// see ``ParallelInference``. It spends the training's thread budget: one chunk thread per
+    /// worker (at most one per core) with the workers' kernel threads each, so a one-worker
+    /// engine, whose products use every core through OpenMP, evaluates on the same OpenMP team
+    /// instead of competing with it. Its buffers are kept from one evaluation to the next.
+    public private(set) lazy var inference = ParallelInference(
+        pool: pool, threads: configuration.workers, kernelThreads: configuration.resolvedKernelThreads)
+
     /// What each worker has done so far (micro-shards, examples, seconds), indexed by worker.
     public var workerStatisticsSnapshot: [WorkerStatistics] { workerStatistics.snapshot }
 

@@ -37,6 +37,9 @@ package final class WorkerPool: Sendable {
 
     private let state: PoolState
 
+    /// The most threads a call runs at once, the caller's included.
+    package var cores: Int { state.cores }
+
     /// The board on which jobs post matrix products for idle threads to help with, if the pool
     /// has one.
     var helpBoard: HelpBoard? { state.helpBoard }

@@ -1,4 +1,5 @@
 import Autograd
+import Dispatch
 
 extension Dataset {
     /// How synthetic examples get their classes.
@@ -36,19 +37,29 @@ extension Dataset {
             var teacherStream = RandomStream(seed: seed, stream: DataStream.syntheticBase + 1)
             let teacher = Tensor.randomNormal(shape: [features, classes], using: &teacherStream)
             // Plain loops in a fixed order (not the threaded GEMM), so a near tie between two
-            // scores resolves the same way on every machine.
+            // scores resolves the same way on every machine. Rows are independent: threads take
+            // blocks of them, each row's sums in the same order whoever computes it.
             x.withUnsafeBufferPointer { x in
                 teacher.withUnsafeBufferPointer { w in
-                    var scores = [Double](repeating: 0, count: classes)
-                    for row in 0..<examples {
-                        for c in 0..<classes { scores[c] = 0 }
-                        for j in 0..<features {
-                            let value = Double(x[row * features + j])
-                            for c in 0..<classes { scores[c] += value * Double(w[j * classes + c]) }
+                    classLabels.withUnsafeMutableBufferPointer { labels in
+                        let (x, w, labels) = (SharedPointer(x.baseAddress!), SharedPointer(w.baseAddress!), SharedPointer(labels.baseAddress!))
+                        let blocks = (examples + 255) / 256
+                        DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                            let scores = UnsafeMutablePointer<Double>.allocate(capacity: classes)
+                            defer { scores.deallocate() }
+                            for row in (block * 256)..<Swift.min(examples, block * 256 + 256) {
+                                scores.initialize(repeating: 0, count: classes)
+                                let values = x.pointer + row * features
+                                for j in 0..<features {
+                                    let value = Double(values[j])
+                                    let weights = w.pointer + j * classes
+                                    for c in 0..<classes { scores[c] += value * Double(weights[c]) }
+                                }
+                                var best = 0
+                                for c in 1..<classes where scores[c] > scores[best] { best = c }
+                                labels.pointer[row] = best
+                            }
                         }
-                        var best = 0
-                        for c in 1..<classes where scores[c] > scores[best] { best = c }
-                        classLabels[row] = best
                     }
                 }
             }
@@ -58,4 +69,12 @@ extension Dataset {
         }
         return Dataset(features: x, classLabels: classLabels, classCount: classes)
     }
+}
+
+/// A pointer the threads of a `concurrentPerform` share, each touching elements no other does;
+/// the caller keeps the memory alive for the call.
+private struct SharedPointer<Pointee>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Pointee>
+    init(_ pointer: UnsafePointer<Pointee>) { self.pointer = UnsafeMutablePointer(mutating: pointer) }
+    init(_ pointer: UnsafeMutablePointer<Pointee>) { self.pointer = pointer }
 }

@@ -39,8 +39,10 @@ public class OptimizerBase: Optimizer {
     /// Clipping applied to the gradients before each update.
     public let clipping: GradientClipping
 
-    /// Per-variable state, keyed by the variable's identity.
-    private var slots: [ObjectIdentifier: VariableSlots] = [:]
+    /// Per-variable state, keyed by the variable's identity. An `IdentityMap`, not a
+    /// `Dictionary`: the process's first dictionary keyed by `ObjectIdentifier` costs the
+    /// runtime a scan of every protocol conformance, which a short loop's first step would pay.
+    private var slots = IdentityMap<VariableSlots>()
 
     init(name: String, learningRate: LearningRate, weightDecay: Double?, clipping: GradientClipping) {
         self.name = name
@@ -144,7 +146,7 @@ public class OptimizerBase: Optimizer {
         let made = VariableSlots(
             variable: variable,
             buffers: slotNames.indices.map { VariableSlots.buffer(count: count, filledWith: initialSlotValue($0)) })
-        slots[key] = made
+        slots.set(made, for: key)
         return made
     }
 
@@ -173,7 +175,7 @@ public class OptimizerBase: Optimizer {
                 "\(name).restoreState: 'iterations' must be one non-negative whole number, got \(iterationsTensor.scalars) with shape \(iterationsTensor.shape)")
         }
         var used: Set<String> = ["iterations"]
-        var restored: [ObjectIdentifier: VariableSlots] = [:]
+        var restored = IdentityMap<VariableSlots>()
         for (index, variable) in variables.enumerated() {
             let keys = slotNames.map { Self.key(index: index, variable: variable, slot: $0) }
             let present = keys.filter { state[$0] != nil }
@@ -192,7 +194,7 @@ public class OptimizerBase: Optimizer {
                 return buffer
             }
             used.formUnion(keys)
-            restored[ObjectIdentifier(variable)] = VariableSlots(variable: variable, buffers: buffers)
+            restored.set(VariableSlots(variable: variable, buffers: buffers), for: ObjectIdentifier(variable))
         }
         let unexpected = Set(state.keys).subtracting(used)
         if !unexpected.isEmpty {

@@ -1,5 +1,6 @@
 import Autograd
 import ConfigKit
+import DataParallel
 import Datasets
 import Foundation
 import JSON
@@ -82,10 +83,11 @@ package struct CheckpointEvaluation: Sendable {
         saved.source = path
         let parameters = try saved.parameters(for: task.model)
 
-        let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // An inference pass over every core, the same bits as one pass over the whole split.
+        let inference = ParallelInference()
         func evaluate(_ dataset: Dataset, name: String) throws -> Split {
             let model = task.model
-            let output = withoutRecording { model(dataset.features, parameters: parameters, kernelThreads: threads) }
+            let output = inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
             let targets: Targets = model.lossKind == .softmaxCrossEntropy && dataset.classLabels != nil
                 ? .classes(dataset.classLabels!) : .values(dataset.targets)
             var split = Split(

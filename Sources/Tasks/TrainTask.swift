@@ -63,6 +63,8 @@ package struct TrainTask: RunnableTask {
     package var options: TrainingOptions
     /// Where the data came from, for messages and reports.
     package let dataDescription: String
+    /// Seconds spent reading (or generating) and preparing the data when the task was loaded.
+    package let dataSeconds: Double
     /// The statistics the features were standardised with, if they were.
     package let standardizer: Standardizer?
     /// Where and when checkpoints are written.
@@ -149,12 +151,14 @@ package struct TrainTask: RunnableTask {
         let seed = options.seed
         let budget = overrides.memoryBudget
         var inputs: [AtomicFile.Input] = []
+        let dataStart = ContinuousClock.now
         var warnings: [String] = []
         var data = try root.object("data") { data in
             try Self.readData(
                 &data, context: context, seed: seed, budget: budget, description: &description, standardizer: &standardizer,
                 inputs: &inputs, warnings: &warnings)
         }
+        dataSeconds = (ContinuousClock.now - dataStart) / .seconds(1)
         inputFiles = inputs
         dataDescription = description
         self.standardizer = standardizer
@@ -246,6 +250,7 @@ package struct TrainTask: RunnableTask {
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let last = finalEvaluation(of: trainer, summary)
         let regression = regressionMetrics(of: trainer)
+        let timing = RunTiming(summary: summary, wallSeconds: seconds, dataLoadingSeconds: dataSeconds)
         var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
         if let accuracy = last.trainAccuracy { line += ", train accuracy \(accuracy)" }
         if let accuracy = last.testAccuracy { line += ", test accuracy \(accuracy)" }
@@ -258,6 +263,7 @@ package struct TrainTask: RunnableTask {
         }
         log(line)
         let digest = trainer.parameterDigest
+        info(timing.line)
         info("parameter digest \(digest)")
 
         // The figures of the final parameters, the same keys in every task (Documentation/CommandLine.md, "Reports").
@@ -281,6 +287,8 @@ package struct TrainTask: RunnableTask {
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
         extra["deterministic"] = .bool(options.deterministic)
         extra["samples_per_second"] = .number(summary.samplesPerSecond)
+        extra["end_to_end_samples_per_second"] = .number(timing.endToEndSamplesPerSecond)
+        extra["timing"] = .object(timing.json)
         extra["allreduce_share"] = .number(summary.trainingSeconds > 0 ? summary.reduceSeconds / summary.trainingSeconds : 0)
         extra["parameter_digest"] = .string(digest)
         extra["status"] = .string(run.status)

@@ -1,5 +1,6 @@
 import Autograd
 import ConfigKit
+import DataParallel
 import Datasets
 import JSON
 import Models
@@ -295,7 +296,8 @@ public struct SavedModel: Sendable {
     ///   - rawFeatures: shape `[rows, featureNames.count]`, as the training data's columns were
     ///     before standardisation.
     ///   - model: the model the parameters belong to.
-    ///   - kernelThreads: threads per matrix product; the result is the same for any count.
+    ///   - kernelThreads: threads sharing the rows (``/DataParallel/ParallelInference``); the
+    ///     result is the same for any count.
     /// - Throws: ``CheckpointError`` when `model` does not fit the saved parameters or output.
     /// - Precondition: `rawFeatures` has one column per feature.
     public func predict(_ rawFeatures: Tensor, with model: any Model, kernelThreads: Int = 1) throws -> Prediction {
@@ -303,9 +305,8 @@ public struct SavedModel: Sendable {
         shapePrecondition(
             rawFeatures.rank == 2 && rawFeatures.shape[1] == featureNames.count,
             "SavedModel.predict: the model takes \(featureNames.count) features, got rows of shape \(rawFeatures.shape)")
-        let output = withoutRecording {
-            model(featureStandardizer?.transform(rawFeatures) ?? rawFeatures, parameters: parameters, kernelThreads: kernelThreads)
-        }
+        let inputs = withoutRecording { featureStandardizer?.transform(rawFeatures) ?? rawFeatures }
+        let output = ParallelInference(threads: kernelThreads).outputs(of: model, parameters: parameters, inputs: inputs)
         return try prediction(fromOutput: output)
     }
 

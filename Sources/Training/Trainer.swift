@@ -219,6 +219,17 @@ public final class Trainer {
         public var samplesPerSecond: Double
         /// How the run ended.
         public var outcome: Outcome = .completed
+        /// Examples trained on in this run (every epoch's, a resumed run's from where it resumed).
+        public var examples = 0
+        /// Seconds in the evaluations (``Trainer/evaluate(epoch:)``), not part of
+        /// `trainingSeconds`.
+        public var evaluationSeconds = 0.0
+        /// Seconds spent shuffling each epoch's examples into batches, not part of
+        /// `trainingSeconds` (gathering a batch's rows is: the workers do it).
+        public var dataSeconds = 0.0
+        /// Seconds in the step handler and the epoch log lines: metrics, progress, checkpoints
+        /// handed to their writer.
+        public var handlerSeconds = 0.0
     }
 
     /// Runs the schedule from where the trainer stands (the start, or a restored state),
@@ -249,6 +260,13 @@ public final class Trainer {
         var evaluations: [Evaluation] = []
         var finalLoss: Float = .nan
         var trainingSeconds = 0.0, reduceSeconds = 0.0, computeSeconds = 0.0
+        var evaluationSeconds = 0.0, dataSeconds = 0.0, handlerSeconds = 0.0
+        /// `body`'s result, its wall time added to `total`.
+        func timed<R>(_ total: inout Double, _ body: () -> R) -> R {
+            let start = ContinuousClock.now
+            defer { total += (ContinuousClock.now - start) / .seconds(1) }
+            return body()
+        }
         var examples = 0
         var accumulated: [Tensor]? = nil
         var accumulatedLoss: Float = 0
@@ -267,7 +285,7 @@ public final class Trainer {
 
         epochs: for epochIndex in epoch..<options.epochs {
             epoch = epochIndex
-            let batches = data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex)
+            let batches = timed(&dataSeconds) { data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex) }
             let epochStart = ContinuousClock.now
             for position in batchInEpoch..<batches.count {
                 let start = ContinuousClock.now
@@ -349,7 +367,9 @@ public final class Trainer {
                 }
                 let reachedLimit = globalStep >= totalSteps
                 if lastOfEpoch { break }
-                if let onStep, onStep(event(loss: finalLoss, finishedStep, endsEpoch: false, evaluation: nil, isLast: reachedLimit)) == .stop {
+                if let onStep,
+                    timed(&handlerSeconds, { onStep(event(loss: finalLoss, finishedStep, endsEpoch: false, evaluation: nil, isLast: reachedLimit)) }) == .stop
+                {
                     outcome = .interrupted
                 }
                 if reachedLimit || outcome == .interrupted { break }
@@ -363,9 +383,11 @@ public final class Trainer {
             var isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps || outcome == .interrupted
             var evaluation: Evaluation?
             if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast) {
-                let made = evaluate(epoch: epochIndex + 1)
+                let made = timed(&evaluationSeconds) { evaluate(epoch: epochIndex + 1) }
                 evaluation = made
                 evaluations.append(made)
+                let logStart = ContinuousClock.now
+                defer { handlerSeconds += (ContinuousClock.now - logStart) / .seconds(1) }
                 var line = "epoch \(epochIndex + 1)/\(options.epochs): loss \(format(finalLoss))"
                 line += ", train loss \(format(made.trainLoss))"
                 if let accuracy = made.trainAccuracy { line += ", train accuracy \(format(accuracy))" }
@@ -380,7 +402,9 @@ public final class Trainer {
                 }
             }
             if finishedEpoch, outcome != .interrupted, let onStep {
-                if onStep(event(loss: finalLoss, finishedStep, endsEpoch: true, evaluation: evaluation, isLast: isLast)) == .stop, !isLast {
+                if timed(&handlerSeconds, { onStep(event(loss: finalLoss, finishedStep, endsEpoch: true, evaluation: evaluation, isLast: isLast)) }) == .stop,
+                    !isLast
+                {
                     outcome = .interrupted
                     isLast = true
                 }
@@ -394,7 +418,8 @@ public final class Trainer {
         return Summary(
             steps: globalStep, epochs: epoch + (batchInEpoch > 0 ? 1 : 0), finalLoss: finalLoss, evaluations: evaluations,
             trainingSeconds: trainingSeconds, computeSeconds: computeSeconds, reduceSeconds: reduceSeconds,
-            samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0, outcome: outcome)
+            samplesPerSecond: trainingSeconds > 0 ? Double(examples) / trainingSeconds : 0, outcome: outcome, examples: examples,
+            evaluationSeconds: evaluationSeconds, dataSeconds: dataSeconds, handlerSeconds: handlerSeconds)
     }
 
     /// What a step measured, kept until its ``StepEvent`` is made.
@@ -438,12 +463,14 @@ public final class Trainer {
         return nil
     }
 
-    /// Loss and accuracy of the current parameters on both splits (no tape, all cores).
+    /// Loss and accuracy of the current parameters on both splits: an inference pass with no
+    /// tape on the engine's threads (``/DataParallel/DataParallelEngine/inference``), whose
+    /// output is the same bits for any worker count; the per-example losses are then summed in
+    /// example order, as one pass over the whole split would.
     public func evaluate(epoch: Int) -> Evaluation {
-        let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         let parameters = variables.map(\.value)
         func measure(_ dataset: Dataset) -> (Float, Float?) {
-            let output = model(dataset.features, parameters: parameters, kernelThreads: threads)
+            let output = engine.inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
             let targets = targets(of: dataset)
             return (model.loss(output, targets: targets).scalar, model.lossKind.accuracy(output, targets: targets))
         }

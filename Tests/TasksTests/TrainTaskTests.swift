@@ -42,6 +42,18 @@ import Tasks
         #expect(samplesPerSecond > 0)
         let share = try #require(report["allreduce_share"] as? Double)
         #expect(share >= 0 && share <= 1)
+        // The end-to-end rate counts the whole time, which holds the training steps' time.
+        let endToEnd = try #require(report["end_to_end_samples_per_second"] as? Double)
+        #expect(endToEnd > 0 && endToEnd <= samplesPerSecond)
+        let timing = try #require(report["timing"] as? [String: Double])
+        #expect(Set(timing.keys) == [
+            "total_seconds", "training_seconds", "evaluation_seconds", "data_loading_seconds", "shuffle_seconds",
+            "logging_seconds", "other_seconds", "non_training_share",
+        ])
+        let parts = ["training_seconds", "evaluation_seconds", "data_loading_seconds", "shuffle_seconds", "logging_seconds", "other_seconds"]
+        #expect(parts.allSatisfy { timing[$0]! >= 0 })
+        #expect(abs(parts.map { timing[$0]! }.reduce(0, +) - timing["total_seconds"]!) <= 1e-9 * Swift.max(1, timing["total_seconds"]!))
+        #expect(timing["evaluation_seconds"]! > 0 && timing["data_loading_seconds"]! > 0)
         // Evaluations every 5 epochs; the last is the one reported.
         let history = try #require(report["history"] as? [[String: Any]])
         #expect(history.compactMap { $0["epoch"] as? Int } == [5, 10, 15, 20])
@@ -100,7 +112,7 @@ import Tasks
         let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
         expectReportKeys(try writtenReport(report), extra: [
             "train_loss", "test_loss", "train_accuracy", "labels", "train_examples", "test_examples", "epochs", "workers", "micro_shards",
-            "deterministic", "samples_per_second",
+            "deterministic", "samples_per_second", "end_to_end_samples_per_second", "timing",
             "allreduce_share", "parameter_digest", "status", "history",
         ])
     }
