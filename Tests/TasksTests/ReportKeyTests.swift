@@ -15,6 +15,12 @@ import Tasks
 
     /// Runs `config` (written into `directory`, beside the data files) and returns its report.
     private func run(_ config: JSONValue, in directory: TemporaryDirectory, name: String, options: RunOptions = RunOptions(verbosity: .quiet)) throws -> [String: Any] {
+        var config = config
+        // A lecture config's `plot` is relative to the working directory: draw it in `directory`.
+        if var root = config.objectValue, root["plot"] != nil {
+            root["plot"] = .string(directory.path + "/" + name + ".svg")
+            config = .object(root)
+        }
         let path = try directory.write(name, try config.encoded())
         let task = try TaskLoader.load(path: path, options: options)
         return try writtenReport(try task.run(options: options) { _ in }).object
