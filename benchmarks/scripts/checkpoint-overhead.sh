@@ -10,15 +10,7 @@ runs="${1:-15}"
 swift build -c release --product swiftgrad >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$PWD" "$work" <<'PY'
-import json, sys
-root, work = sys.argv[1], sys.argv[2]
-config = json.load(open(f"{root}/Configs/digits-mlp.json"))
-config["data"]["path"] = f"{root}/datasets/digits.csv"
-json.dump(config, open(f"{work}/every-epoch.json", "w"))
-config["checkpoint"] = {"every_epochs": 0}
-json.dump(config, open(f"{work}/final-only.json", "w"))
-PY
+python3 benchmarks/scripts/digits-variants.py "$PWD" "$work"
 for ((i = 0; i < runs; i++)); do
     for variant in every-epoch final-only; do
         start=$(date +%s.%N)

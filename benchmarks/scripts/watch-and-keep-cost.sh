@@ -12,15 +12,7 @@ swift build -c release --product swiftgrad >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 strip --strip-debug -o "$work/swiftgrad" .build/release/swiftgrad
-python3 - "$PWD" "$work" <<'PY'
-import json, sys
-root, work = sys.argv[1], sys.argv[2]
-config = json.load(open(f"{root}/Configs/digits-mlp.json"))
-config["data"]["path"] = f"{root}/datasets/digits.csv"
-json.dump(config, open(f"{work}/every-epoch.json", "w"))
-config["checkpoint"] = {"every_epochs": 0}
-json.dump(config, open(f"{work}/final-only.json", "w"))
-PY
+python3 benchmarks/scripts/digits-variants.py "$PWD" "$work"
 count() {   # NAME CONFIG FLAGS...: prints the instructions of one run
     local name=$1 config=$2; shift 2
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$work/swiftgrad" run "$work/$config" \
