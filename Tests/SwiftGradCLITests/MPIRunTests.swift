@@ -48,6 +48,23 @@ struct MPIRunTests {
         #expect(run.standardOutput.components(separatedBy: "parameter digest").count == 2)
     }
 
+    /// The ranks talk over TCP on the loopback interface, not shared memory: the network path of
+    /// a job spread over hosts, on one machine.
+    @Test(.enabled(if: launcherIsOpenMPI, "the TCP-only transport options are Open MPI's"))
+    func digitsConfigGivesTheOneProcessDigestOverTCPOnTwoRanks() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        // ob1 is the message layer that uses the byte transfer layers (btl) named here; tcp over
+        // `lo` (excluded by default) and self for a rank's messages to itself.
+        let tcpOnly = ["--mca", "pml", "ob1", "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "lo"]
+        let run = try mpiJob(
+            [(2, ["run", digitsConfig, "--no-metrics", "--workers", "1", "--run-dir", scratch.path + "/run"])],
+            launcherArguments: tcpOnly, in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(digest(of: run) == Self.lectureDigest, "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("MPI: 2 ranks on 1 host, deterministic reduction"))
+    }
+
     @Test(arguments: [1, 2, 3], [1, 2])
     func sameBitsForAnyRankAndWorkerCount(ranks: Int, workers: Int) throws {
         let scratch = try TemporaryDirectory()
@@ -145,10 +162,13 @@ struct MPIRunTests {
     }
 
     /// Starts an MPI job whose programs are `swiftgrad` with each entry's arguments, `count` ranks
-    /// each (several entries make an MPMD job), with standard output and error in `directory`.
-    private func startJob(_ programs: [(count: Int, arguments: [String])], in directory: String) throws -> Process {
+    /// each (several entries make an MPMD job), with standard output and error in `directory`;
+    /// `launcherArguments` go to `mpirun` before the programs.
+    private func startJob(
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], in directory: String
+    ) throws -> Process {
         let executable = try swiftgradPath()
-        var arguments: [String] = launcherIsOpenMPI ? ["--oversubscribe"] : []
+        var arguments: [String] = (launcherIsOpenMPI ? ["--oversubscribe"] : []) + launcherArguments
         for (index, program) in programs.enumerated() {
             if index > 0 { arguments.append(":") }
             arguments += ["-np", "\(program.count)", executable] + program.arguments
@@ -186,8 +206,10 @@ struct MPIRunTests {
             standardError: (try? String(contentsOfFile: directory + "/stderr", encoding: .utf8)) ?? "")
     }
 
-    private func mpiJob(_ programs: [(count: Int, arguments: [String])], in directory: String) throws -> Run {
-        try finish(try startJob(programs, in: directory), in: directory)
+    private func mpiJob(
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], in directory: String
+    ) throws -> Run {
+        try finish(try startJob(programs, launcherArguments: launcherArguments, in: directory), in: directory)
     }
 
     /// A three-rank run of the digits config for many epochs; once rank 0 has printed its first
