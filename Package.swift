@@ -161,4 +161,8 @@ if let mpiPackage {
     for target in package.targets where ["swiftgrad", "DocumentationTests"].contains(target.name) {
         target.dependencies.append("SwiftGradMPI")
     }
+    // `swiftgrad bench allreduce --mpi` fills gradient slots itself.
+    for target in package.targets where target.name == "swiftgrad" {
+        target.dependencies += ["DataParallel", "Autograd"]
+    }
 }

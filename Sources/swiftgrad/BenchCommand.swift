@@ -87,13 +87,36 @@ struct AllReduceCommand: ParsableCommand {
     @Option(help: "Comma-separated thread counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
     var threads: [Int] = [1, 2]
 
+    @Flag(help: "Under mpirun: cross-rank reduction of --slots micro-shards, deterministic beside MPI_Allreduce, for each of --sizes.")
+    var mpi = false
+
+    @Option(help: "With --mpi: comma-separated floats per gradient, each 2 to 100000000. (default: 17226,1000000)", transform: parseGradientSizes)
+    var sizes: [Int] = [17_226, 1_000_000]
+
+    @Option(help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported.")
+    var rounds = 11
+
     func validate() throws {
+        guard (1...1000).contains(rounds) else { throw ValidationError("--rounds must be 1 to 1000, got \(rounds)") }
         guard AllReduceBenchmark.parameterCounts.contains(parameters), AllReduceBenchmark.slotCounts.contains(slots) else {
             throw ValidationError("--parameters must be 1 to \(AllReduceBenchmark.parameterCounts.upperBound) and --slots 1 to \(AllReduceBenchmark.slotCounts.upperBound), got --parameters \(parameters) --slots \(slots)")
         }
     }
 
     func run() throws {
+        if mpi {
+            guard RunCommand.mpiJobSize() != nil else {
+                printError("error: --mpi: this process was not started by mpirun; run it as `mpirun -np 2 swiftgrad bench allreduce --mpi`")
+                throw ExitCode.failure
+            }
+            #if canImport(SwiftGradMPI)
+            try runUnderMPI()
+            return
+            #else
+            printError("error: --mpi: this swiftgrad was built without MPI; install Open MPI (scripts/install-dependencies), then `swift package clean` and build again")
+            throw ExitCode.failure
+            #endif
+        }
         try reportingErrors {
             try MemoryBudget.current().check(
                 AllReduceBenchmark.memoryEstimate(parameters: parameters, slots: slots),
@@ -103,6 +126,16 @@ struct AllReduceCommand: ParsableCommand {
         print("all-reduce of \(slots) slots x \(parameters) floats")
         print(AllReduceBenchmark.table(rows))
     }
+}
+
+/// Parses `17226,1000000` into gradient sizes for `bench allreduce --mpi`, each 2 to 100 000 000
+/// floats (two parameters of at least one element).
+func parseGradientSizes(_ text: String) throws -> [Int] {
+    let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !sizes.isEmpty, sizes.allSatisfy({ $0.map((2...100_000_000).contains) ?? false }) else {
+        throw ValidationError("expected comma-separated sizes from 2 to 100000000 like 17226,1000000, got '\(text)'")
+    }
+    return sizes.map { $0! }
 }
 
 /// Parses `1,2,4` into worker or thread counts, each one the trainer accepts

@@ -99,6 +99,22 @@ import FoundationXML
         #expect(run.standardOutput.isEmpty)
     }
 
+    @Test func allReduceWithMPIOutsideMPIRunFailsSayingSo() throws {
+        let run = try swiftgrad("bench", "allreduce", "--mpi")
+        #expect(run.status == 1)
+        // With MPI built in: not started by mpirun; without: built without MPI.
+        #expect(
+            run.standardError.contains("error: --mpi: this process was not started by mpirun")
+                || run.standardError.contains("error: --mpi: this swiftgrad was built without MPI"), "\(run.standardError)")
+        #expect(run.standardOutput.isEmpty)
+    }
+
+    @Test func allReduceRejectsBadMPISizes() throws {
+        let run = try swiftgrad("bench", "allreduce", "--mpi", "--sizes", "1000,1")
+        #expect(run.status == 64)
+        #expect(run.standardError.contains("expected comma-separated sizes from 2 to 100000000 like 17226,1000000, got '1000,1'"), "\(run.standardError)")
+    }
+
     @Test func runTrainsATinyConfigAndPrintsItsDigest() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

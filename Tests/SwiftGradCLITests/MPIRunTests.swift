@@ -65,6 +65,20 @@ struct MPIRunTests {
         #expect(run.standardOutput.contains("MPI: 2 ranks on 1 host, deterministic reduction"))
     }
 
+    @Test func benchAllReducePrintsBothReductionsForEachSize() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let run = try mpiJob([(2, ["bench", "allreduce", "--mpi", "--sizes", "1000,20000", "--slots", "4", "--rounds", "3"])], in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("MPI all-reduce: 2 ranks, 4 micro-shards"), "\(run.standardOutput)")
+        for size in [1000, 20000] {
+            let row = run.standardOutput.split(separator: "\n").first { $0.hasPrefix("| \(size) |") }
+            // floats, then milliseconds and MB/s of each reduction, then their ratio.
+            let figures = row.map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+            #expect(figures.count == 6 && figures.dropFirst().allSatisfy { Double($0) != nil }, "\(run.standardOutput)")
+        }
+    }
+
     @Test(arguments: [1, 2, 3], [1, 2])
     func sameBitsForAnyRankAndWorkerCount(ranks: Int, workers: Int) throws {
         let scratch = try TemporaryDirectory()
