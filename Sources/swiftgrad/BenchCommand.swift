@@ -48,6 +48,11 @@ struct ScalingCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let jobSize = RunCommand.mpiJobSize(), jobSize > 1 {
+            // Each rank would time the workers alone and write the same files.
+            printError("error: bench scaling measures one process and its workers; mpirun started \(jobSize) processes (run it without mpirun; `swiftgrad bench allreduce --mpi` measures the cross-rank reduction)")
+            throw ExitCode.failure
+        }
         try reportingErrors {
             for path in [csv, plot] { try AtomicFile.checkWritable(path) }
             guard let task = try TaskLoader.load(path: config) as? TrainTask else {

@@ -65,6 +65,15 @@ struct MPIRunTests {
         #expect(run.standardOutput.contains("MPI: 2 ranks on 1 host, deterministic reduction"))
     }
 
+    @Test func benchScalingRefusesSeveralRanks() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let run = try mpiJob([(2, ["bench", "scaling", repositoryRoot + "/Configs/scaling-mlp.json", "--steps", "1", "--repeats", "1"])], in: scratch.path)
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("error: bench scaling measures one process and its workers; mpirun started 2 processes"), "\(run.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/scaling.csv"))
+    }
+
     @Test func benchAllReducePrintsBothReductionsForEachSize() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
