@@ -355,10 +355,10 @@ package struct TrainTask: RunnableTask {
     /// splits, on the targets' original scale; `nil` for classes.
     private func regressionMetrics(of trainer: Trainer) -> (train: RegressionMetrics, test: RegressionMetrics?)? {
         guard data.train.classCount == nil else { return nil }
-        let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         let parameters = trainer.variables.map(\.value)
         func metrics(_ dataset: Dataset) -> RegressionMetrics {
-            let output = withoutRecording { model(dataset.features, parameters: parameters, kernelThreads: threads) }
+            // The trainer's own inference pass, on its threads, as its evaluations run.
+            let output = trainer.engine.inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
             return RegressionMetrics(output: output, targets: dataset.targets, standardizer: targetStandardizer)
         }
         return (metrics(data.train), data.test.count > 0 ? metrics(data.test) : nil)
