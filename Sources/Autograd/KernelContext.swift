@@ -41,6 +41,6 @@ public struct KernelContext: @unchecked Sendable {
 
     /// This context as `sg_sgemm_with_context` takes it.
     var gemm: sg_gemm_context {
-        sg_gemm_context(threads: Int32(threads), help_board: helpBoard, help_slot: Int32(helpSlot))
+        sg_gemm_context(threads: Int32(threads), help_board: helpBoard, help_slot: Int32(helpSlot), precision: 0)
     }
 }

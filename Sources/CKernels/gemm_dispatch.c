@@ -29,6 +29,10 @@ int sg_gemm_kernel_supported(int kernel) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case SG_GEMM_KERNEL_AVX512_BF16:
+        __builtin_cpu_init();
+        return sg_gemm_kernel_supported(SG_GEMM_KERNEL_AVX512) &&
+               __builtin_cpu_supports("avx512bf16");
 #endif
     default: return 0;
     }
@@ -50,6 +54,7 @@ int sg_gemm_detected_kernel(void) {
 
 const char *sg_gemm_kernel_label(int kernel) {
     switch (kernel) {
+    case SG_GEMM_KERNEL_AVX512_BF16: return "avx512-bf16";
     case SG_GEMM_KERNEL_AVX512: return "avx512";
     case SG_GEMM_KERNEL_AVX2: return "avx2";
     case SG_GEMM_KERNEL_GENERIC: return "generic";
@@ -79,6 +84,11 @@ void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int t
         return;
     }
     if (!sg_gemm_kernel_supported(kernel)) kernel = SG_GEMM_KERNEL_GENERIC;
+    if (context.precision == SG_PRECISION_BF16) {
+        sg_gemm_bf16(kernel, context, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                     ldc);
+        return;
+    }
 
     const sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
     const sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};

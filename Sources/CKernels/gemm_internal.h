@@ -54,6 +54,7 @@
 
 #include "CKernels.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -282,6 +283,19 @@ typedef struct {
 void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, long K,
                     float alpha, sg_view a, sg_view b, float beta, float *C, long ldc,
                     sg_gemm_context context);
+
+// MARK: - bfloat16 (gemm_bf16*.c)
+
+/// The bfloat16 bits of `x` as sg_round_to_bf16 rounds it.
+uint16_t sg_bf16_bits(float x);
+/// The Float32 value of bfloat16 bits (exact).
+float sg_bf16_to_float(uint16_t bits);
+
+/// A bf16 product (precision SG_PRECISION_BF16) with micro-kernel family `kernel`, run as
+/// `context` says; M, N, K >= 1 and alpha != 0.
+void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, long M, long N,
+                  long K, float alpha, const float *A, long lda, const float *B, long ldb,
+                  float beta, float *C, long ldc);
 
 // MARK: - Posting on a help board (help_board.c)
 

@@ -156,7 +156,7 @@ public final class ParallelInference {
                             let target = layer == shapes.count - 1
                                 ? output.pointer + chunk.lowerBound * width
                                 : (layer % 2 == 0 ? buffer : second)
-                            let context = sg_gemm_context(threads: kernelThreads, help_board: nil, help_slot: 0)
+                            let context = sg_gemm_context(threads: kernelThreads, help_board: nil, help_slot: 0, precision: 0)
                             if shape.k == 0 {
                                 target.initialize(repeating: 0, count: m * shape.n)
                             } else {

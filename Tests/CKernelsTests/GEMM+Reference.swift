@@ -62,7 +62,7 @@ struct GEMMProblem: CustomStringConvertible {
     /// Runs `sg_sgemm_with_kernel` on copies of the operands with `threads` threads and
     /// returns the new C buffer.
     func run(kernel: GEMMKernel, a: [Float], b: [Float], c: [Float], threads: Int32 = 1) -> [Float] {
-        run(kernel: kernel, a: a, b: b, c: c, context: sg_gemm_context(threads: threads, help_board: nil, help_slot: 0))
+        run(kernel: kernel, a: a, b: b, c: c, context: sg_gemm_context(threads: threads, help_board: nil, help_slot: 0, precision: 0))
     }
 
     /// Runs `sg_sgemm_with_kernel` on copies of the operands as `context` says and returns the

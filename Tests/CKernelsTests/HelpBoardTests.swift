@@ -45,7 +45,7 @@ import Testing
 
     /// A context that posts on place `slot` of `board`.
     static func posting(on board: OpaquePointer, slot: Int32) -> sg_gemm_context {
-        sg_gemm_context(threads: 1, help_board: board, help_slot: slot)
+        sg_gemm_context(threads: 1, help_board: board, help_slot: slot, precision: 0)
     }
 
     @Test(arguments: GEMMKernel.supported)
@@ -119,7 +119,7 @@ import Testing
         let before = sg_help_board_pieces_helped(board)
 
         let helper = Helper(board: board)
-        let severalThreads = sg_gemm_context(threads: 2, help_board: board, help_slot: 0)
+        let severalThreads = sg_gemm_context(threads: 2, help_board: board, help_slot: 0, precision: 0)
         let plain = plainProduct(problem, a: a, b: b, c: c)
         #expect(problem.firstMismatch(result: plain, a: a, b: b, c: c) == nil)
         for _ in 0..<50 {

@@ -39,7 +39,18 @@ typedef struct sg_gemm_context {
     /// a place: threads that run products at the same time need places of their own. A place the
     /// board does not have means no posting.
     int help_slot;
+    /// What the products are computed from: `SG_PRECISION_FLOAT32` (0, the default of `{0}`) or
+    /// `SG_PRECISION_BF16`. Unlike the fields above, it changes the bits of the result.
+    int precision;
 } sg_gemm_context;
+
+/// The precisions of a matrix product (`sg_gemm_context.precision`).
+enum {
+    /// Float32 inputs, fused multiply-adds in Float32.
+    SG_PRECISION_FLOAT32 = 0,
+    /// bfloat16 inputs, products accumulated in Float32, as `sg_sgemm_bf16_reference` defines.
+    SG_PRECISION_BF16 = 1,
+};
 
 /// Single-precision general matrix product on row-major operands:
 /// `C = alpha * op(A) * op(B) + beta * C`, where `op(X)` is `X` or its transpose.
@@ -85,6 +96,7 @@ enum {
     SG_GEMM_KERNEL_GENERIC = 0,  ///< portable C, any CPU
     SG_GEMM_KERNEL_AVX2 = 1,     ///< x86-64 with AVX2 and FMA
     SG_GEMM_KERNEL_AVX512 = 2,   ///< x86-64 with AVX-512 F and VL
+    SG_GEMM_KERNEL_AVX512_BF16 = 3, ///< x86-64 with AVX-512 BF16 (`vdpbf16ps`): bf16 products
 };
 
 /// 1 if this CPU (and operating system) can run `kernel`, else 0.
@@ -108,6 +120,45 @@ void sg_sgemm_with_kernel(int kernel, sg_gemm_context context,
                           const float *B, long ldb,
                           float beta,
                           float *C, long ldc);
+
+// MARK: - bfloat16 products (gemm_bf16*.c)
+
+/// `x` rounded to bfloat16 and widened back to Float32: round to nearest, ties to even; a
+/// subnormal `x` becomes a zero of its sign; a NaN stays a NaN (made quiet); a value past the
+/// largest bfloat16 becomes an infinity. Exactly what a bf16 product does to each input.
+float sg_round_to_bf16(float x);
+
+/// The definition of a bf16 product, computed one element at a time: the test oracle of every
+/// bf16 kernel, which must give the same bits. `C = alpha * op(A) * op(B) + beta * C` where
+///
+/// 1. every element of op(A) and op(B) is rounded by `sg_round_to_bf16`;
+/// 2. each element of C sums its K products in blocks of `SG_BF16_KC` (the last one shorter);
+///    within a block, pairs (2p, 2p+1) in order p = 0, 1, ..., a missing partner being zero, and
+///    a running sum `s` that starts at +0 takes `s = s + a[2p+1] b[2p+1]`, then
+///    `s = s + a[2p] b[2p]`, each rounded once to Float32, to nearest even (each product of two
+///    bf16 values is exact, so each step is a fused multiply-add): the order of x86's
+///    `vdpbf16ps`;
+/// 3. after each block, `c = fma(beta', c, alpha * s)` where `beta' = beta` for the first block
+///    and 1 for later ones (`beta == 0` stores `alpha * s` without reading C);
+/// 4. every step of 2 and 3 runs with subnormal inputs read as zero and subnormal results
+///    written as zero (x86 MXCSR DAZ and FTZ, as `vdpbf16ps` itself computes).
+///
+/// With K == 0 or alpha == 0 there are no products: C = beta * C exactly as in Float32.
+/// On CPUs other than x86, step 4 is done in software: a result is flushed when its rounded
+/// magnitude is under FLT_MIN (x86 flushes by the value rounded to an unbounded exponent, so
+/// the two may differ on a sum within 2^-24 of FLT_MIN).
+/// Serial, and slow: for tests.
+void sg_sgemm_bf16_reference(int transA, int transB,
+                             long M, long N, long K,
+                             float alpha,
+                             const float *A, long lda,
+                             const float *B, long ldb,
+                             float beta,
+                             float *C, long ldc);
+
+/// Elements of K summed in one block of a bf16 product (an even number, the same for every
+/// kernel and CPU, so that the blocking never changes a bit).
+#define SG_BF16_KC 512
 
 /// A board with `slots` places, one per thread that posts (at least 1).
 sg_help_board *sg_help_board_create(int slots);
