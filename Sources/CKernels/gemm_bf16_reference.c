@@ -47,7 +47,7 @@ void sg_sgemm_bf16_reference(int transA, int transB, long M, long N, long K, flo
     }
 #if SG_X86
     const unsigned saved = _mm_getcsr();
-    _mm_setcsr(saved | 0x8040u);  // FTZ (bit 15) and DAZ (bit 6)
+    _mm_setcsr(SG_BF16_MXCSR);  // FTZ, DAZ, nearest even, whatever the caller had
 #define FLUSH(x) (x)
 #else
 #define FLUSH(x) flush(x)

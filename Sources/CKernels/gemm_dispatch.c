@@ -29,10 +29,7 @@ int sg_gemm_kernel_supported(int kernel) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case SG_GEMM_KERNEL_AVX512_BF16:
-        __builtin_cpu_init();
-        return sg_gemm_kernel_supported(SG_GEMM_KERNEL_AVX512) &&
-               __builtin_cpu_supports("avx512bf16");
+    case SG_GEMM_KERNEL_AVX512_BF16: return sg_bf16_native_usable();
 #endif
     default: return 0;
     }
@@ -50,6 +47,10 @@ int sg_gemm_detected_kernel(void) {
         atomic_store_explicit(&cached, k, memory_order_relaxed);
     }
     return k;
+}
+
+int sg_gemm_detected_bf16_kernel(void) {
+    return sg_bf16_native_usable() ? SG_GEMM_KERNEL_AVX512_BF16 : sg_gemm_detected_kernel();
 }
 
 const char *sg_gemm_kernel_label(int kernel) {
@@ -89,6 +90,8 @@ void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int t
                      ldc);
         return;
     }
+    // The bf16 family's Float32 products are the AVX-512 family's.
+    if (kernel == SG_GEMM_KERNEL_AVX512_BF16) kernel = SG_GEMM_KERNEL_AVX512;
 
     const sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
     const sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
@@ -127,8 +130,10 @@ void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int t
 void sg_sgemm_with_context(sg_gemm_context context, int transA, int transB, long M, long N,
                            long K, float alpha, const float *A, long lda, const float *B,
                            long ldb, float beta, float *C, long ldc) {
-    sg_sgemm_with_kernel(sg_gemm_detected_kernel(), context, transA, transB, M, N, K, alpha, A,
-                         lda, B, ldb, beta, C, ldc);
+    const int kernel = context.precision == SG_PRECISION_BF16 ? sg_gemm_detected_bf16_kernel()
+                                                              : sg_gemm_detected_kernel();
+    sg_sgemm_with_kernel(kernel, context, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                         ldc);
 }
 
 void sg_sgemm(int transA, int transB, long M, long N, long K, float alpha,

@@ -16,6 +16,11 @@
 //   gemm_kernel_avx512_small_k.c AVX-512 kernel for short reductions (K <= 16)
 //   gemm_kernel_avx512_gemv.c   AVX-512 matrix-vector products (N == 1)
 //   help_board.c                the help board, and the packed path posted on it
+//   gemm_bf16_reference.c       the definition of a bf16 product, element by element
+//   gemm_bf16.c                 bf16 products: kernel choice, start-up check of vdpbf16ps,
+//                               the packed loop nest for bf16 (threads, help board)
+//   gemm_bf16_pack.c            rounding to bf16 and packing K in pairs
+//   gemm_kernel_bf16_*.c        bf16 micro-kernels: vdpbf16ps, emulated AVX-512, portable
 //
 // Every operand is seen through a pair of strides, element (i, j) of a matrix X living at
 // X[i * rs + j * cs]. A transpose only swaps the two strides, so transposition is handled once,
@@ -285,11 +290,114 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
                     sg_gemm_context context);
 
 // MARK: - bfloat16 (gemm_bf16*.c)
+//
+// A bf16 product (sg_sgemm_bf16_reference defines its bits) runs the packed loop nest above with
+// K blocked by SG_BF16_KC, the block of the definition, so the blocking is the definition's own
+// and no other. Packing rounds each element to bf16 and interleaves K in pairs: a packed 32-bit
+// word holds elements 2p (low half) and 2p+1 (high half) of one row of op(A) or one column of
+// op(B), the operand layout of vdpbf16ps, and a K block of odd length gets a +0 partner for its
+// last element. A micro-panel of A is (KC/2) x MR words, one of B (KC/2) x NR words.
+//
+//   family           kernel                                      MR   NR   NC
+//   avx512-bf16      vdpbf16ps                                   12   32   1024
+//   avx512           two vfmadd231ps per pair, odd element first 12   32   1024
+//   avx2, generic    fmaf per pair, odd element first (C; built   4   16    256
+//                    for AVX2 + FMA in the avx2 family)
+//
+// Every micro-kernel sums each element of C in exactly the definition's order: its accumulator
+// starts at +0 for each K block, takes the odd then the even product of each pair, each rounded
+// once (vdpbf16ps and a fused multiply-add give the same bits: a product of two bf16 values is
+// exact), and is stored as c = fma(beta', c, alpha * s). On x86 every micro-kernel runs with
+// MXCSR set to SG_BF16_MXCSR (DAZ, FTZ, nearest even), which its caller sets once per thread or
+// helped tile; vdpbf16ps itself ignores MXCSR and always computes that way. On other CPUs the
+// portable kernel flushes in software, as the reference does. The tile shape, NC and the thread
+// split change which instructions compute an element of C, never its arithmetic, so any family,
+// thread count or help board gives the reference's bits.
 
 /// The bfloat16 bits of `x` as sg_round_to_bf16 rounds it.
 uint16_t sg_bf16_bits(float x);
 /// The Float32 value of bfloat16 bits (exact).
 float sg_bf16_to_float(uint16_t bits);
+
+/// MXCSR while a bf16 kernel runs: every exception masked, round to nearest even, denormals read
+/// as zero (DAZ, bit 6) and flushed to zero (FTZ, bit 15).
+#define SG_BF16_MXCSR 0x9FC0u
+
+/// Step 4 of the definition where no MXCSR does it: a subnormal becomes a zero of its sign.
+static inline float sg_bf16_flush(float x) {
+#if SG_X86
+    return x;
+#else
+    return __builtin_fabsf(x) < 1.17549435e-38f ? __builtin_copysignf(0.0f, x) : x;
+#endif
+}
+
+/// Computes the mr x n corner of an MR x NR tile of a bf16 product for one K block of `kp`
+/// pairs: C[i*rsc + j*csc] = alpha * s[i][j] + beta * C[...] (beta == 0: C is not read), where
+/// s sums the packed pairs of `a` (kp x MR words) and `b` (kp x NR words) in the definition's
+/// order. Runs under SG_BF16_MXCSR on x86 (the caller sets it).
+typedef void (*sg_bf16_ukernel)(int mr, int n, long kp, const uint32_t *a, const uint32_t *b,
+                                float *c, long rsc, long csc, float alpha, float beta);
+
+/// Packs rows [i0, i0+mr) x columns [p0, p0+kc) of `a` into one MR-row micro-panel of
+/// ceil(kc/2) pairs, rows mr..MR-1 zero.
+typedef void (*sg_bf16_pack_a)(sg_view a, long i0, int mr, long p0, long kc, int MR,
+                               uint32_t *dst);
+/// Packs panels [q0, q1) of the block rows [p0, p0+kc) x columns [j0, j0+nc) of `b`: panel q
+/// (columns j0 + q*NR ...) goes to dst + q * ceil(kc/2) * NR, columns past nc zero.
+typedef void (*sg_bf16_pack_b)(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1,
+                               int NR, uint32_t *dst);
+
+/// One row of the table above: tile, N block, micro-kernel and the packing built for the same
+/// instruction set.
+typedef struct {
+    int mr, nr;
+    long nc;
+    sg_bf16_ukernel kernel;
+    sg_bf16_pack_a pack_a;
+    sg_bf16_pack_b pack_b;
+} sg_bf16_family;
+
+#define SG_BF16_AVX512_MR 12
+#define SG_BF16_AVX512_NR 32
+#define SG_BF16_AVX512_NC 1024
+#define SG_BF16_GENERIC_MR 4
+#define SG_BF16_GENERIC_NR 16
+#define SG_BF16_GENERIC_NC 256
+
+void sg_bf16_ukernel_generic(int mr, int n, long kp, const uint32_t *a, const uint32_t *b,
+                             float *c, long rsc, long csc, float alpha, float beta);
+void sg_bf16_pack_a_generic(sg_view a, long i0, int mr, long p0, long kc, int MR, uint32_t *dst);
+void sg_bf16_pack_b_generic(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1,
+                            int NR, uint32_t *dst);
+#if SG_X86
+#define SG_AVX512_BF16 __attribute__((target("avx512bf16,avx512f,avx512vl,avx512bw,avx2,fma")))
+
+SG_AVX2 void sg_bf16_ukernel_avx2(int mr, int n, long kp, const uint32_t *a, const uint32_t *b,
+                                  float *c, long rsc, long csc, float alpha, float beta);
+SG_AVX2 void sg_bf16_pack_a_avx2(sg_view a, long i0, int mr, long p0, long kc, int MR,
+                                 uint32_t *dst);
+SG_AVX2 void sg_bf16_pack_b_avx2(sg_view b, long p0, long kc, long j0, long nc, long q0,
+                                 long q1, int NR, uint32_t *dst);
+SG_AVX512 void sg_bf16_ukernel_avx512_emulated(int mr, int n, long kp, const uint32_t *a,
+                                               const uint32_t *b, float *c, long rsc, long csc,
+                                               float alpha, float beta);
+SG_AVX512_BF16 void sg_bf16_ukernel_avx512_native(int mr, int n, long kp, const uint32_t *a,
+                                                  const uint32_t *b, float *c, long rsc,
+                                                  long csc, float alpha, float beta);
+SG_AVX512 void sg_bf16_pack_a_avx512(sg_view a, long i0, int mr, long p0, long kc, int MR,
+                                     uint32_t *dst);
+SG_AVX512 void sg_bf16_pack_b_avx512(sg_view b, long p0, long kc, long j0, long nc, long q0,
+                                     long q1, int NR, uint32_t *dst);
+
+/// 1 if the native kernel (vdpbf16ps) gave the emulated kernel's bits on crafted and random
+/// panels when run on this CPU (gemm_kernel_bf16_avx512.c); call only where the CPU has
+/// AVX512-BF16.
+int sg_bf16_native_agrees(void);
+#endif
+
+/// 1 if this CPU has AVX512-BF16 and its vdpbf16ps passed sg_bf16_native_agrees, checked once.
+int sg_bf16_native_usable(void);
 
 /// A bf16 product (precision SG_PRECISION_BF16) with micro-kernel family `kernel`, run as
 /// `context` says; M, N, K >= 1 and alpha != 0.
@@ -299,8 +407,22 @@ void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, l
 
 // MARK: - Posting on a help board (help_board.c)
 
+/// Bytes of the buffer each thread brings to a posted tile: an A micro-panel of either
+/// precision (SG_MR_MAX x SG_KC_MAX floats, or SG_MR_MAX x SG_BF16_KC / 2 packed pairs).
+#define SG_HELP_SCRATCH_BYTES (SG_MR_MAX * SG_KC_MAX * 4)
+
+/// Computes tile `tile` of the posted `job`, with `scratch` (SG_HELP_SCRATCH_BYTES, 64-byte
+/// aligned) as the calling thread's own buffer.
+typedef void (*sg_posted_tile)(const void *job, long tile, void *scratch);
+
 /// 1 if `board` is a board and `slot` one of its places, else 0.
 int sg_help_board_has_slot(const sg_help_board *board, int slot);
+
+/// Posts tiles [0, tiles) of `job` in place `slot` of `board`, computes them together with any
+/// thread that calls sg_help_board_help meanwhile, and returns once every tile is done and every
+/// helper has left the job.
+void sg_help_board_run(sg_help_board *board, int slot, long tiles, sg_posted_tile tile,
+                       const void *job);
 
 /// The serial loop nest of `plan`, with each K block's tiles posted in place `slot` of `board`
 /// so that idle threads may take some; returns once every tile is computed. `plan->bpack` holds

@@ -6,7 +6,9 @@
 // block's tiles there; a worker that has finished its own work (spinning in the engine's pool)
 // takes tiles from it. A tile is one MR-row micro-panel of C for the block: the same
 // micro-kernel calls, with the same packed A and B panels, as the serial loop makes, so who
-// computes a tile never changes a bit of it.
+// computes a tile never changes a bit of it. The board itself only hands out tile numbers
+// (sg_help_board_run); what a tile computes is its poster's (Float32 below, bf16 in
+// gemm_bf16.c).
 
 #include "gemm_internal.h"
 
@@ -15,13 +17,11 @@
 #include <stdatomic.h>
 #include <time.h>
 
-/// One posted K block of a product: its tiles are claimed through `next`.
+/// One posted piece of work: its tiles are claimed through `next`.
 typedef struct {
-    const sg_gemm_plan *x;
-    long jc, nc, pc, kc, bpanels;
-    float beta;
-    const float *bblock;
-    long tiles;           // MR-row micro-panels of C
+    sg_posted_tile tile;
+    const void *job;
+    long tiles;
     // On cache lines of their own: helpers update them while the owner works on its stack.
     _Alignas(64) _Atomic long next;  // the next unclaimed tile
     _Alignas(64) _Atomic long done;  // tiles finished
@@ -77,25 +77,9 @@ int sg_help_board_has_slot(const sg_help_board *board, int slot) {
     return board && slot >= 0 && slot < board->count;
 }
 
-/// Computes tile `t` of `b` with `apack` (MR x KC floats) as this thread's A buffer.
-static void run_tile(const posted_block *b, long t, float *apack) {
-    const sg_gemm_plan *x = b->x;
-    const int MR = x->blk->mr, NR = x->blk->nr;
-    const long i0 = t * MR;
-    const int mr = (int)min_l(MR, x->M - i0);
-    sg_pack_a_panel(x->a, i0, mr, b->pc, b->kc, MR, apack);
-    for (long q = 0; q < b->bpanels; q++) {
-        const long j0 = q * NR;
-        const int n = (int)min_l(NR, b->nc - j0);
-        float *cp = x->c + i0 * x->rsc + (b->jc + j0) * x->csc;
-        x->kernel(mr, n, b->kc, apack, b->bblock + q * b->kc * NR, cp, x->rsc, x->csc, x->alpha,
-                  b->beta);
-    }
-}
-
 /// Claims and computes tiles of `b`, posted in `slot`, until none is left; returns how many this
 /// thread computed.
-static long work_on(posted_block *b, board_slot *slot, float *apack) {
+static long work_on(posted_block *b, board_slot *slot, void *scratch) {
     long computed = 0;
     for (;;) {
         const long t = atomic_fetch_add_explicit(&b->next, 1, memory_order_relaxed);
@@ -103,7 +87,7 @@ static long work_on(posted_block *b, board_slot *slot, float *apack) {
             atomic_store_explicit(&slot->open, 0, memory_order_relaxed);
             return computed;
         }
-        run_tile(b, t, apack);
+        b->tile(b->job, t, scratch);
         atomic_fetch_add_explicit(&b->done, 1, memory_order_release);
         computed++;
     }
@@ -117,7 +101,7 @@ static long monotonic_nanoseconds(void) {
 
 long sg_help_board_help(sg_help_board *board) {
     if (!board || atomic_load_explicit(&board->posted, memory_order_acquire) == 0) return 0;
-    _Alignas(64) float apack[SG_MR_MAX * SG_KC_MAX];
+    _Alignas(64) unsigned char scratch[SG_HELP_SCRATCH_BYTES];
     long computed = 0;
     for (int i = 0; i < board->count; i++) {
         board_slot *slot = &board->slots[i];
@@ -128,7 +112,7 @@ long sg_help_board_help(sg_help_board *board) {
         pthread_mutex_unlock(&slot->lock);
         if (!b) continue;
         const long start = monotonic_nanoseconds();
-        const long tiles = work_on(b, slot, apack);
+        const long tiles = work_on(b, slot, scratch);
         atomic_fetch_sub_explicit(&slot->helpers, 1, memory_order_release);
         if (tiles) {
             atomic_fetch_add_explicit(&board->helped_nanos, monotonic_nanoseconds() - start,
@@ -148,45 +132,77 @@ long sg_help_board_nanoseconds_helped(sg_help_board *board) {
     return board ? atomic_load_explicit(&board->helped_nanos, memory_order_relaxed) : 0;
 }
 
-void sg_gemm_posted(const sg_gemm_plan *x, sg_help_board *board, int slot_index) {
+void sg_help_board_run(sg_help_board *board, int slot_index, long tiles, sg_posted_tile tile,
+                       const void *job) {
+    board_slot *slot = &board->slots[slot_index];
+    _Alignas(64) unsigned char scratch[SG_HELP_SCRATCH_BYTES];
+    posted_block b = {.tile = tile, .job = job, .tiles = tiles};
+    atomic_init(&b.next, 0);
+    atomic_init(&b.done, 0);
+    pthread_mutex_lock(&slot->lock);
+    slot->block = &b;
+    pthread_mutex_unlock(&slot->lock);
+    atomic_store_explicit(&slot->open, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&board->posted, 1, memory_order_release);
+
+    work_on(&b, slot, scratch);
+
+    atomic_fetch_sub_explicit(&board->posted, 1, memory_order_relaxed);
+    pthread_mutex_lock(&slot->lock);
+    slot->block = NULL;
+    pthread_mutex_unlock(&slot->lock);
+    // Helpers still inside the block finish their tiles (which may read buffers the caller is
+    // about to reuse) and leave; no new one can come in. A helper that has lost its core
+    // mid-tile may take a while: give the core up now and then rather than spin.
+    for (int spins = 1;
+         atomic_load_explicit(&slot->helpers, memory_order_acquire) != 0 ||
+         atomic_load_explicit(&b.done, memory_order_acquire) != b.tiles;
+         spins++) {
+        if (spins % 256 == 0) sched_yield();
+        else sg_cpu_relax();
+    }
+}
+
+/// One K block of a Float32 packed product, posted on a board: tile t is the MR-row micro-panel
+/// of C starting at row t * MR, across every column panel of the block.
+typedef struct {
+    const sg_gemm_plan *x;
+    long jc, nc, pc, kc, bpanels;
+    float beta;
+    const float *bblock;
+} float_block;
+
+/// Computes tile `t` of a float_block with `scratch` (MR x KC floats) as this thread's A buffer.
+static void float_tile(const void *job, long t, void *scratch) {
+    const float_block *b = job;
+    const sg_gemm_plan *x = b->x;
+    const int MR = x->blk->mr, NR = x->blk->nr;
+    float *apack = scratch;
+    const long i0 = t * MR;
+    const int mr = (int)min_l(MR, x->M - i0);
+    sg_pack_a_panel(x->a, i0, mr, b->pc, b->kc, MR, apack);
+    for (long q = 0; q < b->bpanels; q++) {
+        const long j0 = q * NR;
+        const int n = (int)min_l(NR, b->nc - j0);
+        float *cp = x->c + i0 * x->rsc + (b->jc + j0) * x->csc;
+        x->kernel(mr, n, b->kc, apack, b->bblock + q * b->kc * NR, cp, x->rsc, x->csc, x->alpha,
+                  b->beta);
+    }
+}
+
+void sg_gemm_posted(const sg_gemm_plan *x, sg_help_board *board, int slot) {
     const sg_blocking *blk = x->blk;
     const int NR = blk->nr;
-    board_slot *slot = &board->slots[slot_index];
-    _Alignas(64) float apack[SG_MR_MAX * SG_KC_MAX];
     for (long jc = 0; jc < x->N; jc += blk->nc) {
         const long nc = min_l(blk->nc, x->N - jc);
         const long bpanels = ceil_div(nc, NR);
         for (long pc = 0; pc < x->K; pc += blk->kc) {
             const long kc = min_l(blk->kc, x->K - pc);
             sg_pack_b_panels(x->b, pc, kc, jc, nc, 0, bpanels, NR, x->bpack);
-            posted_block b = {
-                .x = x, .jc = jc, .nc = nc, .pc = pc, .kc = kc, .bpanels = bpanels,
-                .beta = pc == 0 ? x->beta : 1.0f, .bblock = x->bpack,
-                .tiles = ceil_div(x->M, blk->mr)};
-            atomic_init(&b.next, 0);
-            atomic_init(&b.done, 0);
-            pthread_mutex_lock(&slot->lock);
-            slot->block = &b;
-            pthread_mutex_unlock(&slot->lock);
-            atomic_store_explicit(&slot->open, 1, memory_order_relaxed);
-            atomic_fetch_add_explicit(&board->posted, 1, memory_order_release);
-
-            work_on(&b, slot, apack);
-
-            atomic_fetch_sub_explicit(&board->posted, 1, memory_order_relaxed);
-            pthread_mutex_lock(&slot->lock);
-            slot->block = NULL;
-            pthread_mutex_unlock(&slot->lock);
-            // Helpers still inside the block finish their tiles (which read x->bpack, about to
-            // be repacked) and leave; no new one can come in. A helper that has lost its core
-            // mid-tile may take a while: give the core up now and then rather than spin.
-            for (int spins = 1;
-                 atomic_load_explicit(&slot->helpers, memory_order_acquire) != 0 ||
-                 atomic_load_explicit(&b.done, memory_order_acquire) != b.tiles;
-                 spins++) {
-                if (spins % 256 == 0) sched_yield();
-                else sg_cpu_relax();
-            }
+            const float_block b = {.x = x, .jc = jc, .nc = nc, .pc = pc, .kc = kc,
+                                   .bpanels = bpanels, .beta = pc == 0 ? x->beta : 1.0f,
+                                   .bblock = x->bpack};
+            sg_help_board_run(board, slot, ceil_div(x->M, blk->mr), float_tile, &b);
         }
     }
 }

@@ -77,7 +77,13 @@ void sg_sgemm(int transA, int transB,
 /// of rows each, in place `help_slot` of the board, computes them together with any thread
 /// that calls `sg_help_board_help` meanwhile, and returns once every piece is done and every
 /// helper has left. The AVX-512 kernels for narrow outputs, short K and single columns, and
-/// products given several threads, never post.
+/// products given several threads, never post. A bf16 product (`precision`
+/// `SG_PRECISION_BF16`) always takes its packed path, so it posts whenever its output has at
+/// least two micro-panels of rows (counted along N when N is the narrow side, as that path then
+/// computes C^T).
+///
+/// Float32 products use `sg_gemm_detected_kernel()`; bf16 products
+/// `sg_gemm_detected_bf16_kernel()`.
 void sg_sgemm_with_context(sg_gemm_context context,
                            int transA, int transB,
                            long M, long N, long K,
@@ -96,22 +102,35 @@ enum {
     SG_GEMM_KERNEL_GENERIC = 0,  ///< portable C, any CPU
     SG_GEMM_KERNEL_AVX2 = 1,     ///< x86-64 with AVX2 and FMA
     SG_GEMM_KERNEL_AVX512 = 2,   ///< x86-64 with AVX-512 F and VL
-    SG_GEMM_KERNEL_AVX512_BF16 = 3, ///< x86-64 with AVX-512 BF16 (`vdpbf16ps`): bf16 products
+    /// x86-64 with AVX-512 BF16 whose `vdpbf16ps` gives the definition's bits (checked once, at
+    /// the first use, on crafted operands): bf16 products with `vdpbf16ps`; its Float32 products
+    /// are `SG_GEMM_KERNEL_AVX512`'s.
+    SG_GEMM_KERNEL_AVX512_BF16 = 3,
 };
 
-/// 1 if this CPU (and operating system) can run `kernel`, else 0.
+/// 1 if this CPU (and operating system) can run `kernel`, else 0. For
+/// `SG_GEMM_KERNEL_AVX512_BF16`, the CPU must also pass the check of `vdpbf16ps` against the
+/// definition of a bf16 product, run once.
 int sg_gemm_kernel_supported(int kernel);
 
-/// The fastest kernel this CPU supports; the one `sg_sgemm` uses. Detected once, thread-safely.
+/// The fastest kernel this CPU supports for Float32 products; the one `sg_sgemm` uses (never
+/// `SG_GEMM_KERNEL_AVX512_BF16`). Detected once, thread-safely.
 int sg_gemm_detected_kernel(void);
 
-/// "avx512", "avx2", "generic" (or "unknown") for a kernel constant.
+/// The kernel a bf16 product uses on this CPU: `SG_GEMM_KERNEL_AVX512_BF16` where
+/// `sg_gemm_kernel_supported` says so, else `sg_gemm_detected_kernel()` (on AVX-512 without a
+/// usable `vdpbf16ps`, two fused multiply-adds per pair). Every kernel gives the same bits.
+int sg_gemm_detected_bf16_kernel(void);
+
+/// "avx512-bf16", "avx512", "avx2", "generic" (or "unknown") for a kernel constant.
 const char *sg_gemm_kernel_label(int kernel);
 
 /// `sg_sgemm_with_context` with an explicit micro-kernel instead of the detected one, so that
 /// tests can exercise the AVX2 and portable paths on a CPU that would pick AVX-512. A kernel the
-/// CPU does not support falls back to the portable one. Results are bitwise identical for any
-/// context with a given kernel; different kernels may differ in the last bits.
+/// CPU does not support falls back to the portable one. Float32 results are bitwise identical
+/// for any context with a given kernel; different kernels may differ in the last bits. bf16
+/// results (`context.precision == SG_PRECISION_BF16`) are the bits of
+/// `sg_sgemm_bf16_reference` with every kernel and context.
 void sg_sgemm_with_kernel(int kernel, sg_gemm_context context,
                           int transA, int transB,
                           long M, long N, long K,

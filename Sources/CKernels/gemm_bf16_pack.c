@@ -1,0 +1,124 @@
+// Packing for bf16 products: copies blocks of op(A) and op(B) into micro-panels of 32-bit words,
+// each holding two consecutive elements of K rounded to bf16 (element 2p in the low half, 2p+1 in
+// the high half: the operand layout of vdpbf16ps), with a +0 partner for the last element of an
+// odd-length K block and zeros in padding rows and columns. The rounding is sg_bf16_bits, written
+// without branches so that the compiler vectorises it; the same source is built for AVX-512,
+// AVX2 and the baseline target, and each kernel family packs with its own build.
+
+#include "gemm_internal.h"
+
+#include <string.h>
+
+/// The bf16 rounding of the float whose bits are `u`, in the high half of the word (the low half
+/// zero), as sg_bf16_bits computes it.
+static inline __attribute__((always_inline)) uint32_t round_hi(uint32_t u) {
+    const uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u;
+    const uint32_t quiet_nan = (u | 0x00400000u) & 0xFFFF0000u;
+    const uint32_t signed_zero = u & 0x80000000u;
+    const uint32_t r = (u & 0x7FFFFFFFu) > 0x7F800000u ? quiet_nan : rounded;
+    return (u & 0x7F800000u) == 0 ? signed_zero : r;
+}
+
+static inline __attribute__((always_inline)) uint32_t bits_of(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/// One packed word: `even` in the low half, `odd` in the high half, both rounded to bf16.
+static inline __attribute__((always_inline)) uint32_t pair_of(float even, float odd) {
+    return (round_hi(bits_of(even)) >> 16) | round_hi(bits_of(odd));
+}
+
+/// dst[p] = pair_of(x[2p*s], x[(2p+1)*s]) for the `len` elements x[0], x[s], ... (len odd: the
+/// last word's odd half is +0). Stride 1 is its own loop, so that it vectorises.
+static inline __attribute__((always_inline)) void
+pack_run(const float *x, long s, long len, uint32_t *dst) {
+    const long full = len / 2;
+    if (s == 1) {
+        for (long p = 0; p < full; p++) dst[p] = pair_of(x[2 * p], x[2 * p + 1]);
+    } else {
+        for (long p = 0; p < full; p++) dst[p] = pair_of(x[2 * p * s], x[(2 * p + 1) * s]);
+    }
+    if (len & 1) dst[full] = pair_of(x[(len - 1) * s], 0.0f);
+}
+
+static inline __attribute__((always_inline)) void
+pack_a_body(sg_view a, long i0, int mr, long p0, long kc, int MR, uint32_t *dst) {
+    const long kp = (kc + 1) / 2;
+    if (a.rs == 1) {
+        // op(A) = A^T: the rows of a K pair are two contiguous runs of mr floats.
+        for (long p = 0; p < kp; p++) {
+            const float *even = a.p + (p0 + 2 * p) * a.cs + i0;
+            uint32_t *d = dst + p * MR;
+            if (2 * p + 1 < kc) {
+                const float *odd = even + a.cs;
+                for (int i = 0; i < mr; i++) d[i] = pair_of(even[i], odd[i]);
+            } else {
+                for (int i = 0; i < mr; i++) d[i] = pair_of(even[i], 0.0f);
+            }
+            for (int i = mr; i < MR; i++) d[i] = 0;
+        }
+        return;
+    }
+    // Rows along K: each row is packed into a contiguous run of words, then spread over the
+    // panel (row i is word i of every MR-word step).
+    uint32_t run[SG_BF16_KC / 2];
+    for (int i = 0; i < mr; i++) {
+        pack_run(a.p + (i0 + i) * a.rs + p0 * a.cs, a.cs, kc, run);
+        for (long p = 0; p < kp; p++) dst[p * MR + i] = run[p];
+    }
+    for (long p = 0; p < kp; p++)
+        for (int i = mr; i < MR; i++) dst[p * MR + i] = 0;
+}
+
+static inline __attribute__((always_inline)) void
+pack_b_body(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1, int NR,
+            uint32_t *dst) {
+    const long kp = (kc + 1) / 2;
+    for (long q = q0; q < q1; q++) {
+        const long jq = j0 + q * NR;
+        const long nr = min_l(NR, nc - q * NR);
+        uint32_t *panel = dst + q * kp * NR;
+        if (b.cs == 1) {
+            // Rows along N: a K pair is two contiguous runs of nr floats.
+            for (long p = 0; p < kp; p++) {
+                const float *even = b.p + (p0 + 2 * p) * b.rs + jq;
+                uint32_t *d = panel + p * NR;
+                if (2 * p + 1 < kc) {
+                    const float *odd = even + b.rs;
+                    for (long j = 0; j < nr; j++) d[j] = pair_of(even[j], odd[j]);
+                } else {
+                    for (long j = 0; j < nr; j++) d[j] = pair_of(even[j], 0.0f);
+                }
+                for (long j = nr; j < NR; j++) d[j] = 0;
+            }
+        } else {
+            // op(B) = B^T: columns of op(B) run along K; each is packed into a contiguous run,
+            // then spread over the panel.
+            uint32_t run[SG_BF16_KC / 2];
+            for (long j = 0; j < nr; j++) {
+                pack_run(b.p + p0 * b.rs + (jq + j) * b.cs, b.rs, kc, run);
+                for (long p = 0; p < kp; p++) panel[p * NR + j] = run[p];
+            }
+            for (long p = 0; p < kp; p++)
+                for (long j = nr; j < NR; j++) panel[p * NR + j] = 0;
+        }
+    }
+}
+
+#define SG_BF16_PACKERS(SUFFIX, ATTRIBUTES)                                                     \
+    ATTRIBUTES void sg_bf16_pack_a_##SUFFIX(sg_view a, long i0, int mr, long p0, long kc,      \
+                                            int MR, uint32_t *dst) {                           \
+        pack_a_body(a, i0, mr, p0, kc, MR, dst);                                               \
+    }                                                                                          \
+    ATTRIBUTES void sg_bf16_pack_b_##SUFFIX(sg_view b, long p0, long kc, long j0, long nc,     \
+                                            long q0, long q1, int NR, uint32_t *dst) {         \
+        pack_b_body(b, p0, kc, j0, nc, q0, q1, NR, dst);                                       \
+    }
+
+SG_BF16_PACKERS(generic, )
+#if SG_X86
+SG_BF16_PACKERS(avx2, SG_AVX2)
+SG_BF16_PACKERS(avx512, SG_AVX512)
+#endif

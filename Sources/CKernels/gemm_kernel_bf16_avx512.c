@@ -1,0 +1,187 @@
+// The AVX-512 bf16 micro-kernels (12 x 32, the tile of the Float32 kernel: 24 zmm accumulators):
+// the native one issues one vdpbf16ps per row and half-tile for each packed pair; the emulated
+// one, for AVX-512 CPUs without AVX512-BF16 (or whose vdpbf16ps fails the start-up check),
+// splits each pair into its odd and even halves and adds their products with two fused
+// multiply-adds, odd first. Both store through store_row512, as the Float32 kernel does:
+// c = fma(beta, c, alpha * s). Also here: the start-up check that this CPU's vdpbf16ps computes
+// what the emulated kernel does, bit for bit.
+
+#include "gemm_internal.h"
+
+#if SG_X86
+
+#include <string.h>
+
+#define MR SG_BF16_AVX512_MR
+#define NR SG_BF16_AVX512_NR
+
+SG_AVX512_BF16 static inline __attribute__((always_inline)) void
+native_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b, float *c,
+            long rsc, long csc, float alpha, float beta) {
+    __m512 acc[MR][2];
+    for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int i = 0; i < R; i++) {
+        _mm_prefetch((const char *)(c + i * rsc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * rsc + 31 * csc), _MM_HINT_T0);
+    }
+    for (long p = 0; p < kp; p++) {
+        const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b);
+        const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + 16);
+        for (int i = 0; i < R; i++) {
+            const __m512bh ai = (__m512bh)_mm512_set1_epi32((int)a[i]);  // embedded broadcast
+            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], ai, b0);
+            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], ai, b1);
+        }
+        a += MR;
+        b += NR;
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+    for (int i = 0; i < R; i++) store_row512(c + i * rsc, csc, n, acc[i][0], acc[i][1], va, beta);
+}
+
+SG_AVX512 static inline __attribute__((always_inline)) void
+emulated_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b, float *c,
+              long rsc, long csc, float alpha, float beta) {
+    __m512 acc[MR][2];
+    for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int i = 0; i < R; i++) {
+        _mm_prefetch((const char *)(c + i * rsc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * rsc + 31 * csc), _MM_HINT_T0);
+    }
+    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
+    for (long p = 0; p < kp; p++) {
+        const __m512i w0 = _mm512_loadu_si512(b), w1 = _mm512_loadu_si512(b + 16);
+        // A bf16 value is the high half of a float: the odd element is the word with its low
+        // half cleared, the even one the word shifted up by 16.
+        const __m512 b0_odd = _mm512_castsi512_ps(_mm512_and_si512(w0, high));
+        const __m512 b1_odd = _mm512_castsi512_ps(_mm512_and_si512(w1, high));
+        const __m512 b0_even = _mm512_castsi512_ps(_mm512_slli_epi32(w0, 16));
+        const __m512 b1_even = _mm512_castsi512_ps(_mm512_slli_epi32(w1, 16));
+        for (int i = 0; i < R; i++) {
+            const __m512i ai = _mm512_set1_epi32((int)a[i]);
+            const __m512 a_odd = _mm512_castsi512_ps(_mm512_and_si512(ai, high));
+            const __m512 a_even = _mm512_castsi512_ps(_mm512_slli_epi32(ai, 16));
+            acc[i][0] = _mm512_fmadd_ps(a_odd, b0_odd, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(a_odd, b1_odd, acc[i][1]);
+            acc[i][0] = _mm512_fmadd_ps(a_even, b0_even, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(a_even, b1_even, acc[i][1]);
+        }
+        a += MR;
+        b += NR;
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+    for (int i = 0; i < R; i++) store_row512(c + i * rsc, csc, n, acc[i][0], acc[i][1], va, beta);
+}
+
+/// One specialisation per row count, so a partial tile costs only the rows it has.
+#define SG_ROW_CASES(BODY)                                                                     \
+    switch (mr) {                                                                              \
+    case 12: BODY(12, n, kp, a, b, c, rsc, csc, alpha, beta); break;                            \
+    case 11: BODY(11, n, kp, a, b, c, rsc, csc, alpha, beta); break;                            \
+    case 10: BODY(10, n, kp, a, b, c, rsc, csc, alpha, beta); break;                            \
+    case 9: BODY(9, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    case 8: BODY(8, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    case 7: BODY(7, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    case 6: BODY(6, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    case 5: BODY(5, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    case 4: BODY(4, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    case 3: BODY(3, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    case 2: BODY(2, n, kp, a, b, c, rsc, csc, alpha, beta); break;                              \
+    default: BODY(1, n, kp, a, b, c, rsc, csc, alpha, beta); break;                             \
+    }
+
+SG_AVX512_BF16 void sg_bf16_ukernel_avx512_native(int mr, int n, long kp, const uint32_t *a,
+                                                  const uint32_t *b, float *c, long rsc,
+                                                  long csc, float alpha, float beta) {
+    SG_ROW_CASES(native_body)
+}
+
+SG_AVX512 void sg_bf16_ukernel_avx512_emulated(int mr, int n, long kp, const uint32_t *a,
+                                               const uint32_t *b, float *c, long rsc, long csc,
+                                               float alpha, float beta) {
+    SG_ROW_CASES(emulated_body)
+}
+
+// MARK: - Start-up check
+
+/// Values whose products and sums probe what vdpbf16ps does: cancellation, ties at one ulp of
+/// 1, products and sums below FLT_MIN, a sum that rounds up to FLT_MIN, overflow, signed zeros.
+static const float probe_values[] = {
+    1.0f, -1.0f, 0x1p-24f, -0x1p-24f, 0x1p-30f, 0x1.8p-24f, 0x1p-65f, -0x1p-65f, 0x1p-60f,
+    -0x1p-60f, 0x1.8p-64f, -0x1.8p-64f, 0x1p-63f, 0x1p-76f, -0x1p-75f, 3.0f, -2.5f, 0x1p64f,
+    -0x1p64f, 0x1p127f, 0x1.fep127f, 0.0f, -0.0f, 0x1.02p0f, 0x1.fep-1f, 0x1p-126f, 0x1.4p-125f,
+};
+
+/// Single-pair cases, one per row r (in column r), after a first pair that loads `s` into the
+/// sum: {s, even a, even b, odd a, odd b}. The odd product is added first.
+static const float probe_cases[][5] = {
+    {1.0f, 1.0f, 0x1p-24f, 1.0f, 0x1p-24f},          // two ties: 1, then 1 again
+    {1.0f, 1.0f, 0x1p-30f, -1.0f, 1.0f},             // 1 - 1 + 2^-30 = 2^-30 (odd first)
+    {1.0f, -1.0f, 1.0f, 1.0f, 0x1p-30f},             // 1 + 2^-30 rounds to 1, then 0
+    {0x1p-120f, 0x1p-65f, 0x1p-65f, 0.0f, 0.0f},     // a product below FLT_MIN is kept
+    {0x1p-126f, -0x1.8p-64f, 0x1p-63f, 0.0f, 0.0f},  // a sum below FLT_MIN becomes 0
+    {0x1p-126f, -0x1p-76f, 0x1p-75f, 0.0f, 0.0f},    // FLT_MIN - 2^-151 rounds up to FLT_MIN
+    {0x1p-120f, -0x1p-60f, 0x1p-60f, 0x1p-65f, 0x1p-65f},
+    {0x1p127f, 0x1p127f, 1.0f, 0x1p127f, 1.0f},      // overflow
+    {1.0f, 0x1.8p-24f, 1.0f, 0x1p-24f, 1.0f},        // single rounding would differ
+    {-0x1p-24f, 1.0f, 1.0f, 0x1p-24f, 1.0f},
+};
+
+/// The next of `probe_values`, picked by a 64-bit LCG.
+static float pick(uint64_t *state) {
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return probe_values[(*state >> 33) % (sizeof probe_values / sizeof probe_values[0])];
+}
+
+static uint32_t word_of(float even, float odd) {
+    return (uint32_t)sg_bf16_bits(even) | (uint32_t)sg_bf16_bits(odd) << 16;
+}
+
+/// Runs the native and emulated kernels on the same panels (the cases above on the diagonal,
+/// pseudo-random picks of the values above elsewhere), with beta 0 and with beta != 0 over a C
+/// that holds subnormals; 1 when every bit agrees.
+SG_AVX512_BF16 static int native_matches_emulated(void) {
+    enum { KP = 8 };
+    _Alignas(64) uint32_t a[KP * MR], b[KP * NR];
+    _Alignas(64) float c_native[MR * NR], c_emulated[MR * NR];
+    const int cases = (int)(sizeof probe_cases / sizeof probe_cases[0]);
+    uint64_t state = 0x9E3779B97F4A7C15u;
+    for (long p = 0; p < KP; p++) {
+        for (int i = 0; i < MR; i++) {
+            const float even = pick(&state);
+            a[p * MR + i] = word_of(even, pick(&state));
+        }
+        for (int j = 0; j < NR; j++) {
+            const float even = pick(&state);
+            b[p * NR + j] = word_of(even, pick(&state));
+        }
+    }
+    for (int r = 0; r < cases && r < MR; r++) {
+        const float *t = probe_cases[r];
+        a[0 * MR + r] = word_of(0.0f, t[0]);
+        b[0 * NR + r] = word_of(0.0f, 1.0f);
+        a[1 * MR + r] = word_of(t[1], t[3]);
+        b[1 * NR + r] = word_of(t[2], t[4]);
+        for (long p = 2; p < KP; p++) a[p * MR + r] = 0;
+    }
+    const unsigned saved = _mm_getcsr();
+    _mm_setcsr(SG_BF16_MXCSR);
+    const float alphas[2] = {1.0f, -0.75f}, betas[2] = {0.0f, 0.5f};
+    int same = 1;
+    for (int run = 0; run < 2 && same; run++) {
+        for (int e = 0; e < MR * NR; e++)
+            c_native[e] = c_emulated[e] = e % 3 == 0 ? 0x1p-130f : pick(&state);
+        sg_bf16_ukernel_avx512_native(MR, NR, KP, a, b, c_native, NR, 1, alphas[run], betas[run]);
+        sg_bf16_ukernel_avx512_emulated(MR, NR, KP, a, b, c_emulated, NR, 1, alphas[run],
+                                        betas[run]);
+        same = memcmp(c_native, c_emulated, sizeof c_native) == 0;
+    }
+    _mm_setcsr(saved);
+    return same;
+}
+
+int sg_bf16_native_agrees(void) {
+    return native_matches_emulated();
+}
+
+#endif  // SG_X86
