@@ -31,8 +31,8 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //                   the parsers a user's bytes reach, as libFuzzer targets (fuzz/, scripts/fuzz)
 //   gemm-bench, lecture-bench, mlp-bench, op-overhead, logging-bench, throughput-bench
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
-//                   `swift run -c release NAME`; PeakFMA, the machine's measured peak FMA rate
-//                   that throughput-bench compares the trainer with
+//                   `swift run -c release NAME`; PeakFMA, the machine's measured peak FMA (and
+//                   bf16 dot product) rate that throughput-bench and gemm-bench compare with
 //   swiftgrad       the command line: parses arguments and calls Tasks and Benchmarks
 //
 // Optional, when MPI is installed (see `mpiPackage` below):
@@ -109,7 +109,7 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(name: "gemm-bench", dependencies: ["CKernels"], path: "benchmarks/Sources/gemm-bench"),
+        .executableTarget(name: "gemm-bench", dependencies: ["CKernels", "PeakFMA"], path: "benchmarks/Sources/gemm-bench"),
         .executableTarget(name: "lecture-bench", dependencies: ["SwiftGrad", "Tasks"], path: "benchmarks/Sources/lecture-bench"),
         .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
         .executableTarget(name: "op-overhead", dependencies: ["SwiftGrad"], path: "benchmarks/Sources/op-overhead"),

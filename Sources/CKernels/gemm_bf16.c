@@ -29,7 +29,7 @@ static const sg_bf16_family family_emulated = {SG_BF16_AVX512_MR, SG_BF16_AVX512
                                                sg_bf16_pack_a_avx512, sg_bf16_pack_b_avx512};
 static const sg_bf16_family family_native = {SG_BF16_AVX512_MR, SG_BF16_AVX512_NR,
                                              SG_BF16_AVX512_NC, sg_bf16_ukernel_avx512_native,
-                                             sg_bf16_pack_a_avx512, sg_bf16_pack_b_avx512};
+                                             sg_bf16_pack_a_native, sg_bf16_pack_b_native};
 #endif
 
 int sg_bf16_native_usable(void) {

@@ -122,3 +122,104 @@ SG_BF16_PACKERS(generic, )
 SG_BF16_PACKERS(avx2, SG_AVX2)
 SG_BF16_PACKERS(avx512, SG_AVX512)
 #endif
+
+// MARK: - With vcvtne2ps2bf16
+//
+// The native family rounds 32 floats with one vcvtne2ps2bf16, which rounds exactly as
+// sg_bf16_bits does (nearest even, subnormals to signed zeros, NaN made quiet: Intel's
+// definition; checked on this CPU for every float, and at start-up on crafted values, see
+// gemm_kernel_bf16_avx512.c). The loops are those above.
+
+#if SG_X86
+
+/// 16 packed words: word j holds even[j] (low half) and odd[j] (high half), for the lanes in
+/// `m` (others +0); a null `odd` stands for zeros.
+SG_AVX512_BF16 static inline __attribute__((always_inline)) __m512i
+words_of_rows(const float *even, const float *odd, __mmask16 m) {
+    // vcvtne2ps2bf16 puts its second operand's 16 values in the low half of the result and its
+    // first operand's in the high half; vpermw then interleaves the two halves.
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10,
+                                                25, 9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3,
+                                                18, 2, 17, 1, 16, 0);
+    const __m512 e = _mm512_maskz_loadu_ps(m, even);
+    const __m512 o = odd ? _mm512_maskz_loadu_ps(m, odd) : _mm512_setzero_ps();
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(o, e));
+}
+
+/// pack_run with vcvtne2ps2bf16 for stride 1: 32 consecutive floats are 16 consecutive words.
+SG_AVX512_BF16 static inline __attribute__((always_inline)) void
+pack_run_native(const float *x, long s, long len, uint32_t *dst) {
+    if (s != 1) {
+        pack_run(x, s, len, dst);
+        return;
+    }
+    long k = 0;
+    for (; k + 32 <= len; k += 32) {
+        const __m512 lo = _mm512_loadu_ps(x + k), hi = _mm512_loadu_ps(x + k + 16);
+        _mm512_storeu_si512(dst + k / 2, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+    }
+    if (k < len) {
+        // The tail, its missing elements loaded as +0 (the partner of an odd last element).
+        const long rest = len - k;
+        const __m512 lo = _mm512_maskz_loadu_ps(lane_mask((int)rest), x + k);
+        const __m512 hi = _mm512_maskz_loadu_ps(lane_mask((int)rest - 16), x + k + 16);
+        _mm512_mask_storeu_epi32(dst + k / 2, lane_mask((int)((rest + 1) / 2)),
+                                 (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+    }
+}
+
+SG_AVX512_BF16 void sg_bf16_pack_a_native(sg_view a, long i0, int mr, long p0, long kc, int MR,
+                                          uint32_t *dst) {
+    const long kp = (kc + 1) / 2;
+    if (a.rs == 1) {
+        for (long p = 0; p < kp; p++) {
+            const float *even = a.p + (p0 + 2 * p) * a.cs + i0;
+            const float *odd = 2 * p + 1 < kc ? even + a.cs : NULL;
+            uint32_t *d = dst + p * MR;
+            for (int i = 0; i < MR; i += 16) {
+                const __mmask16 m = lane_mask(mr - i);
+                _mm512_mask_storeu_epi32(d + i, lane_mask(MR - i),
+                                         words_of_rows(even + i, odd ? odd + i : NULL, m));
+            }
+        }
+        return;
+    }
+    uint32_t run[SG_BF16_KC / 2];
+    for (int i = 0; i < mr; i++) {
+        pack_run_native(a.p + (i0 + i) * a.rs + p0 * a.cs, a.cs, kc, run);
+        for (long p = 0; p < kp; p++) dst[p * MR + i] = run[p];
+    }
+    for (long p = 0; p < kp; p++)
+        for (int i = mr; i < MR; i++) dst[p * MR + i] = 0;
+}
+
+SG_AVX512_BF16 void sg_bf16_pack_b_native(sg_view b, long p0, long kc, long j0, long nc, long q0,
+                                          long q1, int NR, uint32_t *dst) {
+    const long kp = (kc + 1) / 2;
+    for (long q = q0; q < q1; q++) {
+        const long jq = j0 + q * NR;
+        const long nr = min_l(NR, nc - q * NR);
+        uint32_t *panel = dst + q * kp * NR;
+        if (b.cs == 1) {
+            for (long p = 0; p < kp; p++) {
+                const float *even = b.p + (p0 + 2 * p) * b.rs + jq;
+                const float *odd = 2 * p + 1 < kc ? even + b.rs : NULL;
+                for (long j = 0; j < NR; j += 16) {
+                    const __mmask16 m = lane_mask((int)(nr - j));
+                    _mm512_storeu_si512(panel + p * NR + j,
+                                        words_of_rows(even + j, odd ? odd + j : NULL, m));
+                }
+            }
+        } else {
+            uint32_t run[SG_BF16_KC / 2];
+            for (long j = 0; j < nr; j++) {
+                pack_run_native(b.p + p0 * b.rs + (jq + j) * b.cs, b.rs, kc, run);
+                for (long p = 0; p < kp; p++) panel[p * NR + j] = run[p];
+            }
+            for (long p = 0; p < kp; p++)
+                for (long j = nr; j < NR; j++) panel[p * NR + j] = 0;
+        }
+    }
+}
+
+#endif

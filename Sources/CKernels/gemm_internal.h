@@ -299,7 +299,7 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
 // last element. A micro-panel of A is (KC/2) x MR words, one of B (KC/2) x NR words.
 //
 //   family           kernel                                      MR   NR   NC
-//   avx512-bf16      vdpbf16ps                                   12   32   1024
+//   avx512-bf16      vdpbf16ps (packing with vcvtne2ps2bf16)     12   32   1024
 //   avx512           two vfmadd231ps per pair, odd element first 12   32   1024
 //   avx2, generic    fmaf per pair, odd element first (C; built   4   16    256
 //                    for AVX2 + FMA in the avx2 family)
@@ -389,6 +389,10 @@ SG_AVX512 void sg_bf16_pack_a_avx512(sg_view a, long i0, int mr, long p0, long k
                                      uint32_t *dst);
 SG_AVX512 void sg_bf16_pack_b_avx512(sg_view b, long p0, long kc, long j0, long nc, long q0,
                                      long q1, int NR, uint32_t *dst);
+SG_AVX512_BF16 void sg_bf16_pack_a_native(sg_view a, long i0, int mr, long p0, long kc, int MR,
+                                          uint32_t *dst);
+SG_AVX512_BF16 void sg_bf16_pack_b_native(sg_view b, long p0, long kc, long j0, long nc, long q0,
+                                          long q1, int NR, uint32_t *dst);
 
 /// 1 if the native kernel (vdpbf16ps) gave the emulated kernel's bits on crafted and random
 /// panels when run on this CPU (gemm_kernel_bf16_avx512.c); call only where the CPU has

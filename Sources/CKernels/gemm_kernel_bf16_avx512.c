@@ -4,7 +4,8 @@
 // splits each pair into its odd and even halves and adds their products with two fused
 // multiply-adds, odd first. Both store through store_row512, as the Float32 kernel does:
 // c = fma(beta, c, alpha * s). Also here: the start-up check that this CPU's vdpbf16ps computes
-// what the emulated kernel does, bit for bit.
+// what the emulated kernel does, and its vcvtne2ps2bf16 rounds as sg_bf16_bits does, bit for
+// bit.
 
 #include "gemm_internal.h"
 
@@ -180,8 +181,48 @@ SG_AVX512_BF16 static int native_matches_emulated(void) {
     return same;
 }
 
+/// Bit patterns whose rounding to bf16 probes vcvtne2ps2bf16: ties either way, just off a tie,
+/// the largest bf16 and past it, infinities, NaNs (quiet, signalling, negative), subnormals
+/// and zeros of both signs, FLT_MIN.
+static const uint32_t probe_bits[] = {
+    0x3F808000u, 0x3F818000u, 0xBF818000u, 0x3F808001u, 0x3F807FFFu, 0x7F7F7FFFu, 0x7F7F8000u,
+    0x7F7FFFFFu, 0xFF7FFFFFu, 0x7F800000u, 0xFF800000u, 0x7FC00000u, 0x7F800001u, 0xFFA00000u,
+    0x7FFFFFFFu, 0x007FFFFFu, 0x80000001u, 0x00000000u, 0x80000000u, 0x00800000u, 0x80800000u,
+    0x3FFFFFFFu, 0x00FF8000u, 0x01008000u, 0x33800000u, 0xC0490FDBu,
+};
+
+/// Packs one block of floats made of probe_bits (and pseudo-random bits) with the native and
+/// the AVX-512F packers, both layouts of each operand; 1 when every word agrees.
+SG_AVX512_BF16 static int native_packing_matches(void) {
+    enum { ROWS = 12, COLS = 61 };  // an odd K block, rows of a tile
+    float x[ROWS * COLS];
+    const int count = (int)(sizeof probe_bits / sizeof probe_bits[0]);
+    uint64_t state = 0x2545F4914F6CDD1Du;
+    for (int e = 0; e < ROWS * COLS; e++) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        const uint32_t bits = e % 2 == 0 ? probe_bits[(e / 2) % count] : (uint32_t)(state >> 32);
+        memcpy(&x[e], &bits, sizeof bits);
+    }
+    _Alignas(64) uint32_t native[31 * NR * 2], emulated[31 * NR * 2];
+    int same = 1;
+    for (int layout = 0; layout < 2; layout++) {
+        // Rows along K (layout 0) or along M / N (layout 1).
+        const sg_view v = layout == 0 ? (sg_view){x, COLS, 1} : (sg_view){x, 1, ROWS};
+        const sg_view w = layout == 0 ? (sg_view){x, 1, COLS} : (sg_view){x, ROWS, 1};
+        memset(native, 0xA5, sizeof native);
+        memset(emulated, 0xA5, sizeof emulated);
+        sg_bf16_pack_a_native(v, 0, 11, 0, layout == 0 ? COLS : ROWS, MR, native);
+        sg_bf16_pack_a_avx512(v, 0, 11, 0, layout == 0 ? COLS : ROWS, MR, emulated);
+        same &= memcmp(native, emulated, sizeof native) == 0;
+        sg_bf16_pack_b_native(w, 0, layout == 0 ? COLS : ROWS, 0, 11, 0, 1, NR, native);
+        sg_bf16_pack_b_avx512(w, 0, layout == 0 ? COLS : ROWS, 0, 11, 0, 1, NR, emulated);
+        same &= memcmp(native, emulated, sizeof native) == 0;
+    }
+    return same;
+}
+
 int sg_bf16_native_agrees(void) {
-    return native_matches_emulated();
+    return native_packing_matches() && native_matches_emulated();
 }
 
 #endif  // SG_X86

@@ -3,12 +3,19 @@
 // exist).
 //
 //   swift run -c release gemm-bench [--quick] [--only TEXT] [--threads N]
+//   swift run -c release gemm-bench --bf16 [--only TEXT] [--threads N] [--rounds R]
 //
 // Every figure is the best of repeated timings over about `seconds` per cell: the project
 // machines are shared, and the best run is the one least disturbed by neighbours.
+//
+// `--bf16` compares instead bf16 products (`SG_PRECISION_BF16`) with Float32 ones at the MLP's
+// shapes, both SwiftGrad's, beside the measured peaks of `vfmadd231ps` and `vdpbf16ps`: R rounds
+// (default 15) that each time one batch of calls of every cell, Float32 and bf16 alternating, so
+// that a neighbour's load falls on both alike; a cell's figure is the median of its rounds.
 
 import CKernels
 import Foundation
+import PeakFMA
 
 struct Shape: Hashable {
     let m, n, k: Int
@@ -121,17 +128,99 @@ func measureNumPy(_ list: [Shape], threads: Int, blas: inout String) -> [String:
     return result
 }
 
+/// Seconds per call of `shape` with `threads` at `precision`, timed over one batch of calls
+/// (about 20 MFLOP) after one untimed call.
+func secondsPerCall(_ shape: Shape, threads: Int32, precision: Int32, a: [Float], b: [Float],
+                    c: inout [Float]) -> Double {
+    let lda = shape.transA ? shape.m : shape.k
+    let ldb = shape.transB ? shape.k : shape.n
+    let reps = max(1, Int(2e7 / shape.flops))
+    let context = sg_gemm_context(threads: threads, help_board: nil, help_slot: 0, precision: precision)
+    return a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                func once() {
+                    sg_sgemm_with_context(context, shape.transA ? 1 : 0, shape.transB ? 1 : 0,
+                                          shape.m, shape.n, shape.k, 1, pa.baseAddress, lda,
+                                          pb.baseAddress, ldb, 0, pc.baseAddress, shape.n)
+                }
+                once()
+                let elapsed = ContinuousClock().measure { for _ in 0..<reps { once() } }
+                return (Double(elapsed.components.seconds)
+                        + Double(elapsed.components.attoseconds) * 1e-18) / Double(reps)
+            }
+        }
+    }
+}
+
+/// The bf16-against-Float32 table (`--bf16`).
+func compareBF16(threadCounts: [Int], only: String?, rounds: Int) {
+    var list: [Shape] = []
+    for batch in [256, 512] {
+        for (fanIn, fanOut) in [(784, 256), (256, 256), (256, 10)] {
+            let layer = "\(fanIn)x\(fanOut) b\(batch)"
+            list.append(Shape(m: batch, n: fanOut, k: fanIn, transA: false, transB: false,
+                              label: "fwd  X·W    \(layer)"))
+            list.append(Shape(m: fanIn, n: fanOut, k: batch, transA: true, transB: false,
+                              label: "bwd  Xᵀ·dY  \(layer)"))
+            list.append(Shape(m: batch, n: fanIn, k: fanOut, transA: false, transB: true,
+                              label: "bwd  dY·Wᵀ  \(layer)"))
+        }
+    }
+    list = list.filter { shape in only.map { shape.label.contains($0) } ?? true }
+    print("SwiftGrad GEMM, bf16 against Float32 — kernels: Float32 \(String(cString: sg_gemm_kernel_name())), "
+          + "bf16 \(String(cString: sg_gemm_kernel_label(sg_gemm_detected_bf16_kernel())))")
+    let fma = sg_peak_fma_gflops(1, 50_000_000), dot = sg_peak_bf16_gflops(1, 50_000_000)
+    print(String(format: "peak per core: vfmadd231ps %.1f GFLOP/s, vdpbf16ps %.1f GFLOP/s (4 FLOP per lane)", fma, dot))
+    print("GFLOP/s, median of \(rounds) interleaved rounds; ratio = bf16 / Float32\n")
+    for threads in threadCounts {
+        print("## \(threads) thread\(threads == 1 ? "" : "s")\n")
+        print("| shape | M | N | K | Float32 | bf16 | ratio |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        struct Cell { var a, b, c: [Float]; var float32: [Double] = [], bf16: [Double] = [] }
+        var cells = list.map { shape in
+            Cell(a: (0..<(shape.m * shape.k)).map { Float($0 % 13) * 0.1 - 0.6 },
+                 b: (0..<(shape.k * shape.n)).map { Float($0 % 7) * 0.1 - 0.3 },
+                 c: [Float](repeating: 0, count: shape.m * shape.n))
+        }
+        for _ in 0..<rounds {
+            for (index, shape) in list.enumerated() {
+                cells[index].float32.append(secondsPerCall(shape, threads: Int32(threads), precision: 0,
+                                                           a: cells[index].a, b: cells[index].b, c: &cells[index].c))
+                cells[index].bf16.append(secondsPerCall(shape, threads: Int32(threads),
+                                                        precision: Int32(SG_PRECISION_BF16),
+                                                        a: cells[index].a, b: cells[index].b, c: &cells[index].c))
+            }
+        }
+        func median(_ x: [Double]) -> Double { let s = x.sorted(); return s[s.count / 2] }
+        for (index, shape) in list.enumerated() {
+            let float32 = shape.flops / median(cells[index].float32) / 1e9
+            let bf16 = shape.flops / median(cells[index].bf16) / 1e9
+            print("| \(shape.label) | \(shape.m) | \(shape.n) | \(shape.k) | "
+                  + String(format: "%.1f | %.1f | %.2f |", float32, bf16, bf16 / float32))
+        }
+        print("")
+    }
+}
+
 /// `--only TEXT`: just the shapes whose label contains TEXT (e.g. `--only 256x10`).
 let only: String? = CommandLine.arguments.firstIndex(of: "--only").flatMap {
     $0 + 1 < CommandLine.arguments.count ? CommandLine.arguments[$0 + 1] : nil
 }
-let list = shapes().filter { shape in only.map { shape.label.contains($0) } ?? true }
-print("SwiftGrad GEMM benchmark — kernel: \(String(cString: sg_gemm_kernel_name()))")
-print("GFLOP/s, best of repeated runs (~\(seconds) s per cell); ratio = SwiftGrad / NumPy\n")
 /// `--threads N`: only that thread count (default: 1 and 2).
 let threadCounts: [Int] = CommandLine.arguments.firstIndex(of: "--threads").flatMap {
     $0 + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[$0 + 1]).map { [$0] } : nil
 } ?? [1, 2]
+if CommandLine.arguments.contains("--bf16") {
+    let rounds = CommandLine.arguments.firstIndex(of: "--rounds").flatMap {
+        $0 + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[$0 + 1]) : nil
+    } ?? 15
+    compareBF16(threadCounts: threadCounts, only: only, rounds: max(1, rounds))
+    exit(0)
+}
+let list = shapes().filter { shape in only.map { shape.label.contains($0) } ?? true }
+print("SwiftGrad GEMM benchmark — kernel: \(String(cString: sg_gemm_kernel_name()))")
+print("GFLOP/s, best of repeated runs (~\(seconds) s per cell); ratio = SwiftGrad / NumPy\n")
 for threads in threadCounts {
     var blas = "unavailable"
     let numpy = measureNumPy(list, threads: threads, blas: &blas)

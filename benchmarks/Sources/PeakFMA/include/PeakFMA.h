@@ -15,6 +15,13 @@ enum {
 /// with FMA, else none.
 int sg_peak_fma_isa(void);
 
+/// GFLOP/s of `threads` threads each running `iterations` rounds of 12 independent 512-bit
+/// `vdpbf16ps` (AVX512-BF16: each of the 16 Float32 lanes adds the products of two bf16 pairs,
+/// counted as 4 FLOP, two multiplies and two adds, so one instruction is 64 FLOP, twice a
+/// 512-bit FMA's 32), timed as `sg_peak_fma_gflops` times its FMAs. Returns 0 when the CPU lacks
+/// AVX512-BF16.
+double sg_peak_bf16_gflops(int threads, long iterations);
+
 /// GFLOP/s of `threads` threads (one per core, pinned to nothing) each running `iterations`
 /// rounds of 12 independent fused multiply-adds on full vector registers (12 accumulators hide
 /// the 4-cycle FMA latency on both ports). An FMA counts as 2 FLOP. The rate is all threads'
