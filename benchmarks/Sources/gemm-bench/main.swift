@@ -10,7 +10,7 @@
 //
 // `--bf16` compares instead bf16 products (`SG_PRECISION_BF16`) with Float32 ones at the MLP's
 // shapes, both SwiftGrad's, beside the measured peaks of `vfmadd231ps` and `vdpbf16ps`: R rounds
-// (default 15) that each time one batch of calls of every cell, Float32 and bf16 alternating, so
+// (default 21) that each time one batch of calls of every cell, Float32 and bf16 alternating, so
 // that a neighbour's load falls on both alike; a cell's figure is the median of its rounds.
 
 import CKernels
@@ -129,12 +129,12 @@ func measureNumPy(_ list: [Shape], threads: Int, blas: inout String) -> [String:
 }
 
 /// Seconds per call of `shape` with `threads` at `precision`, timed over one batch of calls
-/// (about 20 MFLOP) after one untimed call.
+/// (about 50 MFLOP) after one untimed call.
 func secondsPerCall(_ shape: Shape, threads: Int32, precision: Int32, a: [Float], b: [Float],
                     c: inout [Float]) -> Double {
     let lda = shape.transA ? shape.m : shape.k
     let ldb = shape.transB ? shape.k : shape.n
-    let reps = max(1, Int(2e7 / shape.flops))
+    let reps = max(1, Int(5e7 / shape.flops))
     let context = sg_gemm_context(threads: threads, help_board: nil, help_slot: 0, precision: precision)
     return a.withUnsafeBufferPointer { pa in
         b.withUnsafeBufferPointer { pb in
@@ -214,7 +214,7 @@ let threadCounts: [Int] = CommandLine.arguments.firstIndex(of: "--threads").flat
 if CommandLine.arguments.contains("--bf16") {
     let rounds = CommandLine.arguments.firstIndex(of: "--rounds").flatMap {
         $0 + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[$0 + 1]) : nil
-    } ?? 15
+    } ?? 21
     compareBF16(threadCounts: threadCounts, only: only, rounds: max(1, rounds))
     exit(0)
 }
