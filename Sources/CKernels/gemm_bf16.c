@@ -248,12 +248,12 @@ void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, l
         return;
     }
     // Never more threads than tiles to hand out, nor than the work pays for: a team costs a
-    // few microseconds, and on a shared machine a thread may wait for a core; 4 MFLOP per
-    // thread (about 10 µs of vdpbf16ps) keeps the MLP's 10-wide layers on one thread.
+    // few microseconds; from 0.5 MFLOP per thread (the MLP's 10-wide layers at batch 256 and
+    // up, whose Float32 kernels split them too) two threads were faster on this machine.
     x.split_m = mpanels >= nth || mpanels >= npanels;
     const long units = x.split_m ? mpanels : npanels;
     if (nth > units) nth = (int)units;
-    if (2.0 * (double)M * (double)N * (double)K < 4194304.0 * nth) nth = 1;
+    if (2.0 * (double)M * (double)N * (double)K < 524288.0 * nth) nth = 1;
     // Pack every K block of an N block at once when that stays small (8 MiB), sparing the
     // threads two barriers per K block.
     const long bcols = npanels * NR;
