@@ -169,7 +169,7 @@ extension TrainTask {
 
     /// The note a run prints when it resumes a checkpoint trained in another precision (one
     /// without `swiftgrad.precision` was Float32); `nil` when the precisions agree.
-    static func precisionNote(resuming trained: MatrixPrecision, in running: MatrixPrecision) -> String? {
+    package static func precisionNote(resuming trained: MatrixPrecision, in running: MatrixPrecision) -> String? {
         guard trained != running else { return nil }
         return "note: the checkpoint was trained with \(trained.rawValue) matrix products and this run computes them in \(running.rawValue) (training.precision); its Float32 parameters and optimizer state carry over, but the bits from here on differ from an uninterrupted run in either precision"
     }
