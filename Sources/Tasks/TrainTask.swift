@@ -241,7 +241,10 @@ package struct TrainTask: RunnableTask {
         }
         info("training: \(lengthDescription)")
         info("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
-        info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic"), \(Self.precisionDescription(options.precision))")
+        info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        if options.precision == .bf16 {
+            info("precision: bf16 matrix products (inputs rounded to bfloat16, sums in float32); parameters, gradients and optimizer state in float32")
+        }
         if let distributed = runOptions.distributed {
             info("\(distributed.description); each rank computes its share of the \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s") with its workers")
         }
@@ -371,14 +374,6 @@ package struct TrainTask: RunnableTask {
     }
 
     private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
-
-    /// How a progress line names a precision.
-    static func precisionDescription(_ precision: MatrixPrecision) -> String {
-        switch precision {
-        case .float32: "float32 products"
-        case .bf16: "bf16 products (inputs rounded to bfloat16, sums in float32)"
-        }
-    }
 
     /// The most evaluations a report's `history` keeps, the last ones: a 5000-epoch run's whole
     /// history would make the report hundreds of kilobytes, and `metrics.jsonl` holds it all.
