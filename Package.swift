@@ -123,7 +123,7 @@ let package = Package(
         .executableTarget(name: "swiftgrad-fuzz", dependencies: ["FuzzHarness"], path: "fuzz/Sources/swiftgrad-fuzz"),
 
         .target(name: "_TestSupport", dependencies: ["Autograd"], path: "Tests/_TestSupport"),
-        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "_TestSupport"]),
+        .testTarget(name: "AutogradTests", dependencies: ["Autograd", "CKernels", "_TestSupport"]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),

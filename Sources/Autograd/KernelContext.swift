@@ -1,8 +1,13 @@
 import CKernels
 
-/// How the C kernels of an op run: the threads they may use and, on a data-parallel worker, the
+/// How the C kernels of an op run: the threads they may use, on a data-parallel worker the
 /// help-board place where its single-threaded matrix products post their pieces for idle workers
-/// to compute. Neither changes a bit of any result.
+/// to compute, and the precision of its matrix products.
+///
+/// The threads and the help board never change a bit of any result. The ``precision`` does:
+/// under ``MatrixPrecision/bf16`` the op's matrix products, and those of its pullback, round
+/// their inputs to bfloat16 and sum in Float32 (the same bits on every CPU); everything else the
+/// op computes stays Float32.
 ///
 /// Ops take it as an argument (`kernels:`), and their pullbacks reuse it, so whatever changes how
 /// a product runs is decided where the op is called; nothing is read from thread-local state.
@@ -10,6 +15,7 @@ import CKernels
 ///
 /// ```swift
 /// let y = Tensor.dense(x, w, b, activation: .relu, kernels: KernelContext(threads: 4))
+/// let mixed = Tensor.dense(x, w, b, activation: .relu, kernels: KernelContext(threads: 4, precision: .bf16))
 /// ```
 public struct KernelContext: @unchecked Sendable {
     // @unchecked: the board is a C object made for use from many threads at once (its own locks
@@ -21,26 +27,31 @@ public struct KernelContext: @unchecked Sendable {
     let helpBoard: OpaquePointer?
     /// The place on `helpBoard` that belongs to the thread running the op.
     let helpSlot: Int
+    /// What the matrix products of the op and its pullback compute from (``MatrixPrecision``):
+    /// unlike the threads and the help board, it changes the bits of their results.
+    public let precision: MatrixPrecision
 
-    /// Kernels that use up to `threads` threads and never post on a help board.
-    public init(threads: Int = 1) {
-        self.init(threads: threads, helpBoard: nil, helpSlot: 0)
+    /// Kernels that use up to `threads` threads, never post on a help board, and compute their
+    /// matrix products in `precision` (Float32 by default).
+    public init(threads: Int = 1, precision: MatrixPrecision = .float32) {
+        self.init(threads: threads, helpBoard: nil, helpSlot: 0, precision: precision)
     }
 
     /// Kernels whose single-threaded matrix products post in place `helpSlot` of `helpBoard`.
     /// The board must outlive every op given this context (and their pullbacks), and only one
     /// thread at a time may run ops with a given place.
-    package init(threads: Int, helpBoard: OpaquePointer?, helpSlot: Int) {
+    package init(threads: Int, helpBoard: OpaquePointer?, helpSlot: Int, precision: MatrixPrecision = .float32) {
         self.threads = Swift.max(1, threads)
         self.helpBoard = helpBoard
         self.helpSlot = helpSlot
+        self.precision = precision
     }
 
-    /// One thread, no help board: the default of every op.
+    /// One thread, no help board, Float32 products: the default of every op.
     public static let serial = KernelContext()
 
     /// This context as `sg_sgemm_with_context` takes it.
-    var gemm: sg_gemm_context {
-        sg_gemm_context(threads: Int32(threads), help_board: helpBoard, help_slot: Int32(helpSlot), precision: 0)
+    package var gemm: sg_gemm_context {
+        sg_gemm_context(threads: Int32(threads), help_board: helpBoard, help_slot: Int32(helpSlot), precision: precision.gemmPrecision)
     }
 }

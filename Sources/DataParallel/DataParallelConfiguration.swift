@@ -1,9 +1,10 @@
+import Autograd
 import Foundation
 
 /// How the data-parallel engine splits a global batch and runs its workers.
 ///
-/// Results depend only on ``microShardCount`` and ``seed``, never on ``workers`` or
-/// ``kernelThreads``: with the same configuration otherwise, 1, 2, 3, 4 or 8 workers produce
+/// Results depend only on ``microShardCount``, ``seed`` and ``precision``, never on ``workers``
+/// or ``kernelThreads``: with the same configuration otherwise, 1, 2, 3, 4 or 8 workers produce
 /// bitwise-identical gradients and so bitwise-identical training runs.
 public struct DataParallelConfiguration: Sendable, Equatable {
     /// Worker threads that compute micro-shard gradients at once (at least 1).
@@ -27,6 +28,12 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     /// worker, the default for several workers), not the AVX-512 kernels for narrow outputs
     /// (such as an MLP's 10-class layer), short K or single columns.
     public var workersHelp: Bool
+    /// What every matrix product of the workers' forward and backward passes, and of the
+    /// engine's ``DataParallelEngine/inference``, computes from: Float32 (the default) or
+    /// bfloat16 inputs summed in Float32 (see ``/Autograd/MatrixPrecision``). It changes the
+    /// bits, the same way for any worker count; the gradients the engine hands over are Float32
+    /// either way.
+    public var precision: MatrixPrecision
 
     /// The most micro-shards the automatic choice makes.
     public static let maximumAutomaticMicroShardCount = 8
@@ -43,7 +50,11 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     ///   - kernelThreads: threads per matrix product, `nil` (automatic) by default.
     ///   - seed: the seed of the per-micro-shard random streams; 0 by default.
     ///   - workersHelp: whether idle workers help with busy workers' products; true by default.
-    public init(workers: Int = 1, microShardCount: Int? = nil, kernelThreads: Int? = nil, seed: UInt64 = 0, workersHelp: Bool = true) {
+    ///   - precision: the matrix products' precision; Float32 by default.
+    public init(
+        workers: Int = 1, microShardCount: Int? = nil, kernelThreads: Int? = nil, seed: UInt64 = 0, workersHelp: Bool = true,
+        precision: MatrixPrecision = .float32
+    ) {
         precondition(workers >= 1, "DataParallelConfiguration: workers must be at least 1, got \(workers)")
         precondition(microShardCount.map { $0 >= 1 } ?? true, "DataParallelConfiguration: microShardCount must be at least 1, got \(microShardCount!)")
         precondition(kernelThreads.map { $0 >= 1 } ?? true, "DataParallelConfiguration: kernelThreads must be at least 1, got \(kernelThreads!)")
@@ -52,6 +63,7 @@ public struct DataParallelConfiguration: Sendable, Equatable {
         self.kernelThreads = kernelThreads
         self.seed = seed
         self.workersHelp = workersHelp
+        self.precision = precision
     }
 
     /// The micro-shards a batch of `batchSize` examples is cut into: the configured count, or

@@ -140,8 +140,11 @@ public final class DataParallelEngine {
     /// worker (at most one per core) with the workers' kernel threads each, so a one-worker
     /// engine, whose products use every core through OpenMP, evaluates on the same OpenMP team
     /// instead of competing with it. Its buffers are kept from one evaluation to the next.
+    /// Its products are computed in the configuration's ``DataParallelConfiguration/precision``,
+    /// as training's are.
     public private(set) lazy var inference = ParallelInference(
-        pool: pool, threads: configuration.workers, kernelThreads: configuration.resolvedKernelThreads)
+        pool: pool, threads: configuration.workers, kernelThreads: configuration.resolvedKernelThreads,
+        precision: configuration.precision)
 
     /// What each worker has done so far (micro-shards, examples, seconds), indexed by worker.
     public var workerStatisticsSnapshot: [WorkerStatistics] { workerStatistics.snapshot }
@@ -200,7 +203,7 @@ public final class DataParallelEngine {
         let job = ShardJob(
             plan: plan, parameters: parameters, features: features, labels: labels, loss: loss,
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
-            streamStride: configuration.maximumMicroShardCount,
+            precision: configuration.precision, streamStride: configuration.maximumMicroShardCount,
             slots: slots, shardLosses: shardLosses, shardPredictions: shardPredictions, statistics: workerStatistics,
             helpBoard: pool.helpBoard)
         let start = ContinuousClock.now
@@ -323,6 +326,7 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     let step: Int
     let seed: UInt64
     let kernelThreads: Int
+    let precision: MatrixPrecision
     /// Streams per step: the engine's maximum micro-shard count, so steps never share a stream.
     let streamStride: Int
     let slots: GradientSlots
@@ -338,7 +342,8 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     func run(worker: Int) {
         let start = ContinuousClock.now
         defer { statistics.record(worker: worker, busySeconds: (ContinuousClock.now - start) / .seconds(1)) }
-        let kernels = helpBoard?.kernels(threads: kernelThreads, slot: worker) ?? KernelContext(threads: kernelThreads)
+        let kernels = helpBoard?.kernels(threads: kernelThreads, slot: worker, precision: precision)
+            ?? KernelContext(threads: kernelThreads, precision: precision)
         for shard in plan.microShards(ofWorker: worker) {
             let rows = plan.rows(ofMicroShard: shard)
             var context = ShardContext(

@@ -18,12 +18,12 @@ final class HelpBoard: @unchecked Sendable {
         pointer = sg_help_board_create(Int32(slots))
     }
 
-    /// Kernels with up to `threads` threads whose single-threaded matrix products post in place
-    /// `slot`. Only one thread at a time may run ops with a given place, and the board must
-    /// outlive them (the pool that owns it outlives every job).
-    func kernels(threads: Int, slot: Int) -> KernelContext {
+    /// Kernels with up to `threads` threads whose single-threaded matrix products, computed in
+    /// `precision`, post in place `slot`. Only one thread at a time may run ops with a given
+    /// place, and the board must outlive them (the pool that owns it outlives every job).
+    func kernels(threads: Int, slot: Int, precision: MatrixPrecision) -> KernelContext {
         precondition((0..<slots).contains(slot), "HelpBoard: no place \(slot) on a board of \(slots) places")
-        return KernelContext(threads: threads, helpBoard: pointer, helpSlot: slot)
+        return KernelContext(threads: threads, helpBoard: pointer, helpSlot: slot, precision: precision)
     }
 
     /// One pass over the board: computes pieces of every product posted there until it has

@@ -12,14 +12,15 @@ import Synchronization
 /// ``chunkRows`` to `2 · chunkRows − 1` rows each (the remainder is spread over them, so no chunk
 /// is small). The cut depends only on the number of examples; a thread takes the next chunk
 /// when it has finished one, so a slower core takes fewer. Each chunk's rows go through the
-/// model with single-threaded kernels (``kernelThreads`` threads, when set) and the output is
-/// written into its rows of the result.
+/// model with single-threaded kernels (``kernelThreads`` threads, when set), its matrix products
+/// in ``precision``, and the output is written into its rows of the result.
 ///
 /// Why the result is the same as one pass over all the examples, and the same for any number of
 /// threads: a row of a dense layer's output depends only on that row of its input (the matrix
 /// product's sums run over the input features, in an order that the number of rows does not
 /// change), and every chunk has more rows than a narrow output has columns, so each product
-/// takes the kernel the whole pass takes. Sums over examples (a loss, a count) are left to the
+/// takes the kernel the whole pass takes. A bf16 product is defined element by element, so the
+/// same holds in either precision. Sums over examples (a loss, a count) are left to the
 /// caller, who adds the per-example values in a fixed order.
 ///
 /// Models made only of fused dense layers (``/Models/MLP``, a ``/Models/Sequential`` of
@@ -52,6 +53,9 @@ public final class ParallelInference {
     /// Threads each chunk's matrix products and loops may use (1 unless the runner was made for
     /// a single thread's chunks on several cores).
     public let kernelThreads: Int
+    /// What the model's matrix products compute from (``/Autograd/MatrixPrecision``); Float32
+    /// unless the runner was made with another.
+    public let precision: MatrixPrecision
 
     private let pool: WorkerPool
     /// Each thread's two activation buffers, kept between calls; grown by the calling thread
@@ -68,18 +72,26 @@ public final class ParallelInference {
     ///   - chunkRows: the fewest rows per chunk; ``defaultChunkRows`` by default. Values below
     ///     17 count as 17, so that every chunk has more rows than a narrow output (16 columns or
     ///     fewer) has columns (see the type's discussion).
+    ///   - precision: what the matrix products compute from; Float32 by default. A model trained
+    ///     in bf16 gives the outputs it was trained and evaluated with in bf16.
     public convenience init(
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, kernelThreads: Int = 1,
-        chunkRows: Int = ParallelInference.defaultChunkRows
+        chunkRows: Int = ParallelInference.defaultChunkRows, precision: MatrixPrecision = .float32
     ) {
         let threads = Swift.max(1, threads)
-        self.init(pool: WorkerPool(cores: threads), threads: threads, kernelThreads: kernelThreads, chunkRows: chunkRows)
+        self.init(
+            pool: WorkerPool(cores: threads), threads: threads, kernelThreads: kernelThreads, chunkRows: chunkRows,
+            precision: precision)
     }
 
     /// An inference runner on an existing pool (a data-parallel engine's, whose threads then
     /// evaluate between training steps), with up to `threads` of its threads taking chunks.
-    package init(pool: WorkerPool, threads: Int, kernelThreads: Int = 1, chunkRows: Int = ParallelInference.defaultChunkRows) {
+    package init(
+        pool: WorkerPool, threads: Int, kernelThreads: Int = 1, chunkRows: Int = ParallelInference.defaultChunkRows,
+        precision: MatrixPrecision = .float32
+    ) {
         self.pool = pool
+        self.precision = precision
         self.threads = Swift.max(1, Swift.min(threads, pool.cores))
         self.kernelThreads = Swift.max(1, kernelThreads)
         self.chunkRows = Swift.max(17, chunkRows)
@@ -87,7 +99,7 @@ public final class ParallelInference {
     }
 
     /// How each chunk's kernels run.
-    private var kernels: KernelContext { KernelContext(threads: kernelThreads) }
+    private var kernels: KernelContext { KernelContext(threads: kernelThreads, precision: precision) }
 
     /// The chunks `examples` rows are cut into: consecutive ranges, in order, that cover them.
     public func chunks(ofExamples examples: Int) -> [Range<Int>] {
@@ -103,7 +115,8 @@ public final class ParallelInference {
     ///   - model: the model; its inference pass (``/Models/LayerContext`` not training).
     ///   - parameters: tensors shaped as the model's ``/Models/Model/parameterShapes``.
     ///   - inputs: the examples, one per row (rank 2 or more, examples along the first axis).
-    /// - Returns: what `model(inputs, parameters: parameters)` returns, bit for bit.
+    /// - Returns: what `model(inputs, parameters: parameters, kernels: KernelContext(precision:
+    ///   precision))` returns, bit for bit.
     /// - Precondition: as the model's forward pass: parameters and inputs of the right shapes.
     public func outputs<M: Model>(of model: M, parameters: [Tensor], inputs: Tensor) -> Tensor {
         model.checkParameters(parameters, op: "ParallelInference.outputs")
@@ -138,6 +151,7 @@ public final class ParallelInference {
         let next = ChunkCounter()
         let scratch = self.scratch
         let threads = Swift.min(self.threads, chunks.count), kernelThreads = Int32(self.kernelThreads)
+        let kernels = self.kernels
         return Tensor.withUnsafeBufferPointers([inputs] + parameters) { buffers in
             let input = SendablePointer(buffers[0].baseAddress!)
             let weights = stride(from: 1, to: buffers.count, by: 2).map { SendablePointer(buffers[$0].baseAddress!) }
@@ -146,6 +160,7 @@ public final class ParallelInference {
                 guard width > 0 else { return }
                 let output = SendableMutablePointer(result.baseAddress!)
                 pool.run(threads) { thread in
+                    let context = kernels.gemm
                     let buffer = scratch.buffer(thread)
                     let second = buffer + scratch.capacity / 2
                     while let index = next.take(below: chunks.count) {
@@ -156,7 +171,6 @@ public final class ParallelInference {
                             let target = layer == shapes.count - 1
                                 ? output.pointer + chunk.lowerBound * width
                                 : (layer % 2 == 0 ? buffer : second)
-                            let context = sg_gemm_context(threads: kernelThreads, help_board: nil, help_slot: 0, precision: 0)
                             if shape.k == 0 {
                                 target.initialize(repeating: 0, count: m * shape.n)
                             } else {

@@ -17,13 +17,16 @@ public struct ShardContext: Sendable {
     public let globalBatchSize: Int
     /// The worker computing it (for diagnostics only: results must not depend on it).
     public let worker: Int
-    /// How the micro-shard's kernels run: the threads each may use and the help-board place
-    /// where the worker's single-threaded matrix products post pieces for idle workers. Pass it
-    /// to the model (`model(x, parameters: p, kernels: context.kernels)`) and to any op that
-    /// takes one.
+    /// How the micro-shard's kernels run: the threads each may use, the help-board place
+    /// where the worker's single-threaded matrix products post pieces for idle workers, and the
+    /// products' precision (the engine's ``DataParallelConfiguration/precision``). Pass it to
+    /// the model (`model(x, parameters: p, kernels: context.kernels)`) and to any op that takes
+    /// one, so that every product of the loss and its gradient runs in that precision.
     public let kernels: KernelContext
     /// Threads each matrix product may use.
     public var kernelThreads: Int { kernels.threads }
+    /// What the micro-shard's matrix products compute from.
+    public var precision: MatrixPrecision { kernels.precision }
     /// This micro-shard's own random stream.
     public var random: RandomStream
     /// The predictions the loss got right on this micro-shard, when it counts them; the engine

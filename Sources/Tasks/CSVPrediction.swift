@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Autograd
 import Datasets
 import Foundation
 import Reports
@@ -37,10 +38,12 @@ package struct CSVPrediction: Sendable {
     ///   - checkpoint: a checkpoint written by `swiftgrad run` (it describes its model).
     ///   - input: the CSV file of raw features.
     ///   - hasHeader: whether the first row names the columns.
+    ///   - precision: what the matrix products compute from; `nil` (the default) for the
+    ///     precision the checkpoint was trained in.
     /// - Throws: ``CheckpointError`` for a checkpoint that cannot be read or does not describe
     ///   its model; `DatasetError` for an unreadable input or a field that is not a number;
     ///   ``PredictionInputError`` for columns that do not fit the model.
-    package static func run(checkpoint: String, input: String, hasHeader: Bool) throws -> CSVPrediction {
+    package static func run(checkpoint: String, input: String, hasHeader: Bool, precision: MatrixPrecision? = nil) throws -> CSVPrediction {
         let saved = try SavedModel.read(from: checkpoint)
         let model = try saved.makeModel()
         let features = saved.featureNames
@@ -76,7 +79,7 @@ package struct CSVPrediction: Sendable {
             return chosen.map { $0! }
         }
         let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let prediction = try saved.predict(columns.values, with: model, kernelThreads: threads)
+        let prediction = try saved.predict(columns.values, with: model, kernelThreads: threads, precision: precision)
         var table: CSVWriter
         switch prediction {
         case .classes(let predicted, let probabilities):

@@ -14,7 +14,8 @@ import Training
 /// trained with (and its planned epochs, which the config hash covers), so the test split is
 /// the one training held out. The checkpoint must fit: the same config hash and data checksum
 /// as a resume would require, and the model's parameter names and shapes. Both splits are then
-/// passed through the model once, with no tape and every core, and measured as the trainer's
+/// passed through the model once, with no tape and every core, its matrix products in the
+/// precision the checkpoint was trained in (or the one asked for), and measured as the trainer's
 /// evaluation does (loss, accuracy); classifiers add a confusion matrix, regressions the mean
 /// squared and absolute errors and R² on the targets' original scale.
 package struct CheckpointEvaluation: Sendable {
@@ -48,6 +49,8 @@ package struct CheckpointEvaluation: Sendable {
     /// The class labels, in class order; `nil` for regression.
     package let labels: [String]?
     package let lossKind: LossKind
+    /// What the matrix products computed from.
+    package let precision: MatrixPrecision
     /// Epochs and optimizer steps the checkpoint had trained.
     package let epoch: Int
     package let steps: Int
@@ -58,10 +61,13 @@ package struct CheckpointEvaluation: Sendable {
 
     /// Loads the config's data and the checkpoint, checks that they fit, and evaluates.
     ///
+    /// - Parameter precision: what the matrix products compute from; `nil` (the default) for
+    ///   the precision the checkpoint was trained in (``/Training/TrainingState/precision``).
+    ///
     /// - Throws: `ConfigError` for a config that is not a valid train config, ``CheckpointError``
     ///   (naming the file) for an unreadable checkpoint or one that does not fit the config,
     ///   `DatasetError` for bad data.
-    package static func run(config: String, checkpoint path: String) throws -> CheckpointEvaluation {
+    package static func run(config: String, checkpoint path: String, precision: MatrixPrecision? = nil) throws -> CheckpointEvaluation {
         let document = try ConfigDocument.load(path: config)
         if let task = document.root.objectValue?.member("task"), let kind = task.value.stringValue, kind != "train" {
             throw ConfigError(
@@ -84,7 +90,8 @@ package struct CheckpointEvaluation: Sendable {
         let parameters = try saved.parameters(for: task.model)
 
         // An inference pass over every core, the same bits as one pass over the whole split.
-        let inference = ParallelInference()
+        let precision = precision ?? checkpoint.state.precision
+        let inference = ParallelInference(precision: precision)
         func evaluate(_ dataset: Dataset, name: String) throws -> Split {
             let model = task.model
             let output = inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
@@ -115,7 +122,7 @@ package struct CheckpointEvaluation: Sendable {
         }
         let labels: [String]? = if case .classes(let labels) = saved.target { labels } else { nil }
         return CheckpointEvaluation(
-            config: config, checkpoint: path, labels: labels, lossKind: saved.lossKind, epoch: checkpoint.state.epoch,
+            config: config, checkpoint: path, labels: labels, lossKind: saved.lossKind, precision: precision, epoch: checkpoint.state.epoch,
             steps: checkpoint.state.optimizerStep, dataDescription: task.dataDescription,
             train: try evaluate(task.data.train, name: "train"),
             test: task.data.test.count > 0 ? try evaluate(task.data.test, name: "test") : nil)
@@ -128,7 +135,7 @@ package struct CheckpointEvaluation: Sendable {
 
     /// What `swiftgrad eval` prints.
     package var lines: [String] {
-        var lines = ["eval: \(checkpoint) (\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) steps) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples"]
+        var lines = ["eval: \(checkpoint) (\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) steps) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples, \(precision.rawValue) products"]
         for split in [train, test].compactMap({ $0 }) {
             var line = "\(split.name): loss \(Self.format(split.loss))"
             if let accuracy = split.accuracy { line += ", accuracy \(Self.format(accuracy))" }
@@ -180,6 +187,7 @@ package struct CheckpointEvaluation: Sendable {
         report["epoch"] = .number(epoch)
         report["steps"] = .number(steps)
         report["loss_kind"] = .string(lossKind.rawValue)
+        report["precision"] = .string(precision.rawValue)
         if let labels { report["labels"] = .array(labels.map(SavedModel.json(label:))) }
         report["train"] = object(train)
         report["test"] = test.map(object) ?? .null

@@ -88,6 +88,7 @@ extension TrainTask {
         return [
             ("config hash", configHash),
             ("data checksum", dataChecksum),
+            ("precision", options.precision.rawValue),
             ("parameter digest", trainer.parameterDigest),
             ("position", "epoch \(state.epoch + 1), batch \(state.stepInEpoch), step \(state.globalStep)"),
         ]

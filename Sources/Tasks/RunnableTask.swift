@@ -1,3 +1,4 @@
+import Autograd
 import ConfigKit
 import Foundation
 import JSON
@@ -11,6 +12,8 @@ package struct RunOptions: Sendable {
     package var workers: Int?
     package var epochs: Int?
     package var seed: UInt64?
+    /// Overrides `training.precision`: what a training run's matrix products compute from.
+    package var precision: MatrixPrecision?
     /// How much the task prints through its `log`.
     package var verbosity: Verbosity
     /// How a training run shows its progress (a terminal's redrawn line, or plain lines).
@@ -39,7 +42,7 @@ package struct RunOptions: Sendable {
         plotPath: String? = nil, workers: Int? = nil, epochs: Int? = nil, seed: UInt64? = nil, verbosity: Verbosity = .normal,
         progress: ProgressStyle = .lines(everySeconds: 10), writesMetrics: Bool = true,
         resume: String? = nil, runDirectory: String? = nil, keepsRunFolder: Bool = false, handlesSignals: Bool = false,
-        memoryBudget: MemoryBudget? = nil
+        memoryBudget: MemoryBudget? = nil, precision: MatrixPrecision? = nil
     ) {
         self.plotPath = plotPath
         self.workers = workers
@@ -53,6 +56,7 @@ package struct RunOptions: Sendable {
         self.keepsRunFolder = keepsRunFolder
         self.handlesSignals = handlesSignals
         self.memoryBudget = memoryBudget
+        self.precision = precision
     }
 }
 

@@ -1,3 +1,4 @@
+import Autograd
 import ConfigKit
 import JSON
 import Datasets
@@ -34,6 +35,7 @@ extension TrainTask {
                 throw CheckpointError(file: path, "\(error)")
             }
             log("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
+            if let note = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision) { log(note) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
@@ -154,7 +156,7 @@ extension TrainTask {
     /// Refuses a checkpoint from another config or other data.
     func checkCompatible(_ checkpoint: Checkpoint, path: String) throws {
         if let hash = checkpoint.metadata["config_hash"], hash != configHash {
-            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, early_stopping and the checkpoint object may change on resume")
+            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, early_stopping, precision and the checkpoint object may change on resume")
         }
         if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum {
             throw CheckpointError(file: path, "it was trained on other data (data checksum \(checksum), this run's \(dataChecksum))")
@@ -163,6 +165,13 @@ extension TrainTask {
         if checkpoint.state.parameterNames != model.parameterNames || shapes != model.parameterShapes {
             throw CheckpointError(file: path, "it holds parameters \(zip(checkpoint.state.parameterNames, shapes).map { "\($0) \($1)" }.joined(separator: ", ")) but the model has \(zip(model.parameterNames, model.parameterShapes).map { "\($0) \($1)" }.joined(separator: ", "))")
         }
+    }
+
+    /// The note a run prints when it resumes a checkpoint trained in another precision (one
+    /// without `swiftgrad.precision` was Float32); `nil` when the precisions agree.
+    package static func precisionNote(resuming trained: MatrixPrecision, in running: MatrixPrecision) -> String? {
+        guard trained != running else { return nil }
+        return "note: the checkpoint was trained with \(trained.rawValue) matrix products and this run computes them in \(running.rawValue) (training.precision); its Float32 parameters and optimizer state carry over, but the bits from here on differ from an uninterrupted run in either precision"
     }
 
     /// `latest` is the newest periodic checkpoint in the run folder; anything else a path.
@@ -215,10 +224,14 @@ extension TrainTask {
 
     /// A hash of every config value that changes the trained bits: everything but the keys that
     /// only change speed, evaluation or where files go, with the overridden seed and epochs.
+    /// `training.precision` changes the bits but is left out too, so that a run may resume in
+    /// the other precision; checkpoints record it on their own (``TrainingState/precision``).
     static func resultHash(of root: JSONObject, options: TrainingOptions) -> String {
         let ignored: Set<String> = [
             "$schema", "checkpoint", "training.workers", "training.kernel_threads", "training.workers_help",
             "training.evaluate_every", "training.early_stopping", "training.seed", "training.epochs",
+            // A resume may change the precision (with a note that the bits then differ).
+            "training.precision",
         ]
         var hash = FNV1a()
         func combine(_ value: JSONValue, path: String) {

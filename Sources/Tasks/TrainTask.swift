@@ -27,7 +27,8 @@ import Storage
 /// - `training`: `epochs` or `steps` (not both), `batch_size` (a number or `"full"`),
 ///   `workers`, `micro_shards`, `seed`,
 ///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
-///   `workers_help`, `scale_learning_rate` and `base_batch_size`.
+///   `workers_help`, `scale_learning_rate`, `base_batch_size` and `precision` (`float32` or
+///   `bf16`).
 package struct TrainTask: RunnableTask {
     /// The data sources a config may name.
     package static let sources = ["digits", "csv", "synthetic"]
@@ -121,6 +122,9 @@ package struct TrainTask: RunnableTask {
             options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .in(TrainingOptions.evaluationIntervals))
             options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(TrainingOptions.threadCounts))
             options.workersHelp = try training.optional("workers_help", as: Bool.self, default: true)
+            let precision = try training.optional(
+                "precision", as: String.self, default: MatrixPrecision.float32.rawValue, .oneOf(MatrixPrecision.allCases.map(\.rawValue)))
+            options.precision = MatrixPrecision(rawValue: precision)!
             options.earlyStopping = try training.optionalObject("early_stopping") { try Self.readEarlyStopping(&$0) }
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .in(Self.baseBatchSizes))
@@ -145,6 +149,7 @@ package struct TrainTask: RunnableTask {
             options.epochs = epochs
         }
         if let seed = overrides.seed { options.seed = seed }
+        if let precision = overrides.precision { options.precision = precision }
 
         var description = ""
         var standardizer: Standardizer?
@@ -237,6 +242,9 @@ package struct TrainTask: RunnableTask {
         info("training: \(lengthDescription)")
         info("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
         info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        if options.precision == .bf16 {
+            info("precision: bf16 matrix products (inputs rounded to bfloat16, sums in float32); parameters, gradients and optimizer state in float32")
+        }
         if let distributed = runOptions.distributed {
             info("\(distributed.description); each rank computes its share of the \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s") with its workers")
         }
@@ -286,6 +294,7 @@ package struct TrainTask: RunnableTask {
         if let distributed = runOptions.distributed { extra["ranks"] = .number(distributed.rankCount) }
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
         extra["deterministic"] = .bool(options.deterministic)
+        extra["precision"] = .string(options.precision.rawValue)
         extra["samples_per_second"] = .number(summary.samplesPerSecond)
         extra["end_to_end_samples_per_second"] = .number(timing.endToEndSamplesPerSecond)
         extra["timing"] = .object(timing.json)

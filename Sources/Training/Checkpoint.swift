@@ -8,8 +8,9 @@ import Storage
 /// The file holds every parameter under its model name (`dense0/weight`), the optimizer's slots
 /// under `optimizer/` (`optimizer/0/dense0/weight/momentum`: index, variable, slot), early stopping's best parameters under
 /// `best/`, and any tensors the caller adds (a standardiser's statistics, say). Its metadata hold
-/// the position in the run (epoch, batch in the epoch, steps), the seed, the optimizer's name and
-/// step count, the caller's strings (a hash of the config, a checksum of the data, class labels)
+/// the position in the run (epoch, batch in the epoch, steps), the seed, the precision of the
+/// matrix products (`swiftgrad.precision`: `float32` or `bf16`; a file without it was written
+/// before precisions existed, and was Float32), the optimizer's step count, the caller's strings (a hash of the config, a checksum of the data, class labels)
 /// and a checksum of the tensor bytes, so a damaged file is refused rather than resumed.
 ///
 /// ```swift
@@ -58,6 +59,7 @@ public struct Checkpoint: Sendable, Equatable {
             "global_step": String(state.globalStep),
             "optimizer_step": String(state.optimizerStep),
             "evaluations_without_improvement": String(state.evaluationsWithoutImprovement),
+            "precision": state.precision.rawValue,
         ]
         for (key, value) in own { file.metadata["swiftgrad." + key] = value }
         if let best = state.bestMetric { file.metadata["swiftgrad.best_metric"] = String(best.bitPattern, radix: 16) }
@@ -101,6 +103,12 @@ public struct Checkpoint: Sendable, Equatable {
         state.globalStep = try integer("global_step")
         state.optimizerStep = try integer("optimizer_step")
         state.evaluationsWithoutImprovement = try integer("evaluations_without_improvement")
+        if let text = meta["swiftgrad.precision"] {
+            guard let precision = MatrixPrecision(rawValue: text) else {
+                throw fail("metadata swiftgrad.precision is '\(text)'; expected \(MatrixPrecision.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            state.precision = precision
+        }
         if let text = meta["swiftgrad.best_metric"] {
             guard let bits = UInt32(text, radix: 16) else { throw fail("metadata swiftgrad.best_metric is not a float's bits") }
             state.bestMetric = Float(bitPattern: bits)

@@ -71,12 +71,17 @@ public struct SavedModel: Sendable {
     public var parameters: [Tensor]
     /// Where the model was read from, for messages (`<memory>` for one made in code).
     public var source: String
+    /// The precision of the matrix products the model was trained in (its checkpoint's
+    /// ``TrainingState/precision``): what ``predict(_:with:kernelThreads:precision:)`` computes
+    /// in unless told otherwise.
+    public var precision: MatrixPrecision
 
     /// A saved model made in code, to be written into a checkpoint's metadata with
     /// ``metadata``.
     public init(
         architecture: JSONValue, lossKind: LossKind, featureNames: [String], featureStandardizer: Standardizer?,
-        targetName: String?, target: Target, parameterNames: [String], parameters: [Tensor], source: String = "<memory>"
+        targetName: String?, target: Target, parameterNames: [String], parameters: [Tensor], source: String = "<memory>",
+        precision: MatrixPrecision = .float32
     ) {
         self.architecture = architecture
         self.lossKind = lossKind
@@ -87,6 +92,7 @@ public struct SavedModel: Sendable {
         self.parameterNames = parameterNames
         self.parameters = parameters
         self.source = source
+        self.precision = precision
     }
 
     /// The number of classes, or `nil` for regression.
@@ -264,7 +270,7 @@ public struct SavedModel: Sendable {
         self.init(
             architecture: architecture, lossKind: lossKind, featureNames: featureNames, featureStandardizer: featureStandardizer,
             targetName: meta[Key.targetName], target: target, parameterNames: checkpoint.state.parameterNames,
-            parameters: checkpoint.state.parameters, source: file)
+            parameters: checkpoint.state.parameters, source: file, precision: checkpoint.state.precision)
     }
 
     /// Reads the model saved at `path`.
@@ -298,15 +304,19 @@ public struct SavedModel: Sendable {
     ///   - model: the model the parameters belong to.
     ///   - kernelThreads: threads sharing the rows (``/DataParallel/ParallelInference``); the
     ///     result is the same for any count.
+    ///   - precision: what the model's matrix products compute from; by default ``precision``,
+    ///     the one it was trained in.
     /// - Throws: ``CheckpointError`` when `model` does not fit the saved parameters or output.
     /// - Precondition: `rawFeatures` has one column per feature.
-    public func predict(_ rawFeatures: Tensor, with model: any Model, kernelThreads: Int = 1) throws -> Prediction {
+    public func predict(
+        _ rawFeatures: Tensor, with model: any Model, kernelThreads: Int = 1, precision: MatrixPrecision? = nil
+    ) throws -> Prediction {
         let parameters = try parameters(for: model)
         shapePrecondition(
             rawFeatures.rank == 2 && rawFeatures.shape[1] == featureNames.count,
             "SavedModel.predict: the model takes \(featureNames.count) features, got rows of shape \(rawFeatures.shape)")
         let inputs = withoutRecording { featureStandardizer?.transform(rawFeatures) ?? rawFeatures }
-        let output = ParallelInference(threads: kernelThreads).outputs(of: model, parameters: parameters, inputs: inputs)
+        let output = ParallelInference(threads: kernelThreads, precision: precision ?? self.precision).outputs(of: model, parameters: parameters, inputs: inputs)
         return try prediction(fromOutput: output)
     }
 

@@ -508,12 +508,17 @@ extension Trainer {
         state.bestMetric = bestMetric
         state.evaluationsWithoutImprovement = evaluationsWithoutImprovement
         state.bestParameters = bestParameters
+        state.precision = options.precision
         return state
     }
 
     /// Continues from `state`: the next ``run(evaluating:log:onStep:)`` picks up at its position
     /// and, with the same options (the worker count aside), ends bitwise where an uninterrupted run
     /// would.
+    ///
+    /// A state of another ``TrainingState/precision`` is restored too (its parameters and
+    /// optimizer state are Float32 either way), and training goes on in the options' precision;
+    /// the bits then differ from an uninterrupted run in either precision.
     ///
     /// - Throws: `TrainingStateError` when the state does not belong to this model, seed or
     ///   optimizer.

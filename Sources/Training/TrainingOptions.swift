@@ -1,3 +1,4 @@
+import Autograd
 import DataParallel
 
 /// How the data-parallel trainer runs: the `training` object of a `"task": "train"` config.
@@ -45,13 +46,19 @@ public struct TrainingOptions: Sendable, Equatable {
     public var workersHelp: Bool
     /// Stop when a metric stops improving; `nil` trains every epoch.
     public var earlyStopping: EarlyStopping?
+    /// What the matrix products of training, evaluation and the engine's inference compute
+    /// from: Float32 (the default) or bfloat16 inputs summed in Float32 (mixed precision; see
+    /// ``/Autograd/MatrixPrecision``). The parameters, the gradients the optimizer applies and
+    /// its state stay Float32 either way.
+    public var precision: MatrixPrecision
 
     /// Options with the given values; the defaults train one epoch of batches of 128 on one
-    /// worker, deterministically.
+    /// worker, deterministically, in Float32.
     public init(
         epochs: Int = 1, maxSteps: Int? = nil, batchSize: Int = 128, workers: Int = 1, microShards: Int? = nil,
         seed: UInt64 = 0, deterministic: Bool = true, gradientAccumulation: Int = 1, evaluateEvery: Int = 1,
-        kernelThreads: Int? = nil, workersHelp: Bool = true, earlyStopping: EarlyStopping? = nil
+        kernelThreads: Int? = nil, workersHelp: Bool = true, earlyStopping: EarlyStopping? = nil,
+        precision: MatrixPrecision = .float32
     ) {
         self.epochs = epochs
         self.maxSteps = maxSteps
@@ -65,6 +72,7 @@ public struct TrainingOptions: Sendable, Equatable {
         self.kernelThreads = kernelThreads
         self.workersHelp = workersHelp
         self.earlyStopping = earlyStopping
+        self.precision = precision
     }
 
     /// The engine configuration these options give. Without determinism each batch is cut into
@@ -73,7 +81,7 @@ public struct TrainingOptions: Sendable, Equatable {
         DataParallelConfiguration(
             workers: workers,
             microShardCount: deterministic ? microShards : workers,
-            kernelThreads: kernelThreads, seed: seed, workersHelp: workersHelp)
+            kernelThreads: kernelThreads, seed: seed, workersHelp: workersHelp, precision: precision)
     }
 
     /// Optimizer steps in one epoch of `examples` training examples: ⌈⌈examples / batch⌉ /

@@ -31,6 +31,10 @@ public struct TrainingState: Sendable, Equatable {
     public var evaluationsWithoutImprovement: Int
     /// The parameters of the best evaluation, when early stopping keeps them.
     public var bestParameters: [Tensor]?
+    /// What the run's matrix products computed from (``TrainingOptions/precision``). The
+    /// parameters and the optimizer state are Float32 in either precision; a run resumed in the
+    /// other one goes on from them, but its bits then differ from an uninterrupted run's.
+    public var precision: MatrixPrecision
 
     /// The state of a run that has not started.
     public init(parameterNames: [String], parameters: [Tensor], seed: UInt64) {
@@ -46,5 +50,6 @@ public struct TrainingState: Sendable, Equatable {
         self.bestMetric = nil
         self.evaluationsWithoutImprovement = 0
         self.bestParameters = nil
+        self.precision = .float32
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 import Storage
 import Tasks
 
@@ -10,7 +11,8 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluate a saved model on its train config's data: loss, accuracy and a confusion matrix, or MSE, MAE and R².",
         discussion: """
             The data are split as for training, with the seed the checkpoint was trained with. The checkpoint must \
-            come from this config (its hash) and these data (their checksum).
+            come from this config (its hash) and these data (their checksum). The matrix products run in the \
+            precision the checkpoint was trained in unless --precision says otherwise.
             """)
 
     @Argument(help: "The train config whose data (and split) the model is evaluated on.")
@@ -18,6 +20,11 @@ struct EvalCommand: ParsableCommand {
 
     @Option(help: "The saved model: a run's model.safetensors, best.safetensors or a periodic checkpoint.")
     var checkpoint: String
+
+    @Option(help: ArgumentHelp(
+        "Compute the matrix products in this precision instead of the one the checkpoint was trained in.",
+        valueName: "float32|bf16"))
+    var precision: MatrixPrecision?
 
     @Option(help: "Write a JSON report (losses, accuracies, confusion matrices or regression errors) here, atomically.")
     var report: String?
@@ -28,7 +35,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
-            let evaluation = try CheckpointEvaluation.run(config: config, checkpoint: checkpoint)
+            let evaluation = try CheckpointEvaluation.run(config: config, checkpoint: checkpoint, precision: precision)
             for line in evaluation.lines { print(line) }
             if let report {
                 try evaluation.writeReport(to: report)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autograd
 import Storage
 import Tasks
 
@@ -11,7 +12,8 @@ struct PredictCommand: ParsableCommand {
         discussion: """
             With a header row, columns are matched to the model's features by name; a column named like the \
             training label is ignored with a note. Output: a 'label' column and one 'probability_<label>' column \
-            per class, or a 'prediction' column for regression.
+            per class, or a 'prediction' column for regression. The matrix products run in the precision the \
+            checkpoint was trained in unless --precision says otherwise.
             """)
 
     @Option(help: "The saved model: a model.safetensors (or any checkpoint) written by 'swiftgrad run'.")
@@ -23,13 +25,18 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Write the predictions here, atomically, instead of to standard output.")
     var output: String?
 
+    @Option(help: ArgumentHelp(
+        "Compute the matrix products in this precision instead of the one the checkpoint was trained in.",
+        valueName: "float32|bf16"))
+    var precision: MatrixPrecision?
+
     @Flag(name: .customLong("no-header"), help: "The input has no header row: its columns are the features, in the training order.")
     var noHeader = false
 
     func run() throws {
         try reportingErrors {
             if let output { try CSVPrediction.checkOutput(output, protecting: [("input", input), ("checkpoint", checkpoint)]) }
-            let prediction = try CSVPrediction.run(checkpoint: checkpoint, input: input, hasHeader: !noHeader)
+            let prediction = try CSVPrediction.run(checkpoint: checkpoint, input: input, hasHeader: !noHeader, precision: precision)
             for note in prediction.notes { printError(note) }
             if let output {
                 try prediction.table.write(to: output)

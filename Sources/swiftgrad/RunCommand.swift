@@ -1,5 +1,6 @@
 import Storage
 import ArgumentParser
+import Autograd
 import Foundation
 import Reports
 import Tasks
@@ -28,6 +29,11 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Override the trainer's seed (training.seed).")
     var seed: UInt64?
+
+    @Option(help: ArgumentHelp(
+        "Override training.precision: compute the matrix products from float32 inputs, or from inputs rounded to bfloat16 with float32 sums.",
+        valueName: "float32|bf16"))
+    var precision: MatrixPrecision?
 
     @Flag(help: "Print only the result line: no headers, no progress.")
     var quiet = false
@@ -94,7 +100,7 @@ struct RunCommand: ParsableCommand {
         return RunOptions(
             plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
             progress: progress, writesMetrics: !noMetrics,
-            resume: resume, runDirectory: runDirectory, keepsRunFolder: true, handlesSignals: true)
+            resume: resume, runDirectory: runDirectory, keepsRunFolder: true, handlesSignals: true, precision: precision)
     }
 
     func run() throws {

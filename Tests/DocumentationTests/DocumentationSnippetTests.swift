@@ -406,6 +406,34 @@ import _TestSupport
 
         #expect(printed == ["18 3 completed"])
     }
+
+    /// Autograd.md: a product's inputs rounded to bf16.
+    @Test func bf16Product() {
+        var printed: [String] = []
+        func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+
+        let x = Tensor([[1.001, 2]]), w = Tensor([[1], [1]])
+        let mixed = KernelContext(precision: .bf16)
+        print(Tensor.matmul(x, w, kernels: mixed))      // [[3.0]]: 1.001 rounds to bf16's 1.0
+        print(Tensor.matmul(x, w, kernels: .serial))    // [[3.001]]
+
+        #expect(printed == ["[[3.0]]", "[[3.001]]"])
+    }
+
+    /// Training.md: a short run in mixed precision.
+    @Test func trainingInBf16() {
+        var printed: [String] = []
+        func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+
+        let data = Dataset.synthetic(examples: 256, features: 8, classes: 3, seed: 2).split(trainFraction: 0.75)
+        let options = TrainingOptions(epochs: 3, batchSize: 32, workers: 2, seed: 1, precision: .bf16)
+        let trainer = Trainer(model: MLP(layerSizes: [8, 16, 3], seed: 1), data: data, optimizer: Adam(learningRate: 0.01),
+                              options: options)
+        let summary = trainer.run()
+        print(summary.steps, trainer.state.precision)   // 18 bf16
+
+        #expect(printed == ["18 bf16"])
+    }
 }
 
 // MARK: - Pages and tests stay the same

@@ -113,7 +113,7 @@ enum ConfigExamples {
                      {"type": "dropout", "rate": 0.1},
                      {"type": "dense", "units": 3, "initializer": "he_uniform"}]},
                  "optimizer": {"name": "adam", "amsgrad": true},
-                 "training": {"batch_size": 16, "workers": 2, "micro_shards": 2, "gradient_accumulation": 2}}
+                 "training": {"batch_size": 16, "workers": 2, "micro_shards": 2, "gradient_accumulation": 2, "precision": "bf16"}}
                 """#),
         ].map { name, text in Example(name: name, config: try ConfigDocument(parsing: text, file: name).root) }
     }

@@ -30,6 +30,21 @@ import Testing
         #expect(Swift.abs(c.value.scalar - 3.229081) < 1e-5)
     }
 
+    /// The README's mixed-precision example: options that train in bf16, and a dense layer
+    /// whose product rounds its inputs to bf16 (close to the Float32 one, not equal).
+    @Test func mixedPrecisionExample() {
+        let options = TrainingOptions(epochs: 20, batchSize: 64, workers: 2, precision: .bf16)
+        #expect(options.engineConfiguration.precision == .bf16)
+        var random = RandomStream(seed: 4)
+        let x = Tensor.randomNormal(shape: [8, 64], using: &random), w = Tensor.randomNormal(shape: [64, 16], using: &random)
+        let b = Tensor.zeros(shape: [16])
+        let y = Tensor.dense(x, w, b, activation: .relu, kernels: KernelContext(precision: .bf16))
+        let single = Tensor.dense(x, w, b, activation: .relu)
+        #expect(y.shape == [8, 16])
+        #expect(y.scalars != single.scalars)
+        #expect(zip(y.scalars, single.scalars).allSatisfy { Swift.abs($0 - $1) < 0.25 })
+    }
+
     @Test func nestedTapesGiveTheSecondDerivative() {
         let x = Variable(10)
         let outer = GradientTape()

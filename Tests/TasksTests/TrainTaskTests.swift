@@ -112,7 +112,7 @@ import Tasks
         let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
         expectReportKeys(try writtenReport(report), extra: [
             "train_loss", "test_loss", "train_accuracy", "labels", "train_examples", "test_examples", "epochs", "workers", "micro_shards",
-            "deterministic", "samples_per_second", "end_to_end_samples_per_second", "timing",
+            "deterministic", "precision", "samples_per_second", "end_to_end_samples_per_second", "timing",
             "allreduce_share", "parameter_digest", "status", "history",
         ])
     }
@@ -209,6 +209,45 @@ import Tasks
 
         let (message, errorPath, _) = try loadError(digits(training: #""training": {"batch_size": 32, "workers_help": 1}"#))
         #expect(message == "\(errorPath):5:50: key path 'training.workers_help': expected a boolean (true or false), found 1")
+    }
+
+    @Test func precisionIsReadCheckedAndOverridden() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plain = try #require(try TaskLoader.load(path: try directory.write("plain.json", tinyConfig), options: RunOptions(verbosity: .quiet)) as? TrainTask)
+        #expect(plain.options.precision == .float32, "float32 unless the config says otherwise")
+        let path = try directory.write("train.json", tinyConfig.replacingOccurrences(of: #""workers": 2"#, with: #""workers": 2, "precision": "bf16""#))
+        let task = try #require(try TaskLoader.load(path: path, options: RunOptions(verbosity: .quiet)) as? TrainTask)
+        #expect(task.options.precision == .bf16)
+        #expect(task.options.engineConfiguration.precision == .bf16)
+        let overridden = try #require(try TaskLoader.load(path: path, options: RunOptions(verbosity: .quiet, precision: .float32)) as? TrainTask)
+        #expect(overridden.options.precision == .float32)
+        // Left out of the config hash, so that a resume may change it.
+        #expect(task.configHash == plain.configHash)
+
+        let (message, errorPath, _) = try loadError(digits(training: #""training": {"batch_size": 32, "precision": "bf61"}"#))
+        #expect(message == #"\#(errorPath):5:47: key path 'training.precision': expected one of "float32", "bf16", found "bf61" (did you mean "bf16"?)"#)
+        let (typeMessage, _, _) = try loadError(digits(training: #""training": {"batch_size": 32, "precision": 16}"#))
+        #expect(typeMessage.hasSuffix("key path 'training.precision': expected a string, found 16"), "\(typeMessage)")
+    }
+
+    @Test func aResumeInAnotherPrecisionHasANote() {
+        #expect(TrainTask.precisionNote(resuming: .float32, in: .float32) == nil)
+        #expect(TrainTask.precisionNote(resuming: .bf16, in: .bf16) == nil)
+        let note = TrainTask.precisionNote(resuming: .float32, in: .bf16)
+        #expect(note?.hasPrefix("note: the checkpoint was trained with float32 matrix products and this run computes them in bf16") == true)
+        #expect(note?.contains("differ from an uninterrupted run") == true)
+    }
+
+    @Test func theReportRecordsThePrecision() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("train.json", tinyConfig.replacingOccurrences(of: #""workers": 2"#, with: #""workers": 2, "precision": "bf16""#))
+        let (report, _) = try run(path: path)
+        #expect(report["precision"] as? String == "bf16")
+        let (single, _) = try run(path: path, options: RunOptions(verbosity: .quiet, precision: .float32))
+        #expect(single["precision"] as? String == "float32")
+        #expect(try parameterDigest(report) != parameterDigest(single))
     }
 
     @Test func syntheticDataWithoutFeaturesIsNamed() throws {

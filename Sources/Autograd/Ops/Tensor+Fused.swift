@@ -34,8 +34,11 @@ extension Tensor {
     ///   - b: bias, shape [fanOut], added to every row.
     ///   - activation: `.none` (default) or `.relu`.
     ///   - kernels: how the products and loops of this op and its pullback run: their threads,
-    ///     and the help board, if any, where single-threaded products post their pieces (see
-    ///     ``KernelContext``). Results do not depend on it.
+    ///     the help board, if any, where single-threaded products post their pieces, and the
+    ///     precision of the three products x·W, dZ·Wᵀ and Xᵀ·dZ (see ``KernelContext``). Results
+    ///     do not depend on the threads or the board; under ``MatrixPrecision/bf16`` the products
+    ///     round their inputs to bfloat16 and sum in Float32, while the bias, the activation, its
+    ///     mask and db stay Float32.
     /// - Returns: shape [batch, fanOut].
     public static func dense(
         _ x: Tensor, _ w: Tensor, _ b: Tensor, activation: DenseActivation = .none, kernels: KernelContext
@@ -77,9 +80,9 @@ extension Tensor {
         return output
     }
 
-    /// `dense(x, w, b, activation:)` whose kernels use up to `threads` threads (1 by default, so
-    /// data-parallel workers never oversubscribe; results do not depend on it) and never post on
-    /// a help board.
+    /// `dense(x, w, b, activation:)` in Float32, whose kernels use up to `threads` threads (1 by
+    /// default, so data-parallel workers never oversubscribe; results do not depend on it) and
+    /// never post on a help board.
     public static func dense(
         _ x: Tensor, _ w: Tensor, _ b: Tensor, activation: DenseActivation = .none, threads: Int = 1
     ) -> Tensor {

@@ -13,9 +13,11 @@ extension Tensor {
     ///   - transposeA: use `aᵀ` in place of `a`.
     ///   - b: the right operand, a matrix.
     ///   - transposeB: use `bᵀ` in place of `b`.
-    ///   - kernels: how the product and those of its pullback run: their threads, and the help
-    ///     board, if any, where single-threaded ones post their pieces (see ``KernelContext``).
-    ///     The result is the same for any context.
+    ///   - kernels: how the product and those of its pullback run: their threads, the help
+    ///     board, if any, where single-threaded ones post their pieces, and their precision (see
+    ///     ``KernelContext``). The result is the same for any threads and board; under
+    ///     ``MatrixPrecision/bf16`` the product and the pullback's two (∂A, ∂B) round their
+    ///     inputs to bfloat16 and sum in Float32.
     /// - Precondition: both operands have rank 2 and their inner dimensions agree.
     public static func matmul(
         _ a: Tensor, transposed transposeA: Bool = false,
@@ -68,9 +70,9 @@ extension Tensor {
         return output
     }
 
-    /// The matrix product `op(a) · op(b)` whose kernels use up to `threads` threads (1 by
-    /// default, so data-parallel workers never oversubscribe the cores; the result is the same
-    /// for any count) and never post on a help board.
+    /// The matrix product `op(a) · op(b)` in Float32, whose kernels use up to `threads` threads
+    /// (1 by default, so data-parallel workers never oversubscribe the cores; the result is the
+    /// same for any count) and never post on a help board.
     public static func matmul(
         _ a: Tensor, transposed transposeA: Bool = false,
         _ b: Tensor, transposed transposeB: Bool = false,

@@ -1,0 +1,34 @@
+import CKernels
+
+/// What the matrix products of an op compute from: Float32 inputs, or inputs rounded to
+/// bfloat16 with the products summed in Float32 (mixed precision).
+///
+/// Only matrix products change: elementwise ops, losses, reductions and everything an optimizer
+/// keeps stay Float32, and a product's output is always Float32.
+///
+/// Under ``bf16`` each input of a product is rounded to the nearest bfloat16 (ties to even): 8
+/// bits of mantissa, but the 8-bit exponent of Float32, so no value that Float32 holds
+/// overflows or underflows into the subnormals any sooner, and no loss scaling is needed (as it
+/// is for float16, whose 5-bit exponent flushes small gradients). The products of two bfloat16
+/// values are exact in Float32 and are summed in a fixed order, so the result is the same bits
+/// on every CPU, whether it has bf16 instructions (x86's `vdpbf16ps`) or not
+/// (`sg_sgemm_bf16_reference` in `CKernels.h` defines them).
+///
+/// ```swift
+/// let kernels = KernelContext(threads: 4, precision: .bf16)
+/// let y = Tensor.dense(x, w, b, activation: .relu, kernels: kernels)   // x·W from bf16 inputs
+/// ```
+public enum MatrixPrecision: String, Sendable, Hashable, CaseIterable {
+    /// Float32 inputs, multiply-adds in Float32: the default.
+    case float32
+    /// Inputs rounded to bfloat16, products summed in Float32.
+    case bf16
+
+    /// The precision as `sg_gemm_context.precision` takes it.
+    var gemmPrecision: Int32 {
+        switch self {
+        case .float32: Int32(SG_PRECISION_FLOAT32)
+        case .bf16: Int32(SG_PRECISION_BF16)
+        }
+    }
+}
