@@ -107,6 +107,51 @@ public final class MPICommunicator: Sendable {
         return (0..<size).map { Array(UnsafeRawBufferPointer(rebasing: all[offsets[$0]..<offsets[$0 + 1]])) }
     }
 
+    /// Rank `root`'s bytes on every rank: `root` sends them to each other rank, which receives
+    /// them without knowing their length beforehand. What the other ranks pass is ignored.
+    ///
+    /// It lets one rank read a file that only it can see (a checkpoint on its own disk) and hand
+    /// the others its contents.
+    ///
+    /// - Parameters:
+    ///   - bytes: the bytes to send, on `root`; anything (an empty array) on the other ranks.
+    ///   - root: the rank that sends, `0..<size`.
+    ///   - what: what is sent, for the message should a rank not answer.
+    /// - Returns: `root`'s bytes.
+    public func broadcast(_ bytes: [UInt8], from root: Int = 0, what: String) -> [UInt8] {
+        precondition((0..<size).contains(root), "MPICommunicator.broadcast: root \(root) is not a rank of \(size)")
+        var length = [UInt64(rank == root ? bytes.count : 0)]
+        length.withUnsafeMutableBytes { word in
+            let exchange = Exchange(self)
+            if rank == root {
+                for peer in 0..<size where peer != root {
+                    exchange.send(UnsafeRawPointer(word.baseAddress!), bytes: word.count, to: peer, tag: Tag.broadcastLength)
+                }
+            } else {
+                exchange.receive(word.baseAddress!, bytes: word.count, from: root, tag: Tag.broadcastLength)
+            }
+            exchange.wait(what: what, step: nil)
+        }
+        if rank == root {
+            bytes.withUnsafeBytes { own in
+                let exchange = Exchange(self)
+                for peer in 0..<size where peer != root {
+                    exchange.send(own.baseAddress, bytes: own.count, to: peer, tag: Tag.broadcastBytes)
+                }
+                exchange.wait(what: what, step: nil)
+            }
+            return bytes
+        }
+        guard let count = Int(exactly: length[0]) else { abort("rank \(root) announced \(length[0]) bytes of \(what)") }
+        var received = [UInt8](repeating: 0, count: count)
+        received.withUnsafeMutableBytes { buffer in
+            let exchange = Exchange(self)
+            exchange.receive(buffer.baseAddress, bytes: buffer.count, from: root, tag: Tag.broadcastBytes)
+            exchange.wait(what: what, step: nil)
+        }
+        return received
+    }
+
     /// Ranks that did not answer, as a phrase: `rank 2`, `ranks 1, 3`, or the collective.
     static func describe(ranks: [Int]) -> String {
         if ranks == [-1] { return "a rank (MPI_Allreduce does not say which)" }
@@ -119,6 +164,8 @@ public final class MPICommunicator: Sendable {
 enum Tag {
     static let gatherLengths: Int32 = 101
     static let gatherBytes: Int32 = 102
+    static let broadcastLength: Int32 = 103
+    static let broadcastBytes: Int32 = 104
     static let results: Int32 = 201
     static let scatter: Int32 = 202
     static let gather: Int32 = 203

@@ -25,8 +25,7 @@ extension TrainTask {
     func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: @escaping (String) -> Void) throws -> CheckpointedRun {
         let policy = checkpoints
         if let resume = runOptions.resume {
-            let path = try resumePath(resume)
-            let checkpoint = try Checkpoint.read(from: path)
+            let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
             try checkCompatible(checkpoint, path: path)
             do {
                 try trainer.restore(checkpoint.state)
@@ -162,6 +161,32 @@ extension TrainTask {
         let shapes = checkpoint.state.parameters.map(\.shape)
         if checkpoint.state.parameterNames != model.parameterNames || shapes != model.parameterShapes {
             throw CheckpointError(file: path, "it holds parameters \(zip(checkpoint.state.parameterNames, shapes).map { "\($0) \($1)" }.joined(separator: ", ")) but the model has \(zip(model.parameterNames, model.parameterShapes).map { "\($0) \($1)" }.joined(separator: ", "))")
+        }
+    }
+
+    /// The checkpoint `--resume` names, and its path.
+    ///
+    /// In an MPI job rank 0 alone opens the file (its path, or `latest` in its run folder) and
+    /// sends the others its bytes and path, so the checkpoint needs no file system every host
+    /// sees; every rank checks the bytes against the checksum they carry.
+    ///
+    /// - Throws: ``/Training/CheckpointError`` when the checkpoint cannot be read or is damaged;
+    ///   in an MPI job ``FailureOnEveryRank`` instead, on every rank.
+    private func readCheckpoint(_ resume: String, distributed: DistributedRun?) throws -> (path: String, checkpoint: Checkpoint) {
+        guard let distributed else {
+            let path = try resumePath(resume)
+            return (path, try Checkpoint.read(from: path))
+        }
+        // The path, a zero byte, then the file's bytes (a path holds no zero byte).
+        let message = try distributed.readOnRankZero {
+            let path = try resumePath(resume)
+            return Array(path.utf8) + [0] + (try Checkpoint.readBytes(from: path))
+        }
+        return try distributed.onEveryRank {
+            guard let end = message.firstIndex(of: 0) else { throw CheckpointError(file: resume, "rank 0 sent no path with the checkpoint") }
+            let path = String(decoding: message[..<end], as: UTF8.self)
+            let bytes = Array(message[(end + 1)...])
+            return (path, try Checkpoint(SafeTensors(decoding: bytes, file: path), source: path))
         }
     }
 

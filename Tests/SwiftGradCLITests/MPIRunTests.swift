@@ -141,6 +141,66 @@ struct MPIRunTests {
         #expect(digest(of: alone) == expected)
     }
 
+    /// Each rank runs in a folder of its own, and the checkpoint, given by a relative path or as
+    /// `latest`, is only in rank 0's: rank 0 reads it and sends it to the others, as on hosts
+    /// that share no file system.
+    @Test func ranksResumeFromACheckpointOnlyRankZeroCanSee() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.write("digits.json", """
+            {
+              "task": "train",
+              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
+              "model": {"type": "mlp", "hidden_layers": [32]},
+              "optimizer": {"name": "adam", "learning_rate": 0.001},
+              "training": {"epochs": 3, "batch_size": 64, "micro_shards": 4, "seed": 5},
+              "checkpoint": {"every_epochs": 1, "keep_last": 10}
+            }
+            """)
+        let full = try swiftgrad(["run", config, "--no-metrics", "--run-dir", scratch.path + "/full"], in: scratch.path)
+        #expect(full.status == 0, "\(full.standardError)")
+        let expected = try #require(digest(of: full), "\(full.standardOutput)")
+        // 1437 training examples in batches of 64: 23 steps an epoch; resume after epoch 1.
+        let name = "step-000000023.safetensors"
+        let checkpoint = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/full/checkpoints/" + name))
+        try FileManager.default.createDirectory(atPath: scratch.path + "/rank0/run/checkpoints", withIntermediateDirectories: true)
+        try checkpoint.write(to: URL(fileURLWithPath: scratch.path + "/rank0/given.safetensors"))
+        try checkpoint.write(to: URL(fileURLWithPath: scratch.path + "/rank0/run/checkpoints/" + name))
+        let alone = try swiftgrad(
+            ["run", config, "--no-metrics", "--resume", "given.safetensors", "--run-dir", "alone"], in: scratch.path + "/rank0")
+        #expect(alone.status == 0, "\(alone.standardError)")
+        #expect(digest(of: alone) == expected)
+
+        // Starts each rank in `rank<R>` under the scratch folder (made when missing).
+        let wrapper = try scratch.write("in-own-folder.sh", """
+            #!/bin/sh
+            rank="${OMPI_COMM_WORLD_RANK:-$PMI_RANK}"
+            mkdir -p "\(scratch.path)/rank$rank" && cd "\(scratch.path)/rank$rank" && exec "$@"
+            """)
+        #expect(chmod(wrapper, 0o755) == 0)
+        // `latest` is the newest checkpoint in rank 0's `run/checkpoints`.
+        for (resume, folder, read) in [("given.safetensors", "given", "given.safetensors"), ("latest", "run", "run/checkpoints/" + name)] {
+            let run = try mpiJob(
+                [(3, ["run", config, "--no-metrics", "--resume", resume, "--run-dir", folder])], wrapper: wrapper, in: scratch.path)
+            #expect(run.status == 0, "--resume \(resume): \(run.standardError)")
+            #expect(digest(of: run) == expected, "--resume \(resume): \(run.standardOutput)")
+            #expect(run.standardOutput.contains("resumed from \(read): epoch 2, batch 0"), "\(run.standardOutput)")
+        }
+        // The ranks ran in their own folders, where no checkpoint is.
+        for rank in 1...2 {
+            let folder = scratch.path + "/rank\(rank)"
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "\(folder)")
+        }
+
+        // A checkpoint rank 0 cannot read: one error, from rank 0, and every rank stops.
+        let missing = try mpiJob(
+            [(3, ["run", config, "--no-metrics", "--resume", "none.safetensors", "--run-dir", "none"])], wrapper: wrapper, in: scratch.path)
+        #expect(missing.status == 1, "\(missing.standardError)")
+        let errors = missing.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1 && errors[0].contains("none.safetensors"), "\(missing.standardError)")
+        #expect(!missing.standardOutput.contains("epoch 2/"))
+    }
+
     @Test func ranksWithDifferentConfigsStopWithAnErrorNamingThem() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
@@ -186,15 +246,16 @@ struct MPIRunTests {
 
     /// Starts an MPI job whose programs are `swiftgrad` with each entry's arguments, `count` ranks
     /// each (several entries make an MPMD job), with standard output and error in `directory`;
-    /// `launcherArguments` go to `mpirun` before the programs.
+    /// `launcherArguments` go to `mpirun` before the programs; `wrapper`, when given, is started in
+    /// `swiftgrad`'s place with `swiftgrad`'s path and arguments after its own name.
     private func startJob(
-        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], in directory: String
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil, in directory: String
     ) throws -> Process {
-        let executable = try swiftgradPath()
+        let executable = [wrapper, try swiftgradPath()].compactMap { $0 }
         var arguments: [String] = (launcherIsOpenMPI ? ["--oversubscribe"] : []) + launcherArguments
         for (index, program) in programs.enumerated() {
             if index > 0 { arguments.append(":") }
-            arguments += ["-np", "\(program.count)", executable] + program.arguments
+            arguments += ["-np", "\(program.count)"] + executable + program.arguments
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mpirun!)
@@ -230,9 +291,9 @@ struct MPIRunTests {
     }
 
     private func mpiJob(
-        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], in directory: String
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil, in directory: String
     ) throws -> Run {
-        try finish(try startJob(programs, launcherArguments: launcherArguments, in: directory), in: directory)
+        try finish(try startJob(programs, launcherArguments: launcherArguments, wrapper: wrapper, in: directory), in: directory)
     }
 
     /// A three-rank run of the digits config for many epochs; once rank 0 has printed its first
