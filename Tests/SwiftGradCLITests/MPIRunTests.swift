@@ -65,13 +65,43 @@ struct MPIRunTests {
         #expect(run.standardOutput.contains("MPI: 2 ranks on 1 host, deterministic reduction"))
     }
 
-    @Test func benchScalingRefusesSeveralRanks() throws {
+    /// Under `mpirun -np 2`, `bench scaling` times 1 and 2 ranks of 1 and 2 workers; rank 0 alone
+    /// prints the table and writes the files, and every configuration ends on the parameters of
+    /// the one-process benchmark.
+    @Test func benchScalingMeasuresRanksTimesWorkers() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let run = try mpiJob([(2, ["bench", "scaling", repositoryRoot + "/Configs/scaling-mlp.json", "--steps", "1", "--repeats", "1"])], in: scratch.path)
-        #expect(run.status != 0)
-        #expect(run.standardError.contains("error: bench scaling measures one process and its workers; mpirun started 2 processes"), "\(run.standardError)")
-        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/scaling.csv"))
+        let arguments = ["bench", "scaling", digitsConfig, "--workers", "1,2", "--steps", "3", "--warmup", "1", "--repeats", "1"]
+        let alone = try swiftgrad(arguments + ["--workers", "1", "--csv", "alone.csv", "--plot", "alone.svg"], in: scratch.path)
+        #expect(alone.status == 0, "\(alone.standardError)")
+        let oneProcessDigest = try #require(alone.standardOutput.split(separator: "\n").last { $0.hasPrefix("      1 ") }?.split(separator: " ").last)
+
+        let run = try mpiJob([(2, arguments)], in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("2 ranks on 1 host"), "\(run.standardOutput)")
+        let lines = run.standardOutput.split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("ranks  workers/rank  samples/s  speed-up") }, "\(run.standardOutput)")
+        let table = lines[(header + 1)...].prefix(4).map { $0.split(separator: " ").map(String.init) }
+        #expect(table.map { Array($0.prefix(2)) } == [["1", "1"], ["1", "2"], ["2", "1"], ["2", "2"]], "\(run.standardOutput)")
+        #expect(table.allSatisfy { row in row.count == 8 && (Double(row[2]) ?? 0) > 0 }, "\(run.standardOutput)")
+        #expect(table.first?[3] == "1.00x")
+        #expect(table.allSatisfy { $0.last == String(oneProcessDigest) }, "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("final parameters: bitwise identical for every rank and worker count"))
+        // Rank 0 alone prints: each configuration's run once.
+        #expect(lines.filter { $0.hasPrefix("run 1/1, 2 ranks × 2 workers: ") }.count == 1, "\(run.standardOutput)")
+
+        let csv = try scratch.read("scaling.csv").split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(csv.first == ["ranks", "workers_per_rank", "samples_per_second", "speed_up", "median_speed_up", "efficiency", "seconds_per_step", "parameter_digest"])
+        #expect(csv.dropFirst().map { Array($0.prefix(2)) } == [["1", "1"], ["1", "2"], ["2", "1"], ["2", "2"]])
+        #expect(csv.dropFirst().allSatisfy { $0.last == String(oneProcessDigest) })
+        #expect(try scratch.read("scaling.svg").contains("2 ranks"))
+
+        // More ranks than the job has: one error, from rank 0, and no files.
+        let tooMany = try mpiJob([(2, arguments + ["--ranks", "1,3", "--csv", "more.csv"])], in: scratch.path)
+        #expect(tooMany.status == 1)
+        let errors = tooMany.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors == ["error: --ranks asks for 3 ranks, but mpirun started 2"], "\(tooMany.standardError)")
+        #expect(!scratch.exists("more.csv"))
     }
 
     @Test func benchAllReducePrintsBothReductionsForEachSize() throws {
