@@ -11,7 +11,8 @@ import Foundation
 /// deadline passes (``timeout``). A rank that stops answering (stopped, swapped out, on a host
 /// that hangs) then makes the others end the whole job with ``abort(_:code:)`` and a message that
 /// names it and the step, instead of waiting forever. A rank that dies is noticed by the launcher:
-/// Open MPI's `mpirun` ends the job when a process exits without `MPI_Finalize`, naming its rank.
+/// Open MPI's `mpirun` ends the job when a process exits without `MPI_Finalize`, naming its rank;
+/// MPICH's Hydra ends it too, naming a process id.
 public final class MPICommunicator: Sendable {
     /// This process's rank, `0..<size`.
     public let rank: Int
