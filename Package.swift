@@ -44,21 +44,39 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   mpi-bench       the deterministic reduction against MPI_Allreduce (benchmarks/Sources)
 
 /// The pkg-config package of the MPI library the optional MPI targets link: Open MPI's `ompi-c`
-/// (Debian's `libopenmpi-dev`) or MPICH's `mpich` (`libmpich-dev`), when its `.pc` file is found;
-/// `nil` leaves the MPI targets out, and the package builds and tests without them.
-/// `SWIFTGRAD_MPI=0` leaves them out even when MPI is installed. After installing MPI, run
-/// `swift package clean` (or touch this file) so the manifest is read again.
+/// (Debian's `libopenmpi-dev`) or MPICH's `mpich` (`libmpich-dev`); `nil` leaves the MPI targets
+/// out, and the package builds and tests without them.
+///
+/// `SWIFTGRAD_MPI` chooses: `openmpi` or `mpich` asks for that one (the manifest fails when its
+/// `.pc` file is missing), `0` leaves MPI out; unset, Open MPI when its `.pc` file is found, else
+/// MPICH, else none. Both are tested. Build each in a directory of its own
+/// (`SWIFTGRAD_MPI=mpich swift build --scratch-path .build-mpich`), and after installing MPI or
+/// changing `SWIFTGRAD_MPI` run `swift package clean` (or touch this file) so the manifest is
+/// read again.
 let mpiPackage: String? = {
     let environment = ProcessInfo.processInfo.environment
-    if environment["SWIFTGRAD_MPI"] == "0" { return nil }
     let directories = (environment["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init) + [
         "/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib64/pkgconfig",
         "/usr/lib/pkgconfig", "/usr/local/lib/pkgconfig", "/usr/share/pkgconfig", "/opt/homebrew/lib/pkgconfig",
     ]
-    for name in ["ompi-c", "mpich"] where directories.contains(where: { FileManager.default.fileExists(atPath: "\($0)/\(name).pc") }) {
-        return name
+    func installed(_ name: String) -> Bool {
+        directories.contains { FileManager.default.fileExists(atPath: "\($0)/\(name).pc") }
     }
-    return nil
+    let packages = ["openmpi": "ompi-c", "mpich": "mpich"]
+    switch environment["SWIFTGRAD_MPI"] {
+    case "0":
+        return nil
+    case let choice? where !choice.isEmpty:
+        guard let name = packages[choice] else {
+            fatalError("SWIFTGRAD_MPI must be openmpi, mpich or 0, got '\(choice)'")
+        }
+        guard installed(name) else {
+            fatalError("SWIFTGRAD_MPI=\(choice) asks for \(name).pc, which is in none of \(directories.joined(separator: ", ")); install \(choice == "mpich" ? "libmpich-dev" : "libopenmpi-dev") or set PKG_CONFIG_PATH")
+        }
+        return name
+    default:
+        return ["ompi-c", "mpich"].first(where: installed)
+    }
 }()
 
 let package = Package(
@@ -149,7 +167,7 @@ if let mpiPackage {
     package.targets += [
         .systemLibrary(
             name: "CMPI", pkgConfig: mpiPackage,
-            providers: [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
+            providers: mpiPackage == "mpich" ? [.apt(["libmpich-dev", "mpich"]), .brew(["mpich"])] : [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
         .target(name: "CMPIShim", dependencies: ["CMPI"]),
         .target(name: "SwiftGradMPI", dependencies: ["DataParallel", "Models", "CKernels", "CMPIShim"]),
         .executableTarget(
@@ -164,5 +182,9 @@ if let mpiPackage {
     // `swiftgrad bench allreduce --mpi` fills gradient slots itself.
     for target in package.targets where target.name == "swiftgrad" {
         target.dependencies += ["DataParallel", "Autograd"]
+    }
+    // The tests under a real launcher start the one of the MPI the command line links.
+    for target in package.targets where target.name == "SwiftGradCLITests" && mpiPackage == "mpich" {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.define("SWIFTGRAD_MPICH")]
     }
 }

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int sgmpi_initialize(int *rank, int *size) {
     int provided = 0;
@@ -141,7 +142,7 @@ int sgmpi_iallreduce_sum(sgmpi_requests *requests, float *buffer, size_t count) 
     return MPI_SUCCESS;
 }
 
-int sgmpi_wait(sgmpi_requests *requests, double timeout_seconds, int *late_peers, int late_capacity, int *late_count) {
+int sgmpi_wait(sgmpi_requests *requests, double timeout_seconds, int idle, int *late_peers, int late_capacity, int *late_count) {
     double deadline = MPI_Wtime() + timeout_seconds;
     long polls = 0;
     *late_count = 0;
@@ -160,8 +161,15 @@ int sgmpi_wait(sgmpi_requests *requests, double timeout_seconds, int *late_peers
         }
         if (MPI_Wtime() > deadline) break;
         // Spin briefly for the low latency of a quick answer, then let other processes of an
-        // oversubscribed host run between polls.
-        if (++polls > 1000) sched_yield();
+        // oversubscribed host run between polls; an idle rank sleeps, leaving its core free.
+        if (++polls > 1000) {
+            if (idle) {
+                struct timespec pause = {0, 1000000};
+                nanosleep(&pause, NULL);
+            } else {
+                sched_yield();
+            }
+        }
     }
     // The peers of pending receives: a peer whose message has not come is the one that stopped
     // answering. Only when every receive has come, those of pending sends.

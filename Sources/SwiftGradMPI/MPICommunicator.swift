@@ -11,7 +11,8 @@ import Foundation
 /// deadline passes (``timeout``). A rank that stops answering (stopped, swapped out, on a host
 /// that hangs) then makes the others end the whole job with ``abort(_:code:)`` and a message that
 /// names it and the step, instead of waiting forever. A rank that dies is noticed by the launcher:
-/// Open MPI's `mpirun` ends the job when a process exits without `MPI_Finalize`, naming its rank.
+/// Open MPI's `mpirun` ends the job when a process exits without `MPI_Finalize`, naming its rank;
+/// MPICH's Hydra ends it too, naming a process id.
 public final class MPICommunicator: Sendable {
     /// This process's rank, `0..<size`.
     public let rank: Int
@@ -21,6 +22,9 @@ public final class MPICommunicator: Sendable {
     public let timeout: Duration
     /// The host's name, as MPI gives it.
     public let hostName: String
+    /// The ranks of the whole job (`MPI_COMM_WORLD`): ``size``, except in a view of the first
+    /// ranks (``firstRanks(_:)``).
+    let worldSize: Int
 
     /// The deadline ``init(timeout:)`` keeps by default: five minutes, long enough for a slow
     /// rank to load its data or evaluate, short enough that a hung job does not hold its
@@ -42,10 +46,33 @@ public final class MPICommunicator: Sendable {
         guard code == 0 else { throw MPIError("MPI_Init_thread failed with error code \(code)") }
         self.rank = Int(rank)
         self.size = Int(size)
+        self.worldSize = Int(size)
         self.timeout = timeout
         var name = [CChar](repeating: 0, count: 256)
         sgmpi_processor_name(&name, Int32(name.count))
         self.hostName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private init(rank: Int, size: Int, worldSize: Int, timeout: Duration, hostName: String) {
+        self.rank = rank
+        self.size = size
+        self.worldSize = worldSize
+        self.timeout = timeout
+        self.hostName = hostName
+    }
+
+    /// Ranks `0..<count` of this job as a job of their own, for this rank, which must be one of
+    /// them: its exchanges (``allGather(_:what:timeout:idle:)``, ``broadcast(_:from:what:)``, an
+    /// ``MPIGradientReducer``'s deterministic reduction) involve only those ranks, so the others
+    /// may sit them out. `swiftgrad bench scaling` times 1, 2, … ranks of one job this way.
+    ///
+    /// The view shares this process's MPI (finalising either finalises both) and its message
+    /// tags, so exchanges of the view and of the whole job must not overlap. It cannot run
+    /// `MPI_Allreduce` (``MPIGradientReducer/Reduction-swift.enum/allreduce``), a collective of
+    /// the whole job.
+    package func firstRanks(_ count: Int) -> MPICommunicator {
+        precondition((1...worldSize).contains(count) && rank < count, "MPICommunicator.firstRanks: \(count) ranks of \(worldSize) do not include rank \(rank)")
+        return MPICommunicator(rank: rank, size: count, worldSize: worldSize, timeout: timeout, hostName: hostName)
     }
 
     /// The MPI library's own description of itself (`MPI_Get_library_version`).
@@ -75,8 +102,12 @@ public final class MPICommunicator: Sendable {
     /// - Parameters:
     ///   - bytes: this rank's bytes; each rank may send a different length.
     ///   - what: what is exchanged, for the message should a rank not answer.
+    ///   - timeout: how long to wait for the other ranks; ``timeout`` when `nil`.
+    ///   - idle: whether this rank has nothing else to do while it waits (another rank is busy
+    ///     for a long while): it then sleeps between polls instead of spinning, leaving its core
+    ///     to the ranks at work.
     /// - Returns: every rank's bytes, by rank.
-    public func allGather(_ bytes: [UInt8], what: String) -> [[UInt8]] {
+    public func allGather(_ bytes: [UInt8], what: String, timeout: Duration? = nil, idle: Bool = false) -> [[UInt8]] {
         // The lengths first, then the bytes.
         var lengths = [UInt64](repeating: 0, count: size)
         lengths[rank] = UInt64(bytes.count)
@@ -87,7 +118,7 @@ public final class MPICommunicator: Sendable {
                 exchange.receive(table.baseAddress! + peer * entry, bytes: entry, from: peer, tag: Tag.gatherLengths)
                 exchange.send(UnsafeRawPointer(table.baseAddress! + rank * entry), bytes: entry, to: peer, tag: Tag.gatherLengths)
             }
-            exchange.wait(what: what, step: nil)
+            exchange.wait(what: what, step: nil, timeout: timeout, idle: idle)
         }
         // Every rank's bytes one after another in one buffer, which stays put while MPI uses it.
         let counts = lengths.map { Int(clamping: $0) }
@@ -103,8 +134,53 @@ public final class MPICommunicator: Sendable {
             exchange.receive(all.baseAddress! + offsets[peer], bytes: counts[peer], from: peer, tag: Tag.gatherBytes)
             exchange.send(UnsafeRawPointer(all.baseAddress! + offsets[rank]), bytes: counts[rank], to: peer, tag: Tag.gatherBytes)
         }
-        exchange.wait(what: what, step: nil)
+        exchange.wait(what: what, step: nil, timeout: timeout, idle: idle)
         return (0..<size).map { Array(UnsafeRawBufferPointer(rebasing: all[offsets[$0]..<offsets[$0 + 1]])) }
+    }
+
+    /// Rank `root`'s bytes on every rank: `root` sends them to each other rank, which receives
+    /// them without knowing their length beforehand. What the other ranks pass is ignored.
+    ///
+    /// It lets one rank read a file that only it can see (a checkpoint on its own disk) and hand
+    /// the others its contents.
+    ///
+    /// - Parameters:
+    ///   - bytes: the bytes to send, on `root`; anything (an empty array) on the other ranks.
+    ///   - root: the rank that sends, `0..<size`.
+    ///   - what: what is sent, for the message should a rank not answer.
+    /// - Returns: `root`'s bytes.
+    public func broadcast(_ bytes: [UInt8], from root: Int = 0, what: String) -> [UInt8] {
+        precondition((0..<size).contains(root), "MPICommunicator.broadcast: root \(root) is not a rank of \(size)")
+        var length = [UInt64(rank == root ? bytes.count : 0)]
+        length.withUnsafeMutableBytes { word in
+            let exchange = Exchange(self)
+            if rank == root {
+                for peer in 0..<size where peer != root {
+                    exchange.send(UnsafeRawPointer(word.baseAddress!), bytes: word.count, to: peer, tag: Tag.broadcastLength)
+                }
+            } else {
+                exchange.receive(word.baseAddress!, bytes: word.count, from: root, tag: Tag.broadcastLength)
+            }
+            exchange.wait(what: what, step: nil)
+        }
+        if rank == root {
+            bytes.withUnsafeBytes { own in
+                let exchange = Exchange(self)
+                for peer in 0..<size where peer != root {
+                    exchange.send(own.baseAddress, bytes: own.count, to: peer, tag: Tag.broadcastBytes)
+                }
+                exchange.wait(what: what, step: nil)
+            }
+            return bytes
+        }
+        guard let count = Int(exactly: length[0]) else { abort("rank \(root) announced \(length[0]) bytes of \(what)") }
+        var received = [UInt8](repeating: 0, count: count)
+        received.withUnsafeMutableBytes { buffer in
+            let exchange = Exchange(self)
+            exchange.receive(buffer.baseAddress, bytes: buffer.count, from: root, tag: Tag.broadcastBytes)
+            exchange.wait(what: what, step: nil)
+        }
+        return received
     }
 
     /// Ranks that did not answer, as a phrase: `rank 2`, `ranks 1, 3`, or the collective.
@@ -119,6 +195,8 @@ public final class MPICommunicator: Sendable {
 enum Tag {
     static let gatherLengths: Int32 = 101
     static let gatherBytes: Int32 = 102
+    static let broadcastLength: Int32 = 103
+    static let broadcastBytes: Int32 = 104
     static let results: Int32 = 201
     static let scatter: Int32 = 202
     static let gather: Int32 = 203
@@ -168,11 +246,14 @@ final class Exchange {
     /// - Parameters:
     ///   - what: what the exchange carries, for the message.
     ///   - step: the step it belongs to (counted from 1), if any.
-    func wait(what: String, step: Int?) {
-        let seconds = Double(communicator.timeout.components.seconds) + Double(communicator.timeout.components.attoseconds) * 1e-18
+    ///   - timeout: the deadline; the communicator's when `nil`.
+    ///   - idle: sleep between polls rather than spin (this rank has nothing else to do).
+    func wait(what: String, step: Int?, timeout: Duration? = nil, idle: Bool = false) {
+        let timeout = timeout ?? communicator.timeout
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) * 1e-18
         var late = [Int32](repeating: 0, count: 64)
         var lateCount: Int32 = 0
-        let code = sgmpi_wait(requests, seconds, &late, Int32(late.count), &lateCount)
+        let code = sgmpi_wait(requests, seconds, idle ? 1 : 0, &late, Int32(late.count), &lateCount)
         if code == 0 { return }
         if code == -1 {
             let ranks = late.prefix(Int(lateCount)).map(Int.init)
@@ -180,7 +261,7 @@ final class Exchange {
             // A rank that waits for a silent one stops answering too, so several may be named.
             let note = ranks.count > 1 ? ", one of them perhaps only waiting for another" : ""
             communicator.abort(
-                "\(MPICommunicator.describe(ranks: ranks)) did not answer within \(communicator.timeout.formattedSeconds)\(during) (\(what)\(note)); ending every rank of the job (set the deadline with --mpi-timeout)")
+                "\(MPICommunicator.describe(ranks: ranks)) did not answer within \(timeout.formattedSeconds)\(during) (\(what)\(note)); ending every rank of the job (set the deadline with --mpi-timeout)")
         }
         check(code, "waiting for \(what)")
     }

@@ -250,6 +250,9 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
     }
 
     private func allReduceSums(_ slots: GradientSlots, own: [Int], divisor: Float, into output: UnsafeMutablePointer<Float>) {
+        guard communicator.size == communicator.worldSize else {
+            communicator.abort("MPI_Allreduce sums over all \(communicator.worldSize) ranks of the job; it cannot reduce over the first \(communicator.size)")
+        }
         let layout = slots.layout
         if own.isEmpty {
             output.update(repeating: 0, count: layout.totalCount)

@@ -13,10 +13,17 @@ package struct DistributedRun: Sendable {
     /// Every rank's bytes, indexed by rank, the same on every rank (an all-gather). It ends the
     /// job, naming the rank, when one does not answer in time.
     package var allGather: @Sendable ([UInt8]) -> [[UInt8]]
+    /// Rank 0's bytes on every rank (what the other ranks pass is ignored). It ends the job,
+    /// naming the rank, when one does not answer in time.
+    package var broadcastFromRankZero: @Sendable ([UInt8]) -> [UInt8]
 
-    package init(reducer: any DistributedGradientReducer, description: String, allGather: @escaping @Sendable ([UInt8]) -> [[UInt8]]) {
+    package init(
+        reducer: any DistributedGradientReducer, description: String, broadcastFromRankZero: @escaping @Sendable ([UInt8]) -> [UInt8],
+        allGather: @escaping @Sendable ([UInt8]) -> [[UInt8]]
+    ) {
         self.reducer = reducer
         self.description = description
+        self.broadcastFromRankZero = broadcastFromRankZero
         self.allGather = allGather
     }
 
@@ -36,6 +43,76 @@ package struct DistributedRun: Sendable {
         let own = facts.map { "\($0.name)\u{1F}\($0.value)" }.joined(separator: "\u{1E}")
         let gathered = allGather(Array(own.utf8)).map { String(decoding: $0, as: UTF8.self) }
         if let disagreement = RankDisagreement(facts: facts.map(\.name), gathered: gathered) { throw disagreement }
+    }
+}
+
+extension DistributedRun {
+    /// What `read` returns on rank 0, on every rank: rank 0 alone calls it and sends the others
+    /// its bytes, or the error it threw, so a file only rank 0 can see (a checkpoint on its own
+    /// disk) reaches every rank.
+    ///
+    /// - Throws: ``FailureOnEveryRank``, on every rank, when `read` threw on rank 0.
+    package func readOnRankZero(_ read: () throws -> [UInt8]) throws -> [UInt8] {
+        // One byte says what follows: 0 the bytes read, 1 the error's message.
+        var payload: [UInt8] = []
+        if rank == 0 {
+            do {
+                payload = [0] + (try read())
+            } catch {
+                payload = [1] + Array("\(error)".utf8)
+            }
+        }
+        let received = broadcastFromRankZero(payload)
+        guard let kind = received.first else { throw FailureOnEveryRank("rank 0 sent nothing") }
+        if kind == 1 { throw FailureOnEveryRank(String(decoding: received.dropFirst(), as: UTF8.self)) }
+        return Array(received.dropFirst())
+    }
+
+    /// What `body` returns, when it returned on every rank.
+    ///
+    /// - Throws: ``FailureOnEveryRank``, on every rank, when `body` threw on any: its error when
+    ///   every rank met the same, else each error with the ranks that met it.
+    package func onEveryRank<Value>(_ body: () throws -> Value) throws -> Value {
+        var value: Value?
+        var failure = ""
+        do {
+            value = try body()
+        } catch {
+            failure = "\(error)"
+            // An empty message would read as success to the other ranks.
+            if failure.isEmpty { failure = "\(type(of: error))" }
+        }
+        let failures = allGather(Array(failure.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        if let failure = FailureOnEveryRank(gathered: failures) { throw failure }
+        return value!
+    }
+}
+
+/// An error that every rank of an MPI job throws alike, so that rank 0 reports it once and every
+/// rank exits: rank 0 could not read what it shares, or some rank failed at start-up.
+package struct FailureOnEveryRank: Error, CustomStringConvertible, Equatable {
+    package let description: String
+
+    package init(_ description: String) { self.description = description }
+
+    /// The failures in `gathered` (each rank's error message, empty for a rank that succeeded, by
+    /// rank) as one error: the message alone when every rank failed alike, else each message
+    /// with the ranks it hit; `nil` when no rank failed.
+    package init?(gathered failures: [String]) {
+        var groups: [(message: String, ranks: [Int])] = []
+        for (rank, message) in failures.enumerated() where !message.isEmpty {
+            if let index = groups.firstIndex(where: { $0.message == message }) {
+                groups[index].ranks.append(rank)
+            } else {
+                groups.append((message, [rank]))
+            }
+        }
+        if groups.isEmpty { return nil }
+        if groups.count == 1 && groups[0].ranks.count == failures.count {
+            description = groups[0].message
+        } else {
+            description = groups.map { "\(RankDisagreement.phrase($0.ranks)): \($0.message)" }.joined(separator: "; ")
+        }
     }
 }
 

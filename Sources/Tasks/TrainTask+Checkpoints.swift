@@ -26,8 +26,7 @@ extension TrainTask {
     func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: @escaping (String) -> Void) throws -> CheckpointedRun {
         let policy = checkpoints
         if let resume = runOptions.resume {
-            let path = try resumePath(resume)
-            let checkpoint = try Checkpoint.read(from: path)
+            let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
             try checkCompatible(checkpoint, path: path)
             do {
                 try trainer.restore(checkpoint.state)
@@ -172,6 +171,32 @@ extension TrainTask {
     package static func precisionNote(resuming trained: MatrixPrecision, in running: MatrixPrecision) -> String? {
         guard trained != running else { return nil }
         return "note: the checkpoint was trained with \(trained.rawValue) matrix products and this run computes them in \(running.rawValue) (training.precision); its Float32 parameters and optimizer state carry over, but the bits from here on differ from an uninterrupted run in either precision"
+    }
+
+    /// The checkpoint `--resume` names, and its path.
+    ///
+    /// In an MPI job rank 0 alone opens the file (its path, or `latest` in its run folder) and
+    /// sends the others its bytes and path, so the checkpoint needs no file system every host
+    /// sees; every rank checks the bytes against the checksum they carry.
+    ///
+    /// - Throws: ``/Training/CheckpointError`` when the checkpoint cannot be read or is damaged;
+    ///   in an MPI job ``FailureOnEveryRank`` instead, on every rank.
+    private func readCheckpoint(_ resume: String, distributed: DistributedRun?) throws -> (path: String, checkpoint: Checkpoint) {
+        guard let distributed else {
+            let path = try resumePath(resume)
+            return (path, try Checkpoint.read(from: path))
+        }
+        // The path, a zero byte, then the file's bytes (a path holds no zero byte).
+        let message = try distributed.readOnRankZero {
+            let path = try resumePath(resume)
+            return Array(path.utf8) + [0] + (try Checkpoint.readBytes(from: path))
+        }
+        return try distributed.onEveryRank {
+            guard let end = message.firstIndex(of: 0) else { throw CheckpointError(file: resume, "rank 0 sent no path with the checkpoint") }
+            let path = String(decoding: message[..<end], as: UTF8.self)
+            let bytes = Array(message[(end + 1)...])
+            return (path, try Checkpoint(SafeTensors(decoding: bytes, file: path), source: path))
+        }
     }
 
     /// `latest` is the newest periodic checkpoint in the run folder; anything else a path.

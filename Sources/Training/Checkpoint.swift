@@ -150,13 +150,19 @@ public struct Checkpoint: Sendable, Equatable {
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,
     ///   damaged or not a SwiftGrad checkpoint.
     public static func read(from path: String) throws -> Checkpoint {
-        let bytes: [UInt8]
+        try Checkpoint(SafeTensors(decoding: readBytes(from: path), file: path), source: path)
+    }
+
+    /// The bytes of the checkpoint file at `path`, unchecked (``init(_:source:)`` checks them
+    /// once decoded), at most ``maximumFileBytes``.
+    ///
+    /// - Throws: ``CheckpointError`` when the file is missing, not a regular file or too large.
+    public static func readBytes(from path: String) throws -> [UInt8] {
         do {
-            bytes = try InputFile.read(path, limit: maximumFileBytes, what: "checkpoint")
+            return try InputFile.read(path, limit: maximumFileBytes, what: "checkpoint")
         } catch let error as FileError {
             throw CheckpointError(file: path, error.message)
         }
-        return try Checkpoint(SafeTensors(decoding: bytes, file: path), source: path)
     }
 
     /// A 64-bit hash over every entry's name and shape (FNV-1a, byte by byte) and bits (FNV-1a's

@@ -1,10 +1,12 @@
 #if canImport(SwiftGradMPI)
 import ArgumentParser
 import Autograd
+import Benchmarks
 import DataParallel
 import Foundation
 import Storage
 import SwiftGradMPI
+import Tasks
 
 extension AllReduceCommand {
     /// `swiftgrad bench allreduce --mpi` as one rank of an MPI job: for each of `--sizes`, the
@@ -67,6 +69,90 @@ extension AllReduceCommand {
             }
         }
         communicator.finalize()
+    }
+}
+
+extension ScalingCommand {
+    /// `swiftgrad bench scaling` as one rank of an MPI job: every configuration of `--ranks`
+    /// (every count up to the job's by default) × `--workers` trains the same steps with the
+    /// deterministic cross-rank reduction, the ranks beyond a configuration's count waiting
+    /// asleep; rank 0 alone prints the table, checks that every configuration ends on the same
+    /// parameters, and writes the CSV and the plot.
+    func runUnderMPI() throws {
+        let communicator: MPICommunicator
+        do {
+            communicator = try MPICommunicator()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode.failure
+        }
+        let leader = communicator.rank == 0
+        let rankCounts = ranks ?? Array(1...communicator.size)
+
+        // Start-up: every rank loads the task; a failure on any rank stops them all.
+        var loaded: TrainTask?
+        var failure = ""
+        do {
+            if let most = rankCounts.max(), most > communicator.size {
+                throw ValidationError("--ranks asks for \(most) ranks, but mpirun started \(communicator.size)")
+            }
+            if leader { for path in [csv, plot] { try AtomicFile.checkWritable(path) } }
+            guard let task = try TaskLoader.load(path: config) as? TrainTask else {
+                throw ValidationError("'\(config)' is not a \"task\": \"train\" config; bench scaling trains a model")
+            }
+            loaded = task
+        } catch {
+            failure = "\(error)"
+        }
+        let failures = communicator.allGather(Array(failure.utf8), what: "the start-up of every rank").map { String(decoding: $0, as: UTF8.self) }
+        if let failure = FailureOnEveryRank(gathered: failures) {
+            if leader { printError("error: \(failure)") }
+            communicator.finalize()
+            throw ExitCode.failure
+        }
+        guard let task = loaded else { communicator.abort("the task did not load") }
+        // The ranks must train the same thing for their figures to mean anything.
+        let facts = [("config hash", task.configHash), ("data checksum", task.dataChecksum)]
+        let own = facts.map { "\($0.0)\u{1F}\($0.1)" }.joined(separator: "\u{1E}")
+        let gathered = communicator.allGather(Array(own.utf8), what: "the config and data of every rank").map { String(decoding: $0, as: UTF8.self) }
+        if let disagreement = RankDisagreement(facts: facts.map(\.0), gathered: gathered) {
+            if leader { printError("error: \(disagreement)") }
+            communicator.finalize()
+            throw ExitCode.failure
+        }
+
+        let hosts = Set(communicator.allGather(Array(communicator.hostName.utf8), what: "the host names")).count
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if leader {
+            print("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(communicator.size) rank\(communicator.size == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s"), \(cores) cores on rank 0's, deterministic reduction")
+            if hosts == 1, let mostRanks = rankCounts.max(), let mostWorkers = workers.max(), mostRanks * mostWorkers > cores {
+                print("note: \(mostRanks) ranks of \(mostWorkers) workers on one host of \(cores) cores share cores; expect no speed-up beyond \(cores)")
+            }
+        }
+        // A rank that sits a configuration out waits for it asleep, for as long as it takes.
+        let job = RankScalingBenchmark.Job(
+            rank: communicator.rank, rankCount: communicator.size,
+            reducer: { ranks, workers in
+                MPIGradientReducer(communicator: communicator.firstRanks(ranks), reduction: .deterministic, threads: workers)
+            },
+            allGather: { communicator.allGather($0, what: "the benchmark's timings", timeout: .seconds(604_800), idle: true) })
+        let rows = RankScalingBenchmark(
+            task: task, rankCounts: rankCounts, workerCounts: workers, steps: steps, warmupSteps: warmup, repeats: repeats, job: job
+        ).run { line in if leader { print(line) } }
+        communicator.finalize()
+        guard leader else { return }
+        try reportingErrors {
+            print(RankScalingBenchmark.table(rows))
+            let digests = Set(rows.map(\.parameterDigest))
+            if task.options.deterministic {
+                print(digests.count == 1 && !rows[0].parameterDigest.contains("/")
+                    ? "final parameters: bitwise identical for every rank and worker count"
+                    : "final parameters differ between configurations")
+            }
+            try RankScalingBenchmark.writeCSV(rows, to: csv)
+            try RankScalingBenchmark.writePlot(rows, title: "Data-parallel scaling over MPI ranks, batch \(task.options.batchSize)", to: plot)
+            print("wrote \(csv) and \(plot)")
+        }
     }
 }
 #endif

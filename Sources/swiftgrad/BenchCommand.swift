@@ -35,6 +35,9 @@ struct ScalingCommand: ParsableCommand {
     @Option(help: "Runs per worker count, 1 to 1000; the fastest is kept, and the median is reported too.")
     var repeats = 5
 
+    @Option(help: "Under mpirun: comma-separated rank counts, each 1 to the job's. (default: every count from 1 to the job's)", transform: parseRankCounts)
+    var ranks: [Int]?
+
     @Option(help: "Write the table as CSV here.")
     var csv = "scaling.csv"
 
@@ -48,9 +51,20 @@ struct ScalingCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let jobSize = RunCommand.mpiJobSize(), jobSize > 1 {
-            // Each rank would time the workers alone and write the same files.
-            printError("error: bench scaling measures one process and its workers; mpirun started \(jobSize) processes (run it without mpirun; `swiftgrad bench allreduce --mpi` measures the cross-rank reduction)")
+        if let jobSize = RunCommand.mpiJobSize() {
+            #if canImport(SwiftGradMPI)
+            try runUnderMPI()
+            return
+            #else
+            if jobSize > 1 {
+                // Each process would time the workers alone and write the same files.
+                printError("error: bench scaling: mpirun started \(jobSize) processes, but this swiftgrad was built without MPI; install Open MPI (scripts/install-dependencies), then `swift package clean` and build again")
+                throw ExitCode.failure
+            }
+            #endif
+        }
+        if ranks != nil {
+            printError("error: --ranks: bench scaling measures ranks only under mpirun (`mpirun -np 2 swiftgrad bench scaling CONFIG --ranks 1,2`)")
             throw ExitCode.failure
         }
         try reportingErrors {
@@ -141,6 +155,16 @@ func parseGradientSizes(_ text: String) throws -> [Int] {
         throw ValidationError("expected comma-separated sizes from 2 to 100000000 like 17226,1000000, got '\(text)'")
     }
     return sizes.map { $0! }
+}
+
+/// Parses `1,2` into rank counts for `bench scaling` under mpirun, each 1 to 1 000 000 (the job's
+/// size bounds them once it is known).
+func parseRankCounts(_ text: String) throws -> [Int] {
+    let counts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !counts.isEmpty, counts.allSatisfy({ $0.map((1...1_000_000).contains) ?? false }) else {
+        throw ValidationError("expected comma-separated rank counts from 1 to the job's like 1,2, got '\(text)'")
+    }
+    return counts.map { $0! }
 }
 
 /// Parses `1,2,4` into worker or thread counts, each one the trainer accepts

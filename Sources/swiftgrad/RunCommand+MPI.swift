@@ -8,12 +8,14 @@ import Tasks
 extension RunCommand {
     /// `swiftgrad run` as one rank of an MPI job (`mpirun -np N swiftgrad run CONFIG`).
     ///
-    /// Every rank reads the config and the data; they check that they agree (config hash, data
-    /// checksum, initial or resumed parameters), then train, each computing its share of every
-    /// batch. Rank 0 alone prints, and writes the run folder, the metrics and the report.
+    /// Every rank reads the config and the data; with `--resume`, rank 0 alone reads the
+    /// checkpoint and sends it to the others, which check its checksum. They check that they
+    /// agree (config hash, data checksum, initial or resumed parameters), then train, each
+    /// computing its share of every batch. Rank 0 alone prints, and writes the run folder, the
+    /// metrics and the report.
     ///
-    /// Failures: an error every rank meets at start-up (a bad config, a disagreement) is printed
-    /// once, by rank 0, and every rank exits with status 1. An error on one rank during the run
+    /// Failures: an error every rank meets at start-up (a bad config, a disagreement, a checkpoint
+    /// rank 0 cannot read) is printed once, by rank 0, and every rank exits with status 1. An error on one rank during the run
     /// (a checkpoint that cannot be written) ends the whole job through `MPI_Abort`, so no rank
     /// waits for it; so does a rank that stops answering for `--mpi-timeout` seconds.
     func runUnderMPI() throws {
@@ -48,8 +50,8 @@ extension RunCommand {
         }
         let failures = communicator.allGather(Array(failure.utf8), what: "the start-up of every rank")
             .map { String(decoding: $0, as: UTF8.self) }
-        if failures.contains(where: { !$0.isEmpty }) {
-            if leader { printError("error: \(Self.startUpFailure(failures))") }
+        if let failure = FailureOnEveryRank(gathered: failures) {
+            if leader { printError("error: \(failure)") }
             communicator.finalize()
             throw ExitCode.failure
         }
@@ -63,6 +65,7 @@ extension RunCommand {
         options.distributed = DistributedRun(
             reducer: reducer,
             description: "MPI: \(ranks) rank\(ranks == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s"), \(reduction.rawValue) reduction",
+            broadcastFromRankZero: { communicator.broadcast($0, from: 0, what: "the checkpoint rank 0 read") },
             allGather: { communicator.allGather($0, what: "the start-up check of config, data and parameters") })
 
         guard task is TrainTask else {
@@ -85,6 +88,11 @@ extension RunCommand {
             if leader { printError("error: \(disagreement)") }
             communicator.finalize()
             throw ExitCode.failure
+        } catch let failure as FailureOnEveryRank {
+            // Every rank threw it (rank 0 could not read the checkpoint it shares).
+            if leader { printError("error: \(failure)") }
+            communicator.finalize()
+            throw ExitCode.failure
         } catch {
             communicator.abort("\(error)")
         }
@@ -101,23 +109,6 @@ extension RunCommand {
                 throw ExitCode(result.exitStatus)
             }
         }
-    }
-
-    /// The start-up failures of the ranks (empty for a rank that started), as one message: the
-    /// error alone when every rank failed alike, else each failure with the ranks it hit.
-    static func startUpFailure(_ failures: [String]) -> String {
-        var groups: [(message: String, ranks: [Int])] = []
-        for (rank, message) in failures.enumerated() where !message.isEmpty {
-            if let index = groups.firstIndex(where: { $0.message == message }) {
-                groups[index].ranks.append(rank)
-            } else {
-                groups.append((message, [rank]))
-            }
-        }
-        if groups.count == 1 && groups[0].ranks.count == failures.count { return groups[0].message }
-        return groups.map { group in
-            "\(group.ranks.count == 1 ? "rank" : "ranks") \(group.ranks.map(String.init).joined(separator: ", ")): \(group.message)"
-        }.joined(separator: "; ")
     }
 }
 #endif

@@ -2,10 +2,22 @@ import Foundation
 import Testing
 import _TestSupport
 
-/// The MPI launcher on this machine, if any.
+/// The launcher of the MPI that swiftgrad links: `SWIFTGRAD_MPIRUN` when set, else the first on
+/// `PATH` of the names Debian gives that MPI's launcher (`mpirun.openmpi` or `mpirun.mpich`, which
+/// stay reachable whichever MPI the `mpirun` alternative points to), then `mpirun` itself.
 private let mpirun: String? = {
-    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/usr/local/bin"
-    return path.split(separator: ":").map { "\($0)/mpirun" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    let environment = ProcessInfo.processInfo.environment
+    if let chosen = environment["SWIFTGRAD_MPIRUN"], !chosen.isEmpty { return chosen }
+    #if SWIFTGRAD_MPICH
+    let names = ["mpirun.mpich", "mpiexec.mpich", "mpiexec.hydra", "mpirun"]
+    #else
+    let names = ["mpirun.openmpi", "mpirun"]
+    #endif
+    let path = environment["PATH"] ?? "/usr/bin:/usr/local/bin"
+    for name in names {
+        if let found = path.split(separator: ":").map({ "\($0)/\(name)" }).first(where: FileManager.default.isExecutableFile) { return found }
+    }
+    return nil
 }()
 
 /// Whether `swiftgrad` links SwiftGradMPI: the package adds it when Open MPI or MPICH is installed.
@@ -17,10 +29,14 @@ private let builtWithMPI: Bool = {
     #endif
 }()
 
-/// Whether the launcher is Open MPI's, which takes `--oversubscribe` (more ranks than cores).
+/// Whether the launcher is Open MPI's, which needs `--oversubscribe` to start more ranks than
+/// cores and takes `--mca` options; MPICH's Hydra (`mpiexec.hydra`, `mpirun.mpich`) starts any
+/// number of ranks as it is. Both take `-np N PROGRAM : -np M PROGRAM` for several programs.
 private let launcherIsOpenMPI: Bool = {
     guard let mpirun, let result = try? runProcess(mpirun, ["--version"]) else { return false }
-    return (result.output + result.error).contains("Open MPI")
+    // `mpirun --version` says "mpirun (Open MPI) 4.1.4"; called as `mpirun.openmpi`, "(OpenRTE)".
+    let text = result.output + result.error
+    return text.contains("Open MPI") || text.contains("OpenRTE")
 }()
 
 /// `swiftgrad run` as the ranks of real MPI jobs started with `mpirun`: the bits of a one-process
@@ -30,7 +46,7 @@ private let launcherIsOpenMPI: Bool = {
     .serialized,
     .enabled(
         if: mpirun != nil && builtWithMPI,
-        "mpirun is not installed, or swiftgrad was built without MPI (install libopenmpi-dev and openmpi-bin, e.g. with scripts/install-dependencies, then build again)"))
+        "no launcher of the MPI swiftgrad links (mpirun.openmpi, mpirun.mpich, mpirun; or SWIFTGRAD_MPIRUN) was found, or swiftgrad was built without MPI (install libopenmpi-dev and openmpi-bin, e.g. with scripts/install-dependencies, then build again)"))
 struct MPIRunTests {
     private var digitsConfig: String { repositoryRoot + "/Configs/digits-mlp.json" }
 
@@ -65,13 +81,43 @@ struct MPIRunTests {
         #expect(run.standardOutput.contains("MPI: 2 ranks on 1 host, deterministic reduction"))
     }
 
-    @Test func benchScalingRefusesSeveralRanks() throws {
+    /// Under `mpirun -np 2`, `bench scaling` times 1 and 2 ranks of 1 and 2 workers; rank 0 alone
+    /// prints the table and writes the files, and every configuration ends on the parameters of
+    /// the one-process benchmark.
+    @Test func benchScalingMeasuresRanksTimesWorkers() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let run = try mpiJob([(2, ["bench", "scaling", repositoryRoot + "/Configs/scaling-mlp.json", "--steps", "1", "--repeats", "1"])], in: scratch.path)
-        #expect(run.status != 0)
-        #expect(run.standardError.contains("error: bench scaling measures one process and its workers; mpirun started 2 processes"), "\(run.standardError)")
-        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/scaling.csv"))
+        let arguments = ["bench", "scaling", digitsConfig, "--workers", "1,2", "--steps", "3", "--warmup", "1", "--repeats", "1"]
+        let alone = try swiftgrad(arguments + ["--workers", "1", "--csv", "alone.csv", "--plot", "alone.svg"], in: scratch.path)
+        #expect(alone.status == 0, "\(alone.standardError)")
+        let oneProcessDigest = try #require(alone.standardOutput.split(separator: "\n").last { $0.hasPrefix("      1 ") }?.split(separator: " ").last)
+
+        let run = try mpiJob([(2, arguments)], in: scratch.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("2 ranks on 1 host"), "\(run.standardOutput)")
+        let lines = run.standardOutput.split(separator: "\n").map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("ranks  workers/rank  samples/s  speed-up") }, "\(run.standardOutput)")
+        let table = lines[(header + 1)...].prefix(4).map { $0.split(separator: " ").map(String.init) }
+        #expect(table.map { Array($0.prefix(2)) } == [["1", "1"], ["1", "2"], ["2", "1"], ["2", "2"]], "\(run.standardOutput)")
+        #expect(table.allSatisfy { row in row.count == 8 && (Double(row[2]) ?? 0) > 0 }, "\(run.standardOutput)")
+        #expect(table.first?[3] == "1.00x")
+        #expect(table.allSatisfy { $0.last == String(oneProcessDigest) }, "\(run.standardOutput)")
+        #expect(run.standardOutput.contains("final parameters: bitwise identical for every rank and worker count"))
+        // Rank 0 alone prints: each configuration's run once.
+        #expect(lines.filter { $0.hasPrefix("run 1/1, 2 ranks × 2 workers: ") }.count == 1, "\(run.standardOutput)")
+
+        let csv = try scratch.read("scaling.csv").split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(csv.first == ["ranks", "workers_per_rank", "samples_per_second", "speed_up", "median_speed_up", "efficiency", "seconds_per_step", "parameter_digest"])
+        #expect(csv.dropFirst().map { Array($0.prefix(2)) } == [["1", "1"], ["1", "2"], ["2", "1"], ["2", "2"]])
+        #expect(csv.dropFirst().allSatisfy { $0.last == String(oneProcessDigest) })
+        #expect(try scratch.read("scaling.svg").contains("2 ranks"))
+
+        // More ranks than the job has: one error, from rank 0, and no files.
+        let tooMany = try mpiJob([(2, arguments + ["--ranks", "1,3", "--csv", "more.csv"])], in: scratch.path)
+        #expect(tooMany.status == 1)
+        let errors = tooMany.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors == ["error: --ranks asks for 3 ranks, but mpirun started 2"], "\(tooMany.standardError)")
+        #expect(!scratch.exists("more.csv"))
     }
 
     @Test func benchAllReducePrintsBothReductionsForEachSize() throws {
@@ -141,6 +187,66 @@ struct MPIRunTests {
         #expect(digest(of: alone) == expected)
     }
 
+    /// Each rank runs in a folder of its own, and the checkpoint, given by a relative path or as
+    /// `latest`, is only in rank 0's: rank 0 reads it and sends it to the others, as on hosts
+    /// that share no file system.
+    @Test func ranksResumeFromACheckpointOnlyRankZeroCanSee() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.write("digits.json", """
+            {
+              "task": "train",
+              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
+              "model": {"type": "mlp", "hidden_layers": [32]},
+              "optimizer": {"name": "adam", "learning_rate": 0.001},
+              "training": {"epochs": 3, "batch_size": 64, "micro_shards": 4, "seed": 5},
+              "checkpoint": {"every_epochs": 1, "keep_last": 10}
+            }
+            """)
+        let full = try swiftgrad(["run", config, "--no-metrics", "--run-dir", scratch.path + "/full"], in: scratch.path)
+        #expect(full.status == 0, "\(full.standardError)")
+        let expected = try #require(digest(of: full), "\(full.standardOutput)")
+        // 1437 training examples in batches of 64: 23 steps an epoch; resume after epoch 1.
+        let name = "step-000000023.safetensors"
+        let checkpoint = try Data(contentsOf: URL(fileURLWithPath: scratch.path + "/full/checkpoints/" + name))
+        try FileManager.default.createDirectory(atPath: scratch.path + "/rank0/run/checkpoints", withIntermediateDirectories: true)
+        try checkpoint.write(to: URL(fileURLWithPath: scratch.path + "/rank0/given.safetensors"))
+        try checkpoint.write(to: URL(fileURLWithPath: scratch.path + "/rank0/run/checkpoints/" + name))
+        let alone = try swiftgrad(
+            ["run", config, "--no-metrics", "--resume", "given.safetensors", "--run-dir", "alone"], in: scratch.path + "/rank0")
+        #expect(alone.status == 0, "\(alone.standardError)")
+        #expect(digest(of: alone) == expected)
+
+        // Starts each rank in `rank<R>` under the scratch folder (made when missing).
+        let wrapper = try scratch.write("in-own-folder.sh", """
+            #!/bin/sh
+            rank="${OMPI_COMM_WORLD_RANK:-$PMI_RANK}"
+            mkdir -p "\(scratch.path)/rank$rank" && cd "\(scratch.path)/rank$rank" && exec "$@"
+            """)
+        #expect(chmod(wrapper, 0o755) == 0)
+        // `latest` is the newest checkpoint in rank 0's `run/checkpoints`.
+        for (resume, folder, read) in [("given.safetensors", "given", "given.safetensors"), ("latest", "run", "run/checkpoints/" + name)] {
+            let run = try mpiJob(
+                [(3, ["run", config, "--no-metrics", "--resume", resume, "--run-dir", folder])], wrapper: wrapper, in: scratch.path)
+            #expect(run.status == 0, "--resume \(resume): \(run.standardError)")
+            #expect(digest(of: run) == expected, "--resume \(resume): \(run.standardOutput)")
+            #expect(run.standardOutput.contains("resumed from \(read): epoch 2, batch 0"), "\(run.standardOutput)")
+        }
+        // The ranks ran in their own folders, where no checkpoint is.
+        for rank in 1...2 {
+            let folder = scratch.path + "/rank\(rank)"
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "\(folder)")
+        }
+
+        // A checkpoint rank 0 cannot read: one error, from rank 0, and every rank stops.
+        let missing = try mpiJob(
+            [(3, ["run", config, "--no-metrics", "--resume", "none.safetensors", "--run-dir", "none"])], wrapper: wrapper, in: scratch.path)
+        #expect(missing.status == 1, "\(missing.standardError)")
+        let errors = missing.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1 && errors[0].contains("none.safetensors"), "\(missing.standardError)")
+        #expect(!missing.standardOutput.contains("epoch 2/"))
+    }
+
     @Test func ranksWithDifferentConfigsStopWithAnErrorNamingThem() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
@@ -160,15 +266,23 @@ struct MPIRunTests {
     @Test func killedRankEndsTheJob() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let run = try mpiJobWithSignal(SIGKILL, toRank: 1, timeout: nil, in: scratch)
+        let (run, killed) = try mpiJobWithSignal(SIGKILL, toRank: 1, timeout: nil, in: scratch)
+        #expect(killed != nil)
         #expect(run.status != 0)
-        #expect((run.standardOutput + run.standardError).contains("rank 1"), "\(run.standardError)")
+        let output = run.standardOutput + run.standardError
+        if launcherIsOpenMPI {
+            #expect(output.contains("rank 1"), "\(run.standardError)")
+        } else {
+            // MPICH's Hydra names the process id of the first rank it saw end, which may be one it
+            // ended itself after the killed one.
+            #expect(output.contains("BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES") && output.contains("PID "), "\(output)")
+        }
     }
 
     @Test func stoppedRankEndsTheJobWithinTheTimeout() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let run = try mpiJobWithSignal(SIGSTOP, toRank: 1, timeout: 5, in: scratch)
+        let (run, _) = try mpiJobWithSignal(SIGSTOP, toRank: 1, timeout: 5, in: scratch)
         #expect(run.status != 0)
         // Each rank names those it waited for: the stopped rank, and maybe a rank that waited for
         // it in turn.
@@ -186,15 +300,16 @@ struct MPIRunTests {
 
     /// Starts an MPI job whose programs are `swiftgrad` with each entry's arguments, `count` ranks
     /// each (several entries make an MPMD job), with standard output and error in `directory`;
-    /// `launcherArguments` go to `mpirun` before the programs.
+    /// `launcherArguments` go to `mpirun` before the programs; `wrapper`, when given, is started in
+    /// `swiftgrad`'s place with `swiftgrad`'s path and arguments after its own name.
     private func startJob(
-        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], in directory: String
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil, in directory: String
     ) throws -> Process {
-        let executable = try swiftgradPath()
+        let executable = [wrapper, try swiftgradPath()].compactMap { $0 }
         var arguments: [String] = (launcherIsOpenMPI ? ["--oversubscribe"] : []) + launcherArguments
         for (index, program) in programs.enumerated() {
             if index > 0 { arguments.append(":") }
-            arguments += ["-np", "\(program.count)", executable] + program.arguments
+            arguments += ["-np", "\(program.count)"] + executable + program.arguments
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mpirun!)
@@ -230,14 +345,16 @@ struct MPIRunTests {
     }
 
     private func mpiJob(
-        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], in directory: String
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil, in directory: String
     ) throws -> Run {
-        try finish(try startJob(programs, launcherArguments: launcherArguments, in: directory), in: directory)
+        try finish(try startJob(programs, launcherArguments: launcherArguments, wrapper: wrapper, in: directory), in: directory)
     }
 
     /// A three-rank run of the digits config for many epochs; once rank 0 has printed its first
-    /// step, `signal` goes to rank `rank`.
-    private func mpiJobWithSignal(_ signal: Int32, toRank rank: Int, timeout: Int?, in scratch: TemporaryDirectory) throws -> Run {
+    /// step, `signal` goes to rank `rank`, whose process id is returned with the run.
+    private func mpiJobWithSignal(
+        _ signal: Int32, toRank rank: Int, timeout: Int?, in scratch: TemporaryDirectory
+    ) throws -> (run: Run, signalled: pid_t?) {
         let text = try String(contentsOfFile: digitsConfig, encoding: .utf8)
             .replacingOccurrences(of: "\"../datasets/digits.csv\"", with: "\"\(repositoryRoot)/datasets/digits.csv\"")
         let config = try scratch.write("long.json", text)
@@ -260,7 +377,7 @@ struct MPIRunTests {
             usleep(50_000)
         }
         #expect(target != nil, "rank \(rank) never started training")
-        return try finish(process, in: scratch.path, limit: .seconds(120))
+        return (try finish(process, in: scratch.path, limit: .seconds(120)), target)
     }
 
     /// The process of rank `rank` of the job whose command line names `config`, found by the

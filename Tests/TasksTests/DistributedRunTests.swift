@@ -3,6 +3,7 @@ import JSON
 import Foundation
 import Testing
 import Tasks
+import _TestSupport
 
 /// The start-up check of an MPI run, with the exchange simulated: every rank must hold the same
 /// config, data and parameters, and a disagreement names the ranks.
@@ -18,10 +19,22 @@ import Tasks
         }
     }
 
+    /// Rank 1 of 2, for the exchanges where rank 0 alone reads; it never trains.
+    private struct SecondRank: DistributedGradientReducer {
+        var rank: Int { 1 }
+        var rankCount: Int { 2 }
+        func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {
+            Issue.record("rank 1 trained")
+        }
+        func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {
+            Issue.record("rank 1 trained")
+        }
+    }
+
     /// A run whose "other ranks" send what `others` makes of this rank's facts.
     private func run(others: @escaping @Sendable (String) -> [String]) throws -> TaskReport {
         var options = RunOptions(verbosity: .quiet)
-        options.distributed = DistributedRun(reducer: OneRank(), description: "simulated") { own in
+        options.distributed = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { $0 }) { own in
             let text = String(decoding: own, as: UTF8.self)
             return [own] + others(text).map { Array($0.utf8) }
         }
@@ -57,5 +70,89 @@ import Tasks
         let disagreement = RankDisagreement(facts: facts, gathered: [entry("a"), entry("b"), entry("a"), entry("c")])
         #expect(disagreement?.description.contains("parameter digest: ranks 0, 2 have a, rank 1 has b, rank 3 has c") == true)
         #expect(RankDisagreement(facts: facts, gathered: [entry("a"), entry("a")]) == nil)
+    }
+
+    @Test func rankZeroAloneReadsAndTheOthersGetItsBytes() throws {
+        let sent = Locked<[UInt8]?>(nil)
+        let zero = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { bytes in
+            sent.withLock { $0 = bytes }
+            return bytes
+        }) { [$0] }
+        #expect(try zero.readOnRankZero { [7, 8, 9] } == [7, 8, 9])
+        let message = try #require(sent.withLock { $0 })
+        let one = DistributedRun(reducer: SecondRank(), description: "simulated", broadcastFromRankZero: { bytes in
+            #expect(bytes.isEmpty, "rank 1 sends nothing")
+            return message
+        }) { [[], $0] }
+        let received = try one.readOnRankZero {
+            Issue.record("rank 1 read the file")
+            return []
+        }
+        #expect(received == [7, 8, 9])
+    }
+
+    @Test func aFileRankZeroCannotReadFailsOnEveryRank() throws {
+        struct Unreadable: Error, CustomStringConvertible { var description: String { "cannot open 'x.safetensors'" } }
+        let sent = Locked<[UInt8]?>(nil)
+        let zero = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { bytes in
+            sent.withLock { $0 = bytes }
+            return bytes
+        }) { [$0] }
+        let onZero = #expect(throws: FailureOnEveryRank.self) { try zero.readOnRankZero { throw Unreadable() } }
+        #expect(onZero?.description == "cannot open 'x.safetensors'")
+        let message = try #require(sent.withLock { $0 })
+        let one = DistributedRun(reducer: SecondRank(), description: "simulated", broadcastFromRankZero: { _ in message }) { [[], $0] }
+        let onOne = #expect(throws: FailureOnEveryRank.self) { try one.readOnRankZero { [] } }
+        #expect(onOne == onZero)
+    }
+
+    @Test func failuresOnSomeRanksNameThem() {
+        #expect(FailureOnEveryRank(gathered: ["", "", ""]) == nil)
+        #expect(FailureOnEveryRank(gathered: ["bad", "bad"])?.description == "bad")
+        #expect(FailureOnEveryRank(gathered: ["", "x", "x", "y"])?.description == "ranks 1, 2: x; rank 3: y")
+        #expect(FailureOnEveryRank(gathered: ["x", "x", ""])?.description == "ranks 0, 1: x")
+    }
+
+    @Test func aFailureOnOneRankIsThrownOnEveryRank() throws {
+        // This rank succeeds; the simulated rank 1 failed.
+        let run = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { $0 }) { [$0, Array("damaged".utf8)] }
+        let error = #expect(throws: FailureOnEveryRank.self) { try run.onEveryRank { 1 } }
+        #expect(error?.description == "rank 1: damaged")
+        let alone = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { $0 }) { [$0] }
+        #expect(try alone.onEveryRank { 1 } == 1)
+    }
+
+    /// Resuming through rank 0's read and broadcast ends on the bits of an ordinary resume.
+    @Test func resumeThroughRankZeroEqualsAPlainResume() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("train.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4, "test_fraction": 0.25},
+              "model": {"type": "mlp", "hidden_layers": [16]},
+              "training": {"epochs": 3, "batch_size": 64, "micro_shards": 2, "seed": 4},
+              "checkpoint": {"every_steps": 2, "keep_last": 100}
+            }
+            """)
+        func run(resume: String?, distributed: Bool, folder: String) throws -> TaskReport {
+            var options = RunOptions(verbosity: .quiet, writesMetrics: false, resume: resume, runDirectory: directory.path + "/" + folder, keepsRunFolder: true)
+            if distributed {
+                options.distributed = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { $0 }) { [$0] }
+            }
+            return try TaskLoader.load(path: config, options: options).run(options: options) { _ in }
+        }
+        let full = try run(resume: nil, distributed: false, folder: "full")
+        let checkpoint = directory.path + "/full/checkpoints/step-000000004.safetensors"
+        let plain = try run(resume: checkpoint, distributed: false, folder: "plain")
+        let shared = try run(resume: checkpoint, distributed: true, folder: "shared")
+        #expect(plain.extra["parameter_digest"] == full.extra["parameter_digest"])
+        #expect(shared.extra["parameter_digest"] == full.extra["parameter_digest"])
+        // `latest` is looked for in rank 0's run folder.
+        let latest = try run(resume: "latest", distributed: true, folder: "full")
+        #expect(latest.extra["parameter_digest"] == full.extra["parameter_digest"])
+        // A missing checkpoint fails alike on every rank, naming the file.
+        let missing = #expect(throws: FailureOnEveryRank.self) { _ = try run(resume: directory.path + "/none.safetensors", distributed: true, folder: "none") }
+        #expect(missing?.description.contains("none.safetensors") == true, "\(String(describing: missing))")
     }
 }

@@ -42,9 +42,11 @@ int sgmpi_irecv(sgmpi_requests *requests, void *buffer, size_t count, sgmpi_kind
 int sgmpi_iallreduce_sum(sgmpi_requests *requests, float *buffer, size_t count);
 
 /// Polls the set's operations with MPI_Test until all have completed (returns 0 and empties the
-/// set) or `timeout_seconds` have passed (returns -1). On timeout, `late_peers` receives the
+/// set) or `timeout_seconds` have passed (returns -1). After a short spin it yields the core
+/// between polls, or, when `idle` is non-zero (the caller has nothing else to do for a long
+/// while), sleeps a millisecond between them. On timeout, `late_peers` receives the
 /// distinct peers (-1 for a collective) of the operations still pending, receives first, at most
 /// `late_capacity` of them, and `late_count` their number. An MPI error code otherwise.
-int sgmpi_wait(sgmpi_requests *requests, double timeout_seconds, int *late_peers, int late_capacity, int *late_count);
+int sgmpi_wait(sgmpi_requests *requests, double timeout_seconds, int idle, int *late_peers, int late_capacity, int *late_count);
 
 #endif
