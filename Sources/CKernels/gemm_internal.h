@@ -407,6 +407,15 @@ sg_bf16_pair_words(__m512 even, __m512 odd) {
     return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(odd, even));
 }
 
+/// acc + the pairs of `b` times the pair at `a` broadcast to every lane: vdpbf16ps with its
+/// embedded broadcast ({1to16}), which clang does not fold from _mm512_set1_epi32 (a separate
+/// vbroadcastss would double the vector operations of a kernel that broadcasts one operand).
+SG_AVX512_BF16 static inline __attribute__((always_inline)) __m512
+sg_bf16_dot_broadcast(__m512 acc, const uint32_t *a, __m512bh b) {
+    __asm__("vdpbf16ps %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(b), "m"(*a));
+    return acc;
+}
+
 /// Rows [0, rows) of `x` (row i at x + i * rs, its kc elements contiguous) as ceil(kc/2) packed
 /// words each (the last one's odd half +0 when kc is odd), row i at dst + i * ds; kc <=
 /// SG_BF16_KC. vcvtne2ps2bf16 on 32 floats at a time.

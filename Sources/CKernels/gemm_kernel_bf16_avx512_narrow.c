@@ -41,8 +41,7 @@ narrow_block(const int R, long kp, int n, const uint32_t *aw, const uint32_t *bw
     for (long p = 0; p < kp; p++) {
         const __m512bh bp = (__m512bh)_mm512_load_si512(bw + p * 16);
         for (int i = 0; i < R; i++)
-            acc[i] = _mm512_dpbf16_ps(acc[i], (__m512bh)_mm512_set1_epi32((int)aw[i * ROW_WORDS + p]),
-                                      bp);
+            acc[i] = sg_bf16_dot_broadcast(acc[i], aw + i * ROW_WORDS + p, bp);
     }
     const __m512 va = _mm512_set1_ps(alpha), zero = _mm512_setzero_ps();
     for (int i = 0; i < R; i++) store_row512(c + i * ldc, 1, n, acc[i], zero, va, beta);
@@ -118,10 +117,8 @@ narrowt_pair(const int V, const int G, const float *even, const float *odd, cons
         const __m512 o = odd ? _mm512_maskz_loadu_ps(mk[v], odd + 16 * v) : _mm512_setzero_ps();
         av[v] = (__m512bh)sg_bf16_pair_words(e, o);
     }
-    for (int g = 0; g < G; g++) {
-        const __m512bh bj = (__m512bh)_mm512_set1_epi32((int)bp[g]);
-        for (int v = 0; v < V; v++) acc[g][v] = _mm512_dpbf16_ps(acc[g][v], av[v], bj);
-    }
+    for (int g = 0; g < G; g++)
+        for (int v = 0; v < V; v++) acc[g][v] = sg_bf16_dot_broadcast(acc[g][v], bp + g, av[v]);
 }
 
 SG_AVX512_BF16 static inline __attribute__((always_inline)) void

@@ -22,10 +22,9 @@ smallk_tile(const int R, const int V, long kp, int n, const uint32_t *aw, long a
     for (long p = 0; p < kp; p++) {
         __m512bh bv[SMALLK_V];
         for (int v = 0; v < V; v++) bv[v] = (__m512bh)_mm512_load_si512(bw + p * ldbw + 16 * v);
-        for (int r = 0; r < R; r++) {
-            const __m512bh ar = (__m512bh)_mm512_set1_epi32((int)aw[r * ars + p * aps]);
-            for (int v = 0; v < V; v++) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], ar, bv[v]);
-        }
+        for (int r = 0; r < R; r++)
+            for (int v = 0; v < V; v++)
+                acc[r][v] = sg_bf16_dot_broadcast(acc[r][v], aw + r * ars + p * aps, bv[v]);
     }
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     for (int r = 0; r < R; r++) {
