@@ -1,5 +1,6 @@
 // bf16 products: which micro-kernel family computes them, whether this CPU's vdpbf16ps may be
-// trusted (checked once against the emulated kernel), and the packed loop nest for bf16 (see
+// trusted (checked once against the emulated kernel), which shapes the native family hands to
+// its kernels for narrow outputs and short K, and the packed loop nest for bf16 (see
 // gemm_internal.h), split among threads by whole tiles of C or posted on a help board. K is
 // blocked by SG_BF16_KC and never split, so every thread count and every helper gives the bits
 // of sg_sgemm_bf16_reference.

@@ -292,7 +292,8 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
 
 // MARK: - bfloat16 (gemm_bf16*.c)
 //
-// A bf16 product (sg_sgemm_bf16_reference defines its bits) runs the packed loop nest above with
+// A bf16 product (sg_sgemm_bf16_reference defines its bits) runs the packed loop nest above (on
+// the native family, narrow outputs and short K take the kernels declared below instead) with
 // K blocked by SG_BF16_KC, the block of the definition, so the blocking is the definition's own
 // and no other. Packing rounds each element to bf16 and interleaves K in pairs: a packed 32-bit
 // word holds elements 2p (low half) and 2p+1 (high half) of one row of op(A) or one column of
