@@ -432,7 +432,10 @@ SG_AVX512_BF16 void sg_bf16_pack_columns_native(const float *x, long cs, long ro
 // `threads` threads, each thread owning whole blocks of rows of C and running under
 // SG_BF16_MXCSR. Every element of C is summed as the definition says: its K blocks of
 // SG_BF16_KC in order, each from +0 with one vdpbf16ps per pair, then c = fma(beta', c,
-// alpha * s). So their bits are the reference's, whatever the thread count.
+// alpha * s). So their bits are the reference's, whatever the thread count. Each starts a
+// thread team exactly where its Float32 counterpart does (gemm_team_size on the same count of
+// padded FLOP): it runs faster per thread, so a team pays off no sooner, and a neighbour's load
+// on the second core then falls on both precisions alike.
 
 /// Narrow output, N <= 16, with op(A)'s rows contiguous (a.cs == 1): op(B) packed once in
 /// pairs, 16 words a pair; each block of 12 rows of A rounded into pairs per K block; one zmm
@@ -449,15 +452,6 @@ SG_AVX512_BF16 void sg_gemm_bf16_narrow_t(long M, int N, long K, float alpha, sg
 SG_AVX512_BF16 void sg_gemm_bf16_small_k(long M, long N, long K, float alpha, sg_view a,
                                          sg_view b, float beta, float *C, long ldc,
                                          int threads);
-
-/// Threads worth starting for a bf16 product of `flops` (2·M·N·K) split into `units` blocks:
-/// from 0.5 MFLOP per thread.
-static inline int sg_bf16_team_size(int threads, long units, double flops) {
-    int nth = threads < 1 ? 1 : threads;
-    if (nth > units) nth = (int)units;
-    if (flops < 524288.0 * nth) nth = 1;
-    return nth;
-}
 
 /// 1 if the native kernel (vdpbf16ps) gave the emulated kernel's bits on crafted and random
 /// panels when run on this CPU, and so did the native kernels for particular shapes against the

@@ -74,7 +74,7 @@ SG_AVX512_BF16 void sg_gemm_bf16_narrow(long M, int N, long K, float alpha, sg_v
                                         sg_view b, float beta, float *C, long ldc, int threads) {
     uint32_t *bw = pack_narrow_b(b, K, N);
     const long blocks = ceil_div(M, NARROW_ROWS);
-    const int nth = sg_bf16_team_size(threads, blocks, 2.0 * M * N * K);
+    const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
     if (nth == 1) {
         const unsigned saved = _mm_getcsr();
         _mm_setcsr(SG_BF16_MXCSR);
@@ -190,7 +190,7 @@ SG_AVX512_BF16 void sg_gemm_bf16_narrow_t(long M, int N, long K, float alpha, sg
                                           int threads) {
     uint32_t *bw = pack_narrow_b(b, K, N);
     const long rows = 16 * NARROWT_V, blocks = ceil_div(M, rows);
-    const int nth = sg_bf16_team_size(threads, blocks, 2.0 * M * N * K);
+    const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
     if (nth == 1) {
         const unsigned saved = _mm_getcsr();
         _mm_setcsr(SG_BF16_MXCSR);

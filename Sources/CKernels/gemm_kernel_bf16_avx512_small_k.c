@@ -98,7 +98,7 @@ SG_AVX512_BF16 void sg_gemm_bf16_small_k(long M, long N, long K, float alpha, sg
     if (!bw || !aw) abort();
     sg_bf16_pack_b_native(b, 0, K, 0, N, 0, 1, (int)ldbw, bw);
     const long blocks = ceil_div(M, SMALLK_R);
-    const int nth = sg_bf16_team_size(threads, blocks, 2.0 * M * N * K);
+    const int nth = gemm_team_size(threads, blocks, 2.0 * M * ldbw * K);
     if (nth == 1) {
         const unsigned saved = _mm_getcsr();
         _mm_setcsr(SG_BF16_MXCSR);

@@ -93,9 +93,9 @@ extension GEMMProblem {
     /// M > N: row-wise, or vectorised along M when A is transposed) and short K (K <= 16 with
     /// N > 16): N of 1, 10, 13 (two column passes along M) and 16; M off every tile (12 and
     /// 32 rows, 6-row tiles and 64-column tiles); K odd, 1, 512 and past one K block; every
-    /// transpose, beta 0, 1 and 0.5, padded strides and unaligned operands. Each is large enough
-    /// that two threads split it (from 0.5 MFLOP per thread), except the smallest ones, which
-    /// check the tails alone.
+    /// transpose, beta 0, 1 and 0.5, padded strides and unaligned operands. Most are large enough
+    /// that two threads split them (as the Float32 kernels do, from 1 MFLOP of padded work per
+    /// thread); the smallest check the tails on one thread.
     static let shapeKernelProblems: [GEMMProblem] = {
         let shapes = [(517, 10, 300), (300, 13, 1031), (77, 16, 513), (1030, 1, 512), (45, 10, 7),
                       (200, 7, 1), (517, 300, 7), (1030, 17, 16), (35, 64, 10), (5, 65, 1),
