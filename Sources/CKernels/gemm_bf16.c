@@ -1,5 +1,6 @@
 // bf16 products: which micro-kernel family computes them, whether this CPU's vdpbf16ps may be
-// trusted (checked once against the emulated kernel), and the packed loop nest for bf16 (see
+// trusted (checked once against the emulated kernel), which shapes the native family hands to
+// its kernels for narrow outputs and short K, and the packed loop nest for bf16 (see
 // gemm_internal.h), split among threads by whole tiles of C or posted on a help board. K is
 // blocked by SG_BF16_KC and never split, so every thread count and every helper gives the bits
 // of sg_sgemm_bf16_reference.
@@ -221,6 +222,24 @@ void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, l
                   float beta, float *C, long ldc) {
     const sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
     const sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
+#if SG_X86
+    // The native family's kernels for the shapes where the packed path's packing and tiles
+    // cost more than the products: narrow outputs and short K, as in Float32. They never post
+    // on a help board.
+    if (kernel == SG_GEMM_KERNEL_AVX512_BF16) {
+        if (N <= 16 && M > N) {
+            if (transA)
+                sg_gemm_bf16_narrow_t(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+            else
+                sg_gemm_bf16_narrow(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+            return;
+        }
+        if (K <= 16 && N > 16) {
+            sg_gemm_bf16_small_k(M, N, K, alpha, a, b, beta, C, ldc, context.threads);
+            return;
+        }
+    }
+#endif
     bf16_plan x = {.f = family_for(kernel), .K = K, .alpha = alpha, .beta = beta, .c = C};
     const int MR = x.f->mr, NR = x.f->nr;
     // Narrow output: compute C^T = op(B)^T op(A)^T, so that the narrow side runs along MR

@@ -128,7 +128,8 @@ SG_BF16_PACKERS(avx512, SG_AVX512)
 // The native family rounds 32 floats with one vcvtne2ps2bf16, which rounds exactly as
 // sg_bf16_bits does (nearest even, subnormals to signed zeros, NaN made quiet: Intel's
 // definition; checked on this CPU for every float, and at start-up on crafted values, see
-// gemm_kernel_bf16_avx512.c). The loops are those above.
+// gemm_kernel_bf16_avx512.c). The loops are those above; the last two functions round rows of
+// op(A) for the native family's kernels for particular shapes.
 
 #if SG_X86
 
@@ -136,14 +137,9 @@ SG_BF16_PACKERS(avx512, SG_AVX512)
 /// `m` (others +0); a null `odd` stands for zeros.
 SG_AVX512_BF16 static inline __attribute__((always_inline)) __m512i
 words_of_rows(const float *even, const float *odd, __mmask16 m) {
-    // vcvtne2ps2bf16 puts its second operand's 16 values in the low half of the result and its
-    // first operand's in the high half; vpermw then interleaves the two halves.
-    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10,
-                                                25, 9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3,
-                                                18, 2, 17, 1, 16, 0);
     const __m512 e = _mm512_maskz_loadu_ps(m, even);
     const __m512 o = odd ? _mm512_maskz_loadu_ps(m, odd) : _mm512_setzero_ps();
-    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(o, e));
+    return sg_bf16_pair_words(e, o);
 }
 
 /// pack_run with vcvtne2ps2bf16 for stride 1: 32 consecutive floats are 16 consecutive words.
@@ -218,6 +214,25 @@ SG_AVX512_BF16 void sg_bf16_pack_b_native(sg_view b, long p0, long kc, long j0, 
             }
             for (long p = 0; p < kp; p++)
                 for (long j = nr; j < NR; j++) panel[p * NR + j] = 0;
+        }
+    }
+}
+
+SG_AVX512_BF16 void sg_bf16_pack_rows_native(const float *x, long rs, long rows, long kc,
+                                             uint32_t *dst, long ds) {
+    for (long i = 0; i < rows; i++) pack_run_native(x + i * rs, 1, kc, dst + i * ds);
+}
+
+SG_AVX512_BF16 void sg_bf16_pack_columns_native(const float *x, long cs, long rows, long kc,
+                                                uint32_t *dst, long ds) {
+    const long kp = (kc + 1) / 2;
+    for (long p = 0; p < kp; p++) {
+        const float *even = x + 2 * p * cs;
+        const float *odd = 2 * p + 1 < kc ? even + cs : NULL;
+        for (long i = 0; i < rows; i += 16) {
+            const __mmask16 m = lane_mask((int)min_l(16, rows - i));
+            _mm512_mask_storeu_epi32(dst + p * ds + i, m,
+                                     words_of_rows(even + i, odd ? odd + i : NULL, m));
         }
     }
 }

@@ -20,7 +20,8 @@
 //   gemm_bf16.c                 bf16 products: kernel choice, start-up check of vdpbf16ps,
 //                               the packed loop nest for bf16 (threads, help board)
 //   gemm_bf16_pack.c            rounding to bf16 and packing K in pairs
-//   gemm_kernel_bf16_*.c        bf16 micro-kernels: vdpbf16ps, emulated AVX-512, portable
+//   gemm_kernel_bf16_*.c        bf16 micro-kernels: vdpbf16ps, emulated AVX-512, portable;
+//                               and with vdpbf16ps, kernels for narrow outputs and short K
 //
 // Every operand is seen through a pair of strides, element (i, j) of a matrix X living at
 // X[i * rs + j * cs]. A transpose only swaps the two strides, so transposition is handled once,
@@ -291,7 +292,8 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
 
 // MARK: - bfloat16 (gemm_bf16*.c)
 //
-// A bf16 product (sg_sgemm_bf16_reference defines its bits) runs the packed loop nest above with
+// A bf16 product (sg_sgemm_bf16_reference defines its bits) runs the packed loop nest above (on
+// the native family, narrow outputs and short K take the kernels declared below instead) with
 // K blocked by SG_BF16_KC, the block of the definition, so the blocking is the definition's own
 // and no other. Packing rounds each element to bf16 and interleaves K in pairs: a packed 32-bit
 // word holds elements 2p (low half) and 2p+1 (high half) of one row of op(A) or one column of
@@ -394,9 +396,66 @@ SG_AVX512_BF16 void sg_bf16_pack_a_native(sg_view a, long i0, int mr, long p0, l
 SG_AVX512_BF16 void sg_bf16_pack_b_native(sg_view b, long p0, long kc, long j0, long nc, long q0,
                                           long q1, int NR, uint32_t *dst);
 
+/// 16 packed words from two vectors of 16 floats: word j holds even[j] rounded to bf16 (low
+/// half) and odd[j] (high half), with vcvtne2ps2bf16 (which rounds as sg_bf16_bits does).
+SG_AVX512_BF16 static inline __attribute__((always_inline)) __m512i
+sg_bf16_pair_words(__m512 even, __m512 odd) {
+    // vcvtne2ps2bf16 puts its second operand's 16 values in the low half of the result and its
+    // first operand's in the high half; vpermw then interleaves the two halves.
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10,
+                                                25, 9, 24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3,
+                                                18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(odd, even));
+}
+
+/// acc + the pairs of `b` times the pair at `a` broadcast to every lane: vdpbf16ps with its
+/// embedded broadcast ({1to16}), which clang does not fold from _mm512_set1_epi32 (a separate
+/// vbroadcastss would double the vector operations of a kernel that broadcasts one operand).
+SG_AVX512_BF16 static inline __attribute__((always_inline)) __m512
+sg_bf16_dot_broadcast(__m512 acc, const uint32_t *a, __m512bh b) {
+    __asm__("vdpbf16ps %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(b), "m"(*a));
+    return acc;
+}
+
+/// Rows [0, rows) of `x` (row i at x + i * rs, its kc elements contiguous) as ceil(kc/2) packed
+/// words each (the last one's odd half +0 when kc is odd), row i at dst + i * ds; kc <=
+/// SG_BF16_KC. vcvtne2ps2bf16 on 32 floats at a time.
+SG_AVX512_BF16 void sg_bf16_pack_rows_native(const float *x, long rs, long rows, long kc,
+                                             uint32_t *dst, long ds);
+/// The same words for rows stored the other way: element k of row i at x[k * cs + i] (rows
+/// contiguous along i); word p of row i goes to dst[p * ds + i].
+SG_AVX512_BF16 void sg_bf16_pack_columns_native(const float *x, long cs, long rows, long kc,
+                                                uint32_t *dst, long ds);
+
+// The native family's kernels for particular shapes (gemm_kernel_bf16_avx512_*.c), the bf16
+// counterparts of the Float32 ones above: whole products (M, N, K >= 1, alpha != 0) with at most
+// `threads` threads, each thread owning whole blocks of rows of C and running under
+// SG_BF16_MXCSR. Every element of C is summed as the definition says: its K blocks of
+// SG_BF16_KC in order, each from +0 with one vdpbf16ps per pair, then c = fma(beta', c,
+// alpha * s). So their bits are the reference's, whatever the thread count. Each starts a
+// thread team exactly where its Float32 counterpart does (gemm_team_size on the same count of
+// padded FLOP): it runs faster per thread, so a team pays off no sooner, and a neighbour's load
+// on the second core then falls on both precisions alike.
+
+/// Narrow output, N <= 16, with op(A)'s rows contiguous (a.cs == 1): op(B) packed once in
+/// pairs, 16 words a pair; each block of 12 rows of A rounded into pairs per K block; one zmm
+/// per row of C.
+SG_AVX512_BF16 void sg_gemm_bf16_narrow(long M, int N, long K, float alpha, sg_view a,
+                                        sg_view b, float beta, float *C, long ldc, int threads);
+/// Narrow output, N <= 16, with op(A) = A^T (a.rs == 1): vectorised along M, two rows of A
+/// (one K pair) rounded and interleaved in registers as they are read.
+SG_AVX512_BF16 void sg_gemm_bf16_narrow_t(long M, int N, long K, float alpha, sg_view a,
+                                          sg_view b, float beta, float *C, long ldc,
+                                          int threads);
+/// Short reduction, K <= 16 (at most 8 pairs): op(B) packed once in pairs, each thread's rows of
+/// op(A) rounded into pairs once, tiles of 6 rows x 64 columns of C.
+SG_AVX512_BF16 void sg_gemm_bf16_small_k(long M, long N, long K, float alpha, sg_view a,
+                                         sg_view b, float beta, float *C, long ldc,
+                                         int threads);
+
 /// 1 if the native kernel (vdpbf16ps) gave the emulated kernel's bits on crafted and random
-/// panels when run on this CPU (gemm_kernel_bf16_avx512.c); call only where the CPU has
-/// AVX512-BF16.
+/// panels when run on this CPU, and so did the native kernels for particular shapes against the
+/// emulated packed path (gemm_kernel_bf16_avx512.c); call only where the CPU has AVX512-BF16.
 int sg_bf16_native_agrees(void);
 #endif
 

@@ -5,7 +5,8 @@
 // multiply-adds, odd first. Both store through store_row512, as the Float32 kernel does:
 // c = fma(beta, c, alpha * s). Also here: the start-up check that this CPU's vdpbf16ps computes
 // what the emulated kernel does, and its vcvtne2ps2bf16 rounds as sg_bf16_bits does, bit for
-// bit.
+// bit; and that the native kernels for narrow outputs and short K give the emulated packed
+// path's bits.
 
 #include "gemm_internal.h"
 
@@ -221,8 +222,45 @@ SG_AVX512_BF16 static int native_packing_matches(void) {
     return same;
 }
 
+/// The native kernels for particular shapes against the emulated family's packed path on one
+/// product of `which` (0: narrow, 1: narrow with op(A) = A^T, 2: short K) whose operands are
+/// picks of probe_values, over a C holding subnormals; 1 when every bit agrees.
+SG_AVX512_BF16 static int native_shape_matches(int which, long M, long N, long K, int transA,
+                                               int transB, float alpha, float beta,
+                                               uint64_t *state) {
+    enum { MAX_A = 37 * 21, MAX_B = 21 * 40, MAX_C = 37 * 40 };
+    float a[MAX_A], b[MAX_B], c_native[MAX_C], c_emulated[MAX_C];
+    if (M * K > MAX_A || K * N > MAX_B || M * N > MAX_C) return 0;
+    for (long e = 0; e < M * K; e++) a[e] = pick(state);
+    for (long e = 0; e < K * N; e++) b[e] = pick(state);
+    for (long e = 0; e < M * N; e++) c_native[e] = c_emulated[e] = e % 3 == 0 ? 0x1p-130f : pick(state);
+    const long lda = transA ? M : K, ldb = transB ? K : N;
+    const sg_view va = {a, transA ? 1 : lda, transA ? lda : 1};
+    const sg_view vb = {b, transB ? 1 : ldb, transB ? ldb : 1};
+    switch (which) {
+    case 0: sg_gemm_bf16_narrow(M, (int)N, K, alpha, va, vb, beta, c_native, N, 1); break;
+    case 1: sg_gemm_bf16_narrow_t(M, (int)N, K, alpha, va, vb, beta, c_native, N, 1); break;
+    default: sg_gemm_bf16_small_k(M, N, K, alpha, va, vb, beta, c_native, N, 1); break;
+    }
+    const sg_gemm_context alone = {.threads = 1, .precision = SG_PRECISION_BF16};
+    sg_gemm_bf16(SG_GEMM_KERNEL_AVX512, alone, transA, transB, M, N, K, alpha, a, lda, b, ldb,
+                 beta, c_emulated, N);
+    return memcmp(c_native, c_emulated, (size_t)(M * N) * sizeof(float)) == 0;
+}
+
+/// Each native kernel for particular shapes, on odd shapes with beta 0 and 0.5.
+SG_AVX512_BF16 static int native_shapes_match(void) {
+    uint64_t state = 0xD1B54A32D192ED03u;
+    return native_shape_matches(0, 13, 10, 21, 0, 0, 1.0f, 0.0f, &state) &&
+           native_shape_matches(0, 13, 10, 21, 0, 1, -0.75f, 0.5f, &state) &&
+           native_shape_matches(1, 37, 10, 21, 1, 0, 1.0f, 0.5f, &state) &&
+           native_shape_matches(1, 37, 10, 21, 1, 1, -0.75f, 0.0f, &state) &&
+           native_shape_matches(2, 7, 40, 9, 0, 1, 1.0f, 0.5f, &state) &&
+           native_shape_matches(2, 7, 40, 9, 1, 0, -0.75f, 0.0f, &state);
+}
+
 int sg_bf16_native_agrees(void) {
-    return native_packing_matches() && native_matches_emulated();
+    return native_packing_matches() && native_matches_emulated() && native_shapes_match();
 }
 
 #endif  // SG_X86

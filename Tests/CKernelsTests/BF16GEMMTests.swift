@@ -89,14 +89,75 @@ extension GEMMProblem {
         Self.expectReferenceBits(kernel: kernel)
     }
 
+    /// Shapes that the native family computes with its kernels for narrow outputs (N <= 16 with
+    /// M > N: row-wise, or vectorised along M when A is transposed) and short K (K <= 16 with
+    /// N > 16): N of 1, 10, 13 (two column passes along M) and 16; M off every tile (12 and
+    /// 32 rows, 6-row tiles and 64-column tiles); K odd, 1, 512 and past one K block; every
+    /// transpose, beta 0, 1 and 0.5, padded strides and unaligned operands. Most are large enough
+    /// that two threads split them (as the Float32 kernels do, from 1 MFLOP of padded work per
+    /// thread); the smallest check the tails on one thread.
+    static let shapeKernelProblems: [GEMMProblem] = {
+        let shapes = [(517, 10, 300), (300, 13, 1031), (77, 16, 513), (1030, 1, 512), (45, 10, 7),
+                      (200, 7, 1), (517, 300, 7), (1030, 17, 16), (35, 64, 10), (5, 65, 1),
+                      (611, 129, 15), (13, 100, 2)]
+        let scalars: [(alpha: Float, beta: Float)] = [(1, 0), (-1.5, 1), (0.75, 0.5)]
+        var list: [GEMMProblem] = []
+        for (index, (m, n, k)) in shapes.enumerated() {
+            for (t, transposes) in allTransposes.enumerated() {
+                let s = scalars[(index + t) % scalars.count]
+                list.append(GEMMProblem(m: m, n: n, k: k, transA: transposes.transA,
+                                        transB: transposes.transB, alpha: s.alpha, beta: s.beta,
+                                        padA: 1 + index % 3, padB: 2 + t, padC: 1 + t))
+            }
+        }
+        return list
+    }()
+
+    @Test(.enabled(if: GEMMKernel.avx512BF16.isSupported,
+                   "needs AVX512-BF16 whose vdpbf16ps passes the start-up check"))
+    func nativeNarrowAndShortKKernelsGiveTheReferenceBits() {
+        for (index, problem) in Self.shapeKernelProblems.enumerated() {
+            let (a, b, c) = problem.makeOperands(seed: 1300 + UInt64(index))
+            let reference = problem.bf16Reference(a: a, b: b, c: c)
+            for threads: Int32 in [1, 2] {
+                let result = problem.run(kernel: .avx512BF16, a: a, b: b, c: c,
+                                         context: bf16Context(threads: threads))
+                let differing = GEMMProblem.differing(result, reference)
+                #expect(differing == 0,
+                        "\(problem) threads \(threads): \(differing) elements differ from the reference")
+            }
+        }
+    }
+
+    /// The narrow and short-K kernels on operands of mixed magnitudes, whose sums and scaled
+    /// sums fall under FLT_MIN, over a C holding subnormals: flushed as the reference flushes.
+    @Test(.enabled(if: GEMMKernel.avx512BF16.isSupported,
+                   "needs AVX512-BF16 whose vdpbf16ps passes the start-up check"))
+    func nativeNarrowAndShortKKernelsFlushAsTheReference() {
+        var rng = SeededFloats(seed: 23)
+        for problem in [GEMMProblem(m: 29, n: 10, k: 21, alpha: 0.75, beta: 0.5),
+                        GEMMProblem(m: 37, n: 11, k: 21, transA: true, alpha: 0.75, beta: 0.5),
+                        GEMMProblem(m: 13, n: 40, k: 9, transB: true, alpha: 0.75, beta: 0.5),
+                        GEMMProblem(m: 13, n: 40, k: 9, transA: true, alpha: 0.75, beta: 0.5)] {
+            let a = (0..<(problem.offset + problem.rowsA * problem.lda)).map { _ in rng.next() * 0x1p-62 }
+            let b = (0..<(problem.offset + problem.rowsB * problem.ldb)).map { _ in rng.next() * 0x1p-62 }
+            let c = (0..<(problem.offset + problem.m * problem.ldc)).map { i in
+                i % 3 == 0 ? Float(bitPattern: 0x0000_1234) : rng.next() * 0x1p-120
+            }
+            let result = problem.run(kernel: .avx512BF16, a: a, b: b, c: c, context: bf16Context())
+            #expect(GEMMProblem.differing(result, problem.bf16Reference(a: a, b: b, c: c)) == 0,
+                    "\(problem)")
+        }
+    }
+
     /// What the rest of SwiftGrad calls: the detected kernel, with its threads.
     @Test func theDetectedKernelGivesTheReferenceBits() {
         let detected = sg_gemm_detected_bf16_kernel()
         #expect(sg_gemm_kernel_supported(detected) == 1)
         for problem in [GEMMProblem(m: 256, n: 256, k: 784), GEMMProblem(m: 784, n: 256, k: 256, transA: true),
                         GEMMProblem(m: 256, n: 784, k: 256, transB: true, beta: 1),
-                        GEMMProblem(m: 64, n: 10, k: 256), GEMMProblem(m: 256, n: 10, k: 64, transA: true),
-                        GEMMProblem(m: 64, n: 256, k: 10, transB: true, alpha: 0.5, beta: 0.5)] {
+                        GEMMProblem(m: 256, n: 10, k: 256), GEMMProblem(m: 256, n: 10, k: 512, transA: true),
+                        GEMMProblem(m: 512, n: 256, k: 10, transB: true, alpha: 0.5, beta: 0.5)] {
             let (a, b, c) = problem.makeOperands(seed: 11)
             let reference = problem.bf16Reference(a: a, b: b, c: c)
             for threads: Int32 in [1, 2] {

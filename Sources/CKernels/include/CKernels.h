@@ -78,9 +78,10 @@ void sg_sgemm(int transA, int transB,
 /// that calls `sg_help_board_help` meanwhile, and returns once every piece is done and every
 /// helper has left. The AVX-512 kernels for narrow outputs, short K and single columns, and
 /// products given several threads, never post. A bf16 product (`precision`
-/// `SG_PRECISION_BF16`) always takes its packed path, so it posts whenever its output has at
-/// least two micro-panels of rows (counted along N when N is the narrow side, as that path then
-/// computes C^T).
+/// `SG_PRECISION_BF16`) takes its packed path, and so posts whenever its output has at least two
+/// micro-panels of rows (counted along N when N is the narrow side, as that path then computes
+/// C^T), except on `SG_GEMM_KERNEL_AVX512_BF16` where narrow outputs (N <= 16 with M > N) and
+/// short K (K <= 16 with N > 16) have kernels of their own, which never post.
 ///
 /// Float32 products use `sg_gemm_detected_kernel()`; bf16 products
 /// `sg_gemm_detected_bf16_kernel()`.
@@ -103,8 +104,9 @@ enum {
     SG_GEMM_KERNEL_AVX2 = 1,     ///< x86-64 with AVX2 and FMA
     SG_GEMM_KERNEL_AVX512 = 2,   ///< x86-64 with AVX-512 F and VL
     /// x86-64 with AVX-512 BF16 whose `vdpbf16ps` gives the definition's bits (checked once, at
-    /// the first use, on crafted operands): bf16 products with `vdpbf16ps`; its Float32 products
-    /// are `SG_GEMM_KERNEL_AVX512`'s.
+    /// the first use, on crafted operands, for the micro-kernel and for the kernels for narrow
+    /// outputs and short K): bf16 products with `vdpbf16ps`; its Float32 products are
+    /// `SG_GEMM_KERNEL_AVX512`'s.
     SG_GEMM_KERNEL_AVX512_BF16 = 3,
 };
 
