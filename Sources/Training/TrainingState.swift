@@ -31,6 +31,10 @@ public struct TrainingState: Sendable, Equatable {
     public var evaluationsWithoutImprovement: Int
     /// The parameters of the best evaluation, when early stopping keeps them.
     public var bestParameters: [Tensor]?
+    /// The running sums of the epoch in progress's batches, from which the epoch's training
+    /// loss and accuracy are reported (``TrainMetricsSource/trainingBatches``); empty at an
+    /// epoch's start.
+    public var epochFigures: EpochTrainingFigures
 
     /// The state of a run that has not started.
     public init(parameterNames: [String], parameters: [Tensor], seed: UInt64) {
@@ -46,5 +50,6 @@ public struct TrainingState: Sendable, Equatable {
         self.bestMetric = nil
         self.evaluationsWithoutImprovement = 0
         self.bestParameters = nil
+        self.epochFigures = EpochTrainingFigures()
     }
 }
