@@ -454,7 +454,7 @@ package struct TrainTask: RunnableTask {
             : SplitDefaults(testFraction: 0.2, order: .shuffled, standardization: .trainRows)
         let split: DatasetSplit
         (split, standardizer) = try DataSection.split(
-            dataset, reading: &data, defaults: defaults, seed: seed, rowName: "examples", context: context)
+            consume dataset, reading: &data, defaults: defaults, seed: seed, rowName: "examples", context: context)
         return split
     }
 
