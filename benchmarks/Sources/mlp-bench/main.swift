@@ -199,14 +199,13 @@ func measureRunPath(threads: Int, batch: Int, steps: Int, trainMetrics: String) 
 func measureProcess(
     _ label: String, executable: URL, arguments: [String], fields names: [String] = ["samples_per_s", "peak_rss_mib"]
 ) -> Result<[String: Double], AnchorError> {
-    let framework = label, python = executable
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     let output = Pipe(), errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
-    do { try process.run() } catch { return .failure(AnchorError(message: "could not start \(python.path): \(error)")) }
+    do { try process.run() } catch { return .failure(AnchorError(message: "could not start \(executable.path): \(error)")) }
     let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
@@ -217,7 +216,7 @@ func measureProcess(
     let values = names.compactMap { name in field(name).map { (name, $0) } }
     guard process.terminationStatus == 0, values.count == names.count else {
         let tail = (stderr + stdout).split(separator: "\n").suffix(3).joined(separator: " | ")
-        return .failure(AnchorError(message: "\(framework) exited with status \(process.terminationStatus): \(tail)"))
+        return .failure(AnchorError(message: "\(label) exited with status \(process.terminationStatus): \(tail)"))
     }
     return .success(Dictionary(uniqueKeysWithValues: values))
 }
