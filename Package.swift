@@ -129,7 +129,7 @@ let package = Package(
 
         .executableTarget(name: "gemm-bench", dependencies: ["CKernels", "PeakFMA"], path: "benchmarks/Sources/gemm-bench"),
         .executableTarget(name: "lecture-bench", dependencies: ["SwiftGrad", "Tasks"], path: "benchmarks/Sources/lecture-bench"),
-        .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
+        .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "Tasks", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
         .executableTarget(name: "op-overhead", dependencies: ["SwiftGrad"], path: "benchmarks/Sources/op-overhead"),
         .target(name: "PeakFMA", path: "benchmarks/Sources/PeakFMA", cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(name: "throughput-bench", dependencies: ["SwiftGrad", "PeakFMA"], path: "benchmarks/Sources/throughput-bench"),

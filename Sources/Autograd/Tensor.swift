@@ -150,6 +150,22 @@ public struct Tensor: @unchecked Sendable {
         Tensor(shape: shape, storage: storage.makeView())
     }
 
+    /// The rows (entries of the first axis) in `range`, without copying them: a view of those
+    /// elements, which keeps all of this tensor's elements alive. Not recorded on a tape: for
+    /// data that no gradient flows into, such as a data set cut in place.
+    ///
+    /// - Precondition: rank 1 or more and `range` within `0..<shape[0]`.
+    /// - Complexity: O(1).
+    package func rowsView(_ range: Range<Int>) -> Tensor {
+        shapePrecondition(
+            rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0],
+            "rowsView: rows \(range) of a tensor of shape \(shape)")
+        if range == 0..<shape[0] { return self }
+        let rowSize = Self.elementCount(of: Array(shape.dropFirst()))
+        let shape = [range.count] + self.shape.dropFirst()
+        return Tensor(shape: shape, storage: storage.makeView(offset: range.lowerBound * rowSize, count: range.count * rowSize))
+    }
+
     /// The element count of `shape`.
     @inlinable
     static func elementCount(of shape: [Int]) -> Int {

@@ -63,17 +63,22 @@ final class TensorStorage: ManagedBuffer<TensorStorageHeader, Float> {
         return result
     }
 
-    /// A new storage object that shows this storage's elements without copying them.
+    /// A new storage object that shows this storage's elements (`count` of them from `offset`,
+    /// or all) without copying them.
     ///
     /// It refers to the storage that owns the elements, never to another view, so views of
     /// views keep one object alive, not a chain.
     /// - Complexity: O(1): one allocation of a header.
     @inlinable
-    func makeView() -> TensorStorage {
+    func makeView(offset: Int = 0, count: Int? = nil) -> TensorStorage {
         let header = withUnsafeMutablePointerToHeader { $0.pointee }
         let owner = header.base ?? Unmanaged.passUnretained(self)
+        let count = count ?? header.count - offset
+        precondition(
+            offset >= 0 && count >= 0 && offset <= header.count - count,
+            "TensorStorage.makeView: \(count) elements from \(offset) of \(header.count)")
         let buffer = TensorStorage.create(minimumCapacity: 0) { _ in
-            TensorStorageHeader(count: header.count, elements: header.elements, base: owner.retain())
+            TensorStorageHeader(count: count, elements: header.elements + offset, base: owner.retain())
         }
         return unsafeDowncast(buffer, to: TensorStorage.self)
     }

@@ -23,8 +23,11 @@ public struct BatchGradient: Sendable {
 /// The mean loss of a global batch whose micro-shard gradients wait in the engine for
 /// ``DataParallelEngine/allReduce(_:)``.
 public struct BatchLoss: Sendable, Equatable {
-    /// The mean loss over the batch.
+    /// The mean loss over the batch: ``lossSum`` / ``exampleCount``.
     public var loss: Float
+    /// The sum of the batch's per-example losses: its micro-shards' sums added in micro-shard
+    /// order, the same bits for any worker count.
+    public var lossSum: Float
     /// Examples in the batch.
     public var exampleCount: Int
     /// The predictions the loss got right, over the batch, when it counted them
@@ -32,9 +35,11 @@ public struct BatchLoss: Sendable, Equatable {
     public var predictions: PredictionCount?
 
     /// A batch of `exampleCount` examples whose mean loss is `loss`, with the right predictions
-    /// of its training pass when they were counted.
-    public init(loss: Float, exampleCount: Int, predictions: PredictionCount? = nil) {
+    /// of its training pass when they were counted. `lossSum`, when not given, is
+    /// `loss × exampleCount`.
+    public init(loss: Float, lossSum: Float? = nil, exampleCount: Int, predictions: PredictionCount? = nil) {
         self.loss = loss
+        self.lossSum = lossSum ?? loss * Float(exampleCount)
         self.exampleCount = exampleCount
         self.predictions = predictions
     }
@@ -232,7 +237,7 @@ public final class DataParallelEngine {
         }
         step += 1
         pending = (plan.nonEmptyMicroShards, batchSize)
-        return BatchLoss(loss: lossSum / Float(batchSize), exampleCount: batchSize, predictions: predictions)
+        return BatchLoss(loss: lossSum / Float(batchSize), lossSum: lossSum, exampleCount: batchSize, predictions: predictions)
     }
 
     /// The second half of a step: sums the micro-shard gradients of the batch computed last, in

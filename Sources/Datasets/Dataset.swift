@@ -19,7 +19,7 @@ import Autograd
 /// ```
 public struct Dataset: Sendable {
     /// The examples, shape `[count, featureCount]`.
-    public let features: Tensor
+    public internal(set) var features: Tensor
     /// The label of each example as a number, shape `[count, 1]`.
     public let targets: Tensor
     /// The class of each example, in `0..<classCount`, or `nil` for regression data.
@@ -80,7 +80,7 @@ public struct Dataset: Sendable {
         self.featureNames = Dataset.names(featureNames, count: features.shape[1])
     }
 
-    private init(
+    init(
         features: Tensor, targets: Tensor, classLabels: [Int]?, classCount: Int?, featureNames: [String], labelName: String?,
         classNames: [String]?
     ) {

@@ -60,7 +60,7 @@ enum DataSection {
     /// - Throws: `ConfigError` for a value out of range, or a `test_fraction` that leaves no
     ///   training row.
     static func split(
-        _ dataset: Dataset, reading data: inout ConfigObject, defaults: SplitDefaults, seed: UInt64,
+        _ dataset: consuming Dataset, reading data: inout ConfigObject, defaults: SplitDefaults, seed: UInt64,
         rowName: String = "rows", context: ConfigContext
     ) throws -> (split: DatasetSplit, standardizer: Standardizer?) {
         let testFraction = try readTestFraction(&data, default: defaults.testFraction)
@@ -75,16 +75,16 @@ enum DataSection {
                 in: data, key: "test_fraction",
                 "\(testFraction) leaves no training \(rowName) out of \(dataset.count); expected a fraction that leaves at least one")
         }
-        var dataset = dataset
         var standardizer: Standardizer?
         if standardization == .allRows {
             let fitted = Standardizer.fit(dataset.features)
             dataset = dataset.standardized(using: fitted)
             standardizer = fitted
         }
+        // The training rows stay in the data's own storage: no second copy of the features.
         var split = order == .shuffled
-            ? dataset.split(trainCount: trainCount, shuffledWithSeed: seed)
-            : dataset.split(trainCount: trainCount)
+            ? (consume dataset).splitReusingStorage(trainCount: trainCount, shuffledWithSeed: seed)
+            : dataset.splitReusingStorage(trainCount: trainCount)
         if standardization == .trainRows {
             let standardized = split.standardized()
             split = standardized.split

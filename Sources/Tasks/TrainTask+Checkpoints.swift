@@ -155,7 +155,7 @@ extension TrainTask {
     /// Refuses a checkpoint from another config or other data.
     func checkCompatible(_ checkpoint: Checkpoint, path: String) throws {
         if let hash = checkpoint.metadata["config_hash"], hash != configHash {
-            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, early_stopping, precision and the checkpoint object may change on resume")
+            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision and the checkpoint object may change on resume")
         }
         if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum {
             throw CheckpointError(file: path, "it was trained on other data (data checksum \(checksum), this run's \(dataChecksum))")
@@ -254,7 +254,7 @@ extension TrainTask {
     static func resultHash(of root: JSONObject, options: TrainingOptions) -> String {
         let ignored: Set<String> = [
             "$schema", "checkpoint", "training.workers", "training.kernel_threads", "training.workers_help",
-            "training.evaluate_every", "training.early_stopping", "training.seed", "training.epochs",
+            "training.evaluate_every", "training.train_metrics", "training.early_stopping", "training.seed", "training.epochs",
             // A resume may change the precision (with a note that the bits then differ).
             "training.precision",
         ]

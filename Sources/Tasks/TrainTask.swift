@@ -26,9 +26,9 @@ import Storage
 /// - `optimizer`: see ``OptimizerSpec`` (Adam at Keras's defaults when absent).
 /// - `training`: `epochs` or `steps` (not both), `batch_size` (a number or `"full"`),
 ///   `workers`, `micro_shards`, `seed`,
-///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `kernel_threads`,
-///   `workers_help`, `scale_learning_rate`, `base_batch_size` and `precision` (`float32` or
-///   `bf16`).
+///   `deterministic`, `gradient_accumulation`, `evaluate_every`, `train_metrics`,
+///   `kernel_threads`, `workers_help`, `scale_learning_rate`, `base_batch_size` and `precision`
+///   (`float32` or `bf16`).
 package struct TrainTask: RunnableTask {
     /// The data sources a config may name.
     package static let sources = ["digits", "csv", "synthetic"]
@@ -120,6 +120,10 @@ package struct TrainTask: RunnableTask {
             options.gradientAccumulation = try training.optional(
                 "gradient_accumulation", as: Int.self, default: 1, .in(TrainingOptions.accumulationCounts))
             options.evaluateEvery = try training.optional("evaluate_every", as: Int.self, default: 1, .in(TrainingOptions.evaluationIntervals))
+            options.trainMetrics = TrainMetricsSource(
+                rawValue: try training.optional(
+                    "train_metrics", as: String.self, default: TrainMetricsSource.trainingBatches.rawValue,
+                    .oneOf(TrainMetricsSource.allCases.map(\.rawValue))))!
             options.kernelThreads = try training.optional("kernel_threads", as: Int.self, .in(TrainingOptions.threadCounts))
             options.workersHelp = try training.optional("workers_help", as: Bool.self, default: true)
             let precision = try training.optional(
@@ -280,6 +284,9 @@ package struct TrainTask: RunnableTask {
         extra["test_loss"] = last.testLoss.map { .number($0) } ?? .null
         if let accuracy = last.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
         if let accuracy = last.testAccuracy { extra["test_accuracy"] = .number(accuracy) }
+        // What train_loss and train_accuracy are: the last epoch's training batches, or a pass
+        // over the training split (always so after early stopping restored the best parameters).
+        extra["train_metrics"] = .string(restoredBest(summary) ? TrainMetricsSource.evaluationPass.rawValue : options.trainMetrics.rawValue)
         if let classes = data.train.classCount {
             extra["labels"] = .array((0..<classes).map { SavedModel.json(label: data.train.classLabel(of: $0)) })
         }
@@ -355,9 +362,14 @@ package struct TrainTask: RunnableTask {
     /// The evaluation of the parameters the run ends with: its last one, or a new one when
     /// early stopping restored the best parameters or the run made none.
     private func finalEvaluation(of trainer: Trainer, _ summary: Trainer.Summary) -> Trainer.Evaluation {
-        let restored = summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true
-        if let last = summary.evaluations.last, !restored { return last }
+        if let last = summary.evaluations.last, !restoredBest(summary) { return last }
         return withoutRecording { trainer.evaluate(epoch: summary.epochs) }
+    }
+
+    /// Whether early stopping ended the run with the parameters of its best evaluation, which
+    /// the report then evaluates afresh on both splits.
+    private func restoredBest(_ summary: Trainer.Summary) -> Bool {
+        summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true
     }
 
     /// For regression data, MSE, MAE and R² of the final parameters on the training and test
@@ -451,7 +463,7 @@ package struct TrainTask: RunnableTask {
             : SplitDefaults(testFraction: 0.2, order: .shuffled, standardization: .trainRows)
         let split: DatasetSplit
         (split, standardizer) = try DataSection.split(
-            dataset, reading: &data, defaults: defaults, seed: seed, rowName: "examples", context: context)
+            consume dataset, reading: &data, defaults: defaults, seed: seed, rowName: "examples", context: context)
         return split
     }
 

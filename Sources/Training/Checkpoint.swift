@@ -1,5 +1,6 @@
 import Autograd
 import Foundation
+import Models
 import Storage
 
 /// A training state on disk: a safetensors file that Python's `safetensors` and anything else
@@ -8,9 +9,10 @@ import Storage
 /// The file holds every parameter under its model name (`dense0/weight`), the optimizer's slots
 /// under `optimizer/` (`optimizer/0/dense0/weight/momentum`: index, variable, slot), early stopping's best parameters under
 /// `best/`, and any tensors the caller adds (a standardiser's statistics, say). Its metadata hold
-/// the position in the run (epoch, batch in the epoch, steps), the seed, the precision of the
-/// matrix products (`swiftgrad.precision`: `float32` or `bf16`; a file without it was written
-/// before precisions existed, and was Float32), the optimizer's step count, the caller's strings (a hash of the config, a checksum of the data, class labels)
+/// the position in the run (epoch, batch in the epoch, steps), the running sums of the epoch's
+/// training batches (``EpochTrainingFigures``), the seed, the precision of the matrix products
+/// (`swiftgrad.precision`: `float32` or `bf16`; a file without it was written before precisions
+/// existed, and was Float32), the optimizer's name and step count, the caller's strings (a hash of the config, a checksum of the data, class labels)
 /// and a checksum of the tensor bytes, so a damaged file is refused rather than resumed.
 ///
 /// ```swift
@@ -63,6 +65,15 @@ public struct Checkpoint: Sendable, Equatable {
         ]
         for (key, value) in own { file.metadata["swiftgrad." + key] = value }
         if let best = state.bestMetric { file.metadata["swiftgrad.best_metric"] = String(best.bitPattern, radix: 16) }
+        let figures = state.epochFigures
+        if figures.examples > 0 {
+            file.metadata["swiftgrad.epoch_loss_sum"] = String(figures.lossSum.bitPattern, radix: 16)
+            file.metadata["swiftgrad.epoch_examples"] = String(figures.examples)
+            if let predictions = figures.predictions {
+                file.metadata["swiftgrad.epoch_correct"] = String(predictions.correct)
+                file.metadata["swiftgrad.epoch_predictions"] = String(predictions.total)
+            }
+        }
         file.metadata["swiftgrad.checksum"] = Self.checksum(of: file.entries)
         return file
     }
@@ -112,6 +123,19 @@ public struct Checkpoint: Sendable, Equatable {
         if let text = meta["swiftgrad.best_metric"] {
             guard let bits = UInt32(text, radix: 16) else { throw fail("metadata swiftgrad.best_metric is not a float's bits") }
             state.bestMetric = Float(bitPattern: bits)
+        }
+        // The epoch's running sums, present when the checkpoint was taken inside an epoch.
+        if let text = meta["swiftgrad.epoch_loss_sum"] {
+            guard let bits = UInt64(text, radix: 16) else { throw fail("metadata swiftgrad.epoch_loss_sum is not a double's bits") }
+            var figures = EpochTrainingFigures(lossSum: Double(bitPattern: bits), examples: try integer("epoch_examples"), predictions: nil)
+            if meta["swiftgrad.epoch_correct"] != nil || meta["swiftgrad.epoch_predictions"] != nil {
+                let correct = try integer("epoch_correct"), total = try integer("epoch_predictions")
+                guard correct <= total else {
+                    throw fail("metadata swiftgrad.epoch_correct (\(correct)) exceeds swiftgrad.epoch_predictions (\(total))")
+                }
+                figures.predictions = PredictionCount(correct: correct, total: total)
+            }
+            state.epochFigures = figures
         }
         var best: [Tensor] = []
         var extra: [String: Tensor] = [:]

@@ -55,6 +55,9 @@ public final class Trainer {
     public private(set) var evaluationsWithoutImprovement = 0
     /// The parameters at the best evaluation, kept when early stopping restores them.
     public private(set) var bestParameters: [Tensor]?
+    /// The running sums of the current epoch's training batches: the epoch's training loss and
+    /// accuracy under ``TrainMetricsSource/trainingBatches``.
+    public private(set) var epochFigures = EpochTrainingFigures()
 
     /// Makes a trainer with fresh variables from `model`'s initialisers.
     ///
@@ -91,12 +94,22 @@ public final class Trainer {
     }
 
     /// One evaluation of the model on the training and test splits.
+    ///
+    /// What the training figures are depends on ``TrainingOptions/trainMetrics``: in a run's
+    /// evaluations, by default (``TrainMetricsSource/trainingBatches``), the mean per-example
+    /// loss and the accuracy of the epoch's training batches as the training passes computed
+    /// them, as Keras's `fit` reports `loss` and `accuracy`; with
+    /// ``TrainMetricsSource/evaluationPass``, and always from ``Trainer/evaluate(epoch:)``, an
+    /// inference pass over the whole training split with the current parameters. The test
+    /// figures are always an inference pass over the test split with the current parameters.
     public struct Evaluation: Sendable, Equatable {
         /// The epochs trained before it (1 after the first).
         public var epoch: Int
-        /// The mean loss on the training split.
+        /// The mean loss on the training split: of the epoch's training batches, or of an
+        /// inference pass (see ``Trainer/Evaluation``).
         public var trainLoss: Float
-        /// The accuracy on the training split; `nil` for a regression model.
+        /// The accuracy on the training split, measured as ``trainLoss`` is; `nil` for a
+        /// regression model.
         public var trainAccuracy: Float?
         /// The mean loss on the test split; `nil` without one.
         public var testLoss: Float?
@@ -282,9 +295,13 @@ public final class Trainer {
         var stepExamples = 0, stepSeconds = 0.0
         var stepPredictions: PredictionCount? = nil
         var learningRate: Float = .nan, gradientNorm: Float? = nil
+        // The epoch's training figures come from the training passes: count their predictions.
+        let runningFigures = evaluating && options.trainMetrics == .trainingBatches
+        let countsPredictions = measuring.contains(.accuracy) || runningFigures
 
         epochs: for epochIndex in epoch..<options.epochs {
             epoch = epochIndex
+            if batchInEpoch == 0 { epochFigures = EpochTrainingFigures() }
             let batches = timed(&dataSeconds) { data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex) }
             let epochStart = ContinuousClock.now
             for position in batchInEpoch..<batches.count {
@@ -293,8 +310,9 @@ public final class Trainer {
                 let batch = engine.computeMicroShardGradients(
                     model: model, parameters: variables.map(\.value),
                     features: RowSelection(source: data.train.features, rows: rows), targets: targets(of: data.train, rows: rows),
-                    countingPredictions: measuring.contains(.accuracy))
+                    countingPredictions: countsPredictions)
                 examples += batch.exampleCount
+                epochFigures.add(batch)
                 stepPredictions = stepExamples == 0
                     ? batch.predictions : stepPredictions.flatMap { sum in batch.predictions.map { sum + $0 } }
                 stepExamples += batch.exampleCount
@@ -357,7 +375,8 @@ public final class Trainer {
                 batchInEpoch = position + 1
                 guard stepped else { continue }
                 finishedStep = StepFigures(
-                    learningRate: learningRate, gradientNorm: gradientNorm, accuracy: stepPredictions?.accuracy,
+                    learningRate: learningRate, gradientNorm: gradientNorm,
+                    accuracy: measuring.contains(.accuracy) ? stepPredictions?.accuracy : nil,
                     examples: stepExamples, seconds: stepSeconds)
                 (stepExamples, stepSeconds, stepPredictions) = (0, 0, nil)
                 if let divergence = divergence(loss: finalLoss) {
@@ -379,11 +398,14 @@ public final class Trainer {
                 epoch = epochIndex + 1
                 batchInEpoch = 0
             }
+
             let epochSeconds = (ContinuousClock.now - epochStart) / .seconds(1)
             var isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps || outcome == .interrupted
             var evaluation: Evaluation?
             if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast) {
-                let made = timed(&evaluationSeconds) { evaluate(epoch: epochIndex + 1) }
+                let made = timed(&evaluationSeconds) {
+                    runningFigures ? evaluate(epoch: epochIndex + 1, training: epochFigures) : evaluate(epoch: epochIndex + 1)
+                }
                 evaluation = made
                 evaluations.append(made)
                 let logStart = ContinuousClock.now
@@ -401,6 +423,8 @@ public final class Trainer {
                     isLast = true
                 }
             }
+            // The evaluation has read the epoch's sums; a state taken between epochs holds none.
+            if finishedEpoch { epochFigures = EpochTrainingFigures() }
             if finishedEpoch, outcome != .interrupted, let onStep {
                 if timed(&handlerSeconds, { onStep(event(loss: finalLoss, finishedStep, endsEpoch: true, evaluation: evaluation, isLast: isLast)) }) == .stop,
                     !isLast
@@ -468,18 +492,32 @@ public final class Trainer {
     /// output is the same bits for any worker count; the per-example losses are then summed in
     /// example order, as one pass over the whole split would.
     public func evaluate(epoch: Int) -> Evaluation {
-        let parameters = variables.map(\.value)
-        func measure(_ dataset: Dataset) -> (Float, Float?) {
-            let output = engine.inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
-            let targets = targets(of: dataset)
-            return (model.loss(output, targets: targets).scalar, model.lossKind.accuracy(output, targets: targets))
-        }
         let (trainLoss, trainAccuracy) = measure(data.train)
-        var evaluation = Evaluation(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy)
+        return evaluatingTest(Evaluation(epoch: epoch, trainLoss: trainLoss, trainAccuracy: trainAccuracy))
+    }
+
+    /// An evaluation whose training figures are `training`'s (the running sums of the epoch's
+    /// batches) and whose test figures are an inference pass over the test split; with no
+    /// batches in `training`, ``evaluate(epoch:)``.
+    public func evaluate(epoch: Int, training: EpochTrainingFigures) -> Evaluation {
+        guard training.examples > 0 else { return evaluate(epoch: epoch) }
+        return evaluatingTest(Evaluation(epoch: epoch, trainLoss: training.meanLoss, trainAccuracy: training.accuracy))
+    }
+
+    /// `evaluation` with the test split's figures added, when there is a test split.
+    private func evaluatingTest(_ evaluation: Evaluation) -> Evaluation {
+        var evaluation = evaluation
         if data.test.count > 0 {
             (evaluation.testLoss, evaluation.testAccuracy) = measure(data.test)
         }
         return evaluation
+    }
+
+    /// The mean loss and the accuracy of the current parameters on `dataset`.
+    private func measure(_ dataset: Dataset) -> (Float, Float?) {
+        let output = engine.inference.outputs(of: model, parameters: variables.map(\.value), inputs: dataset.features)
+        let targets = targets(of: dataset)
+        return (model.loss(output, targets: targets).scalar, model.lossKind.accuracy(output, targets: targets))
     }
 
     /// The targets of a dataset's rows (all of them when `rows` is nil) in the form the model's
@@ -509,6 +547,7 @@ extension Trainer {
         state.evaluationsWithoutImprovement = evaluationsWithoutImprovement
         state.bestParameters = bestParameters
         state.precision = options.precision
+        state.epochFigures = epochFigures
         return state
     }
 
@@ -545,6 +584,7 @@ extension Trainer {
         bestMetric = state.bestMetric
         evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
         bestParameters = state.bestParameters
+        epochFigures = state.epochFigures
     }
 
     /// A 64-bit FNV-1a digest of every parameter's bits, in order: equal digests mean bitwise

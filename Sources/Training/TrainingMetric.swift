@@ -3,9 +3,10 @@ import Autograd
 /// A figure of an ``Trainer/Evaluation`` that a run can watch: for early stopping, or to keep
 /// the best checkpoint.
 public enum TrainingMetric: String, Sendable, Equatable, CaseIterable {
-    /// The mean loss on the training split.
+    /// The mean loss on the training split, as ``Trainer/Evaluation/trainLoss`` measures it (by
+    /// default over the epoch's training batches).
     case trainLoss = "train_loss"
-    /// The accuracy on the training split.
+    /// The accuracy on the training split, as ``Trainer/Evaluation/trainAccuracy`` measures it.
     case trainAccuracy = "train_accuracy"
     /// The mean loss on the test split.
     case testLoss = "test_loss"

@@ -38,6 +38,10 @@ public struct TrainingOptions: Sendable, Equatable {
     public var gradientAccumulation: Int
     /// Evaluate on the test split every N epochs (and after the last).
     public var evaluateEvery: Int
+    /// Where an evaluation's training-split figures come from: the running mean over the epoch's
+    /// training batches (the default, as Keras reports them) or a pass over the whole training
+    /// split. Never changes the trained bits.
+    public var trainMetrics: TrainMetricsSource
     /// Kernel threads per worker; `nil`: all cores for one worker, one each for several.
     public var kernelThreads: Int?
     /// Whether workers that finish early compute pieces of the others' matrix products (see
@@ -58,7 +62,7 @@ public struct TrainingOptions: Sendable, Equatable {
         epochs: Int = 1, maxSteps: Int? = nil, batchSize: Int = 128, workers: Int = 1, microShards: Int? = nil,
         seed: UInt64 = 0, deterministic: Bool = true, gradientAccumulation: Int = 1, evaluateEvery: Int = 1,
         kernelThreads: Int? = nil, workersHelp: Bool = true, earlyStopping: EarlyStopping? = nil,
-        precision: MatrixPrecision = .float32
+        precision: MatrixPrecision = .float32, trainMetrics: TrainMetricsSource = .trainingBatches
     ) {
         self.epochs = epochs
         self.maxSteps = maxSteps
@@ -73,6 +77,7 @@ public struct TrainingOptions: Sendable, Equatable {
         self.workersHelp = workersHelp
         self.earlyStopping = earlyStopping
         self.precision = precision
+        self.trainMetrics = trainMetrics
     }
 
     /// The engine configuration these options give. Without determinism each batch is cut into

@@ -35,6 +35,10 @@ public struct TrainingState: Sendable, Equatable {
     /// parameters and the optimizer state are Float32 in either precision; a run resumed in the
     /// other one goes on from them, but its bits then differ from an uninterrupted run's.
     public var precision: MatrixPrecision
+    /// The running sums of the epoch in progress's batches, from which the epoch's training
+    /// loss and accuracy are reported (``TrainMetricsSource/trainingBatches``); empty at an
+    /// epoch's start.
+    public var epochFigures: EpochTrainingFigures
 
     /// The state of a run that has not started.
     public init(parameterNames: [String], parameters: [Tensor], seed: UInt64) {
@@ -51,5 +55,6 @@ public struct TrainingState: Sendable, Equatable {
         self.evaluationsWithoutImprovement = 0
         self.bestParameters = nil
         self.precision = .float32
+        self.epochFigures = EpochTrainingFigures()
     }
 }

@@ -81,7 +81,7 @@ enum ConfigExamples {
                  "model": {"type": "logistic", "loss": "softmax_cross_entropy"},
                  "optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": true, "clip_global_norm": 1,
                                "schedule": {"type": "constant", "warmup_steps": 3}},
-                 "training": {"steps": 5, "batch_size": 8,
+                 "training": {"steps": 5, "batch_size": 8, "train_metrics": "evaluation_pass",
                               "early_stopping": {"metric": "test_accuracy", "patience": 2}},
                  "checkpoint": {"directory": "runs/classes", "every_steps": 2, "keep_best": "test_loss"}}
                 """#),

@@ -8,7 +8,8 @@ import Tasks
 /// The report keys every task shares mean the same in each (Documentation/CommandLine.md,
 /// "Reports"): `final_loss` is the loss the last step minimised, at the parameters before its
 /// update; `train_loss` and `test_loss` are the losses of the final parameters on the training
-/// and test rows.
+/// and test rows (the train task's `train_loss` with `training.train_metrics` set to
+/// `evaluation_pass`; by default it is the mean loss of its last epoch's training batches).
 @Suite struct ReportKeyTests {
     /// The tasks that train on rows of data and report both splits' losses.
     static let splitTasks: Set<String> = ["linear-regression", "logistic-regression", "train"]
@@ -70,18 +71,30 @@ import Tasks
         }
         #expect(checked == ["minimize", "linear-regression", "logistic-regression"])
 
-        // The trainer, on one full batch: the same loss summed in another order.
+        // The trainer, on one full batch, with an evaluation pass over the training split: the
+        // same loss summed in another order.
         var config = try ConfigDocument(parsing: #"""
             {"task": "train", "data": {"source": "synthetic", "examples": 48, "features": 5, "classes": 3, "test_fraction": 0.25},
              "model": {"type": "mlp", "hidden_layers": [8]}, "optimizer": {"name": "sgd", "learning_rate": 0.1},
-             "training": {"epochs": 3, "batch_size": 64}}
+             "training": {"epochs": 3, "batch_size": 64, "train_metrics": "evaluation_pass"}}
             """#).root
         let short = try run(config, in: directory, name: "short-train.json")
         config = DidYouMeanTests.replace(config, at: DidYouMeanTests.steps("training.epochs"), with: 4)
         let long = try run(config, in: directory, name: "long-train.json")
         let final = try #require(long["final_loss"] as? Double)
         let trainLoss = try #require(short["train_loss"] as? Double)
+        #expect(short["train_metrics"] as? String == "evaluation_pass")
         #expect(isClose(final, trainLoss, rtol: 1e-5, atol: 1e-6), "final_loss after 4 epochs \(final), train_loss after 3 \(trainLoss)")
         #expect(short["test_loss"] is Double)
+
+        // By default, the mean loss of the last epoch's batches: here its one batch, the loss the
+        // last step minimised.
+        config = DidYouMeanTests.replace(config, at: DidYouMeanTests.steps("training.train_metrics"), with: "training_batches")
+        let batches = try run(config, in: directory, name: "batches-train.json")
+        #expect(batches["train_metrics"] as? String == "training_batches")
+        let batchLoss = try #require(batches["train_loss"] as? Double)
+        #expect(isClose(batchLoss, final, rtol: 1e-6, atol: 0), "train_loss \(batchLoss), final_loss \(final)")
+        #expect(batches["test_loss"] as? Double == long["test_loss"] as? Double, "the test split is evaluated either way")
+        #expect(batches["parameter_digest"] as? String == long["parameter_digest"] as? String)
     }
 }

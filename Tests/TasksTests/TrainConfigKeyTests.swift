@@ -152,6 +152,25 @@ import Testing
         #expect(try evaluatedEpochs(run(everyEpoch).object) == [1, 2, 3, 4, 5])
     }
 
+    @Test func trainMetricsChoosesWhatTheTrainFiguresMeasureAndNothingElse() throws {
+        let batches = try load(config(training: #"{"epochs": 3, "batch_size": 16}"#))
+        #expect(batches.options.trainMetrics == .trainingBatches, "Keras's figures by default")
+        let pass = try load(config(training: #"{"epochs": 3, "batch_size": 16, "train_metrics": "evaluation_pass"}"#))
+        #expect(pass.options.trainMetrics == .evaluationPass)
+        let (_, fromBatches) = try run(batches)
+        let (_, fromPass) = try run(pass)
+        #expect(fromBatches["train_metrics"] as? String == "training_batches")
+        #expect(fromPass["train_metrics"] as? String == "evaluation_pass")
+        #expect(fromBatches["parameter_digest"] as? String == fromPass["parameter_digest"] as? String, "the same training")
+        #expect(fromBatches["test_loss"] as? Double == fromPass["test_loss"] as? Double, "the same test pass")
+        #expect(fromBatches["train_loss"] as? Double != fromPass["train_loss"] as? Double)
+        #expect(batches.configHash == pass.configHash, "a run may be resumed with the other choice")
+        let error = try #require(throws: ConfigError.self) {
+            try load(config(training: #"{"epochs": 1, "batch_size": 16, "train_metrics": "evaluation"}"#))
+        }
+        #expect("\(error)".contains("key path 'training.train_metrics'") && "\(error)".contains("evaluation_pass"), "\(error)")
+    }
+
     @Test func stepsStopsTheRunAfterThatManyOptimizerSteps() throws {
         // 4 steps an epoch: step 6 falls in the middle of the second epoch.
         let task = try load(config(training: #"{"batch_size": 16, "steps": 6}"#))

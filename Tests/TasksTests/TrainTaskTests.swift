@@ -111,7 +111,7 @@ import Tasks
         let options = RunOptions(verbosity: .quiet)
         let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
         expectReportKeys(try writtenReport(report), extra: [
-            "train_loss", "test_loss", "train_accuracy", "labels", "train_examples", "test_examples", "epochs", "workers", "micro_shards",
+            "train_loss", "test_loss", "train_accuracy", "train_metrics", "labels", "train_examples", "test_examples", "epochs", "workers", "micro_shards",
             "deterministic", "precision", "samples_per_second", "end_to_end_samples_per_second", "timing",
             "allreduce_share", "parameter_digest", "status", "history",
         ])

@@ -189,7 +189,8 @@ func engineMatchesTheWholeBatchGradientOfAnMLP(batchSize: Int, microShards: Int,
         .computeGradients(model: model, parameters: parameters, features: x, targets: .classes(labels))
     let engine = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: configuration)
     let batch = engine.computeMicroShardGradients(model: model, parameters: parameters, features: x, targets: .classes(labels))
-    #expect(batch == BatchLoss(loss: whole.loss, exampleCount: 29))
+    #expect(batch.loss == whole.loss && batch.exampleCount == 29 && batch.predictions == nil)
+    #expect(batch.lossSum / 29 == batch.loss, "the mean is the micro-shards' summed loss over the batch")
     #expect(bitwiseEqual(engine.allReducedGradients(), whole.gradients))
     // The engine is ready for the next batch, and counts both.
     _ = engine.computeMicroShardGradients(model: model, parameters: parameters, features: x, targets: .classes(labels))

@@ -2,7 +2,19 @@
 // (tf.function) and JAX (jit) run as subprocesses in the same run.
 //
 //   swift run -c release mlp-bench [--steps 200] [--repeats 3]
-//       [--threads 1,2] [--batch 256] [--no-anchors]
+//       [--threads 1,2] [--batch 256[,512]] [--no-anchors] [--no-run-path]
+//       [--train-metrics training_batches|evaluation_pass]
+//
+// "run path" is a `swiftgrad run` of the same model in a process of its own (this program run
+// again with `--run-path`): a `"task": "train"` config (synthetic data, 8192 training and 2048
+// test examples, uniform labels; Adam at Keras's defaults; `training.steps` = --steps; one
+// worker per thread) loaded and run by the task layer as the command line does it, run folder,
+// checkpoints, metrics files and the test evaluation after every epoch included. Its samples/s
+// are the report's `samples_per_second` (the training steps) and `end_to_end_samples_per_second`
+// (the whole run: data generation, evaluations, files); its peak RSS is that process's own, as
+// each anchor's is. `--train-metrics evaluation_pass` makes the run path also evaluate the whole
+// training split after every epoch (`training.train_metrics`), as every run did before the
+// training figures came from the epoch's batches.
 //
 // One training step is what a user writes: fused dense layers (ReLU) and the softmax
 // cross-entropy recorded on a GradientTape, the gradient of the mean loss with respect to the
@@ -17,6 +29,7 @@
 import Foundation
 import CKernels
 import SwiftGrad
+import Tasks
 
 #if canImport(Glibc)
 import Glibc
@@ -26,8 +39,10 @@ struct Options {
     var steps = 200
     var repeats = 3
     var threads = [1, 2]
-    var batch = 256
+    var batches = [256]
     var anchors = true
+    var runPath = true
+    var trainMetrics = "training_batches"
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -39,9 +54,11 @@ struct Options {
             switch argument {
             case "--steps": steps = Int(value()) ?? steps
             case "--repeats": repeats = Int(value()) ?? repeats
-            case "--batch": batch = Int(value()) ?? batch
+            case "--batch": batches = value().split(separator: ",").compactMap { Int($0) }
             case "--threads": threads = value().split(separator: ",").compactMap { Int($0) }
             case "--no-anchors": anchors = false
+            case "--no-run-path": runPath = false
+            case "--train-metrics": trainMetrics = value()
             default: fatalError("mlp-bench: unknown argument \(argument); see the comment at the top of main.swift")
             }
         }
@@ -165,13 +182,30 @@ func measureDataParallel(data: SyntheticData, workers: Int, batch: Int, steps: I
 func measureAnchor(_ framework: String, python: URL, script: URL, threads: Int, batch: Int, steps: Int)
     -> Result<(Double, Double), AnchorError>
 {
+    measureProcess(framework, executable: python, arguments: [script.path, framework, "\(threads)", "\(batch)", "\(steps)"])
+        .map { ($0["samples_per_s"]!, $0["peak_rss_mib"]!) }
+}
+
+/// One run of the run path in a process of its own: its fields (`samples_per_s`,
+/// `end_to_end_samples_per_s`, `peak_rss_mib`, …), or a reason it failed.
+func measureRunPath(threads: Int, batch: Int, steps: Int, trainMetrics: String) -> Result<[String: Double], AnchorError> {
+    measureProcess(
+        "run path", executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+        arguments: ["--run-path", "\(threads)", "\(batch)", "\(steps)", trainMetrics],
+        fields: ["samples_per_s", "end_to_end_samples_per_s", "non_training_share", "peak_rss_mib"])
+}
+
+/// Runs `executable` and reads the `name=value` fields of its output.
+func measureProcess(
+    _ label: String, executable: URL, arguments: [String], fields names: [String] = ["samples_per_s", "peak_rss_mib"]
+) -> Result<[String: Double], AnchorError> {
     let process = Process()
-    process.executableURL = python
-    process.arguments = [script.path, framework, "\(threads)", "\(batch)", "\(steps)"]
+    process.executableURL = executable
+    process.arguments = arguments
     let output = Pipe(), errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
-    do { try process.run() } catch { return .failure(AnchorError(message: "could not start \(python.path): \(error)")) }
+    do { try process.run() } catch { return .failure(AnchorError(message: "could not start \(executable.path): \(error)")) }
     let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
@@ -179,11 +213,38 @@ func measureAnchor(_ framework: String, python: URL, script: URL, threads: Int, 
         guard let range = stdout.range(of: "\(name)=") else { return nil }
         return Double(stdout[range.upperBound...].prefix { !$0.isWhitespace })
     }
-    guard process.terminationStatus == 0, let rate = field("samples_per_s"), let rss = field("peak_rss_mib") else {
+    let values = names.compactMap { name in field(name).map { (name, $0) } }
+    guard process.terminationStatus == 0, values.count == names.count else {
         let tail = (stderr + stdout).split(separator: "\n").suffix(3).joined(separator: " | ")
-        return .failure(AnchorError(message: "\(framework) exited with status \(process.terminationStatus): \(tail)"))
+        return .failure(AnchorError(message: "\(label) exited with status \(process.terminationStatus): \(tail)"))
     }
-    return .success((rate, rss))
+    return .success(Dictionary(uniqueKeysWithValues: values))
+}
+
+/// `--run-path THREADS BATCH STEPS TRAIN_METRICS`: trains the bench's model as `swiftgrad run` would and
+/// prints the report's rates and this process's peak RSS.
+func runPathChild(threads: Int, batch: Int, steps: Int, trainMetrics: String) throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mlp-bench-run-\(getpid())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let config = """
+        {"task": "train",
+         "data": {"source": "synthetic", "examples": 10240, "features": \(widths[0]), "classes": \(widths.last!), "labels": "uniform",
+                  "test_fraction": 0.2, "seed": 0},
+         "model": {"type": "mlp", "hidden_layers": \(widths.dropFirst().dropLast()), "activation": "relu", "initializer": "he_normal"},
+         "optimizer": {"name": "adam", "learning_rate": 0.001},
+         "training": {"steps": \(steps), "batch_size": \(batch), "workers": \(threads), "seed": 42, "train_metrics": "\(trainMetrics)"}}
+        """
+    let path = folder + "/mlp.json"
+    try config.write(toFile: path, atomically: true, encoding: .utf8)
+    // As `swiftgrad run --quiet` sets them: the run folder (checkpoints, model, metrics) is kept.
+    let options = RunOptions(verbosity: .quiet, runDirectory: folder + "/run", keepsRunFolder: true)
+    let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
+    func number(_ key: String) -> Double { report.extra[key]?.doubleValue ?? .nan }
+    let share = report.extra["timing"]?.objectValue?["non_training_share"]?.doubleValue ?? .nan
+    print("run_path threads=\(threads) batch=\(batch) samples_per_s=\(number("samples_per_second")) "
+        + "end_to_end_samples_per_s=\(number("end_to_end_samples_per_second")) non_training_share=\(share) "
+        + "train_examples=\(Int(number("train_examples"))) test_examples=\(Int(number("test_examples"))) peak_rss_mib=\(peakRSSMiB())")
 }
 
 struct AnchorError: Error { let message: String }
@@ -213,6 +274,18 @@ func ratio(_ a: Double, _ b: Double) -> String {
 
 // MARK: - Run
 
+if CommandLine.arguments.count == 6, CommandLine.arguments[1] == "--run-path" {
+    let numbers = CommandLine.arguments[2..<5].compactMap { Int($0) }
+    guard numbers.count == 3 else { fatalError("mlp-bench: --run-path THREADS BATCH STEPS TRAIN_METRICS") }
+    do {
+        try runPathChild(threads: numbers[0], batch: numbers[1], steps: numbers[2], trainMetrics: CommandLine.arguments[5])
+        exit(0)
+    } catch {
+        print("mlp-bench --run-path: \(error)")
+        exit(1)
+    }
+}
+
 let options = Options(arguments: CommandLine.arguments)
 let anchorsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("anchors")
@@ -220,7 +293,7 @@ let python = anchorsFolder.appendingPathComponent("venv/bin/python")
 let script = anchorsFolder.appendingPathComponent("mlp_throughput.py")
 let haveVenv = options.anchors && FileManager.default.isExecutableFile(atPath: python.path)
 
-print("mlp-bench: MLP \(widths.map(String.init).joined(separator: "-")), batch \(options.batch), \(options.steps) steps per run, \(options.repeats) runs per cell; GEMM kernel \(String(cString: sg_gemm_kernel_name()))")
+print("mlp-bench (run path's train_metrics: \(options.trainMetrics)): MLP \(widths.map(String.init).joined(separator: "-")), batch \(options.batches.map(String.init).joined(separator: " and ")), \(options.steps) steps per run, \(options.repeats) runs per cell; GEMM kernel \(String(cString: sg_gemm_kernel_name()))")
 if !haveVenv {
     print(options.anchors
         ? "No virtual environment at \(python.path): run benchmarks/anchors/setup-venv.sh to measure TensorFlow and JAX here. Showing ANCHORS.md's figures instead, recorded on the reference machine, not measured in this run."
@@ -228,59 +301,99 @@ if !haveVenv {
 }
 
 let data = SyntheticData()
-var swiftRates: [Int: [Double]] = [:]
-var parallelRates: [Int: [Double]] = [:]
-var anchorRates: [String: [Int: [Double]]] = ["jax": [:], "tf": [:]]
-var anchorRSS: [String: Double] = [:]
-var anchorFailures: [String] = []
-for run in 0..<options.repeats {
-    for threads in options.threads {
-        let (rate, first, last) = measureSwiftGrad(data: data, threads: threads, batch: options.batch, steps: options.steps)
-        swiftRates[threads, default: []].append(rate)
-        print("  run \(run + 1) swiftgrad threads=\(threads): \(format(rate)) samples/s (loss \(first) → \(last))")
-        if threads > 1 {
-            let (parallel, first, last) = measureDataParallel(data: data, workers: threads, batch: options.batch, steps: options.steps)
-            parallelRates[threads, default: []].append(parallel)
-            print("  run \(run + 1) swiftgrad data-parallel workers=\(threads): \(format(parallel)) samples/s (loss \(first) → \(last))")
-        }
-        guard haveVenv else { continue }
-        for framework in ["jax", "tf"] {
-            switch measureAnchor(framework, python: python, script: script, threads: threads, batch: options.batch, steps: options.steps) {
-            case .success(let (rate, rss)):
-                anchorRates[framework]![threads, default: []].append(rate)
-                anchorRSS[framework] = Swift.max(anchorRSS[framework] ?? 0, rss)
-                print("  run \(run + 1) \(framework) threads=\(threads): \(format(rate)) samples/s")
-            case .failure(let error):
-                anchorFailures.append(error.message)
-                print("  run \(run + 1) \(framework) threads=\(threads): failed: \(error.message)")
+/// A cell's rates, by (batch, threads).
+struct Cell: Hashable { let batch: Int, threads: Int }
+var swiftRates: [Cell: [Double]] = [:]
+var parallelRates: [Cell: [Double]] = [:]
+var runPathRates: [Cell: [Double]] = [:], runPathEndToEnd: [Cell: [Double]] = [:], runPathShares: [Cell: [Double]] = [:]
+var runPathRSS: [Cell: Double] = [:]
+var anchorRates: [String: [Cell: [Double]]] = ["jax": [:], "tf": [:]]
+var anchorRSS: [String: [Cell: Double]] = ["jax": [:], "tf": [:]]
+var failures: [String] = []
+for batch in options.batches {
+    for run in 0..<options.repeats {
+        for threads in options.threads {
+            let cell = Cell(batch: batch, threads: threads)
+            let (rate, first, last) = measureSwiftGrad(data: data, threads: threads, batch: batch, steps: options.steps)
+            swiftRates[cell, default: []].append(rate)
+            print("  batch \(batch) run \(run + 1) swiftgrad threads=\(threads): \(format(rate)) samples/s (loss \(first) → \(last))")
+            if threads > 1 {
+                let (parallel, first, last) = measureDataParallel(data: data, workers: threads, batch: batch, steps: options.steps)
+                parallelRates[cell, default: []].append(parallel)
+                print("  batch \(batch) run \(run + 1) swiftgrad data-parallel workers=\(threads): \(format(parallel)) samples/s (loss \(first) → \(last))")
+            }
+            if options.runPath {
+                switch measureRunPath(threads: threads, batch: batch, steps: options.steps, trainMetrics: options.trainMetrics) {
+                case .success(let fields):
+                    runPathRates[cell, default: []].append(fields["samples_per_s"]!)
+                    runPathEndToEnd[cell, default: []].append(fields["end_to_end_samples_per_s"]!)
+                    runPathShares[cell, default: []].append(fields["non_training_share"]!)
+                    runPathRSS[cell] = Swift.max(runPathRSS[cell] ?? 0, fields["peak_rss_mib"]!)
+                    print("  batch \(batch) run \(run + 1) run path workers=\(threads): \(format(fields["samples_per_s"]!)) samples/s training, "
+                        + "\(format(fields["end_to_end_samples_per_s"]!)) end to end, \(format(fields["peak_rss_mib"]!)) MiB")
+                case .failure(let error):
+                    failures.append(error.message)
+                    print("  batch \(batch) run \(run + 1) run path workers=\(threads): failed: \(error.message)")
+                }
+            }
+            guard haveVenv else { continue }
+            for framework in ["jax", "tf"] {
+                switch measureAnchor(framework, python: python, script: script, threads: threads, batch: batch, steps: options.steps) {
+                case .success(let (rate, rss)):
+                    anchorRates[framework]![cell, default: []].append(rate)
+                    anchorRSS[framework]![cell] = Swift.max(anchorRSS[framework]![cell] ?? 0, rss)
+                    print("  batch \(batch) run \(run + 1) \(framework) threads=\(threads): \(format(rate)) samples/s, \(format(rss)) MiB")
+                case .failure(let error):
+                    failures.append(error.message)
+                    print("  batch \(batch) run \(run + 1) \(framework) threads=\(threads): failed: \(error.message)")
+                }
             }
         }
     }
 }
 
 print("")
-print("One tape with `threads` kernel threads, and (for 2 or more) the data-parallel engine with one worker per thread.")
+print("Samples/s, median of \(options.repeats) runs (best in brackets). \"tape\": one tape with `threads` kernel threads; \"engine\": the data-parallel engine, one worker per thread; \"run path\": `swiftgrad run` of the same model, its training steps and (e2e) the whole run.")
 print("")
-print("| threads | SwiftGrad best | SwiftGrad median | data-parallel best | data-parallel median | JAX best | TF best | best SwiftGrad/JAX | best SwiftGrad/TF |")
-print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-for threads in options.threads {
-    let swift = swiftRates[threads] ?? []
-    let parallel = parallelRates[threads] ?? []
-    let best = Swift.max(swift.max() ?? .nan, parallel.max() ?? -.infinity)
-    let jax = haveVenv ? (anchorRates["jax"]![threads]?.max() ?? .nan) : (recordedAnchors["jax"]![threads] ?? .nan)
-    let tf = haveVenv ? (anchorRates["tf"]![threads]?.max() ?? .nan) : (recordedAnchors["tf"]![threads] ?? .nan)
-    let mark = haveVenv ? "" : " (recorded)"
-    print("| \(threads) | \(format(swift.max() ?? .nan)) | \(format(median(swift))) | \(format(parallel.max() ?? .nan)) | \(format(median(parallel))) | \(format(jax))\(mark) | \(format(tf))\(mark) | \(ratio(best, jax)) | \(ratio(best, tf)) |")
+print("| batch | threads | tape | engine | run path | run path e2e | JAX | TF | run path / JAX | run path e2e / JAX | run path / TF |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+func cellText(_ values: [Double]?) -> String {
+    guard let values, !values.isEmpty else { return "—" }
+    return "\(format(median(values))) (\(format(values.max()!)))"
 }
-if haveVenv {
+for batch in options.batches {
     for threads in options.threads {
-        let jax = anchorRates["jax"]![threads] ?? [], tf = anchorRates["tf"]![threads] ?? []
-        print("medians, \(threads) thread(s): JAX \(format(median(jax))), TF \(format(median(tf)))")
+        let cell = Cell(batch: batch, threads: threads)
+        let recorded = batch == 256 ? recordedAnchors : [:]
+        let jax = haveVenv ? median(anchorRates["jax"]![cell] ?? []) : (recorded["jax"]?[threads] ?? .nan)
+        let tf = haveVenv ? median(anchorRates["tf"]![cell] ?? []) : (recorded["tf"]?[threads] ?? .nan)
+        let mark = haveVenv ? "" : " (recorded)"
+        let path = median(runPathRates[cell] ?? []), endToEnd = median(runPathEndToEnd[cell] ?? [])
+        print("| \(batch) | \(threads) | \(cellText(swiftRates[cell])) | \(cellText(parallelRates[cell])) | \(cellText(runPathRates[cell])) | "
+            + "\(cellText(runPathEndToEnd[cell])) | \(haveVenv ? cellText(anchorRates["jax"]![cell]) : format(jax) + mark) | "
+            + "\(haveVenv ? cellText(anchorRates["tf"]![cell]) : format(tf) + mark) | \(ratio(path, jax)) | \(ratio(endToEnd, jax)) | \(ratio(path, tf)) |")
     }
-} else {
-    print("JAX and TF columns: recorded on the reference machine (ANCHORS.md), not measured in this run.")
+}
+if !haveVenv { print("JAX and TF columns: recorded on the reference machine (ANCHORS.md), not measured in this run.") }
+print("")
+print("Peak RSS, MiB (largest of the cell's runs, each a process of its own except the tape and engine, which share this one):")
+print("")
+print("| batch | threads | run path | JAX | TF | run path / JAX |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+for batch in options.batches {
+    for threads in options.threads {
+        let cell = Cell(batch: batch, threads: threads)
+        let path = runPathRSS[cell] ?? .nan, jax = anchorRSS["jax"]![cell] ?? .nan
+        print("| \(batch) | \(threads) | \(format(path)) | \(format(jax)) | \(format(anchorRSS["tf"]![cell] ?? .nan)) | \(ratio(path, jax)) |")
+    }
 }
 print("")
-print("Peak RSS: SwiftGrad \(format(peakRSSMiB())) MiB (whole run, all thread counts)"
-      + (haveVenv ? ", JAX \(format(anchorRSS["jax"] ?? .nan)) MiB, TF \(format(anchorRSS["tf"] ?? .nan)) MiB (largest of their runs)" : ""))
-if !anchorFailures.isEmpty { print("Anchor failures: \(anchorFailures.count); first: \(anchorFailures[0])") }
+print("This process (tape and engine cells, all batches and thread counts): \(format(peakRSSMiB())) MiB peak RSS.")
+for batch in options.batches {
+    for threads in options.threads {
+        if let shares = runPathShares[Cell(batch: batch, threads: threads)], !shares.isEmpty {
+            print("run path, batch \(batch), \(threads) worker(s): \(String(format: "%.1f", 100 * median(shares))) % of the run outside training (median)")
+        }
+    }
+}
+if !failures.isEmpty { print("Failures: \(failures.count); first: \(failures[0])") }
