@@ -17,7 +17,8 @@ import Darwin
 /// let w = Tensor.randomNormal(shape: [64, 10], standardDeviation: 0.05, using: &random)
 /// ```
 public struct RandomStream: RandomNumberGenerator, Sendable, Equatable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    /// xoshiro256**'s 256 bits of state; ``advance(by:)`` moves it without drawing.
+    var state: (UInt64, UInt64, UInt64, UInt64)
 
     /// The stream numbered `stream` of `seed`; different (seed, stream) pairs give independent
     /// streams.
@@ -63,8 +64,8 @@ public struct RandomStream: RandomNumberGenerator, Sendable, Equatable {
 
     /// The standard normal value the Box–Muller transform makes of `u1` in (0, 1] and `u2` in
     /// [0, 1): √(−2 ln u1) · cos 2πu2. The one definition of ``nextNormal()``'s arithmetic, which
-    /// ``Tensor/randomNormal(shape:mean:standardDeviation:using:)`` also applies to uniforms it
-    /// drew ahead.
+    /// ``Tensor/randomNormal(shape:mean:standardDeviation:using:)``'s threads also apply to the
+    /// uniforms they draw.
     @inline(__always)
     static func boxMuller(_ u1: Double, _ u2: Double) -> Double {
         (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)

@@ -29,45 +29,59 @@ extension Tensor {
     /// Values drawn from a normal distribution: element `i` is
     /// `mean + standardDeviation · Float(random.nextNormal())` of the `i`-th draw, in order.
     ///
-    /// A large tensor draws its uniforms in blocks, in the stream's order, and turns each block
-    /// into normals on several threads (the logarithm and cosine cost twenty times the draws);
-    /// every element is the same bits as drawing it alone.
+    /// A large tensor is filled in parts of ``normalBlock`` elements on several threads, each
+    /// part from a copy of the stream advanced to its first draw (``RandomStream/advance(by:)``):
+    /// the logarithm and cosine cost twenty times the draws, and the draws themselves are
+    /// shared out too. Every element is the same bits as drawing it alone, and `random` ends
+    /// where drawing them one by one leaves it.
     public static func randomNormal(
         shape: [Int], mean: Float = 0, standardDeviation: Float = 1, using random: inout RandomStream
     ) -> Tensor {
         checkValid(shape: shape, op: "randomNormal")
         return Tensor(shape: shape) { buffer in
-            guard buffer.count >= normalBlock else {
-                for index in buffer.indices {
-                    buffer[index] = mean + standardDeviation * Float(random.nextNormal())
-                }
-                return
+            fillNormals(buffer, mean: mean, standardDeviation: standardDeviation, using: &random, part: normalBlock)
+        }
+    }
+
+    /// Fills `buffer` as ``randomNormal(shape:mean:standardDeviation:using:)`` does, in parts
+    /// of `part` elements, each part on whichever thread takes it; a buffer shorter than `part`
+    /// on the calling thread alone. The bits do not depend on `part`.
+    static func fillNormals(
+        _ buffer: UnsafeMutableBufferPointer<Float>, mean: Float, standardDeviation: Float, using random: inout RandomStream,
+        part: Int
+    ) {
+        guard buffer.count >= part, buffer.count > 1 else {
+            for index in buffer.indices {
+                buffer[index] = mean + standardDeviation * Float(random.nextNormal())
             }
-            let uniforms = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * normalBlock)
-            defer { uniforms.deallocate() }
-            let output = buffer.baseAddress!
-            var start = 0
-            while start < buffer.count {
-                let count = Swift.min(normalBlock, buffer.count - start)
-                for index in 0..<count {
-                    uniforms[2 * index] = 1 - random.nextUniform()
-                    uniforms[2 * index + 1] = random.nextUniform()
-                }
-                let parts = 8
-                let (source, target) = (UnsafeSendable(uniforms.baseAddress!), UnsafeSendable(output + start))
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    for index in (count * part / parts)..<(count * (part + 1) / parts) {
-                        let normal = RandomStream.boxMuller(source.pointer[2 * index], source.pointer[2 * index + 1])
-                        target.pointer[index] = mean + standardDeviation * Float(normal)
-                    }
-                }
-                start += count
+            return
+        }
+        let count = buffer.count
+        let parts = (count + part - 1) / part
+        // Each normal takes two draws. The parts' starting streams, one advance apart.
+        let starts = UnsafeMutableBufferPointer<RandomStream>.allocate(capacity: parts)
+        defer { starts.deallocate() }
+        let jump = JumpPolynomial.power(of: 2 * UInt64(part))
+        var stream = random
+        for index in 0..<parts {
+            starts.initializeElement(at: index, to: stream)
+            if index + 1 < parts { stream.advance(by: jump) }
+        }
+        random.advance(by: 2 * UInt64(count))
+        let (output, streams) = (UnsafeSendable(buffer.baseAddress!), UnsafeSendable(starts.baseAddress!))
+        DispatchQueue.concurrentPerform(iterations: parts) { index in
+            var random = streams.pointer[index]
+            let target = output.pointer
+            for element in (index * part)..<Swift.min(count, (index + 1) * part) {
+                let u1 = 1 - random.nextUniform()
+                let u2 = random.nextUniform()
+                target[element] = mean + standardDeviation * Float(RandomStream.boxMuller(u1, u2))
             }
         }
     }
 
-    /// Normals per block of ``randomNormal(shape:mean:standardDeviation:using:)``: 64 Ki (a
-    /// 1 MiB block of uniforms); a smaller tensor is drawn on the calling thread alone.
+    /// Elements per part of ``randomNormal(shape:mean:standardDeviation:using:)``: 64 Ki, about
+    /// a millisecond of work each; a smaller tensor is drawn on the calling thread alone.
     static let normalBlock = 1 << 16
 
     /// Values drawn from a normal distribution, redrawing any beyond two standard deviations, like
