@@ -3,9 +3,9 @@ import Training
 
 /// Where a training run's wall time went, for its summary line and its report's `timing`.
 ///
-/// The whole time is the data's loading (reading or generating it, standardising, splitting)
-/// plus the run: training steps, evaluations, shuffling each epoch's batches, the step handler
-/// and log lines (metrics, progress, checkpoints handed to their writer), and the rest (waiting
+/// The whole time is the data's loading (reading or generating it, standardising, splitting,
+/// checksumming) plus the run: training steps, evaluations, shuffling each epoch's batches, the
+/// step handler and log lines (metrics, progress, checkpoints handed to their writer), and the rest (waiting
 /// for the last checkpoint, saving the model, closing the metrics). The end-to-end rate divides
 /// the examples trained on by that whole time; ``/Training/Trainer/Summary/samplesPerSecond``
 /// divides them by the training steps' time alone.

@@ -157,7 +157,7 @@ extension TrainTask {
         if let hash = checkpoint.metadata["config_hash"], hash != configHash {
             throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision and the checkpoint object may change on resume")
         }
-        if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum {
+        if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum, checksum != Self.bytewiseChecksum(of: data) {
             throw CheckpointError(file: path, "it was trained on other data (data checksum \(checksum), this run's \(dataChecksum))")
         }
         let shapes = checkpoint.state.parameters.map(\.shape)
@@ -283,8 +283,23 @@ extension TrainTask {
         return hash.hexDigest
     }
 
-    /// A checksum of the training and test examples, after splitting and standardising.
+    /// A checksum of the training and test examples, after splitting and standardising: each
+    /// part's count, features and targets, the floats mixed in two at a time
+    /// (``/Storage/FNV1a/combineWords(_:)``, a step per 8 bytes).
     static func checksum(of split: DatasetSplit) -> String {
+        var hash = FNV1a()
+        for part in [split.train, split.test] {
+            hash.combine(part.count)
+            part.features.withUnsafeBufferPointer { hash.combineWords($0) }
+            part.targets.withUnsafeBufferPointer { hash.combineWords($0) }
+        }
+        return hash.hexDigest
+    }
+
+    /// The checksum of the same bytes by byte-wise FNV-1a, a step per byte, which checkpoints
+    /// written before ``checksum(of:)`` took words carry; a resume accepts either, and computes
+    /// this one only when the checkpoint's checksum is not the word-wise one.
+    static func bytewiseChecksum(of split: DatasetSplit) -> String {
         var hash = FNV1a()
         for part in [split.train, split.test] {
             hash.combine(part.count)

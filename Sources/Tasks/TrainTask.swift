@@ -64,7 +64,8 @@ package struct TrainTask: RunnableTask {
     package var options: TrainingOptions
     /// Where the data came from, for messages and reports.
     package let dataDescription: String
-    /// Seconds spent reading (or generating) and preparing the data when the task was loaded.
+    /// Seconds spent reading (or generating), preparing and checksumming the data when the task
+    /// was loaded.
     package let dataSeconds: Double
     /// The statistics the features were standardised with, if they were.
     package let standardizer: Standardizer?
@@ -167,6 +168,7 @@ package struct TrainTask: RunnableTask {
                 &data, context: context, seed: seed, budget: budget, description: &description, standardizer: &standardizer,
                 inputs: &inputs, warnings: &warnings)
         }
+        dataChecksum = Self.checksum(of: data)
         dataSeconds = (ContinuousClock.now - dataStart) / .seconds(1)
         inputFiles = inputs
         dataDescription = description
@@ -194,7 +196,6 @@ package struct TrainTask: RunnableTask {
             ?? CheckpointPolicy(config: context.file)
         if let directory = overrides.runDirectory { checkpoints.directory = directory }
         configHash = Self.resultHash(of: root.object, options: options)
-        dataChecksum = Self.checksum(of: data)
         let (features, classes) = (data.train.featureCount, data.train.classCount)
         var standardizesTarget = false
         model = try root.object("model") { model in
@@ -449,7 +450,8 @@ package struct TrainTask: RunnableTask {
             // The examples, their split copy and a standardised copy; the teacher's weights.
             var estimate = MemoryEstimate()
             estimate.add("examples and their copies", examples, features + 1, 3 * MemoryLayout<Float>.size)
-            if labels == "teacher" { estimate.add("the teacher's weights", features, classes, MemoryLayout<Float>.size) }
+            // The teacher's weights, and their copy in Double padded to whole pairs of classes.
+            if labels == "teacher" { estimate.add("the teacher's weights", features, classes + 1, MemoryLayout<Float>.size + MemoryLayout<Double>.size) }
             try (budget ?? MemoryBudget.current()).check(
                 estimate, "'\(context.file)': synthetic data of \(examples) examples of \(features) features",
                 advice: "make data.examples or data.features smaller")
