@@ -1,5 +1,5 @@
 import Autograd
-import Datasets
+@testable import Datasets
 import Testing
 
 @Test func syntheticDataIsReproducible() {
@@ -46,4 +46,35 @@ import Testing
     }
     #expect(nearestMeanAccuracy(data) > 0.6)
     #expect(nearestMeanAccuracy(uniform) < 0.4)
+}
+
+/// The teacher's labels in tiles and parts are those of the plain sum: each score added up in
+/// `Double` feature by feature, the first of equal scores winning; for any part size (so any
+/// number of threads), a class count with and without an unpaired last class, and more rows
+/// than one tile.
+@Test(arguments: [(1, 2), (3, 3), (32, 10), (100, 7), (1000, 10)])
+func teacherLabelsInPartsAreThoseOfThePlainSum(rowsPerPart: Int, classes: Int) {
+    let (examples, features) = (203, 37)
+    var random = RandomStream(seed: 8, stream: 1)
+    let x = Tensor.randomNormal(shape: [examples, features], using: &random)
+    var teacher = Tensor.randomNormal(shape: [features, classes], using: &random)
+    // Two equal teacher columns tie exactly: the lower class must win.
+    teacher = Tensor(shape: [features, classes], scalars: (0..<features * classes).map { index in
+        let (j, c) = (index / classes, index % classes)
+        return teacher.scalars[j * classes + (c == classes - 1 ? 0 : c)]
+    })
+    let (xs, ws) = (x.scalars, teacher.scalars)
+    let expected = (0..<examples).map { row in
+        var scores = [Double](repeating: 0, count: classes)
+        for j in 0..<features {
+            for c in 0..<classes { scores[c] += Double(xs[row * features + j]) * Double(ws[j * classes + c]) }
+        }
+        var best = 0
+        for c in 1..<classes where scores[c] > scores[best] { best = c }
+        return best
+    }
+    var labels = [Int](repeating: -1, count: examples)
+    Dataset.teacherLabels(of: x, teacher: teacher, into: &labels, rowsPerPart: rowsPerPart)
+    #expect(labels == expected)
+    #expect(!labels.contains(classes - 1), "the copy of class 0 never wins its tie")
 }
