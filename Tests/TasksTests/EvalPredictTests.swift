@@ -3,7 +3,7 @@ import ConfigKit
 import Foundation
 import JSON
 import SwiftGrad
-import Tasks
+@testable import Tasks
 import Testing
 
 /// A tiny training run in a temporary directory: its CSV data, its config and its saved model.
@@ -156,6 +156,29 @@ private func cells(_ text: String) -> [[String]] {
         try run.directory.write("data.csv", TinyRun.csv(classes: true, rows: 91))
         let moved = try #require(throws: CheckpointError.self) { try CheckpointEvaluation.run(config: run.config, checkpoint: run.modelPath) }
         #expect(moved.description.contains("other data (data checksum"), "\(moved)")
+    }
+
+    /// The data checksum is taken word-wise; a checkpoint carrying the byte-wise checksum of
+    /// the same data (as older checkpoints do) is still accepted, and any other refused.
+    @Test func aCheckpointWithTheBytewiseChecksumOfTheSameDataIsAccepted() throws {
+        let run = try TinyRun(classes: true)
+        defer { run.directory.remove() }
+        var checkpoint = try Checkpoint.read(from: run.modelPath)
+        let task = try #require(try TaskLoader.load(path: run.config, options: RunOptions(seed: checkpoint.state.seed, verbosity: .quiet)) as? TrainTask)
+        #expect(checkpoint.metadata["data_checksum"] == task.dataChecksum)
+        let bytewise = TrainTask.bytewiseChecksum(of: task.data)
+        #expect(bytewise != task.dataChecksum, "the two checksums differ, so the test tells them apart")
+
+        checkpoint.metadata["data_checksum"] = bytewise
+        let older = run.directory.path + "/bytewise.safetensors"
+        try checkpoint.write(to: older)
+        #expect(throws: Never.self) { try task.checkCompatible(try Checkpoint.read(from: older), path: older) }
+        _ = try CheckpointEvaluation.run(config: run.config, checkpoint: older)
+
+        checkpoint.metadata["data_checksum"] = "0123456789abcdef"
+        try checkpoint.write(to: older)
+        let error = try #require(throws: CheckpointError.self) { try task.checkCompatible(try Checkpoint.read(from: older), path: older) }
+        #expect(error.description.contains("other data (data checksum 0123456789abcdef"), "\(error)")
     }
 
     @Test func aConfigOfAnotherTaskIsRefusedNamingItsKey() throws {
