@@ -46,7 +46,7 @@ extension Dataset {
 }
 
 extension Dataset {
-    /// Writes into `labels` each row's `argmax(x · W)` for the teacher `W` `[features,
+    /// Writes into `classLabels` each row's `argmax(x · W)` for the teacher `W` `[features,
     /// classes]`: each score summed in `Double` over the features in order, the first class of
     /// the highest score winning a tie. Parts of `rowsPerPart` rows go to whichever thread takes
     /// them; every score is the same sum whoever computes it, so the labels do not depend on
