@@ -27,8 +27,11 @@ import Synchronization
 /// ``/Models/Dense`` layers with linear or ReLU activations, and ``/Models/Dropout``, the
 /// identity in inference) take a path with no allocation per chunk: each thread keeps two
 /// activation buffers between calls, and each layer is one matrix product and one bias and
-/// activation pass, the kernels of ``/Autograd/Tensor/dense(_:_:_:activation:kernels:)``. Other
-/// models run their own forward pass on each chunk.
+/// activation pass, the kernels of ``/Autograd/Tensor/dense(_:_:_:activation:kernels:)``. The
+/// layers' weights are packed for the matrix kernel once per call (into buffers kept between
+/// calls) and read by every chunk's product, which would otherwise copy them again for each
+/// chunk; the products give the same bits either way. Other models run their own forward pass
+/// on each chunk.
 ///
 /// Not `Sendable`: one thread owns it and calls it; its pool's threads run only inside a call.
 ///
