@@ -95,10 +95,20 @@ typedef struct {
     uint32_t *bpack;     // packed B: one K block, or with whole_b every K block of an N block
     int split_m;         // 1: threads own row panels; 0: threads own column panels
     int whole_b;
+    /// All of op(B) packed before the call (sg_packed_b_block_offset in pairs), or NULL: the
+    /// loop nest then packs nothing of B and its threads never wait for one another.
+    const uint32_t *bprepacked;
 } bf16_plan;
 
 /// Pairs of K before K block `pc` in a whole-B buffer (every earlier block is full).
 static inline long pairs_before(long pc) { return pc / 2; }
+
+/// Where the packed block (jc, pc) of op(B) starts in a plan's prepacked buffer.
+static inline const uint32_t *prepacked_block(const bf16_plan *x, long jc, long pc,
+                                              long bpanels) {
+    return x->bprepacked + sg_packed_b_block_offset(jc, sg_bf16_pairs(x->K), pairs_before(pc),
+                                                    bpanels, x->f->nr);
+}
 
 /// Rows [i0, i0 + mr) of C for K block (pc, kc) and column panels [q0, q1) of the N block at
 /// jc, whose packed B block is `bblock`; `apack` is the calling thread's A panel buffer.
@@ -135,7 +145,7 @@ static void bf16_thread(const bf16_plan *x, int tid, int nth) {
         const long nc = min_l(NC, x->N - jc);
         const long bpanels = ceil_div(nc, NR), bcols = bpanels * NR;
         const long share0 = bpanels * tid / nth, share1 = bpanels * (tid + 1) / nth;
-        if (x->whole_b) {
+        if (x->whole_b && !x->bprepacked) {
             for (long pc = 0; pc < x->K; pc += SG_BF16_KC) {
                 const long kc = min_l(SG_BF16_KC, x->K - pc);
                 x->f->pack_b(x->b, pc, kc, jc, nc, share0, share1, NR,
@@ -147,8 +157,10 @@ static void bf16_thread(const bf16_plan *x, int tid, int nth) {
         }
         for (long pc = 0; pc < x->K; pc += SG_BF16_KC) {
             const long kc = min_l(SG_BF16_KC, x->K - pc);
-            const uint32_t *bblock = x->whole_b ? x->bpack + pairs_before(pc) * bcols : x->bpack;
-            if (!x->whole_b) {
+            const uint32_t *bblock = x->bprepacked ? prepacked_block(x, jc, pc, bpanels)
+                                     : x->whole_b  ? x->bpack + pairs_before(pc) * bcols
+                                                   : x->bpack;
+            if (!x->whole_b && !x->bprepacked) {
                 x->f->pack_b(x->b, pc, kc, jc, nc, share0, share1, NR, x->bpack);
                 if (nth > 1) {
 #pragma omp barrier
@@ -162,7 +174,7 @@ static void bf16_thread(const bf16_plan *x, int tid, int nth) {
             for (long t = t_begin; t < t_end; t++)
                 run_rows(x, t * MR, jc, nc, pc, kc, bblock, q0, q1, apack);
             // Nobody may overwrite the B block while another thread still reads it.
-            if (nth > 1 &&
+            if (nth > 1 && !x->bprepacked &&
                 (!x->whole_b || (pc + SG_BF16_KC >= x->K && jc + NC < x->N))) {
 #pragma omp barrier
             }
@@ -199,9 +211,13 @@ static void bf16_posted(const bf16_plan *x, sg_help_board *board, int slot) {
         const long bpanels = ceil_div(nc, NR);
         for (long pc = 0; pc < x->K; pc += SG_BF16_KC) {
             const long kc = min_l(SG_BF16_KC, x->K - pc);
-            x->f->pack_b(x->b, pc, kc, jc, nc, 0, bpanels, NR, x->bpack);
+            const uint32_t *bblock = x->bpack;
+            if (x->bprepacked)
+                bblock = prepacked_block(x, jc, pc, bpanels);
+            else
+                x->f->pack_b(x->b, pc, kc, jc, nc, 0, bpanels, NR, x->bpack);
             const bf16_block block = {.x = x, .jc = jc, .nc = nc, .pc = pc, .kc = kc,
-                                      .bpanels = bpanels, .bblock = x->bpack};
+                                      .bpanels = bpanels, .bblock = bblock};
             sg_help_board_run(board, slot, ceil_div(x->M, x->f->mr), bf16_tile, &block);
         }
     }
@@ -217,9 +233,53 @@ static uint32_t *alloc_words(long count) {
     return p;
 }
 
+int sg_bf16_packed_b_layout(int kernel, long N, long K) {
+#if SG_X86
+    if (kernel == SG_GEMM_KERNEL_AVX512_BF16) {
+        if (N <= 16) return SG_PACKED_B_NARROW;
+        if (K <= 16) return SG_PACKED_B_NONE;
+    }
+#endif
+    (void)N, (void)K;
+    return SG_PACKED_B_PANELS;
+}
+
+long sg_bf16_packed_b_words(int kernel, long N, long K) {
+    switch (sg_bf16_packed_b_layout(kernel, N, K)) {
+    case SG_PACKED_B_NARROW: return sg_bf16_pairs(K) * 16;
+    case SG_PACKED_B_PANELS: {
+        const int NR = family_for(kernel)->nr;
+        return sg_bf16_pairs(K) * (ceil_div(N, NR) * NR);
+    }
+    default: return 0;
+    }
+}
+
+void sg_bf16_pack_b_all(int kernel, sg_view b, long N, long K, uint32_t *dst) {
+    switch (sg_bf16_packed_b_layout(kernel, N, K)) {
+#if SG_X86
+    case SG_PACKED_B_NARROW: sg_bf16_pack_narrow_b(b, K, (int)N, dst); break;
+#endif
+    case SG_PACKED_B_PANELS: {
+        const sg_bf16_family *f = family_for(kernel);
+        const long pairs = sg_bf16_pairs(K);
+        for (long jc = 0; jc < N; jc += f->nc) {
+            const long nc = min_l(f->nc, N - jc), bpanels = ceil_div(nc, f->nr);
+            for (long pc = 0; pc < K; pc += SG_BF16_KC)
+                f->pack_b(b, pc, min_l(SG_BF16_KC, K - pc), jc, nc, 0, bpanels, f->nr,
+                          dst + sg_packed_b_block_offset(jc, pairs, pairs_before(pc), bpanels,
+                                                         f->nr));
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
 void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, long M, long N,
                   long K, float alpha, const float *A, long lda, const float *B, long ldb,
-                  float beta, float *C, long ldc) {
+                  float beta, float *C, long ldc, const uint32_t *bpacked) {
+    const int layout = bpacked ? sg_bf16_packed_b_layout(kernel, N, K) : SG_PACKED_B_NONE;
     const sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
     const sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
 #if SG_X86
@@ -228,10 +288,13 @@ void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, l
     // on a help board.
     if (kernel == SG_GEMM_KERNEL_AVX512_BF16) {
         if (N <= 16 && M > N) {
+            const uint32_t *bw = layout == SG_PACKED_B_NARROW ? bpacked : NULL;
             if (transA)
-                sg_gemm_bf16_narrow_t(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+                sg_gemm_bf16_narrow_t(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads,
+                                      bw);
             else
-                sg_gemm_bf16_narrow(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+                sg_gemm_bf16_narrow(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads,
+                                    bw);
             return;
         }
         if (K <= 16 && N > 16) {
@@ -245,7 +308,10 @@ void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, l
     // Narrow output: compute C^T = op(B)^T op(A)^T, so that the narrow side runs along MR
     // instead of wasting most of each NR-wide tile. Each element of C takes the same products
     // in the same order (a product of two values is the same either way round).
-    if (N < NR / 2 && M > N) {
+    const int swap = N < NR / 2 && M > N;
+    // A prepacked op(B) serves the loop nest only where op(B) keeps its role.
+    x.bprepacked = layout == SG_PACKED_B_PANELS && !swap ? bpacked : NULL;
+    if (swap) {
         x.M = N; x.N = M;
         x.a = (sg_view){b.p, b.cs, b.rs};
         x.b = (sg_view){a.p, a.cs, a.rs};
@@ -261,7 +327,7 @@ void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, l
     int nth = context.threads < 1 ? 1 : context.threads;
     if (nth == 1 && sg_help_board_has_slot(context.help_board, context.help_slot) &&
         mpanels >= 2) {
-        x.bpack = alloc_words(kp_block * npanels * NR);
+        x.bpack = x.bprepacked ? NULL : alloc_words(kp_block * npanels * NR);
         bf16_posted(&x, context.help_board, context.help_slot);
         free(x.bpack);
         return;
@@ -276,9 +342,9 @@ void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, l
     // Pack every K block of an N block at once when that stays small (8 MiB), sparing the
     // threads two barriers per K block.
     const long bcols = npanels * NR;
-    const long pairs = pairs_before(K / SG_BF16_KC * SG_BF16_KC) + (K % SG_BF16_KC + 1) / 2;
-    x.whole_b = nth > 1 && pairs * bcols <= (8L << 20) / (long)sizeof(uint32_t);
-    x.bpack = alloc_words((x.whole_b ? pairs : kp_block) * bcols);
+    const long pairs = sg_bf16_pairs(K);
+    x.whole_b = !x.bprepacked && nth > 1 && pairs * bcols <= (8L << 20) / (long)sizeof(uint32_t);
+    x.bpack = x.bprepacked ? NULL : alloc_words((x.whole_b ? pairs : kp_block) * bcols);
     if (nth == 1) {
         bf16_thread(&x, 0, 1);
     } else {

@@ -76,22 +76,81 @@ static void scale_c(long M, long N, float beta, float *C, long ldc) {
     }
 }
 
-void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int transB,
-                          long M, long N, long K, float alpha, const float *A, long lda,
-                          const float *B, long ldb, float beta, float *C, long ldc) {
+/// The kernel family that computes a product in `precision` when `kernel` is asked for: the
+/// portable one where the CPU cannot run it, and AVX-512 for the bf16 family's Float32 products.
+int sg_gemm_effective_kernel(int kernel, int precision) {
+    if (!sg_gemm_kernel_supported(kernel)) kernel = SG_GEMM_KERNEL_GENERIC;
+    if (precision != SG_PRECISION_BF16 && kernel == SG_GEMM_KERNEL_AVX512_BF16)
+        kernel = SG_GEMM_KERNEL_AVX512;
+    return kernel;
+}
+
+/// The packed path's blocking of a Float32 kernel family.
+static const sg_blocking *float_blocking(int kernel) {
+#if SG_X86
+    if (kernel == SG_GEMM_KERNEL_AVX512) return &blocking_avx512;
+    if (kernel == SG_GEMM_KERNEL_AVX2) return &blocking_avx2;
+#else
+    (void)kernel;
+#endif
+    return &blocking_generic;
+}
+
+int sg_float_packed_b_layout(int kernel, long N, long K) {
+#if SG_X86
+    if (kernel == SG_GEMM_KERNEL_AVX512) {
+        if (N == 1) return SG_PACKED_B_NONE;
+        if (N <= 16) return SG_PACKED_B_NARROW;
+        if (K <= 16) return SG_PACKED_B_NONE;
+    }
+#endif
+    (void)N, (void)K;
+    return SG_PACKED_B_PANELS;
+}
+
+long sg_float_packed_b_floats(int kernel, long N, long K) {
+    switch (sg_float_packed_b_layout(kernel, N, K)) {
+    case SG_PACKED_B_NARROW: return K * 16;
+    case SG_PACKED_B_PANELS: {
+        const int NR = float_blocking(kernel)->nr;
+        return K * (ceil_div(N, NR) * NR);
+    }
+    default: return 0;
+    }
+}
+
+void sg_float_pack_b_all(int kernel, sg_view b, long N, long K, float *dst) {
+    switch (sg_float_packed_b_layout(kernel, N, K)) {
+    case SG_PACKED_B_NARROW: sg_pack_b_panel(b, 0, K, 0, N, 16, dst); break;
+    case SG_PACKED_B_PANELS: {
+        const sg_blocking *blk = float_blocking(kernel);
+        for (long jc = 0; jc < N; jc += blk->nc) {
+            const long nc = min_l(blk->nc, N - jc), bpanels = ceil_div(nc, blk->nr);
+            for (long pc = 0; pc < K; pc += blk->kc)
+                sg_pack_b_panels(b, pc, min_l(blk->kc, K - pc), jc, nc, 0, bpanels, blk->nr,
+                                 dst + sg_packed_b_block_offset(jc, K, pc, bpanels, blk->nr));
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB, long M,
+                     long N, long K, float alpha, const float *A, long lda, const float *B,
+                     long ldb, float beta, float *C, long ldc, const void *bpacked) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
         scale_c(M, N, beta, C, ldc);
         return;
     }
-    if (!sg_gemm_kernel_supported(kernel)) kernel = SG_GEMM_KERNEL_GENERIC;
+    kernel = sg_gemm_effective_kernel(kernel, context.precision);
     if (context.precision == SG_PRECISION_BF16) {
         sg_gemm_bf16(kernel, context, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C,
-                     ldc);
+                     ldc, bpacked);
         return;
     }
-    // The bf16 family's Float32 products are the AVX-512 family's.
-    if (kernel == SG_GEMM_KERNEL_AVX512_BF16) kernel = SG_GEMM_KERNEL_AVX512;
+    const int layout = bpacked ? sg_float_packed_b_layout(kernel, N, K) : SG_PACKED_B_NONE;
 
     const sg_view a = {A, transA ? 1 : lda, transA ? lda : 1};
     const sg_view b = {B, transB ? 1 : ldb, transB ? ldb : 1};
@@ -103,28 +162,38 @@ void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int t
             return;
         }
         if (N <= 16 && M > N) {
+            // The transposed kernel reads op(B) in place; the row-wise one packs it.
             if (transA)
                 sg_gemm_avx512_narrow_t(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
             else
-                sg_gemm_avx512_narrow(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+                sg_gemm_avx512_narrow(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads,
+                                      layout == SG_PACKED_B_NARROW ? bpacked : NULL);
             return;
         }
         if (K <= 16 && N > 16) {
             sg_gemm_avx512_small_k(M, N, K, alpha, a, b, beta, C, ldc, context.threads);
             return;
         }
-        sg_gemm_packed(&blocking_avx512, sg_ukernel_avx512, M, N, K, alpha, a, b, beta, C, ldc,
-                       context);
-        return;
-    }
-    if (kernel == SG_GEMM_KERNEL_AVX2) {
-        sg_gemm_packed(&blocking_avx2, sg_ukernel_avx2, M, N, K, alpha, a, b, beta, C, ldc,
-                       context);
-        return;
     }
 #endif
-    sg_gemm_packed(&blocking_generic, sg_ukernel_generic, M, N, K, alpha, a, b, beta, C, ldc,
-                   context);
+    const sg_blocking *blk = float_blocking(kernel);
+    sg_ukernel ukernel = sg_ukernel_generic;
+#if SG_X86
+    if (kernel == SG_GEMM_KERNEL_AVX512) ukernel = sg_ukernel_avx512;
+    if (kernel == SG_GEMM_KERNEL_AVX2) ukernel = sg_ukernel_avx2;
+#endif
+    // A prepacked op(B) serves the packed path only where op(B) keeps its role (no swap for a
+    // narrow output).
+    const int swap = N < blk->nr / 2 && M > N;
+    sg_gemm_packed(blk, ukernel, M, N, K, alpha, a, b, beta, C, ldc, context,
+                   layout == SG_PACKED_B_PANELS && !swap ? bpacked : NULL);
+}
+
+void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int transB,
+                          long M, long N, long K, float alpha, const float *A, long lda,
+                          const float *B, long ldb, float beta, float *C, long ldc) {
+    sg_gemm_product(kernel, context, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                    ldc, NULL);
 }
 
 void sg_sgemm_with_context(sg_gemm_context context, int transA, int transB, long M, long N,

@@ -24,7 +24,7 @@ static void gemm_thread(const sg_gemm_plan *x, int tid, int nth) {
         // With whole_b the B block of every K step is packed up front (K x NC in all), so
         // threads meet at one barrier per N block instead of two per K block: on a shared
         // machine each barrier can cost a scheduler slice when a thread has lost its core.
-        if (x->whole_b) {
+        if (x->whole_b && !x->bprepacked) {
             for (long pc = 0; pc < x->K; pc += blk->kc) {
                 const long kc = min_l(blk->kc, x->K - pc);
                 sg_pack_b_panels(x->b, pc, kc, jc, nc, bpanels * tid / nth,
@@ -38,12 +38,15 @@ static void gemm_thread(const sg_gemm_plan *x, int tid, int nth) {
             const long kc = min_l(blk->kc, x->K - pc);
             // After the first K block C already holds beta*C + partial sums: accumulate.
             const float beta = pc == 0 ? x->beta : 1.0f;
-            float *bblock = x->whole_b ? x->bpack + pc * bpanels * NR : x->bpack;
+            const float *bblock =
+                x->bprepacked ? x->bprepacked + sg_packed_b_block_offset(jc, x->K, pc, bpanels, NR)
+                : x->whole_b  ? x->bpack + pc * bpanels * NR
+                              : x->bpack;
 
             // Pack the shared B block; each thread copies a contiguous share of its panels.
-            if (!x->whole_b) {
+            if (!x->whole_b && !x->bprepacked) {
                 sg_pack_b_panels(x->b, pc, kc, jc, nc, bpanels * tid / nth,
-                                 bpanels * (tid + 1) / nth, NR, bblock);
+                                 bpanels * (tid + 1) / nth, NR, x->bpack);
                 if (nth > 1) {
 #pragma omp barrier
                 }
@@ -74,7 +77,8 @@ static void gemm_thread(const sg_gemm_plan *x, int tid, int nth) {
                 }
             }
             // Nobody may overwrite the B block while another thread still reads it.
-            if (nth > 1 && (!x->whole_b || (pc + blk->kc >= x->K && jc + blk->nc < x->N))) {
+            if (nth > 1 && !x->bprepacked &&
+                (!x->whole_b || (pc + blk->kc >= x->K && jc + blk->nc < x->N))) {
 #pragma omp barrier
             }
         }
@@ -83,7 +87,7 @@ static void gemm_thread(const sg_gemm_plan *x, int tid, int nth) {
 
 void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, long K,
                     float alpha, sg_view a, sg_view b, float beta, float *C, long ldc,
-                    sg_gemm_context context) {
+                    sg_gemm_context context, const float *bprepacked) {
     const int MR = blk->mr, NR = blk->nr;
     sg_gemm_plan x;
     x.blk = blk;
@@ -103,6 +107,8 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
     x.c = C;
     x.alpha = alpha;
     x.beta = beta;
+    x.bprepacked = bprepacked;
+    x.whole_b = 0;
 
     int nth = context.threads < 1 ? 1 : context.threads;
     const long mpanels = ceil_div(x.M, MR), npanels = ceil_div(min_l(x.N, blk->nc), NR);
@@ -111,8 +117,8 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
     // two to share.
     if (nth == 1 && sg_help_board_has_slot(context.help_board, context.help_slot) &&
         mpanels >= 2 && blk->kc <= SG_KC_MAX) {
-        x.bpack = alloc_floats(kc * npanels * NR);
-        if (!x.bpack) abort();
+        x.bpack = bprepacked ? NULL : alloc_floats(kc * npanels * NR);
+        if (!bprepacked && !x.bpack) abort();
         sg_gemm_posted(&x, context.help_board, context.help_slot);
         free(x.bpack);
         return;
@@ -130,9 +136,9 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
     // Pack all of B's K blocks at once when that stays small (8 MiB: the MLP's layers need at
     // most 0.8 MiB); only worth it with several threads, which it spares most barriers.
     const long bcols = npanels * NR;
-    x.whole_b = nth > 1 && K * bcols <= (8L << 20) / (long)sizeof(float);
-    x.bpack = alloc_floats((x.whole_b ? K : kc) * bcols);
-    if (!x.apack || !x.bpack) abort();
+    x.whole_b = !bprepacked && nth > 1 && K * bcols <= (8L << 20) / (long)sizeof(float);
+    x.bpack = bprepacked ? NULL : alloc_floats((x.whole_b ? K : kc) * bcols);
+    if (!x.apack || (!bprepacked && !x.bpack)) abort();
 
     if (nth == 1) {
         gemm_thread(&x, 0, 1);

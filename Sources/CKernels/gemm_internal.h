@@ -9,6 +9,7 @@
 //                               and, from the shape, the path a product takes
 //   gemm_driver.c               the packed path: the loop nest below, split among threads
 //   gemm_pack.c                 copies blocks of op(A) and op(B) into micro-panels
+//   gemm_packed_b.c             op(B) packed once into the caller's buffer, for many products
 //   gemm_kernel_generic.c       portable micro-kernel (4 x 16)
 //   gemm_kernel_avx2.c          AVX2 + FMA micro-kernel (6 x 16)
 //   gemm_kernel_avx512.c        AVX-512 micro-kernel (12 x 32)
@@ -234,9 +235,10 @@ static inline int gemm_team_size(int threads, long units, double flops) {
     return nth;
 }
 
-/// Narrow output, N <= 16 (any layout of A): op(B) packed once, A read in place.
+/// Narrow output, N <= 16 (any layout of A): op(B) packed once, A read in place. `bpacked`, if
+/// not NULL, is op(B) already packed as sg_pack_b_panel(b, 0, K, 0, N, 16, ·) packs it.
 void sg_gemm_avx512_narrow(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
-                           float *C, long ldc, int threads);
+                           float *C, long ldc, int threads, const float *bpacked);
 /// Narrow output, N <= 16, with op(A) = A^T (a.rs == 1): vectorised along M.
 void sg_gemm_avx512_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_view b,
                              float beta, float *C, long ldc, int threads);
@@ -263,6 +265,56 @@ void sg_pack_b_panel(sg_view b, long p0, long kc, long j0, long nr, long NR, flo
 void sg_pack_b_panels(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1, int NR,
                       float *dst);
 
+// MARK: - op(B) packed once (gemm_packed_b.c)
+//
+// A caller that multiplies many matrices A by one B (an inference pass's chunks by a layer's
+// weights) packs op(B) once into a buffer of its own: a header (sg_packed_b_header) then op(B)
+// exactly as the product's path would pack it, every block in place. A product against the
+// buffer runs the same path, blocking and micro-kernel as the unpacked call and reads its
+// blocks of op(B) from the buffer instead of copying them, so it gives the same bits; a path
+// that packs op(B) in another layout (an M that makes it swap roles or take another kernel)
+// reads B itself.
+
+/// How op(B) is laid out in a packed buffer.
+enum {
+    SG_PACKED_B_NONE = 0,    // nothing packed: every product reads B
+    SG_PACKED_B_PANELS = 1,  // the packed path's panels (sg_packed_b_block_offset)
+    SG_PACKED_B_NARROW = 2,  // the narrow-output kernels' K x 16 (Float32) or pairs x 16 (bf16)
+};
+
+/// The start of a packed buffer: what was packed, and B itself for the paths that read it.
+typedef struct {
+    uint64_t magic;          // SG_PACKED_B_MAGIC: the buffer was packed
+    int kernel, precision;   // the family that packed it (as sg_gemm_effective_kernel says)
+    int transB;
+    long N, K;
+    const float *B;
+    long ldb;
+} sg_packed_b_header;
+
+#define SG_PACKED_B_MAGIC 0x5347504b42303031ull  // "SGPKB001"
+/// Bytes before the packed data: the header, rounded up to a cache line so that the data keeps
+/// the buffer's 64-byte alignment.
+#define SG_PACKED_B_DATA_OFFSET 64
+_Static_assert(sizeof(sg_packed_b_header) <= SG_PACKED_B_DATA_OFFSET, "the header fits");
+
+/// The family that computes a product in `precision` when `kernel` is asked for: the portable
+/// one where the CPU cannot run it, AVX-512 for the bf16 family's Float32 products.
+int sg_gemm_effective_kernel(int kernel, int precision);
+/// The Float32 counterparts of sg_bf16_packed_b_layout, sg_bf16_packed_b_words and
+/// sg_bf16_pack_b_all (gemm_dispatch.c): on AVX-512 the narrow kernel's K x 16 floats for
+/// 2 <= N <= 16, nothing for N == 1 or K <= 16 < N, panels otherwise.
+int sg_float_packed_b_layout(int kernel, long N, long K);
+long sg_float_packed_b_floats(int kernel, long N, long K);
+void sg_float_pack_b_all(int kernel, sg_view b, long N, long K, float *dst);
+
+/// sg_sgemm_with_kernel with `bpacked`: NULL, or op(B) as sg_float_pack_b_all or
+/// sg_bf16_pack_b_all packed it for this kernel, precision, N and K, read where the product's
+/// path reads that layout (B is read otherwise). The same bits either way.
+void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB, long M,
+                     long N, long K, float alpha, const float *A, long lda, const float *B,
+                     long ldb, float beta, float *C, long ldc, const void *bpacked);
+
 // MARK: - The packed path (gemm_driver.c)
 
 /// One packed product as the loop nest runs it: the operands (after any role swap for a narrow
@@ -281,14 +333,31 @@ typedef struct {
     long mc;             // M block actually used (<= blk->mc; apack holds mc x kc)
     int split_m;         // 1: threads own row ranges; 0: threads own column panels
     int whole_b;         // 1: bpack holds every K block of an N block (K x roundup(NC, NR))
+    /// All of op(B) packed before the call (sg_packed_b_block_offset says where each block
+    /// is), or NULL: the loop nest then packs nothing of B, and its threads never wait for one
+    /// another.
+    const float *bprepacked;
 } sg_gemm_plan;
+
+/// Where block (jc, pc) of op(B) starts in a buffer that holds all of op(B) packed: the N blocks
+/// one after another, each in the layout of a whole-B buffer (its K blocks one after another,
+/// block pc holding rows(pc) x roundup(nc, NR) elements, panel q at q * rows(pc) * NR in it).
+/// `rows` is the depth of all of K and `rows_before` that of the K blocks before pc, counted in
+/// the elements a panel row holds: K itself in Float32, pairs of K in bf16. Every N block before
+/// jc is full (NC columns, a multiple of NR), so it holds rows x (jc's share) elements.
+static inline long sg_packed_b_block_offset(long jc, long rows, long rows_before, long bpanels,
+                                            int NR) {
+    return jc * rows + rows_before * bpanels * NR;
+}
 
 /// The packed path of C = alpha * op(A) * op(B) + beta * C (M, N, K >= 1, alpha != 0) with the
 /// micro-kernel `kernel` and its blocking `blk`, run as `context` says: on up to
 /// `context.threads` threads, or, single-threaded with a help board, posted on the board.
+/// `bprepacked`: NULL, or all of op(B) packed as sg_gemm_pack_b packs it for this family (then
+/// the product must not swap roles for a narrow output: N >= NR / 2 or M <= N).
 void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, long K,
                     float alpha, sg_view a, sg_view b, float beta, float *C, long ldc,
-                    sg_gemm_context context);
+                    sg_gemm_context context, const float *bprepacked);
 
 // MARK: - bfloat16 (gemm_bf16*.c)
 //
@@ -315,6 +384,12 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
 // portable kernel flushes in software, as the reference does. The tile shape, NC and the thread
 // split change which instructions compute an element of C, never its arithmetic, so any family,
 // thread count or help board gives the reference's bits.
+
+/// Pairs of K in all of a bf16 product's K blocks (an odd last block's last element has a +0
+/// partner).
+static inline long sg_bf16_pairs(long K) {
+    return K / SG_BF16_KC * (SG_BF16_KC / 2) + (K % SG_BF16_KC + 1) / 2;
+}
 
 /// The bfloat16 bits of `x` as sg_round_to_bf16 rounds it.
 uint16_t sg_bf16_bits(float x);
@@ -441,12 +516,18 @@ SG_AVX512_BF16 void sg_bf16_pack_columns_native(const float *x, long cs, long ro
 /// pairs, 16 words a pair; each block of 12 rows of A rounded into pairs per K block; one zmm
 /// per row of C.
 SG_AVX512_BF16 void sg_gemm_bf16_narrow(long M, int N, long K, float alpha, sg_view a,
-                                        sg_view b, float beta, float *C, long ldc, int threads);
+                                        sg_view b, float beta, float *C, long ldc, int threads,
+                                        const uint32_t *bpacked);
 /// Narrow output, N <= 16, with op(A) = A^T (a.rs == 1): vectorised along M, two rows of A
 /// (one K pair) rounded and interleaved in registers as they are read.
 SG_AVX512_BF16 void sg_gemm_bf16_narrow_t(long M, int N, long K, float alpha, sg_view a,
                                           sg_view b, float beta, float *C, long ldc,
-                                          int threads);
+                                          int threads, const uint32_t *bpacked);
+/// op(B) (K x N, N <= 16) in pairs as both narrow kernels read it, every K block after the
+/// last: pair p of block pc is 16 words at (pc / 2 + p) * 16, word j holding column j (zero
+/// past N); sg_bf16_pairs(K) * 16 words in all. The narrow kernels' `bpacked`, when not NULL,
+/// holds op(B) so; they pack it themselves otherwise.
+SG_AVX512_BF16 void sg_bf16_pack_narrow_b(sg_view b, long K, int N, uint32_t *dst);
 /// Short reduction, K <= 16 (at most 8 pairs): op(B) packed once in pairs, each thread's rows of
 /// op(A) rounded into pairs once, tiles of 6 rows x 64 columns of C.
 SG_AVX512_BF16 void sg_gemm_bf16_small_k(long M, long N, long K, float alpha, sg_view a,
@@ -463,10 +544,21 @@ int sg_bf16_native_agrees(void);
 int sg_bf16_native_usable(void);
 
 /// A bf16 product (precision SG_PRECISION_BF16) with micro-kernel family `kernel`, run as
-/// `context` says; M, N, K >= 1 and alpha != 0.
+/// `context` says; M, N, K >= 1 and alpha != 0. `bpacked`: NULL, or op(B) as
+/// sg_bf16_pack_b_all packed it for this kernel, N and K, read where the product's path reads
+/// that layout (B is read otherwise).
 void sg_gemm_bf16(int kernel, sg_gemm_context context, int transA, int transB, long M, long N,
                   long K, float alpha, const float *A, long lda, const float *B, long ldb,
-                  float beta, float *C, long ldc);
+                  float beta, float *C, long ldc, const uint32_t *bpacked);
+
+/// The layout in which op(B) (K x N) of a bf16 product with `kernel` is packed once for many
+/// products: the narrow kernels' (the native family, N <= 16), the packed path's panels, or
+/// none (the native family's short K reads op(B) as it is).
+int sg_bf16_packed_b_layout(int kernel, long N, long K);
+/// 32-bit words of op(B) packed in that layout.
+long sg_bf16_packed_b_words(int kernel, long N, long K);
+/// Packs all of op(B) in that layout into `dst` (64-byte aligned).
+void sg_bf16_pack_b_all(int kernel, sg_view b, long N, long K, uint32_t *dst);
 
 // MARK: - Posting on a help board (help_board.c)
 
@@ -489,7 +581,8 @@ void sg_help_board_run(sg_help_board *board, int slot, long tiles, sg_posted_til
 
 /// The serial loop nest of `plan`, with each K block's tiles posted in place `slot` of `board`
 /// so that idle threads may take some; returns once every tile is computed. `plan->bpack` holds
-/// one B block (KC x roundup(NC, NR)); the A buffers are the threads' own.
+/// one B block (KC x roundup(NC, NR)), unless `plan->bprepacked` holds all of them; the A
+/// buffers are the threads' own.
 void sg_gemm_posted(const sg_gemm_plan *plan, sg_help_board *board, int slot);
 
 #pragma GCC visibility pop

@@ -59,10 +59,14 @@ SG_AVX512 static void smalln_rows(long i0, long i1, long K, int n, sg_view a, co
 
 /// op(B) packed once, rows of C split in whole blocks of SMALLN_ROWS between threads.
 void sg_gemm_avx512_narrow(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
-                           float *C, long ldc, int threads) {
-    float *bpack = alloc_floats(K * 16);
-    if (!bpack) abort();
-    sg_pack_b_panel(b, 0, K, 0, N, 16, bpack);
+                           float *C, long ldc, int threads, const float *bpacked) {
+    float *owned = NULL;
+    if (!bpacked) {
+        owned = alloc_floats(K * 16);
+        if (!owned) abort();
+        sg_pack_b_panel(b, 0, K, 0, N, 16, owned);
+    }
+    const float *bpack = bpacked ? bpacked : owned;
     const long blocks = ceil_div(M, SMALLN_ROWS);
     // Flops as the 16-wide kernel does them, padding columns included.
     const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
@@ -77,7 +81,7 @@ void sg_gemm_avx512_narrow(long M, int N, long K, float alpha, sg_view a, sg_vie
             smalln_rows(i0, i1, K, N, a, bpack, C, ldc, alpha, beta);
         }
     }
-    free(bpack);
+    free(owned);
 }
 
 // MARK: - Narrow output with transposed A

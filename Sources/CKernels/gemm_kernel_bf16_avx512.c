@@ -238,13 +238,13 @@ SG_AVX512_BF16 static int native_shape_matches(int which, long M, long N, long K
     const sg_view va = {a, transA ? 1 : lda, transA ? lda : 1};
     const sg_view vb = {b, transB ? 1 : ldb, transB ? ldb : 1};
     switch (which) {
-    case 0: sg_gemm_bf16_narrow(M, (int)N, K, alpha, va, vb, beta, c_native, N, 1); break;
-    case 1: sg_gemm_bf16_narrow_t(M, (int)N, K, alpha, va, vb, beta, c_native, N, 1); break;
+    case 0: sg_gemm_bf16_narrow(M, (int)N, K, alpha, va, vb, beta, c_native, N, 1, NULL); break;
+    case 1: sg_gemm_bf16_narrow_t(M, (int)N, K, alpha, va, vb, beta, c_native, N, 1, NULL); break;
     default: sg_gemm_bf16_small_k(M, N, K, alpha, va, vb, beta, c_native, N, 1); break;
     }
     const sg_gemm_context alone = {.threads = 1, .precision = SG_PRECISION_BF16};
     sg_gemm_bf16(SG_GEMM_KERNEL_AVX512, alone, transA, transB, M, N, K, alpha, a, lda, b, ldb,
-                 beta, c_emulated, N);
+                 beta, c_emulated, N, NULL);
     return memcmp(c_native, c_emulated, (size_t)(M * N) * sizeof(float)) == 0;
 }
 

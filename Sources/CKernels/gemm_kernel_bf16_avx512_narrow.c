@@ -12,15 +12,19 @@
 /// block pc (every earlier block is full, of an even length).
 #define BLOCK_WORDS(pc) ((pc) / 2 * 16)
 
-/// op(B) (K x N, N <= 16) packed in pairs, every K block after the last: pair p of block pc is
-/// 16 words at BLOCK_WORDS(pc) + p * 16, word j holding column j (zero past N).
-SG_AVX512_BF16 static uint32_t *pack_narrow_b(sg_view b, long K, int N) {
-    const long words = (K / SG_BF16_KC * (SG_BF16_KC / 2) + (K % SG_BF16_KC + 1) / 2) * 16;
-    uint32_t *bw = (uint32_t *)alloc_floats(words);
-    if (!bw) abort();
+SG_AVX512_BF16 void sg_bf16_pack_narrow_b(sg_view b, long K, int N, uint32_t *dst) {
     for (long pc = 0; pc < K; pc += SG_BF16_KC)
         sg_bf16_pack_b_native(b, pc, min_l(SG_BF16_KC, K - pc), 0, N, 0, 1, 16,
-                              bw + BLOCK_WORDS(pc));
+                              dst + BLOCK_WORDS(pc));
+}
+
+/// op(B) packed by sg_bf16_pack_narrow_b into a buffer of its own (freed by the caller), or
+/// NULL where `bpacked` already holds it.
+SG_AVX512_BF16 static uint32_t *pack_narrow_b(sg_view b, long K, int N, const uint32_t *bpacked) {
+    if (bpacked) return NULL;
+    uint32_t *bw = (uint32_t *)alloc_floats(sg_bf16_pairs(K) * 16);
+    if (!bw) abort();
+    sg_bf16_pack_narrow_b(b, K, N, bw);
     return bw;
 }
 
@@ -71,8 +75,10 @@ SG_AVX512_BF16 static void narrow_rows(long i0, long i1, int N, long K, sg_view 
 }
 
 SG_AVX512_BF16 void sg_gemm_bf16_narrow(long M, int N, long K, float alpha, sg_view a,
-                                        sg_view b, float beta, float *C, long ldc, int threads) {
-    uint32_t *bw = pack_narrow_b(b, K, N);
+                                        sg_view b, float beta, float *C, long ldc, int threads,
+                                        const uint32_t *bpacked) {
+    uint32_t *owned = pack_narrow_b(b, K, N, bpacked);
+    const uint32_t *bw = bpacked ? bpacked : owned;
     const long blocks = ceil_div(M, NARROW_ROWS);
     const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
     if (nth == 1) {
@@ -92,7 +98,7 @@ SG_AVX512_BF16 void sg_gemm_bf16_narrow(long M, int N, long K, float alpha, sg_v
             _mm_setcsr(saved);
         }
     }
-    free(bw);
+    free(owned);
 }
 
 // MARK: - Transposed A
@@ -187,8 +193,9 @@ SG_AVX512_BF16 static void narrowt_rows(long i0, long i1, int N, long K, sg_view
 
 SG_AVX512_BF16 void sg_gemm_bf16_narrow_t(long M, int N, long K, float alpha, sg_view a,
                                           sg_view b, float beta, float *C, long ldc,
-                                          int threads) {
-    uint32_t *bw = pack_narrow_b(b, K, N);
+                                          int threads, const uint32_t *bpacked) {
+    uint32_t *owned = pack_narrow_b(b, K, N, bpacked);
+    const uint32_t *bw = bpacked ? bpacked : owned;
     const long rows = 16 * NARROWT_V, blocks = ceil_div(M, rows);
     const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
     if (nth == 1) {
@@ -208,7 +215,7 @@ SG_AVX512_BF16 void sg_gemm_bf16_narrow_t(long M, int N, long K, float alpha, sg
             _mm_setcsr(saved);
         }
     }
-    free(bw);
+    free(owned);
 }
 
 #endif  // SG_X86

@@ -198,10 +198,14 @@ void sg_gemm_posted(const sg_gemm_plan *x, sg_help_board *board, int slot) {
         const long bpanels = ceil_div(nc, NR);
         for (long pc = 0; pc < x->K; pc += blk->kc) {
             const long kc = min_l(blk->kc, x->K - pc);
-            sg_pack_b_panels(x->b, pc, kc, jc, nc, 0, bpanels, NR, x->bpack);
+            const float *bblock = x->bpack;
+            if (x->bprepacked)
+                bblock = x->bprepacked + sg_packed_b_block_offset(jc, x->K, pc, bpanels, NR);
+            else
+                sg_pack_b_panels(x->b, pc, kc, jc, nc, 0, bpanels, NR, x->bpack);
             const float_block b = {.x = x, .jc = jc, .nc = nc, .pc = pc, .kc = kc,
                                    .bpanels = bpanels, .beta = pc == 0 ? x->beta : 1.0f,
-                                   .bblock = x->bpack};
+                                   .bblock = bblock};
             sg_help_board_run(board, slot, ceil_div(x->M, blk->mr), float_tile, &b);
         }
     }

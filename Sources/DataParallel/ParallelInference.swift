@@ -27,8 +27,11 @@ import Synchronization
 /// ``/Models/Dense`` layers with linear or ReLU activations, and ``/Models/Dropout``, the
 /// identity in inference) take a path with no allocation per chunk: each thread keeps two
 /// activation buffers between calls, and each layer is one matrix product and one bias and
-/// activation pass, the kernels of ``/Autograd/Tensor/dense(_:_:_:activation:kernels:)``. Other
-/// models run their own forward pass on each chunk.
+/// activation pass, the kernels of ``/Autograd/Tensor/dense(_:_:_:activation:kernels:)``. The
+/// layers' weights are packed for the matrix kernel once per call (into buffers kept between
+/// calls) and read by every chunk's product, which would otherwise copy them again for each
+/// chunk; the products give the same bits either way. Other models run their own forward pass
+/// on each chunk.
 ///
 /// Not `Sendable`: one thread owns it and calls it; its pool's threads run only inside a call.
 ///
@@ -61,6 +64,9 @@ public final class ParallelInference {
     /// Each thread's two activation buffers, kept between calls; grown by the calling thread
     /// before the pool starts.
     private let scratch: ScratchBuffers
+    /// Each dense layer's weights packed for the matrix products (`sg_gemm_pack_b`), once per
+    /// call by the calling thread and then only read by every thread; kept between calls.
+    private let packedWeights = PackedWeights()
 
     /// Makes an inference runner with a pool of its own.
     ///
@@ -152,10 +158,15 @@ public final class ParallelInference {
         let scratch = self.scratch
         let threads = Swift.min(self.threads, chunks.count), kernelThreads = Int32(self.kernelThreads)
         let kernels = self.kernels
+        let packedWeights = self.packedWeights
         return Tensor.withUnsafeBufferPointers([inputs] + parameters) { buffers in
             let input = SendablePointer(buffers[0].baseAddress!)
-            let weights = stride(from: 1, to: buffers.count, by: 2).map { SendablePointer(buffers[$0].baseAddress!) }
             let biases = stride(from: 2, to: buffers.count, by: 2).map { SendablePointer(buffers[$0].baseAddress!) }
+            // Every chunk multiplies by the same weights: they are packed once here, as each
+            // product would pack them, and the products read them from there.
+            packedWeights.pack(
+                shapes.indices.map { (weights: buffers[1 + 2 * $0].baseAddress!, k: shapes[$0].k, n: shapes[$0].n) },
+                precision: kernels.gemm.precision)
             return Tensor(shape: [rows, width]) { result in
                 guard width > 0 else { return }
                 let output = SendableMutablePointer(result.baseAddress!)
@@ -174,9 +185,8 @@ public final class ParallelInference {
                             if shape.k == 0 {
                                 target.initialize(repeating: 0, count: m * shape.n)
                             } else {
-                                sg_sgemm_with_context(
-                                    context, 0, 0, m, shape.n, shape.k, 1, source, shape.k, weights[layer].pointer, shape.n, 0,
-                                    target, shape.n)
+                                sg_sgemm_packed_b(
+                                    context, 0, m, 1, source, shape.k, packedWeights.layer(layer), 0, target, shape.n)
                             }
                             sg_bias_activation(target, biases[layer].pointer, m, shape.n, shape.relu ? 1 : 0, kernelThreads)
                             source = UnsafePointer(target)
@@ -239,6 +249,36 @@ private final class ScratchBuffers: @unchecked Sendable {
     }
 
     func buffer(_ thread: Int) -> UnsafeMutablePointer<Float> { buffers[thread] }
+}
+
+/// Each layer's weights packed by `sg_gemm_pack_b` for the products of one call, in buffers kept
+/// and grown between calls.
+private final class PackedWeights: @unchecked Sendable {
+    // @unchecked: the calling thread packs (and grows the buffers) only while no pool thread
+    // runs; during a run the pool's threads only read them.
+    private var buffers: [(pointer: UnsafeMutableRawPointer, bytes: Int)] = []
+
+    deinit { for buffer in buffers { buffer.pointer.deallocate() } }
+
+    /// Packs each layer's K x N row-major weights for products in `precision` with the kernel
+    /// `sg_sgemm_with_context` picks. The weights must stay alive and unchanged while the
+    /// products run (a product whose path packs them differently reads them in place).
+    func pack(_ layers: [(weights: UnsafePointer<Float>, k: Int, n: Int)], precision: Int32) {
+        let kernel = precision == Int32(SG_PRECISION_BF16) ? sg_gemm_detected_bf16_kernel() : sg_gemm_detected_kernel()
+        for (index, layer) in layers.enumerated() {
+            let bytes = sg_gemm_packed_b_bytes(kernel, precision, layer.n, layer.k)
+            if index == buffers.count {
+                buffers.append((UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64), bytes))
+            } else if buffers[index].bytes < bytes {
+                buffers[index].pointer.deallocate()
+                buffers[index] = (UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64), bytes)
+            }
+            sg_gemm_pack_b(kernel, precision, 0, layer.n, layer.k, layer.weights, layer.n, buffers[index].pointer)
+        }
+    }
+
+    /// Layer `index`'s packed weights.
+    func layer(_ index: Int) -> UnsafeRawPointer { UnsafeRawPointer(buffers[index].pointer) }
 }
 
 /// A pointer the pool's threads read through; the caller keeps its memory alive for the call.

@@ -36,6 +36,24 @@ struct ParallelInferenceTests {
         #expect(bits(inference.outputs(of: model, parameters: parameters, inputs: inputs)) == bits(output))
     }
 
+    /// The weights are packed once per call and the buffers kept: a call with other parameters
+    /// (a later epoch's) gives their bits, not the packing of an earlier call, in both
+    /// precisions. Layers wide and deep enough for the packed path with several K blocks (600
+    /// inputs) and the narrow kernel (10 outputs).
+    @Test(arguments: [MatrixPrecision.float32, .bf16])
+    func eachCallPacksItsOwnWeights(precision: MatrixPrecision) {
+        var random = RandomStream(seed: 11)
+        let wide = Tensor.randomNormal(shape: [203, 600], standardDeviation: 1, using: &random)
+        let kernels = KernelContext(precision: precision)
+        let model = MLP(layerSizes: [600, 40, 10], weightInitializer: .heNormal, seed: 6)
+        let inference = ParallelInference(threads: 2, chunkRows: 50, precision: precision)
+        for seed in [6, 7, 6] as [UInt64] {
+            let parameters = MLP(layerSizes: [600, 40, 10], weightInitializer: .heNormal, seed: seed).initialParameters()
+            let expected = withoutRecording { model(wide, parameters: parameters, kernels: kernels) }
+            #expect(bits(inference.outputs(of: model, parameters: parameters, inputs: wide)) == bits(expected), "seed \(seed)")
+        }
+    }
+
     /// Chunks whose kernels use several threads (a one-worker trainer's evaluation) give the
     /// same bits.
     @Test func kernelThreadsDoNotChangeTheBits() {

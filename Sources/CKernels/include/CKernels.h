@@ -142,6 +142,36 @@ void sg_sgemm_with_kernel(int kernel, sg_gemm_context context,
                           float beta,
                           float *C, long ldc);
 
+// MARK: - op(B) packed once (gemm_packed_b.c)
+
+/// Bytes of the buffer `sg_gemm_pack_b` fills for these arguments: a 64-byte header, then op(B)
+/// (K x N) packed as `kernel`'s products in `precision` pack it (`kernel` as in
+/// `sg_sgemm_with_kernel`, e.g. `sg_gemm_detected_kernel()` or `sg_gemm_detected_bf16_kernel()`).
+size_t sg_gemm_packed_b_bytes(int kernel, int precision, long N, long K);
+
+/// Packs op(B) (K x N; `transB`, `B`, `ldb` as in `sg_sgemm`) once, for many products against
+/// it (`sg_sgemm_packed_b`): an inference pass's chunks all multiplied by a layer's weights.
+/// `packed` is the caller's buffer, 64-byte aligned, of `sg_gemm_packed_b_bytes(kernel,
+/// precision, N, K)` bytes. It records B's address: B must stay alive and unchanged while the
+/// buffer is used, as some products read B itself (below).
+void sg_gemm_pack_b(int kernel, int precision, int transB, long N, long K, const float *B,
+                    long ldb, void *packed);
+
+/// `C = alpha * op(A) * op(B) + beta * C` with op(B) (K x N) from a buffer filled by
+/// `sg_gemm_pack_b`: the bits of `sg_sgemm_with_kernel` with the packing's kernel and the same
+/// context, B, `transB` and `ldb`, whatever M, `transA` and the context. The product takes the
+/// path, blocking and micro-kernel the unpacked call takes and reads its blocks of op(B) from
+/// the buffer instead of copying them, on every thread and every helper of a help board; where
+/// that path would pack op(B) in another layout than the buffer's (a narrow output, N <= 16,
+/// with M <= N on AVX-512 or with M > N on the AVX2 and portable kernels; a single column or
+/// K <= 16 on AVX-512; op(A) transposed with a narrow output), it reads B as the unpacked call
+/// does. Several threads may run products against one buffer at the same time: it is only
+/// read. `context.precision` must be the packing's: a buffer not filled by `sg_gemm_pack_b`, or
+/// of another precision, stops the process with a message on stderr.
+void sg_sgemm_packed_b(sg_gemm_context context, int transA, long M, float alpha,
+                       const float *A, long lda, const void *packed, float beta,
+                       float *C, long ldc);
+
 // MARK: - bfloat16 products (gemm_bf16*.c)
 
 /// `x` rounded to bfloat16 and widened back to Float32: round to nearest, ties to even; a
