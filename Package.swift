@@ -32,7 +32,8 @@ let kernelFlags: [CSetting] = [.unsafeFlags(["-fopenmp", "-O3", "-fno-math-errno
 //   gemm-bench, lecture-bench, mlp-bench, op-overhead, logging-bench, throughput-bench
 //                   benchmark programs beside the anchors (benchmarks/Sources), run with
 //                   `swift run -c release NAME`; PeakFMA, the machine's measured peak FMA (and
-//                   bf16 dot product) rate that throughput-bench and gemm-bench compare with
+//                   bf16 dot product) rate that throughput-bench, gemm-bench and mlp-bench
+//                   compare with
 //   swiftgrad       the command line: parses arguments and calls Tasks and Benchmarks
 //
 // Optional, when MPI is installed (see `mpiPackage` below):
@@ -129,7 +130,7 @@ let package = Package(
 
         .executableTarget(name: "gemm-bench", dependencies: ["CKernels", "PeakFMA"], path: "benchmarks/Sources/gemm-bench"),
         .executableTarget(name: "lecture-bench", dependencies: ["SwiftGrad", "Tasks"], path: "benchmarks/Sources/lecture-bench"),
-        .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "Tasks", "CKernels"], path: "benchmarks/Sources/mlp-bench"),
+        .executableTarget(name: "mlp-bench", dependencies: ["SwiftGrad", "Tasks", "CKernels", "PeakFMA"], path: "benchmarks/Sources/mlp-bench"),
         .executableTarget(name: "op-overhead", dependencies: ["SwiftGrad"], path: "benchmarks/Sources/op-overhead"),
         .target(name: "PeakFMA", path: "benchmarks/Sources/PeakFMA", cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(name: "throughput-bench", dependencies: ["SwiftGrad", "PeakFMA"], path: "benchmarks/Sources/throughput-bench"),

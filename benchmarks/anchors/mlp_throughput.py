@@ -5,8 +5,17 @@ cross-entropy averaged over the batch, Adam (lr 1e-3, Keras's epsilon 1e-7), He-
 zero biases, and 8192 synthetic examples with N(0, 1) features and uniform labels in 0..9.
 TensorFlow runs the step as a tf.function, JAX as one jit-compiled function.
 
-usage: mlp_throughput.py {tf|jax} THREADS [BATCH] [STEPS]
-prints: FRAMEWORK threads=T batch=B samples_per_s=S ms_per_step=M peak_rss_mib=R
+PRECISION bf16 (JAX only) computes every layer's product from inputs rounded to bfloat16 with
+Float32 accumulation, `jnp.dot(x.astype(bfloat16), w.astype(bfloat16),
+preferred_element_type=float32)`, the forward product SwiftGrad's `training.precision` "bf16"
+computes. Autodiff transposes it into backward products of the Float32 cotangent with the other
+bf16 operand (the compiled step shows XLA on CPU running those in Float32), and the gradient
+with respect to a bf16-rounded operand comes back rounded to bf16; SwiftGrad instead rounds both
+operands of every backward product to bf16 and keeps the gradients Float32. Parameters, biases,
+activations, the loss and Adam stay Float32.
+
+usage: mlp_throughput.py {tf|jax} THREADS [BATCH] [STEPS] [float32|bf16]
+prints: FRAMEWORK threads=T batch=B precision=P samples_per_s=S ms_per_step=M peak_rss_mib=R
 """
 import os
 import resource
@@ -17,6 +26,11 @@ framework = sys.argv[1]
 threads = int(sys.argv[2])
 batch = int(sys.argv[3]) if len(sys.argv) > 3 else 256
 steps = int(sys.argv[4]) if len(sys.argv) > 4 else 200
+precision = sys.argv[5] if len(sys.argv) > 5 else "float32"
+if precision not in ("float32", "bf16"):
+    sys.exit(f"mlp_throughput.py: unknown precision {precision!r}; expected float32 or bf16")
+if precision == "bf16" and framework != "jax":
+    sys.exit("mlp_throughput.py: bf16 is measured with jax only")
 
 # Thread limits must be in the environment before either framework loads.
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -69,10 +83,17 @@ elif framework == "jax":
 
     params = [(jnp.array(he_normal(a, b)), jnp.zeros(b, jnp.float32)) for a, b in layers]
 
+    if precision == "bf16":
+        def matmul(x, w):
+            return jnp.dot(x.astype(jnp.bfloat16), w.astype(jnp.bfloat16), preferred_element_type=jnp.float32)
+    else:
+        def matmul(x, w):
+            return x @ w
+
     def loss_of(params, x, y):
         h = x
         for index, (w, b) in enumerate(params):
-            h = h @ w + b
+            h = matmul(h, w) + b
             if index < len(params) - 1:
                 h = jax.nn.relu(h)
         log_probabilities = jax.nn.log_softmax(h)
@@ -107,5 +128,5 @@ for index in range(steps):
     step(features[first:first + batch], labels[first:first + batch])
 elapsed = time.perf_counter() - start
 peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-print(f"{framework} threads={threads} batch={batch} samples_per_s={steps * batch / elapsed:.0f} "
+print(f"{framework} threads={threads} batch={batch} precision={precision} samples_per_s={steps * batch / elapsed:.0f} "
       f"ms_per_step={1000 * elapsed / steps:.3f} peak_rss_mib={peak_rss_mib:.0f}")
