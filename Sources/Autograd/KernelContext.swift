@@ -6,7 +6,7 @@ import CKernels
 ///
 /// The threads and the help board never change a bit of any result. The ``precision`` does:
 /// under ``MatrixPrecision/bf16`` the op's matrix products, and those of its pullback, round
-/// their inputs to bfloat16 and sum in Float32 (the same bits on every CPU); everything else the
+/// their inputs to bfloat16 and sum in Float32 (the same bits on every x86 CPU); everything else the
 /// op computes stays Float32.
 ///
 /// Ops take it as an argument (`kernels:`), and their pullbacks reuse it, so whatever changes how

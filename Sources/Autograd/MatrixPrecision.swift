@@ -11,8 +11,9 @@ import CKernels
 /// overflows or underflows into the subnormals any sooner, and no loss scaling is needed (as it
 /// is for float16, whose 5-bit exponent flushes small gradients). The products of two bfloat16
 /// values are exact in Float32 and are summed in a fixed order, so the result is the same bits
-/// on every CPU, whether it has bf16 instructions (x86's `vdpbf16ps`) or not
-/// (`sg_sgemm_bf16_reference` in `CKernels.h` defines them).
+/// on every x86 CPU, whether it has bf16 instructions (`vdpbf16ps`) or not
+/// (`sg_sgemm_bf16_reference` in `CKernels.h` defines them). Elsewhere subnormal results are
+/// flushed in software, and only a sum within 2⁻²⁴ of the smallest normal Float32 may differ.
 ///
 /// ```swift
 /// let kernels = KernelContext(threads: 4, precision: .bf16)

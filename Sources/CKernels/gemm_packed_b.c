@@ -3,7 +3,17 @@
 
 #include "gemm_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
+
+/// Stops the process with a message naming `function` when `packed` is not 64-byte aligned: the
+/// kernels read the packed blocks with aligned vector loads.
+static void require_alignment(const char *function, const void *packed) {
+    if ((uintptr_t)packed & 63) {
+        fprintf(stderr, "%s: the packed buffer %p is not 64-byte aligned\n", function, packed);
+        abort();
+    }
+}
 
 /// Elements of op(B) (floats or packed words, 4 bytes each) in the family's layout.
 static long packed_elements(int kernel, int precision, long N, long K) {
@@ -19,6 +29,7 @@ size_t sg_gemm_packed_b_bytes(int kernel, int precision, long N, long K) {
 
 void sg_gemm_pack_b(int kernel, int precision, int transB, long N, long K, const float *B,
                     long ldb, void *packed) {
+    require_alignment("sg_gemm_pack_b", packed);
     kernel = sg_gemm_effective_kernel(kernel, precision);
     sg_packed_b_header *h = packed;
     *h = (sg_packed_b_header){.magic = SG_PACKED_B_MAGIC, .kernel = kernel,
@@ -35,6 +46,7 @@ void sg_gemm_pack_b(int kernel, int precision, int transB, long N, long K, const
 
 void sg_sgemm_packed_b(sg_gemm_context context, int transA, long M, float alpha, const float *A,
                        long lda, const void *packed, float beta, float *C, long ldc) {
+    require_alignment("sg_sgemm_packed_b", packed);
     const sg_packed_b_header *h = packed;
     if (h->magic != SG_PACKED_B_MAGIC || h->precision != context.precision) {
         fprintf(stderr, "sg_sgemm_packed_b: %s\n",

@@ -61,8 +61,6 @@ extension Dataset {
         return DatasetSplit(train: subset(rows: Array(order[..<k])), test: subset(rows: Array(order[k...])))
     }
 
-    /// `Int(fraction · count)`: the number of training examples, truncated toward zero as
-    /// Python's `int()` does, so splits match NumPy code that slices `int(fraction * n)` rows.
     /// ``split(trainCount:)`` without copying the features: both parts view this dataset's
     /// feature storage (its leading and its trailing rows), which they keep alive.
     ///
@@ -126,6 +124,8 @@ extension Dataset {
         }
     }
 
+    /// `Int(fraction · count)`: the number of training examples, truncated toward zero as
+    /// Python's `int()` does, so splits match NumPy code that slices `int(fraction * n)` rows.
     public func trainCount(fraction: Double) -> Int {
         usagePrecondition(fraction >= 0 && fraction <= 1, "Dataset.split: trainFraction must lie in [0, 1], got \(fraction)")
         return Int(fraction * Double(count))

@@ -296,8 +296,8 @@ extension TrainTask {
         return hash.hexDigest
     }
 
-    /// The checksum of the same bytes by byte-wise FNV-1a, a step per byte, which checkpoints
-    /// written before ``checksum(of:)`` took words carry; a resume accepts either, and computes
+    /// The checksum of the same bytes by byte-wise FNV-1a, a step per byte: the other form
+    /// of `data_checksum` a checkpoint may carry; a resume accepts either, and computes
     /// this one only when the checkpoint's checksum is not the word-wise one.
     static func bytewiseChecksum(of split: DatasetSplit) -> String {
         var hash = FNV1a()

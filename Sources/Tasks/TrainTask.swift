@@ -261,7 +261,7 @@ package struct TrainTask: RunnableTask {
         let run = try withoutActuallyEscaping(info) { try runKeepingCheckpoints(trainer, options: runOptions, log: $0) }
         let summary = run.summary
         let seconds = (ContinuousClock.now - start) / .seconds(1)
-        let last = finalEvaluation(of: trainer, summary)
+        let (last, evaluatedAfresh) = finalEvaluation(of: trainer, summary)
         let regression = regressionMetrics(of: trainer)
         let timing = RunTiming(summary: summary, wallSeconds: seconds, dataLoadingSeconds: dataSeconds)
         var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
@@ -286,8 +286,9 @@ package struct TrainTask: RunnableTask {
         if let accuracy = last.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
         if let accuracy = last.testAccuracy { extra["test_accuracy"] = .number(accuracy) }
         // What train_loss and train_accuracy are: the last epoch's training batches, or a pass
-        // over the training split (always so after early stopping restored the best parameters).
-        extra["train_metrics"] = .string(restoredBest(summary) ? TrainMetricsSource.evaluationPass.rawValue : options.trainMetrics.rawValue)
+        // over the training split (always so when the report evaluated the final parameters
+        // afresh: after early stopping restored the best ones, or when the run made no evaluation).
+        extra["train_metrics"] = .string(evaluatedAfresh ? TrainMetricsSource.evaluationPass.rawValue : options.trainMetrics.rawValue)
         if let classes = data.train.classCount {
             extra["labels"] = .array((0..<classes).map { SavedModel.json(label: data.train.classLabel(of: $0)) })
         }
@@ -361,10 +362,11 @@ package struct TrainTask: RunnableTask {
     }
 
     /// The evaluation of the parameters the run ends with: its last one, or a new one when
-    /// early stopping restored the best parameters or the run made none.
-    private func finalEvaluation(of trainer: Trainer, _ summary: Trainer.Summary) -> Trainer.Evaluation {
-        if let last = summary.evaluations.last, !restoredBest(summary) { return last }
-        return withoutRecording { trainer.evaluate(epoch: summary.epochs) }
+    /// early stopping restored the best parameters or the run made none (`afresh`: an inference
+    /// pass over both splits).
+    private func finalEvaluation(of trainer: Trainer, _ summary: Trainer.Summary) -> (evaluation: Trainer.Evaluation, afresh: Bool) {
+        if let last = summary.evaluations.last, !restoredBest(summary) { return (last, false) }
+        return (withoutRecording { trainer.evaluate(epoch: summary.epochs) }, true)
     }
 
     /// Whether early stopping ended the run with the parameters of its best evaluation, which

@@ -11,8 +11,7 @@ import Storage
 /// `best/`, and any tensors the caller adds (a standardiser's statistics, say). Its metadata hold
 /// the position in the run (epoch, batch in the epoch, steps), the running sums of the epoch's
 /// training batches (``EpochTrainingFigures``), the seed, the precision of the matrix products
-/// (`swiftgrad.precision`: `float32` or `bf16`; a file without it was written before precisions
-/// existed, and was Float32), the optimizer's name and step count, the caller's strings (a hash of the config, a checksum of the data, class labels)
+/// (`swiftgrad.precision`: `float32` or `bf16`; a file without it is read as `float32`), the optimizer's name and step count, the caller's strings (a hash of the config, a checksum of the data, class labels)
 /// and a checksum of the tensor bytes, so a damaged file is refused rather than resumed.
 ///
 /// ```swift
@@ -134,6 +133,11 @@ public struct Checkpoint: Sendable, Equatable {
                     throw fail("metadata swiftgrad.epoch_correct (\(correct)) exceeds swiftgrad.epoch_predictions (\(total))")
                 }
                 figures.predictions = PredictionCount(correct: correct, total: total)
+            }
+            // Counts past 2^53 are no run's (and would overflow as batches are added to them).
+            let limit = 1 << 53
+            guard figures.examples <= limit, (figures.predictions?.total ?? 0) <= limit else {
+                throw fail("metadata swiftgrad.epoch_examples or swiftgrad.epoch_predictions exceeds 2^53, more examples than any epoch has")
             }
             state.epochFigures = figures
         }

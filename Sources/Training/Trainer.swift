@@ -295,9 +295,11 @@ public final class Trainer {
         var stepExamples = 0, stepSeconds = 0.0
         var stepPredictions: PredictionCount? = nil
         var learningRate: Float = .nan, gradientNorm: Float? = nil
-        // The epoch's training figures come from the training passes: count their predictions.
+        // A classifier's training passes always count their predictions (an argmax a row): the
+        // epoch's figures, kept in every checkpoint, then hold its accuracy whatever the run
+        // measures, so a run resumed under any train_metrics reports the whole epoch's.
+        let countsPredictions = true
         let runningFigures = evaluating && options.trainMetrics == .trainingBatches
-        let countsPredictions = measuring.contains(.accuracy) || runningFigures
 
         epochs: for epochIndex in epoch..<options.epochs {
             epoch = epochIndex

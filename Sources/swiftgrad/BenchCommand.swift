@@ -64,7 +64,7 @@ struct ScalingCommand: ParsableCommand {
             #endif
         }
         if ranks != nil {
-            printError("error: --ranks: bench scaling measures ranks only under mpirun (`mpirun -np 2 swiftgrad bench scaling CONFIG --ranks 1,2`)")
+            printError("error: --ranks: bench scaling measures ranks only in a swiftgrad built with MPI and started by mpirun (`mpirun -np 2 swiftgrad bench scaling CONFIG --ranks 1,2`)")
             throw ExitCode.failure
         }
         try reportingErrors {
@@ -163,6 +163,9 @@ func parseRankCounts(_ text: String) throws -> [Int] {
     let counts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !counts.isEmpty, counts.allSatisfy({ $0.map((1...1_000_000).contains) ?? false }) else {
         throw ValidationError("expected comma-separated rank counts from 1 to the job's like 1,2, got '\(text)'")
+    }
+    guard Set(counts).count == counts.count else {
+        throw ValidationError("expected each rank count once, got '\(text)'")
     }
     return counts.map { $0! }
 }

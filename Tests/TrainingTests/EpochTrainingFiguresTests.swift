@@ -115,13 +115,24 @@ private func bits(_ evaluations: [Trainer.Evaluation]) -> [[UInt32?]] {
     @Test func aCheckpointsEpochSumsAreCheckedWhenRead() throws {
         let trainer = makeTrainer(maxSteps: 2)
         _ = trainer.run(evaluating: false)
-        #expect(trainer.epochFigures.examples == 48 && trainer.epochFigures.predictions == nil, "no accuracy was asked for")
+        // A classifier's training passes count their predictions even when nothing asks for them.
+        #expect(trainer.epochFigures.examples == 48 && trainer.epochFigures.predictions?.total == 48)
         var file = Checkpoint(state: trainer.state).safeTensors
-        #expect(file.metadata["swiftgrad.epoch_examples"] == "48" && file.metadata["swiftgrad.epoch_correct"] == nil)
+        #expect(file.metadata["swiftgrad.epoch_examples"] == "48" && file.metadata["swiftgrad.epoch_predictions"] == "48")
         file.metadata["swiftgrad.epoch_correct"] = "50"
         file.metadata["swiftgrad.epoch_predictions"] = "48"
         let error = try #require(throws: CheckpointError.self) { try Checkpoint(file, source: "c.safetensors") }
         #expect("\(error)".contains("swiftgrad.epoch_correct (50) exceeds swiftgrad.epoch_predictions (48)"), "\(error)")
+        // Counts no epoch reaches would overflow as the resumed run adds its batches.
+        file.metadata["swiftgrad.epoch_correct"] = "1"
+        file.metadata["swiftgrad.epoch_examples"] = "\(Int.max)"
+        let huge = try #require(throws: CheckpointError.self) { try Checkpoint(file, source: "c.safetensors") }
+        #expect("\(huge)".contains("exceeds 2^53"), "\(huge)")
+        file.metadata["swiftgrad.epoch_examples"] = "48"
+        file.metadata["swiftgrad.epoch_predictions"] = "\(Int.max)"
+        #expect(throws: CheckpointError.self) { try Checkpoint(file, source: "c.safetensors") }
+        file.metadata["swiftgrad.epoch_predictions"] = "48"
+        #expect(throws: Never.self) { try Checkpoint(file, source: "c.safetensors") }
         file.metadata["swiftgrad.epoch_loss_sum"] = "not bits"
         #expect(throws: CheckpointError.self) { try Checkpoint(file, source: "c.safetensors") }
     }

@@ -162,12 +162,12 @@ void sg_gemm_pack_b(int kernel, int precision, int transB, long N, long K, const
 /// context, B, `transB` and `ldb`, whatever M, `transA` and the context. The product takes the
 /// path, blocking and micro-kernel the unpacked call takes and reads its blocks of op(B) from
 /// the buffer instead of copying them, on every thread and every helper of a help board; where
-/// that path would pack op(B) in another layout than the buffer's (a narrow output, N <= 16,
-/// with M <= N on AVX-512 or with M > N on the AVX2 and portable kernels; a single column or
-/// K <= 16 on AVX-512; op(A) transposed with a narrow output), it reads B as the unpacked call
-/// does. Several threads may run products against one buffer at the same time: it is only
-/// read. `context.precision` must be the packing's: a buffer not filled by `sg_gemm_pack_b`, or
-/// of another precision, stops the process with a message on stderr.
+/// that path would pack op(B) in another layout than the buffer's, or not at all, it reads B as
+/// the unpacked call does: where the product swaps the roles of A and B (N < NR/2 with M > N,
+/// NR being the family's register tile width), a single column or K <= 16 on AVX-512, op(A)
+/// transposed with a narrow output, and a native bf16 product with N <= 16 and M <= N. Several threads may run products against one buffer at the same time: it is only
+/// read. `context.precision` must be the packing's: a buffer not filled by `sg_gemm_pack_b`, of
+/// another precision, or not 64-byte aligned stops the process with a message on stderr.
 void sg_sgemm_packed_b(sg_gemm_context context, int transA, long M, float alpha,
                        const float *A, long lda, const void *packed, float beta,
                        float *C, long ldc);

@@ -23,8 +23,8 @@
 // are the report's `samples_per_second` (the training steps) and `end_to_end_samples_per_second`
 // (the whole run: data generation, evaluations, files); its peak RSS is that process's own, as
 // each anchor's is. `--train-metrics evaluation_pass` makes the run path also evaluate the whole
-// training split after every epoch (`training.train_metrics`), as every run did before the
-// training figures came from the epoch's batches.
+// training split after every epoch (`training.train_metrics`): the evaluation a run makes
+// with `evaluation_pass`.
 //
 // One training step is what a user writes: fused dense layers (ReLU) and the softmax
 // cross-entropy recorded on a GradientTape, the gradient of the mean loss with respect to the
