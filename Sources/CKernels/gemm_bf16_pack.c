@@ -43,6 +43,19 @@ pack_run(const float *x, long s, long len, uint32_t *dst) {
     if (len & 1) dst[full] = pair_of(x[(len - 1) * s], 0.0f);
 }
 
+/// Packs one K pair of two contiguous runs of n floats into n words, d[j] = (even[j], odd[j])
+/// (odd == NULL: the pair's second element is +0, for an odd K block's last row), and zeroes
+/// words n..<width.
+static inline __attribute__((always_inline)) void
+pair_runs(const float *even, const float *odd, long n, long width, uint32_t *d) {
+    if (odd) {
+        for (long j = 0; j < n; j++) d[j] = pair_of(even[j], odd[j]);
+    } else {
+        for (long j = 0; j < n; j++) d[j] = pair_of(even[j], 0.0f);
+    }
+    for (long j = n; j < width; j++) d[j] = 0;
+}
+
 static inline __attribute__((always_inline)) void
 pack_a_body(sg_view a, long i0, int mr, long p0, long kc, int MR, uint32_t *dst) {
     const long kp = (kc + 1) / 2;
@@ -50,14 +63,7 @@ pack_a_body(sg_view a, long i0, int mr, long p0, long kc, int MR, uint32_t *dst)
         // op(A) = A^T: the rows of a K pair are two contiguous runs of mr floats.
         for (long p = 0; p < kp; p++) {
             const float *even = a.p + (p0 + 2 * p) * a.cs + i0;
-            uint32_t *d = dst + p * MR;
-            if (2 * p + 1 < kc) {
-                const float *odd = even + a.cs;
-                for (int i = 0; i < mr; i++) d[i] = pair_of(even[i], odd[i]);
-            } else {
-                for (int i = 0; i < mr; i++) d[i] = pair_of(even[i], 0.0f);
-            }
-            for (int i = mr; i < MR; i++) d[i] = 0;
+            pair_runs(even, 2 * p + 1 < kc ? even + a.cs : NULL, mr, MR, dst + p * MR);
         }
         return;
     }
@@ -84,14 +90,7 @@ pack_b_body(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1, int
             // Rows along N: a K pair is two contiguous runs of nr floats.
             for (long p = 0; p < kp; p++) {
                 const float *even = b.p + (p0 + 2 * p) * b.rs + jq;
-                uint32_t *d = panel + p * NR;
-                if (2 * p + 1 < kc) {
-                    const float *odd = even + b.rs;
-                    for (long j = 0; j < nr; j++) d[j] = pair_of(even[j], odd[j]);
-                } else {
-                    for (long j = 0; j < nr; j++) d[j] = pair_of(even[j], 0.0f);
-                }
-                for (long j = nr; j < NR; j++) d[j] = 0;
+                pair_runs(even, 2 * p + 1 < kc ? even + b.rs : NULL, nr, NR, panel + p * NR);
             }
         } else {
             // op(B) = B^T: columns of op(B) run along K; each is packed into a contiguous run,

@@ -184,6 +184,16 @@ lane_mask(int n) {
     return n >= 16 ? (__mmask16)0xFFFF : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1u);
 }
 
+/// Stores up to 16 C elements from one zmm accumulator: c[j] = alpha * acc[j] + beta * c[j] for
+/// the lanes of mk (beta == 0: C is not read). Shared by the Float32 and bf16 small-K kernels,
+/// so both round their tiles the same way.
+SG_AVX512 static inline __attribute__((always_inline)) void
+store_vec512(float *c, __mmask16 mk, __m512 acc, __m512 va, __m512 vb, float beta) {
+    __m512 x = _mm512_mul_ps(va, acc);
+    if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mk, c), x);
+    _mm512_mask_storeu_ps(c, mk, x);
+}
+
 /// Stores one row of up to 32 C elements from two zmm accumulators:
 /// c[j * csc] = alpha * acc[j] + beta * c[j * csc] for j < n (beta == 0: C is not read). Shared
 /// by the micro-kernel and the narrow-output kernel, so both round a row the same way.

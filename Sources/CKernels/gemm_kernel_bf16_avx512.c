@@ -17,15 +17,22 @@
 #define MR SG_BF16_AVX512_MR
 #define NR SG_BF16_AVX512_NR
 
-SG_AVX512_BF16 static inline __attribute__((always_inline)) void
-native_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b, float *c,
-            long rsc, long csc, float alpha, float beta) {
-    __m512 acc[MR][2];
+/// Zeroes the R x 32 accumulators and prefetches the tile's rows of C, which the store reads
+/// when beta != 0.
+SG_AVX512 static inline __attribute__((always_inline)) void
+start_tile(const int R, __m512 acc[][2], const float *c, long rsc, long csc) {
     for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     for (int i = 0; i < R; i++) {
         _mm_prefetch((const char *)(c + i * rsc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + i * rsc + 31 * csc), _MM_HINT_T0);
     }
+}
+
+SG_AVX512_BF16 static inline __attribute__((always_inline)) void
+native_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b, float *c,
+            long rsc, long csc, float alpha, float beta) {
+    __m512 acc[MR][2];
+    start_tile(R, acc, c, rsc, csc);
     for (long p = 0; p < kp; p++) {
         const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b);
         const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + 16);
@@ -45,11 +52,7 @@ SG_AVX512 static inline __attribute__((always_inline)) void
 emulated_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b, float *c,
               long rsc, long csc, float alpha, float beta) {
     __m512 acc[MR][2];
-    for (int i = 0; i < R; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    for (int i = 0; i < R; i++) {
-        _mm_prefetch((const char *)(c + i * rsc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * rsc + 31 * csc), _MM_HINT_T0);
-    }
+    start_tile(R, acc, c, rsc, csc);
     const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
     for (long p = 0; p < kp; p++) {
         const __m512i w0 = _mm512_loadu_si512(b), w1 = _mm512_loadu_si512(b + 16);

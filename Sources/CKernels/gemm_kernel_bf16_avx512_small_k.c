@@ -29,12 +29,8 @@ smallk_tile(const int R, const int V, long kp, int n, const uint32_t *aw, long a
     const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     for (int r = 0; r < R; r++) {
         float *cr = c + r * ldc;
-        for (int v = 0; v < V; v++) {
-            const __mmask16 mk = lane_mask(n - 16 * v);
-            __m512 x = _mm512_mul_ps(va, acc[r][v]);
-            if (beta != 0.0f) x = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mk, cr + 16 * v), x);
-            _mm512_mask_storeu_ps(cr + 16 * v, mk, x);
-        }
+        for (int v = 0; v < V; v++)
+            store_vec512(cr + 16 * v, lane_mask(n - 16 * v), acc[r][v], va, vb, beta);
     }
 }
 
