@@ -287,24 +287,25 @@ extension TrainTask {
     /// part's count, features and targets, the floats mixed in two at a time
     /// (``/Storage/FNV1a/combineWords(_:)``, a step per 8 bytes).
     static func checksum(of split: DatasetSplit) -> String {
-        var hash = FNV1a()
-        for part in [split.train, split.test] {
-            hash.combine(part.count)
-            part.features.withUnsafeBufferPointer { hash.combineWords($0) }
-            part.targets.withUnsafeBufferPointer { hash.combineWords($0) }
-        }
-        return hash.hexDigest
+        checksum(of: split) { hash, floats in hash.combineWords(floats) }
     }
 
     /// The checksum of the same bytes by byte-wise FNV-1a, a step per byte: the other form
     /// of `data_checksum` a checkpoint may carry; a resume accepts either, and computes
     /// this one only when the checkpoint's checksum is not the word-wise one.
     static func bytewiseChecksum(of split: DatasetSplit) -> String {
+        checksum(of: split) { hash, floats in hash.combine(floats) }
+    }
+
+    /// Each part's count, then its features and targets mixed in by `combine`.
+    private static func checksum(
+        of split: DatasetSplit, combining combine: (inout FNV1a, UnsafeBufferPointer<Float>) -> Void
+    ) -> String {
         var hash = FNV1a()
         for part in [split.train, split.test] {
             hash.combine(part.count)
-            part.features.withUnsafeBufferPointer { hash.combine($0) }
-            part.targets.withUnsafeBufferPointer { hash.combine($0) }
+            part.features.withUnsafeBufferPointer { combine(&hash, $0) }
+            part.targets.withUnsafeBufferPointer { combine(&hash, $0) }
         }
         return hash.hexDigest
     }

@@ -14,13 +14,7 @@ extension AllReduceCommand {
     /// among the ranks as in training) and of `MPI_Allreduce` on the same gradient slots, after a
     /// barrier, alternating; rank 0 prints a table of milliseconds and bandwidth.
     func runUnderMPI() throws {
-        let communicator: MPICommunicator
-        do {
-            communicator = try MPICommunicator()
-        } catch {
-            printError("error: --mpi: \(error)")
-            throw ExitCode.failure
-        }
+        let communicator = try startMPI(context: "--mpi: ")
         let rank = communicator.rank
         if rank == 0 {
             print("MPI all-reduce: \(communicator.size) ranks, \(slots) micro-shards, median of \(rounds) rounds")
@@ -79,13 +73,7 @@ extension ScalingCommand {
     /// asleep; rank 0 alone prints the table, checks that every configuration ends on the same
     /// parameters, and writes the CSV and the plot.
     func runUnderMPI() throws {
-        let communicator: MPICommunicator
-        do {
-            communicator = try MPICommunicator()
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode.failure
-        }
+        let communicator = try startMPI()
         let leader = communicator.rank == 0
         let rankCounts = ranks ?? Array(1...communicator.size)
 

@@ -19,13 +19,7 @@ extension RunCommand {
     /// (a checkpoint that cannot be written) ends the whole job through `MPI_Abort`, so no rank
     /// waits for it; so does a rank that stops answering for `--mpi-timeout` seconds.
     func runUnderMPI() throws {
-        let communicator: MPICommunicator
-        do {
-            communicator = try MPICommunicator(timeout: .milliseconds(Int64((mpiTimeout * 1000).rounded())))
-        } catch {
-            printError("error: \(error)")
-            throw ExitCode.failure
-        }
+        let communicator = try startMPI(timeout: .milliseconds(Int64((mpiTimeout * 1000).rounded())))
         let leader = communicator.rank == 0
         var options = runOptions()
         // mpirun forwards SIGINT and SIGTERM to every rank and ends the job itself.
@@ -109,6 +103,16 @@ extension RunCommand {
                 throw ExitCode(result.exitStatus)
             }
         }
+    }
+}
+/// Initialises MPI for this rank with `timeout`; when it cannot start, prints the error, after
+/// `context` where given, and exits with status 1.
+func startMPI(timeout: Duration = MPICommunicator.defaultTimeout, context: String = "") throws -> MPICommunicator {
+    do {
+        return try MPICommunicator(timeout: timeout)
+    } catch {
+        printError("error: \(context)\(error)")
+        throw ExitCode.failure
     }
 }
 #endif

@@ -63,10 +63,11 @@ extension GEMMProblem {
         return list
     }()
 
-    /// Runs every problem on `kernel` with 1 and 2 threads and expects the reference's bits.
-    static func expectReferenceBits(kernel: GEMMKernel) {
+    /// Runs each of `problems` on `kernel` with 1 and 2 threads, on operands from seeds counting
+    /// up from `seed`, and expects the reference's bits.
+    static func expectReferenceBits(kernel: GEMMKernel, problems: [GEMMProblem] = BF16GEMMTests.problems, seed: UInt64 = 700) {
         for (index, problem) in problems.enumerated() {
-            let (a, b, c) = problem.makeOperands(seed: 700 + UInt64(index))
+            let (a, b, c) = problem.makeOperands(seed: seed + UInt64(index))
             let reference = problem.bf16Reference(a: a, b: b, c: c)
             for threads: Int32 in [1, 2] {
                 let result = problem.run(kernel: kernel, a: a, b: b, c: c,
@@ -116,17 +117,7 @@ extension GEMMProblem {
     @Test(.enabled(if: GEMMKernel.avx512BF16.isSupported,
                    "needs AVX512-BF16 whose vdpbf16ps passes the start-up check"))
     func nativeNarrowAndShortKKernelsGiveTheReferenceBits() {
-        for (index, problem) in Self.shapeKernelProblems.enumerated() {
-            let (a, b, c) = problem.makeOperands(seed: 1300 + UInt64(index))
-            let reference = problem.bf16Reference(a: a, b: b, c: c)
-            for threads: Int32 in [1, 2] {
-                let result = problem.run(kernel: .avx512BF16, a: a, b: b, c: c,
-                                         context: bf16Context(threads: threads))
-                let differing = GEMMProblem.differing(result, reference)
-                #expect(differing == 0,
-                        "\(problem) threads \(threads): \(differing) elements differ from the reference")
-            }
-        }
+        Self.expectReferenceBits(kernel: .avx512BF16, problems: Self.shapeKernelProblems, seed: 1300)
     }
 
     /// The narrow and short-K kernels on operands of mixed magnitudes, whose sums and scaled

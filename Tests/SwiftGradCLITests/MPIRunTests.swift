@@ -161,16 +161,7 @@ struct MPIRunTests {
     @Test func checkpointOfThreeRanksResumesInTwoRanksAndInOneProcess() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let config = try scratch.write("digits.json", """
-            {
-              "task": "train",
-              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
-              "model": {"type": "mlp", "hidden_layers": [32]},
-              "optimizer": {"name": "adam", "learning_rate": 0.001},
-              "training": {"epochs": 4, "batch_size": 64, "micro_shards": 4, "seed": 5},
-              "checkpoint": {"every_epochs": 1, "keep_last": 10}
-            }
-            """)
+        let config = try checkpointingDigitsConfig(epochs: 4, in: scratch)
         let full = try mpiJob([(3, ["run", config, "--no-metrics", "--run-dir", scratch.path + "/three"])], in: scratch.path)
         #expect(full.status == 0, "\(full.standardError)")
         let expected = try #require(digest(of: full), "\(full.standardOutput)")
@@ -193,16 +184,7 @@ struct MPIRunTests {
     @Test func ranksResumeFromACheckpointOnlyRankZeroCanSee() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let config = try scratch.write("digits.json", """
-            {
-              "task": "train",
-              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
-              "model": {"type": "mlp", "hidden_layers": [32]},
-              "optimizer": {"name": "adam", "learning_rate": 0.001},
-              "training": {"epochs": 3, "batch_size": 64, "micro_shards": 4, "seed": 5},
-              "checkpoint": {"every_epochs": 1, "keep_last": 10}
-            }
-            """)
+        let config = try checkpointingDigitsConfig(epochs: 3, in: scratch)
         let full = try swiftgrad(["run", config, "--no-metrics", "--run-dir", scratch.path + "/full"], in: scratch.path)
         #expect(full.status == 0, "\(full.standardError)")
         let expected = try #require(digest(of: full), "\(full.standardOutput)")
@@ -293,6 +275,21 @@ struct MPIRunTests {
     }
 
     // MARK: Helpers
+
+    /// A digits config of `epochs` epochs that checkpoints every epoch and keeps them all,
+    /// written into `scratch`.
+    private func checkpointingDigitsConfig(epochs: Int, in scratch: TemporaryDirectory) throws -> String {
+        try scratch.write("digits.json", """
+            {
+              "task": "train",
+              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
+              "model": {"type": "mlp", "hidden_layers": [32]},
+              "optimizer": {"name": "adam", "learning_rate": 0.001},
+              "training": {"epochs": \(epochs), "batch_size": 64, "micro_shards": 4, "seed": 5},
+              "checkpoint": {"every_epochs": 1, "keep_last": 10}
+            }
+            """)
+    }
 
     private func digest(of run: Run) -> String? {
         run.standardOutput.split(separator: "\n").last { $0.hasPrefix("parameter digest ") }.map { String($0.dropFirst(17)) }

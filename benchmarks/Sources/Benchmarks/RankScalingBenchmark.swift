@@ -141,20 +141,8 @@ package struct RankScalingBenchmark: Sendable {
 
     /// One timed run of this rank in `ranks` ranks of `workers` workers, after its warm-up run.
     private func train(ranks: Int, workers: Int) -> (seconds: Double, examples: Int, digest: String) {
-        var options = task.options
-        options.workers = workers
-        options.kernelThreads = 1
-        let perEpoch = options.stepsPerEpoch(examples: task.data.train.count)
-        options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
-        options.evaluateEvery = Int.max
-        // Warm-up steps are not timed: they fault in the data, warm the allocator and the caches,
-        // and open the ranks' connections. (A trainer always takes its first step.)
-        if warmupSteps > 0 {
-            options.maxSteps = warmupSteps
-            _ = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options, reducer: job.reducer(ranks, workers))
-                .run(evaluating: false)
-        }
-        options.maxSteps = steps
+        // The warm-up also opens the ranks' connections.
+        let options = task.timedOptions(workers: workers, steps: steps, warmupSteps: warmupSteps, reducer: { job.reducer(ranks, workers) })
         let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options, reducer: job.reducer(ranks, workers))
         let summary = trainer.run(evaluating: false)
         return (summary.trainingSeconds, summary.examples, trainer.parameterDigest)

@@ -128,20 +128,7 @@ package struct ScalingBenchmark: Sendable {
     /// The training options of one timed run with `workers` workers, each on one core, after its
     /// warm-up run.
     private func options(workers: Int) -> TrainingOptions {
-        var options = task.options
-        options.workers = workers
-        options.kernelThreads = 1
-        let perEpoch = options.stepsPerEpoch(examples: task.data.train.count)
-        options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
-        options.evaluateEvery = Int.max
-        // Warm-up steps are not timed: they fault in the data and warm the allocator and the
-        // caches. (A trainer always takes its first step, so `--warmup 0` must skip the run.)
-        if warmupSteps > 0 {
-            options.maxSteps = warmupSteps
-            _ = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options).run(evaluating: false)
-        }
-        options.maxSteps = steps
-        return options
+        task.timedOptions(workers: workers, steps: steps, warmupSteps: warmupSteps, reducer: { nil })
     }
 
     /// The summed throughput of `copies` one-worker runs trained at the same time on threads of
@@ -225,5 +212,30 @@ package struct ScalingBenchmark: Sendable {
         plot.line(x: workers, y: workers.map { $0 / baseline }, label: "ideal", color: "#7f7f7f")
         plot.line(x: workers, y: rows.map(\.speedUp), label: "SwiftGrad", color: "#1f77b4", markers: true)
         try plot.write(to: path)
+    }
+}
+
+extension TrainTask {
+    /// The training options of one timed benchmark run of `steps` steps with `workers` workers,
+    /// each on one core, that never evaluates, after an untimed run of `warmupSteps` steps with
+    /// the same options and a reducer from `reducer`. Warm-up steps fault in the data, warm the
+    /// allocator and the caches, and open any connections the reducer needs. (A trainer always
+    /// takes its first step, so a warm-up of 0 steps skips the run.)
+    func timedOptions(
+        workers: Int, steps: Int, warmupSteps: Int, reducer: () -> (any GradientReducer)?
+    ) -> TrainingOptions {
+        var options = self.options
+        options.workers = workers
+        options.kernelThreads = 1
+        let perEpoch = options.stepsPerEpoch(examples: data.train.count)
+        options.epochs = (Swift.max(steps, warmupSteps) + perEpoch - 1) / perEpoch
+        options.evaluateEvery = Int.max
+        if warmupSteps > 0 {
+            options.maxSteps = warmupSteps
+            _ = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options, reducer: reducer())
+                .run(evaluating: false)
+        }
+        options.maxSteps = steps
+        return options
     }
 }

@@ -38,10 +38,15 @@ func shapes() -> [Shape] {
                               label: "square \(size) \(ta ? "T" : "N")\(tb ? "T" : "N")"))
         }
     }
-    // MLP 784-256-256-10, for each layer (in -> out) and batch B:
-    // forward X W (B x out, K = in), weight gradient X^T dY (in x out, K = B),
-    // input gradient dY W^T (B x in, K = out).
-    for batch in [128, 256, 512] {
+    return list + mlpShapes(batches: [128, 256, 512])
+}
+
+/// The products of MLP 784-256-256-10, for each layer (in -> out) and batch B of `batches`:
+/// forward X W (B x out, K = in), weight gradient X^T dY (in x out, K = B),
+/// input gradient dY W^T (B x in, K = out).
+func mlpShapes(batches: [Int]) -> [Shape] {
+    var list: [Shape] = []
+    for batch in batches {
         for (fanIn, fanOut) in [(784, 256), (256, 256), (256, 10)] {
             let layer = "\(fanIn)x\(fanOut) b\(batch)"
             list.append(Shape(m: batch, n: fanOut, k: fanIn, transA: false, transB: false,
@@ -155,19 +160,7 @@ func secondsPerCall(_ shape: Shape, threads: Int32, precision: Int32, a: [Float]
 
 /// The bf16-against-Float32 table (`--bf16`).
 func compareBF16(threadCounts: [Int], only: String?, rounds: Int) {
-    var list: [Shape] = []
-    for batch in [256, 512] {
-        for (fanIn, fanOut) in [(784, 256), (256, 256), (256, 10)] {
-            let layer = "\(fanIn)x\(fanOut) b\(batch)"
-            list.append(Shape(m: batch, n: fanOut, k: fanIn, transA: false, transB: false,
-                              label: "fwd  X·W    \(layer)"))
-            list.append(Shape(m: fanIn, n: fanOut, k: batch, transA: true, transB: false,
-                              label: "bwd  Xᵀ·dY  \(layer)"))
-            list.append(Shape(m: batch, n: fanIn, k: fanOut, transA: false, transB: true,
-                              label: "bwd  dY·Wᵀ  \(layer)"))
-        }
-    }
-    list = list.filter { shape in only.map { shape.label.contains($0) } ?? true }
+    let list = mlpShapes(batches: [256, 512]).filter { shape in only.map { shape.label.contains($0) } ?? true }
     print("SwiftGrad GEMM, bf16 against Float32 — kernels: Float32 \(String(cString: sg_gemm_kernel_name())), "
           + "bf16 \(String(cString: sg_gemm_kernel_label(sg_gemm_detected_bf16_kernel())))")
     let fma = sg_peak_fma_gflops(1, 50_000_000), dot = sg_peak_bf16_gflops(1, 50_000_000)
