@@ -98,7 +98,7 @@ let package = Package(
         .target(name: "Autograd", dependencies: ["CKernels"]),
         .target(name: "Optimizers", dependencies: ["Autograd", "CKernels"]),
         .target(name: "Models", dependencies: ["Autograd"]),
-        .target(name: "Datasets", dependencies: ["Autograd", "Storage"]),
+        .target(name: "Datasets", dependencies: ["Autograd", "CKernels", "Storage"]),
         .target(name: "DataParallel", dependencies: ["Autograd", "Models", "CKernels"]),
         .target(name: "Storage"),
         .target(name: "JSON"),

@@ -48,7 +48,7 @@ extension RandomStream {
 
 /// A polynomial over GF(2) of degree below 256, the coefficient of `x^(64w + b)` in bit `b` of
 /// word `w`: a residue modulo xoshiro256's characteristic polynomial.
-struct JumpPolynomial: Equatable {
+struct JumpPolynomial: Equatable, Sendable {
     var words: (UInt64, UInt64, UInt64, UInt64)
 
     static func == (a: JumpPolynomial, b: JumpPolynomial) -> Bool { a.words == b.words }

@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Dispatch
 
 extension Dataset {
@@ -48,59 +49,25 @@ extension Dataset {
 extension Dataset {
     /// Writes into `classLabels` each row's `argmax(x · W)` for the teacher `W` `[features,
     /// classes]`: each score summed in `Double` over the features in order, the first class of
-    /// the highest score winning a tie. Parts of `rowsPerPart` rows go to whichever thread takes
-    /// them; every score is the same sum whoever computes it, so the labels do not depend on
-    /// the parts, and a near tie resolves the same way on every machine.
-    ///
-    /// Inside a part, 32 rows at a time keep their scores in a small buffer and the features go
-    /// in the outer loop, so the teacher's row for a feature is read once for the 32 rows and
-    /// no score waits on its own previous sum; the classes go in pairs (`SIMD2<Double>`),
-    /// multiplied and added as two operations each, never fused, as the scalar sum does.
+    /// the highest score winning a tie (`sg_teacher_labels`, eight rows at a time on AVX-512).
+    /// Parts of `rowsPerPart` rows go to whichever thread takes them; every score is the same
+    /// sum whoever computes it, so the labels do not depend on the parts, and a near tie
+    /// resolves the same way on every machine.
     static func teacherLabels(of x: Tensor, teacher: Tensor, into classLabels: inout [Int], rowsPerPart: Int) {
         let (examples, features) = (x.shape[0], x.shape[1])
         let classes = teacher.shape[1]
-        let pairs = (classes + 1) / 2
-        // The teacher in Double, each feature's row padded to whole pairs with zeros (a padded
-        // class's score is never looked at).
-        var weights = [SIMD2<Double>](repeating: .zero, count: features * pairs)
-        teacher.withUnsafeBufferPointer { w in
-            for j in 0..<features {
-                for c in 0..<classes { weights[j * pairs + c / 2][c % 2] = Double(w[j * classes + c]) }
-            }
-        }
+        let scratchCount = sg_teacher_labels_scratch_count(features, classes)
         x.withUnsafeBufferPointer { x in
-            weights.withUnsafeBufferPointer { w in
+            teacher.withUnsafeBufferPointer { w in
                 classLabels.withUnsafeMutableBufferPointer { labels in
                     let (x, w, labels) = (SharedPointer(x.baseAddress!), SharedPointer(w.baseAddress!), SharedPointer(labels.baseAddress!))
                     let parts = (examples + rowsPerPart - 1) / rowsPerPart
                     DispatchQueue.concurrentPerform(iterations: parts) { part in
-                        let tile = 32
-                        let scores = UnsafeMutablePointer<SIMD2<Double>>.allocate(capacity: tile * pairs)
-                        defer { scores.deallocate() }
-                        let end = Swift.min(examples, (part + 1) * rowsPerPart)
-                        var first = part * rowsPerPart
-                        while first < end {
-                            let rows = Swift.min(tile, end - first)
-                            scores.initialize(repeating: .zero, count: rows * pairs)
-                            for j in 0..<features {
-                                let weightRow = w.pointer + j * pairs
-                                var values = x.pointer + first * features + j
-                                for row in 0..<rows {
-                                    let value = SIMD2(repeating: Double(values.pointee))
-                                    let rowScores = scores + row * pairs
-                                    for pair in 0..<pairs { rowScores[pair] += value * weightRow[pair] }
-                                    values += features
-                                }
-                            }
-                            for row in 0..<rows {
-                                let rowScores = scores + row * pairs
-                                func score(_ c: Int) -> Double { rowScores[c / 2][c % 2] }
-                                var best = 0
-                                for c in 1..<classes where score(c) > score(best) { best = c }
-                                labels.pointer[first + row] = best
-                            }
-                            first += rows
-                        }
+                        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: scratchCount)
+                        defer { scratch.deallocate() }
+                        let first = part * rowsPerPart
+                        let rows = Swift.min(examples, first + rowsPerPart) - first
+                        sg_teacher_labels(1, x.pointer + first * features, rows, features, w.pointer, classes, labels.pointer + first, scratch)
                     }
                 }
             }

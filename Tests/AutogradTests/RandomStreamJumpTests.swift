@@ -31,8 +31,9 @@ import Testing
 
     /// The fill in parts gives every element the bits of drawing it alone, whatever the part
     /// size (and so whichever thread takes which part), and leaves the stream where drawing
-    /// one by one does.
-    @Test(arguments: [1, 2, 3, 7, 64, 1000, 5000])
+    /// one by one does: parts too short for the kernel's lanes, parts on lanes with a part
+    /// too short left over (1024, 1500), and one run on lanes (5000).
+    @Test(arguments: [1, 2, 3, 7, 64, 1000, 1024, 1500, 5000])
     func fillingInPartsEqualsDrawingOneByOne(part: Int) {
         let count = 3001
         var sequential = RandomStream(seed: 5, stream: 2)
@@ -46,9 +47,10 @@ import Testing
         #expect(random == sequential)
     }
 
-    /// A tensor large enough to be filled in parts: the same bits as drawing one by one.
-    @Test func largeRandomNormalTensorEqualsDrawingOneByOne() {
-        let count = 2 * Tensor.normalBlock + 123
+    /// A tensor large enough to be filled in parts: the same bits as drawing one by one, with a
+    /// last part shorter than the lanes' run and one long enough for them.
+    @Test(arguments: [2 * Tensor.normalBlock + 123, Tensor.normalBlock + 5003])
+    func largeRandomNormalTensorEqualsDrawingOneByOne(count: Int) {
         var sequential = RandomStream(seed: 11)
         let expected = (0..<count).map { _ in Float(sequential.nextNormal()) }
         var random = RandomStream(seed: 11)

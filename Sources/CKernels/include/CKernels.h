@@ -13,6 +13,7 @@
 /// produce the same bits.
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -228,6 +229,42 @@ long sg_help_board_pieces_helped(sg_help_board *board);
 /// Nanoseconds `sg_help_board_help` spent in the products it took pieces of, all threads
 /// together, since `board` was made.
 long sg_help_board_nanoseconds_helped(sg_help_board *board);
+
+// MARK: - Synthetic data (synthetic.c)
+
+/// The xoshiro256** streams `sg_fill_normals` draws from at once.
+enum { SG_NORMAL_LANES = 8 };
+
+/// Whether this CPU runs the vectorised paths of `sg_fill_normals`, `sg_box_muller` and
+/// `sg_teacher_labels` (AVX-512F and DQ); the others give the same bits.
+int sg_normals_vector_supported(void);
+
+/// Standard normals scaled as `mean + standard_deviation * z`, in float, from
+/// `SG_NORMAL_LANES` xoshiro256** streams: stream `l` (state words `states[4l ..< 4l + 4]`, as
+/// `RandomStream` keeps them) fills `out[l * per_lane ..< (l + 1) * per_lane]`, each element
+/// from two draws `u1 = 1 − uniform`, `u2 = uniform` as `RandomStream.nextNormal()` makes them.
+/// Every element is exactly the scalar Box–Muller transform's on the C library's `log` and
+/// `cos` (see `sg_box_muller`), on every path. The states are advanced past their draws.
+/// `vector` 0 forces the scalar path (for tests).
+void sg_fill_normals(int vector, uint64_t *states, long per_lane, float *out, float mean, float standard_deviation);
+
+/// `out[i] = (float)(sqrt(-2 * log(u1[i])) * cos(2π * u2[i]))` in double with the C library's
+/// `log` and `cos`, for `u1` in (0, 1] and `u2` in [0, 1). The vectorised path computes the
+/// double with its own polynomials and calls the library only for the elements whose float it
+/// cannot settle; returns how many elements the library computed. `vector` 0 forces the scalar
+/// path.
+long sg_box_muller(int vector, const double *u1, const double *u2, float *out, long count);
+
+/// Doubles of scratch `sg_teacher_labels` needs.
+long sg_teacher_labels_scratch_count(long features, long classes);
+
+/// Each row's `argmax(x[row] · teacher)` for row-major `x` [rows, features] and `teacher`
+/// [features, classes]: each score summed in double over the features in order from zero, the
+/// first of equal scores winning; the same bits on every path. `scratch` holds
+/// `sg_teacher_labels_scratch_count(features, classes)` doubles. `vector` 0 forces the scalar
+/// path.
+void sg_teacher_labels(int vector, const float *x, long rows, long features, const float *teacher, long classes,
+                       long *labels, double *scratch);
 
 // MARK: - The all-reduce (reduce.c)
 

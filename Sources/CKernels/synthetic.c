@@ -1,0 +1,360 @@
+// Synthetic data: standard normal draws, exactly those of the scalar Box–Muller transform on the
+// C library's libm at the speed of vectorised polynomials, and the labels of a linear teacher.
+//
+// The defining arithmetic of one normal (`RandomStream.boxMuller` in Swift, `box_muller_libm`
+// here) is √(−2 ln u1) · cos(2π u2) in double, with the C library's `log` and `cos`, rounded to
+// float. Those two calls are most of the time a synthetic data set takes. The AVX-512 path
+// computes the same double with its own polynomials, accurate to about 2⁻⁴⁸ relative, and
+// keeps its rounding to float only where every double within 2⁻⁴⁰ of it rounds to the same
+// float: the libm double is within that distance (each of glibc's `log` and `cos` is within one
+// ulp, 2⁻⁵²), so it rounds to that float too. Every other element (a few in a hundred thousand:
+// those near a rounding boundary, u1 near 1, 2π·u2 near a multiple of π/2) is computed by the
+// defining arithmetic itself. The result is therefore the scalar transform's on every CPU,
+// whichever path runs.
+
+#include "CKernels.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#pragma STDC FP_CONTRACT OFF
+
+// MARK: - The defining arithmetic
+
+static const double two_pi = 0x1.921fb54442d18p+2;  // 2 · Double.pi, exactly
+
+static inline float box_muller_libm(double u1, double u2) {
+    return (float)(sqrt(-2.0 * log(u1)) * cos(two_pi * u2));
+}
+
+// xoshiro256**, as `RandomStream.next()`.
+static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t xoshiro_next(uint64_t s[4]) {
+    const uint64_t result = rotl64(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl64(s[3], 45);
+    return result;
+}
+
+// `RandomStream.nextUniform()`: 53 random bits in [0, 1).
+static inline double uniform53(uint64_t bits) { return (double)(bits >> 11) * 0x1.0p-53; }
+
+static void fill_normals_generic(uint64_t *states, long per_lane, float *out, float mean,
+                                 float standard_deviation) {
+    for (int lane = 0; lane < SG_NORMAL_LANES; lane++) {
+        uint64_t *s = states + 4 * lane;
+        float *target = out + (long)lane * per_lane;
+        for (long i = 0; i < per_lane; i++) {
+            const double u1 = 1 - uniform53(xoshiro_next(s));
+            const double u2 = uniform53(xoshiro_next(s));
+            target[i] = mean + standard_deviation * box_muller_libm(u1, u2);
+        }
+    }
+}
+
+static long box_muller_generic(const double *u1, const double *u2, float *out, long count) {
+    for (long i = 0; i < count; i++) out[i] = box_muller_libm(u1[i], u2[i]);
+    return count;
+}
+
+
+// MARK: - Teacher labels
+
+// Row `row`'s class: argmax over c of Σⱼ x[row][j]·w[j][c], each sum in double over j in order
+// from zero (a product of two floats is exact in double), the first of equal scores winning.
+static long teacher_label_generic(const float *x_row, long features, const float *teacher, long classes,
+                                  double *scores) {
+    for (long c = 0; c < classes; c++) scores[c] = 0;
+    for (long j = 0; j < features; j++) {
+        const double value = x_row[j];
+        const float *w = teacher + j * classes;
+        for (long c = 0; c < classes; c++) scores[c] = scores[c] + value * (double)w[c];
+    }
+    long best = 0;
+    for (long c = 1; c < classes; c++) {
+        if (scores[c] > scores[best]) best = c;
+    }
+    return best;
+}
+
+// MARK: - AVX-512
+
+#if defined(__x86_64__)
+#define SG_NORMALS_AVX512 __attribute__((target("avx512f,avx512dq")))
+
+// ln 2 in two parts; `ln2_hi` has 21 trailing zero bits, so e · ln2_hi is exact for |e| < 2²⁰.
+static const double ln2_hi = 0x1.62e42fee00000p-1;
+static const double ln2_lo = 0x1.a39ef35793c76p-33;
+// π/2 in two parts: `pio2_hi` is π/2 rounded to double, `pio2_lo` the next 53 bits.
+static const double pio2_hi = 0x1.921fb54442d18p+0;
+static const double pio2_lo = 0x1.1a62633145c07p-54;
+
+// ln u for u in [2⁻⁵³, 1): u = 2ᵉ·m with m in [√½, √2), ln m = 2 atanh(s) for s = (m−1)/(m+1),
+// |s| < 0.1716, summed to s²³ (the next term is below 2⁻⁵⁶ of the sum). The sum's relative
+// error is a few ulps; e = −1 cancels at most a factor 3 of it.
+SG_NORMALS_AVX512 static inline __m512d log_avx512(__m512d u) {
+    __m512d e = _mm512_getexp_pd(u);
+    __m512d m = _mm512_getmant_pd(u, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
+    const __mmask8 high = _mm512_cmp_pd_mask(m, _mm512_set1_pd(0x1.6a09e667f3bcdp+0), _CMP_GT_OQ);
+    m = _mm512_mask_mul_pd(m, high, m, _mm512_set1_pd(0.5));
+    e = _mm512_mask_add_pd(e, high, e, _mm512_set1_pd(1));
+    const __m512d f = _mm512_sub_pd(m, _mm512_set1_pd(1));
+    const __m512d s = _mm512_div_pd(f, _mm512_add_pd(f, _mm512_set1_pd(2)));
+    const __m512d s2 = _mm512_mul_pd(s, s);
+    __m512d p = _mm512_set1_pd(1.0 / 23);
+    static const double odd_reciprocals[] = {1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13,
+                                             1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3};
+    for (int i = 0; i < 10; i++) p = _mm512_fmadd_pd(p, s2, _mm512_set1_pd(odd_reciprocals[i]));
+    const __m512d two_s = _mm512_add_pd(s, s);
+    const __m512d log_m = _mm512_fmadd_pd(_mm512_mul_pd(two_s, s2), p, two_s);
+    return _mm512_add_pd(_mm512_mul_pd(e, _mm512_set1_pd(ln2_hi)),
+                         _mm512_fmadd_pd(e, _mm512_set1_pd(ln2_lo), log_m));
+}
+
+// cos x for x in [0, 2π): x = k·π/2 + r with |r| <= π/4; x − k·pio2_hi is exact (both are
+// multiples of 2⁻⁵³ below 8), so r carries one rounding and an error of 4·2⁻¹⁰⁷ from π/2's
+// third part. `*tiny` marks |r| < 2⁻²⁰, where that error would matter relative to sin r.
+// Taylor series to r¹⁷ and r¹⁸: the next terms are below 2⁻⁶² relative.
+SG_NORMALS_AVX512 static inline __m512d cos_avx512(__m512d x, __mmask8 *tiny) {
+    const __m512d k = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(0x1.45f306dc9c883p-1)),
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512d r = _mm512_fnmadd_pd(k, _mm512_set1_pd(pio2_hi), x);
+    r = _mm512_fnmadd_pd(k, _mm512_set1_pd(pio2_lo), r);
+    *tiny = _mm512_cmp_pd_mask(_mm512_abs_pd(r), _mm512_set1_pd(0x1.0p-20), _CMP_LT_OQ);
+    const __m512d r2 = _mm512_mul_pd(r, r);
+    // sin r = r + r³·(−1/3! + r²·(1/5! − …)) and cos r = 1 + r²·(−1/2! + r²·(1/4! − …)) by
+    // Horner's rule from the highest term; n! is exact in double up to 18!.
+    static const double sin_terms[] = {-1.0 / 1307674368000.0, 1.0 / 6227020800.0, -1.0 / 39916800.0,
+                                       1.0 / 362880.0, -1.0 / 5040.0, 1.0 / 120.0, -1.0 / 6.0};
+    static const double cos_terms[] = {1.0 / 20922789888000.0, -1.0 / 87178291200.0, 1.0 / 479001600.0,
+                                       -1.0 / 3628800.0, 1.0 / 40320.0, -1.0 / 720.0, 1.0 / 24.0, -1.0 / 2.0};
+    __m512d sin_p = _mm512_set1_pd(1.0 / 355687428096000.0);  // 1/17!
+    for (int i = 0; i < 7; i++) sin_p = _mm512_fmadd_pd(sin_p, r2, _mm512_set1_pd(sin_terms[i]));
+    const __m512d sin_r = _mm512_fmadd_pd(_mm512_mul_pd(r, r2), sin_p, r);
+    __m512d cos_p = _mm512_set1_pd(-1.0 / 6402373705728000.0);  // −1/18!
+    for (int i = 0; i < 8; i++) cos_p = _mm512_fmadd_pd(cos_p, r2, _mm512_set1_pd(cos_terms[i]));
+    const __m512d cos_r = _mm512_fmadd_pd(r2, cos_p, _mm512_set1_pd(1));
+    // Quadrant k mod 4: cos r, −sin r, −cos r, sin r.
+    const __m512i q = _mm512_and_si512(_mm512_cvtpd_epi64(k), _mm512_set1_epi64(3));
+    const __mmask8 odd = _mm512_test_epi64_mask(q, _mm512_set1_epi64(1));
+    const __mmask8 negate = _mm512_test_epi64_mask(_mm512_add_epi64(q, _mm512_set1_epi64(1)), _mm512_set1_epi64(2));
+    const __m512d value = _mm512_mask_blend_pd(odd, cos_r, sin_r);
+    return _mm512_mask_sub_pd(value, negate, _mm512_setzero_pd(), value);
+}
+
+// Eight normals from u1 in (0, 1] and u2 in [0, 1); returns the lanes whose float the
+// polynomials settle (the others need the defining arithmetic).
+SG_NORMALS_AVX512 static inline __mmask8 box_muller_avx512(__m512d u1, __m512d u2, __m256 *normals) {
+    __mmask8 tiny;
+    const __m512d c = cos_avx512(_mm512_mul_pd(_mm512_set1_pd(two_pi), u2), &tiny);
+    const __m512d l = log_avx512(u1);
+    const __m512d z = _mm512_mul_pd(_mm512_sqrt_pd(_mm512_mul_pd(_mm512_set1_pd(-2), l)), c);
+    const __m256 low = _mm512_cvtpd_ps(_mm512_mul_pd(z, _mm512_set1_pd(1 - 0x1.0p-40)));
+    const __m256 high = _mm512_cvtpd_ps(_mm512_mul_pd(z, _mm512_set1_pd(1 + 0x1.0p-40)));
+    const __mmask8 near_one = _mm512_cmp_pd_mask(u1, _mm512_set1_pd(1 - 0x1.0p-10), _CMP_GT_OQ);
+    const __mmask8 agree = _mm512_cmpeq_epi64_mask(
+        _mm512_cvtepi32_epi64(_mm256_castps_si256(low)), _mm512_cvtepi32_epi64(_mm256_castps_si256(high)));
+    *normals = low;
+    return agree & (__mmask8)~(tiny | near_one);
+}
+
+SG_NORMALS_AVX512 static long box_muller_avx512_array(const double *u1, const double *u2, float *out,
+                                                      long count) {
+    long computed_by_libm = 0;
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 normals;
+        const __mmask8 settled = box_muller_avx512(_mm512_loadu_pd(u1 + i), _mm512_loadu_pd(u2 + i), &normals);
+        _mm256_storeu_ps(out + i, normals);
+        for (int lane = 0; lane < 8; lane++) {
+            if (!(settled >> lane & 1)) {
+                out[i + lane] = box_muller_libm(u1[i + lane], u2[i + lane]);
+                computed_by_libm++;
+            }
+        }
+    }
+    computed_by_libm += box_muller_generic(u1 + i, u2 + i, out + i, count - i);
+    return computed_by_libm;
+}
+
+SG_NORMALS_AVX512 static inline __m512i rotl_avx512(__m512i x, int k) {
+    return _mm512_or_si512(_mm512_slli_epi64(x, k), _mm512_srli_epi64(x, 64 - k));
+}
+
+// xoshiro256** on eight streams at once, lane j of each state vector being stream j's.
+SG_NORMALS_AVX512 static inline __m512i xoshiro_next_avx512(__m512i s[4]) {
+    const __m512i five = _mm512_add_epi64(s[1], _mm512_slli_epi64(s[1], 2));
+    const __m512i rotated = _mm512_rol_epi64(five, 7);
+    const __m512i result = _mm512_add_epi64(rotated, _mm512_slli_epi64(rotated, 3));
+    const __m512i t = _mm512_slli_epi64(s[1], 17);
+    s[2] = _mm512_xor_si512(s[2], s[0]);
+    s[3] = _mm512_xor_si512(s[3], s[1]);
+    s[1] = _mm512_xor_si512(s[1], s[2]);
+    s[0] = _mm512_xor_si512(s[0], s[3]);
+    s[2] = _mm512_xor_si512(s[2], t);
+    s[3] = _mm512_rol_epi64(s[3], 45);
+    return result;
+}
+
+SG_NORMALS_AVX512 static inline __m512d uniform53_avx512(__m512i bits) {
+    return _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(bits, 11)), _mm512_set1_pd(0x1.0p-53));
+}
+
+SG_NORMALS_AVX512 static void fill_normals_avx512(uint64_t *states, long per_lane, float *out, float mean,
+                                                  float standard_deviation) {
+    // The lanes' states as four vectors, word w of lane j in element j of vector w.
+    __m512i s[4];
+    const __m512i lane_offsets = _mm512_setr_epi64(0, 4, 8, 12, 16, 20, 24, 28);
+    for (int w = 0; w < 4; w++) s[w] = _mm512_i64gather_epi64(_mm512_add_epi64(lane_offsets, _mm512_set1_epi64(w)), (const void *)states, 8);
+    const __m512 mean_v = _mm512_set1_ps(mean), deviation_v = _mm512_set1_ps(standard_deviation);
+    // Each step makes one normal per lane; a block of 16 steps is transposed through `block` so
+    // that each lane's 16 normals are stored contiguously.
+    enum { STEPS = 16 };
+    float block[STEPS][SG_NORMAL_LANES] __attribute__((aligned(64)));
+    double u1s[STEPS][SG_NORMAL_LANES] __attribute__((aligned(64)));
+    double u2s[STEPS][SG_NORMAL_LANES] __attribute__((aligned(64)));
+    for (long start = 0; start < per_lane; start += STEPS) {
+        const int steps = per_lane - start < STEPS ? (int)(per_lane - start) : STEPS;
+        for (int step = 0; step < steps; step++) {
+            const __m512d u1 = _mm512_sub_pd(_mm512_set1_pd(1), uniform53_avx512(xoshiro_next_avx512(s)));
+            const __m512d u2 = uniform53_avx512(xoshiro_next_avx512(s));
+            __m256 normals;
+            const __mmask8 settled = box_muller_avx512(u1, u2, &normals);
+            _mm256_store_ps(block[step], normals);
+            if (settled != 0xFF) {
+                _mm512_store_pd(u1s[step], u1);
+                _mm512_store_pd(u2s[step], u2);
+                for (int lane = 0; lane < 8; lane++) {
+                    if (!(settled >> lane & 1)) block[step][lane] = box_muller_libm(u1s[step][lane], u2s[step][lane]);
+                }
+            }
+        }
+        if (steps == STEPS) {
+            // block[step][lane] → out[lane·per_lane + start + step], 16 floats per lane.
+            const __m512i rows = _mm512_setr_epi32(0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120);
+            for (int lane = 0; lane < 8; lane++) {
+                const __m512 column = _mm512_i32gather_ps(_mm512_add_epi32(rows, _mm512_set1_epi32(lane)), &block[0][0], 4);
+                const __m512 scaled = _mm512_add_ps(mean_v, _mm512_mul_ps(deviation_v, column));
+                _mm512_storeu_ps(out + (long)lane * per_lane + start, scaled);
+            }
+        } else {
+            for (int lane = 0; lane < 8; lane++) {
+                for (int step = 0; step < steps; step++) {
+                    out[(long)lane * per_lane + start + step] = mean + standard_deviation * block[step][lane];
+                }
+            }
+        }
+    }
+    uint64_t words[4][8] __attribute__((aligned(64)));
+    for (int w = 0; w < 4; w++) _mm512_store_si512(words[w], s[w]);
+    for (int lane = 0; lane < 8; lane++) {
+        for (int w = 0; w < 4; w++) states[4 * lane + w] = words[w][lane];
+    }
+}
+
+// Eight rows at a time, one per lane, 16 classes at a time in 16 accumulators: each lane's sums
+// are the generic loop's, in the same order.
+SG_NORMALS_AVX512 static void teacher_labels_avx512(const float *x, long rows, long features, const float *teacher,
+                                                    long classes, long *labels, double *scratch) {
+    enum { CLASS_BLOCK = 16 };
+    const long blocks = (classes + CLASS_BLOCK - 1) / CLASS_BLOCK;
+    double *padded = scratch;  // [blocks][features][16], zero beyond `classes`
+    double *scores = scratch + blocks * features * CLASS_BLOCK;  // [classes][8]
+    for (long b = 0; b < blocks; b++) {
+        for (long j = 0; j < features; j++) {
+            for (long c = 0; c < CLASS_BLOCK; c++) {
+                const long class = b * CLASS_BLOCK + c;
+                padded[(b * features + j) * CLASS_BLOCK + c] = class < classes ? (double)teacher[j * classes + class] : 0;
+            }
+        }
+    }
+    const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)features));
+    long row = 0;
+    for (; row + 8 <= rows; row += 8) {
+        const float *tile = x + row * features;
+        for (long b = 0; b < blocks; b++) {
+            __m512d acc[CLASS_BLOCK];
+            for (int c = 0; c < CLASS_BLOCK; c++) acc[c] = _mm512_setzero_pd();
+            const double *w = padded + b * features * CLASS_BLOCK;
+            for (long j = 0; j < features; j++) {
+                const __m512d value = _mm512_cvtps_pd(_mm256_i32gather_ps(tile + j, row_offsets, 4));
+                for (int c = 0; c < CLASS_BLOCK; c++) {
+                    acc[c] = _mm512_add_pd(acc[c], _mm512_mul_pd(value, _mm512_set1_pd(w[j * CLASS_BLOCK + c])));
+                }
+            }
+            for (int c = 0; c < CLASS_BLOCK && b * CLASS_BLOCK + c < classes; c++) {
+                _mm512_storeu_pd(scores + (b * CLASS_BLOCK + c) * 8, acc[c]);
+            }
+        }
+        for (int lane = 0; lane < 8; lane++) {
+            long best = 0;
+            for (long c = 1; c < classes; c++) {
+                if (scores[c * 8 + lane] > scores[best * 8 + lane]) best = c;
+            }
+            labels[row + lane] = best;
+        }
+    }
+    for (; row < rows; row++) labels[row] = teacher_label_generic(x + row * features, features, teacher, classes, scores);
+}
+
+static int normals_avx512_usable(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+#endif
+
+// MARK: - Entry points
+
+int sg_normals_vector_supported(void) {
+#if defined(__x86_64__)
+    return normals_avx512_usable();
+#else
+    return 0;
+#endif
+}
+
+void sg_fill_normals(int vector, uint64_t *states, long per_lane, float *out, float mean,
+                     float standard_deviation) {
+#if defined(__x86_64__)
+    if (vector && normals_avx512_usable()) {
+        fill_normals_avx512(states, per_lane, out, mean, standard_deviation);
+        return;
+    }
+#endif
+    (void)vector;
+    fill_normals_generic(states, per_lane, out, mean, standard_deviation);
+}
+
+long sg_box_muller(int vector, const double *u1, const double *u2, float *out, long count) {
+#if defined(__x86_64__)
+    if (vector && normals_avx512_usable()) return box_muller_avx512_array(u1, u2, out, count);
+#endif
+    (void)vector;
+    return box_muller_generic(u1, u2, out, count);
+}
+
+long sg_teacher_labels_scratch_count(long features, long classes) {
+    return ((classes + 15) / 16) * features * 16 + classes * 8;
+}
+
+void sg_teacher_labels(int vector, const float *x, long rows, long features, const float *teacher, long classes,
+                       long *labels, double *scratch) {
+#if defined(__x86_64__)
+    if (vector && normals_avx512_usable() && features <= INT32_MAX / 8) {
+        teacher_labels_avx512(x, rows, features, teacher, classes, labels, scratch);
+        return;
+    }
+#endif
+    (void)vector;
+    for (long row = 0; row < rows; row++) labels[row] = teacher_label_generic(x + row * features, features, teacher, classes, scratch);
+}
