@@ -19,6 +19,11 @@ package struct TaskReport: Sendable {
     package var finalLoss: Float?
     /// The learned (or evaluated) parameters, by name, in a stable order.
     package var parameters: [(name: String, values: [Float])]
+    /// The most values the JSON report lists under `parameters`. A larger model's report has
+    /// `null` there: its values are in the model file the report names, and listing a
+    /// 784-256-256-10 MLP's 269 322 values as JSON would take 3.5 MB and longer to write than
+    /// preparing its data.
+    package static let listedParameterLimit = 65_536
     /// Seconds spent in the work itself: not start-up, config parsing or data loading.
     package var wallSeconds: Double
     /// Task-specific entries, written in this order after `parameters` and before
@@ -62,9 +67,13 @@ package struct TaskReport: Sendable {
         object["task"] = .string(task)
         object["steps"] = .number(steps)
         object["final_loss"] = finalLoss.map { .number($0) } ?? .null
-        var parameterObject = JSONObject()
-        for (name, values) in parameters { parameterObject[name] = JSONValue(values) }
-        object["parameters"] = .object(parameterObject)
+        if parameters.reduce(0, { $0 + $1.values.count }) <= Self.listedParameterLimit {
+            var parameterObject = JSONObject()
+            for (name, values) in parameters { parameterObject[name] = JSONValue(values) }
+            object["parameters"] = .object(parameterObject)
+        } else {
+            object["parameters"] = .null
+        }
         for member in extra.members { object[member.key] = member.value }
         object["wall_seconds"] = .number(wallSeconds)
         return .object(object)

@@ -97,4 +97,20 @@ import Tasks
         #expect(batches["test_loss"] as? Double == long["test_loss"] as? Double, "the test split is evaluated either way")
         #expect(batches["parameter_digest"] as? String == long["parameter_digest"] as? String)
     }
+
+    /// A report lists the parameters' values up to `TaskReport.listedParameterLimit` values in
+    /// all, and writes `null` beyond it (the model file has them), keeping the key.
+    @Test func aLargeModelsParametersAreLeftToItsModelFile() throws {
+        let limit = TaskReport.listedParameterLimit
+        func report(_ counts: [Int]) -> TaskReport {
+            TaskReport(task: "train", steps: 1, finalLoss: 0.5, parameters: counts.enumerated().map { ("p\($0.offset)", [Float](repeating: 0.25, count: $0.element)) }, wallSeconds: 1)
+        }
+        let listed = try writtenReport(report([limit - 1, 1])).object
+        let values = try #require(listed["parameters"] as? [String: [Double]])
+        #expect(values["p0"]?.count == limit - 1 && values["p1"] == [0.25])
+        let omitted = try writtenReport(report([limit, 1])).object
+        #expect(omitted["parameters"] is NSNull)
+        #expect(omitted.keys.contains("parameters"))
+    }
 }
+
