@@ -127,11 +127,13 @@ extension Tensor {
     ) -> Tensor {
         checkValid(shape: shape, op: "truncatedNormal")
         return Tensor(shape: shape) { buffer in
-            for index in buffer.indices {
-                var draw = random.nextNormal()
-                while Swift.abs(draw) > 2 { draw = random.nextNormal() }
-                buffer[index] = mean + standardDeviation * Float(draw)
-            }
+            guard let start = buffer.baseAddress else { return }
+            // `sg_truncated_normals` draws each candidate as `nextNormal()` does, in order, and
+            // redraws beyond ±2 in Double, as the loop `repeat draw = random.nextNormal() while
+            // abs(draw) > 2` would.
+            var state = [random.state.0, random.state.1, random.state.2, random.state.3]
+            sg_truncated_normals(1, &state, buffer.count, start, mean, standardDeviation)
+            random.state = (state[0], state[1], state[2], state[3])
         }
     }
 

@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -67,6 +68,17 @@ static long box_muller_generic(const double *u1, const double *u2, float *out, l
     return count;
 }
 
+
+// Candidates for a normal truncated at ±2: each pair's float, and whether its double lies
+// beyond ±2 (then it is drawn again).
+static void truncation_candidates_generic(const double *u1, const double *u2, float *out, unsigned char *beyond,
+                                          long count) {
+    for (long i = 0; i < count; i++) {
+        const double z = sqrt(-2.0 * log(u1[i])) * cos(two_pi * u2[i]);
+        out[i] = (float)z;
+        beyond[i] = fabs(z) > 2;
+    }
+}
 
 // MARK: - Teacher labels
 
@@ -152,9 +164,11 @@ SG_NORMALS_AVX512 static inline __m512d cos_avx512(__m512d x, __mmask8 *tiny) {
     return _mm512_mask_sub_pd(value, negate, _mm512_setzero_pd(), value);
 }
 
-// Eight normals from u1 in (0, 1] and u2 in [0, 1); returns the lanes whose float the
-// polynomials settle (the others need the defining arithmetic).
-SG_NORMALS_AVX512 static inline __mmask8 box_muller_avx512(__m512d u1, __m512d u2, __m256 *normals) {
+// Eight normals from u1 in (0, 1] and u2 in [0, 1), and in `*beyond_two` the lanes whose
+// double lies beyond ±2; returns the lanes whose float and comparison with 2 the polynomials
+// settle (the others need the defining arithmetic).
+SG_NORMALS_AVX512 static inline __mmask8 box_muller_avx512(__m512d u1, __m512d u2, __m256 *normals,
+                                                           __mmask8 *beyond_two) {
     __mmask8 tiny;
     const __m512d c = cos_avx512(_mm512_mul_pd(_mm512_set1_pd(two_pi), u2), &tiny);
     const __m512d l = log_avx512(u1);
@@ -164,8 +178,12 @@ SG_NORMALS_AVX512 static inline __mmask8 box_muller_avx512(__m512d u1, __m512d u
     const __mmask8 near_one = _mm512_cmp_pd_mask(u1, _mm512_set1_pd(1 - 0x1.0p-10), _CMP_GT_OQ);
     const __mmask8 agree = _mm512_cmpeq_epi64_mask(
         _mm512_cvtepi32_epi64(_mm256_castps_si256(low)), _mm512_cvtepi32_epi64(_mm256_castps_si256(high)));
+    const __m512d magnitude = _mm512_abs_pd(z);
+    *beyond_two = _mm512_cmp_pd_mask(magnitude, _mm512_set1_pd(2), _CMP_GT_OQ);
+    const __mmask8 near_two = _mm512_cmp_pd_mask(_mm512_abs_pd(_mm512_sub_pd(magnitude, _mm512_set1_pd(2))),
+                                                 _mm512_set1_pd(0x1.0p-38), _CMP_LT_OQ);
     *normals = low;
-    return agree & (__mmask8)~(tiny | near_one);
+    return agree & (__mmask8)~(tiny | near_one | near_two);
 }
 
 SG_NORMALS_AVX512 static long box_muller_avx512_array(const double *u1, const double *u2, float *out,
@@ -174,7 +192,8 @@ SG_NORMALS_AVX512 static long box_muller_avx512_array(const double *u1, const do
     long i = 0;
     for (; i + 8 <= count; i += 8) {
         __m256 normals;
-        const __mmask8 settled = box_muller_avx512(_mm512_loadu_pd(u1 + i), _mm512_loadu_pd(u2 + i), &normals);
+        __mmask8 beyond_two;
+        const __mmask8 settled = box_muller_avx512(_mm512_loadu_pd(u1 + i), _mm512_loadu_pd(u2 + i), &normals, &beyond_two);
         _mm256_storeu_ps(out + i, normals);
         for (int lane = 0; lane < 8; lane++) {
             if (!(settled >> lane & 1)) {
@@ -185,6 +204,25 @@ SG_NORMALS_AVX512 static long box_muller_avx512_array(const double *u1, const do
     }
     computed_by_libm += box_muller_generic(u1 + i, u2 + i, out + i, count - i);
     return computed_by_libm;
+}
+
+SG_NORMALS_AVX512 static void truncation_candidates_avx512(const double *u1, const double *u2, float *out,
+                                                           unsigned char *beyond, long count) {
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 normals;
+        __mmask8 beyond_two;
+        const __mmask8 settled = box_muller_avx512(_mm512_loadu_pd(u1 + i), _mm512_loadu_pd(u2 + i), &normals, &beyond_two);
+        _mm256_storeu_ps(out + i, normals);
+        for (int lane = 0; lane < 8; lane++) {
+            if (settled >> lane & 1) {
+                beyond[i + lane] = beyond_two >> lane & 1;
+            } else {
+                truncation_candidates_generic(u1 + i + lane, u2 + i + lane, out + i + lane, beyond + i + lane, 1);
+            }
+        }
+    }
+    truncation_candidates_generic(u1 + i, u2 + i, out + i, beyond + i, count - i);
 }
 
 SG_NORMALS_AVX512 static inline __m512i rotl_avx512(__m512i x, int k) {
@@ -229,7 +267,8 @@ SG_NORMALS_AVX512 static void fill_normals_avx512(uint64_t *states, long per_lan
             const __m512d u1 = _mm512_sub_pd(_mm512_set1_pd(1), uniform53_avx512(xoshiro_next_avx512(s)));
             const __m512d u2 = uniform53_avx512(xoshiro_next_avx512(s));
             __m256 normals;
-            const __mmask8 settled = box_muller_avx512(u1, u2, &normals);
+            __mmask8 beyond_two;
+            const __mmask8 settled = box_muller_avx512(u1, u2, &normals, &beyond_two);
             _mm256_store_ps(block[step], normals);
             if (settled != 0xFF) {
                 _mm512_store_pd(u1s[step], u1);
@@ -357,4 +396,44 @@ void sg_teacher_labels(int vector, const float *x, long rows, long features, con
 #endif
     (void)vector;
     for (long row = 0; row < rows; row++) labels[row] = teacher_label_generic(x + row * features, features, teacher, classes, scratch);
+}
+
+void sg_truncated_normals(int vector, uint64_t *state, long count, float *out, float mean, float standard_deviation) {
+    enum { BLOCK = 64 };
+    double u1[BLOCK], u2[BLOCK];
+    float candidates[BLOCK];
+    unsigned char beyond[BLOCK];
+#if defined(__x86_64__)
+    const int use_vector = vector && normals_avx512_usable();
+#else
+    const int use_vector = 0;
+    (void)vector;
+#endif
+    long filled = 0;
+    while (filled < count) {
+        uint64_t start[4];
+        memcpy(start, state, sizeof start);
+        for (int i = 0; i < BLOCK; i++) {
+            u1[i] = 1 - uniform53(xoshiro_next(state));
+            u2[i] = uniform53(xoshiro_next(state));
+        }
+#if defined(__x86_64__)
+        if (use_vector) {
+            truncation_candidates_avx512(u1, u2, candidates, beyond, BLOCK);
+        } else
+#endif
+        {
+            truncation_candidates_generic(u1, u2, candidates, beyond, BLOCK);
+        }
+        int used = 0;
+        while (used < BLOCK && filled < count) {
+            if (!beyond[used]) out[filled++] = mean + standard_deviation * candidates[used];
+            used++;
+        }
+        if (used < BLOCK) {
+            // Leave the stream after the last candidate used, not after the block.
+            memcpy(state, start, sizeof start);
+            for (int draw = 0; draw < 2 * used; draw++) xoshiro_next(state);
+        }
+    }
 }

@@ -58,4 +58,21 @@ import Testing
         #expect(tensor.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
         #expect(random == sequential)
     }
+
+    /// A truncated normal tensor drawn by the kernel, in blocks of candidates, has the bits of
+    /// drawing each element again until it lies within ±2, and leaves the stream after the last
+    /// draw it used, whether or not that ends a block.
+    @Test(arguments: [1, 7, 61, 64, 65, 1000, 100_003])
+    func truncatedNormalEqualsRedrawingOneByOne(count: Int) {
+        var sequential = RandomStream(seed: 21, stream: 4)
+        let expected = (0..<count).map { _ -> Float in
+            var draw = sequential.nextNormal()
+            while abs(draw) > 2 { draw = sequential.nextNormal() }
+            return -1 + 0.5 * Float(draw)
+        }
+        var random = RandomStream(seed: 21, stream: 4)
+        let tensor = Tensor.truncatedNormal(shape: [count], mean: -1, standardDeviation: 0.5, using: &random)
+        #expect(tensor.scalars.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(random == sequential)
+    }
 }

@@ -173,4 +173,26 @@ import Testing
         #expect(vector.map(\.bitPattern) == zip(u1, u2).map { Self.definition($0, $1).bitPattern })
         if sg_normals_vector_supported() != 0 { #expect(calls == pairs.count) }
     }
+
+    /// Pairs whose double lies within a few ulps of ±2 (u1 = e^(−2/cos²(2πu2))): whether a
+    /// truncated normal redraws them is the library's to decide, so the vectorised path must
+    /// leave every one to it.
+    @Test func pairsAtTheTruncationBoundAreLeftToTheLibrary() {
+        var (u1, u2) = ([Double](), [Double]())
+        for second in [0.1, 0.2, 0.3, 0.37, 0.45, 0.6, 0.7, 0.93] {
+            let c = cos(2 * Double.pi * second)
+            let first = exp(-2 / (c * c))
+            for value in [first, first.nextUp, first.nextDown] {
+                u1.append(value)
+                u2.append(second)
+            }
+        }
+        for (first, second) in zip(u1, u2) {
+            let z = (-2 * log(first)).squareRoot() * cos(2 * Double.pi * second)
+            #expect(abs(abs(z) - 2) < 0x1.0p-45, "u1 \(first), u2 \(second): \(z)")
+        }
+        let (vector, _, calls) = Self.boxMuller(u1, u2)
+        #expect(vector.map(\.bitPattern) == zip(u1, u2).map { Self.definition($0, $1).bitPattern })
+        if sg_normals_vector_supported() != 0 { #expect(calls == u1.count) }
+    }
 }

@@ -255,6 +255,13 @@ void sg_fill_normals(int vector, uint64_t *states, long per_lane, float *out, fl
 /// path.
 long sg_box_muller(int vector, const double *u1, const double *u2, float *out, long count);
 
+/// `count` normals truncated at two standard deviations, as `Tensor.truncatedNormal` draws them
+/// from one xoshiro256** stream (`state`, advanced past the draws it used): each candidate is
+/// `sg_box_muller`'s double of two draws, drawn again while its magnitude exceeds 2, and the
+/// element is `mean + standard_deviation * (float)candidate`. The same bits on every path;
+/// `vector` 0 forces the scalar path.
+void sg_truncated_normals(int vector, uint64_t *state, long count, float *out, float mean, float standard_deviation);
+
 /// Doubles of scratch `sg_teacher_labels` needs.
 long sg_teacher_labels_scratch_count(long features, long classes);
 
