@@ -100,14 +100,46 @@ public enum AtomicFile {
         try bytes.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable) }
     }
 
-    private static func write(bytes: UnsafeRawBufferPointer, to path: String, durable: Bool) throws {
+    /// Atomically replaces the file at `path` with `bytes`, written over the storage of
+    /// `recycled`, a file the caller is about to delete (the oldest of the checkpoints it
+    /// keeps), instead of a new file's.
+    ///
+    /// `recycled` is renamed to the temporary, overwritten in place, cut to the new length and
+    /// renamed over `path`: a file system hands out no new pages or blocks for it, which on a
+    /// virtual machine can cost more than the copy itself (writing a 3 MB checkpoint to a new
+    /// file took 0.7–15 ms here, over an old one 0.1 ms). Once this returns, `recycled` no
+    /// longer exists under its name. It is only recycled when it is a regular file with no other
+    /// hard link, in the destination's directory and not the destination itself; otherwise, or
+    /// when `recycled` is nil, this is ``write(_:to:durable:)-([UInt8],_,_)``, and `recycled`
+    /// stays for the caller to delete.
+    ///
+    /// - Parameters:
+    ///   - bytes: the complete new contents.
+    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - recycled: the file whose storage to reuse, or nil.
+    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, recycling recycled: String?) throws {
+        try bytes.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable, recycling: recycled) }
+    }
+
+    private static func write(bytes: UnsafeRawBufferPointer, to path: String, durable: Bool, recycling recycled: String? = nil) throws {
         let target = try destination(of: path)
         removeStaleTemporaries(directory: target.directory, name: target.name)
-        let (descriptor, temporary) = try makeTemporary(target, path: path)
+        var (descriptor, temporary) = try makeTemporary(target, path: path)
 
         var isOpen = true
         do {
-            try writeAll(bytes, to: descriptor, path: path)
+            if let recycled, isRecyclable(recycled, for: target), rename(recycled, temporary) == 0 {
+                // The temporary's name now holds the recycled file; the empty one made for it is gone.
+                close(descriptor)
+                descriptor = open(temporary, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+                guard descriptor >= 0 else { isOpen = false; throw failure(path, errno) }
+                try writeAll(bytes, to: descriptor, path: path)
+                guard ftruncate(descriptor, off_t(bytes.count)) == 0 else { throw failure(path, errno) }
+            } else {
+                try writeAll(bytes, to: descriptor, path: path)
+            }
             var existing = stat()
             let mode = stat(target.path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644
             guard fchmod(descriptor, mode) == 0, !durable || fsync(descriptor) == 0 else { throw failure(path, errno) }
@@ -159,6 +191,20 @@ public enum AtomicFile {
         var path: String
         var directory: String
         var name: String
+    }
+
+    /// Whether `recycled` may lend its storage to a write of `target`: a regular file (not a
+    /// link), with no other name that would see its contents change, in the same directory (a
+    /// rename cannot cross file systems) and not `target` itself.
+    private static func isRecyclable(_ recycled: String, for target: Destination) -> Bool {
+        var info = stat(), directoryInfo = stat(), recycledDirectoryInfo = stat()
+        guard lstat(recycled, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1 else { return false }
+        guard stat(target.directory, &directoryInfo) == 0, stat(split(recycled).0, &recycledDirectoryInfo) == 0,
+              directoryInfo.st_dev == recycledDirectoryInfo.st_dev, directoryInfo.st_ino == recycledDirectoryInfo.st_ino
+        else { return false }
+        var targetInfo = stat()
+        if stat(target.path, &targetInfo) == 0, targetInfo.st_dev == info.st_dev, targetInfo.st_ino == info.st_ino { return false }
+        return true
     }
 
     /// Resolves and checks the destination of a write of `path`.

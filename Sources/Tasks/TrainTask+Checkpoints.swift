@@ -73,7 +73,7 @@ extension TrainTask {
                     let path = policy.checkpointPath(step: stepsDone)
                     let snapshot = Checkpoint(state: event.trainer.state, metadata: metadata)
                     try writer.submit {
-                        try snapshot.write(to: path)
+                        try snapshot.write(to: path, recycling: recyclableCheckpoint(besides: path, keeping: keepLast))
                         try pruneCheckpoints(keeping: keepLast)
                     }
                     lastCheckpoint = path
@@ -206,6 +206,15 @@ extension TrainTask {
             throw CheckpointError(file: checkpoints.checkpointsDirectory, "--resume latest found no checkpoint (step-*.safetensors) in this folder")
         }
         return newest
+    }
+
+    /// The oldest periodic checkpoint that keeping the newest `count` will delete once `path` is
+    /// written, whose file the write may reuse; nil when there is none, or when it is the newest
+    /// checkpoint (with `count` 1), which must stay whole until the new one is.
+    private func recyclableCheckpoint(besides path: String, keeping count: Int) -> String? {
+        let others = checkpoints.existingCheckpoints().filter { $0 != path }
+        guard others.count >= count, others.count >= 2, let oldest = others.first else { return nil }
+        return oldest
     }
 
     /// Deletes the oldest periodic checkpoints beyond `count`.

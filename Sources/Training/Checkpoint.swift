@@ -173,6 +173,16 @@ public struct Checkpoint: Sendable, Equatable {
         try AtomicFile.write(safeTensors.encoded(), to: path)
     }
 
+    /// Writes the checkpoint atomically as ``write(to:)`` does, over the storage of
+    /// `recycled`, an older checkpoint about to be deleted
+    /// (`AtomicFile.write(_:to:durable:recycling:)`): `recycled` is gone afterwards if it could
+    /// be reused, and left for the caller to delete if not.
+    ///
+    /// - Throws: `FileError` when the file cannot be written.
+    public func write(to path: String, recycling recycled: String?) throws {
+        try AtomicFile.write(safeTensors.encoded(), to: path, recycling: recycled)
+    }
+
     /// Reads the checkpoint at `path`.
     ///
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,

@@ -1,0 +1,65 @@
+import Foundation
+import _TestSupport
+import Storage
+import Testing
+
+/// `AtomicFile.write(_:to:durable:recycling:)`: the new contents are written over a doomed
+/// file's storage when that is safe, and as a new file otherwise.
+@Suite struct AtomicFileRecyclingTests {
+    private func inode(_ path: String) -> UInt? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt(info.st_ino) : nil
+    }
+
+    /// A longer and a shorter old file: the destination gets exactly the new bytes on the old
+    /// file's inode, the old name is gone, and no temporary is left.
+    @Test(arguments: [Array(repeating: UInt8(7), count: 100_000), [1, 2, 3]])
+    func theDoomedFilesStorageHoldsTheNewContents(old: [UInt8]) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let doomed = try directory.write("step-1.bin", bytes: old)
+        let recycledInode = inode(doomed)
+        let new = (0..<5000).map { UInt8(truncatingIfNeeded: $0 * 31) }
+        let path = directory.path + "/step-3.bin"
+        try AtomicFile.write(new, to: path, recycling: doomed)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == new)
+        #expect(inode(path) == recycledInode)
+        #expect(try directory.contents() == ["step-3.bin"])
+        let mode = try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o644)
+    }
+
+    /// A file with a second hard link, a symbolic link, the destination itself, a missing file
+    /// and a file in another directory are not recycled: each stays as it was (but the missing
+    /// one), and the destination is written as a new file.
+    @Test func filesThatAreNotSafeToRecycleAreLeftAlone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let new: [UInt8] = Array("new contents".utf8)
+
+        let linked = try directory.write("linked.bin", "linked")
+        #expect(link(linked, directory.path + "/other-name.bin") == 0)
+        try AtomicFile.write(new, to: directory.path + "/a.bin", recycling: linked)
+        #expect(try directory.read("linked.bin") == "linked")
+        #expect(try directory.read("other-name.bin") == "linked")
+
+        let target = try directory.write("target.bin", "target")
+        #expect(symlink(target, directory.path + "/symlink.bin") == 0)
+        try AtomicFile.write(new, to: directory.path + "/b.bin", recycling: directory.path + "/symlink.bin")
+        #expect(try directory.read("target.bin") == "target")
+        #expect(try directory.read("symlink.bin") == "target")
+
+        try AtomicFile.write(new, to: target, recycling: target)
+        #expect(try directory.read("target.bin") == "new contents")
+
+        try AtomicFile.write(new, to: directory.path + "/c.bin", recycling: directory.path + "/missing.bin")
+
+        try FileManager.default.createDirectory(atPath: directory.path + "/sub", withIntermediateDirectories: false)
+        let elsewhere = try directory.write("sub/elsewhere.bin", "elsewhere")
+        try AtomicFile.write(new, to: directory.path + "/d.bin", recycling: elsewhere)
+        #expect(try directory.read("sub/elsewhere.bin") == "elsewhere")
+
+        for name in ["a.bin", "b.bin", "c.bin", "d.bin"] { #expect(try directory.read(name) == "new contents") }
+        #expect(try directory.contents().filter { $0.hasPrefix(".") }.isEmpty, "no temporary is left")
+    }
+}
