@@ -168,7 +168,7 @@ typedef struct {
 
 /// Computes the mr x n corner of an MR x NR tile:
 /// C[i*rsc + j*csc] = alpha * sum_p a[p*MR + i] * b[p*NR + j] + beta * C[...],
-/// where `a` / `b` are packed, zero-padded micro-panels of depth kc.
+/// where `a` / `b` are packed, zero-padded micro-panels of depth kc >= 1.
 /// beta == 0 means C is not read. mr <= MR and n <= NR.
 typedef void (*sg_ukernel)(int mr, int n, long kc, const float *a, const float *b,
                            float *c, long rsc, long csc, float alpha, float beta);
