@@ -45,8 +45,8 @@
 // A product may read a row-major op(A) in place instead (sg_sgemm_packed_b_unpacked_a): the
 // micro-kernel broadcasts A's elements one at a time, so MR row pointers with stride lda, read
 // along K, serve as well as a packed panel, as long as those MR rows' KC elements stay in L1
-// across the jr loop (12 rows of 1 KiB on AVX-512, unless lda is a multiple of 4 KiB, where the
-// rows would compete for the same L1 sets). The kernel, tiles and order of the fused
+// across the jr loop (12 rows of 1 KiB on AVX-512; an lda that is a multiple of 4 KiB makes
+// them share L1 sets, which costs part of the gain). The kernel, tiles and order of the fused
 // multiply-adds are the packing product's, so are the bits; only the copy is saved.
 //
 // Determinism: each element of C is computed by the same sequence of fused multiply-adds over
