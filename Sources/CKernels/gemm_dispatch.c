@@ -138,7 +138,8 @@ void sg_float_pack_b_all(int kernel, sg_view b, long N, long K, float *dst) {
 
 void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB, long M,
                      long N, long K, float alpha, const float *A, long lda, const float *B,
-                     long ldb, float beta, float *C, long ldc, const void *bpacked) {
+                     long ldb, float beta, float *C, long ldc, const void *bpacked,
+                     int a_in_place) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
         scale_c(M, N, beta, C, ldc);
@@ -178,14 +179,22 @@ void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB
 #endif
     const sg_blocking *blk = float_blocking(kernel);
     sg_ukernel ukernel = sg_ukernel_generic;
+    sg_ukernel_rows ukernel_rows = sg_ukernel_generic_rows;
 #if SG_X86
-    if (kernel == SG_GEMM_KERNEL_AVX512) ukernel = sg_ukernel_avx512;
-    if (kernel == SG_GEMM_KERNEL_AVX2) ukernel = sg_ukernel_avx2;
+    if (kernel == SG_GEMM_KERNEL_AVX512) {
+        ukernel = sg_ukernel_avx512;
+        ukernel_rows = sg_ukernel_avx512_rows;
+    }
+    if (kernel == SG_GEMM_KERNEL_AVX2) {
+        ukernel = sg_ukernel_avx2;
+        ukernel_rows = sg_ukernel_avx2_rows;
+    }
 #endif
     // A prepacked op(B) serves the packed path only where op(B) keeps its role (no swap for a
-    // narrow output).
+    // narrow output); the same holds for A read in place.
     const int swap = N < blk->nr / 2 && M > N;
-    sg_gemm_packed(blk, ukernel, M, N, K, alpha, a, b, beta, C, ldc, context,
+    sg_gemm_packed(blk, ukernel, a_in_place && !transA && !swap ? ukernel_rows : NULL, M, N, K,
+                   alpha, a, b, beta, C, ldc, context,
                    layout == SG_PACKED_B_PANELS && !swap ? bpacked : NULL);
 }
 
@@ -193,7 +202,7 @@ void sg_sgemm_with_kernel(int kernel, sg_gemm_context context, int transA, int t
                           long M, long N, long K, float alpha, const float *A, long lda,
                           const float *B, long ldb, float beta, float *C, long ldc) {
     sg_gemm_product(kernel, context, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C,
-                    ldc, NULL);
+                    ldc, NULL, 0);
 }
 
 void sg_sgemm_with_context(sg_gemm_context context, int transA, int transB, long M, long N,

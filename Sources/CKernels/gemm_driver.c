@@ -1,5 +1,6 @@
 // The packed path: the BLIS loop nest (see gemm_internal.h) with its packing buffers, split
-// among threads by whole tiles of C, or posted on a help board when the caller gives one.
+// among threads by whole tiles of C, or posted on a help board when the caller gives one. A is
+// packed per block, or read in place where the caller asks and its rows are contiguous.
 
 #include "gemm_internal.h"
 
@@ -61,6 +62,21 @@ static void gemm_thread(const sg_gemm_plan *x, int tid, int nth) {
 
             for (long ic = m_begin; ic < m_end; ic += x->mc) {
                 const long mc = min_l(x->mc, m_end - ic);
+                if (x->kernel_rows) {
+                    // A's rows in place: the same tiles, kernel calls and sums, without the copy.
+                    for (long ir = 0; ir < mc; ir += MR) {
+                        const int mr = (int)min_l(MR, mc - ir);
+                        const float *ar = x->a.p + (ic + ir) * x->a.rs + pc;
+                        for (long q = q_begin; q < q_end; q++) {
+                            const long j0 = q * NR;
+                            const int n = (int)min_l(NR, nc - j0);
+                            float *cp = x->c + (ic + ir) * x->rsc + (jc + j0) * x->csc;
+                            x->kernel_rows(mr, n, kc, ar, x->a.rs, bblock + q * kc * NR, cp,
+                                           x->rsc, x->csc, x->alpha, beta);
+                        }
+                    }
+                    continue;
+                }
                 for (long ir = 0; ir < mc; ir += MR)
                     sg_pack_a_panel(x->a, ic + ir, (int)min_l(MR, mc - ir), pc, kc, MR,
                                     apack + ir * kc);
@@ -85,13 +101,14 @@ static void gemm_thread(const sg_gemm_plan *x, int tid, int nth) {
     }
 }
 
-void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, long K,
-                    float alpha, sg_view a, sg_view b, float beta, float *C, long ldc,
-                    sg_gemm_context context, const float *bprepacked) {
+void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, sg_ukernel_rows kernel_rows,
+                    long M, long N, long K, float alpha, sg_view a, sg_view b, float beta,
+                    float *C, long ldc, sg_gemm_context context, const float *bprepacked) {
     const int MR = blk->mr, NR = blk->nr;
     sg_gemm_plan x;
     x.blk = blk;
     x.kernel = kernel;
+    x.kernel_rows = NULL;
     // Narrow output: swap roles so the narrow side runs along MR (see gemm_internal.h).
     if (N < NR / 2 && M > N) {
         x.M = N; x.N = M;
@@ -102,6 +119,7 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
         x.M = M; x.N = N;
         x.a = a; x.b = b;
         x.rsc = ldc; x.csc = 1;
+        if (a.cs == 1) x.kernel_rows = kernel_rows;
     }
     x.K = K;
     x.c = C;
@@ -131,7 +149,7 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, l
     const long rows_per_thread = x.split_m ? ceil_div(mpanels, nth) * MR : x.M;
     const long mc = min_l(blk->mc, ceil_div(rows_per_thread, MR) * MR);
     x.mc = mc;
-    x.apack_stride = (mc * kc + 15) & ~15L;
+    x.apack_stride = x.kernel_rows ? 0 : (mc * kc + 15) & ~15L;
     x.apack = alloc_floats(x.apack_stride * nth);
     // Pack all of B's K blocks at once when that stays small (8 MiB: the MLP's layers need at
     // most 0.8 MiB); only worth it with several threads, which it spares most barriers.

@@ -13,6 +13,7 @@
 //   gemm_kernel_generic.c       portable micro-kernel (4 x 16)
 //   gemm_kernel_avx2.c          AVX2 + FMA micro-kernel (6 x 16)
 //   gemm_kernel_avx512.c        AVX-512 micro-kernel (12 x 32)
+//                               (each also as a kernel that reads A's rows in place)
 //   gemm_kernel_avx512_narrow.c AVX-512 kernels for narrow outputs (N <= 16), either layout of A
 //   gemm_kernel_avx512_small_k.c AVX-512 kernel for short reductions (K <= 16)
 //   gemm_kernel_avx512_gemv.c   AVX-512 matrix-vector products (N == 1)
@@ -35,10 +36,18 @@
 //     for pc in K by KC                       sized to stay in each core's L2 (1 MiB on Zen 4)
 //       pack op(B)[pc:pc+KC, jc:jc+NC] into NR-column panels (threads share the copying)
 //       for ic in this thread's rows by MC
-//         pack op(A)[ic:ic+MC, pc:pc+KC] into MR-row panels (per-thread buffer)
+//         pack op(A)[ic:ic+MC, pc:pc+KC] into MR-row panels (per-thread buffer), unless the
+//         product reads op(A) in place (below)
 //         for ir in MC by MR                  A micro-panel MR x KC: stays in L1 across jr
 //           for jr in NC by NR                B micro-panel KC x NR: streamed from L2
 //             micro-kernel: MR x NR tile of C held in registers for all KC steps
+//
+// A product may read a row-major op(A) in place instead (sg_sgemm_packed_b_unpacked_a): the
+// micro-kernel broadcasts A's elements one at a time, so MR row pointers with stride lda, read
+// along K, serve as well as a packed panel, as long as those MR rows' KC elements stay in L1
+// across the jr loop (12 rows of 1 KiB on AVX-512; an lda that is a multiple of 4 KiB makes
+// them share L1 sets, which costs part of the gain). The kernel, tiles and order of the fused
+// multiply-adds are the packing product's, so are the bits; only the copy is saved.
 //
 // Determinism: each element of C is computed by the same sequence of fused multiply-adds over
 // k = 0, 1, ..., K-1 (K split into the same KC blocks) whatever the number of threads. Threads
@@ -159,13 +168,24 @@ typedef struct {
 
 /// Computes the mr x n corner of an MR x NR tile:
 /// C[i*rsc + j*csc] = alpha * sum_p a[p*MR + i] * b[p*NR + j] + beta * C[...],
-/// where `a` / `b` are packed, zero-padded micro-panels of depth kc.
+/// where `a` / `b` are packed, zero-padded micro-panels of depth kc >= 1.
 /// beta == 0 means C is not read. mr <= MR and n <= NR.
 typedef void (*sg_ukernel)(int mr, int n, long kc, const float *a, const float *b,
                            float *c, long rsc, long csc, float alpha, float beta);
 
 void sg_ukernel_generic(int mr, int n, long kc, const float *a, const float *b,
                         float *c, long rsc, long csc, float alpha, float beta);
+
+/// An sg_ukernel that reads row i of A at a + i * lda (its kc elements contiguous) instead of
+/// a packed micro-panel: the same fused multiply-adds in the same order for each element of C,
+/// so the same bits as its family's sg_ukernel given those rows packed. Rows mr..MR-1 are
+/// neither read nor computed.
+typedef void (*sg_ukernel_rows)(int mr, int n, long kc, const float *a, long lda,
+                                const float *b, float *c, long rsc, long csc, float alpha,
+                                float beta);
+
+void sg_ukernel_generic_rows(int mr, int n, long kc, const float *a, long lda, const float *b,
+                             float *c, long rsc, long csc, float alpha, float beta);
 
 #if SG_X86
 #define SG_AVX2 __attribute__((target("avx2,fma")))
@@ -175,6 +195,12 @@ SG_AVX2 void sg_ukernel_avx2(int mr, int n, long kc, const float *a, const float
                              float *c, long rsc, long csc, float alpha, float beta);
 SG_AVX512 void sg_ukernel_avx512(int mr, int n, long kc, const float *a, const float *b,
                                  float *c, long rsc, long csc, float alpha, float beta);
+SG_AVX2 void sg_ukernel_avx2_rows(int mr, int n, long kc, const float *a, long lda,
+                                  const float *b, float *c, long rsc, long csc, float alpha,
+                                  float beta);
+SG_AVX512 void sg_ukernel_avx512_rows(int mr, int n, long kc, const float *a, long lda,
+                                      const float *b, float *c, long rsc, long csc, float alpha,
+                                      float beta);
 
 // Compiled for avx512f alone, the features every caller has (SG_AVX512 code and the avx512f
 // matrix-vector code): a function with target features inlines only into callers that have them.
@@ -320,10 +346,13 @@ void sg_float_pack_b_all(int kernel, sg_view b, long N, long K, float *dst);
 
 /// sg_sgemm_with_kernel with `bpacked`: NULL, or op(B) as sg_float_pack_b_all or
 /// sg_bf16_pack_b_all packed it for this kernel, precision, N and K, read where the product's
-/// path reads that layout (B is read otherwise). The same bits either way.
+/// path reads that layout (B is read otherwise). With `a_in_place`, a Float32 product on the
+/// packed path with op(A) = A (transA == 0) and no role swap reads A's rows in place instead of
+/// packing them. The same bits either way.
 void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB, long M,
                      long N, long K, float alpha, const float *A, long lda, const float *B,
-                     long ldb, float beta, float *C, long ldc, const void *bpacked);
+                     long ldb, float beta, float *C, long ldc, const void *bpacked,
+                     int a_in_place);
 
 // MARK: - The packed path (gemm_driver.c)
 
@@ -332,6 +361,9 @@ void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB
 typedef struct {
     const sg_blocking *blk;
     sg_ukernel kernel;
+    /// The family's kernel that reads A's rows in place, or NULL: A is packed. Set only where
+    /// a.cs == 1; then apack is not used.
+    sg_ukernel_rows kernel_rows;
     long M, N, K;
     float alpha, beta;
     sg_view a, b;        // op(A): M x K, op(B): K x N
@@ -364,10 +396,12 @@ static inline long sg_packed_b_block_offset(long jc, long rows, long rows_before
 /// micro-kernel `kernel` and its blocking `blk`, run as `context` says: on up to
 /// `context.threads` threads, or, single-threaded with a help board, posted on the board.
 /// `bprepacked`: NULL, or all of op(B) packed as sg_gemm_pack_b packs it for this family (then
-/// the product must not swap roles for a narrow output: N >= NR / 2 or M <= N).
-void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, long M, long N, long K,
-                    float alpha, sg_view a, sg_view b, float beta, float *C, long ldc,
-                    sg_gemm_context context, const float *bprepacked);
+/// the product must not swap roles for a narrow output: N >= NR / 2 or M <= N). `kernel_rows`:
+/// NULL, or the family's kernel that reads A in place, used when op(A) keeps its role and its
+/// rows are contiguous (a.cs == 1); A is packed otherwise.
+void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, sg_ukernel_rows kernel_rows,
+                    long M, long N, long K, float alpha, sg_view a, sg_view b, float beta,
+                    float *C, long ldc, sg_gemm_context context, const float *bprepacked);
 
 // MARK: - bfloat16 (gemm_bf16*.c)
 //

@@ -1,5 +1,5 @@
 // op(B) packed once for many products (see gemm_internal.h): the buffer's size, the packing, and
-// the products against it.
+// the products against it, with op(A) packed per block as usual or read in place.
 
 #include "gemm_internal.h"
 
@@ -44,17 +44,32 @@ void sg_gemm_pack_b(int kernel, int precision, int transB, long N, long K, const
         sg_float_pack_b_all(kernel, b, N, K, (float *)data);
 }
 
-void sg_sgemm_packed_b(sg_gemm_context context, int transA, long M, float alpha, const float *A,
-                       long lda, const void *packed, float beta, float *C, long ldc) {
-    require_alignment("sg_sgemm_packed_b", packed);
+/// The product of sg_sgemm_packed_b (and, with `a_in_place`, of sg_sgemm_packed_b_unpacked_a):
+/// `function` names the entry point in a message about a bad buffer.
+static void packed_b_product(const char *function, sg_gemm_context context, int transA, long M,
+                             float alpha, const float *A, long lda, const void *packed,
+                             float beta, float *C, long ldc, int a_in_place) {
+    require_alignment(function, packed);
     const sg_packed_b_header *h = packed;
     if (h->magic != SG_PACKED_B_MAGIC || h->precision != context.precision) {
-        fprintf(stderr, "sg_sgemm_packed_b: %s\n",
+        fprintf(stderr, "%s: %s\n", function,
                 h->magic != SG_PACKED_B_MAGIC ? "the buffer holds no packed op(B)"
                                               : "the context's precision is not the packing's");
         abort();
     }
     const void *data = (const char *)packed + SG_PACKED_B_DATA_OFFSET;
     sg_gemm_product(h->kernel, context, transA, h->transB, M, h->N, h->K, alpha, A, lda, h->B,
-                    h->ldb, beta, C, ldc, data);
+                    h->ldb, beta, C, ldc, data, a_in_place);
+}
+
+void sg_sgemm_packed_b(sg_gemm_context context, int transA, long M, float alpha, const float *A,
+                       long lda, const void *packed, float beta, float *C, long ldc) {
+    packed_b_product("sg_sgemm_packed_b", context, transA, M, alpha, A, lda, packed, beta, C,
+                     ldc, 0);
+}
+
+void sg_sgemm_packed_b_unpacked_a(sg_gemm_context context, long M, float alpha, const float *A,
+                                  long lda, const void *packed, float beta, float *C, long ldc) {
+    packed_b_product("sg_sgemm_packed_b_unpacked_a", context, 0, M, alpha, A, lda, packed, beta,
+                     C, ldc, 1);
 }

@@ -172,7 +172,8 @@ typedef struct {
     const float *bblock;
 } float_block;
 
-/// Computes tile `t` of a float_block with `scratch` (MR x KC floats) as this thread's A buffer.
+/// Computes tile `t` of a float_block with `scratch` (MR x KC floats) as this thread's A buffer,
+/// or with A's rows read in place where the plan says so.
 static void float_tile(const void *job, long t, void *scratch) {
     const float_block *b = job;
     const sg_gemm_plan *x = b->x;
@@ -180,13 +181,18 @@ static void float_tile(const void *job, long t, void *scratch) {
     float *apack = scratch;
     const long i0 = t * MR;
     const int mr = (int)min_l(MR, x->M - i0);
-    sg_pack_a_panel(x->a, i0, mr, b->pc, b->kc, MR, apack);
+    const float *arows = x->a.p + i0 * x->a.rs + b->pc;  // A's rows, when read in place
+    if (!x->kernel_rows) sg_pack_a_panel(x->a, i0, mr, b->pc, b->kc, MR, apack);
     for (long q = 0; q < b->bpanels; q++) {
         const long j0 = q * NR;
         const int n = (int)min_l(NR, b->nc - j0);
         float *cp = x->c + i0 * x->rsc + (b->jc + j0) * x->csc;
-        x->kernel(mr, n, b->kc, apack, b->bblock + q * b->kc * NR, cp, x->rsc, x->csc, x->alpha,
-                  b->beta);
+        if (x->kernel_rows)
+            x->kernel_rows(mr, n, b->kc, arows, x->a.rs, b->bblock + q * b->kc * NR, cp, x->rsc,
+                           x->csc, x->alpha, b->beta);
+        else
+            x->kernel(mr, n, b->kc, apack, b->bblock + q * b->kc * NR, cp, x->rsc, x->csc,
+                      x->alpha, b->beta);
     }
 }
 

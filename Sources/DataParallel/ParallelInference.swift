@@ -30,8 +30,10 @@ import Synchronization
 /// activation pass, the kernels of ``/Autograd/Tensor/dense(_:_:_:activation:kernels:)``. The
 /// layers' weights are packed for the matrix kernel once per call (into buffers kept between
 /// calls) and read by every chunk's product, which would otherwise copy them again for each
-/// chunk; the products give the same bits either way. Other models run their own forward pass
-/// on each chunk.
+/// chunk; and in Float32 each product reads the chunk's activations where they lie instead of
+/// copying them into the kernel's panels (`sg_sgemm_packed_b_unpacked_a`: a chunk's rows stay in
+/// the core's cache while they are multiplied). The products give the same bits either way.
+/// Other models run their own forward pass on each chunk.
 ///
 /// Not `Sendable`: one thread owns it and calls it; its pool's threads run only inside a call.
 ///
@@ -185,8 +187,8 @@ public final class ParallelInference {
                             if shape.k == 0 {
                                 target.initialize(repeating: 0, count: m * shape.n)
                             } else {
-                                sg_sgemm_packed_b(
-                                    context, 0, m, 1, source, shape.k, packedWeights.layer(layer), 0, target, shape.n)
+                                sg_sgemm_packed_b_unpacked_a(
+                                    context, m, 1, source, shape.k, packedWeights.layer(layer), 0, target, shape.n)
                             }
                             sg_bias_activation(target, biases[layer].pointer, m, shape.n, shape.relu ? 1 : 0, kernelThreads)
                             source = UnsafePointer(target)

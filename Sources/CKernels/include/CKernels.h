@@ -173,6 +173,25 @@ void sg_sgemm_packed_b(sg_gemm_context context, int transA, long M, float alpha,
                        const float *A, long lda, const void *packed, float beta,
                        float *C, long ldc);
 
+/// `sg_sgemm_packed_b` with op(A) = A (M x K, row-major, not transposed) read where it lies:
+/// a Float32 product on the packed path (the one whose A the unpacked call copies into
+/// micro-panels) hands its micro-kernel MR row pointers `lda` apart instead of a packed copy of
+/// each block of A. The kernel, tiles and sums are those of `sg_sgemm_packed_b(context, 0, ...)`,
+/// so are the bits, for every kernel family, context and help board. Other products are that
+/// call's exactly: the AVX-512 kernels for narrow outputs, short K and single columns already
+/// read A in place; where the product swaps the roles of A and B (N < NR/2 with M > N), A is
+/// packed as B's side; and a bf16 product (`context.precision == SG_PRECISION_BF16`) packs A,
+/// since packing rounds it to bf16 and pairs K, the operand layout of its kernels.
+///
+/// It saves copying A once per block of K (and of N beyond the family's NC columns): on Zen 4
+/// with AVX-512, a chunk of 256 rows times a 784 x 256 or 1000 x 256 op(B) takes 11 % less
+/// time. An `lda` that is a multiple of 1024 floats puts a tile's rows in the same L1 sets,
+/// which leaves 4 % of that (K = 1024 and 2048); `benchmarks/scripts/inference-chunk.c` measures
+/// both calls side by side.
+void sg_sgemm_packed_b_unpacked_a(sg_gemm_context context, long M, float alpha,
+                                  const float *A, long lda, const void *packed, float beta,
+                                  float *C, long ldc);
+
 // MARK: - bfloat16 products (gemm_bf16*.c)
 
 /// `x` rounded to bfloat16 and widened back to Float32: round to nearest, ties to even; a
