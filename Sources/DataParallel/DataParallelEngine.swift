@@ -63,6 +63,12 @@ public struct BatchLoss: Sendable, Equatable {
 /// worker that has finished its micro-shards computes panels of the products still running
 /// (``piecesHelped`` counts them) instead of only waiting.
 ///
+/// Every micro-shard multiplies by the same weights, forward (x·W) and backward (dZ·Wᵀ). With
+/// ``DataParallelConfiguration/sharesPackedWeights`` (the default) the engine packs each matrix
+/// parameter for the matrix kernel once per step, in the orientations the step's products use,
+/// and every product reads those panels instead of packing the weights again; the packings are
+/// made from the step's parameters and let go before the call returns (see `PackedParameters`).
+///
 /// A step is either one call, ``computeGradients(parameters:features:labels:loss:)``, which
 /// returns the gradient as tensors, or two, ``computeMicroShardGradients(parameters:features:labels:loss:)``
 /// then ``allReduce(_:)``, which hands the reduced gradient over chunk by chunk on the reducing
