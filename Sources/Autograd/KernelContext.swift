@@ -19,7 +19,8 @@ import CKernels
 /// ```
 public struct KernelContext: @unchecked Sendable {
     // @unchecked: the board is a C object made for use from many threads at once (its own locks
-    // and atomics), and this value only passes its address to the C kernels.
+    // and atomics), and this value only passes its address to the C kernels; the packed
+    // operands are Sendable.
 
     /// The most threads each kernel of the op may use (at least 1).
     public let threads: Int
@@ -30,6 +31,10 @@ public struct KernelContext: @unchecked Sendable {
     /// What the matrix products of the op and its pullback compute from (``MatrixPrecision``):
     /// unlike the threads and the help board, it changes the bits of their results.
     public let precision: MatrixPrecision
+    /// Right operands packed ahead of the products (a data-parallel step's weights), which the
+    /// products that multiply by them read instead of packing them again; nil: every product
+    /// packs its own. Never changes a bit.
+    package let packedOperands: (any PackedOperandSource)?
 
     /// Kernels that use up to `threads` threads, never post on a help board, and compute their
     /// matrix products in `precision` (Float32 by default).
@@ -40,11 +45,27 @@ public struct KernelContext: @unchecked Sendable {
     /// Kernels whose single-threaded matrix products post in place `helpSlot` of `helpBoard`.
     /// The board must outlive every op given this context (and their pullbacks), and only one
     /// thread at a time may run ops with a given place.
-    package init(threads: Int, helpBoard: OpaquePointer?, helpSlot: Int, precision: MatrixPrecision = .float32) {
+    package init(
+        threads: Int, helpBoard: OpaquePointer?, helpSlot: Int, precision: MatrixPrecision = .float32,
+        packedOperands: (any PackedOperandSource)? = nil
+    ) {
         self.threads = Swift.max(1, threads)
         self.helpBoard = helpBoard
         self.helpSlot = helpSlot
         self.precision = precision
+        self.packedOperands = packedOperands
+    }
+
+    /// This context, its products reading the right operands that `source` has packed.
+    package func readingPackedOperands(from source: (any PackedOperandSource)?) -> KernelContext {
+        KernelContext(threads: threads, helpBoard: helpBoard, helpSlot: helpSlot, precision: precision, packedOperands: source)
+    }
+
+    /// op(B) = `b` (`bᵀ` when `transposed`) packed for this context's products, if its
+    /// ``packedOperands`` hold it.
+    @inline(__always)
+    func packedOperand(_ b: Tensor, transposed: Bool) -> UnsafeRawPointer? {
+        packedOperands?.packedOperand(b, transposed: transposed, precision: precision)
     }
 
     /// One thread, no help board, Float32 products: the default of every op.

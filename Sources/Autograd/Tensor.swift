@@ -137,7 +137,7 @@ public struct Tensor: @unchecked Sendable {
     /// reused while the tape may still look it up, and the values under one identity never
     /// change: a write copies storage that a tape (or anything else) also holds.
     @inlinable
-    var id: ObjectIdentifier { ObjectIdentifier(storage) }
+    package var id: ObjectIdentifier { ObjectIdentifier(storage) }
 
     /// This tensor's elements with `shape`, without copying them: the result's storage object
     /// views this tensor's elements and gives it an identity of its own on a tape.

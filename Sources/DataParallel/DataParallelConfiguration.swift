@@ -13,7 +13,7 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     /// and of summation order. `nil` (the default) chooses from the batch size alone: one
     /// micro-shard per 128 examples, between 1 and 8 (see ``microShardCount(forBatchSize:)``).
     /// More micro-shards let more workers share a batch but make smaller, less efficient matrix
-    /// products (each re-packs the weights).
+    /// products.
     public var microShardCount: Int?
     /// Threads each matrix product may use, or `nil` to choose: every core when there is one
     /// worker, otherwise 1, so workers × kernel threads never exceed the cores.
@@ -34,6 +34,11 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     /// bits, the same way for any worker count; the gradients the engine hands over are Float32
     /// either way.
     public var precision: MatrixPrecision
+    /// Whether each matrix parameter is packed for the matrix kernel once per step, in each
+    /// orientation the step's products use (W for x·W, Wᵀ for dZ·Wᵀ), and shared read-only by
+    /// every micro-shard's products, instead of being packed again by each product. The packed
+    /// products give the same bits, so this changes only the speed; true by default.
+    public var sharesPackedWeights: Bool
 
     /// The most micro-shards the automatic choice makes.
     public static let maximumAutomaticMicroShardCount = 8
@@ -51,9 +56,11 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     ///   - seed: the seed of the per-micro-shard random streams; 0 by default.
     ///   - workersHelp: whether idle workers help with busy workers' products; true by default.
     ///   - precision: the matrix products' precision; Float32 by default.
+    ///   - sharesPackedWeights: whether the weights are packed once per step for every
+    ///     micro-shard's products; true by default.
     public init(
         workers: Int = 1, microShardCount: Int? = nil, kernelThreads: Int? = nil, seed: UInt64 = 0, workersHelp: Bool = true,
-        precision: MatrixPrecision = .float32
+        precision: MatrixPrecision = .float32, sharesPackedWeights: Bool = true
     ) {
         precondition(workers >= 1, "DataParallelConfiguration: workers must be at least 1, got \(workers)")
         precondition(microShardCount.map { $0 >= 1 } ?? true, "DataParallelConfiguration: microShardCount must be at least 1, got \(microShardCount!)")
@@ -64,6 +71,7 @@ public struct DataParallelConfiguration: Sendable, Equatable {
         self.seed = seed
         self.workersHelp = workersHelp
         self.precision = precision
+        self.sharesPackedWeights = sharesPackedWeights
     }
 
     /// The micro-shards a batch of `batchSize` examples is cut into: the configured count, or

@@ -63,6 +63,12 @@ public struct BatchLoss: Sendable, Equatable {
 /// worker that has finished its micro-shards computes panels of the products still running
 /// (``piecesHelped`` counts them) instead of only waiting.
 ///
+/// Every micro-shard multiplies by the same weights, forward (x·W) and backward (dZ·Wᵀ). With
+/// ``DataParallelConfiguration/sharesPackedWeights`` (the default) the engine packs each matrix
+/// parameter for the matrix kernel once per step, in the orientations the step's products use,
+/// and every product reads those panels instead of packing the weights again; the packings are
+/// made from the step's parameters and let go before the call returns (see `PackedParameters`).
+///
 /// A step is either one call, ``computeGradients(parameters:features:labels:loss:)``, which
 /// returns the gradient as tensors, or two, ``computeMicroShardGradients(parameters:features:labels:loss:)``
 /// then ``allReduce(_:)``, which hands the reduced gradient over chunk by chunk on the reducing
@@ -117,6 +123,9 @@ public final class DataParallelEngine {
     private let workerStatistics: WorkerStatisticsTable
     /// The batch whose micro-shard gradients wait in the slots for ``allReduce(_:)``.
     private var pending: (activeSlots: [Int], batchSize: Int)?
+    /// The parameters' matrices packed once per step for every micro-shard's products, unless
+    /// the configuration says otherwise or no parameter is a matrix.
+    private let packedParameters: PackedParameters?
 
     /// Makes an engine for parameters of `parameterShapes`.
     ///
@@ -138,6 +147,8 @@ public final class DataParallelEngine {
         self.shardLosses = SharedBuffer(count: configuration.maximumMicroShardCount, repeating: 0)
         self.shardPredictions = SharedBuffer(count: configuration.maximumMicroShardCount, repeating: nil)
         self.workerStatistics = WorkerStatisticsTable(count: configuration.workers)
+        let packed = PackedParameters(shapes: parameterShapes, precision: configuration.precision)
+        self.packedParameters = configuration.sharesPackedWeights && packed.hasMatrices ? packed : nil
     }
 
     /// Inference (evaluation, prediction) on the engine's own threads, between training steps:
@@ -162,6 +173,11 @@ public final class DataParallelEngine {
 
     /// Seconds the engine's threads spent computing those pieces, all threads together.
     public var helpingSeconds: Double { pool.helpBoard?.helpingSeconds ?? 0 }
+
+    /// The weight packings the last step's products shared, as (parameter index, transposed:
+    /// whether the products read its transpose); empty without
+    /// ``DataParallelConfiguration/sharesPackedWeights``.
+    package var sharedPackings: [(parameter: Int, transposed: Bool)] { packedParameters?.usedPackings ?? [] }
 
     /// The mean gradient and mean loss of a global batch.
     ///
@@ -210,11 +226,15 @@ public final class DataParallelEngine {
             step: step, seed: configuration.seed, kernelThreads: configuration.resolvedKernelThreads,
             precision: configuration.precision, streamStride: configuration.maximumMicroShardCount,
             slots: slots, shardLosses: shardLosses, shardPredictions: shardPredictions, statistics: workerStatistics,
-            helpBoard: pool.helpBoard)
+            helpBoard: pool.helpBoard, packedParameters: packedParameters)
         let start = ContinuousClock.now
         // A rank of a multi-process run may have no micro-shard of a small batch.
         if plan.activeWorkerCount > 0 {
+            // The packings are made from this step's parameters, used only by this step's
+            // products, and let go before the caller may update the parameters.
+            packedParameters?.begin(parameters: parameters)
             pool.run(plan.activeWorkerCount) { worker in job.run(worker: worker) }
+            packedParameters?.end()
         }
         lastTiming = StepTiming(computeSeconds: (ContinuousClock.now - start) / .seconds(1), reduceSeconds: 0)
         if let distributed {
@@ -341,14 +361,20 @@ private struct ShardJob<Features: ShardableByExample, Labels: ShardableByExample
     /// Where the workers' single-threaded products post pieces for idle workers to take: worker
     /// `w` in place `w`.
     let helpBoard: HelpBoard?
+    /// The step's weights, packed once for every micro-shard's products, or nil.
+    let packedParameters: PackedParameters?
 
     /// Computes worker `worker`'s micro-shards, writing only their slots and its statistics.
     /// A parameter the loss does not use gets a zero gradient, not an error.
     func run(worker: Int) {
         let start = ContinuousClock.now
         defer { statistics.record(worker: worker, busySeconds: (ContinuousClock.now - start) / .seconds(1)) }
-        let kernels = helpBoard?.kernels(threads: kernelThreads, slot: worker, precision: precision)
-            ?? KernelContext(threads: kernelThreads, precision: precision)
+        // The workers share the packing the previous step's products used before any of them
+        // multiplies; a product needing a packing still being made waits for it.
+        packedParameters?.packQueued()
+        let kernels = (helpBoard?.kernels(threads: kernelThreads, slot: worker, precision: precision)
+            ?? KernelContext(threads: kernelThreads, precision: precision))
+            .readingPackedOperands(from: packedParameters)
         for shard in plan.microShards(ofWorker: worker) {
             let rows = plan.rows(ofMicroShard: shard)
             var context = ShardContext(

@@ -55,6 +55,11 @@ public struct TrainingOptions: Sendable, Equatable {
     /// ``/Autograd/MatrixPrecision``). The parameters, the gradients the optimizer applies and
     /// its state stay Float32 either way.
     public var precision: MatrixPrecision
+    /// Whether the weights are packed for the matrix kernel once per step and shared by every
+    /// micro-shard's products (see
+    /// ``/DataParallel/DataParallelConfiguration/sharesPackedWeights``); the same bits either
+    /// way.
+    public var sharesPackedWeights: Bool
 
     /// Options with the given values; the defaults train one epoch of batches of 128 on one
     /// worker, deterministically, in Float32.
@@ -62,7 +67,8 @@ public struct TrainingOptions: Sendable, Equatable {
         epochs: Int = 1, maxSteps: Int? = nil, batchSize: Int = 128, workers: Int = 1, microShards: Int? = nil,
         seed: UInt64 = 0, deterministic: Bool = true, gradientAccumulation: Int = 1, evaluateEvery: Int = 1,
         kernelThreads: Int? = nil, workersHelp: Bool = true, earlyStopping: EarlyStopping? = nil,
-        precision: MatrixPrecision = .float32, trainMetrics: TrainMetricsSource = .trainingBatches
+        precision: MatrixPrecision = .float32, trainMetrics: TrainMetricsSource = .trainingBatches,
+        sharesPackedWeights: Bool = true
     ) {
         self.epochs = epochs
         self.maxSteps = maxSteps
@@ -78,6 +84,7 @@ public struct TrainingOptions: Sendable, Equatable {
         self.earlyStopping = earlyStopping
         self.precision = precision
         self.trainMetrics = trainMetrics
+        self.sharesPackedWeights = sharesPackedWeights
     }
 
     /// The engine configuration these options give. Without determinism each batch is cut into
@@ -86,7 +93,8 @@ public struct TrainingOptions: Sendable, Equatable {
         DataParallelConfiguration(
             workers: workers,
             microShardCount: deterministic ? microShards : workers,
-            kernelThreads: kernelThreads, seed: seed, workersHelp: workersHelp, precision: precision)
+            kernelThreads: kernelThreads, seed: seed, workersHelp: workersHelp, precision: precision,
+            sharesPackedWeights: sharesPackedWeights)
     }
 
     /// Optimizer steps in one epoch of `examples` training examples: ⌈⌈examples / batch⌉ /

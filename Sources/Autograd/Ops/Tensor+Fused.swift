@@ -13,8 +13,9 @@ public enum DenseActivation: Sendable, Equatable {
 extension Tensor {
     /// A dense layer, `activation(x·W + b)`, as one recorded op.
     ///
-    /// The product runs in `sg_sgemm_with_context`; the bias and the activation are applied in
-    /// place on its output in one pass. With Y the output and upstream gradient G, the pullback
+    /// The product runs in `sg_sgemm_with_context` (or `sg_sgemm_packed_b`, when the context's
+    /// packed operands hold W); the bias and the activation are applied in place on its output
+    /// in one pass. With Y the output and upstream gradient G, the pullback
     /// computes
     ///
     ///     dZ = G ⊙ [Y > 0]   (relu; dZ = G without activation)
@@ -58,6 +59,8 @@ extension Tensor {
                         guard m > 0 && n > 0 else { return }
                         if k == 0 {
                             py.initialize(repeating: 0)
+                        } else if let packed = kernels.packedOperand(w, transposed: false) {
+                            sg_sgemm_packed_b(kernels.gemm, 0, m, 1, px.baseAddress, k, packed, 0, py.baseAddress, n)
                         } else {
                             sg_sgemm_with_context(kernels.gemm, 0, 0, m, n, k, 1, px.baseAddress, k,
                                                   pw.baseAddress, n, 0, py.baseAddress, n)

@@ -1,6 +1,7 @@
 import CKernels
 
-/// Matrix products, computed by the C kernel `sg_sgemm_with_context`.
+/// Matrix products, computed by the C kernel `sg_sgemm_with_context`, or by `sg_sgemm_packed_b`
+/// when the context's packed operands hold the right operand (the same bits).
 extension Tensor {
     /// The matrix product `op(a) · op(b)`, where `op` transposes its operand when asked.
     ///
@@ -40,10 +41,14 @@ extension Tensor {
                         pc.initialize(repeating: 0)
                         return
                     }
-                    sg_sgemm_with_context(
-                        kernels.gemm, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, 1,
-                        pa.baseAddress, a.shape[1], pb.baseAddress, b.shape[1],
-                        0, pc.baseAddress, n)
+                    if let packed = kernels.packedOperand(b, transposed: transposeB) {
+                        sg_sgemm_packed_b(kernels.gemm, transposeA ? 1 : 0, m, 1, pa.baseAddress, a.shape[1], packed, 0, pc.baseAddress, n)
+                    } else {
+                        sg_sgemm_with_context(
+                            kernels.gemm, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, 1,
+                            pa.baseAddress, a.shape[1], pb.baseAddress, b.shape[1],
+                            0, pc.baseAddress, n)
+                    }
                 }
             }
         }

@@ -1,7 +1,7 @@
 // throughput-bench: the trainer's speed as `swiftgrad run` sees it, against the machine's peak.
 //
 //   swift run -c release throughput-bench [--repeats 5] [--epochs 4] [--batches 256,512]
-//       [--workers 2] [--no-peak]
+//       [--workers 2] [--no-peak] [--compare-packing]
 //
 // The workload is Configs/scaling-mlp.json's: an MLP 784-256-256-10 (ReLU, He-normal, softmax
 // cross-entropy, Adam) on 8192 synthetic examples (seed 7, teacher labels). For each batch size
@@ -11,6 +11,9 @@
 // - train: `Trainer.run(evaluating: false)` for `--epochs` epochs, the trainer's samples/s and its
 //   FLOP rate (2 · 268 800 multiply-adds per example forward, three times that for a training
 //   step: 1.61 MFLOP per example);
+// - with `--compare-packing`, train unshared: the same with `sharesPackedWeights` off (every
+//   product packs the weights itself instead of reading the step's shared packing), and the
+//   ratio of the two, median of each round's own;
 // - evaluate: `Trainer.evaluate(epoch:)` (loss and accuracy on the 8192 examples, the engine's
 //   chunked inference pass), samples/s;
 // - one pass: the same forward pass as one call over all 8192 rows with every core in each
@@ -32,6 +35,7 @@ struct Options {
     var batches = [256, 512]
     var workers = 2
     var peak = true
+    var comparePacking = false
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -55,6 +59,7 @@ struct Options {
                 }
                 batches = values
             case "--no-peak": peak = false
+            case "--compare-packing": comparePacking = true
             default:
                 FileHandle.standardError.write(Data("throughput-bench: unknown argument \(argument); see the comment at the top of main.swift\n".utf8))
                 exit(2)
@@ -94,14 +99,20 @@ for batch in options.batches {
         model: model, data: data, optimizer: Adam(),
         options: TrainingOptions(epochs: 1_000_000, batchSize: batch, workers: options.workers, seed: 7))
     let parameters = trainer.variables.map(\.value)
-    var train: [Double] = [], evaluate: [Double] = [], onePass: [Double] = []
+    var train: [Double] = [], unshared: [Double] = [], evaluate: [Double] = [], onePass: [Double] = []
     _ = trainer.evaluate(epoch: 0)
-    for _ in 0..<options.repeats {
-        // A fresh trainer per round keeps the rounds alike (the same steps from the same start).
-        let round = Trainer(
-            model: model, data: data, optimizer: Adam(),
-            options: TrainingOptions(epochs: options.epochs, batchSize: batch, workers: options.workers, seed: 7))
-        train.append(round.run(evaluating: false).samplesPerSecond)
+    for roundIndex in 0..<options.repeats {
+        // A fresh trainer per round keeps the rounds alike (the same steps from the same start);
+        // compared, the two packings take turns going first.
+        let sharings = !options.comparePacking ? [true] : roundIndex % 2 == 0 ? [true, false] : [false, true]
+        for sharing in sharings {
+            let round = Trainer(
+                model: model, data: data, optimizer: Adam(),
+                options: TrainingOptions(
+                    epochs: options.epochs, batchSize: batch, workers: options.workers, seed: 7, sharesPackedWeights: sharing))
+            let rate = round.run(evaluating: false).samplesPerSecond
+            if sharing { train.append(rate) } else { unshared.append(rate) }
+        }
         evaluate.append(8192 / seconds { _ = trainer.evaluate(epoch: 0) })
         onePass.append(8192 / seconds {
             let output = model(data.train.features, parameters: parameters, kernelThreads: cores)
@@ -115,6 +126,10 @@ for batch in options.batches {
     trainingRates[batch] = train
     print("batch \(batch):")
     print("  train        samples/s \(figure(train))   \(String(format: "%.1f", median(train) * trainingFlopPerExample * 1e-9)) GFLOP/s")
+    if options.comparePacking {
+        let ratios = zip(train, unshared).map { $0 / $1 }
+        print("  train unshared samples/s \(figure(unshared))   \(String(format: "%.1f", median(unshared) * trainingFlopPerExample * 1e-9)) GFLOP/s; shared / unshared \(String(format: "%.3f", median(train) / median(unshared))) (per round \(ratios.map { String(format: "%.3f", $0) }.joined(separator: ", ")), median \(String(format: "%.3f", median(ratios))))")
+    }
     print("  evaluate     samples/s \(figure(evaluate))   \(String(format: "%.2f", median(evaluate) / median(train)))x training")
     print("  one pass     samples/s \(figure(onePass))   \(String(format: "%.2f", median(onePass) / median(train)))x training")
 }
