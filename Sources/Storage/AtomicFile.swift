@@ -123,6 +123,70 @@ public enum AtomicFile {
         try bytes.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable, recycling: recycled) }
     }
 
+    /// Atomically replaces the file at `path` with `bytes`, as a second name (a hard link) of
+    /// `twin` when `twin` already holds exactly those bytes: a run's final model is its last
+    /// checkpoint, and linking it costs no copy at all.
+    ///
+    /// `twin` is linked only when it is a regular file (not a link) on the destination's file
+    /// system whose contents equal `bytes`; otherwise, or when it is nil or the link fails,
+    /// this is ``write(_:to:durable:)-([UInt8],_,_)``. Either way `path` ends up with `bytes`,
+    /// replaced atomically. A file with a second name is never overwritten in place by
+    /// ``write(_:to:durable:recycling:)``, so the two names keep their contents.
+    ///
+    /// - Parameters:
+    ///   - bytes: the complete new contents.
+    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``; a linked `twin` must itself have
+    ///     been written durably.
+    ///   - twin: a file that may already hold `bytes`, or nil.
+    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, linkingIfEqual twin: String?) throws {
+        let target = try destination(of: path)
+        if let twin, try bytes.withUnsafeBytes({ try linkTwin(twin, holding: $0, to: target, path: path, durable: durable) }) { return }
+        try write(bytes, to: path, durable: durable)
+    }
+
+    /// Makes `target` a hard link of `twin` if `twin` holds exactly `bytes`; false (and nothing
+    /// changed) if it does not or cannot be linked.
+    private static func linkTwin(_ twin: String, holding bytes: UnsafeRawBufferPointer, to target: Destination, path: String, durable: Bool) throws -> Bool {
+        var info = stat(), directoryInfo = stat()
+        guard lstat(twin, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == bytes.count,
+              stat(target.directory, &directoryInfo) == 0, directoryInfo.st_dev == info.st_dev,
+              contents(of: twin, equal: bytes)
+        else { return false }
+        removeStaleTemporaries(directory: target.directory, name: target.name)
+        let (descriptor, temporary) = try makeTemporary(target, path: path)
+        close(descriptor)
+        unlink(temporary)
+        guard link(twin, temporary) == 0 else { return false }
+        guard rename(temporary, target.path) == 0 else {
+            unlink(temporary)
+            return false
+        }
+        if durable { syncDirectory(target.directory) }
+        return true
+    }
+
+    /// Whether the regular file at `path` holds exactly `bytes`.
+    private static func contents(of path: String, equal bytes: UnsafeRawBufferPointer) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < bytes.count {
+            let wanted = Swift.min(chunk, bytes.count - offset)
+            let got = pread(descriptor, buffer, wanted, off_t(offset))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0, memcmp(buffer, bytes.baseAddress! + offset, got) == 0 else { return false }
+            offset += got
+        }
+        var extra: UInt8 = 0
+        return pread(descriptor, &extra, 1, off_t(offset)) == 0
+    }
+
     private static func write(bytes: UnsafeRawBufferPointer, to path: String, durable: Bool, recycling recycled: String? = nil) throws {
         let target = try destination(of: path)
         removeStaleTemporaries(directory: target.directory, name: target.name)

@@ -112,7 +112,8 @@ extension TrainTask {
         case .completed, .stoppedEarly:
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"
             if keeps {
-                try checkpoint(of: trainer).write(to: policy.modelPath)
+                // Usually the last checkpoint's bytes exactly: then the model is a second name of it.
+                try checkpoint(of: trainer).write(to: policy.modelPath, linkingIfEqual: lastCheckpoint)
                 run.modelPath = policy.modelPath
                 log("saved the model to \(policy.modelPath)")
             }

@@ -183,6 +183,15 @@ public struct Checkpoint: Sendable, Equatable {
         try AtomicFile.write(safeTensors.encoded(), to: path, recycling: recycled)
     }
 
+    /// Writes the checkpoint atomically as ``write(to:)`` does, as a second name of `twin` when
+    /// that file already holds exactly these bytes (`AtomicFile.write(_:to:durable:linkingIfEqual:)`):
+    /// a run's final model is usually its last checkpoint.
+    ///
+    /// - Throws: `FileError` when the file cannot be written.
+    public func write(to path: String, linkingIfEqual twin: String?) throws {
+        try AtomicFile.write(safeTensors.encoded(), to: path, linkingIfEqual: twin)
+    }
+
     /// Reads the checkpoint at `path`.
     ///
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,

@@ -63,3 +63,45 @@ import Testing
         #expect(try directory.contents().filter { $0.hasPrefix(".") }.isEmpty, "no temporary is left")
     }
 }
+
+/// `AtomicFile.write(_:to:durable:linkingIfEqual:)`: a file that already holds the bytes lends
+/// its inode; any other is left alone and the bytes are written.
+@Suite struct AtomicFileLinkingTests {
+    private func inode(_ path: String) -> UInt? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt(info.st_ino) : nil
+    }
+
+    @Test func anEqualFileBecomesASecondNameAndAnyOtherDoesNot() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bytes = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let twin = try directory.write("step-9.bin", bytes: bytes)
+        let model = directory.path + "/model.bin"
+        try AtomicFile.write("old model", to: model)
+        try AtomicFile.write(bytes, to: model, linkingIfEqual: twin)
+        #expect(inode(model) == inode(twin))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: model))) == bytes)
+
+        // Same length, one byte different; shorter; longer; missing; a symbolic link to an equal file.
+        var changed = bytes
+        changed[2999] ^= 1
+        let cases: [(String, [UInt8]?)] = [("changed.bin", changed), ("short.bin", Array(bytes.dropLast())), ("long.bin", bytes + [0]), ("missing.bin", nil)]
+        for (name, contents) in cases {
+            let other = contents.map { try? directory.write(name, bytes: $0) } ?? directory.path + "/" + name
+            let output = directory.path + "/out-" + name
+            try AtomicFile.write(bytes, to: output, linkingIfEqual: other)
+            #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: output))) == bytes, "\(name)")
+            #expect(inode(output) != inode(other ?? ""), "\(name)")
+            if let contents { #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: other!))) == contents) }
+        }
+        #expect(symlink(twin, directory.path + "/alias.bin") == 0)
+        try AtomicFile.write(bytes, to: directory.path + "/out-alias.bin", linkingIfEqual: directory.path + "/alias.bin")
+        #expect(inode(directory.path + "/out-alias.bin") != inode(twin))
+        #expect(try directory.contents().filter { $0.hasPrefix(".") }.isEmpty, "no temporary is left")
+
+        // A linked file is not recycled: writing over the twin's storage would change the model.
+        try AtomicFile.write([1, 2, 3], to: directory.path + "/step-10.bin", recycling: twin)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: model))) == bytes)
+    }
+}

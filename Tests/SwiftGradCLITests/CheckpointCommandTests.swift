@@ -36,6 +36,11 @@ import Glibc
         let uninterrupted = try swiftgrad("run", try reference.write("kill.json", Self.config), in: reference.path)
         #expect(uninterrupted.status == 0, "\(uninterrupted.standardError)")
         let expected = try #require(digest(of: uninterrupted))
+        // The final model is the last checkpoint's bytes, so it is a second name of that file.
+        var model = stat(), last = stat()
+        #expect(stat(reference.path + "/runs/kill/model.safetensors", &model) == 0)
+        #expect(stat(reference.path + "/runs/kill/checkpoints/step-000001024.safetensors", &last) == 0)
+        #expect(model.st_ino == last.st_ino && model.st_nlink == 2)
 
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
