@@ -63,21 +63,18 @@ static void fill_normals_generic(uint64_t *states, long per_lane, float *out, fl
     }
 }
 
-static long box_muller_generic(const double *u1, const double *u2, float *out, long count) {
-    for (long i = 0; i < count; i++) out[i] = box_muller_libm(u1[i], u2[i]);
-    return count;
-}
 
 
-// Candidates for a normal truncated at ±2: each pair's float, and whether its double lies
-// beyond ±2 (then it is drawn again).
-static void truncation_candidates_generic(const double *u1, const double *u2, float *out, unsigned char *beyond,
-                                          long count) {
+// Each pair's float by the defining arithmetic and, when `beyond` is not NULL, whether its
+// double lies beyond ±2 (a truncated normal then draws again); returns `count`, the elements
+// the library computed.
+static long box_muller_generic(const double *u1, const double *u2, float *out, unsigned char *beyond, long count) {
     for (long i = 0; i < count; i++) {
         const double z = sqrt(-2.0 * log(u1[i])) * cos(two_pi * u2[i]);
         out[i] = (float)z;
-        beyond[i] = fabs(z) > 2;
+        if (beyond) beyond[i] = fabs(z) > 2;
     }
+    return count;
 }
 
 // MARK: - Teacher labels
@@ -186,8 +183,10 @@ SG_NORMALS_AVX512 static inline __mmask8 box_muller_avx512(__m512d u1, __m512d u
     return agree & (__mmask8)~(tiny | near_one | near_two);
 }
 
+// `box_muller_generic`'s floats and flags, eight pairs at a time, the library computing only
+// the elements the polynomials leave unsettled; returns how many those were.
 SG_NORMALS_AVX512 static long box_muller_avx512_array(const double *u1, const double *u2, float *out,
-                                                      long count) {
+                                                      unsigned char *beyond, long count) {
     long computed_by_libm = 0;
     long i = 0;
     for (; i + 8 <= count; i += 8) {
@@ -196,33 +195,15 @@ SG_NORMALS_AVX512 static long box_muller_avx512_array(const double *u1, const do
         const __mmask8 settled = box_muller_avx512(_mm512_loadu_pd(u1 + i), _mm512_loadu_pd(u2 + i), &normals, &beyond_two);
         _mm256_storeu_ps(out + i, normals);
         for (int lane = 0; lane < 8; lane++) {
-            if (!(settled >> lane & 1)) {
-                out[i + lane] = box_muller_libm(u1[i + lane], u2[i + lane]);
-                computed_by_libm++;
-            }
-        }
-    }
-    computed_by_libm += box_muller_generic(u1 + i, u2 + i, out + i, count - i);
-    return computed_by_libm;
-}
-
-SG_NORMALS_AVX512 static void truncation_candidates_avx512(const double *u1, const double *u2, float *out,
-                                                           unsigned char *beyond, long count) {
-    long i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 normals;
-        __mmask8 beyond_two;
-        const __mmask8 settled = box_muller_avx512(_mm512_loadu_pd(u1 + i), _mm512_loadu_pd(u2 + i), &normals, &beyond_two);
-        _mm256_storeu_ps(out + i, normals);
-        for (int lane = 0; lane < 8; lane++) {
             if (settled >> lane & 1) {
-                beyond[i + lane] = beyond_two >> lane & 1;
+                if (beyond) beyond[i + lane] = beyond_two >> lane & 1;
             } else {
-                truncation_candidates_generic(u1 + i + lane, u2 + i + lane, out + i + lane, beyond + i + lane, 1);
+                computed_by_libm += box_muller_generic(u1 + i + lane, u2 + i + lane, out + i + lane,
+                                                       beyond ? beyond + i + lane : NULL, 1);
             }
         }
     }
-    truncation_candidates_generic(u1 + i, u2 + i, out + i, beyond + i, count - i);
+    return computed_by_libm + box_muller_generic(u1 + i, u2 + i, out + i, beyond ? beyond + i : NULL, count - i);
 }
 
 SG_NORMALS_AVX512 static inline __m512i rotl_avx512(__m512i x, int k) {
@@ -376,10 +357,10 @@ void sg_fill_normals(int vector, uint64_t *states, long per_lane, float *out, fl
 
 long sg_box_muller(int vector, const double *u1, const double *u2, float *out, long count) {
 #if defined(__x86_64__)
-    if (vector && normals_avx512_usable()) return box_muller_avx512_array(u1, u2, out, count);
+    if (vector && normals_avx512_usable()) return box_muller_avx512_array(u1, u2, out, NULL, count);
 #endif
     (void)vector;
-    return box_muller_generic(u1, u2, out, count);
+    return box_muller_generic(u1, u2, out, NULL, count);
 }
 
 long sg_teacher_labels_scratch_count(long features, long classes) {
@@ -419,11 +400,11 @@ void sg_truncated_normals(int vector, uint64_t *state, long count, float *out, f
         }
 #if defined(__x86_64__)
         if (use_vector) {
-            truncation_candidates_avx512(u1, u2, candidates, beyond, BLOCK);
+            box_muller_avx512_array(u1, u2, candidates, beyond, BLOCK);
         } else
 #endif
         {
-            truncation_candidates_generic(u1, u2, candidates, beyond, BLOCK);
+            box_muller_generic(u1, u2, candidates, beyond, BLOCK);
         }
         int used = 0;
         while (used < BLOCK && filled < count) {
