@@ -102,7 +102,7 @@ extension Tensor {
                 (states[4 * index], states[4 * index + 1], states[4 * index + 2], states[4 * index + 3]) = lane.state
                 if index + 1 < lanes { lane.advance(by: jump) }
             }
-            sg_fill_normals(1, &states, perLane, target, mean, standardDeviation)
+            sg_fill_normals(Int32(SG_NORMALS_BEST), &states, perLane, target, mean, standardDeviation)
             let last = 4 * (lanes - 1)
             random.state = (states[last], states[last + 1], states[last + 2], states[last + 3])
             next = lanes * perLane
@@ -132,7 +132,7 @@ extension Tensor {
             // redraws beyond ±2 in Double, as the loop `repeat draw = random.nextNormal() while
             // abs(draw) > 2` would.
             var state = [random.state.0, random.state.1, random.state.2, random.state.3]
-            sg_truncated_normals(1, &state, buffer.count, start, mean, standardDeviation)
+            sg_truncated_normals(Int32(SG_NORMALS_BEST), &state, buffer.count, start, mean, standardDeviation)
             random.state = (state[0], state[1], state[2], state[3])
         }
     }

@@ -49,7 +49,7 @@ extension Dataset {
 extension Dataset {
     /// Writes into `classLabels` each row's `argmax(x · W)` for the teacher `W` `[features,
     /// classes]`: each score summed in `Double` over the features in order, the first class of
-    /// the highest score winning a tie (`sg_teacher_labels`, eight rows at a time on AVX-512).
+    /// the highest score winning a tie (`sg_teacher_labels`, eight rows at a time on AVX-512, four on AVX2).
     /// Parts of `rowsPerPart` rows go to whichever thread takes them; every score is the same
     /// sum whoever computes it, so the labels do not depend on the parts, and a near tie
     /// resolves the same way on every machine.
@@ -67,7 +67,7 @@ extension Dataset {
                         defer { scratch.deallocate() }
                         let first = part * rowsPerPart
                         let rows = Swift.min(examples, first + rowsPerPart) - first
-                        sg_teacher_labels(1, x.pointer + first * features, rows, features, w.pointer, classes, labels.pointer + first, scratch)
+                        sg_teacher_labels(Int32(SG_NORMALS_BEST), x.pointer + first * features, rows, features, w.pointer, classes, labels.pointer + first, scratch)
                     }
                 }
             }

@@ -2,29 +2,52 @@ import CKernels
 import Foundation
 import Testing
 
-/// The synthetic-data kernels (`synthetic.c`): the vectorised Box–Muller transform gives the
-/// floats of the scalar transform on the C library's `log` and `cos` bit for bit, and the
-/// vectorised teacher gives the scalar teacher's labels.
+/// The synthetic-data kernels (`synthetic.c`): each vectorised Box–Muller transform this CPU runs
+/// (AVX2, AVX-512) gives the floats of the scalar transform on the C library's `log` and `cos`
+/// bit for bit, and each vectorised teacher gives the scalar teacher's labels.
 @Suite struct SyntheticDataKernelTests {
+    /// The vectorised paths this CPU runs, narrowest first (none on a CPU without AVX2).
+    static let vectorPaths: [Int32] = (0..<sg_normals_vector_supported()).map { $0 + 1 }
+
+    /// Every path, the scalar one first.
+    static let allPaths = [Int32(SG_NORMALS_SCALAR)] + vectorPaths
+
     /// `Float(√(−2 ln u1) · cos 2πu2)` as Swift computes it with Glibc's functions: the
     /// definition the kernels must reproduce.
     static func definition(_ u1: Double, _ u2: Double) -> Float {
         Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
-    /// Both kernels' floats for the pairs, and how many the vectorised one left to the library.
-    static func boxMuller(_ u1: [Double], _ u2: [Double]) -> (vector: [Float], scalar: [Float], libraryCalls: Int) {
+    /// The floats of the scalar kernel and of the path `vector` for the pairs, and how many the
+    /// latter left to the library.
+    static func boxMuller(_ u1: [Double], _ u2: [Double], vector path: Int32) -> (vector: [Float], scalar: [Float], libraryCalls: Int) {
         var vector = [Float](repeating: .nan, count: u1.count)
         var scalar = vector
-        let calls = sg_box_muller(1, u1, u2, &vector, u1.count)
-        #expect(sg_box_muller(0, u1, u2, &scalar, u1.count) == u1.count)
+        let calls = sg_box_muller(path, u1, u2, &vector, u1.count)
+        #expect(sg_box_muller(Int32(SG_NORMALS_SCALAR), u1, u2, &scalar, u1.count) == u1.count)
         return (vector, scalar, calls)
+    }
+
+    /// This machine runs a vectorised path wherever it has AVX2, as every x86-64 CPU of the last
+    /// decade does: a check that the fast path is not silently lost.
+    @Test func aMachineWithAVX2RunsAVectorisedPath() throws {
+        #if arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        if flags.contains("avx2") && flags.contains("fma") {
+            #expect(sg_normals_vector_supported() >= Int32(SG_NORMALS_AVX2))
+        }
+        if flags.contains("avx512f") && flags.contains("avx512dq") {
+            #expect(sg_normals_vector_supported() == Int32(SG_NORMALS_AVX512))
+        }
+        #endif
     }
 
     /// Uniform pairs spread over every binade of u1, from 2⁻⁵³ to 1, with u2 uniform: any part of
     /// the logarithm's range that the polynomial got wrong by more than the kernel's 2⁻⁴⁰ guard
     /// would show as floats that differ.
-    @Test func randomPairsInEveryBinadeGiveTheDefinitionsFloats() {
+    @Test(arguments: vectorPaths)
+    func randomPairsInEveryBinadeGiveTheDefinitionsFloats(path: Int32) {
         var bits: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> UInt64 {
             bits &+= 0x9E37_79B9_7F4A_7C15
@@ -44,7 +67,7 @@ import Testing
             u1.append(index % 2 == 0 ? 1 - uniform : Swift.max(0x1.0p-53, binade * (1 + uniform) / 2))
             u2.append(Double(next() >> 11) * 0x1.0p-53)
         }
-        let (vector, scalar, calls) = Self.boxMuller(u1, u2)
+        let (vector, scalar, calls) = Self.boxMuller(u1, u2, vector: path)
         let definition = zip(u1, u2).map { Self.definition($0, $1) }
         #expect(scalar.map(\.bitPattern) == definition.map(\.bitPattern))
         let differing = (0..<count).filter { vector[$0].bitPattern != definition[$0].bitPattern }
@@ -57,7 +80,8 @@ import Testing
     /// Edge pairs: u1 = 1 (a zero), u1 at the top and bottom of its range and around √½ and
     /// ½ (where the logarithm's reduction switches), u2 at and around the quarters (cosine's
     /// zeros and ±1) and the eighths (where the quadrant switches).
-    @Test func edgePairsGiveTheDefinitionsFloats() {
+    @Test(arguments: vectorPaths)
+    func edgePairsGiveTheDefinitionsFloats(path: Int32) {
         let ulp = 0x1.0p-53
         var firsts: [Double] = [1, 1 - ulp, 1 - 2 * ulp, 1 - 0x1.0p-10, 1 - 0x1.0p-10 - ulp, 1 - 0x1.0p-10 + ulp, 0.75, 0.5, 0.5 + ulp,
                                 0.5 - ulp / 2, 0x1.0p-53, 0x1.0p-52, 3 * 0x1.0p-53, 0x1.0p-26, 1e-10]
@@ -77,7 +101,7 @@ import Testing
                 u2.append(second)
             }
         }
-        let (vector, scalar, _) = Self.boxMuller(u1, u2)
+        let (vector, scalar, _) = Self.boxMuller(u1, u2, vector: path)
         let definition = zip(u1, u2).map { Self.definition($0, $1) }
         #expect(scalar.map(\.bitPattern) == definition.map(\.bitPattern))
         for index in u1.indices where vector[index].bitPattern != definition[index].bitPattern {
@@ -110,7 +134,7 @@ import Testing
             }
             expectedStates.replaceSubrange((4 * lane)..<(4 * lane + 4), with: s)
         }
-        for vector in [1, 0] as [Int32] {
+        for vector in Self.allPaths {
             states = start
             var out = [Float](repeating: .nan, count: lanes * perLane)
             sg_fill_normals(vector, &states, perLane, &out, 0.25, 3)
@@ -121,8 +145,8 @@ import Testing
 
     /// Labels from the vectorised teacher equal the scalar teacher's and a plain Swift sum's,
     /// with exact ties (the first class wins), class counts across the kernel's blocks of 16,
-    /// and row counts with partial tiles of eight.
-    @Test(arguments: [(1, 2, 1), (13, 10, 7), (64, 16, 31), (203, 17, 37), (9, 33, 5)])
+    /// and row counts with partial tiles of eight and of four.
+    @Test(arguments: [(1, 2, 1), (13, 10, 7), (64, 16, 31), (203, 17, 37), (9, 33, 5), (6, 12, 3), (7, 25, 9)])
     func vectorisedTeacherGivesTheScalarLabels(rows: Int, classes: Int, features: Int) {
         var seed: UInt64 = 77
         func small() -> Float {
@@ -141,7 +165,7 @@ import Testing
             return best
         }
         var scratch = [Double](repeating: 0, count: sg_teacher_labels_scratch_count(features, classes))
-        for vector in [1, 0] as [Int32] {
+        for vector in Self.allPaths {
             var labels = [Int](repeating: -1, count: rows)
             sg_teacher_labels(vector, x, rows, features, teacher, classes, &labels, &scratch)
             #expect(labels == expected, "vector \(vector)")
@@ -152,7 +176,8 @@ import Testing
     /// on it), found by searching hundreds of millions of draws: the polynomials cannot settle
     /// which way such a double rounds, so every one must go to the library, and come out as the
     /// definition's float.
-    @Test func pairsNearAFloatRoundingBoundaryAreLeftToTheLibrary() {
+    @Test(arguments: vectorPaths)
+    func pairsNearAFloatRoundingBoundaryAreLeftToTheLibrary(path: Int32) {
         let pairs: [(Double, Double)] = [
             (0x1.efcc17773d30ap-2, 0x1.6e5fbda35d98cp-2), (0x1.a21d88a54ccfdp-1, 0x1.b99d086d7666bp-1),
             (0x1.25e508d64a38p-4, 0x1.521ddc7410cbp-1), (0x1.85d0133f22c09p-1, 0x1.ebe412848f32ap-1),
@@ -169,15 +194,16 @@ import Testing
             (0x1.f8f0c7615a5acp-3, 0x1.72ba65a615d39p-1), (0x1.21dec4d1bda0cp-2, 0x1.aa6361b89f3f3p-1),
         ]
         let (u1, u2) = (pairs.map(\.0), pairs.map(\.1))
-        let (vector, _, calls) = Self.boxMuller(u1, u2)
+        let (vector, _, calls) = Self.boxMuller(u1, u2, vector: path)
         #expect(vector.map(\.bitPattern) == zip(u1, u2).map { Self.definition($0, $1).bitPattern })
-        if sg_normals_vector_supported() != 0 { #expect(calls == pairs.count) }
+        #expect(calls == pairs.count)
     }
 
     /// Pairs whose double lies within a few ulps of ±2 (u1 = e^(−2/cos²(2πu2))): whether a
     /// truncated normal redraws them is the library's to decide, so the vectorised path must
     /// leave every one to it.
-    @Test func pairsAtTheTruncationBoundAreLeftToTheLibrary() {
+    @Test(arguments: vectorPaths)
+    func pairsAtTheTruncationBoundAreLeftToTheLibrary(path: Int32) {
         var (u1, u2) = ([Double](), [Double]())
         for second in [0.1, 0.2, 0.3, 0.37, 0.45, 0.6, 0.7, 0.93] {
             let c = cos(2 * Double.pi * second)
@@ -191,8 +217,26 @@ import Testing
             let z = (-2 * log(first)).squareRoot() * cos(2 * Double.pi * second)
             #expect(abs(abs(z) - 2) < 0x1.0p-45, "u1 \(first), u2 \(second): \(z)")
         }
-        let (vector, _, calls) = Self.boxMuller(u1, u2)
+        let (vector, _, calls) = Self.boxMuller(u1, u2, vector: path)
         #expect(vector.map(\.bitPattern) == zip(u1, u2).map { Self.definition($0, $1).bitPattern })
-        if sg_normals_vector_supported() != 0 { #expect(calls == u1.count) }
+        #expect(calls == u1.count)
+    }
+
+    /// Truncated normals on every path: the same floats, and the stream left at the same draw,
+    /// for counts within one block of candidates and across several.
+    @Test(arguments: [1, 63, 64, 65, 1000])
+    func truncatedNormalsAreTheSameOnEveryPath(count: Int) {
+        let start: [UInt64] = [0x0123_4567_89AB_CDEF, 0xDEAD_BEEF_F00D_CAFE, 42, 0x9E37_79B9_7F4A_7C15]
+        var expected = [Float](repeating: .nan, count: count)
+        var expectedState = start
+        sg_truncated_normals(Int32(SG_NORMALS_SCALAR), &expectedState, count, &expected, -0.5, 2)
+        #expect(expected.allSatisfy { abs($0 + 0.5) <= 4 })
+        for path in Self.vectorPaths {
+            var state = start
+            var out = [Float](repeating: .nan, count: count)
+            sg_truncated_normals(path, &state, count, &out, -0.5, 2)
+            #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "path \(path)")
+            #expect(state == expectedState, "path \(path)")
+        }
     }
 }

@@ -254,8 +254,17 @@ long sg_help_board_nanoseconds_helped(sg_help_board *board);
 /// The xoshiro256** streams `sg_fill_normals` draws from at once.
 enum { SG_NORMAL_LANES = 8 };
 
-/// Whether this CPU runs the vectorised paths of `sg_fill_normals`, `sg_box_muller` and
-/// `sg_teacher_labels` (AVX-512F and DQ); the others give the same bits.
+/// The paths of `sg_fill_normals`, `sg_box_muller`, `sg_truncated_normals` and
+/// `sg_teacher_labels`, narrowest first; every path gives the same bits. Their `vector` argument
+/// is the widest path the call may take: the library passes `SG_NORMALS_BEST`, tests each path.
+enum {
+    SG_NORMALS_SCALAR = 0,  ///< the C library's `log` and `cos`, one element at a time
+    SG_NORMALS_AVX2 = 1,    ///< polynomials on four doubles (AVX2 and FMA)
+    SG_NORMALS_AVX512 = 2,  ///< polynomials on eight doubles (AVX-512F and DQ)
+    SG_NORMALS_BEST = 2,
+};
+
+/// The widest of those paths this CPU runs.
 int sg_normals_vector_supported(void);
 
 /// Standard normals scaled as `mean + standard_deviation * z`, in float, from
@@ -264,21 +273,21 @@ int sg_normals_vector_supported(void);
 /// from two draws `u1 = 1 − uniform`, `u2 = uniform` as `RandomStream.nextNormal()` makes them.
 /// Every element is exactly the scalar Box–Muller transform's on the C library's `log` and
 /// `cos` (see `sg_box_muller`), on every path. The states are advanced past their draws.
-/// `vector` 0 forces the scalar path (for tests).
+/// `vector`: the widest path to take (`SG_NORMALS_*`).
 void sg_fill_normals(int vector, uint64_t *states, long per_lane, float *out, float mean, float standard_deviation);
 
 /// `out[i] = (float)(sqrt(-2 * log(u1[i])) * cos(2π * u2[i]))` in double with the C library's
 /// `log` and `cos`, for `u1` in (0, 1] and `u2` in [0, 1). The vectorised path computes the
 /// double with its own polynomials and calls the library only for the elements whose float it
-/// cannot settle; returns how many elements the library computed. `vector` 0 forces the scalar
-/// path.
+/// cannot settle; returns how many elements the library computed. `vector`: the widest path to
+/// take (`SG_NORMALS_*`).
 long sg_box_muller(int vector, const double *u1, const double *u2, float *out, long count);
 
 /// `count` normals truncated at two standard deviations, as `Tensor.truncatedNormal` draws them
 /// from one xoshiro256** stream (`state`, advanced past the draws it used): each candidate is
 /// `sg_box_muller`'s double of two draws, drawn again while its magnitude exceeds 2, and the
 /// element is `mean + standard_deviation * (float)candidate`. The same bits on every path;
-/// `vector` 0 forces the scalar path.
+/// `vector`: the widest path to take (`SG_NORMALS_*`).
 void sg_truncated_normals(int vector, uint64_t *state, long count, float *out, float mean, float standard_deviation);
 
 /// Doubles of scratch `sg_teacher_labels` needs.
@@ -287,8 +296,8 @@ long sg_teacher_labels_scratch_count(long features, long classes);
 /// Each row's `argmax(x[row] · teacher)` for row-major `x` [rows, features] and `teacher`
 /// [features, classes]: each score summed in double over the features in order from zero, the
 /// first of equal scores winning; the same bits on every path. `scratch` holds
-/// `sg_teacher_labels_scratch_count(features, classes)` doubles. `vector` 0 forces the scalar
-/// path.
+/// `sg_teacher_labels_scratch_count(features, classes)` doubles. `vector`: the widest path to
+/// take (`SG_NORMALS_*`).
 void sg_teacher_labels(int vector, const float *x, long rows, long features, const float *teacher, long classes,
                        long *labels, double *scratch);
 
