@@ -6,7 +6,20 @@
 
 #include <string.h>
 
+// A full micro-panel of column-contiguous op(A): each k step copies R floats, a size the compiler
+// knows, so a step is two or three vector moves instead of R scalar ones.
+#define SG_COPY_FULL_PANEL(R)                                                                    \
+    for (long p = 0; p < kc; p++) memcpy(dst + p * (R), a.p + (p0 + p) * a.cs + i0, (R) * sizeof(float))
+
 void sg_pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, float *dst) {
+    if (a.rs == 1 && mr == MR) {
+        switch (MR) {
+        case 4: SG_COPY_FULL_PANEL(4); return;
+        case 6: SG_COPY_FULL_PANEL(6); return;
+        case 12: SG_COPY_FULL_PANEL(12); return;
+        default: break;
+        }
+    }
     if (a.rs == 1) {
         // Column-contiguous (op(A) = A^T): each k step is one contiguous run of mr floats.
         for (long p = 0; p < kc; p++) {
@@ -26,6 +39,8 @@ void sg_pack_a_panel(sg_view a, long i0, int mr, long p0, long kc, int MR, float
         }
     }
 }
+
+#undef SG_COPY_FULL_PANEL
 
 void sg_pack_b_panel(sg_view b, long p0, long kc, long j0, long nr, long NR, float *dst) {
     if (b.cs == 1) {

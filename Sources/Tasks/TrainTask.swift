@@ -249,6 +249,9 @@ package struct TrainTask: RunnableTask {
         info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
         if options.precision == .bf16 {
             info("precision: bf16 matrix products (inputs rounded to bfloat16, sums in float32); parameters, gradients and optimizer state in float32")
+            if !MatrixPrecision.hasNativeBF16Products {
+                info("note: this CPU has no bf16 dot-product instructions (AVX512-BF16), so bf16 products are emulated with float32 multiply-adds: the same bits, but slower than --precision float32")
+            }
         }
         if let distributed = runOptions.distributed {
             info("\(distributed.description); each rank computes its share of the \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s") with its workers")

@@ -37,9 +37,17 @@ import _TestSupport
         let mixed = try swiftgrad(["run", "train.json", "--report", "bf16.json", "--run-dir", "runs/a"], in: directory.path)
         #expect(mixed.status == 0, "\(mixed.standardError)")
         #expect(mixed.standardOutput.contains("\nprecision: bf16 matrix products (inputs rounded to bfloat16, sums in float32)"), "\(mixed.standardOutput)")
+        // A CPU without AVX512-BF16 emulates the products, and the run says it will be slower.
+        let cpuFlags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
+        if !cpuFlags.isEmpty && !cpuFlags.contains("avx512_bf16") {
+            #expect(mixed.standardOutput.contains("\nnote: this CPU has no bf16 dot-product instructions (AVX512-BF16), so bf16 products are emulated"),
+                    "\(mixed.standardOutput)")
+        }
         let single = try swiftgrad(["run", "train.json", "--precision", "float32", "--report", "float32.json", "--run-dir", "runs/b"], in: directory.path)
         #expect(single.status == 0, "\(single.standardError)")
         #expect(!single.standardOutput.contains("precision:"), "float32, the default, goes without saying")
+        #expect(!single.standardOutput.contains("emulated"))
         let (bf16, float32) = (try report(directory, "bf16.json"), try report(directory, "float32.json"))
         #expect(bf16["precision"] as? String == "bf16")
         #expect(float32["precision"] as? String == "float32")
