@@ -13,8 +13,8 @@ public enum DenseActivation: Sendable, Equatable {
 extension Tensor {
     /// A dense layer, `activation(x·W + b)`, as one recorded op.
     ///
-    /// The product runs in `sg_sgemm_with_context` (or `sg_sgemm_packed_b`, when the context's
-    /// packed operands hold W); the bias and the activation are applied in place on its output
+    /// The product runs in `sg_sgemm_with_context` (or, when the context's packed operands hold
+    /// W, `sg_sgemm_packed_b_unpacked_a`, which reads x's rows where they are); the bias and the activation are applied in place on its output
     /// in one pass. With Y the output and upstream gradient G, the pullback
     /// computes
     ///
@@ -60,7 +60,7 @@ extension Tensor {
                         if k == 0 {
                             py.initialize(repeating: 0)
                         } else if let packed = kernels.packedOperand(w, transposed: false) {
-                            sg_sgemm_packed_b(kernels.gemm, 0, m, 1, px.baseAddress, k, packed, 0, py.baseAddress, n)
+                            sg_sgemm_packed_b_unpacked_a(kernels.gemm, m, 1, px.baseAddress, k, packed, 0, py.baseAddress, n)
                         } else {
                             sg_sgemm_with_context(kernels.gemm, 0, 0, m, n, k, 1, px.baseAddress, k,
                                                   pw.baseAddress, n, 0, py.baseAddress, n)

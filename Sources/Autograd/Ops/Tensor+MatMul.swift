@@ -42,7 +42,12 @@ extension Tensor {
                         return
                     }
                     if let packed = kernels.packedOperand(b, transposed: transposeB) {
-                        sg_sgemm_packed_b(kernels.gemm, transposeA ? 1 : 0, m, 1, pa.baseAddress, a.shape[1], packed, 0, pc.baseAddress, n)
+                        // A row-major A is read where it is (the same bits as packing it).
+                        if transposeA {
+                            sg_sgemm_packed_b(kernels.gemm, 1, m, 1, pa.baseAddress, a.shape[1], packed, 0, pc.baseAddress, n)
+                        } else {
+                            sg_sgemm_packed_b_unpacked_a(kernels.gemm, m, 1, pa.baseAddress, a.shape[1], packed, 0, pc.baseAddress, n)
+                        }
                     } else {
                         sg_sgemm_with_context(
                             kernels.gemm, transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, 1,
