@@ -91,9 +91,12 @@ void sg_column_sums(const float *x, long rows, long cols, float *sums, int threa
     }
 }
 
-static void adam_update_range(float *restrict w, const float *restrict g, float *restrict m,
-                              float *restrict v, float alpha, float one_minus_beta1,
-                              float one_minus_beta2, float epsilon, long begin, long end) {
+// Adam's update of elements [begin, end): every operation rounded as written (contraction is
+// off in this file), so any vector width gives the same bits.
+static inline __attribute__((always_inline)) void
+adam_update_body(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                 float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon, long begin,
+                 long end) {
     for (long i = begin; i < end; i++) {
         const float gi = g[i];
         const float mi = m[i] + (gi - m[i]) * one_minus_beta1;
@@ -102,6 +105,36 @@ static void adam_update_range(float *restrict w, const float *restrict g, float 
         v[i] = vi;
         w[i] -= (mi * alpha) / (sqrtf(vi) + epsilon);
     }
+}
+
+static void adam_update_baseline(float *restrict w, const float *restrict g, float *restrict m,
+                                 float *restrict v, float alpha, float one_minus_beta1,
+                                 float one_minus_beta2, float epsilon, long begin, long end) {
+    adam_update_body(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
+}
+
+#if defined(__x86_64__)
+// The same loop on 256-bit vectors: twice the square roots and divisions per instruction of the
+// baseline's SSE. AVX2 without FMA, so nothing can be fused even where contraction were on.
+__attribute__((target("avx2"))) static void
+adam_update_avx2(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                 float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon, long begin,
+                 long end) {
+    adam_update_body(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
+}
+#endif
+
+static void adam_update_range(float *restrict w, const float *restrict g, float *restrict m,
+                              float *restrict v, float alpha, float one_minus_beta1,
+                              float one_minus_beta2, float epsilon, long begin, long end) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) {
+        adam_update_avx2(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
+        return;
+    }
+#endif
+    adam_update_baseline(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
 }
 
 void sg_adam_update(float *restrict w, const float *restrict g, float *restrict m,
