@@ -343,6 +343,23 @@ TARGET_AVX2 static inline __m256d abs_avx2(__m256d x) {
     return _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
 }
 
+// c[0] + c[1]·y + … + c[n−1]·yⁿ⁻¹ by Estrin's scheme: neighbours paired with y, those pairs with
+// y², and so on, a dependency chain of ⌈log₂ n⌉ multiply-adds instead of Horner's n − 1 (the
+// loop unrolls: n is a constant at every call). The AVX-512 path uses Horner's rule; both
+// stay within the 2⁻⁴⁰ guard by orders of magnitude, and the floats are the definition's either way.
+TARGET_AVX2 __attribute__((always_inline)) static inline __m256d polynomial_avx2(__m256d y, const double *c, int n) {
+    __m256d terms[16];
+    for (int i = 0; i < n; i++) terms[i] = _mm256_set1_pd(c[i]);
+    __m256d power = y;
+    while (n > 1) {
+        for (int j = 0; j < n / 2; j++) terms[j] = _mm256_fmadd_pd(terms[2 * j + 1], power, terms[2 * j]);
+        if (n % 2 == 1) terms[n / 2] = terms[n - 1];
+        n = (n + 1) / 2;
+        if (n > 1) power = _mm256_mul_pd(power, power);
+    }
+    return terms[0];
+}
+
 // Integers below 2⁵² held in 64-bit lanes, to double, exactly.
 TARGET_AVX2 static inline __m256d small_u64_to_double_avx2(__m256i x) {
     const __m256i bias = _mm256_set1_epi64x(0x4330000000000000);
@@ -361,8 +378,9 @@ TARGET_AVX2 __attribute__((always_inline)) static inline __m256d log_avx2(__m256
     const __m256d f = _mm256_sub_pd(m, _mm256_set1_pd(1));
     const __m256d s = _mm256_div_pd(f, _mm256_add_pd(f, _mm256_set1_pd(2)));
     const __m256d s2 = _mm256_mul_pd(s, s);
-    __m256d p = _mm256_set1_pd(1.0 / 23);
-    for (int i = 0; i < 10; i++) p = _mm256_fmadd_pd(p, s2, _mm256_set1_pd(log_odd_reciprocals[i]));
+    static const double series[] = {1.0 / 3,  1.0 / 5,  1.0 / 7,  1.0 / 9,  1.0 / 11, 1.0 / 13,
+                                    1.0 / 15, 1.0 / 17, 1.0 / 19, 1.0 / 21, 1.0 / 23};
+    const __m256d p = polynomial_avx2(s2, series, 11);
     const __m256d two_s = _mm256_add_pd(s, s);
     const __m256d log_m = _mm256_fmadd_pd(_mm256_mul_pd(two_s, s2), p, two_s);
     return _mm256_add_pd(_mm256_mul_pd(e, _mm256_set1_pd(ln2_hi)),
@@ -377,11 +395,15 @@ TARGET_AVX2 __attribute__((always_inline)) static inline __m256d cos_avx2(__m256
     r = _mm256_fnmadd_pd(k, _mm256_set1_pd(pio2_lo), r);
     *tiny = _mm256_movemask_pd(_mm256_cmp_pd(abs_avx2(r), _mm256_set1_pd(0x1.0p-20), _CMP_LT_OQ));
     const __m256d r2 = _mm256_mul_pd(r, r);
-    __m256d sin_p = _mm256_set1_pd(1.0 / 355687428096000.0);  // 1/17!
-    for (int i = 0; i < 7; i++) sin_p = _mm256_fmadd_pd(sin_p, r2, _mm256_set1_pd(sin_terms[i]));
+    // The series of `sin_terms` and `cos_terms`, lowest degree first.
+    static const double sin_series[] = {-1.0 / 6.0, 1.0 / 120.0, -1.0 / 5040.0, 1.0 / 362880.0, -1.0 / 39916800.0,
+                                        1.0 / 6227020800.0, -1.0 / 1307674368000.0, 1.0 / 355687428096000.0};
+    static const double cos_series[] = {-1.0 / 2.0, 1.0 / 24.0, -1.0 / 720.0, 1.0 / 40320.0, -1.0 / 3628800.0,
+                                        1.0 / 479001600.0, -1.0 / 87178291200.0, 1.0 / 20922789888000.0,
+                                        -1.0 / 6402373705728000.0};
+    const __m256d sin_p = polynomial_avx2(r2, sin_series, 8);
     const __m256d sin_r = _mm256_fmadd_pd(_mm256_mul_pd(r, r2), sin_p, r);
-    __m256d cos_p = _mm256_set1_pd(-1.0 / 6402373705728000.0);  // −1/18!
-    for (int i = 0; i < 8; i++) cos_p = _mm256_fmadd_pd(cos_p, r2, _mm256_set1_pd(cos_terms[i]));
+    const __m256d cos_p = polynomial_avx2(r2, cos_series, 9);
     const __m256d cos_r = _mm256_fmadd_pd(r2, cos_p, _mm256_set1_pd(1));
     // Quadrant k mod 4 (k is 0 to 4): cos r, −sin r, −cos r, sin r.
     const __m128i q = _mm_and_si128(_mm256_cvtpd_epi32(k), _mm_set1_epi32(3));
