@@ -4,10 +4,9 @@
 // The defining arithmetic of one normal (`RandomStream.boxMuller` in Swift, `box_muller_libm`
 // here) is √(−2 ln u1) · cos(2π u2) in double, with the C library's `log` and `cos`, rounded to
 // float. Those two calls are most of the time a synthetic data set takes. The AVX-512 and AVX2
-// paths compute the same double with their own polynomials (one arithmetic, eight or four lanes
-// wide), accurate to about 2⁻⁴⁸ relative, and
-// keeps its rounding to float only where every double within 2⁻⁴⁰ of it rounds to the same
-// float: the libm double is within that distance (each of glibc's `log` and `cos` is within one
+// paths (eight and four lanes) compute that double with their own polynomials, accurate to about
+// 2⁻⁴⁸ relative, and keep their rounding to float only where every double within 2⁻⁴⁰ of it
+// rounds to the same float: the libm double is within that distance (each of glibc's `log` and `cos` is within one
 // ulp, 2⁻⁵²), so it rounds to that float too. Every other element (a few in a hundred thousand:
 // those near a rounding boundary, u1 near 1, 2π·u2 near a multiple of π/2) is computed by the
 // defining arithmetic itself. The result is therefore the scalar transform's on every CPU,
@@ -334,9 +333,9 @@ TARGET_AVX512 static void teacher_labels_avx512(const float *x, long rows, long 
 
 // MARK: - AVX2
 
-// The AVX-512 path's arithmetic on four lanes, with what AVX2 lacks written out: the exponent and
-// mantissa from the bits, 64-bit integers to double through the 2⁵² bias, lane masks as
-// `movemask` bits.
+// The AVX-512 path's reductions and series on four lanes, with what AVX2 lacks written out: the
+// exponent and mantissa from the bits, 64-bit integers to double through the 2⁵² bias, lane
+// masks as `movemask` bits; the series are summed by Estrin's scheme.
 #define TARGET_AVX2 __attribute__((target("avx2,fma")))
 
 TARGET_AVX2 static inline __m256d abs_avx2(__m256d x) {
@@ -366,7 +365,8 @@ TARGET_AVX2 static inline __m256d small_u64_to_double_avx2(__m256i x) {
     return _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(x, bias)), _mm256_set1_pd(0x1.0p52));
 }
 
-// `log_avx512` on four lanes; u is normal, so its exponent and mantissa are its bits'.
+// `log_avx512` on four lanes (its reduction; the series by Estrin's scheme); u is normal, so its
+// exponent and mantissa are its bits'.
 TARGET_AVX2 __attribute__((always_inline)) static inline __m256d log_avx2(__m256d u) {
     const __m256i bits = _mm256_castpd_si256(u);
     __m256d e = _mm256_sub_pd(small_u64_to_double_avx2(_mm256_srli_epi64(bits, 52)), _mm256_set1_pd(1023));
@@ -387,7 +387,8 @@ TARGET_AVX2 __attribute__((always_inline)) static inline __m256d log_avx2(__m256
                          _mm256_fmadd_pd(e, _mm256_set1_pd(ln2_lo), log_m));
 }
 
-// `cos_avx512` on four lanes; `*tiny` gets the lanes with |r| < 2⁻²⁰ as bits.
+// `cos_avx512` on four lanes (its reduction; the series by Estrin's scheme); `*tiny` gets the
+// lanes with |r| < 2⁻²⁰ as bits.
 TARGET_AVX2 __attribute__((always_inline)) static inline __m256d cos_avx2(__m256d x, int *tiny) {
     const __m256d k = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(0x1.45f306dc9c883p-1)),
                                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
