@@ -94,9 +94,9 @@ void sg_column_sums(const float *x, long rows, long cols, float *sums, int threa
 // Adam's update of elements [begin, end): every operation rounded as written (contraction is
 // off in this file), so any vector width gives the same bits.
 static inline __attribute__((always_inline)) void
-adam_update_body(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
-                 float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon, long begin,
-                 long end) {
+adam_update_range(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
+                  float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon, long begin,
+                  long end) {
     for (long i = begin; i < end; i++) {
         const float gi = g[i];
         const float mi = m[i] + (gi - m[i]) * one_minus_beta1;
@@ -107,10 +107,13 @@ adam_update_body(float *restrict w, const float *restrict g, float *restrict m, 
     }
 }
 
+typedef void (*adam_range)(float *restrict, const float *restrict, float *restrict, float *restrict, float,
+                           float, float, float, long, long);
+
 static void adam_update_baseline(float *restrict w, const float *restrict g, float *restrict m,
                                  float *restrict v, float alpha, float one_minus_beta1,
                                  float one_minus_beta2, float epsilon, long begin, long end) {
-    adam_update_body(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
+    adam_update_range(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
 }
 
 #if defined(__x86_64__)
@@ -120,32 +123,28 @@ __attribute__((target("avx2"))) static void
 adam_update_avx2(float *restrict w, const float *restrict g, float *restrict m, float *restrict v,
                  float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon, long begin,
                  long end) {
-    adam_update_body(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
+    adam_update_range(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
 }
 #endif
 
-static void adam_update_range(float *restrict w, const float *restrict g, float *restrict m,
-                              float *restrict v, float alpha, float one_minus_beta1,
-                              float one_minus_beta2, float epsilon, long begin, long end) {
+// The widest form of the loop this CPU runs, chosen once per update rather than per thread.
+static adam_range adam_update_for_cpu(void) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2")) {
-        adam_update_avx2(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
-        return;
-    }
+    if (__builtin_cpu_supports("avx2")) return adam_update_avx2;
 #endif
-    adam_update_baseline(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
+    return adam_update_baseline;
 }
 
 void sg_adam_update(float *restrict w, const float *restrict g, float *restrict m,
                     float *restrict v, long count, float alpha,
                     float one_minus_beta1, float one_minus_beta2, float epsilon, int threads) {
+    const adam_range update = adam_update_for_cpu();
     const int nth = team_size(count, threads);
-    if (nth == 1) { adam_update_range(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, 0, count); return; }
+    if (nth == 1) { update(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, 0, count); return; }
 #pragma omp parallel num_threads(nth)
     {
         long begin, end;
         static_share(count, &begin, &end);
-        adam_update_range(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
+        update(w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon, begin, end);
     }
 }

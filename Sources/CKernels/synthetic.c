@@ -99,9 +99,52 @@ static long teacher_label_generic(const float *x_row, long features, const float
     return best;
 }
 
-// MARK: - The polynomials' constants
+// MARK: - Shared by the vector paths
 
 #if defined(__x86_64__)
+
+// After a vector of `lanes` pairs starting at u1, u2: each lane the polynomials settled
+// (`settled` bit set) keeps its float and gets its flag from `beyond_two`; each other lane is
+// computed by the defining arithmetic. Returns how many lanes that was.
+static long settle_lanes(int settled, int beyond_two, int lanes, const double *u1, const double *u2, float *out,
+                         unsigned char *beyond) {
+    long computed_by_libm = 0;
+    for (int lane = 0; lane < lanes; lane++) {
+        if (settled >> lane & 1) {
+            if (beyond) beyond[lane] = beyond_two >> lane & 1;
+        } else {
+            computed_by_libm += box_muller_generic(u1 + lane, u2 + lane, out + lane, beyond ? beyond + lane : NULL, 1);
+        }
+    }
+    return computed_by_libm;
+}
+
+// The teacher as doubles in blocks of `block` classes, [blocks][features][block], zero beyond
+// `classes`, so a vector path loads a block's weights of one feature contiguously.
+static void pad_teacher(const float *teacher, long features, long classes, long block, double *padded) {
+    const long blocks = (classes + block - 1) / block;
+    for (long b = 0; b < blocks; b++) {
+        for (long j = 0; j < features; j++) {
+            for (long c = 0; c < block; c++) {
+                const long class = b * block + c;
+                padded[(b * features + j) * block + c] = class < classes ? (double)teacher[j * classes + class] : 0;
+            }
+        }
+    }
+}
+
+// Each of `lanes` rows' class from scores [classes][lanes]: the first of the highest.
+static void argmax_lanes(const double *scores, long classes, int lanes, long *labels) {
+    for (int lane = 0; lane < lanes; lane++) {
+        long best = 0;
+        for (long c = 1; c < classes; c++) {
+            if (scores[c * lanes + lane] > scores[best * lanes + lane]) best = c;
+        }
+        labels[lane] = best;
+    }
+}
+
+// MARK: - The polynomials' constants
 
 // ln 2 in two parts; `ln2_hi` has 21 trailing zero bits, so e · ln2_hi is exact for |e| < 2²⁰.
 static const double ln2_hi = 0x1.62e42fee00000p-1;
@@ -202,14 +245,7 @@ TARGET_AVX512 static long box_muller_avx512_array(const double *u1, const double
         __mmask8 beyond_two;
         const __mmask8 settled = box_muller_avx512(_mm512_loadu_pd(u1 + i), _mm512_loadu_pd(u2 + i), &normals, &beyond_two);
         _mm256_storeu_ps(out + i, normals);
-        for (int lane = 0; lane < 8; lane++) {
-            if (settled >> lane & 1) {
-                if (beyond) beyond[i + lane] = beyond_two >> lane & 1;
-            } else {
-                computed_by_libm += box_muller_generic(u1 + i + lane, u2 + i + lane, out + i + lane,
-                                                       beyond ? beyond + i + lane : NULL, 1);
-            }
-        }
+        computed_by_libm += settle_lanes(settled, beyond_two, 8, u1 + i, u2 + i, out + i, beyond ? beyond + i : NULL);
     }
     return computed_by_libm + box_muller_generic(u1 + i, u2 + i, out + i, beyond ? beyond + i : NULL, count - i);
 }
@@ -294,14 +330,7 @@ TARGET_AVX512 static void teacher_labels_avx512(const float *x, long rows, long 
     const long blocks = (classes + CLASS_BLOCK - 1) / CLASS_BLOCK;
     double *padded = scratch;  // [blocks][features][16], zero beyond `classes`
     double *scores = scratch + blocks * features * CLASS_BLOCK;  // [classes][8]
-    for (long b = 0; b < blocks; b++) {
-        for (long j = 0; j < features; j++) {
-            for (long c = 0; c < CLASS_BLOCK; c++) {
-                const long class = b * CLASS_BLOCK + c;
-                padded[(b * features + j) * CLASS_BLOCK + c] = class < classes ? (double)teacher[j * classes + class] : 0;
-            }
-        }
-    }
+    pad_teacher(teacher, features, classes, CLASS_BLOCK, padded);
     const __m256i row_offsets = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)features));
     long row = 0;
     for (; row + 8 <= rows; row += 8) {
@@ -320,13 +349,7 @@ TARGET_AVX512 static void teacher_labels_avx512(const float *x, long rows, long 
                 _mm512_storeu_pd(scores + (b * CLASS_BLOCK + c) * 8, acc[c]);
             }
         }
-        for (int lane = 0; lane < 8; lane++) {
-            long best = 0;
-            for (long c = 1; c < classes; c++) {
-                if (scores[c * 8 + lane] > scores[best * 8 + lane]) best = c;
-            }
-            labels[row + lane] = best;
-        }
+        argmax_lanes(scores, classes, 8, labels + row);
     }
     for (; row < rows; row++) labels[row] = teacher_label_generic(x + row * features, features, teacher, classes, scores);
 }
@@ -444,14 +467,7 @@ TARGET_AVX2 static long box_muller_avx2_array(const double *u1, const double *u2
         int beyond_two;
         const int settled = box_muller_avx2(_mm256_loadu_pd(u1 + i), _mm256_loadu_pd(u2 + i), &normals, &beyond_two);
         _mm_storeu_ps(out + i, normals);
-        for (int lane = 0; lane < 4; lane++) {
-            if (settled >> lane & 1) {
-                if (beyond) beyond[i + lane] = beyond_two >> lane & 1;
-            } else {
-                computed_by_libm += box_muller_generic(u1 + i + lane, u2 + i + lane, out + i + lane,
-                                                       beyond ? beyond + i + lane : NULL, 1);
-            }
-        }
+        computed_by_libm += settle_lanes(settled, beyond_two, 4, u1 + i, u2 + i, out + i, beyond ? beyond + i : NULL);
     }
     return computed_by_libm + box_muller_generic(u1 + i, u2 + i, out + i, beyond ? beyond + i : NULL, count - i);
 }
@@ -502,7 +518,6 @@ TARGET_AVX2 static void fill_normals_avx2(uint64_t *states, long per_lane, float
     for (long start = 0; start < per_lane; start += STEPS) {
         const int steps = per_lane - start < STEPS ? (int)(per_lane - start) : STEPS;
         for (int step = 0; step < steps; step++) {
-            // Both groups' arithmetic first, so that their long dependency chains overlap.
             __m256d u1[GROUPS], u2[GROUPS];
             __m128 normals[GROUPS];
             int settled[GROUPS];
@@ -547,14 +562,7 @@ TARGET_AVX2 static void teacher_labels_avx2(const float *x, long rows, long feat
     const long blocks = (classes + CLASS_BLOCK - 1) / CLASS_BLOCK;
     double *padded = scratch;  // [blocks][features][12], zero beyond `classes`
     double *scores = scratch + blocks * features * CLASS_BLOCK;  // [classes][4]
-    for (long b = 0; b < blocks; b++) {
-        for (long j = 0; j < features; j++) {
-            for (long c = 0; c < CLASS_BLOCK; c++) {
-                const long class = b * CLASS_BLOCK + c;
-                padded[(b * features + j) * CLASS_BLOCK + c] = class < classes ? (double)teacher[j * classes + class] : 0;
-            }
-        }
-    }
+    pad_teacher(teacher, features, classes, CLASS_BLOCK, padded);
     long row = 0;
     for (; row + 4 <= rows; row += 4) {
         const float *r0 = x + row * features, *r1 = r0 + features, *r2 = r1 + features, *r3 = r2 + features;
@@ -572,13 +580,7 @@ TARGET_AVX2 static void teacher_labels_avx2(const float *x, long rows, long feat
                 _mm256_storeu_pd(scores + (b * CLASS_BLOCK + c) * 4, acc[c]);
             }
         }
-        for (int lane = 0; lane < 4; lane++) {
-            long best = 0;
-            for (long c = 1; c < classes; c++) {
-                if (scores[c * 4 + lane] > scores[best * 4 + lane]) best = c;
-            }
-            labels[row + lane] = best;
-        }
+        argmax_lanes(scores, classes, 4, labels + row);
     }
     for (; row < rows; row++) labels[row] = teacher_label_generic(x + row * features, features, teacher, classes, scores);
 }

@@ -14,9 +14,9 @@ extension Tensor {
     /// A dense layer, `activation(x·W + b)`, as one recorded op.
     ///
     /// The product runs in `sg_sgemm_with_context` (or, when the context's packed operands hold
-    /// W, `sg_sgemm_packed_b_unpacked_a`, which reads x's rows where they are); the bias and the activation are applied in place on its output
-    /// in one pass. With Y the output and upstream gradient G, the pullback
-    /// computes
+    /// W, `sg_sgemm_packed_b_unpacked_a`, which reads x's rows where they are); the bias and the
+    /// activation are applied in place on its output in one pass. With Y the output and upstream
+    /// gradient G, the pullback computes
     ///
     ///     dZ = G ⊙ [Y > 0]   (relu; dZ = G without activation)
     ///     dX = dZ·Wᵀ,   dW = Xᵀ·dZ,   db = Σ_rows dZ
