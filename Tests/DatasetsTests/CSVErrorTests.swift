@@ -1,3 +1,4 @@
+import _TestSupport
 import Datasets
 import Testing
 
@@ -15,9 +16,11 @@ import Testing
 }
 
 @Test func emptyFileIsReported() throws {
-    let path = try temporaryFile(named: "empty.csv", contents: "".utf8)
+    let scratch = try TemporaryDirectory(prefix: "DatasetsTests")
+    defer { scratch.remove() }
+    let path = try scratch.write("empty.csv", bytes: "".utf8)
     #expect(message { try Dataset.loadCSV(path: path) } == "\(path): the file is empty; expected rows of comma-separated numbers")
-    let blank = try temporaryFile(named: "blank.csv", contents: "\n  \n\r\n".utf8)
+    let blank = try scratch.write("blank.csv", bytes: "\n  \n\r\n".utf8)
     #expect(message { try Dataset.loadCSV(path: blank) }.hasSuffix("blank.csv: the file is empty; expected rows of comma-separated numbers"))
     #expect(message { try Dataset.parseCSV("x,y\n\n", source: "h.csv", hasHeader: true) } == "h.csv: the header is followed by no data rows")
 }

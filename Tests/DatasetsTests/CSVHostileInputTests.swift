@@ -9,10 +9,12 @@ import Testing
 /// and input split into chunks anywhere, which must read as if whole.
 @Suite struct CSVHostileInputTests {
     @Test func aByteOrderMarkIsNotPartOfTheFirstName() throws {
+        let scratch = try TemporaryDirectory(prefix: "DatasetsTests")
+        defer { scratch.remove() }
         let data = try Dataset.parseCSV("\u{FEFF}x,y\n1,2\n", hasHeader: true, labelColumn: "x")
         #expect(data.featureNames == ["y"])
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("a,b\n3,4\n".utf8)
-        let path = try temporaryFile(named: "bom.csv", contents: bytes)
+        let path = try scratch.write("bom.csv", bytes: bytes)
         let file = try Dataset.loadCSV(path: path, hasHeader: true, labelColumn: "b")
         #expect(file.featureNames == ["a"])
         #expect(file.features.scalars == [3])
@@ -60,9 +62,11 @@ import Testing
     }
 
     @Test func aDigitsFileWithLabelTenIsAnErrorNotACrash() throws {
+        let scratch = try TemporaryDirectory(prefix: "DatasetsTests")
+        defer { scratch.remove() }
         var rows = Array(repeating: Array(repeating: "0", count: 64).joined(separator: ",") + ",3", count: 4)
         rows[2] = Array(repeating: "0", count: 64).joined(separator: ",") + ",10"
-        let path = try temporaryFile(named: "digits.csv", contents: rows.joined(separator: "\n").utf8)
+        let path = try scratch.write("digits.csv", bytes: rows.joined(separator: "\n").utf8)
         #expect(message { try Dataset.digits(path: path) } == "\(path):3, column index 64: '10' is not a class label; expected an integer in 0...9")
     }
 
@@ -120,13 +124,15 @@ import Testing
     }
 
     @Test func aFileLargerThanAChunkReadsAsTheSameText() throws {
+        let scratch = try TemporaryDirectory(prefix: "DatasetsTests")
+        defer { scratch.remove() }
         // About 3 MiB, so the file arrives in several 1 MiB chunks; quoted multi-line fields
         // land on the boundaries somewhere.
         var text = "id,note,value\n"
         for row in 0..<60_000 {
             text += "\(row),\"line one\nline \"\"two\"\", \(row)\",\(Float(row) * 0.25)\n"
         }
-        let path = try temporaryFile(named: "large.csv", contents: text.utf8)
+        let path = try scratch.write("large.csv", bytes: text.utf8)
         let loaded = try Dataset.loadCSV(path: path, hasHeader: true, featureColumns: ["id"])
         let parsed = try Dataset.parseCSV(text, hasHeader: true, featureColumns: ["id"])
         #expect(loaded.count == 60_000)

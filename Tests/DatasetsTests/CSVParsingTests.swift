@@ -1,3 +1,4 @@
+import _TestSupport
 import Autograd
 import Datasets
 import Testing
@@ -75,11 +76,13 @@ import Testing
 }
 
 @Test func aHeaderOfNumbersIsFlagged() throws {
-    let path = try temporaryFile(named: "numbers.csv", contents: "1.5,2,0\n3,4,1\n".utf8)
+    let scratch = try TemporaryDirectory(prefix: "DatasetsTests")
+    defer { scratch.remove() }
+    let path = try scratch.write("numbers.csv", bytes: "1.5,2,0\n3,4,1\n".utf8)
     #expect(try Dataset.loadCSVCheckingHeader(path: path, hasHeader: true, labels: .regression).headerLooksLikeData)
-    let labelled = try temporaryFile(named: "labelled.csv", contents: "1.5,2,cat\n3,4,dog\n".utf8)
+    let labelled = try scratch.write("labelled.csv", bytes: "1.5,2,cat\n3,4,dog\n".utf8)
     #expect(try Dataset.loadCSVCheckingHeader(path: labelled, hasHeader: true, labels: .classes).headerLooksLikeData)
-    let named = try temporaryFile(named: "named.csv", contents: "a,2,label\n3,4,1\n".utf8)
+    let named = try scratch.write("named.csv", bytes: "a,2,label\n3,4,1\n".utf8)
     #expect(try !Dataset.loadCSVCheckingHeader(path: named, hasHeader: true).headerLooksLikeData)
     #expect(try !Dataset.loadCSVCheckingHeader(path: path, hasHeader: false).headerLooksLikeData)
 }

@@ -5,7 +5,8 @@ import FuzzHarness
 // parser is named by SWIFTGRAD_FUZZ_TARGET. Built normally, it replays files through a target:
 // `swiftgrad-fuzz TARGET FILE...`, the way to reproduce a crash libFuzzer found.
 
-/// A scratch folder for targets that read files, one per process.
+/// A scratch folder for targets that read files, one per process. A replay removes it when done;
+/// under libFuzzer, `scripts/fuzz` points TMPDIR into its own work folder, which it removes.
 let scratch: String = {
     let path = NSTemporaryDirectory() + "swiftgrad-fuzz-\(getpid())"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -51,6 +52,7 @@ struct Replay {
             print("usage: swiftgrad-fuzz \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) FILE...")
             exit(2)
         }
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         for path in arguments.dropFirst() {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
             bytes.withUnsafeBytes { target.run($0, scratch: scratch) }
