@@ -21,8 +21,8 @@ static const sg_bf16_family family_generic = {SG_BF16_GENERIC_MR, SG_BF16_GENERI
                                               SG_BF16_GENERIC_NC, sg_bf16_ukernel_generic,
                                               sg_bf16_pack_a_generic, sg_bf16_pack_b_generic};
 #if SG_X86
-static const sg_bf16_family family_avx2 = {SG_BF16_GENERIC_MR, SG_BF16_GENERIC_NR,
-                                           SG_BF16_GENERIC_NC, sg_bf16_ukernel_avx2,
+static const sg_bf16_family family_avx2 = {SG_BF16_AVX2_MR, SG_BF16_AVX2_NR, SG_BF16_AVX2_NC,
+                                           sg_bf16_ukernel_avx2,
                                            sg_bf16_pack_a_avx2, sg_bf16_pack_b_avx2};
 static const sg_bf16_family family_emulated = {SG_BF16_AVX512_MR, SG_BF16_AVX512_NR,
                                                SG_BF16_AVX512_NC,

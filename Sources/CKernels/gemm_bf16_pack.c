@@ -106,20 +106,23 @@ pack_b_body(sg_view b, long p0, long kc, long j0, long nc, long q0, long q1, int
     }
 }
 
-#define SG_BF16_PACKERS(SUFFIX, ATTRIBUTES)                                                     \
+#define SG_BF16_PACK_A(SUFFIX, ATTRIBUTES)                                                      \
     ATTRIBUTES void sg_bf16_pack_a_##SUFFIX(sg_view a, long i0, int mr, long p0, long kc,      \
                                             int MR, uint32_t *dst) {                           \
         pack_a_body(a, i0, mr, p0, kc, MR, dst);                                               \
-    }                                                                                          \
+    }
+#define SG_BF16_PACK_B(SUFFIX, ATTRIBUTES)                                                      \
     ATTRIBUTES void sg_bf16_pack_b_##SUFFIX(sg_view b, long p0, long kc, long j0, long nc,     \
                                             long q0, long q1, int NR, uint32_t *dst) {         \
         pack_b_body(b, p0, kc, j0, nc, q0, q1, NR, dst);                                       \
     }
 
-SG_BF16_PACKERS(generic, )
+SG_BF16_PACK_A(generic, )
+SG_BF16_PACK_B(generic, )
 #if SG_X86
-SG_BF16_PACKERS(avx2, SG_AVX2)
-SG_BF16_PACKERS(avx512, SG_AVX512)
+SG_BF16_PACK_B(avx2, SG_AVX2)  // the avx2 family packs A wide (gemm_kernel_bf16_avx2.c)
+SG_BF16_PACK_A(avx512, SG_AVX512)
+SG_BF16_PACK_B(avx512, SG_AVX512)
 #endif
 
 // MARK: - With vcvtne2ps2bf16

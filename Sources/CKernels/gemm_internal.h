@@ -22,8 +22,9 @@
 //   gemm_bf16.c                 bf16 products: kernel choice, start-up check of vdpbf16ps,
 //                               the packed loop nest for bf16 (threads, help board)
 //   gemm_bf16_pack.c            rounding to bf16 and packing K in pairs
-//   gemm_kernel_bf16_*.c        bf16 micro-kernels: vdpbf16ps, emulated AVX-512, portable;
-//                               and with vdpbf16ps, kernels for narrow outputs and short K
+//   gemm_kernel_bf16_*.c        bf16 micro-kernels: vdpbf16ps, emulated AVX-512 and AVX2
+//                               (with the AVX2 family's wide packing of A), portable; and
+//                               with vdpbf16ps, kernels for narrow outputs and short K
 //
 // Every operand is seen through a pair of strides, element (i, j) of a matrix X living at
 // X[i * rs + j * cs]. A transpose only swaps the two strides, so transposition is handled once,
@@ -201,6 +202,39 @@ SG_AVX2 void sg_ukernel_avx2_rows(int mr, int n, long kc, const float *a, long l
 SG_AVX512 void sg_ukernel_avx512_rows(int mr, int n, long kc, const float *a, long lda,
                                       const float *b, float *c, long rsc, long csc, float alpha,
                                       float beta);
+
+/// Loads, updates and stores one row of up to 16 C elements:
+/// c[j * csc] = alpha * acc[j] + beta * c[j * csc] for j < n (beta == 0: C is not read), all
+/// arithmetic in ymm registers so that full and partial tiles round identically. Shared by the
+/// Float32 and bf16 AVX2 micro-kernels, so both round a row the same way.
+SG_AVX2 static inline __attribute__((always_inline)) void
+store_row256(float *c, long csc, int n, __m256 acc0, __m256 acc1, __m256 va, float beta) {
+    if (csc == 1 && n == 16) {
+        __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
+        if (beta != 0.0f) {
+            __m256 vb = _mm256_set1_ps(beta);
+            r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), r0);
+            r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), r1);
+        }
+        _mm256_storeu_ps(c, r0);
+        _mm256_storeu_ps(c + 8, r1);
+        return;
+    }
+    // A partial or strided row goes through `t`. With beta != 0 its lanes j >= n are
+    // uninitialised, but they are never stored, and lanes are independent, so they cannot
+    // affect the result.
+    float t[16] __attribute__((aligned(32)));
+    if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
+    __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
+    if (beta != 0.0f) {
+        __m256 vb = _mm256_set1_ps(beta);
+        r0 = _mm256_fmadd_ps(vb, _mm256_load_ps(t), r0);
+        r1 = _mm256_fmadd_ps(vb, _mm256_load_ps(t + 8), r1);
+    }
+    _mm256_store_ps(t, r0);
+    _mm256_store_ps(t + 8, r1);
+    for (int j = 0; j < n; j++) c[j * csc] = t[j];
+}
 
 // Compiled for avx512f alone, the features every caller has (SG_AVX512 code and the avx512f
 // matrix-vector code): a function with target features inlines only into callers that have them.
@@ -411,13 +445,15 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, sg_ukernel_rows k
 // and no other. Packing rounds each element to bf16 and interleaves K in pairs: a packed 32-bit
 // word holds elements 2p (low half) and 2p+1 (high half) of one row of op(A) or one column of
 // op(B), the operand layout of vdpbf16ps, and a K block of odd length gets a +0 partner for its
-// last element. A micro-panel of A is (KC/2) x MR words, one of B (KC/2) x NR words.
+// last element. A micro-panel of A is (KC/2) x MR words (the avx2 family packs A wide, each
+// element a float: (KC/2) x 2MR words), one of B (KC/2) x NR words.
 //
 //   family           kernel                                      MR   NR   NC
 //   avx512-bf16      vdpbf16ps (packing with vcvtne2ps2bf16)     12   32   1024
 //   avx512           two vfmadd231ps per pair, odd element first 12   32   1024
-//   avx2, generic    fmaf per pair, odd element first (C; built   4   16    256
-//                    for AVX2 + FMA in the avx2 family)
+//   avx2             two vfmadd231ps per pair, odd element first;  6   16    256
+//                    A packed wide (gemm_kernel_bf16_avx2.c)
+//   generic          fmaf per pair, odd element first (C)          4   16    256
 //
 // Every micro-kernel sums each element of C in exactly the definition's order: its accumulator
 // starts at +0 for each K block, takes the odd then the even product of each pair, each rounded
@@ -482,6 +518,9 @@ typedef struct {
 #define SG_BF16_AVX512_MR 12
 #define SG_BF16_AVX512_NR 32
 #define SG_BF16_AVX512_NC 1024
+#define SG_BF16_AVX2_MR 6
+#define SG_BF16_AVX2_NR 16
+#define SG_BF16_AVX2_NC 256
 #define SG_BF16_GENERIC_MR 4
 #define SG_BF16_GENERIC_NR 16
 #define SG_BF16_GENERIC_NC 256
@@ -496,6 +535,8 @@ void sg_bf16_pack_b_generic(sg_view b, long p0, long kc, long j0, long nc, long 
 
 SG_AVX2 void sg_bf16_ukernel_avx2(int mr, int n, long kp, const uint32_t *a, const uint32_t *b,
                                   float *c, long rsc, long csc, float alpha, float beta);
+/// Packs A wide: each element of a pair a float of its own (see gemm_kernel_bf16_avx2.c), the
+/// layout sg_bf16_ukernel_avx2 reads.
 SG_AVX2 void sg_bf16_pack_a_avx2(sg_view a, long i0, int mr, long p0, long kc, int MR,
                                  uint32_t *dst);
 SG_AVX2 void sg_bf16_pack_b_avx2(sg_view b, long p0, long kc, long j0, long nc, long q0,

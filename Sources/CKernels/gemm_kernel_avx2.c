@@ -9,37 +9,6 @@
 #define MR SG_AVX2_MR
 #define NR SG_AVX2_NR
 
-/// Loads, updates and stores one row of up to 16 C elements; all arithmetic in ymm registers
-/// so full and partial tiles round identically.
-SG_AVX2 static inline __attribute__((always_inline)) void
-store_row256(float *c, long csc, int n, __m256 acc0, __m256 acc1, __m256 va, float beta) {
-    if (csc == 1 && n == 16) {
-        __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
-        if (beta != 0.0f) {
-            __m256 vb = _mm256_set1_ps(beta);
-            r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), r0);
-            r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), r1);
-        }
-        _mm256_storeu_ps(c, r0);
-        _mm256_storeu_ps(c + 8, r1);
-        return;
-    }
-    // A partial or strided row goes through `t`. With beta != 0 its lanes j >= n are
-    // uninitialised, but they are never stored, and lanes are independent, so they cannot
-    // affect the result.
-    float t[16] __attribute__((aligned(32)));
-    if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
-    __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
-    if (beta != 0.0f) {
-        __m256 vb = _mm256_set1_ps(beta);
-        r0 = _mm256_fmadd_ps(vb, _mm256_load_ps(t), r0);
-        r1 = _mm256_fmadd_ps(vb, _mm256_load_ps(t + 8), r1);
-    }
-    _mm256_store_ps(t, r0);
-    _mm256_store_ps(t + 8, r1);
-    for (int j = 0; j < n; j++) c[j * csc] = t[j];
-}
-
 /// The tile's element (i, p) of A is a[i * ars + p * acs]: ars = 1, acs = MR for a packed
 /// micro-panel; ars = lda, acs = 1 for rows read in place. Either way each accumulator takes the
 /// same fused multiply-adds in the same order.

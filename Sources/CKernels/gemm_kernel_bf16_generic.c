@@ -1,7 +1,6 @@
 // The portable bf16 micro-kernel (4 x 16): each pair of a packed word is taken odd element
 // first, each product added to the running sum with one fmaf, as the definition reads. Built
-// twice: for the baseline target (any CPU; fmaf may be a library call) and, for the avx2 family,
-// for AVX2 + FMA, where the compiler turns the same loops into vector fused multiply-adds.
+// for the baseline target: any CPU, where fmaf may be a library call.
 
 #include "gemm_internal.h"
 
@@ -46,10 +45,3 @@ void sg_bf16_ukernel_generic(int mr, int n, long kp, const uint32_t *a, const ui
                              float *c, long rsc, long csc, float alpha, float beta) {
     generic_body(mr, n, kp, a, b, c, rsc, csc, alpha, beta);
 }
-
-#if SG_X86
-SG_AVX2 void sg_bf16_ukernel_avx2(int mr, int n, long kp, const uint32_t *a, const uint32_t *b,
-                                  float *c, long rsc, long csc, float alpha, float beta) {
-    generic_body(mr, n, kp, a, b, c, rsc, csc, alpha, beta);
-}
-#endif

@@ -307,6 +307,43 @@ func bf16ReferenceProduct(m: Int, n: Int, k: Int, a: [Float], b: [Float], alpha:
                     .map(\.bitPattern), "\(kernel)")
     }
 
+    /// The packing of every family rounds as `sg_bf16_bits` does, whichever way op(A) and op(B)
+    /// lie: ties to even both ways, values past a tie, the largest floats (which round to
+    /// infinity), subnormals (zeros of their sign), signed zeros and infinities, spread over
+    /// operands whose K (37, odd) and M (13) leave partial pairs and tiles. Elements that come
+    /// out NaN (infinity times zero, or infinities of both signs) must be NaN in both; every
+    /// other element has the reference's bits.
+    @Test(arguments: kernels)
+    func packingRoundsEdgeValuesAsTheReference(kernel: GEMMKernel) {
+        let edges: [UInt32] = [0x3F80_8000, 0x3F81_8000, 0xBF81_8000, 0x3F80_8001, 0x3F80_7FFF,
+                               0x7F7F_FFFF, 0xFF7F_8000, 0x0000_0001, 0x807F_FFFF, 0x0080_0000,
+                               0x8000_0000, 0x0000_0000, 0x7F80_0000, 0xFF80_0000, 0x4049_0FDB]
+        var rng = SeededFloats(seed: 23)
+        for (t, transposes) in allTransposes.enumerated() {
+            let problem = GEMMProblem(m: 13, n: 21, k: 37, transA: transposes.transA,
+                                      transB: transposes.transB, alpha: 1, beta: 0,
+                                      padA: 1 + t, padB: 2, padC: 1)
+            var (a, b, c) = problem.makeOperands(seed: 900 + UInt64(t))
+            // Every seventh element of A and every eleventh of B is an edge value; the rest
+            // stay random, so that most sums are finite.
+            for i in stride(from: t, to: a.count, by: 7) {
+                a[i] = Float(bitPattern: edges[(i / 7) % edges.count])
+            }
+            for i in stride(from: t, to: b.count, by: 11) {
+                b[i] = Float(bitPattern: edges[(i / 11 + 5) % edges.count])
+            }
+            c = c.map { _ in rng.next() }
+            let reference = problem.bf16Reference(a: a, b: b, c: c)
+            let result = problem.run(kernel: kernel, a: a, b: b, c: c, context: bf16Context())
+            let differing = zip(result, reference).filter { x, y in
+                x.isNaN != y.isNaN || (!x.isNaN && x.bitPattern != y.bitPattern)
+            }.count
+            #expect(differing == 0, "\(kernel) \(problem): \(differing) elements differ from the reference")
+            #expect(reference.contains { $0.isInfinite } && reference.contains { $0.isNaN },
+                    "the operands reach infinities and NaNs")
+        }
+    }
+
     /// Within a pair the odd element's product is added first, each step rounded: 1, then
     /// 1 - 1 = 0, then 0 + 2^-30 (the other order would give 1 + 2^-30 = 1, then 0); and two
     /// products of 2^-24 each round 1 + 2^-24 back to 1 (one rounding of the pair would give

@@ -164,7 +164,9 @@ func compareBF16(threadCounts: [Int], only: String?, rounds: Int) {
     print("SwiftGrad GEMM, bf16 against Float32 — kernels: Float32 \(String(cString: sg_gemm_kernel_name())), "
           + "bf16 \(String(cString: sg_gemm_kernel_label(sg_gemm_detected_bf16_kernel())))")
     let fma = sg_peak_fma_gflops(1, 50_000_000), dot = sg_peak_bf16_gflops(1, 50_000_000)
-    print(String(format: "peak per core: vfmadd231ps %.1f GFLOP/s, vdpbf16ps %.1f GFLOP/s (4 FLOP per lane)", fma, dot))
+    print(String(format: "peak per core: vfmadd231ps %.1f GFLOP/s, ", fma)
+          + (dot > 0 ? String(format: "vdpbf16ps %.1f GFLOP/s (4 FLOP per lane)", dot)
+                     : "no vdpbf16ps (AVX512-BF16) on this CPU: bf16 products are emulated"))
     print("GFLOP/s, median of \(rounds) interleaved rounds; ratio = bf16 / Float32\n")
     for threads in threadCounts {
         print("## \(threads) thread\(threads == 1 ? "" : "s")\n")
