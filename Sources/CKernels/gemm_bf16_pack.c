@@ -3,7 +3,8 @@
 // the high half: the operand layout of vdpbf16ps), with a +0 partner for the last element of an
 // odd-length K block and zeros in padding rows and columns. The rounding is sg_bf16_bits, written
 // without branches so that the compiler vectorises it; the same source is built for AVX-512,
-// AVX2 and the baseline target, and each kernel family packs with its own build.
+// AVX2 (B only: the avx2 family packs A wide, in gemm_kernel_bf16_avx2.c) and the baseline
+// target, and each kernel family packs with its own build.
 
 #include "gemm_internal.h"
 

@@ -491,13 +491,15 @@ static inline float sg_bf16_flush(float x) {
 
 /// Computes the mr x n corner of an MR x NR tile of a bf16 product for one K block of `kp`
 /// pairs: C[i*rsc + j*csc] = alpha * s[i][j] + beta * C[...] (beta == 0: C is not read), where
-/// s sums the packed pairs of `a` (kp x MR words) and `b` (kp x NR words) in the definition's
-/// order. Runs under SG_BF16_MXCSR on x86 (the caller sets it).
+/// s sums the packed pairs of `a` (kp x MR words; the avx2 family's wide panel kp x 2MR) and
+/// `b` (kp x NR words) in the definition's order. Runs under SG_BF16_MXCSR on x86 (the caller
+/// sets it).
 typedef void (*sg_bf16_ukernel)(int mr, int n, long kp, const uint32_t *a, const uint32_t *b,
                                 float *c, long rsc, long csc, float alpha, float beta);
 
 /// Packs rows [i0, i0+mr) x columns [p0, p0+kc) of `a` into one MR-row micro-panel of
-/// ceil(kc/2) pairs, rows mr..MR-1 zero.
+/// ceil(kc/2) pairs (in the family's layout: a word per pair, or the avx2 family's two floats),
+/// rows mr..MR-1 zero.
 typedef void (*sg_bf16_pack_a)(sg_view a, long i0, int mr, long p0, long kc, int MR,
                                uint32_t *dst);
 /// Packs panels [q0, q1) of the block rows [p0, p0+kc) x columns [j0, j0+nc) of `b`: panel q

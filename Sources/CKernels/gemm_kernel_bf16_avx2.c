@@ -23,6 +23,7 @@
 #define NR SG_BF16_AVX2_NR
 
 _Static_assert(2 * MR <= SG_MR_MAX, "a wide A panel fits the loop nest's A buffers");
+_Static_assert(MR == 6, "pack_a_columns stores a pair's 2 * 6 words as three 128-bit halves");
 _Static_assert(NR == 16, "the kernel holds a row of B in two ymm registers");
 
 // MARK: - The micro-kernel
@@ -135,7 +136,7 @@ SG_AVX2 static void pack_a_rows(sg_view a, long i0, int mr, long p0, long kc, ui
 }
 
 /// op(A) = A^T (a.rs == 1): the even and odd elements of a pair are two contiguous runs of mr
-/// floats (rows 2p and 2p + 1 of A), interleaved in registers.
+/// floats (rows 2p and 2p + 1 of A), interleaved in registers and stored as the pair's 12 words.
 SG_AVX2 static void pack_a_columns(sg_view a, long i0, int mr, long p0, long kc,
                                    uint32_t *dst) {
     const long kp = (kc + 1) / 2;
@@ -154,25 +155,17 @@ SG_AVX2 static void pack_a_columns(sg_view a, long i0, int mr, long p0, long kc,
     }
 }
 
+/// op(A) always has a unit stride here: sg_gemm_bf16 sees both operands as {p, ld, 1} or
+/// {p, 1, ld}, and swapping their roles swaps the strides.
 SG_AVX2 void sg_bf16_pack_a_avx2(sg_view a, long i0, int mr, long p0, long kc, int panel_rows,
                                  uint32_t *dst) {
     (void)panel_rows;  // always MR: the family's tile
-    const long kp = (kc + 1) / 2;
-    if (a.rs == 1 && MR <= 8) {
-        pack_a_columns(a, i0, mr, p0, kc, dst);
+    if (a.rs == 1) {
+        pack_a_columns(a, i0, mr, p0, kc, dst);  // writes every row, zeros past mr included
         return;
     }
-    if (a.cs == 1) {
-        pack_a_rows(a, i0, mr, p0, kc, dst);
-    } else {
-        for (int i = 0; i < mr; i++) {
-            const float *x = a.p + (i0 + i) * a.rs + p0 * a.cs;
-            for (long p = 0; p < kp; p++) {
-                dst[(p * MR + i) * 2] = round1(x[2 * p * a.cs]);
-                dst[(p * MR + i) * 2 + 1] = 2 * p + 1 < kc ? round1(x[(2 * p + 1) * a.cs]) : 0;
-            }
-        }
-    }
+    pack_a_rows(a, i0, mr, p0, kc, dst);
+    const long kp = (kc + 1) / 2;
     for (long p = 0; p < kp; p++)
         for (int i = mr; i < MR; i++) dst[(p * MR + i) * 2] = dst[(p * MR + i) * 2 + 1] = 0;
 }

@@ -308,39 +308,65 @@ func bf16ReferenceProduct(m: Int, n: Int, k: Int, a: [Float], b: [Float], alpha:
     }
 
     /// The packing of every family rounds as `sg_bf16_bits` does, whichever way op(A) and op(B)
-    /// lie: ties to even both ways, values past a tie, the largest floats (which round to
-    /// infinity), subnormals (zeros of their sign), signed zeros and infinities, spread over
-    /// operands whose K (37, odd) and M (13) leave partial pairs and tiles. Elements that come
-    /// out NaN (infinity times zero, or infinities of both signs) must be NaN in both; every
-    /// other element has the reference's bits.
+    /// lie. Edge values that stay finite (ties to even both ways, values past a tie, the
+    /// smallest normal, subnormals, signed zeros) are spread over op(A) and op(B); infinities,
+    /// the largest floats (which round to infinity) and NaNs (signalling, all-ones payload,
+    /// negative) fill row 0 of op(A) and column 0 of op(B) only, so that every other element of
+    /// C stays finite. K = 37 (odd) and
+    /// M = 13 leave partial pairs and tiles. An element that is NaN in the reference must be
+    /// NaN; every other element must have the reference's bits.
     @Test(arguments: kernels)
     func packingRoundsEdgeValuesAsTheReference(kernel: GEMMKernel) {
-        let edges: [UInt32] = [0x3F80_8000, 0x3F81_8000, 0xBF81_8000, 0x3F80_8001, 0x3F80_7FFF,
-                               0x7F7F_FFFF, 0xFF7F_8000, 0x0000_0001, 0x807F_FFFF, 0x0080_0000,
-                               0x8000_0000, 0x0000_0000, 0x7F80_0000, 0xFF80_0000, 0x4049_0FDB]
-        var rng = SeededFloats(seed: 23)
+        let finite: [UInt32] = [0x3F80_8000, 0x3F81_8000, 0xBF81_8000, 0x3F80_8001, 0x3F80_7FFF,
+                                0x0000_0001, 0x807F_FFFF, 0x0080_0000, 0x8000_0000, 0x0000_0000,
+                                0x4049_0FDB]
+        let nonFinite: [UInt32] = [0x7F80_0000, 0xFF80_0000, 0x7F7F_FFFF, 0xFF7F_8000,
+                                   0x7F80_0001, 0x7FFF_FFFF, 0xFF80_0001]
         for (t, transposes) in allTransposes.enumerated() {
-            let problem = GEMMProblem(m: 13, n: 21, k: 37, transA: transposes.transA,
-                                      transB: transposes.transB, alpha: 1, beta: 0,
-                                      padA: 1 + t, padB: 2, padC: 1)
-            var (a, b, c) = problem.makeOperands(seed: 900 + UInt64(t))
-            // Every seventh element of A and every eleventh of B is an edge value; the rest
-            // stay random, so that most sums are finite.
-            for i in stride(from: t, to: a.count, by: 7) {
-                a[i] = Float(bitPattern: edges[(i / 7) % edges.count])
+            let p = GEMMProblem(m: 13, n: 21, k: 37, transA: transposes.transA,
+                                transB: transposes.transB, alpha: 1, beta: 0.5,
+                                padA: 1 + t, padB: 2, padC: 1)
+            var (a, b, c) = p.makeOperands(seed: 900 + UInt64(t))
+            func setA(_ i: Int, _ k: Int, _ bits: UInt32) {
+                a[p.offset + (p.transA ? k * p.lda + i : i * p.lda + k)] = Float(bitPattern: bits)
             }
-            for i in stride(from: t, to: b.count, by: 11) {
-                b[i] = Float(bitPattern: edges[(i / 11 + 5) % edges.count])
+            func setB(_ k: Int, _ j: Int, _ bits: UInt32) {
+                b[p.offset + (p.transB ? j * p.ldb + k : k * p.ldb + j)] = Float(bitPattern: bits)
             }
-            c = c.map { _ in rng.next() }
-            let reference = problem.bf16Reference(a: a, b: b, c: c)
-            let result = problem.run(kernel: kernel, a: a, b: b, c: c, context: bf16Context())
+            for k in 0..<p.k {
+                setA(0, k, nonFinite[k % nonFinite.count])
+                setB(k, 0, nonFinite[(k + 2) % nonFinite.count])
+                for i in 1..<p.m where (i + k) % 4 == 0 { setA(i, k, finite[(i * 3 + k) % finite.count]) }
+                for j in 1..<p.n where (j + k) % 5 == 0 { setB(k, j, finite[(j + k * 7) % finite.count]) }
+            }
+            let reference = p.bf16Reference(a: a, b: b, c: c)
+            let result = p.run(kernel: kernel, a: a, b: b, c: c, context: bf16Context())
             let differing = zip(result, reference).filter { x, y in
                 x.isNaN != y.isNaN || (!x.isNaN && x.bitPattern != y.bitPattern)
             }.count
-            #expect(differing == 0, "\(kernel) \(problem): \(differing) elements differ from the reference")
-            #expect(reference.contains { $0.isInfinite } && reference.contains { $0.isNaN },
-                    "the operands reach infinities and NaNs")
+            #expect(differing == 0, "\(kernel) \(p): \(differing) elements differ from the reference")
+            // Row 0 and column 0 of C meet the infinities and NaNs; the other 12 x 20 stay finite.
+            let finiteCount = (1..<p.m).reduce(0) { count, i in
+                count + (1..<p.n).filter { j in reference[p.offset + i * p.ldc + j].isFinite }.count
+            }
+            #expect(finiteCount == (p.m - 1) * (p.n - 1), "\(p): \(finiteCount) finite elements")
+            #expect(reference.contains { $0.isNaN }, "\(p): the non-finite operands reach C")
+        }
+        // A NaN input stays NaN, whatever its payload (rounding 0x7F80_0001 without the NaN
+        // case would give infinity, and 0x7FFF_FFFF would wrap to -0), alone in its product.
+        for bits: UInt32 in [0x7F80_0001, 0x7FFF_FFFF, 0xFF80_0001] {
+            for (x, y) in [(Float(bitPattern: bits), Float(1)), (Float(1), Float(bitPattern: bits))] {
+                let result = bf16Product(kernel: kernel, m: 1, n: 1, k: 2, a: [x, 0], b: [y, 0])
+                #expect(result[0].isNaN, "\(kernel): NaN 0x\(String(bits, radix: 16)) gave \(result[0])")
+            }
+        }
+        // A subnormal input is a zero of its sign: K = 2, the subnormal times 2^100 (exact in
+        // bf16) would otherwise leave about -1.5e-8, not -0 + 0 = +0.
+        for a in [[Float(bitPattern: 0x807F_FFFF), 0], [Float(bitPattern: 0x0000_0001), 0]] {
+            let result = bf16Product(kernel: kernel, m: 1, n: 1, k: 2, a: a, b: [0x1p100, 0])
+            let reference = bf16ReferenceProduct(m: 1, n: 1, k: 2, a: a, b: [0x1p100, 0])
+            #expect(result[0].bitPattern == reference[0].bitPattern && result[0] == 0,
+                    "\(kernel): \(a[0]) * 2^100 gave \(result[0]), the reference \(reference[0])")
         }
     }
 
