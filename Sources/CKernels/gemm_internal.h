@@ -209,31 +209,22 @@ SG_AVX512 void sg_ukernel_avx512_rows(int mr, int n, long kc, const float *a, lo
 /// Float32 and bf16 AVX2 micro-kernels, so both round a row the same way.
 SG_AVX2 static inline __attribute__((always_inline)) void
 store_row256(float *c, long csc, int n, __m256 acc0, __m256 acc1, __m256 va, float beta) {
-    if (csc == 1 && n == 16) {
-        __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
-        if (beta != 0.0f) {
-            __m256 vb = _mm256_set1_ps(beta);
-            r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c), r0);
-            r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(c + 8), r1);
-        }
-        _mm256_storeu_ps(c, r0);
-        _mm256_storeu_ps(c + 8, r1);
-        return;
-    }
-    // A partial or strided row goes through `t`. With beta != 0 its lanes j >= n are
-    // uninitialised, but they are never stored, and lanes are independent, so they cannot
-    // affect the result.
+    // A full contiguous row is read and written in place; a partial or strided one goes
+    // through `t`. With beta != 0 the lanes j >= n of `t` are uninitialised, but they are never
+    // stored, and lanes are independent, so they cannot affect the result.
+    const int in_place = csc == 1 && n == 16;
     float t[16] __attribute__((aligned(32)));
-    if (beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
+    float *row = in_place ? c : t;
+    if (!in_place && beta != 0.0f) for (int j = 0; j < n; j++) t[j] = c[j * csc];
     __m256 r0 = _mm256_mul_ps(va, acc0), r1 = _mm256_mul_ps(va, acc1);
     if (beta != 0.0f) {
-        __m256 vb = _mm256_set1_ps(beta);
-        r0 = _mm256_fmadd_ps(vb, _mm256_load_ps(t), r0);
-        r1 = _mm256_fmadd_ps(vb, _mm256_load_ps(t + 8), r1);
+        const __m256 vb = _mm256_set1_ps(beta);
+        r0 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row), r0);
+        r1 = _mm256_fmadd_ps(vb, _mm256_loadu_ps(row + 8), r1);
     }
-    _mm256_store_ps(t, r0);
-    _mm256_store_ps(t + 8, r1);
-    for (int j = 0; j < n; j++) c[j * csc] = t[j];
+    _mm256_storeu_ps(row, r0);
+    _mm256_storeu_ps(row + 8, r1);
+    if (!in_place) for (int j = 0; j < n; j++) c[j * csc] = t[j];
 }
 
 // Compiled for avx512f alone, the features every caller has (SG_AVX512 code and the avx512f
