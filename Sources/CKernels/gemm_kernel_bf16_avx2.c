@@ -23,7 +23,7 @@
 #define NR SG_BF16_AVX2_NR
 
 _Static_assert(2 * MR <= SG_MR_MAX, "a wide A panel fits the loop nest's A buffers");
-_Static_assert(MR == 6, "pack_a_columns stores a pair's 2 * 6 words as three 128-bit halves");
+_Static_assert(MR == 6, "the packers store a pair's 2 * 6 words as three 128-bit vectors");
 _Static_assert(NR == 16, "the kernel holds a row of B in two ymm registers");
 
 // MARK: - The micro-kernel
@@ -108,29 +108,40 @@ SG_AVX2 static inline __attribute__((always_inline)) __m256i lanes8(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/// op(A) = A with contiguous rows (a.cs == 1): row i's elements 2p, 2p + 1 are adjacent, so
-/// eight floats of a row are four pairs, rounded together and stored 64 bits at a time.
+/// op(A) = A with contiguous rows (a.cs == 1): row i's elements 2p, 2p + 1 are adjacent, a
+/// 64-bit unit that goes to word (p * MR + i) * 2 as it is. Four pairs of all six rows are
+/// rounded at a time and transposed by 64-bit units, so that each pair's 12 words leave in
+/// three 128-bit stores; rows past mr are zeros.
 SG_AVX2 static void pack_a_rows(sg_view a, long i0, int mr, long p0, long kc, uint32_t *dst) {
-    const long full = kc / 2;  // pairs with both elements
-    for (int i = 0; i < mr; i++) {
-        const float *x = a.p + (i0 + i) * a.rs + p0;
-        uint32_t *d = dst + 2 * i;
-        long p = 0;
-        for (; p + 4 <= full; p += 4) {
-            const __m256i r = round8(_mm256_loadu_ps(x + 2 * p));
-            const __m128i lo = _mm256_castsi256_si128(r), hi = _mm256_extracti128_si256(r, 1);
-            _mm_storel_epi64((__m128i *)(d + (p + 0) * 2 * MR), lo);
-            _mm_storel_epi64((__m128i *)(d + (p + 1) * 2 * MR), _mm_unpackhi_epi64(lo, lo));
-            _mm_storel_epi64((__m128i *)(d + (p + 2) * 2 * MR), hi);
-            _mm_storel_epi64((__m128i *)(d + (p + 3) * 2 * MR), _mm_unpackhi_epi64(hi, hi));
+    const long full = kc / 2, kp = (kc + 1) / 2;  // pairs with both elements; all pairs
+    long p = 0;
+    for (; p + 4 <= full; p += 4) {
+        __m256i r[MR];  // row i: the units of pairs p, p + 1 | p + 2, p + 3
+        for (int i = 0; i < MR; i++)
+            r[i] = i < mr ? round8(_mm256_loadu_ps(a.p + (i0 + i) * a.rs + p0 + 2 * p))
+                          : _mm256_setzero_si256();
+        for (int i = 0; i < MR; i += 2) {
+            // Within each 128-bit half: lo holds the first unit of rows i and i + 1, hi the
+            // second.
+            const __m256i lo = _mm256_unpacklo_epi64(r[i], r[i + 1]);
+            const __m256i hi = _mm256_unpackhi_epi64(r[i], r[i + 1]);
+            uint32_t *d = dst + p * 2 * MR + 2 * i;
+            _mm_storeu_si128((__m128i *)d, _mm256_castsi256_si128(lo));
+            _mm_storeu_si128((__m128i *)(d + 2 * MR), _mm256_castsi256_si128(hi));
+            _mm_storeu_si128((__m128i *)(d + 4 * MR), _mm256_extracti128_si256(lo, 1));
+            _mm_storeu_si128((__m128i *)(d + 6 * MR), _mm256_extracti128_si256(hi, 1));
         }
-        for (; p < full; p++) {
-            d[p * 2 * MR] = round1(x[2 * p]);
-            d[p * 2 * MR + 1] = round1(x[2 * p + 1]);
-        }
-        if (kc & 1) {
-            d[full * 2 * MR] = round1(x[kc - 1]);
-            d[full * 2 * MR + 1] = 0;
+    }
+    for (; p < kp; p++) {
+        for (int i = 0; i < MR; i++) {
+            uint32_t *d = dst + (p * MR + i) * 2;
+            if (i >= mr) {
+                d[0] = d[1] = 0;
+                continue;
+            }
+            const float *x = a.p + (i0 + i) * a.rs + p0 + 2 * p;
+            d[0] = round1(x[0]);
+            d[1] = 2 * p + 1 < kc ? round1(x[1]) : 0;
         }
     }
 }
@@ -160,14 +171,11 @@ SG_AVX2 static void pack_a_columns(sg_view a, long i0, int mr, long p0, long kc,
 SG_AVX2 void sg_bf16_pack_a_avx2(sg_view a, long i0, int mr, long p0, long kc, int panel_rows,
                                  uint32_t *dst) {
     (void)panel_rows;  // always MR: the family's tile
-    if (a.rs == 1) {
-        pack_a_columns(a, i0, mr, p0, kc, dst);  // writes every row, zeros past mr included
-        return;
-    }
-    pack_a_rows(a, i0, mr, p0, kc, dst);
-    const long kp = (kc + 1) / 2;
-    for (long p = 0; p < kp; p++)
-        for (int i = mr; i < MR; i++) dst[(p * MR + i) * 2] = dst[(p * MR + i) * 2 + 1] = 0;
+    // Either way every word of the panel is written, the zeros past mr included.
+    if (a.rs == 1)
+        pack_a_columns(a, i0, mr, p0, kc, dst);
+    else
+        pack_a_rows(a, i0, mr, p0, kc, dst);
 }
 
 #endif  // SG_X86
