@@ -442,7 +442,7 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, sg_ukernel_rows k
 //   family           kernel                                      MR   NR   NC
 //   avx512-bf16      vdpbf16ps (packing with vcvtne2ps2bf16)     12   32   1024
 //   avx512           two vfmadd231ps per pair, odd element first 12   32   1024
-//   avx2             two vfmadd231ps per pair, odd element first;  6   16    256
+//   avx2             two vfmadd231ps per pair, odd element first;  6   16   1024
 //                    A packed wide (gemm_kernel_bf16_avx2.c)
 //   generic          fmaf per pair, odd element first (C)          4   16    256
 //
@@ -513,7 +513,7 @@ typedef struct {
 #define SG_BF16_AVX512_NC 1024
 #define SG_BF16_AVX2_MR 6
 #define SG_BF16_AVX2_NR 16
-#define SG_BF16_AVX2_NC 256
+#define SG_BF16_AVX2_NC 1024
 #define SG_BF16_GENERIC_MR 4
 #define SG_BF16_GENERIC_NR 16
 #define SG_BF16_GENERIC_NC 256
