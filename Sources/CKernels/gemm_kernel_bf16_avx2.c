@@ -17,8 +17,6 @@
 
 #if SG_X86
 
-#include <string.h>
-
 #define MR SG_BF16_AVX2_MR
 #define NR SG_BF16_AVX2_NR
 
@@ -98,10 +96,8 @@ SG_AVX2 static inline __attribute__((always_inline)) __m256i round8(__m256 x) {
     return _mm256_blendv_epi8(_mm256_blendv_epi8(rounded, quiet, nan), sign, zero_exponent);
 }
 
-/// The rounding of one float, as round8 computes each lane.
-SG_AVX2 static inline __attribute__((always_inline)) uint32_t round1(float x) {
-    return (uint32_t)_mm256_cvtsi256_si32(round8(_mm256_set1_ps(x)));
-}
+/// One float rounded as round8 rounds each lane: sg_bf16_bits, in the high half of the word.
+static inline uint32_t round1(float x) { return (uint32_t)sg_bf16_bits(x) << 16; }
 
 /// Lanes [0, n) of an 8-lane mask for maskload.
 SG_AVX2 static inline __attribute__((always_inline)) __m256i lanes8(int n) {

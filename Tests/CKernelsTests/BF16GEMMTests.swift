@@ -312,9 +312,8 @@ func bf16ReferenceProduct(m: Int, n: Int, k: Int, a: [Float], b: [Float], alpha:
     /// smallest normal, subnormals, signed zeros) are spread over op(A) and op(B); infinities,
     /// the largest floats (which round to infinity) and NaNs (signalling, all-ones payload,
     /// negative) fill row 0 of op(A) and column 0 of op(B) only, so that every other element of
-    /// C stays finite. K = 37 (odd) and
-    /// M = 13 leave partial pairs and tiles. An element that is NaN in the reference must be
-    /// NaN; every other element must have the reference's bits.
+    /// C stays finite. K = 37 (odd) and M = 13 leave partial pairs and tiles. An element that is
+    /// NaN in the reference must be NaN; every other element must have the reference's bits.
     @Test(arguments: kernels)
     func packingRoundsEdgeValuesAsTheReference(kernel: GEMMKernel) {
         let finite: [UInt32] = [0x3F80_8000, 0x3F81_8000, 0xBF81_8000, 0x3F80_8001, 0x3F80_7FFF,
