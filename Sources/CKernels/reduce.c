@@ -1,5 +1,7 @@
 #include "CKernels.h"
 
+#include <string.h>
+
 // The all-reduce's inner loop: out[i] = (s0[i] + s1[i] + ... + s(k-1)[i]) / divisor, summed in
 // slot order for every element, so the result is the same however the elements are split among
 // threads. One pass: each slot is read once and the output written once, which keeps the loop at
@@ -87,4 +89,46 @@ double sg_sum_of_squares(const float *x, long count) {
     if (__builtin_cpu_supports("avx2")) return sum_of_squares_avx2(x, count);
 #endif
     return sum_of_squares(x, count);
+}
+
+// The index of the first NaN or infinity among x[0 ..< count], or `count`. A float is not finite
+// exactly when its exponent bits are all ones, that is when its bits without the sign exceed
+// those of the largest finite float. Blocks of 64 are OR-reduced with no branch per element; only
+// a block that holds a non-finite value is searched element by element.
+static inline __attribute__((always_inline)) long first_non_finite(const float *x, long count) {
+    enum { BLOCK = 64 };
+    const uint32_t largest_finite = 0x7F7FFFFFu;
+    long start = 0;
+    for (; start < count; start += BLOCK) {
+        const long length = count - start < BLOCK ? count - start : BLOCK;
+        uint32_t found = 0;
+        for (long i = 0; i < length; i++) {
+            uint32_t bits;
+            memcpy(&bits, x + start + i, sizeof bits);
+            found |= (bits & 0x7FFFFFFFu) > largest_finite;
+        }
+        if (!found) continue;
+        for (long i = 0; i < length; i++) {
+            uint32_t bits;
+            memcpy(&bits, x + start + i, sizeof bits);
+            if ((bits & 0x7FFFFFFFu) > largest_finite) return start + i;
+        }
+    }
+    return count;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f")))
+static long first_non_finite_avx512(const float *x, long count) { return first_non_finite(x, count); }
+
+__attribute__((target("avx2")))
+static long first_non_finite_avx2(const float *x, long count) { return first_non_finite(x, count); }
+#endif
+
+long sg_first_non_finite(const float *x, long count) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f")) return first_non_finite_avx512(x, count);
+    if (__builtin_cpu_supports("avx2")) return first_non_finite_avx2(x, count);
+#endif
+    return first_non_finite(x, count);
 }

@@ -1,4 +1,5 @@
 import Autograd
+import CKernels
 import Dispatch
 
 /// The elementwise rule of one optimizer step, with its constants (learning rate, Adam's bias
@@ -153,6 +154,22 @@ public struct PartitionedStep: @unchecked Sendable {
                 done += piece
             }
         }
+    }
+
+    /// Whether elements `elements` of variable `variable` are all finite (no NaN, no infinity):
+    /// called right after ``update(variable:elements:gradient:)`` on the same thread, it reads
+    /// them while they are still in that core's cache, so a trainer learns whether the step left
+    /// every parameter finite without a pass over all of them afterwards.
+    public func elementsAreFinite(variable: Int, elements: Range<Int>) -> Bool {
+        usagePrecondition(
+            parameters.indices.contains(variable),
+            "PartitionedStep.elementsAreFinite: variable index \(variable) is out of range 0..<\(parameters.count)")
+        let parameter = parameters[variable]
+        usagePrecondition(
+            elements.lowerBound >= 0 && elements.upperBound <= parameter.count,
+            "PartitionedStep.elementsAreFinite: elements \(elements) are out of range for variable '\(names[variable])' of \(parameter.count) elements")
+        guard let base = parameter.baseAddress, !elements.isEmpty else { return true }
+        return sg_first_non_finite(base + elements.lowerBound, elements.count) == elements.count
     }
 }
 

@@ -5,6 +5,7 @@ import Foundation
 import Models
 import Optimizers
 import Storage
+import Synchronization
 
 /// Trains a model with the data-parallel engine: each global batch is split across worker
 /// threads, each with its own tape; their gradients are all-reduced in a fixed order and one
@@ -291,6 +292,10 @@ public final class Trainer {
         // all-reduce; accumulating needs whole gradients, as does clipping by norm.
         let fusesUpdate = options.gradientAccumulation == 1 && optimizer.canApplyPartitioned
         let squares = measuring.contains(.gradientNorm) ? GradientSquares() : nil
+        let finiteness = UpdateFiniteness()
+        // Whether the last step's update found every parameter element finite: a fused update
+        // checks as it goes; the other path leaves `divergence` to read the parameters.
+        var parametersKnownFinite = false
         // The step in progress, over its batches.
         var stepExamples = 0, stepSeconds = 0.0
         var stepPredictions: PredictionCount? = nil
@@ -323,22 +328,19 @@ public final class Trainer {
                 if fusesUpdate {
                     learningRate = optimizer.currentLearningRate
                     // Each thread of the all-reduce updates the elements it has just summed.
-                    if let squares {
-                        squares.reset()
-                        optimizer.applyPartitioned(to: variables) { step in
-                            engine.allReduce { chunk in
-                                step.update(variable: chunk.parameter, elements: chunk.elements, gradient: chunk.values.baseAddress!)
-                                squares.add(chunk)
-                            }
-                        }
-                        gradientNorm = squares.globalNorm
-                    } else {
-                        optimizer.applyPartitioned(to: variables) { step in
-                            engine.allReduce { chunk in
-                                step.update(variable: chunk.parameter, elements: chunk.elements, gradient: chunk.values.baseAddress!)
-                            }
+                    // The threads also check the elements they have just updated, so that
+                    // `divergence` need not read every parameter again after a finite step.
+                    finiteness.reset()
+                    squares?.reset()
+                    optimizer.applyPartitioned(to: variables) { step in
+                        engine.allReduce { chunk in
+                            step.update(variable: chunk.parameter, elements: chunk.elements, gradient: chunk.values.baseAddress!)
+                            finiteness.record(step.elementsAreFinite(variable: chunk.parameter, elements: chunk.elements))
+                            squares?.add(chunk)
                         }
                     }
+                    if let squares { gradientNorm = squares.globalNorm }
+                    parametersKnownFinite = finiteness.allFinite
                     finalLoss = batch.loss
                     globalStep += 1
                     stepped = true
@@ -381,7 +383,7 @@ public final class Trainer {
                     accuracy: measuring.contains(.accuracy) ? stepPredictions?.accuracy : nil,
                     examples: stepExamples, seconds: stepSeconds)
                 (stepExamples, stepSeconds, stepPredictions) = (0, 0, nil)
-                if let divergence = divergence(loss: finalLoss) {
+                if let divergence = divergence(loss: finalLoss, parametersKnownFinite: parametersKnownFinite) {
                     outcome = .diverged(divergence)
                     log("diverged at \(divergence)")
                     break epochs
@@ -478,11 +480,13 @@ public final class Trainer {
     }
 
     /// The first non-finite quantity after a step: the loss, then each parameter in order.
-    private func divergence(loss: Float) -> Divergence? {
+    /// `parametersKnownFinite` says the step's update already found every parameter finite.
+    private func divergence(loss: Float, parametersKnownFinite: Bool) -> Divergence? {
         func failed(_ quantity: String, _ value: Float) -> Divergence {
             Divergence(step: globalStep, epoch: epoch + 1, quantity: quantity, value: value)
         }
         if !loss.isFinite { return failed("loss", loss) }
+        if parametersKnownFinite { return nil }
         for (name, variable) in zip(model.parameterNames, variables) {
             if let value = variable.value.firstNonFiniteScalar { return failed(name, value) }
         }
@@ -606,4 +610,18 @@ public struct TrainingStateError: Error, CustomStringConvertible, Equatable {
     public let description: String
     /// An error saying `description`.
     public init(_ description: String) { self.description = description }
+}
+
+/// Whether the elements a partitioned step updated were all finite, as the all-reduce's threads
+/// report chunk by chunk; read after the step, when those threads have finished.
+private final class UpdateFiniteness: Sendable {
+    private let sawNonFinite = Atomic<Bool>(false)
+
+    func reset() { sawNonFinite.store(false, ordering: .relaxed) }
+
+    func record(_ finite: Bool) {
+        if !finite { sawNonFinite.store(true, ordering: .relaxed) }
+    }
+
+    var allFinite: Bool { !sawNonFinite.load(ordering: .relaxed) }
 }

@@ -22,6 +22,17 @@ import _TestSupport
         #expect((7 / a).scalars == [7, -3.5, 2])
     }
 
+    @Test func firstNonFiniteScalarIsTheFirstInStorageOrder() {
+        #expect(Tensor([1, -2, .greatestFiniteMagnitude]).firstNonFiniteScalar == nil)
+        #expect(Tensor.zeros(shape: [0]).firstNonFiniteScalar == nil)
+        var scalars = [Float](repeating: 1, count: 300)
+        scalars[250] = .nan
+        scalars[130] = -.infinity
+        #expect(Tensor(shape: [3, 100], scalars: scalars).firstNonFiniteScalar == -.infinity)
+        scalars[130] = 1
+        #expect(Tensor(shape: [3, 100], scalars: scalars).firstNonFiniteScalar?.isNaN == true)
+    }
+
     @Test func divisionByZeroFollowsIEEE() {
         let quotient = Tensor([1, -1, 0]) / Tensor([0, 0, 0])
         #expect(quotient.scalars[0] == .infinity)

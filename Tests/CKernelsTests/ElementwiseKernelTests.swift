@@ -43,6 +43,33 @@ struct ElementwiseKernelTests {
         }
     }
 
+    /// Every kind of non-finite value, at the first and last element of a block of 64, in the
+    /// tail after the last whole block, and behind a finite value of the largest magnitude: the
+    /// index found is the first one, and an all-finite array gives its count.
+    @Test func firstNonFiniteFindsTheFirstNaNOrInfinity() {
+        let count = 64 * 3 + 9
+        var finite = [Float](repeating: 0, count: count)
+        for i in 0..<count { finite[i] = Float(i) - 100 }
+        finite[5] = .greatestFiniteMagnitude
+        finite[6] = -.greatestFiniteMagnitude
+        finite[7] = .leastNonzeroMagnitude
+        finite[8] = -0.0
+        #expect(sg_first_non_finite(finite, count) == count)
+        #expect(sg_first_non_finite(finite, 0) == 0)
+        let quietNaN = Float(bitPattern: 0x7FC0_0000), signalingNaN = Float(bitPattern: 0x7F80_0001)
+        let negativeNaN = Float(bitPattern: 0xFFC0_0001)
+        for value in [Float.infinity, -.infinity, quietNaN, signalingNaN, negativeNaN] {
+            for position in [0, 63, 64, 127, 128, 191, 192, count - 1] {
+                var x = finite
+                x[position] = value
+                if position + 3 < count { x[position + 3] = .nan }
+                #expect(sg_first_non_finite(x, count) == position, "\(value.bitPattern) at \(position)")
+                // A count that ends before it sees none.
+                #expect(sg_first_non_finite(x, position) == position, "\(value.bitPattern) before \(position)")
+            }
+        }
+    }
+
     @Test func adamUpdateMatchesKerasFloat32Arithmetic() {
         var rng = SeededFloats(seed: 3)
         let count = 33

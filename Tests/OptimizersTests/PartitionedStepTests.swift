@@ -103,6 +103,24 @@ import _TestSupport
         #expect(Set(optimizer.stateTensors(for: [frozen, free]).keys) == ["iterations"])
     }
 
+    /// A step that overflows one element: the range holding it is reported, the others and an
+    /// empty range are not, whichever variable they belong to.
+    @Test func elementsAreFiniteSeesWhatTheUpdateWrote() {
+        let w = Variable(Tensor([1, 2, 3, 4]), name: "w")
+        let frozen = Variable(Tensor([.infinity, 0]), name: "frozen", trainable: false)
+        let gradient: [Float] = [0, 0, -.greatestFiniteMagnitude, 0]
+        SGD(learningRate: 2).applyPartitioned(to: [w, frozen]) { step in
+            gradient.withUnsafeBufferPointer { step.update(variable: 0, elements: 0..<4, gradient: $0.baseAddress!) }
+            #expect(step.elementsAreFinite(variable: 0, elements: 0..<2))
+            #expect(!step.elementsAreFinite(variable: 0, elements: 2..<4))
+            #expect(!step.elementsAreFinite(variable: 0, elements: 0..<4))
+            #expect(step.elementsAreFinite(variable: 0, elements: 3..<3))
+            #expect(!step.elementsAreFinite(variable: 1, elements: 0..<1))
+            #expect(step.elementsAreFinite(variable: 1, elements: 1..<2))
+        }
+        #expect(w.value.scalars[2] == .infinity)
+    }
+
     @Test func aValueSharedBeforeTheStepKeepsItsElements() {
         let w = Variable(Tensor([3, 4]), name: "w")
         let held = w.value

@@ -132,6 +132,28 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(lines.last?.hasPrefix("diverged at step \(divergence.step) (epoch 1)") == true, "\(lines)")
     }
 
+    /// Features of a thousand make a ReLU network's first-layer gradients far above 1, so SGD at the largest
+    /// finite rate sends weights to infinity in the first step, whose loss (computed before the
+    /// update) is finite. The fused update finds the parameter as it writes it; the accumulating
+    /// path, which updates whole gradients, finds it by reading the parameters afterwards. Both
+    /// name the same parameter at step 1.
+    @Test(arguments: [1, 2])
+    func aParameterThatOverflowsIsNamedAtTheStepThatMadeIt(gradientAccumulation: Int) throws {
+        let scaled = Dataset(features: split.train.features * 1000, classLabels: try #require(split.train.classLabels), classCount: 3)
+        let data = DatasetSplit(train: scaled, test: split.test)
+        let options = TrainingOptions(epochs: 2, batchSize: 16, workers: 2, seed: 1, gradientAccumulation: gradientAccumulation)
+        let relu = MLP(layerSizes: [12, 10, 3], hiddenActivation: .relu, weightInitializer: .heNormal, seed: 4)
+        let trainer = Trainer(model: relu, data: data, optimizer: SGD(learningRate: .constant(.greatestFiniteMagnitude)), options: options)
+        let summary = trainer.run()
+        guard case .diverged(let divergence) = summary.outcome else {
+            Issue.record("expected a divergence, got \(summary.outcome)")
+            return
+        }
+        #expect(divergence.step == 1)
+        #expect(divergence.quantity == relu.parameterNames[0], "\(divergence)")
+        #expect(divergence.value.isInfinite)
+    }
+
     @Test func earlyStoppingStopsAfterPatienceAndRestoresTheBest() {
         // A learning rate far too high makes the test loss worse after the first epochs.
         let options = TrainingOptions(

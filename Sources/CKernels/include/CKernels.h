@@ -315,6 +315,11 @@ void sg_reduce_slots(const float *const *slots, int slot_count, float *out, long
 /// round it differently). Runs on the calling thread.
 double sg_sum_of_squares(const float *x, long count);
 
+/// The index of the first element of x[0 ..< count] that is NaN or infinite, or `count` when
+/// every element is finite: one branch-free pass over blocks of 64 elements, then a search of
+/// the block that holds one. Runs on the calling thread.
+long sg_first_non_finite(const float *x, long count);
+
 // MARK: - Elementwise and reduction loops (elementwise.c)
 //
 // `threads` is the most threads a kernel may use (<= 1: the calling thread only); loops under
