@@ -67,6 +67,8 @@ package struct TrainTask: RunnableTask {
     /// Seconds spent reading (or generating), preparing and checksumming the data when the task
     /// was loaded.
     package let dataSeconds: Double
+    /// When the data was ready: the run's setup (model, optimizer, engine) is timed from here.
+    package let dataLoaded: ContinuousClock.Instant
     /// The statistics the features were standardised with, if they were.
     package let standardizer: Standardizer?
     /// Where and when checkpoints are written.
@@ -169,7 +171,8 @@ package struct TrainTask: RunnableTask {
                 inputs: &inputs, warnings: &warnings)
         }
         dataChecksum = Self.checksum(of: data)
-        dataSeconds = (ContinuousClock.now - dataStart) / .seconds(1)
+        dataLoaded = ContinuousClock.now
+        dataSeconds = (dataLoaded - dataStart) / .seconds(1)
         inputFiles = inputs
         dataDescription = description
         self.standardizer = standardizer
@@ -266,7 +269,8 @@ package struct TrainTask: RunnableTask {
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let (last, evaluatedAfresh) = finalEvaluation(of: trainer, summary)
         let regression = regressionMetrics(of: trainer)
-        let timing = RunTiming(summary: summary, wallSeconds: seconds, dataLoadingSeconds: dataSeconds)
+        let timing = RunTiming(
+            summary: summary, wallSeconds: seconds, dataLoadingSeconds: dataSeconds, setupSeconds: (start - dataLoaded) / .seconds(1))
         var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
         if let accuracy = last.trainAccuracy { line += ", train accuracy \(accuracy)" }
         if let accuracy = last.testAccuracy { line += ", test accuracy \(accuracy)" }

@@ -47,13 +47,16 @@ import Tasks
         #expect(endToEnd > 0 && endToEnd <= samplesPerSecond)
         let timing = try #require(report["timing"] as? [String: Double])
         #expect(Set(timing.keys) == [
-            "total_seconds", "training_seconds", "evaluation_seconds", "data_loading_seconds", "shuffle_seconds",
-            "logging_seconds", "other_seconds", "non_training_share",
+            "total_seconds", "training_seconds", "evaluation_seconds", "data_loading_seconds", "setup_seconds",
+            "shuffle_seconds", "logging_seconds", "other_seconds", "non_training_share",
         ])
-        let parts = ["training_seconds", "evaluation_seconds", "data_loading_seconds", "shuffle_seconds", "logging_seconds", "other_seconds"]
+        let parts = [
+            "training_seconds", "evaluation_seconds", "data_loading_seconds", "setup_seconds", "shuffle_seconds", "logging_seconds",
+            "other_seconds",
+        ]
         #expect(parts.allSatisfy { timing[$0]! >= 0 })
         #expect(abs(parts.map { timing[$0]! }.reduce(0, +) - timing["total_seconds"]!) <= 1e-9 * Swift.max(1, timing["total_seconds"]!))
-        #expect(timing["evaluation_seconds"]! > 0 && timing["data_loading_seconds"]! > 0)
+        #expect(timing["evaluation_seconds"]! > 0 && timing["data_loading_seconds"]! > 0 && timing["setup_seconds"]! > 0)
         // Evaluations every 5 epochs; the last is the one reported.
         let history = try #require(report["history"] as? [[String: Any]])
         #expect(history.compactMap { $0["epoch"] as? Int } == [5, 10, 15, 20])
