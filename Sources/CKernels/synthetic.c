@@ -500,7 +500,45 @@ TARGET_AVX2 static inline __m256d uniform53_avx2(__m256i bits) {
     return _mm256_mul_pd(_mm256_add_pd(_mm256_mul_pd(high, _mm256_set1_pd(0x1.0p21)), low), _mm256_set1_pd(0x1.0p-53));
 }
 
-// `fill_normals_avx512` with the eight lanes as two groups of four.
+// `count` (1 or 2, a constant once inlined) consecutive steps of the eight lanes, held as two
+// groups of four, into rows `block[0 ..< count]`. Each step draws from the state the previous one
+// left, but the two steps' transforms are independent: written in one block, their polynomial
+// chains overlap instead of each waiting on its own latency.
+TARGET_AVX2 __attribute__((always_inline)) static inline void normal_steps_avx2(__m256i s[][4], int count,
+                                                                               float (*block)[SG_NORMAL_LANES]) {
+    enum { GROUPS = SG_NORMAL_LANES / 4 };
+    __m256d u1[2][GROUPS], u2[2][GROUPS];
+    __m128 normals[2][GROUPS];
+    int settled[2][GROUPS];
+    for (int k = 0; k < count; k++) {
+        for (int g = 0; g < GROUPS; g++) {
+            u1[k][g] = _mm256_sub_pd(_mm256_set1_pd(1), uniform53_avx2(xoshiro_next_avx2(s[g])));
+            u2[k][g] = uniform53_avx2(xoshiro_next_avx2(s[g]));
+        }
+    }
+    for (int k = 0; k < count; k++) {
+        for (int g = 0; g < GROUPS; g++) {
+            int beyond_two;
+            settled[k][g] = box_muller_avx2(u1[k][g], u2[k][g], &normals[k][g], &beyond_two);
+        }
+    }
+    for (int k = 0; k < count; k++) {
+        for (int g = 0; g < GROUPS; g++) {
+            _mm_store_ps(&block[k][4 * g], normals[k][g]);
+            if (settled[k][g] != 0xF) {
+                double u1s[4] __attribute__((aligned(32)));
+                double u2s[4] __attribute__((aligned(32)));
+                _mm256_store_pd(u1s, u1[k][g]);
+                _mm256_store_pd(u2s, u2[k][g]);
+                for (int lane = 0; lane < 4; lane++) {
+                    if (!(settled[k][g] >> lane & 1)) block[k][4 * g + lane] = box_muller_libm(u1s[lane], u2s[lane]);
+                }
+            }
+        }
+    }
+}
+
+// `fill_normals_avx512` with the eight lanes as two groups of four, two steps at a time.
 TARGET_AVX2 static void fill_normals_avx2(uint64_t *states, long per_lane, float *out, float mean,
                                               float standard_deviation) {
     enum { GROUPS = SG_NORMAL_LANES / 4, STEPS = 16 };
@@ -513,33 +551,11 @@ TARGET_AVX2 static void fill_normals_avx2(uint64_t *states, long per_lane, float
         }
     }
     float block[STEPS][SG_NORMAL_LANES] __attribute__((aligned(32)));
-    double u1s[4] __attribute__((aligned(32)));
-    double u2s[4] __attribute__((aligned(32)));
     for (long start = 0; start < per_lane; start += STEPS) {
         const int steps = per_lane - start < STEPS ? (int)(per_lane - start) : STEPS;
-        for (int step = 0; step < steps; step++) {
-            __m256d u1[GROUPS], u2[GROUPS];
-            __m128 normals[GROUPS];
-            int settled[GROUPS];
-            for (int g = 0; g < GROUPS; g++) {
-                u1[g] = _mm256_sub_pd(_mm256_set1_pd(1), uniform53_avx2(xoshiro_next_avx2(s[g])));
-                u2[g] = uniform53_avx2(xoshiro_next_avx2(s[g]));
-            }
-            for (int g = 0; g < GROUPS; g++) {
-                int beyond_two;
-                settled[g] = box_muller_avx2(u1[g], u2[g], &normals[g], &beyond_two);
-            }
-            for (int g = 0; g < GROUPS; g++) {
-                _mm_store_ps(&block[step][4 * g], normals[g]);
-                if (settled[g] != 0xF) {
-                    _mm256_store_pd(u1s, u1[g]);
-                    _mm256_store_pd(u2s, u2[g]);
-                    for (int lane = 0; lane < 4; lane++) {
-                        if (!(settled[g] >> lane & 1)) block[step][4 * g + lane] = box_muller_libm(u1s[lane], u2s[lane]);
-                    }
-                }
-            }
-        }
+        int step = 0;
+        for (; step + 2 <= steps; step += 2) normal_steps_avx2(s, 2, block + step);
+        if (step < steps) normal_steps_avx2(s, 1, block + step);
         for (int lane = 0; lane < SG_NORMAL_LANES; lane++) {
             float *target = out + (long)lane * per_lane + start;
             for (int step = 0; step < steps; step++) target[step] = mean + standard_deviation * block[step][lane];
