@@ -141,18 +141,34 @@ public enum AtomicFile {
     ///   - twin: a file that may already hold `bytes`, or nil.
     /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, linkingIfEqual twin: String?) throws {
-        let target = try destination(of: path)
-        if let twin, try bytes.withUnsafeBytes({ try linkTwin(twin, holding: $0, to: target, path: path, durable: durable) }) { return }
-        try write(bytes, to: path, durable: durable)
+        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, linkingIfEqual: twin) }
     }
 
-    /// Makes `target` a hard link of `twin` if `twin` holds exactly `bytes`; false (and nothing
-    /// changed) if it does not or cannot be linked.
-    private static func linkTwin(_ twin: String, holding bytes: UnsafeRawBufferPointer, to target: Destination, path: String, durable: Bool) throws -> Bool {
+    /// Atomically replaces the file at `path` with the bytes of `parts` one after another, as a
+    /// second name of `twin` when `twin` already holds exactly those bytes (as
+    /// `write(_:to:durable:linkingIfEqual:)` does). A file made of pieces that lie apart in
+    /// memory (a header and tensors) is compared and written without a copy of the whole.
+    ///
+    /// - Parameters:
+    ///   - parts: the complete new contents, in order.
+    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``; a linked `twin` must itself have
+    ///     been written durably.
+    ///   - twin: a file that may already hold those bytes, or nil.
+    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
+    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, linkingIfEqual twin: String?) throws {
+        let target = try destination(of: path)
+        if let twin, try linkTwin(twin, holding: parts, to: target, path: path, durable: durable) { return }
+        try write(parts: parts, to: path, durable: durable, recycling: nil)
+    }
+
+    /// Makes `target` a hard link of `twin` if `twin` holds exactly the bytes of `parts`; false
+    /// (and nothing changed) if it does not or cannot be linked.
+    private static func linkTwin(_ twin: String, holding parts: [UnsafeRawBufferPointer], to target: Destination, path: String, durable: Bool) throws -> Bool {
         var info = stat(), directoryInfo = stat()
-        guard lstat(twin, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == bytes.count,
+        guard lstat(twin, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == parts.reduce(0, { $0 + $1.count }),
               stat(target.directory, &directoryInfo) == 0, directoryInfo.st_dev == info.st_dev,
-              contents(of: twin, equal: bytes)
+              contents(of: twin, equal: parts)
         else { return false }
         removeStaleTemporaries(directory: target.directory, name: target.name)
         let (descriptor, temporary) = try makeTemporary(target, path: path)
@@ -167,27 +183,46 @@ public enum AtomicFile {
         return true
     }
 
-    /// Whether the regular file at `path` holds exactly `bytes`.
-    private static func contents(of path: String, equal bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Whether the regular file at `path` holds exactly the bytes of `parts`, one after another.
+    private static func contents(of path: String, equal parts: [UnsafeRawBufferPointer]) -> Bool {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
         defer { buffer.deallocate() }
-        var offset = 0
-        while offset < bytes.count {
-            let wanted = Swift.min(chunk, bytes.count - offset)
-            let got = pread(descriptor, buffer, wanted, off_t(offset))
-            if got < 0 && errno == EINTR { continue }
-            guard got > 0, memcmp(buffer, bytes.baseAddress! + offset, got) == 0 else { return false }
-            offset += got
+        var fileOffset = 0
+        for part in parts {
+            var offset = 0
+            while offset < part.count {
+                let wanted = Swift.min(chunk, part.count - offset)
+                let got = pread(descriptor, buffer, wanted, off_t(fileOffset))
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0, memcmp(buffer, part.baseAddress! + offset, got) == 0 else { return false }
+                offset += got
+                fileOffset += got
+            }
         }
         var extra: UInt8 = 0
-        return pread(descriptor, &extra, 1, off_t(offset)) == 0
+        return pread(descriptor, &extra, 1, off_t(fileOffset)) == 0
     }
 
     private static func write(bytes: UnsafeRawBufferPointer, to path: String, durable: Bool, recycling recycled: String? = nil) throws {
+        try write(parts: [bytes], to: path, durable: durable, recycling: recycled)
+    }
+
+    /// Atomically replaces the file at `path` with the bytes of `parts` one after another, over
+    /// the storage of `recycled` when it can (as `write(_:to:durable:recycling:)` does). Each
+    /// part is written from where it lies, so a file made of pieces (a header and tensors) needs
+    /// no copy of the whole in memory.
+    ///
+    /// - Parameters:
+    ///   - parts: the complete new contents, in order.
+    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - recycled: the file whose storage to reuse, or nil.
+    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
+    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, recycling recycled: String?) throws {
         let target = try destination(of: path)
         removeStaleTemporaries(directory: target.directory, name: target.name)
         var (descriptor, temporary) = try makeTemporary(target, path: path)
@@ -199,10 +234,10 @@ public enum AtomicFile {
                 close(descriptor)
                 descriptor = open(temporary, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
                 guard descriptor >= 0 else { isOpen = false; throw failure(path, errno) }
-                try writeAll(bytes, to: descriptor, path: path)
-                guard ftruncate(descriptor, off_t(bytes.count)) == 0 else { throw failure(path, errno) }
+                for part in parts { try writeAll(part, to: descriptor, path: path) }
+                guard ftruncate(descriptor, off_t(parts.reduce(0) { $0 + $1.count })) == 0 else { throw failure(path, errno) }
             } else {
-                try writeAll(bytes, to: descriptor, path: path)
+                for part in parts { try writeAll(part, to: descriptor, path: path) }
             }
             var existing = stat()
             let mode = stat(target.path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644

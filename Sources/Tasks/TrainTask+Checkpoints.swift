@@ -97,10 +97,10 @@ extension TrainTask {
             }
             return caughtSignal == nil ? .continue : .stop
         }
-        // The model's bytes are encoded while the writer's thread still flushes the last
-        // checkpoint; after the run the trainer's state no longer changes.
+        // The model (a copy of the state and its checksum) is made while the writer's thread
+        // still flushes the last checkpoint; after the run the trainer's state no longer changes.
         let savesModel = keeps && (summary.outcome == .completed || summary.outcome == .stoppedEarly)
-        let modelBytes = savesModel && failure == nil ? checkpoint(of: trainer).safeTensors.encoded() : nil
+        let model = savesModel && failure == nil ? checkpoint(of: trainer).safeTensors : nil
         do {
             try writer.finish()
         } catch {
@@ -115,9 +115,9 @@ extension TrainTask {
         switch summary.outcome {
         case .completed, .stoppedEarly:
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"
-            if let modelBytes {
+            if let model {
                 // Usually the last checkpoint's bytes exactly: then the model is a second name of it.
-                try AtomicFile.write(modelBytes, to: policy.modelPath, linkingIfEqual: lastCheckpoint)
+                try model.withEncodedParts { try AtomicFile.write(parts: $0, to: policy.modelPath, linkingIfEqual: lastCheckpoint) }
                 run.modelPath = policy.modelPath
                 log("saved the model to \(policy.modelPath)")
             }

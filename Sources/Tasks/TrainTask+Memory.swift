@@ -10,8 +10,9 @@ extension TrainTask {
     /// - parameters and optimizer state: P × (1 + the optimizer's slots + the reduced gradient
     ///   + the best parameters kept by early stopping);
     /// - gradient slots: P per micro-shard slot of the engine;
-    /// - checkpoints: the state (P × (1 + slots)) twice while it is encoded, when the run writes
-    ///   them;
+    /// - checkpoints: two copies of the state (P × (1 + slots)) when the run writes them: the
+    ///   snapshot the writer's thread is flushing and the next one (or the final model). A file
+    ///   is written from the tensors themselves, with no encoded copy of it;
     /// - activations: each layer's output width summed, times 3 (values, pre-activations and
     ///   gradients) for a training batch, or times 2 for an evaluation of the larger split, which
     ///   runs in one pass;

@@ -48,6 +48,19 @@ public struct SafeTensors: Sendable, Equatable {
 
     /// The file's bytes.
     public func encoded() -> [UInt8] {
+        withEncodedParts { parts in
+            var file: [UInt8] = []
+            file.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+            for part in parts { file.append(contentsOf: part) }
+            return file
+        }
+    }
+
+    /// Calls `body` with the file's bytes as parts to be written one after another: the header
+    /// (its length and its JSON), then each tensor's elements where they lie in memory, so a
+    /// writer needs no copy of the whole file (``encoded()`` joins them). The parts are valid
+    /// only inside `body`.
+    public func withEncodedParts<Result>(_ body: ([UnsafeRawBufferPointer]) throws -> Result) rethrows -> Result {
         var header = "{\"__metadata__\":{"
         header += metadata.keys.sorted().map { "\(JSONValue.quoted($0)):\(JSONValue.quoted(metadata[$0]!))" }.joined(separator: ",")
         header += "}"
@@ -61,22 +74,40 @@ public struct SafeTensors: Sendable, Equatable {
         header += "}"
         var headerBytes = Array(header.utf8)
         while headerBytes.count % 8 != 0 { headerBytes.append(UInt8(ascii: " ")) }
-        var file: [UInt8] = []
-        file.reserveCapacity(8 + headerBytes.count + offset)
-        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { file.append(contentsOf: $0) }
-        file.append(contentsOf: headerBytes)
-        for entry in entries {
-            entry.tensor.withUnsafeBufferPointer { buffer in
-                #if _endian(little)
-                file.append(contentsOf: UnsafeRawBufferPointer(buffer))
-                #else
-                for value in buffer {
-                    withUnsafeBytes(of: value.bitPattern.littleEndian) { file.append(contentsOf: $0) }
-                }
-                #endif
+        var prefix: [UInt8] = []
+        prefix.reserveCapacity(8 + headerBytes.count)
+        withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { prefix.append(contentsOf: $0) }
+        prefix.append(contentsOf: headerBytes)
+        return try prefix.withUnsafeBytes { prefix in
+            var parts = [prefix]
+            parts.reserveCapacity(1 + entries.count)
+            return try withElementParts(from: 0, appendingTo: &parts, body)
+        }
+    }
+
+    /// Appends the little-endian bytes of entries `index...` to `parts`, each tensor's buffer
+    /// held open while the later ones are added, then calls `body` with them all.
+    private func withElementParts<Result>(
+        from index: Int, appendingTo parts: inout [UnsafeRawBufferPointer], _ body: ([UnsafeRawBufferPointer]) throws -> Result
+    ) rethrows -> Result {
+        guard index < entries.count else { return try body(parts) }
+        #if _endian(little)
+        return try entries[index].tensor.withUnsafeBufferPointer { buffer in
+            parts.append(UnsafeRawBufferPointer(buffer))
+            return try withElementParts(from: index + 1, appendingTo: &parts, body)
+        }
+        #else
+        var bytes: [UInt8] = []
+        entries[index].tensor.withUnsafeBufferPointer { buffer in
+            for value in buffer {
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
             }
         }
-        return file
+        return try bytes.withUnsafeBytes { bytes in
+            parts.append(bytes)
+            return try withElementParts(from: index + 1, appendingTo: &parts, body)
+        }
+        #endif
     }
 
     /// Reads a file's bytes.

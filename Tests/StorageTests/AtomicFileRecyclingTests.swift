@@ -104,4 +104,48 @@ import Testing
         try AtomicFile.write([1, 2, 3], to: directory.path + "/step-10.bin", recycling: twin)
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: model))) == bytes)
     }
+
+    /// Files written from parts that lie apart in memory: the file is their bytes in order,
+    /// empty parts included; an equal file is linked whatever the parts' boundaries, and a file
+    /// that differs in a later part, or has the same bytes cut short, is not.
+    @Test func partsAreWrittenAndComparedAsOneRunOfBytes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bytes = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 >> 11) }
+        // Boundaries that fall inside the comparison's 1 MiB reads and on them, and empty parts.
+        let cuts = [0, 0, 5, 1 << 20, (1 << 20) + 3, (3 << 20) - 1, 3 << 20]
+        func withParts<R>(_ bytes: [UInt8], _ body: ([UnsafeRawBufferPointer]) throws -> R) rethrows -> R {
+            try bytes.withUnsafeBytes { whole in
+                let cuts = cuts.map { Swift.min($0, whole.count) } + [whole.count]
+                return try body(zip(cuts, cuts.dropFirst()).map { UnsafeRawBufferPointer(rebasing: whole[$0..<$1]) })
+            }
+        }
+        let twin = directory.path + "/step-4.bin"
+        try withParts(bytes) { try AtomicFile.write(parts: $0, to: twin, recycling: nil) }
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: twin))) == bytes)
+
+        let doomed = try directory.write("step-1.bin", bytes: Array(repeating: 9, count: 5 << 20))
+        let recycledInode = inode(doomed)
+        let recycledPath = directory.path + "/step-5.bin"
+        try withParts(bytes) { try AtomicFile.write(parts: $0, to: recycledPath, recycling: doomed) }
+        #expect(inode(recycledPath) == recycledInode)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: recycledPath))) == bytes)
+
+        let model = directory.path + "/model.bin"
+        try withParts(bytes) { try AtomicFile.write(parts: $0, to: model, linkingIfEqual: twin) }
+        #expect(inode(model) == inode(twin))
+
+        var changed = bytes
+        changed[(1 << 20) + 4] ^= 0x80
+        let other = directory.path + "/other.bin"
+        try withParts(changed) { try AtomicFile.write(parts: $0, to: other, linkingIfEqual: twin) }
+        #expect(inode(other) != inode(twin))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: other))) == changed)
+
+        let short = directory.path + "/short.bin"
+        try withParts(Array(bytes.dropLast())) { try AtomicFile.write(parts: $0, to: short, linkingIfEqual: twin) }
+        #expect(inode(short) != inode(twin))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: short))) == Array(bytes.dropLast()))
+        #expect(try directory.contents().filter { $0.hasPrefix(".") }.isEmpty, "no temporary is left")
+    }
 }

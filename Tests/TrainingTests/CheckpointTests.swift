@@ -32,6 +32,24 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(decoded.metadata["note"] == "tab\there \"quoted\" é")
     }
 
+    /// A checkpoint is written from its tensors where they lie, as parts: the file holds
+    /// exactly the bytes `encoded()` joins, an empty tensor included, and reads back equal.
+    @Test func theFileWrittenFromPartsIsTheEncodedBytes() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 24, seed: 3))
+        _ = trainer.run()
+        let checkpoint = Checkpoint(state: trainer.state, extraTensors: ["data/none": Tensor.zeros(shape: [0]), "data/one": Tensor([2.5])])
+        let path = directory.path + "/step.safetensors"
+        try checkpoint.write(to: path)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes == checkpoint.safeTensors.encoded())
+        let parts = checkpoint.safeTensors.withEncodedParts { $0.map(\.count) }
+        #expect(parts.count == 1 + checkpoint.safeTensors.entries.count && parts.contains(0))
+        #expect(parts.reduce(0, +) == bytes.count)
+        #expect(try Checkpoint.read(from: path) == checkpoint)
+    }
+
     /// Stop a run after every possible step, write the checkpoint to a file, read it into a new
     /// trainer (with another worker count), finish: the same bits as the run never stopped.
     @Test(arguments: [1, 4, 5, 6, 11])
