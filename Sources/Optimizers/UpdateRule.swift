@@ -126,13 +126,7 @@ public struct PartitionedStep: @unchecked Sendable {
     ///   - gradient: `elements.count` values: the gradient of those elements, already summed and
     ///     averaged over the batch.
     public func update(variable: Int, elements: Range<Int>, gradient: UnsafePointer<Float>) {
-        usagePrecondition(
-            parameters.indices.contains(variable),
-            "PartitionedStep.update: variable index \(variable) is out of range 0..<\(parameters.count)")
-        let parameter = parameters[variable]
-        usagePrecondition(
-            elements.lowerBound >= 0 && elements.upperBound <= parameter.count,
-            "PartitionedStep.update: elements \(elements) are out of range for variable '\(names[variable])' of \(parameter.count) elements")
+        let parameter = checkedParameter(variable, elements: elements, caller: "update")
         guard let slots = slots[variable], !elements.isEmpty else { return }
         let count = elements.count
         guard let limit = clipLimit else {
@@ -161,15 +155,22 @@ public struct PartitionedStep: @unchecked Sendable {
     /// them while they are still in that core's cache, so a trainer learns whether the step left
     /// every parameter finite without a pass over all of them afterwards.
     public func elementsAreFinite(variable: Int, elements: Range<Int>) -> Bool {
+        let parameter = checkedParameter(variable, elements: elements, caller: "elementsAreFinite")
+        guard let base = parameter.baseAddress, !elements.isEmpty else { return true }
+        return sg_first_non_finite(base + elements.lowerBound, elements.count) == elements.count
+    }
+
+    /// Variable `variable`'s buffer, once `variable` and `elements` are checked to lie within
+    /// the step's variables and that variable's elements.
+    private func checkedParameter(_ variable: Int, elements: Range<Int>, caller: String) -> UnsafeMutableBufferPointer<Float> {
         usagePrecondition(
             parameters.indices.contains(variable),
-            "PartitionedStep.elementsAreFinite: variable index \(variable) is out of range 0..<\(parameters.count)")
+            "PartitionedStep.\(caller): variable index \(variable) is out of range 0..<\(parameters.count)")
         let parameter = parameters[variable]
         usagePrecondition(
             elements.lowerBound >= 0 && elements.upperBound <= parameter.count,
-            "PartitionedStep.elementsAreFinite: elements \(elements) are out of range for variable '\(names[variable])' of \(parameter.count) elements")
-        guard let base = parameter.baseAddress, !elements.isEmpty else { return true }
-        return sg_first_non_finite(base + elements.lowerBound, elements.count) == elements.count
+            "PartitionedStep.\(caller): elements \(elements) are out of range for variable '\(names[variable])' of \(parameter.count) elements")
+        return parameter
     }
 }
 
