@@ -159,7 +159,7 @@ public enum AtomicFile {
     public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, linkingIfEqual twin: String?) throws {
         let target = try destination(of: path)
         if let twin, try linkTwin(twin, holding: parts, to: target, path: path, durable: durable) { return }
-        try write(parts: parts, to: path, durable: durable, recycling: nil)
+        try write(parts: parts, to: path, durable: durable)
     }
 
     /// Makes `target` a hard link of `twin` if `twin` holds exactly the bytes of `parts`; false
@@ -222,7 +222,7 @@ public enum AtomicFile {
     ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
     ///   - recycled: the file whose storage to reuse, or nil.
     /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
-    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, recycling recycled: String?) throws {
+    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, recycling recycled: String? = nil) throws {
         let target = try destination(of: path)
         removeStaleTemporaries(directory: target.directory, name: target.name)
         var (descriptor, temporary) = try makeTemporary(target, path: path)

@@ -117,7 +117,7 @@ extension TrainTask {
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"
             if let model {
                 // Usually the last checkpoint's bytes exactly: then the model is a second name of it.
-                try model.withEncodedParts { try AtomicFile.write(parts: $0, to: policy.modelPath, linkingIfEqual: lastCheckpoint) }
+                try model.write(to: policy.modelPath, linkingIfEqual: lastCheckpoint)
                 run.modelPath = policy.modelPath
                 log("saved the model to \(policy.modelPath)")
             }

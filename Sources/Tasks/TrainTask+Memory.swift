@@ -10,9 +10,10 @@ extension TrainTask {
     /// - parameters and optimizer state: P × (1 + the optimizer's slots + the reduced gradient
     ///   + the best parameters kept by early stopping);
     /// - gradient slots: P per micro-shard slot of the engine;
-    /// - checkpoints: two copies of the state (P × (1 + slots)) when the run writes them: the
-    ///   snapshot the writer's thread is flushing and the next one (or the final model). A file
-    ///   is written from the tensors themselves, with no encoded copy of it;
+    /// - checkpoints: when the run writes them, a copy of the state (P × (1 + slots)) for each
+    ///   snapshot the writer may hold (`CheckpointWriter.maximumPending`) and one more for the
+    ///   snapshot being taken (or the final model). A file is written from the tensors
+    ///   themselves, with no encoded copy of it;
     /// - activations: each layer's output width summed, times 3 (values, pre-activations and
     ///   gradients) for a training batch, or times 2 for an evaluation of the larger split, which
     ///   runs in one pass;
@@ -26,7 +27,7 @@ extension TrainTask {
         let bestCopy = options.earlyStopping?.restoreBest == true ? 1 : 0
         estimate.add("parameters and optimizer state", parameters, 2 + optimizerSlots + bestCopy, float)
         estimate.add("gradient slots", parameters, options.engineConfiguration.maximumMicroShardCount, float)
-        if writesCheckpoints { estimate.add("checkpoints", parameters, 2 * (1 + optimizerSlots), float) }
+        if writesCheckpoints { estimate.add("checkpoints", parameters, (CheckpointWriter.maximumPending + 1) * (1 + optimizerSlots), float) }
 
         let widths = MemoryEstimate.sum(activationWidths(of: model, features: data.train.featureCount))
         let batchRows = Swift.min(options.batchSize, data.train.count)

@@ -180,7 +180,7 @@ public struct Checkpoint: Sendable, Equatable {
     ///
     /// - Throws: `FileError` when the file cannot be written.
     public func write(to path: String, recycling recycled: String?) throws {
-        try safeTensors.withEncodedParts { try AtomicFile.write(parts: $0, to: path, recycling: recycled) }
+        try safeTensors.write(to: path, recycling: recycled)
     }
 
     /// Writes the checkpoint atomically as ``write(to:)`` does, as a second name of `twin` when
@@ -189,7 +189,7 @@ public struct Checkpoint: Sendable, Equatable {
     ///
     /// - Throws: `FileError` when the file cannot be written.
     public func write(to path: String, linkingIfEqual twin: String?) throws {
-        try safeTensors.withEncodedParts { try AtomicFile.write(parts: $0, to: path, linkingIfEqual: twin) }
+        try safeTensors.write(to: path, linkingIfEqual: twin)
     }
 
     /// Reads the checkpoint at `path`.

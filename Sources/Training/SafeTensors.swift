@@ -1,6 +1,7 @@
 import Autograd
 import ConfigKit
 import JSON
+import Storage
 
 /// A file in the safetensors format: Float32 tensors by name, and string metadata.
 ///
@@ -79,35 +80,39 @@ public struct SafeTensors: Sendable, Equatable {
         withUnsafeBytes(of: UInt64(headerBytes.count).littleEndian) { prefix.append(contentsOf: $0) }
         prefix.append(contentsOf: headerBytes)
         return try prefix.withUnsafeBytes { prefix in
-            var parts = [prefix]
-            parts.reserveCapacity(1 + entries.count)
-            return try withElementParts(from: 0, appendingTo: &parts, body)
+            #if _endian(little)
+            return try Tensor.withUnsafeBufferPointers(entries.map(\.tensor)) { buffers in
+                try body([prefix] + buffers.map { UnsafeRawBufferPointer($0) })
+            }
+            #else
+            var elements: [UInt8] = []
+            for entry in entries {
+                entry.tensor.withUnsafeBufferPointer { buffer in
+                    for value in buffer {
+                        withUnsafeBytes(of: value.bitPattern.littleEndian) { elements.append(contentsOf: $0) }
+                    }
+                }
+            }
+            return try elements.withUnsafeBytes { try body([prefix, $0]) }
+            #endif
         }
     }
 
-    /// Appends the little-endian bytes of entries `index...` to `parts`, each tensor's buffer
-    /// held open while the later ones are added, then calls `body` with them all.
-    private func withElementParts<Result>(
-        from index: Int, appendingTo parts: inout [UnsafeRawBufferPointer], _ body: ([UnsafeRawBufferPointer]) throws -> Result
-    ) rethrows -> Result {
-        guard index < entries.count else { return try body(parts) }
-        #if _endian(little)
-        return try entries[index].tensor.withUnsafeBufferPointer { buffer in
-            parts.append(UnsafeRawBufferPointer(buffer))
-            return try withElementParts(from: index + 1, appendingTo: &parts, body)
-        }
-        #else
-        var bytes: [UInt8] = []
-        entries[index].tensor.withUnsafeBufferPointer { buffer in
-            for value in buffer {
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.append(contentsOf: $0) }
-            }
-        }
-        return try bytes.withUnsafeBytes { bytes in
-            parts.append(bytes)
-            return try withElementParts(from: index + 1, appendingTo: &parts, body)
-        }
-        #endif
+    /// Writes the file atomically over the storage of `recycled` when it can
+    /// (`AtomicFile.write(parts:to:durable:recycling:)`), from the tensors where they lie.
+    ///
+    /// - Throws: `FileError` when the file cannot be written.
+    public func write(to path: String, recycling recycled: String? = nil) throws {
+        try withEncodedParts { try AtomicFile.write(parts: $0, to: path, recycling: recycled) }
+    }
+
+    /// Writes the file atomically as a second name of `twin` when that file already holds
+    /// exactly these bytes (`AtomicFile.write(parts:to:durable:linkingIfEqual:)`), from the
+    /// tensors where they lie.
+    ///
+    /// - Throws: `FileError` when the file cannot be written.
+    public func write(to path: String, linkingIfEqual twin: String?) throws {
+        try withEncodedParts { try AtomicFile.write(parts: $0, to: path, linkingIfEqual: twin) }
     }
 
     /// Reads a file's bytes.

@@ -33,7 +33,9 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
     }
 
     /// A checkpoint is written from its tensors where they lie, as parts: the file holds
-    /// exactly the bytes `encoded()` joins, an empty tensor included, and reads back equal.
+    /// exactly the bytes `encoded()` joins, an empty tensor included, and reads back equal (the
+    /// round trip is the check of the encoding itself; `SafeTensorsClientTests` has Python's
+    /// `safetensors` read such a file).
     @Test func theFileWrittenFromPartsIsTheEncodedBytes() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -152,9 +154,9 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
 
     /// Features of a thousand make a ReLU network's first-layer gradients far above 1, so SGD at the largest
     /// finite rate sends weights to infinity in the first step, whose loss (computed before the
-    /// update) is finite. The fused update finds the parameter as it writes it; the accumulating
-    /// path, which updates whole gradients, finds it by reading the parameters afterwards. Both
-    /// name the same parameter at step 1.
+    /// update) is finite. The fused update notices a non-finite element as it writes it, and
+    /// only then are the parameters read to name the first; the accumulating path, which updates
+    /// whole gradients, always reads them. Both name the same parameter at step 1.
     @Test(arguments: [1, 2])
     func aParameterThatOverflowsIsNamedAtTheStepThatMadeIt(gradientAccumulation: Int) throws {
         let scaled = Dataset(features: split.train.features * 1000, classLabels: try #require(split.train.classLabels), classCount: 3)

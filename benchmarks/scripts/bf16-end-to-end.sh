@@ -46,14 +46,15 @@ def load(name):
     return json.load(open(f"{out}/{name}.json"))
 reports = {(r, p): load(f"round{r}-{p}") for r in range(1, rounds + 1) for p in precisions}
 print(f"\n{config}, --workers {workers} --epochs {epochs}; seconds from the report's timing\n")
-print("| round | precision | samples/s | end to end | total s | training | data | evaluation | logging | other | not training | digest |")
-print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+print("| round | precision | samples/s | end to end | total s | training | data | setup | evaluation | logging | other | not training | digest |")
+print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for r in range(1, rounds + 1):
     for p in precisions:
         report = reports[(r, p)]
         t = report["timing"]
         print(f"| {r} | {p} | {n(report['samples_per_second'])} | {n(report['end_to_end_samples_per_second'])} | "
               f"{t['total_seconds']:.3f} | {t['training_seconds']:.3f} | {t['data_loading_seconds'] + t['shuffle_seconds']:.3f} | "
+              f"{t['setup_seconds']:.3f} | "
               f"{t['evaluation_seconds']:.3f} | {t['logging_seconds']:.3f} | {t['other_seconds']:.3f} | "
               f"{100 * t['non_training_share']:.1f} % | {report['parameter_digest']} |")
 print()
@@ -62,7 +63,7 @@ for key, label in (("samples_per_second", "samples/s (training)"), ("end_to_end_
     per_round = statistics.median(reports[(r, "bf16")][key] / reports[(r, "float32")][key] for r in range(1, rounds + 1))
     print(f"{label}: float32 median {n(medians['float32'])}, bf16 median {n(medians['bf16'])}; "
           f"bf16 / float32 {medians['bf16'] / medians['float32']:.2f}x (median of the rounds' ratios {per_round:.2f}x)")
-for key in ("training_seconds", "data_loading_seconds", "other_seconds", "logging_seconds"):
+for key in ("training_seconds", "data_loading_seconds", "setup_seconds", "other_seconds", "logging_seconds"):
     medians = {p: statistics.median(reports[(r, p)]["timing"][key] for r in range(1, rounds + 1)) for p in precisions}
     print(f"median {key}: float32 {medians['float32']:.3f}, bf16 {medians['bf16']:.3f}")
 status = 0
