@@ -4,15 +4,14 @@ import Training
 /// Where a training run's wall time went, for its summary line and its report's `timing`.
 ///
 /// The whole time runs from the start of the data's loading to the saved model: the loading
-/// (reading or generating the data, standardising, splitting, checksumming), the setup
-/// (everything between the data and the run: the rest of the config's checks, making the model,
-/// the optimizer and the engine with its threads, and under MPI the ranks' agreement), and the
-/// run: training steps,
-/// evaluations, shuffling each epoch's batches, the step handler and log lines (metrics,
-/// progress, checkpoints handed to their writer), and the rest (waiting for the last checkpoint,
-/// saving the model, closing the metrics). The end-to-end rate divides the examples trained on
-/// by that whole time; ``/Training/Trainer/Summary/samplesPerSecond`` divides them by the
-/// training steps' time alone.
+/// (reading or generating the data, standardising, splitting; the data's checksum is computed on
+/// another thread while the setup runs), the setup (everything between the data and the run: the
+/// rest of the config's checks, making the model, the optimizer and the engine with its threads,
+/// and under MPI the ranks' agreement), and the run: training steps, evaluations, shuffling each
+/// epoch's batches, the step handler and log lines (metrics, progress, checkpoints handed to their
+/// writer), and the rest (waiting for the last checkpoint, saving the model, closing the metrics).
+/// The end-to-end rate divides the examples trained on by that whole time;
+/// ``/Training/Trainer/Summary/samplesPerSecond`` divides them by the training steps' time alone.
 struct RunTiming {
     /// Seconds loading the data, before the run.
     var dataLoadingSeconds: Double

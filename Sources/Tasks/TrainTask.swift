@@ -64,8 +64,8 @@ package struct TrainTask: RunnableTask {
     package var options: TrainingOptions
     /// Where the data came from, for messages and reports.
     package let dataDescription: String
-    /// Seconds spent reading (or generating), preparing and checksumming the data when the task
-    /// was loaded.
+    /// Seconds spent reading (or generating) and preparing the data when the task was loaded
+    /// (its checksum is computed on another thread from then on: ``dataChecksum``).
     package let dataSeconds: Double
     /// When the data was ready: the run's setup (model, optimizer, engine) is timed from here.
     package let dataLoaded: ContinuousClock.Instant
@@ -76,8 +76,10 @@ package struct TrainTask: RunnableTask {
     /// A hash of everything in the config that changes the trained bits: checkpoints from
     /// another config are refused.
     package let configHash: String
-    /// A checksum of the split data, so a checkpoint is not resumed on other data.
-    package let dataChecksum: String
+    /// A checksum of the split data, so a checkpoint is not resumed on other data; computed
+    /// on another thread from the moment the data is ready, and waited for when first read.
+    package var dataChecksum: String { pendingDataChecksum.value }
+    private let pendingDataChecksum: BackgroundValue<String>
     /// The data file, which no output may replace.
     package let inputFiles: [AtomicFile.Input]
     /// Lines for standard error about what the config may not mean as it reads: a header that
@@ -170,7 +172,8 @@ package struct TrainTask: RunnableTask {
                 &data, context: context, seed: seed, budget: budget, description: &description, standardizer: &standardizer,
                 inputs: &inputs, warnings: &warnings)
         }
-        dataChecksum = Self.checksum(of: data)
+        let loaded = data
+        pendingDataChecksum = BackgroundValue { Self.checksum(of: loaded) }
         dataLoaded = ContinuousClock.now
         dataSeconds = (dataLoaded - dataStart) / .seconds(1)
         inputFiles = inputs
