@@ -557,7 +557,7 @@ extension Trainer {
         return state
     }
 
-    /// Continues from `state`: the next ``run(evaluating:log:onStep:)`` picks up at its position
+    /// Continues from `state`: the next ``run(evaluating:measuring:log:onStep:)`` picks up at its position
     /// and, with the same options (the worker count aside), ends bitwise where an uninterrupted run
     /// would.
     ///
