@@ -30,7 +30,7 @@ extension Tensor {
     /// Values drawn from a normal distribution: element `i` is
     /// `mean + standardDeviation · Float(random.nextNormal())` of the `i`-th draw, in order.
     ///
-    /// A large tensor is filled in parts of ``normalBlock`` elements on several threads, each
+    /// A large tensor is filled in parts of 64 Ki elements on several threads, each
     /// part from a copy of the stream advanced to its first draw (``RandomStream/advance(by:)``),
     /// and each part by eight streams at once with vectorised polynomials in place of the C
     /// library's logarithm and cosine (`sg_fill_normals`). Every element is the same bits as

@@ -323,9 +323,14 @@ public final class DataParallelEngine {
     /// The model runs a training pass (``/Models/LayerContext/isTraining``) whose random stream is
     /// the micro-shard's own, so dropout is the same for any number of workers.
     ///
-    /// - Parameter countingPredictions: also count the right predictions of the training pass
-    ///   (``/Models/LossKind/predictionCount(_:targets:)``, into ``BatchLoss/predictions``): an
-    ///   argmax over each micro-shard's output, off by default.
+    /// - Parameters:
+    ///   - model: the model whose loss is differentiated.
+    ///   - parameters: its parameters, in the order of the engine's layout.
+    ///   - features: the batch's examples, a row each.
+    ///   - targets: the batch's targets, in the same order.
+    ///   - countingPredictions: also count the right predictions of the training pass
+    ///     (``/Models/LossKind/predictionCount(_:targets:)``, into ``BatchLoss/predictions``): an
+    ///     argmax over each micro-shard's output, off by default.
     public func computeMicroShardGradients<M: Model, Inputs: ModelInputs>(
         model: M, parameters: [Tensor], features: Inputs, targets: Targets, countingPredictions: Bool = false
     ) -> BatchLoss {

@@ -3,10 +3,10 @@ import Autograd
 /// Chosen numeric columns of a CSV file with no label: the input of a model's predictions.
 ///
 /// The file is read by the same parser, with the same rules, as
-/// ``Dataset/loadCSV(path:hasHeader:labelColumn:featureColumns:labels:)``: blanks around fields,
-/// blank lines, `\r\n` and quoted fields are accepted, every chosen field must be a finite
-/// number, and each number is read as a `Double` and rounded once to `Float`, so a row gives
-/// the same bits here as in a training set.
+/// ``Dataset/loadCSV(path:hasHeader:labelColumn:featureColumns:labels:classLimit:maximumFileBytes:)``:
+/// blanks around fields, blank lines, `\r\n` and quoted fields are accepted, every chosen field
+/// must be a finite number, and each number is read as a `Double` and rounded once to `Float`,
+/// so a row gives the same bits here as in a training set.
 ///
 /// ```swift
 /// // The columns named x and y, in that order.

@@ -23,7 +23,8 @@ extension Dataset {
         case classIndices
     }
 
-    /// The largest data file ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:)``
+    /// The largest data file
+    /// ``loadCSV(path:hasHeader:labelColumn:featureColumns:labels:classLimit:maximumFileBytes:)``
     /// and ``loadIDX(imagesPath:labelsPath:scale:classCount:)`` read by default: 2 GiB.
     public static let defaultMaximumFileBytes = 2 << 30
 

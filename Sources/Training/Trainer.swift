@@ -164,7 +164,7 @@ public final class Trainer {
 
         /// The global L2 norm of the step's mean gradient, before any clipping
         /// (``StepEvent/gradientNorm``): summed chunk by chunk inside the all-reduce
-        /// (``GradientSquares``).
+        /// (``/DataParallel/GradientSquares``).
         public static let gradientNorm = StepMeasurements(rawValue: 1 << 0)
         /// The fraction of the step's examples the training pass classified right
         /// (``StepEvent/accuracy``), counted by the workers: an argmax per micro-shard.

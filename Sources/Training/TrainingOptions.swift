@@ -6,7 +6,7 @@ public struct TrainingOptions: Sendable, Equatable {
     /// The worker and kernel-thread counts a config or the command line may ask for.
     public static let threadCounts = 1...256
     /// The epoch counts a config or `--epochs` may ask for. Each epoch's shuffle is named by
-    /// its index, which must stay below 2³² (``epochOrder(seed:epoch:count:)``).
+    /// its index, which must stay below 2³² (``/Datasets/epochOrder(seed:epoch:count:)``).
     public static let epochCounts = 1...1_000_000
     /// The step limits (`training.steps`) a config may set.
     public static let stepCounts = 1...1_000_000_000_000
