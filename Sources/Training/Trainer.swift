@@ -557,9 +557,9 @@ extension Trainer {
         return state
     }
 
-    /// Continues from `state`: the next ``run(evaluating:measuring:log:onStep:)`` picks up at its position
-    /// and, with the same options (the worker count aside), ends bitwise where an uninterrupted run
-    /// would.
+    /// Continues from `state`: the next ``run(evaluating:measuring:log:onStep:)`` picks up at its
+    /// position and, with the same options (the worker count aside), ends bitwise where an
+    /// uninterrupted run would.
     ///
     /// A state of another ``TrainingState/precision`` is restored too (its parameters and
     /// optimizer state are Float32 either way), and training goes on in the options' precision;
