@@ -86,7 +86,7 @@ public enum AtomicFile {
     /// try AtomicFile.write(Data("epoch,loss\n".utf8), to: "results/loss.csv")
     /// ```
     public static func write(_ data: Data, to path: String, durable: Bool = true) throws {
-        try data.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable) }
+        try data.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable) }
     }
 
     /// Atomically replaces the file at `path` with `bytes`, without copying them first.
@@ -97,7 +97,7 @@ public enum AtomicFile {
     ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
     /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
-        try bytes.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable) }
+        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable) }
     }
 
     /// Atomically replaces the file at `path` with `bytes`, written over the storage of
@@ -120,7 +120,7 @@ public enum AtomicFile {
     ///   - recycled: the file whose storage to reuse, or nil.
     /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, recycling recycled: String?) throws {
-        try bytes.withUnsafeBytes { try write(bytes: $0, to: path, durable: durable, recycling: recycled) }
+        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, recycling: recycled) }
     }
 
     /// Atomically replaces the file at `path` with `bytes`, as a second name (a hard link) of
@@ -207,10 +207,6 @@ public enum AtomicFile {
         return pread(descriptor, &extra, 1, off_t(fileOffset)) == 0
     }
 
-    private static func write(bytes: UnsafeRawBufferPointer, to path: String, durable: Bool, recycling recycled: String? = nil) throws {
-        try write(parts: [bytes], to: path, durable: durable, recycling: recycled)
-    }
-
     /// Atomically replaces the file at `path` with the bytes of `parts` one after another, over
     /// the storage of `recycled` when it can (as `write(_:to:durable:recycling:)` does). Each
     /// part is written from where it lies, so a file made of pieces (a header and tensors) needs
@@ -266,7 +262,7 @@ public enum AtomicFile {
     /// ```
     public static func write(_ text: String, to path: String, durable: Bool = true) throws {
         var text = text
-        try text.withUTF8 { try write(bytes: UnsafeRawBufferPointer($0), to: path, durable: durable) }
+        try text.withUTF8 { try write(parts: [UnsafeRawBufferPointer($0)], to: path, durable: durable) }
     }
 
     /// Removes the temporaries that killed writers of `path` left in its directory: those whose

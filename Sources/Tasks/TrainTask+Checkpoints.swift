@@ -99,8 +99,8 @@ extension TrainTask {
         }
         // The model (a copy of the state and its checksum) is made while the writer's thread
         // still flushes the last checkpoint; after the run the trainer's state no longer changes.
-        let savesModel = keeps && (summary.outcome == .completed || summary.outcome == .stoppedEarly)
-        let model = savesModel && failure == nil ? checkpoint(of: trainer).safeTensors : nil
+        let finished = summary.outcome == .completed || summary.outcome == .stoppedEarly
+        let model = keeps && finished && failure == nil ? checkpoint(of: trainer).safeTensors : nil
         do {
             try writer.finish()
         } catch {

@@ -292,10 +292,9 @@ public final class Trainer {
         // all-reduce; accumulating needs whole gradients, as does clipping by norm.
         let fusesUpdate = options.gradientAccumulation == 1 && optimizer.canApplyPartitioned
         let squares = measuring.contains(.gradientNorm) ? GradientSquares() : nil
+        // A fused update checks the parameters as it writes them; the other path leaves
+        // `divergence` to read them.
         let finiteness = UpdateFiniteness()
-        // Whether the last step's update found every parameter element finite: a fused update
-        // checks as it goes; the other path leaves `divergence` to read the parameters.
-        var parametersKnownFinite = false
         // The step in progress, over its batches.
         var stepExamples = 0, stepSeconds = 0.0
         var stepPredictions: PredictionCount? = nil
@@ -340,7 +339,6 @@ public final class Trainer {
                         }
                     }
                     if let squares { gradientNorm = squares.globalNorm }
-                    parametersKnownFinite = finiteness.allFinite
                     finalLoss = batch.loss
                     globalStep += 1
                     stepped = true
@@ -383,7 +381,7 @@ public final class Trainer {
                     accuracy: measuring.contains(.accuracy) ? stepPredictions?.accuracy : nil,
                     examples: stepExamples, seconds: stepSeconds)
                 (stepExamples, stepSeconds, stepPredictions) = (0, 0, nil)
-                if let divergence = divergence(loss: finalLoss, parametersKnownFinite: parametersKnownFinite) {
+                if let divergence = divergence(loss: finalLoss, parametersKnownFinite: fusesUpdate && finiteness.allFinite) {
                     outcome = .diverged(divergence)
                     log("diverged at \(divergence)")
                     break epochs
