@@ -119,6 +119,32 @@ struct GEMMProblem: CustomStringConvertible {
         if result[0].bitPattern != c[0].bitPattern { return "element before C was overwritten" }
         return nil
     }
+
+    /// C as the fused-multiply-add families define each element, bit for bit: K cut into blocks
+    /// of `blockDepth`; in each block a sum that starts at +0 and takes one fused multiply-add
+    /// per k in order; then C = alpha · sum, plus beta · C in one fused multiply-add (beta for
+    /// the first block, where 0 means C is not read, and 1 for the blocks after it). The
+    /// padding of C is left as it was.
+    func fusedDefinition(a: [Float], b: [Float], c: [Float], blockDepth: Int) -> [Float] {
+        var out = c
+        for i in 0..<m {
+            for j in 0..<n {
+                var value = c[offset + i * ldc + j]
+                for start in stride(from: 0, to: k, by: blockDepth) {
+                    var sum: Float = 0
+                    for p in start..<Swift.min(k, start + blockDepth) {
+                        let x = transA ? a[offset + p * lda + i] : a[offset + i * lda + p]
+                        let y = transB ? b[offset + j * ldb + p] : b[offset + p * ldb + j]
+                        sum.addProduct(x, y)
+                    }
+                    let scale = start == 0 ? beta : 1
+                    value = scale == 0 ? alpha * sum : (alpha * sum).addingProduct(scale, value)
+                }
+                out[offset + i * ldc + j] = value
+            }
+        }
+        return out
+    }
 }
 
 /// Every (transA, transB) combination.

@@ -74,6 +74,30 @@ struct GEMMTests {
 
     @Test func genericMLPShapes() { checkMLPShapes(.generic) }
 
+    /// The AVX2 family computes every element as its definition's chain of fused
+    /// multiply-adds, in K blocks of 256: the same bits whatever the tile shape, unrolling or
+    /// path (a narrow output's swapped roles included), and so the same bits as any other
+    /// kernel that keeps to that definition.
+    @Test(.enabled(if: GEMMKernel.avx2.isSupported, "CPU lacks AVX2 + FMA"))
+    func avx2ComputesTheFusedDefinitionBitForBit() {
+        var seed: UInt64 = 300
+        let shapes = edgeShapes + [(m: 12, n: 256, k: 784), (m: 7, n: 40, k: 513)]
+        for shape in shapes {
+            for (transA, transB) in allTransposes {
+                for (alpha, beta): (Float, Float) in [(1, 0), (-1.5, 0.5)] {
+                    seed += 1
+                    let problem = GEMMProblem(m: shape.m, n: shape.n, k: shape.k, transA: transA,
+                                              transB: transB, alpha: alpha, beta: beta)
+                    let (a, b, c) = problem.makeOperands(seed: seed)
+                    let result = problem.run(kernel: .avx2, a: a, b: b, c: c)
+                    let expected = problem.fusedDefinition(a: a, b: b, c: c, blockDepth: 256)  // SG_AVX2_KC
+                    let first = result.indices.first { result[$0].bitPattern != expected[$0].bitPattern }
+                    #expect(first == nil, "avx2 \(problem): element \(first ?? 0) is \(first.map { result[$0] } ?? 0), the definition gives \(first.map { expected[$0] } ?? 0)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: GEMMKernel.supported)
     func threadCountDoesNotChangeBits(kernel: GEMMKernel) {
         checkThreadInvariance(kernel)
