@@ -24,15 +24,39 @@ public final class AppendingFile {
 
     /// Opens `path` for appending, creating it (mode 0644) when missing.
     ///
+    /// Only a regular file is opened: a symbolic link is not followed (a link in a run folder
+    /// could point at the run's own config or data), and a FIFO, device or socket is refused
+    /// without waiting for a reader, as it could otherwise block the run forever.
+    ///
     /// - Parameters:
     ///   - path: the file; its directory must exist.
     ///   - truncating: empty the file first, for a run that starts over.
     /// - Throws: ``FileError`` naming the file.
     public init(path: String, truncating: Bool) throws {
         self.path = path
-        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncating ? O_TRUNC : 0), 0o644)
+        var info = stat()
+        if lstat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG {
+            throw FileError("cannot write '\(path)': it is \(InputFile.kindDescription(info.st_mode)), not a regular file; refusing to write into it")
+        }
+        // O_NONBLOCK: a FIFO put there after the check must not block the open; O_NOFOLLOW: nor
+        // may a link put there after it be followed. Neither changes how a regular file is written.
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
         guard descriptor >= 0 else {
-            throw FileError("cannot open '\(path)' for writing: \(String(cString: strerror(errno)))")
+            let code = errno
+            if code == ELOOP { throw FileError("cannot write '\(path)': it is a symbolic link; refusing to follow it") }
+            throw FileError("cannot open '\(path)' for writing: \(String(cString: strerror(code)))")
+        }
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            let kind = InputFile.kindDescription(info.st_mode)
+            _ = systemClose(descriptor)
+            descriptor = -1
+            throw FileError("cannot write '\(path)': it is \(kind), not a regular file; refusing to write into it")
+        }
+        if truncating && ftruncate(descriptor, 0) != 0 {
+            let code = errno
+            _ = systemClose(descriptor)
+            descriptor = -1
+            throw FileError("cannot write '\(path)': \(String(cString: strerror(code)))")
         }
     }
 

@@ -100,7 +100,7 @@ public enum InputFile {
     }
 
     /// "a directory", "a FIFO", … for a `stat` mode.
-    static func kindDescription(_ mode: mode_t) -> String {
+    package static func kindDescription(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: "a directory"
         case S_IFIFO: "a FIFO"

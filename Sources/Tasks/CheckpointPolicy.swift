@@ -31,10 +31,19 @@ package struct CheckpointPolicy: Sendable, Equatable {
         checkpointsDirectory + "/step-" + String(format: "%09d", step) + ".safetensors"
     }
 
-    /// The default run folder of a config: `runs/<config file name without .json>`.
+    /// The default run folder of a config: `runs/<config file name without .json>`, or
+    /// `runs/run` when that name is empty, `.` or `..` (a config named `..json` must not put
+    /// its run in the working directory).
     package static func defaultDirectory(config: String) -> String {
         let name = ((config as NSString).lastPathComponent as NSString).deletingPathExtension
-        return "runs/" + (name.isEmpty ? "run" : name)
+        return "runs/" + (name.isEmpty || name == "." || name == ".." ? "run" : name)
+    }
+
+    /// The files a run writes directly in its folder, whatever its settings: the final model,
+    /// the best checkpoint and the metrics (the TensorBoard event file's name varies with the
+    /// time and host; the periodic checkpoints live in ``checkpointsDirectory``).
+    package var fixedOutputs: [String] {
+        [modelPath, bestPath] + [RunMetrics.jsonName, RunMetrics.csvName, RunMetrics.plotName].map { directory + "/" + $0 }
     }
 
     /// Reads the `checkpoint` object; every key is optional.

@@ -1,6 +1,7 @@
 import Autograd
 import ConfigKit
 import JSON
+import Reports
 import Datasets
 import Foundation
 import Storage
@@ -39,7 +40,10 @@ extension TrainTask {
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
         let keeps = runOptions.keepsRunFolder
-        if keeps { try createDirectory(policy.checkpointsDirectory) }
+        if keeps {
+            try createDirectory(policy.checkpointsDirectory)
+            try checkRunFolder()
+        }
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
         defer { watcher?.stop() }
@@ -243,10 +247,47 @@ extension TrainTask {
     }
 
     private func createDirectory(_ path: String) throws {
+        // The deepest part of the path that exists must be a directory: name a file in the way
+        // rather than pass on Foundation's error code.
+        var existing = path
+        var info = stat()
+        while !existing.isEmpty, lstat(existing, &info) != 0 {
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        if !existing.isEmpty, stat(existing, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+            let kind = info.st_mode & S_IFMT == S_IFREG ? "a file" : InputFile.kindDescription(info.st_mode)
+            throw FileError("cannot create the run folder '\(path)': '\(existing)' is \(kind), not a directory")
+        }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
             throw FileError("cannot create the run folder '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    /// Refuses a run folder in which the run could write somewhere it must not: each file the
+    /// run writes there (the model, the best checkpoint, the metrics, the TensorBoard event
+    /// files and the periodic checkpoints) must be a regular file, if it exists at all, and none
+    /// of the run's inputs. A symbolic link is refused even to a regular file, as it could lead
+    /// to the config or a data file of this run or of another; a FIFO would block the run.
+    private func checkRunFolder() throws {
+        let policy = checkpoints
+        let events = ((try? FileManager.default.contentsOfDirectory(atPath: policy.directory)) ?? [])
+            .filter(TensorBoardEventFile.isEventFileName).map { policy.directory + "/" + $0 }
+        let checkpointFiles = ((try? FileManager.default.contentsOfDirectory(atPath: policy.checkpointsDirectory)) ?? [])
+            .map { policy.checkpointsDirectory + "/" + $0 }
+        for path in policy.fixedOutputs + events + checkpointFiles {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if info.st_mode & S_IFMT != S_IFREG {
+                throw FileError("cannot write '\(path)': it is \(InputFile.kindDescription(info.st_mode)), not a regular file; a run folder holds only the run's own files, so remove it or choose another --run-dir")
+            }
+            for input in inputFiles {
+                var inputInfo = stat()
+                if stat(input.path, &inputInfo) == 0, inputInfo.st_dev == info.st_dev, inputInfo.st_ino == info.st_ino {
+                    throw FileError("cannot write '\(path)': it is the \(input.role) of this run ('\(input.path)'); move it out of the run folder or choose another --run-dir")
+                }
+            }
         }
     }
 

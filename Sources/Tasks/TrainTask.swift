@@ -176,7 +176,8 @@ package struct TrainTask: RunnableTask {
         pendingDataChecksum = BackgroundValue { Self.checksum(of: loaded) }
         dataLoaded = ContinuousClock.now
         dataSeconds = (dataLoaded - dataStart) / .seconds(1)
-        inputFiles = inputs
+        // The config is an input too: no file the run writes may replace it.
+        inputFiles = [AtomicFile.Input(context.file, role: "config")] + inputs
         dataDescription = description
         self.standardizer = standardizer
         // The batch and the run's length, now that the training split's size is known.

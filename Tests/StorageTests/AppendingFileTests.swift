@@ -39,4 +39,33 @@ struct AppendingFileTests {
             #expect("\(error)".hasPrefix("cannot write '\(directory.path)/closed.txt': "))
         }
     }
+
+    /// A FIFO is refused at once rather than waited on (an open for writing would block until a
+    /// reader came), and a symbolic link is not followed, even to a regular file.
+    @Test func onlyARegularFileIsOpenedWithoutWaitingOrFollowingALink() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let fifo = directory.path + "/metrics.jsonl"
+        try #require(mkfifo(fifo, 0o644) == 0)
+        #expect(throws: (any Error).self) { _ = try AppendingFile(path: fifo, truncating: false) }
+        do {
+            _ = try AppendingFile(path: fifo, truncating: true)
+        } catch {
+            #expect("\(error)" == "cannot write '\(fifo)': it is a FIFO, not a regular file; refusing to write into it")
+        }
+
+        let target = try directory.write("config.json", "{}\n")
+        let link = directory.path + "/metrics.csv"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        for truncating in [false, true] {
+            do {
+                let file = try AppendingFile(path: link, truncating: truncating)
+                try file.append("overwritten\n")
+                Issue.record("wrote through a symbolic link")
+            } catch {
+                #expect("\(error)".contains("it is a symbolic link"), "\(error)")
+            }
+        }
+        #expect(try directory.read("config.json") == "{}\n")
+    }
 }

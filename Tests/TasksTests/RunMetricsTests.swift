@@ -163,6 +163,45 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         #expect(report["metrics"] == nil)
     }
 
+    /// Each file a run writes in its folder must be a regular file that is none of its inputs:
+    /// a link (here to the config), a FIFO, or the config itself kept in the folder under a
+    /// name the run writes stops the run before it writes anything, and the input is unchanged.
+    @Test func aRunFolderFileThatIsALinkAFIFOOrAnInputIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folder = directory.path + "/runs"
+        try FileManager.default.createDirectory(atPath: folder + "/checkpoints", withIntermediateDirectories: true)
+        let config = try directory.write("train.json", metricsConfig)
+        func refusal(_ expected: String) {
+            do {
+                try runKeepingFolder(directory)
+                Issue.record("the run wrote into a folder holding \(expected)")
+            } catch {
+                #expect("\(error)".contains(expected), "\(error)")
+            }
+            #expect((try? directory.read("train.json")) == metricsConfig)
+        }
+        for name in ["metrics.jsonl", "model.safetensors", "checkpoints/step-000000002.safetensors"] {
+            try FileManager.default.createSymbolicLink(atPath: folder + "/" + name, withDestinationPath: config)
+            refusal("cannot write '\(folder)/\(name)': it is a symbolic link")
+            try FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
+        try #require(mkfifo(folder + "/metrics.csv", 0o644) == 0)
+        refusal("cannot write '\(folder)/metrics.csv': it is a FIFO")
+        try FileManager.default.removeItem(atPath: folder + "/metrics.csv")
+
+        // The config kept in the run folder as metrics.csv, and loaded from there.
+        let inside = try directory.write("runs/metrics.csv", metricsConfig)
+        let options = RunOptions(verbosity: .quiet, runDirectory: folder, keepsRunFolder: true)
+        do {
+            _ = try TaskLoader.load(path: inside, options: options).run(options: options) { _ in }
+            Issue.record("the run replaced its own config")
+        } catch {
+            #expect("\(error)" == "cannot write '\(inside)': it is the config of this run ('\(inside)'); move it out of the run folder or choose another --run-dir")
+        }
+        #expect(try directory.read("runs/metrics.csv") == metricsConfig)
+    }
+
     @Test func aLongRunsReportKeepsItsLastHundredEvaluations() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
