@@ -17,14 +17,18 @@ struct SwiftGradCommand: ParsableCommand {
         subcommands: [RunCommand.self, ValidateCommand.self, EvalCommand.self, PredictCommand.self, PlotCommand.self, GradCommand.self, BenchCommand.self]
     )
 
-    /// ArgumentParser's `main`, with two additions around it.
+    /// ArgumentParser's `main`, with three additions around it.
     ///
     /// Standard output is line-buffered whatever it is: written to a file or a pipe it would
     /// otherwise be flushed in blocks of 4 KiB, and a run killed mid-way would leave its log
-    /// empty. And once the command has finished, a failed write to standard output (a full
-    /// disk, `> /dev/full`) is an error with status 1 instead of going unnoticed.
+    /// empty. A reader that goes away (`swiftgrad run … | head`) does not kill the process: with
+    /// SIGPIPE ignored the write fails instead, and a training run goes on to its checkpoints
+    /// and model rather than dying between two of them. And once the command has finished, a
+    /// failed write to standard output (a closed pipe, a full disk, `> /dev/full`) is an error
+    /// with status 1 instead of going unnoticed.
     static func main() {
         setvbuf(stdout, nil, _IOLBF, 0)
+        signal(SIGPIPE, SIG_IGN)
         let arguments = GradCommand.placingDashedExpressionLast(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)

@@ -137,6 +137,28 @@ import Glibc
         #expect(standardError.hasSuffix("); the output is incomplete\n"), "\(standardError)")
     }
 
+    /// A reader that closes the pipe (`swiftgrad run … | head`) no longer kills the run by
+    /// SIGPIPE: it trains to the end, saves its model, then reports the lost output.
+    @Test func aClosedPipeDoesNotKillTheRun() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let process = Process()
+        process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
+        process.arguments = ["run", try scratch.tinyTrainConfig(), "--progress-every", "0"]
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        let output = Pipe()
+        process.standardOutput = output
+        _ = FileManager.default.createFile(atPath: scratch.path + "/stderr", contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + "/stderr"))
+        try output.fileHandleForReading.close()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "ended by signal \(process.terminationStatus)")
+        #expect(process.terminationStatus == 1)
+        #expect(try scratch.read("stderr").hasPrefix("error: writing to standard output failed ("))
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/runs/train/model.safetensors"))
+    }
+
     @Test func aKilledRunKeepsTheLinesItPrintedToAFile() throws {
         // Standard output to a file was flushed in 4 KiB blocks: a run killed early left it empty.
         let scratch = try TemporaryDirectory()

@@ -17,7 +17,7 @@ let repositoryRoot: String = {
 }()
 
 /// The directory holding the built products: the test bundle lies next to the executable.
-private func productsDirectory() throws -> URL {
+func productsDirectory() throws -> URL {
     var candidates = Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }.map { $0.deletingLastPathComponent() }
     candidates.append(Bundle.main.bundleURL)
     candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
