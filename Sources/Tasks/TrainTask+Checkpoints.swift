@@ -43,6 +43,7 @@ extension TrainTask {
         if keeps {
             try createDirectory(policy.checkpointsDirectory)
             try checkRunFolder()
+            if runOptions.resume == nil { try startOver(log: log) }
         }
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
@@ -234,6 +235,38 @@ extension TrainTask {
                 throw FileError("cannot delete old checkpoint '\(path)': \(String(cString: strerror(errno)))")
             }
         }
+    }
+
+    /// Clears the run folder of an earlier run's checkpoints before a fresh run (one without
+    /// `--resume`) writes its own, so that `keep_last`, `--resume latest` and the last good
+    /// checkpoint a diverged run names only ever see this run's.
+    ///
+    /// When the newest checkpoint there was written by this config on this data, this run
+    /// computes the same checkpoints again: the periodic ones and `best.safetensors` are
+    /// removed, with a note. When it comes from another config or other data, or says nothing
+    /// of them (a checkpoint written from the library), the run is refused instead: deleting
+    /// them could lose another run's work, keeping them would mix two runs.
+    private func startOver(log: (String) -> Void) throws {
+        let earlier = checkpoints.existingCheckpoints()
+        guard let newest = earlier.last else { return }
+        let advice = "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try Checkpoint.read(from: newest)
+        } catch {
+            throw FileError("cannot start a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
+        }
+        let hash = checkpoint.metadata["config_hash"], checksum = checkpoint.metadata["data_checksum"]
+        guard hash == configHash, let checksum, checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data) else {
+            let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
+            throw FileError("cannot start a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(newest): \(origin)); \(advice)")
+        }
+        for path in earlier + [checkpoints.bestPath] {
+            if unlink(path) != 0 && errno != ENOENT {
+                throw FileError("cannot delete the earlier run's checkpoint '\(path)': \(String(cString: strerror(errno)))")
+            }
+        }
+        log("note: removed \(earlier.count) checkpoint\(earlier.count == 1 ? "" : "s") of an earlier run of this config from \(checkpoints.checkpointsDirectory) (the newest: \(newest)); --resume latest would have continued that run")
     }
 
     /// The best value recorded in `best.safetensors`, if it exists and was kept for `metric`.

@@ -202,6 +202,30 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         #expect(try directory.read("runs/metrics.csv") == metricsConfig)
     }
 
+    /// A fresh run in a folder an earlier run of the same config used starts it over: the
+    /// earlier checkpoints go (here one at a step this run never reaches), so keep_last and
+    /// --resume latest see only this run's. Checkpoints of another config are left alone and
+    /// the run is refused.
+    @Test func aFreshRunInAUsedFolderStartsItOverOrIsRefusedForAnotherConfig() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let folder = directory.path + "/runs/checkpoints"
+        let first = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        try FileManager.default.copyItem(atPath: folder + "/" + first.last!, toPath: folder + "/step-000000999.safetensors")
+        try runKeepingFolder(directory)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == first)
+
+        let other = metricsConfig.replacingOccurrences(of: "\"seed\": 4", with: "\"seed\": 5")
+        do {
+            try runKeepingFolder(directory, config: other)
+            Issue.record("a run of another config started in a folder holding this one's checkpoints")
+        } catch {
+            #expect("\(error)".hasPrefix("cannot start a run in '\(directory.path)/runs': it holds the checkpoints of another run ("), "\(error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == first)
+    }
+
     @Test func aLongRunsReportKeepsItsLastHundredEvaluations() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
