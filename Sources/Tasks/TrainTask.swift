@@ -94,6 +94,8 @@ package struct TrainTask: RunnableTask {
         var fullBatch = false
         var stepsGiven = false
         var stepsPosition: SourcePosition?
+        var earlyStoppingPosition: SourcePosition?
+        var earlyStoppingMetricGiven = false
         var options = try root.object("training") { training -> TrainingOptions in
             var options = TrainingOptions()
             // `steps` alone trains that many steps, however many epochs they take (worked out
@@ -138,6 +140,11 @@ package struct TrainTask: RunnableTask {
             scaleLearningRate = try training.optional("scale_learning_rate", as: Bool.self, default: false)
             baseBatchSize = try training.optional("base_batch_size", as: Int.self, default: 256, .in(Self.baseBatchSizes))
             stepsPosition = training.object.member("steps")?.value.position
+            if let member = training.object.member("early_stopping") {
+                let metric = member.value.objectValue?.member("metric")
+                earlyStoppingMetricGiven = metric != nil
+                earlyStoppingPosition = metric?.value.position ?? member.value.position
+            }
             return options
         }
         if let workers = overrides.workers {
@@ -177,7 +184,7 @@ package struct TrainTask: RunnableTask {
         dataLoaded = ContinuousClock.now
         dataSeconds = (dataLoaded - dataStart) / .seconds(1)
         // The config is an input too: no file the run writes may replace it.
-        inputFiles = [AtomicFile.Input(context.file, role: "config")] + inputs
+        inputFiles = inputs + [AtomicFile.Input(context.file, role: "config")]
         dataDescription = description
         self.standardizer = standardizer
         // The batch and the run's length, now that the training split's size is known.
@@ -198,9 +205,33 @@ package struct TrainTask: RunnableTask {
             options.epochs = epochs
         }
         self.options = options
-        self.warnings = warnings
         checkpoints = try root.optionalObject("checkpoint") { try CheckpointPolicy(reading: &$0, config: context.file) }
             ?? CheckpointPolicy(config: context.file)
+        // A watched metric that no evaluation holds never stops the run or keeps a checkpoint.
+        // The config is valid (the schema cannot see the data), so this is a warning.
+        let unmeasured = { (metric: TrainingMetric) -> String? in
+            if (metric == .testLoss || metric == .testAccuracy) && data.test.count == 0 {
+                return "the data has no test split; expected a train_ metric, or a test_fraction above 0 in data"
+            }
+            // The metrics where higher is better are the accuracies.
+            if metric.higherIsBetter && data.train.classCount == nil { return "a regression has no accuracy; expected train_loss or test_loss" }
+            return nil
+        }
+        if let stopping = options.earlyStopping, let reason = unmeasured(stopping.metric) {
+            let error = ConfigError(
+                .invalidValue, file: context.file, position: earlyStoppingPosition,
+                keyPath: ConfigKeyPath([.key("training"), .key("early_stopping"), .key("metric")]),
+                message: "early stopping watches \(stopping.metric.rawValue)\(earlyStoppingMetricGiven ? "" : " (the default)"), which no evaluation of this run measures, so it never stops the run: \(reason)")
+            warnings.append("warning: \(error)")
+        }
+        if let metric = checkpoints.keepBest, let reason = unmeasured(metric) {
+            let position = root.object.member("checkpoint")?.value.objectValue?.member("keep_best")?.value.position
+            let error = ConfigError(
+                .invalidValue, file: context.file, position: position, keyPath: ConfigKeyPath([.key("checkpoint"), .key("keep_best")]),
+                message: "\(metric.rawValue) is not measured by this run's evaluations, so best.safetensors is never written: \(reason)")
+            warnings.append("warning: \(error)")
+        }
+        self.warnings = warnings
         if let directory = overrides.runDirectory { checkpoints.directory = directory }
         configHash = Self.resultHash(of: root.object, options: options)
         let (features, classes) = (data.train.featureCount, data.train.classCount)

@@ -398,6 +398,21 @@ import Testing
         #expect("\(error)".hasSuffix("set \"kind\": \"regression\" to predict the column as a number"), "\(error)")
     }
 
+    /// A watched metric that no evaluation measures would never stop the run or keep a
+    /// checkpoint: a warning names it (the schema cannot see the data, so the config is valid).
+    @Test func aWatchedMetricTheRunNeverMeasuresWarns() throws {
+        let noTest = #"{"source": "synthetic", "examples": 64, "features": 4, "classes": 3, "test_fraction": 0}"#
+        let stopping = try load(config(data: noTest, training: #"{"epochs": 1, "batch_size": 16, "early_stopping": {"patience": 2}}"#))
+        #expect(stopping.warnings == ["warning: \(stopping.inputFiles.last!.path):5:65: key path 'training.early_stopping.metric': early stopping watches test_loss (the default), which no evaluation of this run measures, so it never stops the run: the data has no test split; expected a train_ metric, or a test_fraction above 0 in data"])
+        let trainLoss = try load(config(data: noTest, training: #"{"epochs": 1, "batch_size": 16, "early_stopping": {"metric": "train_loss"}}"#))
+        #expect(trainLoss.warnings.isEmpty)
+
+        let regression = config(data: #"{"source": "csv", "path": "rows.csv", "kind": "regression"}"#, model: #"{"type": "linear"}"#)
+            .replacingOccurrences(of: "\n}\n", with: ",\n  \"checkpoint\": {\"keep_best\": \"test_accuracy\"}\n}\n")
+        let best = try load(regression, files: ["rows.csv": Self.regressionCSV])
+        #expect(best.warnings.contains { $0.hasSuffix("key path 'checkpoint.keep_best': test_accuracy is not measured by this run's evaluations, so best.safetensors is never written: a regression has no accuracy; expected train_loss or test_loss") }, "\(best.warnings)")
+    }
+
     @Test func aClassColumnOfManyIntegersWarnsUnlessKindIsGiven() throws {
         // 300 rows of 60 distinct integers: more than 50.
         let csv = "x,price\n" + (0..<300).map { "\($0),\(100 + $0 % 60)" }.joined(separator: "\n") + "\n"
