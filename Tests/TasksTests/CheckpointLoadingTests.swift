@@ -1,0 +1,28 @@
+import _TestSupport
+import Foundation
+import SwiftGrad
+@testable import Tasks
+import Testing
+
+/// What `--resume`, `eval` and `predict` refuse in a checkpoint whose checksum matches its
+/// tensors: a position in the run that this run never reaches.
+@Suite struct CheckpointLoadingTests {
+    /// A mid-epoch checkpoint of a run with batches of 16 (12 an epoch), written without the
+    /// config hash and data checksum (as `Checkpoint(state:).write(to:)` writes one), resumed
+    /// by a run with batches of 64 (3 an epoch): its batch 10 is past the epoch's end.
+    @Test func aCheckpointOfSmallerBatchesWithoutItsHashesIsRefusedOnResume() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let small = metricsConfig.replacingOccurrences(of: #""batch_size": 64"#, with: #""batch_size": 16"#)
+        try runKeepingFolder(directory, config: small, writesMetrics: false)
+        var checkpoint = try Checkpoint.read(from: directory.path + "/runs/checkpoints/step-000000010.safetensors")
+        checkpoint.metadata["config_hash"] = nil
+        checkpoint.metadata["data_checksum"] = nil
+        let path = directory.path + "/library.safetensors"
+        try checkpoint.write(to: path)
+
+        let error = try #require(throws: CheckpointError.self) { try runKeepingFolder(directory, resume: path, writesMetrics: false) }
+        #expect(error.file == path)
+        #expect(error.message.contains("(checkpoint metadata swiftgrad.step_in_epoch) is 10; expected 0...2"), "\(error)")
+    }
+}
