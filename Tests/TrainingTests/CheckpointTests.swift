@@ -309,4 +309,31 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(resumed.run().outcome == .stoppedEarly)
         #expect(resumed.evaluationsWithoutImprovement == .max)
     }
+
+    // MARK: Parameters that are not finite
+
+    /// No run saves a parameter that is NaN or infinite (it stops when one appears), and eval,
+    /// predict and resume would compute NaN from it rather than fail: reading such a file, its
+    /// checksum made to match, is an error naming the tensor, the element and its value.
+    @Test(arguments: [(Float.nan, false), (Float.infinity, false), (-Float.infinity, true)])
+    func aParameterThatIsNotFiniteIsRefusedNamingTheTensor(value: Float, inBest: Bool) throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        var state = trainer.state
+        var scalars = state.parameters[0].scalars
+        scalars[13] = value
+        let bad = Tensor(shape: state.parameters[0].shape, scalars: scalars)
+        if inBest {
+            state.bestParameters = state.parameters
+            state.bestParameters![0] = bad
+        } else {
+            state.parameters[0] = bad
+        }
+        let bytes = Checkpoint(state: state).safeTensors.encoded()
+        let error = try #require(throws: CheckpointError.self) {
+            try Checkpoint(SafeTensors(decoding: bytes, file: "bad.safetensors"), source: "bad.safetensors")
+        }
+        let name = (inBest ? "best/" : "") + state.parameterNames[0]
+        #expect(error.file == "bad.safetensors")
+        #expect(error.message == "tensor '\(name)' of shape [12, 10] holds \(value) at element 13 (at [1, 3]); expected finite parameters", "\(error)")
+    }
 }
