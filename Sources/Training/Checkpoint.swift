@@ -80,7 +80,9 @@ public struct Checkpoint: Sendable, Equatable {
     /// Reads a checkpoint back from its safetensors value.
     ///
     /// - Throws: ``CheckpointError`` naming `file` when the value is not a SwiftGrad checkpoint,
-    ///   its checksum does not match its tensors, or a field is missing or malformed.
+    ///   its checksum does not match its tensors, a field is missing or malformed, or a
+    ///   parameter (or a best parameter) holds a NaN or an infinity (naming the tensor, the
+    ///   element and its value).
     public init(_ file: SafeTensors, source: String) throws {
         func fail(_ message: String) -> CheckpointError { CheckpointError(file: source, message) }
         let meta = file.metadata
@@ -160,6 +162,17 @@ public struct Checkpoint: Sendable, Equatable {
             guard best.count == names.count else { throw fail("the checkpoint holds best values for \(best.count) of \(names.count) parameters") }
             state.bestParameters = best
         }
+        // Every load (eval, predict, resume) passes here. A NaN or an infinity in a parameter
+        // would give NaN outputs and a NaN loss rather than an error, and a resumed run would
+        // diverge at its first step; no run saves one (it stops when a parameter stops being
+        // finite), so such a file was altered.
+        for (prefix, values) in [("", parameters), ("best/", best)] {
+            for (name, tensor) in zip(names, values) {
+                guard let (index, value) = tensor.firstNonFiniteElement else { continue }
+                let position = tensor.rank > 1 ? " (at \(Self.position(ofElement: index, shape: tensor.shape)))" : ""
+                throw fail("tensor '\(prefix + name)' of shape \(tensor.shape) holds \(value) at element \(index)\(position); expected finite parameters")
+            }
+        }
         self.state = state
         self.extraTensors = extra
         self.metadata = meta.filter { !$0.key.hasPrefix("swiftgrad.") }
@@ -195,7 +208,7 @@ public struct Checkpoint: Sendable, Equatable {
     /// Reads the checkpoint at `path`.
     ///
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,
-    ///   damaged or not a SwiftGrad checkpoint.
+    ///   damaged, not a SwiftGrad checkpoint or holds a parameter that is not finite.
     public static func read(from path: String) throws -> Checkpoint {
         try Checkpoint(SafeTensors(decoding: readBytes(from: path), file: path), source: path)
     }
@@ -210,6 +223,17 @@ public struct Checkpoint: Sendable, Equatable {
         } catch let error as FileError {
             throw CheckpointError(file: path, error.message)
         }
+    }
+
+    /// The row-major index of the element at flat `index` of a tensor of `shape`.
+    private static func position(ofElement index: Int, shape: [Int]) -> [Int] {
+        var rest = index
+        var position = [Int](repeating: 0, count: shape.count)
+        for axis in shape.indices.reversed() where shape[axis] > 0 {
+            position[axis] = rest % shape[axis]
+            rest /= shape[axis]
+        }
+        return position
     }
 
     /// A 64-bit hash over every entry's name and shape (FNV-1a, byte by byte) and bits (FNV-1a's

@@ -473,7 +473,8 @@ public final class Trainer {
             if earlyStopping.restoreBest { bestParameters = variables.map(\.value) }
             return false
         }
-        evaluationsWithoutImprovement += 1
+        // A restored count may be anything up to Int.max; past it the run has long stopped.
+        if evaluationsWithoutImprovement < Int.max { evaluationsWithoutImprovement += 1 }
         return evaluationsWithoutImprovement >= earlyStopping.patience
     }
 
@@ -563,8 +564,28 @@ extension Trainer {
     /// optimizer state are Float32 either way), and training goes on in the options' precision;
     /// the bits then differ from an uninterrupted run in either precision.
     ///
+    /// The state's position must be one this run reaches, counted as
+    /// ``run(evaluating:measuring:log:onStep:)`` counts it. With `B` batches an epoch
+    /// (``TrainingOptions/batchesPerEpoch(examples:)`` of the training split), `S` optimizer
+    /// steps an epoch (``TrainingOptions/stepsPerEpoch(examples:)``) and `A` batches a step
+    /// (``TrainingOptions/gradientAccumulation``), a state taken between optimizer steps after
+    /// `e` epochs and `b` batches of the next has
+    ///
+    /// - `0 ≤ e ≤ epochs`, and `b = 0` when `e = epochs`: a state that finished epoch `e`
+    ///   resumes with `e` or more epochs;
+    /// - `0 ≤ b < B`, a multiple of `A` (an epoch's last batch always ends a step, after which
+    ///   the state stands at the next epoch's batch 0);
+    /// - ``TrainingState/globalStep`` (batches) `= e·B + b`, ``TrainingState/optimizerStep``
+    ///   `= e·S + b/A`, and the optimizer state's `iterations` equal to the latter.
+    ///
+    /// A state from a run over other data, batches or accumulation fails these, as does one
+    /// whose counters were altered; the run's loops would otherwise start past their end, and
+    /// its counters could overflow.
+    ///
     /// - Throws: `TrainingStateError` when the state does not belong to this model, seed or
-    ///   optimizer.
+    ///   optimizer, or when its position does not fit this run's data and options (naming the
+    ///   field, its checkpoint key, its value and what was expected). The trainer is unchanged
+    ///   when it throws.
     public func restore(_ state: TrainingState) throws {
         guard state.parameterNames == model.parameterNames, state.parameters.map(\.shape) == model.parameterShapes else {
             throw TrainingStateError("the state holds parameters \(zip(state.parameterNames, state.parameters.map(\.shape)).map { "\($0) \($1)" }) but the model has \(zip(model.parameterNames, model.parameterShapes).map { "\($0) \($1)" })")
@@ -575,6 +596,7 @@ extension Trainer {
         guard state.seed == options.seed else {
             throw TrainingStateError("the state was trained with seed \(state.seed) but the options say \(options.seed); the data order would differ")
         }
+        try checkPosition(of: state)
         do {
             try optimizer.restoreState(state.optimizerState, for: variables)
         } catch {
@@ -589,6 +611,54 @@ extension Trainer {
         evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
         bestParameters = state.bestParameters
         epochFigures = state.epochFigures
+    }
+
+    /// Refuses a state whose position this run never reaches (see ``restore(_:)``), naming the
+    /// field, its checkpoint metadata key, its value and what was expected.
+    private func checkPosition(of state: TrainingState) throws {
+        let examples = data.train.count
+        let batches = options.batchesPerEpoch(examples: examples)
+        let steps = options.stepsPerEpoch(examples: examples)
+        let accumulation = options.gradientAccumulation
+        func refuse(_ field: String, _ key: String, _ value: Int, expected: String) -> TrainingStateError {
+            TrainingStateError("the state's \(field) (checkpoint metadata swiftgrad.\(key)) is \(value); expected \(expected)")
+        }
+        guard (0...options.epochs).contains(state.epoch) else {
+            throw refuse("epoch", "epoch", state.epoch, expected: "0...\(options.epochs): this run trains \(options.epochs) epoch\(options.epochs == 1 ? "" : "s"), and a state that finished E epochs resumes with E or more")
+        }
+        let perEpoch = "\(batches) batch\(batches == 1 ? "" : "es") an epoch (\(examples) training examples in batches of \(options.batchSize))"
+        if state.epoch == options.epochs {
+            guard state.stepInEpoch == 0 else {
+                throw refuse("stepInEpoch", "step_in_epoch", state.stepInEpoch, expected: "0, as the state has finished all \(options.epochs) of this run's epochs")
+            }
+        } else {
+            guard state.stepInEpoch >= 0, state.stepInEpoch < Swift.max(batches, 1) else {
+                throw refuse("stepInEpoch", "step_in_epoch", state.stepInEpoch, expected: "0...\(Swift.max(batches - 1, 0)): this run has \(perEpoch)")
+            }
+        }
+        guard state.stepInEpoch % accumulation == 0 else {
+            throw refuse("stepInEpoch", "step_in_epoch", state.stepInEpoch, expected: "a multiple of the gradient accumulation, \(accumulation): a state is taken between optimizer steps")
+        }
+        /// `epoch · perEpoch + within`, or `nil` past `Int.max`.
+        func count(_ perEpoch: Int, plus within: Int) -> Int? {
+            let (product, overflow) = state.epoch.multipliedReportingOverflow(by: perEpoch)
+            let (sum, sumOverflow) = product.addingReportingOverflow(within)
+            return overflow || sumOverflow ? nil : sum
+        }
+        let position = "\(state.epoch) epoch\(state.epoch == 1 ? "" : "s") and \(state.stepInEpoch) batch\(state.stepInEpoch == 1 ? "" : "es") at \(perEpoch)"
+        let batchesDone = count(batches, plus: state.stepInEpoch)
+        guard state.globalStep == batchesDone else {
+            throw refuse("globalStep", "global_step", state.globalStep, expected: "\(batchesDone.map(String.init) ?? "more than \(Int.max)"), the batches trained in \(position)")
+        }
+        let stepsDone = count(steps, plus: state.stepInEpoch / accumulation)
+        guard state.optimizerStep == stepsDone else {
+            throw refuse("optimizerStep", "optimizer_step", state.optimizerStep, expected: "\(stepsDone.map(String.init) ?? "more than \(Int.max)"), the optimizer steps taken in \(position)\(accumulation > 1 ? " and \(accumulation) batches a step" : "")")
+        }
+        // The optimizer keeps its own count (Adam's bias correction and the schedules read it),
+        // saved as a Float; it must be the same count.
+        if let iterations = state.optimizerState["iterations"], iterations.scalarCount == 1, iterations.scalars[0] != Float(state.optimizerStep) {
+            throw TrainingStateError("the state's optimizer iterations (checkpoint tensor optimizer/iterations) are \(iterations.scalars[0]); expected \(Float(state.optimizerStep)), its optimizerStep (swiftgrad.optimizer_step)")
+        }
     }
 
     /// A 64-bit FNV-1a digest of every parameter's bits, in order: equal digests mean bitwise

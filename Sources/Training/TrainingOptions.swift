@@ -97,12 +97,17 @@ public struct TrainingOptions: Sendable, Equatable {
             sharesPackedWeights: sharesPackedWeights)
     }
 
-    /// Optimizer steps in one epoch of `examples` training examples: ⌈⌈examples / batch⌉ /
-    /// accumulation⌉, computed without the `+ divisor − 1` that would overflow for sizes near
+    /// Batches in one epoch of `examples` training examples: ⌈examples / batch⌉ (the last one
+    /// may be partial), computed without the `+ divisor − 1` that would overflow for sizes near
     /// `Int.max`.
+    public func batchesPerEpoch(examples: Int) -> Int {
+        Self.quotientRoundedUp(Swift.max(examples, 0), Swift.max(batchSize, 1))
+    }
+
+    /// Optimizer steps in one epoch of `examples` training examples: ⌈⌈examples / batch⌉ /
+    /// accumulation⌉ (an epoch's last batch always ends a step).
     public func stepsPerEpoch(examples: Int) -> Int {
-        let batches = Self.quotientRoundedUp(Swift.max(examples, 0), Swift.max(batchSize, 1))
-        return Self.quotientRoundedUp(batches, Swift.max(gradientAccumulation, 1))
+        Self.quotientRoundedUp(batchesPerEpoch(examples: examples), Swift.max(gradientAccumulation, 1))
     }
 
     /// Optimizer steps of the whole run on `examples` training examples; `Int.max` when the

@@ -189,4 +189,151 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(trainer.bestMetric == best)
         #expect(trainer.evaluate(epoch: 0).testLoss == best)
     }
+
+    // MARK: Positions a run never reaches
+
+    /// The state of a run of `options` (batches of 24: 6 an epoch) stopped after
+    /// `steps` optimizer steps, written as a checkpoint file's bytes with `edits` made to its
+    /// metadata (the checksum covers the tensors only) and read back.
+    private func checkpoint(
+        _ options: TrainingOptions, stoppedAfter steps: Int, editing edits: [String: String] = [:]
+    ) throws -> TrainingState {
+        let first = makeTrainer(options)
+        _ = first.run(onStep: { $0.trainer.globalStep == steps ? .stop : .continue })
+        var file = Checkpoint(state: first.state).safeTensors
+        for (key, value) in edits { file.metadata["swiftgrad." + key] = value }
+        return try Checkpoint(SafeTensors(decoding: file.encoded(), file: "step.safetensors"), source: "step.safetensors").state
+    }
+
+    /// A checkpoint whose counters this run never reaches (an altered file, or one of a run
+    /// with other batches) is refused naming the key, its value and the range; a run resumed
+    /// from it would start its loops past their end or overflow a counter. The trainer is left
+    /// as it was.
+    @Test(arguments: [
+        ("step_in_epoch", "100", "step_in_epoch", "expected 0...5"),
+        ("step_in_epoch", "6", "step_in_epoch", "expected 0...5"),
+        ("epoch", "4", "epoch", "expected 0...3"),
+        ("epoch", "1000000", "epoch", "expected 0...3"),
+        ("epoch", "9223372036854775807", "epoch", "expected 0...3"),
+        // At the end of the last epoch a state stands at batch 0.
+        ("epoch", "3", "step_in_epoch", "expected 0, as the state has finished all 3"),
+        ("global_step", "9223372036854775807", "global_step", "expected 4, the batches trained in 0 epochs and 4 batches at 6 batches an epoch"),
+        ("global_step", "5", "global_step", "expected 4"),
+        ("optimizer_step", "9223372036854775807", "optimizer_step", "expected 4, the optimizer steps taken in"),
+        ("optimizer_step", "3", "optimizer_step", "expected 4"),
+    ])
+    func aPositionTheRunNeverReachesIsRefusedNamingTheKey(key: String, value: String, named: String, expected: String) throws {
+        let options = TrainingOptions(epochs: 3, batchSize: 24, seed: 2)
+        let state = try checkpoint(options, stoppedAfter: 4, editing: [key: value])
+        let second = makeTrainer(options)
+        let digest = second.parameterDigest
+        let error = try #require(throws: TrainingStateError.self) { try second.restore(state) }
+        let shown = key == named ? value : String(state.stepInEpoch)
+        #expect(error.description.contains("(checkpoint metadata swiftgrad.\(named)) is \(shown); \(expected)"), "\(error)")
+        #expect(second.globalStep == 0 && second.epoch == 0 && second.batchInEpoch == 0 && second.engine.step == 0)
+        #expect(second.optimizer.iterations == 0 && second.parameterDigest == digest)
+    }
+
+    /// A mid-epoch state of a run with smaller batches, resumed with larger ones: its batch is
+    /// past the end of the new epoch's batches.
+    @Test func aMidEpochStateOfSmallerBatchesIsRefused() throws {
+        let state = try checkpoint(TrainingOptions(epochs: 3, batchSize: 8, seed: 2), stoppedAfter: 10)
+        #expect(state.stepInEpoch == 10)
+        let error = try #require(throws: TrainingStateError.self) {
+            try makeTrainer(TrainingOptions(epochs: 3, batchSize: 24, seed: 2)).restore(state)
+        }
+        #expect(error.description == "the state's stepInEpoch (checkpoint metadata swiftgrad.step_in_epoch) is 10; expected 0...5: this run has 6 batches an epoch (128 training examples in batches of 24)")
+    }
+
+    /// With gradient accumulation a state stands between optimizer steps: at a multiple of the
+    /// accumulation within its epoch, with one step per 4 batches and one for the epoch's
+    /// remainder (6 batches: 2 steps an epoch). Such a state resumes bitwise; one between the
+    /// batches of a step is refused.
+    @Test func aStateWithGradientAccumulationResumesAndOneInsideAStepIsRefused() throws {
+        let options = TrainingOptions(epochs: 3, batchSize: 24, seed: 2, gradientAccumulation: 4)
+        let whole = makeTrainer(options)
+        _ = whole.run()
+        let state = try checkpoint(options, stoppedAfter: 3)
+        #expect((state.epoch, state.stepInEpoch, state.globalStep, state.optimizerStep) == (1, 4, 10, 3))
+        let resumed = makeTrainer(options)
+        try resumed.restore(state)
+        _ = resumed.run()
+        #expect(resumed.globalStep == whole.globalStep && resumed.parameterDigest == whole.parameterDigest)
+
+        let inside = try checkpoint(options, stoppedAfter: 3, editing: ["step_in_epoch": "2", "global_step": "8"])
+        let error = try #require(throws: TrainingStateError.self) { try makeTrainer(options).restore(inside) }
+        #expect(error.description.contains("swiftgrad.step_in_epoch) is 2; expected a multiple of the gradient accumulation, 4"), "\(error)")
+    }
+
+    /// A state that finished its run's last epoch resumes with as many epochs (nothing left to
+    /// train) or more (the uninterrupted longer run's bits), and is refused with fewer.
+    @Test func aFinishedStateResumesWithAsManyEpochsOrMore() throws {
+        let state = try checkpoint(TrainingOptions(epochs: 2, batchSize: 24, seed: 2), stoppedAfter: .max)
+        #expect((state.epoch, state.stepInEpoch, state.globalStep) == (2, 0, 12))
+        let same = makeTrainer(TrainingOptions(epochs: 2, batchSize: 24, seed: 2))
+        try same.restore(state)
+        #expect(same.run().steps == 12)
+
+        let longer = makeTrainer(TrainingOptions(epochs: 3, batchSize: 24, seed: 2))
+        try longer.restore(state)
+        _ = longer.run()
+        let uninterrupted = makeTrainer(TrainingOptions(epochs: 3, batchSize: 24, seed: 2))
+        _ = uninterrupted.run()
+        #expect(longer.parameterDigest == uninterrupted.parameterDigest)
+
+        let error = try #require(throws: TrainingStateError.self) {
+            try makeTrainer(TrainingOptions(epochs: 1, batchSize: 24, seed: 2)).restore(state)
+        }
+        #expect(error.description.contains("swiftgrad.epoch) is 2; expected 0...1"), "\(error)")
+    }
+
+    /// The optimizer's own step count (Adam's bias correction reads it) must be the state's.
+    @Test func anOptimizerCountOtherThanTheStatesIsRefused() throws {
+        var state = try checkpoint(TrainingOptions(epochs: 3, batchSize: 24, seed: 2), stoppedAfter: 4)
+        state.optimizerState["iterations"] = Tensor(Float(1 << 62))
+        let error = try #require(throws: TrainingStateError.self) {
+            try makeTrainer(TrainingOptions(epochs: 3, batchSize: 24, seed: 2)).restore(state)
+        }
+        #expect(error.description.contains("optimizer/iterations) are 4.611686e+18; expected 4.0"), "\(error)")
+    }
+
+    /// Early stopping's count of evaluations without improvement may be restored as anything;
+    /// counting on from `Int.max` stops the run rather than overflowing.
+    @Test func aRestoredCountOfEvaluationsWithoutImprovementCannotOverflow() throws {
+        let options = TrainingOptions(epochs: 3, batchSize: 24, seed: 2, earlyStopping: EarlyStopping(metric: .testLoss, patience: 2))
+        var state = try checkpoint(options, stoppedAfter: 4)
+        state.bestMetric = 0
+        state.evaluationsWithoutImprovement = .max
+        let resumed = makeTrainer(options)
+        try resumed.restore(state)
+        #expect(resumed.run().outcome == .stoppedEarly)
+        #expect(resumed.evaluationsWithoutImprovement == .max)
+    }
+
+    // MARK: Parameters that are not finite
+
+    /// No run saves a parameter that is NaN or infinite (it stops when one appears), and eval,
+    /// predict and resume would compute NaN from it rather than fail: reading such a file, its
+    /// checksum made to match, is an error naming the tensor, the element and its value.
+    @Test(arguments: [(Float.nan, false), (Float.infinity, false), (-Float.infinity, true)])
+    func aParameterThatIsNotFiniteIsRefusedNamingTheTensor(value: Float, inBest: Bool) throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        var state = trainer.state
+        var scalars = state.parameters[0].scalars
+        scalars[13] = value
+        let bad = Tensor(shape: state.parameters[0].shape, scalars: scalars)
+        if inBest {
+            state.bestParameters = state.parameters
+            state.bestParameters![0] = bad
+        } else {
+            state.parameters[0] = bad
+        }
+        let bytes = Checkpoint(state: state).safeTensors.encoded()
+        let error = try #require(throws: CheckpointError.self) {
+            try Checkpoint(SafeTensors(decoding: bytes, file: "bad.safetensors"), source: "bad.safetensors")
+        }
+        let name = (inBest ? "best/" : "") + state.parameterNames[0]
+        #expect(error.file == "bad.safetensors")
+        #expect(error.message == "tensor '\(name)' of shape [12, 10] holds \(value) at element 13 (at [1, 3]); expected finite parameters", "\(error)")
+    }
 }

@@ -1,0 +1,55 @@
+import _TestSupport
+import Foundation
+import SwiftGrad
+@testable import Tasks
+import Testing
+
+/// What `--resume`, `eval` and `predict` refuse in a checkpoint whose checksum matches its
+/// tensors: a position in the run that this run never reaches, a parameter that is not finite.
+@Suite struct CheckpointLoadingTests {
+    /// A mid-epoch checkpoint of a run with batches of 16 (12 an epoch), written without the
+    /// config hash and data checksum (as `Checkpoint(state:).write(to:)` writes one), resumed
+    /// by a run with batches of 64 (3 an epoch): its batch 10 is past the epoch's end.
+    @Test func aCheckpointOfSmallerBatchesWithoutItsHashesIsRefusedOnResume() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let small = metricsConfig.replacingOccurrences(of: #""batch_size": 64"#, with: #""batch_size": 16"#)
+        try runKeepingFolder(directory, config: small, writesMetrics: false)
+        var checkpoint = try Checkpoint.read(from: directory.path + "/runs/checkpoints/step-000000010.safetensors")
+        checkpoint.metadata["config_hash"] = nil
+        checkpoint.metadata["data_checksum"] = nil
+        let path = directory.path + "/library.safetensors"
+        try checkpoint.write(to: path)
+
+        let error = try #require(throws: CheckpointError.self) { try runKeepingFolder(directory, resume: path, writesMetrics: false) }
+        #expect(error.file == path)
+        #expect(error.message.contains("(checkpoint metadata swiftgrad.step_in_epoch) is 10; expected 0...2"), "\(error)")
+    }
+
+    /// A saved model with an infinite parameter, its checksum made to match: eval would print
+    /// a NaN loss, predict NaN probabilities and a resumed run diverge; each refuses the file
+    /// instead, naming the tensor, the element and its value.
+    @Test func aParameterThatIsNotFiniteIsRefusedByEvalPredictAndResume() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory, writesMetrics: false)
+        var checkpoint = try Checkpoint.read(from: directory.path + "/runs/model.safetensors")
+        let bias = checkpoint.state.parameters[1]
+        var scalars = bias.scalars
+        scalars[5] = .infinity
+        checkpoint.state.parameters[1] = Tensor(shape: bias.shape, scalars: scalars)
+        let path = directory.path + "/infinite.safetensors"
+        try checkpoint.write(to: path)
+        let input = try directory.write("rows.csv", Array(repeating: "0", count: 32).joined(separator: ",") + "\n")
+        let expected = "\(path): tensor '\(checkpoint.state.parameterNames[1])' of shape \(bias.shape) holds inf at element 5; expected finite parameters"
+
+        let evaluation = try #require(throws: CheckpointError.self) {
+            try CheckpointEvaluation.run(config: directory.path + "/train.json", checkpoint: path)
+        }
+        #expect(evaluation.description == expected)
+        let prediction = try #require(throws: CheckpointError.self) { try CSVPrediction.run(checkpoint: path, input: input, hasHeader: false) }
+        #expect(prediction.description == expected)
+        let resume = try #require(throws: CheckpointError.self) { try runKeepingFolder(directory, resume: path, writesMetrics: false) }
+        #expect(resume.description == expected)
+    }
+}
