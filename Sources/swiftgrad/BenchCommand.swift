@@ -48,6 +48,17 @@ struct ScalingCommand: ParsableCommand {
         guard (1...1_000_000).contains(steps), (0...1_000_000).contains(warmup), (1...1000).contains(repeats) else {
             throw ValidationError("--steps must be 1 to 1000000, --warmup 0 to 1000000 and --repeats 1 to 1000, got --steps \(steps) --warmup \(warmup) --repeats \(repeats)")
         }
+        try refuseEmptyPaths(["config": config, "--csv": csv, "--plot": plot])
+    }
+
+    /// `--csv` and `--plot`.
+    var outputs: [OutputPath] { [OutputPath(flag: "--csv", path: csv), OutputPath(flag: "--plot", path: plot)] }
+
+    /// Checks the outputs before the benchmark: apart, writable, and none of `inputs` (the
+    /// config and, once the task is loaded, its data).
+    func checkOutputs(inputs task: TrainTask?) throws {
+        let inputs = [AtomicFile.Input(config, role: "config")] + (task?.inputFiles ?? [])
+        try swiftgrad.checkOutputs(outputs, inputs: inputs)
     }
 
     func run() throws {
@@ -68,10 +79,12 @@ struct ScalingCommand: ParsableCommand {
             throw ExitCode.failure
         }
         try reportingErrors {
-            for path in [csv, plot] { try AtomicFile.checkWritable(path) }
+            // Checked before the data are loaded, and again with them.
+            try checkOutputs(inputs: nil)
             guard let task = try TaskLoader.load(path: config) as? TrainTask else {
                 throw ValidationError("'\(config)' is not a \"task\": \"train\" config; bench scaling trains a model")
             }
+            try checkOutputs(inputs: task)
             let cores = ProcessInfo.processInfo.activeProcessorCount
             print("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(cores) cores")
             if let most = workers.max(), most > cores {
