@@ -21,13 +21,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the linear regression's SVG figure here instead of where the config says.")
     var plot: String?
 
-    @Option(help: "Override the trainer's number of workers.")
+    @Option(parsing: .unconditional, help: "Override the trainer's number of workers.")
     var workers: Int?
 
-    @Option(help: "Override the trainer's number of epochs.")
+    @Option(parsing: .unconditional, help: "Override the trainer's number of epochs.")
     var epochs: Int?
 
-    @Option(help: "Override the trainer's seed (training.seed).")
+    @Option(parsing: .unconditional, help: "Override the trainer's seed (training.seed).")
     var seed: UInt64?
 
     @Option(help: ArgumentHelp(
@@ -41,7 +41,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Also print a line per optimizer step of a training run (loss, accuracy, learning rate, gradient norm, samples/s).")
     var verbose = false
 
-    @Option(name: .customLong("progress-every"), help: ArgumentHelp(
+    @Option(name: .customLong("progress-every"), parsing: .unconditional, help: ArgumentHelp(
         "When standard output is not a terminal, print a training progress line every this many seconds (0: every step), besides each epoch's end.",
         valueName: "seconds"))
     var progressEvery: Double = 10
@@ -67,7 +67,7 @@ struct RunCommand: ParsableCommand {
         valueName: "deterministic|allreduce"))
     var mpiReduction: MPIReductionChoice = .deterministic
 
-    @Option(name: .customLong("mpi-timeout"), help: ArgumentHelp(
+    @Option(name: .customLong("mpi-timeout"), parsing: .unconditional, help: ArgumentHelp(
         "Seconds a rank waits for another before ending the job with an error that names the silent rank.",
         valueName: "seconds"))
     var mpiTimeout: Double = 300

@@ -164,4 +164,20 @@ import Testing
         #expect(run.standardError.hasPrefix("Error: \(flag) needs a path, got an empty string\n"), "\(run.standardError)")
         #expect(try directory.contents() == ["train.json"])
     }
+
+    @Test(arguments: [
+        (["run", "train.json", "--workers", "-1"], "--workers must be between 1 and 256, got -1"),
+        (["run", "train.json", "--epochs", "-2"], "--epochs must be between 1 and 1000000, got -2"),
+        (["run", "train.json", "--progress-every", "-1"], "--progress-every must be a number of seconds, 0 or more, got -1.0"),
+        (["grad", "x", "--at", "x=1", "--order", "-1"], "--order must be 1 or 2, not -1"),
+        (["bench", "allreduce", "--rounds", "-1"], "--rounds must be 1 to 1000, got -1"),
+    ])
+    func aNegativeNumberReachesTheRangeCheck(arguments: [String], message: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try directory.tinyTrainConfig()
+        let run = try swiftgrad(arguments, in: directory.path)
+        #expect(run.status == 64)
+        #expect(run.standardError.hasPrefix("Error: \(message)\n"), "\(run.standardError)")
+    }
 }
