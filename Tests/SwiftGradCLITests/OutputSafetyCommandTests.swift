@@ -157,7 +157,8 @@ import Testing
     func anEmptyPathIsAUsageError(arguments: [String]) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        _ = try directory.tinyTrainConfig()
+        // A config that cannot load: without the check, `--run-dir ""` would train into `/`.
+        try directory.write("train.json", #"{"task": "train"}"#)
         let run = try swiftgrad(arguments, in: directory.path)
         #expect(run.status == 64)
         let flag = arguments[try #require(arguments.firstIndex(of: "")) - 1]
