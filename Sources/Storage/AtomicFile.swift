@@ -62,11 +62,59 @@ public enum AtomicFile {
     ///   is the config of this run; choose another path`.
     public static func checkWritable(_ path: String, inputs: [Input] = []) throws {
         let target = try destination(of: path)
-        try checkNotInput(target, inputs: inputs, path: path)
+        try checkNotInput(path, inputs: inputs)
         removeStaleTemporaries(directory: target.directory, name: target.name)
         let (descriptor, temporary) = try makeTemporary(target, path: path)
         close(descriptor)
         unlink(temporary)
+    }
+
+    /// The absolute path a write of `path` lands on, whether or not the file exists yet.
+    ///
+    /// The longest leading part of the path that exists is resolved by `realpath(3)`, which
+    /// follows symbolic links (a link at `path` itself included) and undoes `.`, `..` and repeated
+    /// slashes; the rest, which does not exist yet, is joined to it with `.` and `..` applied by
+    /// name. Two paths that will name one file once it is written, such as `pe/model.safetensors`
+    /// and `./pe/../pe/model.safetensors` before the folder `pe` exists, have the same canonical
+    /// path. A relative path is taken from the working directory.
+    ///
+    /// - Parameter path: a file or folder, existing or not.
+    /// - Returns: an absolute path without links, `.` or `..` in its existing part.
+    public static func canonicalPath(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var head = absolute
+        var rest: [Substring] = []
+        while true {
+            if let real = realpath(head, nil) {
+                var components = String(cString: real).split(separator: "/")
+                free(real)
+                for component in rest where component != "" && component != "." {
+                    if component == ".." {
+                        if !components.isEmpty { components.removeLast() }
+                    } else {
+                        components.append(component)
+                    }
+                }
+                return "/" + components.joined(separator: "/")
+            }
+            // `realpath("/")` succeeds, so the loop ends at the latest there.
+            guard let slash = head.lastIndex(of: "/") else { return absolute }
+            rest.insert(head[head.index(after: slash)...], at: 0)
+            head = slash == head.startIndex ? "/" : String(head[..<slash])
+        }
+    }
+
+    /// Whether `path` and `other` name one file, existing or not: whether their
+    /// ``canonicalPath(_:)``s are equal, so another spelling or a symbolic link counts, and a
+    /// file not yet written is compared by where it will be.
+    ///
+    /// Two hard links are two names: a write replaces only the name it is given (it renames a
+    /// new file over it), so the other keeps its contents. Commands use this to refuse two
+    /// outputs that are one file, or an output (or a resumed checkpoint) that is a file the run
+    /// itself writes later, before either exists; ``checkWritable(_:inputs:)`` compares inputs
+    /// by inode instead, which is stricter.
+    public static func namesSameFile(_ path: String, _ other: String) -> Bool {
+        canonicalPath(path) == canonicalPath(other)
     }
 
     /// Atomically replaces the file at `path` with `data`.
@@ -304,6 +352,7 @@ public enum AtomicFile {
 
     /// Resolves and checks the destination of a write of `path`.
     private static func destination(of path: String) throws -> Destination {
+        guard !path.isEmpty else { throw FileError("cannot write '': the path is empty; expected a file name") }
         var (directory, name) = split(path)
         guard !name.isEmpty, name != ".", name != ".." else {
             throw FileError("cannot write '\(path)': the path names a directory, not a file")
@@ -332,10 +381,16 @@ public enum AtomicFile {
         return Destination(path: resolved, directory: directory, name: name)
     }
 
-    /// Refuses a destination that is one of the run's inputs.
-    private static func checkNotInput(_ target: Destination, inputs: [Input], path: String) throws {
+    /// Refuses an output `path` that is one of `inputs`, compared by device and inode after
+    /// following a symbolic link, so that another spelling or a hard link is caught too. A path
+    /// where nothing exists yet is none of them. ``checkWritable(_:inputs:)`` does this among its
+    /// checks; a command calls it alone to give this reason before others.
+    ///
+    /// - Throws: `FileError`, e.g. `cannot write 'cfg.json': it is the config of this run; choose
+    ///   another path`.
+    public static func checkNotInput(_ path: String, inputs: [Input]) throws {
         var output = stat()
-        guard stat(target.path, &output) == 0 else { return }  // a new file replaces nothing
+        guard stat(path, &output) == 0 else { return }  // a new file replaces nothing
         for input in inputs {
             var info = stat()
             guard stat(input.path, &info) == 0 else { continue }

@@ -46,8 +46,11 @@ package struct LinearRegressionTask: RunnableTask {
     let optimizer: OptimizerSpec
     let steps: Int
     let printEvery: Int
-    let plotPath: String?
+    /// The config's `plot`: where to write the figure unless `--plot` says otherwise.
+    package let plotPath: String?
     package let inputFiles: [AtomicFile.Input]
+    /// The config file, which its own `plot` must not name either.
+    let config: String
     package let warnings: [String]
 
     init(reading root: inout ConfigObject, context: ConfigContext) throws {
@@ -89,6 +92,7 @@ package struct LinearRegressionTask: RunnableTask {
         self.split = split
         self.warnings = warnings
         inputFiles = [AtomicFile.Input(dataPath, role: "data file")]
+        config = context.file
         self.featureName = featureName
         self.labelName = labelName
         featureAxisLabel = standardizes ? "\(featureName) (standardised)" : featureName
@@ -105,7 +109,7 @@ package struct LinearRegressionTask: RunnableTask {
 
     package func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
         let plotPath = options.plotPath ?? self.plotPath
-        if let plotPath { try AtomicFile.checkWritable(plotPath, inputs: inputFiles) }
+        if let plotPath { try AtomicFile.checkWritable(plotPath, inputs: [AtomicFile.Input(config, role: "config")] + inputFiles) }
         let w = Variable(Tensor(initialW), name: "w")
         let c = Variable(Tensor(initialC), name: "c")
         let optimizer = optimizer.make()

@@ -84,10 +84,11 @@ extension ScalingCommand {
             if let most = rankCounts.max(), most > communicator.size {
                 throw ValidationError("--ranks asks for \(most) ranks, but mpirun started \(communicator.size)")
             }
-            if leader { for path in [csv, plot] { try AtomicFile.checkWritable(path) } }
+            if leader { try checkOutputs(inputs: nil) }
             guard let task = try TaskLoader.load(path: config) as? TrainTask else {
                 throw ValidationError("'\(config)' is not a \"task\": \"train\" config; bench scaling trains a model")
             }
+            if leader { try checkOutputs(inputs: task) }
             loaded = task
         } catch {
             failure = "\(error)"

@@ -23,19 +23,19 @@ struct ScalingCommand: ParsableCommand {
     @Argument(help: "A \"task\": \"train\" config, e.g. Configs/scaling-mlp.json.")
     var config: String
 
-    @Option(help: "Comma-separated worker counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
+    @Option(parsing: .unconditional, help: "Comma-separated worker counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
     var workers: [Int] = [1, 2]
 
-    @Option(help: "Timed optimizer steps per run, 1 to 1000000.")
+    @Option(parsing: .unconditional, help: "Timed optimizer steps per run, 1 to 1000000.")
     var steps = 100
 
-    @Option(help: "Untimed steps before each run, 0 to 1000000.")
+    @Option(parsing: .unconditional, help: "Untimed steps before each run, 0 to 1000000.")
     var warmup = 5
 
-    @Option(help: "Runs per worker count, 1 to 1000; the fastest is kept, and the median is reported too.")
+    @Option(parsing: .unconditional, help: "Runs per worker count, 1 to 1000; the fastest is kept, and the median is reported too.")
     var repeats = 5
 
-    @Option(help: "Under mpirun: comma-separated rank counts, each 1 to the job's. (default: every count from 1 to the job's)", transform: parseRankCounts)
+    @Option(parsing: .unconditional, help: "Under mpirun: comma-separated rank counts, each 1 to the job's. (default: every count from 1 to the job's)", transform: parseRankCounts)
     var ranks: [Int]?
 
     @Option(help: "Write the table as CSV here.")
@@ -48,6 +48,17 @@ struct ScalingCommand: ParsableCommand {
         guard (1...1_000_000).contains(steps), (0...1_000_000).contains(warmup), (1...1000).contains(repeats) else {
             throw ValidationError("--steps must be 1 to 1000000, --warmup 0 to 1000000 and --repeats 1 to 1000, got --steps \(steps) --warmup \(warmup) --repeats \(repeats)")
         }
+        try refuseEmptyPaths(["config": config, "--csv": csv, "--plot": plot])
+    }
+
+    /// `--csv` and `--plot`.
+    var outputs: [OutputPath] { [OutputPath(flag: "--csv", path: csv), OutputPath(flag: "--plot", path: plot)] }
+
+    /// Checks the outputs before the benchmark: apart, writable, and none of `inputs` (the
+    /// config and, once the task is loaded, its data).
+    func checkOutputs(inputs task: TrainTask?) throws {
+        let inputs = [AtomicFile.Input(config, role: "config")] + (task?.inputFiles ?? [])
+        try swiftgrad.checkOutputs(outputs, inputs: inputs)
     }
 
     func run() throws {
@@ -68,10 +79,12 @@ struct ScalingCommand: ParsableCommand {
             throw ExitCode.failure
         }
         try reportingErrors {
-            for path in [csv, plot] { try AtomicFile.checkWritable(path) }
+            // Checked before the data are loaded, and again with them.
+            try checkOutputs(inputs: nil)
             guard let task = try TaskLoader.load(path: config) as? TrainTask else {
                 throw ValidationError("'\(config)' is not a \"task\": \"train\" config; bench scaling trains a model")
             }
+            try checkOutputs(inputs: task)
             let cores = ProcessInfo.processInfo.activeProcessorCount
             print("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(cores) cores")
             if let most = workers.max(), most > cores {
@@ -97,22 +110,22 @@ struct AllReduceCommand: ParsableCommand {
         commandName: "allreduce",
         abstract: "All-reduce bandwidth beside memcpy bandwidth.")
 
-    @Option(help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322).")
+    @Option(parsing: .unconditional, help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322).")
     var parameters = 269_322
 
-    @Option(help: "Slots (micro-shards) reduced, 1 to 4096.")
+    @Option(parsing: .unconditional, help: "Slots (micro-shards) reduced, 1 to 4096.")
     var slots = 4
 
-    @Option(help: "Comma-separated thread counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
+    @Option(parsing: .unconditional, help: "Comma-separated thread counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
     var threads: [Int] = [1, 2]
 
     @Flag(help: "Under mpirun: cross-rank reduction of --slots micro-shards, deterministic beside MPI_Allreduce, for each of --sizes.")
     var mpi = false
 
-    @Option(help: "With --mpi: comma-separated floats per gradient, each 2 to 100000000. (default: 17226,1000000)", transform: parseGradientSizes)
+    @Option(parsing: .unconditional, help: "With --mpi: comma-separated floats per gradient, each 2 to 100000000. (default: 17226,1000000)", transform: parseGradientSizes)
     var sizes: [Int] = [17_226, 1_000_000]
 
-    @Option(help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported.")
+    @Option(parsing: .unconditional, help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported.")
     var rounds = 11
 
     func validate() throws {

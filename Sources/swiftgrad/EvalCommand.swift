@@ -1,5 +1,7 @@
 import ArgumentParser
 import Autograd
+import ConfigKit
+import Foundation
 import Storage
 import Tasks
 
@@ -32,9 +34,16 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write an SVG figure here: the confusion matrix as a heat map, or predictions against targets.")
     var plot: String?
 
+    func validate() throws {
+        try refuseEmptyPaths(["config": config, "--checkpoint": checkpoint, "--report": report, "--plot": plot])
+    }
+
     func run() throws {
         try reportingErrors {
-            for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
+            let outputs = OutputPath.given(["--report": report, "--plot": plot])
+            let inputs = [AtomicFile.Input(config, role: "config"), AtomicFile.Input(checkpoint, role: "checkpoint")]
+                + dataFiles(ofConfig: config)
+            try checkOutputs(outputs, inputs: inputs)
             let evaluation = try CheckpointEvaluation.run(config: config, checkpoint: checkpoint, precision: precision)
             for line in evaluation.lines { print(line) }
             if let report {
@@ -47,4 +56,18 @@ struct EvalCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// The data file a train config names (`data.path`, relative to the config), read from the
+/// config alone: `eval` protects it from its outputs before `CheckpointEvaluation` loads the data,
+/// which may take long. Empty when the config cannot be read or names none (synthetic data);
+/// the evaluation then reports what is wrong with it.
+func dataFiles(ofConfig config: String) -> [AtomicFile.Input] {
+    guard let document = try? ConfigDocument.load(path: config),
+          let path = document.root.objectValue?["data"]?.objectValue?["path"]?.stringValue, !path.isEmpty
+    else { return [] }
+    // As `ConfigContext.resolve` does: relative to the config file's folder.
+    let directory = (config as NSString).deletingLastPathComponent
+    let resolved = path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+    return [AtomicFile.Input(resolved, role: "data file")]
 }

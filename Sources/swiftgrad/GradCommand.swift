@@ -46,7 +46,7 @@ struct GradCommand: ParsableCommand {
         valueName: "assignments"))
     var at: [String] = []
 
-    @Option(name: .long, help: "1 for first derivatives, 2 to add the second derivatives d2f/dv2.")
+    @Option(name: .long, parsing: .unconditional, help: "1 for first derivatives, 2 to add the second derivatives d2f/dv2.")
     var order: Int = 1
 
     @Flag(name: .long, help: "Print one JSON object with the value, gradient and (order 2) second derivatives.")

@@ -32,6 +32,7 @@ struct PlotCommand: ParsableCommand {
 
     func validate() throws {
         guard !runFolders.isEmpty else { throw ValidationError("give at least one run folder, e.g. runs/digits-mlp") }
+        try refuseEmptyPaths(["run folder": runFolders.contains("") ? "" : nil, "--output": output])
         if let metric, TrainingMetric(rawValue: metric) == nil {
             throw ValidationError("--metric must be one of \(TrainingMetric.allCases.map(\.rawValue).joined(separator: ", ")), got '\(metric)'")
         }
@@ -39,7 +40,9 @@ struct PlotCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            try AtomicFile.checkWritable(output)
+            // The figure never replaces the metrics it is drawn from.
+            let inputs = runFolders.map { AtomicFile.Input($0 + "/" + runMetricsFileNames[0], role: "metrics") }
+            try AtomicFile.checkWritable(output, inputs: inputs)
             let counts = try MetricsPlot.plot(runFolders: runFolders, metric: metric.flatMap(TrainingMetric.init(rawValue:)), to: output)
             let total = counts.reduce(0, +)
             print("wrote \(output): \(total) evaluation\(total == 1 ? "" : "s") of \(counts.count) run\(counts.count == 1 ? "" : "s")")

@@ -33,6 +33,10 @@ struct PredictCommand: ParsableCommand {
     @Flag(name: .customLong("no-header"), help: "The input has no header row: its columns are the features, in the training order.")
     var noHeader = false
 
+    func validate() throws {
+        try refuseEmptyPaths(["--checkpoint": checkpoint, "--input": input, "--output": output])
+    }
+
     func run() throws {
         try reportingErrors {
             if let output { try CSVPrediction.checkOutput(output, protecting: [("input", input), ("checkpoint", checkpoint)]) }

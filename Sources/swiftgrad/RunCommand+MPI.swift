@@ -34,10 +34,8 @@ extension RunCommand {
         var task: (any RunnableTask)?
         var failure = ""
         do {
-            if leader { for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) } }
             let loaded = try TaskLoader.load(path: config, options: options)
-            let inputs = [AtomicFile.Input(config, role: "config")] + loaded.inputFiles + resumedCheckpoint(of: loaded)
-            if leader { for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path, inputs: inputs) } }
+            if leader { try checkFiles(of: loaded, keepsRunFolder: options.keepsRunFolder) }
             task = loaded
         } catch {
             failure = "\(error)"

@@ -21,13 +21,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the linear regression's SVG figure here instead of where the config says.")
     var plot: String?
 
-    @Option(help: "Override the trainer's number of workers.")
+    @Option(parsing: .unconditional, help: "Override the trainer's number of workers.")
     var workers: Int?
 
-    @Option(help: "Override the trainer's number of epochs.")
+    @Option(parsing: .unconditional, help: "Override the trainer's number of epochs.")
     var epochs: Int?
 
-    @Option(help: "Override the trainer's seed (training.seed).")
+    @Option(parsing: .unconditional, help: "Override the trainer's seed (training.seed).")
     var seed: UInt64?
 
     @Option(help: ArgumentHelp(
@@ -41,7 +41,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Also print a line per optimizer step of a training run (loss, accuracy, learning rate, gradient norm, samples/s).")
     var verbose = false
 
-    @Option(name: .customLong("progress-every"), help: ArgumentHelp(
+    @Option(name: .customLong("progress-every"), parsing: .unconditional, help: ArgumentHelp(
         "When standard output is not a terminal, print a training progress line every this many seconds (0: every step), besides each epoch's end.",
         valueName: "seconds"))
     var progressEvery: Double = 10
@@ -67,12 +67,13 @@ struct RunCommand: ParsableCommand {
         valueName: "deterministic|allreduce"))
     var mpiReduction: MPIReductionChoice = .deterministic
 
-    @Option(name: .customLong("mpi-timeout"), help: ArgumentHelp(
+    @Option(name: .customLong("mpi-timeout"), parsing: .unconditional, help: ArgumentHelp(
         "Seconds a rank waits for another before ending the job with an error that names the silent rank.",
         valueName: "seconds"))
     var mpiTimeout: Double = 300
 
     func validate() throws {
+        try refuseEmptyPaths(["config": config, "--report": report, "--plot": plot, "--resume": resume, "--run-dir": runDirectory])
         let counts = TrainingOptions.threadCounts
         if let workers, !counts.contains(workers) {
             throw ValidationError("--workers must be between \(counts.lowerBound) and \(counts.upperBound), got \(workers)")
@@ -110,14 +111,12 @@ struct RunCommand: ParsableCommand {
         }
         let options = runOptions()
         try reportingErrors {
-            // Fail before a long run, not after it, when an output cannot be written.
-            for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path) }
             let task = try TaskLoader.load(path: config, options: options)
+            // Fail before a long run, not after it, when an output cannot be written; before the
+            // warnings too, so that a refused path is the one line such a failure prints.
+            try checkFiles(of: task, keepsRunFolder: options.keepsRunFolder)
             // Warnings always; notes, which only say what a value comes to, not under --quiet.
             for line in task.warnings where !quiet || !line.hasPrefix("note:") { printError(line) }
-            // Outputs never replace what the run reads, by any name (compared by inode).
-            let inputs = [AtomicFile.Input(config, role: "config")] + task.inputFiles + resumedCheckpoint(of: task)
-            for path in [report, plot].compactMap({ $0 }) { try AtomicFile.checkWritable(path, inputs: inputs) }
             let result = try task.run(options: options) { printLine($0) }
             if let report {
                 try result.write(to: report)
@@ -127,6 +126,53 @@ struct RunCommand: ParsableCommand {
                 if let failure = result.failure { printError("error: \(failure)") }
                 throw ExitCode(result.exitStatus)
             }
+        }
+    }
+
+    /// Checks, before the run, every file it will write: that the run folder can be made, that
+    /// `--resume` names no file the run replaces, and that no output (`--report`, the figure)
+    /// is an input, another output or a file the run writes in its folder.
+    ///
+    /// - Parameter keepsRunFolder: whether a training run writes its folder (rank 0 of an MPI
+    ///   job, or a run of one process).
+    /// - Throws: `FileError` naming the path and what is wrong.
+    func checkFiles(of task: any RunnableTask, keepsRunFolder: Bool) throws {
+        let resumed = resumedCheckpoint(of: task)
+        let policy = keepsRunFolder ? (task as? TrainTask)?.checkpoints : nil
+        if let policy {
+            try checkRunFolder(policy.directory, source: runDirectory == nil ? "checkpoint.directory" : "--run-dir")
+            if let checkpoint = resumed.first { try checkResumable(checkpoint.path, in: policy) }
+        }
+        // Outputs never replace what the run reads, by any name (compared by inode).
+        let inputs = [AtomicFile.Input(config, role: "config")] + task.inputFiles + resumed
+        try checkOutputs(outputs(of: task), inputs: inputs, runFolder: policy)
+    }
+
+    /// The files the run writes outside a training run's folder: the linear regression's
+    /// figure (`--plot`, else the config's `plot`) and `--report`.
+    func outputs(of task: any RunnableTask) -> [OutputPath] {
+        var outputs: [OutputPath] = []
+        if let plot {
+            outputs.append(OutputPath(flag: "--plot", path: plot))
+        } else if let plot = (task as? LinearRegressionTask)?.plotPath {
+            outputs.append(OutputPath(flag: "the config's plot", path: plot))
+        }
+        if let report { outputs.append(OutputPath(flag: "--report", path: report)) }
+        return outputs
+    }
+
+    /// Refuses to resume from a file the run replaces: the model it saves when it ends, or the
+    /// best checkpoint when it keeps one. Either would be lost as the run goes on; the run's
+    /// periodic checkpoints are its own to resume from and to prune.
+    ///
+    /// - Throws: `FileError` naming the checkpoint and what to do instead.
+    func checkResumable(_ path: String, in policy: CheckpointPolicy) throws {
+        let advice = "resume from a copy of it, or from the run's last checkpoint (--resume latest), or give another --run-dir"
+        if AtomicFile.namesSameFile(path, policy.modelPath) {
+            throw FileError("cannot resume from '\(path)': it is the model that this run saves in its run folder '\(policy.directory)' when it ends, which would replace it; \(advice)")
+        }
+        if policy.keepBest != nil, AtomicFile.namesSameFile(path, policy.bestPath) {
+            throw FileError("cannot resume from '\(path)': it is the best checkpoint that this run replaces in its run folder '\(policy.directory)' when it finds a better one; \(advice)")
         }
     }
 

@@ -98,4 +98,31 @@ struct AtomicFileDestinationTests {
         let error = try #require(throws: FileError.self) { try AtomicFile.checkWritable("/proc/report.json") }
         #expect(error.description.hasPrefix("cannot write '/proc/report.json': cannot create a file in directory '/proc': "))
     }
+
+    @Test func anEmptyPathIsNamedAsEmpty() throws {
+        let error = try #require(throws: FileError.self) { try AtomicFile.checkWritable("") }
+        #expect(error.description == "cannot write '': the path is empty; expected a file name")
+    }
+
+    @Test func pathsNameOneFileByAnySpellingBeforeItExists() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let root = directory.path
+        // Neither the folder nor the file exists yet.
+        #expect(AtomicFile.namesSameFile(root + "/run/model.safetensors", root + "/./run//x/../model.safetensors"))
+        #expect(!AtomicFile.namesSameFile(root + "/run/model.safetensors", root + "/run/best.safetensors"))
+        #expect(AtomicFile.canonicalPath(root + "/run/") == AtomicFile.canonicalPath(root + "/run"))
+        // A link to a folder, or at the file itself, leads to the file it names.
+        try FileManager.default.createDirectory(atPath: root + "/run", withIntermediateDirectories: false)
+        #expect(symlink(root + "/run", root + "/alias") == 0)
+        #expect(AtomicFile.namesSameFile(root + "/alias/model.safetensors", root + "/run/model.safetensors"))
+        try directory.write("run/model.safetensors", "m")
+        #expect(symlink("run/model.safetensors", root + "/link") == 0)
+        #expect(AtomicFile.namesSameFile(root + "/link", root + "/run/model.safetensors"))
+        // A hard link is another name, which a write (a rename over it) leaves alone.
+        #expect(link(root + "/run/model.safetensors", root + "/hard") == 0)
+        #expect(!AtomicFile.namesSameFile(root + "/hard", root + "/run/model.safetensors"))
+        // Relative paths are taken from the working directory.
+        #expect(AtomicFile.canonicalPath("x.json") == AtomicFile.canonicalPath(FileManager.default.currentDirectoryPath + "/x.json"))
+    }
 }

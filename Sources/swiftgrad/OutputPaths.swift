@@ -1,0 +1,114 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import Reports
+import Storage
+import Tasks
+
+/// A file a command writes: the flag (or config key) that named it, for messages, and its path.
+struct OutputPath {
+    var flag: String
+    var path: String
+
+    /// The outputs among `options` (a flag and its value, nil when not given) that were given, in order.
+    static func given(_ options: KeyValuePairs<String, String?>) -> [OutputPath] {
+        options.compactMap { flag, path in path.map { OutputPath(flag: flag, path: $0) } }
+    }
+}
+
+/// Refuses a path option given as the empty string, which would otherwise mean the working
+/// directory (`--run-dir ""` put a run's files in `/`) or give a message about something else.
+///
+/// - Parameter options: each option's name and value (nil when it was not given).
+/// - Throws: `ValidationError` naming the first empty option.
+func refuseEmptyPaths(_ options: KeyValuePairs<String, String?>) throws {
+    for (name, value) in options where value == "" {
+        throw ValidationError("\(name) needs a path, got an empty string")
+    }
+}
+
+/// Checks a command's outputs before it does any work, so that no output destroys what the
+/// command reads or writes otherwise:
+///
+/// - no two outputs are one file (by any spelling, existing or not);
+/// - no output is one of `inputs`, by device and inode;
+/// - no output is a file of the training run's folder that the run writes (`runFolder`);
+/// - each can be written (``AtomicFile/checkWritable(_:inputs:)``).
+///
+/// - Parameters:
+///   - outputs: the files the command will write.
+///   - inputs: the files it reads: config, data, checkpoint, metrics.
+///   - runFolder: the checkpoint policy of a training run that keeps its folder, or nil.
+/// - Throws: `FileError` naming the path, the flag and what is wrong.
+func checkOutputs(_ outputs: [OutputPath], inputs: [AtomicFile.Input], runFolder: CheckpointPolicy? = nil) throws {
+    for (index, output) in outputs.enumerated() {
+        if let other = outputs[..<index].first(where: { AtomicFile.namesSameFile($0.path, output.path) }) {
+            throw FileError("cannot write '\(output.path)': both \(other.flag) and \(output.flag) name it; choose a file for each")
+        }
+        try AtomicFile.checkNotInput(output.path, inputs: inputs)
+        if let runFolder, let role = runFolderRole(of: output.path, in: runFolder) {
+            throw FileError("cannot write '\(output.path)' (\(output.flag)): \(role); choose another path")
+        }
+        try AtomicFile.checkWritable(output.path, inputs: inputs)
+    }
+}
+
+/// The names of the files a training run writes directly in its folder, other than the models
+/// ``CheckpointPolicy`` names: its metrics (`RunMetrics.jsonName`, `csvName` and `plotName`; a
+/// test keeps them equal).
+let runMetricsFileNames = ["metrics.jsonl", "metrics.csv", "metrics.svg"]
+
+/// Why a write of `path` would replace something the training run whose folder `policy`
+/// describes writes or needs there (`it is the model that this run saves in its run folder
+/// 'pe'`); nil when it is elsewhere.
+///
+/// Paths are compared by ``AtomicFile/canonicalPath(_:)``, so the answer is the same before the
+/// run folder exists, and for any spelling or symbolic link.
+func runFolderRole(of path: String, in policy: CheckpointPolicy) -> String? {
+    let output = AtomicFile.canonicalPath(path)
+    let folder = AtomicFile.canonicalPath(policy.directory)
+    let inFolder = "in its run folder '\(policy.directory)'"
+    if output == folder { return "it is the run folder '\(policy.directory)' of this run" }
+    if folder.hasPrefix(output + "/") { return "it is a folder above the run folder '\(policy.directory)' of this run" }
+    let checkpoints = AtomicFile.canonicalPath(policy.checkpointsDirectory)
+    if output == checkpoints { return "it is the checkpoints folder that this run makes \(inFolder)" }
+    if output.hasPrefix(checkpoints + "/") { return "it lies in the checkpoints folder that this run keeps \(inFolder)" }
+    if output == AtomicFile.canonicalPath(policy.modelPath) { return "it is the model that this run saves \(inFolder)" }
+    if output == AtomicFile.canonicalPath(policy.bestPath) { return "it is the best checkpoint that this run keeps \(inFolder)" }
+    guard (output as NSString).deletingLastPathComponent == folder else { return nil }
+    let name = (output as NSString).lastPathComponent
+    if runMetricsFileNames.contains(name) { return "it is a metrics file that this run writes \(inFolder)" }
+    if TensorBoardEventFile.isEventFileName(name) { return "it is named like the TensorBoard event file that this run writes \(inFolder)" }
+    return nil
+}
+
+/// Refuses a run folder that cannot be made because it, or a folder on its path, is a file:
+/// `FileManager` would only say "NSCocoaErrorDomain error 512".
+///
+/// - Parameters:
+///   - directory: the run folder.
+///   - source: what named it, for the advice: `--run-dir` or `checkpoint.directory`.
+/// - Throws: `FileError` naming the folder and the file in its way.
+func checkRunFolder(_ directory: String, source: String) throws {
+    var path = directory
+    while !path.isEmpty {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT != S_IFDIR else { return }
+            let kind = info.st_mode & S_IFMT == S_IFREG ? "is a file, not a directory" : "is not a directory"
+            if path == directory {
+                throw FileError("cannot use '\(directory)' as the run folder: it \(kind); choose another \(source)")
+            }
+            throw FileError("cannot create the run folder '\(directory)': '\(path)' \(kind); choose another \(source)")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if parent == path { return }
+        path = parent
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import _TestSupport
+import Testing
+
+/// No command writes over what it reads (its config, data, checkpoint, metrics), over another of
+/// its outputs, or over a file its training run writes in the run folder: each is refused before
+/// any work, with one `error: …` line naming the path and why, and the file stays as it was.
+@Suite struct OutputSafetyCommandTests {
+    /// A directory with a two-class CSV `data.csv`, a config `train.json` on it, and that
+    /// config's run folder `pe` (its model, metrics and checkpoints).
+    private func trainedRun() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        var rows = ["a,b,label"]
+        for index in 0..<40 { rows.append("\(index % 5),\(Double(index % 3) / 2),\(index % 2)") }
+        try directory.write("data.csv", rows.joined(separator: "\n") + "\n")
+        try directory.write("train.json", """
+            {"task": "train", "data": {"source": "csv", "path": "data.csv"},
+             "model": {"type": "mlp", "hidden_layers": [4]},
+             "training": {"epochs": 2, "batch_size": 10, "seed": 1}}
+            """)
+        let run = try swiftgrad(["run", "train.json", "--run-dir", "pe", "--quiet"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        return directory
+    }
+
+    /// The contents of every file under `directory`, by path, to show that a refused command
+    /// changed nothing.
+    private func snapshot(_ directory: TemporaryDirectory) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(atPath: directory.path)
+        while let name = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory.path + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue {
+                files[name] = try Data(contentsOf: URL(fileURLWithPath: directory.path + "/" + name))
+            }
+        }
+        return files
+    }
+
+    /// Runs `arguments` in `directory` and checks that they fail with `message` and change no file.
+    private func expectRefused(
+        _ arguments: [String], in directory: TemporaryDirectory, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let before = try snapshot(directory)
+        let run = try swiftgrad(arguments, in: directory.path)
+        expectOneLineError(run, sourceLocation: sourceLocation)
+        #expect(run.standardError == "error: \(message)\n", sourceLocation: sourceLocation)
+        #expect(try snapshot(directory) == before, "\(arguments) changed a file", sourceLocation: sourceLocation)
+    }
+
+    @Test func evalWritesOverNoneOfItsInputs() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let eval = ["eval", "train.json", "--checkpoint", "pe/model.safetensors"]
+        for flag in ["--report", "--plot"] {
+            try expectRefused(eval + [flag, "train.json"], in: directory, "cannot write 'train.json': it is the config of this run; choose another path")
+            try expectRefused(
+                eval + [flag, "pe/model.safetensors"], in: directory,
+                "cannot write 'pe/model.safetensors': it is the checkpoint of this run; choose another path")
+            try expectRefused(
+                eval + [flag, "./data.csv"], in: directory,
+                "cannot write './data.csv': it is the data file of this run ('data.csv'); choose another path")
+        }
+        try expectRefused(
+            eval + ["--report", "x.svg", "--plot", "./x.svg"], in: directory,
+            "cannot write './x.svg': both --report and --plot name it; choose a file for each")
+    }
+
+    @Test func benchScalingAndPlotWriteOverNoneOfTheirInputs() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let bench = ["bench", "scaling", "train.json", "--steps", "1", "--repeats", "1", "--warmup", "0"]
+        try expectRefused(bench + ["--csv", "train.json"], in: directory, "cannot write 'train.json': it is the config of this run; choose another path")
+        try expectRefused(bench + ["--plot", "train.json"], in: directory, "cannot write 'train.json': it is the config of this run; choose another path")
+        try expectRefused(
+            bench + ["--csv", "data.csv"], in: directory,
+            "cannot write 'data.csv': it is the data file of this run; choose another path")
+        try expectRefused(bench + ["--csv", "s.out", "--plot", "s.out"], in: directory, "cannot write 's.out': both --csv and --plot name it; choose a file for each")
+        try expectRefused(
+            ["plot", "pe", "--output", "pe/metrics.jsonl"], in: directory,
+            "cannot write 'pe/metrics.jsonl': it is the metrics of this run; choose another path")
+    }
+
+    @Test func aLinearRegressionsPlotKeyNamingItsOwnConfigIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("d.csv", "x,y\n1,2\n2,4\n3,6\n")
+        try directory.write("lr.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 3, "optimizer": {"name": "sgd"}, "plot": "lr.json"}"#)
+        try expectRefused(["run", "lr.json"], in: directory, "cannot write 'lr.json': it is the config of this run; choose another path")
+        // The config's plot and --report are two outputs too.
+        try directory.write("lr2.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 3, "optimizer": {"name": "sgd"}, "plot": "fig.svg"}"#)
+        try expectRefused(
+            ["run", "lr2.json", "--report", "fig.svg"], in: directory,
+            "cannot write 'fig.svg': both the config's plot and --report name it; choose a file for each")
+    }
+
+    @Test func aRunsOutputsAreNoneOfItsRunFoldersFiles() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        // Every file the run wrote in its folder, whatever its name.
+        let written = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/pe").filter { $0 != "checkpoints" }
+        #expect(written.count == 5, "\(written)")
+        for name in written {
+            let run = try swiftgrad(["run", "train.json", "--run-dir", "pe", "--report", "pe/" + name], in: directory.path)
+            expectOneLineError(run)
+            #expect(run.standardError.hasPrefix("error: cannot write 'pe/\(name)' (--report): it "), "\(run.standardError)")
+        }
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/pe/checkpoints").max())
+        try expectRefused(
+            ["run", "train.json", "--run-dir", "pe", "--plot", "./pe/checkpoints/" + checkpoint], in: directory,
+            "cannot write './pe/checkpoints/\(checkpoint)' (--plot): it lies in the checkpoints folder that this run keeps in its run folder 'pe'; choose another path")
+        try expectRefused(
+            ["run", "train.json", "--run-dir", "pe", "--report", "pe/../pe/metrics.jsonl"], in: directory,
+            "cannot write 'pe/../pe/metrics.jsonl' (--report): it is a metrics file that this run writes in its run folder 'pe'; choose another path")
+        // Before the run folder exists, the reason is the same.
+        try expectRefused(
+            ["run", "train.json", "--run-dir", "new", "--report", "new/model.safetensors"], in: directory,
+            "cannot write 'new/model.safetensors' (--report): it is the model that this run saves in its run folder 'new'; choose another path")
+        try expectRefused(
+            ["run", "train.json", "--run-dir", "new", "--report", "x.json", "--plot", "x.json"], in: directory,
+            "cannot write 'x.json': both --plot and --report name it; choose a file for each")
+        #expect(!directory.exists("new"))
+    }
+
+    @Test func aRunDoesNotResumeFromTheModelItWillReplace() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        try expectRefused(
+            ["run", "train.json", "--run-dir", "pe", "--resume", "pe/model.safetensors"], in: directory,
+            "cannot resume from 'pe/model.safetensors': it is the model that this run saves in its run folder 'pe' when it ends, which would replace it; resume from a copy of it, or from the run's last checkpoint (--resume latest), or give another --run-dir")
+        // The model resumed into another run folder, or the latest checkpoint, is fine.
+        let elsewhere = try swiftgrad(["run", "train.json", "--run-dir", "other", "--resume", "pe/model.safetensors", "--quiet"], in: directory.path)
+        #expect(elsewhere.status == 0, "\(elsewhere.standardError)")
+        let latest = try swiftgrad(["run", "train.json", "--run-dir", "pe", "--resume", "latest", "--quiet"], in: directory.path)
+        #expect(latest.status == 0, "\(latest.standardError)")
+    }
+
+    @Test func aRunFolderInTheWayOfAFileIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try directory.tinyTrainConfig()
+        try directory.write("afile", "keep")
+        try expectRefused(
+            ["run", "train.json", "--run-dir", "afile"], in: directory,
+            "cannot use 'afile' as the run folder: it is a file, not a directory; choose another --run-dir")
+        try expectRefused(
+            ["run", "train.json", "--run-dir", "afile/run"], in: directory,
+            "cannot create the run folder 'afile/run': 'afile' is a file, not a directory; choose another --run-dir")
+    }
+
+    @Test(arguments: [
+        ["run", "train.json", "--run-dir", ""], ["run", "train.json", "--report", ""], ["run", "train.json", "--plot", ""],
+        ["run", "train.json", "--resume", ""], ["eval", "train.json", "--checkpoint", ""], ["plot", "pe", "--output", ""],
+        ["bench", "scaling", "train.json", "--csv", ""], ["bench", "scaling", "train.json", "--plot", ""],
+        ["predict", "--checkpoint", "m", "--input", "", "--output", "o.csv"],
+    ])
+    func anEmptyPathIsAUsageError(arguments: [String]) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A config that cannot load: without the check, `--run-dir ""` would train into `/`.
+        try directory.write("train.json", #"{"task": "train"}"#)
+        let run = try swiftgrad(arguments, in: directory.path)
+        #expect(run.status == 64)
+        let flag = arguments[try #require(arguments.firstIndex(of: "")) - 1]
+        #expect(run.standardError.hasPrefix("Error: \(flag) needs a path, got an empty string\n"), "\(run.standardError)")
+        #expect(try directory.contents() == ["train.json"])
+    }
+
+    @Test(arguments: [
+        (["run", "train.json", "--workers", "-1"], "--workers must be between 1 and 256, got -1"),
+        (["run", "train.json", "--epochs", "-2"], "--epochs must be between 1 and 1000000, got -2"),
+        (["run", "train.json", "--progress-every", "-1"], "--progress-every must be a number of seconds, 0 or more, got -1.0"),
+        (["grad", "x", "--at", "x=1", "--order", "-1"], "--order must be 1 or 2, not -1"),
+        (["bench", "allreduce", "--rounds", "-1"], "--rounds must be 1 to 1000, got -1"),
+    ])
+    func aNegativeNumberReachesTheRangeCheck(arguments: [String], message: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try directory.tinyTrainConfig()
+        let run = try swiftgrad(arguments, in: directory.path)
+        #expect(run.status == 64)
+        #expect(run.standardError.hasPrefix("Error: \(message)\n"), "\(run.standardError)")
+    }
+}
