@@ -33,10 +33,10 @@ import Glibc
 /// ``plotInterval`` (a long run's redrawing would otherwise grow with its length), and always at
 /// the end of the run; it is replaced whole but not `fsync`ed, since `swiftgrad plot` can draw it
 /// again.
-final class RunMetrics {
-    static let jsonName = "metrics.jsonl"
-    static let csvName = "metrics.csv"
-    static let plotName = "metrics.svg"
+package final class RunMetrics {
+    package static let jsonName = "metrics.jsonl"
+    package static let csvName = "metrics.csv"
+    package static let plotName = "metrics.svg"
 
     /// The run folder.
     let directory: String

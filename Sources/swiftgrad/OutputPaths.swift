@@ -59,11 +59,6 @@ func checkOutputs(_ outputs: [OutputPath], inputs: [AtomicFile.Input], runFolder
     }
 }
 
-/// The names of the files a training run writes directly in its folder, other than the models
-/// ``CheckpointPolicy`` names: its metrics (`RunMetrics.jsonName`, `csvName` and `plotName`; a
-/// test keeps them equal).
-let runMetricsFileNames = ["metrics.jsonl", "metrics.csv", "metrics.svg"]
-
 /// Why a write of `path` would replace something the training run whose folder `policy`
 /// describes writes or needs there (`it is the model that this run saves in its run folder
 /// 'pe'`); nil when it is elsewhere.
@@ -83,7 +78,9 @@ func runFolderRole(of path: String, in policy: CheckpointPolicy) -> String? {
     if output == AtomicFile.canonicalPath(policy.bestPath) { return "it is the best checkpoint that this run keeps \(inFolder)" }
     guard (output as NSString).deletingLastPathComponent == folder else { return nil }
     let name = (output as NSString).lastPathComponent
-    if runMetricsFileNames.contains(name) { return "it is a metrics file that this run writes \(inFolder)" }
+    if policy.fixedOutputs.contains(where: { ($0 as NSString).lastPathComponent == name }) {
+        return "it is a metrics file that this run writes \(inFolder)"
+    }
     if TensorBoardEventFile.isEventFileName(name) { return "it is named like the TensorBoard event file that this run writes \(inFolder)" }
     return nil
 }

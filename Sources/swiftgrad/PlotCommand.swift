@@ -41,7 +41,7 @@ struct PlotCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             // The figure never replaces the metrics it is drawn from.
-            let inputs = runFolders.map { AtomicFile.Input($0 + "/" + runMetricsFileNames[0], role: "metrics") }
+            let inputs = runFolders.map { AtomicFile.Input($0 + "/" + RunMetrics.jsonName, role: "metrics") }
             try AtomicFile.checkWritable(output, inputs: inputs)
             let counts = try MetricsPlot.plot(runFolders: runFolders, metric: metric.flatMap(TrainingMetric.init(rawValue:)), to: output)
             let total = counts.reduce(0, +)
