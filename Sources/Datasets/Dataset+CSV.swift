@@ -166,8 +166,13 @@ extension Dataset {
                         throw DatasetError(file: source, reason: .columnNameWithoutHeader(name: name))
                     }
                     let wanted = name.trimmingBlanks()
-                    guard let index = names.firstIndex(where: { $0.trimmingBlanks() == wanted }) else {
+                    let matches = names.indices.filter { names[$0].trimmingBlanks() == wanted }
+                    guard let index = matches.first else {
                         throw DatasetError(file: source, reason: .unknownColumn(name: name, available: names))
+                    }
+                    // A name that two columns share could mean either: say so rather than pick one.
+                    if matches.count > 1 {
+                        throw DatasetError(file: source, reason: .duplicateColumnName(name: wanted, first: index, second: matches[1]))
                     }
                     return index
                 }

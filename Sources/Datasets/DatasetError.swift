@@ -51,6 +51,9 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case columnOutOfRange(index: Int, columnCount: Int)
         /// The label column is also listed among the feature columns.
         case labelAmongFeatures(column: ColumnReference)
+        /// A column is chosen by a name that two columns of the header have (after trimming
+        /// blanks), so it could be either.
+        case duplicateColumnName(name: String, first: Int, second: Int)
         /// No column is left for the features: the file has only the label column.
         case noFeatureColumns(label: ColumnReference)
         /// A binary file's layout is not what its format requires; the text says what was expected.
@@ -89,30 +92,32 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case .emptyField(let column):
             return "\(location), \(column): the field is empty; expected a number"
         case let .notANumber(column, text):
-            return "\(location), \(column): '\(text)' is not a number"
+            return "\(location), \(column): '\(quoted(text))' is not a number"
         case let .notFinite(column, text):
-            return "\(location), \(column): '\(text)' is not a finite number; NaN and infinity are rejected"
+            return "\(location), \(column): '\(quoted(text))' is not a finite number; NaN and infinity are rejected"
         case let .notAClassLabel(column, text):
-            return "\(location), \(column): '\(text)' is not a class label; expected a non-negative integer"
+            return "\(location), \(column): '\(quoted(text))' is not a class label; expected a non-negative integer"
         case let .classLabelTooLarge(column, text, limit):
-            return "\(location), \(column): '\(text)' is not a class label; expected an integer in 0...\(limit - 1)"
+            return "\(location), \(column): '\(quoted(text))' is not a class label; expected an integer in 0...\(limit - 1)"
         case let .fractionalClassLabel(column, text):
-            return "\(location), \(column): '\(text)' is not a class label: every label is a number and this one is not an integer; expected integer or text classes, or read the column as regression targets"
+            return "\(location), \(column): '\(quoted(text))' is not a class label: every label is a number and this one is not an integer; expected integer or text classes, or read the column as regression targets"
         case let .tooManyClasses(column, limit):
             return "\(location), \(column): more than \(limit) distinct labels; expected at most \(limit) classes, or read the column as regression targets"
         case let .outsideFloatRange(column, text):
-            return "\(location), \(column): '\(text)' is not a finite 32-bit float; expected a number within ±\(Float.greatestFiniteMagnitude)"
+            return "\(location), \(column): '\(quoted(text))' is not a finite 32-bit float; expected a number within ±\(Float.greatestFiniteMagnitude)"
         case .unterminatedQuote:
             return "\(location): a quoted field has no closing quote before the end of the file"
         case .textAfterClosingQuote(let fieldIndex):
             return "\(location): field \(fieldIndex) (counting from 0) has text after its closing quote; expected a delimiter or the end of the line"
         case let .unknownColumn(name, available):
-            let list = available.map { "'\($0)'" }.joined(separator: ", ")
-            return "\(file): no column named '\(name)'; the columns are: \(list)"
+            let list = available.map { "'\(quoted($0))'" }.joined(separator: ", ")
+            return "\(file): no column named '\(quoted(name))'; the columns are: \(list)"
         case .columnNameWithoutHeader(let name):
-            return "\(file): column '\(name)' is selected by name, but the file is read without a header; select columns by index or read the header"
+            return "\(file): column '\(quoted(name))' is selected by name, but the file is read without a header; select columns by index or read the header"
         case let .columnOutOfRange(index, columnCount):
             return "\(file): column index \(index) is out of range; the rows have \(columnCount) columns (indices 0...\(columnCount - 1))"
+        case let .duplicateColumnName(name, first, second):
+            return "\(file):1: columns \(first) and \(second) (counting from 0) are both named '\(quoted(name))', so a column chosen by that name could be either; rename one, or choose the column by index"
         case .labelAmongFeatures(let column):
             return "\(file): \(column) is both the label and a feature; leave it out of the feature columns"
         case .noFeatureColumns(let label):
@@ -138,6 +143,25 @@ public struct ColumnReference: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        name.map { "column '\($0)'" } ?? "column index \(index)"
+        name.map { "column '\(quoted($0))'" } ?? "column index \(index)"
     }
+}
+
+/// `text` as a message shows it from a data file: control characters escaped (a NUL would
+/// otherwise reach the terminal as is) and anything past 80 characters left out, with the count,
+/// so that a 50 MB field does not become a 50 MB error line.
+func quoted(_ text: String) -> String {
+    let limit = 80
+    var shown = ""
+    var count = 0
+    for character in text {
+        count += 1
+        guard count <= limit else { continue }
+        if character.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) {
+            shown.append(character)
+        } else {
+            for scalar in character.unicodeScalars { shown += scalar.escaped(asASCII: false) }
+        }
+    }
+    return count <= limit ? shown : shown + "… (\(count) characters)"
 }

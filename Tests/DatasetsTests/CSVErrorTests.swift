@@ -99,3 +99,20 @@ import Testing
         message { try Dataset.parseCSV("1,2\n\"3\"x,4\n", source: "q.csv") }
             == "q.csv:2: field 0 (counting from 0) has text after its closing quote; expected a delimiter or the end of the line")
 }
+
+/// A column chosen by a name two columns share could be either: it is an error, not the first.
+@Test func aColumnChosenByANameTwoColumnsShareIsRejected() {
+    #expect(message { try Dataset.parseCSV("a, b ,b,y\n1,2,3,0\n", source: "dup.csv", hasHeader: true, labelColumn: .name("b")) }
+        == "dup.csv:1: columns 1 and 2 (counting from 0) are both named 'b', so a column chosen by that name could be either; rename one, or choose the column by index")
+    #expect(message { try Dataset.parseCSV("a, b ,b,y\n1,2,3,0\n", source: "dup.csv", hasHeader: true, labelColumn: .name("y")) } == "no error")
+}
+
+/// A field echoed in a message is cut at 80 characters, with its length, and its control
+/// characters escaped: a 1 MB field, or a column name of NULs, makes a short line.
+@Test func anEchoedFieldIsShortAndPrintable() {
+    let long = String(repeating: "z", count: 1_000_000)
+    #expect(message { try Dataset.parseCSV("x,y\n\(long),0\n", source: "long.csv", hasHeader: true) }
+        == "long.csv:2, column 'x': '\(String(repeating: "z", count: 80))… (1000000 characters)' is not a number")
+    #expect(message { try Dataset.parseCSV("a\u{0}b,y\n1,0\n", source: "nul.csv", hasHeader: true, labelColumn: .name("c")) }
+        .hasPrefix("nul.csv: no column named 'c'; the columns are: 'a\\0b', 'y'"))
+}
