@@ -52,11 +52,12 @@ public struct ConfigKeyPath: Sendable, Hashable, CustomStringConvertible {
         var text = ""
         for component in components {
             switch component {
-            case .key(let key) where Self.isPlainKey(key):
+            case .key(let key) where key.utf8.count <= 80 && Self.isPlainKey(key):
                 if !text.isEmpty { text += "." }
                 text += key
             case .key(let key):
-                text += "[\(quoted(key))]"
+                // A long key is cut short, so that a message about a 10 MB key stays a line.
+                text += "[\(quoted(key, limit: 80))]"
             case .index(let index):
                 text += "[\(index)]"
             }

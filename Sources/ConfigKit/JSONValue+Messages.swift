@@ -20,7 +20,10 @@ extension JSONValue {
         switch kind {
         case .null: return "null"
         case .bool(let value): return "\(value)"
-        case .number(let value): return value.literal
+        case .number(let value):
+            // A literal of thousands of digits is shown by its start and length.
+            let literal = value.literal
+            return literal.utf8.count <= 40 ? literal : "\(literal.prefix(40))… (a number of \(literal.utf8.count) characters)"
         case .string(let value): return ConfigKit.quoted(value, limit: 40)
         case .array(let elements):
             if elements.isEmpty { return "an empty array" }

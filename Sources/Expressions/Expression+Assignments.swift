@@ -1,4 +1,11 @@
 extension Expression {
+    /// Whether `name` can name a variable of an expression: letters, digits and `_`, not
+    /// starting with a digit (a function's name, such as `sin`, is such a name too).
+    public static func isVariableName(_ name: some StringProtocol) -> Bool {
+        guard let first = name.first, Lexer.isIdentifierStart(first) else { return false }
+        return name.allSatisfy(Lexer.isIdentifierContinuation)
+    }
+
     /// Parses variable values written as `NAME=VALUE`, several to an argument separated by
     /// commas: `["x=1.5,y=-2", "z=3"]` gives x = 1.5, y = −2, z = 3.
     ///
@@ -26,7 +33,7 @@ extension Expression {
                 }
                 let name = assignment[..<equals].trimmingSpaces
                 let valueText = assignment[assignment.index(after: equals)...].trimmingSpaces
-                guard let first = name.first, Lexer.isIdentifierStart(first), name.allSatisfy(Lexer.isIdentifierContinuation) else {
+                guard isVariableName(name) else {
                     throw fail("'\(short(name))' in '\(short(assignment))' is not a variable name; names are letters, digits and '_', not starting with a digit")
                 }
                 if Expression.function(named: name) != nil {

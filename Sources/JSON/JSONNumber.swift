@@ -65,13 +65,38 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The exact integer value, or `nil` if the number has a fractional part or does not fit in
-    /// `Int`. Integral values written with a fraction or exponent (`3.0`, `1e3`) count as
-    /// integers when `Double` represents them exactly (magnitude up to 2⁵³).
+    /// `Int`. Integral values written with a fraction or exponent (`3.0`, `1e3`, `1e18`,
+    /// `2.5e1`) count as integers: the literal's digits are shifted by its exponent exactly, in
+    /// decimal, so no rounding through `Double` decides.
     public var intValue: Int? {
         if isIntegerLiteral { return Int(literal) }
-        let value = doubleValue
-        guard value.rounded() == value, abs(value) <= 9_007_199_254_740_992 else { return nil }
-        return Int(value)
+        var text = Substring(literal)
+        var sign = ""
+        if text.first == "-" || text.first == "+" { sign = text.first == "-" ? "-" : ""; text = text.dropFirst() }
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            // Beyond ±40 the number is either not an integer or far beyond Int.
+            guard let value = Int(text[text.index(after: e)...]), abs(value) <= 40 else { return nil }
+            exponent = value
+            text = text[..<e]
+        }
+        var digits = text
+        if let point = text.firstIndex(of: ".") {
+            let fraction = text[text.index(after: point)...]
+            digits = text[..<point] + fraction
+            exponent -= fraction.count
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        if exponent < 0 {
+            // The digits dropped by the shift must all be zeros.
+            let dropped = digits.suffix(-exponent)
+            guard dropped.allSatisfy({ $0 == "0" }) else { return nil }
+            digits = digits.dropLast(-exponent)
+            if digits.isEmpty { return 0 }
+        } else {
+            digits += String(repeating: "0", count: exponent)
+        }
+        return Int(sign + digits)
     }
 
     /// The literal.

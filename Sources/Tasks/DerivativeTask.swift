@@ -68,7 +68,12 @@ struct DerivativeTask: RunnableTask {
     ) throws -> [String: Float] {
         let values = try root.object(key) { object -> [String: Float] in
             var values: [String: Float] = [:]
-            for name in object.keys { values[name] = try object.require(name, as: Float.self) }
+            for name in object.keys {
+                guard Expression.isVariableName(name), Expression.function(named: name) == nil else {
+                    throw context.error(in: object, key: name, "'\(name)' is not a variable name; names are letters, digits and '_', not starting with a digit, and not a function's name")
+                }
+                values[name] = try object.require(name, as: Float.self)
+            }
             return values
         }
         for name in expression.variables where values[name] == nil {

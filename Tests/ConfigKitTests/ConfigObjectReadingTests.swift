@@ -85,5 +85,8 @@ struct ConfigObjectReadingTests {
         #expect(ConfigKeyPath().appending(key: "metrics").appending(key: "top-5 acc").description == #"metrics["top-5 acc"]"#)
         #expect(ConfigKeyPath().appending(key: "1x").description == #"["1x"]"#)
         #expect(ConfigKeyPath().isRoot)
+        // A long key is cut short inside its quotes.
+        let long = String(repeating: "k", count: 100_000)
+        #expect(ConfigKeyPath().appending(key: long).description == "[\"" + String(repeating: "k", count: 80) + "…\"]")
     }
 }

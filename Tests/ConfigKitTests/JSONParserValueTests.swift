@@ -29,6 +29,15 @@ struct JSONParserValueTests {
         #expect(try value("3.0").intValue == 3)
         #expect(try value("1e3").intValue == 1000)
         #expect(try value("1.5").intValue == nil)
+        // Exact in decimal, whatever Double would round to: beyond 2^53 too.
+        #expect(try value("1e18").intValue == 1_000_000_000_000_000_000)
+        #expect(try value("9.223372036854775807e18").intValue == Int.max)
+        #expect(try value("1e19").intValue == nil)
+        #expect(try value("2.5e1").intValue == 25)
+        #expect(try value("-100e-2").intValue == -1)
+        #expect(try value("1e-3").intValue == nil)
+        #expect(try value("0.0e0").intValue == 0)
+        #expect(try value("1e99999999999").intValue == nil)
     }
 
     @Test(arguments: [
@@ -85,5 +94,7 @@ struct JSONParserValueTests {
         #expect(try value("[[1]]").foundDescription == "an array")
         #expect(try value(String(repeating: "a", count: 50).debugDescription).foundDescription.hasSuffix("…\""))
         #expect(try value("1.50").foundDescription == "1.50")
+        let long = "1" + String(repeating: "0", count: 10_000)
+        #expect(try value(long).foundDescription == String(long.prefix(40)) + "… (a number of 10001 characters)")
     }
 }

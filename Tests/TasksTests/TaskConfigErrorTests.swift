@@ -25,6 +25,16 @@ import Tasks
             + "the keys here are task, expression, start, optimizer, steps (required) and print_every, $schema")
     }
 
+    /// A start point's keys are variables: a key that cannot name one is refused, not ignored.
+    @Test func aStartKeyThatIsNoVariableNameIsRejected() throws {
+        for key in ["", "1x", "a b", "sin"] {
+            var lines = minimize()
+            lines[3] = #"  "start": {"x": 50, "\#(key)": 1},"#
+            let (message, _, _) = try loadError(lines)
+            #expect(message.hasSuffix(": '\(key)' is not a variable name; names are letters, digits and '_', not starting with a digit, and not a function's name"), "\(message)")
+        }
+    }
+
     @Test func aMisspeltNestedKeyNamesItsFullKeyPath() throws {
         let (message, path, _) = try loadError(minimize(optimizer: #"  "optimizer": {"nme": "sgd"},"#))
         #expect(message == "\(path):5:17: key path 'optimizer.nme': unknown key (did you mean 'name'?); 'name' is required, "
