@@ -200,8 +200,11 @@ package struct ConfigContext: Sendable {
         let given = try object.require(key, as: String.self, .nonEmpty)
         let resolved = resolve(given)
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {
             throw error(in: object, key: key, "data file '\(resolved)' does not exist (paths are relative to the config file)")
+        }
+        guard !isDirectory.boolValue else {
+            throw error(in: object, key: key, "'\(resolved)' is a directory; expected a data file (paths are relative to the config file)")
         }
         return resolved
     }

@@ -194,6 +194,10 @@ package struct TrainTask: RunnableTask {
         } else if options.batchSize > trainCount {
             warnings.append("note: training.batch_size \(options.batchSize) is larger than the training split (\(trainCount) examples), so each batch is the whole split (\"batch_size\": \"full\" says so)")
         }
+        let batchesPerEpoch = options.batchesPerEpoch(examples: trainCount)
+        if options.gradientAccumulation > batchesPerEpoch {
+            warnings.append("note: training.gradient_accumulation \(options.gradientAccumulation) is more than the \(batchesPerEpoch) batch\(batchesPerEpoch == 1 ? "" : "es") of an epoch; an epoch's last batch ends a step, so each epoch is one optimizer step over its \(batchesPerEpoch) batch\(batchesPerEpoch == 1 ? "" : "es")")
+        }
         if stepsGiven, let steps = options.maxSteps {
             let perEpoch = options.stepsPerEpoch(examples: trainCount)
             let epochs = steps / perEpoch + (steps % perEpoch == 0 ? 0 : 1)

@@ -413,6 +413,12 @@ import Testing
         #expect(best.warnings.contains { $0.hasSuffix("key path 'checkpoint.keep_best': test_accuracy is not measured by this run's evaluations, so best.safetensors is never written: a regression has no accuracy; expected train_loss or test_loss") }, "\(best.warnings)")
     }
 
+    @Test func anAccumulationLongerThanAnEpochIsNoted() throws {
+        let task = try load(config(training: #"{"epochs": 1, "batch_size": 16, "gradient_accumulation": 1000000}"#))
+        #expect(task.warnings.contains("note: training.gradient_accumulation 1000000 is more than the 4 batches of an epoch; an epoch's last batch ends a step, so each epoch is one optimizer step over its 4 batches"), "\(task.warnings)")
+        #expect(try load(config(training: #"{"epochs": 1, "batch_size": 16, "gradient_accumulation": 4}"#)).warnings.isEmpty)
+    }
+
     @Test func aClassColumnOfManyIntegersWarnsUnlessKindIsGiven() throws {
         // 300 rows of 60 distinct integers: more than 50.
         let csv = "x,price\n" + (0..<300).map { "\($0),\(100 + $0 % 60)" }.joined(separator: "\n") + "\n"

@@ -182,6 +182,11 @@ import Tasks
             + #"('\#(directory)/values.csv') has real-valued labels; expected "type": "linear", "mlp" or "sequential" for regression, or class labels"#)
     }
 
+    @Test func aDataPathThatIsADirectoryIsNamedAsOne() throws {
+        let (message, path, directory) = try loadError(digits(data: #""data": {"source": "csv", "path": "."}"#))
+        #expect(message == "\(path):3:37: key path 'data.path': '\(directory)' is a directory; expected a data file (paths are relative to the config file)")
+    }
+
     @Test func anUnknownDataSourceListsTheSources() throws {
         let (message, path, _) = try loadError(digits(data: #""data": {"source": "mnist"}"#))
         #expect(message == #"\#(path):3:22: key path 'data.source': expected one of "digits", "csv", "synthetic", found "mnist""#)
