@@ -40,7 +40,10 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let document = try ConfigDocument.load(path: config)
                 // `swiftgrad validate Configs/*.json` meets the schema itself: not a config.
-                if document.root.objectValue?["$schema"]?.stringValue?.hasPrefix("https://json-schema.org/") == true {
+                // A schema declares the JSON Schema dialect and has no task; a config that points
+                // its $schema there is still a config, and checked as one.
+                let root = document.root.objectValue
+                if root?["$schema"]?.stringValue?.hasPrefix("https://json-schema.org/") == true, root?["task"] == nil {
                     print("\(config): a JSON Schema, not a config; skipped")
                     continue
                 }

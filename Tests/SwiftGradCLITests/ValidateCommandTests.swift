@@ -57,6 +57,14 @@ import Testing
         let run = try swiftgrad("validate", "Configs/schema.json", "Configs/seed-derivative.json", "--quiet", in: repositoryRoot)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput == "Configs/schema.json: a JSON Schema, not a config; skipped\nConfigs/seed-derivative.json: ok\n")
+
+        // A config whose $schema names the JSON Schema dialect is still a config: it has a task.
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.write("d.json", #"{"$schema": "https://json-schema.org/draft/2020-12/schema", "task": "derivative", "expression": "x^2", "at": {"x": 1}, "ordr": 1}"#)
+        let checked = try swiftgrad("validate", config, "--quiet")
+        expectOneLineError(checked)
+        #expect(checked.standardError.contains("key path 'ordr': unknown key"), "\(checked.standardError)")
     }
 
     @Test func aMissingDataFileIsAnError() throws {
