@@ -57,6 +57,9 @@ package final class RunMetrics {
     private var lastEvaluation: (step: Int, evaluation: Trainer.Evaluation)?
     /// When `metrics.svg` was last written.
     private var lastPlot: ContinuousClock.Instant?
+    /// The evaluations recorded before the step a resumed run starts from (none for a fresh
+    /// run), so that the report's history is the whole run's.
+    private(set) var earlierEvaluations: [Trainer.Evaluation] = []
 
     /// The shortest time between two redrawings of the plot at checkpoints.
     static let plotInterval: Duration = .seconds(10)
@@ -95,6 +98,7 @@ package final class RunMetrics {
             events = try TensorBoardEventFile(appendingTo: eventsPath)
             curves = MetricsPlot.Curves(name: title, records: kept.map(\.record))
             lastEvaluation = kept.last { $0.record.evaluation != nil }.map { ($0.record.step, $0.record.evaluation!) }
+            earlierEvaluations = kept.compactMap(\.record.evaluation)
         } else {
             try Self.remove(existingEvents)
             json = try AppendingFile(path: jsonPath, truncating: true)

@@ -17,6 +17,9 @@ extension TrainTask {
         var lastCheckpoint: String?
         /// The run's `metrics.jsonl`, when it wrote one.
         var metricsPath: String?
+        /// The evaluations a resumed run's metrics recorded before its checkpoint, which
+        /// `summary` (this process's) lacks.
+        var earlierEvaluations: [Trainer.Evaluation] = []
         var exitStatus: Int32 = 0
         var failure: String?
     }
@@ -117,6 +120,7 @@ extension TrainTask {
 
         var run = CheckpointedRun(summary: summary, status: "completed", lastCheckpoint: lastCheckpoint)
         run.metricsPath = watch.metrics?.jsonPath
+        run.earlierEvaluations = watch.metrics?.earlierEvaluations ?? []
         switch summary.outcome {
         case .completed, .stoppedEarly:
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"

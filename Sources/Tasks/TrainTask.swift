@@ -366,9 +366,11 @@ package struct TrainTask: RunnableTask {
         }
         if let path = run.modelPath { extra["model"] = .string(path) }
         if let path = run.lastCheckpoint { extra["last_checkpoint"] = .string(path) }
-        // The last evaluations only: a long run's whole history is in its metrics.jsonl.
-        let history = summary.evaluations.suffix(Self.historyLimit)
-        if history.count < summary.evaluations.count { extra["history_evaluations"] = .number(summary.evaluations.count) }
+        // The last evaluations only: a long run's whole history is in its metrics.jsonl. A
+        // resumed run's include those its metrics recorded before the checkpoint.
+        let evaluations = run.earlierEvaluations + summary.evaluations
+        let history = evaluations.suffix(Self.historyLimit)
+        if history.count < evaluations.count { extra["history_evaluations"] = .number(evaluations.count) }
         if let path = run.metricsPath { extra["metrics"] = .string(path) }
         extra["history"] = .array(history.map { evaluation in
             var entry = JSONObject()

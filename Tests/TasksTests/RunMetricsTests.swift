@@ -120,7 +120,7 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
     @Test func aResumedRunsFilesEqualAnUninterruptedRunsApartFromTheirTimes() throws {
         let reference = try TemporaryDirectory()
         defer { reference.remove() }
-        try runKeepingFolder(reference)
+        let referenceReport = try runKeepingFolder(reference)
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try runKeepingFolder(directory)
@@ -130,7 +130,12 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         try jsonl.write(contentsOf: Data(#"{"type": "step", "step": 10, "ep"#.utf8))
         try jsonl.close()
         for resumeStep in [4, 3] {
-            try runKeepingFolder(directory, resume: folder + "/checkpoints/step-00000000\(resumeStep).safetensors")
+            let report = try runKeepingFolder(directory, resume: folder + "/checkpoints/step-00000000\(resumeStep).safetensors")
+            // The report's history is the whole run's, the evaluations before the checkpoint too.
+            let history = try #require(report["history"] as? [[String: Any]])
+            let referenceHistory = try #require(referenceReport["history"] as? [[String: Any]])
+            #expect(history.map { $0["epoch"] as? Int } == referenceHistory.map { $0["epoch"] as? Int }, "resumed from step \(resumeStep)")
+            #expect(history.map { $0["test_loss"] as? Double } == referenceHistory.map { $0["test_loss"] as? Double })
             let expected = RunMetrics.readLines(reference.path + "/runs/metrics.jsonl").map { untimed($0.record) }
             let resumed = RunMetrics.readLines(folder + "/metrics.jsonl").map(\.record)
             #expect(resumed.map(untimed) == expected, "resumed from step \(resumeStep)")
