@@ -10,18 +10,26 @@ private let edgeShapes: [(m: Int, n: Int, k: Int)] = [
     (17, 17, 17), (13, 33, 64), (64, 10, 300), (40, 257, 31), (5, 70, 9),
 ]
 
-/// Checks `kernel` on every edge shape, transpose combination and alpha / beta pair.
-private func checkEdges(_ kernel: GEMMKernel) {
-    var seed: UInt64 = 1
-    for shape in edgeShapes {
+/// Every problem of `shapes` in each transpose combination and alpha / beta pair, with a seed
+/// for its operands counted up from `firstSeed`.
+private func edgeProblems(_ shapes: [(m: Int, n: Int, k: Int)] = edgeShapes, firstSeed: UInt64) -> [(GEMMProblem, UInt64)] {
+    var problems: [(GEMMProblem, UInt64)] = []
+    for shape in shapes {
         for (transA, transB) in allTransposes {
             for (alpha, beta): (Float, Float) in [(1, 0), (-1.5, 0.5)] {
-                seed += 1
                 let problem = GEMMProblem(m: shape.m, n: shape.n, k: shape.k, transA: transA,
                                           transB: transB, alpha: alpha, beta: beta)
-                problem.expectMatchesReference(kernel: kernel, seed: seed)
+                problems.append((problem, firstSeed + UInt64(problems.count)))
             }
         }
+    }
+    return problems
+}
+
+/// Checks `kernel` on every edge shape, transpose combination and alpha / beta pair.
+private func checkEdges(_ kernel: GEMMKernel) {
+    for (problem, seed) in edgeProblems(firstSeed: 2) {
+        problem.expectMatchesReference(kernel: kernel, seed: seed)
     }
 }
 
@@ -80,21 +88,13 @@ struct GEMMTests {
     /// kernel that keeps to that definition.
     @Test(.enabled(if: GEMMKernel.avx2.isSupported, "CPU lacks AVX2 + FMA"))
     func avx2ComputesTheFusedDefinitionBitForBit() {
-        var seed: UInt64 = 300
         let shapes = edgeShapes + [(m: 12, n: 256, k: 784), (m: 7, n: 40, k: 513)]
-        for shape in shapes {
-            for (transA, transB) in allTransposes {
-                for (alpha, beta): (Float, Float) in [(1, 0), (-1.5, 0.5)] {
-                    seed += 1
-                    let problem = GEMMProblem(m: shape.m, n: shape.n, k: shape.k, transA: transA,
-                                              transB: transB, alpha: alpha, beta: beta)
-                    let (a, b, c) = problem.makeOperands(seed: seed)
-                    let result = problem.run(kernel: .avx2, a: a, b: b, c: c)
-                    let expected = problem.fusedDefinition(a: a, b: b, c: c, blockDepth: 256)  // SG_AVX2_KC
-                    let first = result.indices.first { result[$0].bitPattern != expected[$0].bitPattern }
-                    #expect(first == nil, "avx2 \(problem): element \(first ?? 0) is \(first.map { result[$0] } ?? 0), the definition gives \(first.map { expected[$0] } ?? 0)")
-                }
-            }
+        for (problem, seed) in edgeProblems(shapes, firstSeed: 301) {
+            let (a, b, c) = problem.makeOperands(seed: seed)
+            let result = problem.run(kernel: .avx2, a: a, b: b, c: c)
+            let expected = problem.fusedDefinition(a: a, b: b, c: c, blockDepth: 256)  // SG_AVX2_KC
+            let first = result.indices.first { result[$0].bitPattern != expected[$0].bitPattern }
+            #expect(first == nil, "avx2 \(problem): element \(first ?? 0) is \(first.map { result[$0] } ?? 0), the definition gives \(first.map { expected[$0] } ?? 0)")
         }
     }
 
