@@ -166,8 +166,11 @@ struct CSVReader {
         let reference = ColumnReference(index: column, name: header?[column])
         if labelTexts.allSatisfy({ $0.value != nil }) {
             // Integers up to 2⁵³ are exact as doubles; beyond that two labels could merge.
-            if let bad = labelTexts.first(where: { $0.value! != $0.value!.rounded() || Swift.abs($0.value!) >= 0x1p53 }) {
+            if let bad = labelTexts.first(where: { $0.value! != $0.value!.rounded() }) {
                 throw DatasetError(file: source, line: bad.line, reason: .fractionalClassLabel(column: reference, text: bad.text))
+            }
+            if let bad = labelTexts.first(where: { Swift.abs($0.value!) >= 0x1p53 }) {
+                throw DatasetError(file: source, line: bad.line, reason: .classLabelBeyondExactIntegers(column: reference, text: bad.text))
             }
             let values = Set(labelTexts.map { Int($0.value!) }).sorted()
             let classOfValue = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })

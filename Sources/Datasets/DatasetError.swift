@@ -35,6 +35,9 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         /// Every label of a column read as classes is a number, but this one is not an integer:
         /// the column holds a quantity to regress.
         case fractionalClassLabel(column: ColumnReference, text: String)
+        /// Every label is a number, and this integer is beyond 2⁵³, where two labels could
+        /// read as one number.
+        case classLabelBeyondExactIntegers(column: ColumnReference, text: String)
         /// A column read as classes has more distinct labels than `limit`.
         case tooManyClasses(column: ColumnReference, limit: Int)
         /// A number is finite as a `Double` but not as the 32-bit `Float` it is stored as.
@@ -101,6 +104,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(location), \(column): '\(quoted(text))' is not a class label; expected an integer in 0...\(limit - 1)"
         case let .fractionalClassLabel(column, text):
             return "\(location), \(column): '\(quoted(text))' is not a class label: every label is a number and this one is not an integer; expected integer or text classes, or read the column as regression targets"
+        case let .classLabelBeyondExactIntegers(column, text):
+            return "\(location), \(column): '\(quoted(text))' is too large for a class label: integer labels are told apart exactly up to 2^53 (9007199254740992); expected smaller integers or text classes, or read the column as regression targets"
         case let .tooManyClasses(column, limit):
             return "\(location), \(column): more than \(limit) distinct labels; expected at most \(limit) classes, or read the column as regression targets"
         case let .outsideFloatRange(column, text):

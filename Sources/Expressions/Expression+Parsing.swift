@@ -128,7 +128,10 @@ struct Lexer {
                 throw error("expected the digits of the exponent after '\(ExpressionError.excerpt(String(characters[start...exponentMark])))', as in 1e-3", at: index)
             }
         }
-        if index < characters.count, characters[index] == "." || Lexer.isIdentifierStart(characters[index]) {
+        if index < characters.count, characters[index] == "." {
+            throw error("malformed number '\(ExpressionError.excerpt(String(characters[start...index])))'; a number has at most one decimal point", at: index)
+        }
+        if index < characters.count, Lexer.isIdentifierStart(characters[index]) {
             throw error("malformed number '\(ExpressionError.excerpt(String(characters[start...index])))'; write an operator between a number and a name, as in 2*x", at: index)
         }
         return index

@@ -477,7 +477,7 @@ package struct TrainTask: RunnableTask {
                     labels: kind == "classes" ? .classes : .regression, classLimit: classCounts.upperBound)
             } catch let error as DatasetError {
                 switch error.reason {
-                case .fractionalClassLabel, .tooManyClasses:
+                case .fractionalClassLabel, .classLabelBeyondExactIntegers, .tooManyClasses:
                     throw context.error(in: data, key: "kind", "\(error); set \"kind\": \"regression\" to predict the column as a number")
                 default: throw error
                 }

@@ -34,7 +34,7 @@ private func parseError(_ source: String, sourceLocation: SourceLocation = #_sou
     ("x + #", 5, "unexpected character '#'"),
     ("1e+", 4, "expected the digits of the exponent"),
     ("2x", 2, "malformed number '2x'"),
-    ("1.2.3", 4, "malformed number"),
+    ("1.2.3", 4, "malformed number '1.2.'; a number has at most one decimal point"),
     ("1e39", 1, "too large"),
     ("sin(x, y)", 6, "functions take one argument"),
     ("x ^", 4, "expected an operand after '^', found end of input"),
