@@ -84,7 +84,7 @@ package struct CheckpointEvaluation: Sendable {
         guard let task = try TaskLoader.load(path: config, options: options) as? TrainTask else {
             throw ConfigError(.invalidValue, file: config, position: nil, keyPath: ConfigKeyPath([.key("task")]), message: "eval needs a \"train\" config")
         }
-        try task.checkCompatible(checkpoint, path: path)
+        try task.checkCompatible(checkpoint, path: path, resuming: false)
         var saved = task.savedModel(parameters: checkpoint.state.parameters)
         saved.source = path
         let parameters = try saved.parameters(for: task.model)

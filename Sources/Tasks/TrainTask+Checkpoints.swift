@@ -167,9 +167,18 @@ extension TrainTask {
     }
 
     /// Refuses a checkpoint from another config or other data.
-    func checkCompatible(_ checkpoint: Checkpoint, path: String) throws {
+    ///
+    /// - Parameters:
+    ///   - checkpoint: the checkpoint read.
+    ///   - path: its file, for messages.
+    ///   - resuming: whether a run continues from it (the message then says which keys a
+    ///     resume may change) or only evaluates it (`swiftgrad eval`).
+    func checkCompatible(_ checkpoint: Checkpoint, path: String, resuming: Bool = true) throws {
         if let hash = checkpoint.metadata["config_hash"], hash != configHash {
-            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision and the checkpoint object may change on resume")
+            let advice = resuming
+                ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision and the checkpoint object may change on resume"
+                : "evaluate it with the config that trained it"
+            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); \(advice)")
         }
         if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum, checksum != Self.bytewiseChecksum(of: data) {
             throw CheckpointError(file: path, "it was trained on other data (data checksum \(checksum), this run's \(dataChecksum))")
