@@ -105,7 +105,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case let .fractionalClassLabel(column, text):
             return "\(location), \(column): '\(quoted(text))' is not a class label: every label is a number and this one is not an integer; expected integer or text classes, or read the column as regression targets"
         case let .classLabelBeyondExactIntegers(column, text):
-            return "\(location), \(column): '\(quoted(text))' is too large for a class label: integer labels are told apart exactly up to 2^53 (9007199254740992); expected smaller integers or text classes, or read the column as regression targets"
+            return "\(location), \(column): '\(quoted(text))' is too large for a class label: integer labels are told apart exactly below 2^53 (9007199254740992); expected smaller integers or text classes, or read the column as regression targets"
         case let .tooManyClasses(column, limit):
             return "\(location), \(column): more than \(limit) distinct labels; expected at most \(limit) classes, or read the column as regression targets"
         case let .outsideFloatRange(column, text):

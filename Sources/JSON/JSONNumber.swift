@@ -71,32 +71,38 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     public var intValue: Int? {
         if isIntegerLiteral { return Int(literal) }
         var text = Substring(literal)
-        var sign = ""
-        if text.first == "-" || text.first == "+" { sign = text.first == "-" ? "-" : ""; text = text.dropFirst() }
-        var exponent = 0
+        var negative = false
+        if text.first == "-" || text.first == "+" { negative = text.first == "-"; text = text.dropFirst() }
+        var exponentText: Substring = "0"
         if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            // Beyond ±40 the number is either not an integer or far beyond Int.
-            guard let value = Int(text[text.index(after: e)...]), abs(value) <= 40 else { return nil }
-            exponent = value
+            exponentText = text[text.index(after: e)...]
             text = text[..<e]
         }
         var digits = text
+        var fractionDigits = 0
         if let point = text.firstIndex(of: ".") {
-            let fraction = text[text.index(after: point)...]
-            digits = text[..<point] + fraction
-            exponent -= fraction.count
+            digits = text[..<point] + text[text.index(after: point)...]
+            fractionDigits = text.distance(from: text.index(after: point), to: text.endIndex)
         }
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
-        if exponent < 0 {
-            // The digits dropped by the shift must all be zeros.
-            let dropped = digits.suffix(-exponent)
-            guard dropped.allSatisfy({ $0 == "0" }) else { return nil }
-            digits = digits.dropLast(-exponent)
-            if digits.isEmpty { return 0 }
-        } else {
-            digits += String(repeating: "0", count: exponent)
+        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        // Significant digits only: leading zeros go, trailing zeros move into the exponent.
+        digits = digits.drop { $0 == "0" }
+        var trailingZeros = 0
+        while digits.last == "0" { digits = digits.dropLast(); trailingZeros += 1 }
+        if digits.isEmpty { return 0 }
+        // The exponent of the last significant digit, kept within ±40 000: an Int has 19 digits,
+        // so a number whose scale leaves that range is no Int however its exponent is spelt.
+        var exponentSign = 1
+        if exponentText.first == "-" || exponentText.first == "+" {
+            exponentSign = exponentText.first == "-" ? -1 : 1
+            exponentText = exponentText.dropFirst()
         }
-        return Int(sign + digits)
+        let exponentDigits = exponentText.drop { $0 == "0" }
+        guard exponentDigits.count <= 5, let magnitude = exponentDigits.isEmpty ? 0 : Int(exponentDigits) else { return nil }
+        let scale = exponentSign * magnitude - fractionDigits + trailingZeros
+        // A negative scale leaves a fraction (the last digit is not 0); past 19 digits, no Int.
+        guard scale >= 0, digits.count + scale <= 19 else { return nil }
+        return Int((negative ? "-" : "") + digits + String(repeating: "0", count: scale))
     }
 
     /// The literal.

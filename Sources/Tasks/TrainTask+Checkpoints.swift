@@ -261,7 +261,9 @@ extension TrainTask {
     /// them could lose another run's work, keeping them would mix two runs.
     private func startOver(log: (String) -> Void) throws {
         let earlier = checkpoints.existingCheckpoints()
-        guard let newest = earlier.last else { return }
+        // Without periodic checkpoints (every_epochs 0), best.safetensors tells whose folder it is.
+        let hasBest = FileManager.default.fileExists(atPath: checkpoints.bestPath)
+        guard let newest = earlier.last ?? (hasBest ? checkpoints.bestPath : nil) else { return }
         let advice = "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
         let checkpoint: Checkpoint
         do {
@@ -279,7 +281,8 @@ extension TrainTask {
                 throw FileError("cannot delete the earlier run's checkpoint '\(path)': \(String(cString: strerror(errno)))")
             }
         }
-        log("note: removed \(earlier.count) checkpoint\(earlier.count == 1 ? "" : "s") of an earlier run of this config from \(checkpoints.checkpointsDirectory) (the newest: \(newest)); --resume latest would have continued that run")
+        let removed = earlier.count + (hasBest ? 1 : 0)
+        log("note: removed \(removed) checkpoint\(removed == 1 ? "" : "s") of an earlier run of this config from \(checkpoints.directory) (the newest: \(newest)); --resume latest would have continued that run")
     }
 
     /// The best value recorded in `best.safetensors`, if it exists and was kept for `metric`.
@@ -320,9 +323,8 @@ extension TrainTask {
         let policy = checkpoints
         let events = ((try? FileManager.default.contentsOfDirectory(atPath: policy.directory)) ?? [])
             .filter(TensorBoardEventFile.isEventFileName).map { policy.directory + "/" + $0 }
-        let checkpointFiles = ((try? FileManager.default.contentsOfDirectory(atPath: policy.checkpointsDirectory)) ?? [])
-            .map { policy.checkpointsDirectory + "/" + $0 }
-        for path in policy.fixedOutputs + events + checkpointFiles {
+        // Only the checkpoint names the run writes: other entries of checkpoints/ are not its.
+        for path in policy.fixedOutputs + events + policy.existingCheckpoints() {
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }
             if info.st_mode & S_IFMT != S_IFREG {

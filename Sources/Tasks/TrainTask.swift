@@ -214,12 +214,15 @@ package struct TrainTask: RunnableTask {
         // A watched metric that no evaluation holds never stops the run or keeps a checkpoint.
         // The config is valid (the schema cannot see the data), so this is a warning.
         let unmeasured = { (metric: TrainingMetric) -> String? in
-            if (metric == .testLoss || metric == .testAccuracy) && data.test.count == 0 {
-                return "the data has no test split; expected a train_ metric, or a test_fraction above 0 in data"
-            }
+            let noTest = (metric == .testLoss || metric == .testAccuracy) && data.test.count == 0
             // The metrics where higher is better are the accuracies.
-            if metric.higherIsBetter && data.train.classCount == nil { return "a regression has no accuracy; expected train_loss or test_loss" }
-            return nil
+            let noAccuracy = metric.higherIsBetter && data.train.classCount == nil
+            switch (noTest, noAccuracy) {
+            case (true, true): return "a regression has no accuracy, and the data has no test split; expected train_loss"
+            case (true, false): return "the data has no test split; expected a train_ metric, or a test_fraction above 0 in data"
+            case (false, true): return "a regression has no accuracy; expected train_loss or test_loss"
+            case (false, false): return nil
+            }
         }
         if let stopping = options.earlyStopping, let reason = unmeasured(stopping.metric) {
             let error = ConfigError(
@@ -236,7 +239,11 @@ package struct TrainTask: RunnableTask {
             warnings.append("warning: \(error)")
         }
         self.warnings = warnings
-        if let directory = overrides.runDirectory { checkpoints.directory = directory }
+        if let directory = overrides.runDirectory {
+            // An empty folder would put the run's files at the root of the file system.
+            guard !directory.isEmpty else { throw FileError("the run folder is an empty path; expected a folder for the run's checkpoints and model") }
+            checkpoints.directory = directory
+        }
         configHash = Self.resultHash(of: root.object, options: options)
         let (features, classes) = (data.train.featureCount, data.train.classCount)
         var standardizesTarget = false

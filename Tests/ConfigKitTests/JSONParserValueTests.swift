@@ -38,6 +38,13 @@ struct JSONParserValueTests {
         #expect(try value("1e-3").intValue == nil)
         #expect(try value("0.0e0").intValue == 0)
         #expect(try value("1e99999999999").intValue == nil)
+        #expect(try value("1e-9223372036854775808").intValue == nil)
+        #expect(try value("1e9223372036854775807").intValue == nil)
+        #expect(try value("0e41").intValue == 0)
+        #expect(try value("0.0e-50").intValue == 0)
+        #expect(try value("1" + String(repeating: "0", count: 49) + "e-45").intValue == 10_000)
+        #expect(try value("-9.223372036854775808e18").intValue == Int.min)
+        #expect(try value("12.50e1").intValue == 125)
     }
 
     @Test(arguments: [

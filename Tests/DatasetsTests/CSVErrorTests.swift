@@ -120,5 +120,5 @@ import Testing
 /// An integer label past 2^53 is an integer: the message says it is too large, not fractional.
 @Test func anIntegerLabelBeyondExactDoublesIsNamedTooLarge() {
     #expect(message { try Dataset.parseCSV("a,y\n1,9223372036854775807\n2,0\n", source: "big.csv", hasHeader: true, labels: .classes) }
-        == "big.csv:2, column 'y': '9223372036854775807' is too large for a class label: integer labels are told apart exactly up to 2^53 (9007199254740992); expected smaller integers or text classes, or read the column as regression targets")
+        == "big.csv:2, column 'y': '9223372036854775807' is too large for a class label: integer labels are told apart exactly below 2^53 (9007199254740992); expected smaller integers or text classes, or read the column as regression targets")
 }

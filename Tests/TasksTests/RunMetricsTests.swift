@@ -229,6 +229,17 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
             #expect("\(error)".hasPrefix("cannot start a run in '\(directory.path)/runs': it holds the checkpoints of another run ("), "\(error)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == first)
+
+        // Without periodic checkpoints, best.safetensors says whose folder it is.
+        let bestOnly = try TemporaryDirectory()
+        defer { bestOnly.remove() }
+        let keepingBest = metricsConfig.replacingOccurrences(of: #""every_steps": 2, "keep_last": 100"#, with: #""every_epochs": 0, "keep_best": "train_loss""#)
+        try runKeepingFolder(bestOnly, config: keepingBest)
+        #expect(FileManager.default.fileExists(atPath: bestOnly.path + "/runs/best.safetensors"))
+        #expect(throws: (any Error).self) {
+            try runKeepingFolder(bestOnly, config: keepingBest.replacingOccurrences(of: "\"seed\": 4", with: "\"seed\": 5"))
+        }
+        try runKeepingFolder(bestOnly, config: keepingBest)
     }
 
     @Test func aLongRunsReportKeepsItsLastHundredEvaluations() throws {
