@@ -305,7 +305,9 @@ public final class Trainer {
         let countsPredictions = true
         let runningFigures = evaluating && options.trainMetrics == .trainingBatches
 
-        epochs: for epochIndex in epoch..<options.epochs {
+        // A state restored at its step limit (training.steps) has nothing left to train.
+        let firstEpoch = options.maxSteps != nil && globalStep >= totalSteps ? options.epochs : epoch
+        epochs: for epochIndex in firstEpoch..<options.epochs {
             epoch = epochIndex
             if batchInEpoch == 0 { epochFigures = EpochTrainingFigures() }
             let batches = timed(&dataSeconds) { data.train.batches(size: options.batchSize, shuffleSeed: options.seed, epoch: epochIndex) }
@@ -653,6 +655,9 @@ extension Trainer {
         let stepsDone = count(steps, plus: state.stepInEpoch / accumulation)
         guard state.optimizerStep == stepsDone else {
             throw refuse("optimizerStep", "optimizer_step", state.optimizerStep, expected: "\(stepsDone.map(String.init) ?? "more than \(Int.max)"), the optimizer steps taken in \(position)\(accumulation > 1 ? " and \(accumulation) batches a step" : "")")
+        }
+        if options.maxSteps != nil, state.optimizerStep > options.totalSteps(examples: examples) {
+            throw refuse("optimizerStep", "optimizer_step", state.optimizerStep, expected: "at most \(options.totalSteps(examples: examples)), the steps this run takes (training.steps)")
         }
         // The optimizer keeps its own count (Adam's bias correction and the schedules read it),
         // saved as a Float; it must be the same count.

@@ -242,6 +242,17 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         try runKeepingFolder(bestOnly, config: keepingBest)
     }
 
+    /// A run that training.steps ended mid-epoch, resumed from its last checkpoint, has no step
+    /// left to take: its parameters stay those of the uninterrupted run.
+    @Test func aStateAtItsStepLimitTrainsNoFurther() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let limited = metricsConfig.replacingOccurrences(of: #""epochs": 3"#, with: #""steps": 4"#)
+        let whole = try runKeepingFolder(directory, config: limited)
+        let resumed = try runKeepingFolder(directory, config: limited, resume: directory.path + "/runs/checkpoints/step-000000004.safetensors")
+        #expect(resumed["parameter_digest"] as? String == whole["parameter_digest"] as? String)
+    }
+
     @Test func aLongRunsReportKeepsItsLastHundredEvaluations() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
