@@ -1,5 +1,6 @@
 import ConfigKit
 import Foundation
+import Storage
 import Training
 
 /// Where and when a `"task": "train"` run keeps its model: the config's `checkpoint` object.
@@ -63,6 +64,30 @@ package struct CheckpointPolicy: Sendable, Equatable {
         everySteps = nil
         keepLast = 3
         keepBest = nil
+    }
+
+    /// Refuses a run folder that cannot be made because it, or a folder on its path, is a file:
+    /// `FileManager` would only say "NSCocoaErrorDomain error 512".
+    ///
+    /// - Parameter source: what named the folder, for the advice: `--run-dir` or
+    ///   `checkpoint.directory`.
+    /// - Throws: `FileError` naming the folder and the file in its way.
+    package func checkFolderCanBeMade(source: String) throws {
+        var path = directory
+        while !path.isEmpty {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                guard info.st_mode & S_IFMT != S_IFDIR else { return }
+                let kind = info.st_mode & S_IFMT == S_IFREG ? "is a file, not a directory" : "is not a directory"
+                if path == directory {
+                    throw FileError("cannot use '\(directory)' as the run folder: it \(kind); choose another \(source)")
+                }
+                throw FileError("cannot create the run folder '\(directory)': '\(path)' \(kind); choose another \(source)")
+            }
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent == path { return }
+            path = parent
+        }
     }
 
     /// The periodic checkpoints in the run folder, oldest first (by step, from their names).

@@ -181,6 +181,11 @@ package struct ConfigContext: Sendable {
     /// The config file's path as given.
     package let file: String
 
+    /// The context of the config file at `file`.
+    package init(file: String) {
+        self.file = file
+    }
+
     /// `path` resolved against the config file's directory when it is relative.
     package func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }

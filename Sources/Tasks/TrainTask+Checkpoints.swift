@@ -44,8 +44,9 @@ extension TrainTask {
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
         let keeps = runOptions.keepsRunFolder
         if keeps {
+            try policy.checkFolderCanBeMade(source: "--run-dir or checkpoint.directory")
             try createDirectory(policy.checkpointsDirectory)
-            try checkRunFolder()
+            try checkRunFolderFiles()
             if runOptions.resume == nil { try startOver(log: log) }
         }
 
@@ -296,17 +297,6 @@ extension TrainTask {
     }
 
     private func createDirectory(_ path: String) throws {
-        // The deepest part of the path that exists must be a directory: name a file in the way
-        // rather than pass on Foundation's error code.
-        var existing = path
-        var info = stat()
-        while !existing.isEmpty, lstat(existing, &info) != 0 {
-            existing = (existing as NSString).deletingLastPathComponent
-        }
-        if !existing.isEmpty, stat(existing, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
-            let kind = info.st_mode & S_IFMT == S_IFREG ? "a file" : InputFile.kindDescription(info.st_mode)
-            throw FileError("cannot create the run folder '\(path)': '\(existing)' is \(kind), not a directory")
-        }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
@@ -319,7 +309,7 @@ extension TrainTask {
     /// files and the periodic checkpoints) must be a regular file, if it exists at all, and none
     /// of the run's inputs. A symbolic link is refused even to a regular file, as it could lead
     /// to the config or a data file of this run or of another; a FIFO would block the run.
-    private func checkRunFolder() throws {
+    private func checkRunFolderFiles() throws {
         let policy = checkpoints
         let events = ((try? FileManager.default.contentsOfDirectory(atPath: policy.directory)) ?? [])
             .filter(TensorBoardEventFile.isEventFileName).map { policy.directory + "/" + $0 }

@@ -66,8 +66,5 @@ func dataFiles(ofConfig config: String) -> [AtomicFile.Input] {
     guard let document = try? ConfigDocument.load(path: config),
           let path = document.root.objectValue?["data"]?.objectValue?["path"]?.stringValue, !path.isEmpty
     else { return [] }
-    // As `ConfigContext.resolve` does: relative to the config file's folder.
-    let directory = (config as NSString).deletingLastPathComponent
-    let resolved = path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
-    return [AtomicFile.Input(resolved, role: "data file")]
+    return [AtomicFile.Input(ConfigContext(file: config).resolve(path), role: "data file")]
 }

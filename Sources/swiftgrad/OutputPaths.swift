@@ -84,28 +84,3 @@ func runFolderRole(of path: String, in policy: CheckpointPolicy) -> String? {
     if TensorBoardEventFile.isEventFileName(name) { return "it is named like the TensorBoard event file that this run writes \(inFolder)" }
     return nil
 }
-
-/// Refuses a run folder that cannot be made because it, or a folder on its path, is a file:
-/// `FileManager` would only say "NSCocoaErrorDomain error 512".
-///
-/// - Parameters:
-///   - directory: the run folder.
-///   - source: what named it, for the advice: `--run-dir` or `checkpoint.directory`.
-/// - Throws: `FileError` naming the folder and the file in its way.
-func checkRunFolder(_ directory: String, source: String) throws {
-    var path = directory
-    while !path.isEmpty {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT != S_IFDIR else { return }
-            let kind = info.st_mode & S_IFMT == S_IFREG ? "is a file, not a directory" : "is not a directory"
-            if path == directory {
-                throw FileError("cannot use '\(directory)' as the run folder: it \(kind); choose another \(source)")
-            }
-            throw FileError("cannot create the run folder '\(directory)': '\(path)' \(kind); choose another \(source)")
-        }
-        let parent = (path as NSString).deletingLastPathComponent
-        if parent == path { return }
-        path = parent
-    }
-}

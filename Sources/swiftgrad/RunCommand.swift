@@ -140,7 +140,7 @@ struct RunCommand: ParsableCommand {
         let resumed = resumedCheckpoint(of: task)
         let policy = keepsRunFolder ? (task as? TrainTask)?.checkpoints : nil
         if let policy {
-            try checkRunFolder(policy.directory, source: runDirectory == nil ? "checkpoint.directory" : "--run-dir")
+            try policy.checkFolderCanBeMade(source: runDirectory == nil ? "checkpoint.directory" : "--run-dir")
             if let checkpoint = resumed.first { try checkResumable(checkpoint.path, in: policy) }
         }
         // Outputs never replace what the run reads, by any name (compared by inode).
