@@ -578,7 +578,9 @@ extension Trainer {
     /// - `0 ≤ b < B`, a multiple of `A` (an epoch's last batch always ends a step, after which
     ///   the state stands at the next epoch's batch 0);
     /// - ``TrainingState/globalStep`` (batches) `= e·B + b`, ``TrainingState/optimizerStep``
-    ///   `= e·S + b/A`, and the optimizer state's `iterations` equal to the latter.
+    ///   `= e·S + b/A`, and the optimizer state's `iterations` equal to the latter;
+    /// - with a step limit (`training.steps`), an optimizer step no later than the limit (a
+    ///   state at the limit trains no further).
     ///
     /// A state from a run over other data, batches or accumulation fails these, as does one
     /// whose counters were altered; the run's loops would otherwise start past their end, and
