@@ -9,7 +9,7 @@ import Autograd
 /// ``iterations`` had before the step, as in Keras.
 ///
 /// An optimizer keeps per-variable state ("slots", such as Adam's moments), created the first
-/// time a variable receives a gradient. ``stateTensors(for:)`` and ``restoreState(_:for:)``
+/// time a variable receives a gradient. ``stateTensors(for:)`` and ``restoreState(_:for:iterations:)``
 /// expose that state for checkpoints.
 ///
 /// Hyperparameters other than the learning rate are `Double`, like the Python floats Keras keeps
@@ -75,7 +75,10 @@ public protocol Optimizer: AnyObject {
     /// of each variable that has state, named `"<index>/<variable name>/<slot>"`, where `index`
     /// is the variable's position in `variables`.
     ///
-    /// `iterations` is stored as a `Float`, exact up to 2²⁴ (about 16.7 million) steps.
+    /// `iterations` is stored as a `Float`: exact up to 2²⁴ (about 16.7 million) steps and
+    /// rounded to the nearest `Float` beyond. A caller that keeps the exact count elsewhere (the
+    /// trainer keeps it in a checkpoint's metadata) passes it to
+    /// ``restoreState(_:for:iterations:)``.
     func stateTensors(for variables: [Variable]) -> [String: Tensor]
 
     /// Replaces the optimizer's state with one saved by ``stateTensors(for:)``.
@@ -83,10 +86,13 @@ public protocol Optimizer: AnyObject {
     /// - Parameters:
     ///   - state: the saved tensors.
     ///   - variables: the variables, in the order used when saving.
+    ///   - iterations: the exact step count, or `nil` to take it from the `iterations` tensor.
+    ///     When given, it must be non-negative and round to the tensor's value as a `Float`; it
+    ///     restores counts past 2²⁴ that the tensor holds only rounded.
     /// - Throws: ``OptimizerStateError`` naming the key when a tensor is missing, unexpected, or
-    ///   of the wrong shape, or when `iterations` is not a non-negative whole number. The state
-    ///   is left unchanged when it throws.
-    func restoreState(_ state: [String: Tensor], for variables: [Variable]) throws
+    ///   of the wrong shape, when `iterations` is not a non-negative whole number, or when the
+    ///   count given does not round to it. The state is left unchanged when it throws.
+    func restoreState(_ state: [String: Tensor], for variables: [Variable], iterations: Int?) throws
 }
 
 extension Optimizer {
@@ -94,6 +100,12 @@ extension Optimizer {
 
     public func applyPartitioned(to variables: [Variable], _ body: (PartitionedStep) -> Void) {
         usagePrecondition(false, "\(name).applyPartitioned: this optimizer updates whole gradients only; use apply(_:to:)")
+    }
+
+    /// Replaces the optimizer's state with one saved by ``stateTensors(for:)``, its step count
+    /// taken from the `iterations` tensor (exact up to 2²⁴ steps).
+    public func restoreState(_ state: [String: Tensor], for variables: [Variable]) throws {
+        try restoreState(state, for: variables, iterations: nil)
     }
 
     /// The learning rate the next step will use: ``learningRate`` at ``iterations``.

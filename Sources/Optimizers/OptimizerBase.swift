@@ -164,15 +164,23 @@ public class OptimizerBase: Optimizer {
         return state
     }
 
-    public func restoreState(_ state: [String: Tensor], for variables: [Variable]) throws {
+    public func restoreState(_ state: [String: Tensor], for variables: [Variable], iterations exactIterations: Int?) throws {
         guard let iterationsTensor = state["iterations"] else {
             throw OptimizerStateError("\(name).restoreState: the key 'iterations' is missing")
         }
         guard iterationsTensor.scalarCount == 1,
-              let restoredIterations = Int(exactly: iterationsTensor.scalars[0]), restoredIterations >= 0
+              let savedIterations = Int(exactly: iterationsTensor.scalars[0]), savedIterations >= 0
         else {
             throw OptimizerStateError(
                 "\(name).restoreState: 'iterations' must be one non-negative whole number, got \(iterationsTensor.scalars) with shape \(iterationsTensor.shape)")
+        }
+        var restoredIterations = savedIterations
+        if let exactIterations {
+            guard exactIterations >= 0, Float(exactIterations) == iterationsTensor.scalars[0] else {
+                throw OptimizerStateError(
+                    "\(name).restoreState: the step count given, \(exactIterations), does not round to the saved 'iterations', \(iterationsTensor.scalars[0])")
+            }
+            restoredIterations = exactIterations
         }
         var used: Set<String> = ["iterations"]
         var restored = IdentityMap<VariableSlots>()

@@ -578,7 +578,8 @@ extension Trainer {
     /// - `0 ≤ b < B`, a multiple of `A` (an epoch's last batch always ends a step, after which
     ///   the state stands at the next epoch's batch 0);
     /// - ``TrainingState/globalStep`` (batches) `= e·B + b`, ``TrainingState/optimizerStep``
-    ///   `= e·S + b/A`, and the optimizer state's `iterations` equal to the latter;
+    ///   `= e·S + b/A`, and the optimizer state's `iterations` tensor equal to the latter as a
+    ///   `Float` (the optimizer resumes at the exact count, past 2²⁴ steps too);
     /// - with a step limit (`training.steps`), an optimizer step no later than the limit (a
     ///   state at the limit trains no further).
     ///
@@ -602,7 +603,7 @@ extension Trainer {
         }
         try checkPosition(of: state)
         do {
-            try optimizer.restoreState(state.optimizerState, for: variables)
+            try optimizer.restoreState(state.optimizerState, for: variables, iterations: state.optimizerStep)
         } catch {
             throw TrainingStateError("the optimizer state does not fit \(optimizer.name): \(error)")
         }
@@ -662,7 +663,7 @@ extension Trainer {
             throw refuse("optimizerStep", "optimizer_step", state.optimizerStep, expected: "at most \(options.totalSteps(examples: examples)), the steps this run takes (training.steps)")
         }
         // The optimizer keeps its own count (Adam's bias correction and the schedules read it),
-        // saved as a Float; it must be the same count.
+        // saved as a Float; it must be the same count, rounded as a Float.
         if let iterations = state.optimizerState["iterations"], iterations.scalarCount == 1, iterations.scalars[0] != Float(state.optimizerStep) {
             throw TrainingStateError("the state's optimizer iterations (checkpoint tensor optimizer/iterations) are \(iterations.scalars[0]); expected \(Float(state.optimizerStep)), its optimizerStep (swiftgrad.optimizer_step)")
         }

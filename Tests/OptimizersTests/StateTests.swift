@@ -109,4 +109,32 @@ import Testing
         let after = optimizer.stateTensors(for: [w])
         #expect(after["0/w/momentum"]?.scalars == good["0/w/momentum"]?.scalars)
     }
+
+    /// The `iterations` tensor is a `Float`, which rounds counts past 2²⁴. A caller that keeps
+    /// the exact count passes it; it is taken when it rounds to the tensor and refused otherwise,
+    /// and the next step's bias correction and count follow from it.
+    @Test func anExactStepCountPastTheFloatsIntegersIsRestored() throws {
+        let w = Variable(Tensor([1, 2]), name: "w")
+        let optimizer = Adam(learningRate: 0.01)
+        optimizer.apply([Tensor([1, 1])], to: [w])
+        var state = optimizer.stateTensors(for: [w])
+        let exact = (1 << 24) + 1
+        state["iterations"] = Tensor(Float(exact))
+        #expect(state["iterations"]?.scalar == Float(1 << 24))
+
+        try optimizer.restoreState(state, for: [w])
+        #expect(optimizer.iterations == 1 << 24)
+        try optimizer.restoreState(state, for: [w], iterations: exact)
+        #expect(optimizer.iterations == exact)
+        optimizer.apply([Tensor([1, 1])], to: [w])
+        #expect(optimizer.iterations == exact + 1)
+
+        for wrong in [exact + 2, 5, -1] {
+            let error = try #require(throws: OptimizerStateError.self) {
+                try optimizer.restoreState(state, for: [w], iterations: wrong)
+            }
+            #expect(error.message.contains("the step count given, \(wrong), does not round to the saved 'iterations', 16777216.0"), "\(error)")
+            #expect(optimizer.iterations == exact + 1)
+        }
+    }
 }

@@ -297,6 +297,24 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(error.description.contains("optimizer/iterations) are 4.611686e+18; expected 4.0"), "\(error)")
     }
 
+    /// A run past 2²⁴ optimizer steps, whose checkpoint holds the optimizer's count rounded to a
+    /// `Float`, resumes at its exact count (from the metadata): it trains on and its own state
+    /// resumes again. With the rounded count its later states would contradict their position.
+    @Test func aRunPastTheFloatsIntegersResumesAtItsExactStep() throws {
+        let options = TrainingOptions(epochs: (1 << 24) + 3, batchSize: 128, seed: 2)
+        let exact = (1 << 24) + 1
+        var state = try checkpoint(options, stoppedAfter: 1, editing: [
+            "epoch": String(exact), "global_step": String(exact), "optimizer_step": String(exact),
+        ])
+        state.optimizerState["iterations"] = Tensor(Float(exact))
+        let resumed = makeTrainer(options)
+        try resumed.restore(state)
+        #expect(resumed.optimizer.iterations == exact)
+        #expect(resumed.run().steps == exact + 2)
+        #expect(resumed.optimizer.iterations == exact + 2 && resumed.state.optimizerStep == exact + 2)
+        try makeTrainer(options).restore(resumed.state)
+    }
+
     /// Early stopping's count of evaluations without improvement may be restored as anything;
     /// counting on from `Int.max` stops the run rather than overflowing.
     @Test func aRestoredCountOfEvaluationsWithoutImprovementCannotOverflow() throws {
