@@ -4,9 +4,9 @@ import Autograd
 ///
 /// The file is read by the same parser, with the same rules, as
 /// ``Dataset/loadCSV(path:hasHeader:labelColumn:featureColumns:labels:classLimit:maximumFileBytes:)``:
-/// blanks around fields, blank lines, `\r\n` and quoted fields are accepted, every chosen field
-/// must be a finite number, and each number is read as a `Double` and rounded once to `Float`,
-/// so a row gives the same bits here as in a training set.
+/// blanks around fields, blank lines, `\r\n` or `\r` line ends and quoted fields are accepted,
+/// every chosen field must be a finite number, and each number is read as a `Double` and rounded
+/// once to `Float`, so a row gives the same bits here as in a training set.
 ///
 /// ```swift
 /// // The columns named x and y, in that order.

@@ -83,8 +83,8 @@ struct FloatBlocks {
 }
 
 /// A byte-level CSV reader that takes its input in chunks: comma (or another one-byte)
-/// delimited, spaces and tabs around fields ignored, blank lines skipped, `\n` or `\r\n` line
-/// ends, a UTF-8 byte order mark at the start skipped, and RFC 4180 quoted fields (a quoted field
+/// delimited, spaces and tabs around fields ignored, blank lines skipped, `\n`, `\r\n` or `\r`
+/// line ends (as Python's `csv` module reads them), a UTF-8 byte order mark at the start skipped, and RFC 4180 quoted fields (a quoted field
 /// may hold delimiters, line breaks and doubled quotes `""`).
 ///
 /// Only the selected columns are parsed as numbers; the others may hold any text. A number is
@@ -284,6 +284,7 @@ private final class CSVParser {
 
     private static let quote = UInt8(ascii: "\"")
     private static let newline = UInt8(ascii: "\n")
+    private static let carriageReturn = UInt8(ascii: "\r")
     private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     init(source: String, delimiter: UInt8) {
@@ -313,7 +314,11 @@ private final class CSVParser {
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r")
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+
+    private static func isLineEnd(_ byte: UInt8) -> Bool {
+        byte == newline || byte == carriageReturn
     }
 
     /// Reads the next record that is not a blank line into the fields and returns the line it
@@ -358,13 +363,21 @@ private final class CSVParser {
             if isFinal { return true }
             throw NeedMoreInput()
         }
+        /// The index after the line end at `index`: `\r\n` is one line end, as are `\n` and
+        /// `\r` alone.
+        func pastLineEnd(_ index: Int) throws -> Int {
+            if bytes[index] == CSVParser.carriageReturn, try !atEnd(index + 1), bytes[index + 1] == CSVParser.newline {
+                return index + 2
+            }
+            return index + 1
+        }
         // Skip blank lines.
         while true {
             var probe = position
             while try !atEnd(probe) && isBlank(bytes[probe]) { probe += 1 }
             if try atEnd(probe) { position = probe; return nil }
-            if bytes[probe] == CSVParser.newline {
-                position = probe + 1
+            if isLineEnd(bytes[probe]) {
+                position = try pastLineEnd(probe)
                 line += 1
                 continue
             }
@@ -393,16 +406,20 @@ private final class CSVParser {
                         position += 1
                         break
                     }
-                    if byte == CSVParser.newline { line += 1 }
-                    position += 1
+                    if isLineEnd(byte) {
+                        position = try pastLineEnd(position)
+                        line += 1
+                    } else {
+                        position += 1
+                    }
                 }
                 while try !atEnd(position) && isBlank(bytes[position]) { position += 1 }
-                if try !atEnd(position) && bytes[position] != delimiter && bytes[position] != CSVParser.newline {
+                if try !atEnd(position) && bytes[position] != delimiter && !isLineEnd(bytes[position]) {
                     throw DatasetError(file: source, line: line, reason: .textAfterClosingQuote(fieldIndex: fields.count))
                 }
             } else {
                 field = Field(start: position, end: position, hasEscapedQuotes: false)
-                while try !atEnd(position) && bytes[position] != delimiter && bytes[position] != CSVParser.newline {
+                while try !atEnd(position) && bytes[position] != delimiter && !isLineEnd(bytes[position]) {
                     position += 1
                 }
                 var end = position
@@ -414,8 +431,8 @@ private final class CSVParser {
                 position += 1
                 continue
             }
-            if position < bytes.count {  // a newline
-                position += 1
+            if position < bytes.count {  // a line end
+                position = try pastLineEnd(position)
                 line += 1
             }
             return recordLine

@@ -35,8 +35,8 @@ extension Dataset {
 
     /// Loads a dataset from a CSV file of numbers.
     ///
-    /// Fields are separated by commas; spaces and tabs around a field, blank lines, `\r\n`
-    /// line ends and a UTF-8 byte order mark are accepted, and fields may be quoted (`"1.5"`).
+    /// Fields are separated by commas; spaces and tabs around a field, blank lines, `\r\n` or
+    /// `\r` line ends and a UTF-8 byte order mark are accepted, and fields may be quoted (`"1.5"`).
     /// Only the selected columns need to hold numbers, written in decimal (`-1.5e-3`; not
     /// `0x10`, `inf` or `nan`), and every selected value must be finite as a 32-bit float.
     ///

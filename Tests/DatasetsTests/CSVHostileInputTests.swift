@@ -123,6 +123,32 @@ import Testing
         #expect(error.description == "e.csv:5, column 'y': 'abc' is not a number")
     }
 
+    /// `\r` line ends, alone and before `\n`, split at every chunk boundary: a `\r` that ends
+    /// a chunk may yet be the start of `\r\n`. Line numbers count each line end once, inside
+    /// a quoted field too.
+    @Test(arguments: [1, 2, 3, 5])
+    func carriageReturnLineEndsReadAlikeInChunksOfAnySize(chunkSize: Int) throws {
+        let text = "note,x,y\r\nplain,1,2\r\"two\rlines\r\nhere\",3,4\r\r\nlast,5,abc\r"
+        var reader = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
+        let bytes = Array(text.utf8)
+        let error = try #require(throws: DatasetError.self) {
+            for start in stride(from: 0, to: bytes.count, by: chunkSize) {
+                try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
+            }
+            _ = try reader.finish()
+        }
+        #expect(error.description == "e.csv:7, column 'y': 'abc' is not a number")
+
+        let valid = Array(text.replacingOccurrences(of: "abc", with: "6").utf8)
+        var whole = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
+        for start in stride(from: 0, to: valid.count, by: chunkSize) {
+            try valid[start..<min(start + chunkSize, valid.count)].withUnsafeBufferPointer { try whole.consume($0) }
+        }
+        let table = try whole.finish()
+        #expect(table.rowCount == 3)
+        #expect(table.labels == [2, 4, 6])
+    }
+
     @Test func aFileLargerThanAChunkReadsAsTheSameText() throws {
         let scratch = try TemporaryDirectory(prefix: "DatasetsTests")
         defer { scratch.remove() }

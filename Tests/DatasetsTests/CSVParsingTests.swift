@@ -33,6 +33,15 @@ import Testing
     #expect(data.featureNames == ["x"])
 }
 
+/// Line ends of old Mac files (`\r` alone) and of mixed files read as Python's `csv` reads
+/// them: `\r\n` is one line end, `\r` and `\n` alone are one each.
+@Test func readsCarriageReturnLineEndsAlone() throws {
+    let text = "x,y\r1.5,-2\r\r0.25,3\r\n4,5\n\r6,7\r"
+    let data = try Dataset.parseCSV(text, hasHeader: true, labelColumn: "y", featureColumns: ["x"])
+    #expect(data.features == Tensor([[1.5], [0.25], [4], [6]]))
+    #expect(data.targets == Tensor([[-2], [3], [5], [7]]))
+}
+
 @Test func readsQuotedFieldsWithDelimitersAndEscapedQuotes() throws {
     let text = "\"name, with comma\",\"say \"\"hi\"\"\",label\n\"1\", \"2\" ,3\n"
     let data = try Dataset.parseCSV(text, hasHeader: true)
