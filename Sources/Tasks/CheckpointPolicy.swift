@@ -95,11 +95,18 @@ package struct CheckpointPolicy: Sendable, Equatable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpointsDirectory)) ?? []
         return names
             .compactMap { name -> (Int, String)? in
-                guard name.hasPrefix("step-"), name.hasSuffix(".safetensors"),
-                      let step = Int(name.dropFirst(5).dropLast(12)) else { return nil }
+                guard let step = Self.step(ofCheckpoint: name) else { return nil }
                 return (step, checkpointsDirectory + "/" + name)
             }
             .sorted { $0.0 < $1.0 }
             .map(\.1)
+    }
+
+    /// The step a periodic checkpoint's file name (`step-<step>.safetensors`) gives, or `nil`
+    /// for another name.
+    package static func step(ofCheckpoint path: String) -> Int? {
+        let name = (path as NSString).lastPathComponent
+        guard name.hasPrefix("step-"), name.hasSuffix(".safetensors") else { return nil }
+        return Int(name.dropFirst(5).dropLast(12))
     }
 }

@@ -29,6 +29,7 @@ extension TrainTask {
     /// checkpoint) on SIGINT or SIGTERM when `options.handlesSignals`.
     func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: @escaping (String) -> Void) throws -> CheckpointedRun {
         let policy = checkpoints
+        var resumedFrom: (path: String, step: Int)?
         if let resume = runOptions.resume {
             let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
             try checkCompatible(checkpoint, path: path)
@@ -37,6 +38,7 @@ extension TrainTask {
             } catch {
                 throw CheckpointError(file: path, "\(error)")
             }
+            resumedFrom = (path, checkpoint.state.optimizerStep)
             log("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
             if let note = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision) { log(note) }
         }
@@ -47,7 +49,7 @@ extension TrainTask {
             try policy.checkFolderCanBeMade(source: "--run-dir or checkpoint.directory")
             try createDirectory(policy.checkpointsDirectory)
             try checkRunFolderFiles()
-            if runOptions.resume == nil { try startOver(log: log) }
+            try claimRunFolder(resumedFrom: resumedFrom, log: log)
         }
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
@@ -251,39 +253,59 @@ extension TrainTask {
         }
     }
 
-    /// Clears the run folder of an earlier run's checkpoints before a fresh run (one without
-    /// `--resume`) writes its own, so that `keep_last`, `--resume latest` and the last good
-    /// checkpoint a diverged run names only ever see this run's.
+    /// Makes the run folder's checkpoints this run's before it writes its own, so that
+    /// `keep_last`, `--resume latest` and the last good checkpoint a diverged run names only ever
+    /// see this run's.
     ///
-    /// When the newest checkpoint there was written by this config on this data, this run
-    /// computes the same checkpoints again: the periodic ones and `best.safetensors` are
-    /// removed, with a note. When it comes from another config or other data, or says nothing
-    /// of them (a checkpoint written from the library), the run is refused instead: deleting
-    /// them could lose another run's work, keeping them would mix two runs.
-    private func startOver(log: (String) -> Void) throws {
-        let earlier = checkpoints.existingCheckpoints()
+    /// The newest checkpoint there (a periodic one other than the one resumed from, or else
+    /// `best.safetensors`) must have been written by this config on this data. When it comes
+    /// from another config or other data, or says nothing of them (a checkpoint written from the
+    /// library), the run is refused: deleting it could lose another run's work, keeping it would
+    /// mix two runs. Otherwise the checkpoints this run computes again are removed, with a note:
+    /// for a fresh run every periodic checkpoint and `best.safetensors`; for a resumed one the
+    /// periodic checkpoints past the step it resumes at, which an abandoned continuation left
+    /// and `--resume latest` would take.
+    ///
+    /// - Parameter resumedFrom: the checkpoint the run resumed from and its optimizer step, or
+    ///   `nil` for a fresh run.
+    private func claimRunFolder(resumedFrom: (path: String, step: Int)?, log: (String) -> Void) throws {
+        let earlier = checkpoints.existingCheckpoints().filter { path in
+            resumedFrom.map { !AtomicFile.namesSameFile(path, $0.path) } ?? true
+        }
         // Without periodic checkpoints (every_epochs 0), best.safetensors tells whose folder it is.
         let hasBest = FileManager.default.fileExists(atPath: checkpoints.bestPath)
         guard let newest = earlier.last ?? (hasBest ? checkpoints.bestPath : nil) else { return }
+        let verb = resumedFrom == nil ? "start" : "resume"
         let advice = "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
         let checkpoint: Checkpoint
         do {
             checkpoint = try Checkpoint.read(from: newest)
         } catch {
-            throw FileError("cannot start a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
+            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
         }
         let hash = checkpoint.metadata["config_hash"], checksum = checkpoint.metadata["data_checksum"]
         guard hash == configHash, let checksum, checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data) else {
             let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
-            throw FileError("cannot start a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(newest): \(origin)); \(advice)")
+            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(newest): \(origin)); \(advice)")
         }
-        for path in earlier + [checkpoints.bestPath] {
+        let removed: [String]
+        if let resumedFrom {
+            removed = earlier.filter { (CheckpointPolicy.step(ofCheckpoint: $0) ?? 0) > resumedFrom.step }
+        } else {
+            removed = earlier + (hasBest ? [checkpoints.bestPath] : [])
+        }
+        guard let last = removed.last else { return }
+        for path in removed {
             if unlink(path) != 0 && errno != ENOENT {
                 throw FileError("cannot delete the earlier run's checkpoint '\(path)': \(String(cString: strerror(errno)))")
             }
         }
-        let removed = earlier.count + (hasBest ? 1 : 0)
-        log("note: removed \(removed) checkpoint\(removed == 1 ? "" : "s") of an earlier run of this config from \(checkpoints.directory) (the newest: \(newest)); --resume latest would have continued that run")
+        let count = "\(removed.count) checkpoint\(removed.count == 1 ? "" : "s")"
+        if let resumedFrom {
+            log("note: removed \(count) past step \(resumedFrom.step) from \(checkpoints.directory) (the newest: \(last)); this run computes them again, and --resume latest would have taken a state it has not reached")
+        } else {
+            log("note: removed \(count) of an earlier run of this config from \(checkpoints.directory) (the newest: \(newest)); --resume latest would have continued that run")
+        }
     }
 
     /// The best value recorded in `best.safetensors`, if it exists and was kept for `metric`.

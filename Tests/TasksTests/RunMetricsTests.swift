@@ -242,6 +242,41 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         try runKeepingFolder(bestOnly, config: keepingBest)
     }
 
+    /// A resumed run removes the periodic checkpoints past the step it resumes at, which it
+    /// computes again (here one at a step this run never reaches, which --resume latest would
+    /// have taken), and says so; a folder whose newest checkpoint another config wrote is
+    /// refused and left as it was.
+    @Test func aResumedRunClaimsItsFolderOrIsRefusedForAnotherConfig() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let whole = try runKeepingFolder(directory)
+        let folder = directory.path + "/runs/checkpoints"
+        let first = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(first.contains("step-000000004.safetensors") && first.contains("step-000000006.safetensors"), "\(first)")
+        let resume = folder + "/step-000000004.safetensors"
+        try FileManager.default.copyItem(atPath: folder + "/" + first.last!, toPath: folder + "/step-000000999.safetensors")
+
+        let options = RunOptions(verbosity: .normal, resume: resume, runDirectory: directory.path + "/runs", keepsRunFolder: true)
+        var lines: [String] = []
+        let report = try TaskLoader.load(path: directory.path + "/train.json", options: options).run(options: options) { lines.append($0) }
+        let resumed = try writtenReport(report).object
+        #expect(lines.contains { $0.hasPrefix("note: removed 4 checkpoints past step 4 from \(directory.path)/runs (the newest: \(folder)/step-000000999.safetensors)") }, "\(lines)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == first)
+        #expect(resumed["parameter_digest"] as? String == whole["parameter_digest"] as? String)
+
+        let otherRun = try TemporaryDirectory()
+        defer { otherRun.remove() }
+        try runKeepingFolder(otherRun, config: metricsConfig.replacingOccurrences(of: "\"seed\": 4", with: "\"seed\": 5"))
+        try FileManager.default.copyItem(atPath: otherRun.path + "/runs/checkpoints/" + first.last!, toPath: folder + "/step-000000999.safetensors")
+        do {
+            try runKeepingFolder(directory, resume: resume)
+            Issue.record("a resumed run wrote into a folder holding another config's checkpoints")
+        } catch {
+            #expect("\(error)".hasPrefix("cannot resume a run in '\(directory.path)/runs': it holds the checkpoints of another run (\(folder)/step-000000999.safetensors: config hash "), "\(error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == (first + ["step-000000999.safetensors"]).sorted())
+    }
+
     /// A run that training.steps ended mid-epoch, resumed from its last checkpoint, has no step
     /// left to take: its parameters stay those of the uninterrupted run.
     @Test func aStateAtItsStepLimitTrainsNoFurther() throws {
