@@ -84,8 +84,9 @@ struct FloatBlocks {
 
 /// A byte-level CSV reader that takes its input in chunks: comma (or another one-byte)
 /// delimited, spaces and tabs around fields ignored, blank lines skipped, `\n`, `\r\n` or `\r`
-/// line ends (as Python's `csv` module reads them), a UTF-8 byte order mark at the start skipped, and RFC 4180 quoted fields (a quoted field
-/// may hold delimiters, line breaks and doubled quotes `""`).
+/// line ends (as Python's `csv` module reads them), a UTF-8 byte order mark at the start
+/// skipped, and RFC 4180 quoted fields (a quoted field may hold delimiters, line breaks and
+/// doubled quotes `""`).
 ///
 /// Only the selected columns are parsed as numbers; the others may hold any text. A number is
 /// written in decimal: an optional sign, digits with an optional decimal point, and an optional
