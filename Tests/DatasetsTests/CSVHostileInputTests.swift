@@ -109,17 +109,21 @@ import Testing
         #expect(whole.features.scalars == [1.5, -0.3, 5])
     }
 
+    /// `text` as `e.csv` with a header, its columns 1 and 2 read, given to the reader in chunks
+    /// of `chunkSize` bytes.
+    private static func readInChunks(_ text: String, chunkSize: Int) throws -> CSVTable {
+        var reader = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
+        let bytes = Array(text.utf8)
+        for start in stride(from: 0, to: bytes.count, by: chunkSize) {
+            try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
+        }
+        return try reader.finish()
+    }
+
     @Test(arguments: [1, 2, 5])
     func errorsNameTheSameLineWhateverTheChunks(chunkSize: Int) throws {
         let text = "note,x,y\nplain,1,2\n\"two\nlines\",3,4\nlast,5,abc\n"
-        var reader = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
-        let bytes = Array(text.utf8)
-        let error = try #require(throws: DatasetError.self) {
-            for start in stride(from: 0, to: bytes.count, by: chunkSize) {
-                try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
-            }
-            _ = try reader.finish()
-        }
+        let error = try #require(throws: DatasetError.self) { try Self.readInChunks(text, chunkSize: chunkSize) }
         #expect(error.description == "e.csv:5, column 'y': 'abc' is not a number")
     }
 
@@ -129,22 +133,10 @@ import Testing
     @Test(arguments: [1, 2, 3, 5])
     func carriageReturnLineEndsReadAlikeInChunksOfAnySize(chunkSize: Int) throws {
         let text = "note,x,y\r\nplain,1,2\r\"two\rlines\r\nhere\",3,4\r\r\nlast,5,abc\r"
-        var reader = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
-        let bytes = Array(text.utf8)
-        let error = try #require(throws: DatasetError.self) {
-            for start in stride(from: 0, to: bytes.count, by: chunkSize) {
-                try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
-            }
-            _ = try reader.finish()
-        }
+        let error = try #require(throws: DatasetError.self) { try Self.readInChunks(text, chunkSize: chunkSize) }
         #expect(error.description == "e.csv:7, column 'y': 'abc' is not a number")
 
-        let valid = Array(text.replacingOccurrences(of: "abc", with: "6").utf8)
-        var whole = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
-        for start in stride(from: 0, to: valid.count, by: chunkSize) {
-            try valid[start..<min(start + chunkSize, valid.count)].withUnsafeBufferPointer { try whole.consume($0) }
-        }
-        let table = try whole.finish()
+        let table = try Self.readInChunks(text.replacingOccurrences(of: "abc", with: "6"), chunkSize: chunkSize)
         #expect(table.rowCount == 3)
         #expect(table.labels == [2, 4, 6])
     }
