@@ -164,7 +164,7 @@ public class OptimizerBase: Optimizer {
         return state
     }
 
-    public func restoreState(_ state: [String: Tensor], for variables: [Variable], iterations exactIterations: Int?) throws {
+    public func restoreState(_ state: [String: Tensor], for variables: [Variable], iterations: Int?) throws {
         guard let iterationsTensor = state["iterations"] else {
             throw OptimizerStateError("\(name).restoreState: the key 'iterations' is missing")
         }
@@ -175,12 +175,12 @@ public class OptimizerBase: Optimizer {
                 "\(name).restoreState: 'iterations' must be one non-negative whole number, got \(iterationsTensor.scalars) with shape \(iterationsTensor.shape)")
         }
         var restoredIterations = savedIterations
-        if let exactIterations {
-            guard exactIterations >= 0, Float(exactIterations) == iterationsTensor.scalars[0] else {
+        if let exact = iterations {
+            guard exact >= 0, Float(exact) == iterationsTensor.scalars[0] else {
                 throw OptimizerStateError(
-                    "\(name).restoreState: the step count given, \(exactIterations), does not round to the saved 'iterations', \(iterationsTensor.scalars[0])")
+                    "\(name).restoreState: the step count given, \(exact), does not round to the saved 'iterations', \(iterationsTensor.scalars[0])")
             }
-            restoredIterations = exactIterations
+            restoredIterations = exact
         }
         var used: Set<String> = ["iterations"]
         var restored = IdentityMap<VariableSlots>()
@@ -209,7 +209,7 @@ public class OptimizerBase: Optimizer {
             throw OptimizerStateError(
                 "\(name).restoreState: unexpected keys \(unexpected.sorted()); expected 'iterations' and '<index>/<variable name>/<slot>' with slots \(slotNames) for the \(variables.count) variables given")
         }
-        iterations = restoredIterations
+        self.iterations = restoredIterations
         slots = restored
     }
 
