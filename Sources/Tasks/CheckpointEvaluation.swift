@@ -6,6 +6,7 @@ import Foundation
 import JSON
 import Models
 import Reports
+import Storage
 import Training
 
 /// `swiftgrad eval CONFIG --checkpoint PATH`: a saved model measured on its train config's data.
@@ -103,6 +104,7 @@ package struct CheckpointEvaluation: Sendable {
             switch try saved.prediction(fromOutput: output) {
             case .classes(let predicted, _):
                 let classes = saved.classCount ?? 0
+                guard classes <= confusionClassLimit else { break }
                 var counts = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
                 for (truth, guess) in zip(dataset.classLabels ?? [], predicted) where truth < classes && guess < classes {
                     counts[truth][guess] += 1
@@ -128,6 +130,11 @@ package struct CheckpointEvaluation: Sendable {
             test: task.data.test.count > 0 ? try evaluate(task.data.test, name: "test") : nil)
     }
 
+    /// The most classes a confusion matrix is made for. Its counts grow as the square of the
+    /// classes (a model of 100 000 classes would need 80 GB for them) and a table or heat map of
+    /// more is unreadable; above it the evaluation gives loss and accuracy alone.
+    package static let confusionClassLimit = 100
+
     /// The split the confusion matrix and the plot show: the test split, else the training one.
     package var shown: Split { test ?? train }
 
@@ -147,6 +154,8 @@ package struct CheckpointEvaluation: Sendable {
         if let confusion = shown.confusion, let labels {
             lines.append("confusion matrix of the \(shown.name) split (rows: true label, columns: predicted label):")
             lines += Self.table(confusion, labels: labels)
+        } else if let labels, labels.count > Self.confusionClassLimit {
+            lines.append("no confusion matrix: the model has \(labels.count) classes, more than the \(Self.confusionClassLimit) one is made for")
         }
         return lines
     }
@@ -199,6 +208,14 @@ package struct CheckpointEvaluation: Sendable {
         try json.write(to: path, nonFinite: .writeNull)
     }
 
+    /// Refuses a figure of a classifier without a confusion matrix (more classes than
+    /// ``confusionClassLimit``).
+    package func checkPlottable() throws {
+        if shown.confusion == nil, let labels {
+            throw FileError("cannot draw --plot: the model has \(labels.count) classes, more than the \(Self.confusionClassLimit) a confusion matrix is made for")
+        }
+    }
+
     /// Writes the SVG figure of ``shown``: its confusion matrix as a heat map, or for regression
     /// the predictions against the targets with the line where they are equal.
     package func writePlot(to path: String) throws {
@@ -210,6 +227,7 @@ package struct CheckpointEvaluation: Sendable {
             try map.write(to: path)
             return
         }
+        try checkPlottable()
         var plot = SVGPlot(title: "Predictions, \(split.name) split (\(split.examples) examples)", xLabel: "true", yLabel: "predicted")
         plot.scatter(x: split.targets, y: split.predictions, label: "examples")
         let finite = (split.targets + split.predictions).filter(\.isFinite)

@@ -45,6 +45,7 @@ struct EvalCommand: ParsableCommand {
                 + dataFiles(ofConfig: config)
             try checkOutputs(outputs, inputs: inputs)
             let evaluation = try CheckpointEvaluation.run(config: config, checkpoint: checkpoint, precision: precision)
+            if plot != nil { try evaluation.checkPlottable() }
             for line in evaluation.lines { print(line) }
             if let report {
                 try evaluation.writeReport(to: report)

@@ -61,6 +61,32 @@ import FoundationXML
         #expect(texts.contains("true") && texts.contains("predicted"))
     }
 
+    /// A model of more classes than a confusion matrix is made for (its counts grow as the
+    /// square of the classes) is evaluated without one: `eval` says so, the report has none, and
+    /// `--plot` is one error line before anything is printed.
+    @Test func aModelOfManyClassesIsEvaluatedWithoutAConfusionMatrix() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("train.json", """
+            {"task": "train",
+             "data": {"source": "synthetic", "examples": 300, "features": 2, "classes": 101, "labels": "uniform", "test_fraction": 0.5},
+             "model": {"type": "softmax"}, "training": {"epochs": 1, "batch_size": 50, "seed": 1}}
+            """)
+        let trained = try swiftgrad(["run", "train.json", "--quiet"], in: directory.path)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let run = try swiftgrad(["eval", "train.json", "--checkpoint", "runs/train/model.safetensors", "--report", "eval.json"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("no confusion matrix: the model has 101 classes, more than the 100 one is made for\n"), "\(run.standardOutput)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path + "/eval.json"))) as? [String: Any])
+        let test = try #require(report["test"] as? [String: Any])
+        #expect(test["confusion_matrix"] == nil && test["accuracy"] != nil)
+
+        let plotted = try swiftgrad(["eval", "train.json", "--checkpoint", "runs/train/model.safetensors", "--plot", "c.svg"], in: directory.path)
+        expectOneLineError(plotted)
+        #expect(plotted.standardError == "error: cannot draw --plot: the model has 101 classes, more than the 100 a confusion matrix is made for\n")
+        #expect(plotted.standardOutput.isEmpty && !directory.exists("c.svg"))
+    }
+
     @Test func predictWritesLabelsAndProbabilitiesFromTheCheckpointAlone() throws {
         let directory = try trainedRun()
         defer { directory.remove() }
