@@ -10,9 +10,11 @@ import Foundation
 /// units, `"hidden_layers": [100000000]` billions of parameters), and allocating them first
 /// ends in the kernel's out-of-memory killer rather than in a message.
 ///
-/// The limit is the machine's physical memory (`sysconf(_SC_PHYS_PAGES) × _SC_PAGESIZE`), or
-/// the environment variable `SWIFTGRAD_MAX_MEMORY_MB` when it is set (lower, to leave room for
-/// other work; or higher, where swap makes that sensible).
+/// The limit is the least of the machine's physical memory (`sysconf(_SC_PHYS_PAGES) ×
+/// _SC_PAGESIZE`), the process's address-space limit (`ulimit -v`, `RLIMIT_AS`) and its control
+/// group's memory limit (`memory.max`, or `memory.limit_in_bytes` of cgroup v1), where they are
+/// set; or the environment variable `SWIFTGRAD_MAX_MEMORY_MB` when it is set (lower, to leave
+/// room for other work; or higher, where swap makes that sensible).
 package struct MemoryBudget: Sendable, Equatable {
     /// The environment variable that replaces the physical-memory limit, in MiB.
     package static let environmentVariable = "SWIFTGRAD_MAX_MEMORY_MB"
@@ -36,8 +38,27 @@ package struct MemoryBudget: Sendable, Equatable {
         return overflow ? Int.max : bytes
     }
 
-    /// The budget this process runs under: `SWIFTGRAD_MAX_MEMORY_MB` when set, else the
-    /// physical memory (or no limit where that is unknown).
+    /// The process's address-space limit (`RLIMIT_AS`), or `nil` when it has none.
+    package static var addressSpaceLimit: Int? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+        return limit.rlim_cur > UInt(Int.max) ? nil : Int(limit.rlim_cur)
+    }
+
+    /// The memory limit of the process's control group, or `nil` when none is set or it
+    /// cannot be read. cgroup v2 says `max` for none, v1 a number near 2⁶³.
+    package static var controlGroupLimit: Int? {
+        for file in ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"] {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
+            if let bytes = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes > 0, bytes < 1 << 62 { return bytes }
+            return nil
+        }
+        return nil
+    }
+
+    /// The budget this process runs under: `SWIFTGRAD_MAX_MEMORY_MB` when set, else the least
+    /// of the physical memory, the address-space limit and the control group's limit (no limit
+    /// where none is known).
     ///
     /// - Throws: `MemoryBudgetError` when the variable is set to anything but a whole number of
     ///   MiB from 1 to 2⁴³ − 1.
@@ -48,8 +69,13 @@ package struct MemoryBudget: Sendable, Equatable {
             }
             return MemoryBudget(limit: megabytes << 20, origin: "\(environmentVariable)=\(megabytes)")
         }
-        if let bytes = physicalMemory { return MemoryBudget(limit: bytes, origin: "the machine's physical memory") }
-        return MemoryBudget(limit: Int.max, origin: "no known limit")
+        let limits: [(bytes: Int?, origin: String)] = [
+            (physicalMemory, "the machine's physical memory"),
+            (addressSpaceLimit, "the process's address-space limit (ulimit -v)"),
+            (controlGroupLimit, "the control group's memory limit"),
+        ]
+        let known = limits.compactMap { limit in limit.bytes.map { MemoryBudget(limit: $0, origin: limit.origin) } }
+        return known.min { $0.limit < $1.limit } ?? MemoryBudget(limit: Int.max, origin: "no known limit")
     }
 
     /// Refuses `estimate` when it exceeds the limit.

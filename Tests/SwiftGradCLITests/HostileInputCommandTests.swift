@@ -24,6 +24,22 @@ import Glibc
         #expect(!beyond.standardError.contains("Fatal error"))
     }
 
+    /// The memory budget is the least of the limits the process has: under `ulimit -v` a model
+    /// that fits the machine but not the address space is refused, naming that limit, instead
+    /// of failing in an allocation.
+    @Test func aModelBeyondTheAddressSpaceLimitIsRefusedNamingIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("wide.json", """
+            {"task": "train", "data": {"source": "synthetic", "examples": 64, "features": 8, "classes": 2},
+             "model": {"type": "mlp", "hidden_layers": [100000, 10000]}, "training": {"batch_size": 16}}
+            """)
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let result = try runProcess("/bin/sh", ["-c", "ulimit -v 2000000 && exec '\(binary)' validate wide.json"], in: directory.path)
+        #expect(result.status == 1, "\(result.error)")
+        #expect(result.error.contains("of the process's address-space limit (ulimit -v); "), "\(result.error)")
+    }
+
     @Test func epochsNearIntMaxAreRefusedBeforeLoading() throws {
         let run = try swiftgrad("run", "Configs/digits-mlp.json", "--epochs", "9223372036854775807", in: repositoryRoot)
         #expect(run.status == 64)
