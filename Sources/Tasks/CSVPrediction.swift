@@ -80,9 +80,20 @@ package struct CSVPrediction: Sendable {
         }
         let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         let prediction = try saved.predict(columns.values, with: model, kernelThreads: threads, precision: precision)
+        /// Refuses an output that is not finite: finite features the model's Float32 arithmetic
+        /// overflows on (after standardising) would give a NaN probability or prediction, and a
+        /// label picked from NaNs.
+        func checkFinite(_ outputs: Tensor) throws {
+            let width = Swift.max(outputs.shape.last ?? 1, 1)
+            if let (index, value) = outputs.firstNonFiniteElement {
+                throw PredictionInputError(
+                    file: input, "data row \(index / width + 1) gives the model's output \(value.isNaN ? "NaN" : "\(value)"), not a finite number: its features are beyond what the model's Float32 arithmetic holds (after standardising with the training data's mean and deviation)")
+            }
+        }
         var table: CSVWriter
         switch prediction {
         case .classes(let predicted, let probabilities):
+            try checkFinite(probabilities)
             let labels: [String] = if case .classes(let labels) = saved.target { labels } else { [] }
             table = CSVWriter(header: ["label"] + labels.map { "probability_\($0)" })
             let width = labels.count
@@ -91,6 +102,7 @@ package struct CSVPrediction: Sendable {
                 try table.append([.text(labels[index])] + (0..<width).map { .float(values[row * width + $0]) })
             }
         case .values(let values):
+            try checkFinite(values)
             let width = values.shape[1]
             table = CSVWriter(header: width == 1 ? ["prediction"] : (0..<width).map { "prediction_\($0)" })
             let scalars = values.scalars

@@ -112,6 +112,18 @@ import FoundationXML
         #expect(try directory.read("predictions.csv") == run.standardOutput)
     }
 
+    /// Finite features the model's Float32 arithmetic overflows on give no NaN probabilities
+    /// and no label picked from them: one error line names the row, and nothing is written.
+    @Test func predictRefusesARowWhoseOutputIsNotFinite() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        try directory.write("big.csv", "a,b,c\n1,1,100\n3e38,-3e38,100\n")
+        let run = try swiftgrad(["predict", "--checkpoint", "runs/train/model.safetensors", "--input", "big.csv", "--output", "out.csv"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError.hasPrefix("error: big.csv: data row 2 gives the model's output NaN, not a finite number: "), "\(run.standardError)")
+        #expect(!directory.exists("out.csv"))
+    }
+
     @Test func predictRefusesToOverwriteItsInput() throws {
         let directory = try trainedRun()
         defer { directory.remove() }
