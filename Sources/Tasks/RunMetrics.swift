@@ -81,7 +81,7 @@ package final class RunMetrics {
         if let resumedStep {
             // A file that cannot be read stops the run rather than being started over.
             let existing = FileManager.default.fileExists(atPath: jsonPath)
-                ? Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
+                ? try Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
             let kept = existing.filter { $0.record.step <= resumedStep }
             try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath)
             try AtomicFile.write(CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath)
@@ -218,26 +218,34 @@ package final class RunMetrics {
     // MARK: Reading
 
     /// The records of a `metrics.jsonl`, in order, each with its line as written (newline
-    /// included). A line that does not read as a record (the last, cut short by a kill) is
-    /// skipped; a missing file has none.
+    /// included); none for a file that is missing or does not read (see ``lines(of:path:)``).
     static func readLines(_ path: String) -> [(text: String, record: MetricsRecord)] {
         guard let bytes = try? InputFile.read(path, limit: readLimit, what: "metrics") else { return [] }
-        return lines(of: bytes, path: path)
+        return (try? lines(of: bytes, path: path)) ?? []
     }
 
     /// The most bytes of `metrics.jsonl` read back (a million epochs of a hundred steps is about
     /// 25 GB; this is a tenth of that).
     static let readLimit = 1 << 32
 
-    private static func lines(of bytes: [UInt8], path: String) -> [(text: String, record: MetricsRecord)] {
+    /// The records of `metrics.jsonl`'s bytes. A last line without its newline (cut short by a
+    /// kill in the middle of a write) is skipped, as are empty lines; any other line must be a
+    /// record.
+    ///
+    /// - Throws: `ConfigError` or `FileError` naming the file and the line that is not a record:
+    ///   a file that another program changed, or that is not a run's metrics, is not read as
+    ///   fewer records.
+    private static func lines(of bytes: [UInt8], path: String) throws -> [(text: String, record: MetricsRecord)] {
         var lines: [(String, MetricsRecord)] = []
         var number = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
             // Only a line that ends in a newline was written whole.
-            guard line.endIndex < bytes.endIndex, let text = String(validating: line, as: UTF8.self),
-                  let record = try? MetricsRecord(jsonLine: text, file: path, line: number) else { continue }
-            lines.append((text + "\n", record))
+            guard line.endIndex < bytes.endIndex, !line.isEmpty else { continue }
+            guard let text = String(validating: line, as: UTF8.self) else {
+                throw FileError("\(path) line \(number): not UTF-8 text; expected a record of a run's metrics")
+            }
+            lines.append((text + "\n", try MetricsRecord(jsonLine: text, file: path, line: number)))
         }
         return lines
     }
@@ -251,7 +259,7 @@ package final class RunMetrics {
         guard FileManager.default.fileExists(atPath: path) else {
             throw FileError("'\(directory)' has no \(jsonName): expected the folder of a training run (runs/<config name>, or its --run-dir) made without --no-metrics")
         }
-        return lines(of: try InputFile.read(path, limit: readLimit, what: "metrics"), path: path).map(\.record)
+        return try lines(of: try InputFile.read(path, limit: readLimit, what: "metrics"), path: path).map(\.record)
     }
 
     // MARK: Files

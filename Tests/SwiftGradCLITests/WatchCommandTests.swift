@@ -97,6 +97,20 @@ import Glibc
         let badMetric = try swiftgrad(["plot", "runs/adam", "--metric", "loss"], in: directory.path)
         #expect(badMetric.status == 64)
         #expect(badMetric.standardError.contains("--metric must be one of train_loss, train_accuracy, test_loss, test_accuracy, got 'loss'"))
+
+        // A last line cut short by a kill is left out; any other line that is not a record is
+        // an error naming it, not a figure of fewer evaluations.
+        let metrics = directory.path + "/runs/adam/metrics.jsonl"
+        let whole = try directory.read("runs/adam/metrics.jsonl")
+        try (whole + #"{"type": "evalu"#).write(toFile: metrics, atomically: true, encoding: .utf8)
+        let cut = try swiftgrad(["plot", "runs/adam", "--output", "cut.svg"], in: directory.path)
+        #expect(cut.standardOutput == "wrote cut.svg: 2 evaluations of 1 run\n", "\(cut.standardError)")
+        let lines = whole.split(separator: "\n").map(String.init)
+        try (lines.prefix(2) + ["hello"] + lines.dropFirst(2)).map { $0 + "\n" }.joined().write(toFile: metrics, atomically: true, encoding: .utf8)
+        let garbled = try swiftgrad(["plot", "runs/adam", "--output", "garbled.svg"], in: directory.path)
+        expectOneLineError(garbled)
+        #expect(garbled.standardError.hasPrefix("error: runs/adam/metrics.jsonl line 3:"), "\(garbled.standardError)")
+        #expect(!directory.exists("garbled.svg"))
     }
 
     /// A run killed at a random moment, then resumed, leaves the metrics an uninterrupted run
