@@ -133,7 +133,7 @@ package struct LinearRegressionTask: RunnableTask {
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let trainLoss = withoutRecording { meanLoss(x, y) }.scalar
         let testLoss = testX.scalarCount > 0 ? withoutRecording { meanLoss(testX, testY) }.scalar : nil
-        log("w = \(w.value.scalar), c = \(c.value.scalar), loss at the last step = \(loss.scalar)"
+        log("w = \(w.value.scalar), c = \(c.value.scalar), " + (steps > 0 ? "loss at the last step = \(loss.scalar)" : "no step taken (steps is 0), loss = \(trainLoss)")
             + (testLoss.map { ", test loss = \($0) (\(x.scalarCount) train, \(testX.scalarCount) test rows)" } ?? ""))
 
         if let path = plotPath {

@@ -126,7 +126,9 @@ package struct LogisticRegressionTask: RunnableTask {
         }
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let (trainAccuracy, testAccuracy) = (accuracy(train), accuracy(test))
-        log("loss \(loss.scalar), train accuracy \(trainAccuracy), test accuracy \(testAccuracy) (\(train.count) train, \(test.count) test rows)")
+        let lossText = steps > 0 ? "loss \(loss.scalar)" : "no step taken (steps is 0), loss \(withoutRecording { meanLoss(train) }.scalar)"
+        let testText = test.count > 0 ? "test accuracy \(testAccuracy)" : "no test rows"
+        log("\(lossText), train accuracy \(trainAccuracy), \(testText) (\(train.count) train, \(test.count) test rows)")
         var extra = JSONObject()
         extra["train_loss"] = .number(withoutRecording { meanLoss(train) }.scalar)
         extra["test_loss"] = test.count > 0 ? .number(withoutRecording { meanLoss(test) }.scalar) : .null

@@ -54,6 +54,10 @@ struct MinimizeTask: RunnableTask {
             }
         }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
+        if steps == 0 {
+            let point = zip(names, variables).map { "\($0) = \($1.value.scalar)" }.joined(separator: ", ")
+            log("no step taken (steps is 0): \(point.isEmpty ? "no variables" : point), value \(withoutRecording { value() }.scalar)")
+        }
         var extra = JSONObject()
         // One variable: a flat list of its values; several: a list of points.
         extra["trajectory"] = names.count == 1
