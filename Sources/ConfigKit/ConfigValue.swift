@@ -129,13 +129,17 @@ extension Double: ConfigValue {
 extension Float: ConfigValue {
     public static var expectedDescription: String { "a number" }
     public static var pluralDescription: String { "numbers" }
-    /// Accepts any JSON number that is finite as a `Float`; rounds to the nearest `Float`.
+    /// Accepts any JSON number that is finite as a `Float` and, when it is not zero, does not
+    /// round to zero (`1e-50` would silently become 0); rounds to the nearest `Float`.
     public static func decode(_ node: ConfigNode) throws -> Float {
         guard case .number(let number) = node.value.kind else {
             throw node.typeMismatch(expected: expectedDescription)
         }
         guard let value = Float(number.literal), value.isFinite else {
             throw node.invalidValue(expected: "a number within ±\(Float.greatestFiniteMagnitude)")
+        }
+        if value == 0, let exact = Double(number.literal), exact != 0 {
+            throw node.invalidValue(expected: "0 or a number of magnitude at least \(Float.leastNonzeroMagnitude), the smallest a 32-bit float holds")
         }
         return value
     }

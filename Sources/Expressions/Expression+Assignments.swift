@@ -49,6 +49,9 @@ extension Expression {
                 guard value.isFinite else {
                     throw fail("the value '\(short(valueText))' given for '\(short(name))' is not a finite 32-bit float")
                 }
+                if value == 0, let exact = Double(valueText), exact != 0 {
+                    throw fail("the value '\(short(valueText))' given for '\(short(name))' is too small for a 32-bit float: it would be 0 (the least is \(Float.leastNonzeroMagnitude))")
+                }
                 if let previous = values[name] {
                     throw fail("the variable '\(short(name))' is given twice (\(short(name))=\(Derivatives.format(previous)) and \(short(name))=\(short(valueText))); give each variable once")
                 }

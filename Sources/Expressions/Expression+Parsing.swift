@@ -87,6 +87,9 @@ struct Lexer {
                 guard let value = Float(text), value.isFinite else {
                     throw error("number '\(ExpressionError.excerpt(text))' is too large for a 32-bit float", at: start)
                 }
+                if value == 0, let exact = Double(text), exact != 0 {
+                    throw error("number '\(ExpressionError.excerpt(text))' is too small for a 32-bit float: it would be 0 (the least is \(Float.leastNonzeroMagnitude))", at: start)
+                }
                 tokens.append(Token(kind: .number(value), text: text, column: start + 1))
             } else if Lexer.isIdentifierStart(character) {
                 while index < characters.count, Lexer.isIdentifierContinuation(characters[index]) { index += 1 }

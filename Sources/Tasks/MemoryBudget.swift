@@ -90,7 +90,7 @@ package struct MemoryBudget: Sendable, Equatable {
         let parts = estimate.parts.filter { $0.bytes > 0 }.sorted { $0.bytes > $1.bytes }
             .map { "\($0.name) \(Self.format($0.bytes))" }.joined(separator: ", ")
         throw MemoryBudgetError(
-            "\(what) would need about \(Self.format(estimate.total)) of memory (\(parts)), more than the \(Self.format(limit)) of \(origin); \(advice), or set \(Self.environmentVariable) to change the limit")
+            "\(what) would need \(estimate.total == Int.max ? "" : "about ")\(Self.format(estimate.total)) of memory (\(parts)), more than the \(Self.format(limit)) of \(origin); \(advice), or set \(Self.environmentVariable) to change the limit")
     }
 
     /// `1.5 GiB`, `12.0 MiB`, `512 bytes`; `more than 8 EiB` for a saturated count.

@@ -142,6 +142,9 @@ struct ConfigObjectErrorTests {
         #expect(error.description.hasSuffix("found 1e400"))
         let floatError = try readError(#"{"x": 1e39}"#) { try $0.require("x", as: Float.self) }
         #expect(floatError.kind == .invalidValue)
+        // Below the least subnormal a Float is 0: a value the config does not say.
+        let tiny = try readError(#"{"x": -1e-50}"#) { try $0.require("x", as: Float.self) }
+        #expect(tiny.description == "config.json:1:7: key path 'x': expected 0 or a number of magnitude at least 1e-45, the smallest a 32-bit float holds, found -1e-50")
     }
 
     @Test func boolRejectsStrings() throws {

@@ -36,6 +36,7 @@ private func parseError(_ source: String, sourceLocation: SourceLocation = #_sou
     ("2x", 2, "malformed number '2x'"),
     ("1.2.3", 4, "malformed number '1.2.'; a number has at most one decimal point"),
     ("1e39", 1, "too large"),
+    ("x + 1e-46", 5, "number '1e-46' is too small for a 32-bit float: it would be 0"),
     ("sin(x, y)", 6, "functions take one argument"),
     ("x ^", 4, "expected an operand after '^', found end of input"),
     ("+x", 1, "expected an operand"),

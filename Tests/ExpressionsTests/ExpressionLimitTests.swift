@@ -56,6 +56,10 @@ import Testing
         }
         let large = try #require(throws: ExpressionError.self) { try Expression.parseAssignments(["x=1e39"]) }
         #expect(large.message == "the value '1e39' given for 'x' is not a finite 32-bit float")
+        // A value that rounds to 0 would move the point silently; one that stays a subnormal is kept.
+        let tiny = try #require(throws: ExpressionError.self) { try Expression.parseAssignments(["x=1e-46"]) }
+        #expect(tiny.message == "the value '1e-46' given for 'x' is too small for a 32-bit float: it would be 0 (the least is 1e-45)")
+        #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99"]) == ["x": 1e-40, "y": 0])
     }
 
     @Test func resultsThatAreNotFiniteAreNamed() throws {
