@@ -27,7 +27,7 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Override the trainer's number of epochs.")
     var epochs: Int?
 
-    @Option(parsing: .unconditional, help: "Override the trainer's seed (training.seed).")
+    @Option(parsing: .unconditional, help: "Override the trainer's seed (training.seed).", transform: Self.seed(from:))
     var seed: UInt64?
 
     @Option(help: ArgumentHelp(
@@ -89,6 +89,14 @@ struct RunCommand: ParsableCommand {
         if !(Self.mpiTimeouts.contains(mpiTimeout)) {
             throw ValidationError("--mpi-timeout must be a number of seconds above 0 and at most \(Int(Self.mpiTimeouts.upperBound)), got \(mpiTimeout)")
         }
+    }
+
+    /// `--seed`'s value: a whole number from 0 to 2⁶⁴ − 1, or an error that names the range.
+    static func seed(from text: String) throws -> UInt64 {
+        guard let seed = UInt64(text) else {
+            throw ValidationError("--seed must be a whole number between 0 and \(UInt64.max), got '\(text)'")
+        }
+        return seed
     }
 
     /// The seconds `--mpi-timeout` may give: above zero, at most a week.

@@ -19,9 +19,11 @@ import Glibc
         let run = try swiftgrad("run", config, "--seed", "9223372036854775808", "--epochs", "1")
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("parameter digest "), "\(run.standardOutput)")
-        let beyond = try swiftgrad("run", config, "--seed", "18446744073709551616")
-        #expect(beyond.status == 64)
-        #expect(!beyond.standardError.contains("Fatal error"))
+        for value in ["18446744073709551616", "-1", "1.5"] {
+            let beyond = try swiftgrad("run", config, "--seed", value)
+            #expect(beyond.status == 64)
+            #expect(beyond.standardError.contains("--seed must be a whole number between 0 and 18446744073709551615, got '\(value)'"), "\(beyond.standardError)")
+        }
     }
 
     /// The memory budget is the least of the limits the process has: under `ulimit -v` a model
