@@ -1,4 +1,3 @@
-import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -12,51 +11,115 @@ import Darwin
 /// SIGTERM) instead of dying mid-step.
 ///
 /// A second signal of either kind ends the process at once, with the signal's default action,
-/// for a user who does not want to wait for the checkpoint.
-final class SignalWatcher: @unchecked Sendable {
+/// for a user who does not want to wait for the checkpoint. A signal the process was started
+/// ignoring (as a shell starts a background job's SIGINT) stays ignored.
+///
+/// The handler records the signal before the interrupted thread goes on, and ``stop()``
+/// restores the signals' actions before it reads the record: a signal that comes before
+/// `stop()` returns is in what it returns, and one after it has its usual effect. None is lost
+/// in between.
+///
+/// A signal's action belongs to the whole process, and so does the record of it, which the
+/// handler (a C function, which captures nothing) reaches as a static. Watchers that overlap,
+/// as runs on several threads of one process do, share it: the first installs the handler,
+/// the last to stop restores the actions, and a signal stops every run.
+final class SignalWatcher: Sendable {
     /// The signals watched.
     static let signals: [Int32] = [SIGINT, SIGTERM]
 
-    /// The first signal caught, or 0; shared with the handlers.
-    private final class Caught: Sendable {
-        let number = Atomic<Int32>(0)
+    /// The first signal caught since the first of the active watchers started, or 0.
+    private static let caught = Atomic<Int32>(0)
+
+    /// The active watchers, and the actions the first of them replaced.
+    private static let installed = Mutex<(count: Int, previous: [Int32: sigaction])>((0, [:]))
+
+    /// Records the first signal; ends the process on the second.
+    private static let handler: @convention(c) (Int32) -> Void = { number in
+        let (exchanged, _) = SignalWatcher.caught.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent)
+        guard !exchanged else { return }
+        // The signal is blocked while its handler runs: raised now, it is delivered, with its
+        // default action, as the handler returns.
+        signal(number, SIG_DFL)
+        raise(number)
     }
 
-    private let caught = Caught()
-    private let sources: [DispatchSourceSignal]
+    private let stopped = Atomic<Bool>(false)
 
-    /// Starts watching; the signals' default actions are restored by ``stop()``.
+    /// Starts watching, and unblocks the signals on the calling thread: a process can be
+    /// started with them blocked (a parent's mask is inherited, and Foundation's `Process`
+    /// starts children from threads that block nearly every signal), and a signal every thread
+    /// blocks is never delivered. They stay unblocked, so that after ``stop()`` they have their
+    /// usual effect.
     init() {
-        let caught = self.caught
-        sources = Self.signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                let (exchanged, _) = caught.number.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent)
-                if !exchanged {
-                    signal(number, SIG_DFL)
-                    raise(number)
-                }
+        // The record is made before a handler can read it: the first use of a static runs
+        // its initialiser, which a signal handler must not.
+        _ = Self.caught.load(ordering: .sequentiallyConsistent)
+        Self.installed.withLock { installed in
+            installed.count += 1
+            guard installed.count == 1 else { return }
+            Self.caught.store(0, ordering: .sequentiallyConsistent)
+            for number in Self.signals {
+                var previous = sigaction()
+                sigaction(number, nil, &previous)
+                guard !Self.isIgnored(previous) else { continue }
+                var action = sigaction()
+                Self.setHandler(Self.handler, of: &action)
+                sigemptyset(&action.sa_mask)
+                action.sa_flags = Int32(SA_RESTART)
+                sigaction(number, &action, &previous)
+                installed.previous[number] = previous
             }
-            source.resume()
-            return source
         }
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in Self.signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
+
+    deinit { stop() }
 
     /// The first signal caught, if any.
     var signalNumber: Int32? {
-        let number = caught.number.load(ordering: .sequentiallyConsistent)
+        let number = Self.caught.load(ordering: .sequentiallyConsistent)
         return number == 0 ? nil : number
     }
 
-    /// Stops watching and restores the default actions.
-    func stop() {
-        for source in sources { source.cancel() }
-        for number in Self.signals { signal(number, SIG_DFL) }
+    /// Stops watching, restoring the signals' actions when no other watcher is active; safe to
+    /// call more than once.
+    ///
+    /// - Returns: the first signal caught before the actions were restored, if any.
+    @discardableResult
+    func stop() -> Int32? {
+        guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return signalNumber }
+        Self.installed.withLock { installed in
+            installed.count -= 1
+            guard installed.count == 0 else { return }
+            for (number, var previous) in installed.previous { sigaction(number, &previous, nil) }
+            installed.previous = [:]
+        }
+        return signalNumber
     }
 
     /// "SIGINT" or "SIGTERM".
     static func name(of number: Int32) -> String {
         number == SIGINT ? "SIGINT" : number == SIGTERM ? "SIGTERM" : "signal \(number)"
+    }
+
+    /// Whether `action` ignores its signal: C compares the handler's address with `SIG_IGN`'s.
+    private static func isIgnored(_ action: sigaction) -> Bool {
+        #if canImport(Glibc)
+        let handler = action.__sigaction_handler.sa_handler
+        #else
+        let handler = action.__sigaction_u.__sa_handler
+        #endif
+        return unsafeBitCast(handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+    }
+
+    private static func setHandler(_ handler: @escaping @convention(c) (Int32) -> Void, of action: inout sigaction) {
+        #if canImport(Glibc)
+        action.__sigaction_handler.sa_handler = handler
+        #else
+        action.__sigaction_u.__sa_handler = handler
+        #endif
     }
 }

@@ -133,6 +133,16 @@ extension TrainTask {
                 run.modelPath = policy.modelPath
                 log("saved the model to \(policy.modelPath)")
             }
+            // A signal that came with the last step, or until the watcher stops, found the run's
+            // work done: it is reported, and the exit status says the run was signalled, so that
+            // a script or scheduler that sent it stops as it asked. After this, a signal has its
+            // usual effect.
+            if let signal = caughtSignal ?? watcher?.stop() {
+                run.exitStatus = 128 + signal
+                let kept = run.modelPath.map { " and its model saved to \($0)" } ?? ""
+                run.failure = "stopped by \(SignalWatcher.name(of: signal)) after the last step (\(trainer.globalStep)): the run is complete\(kept); nothing is left to resume"
+                log(run.failure!)
+            }
         case .interrupted:
             run.status = "interrupted"
             let signal = caughtSignal ?? SIGINT

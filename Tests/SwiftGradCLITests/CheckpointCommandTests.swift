@@ -25,6 +25,12 @@ import Glibc
         run.standardOutput.split(separator: "\n").last { $0.hasPrefix("parameter digest ") }.map { String($0.dropFirst(17)) }
     }
 
+    /// Polls `condition` every 2 ms until it holds or `seconds` have passed.
+    private func waitUntil(seconds: Double, _ condition: () -> Bool) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while !condition() && ContinuousClock.now < deadline { usleep(2_000) }
+    }
+
     private func hasCheckpoint(_ directory: TemporaryDirectory) -> Bool {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path + "/runs/kill/checkpoints")) ?? []
         return names.contains { $0.hasPrefix("step-") }
@@ -76,7 +82,7 @@ import Glibc
         let config = try directory.write("kill.json", Self.config)
         let process = try startSwiftgrad(["run", config, "--report", directory.path + "/report.json"], in: directory.path)
         // Wait for the run to start training (its first checkpoint), then signal it.
-        for _ in 0..<400 where !hasCheckpoint(directory) { usleep(10_000) }
+        waitUntil(seconds: 4) { hasCheckpoint(directory) }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
@@ -91,6 +97,81 @@ import Glibc
         #expect(resumed.status == 0, "\(resumed.standardError)")
         #expect(resumed.standardOutput.contains("resumed from"), "\(resumed.standardOutput)")
         #expect(digest(of: resumed) == expected)
+    }
+
+    /// A model of 2048-wide layers whose steps and checkpoints take a while, so that a run is
+    /// still finishing its step when a second signal comes.
+    private static let slowConfig = """
+        {
+          "task": "train",
+          "data": {"source": "synthetic", "examples": 4096, "features": 512, "classes": 10},
+          "model": {"type": "mlp", "hidden_layers": [2048, 2048]},
+          "training": {"epochs": 4, "batch_size": 512, "seed": 5, "workers": 2},
+          "checkpoint": {"every_steps": 1, "keep_last": 1}
+        }
+        """
+
+    @Test func aSecondSignalEndsTheRunAtOnce() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.slowConfig)
+        let process = try startSwiftgrad(["run", config], in: directory.path)
+        waitUntil(seconds: 30) { hasCheckpoint(directory) }
+        #expect(hasCheckpoint(directory), "no checkpoint after 30 s")
+        // The first asks for a checkpoint at the end of the step; the second, before that step
+        // is done, for the process to end now.
+        kill(process.processIdentifier, SIGINT)
+        usleep(2_000)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        // The handlers can run in either order when both signals are pending at once: the
+        // process dies of whichever it handles second.
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect([SIGINT, SIGTERM].contains(process.terminationStatus), "\(process.terminationStatus)")
+    }
+
+    /// A signal once the last step is done finds the run complete: it keeps its model, says so,
+    /// and exits with 128 + the signal's number (or, when the signal comes after the run has
+    /// stopped watching for it, dies of it), never 0 as if no signal had come.
+    @Test func aSignalAfterTheLastStepIsReportedNotDropped() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.slowConfig.replacingOccurrences(of: #""epochs": 4"#, with: #""epochs": 1"#))
+        let process = try startSwiftgrad(["run", config], in: directory.path)
+        // The evaluation of the last epoch is printed before the last step's checkpoint is written.
+        waitUntil(seconds: 30) { ((try? directory.read("stdout")) ?? "").contains("epoch 1/1:") }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let standardError = try directory.read("stderr")
+        if process.terminationReason == .exit {
+            #expect(process.terminationStatus == 130, "\(standardError)")
+            #expect(standardError.contains("stopped by SIGINT after the last step (8): the run is complete and its model saved to runs/kill/model.safetensors; nothing is left to resume"), "\(standardError)")
+            #expect(FileManager.default.fileExists(atPath: directory.path + "/runs/kill/model.safetensors"))
+        } else {
+            #expect(process.terminationStatus == SIGINT)
+        }
+    }
+
+    /// A run started with SIGINT ignored (`nohup`, `trap '' INT`, or a shell's background job)
+    /// goes on ignoring it.
+    @Test func aSignalTheRunWasStartedIgnoringStaysIgnored() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("kill.json", Self.config)
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let script = """
+            trap '' INT
+            '\(binary)' run kill.json > out.txt 2>&1 &
+            run=$!
+            while [ -z "$(ls runs/kill/checkpoints 2>/dev/null)" ]; do sleep 0.01; done
+            kill -INT $run
+            wait $run
+            echo "status $?"
+            """
+        let result = try runProcess("/bin/sh", ["-c", script], in: directory.path)
+        let output = try directory.read("out.txt")
+        #expect(result.output == "status 0\n", "\(output)")
+        #expect(output.contains("saved the model to runs/kill/model.safetensors") && !output.contains("stopped by"), "\(output)")
     }
 
     @Test func aDamagedCheckpointIsOneLineNamingTheFile() throws {
