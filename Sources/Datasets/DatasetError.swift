@@ -155,7 +155,7 @@ public struct ColumnReference: Equatable, Sendable, CustomStringConvertible {
 /// `text` as a message shows it from a data file: control characters escaped (a NUL would
 /// otherwise reach the terminal as is) and anything past 80 characters left out, with the count,
 /// so that a 50 MB field does not become a 50 MB error line.
-func quoted(_ text: String) -> String {
+package func quoted(_ text: String) -> String {
     let limit = 80
     var shown = ""
     var count = 0

@@ -48,7 +48,7 @@ package struct CSVPrediction: Sendable {
         let model = try saved.makeModel()
         let features = saved.featureNames
         var notes: [String] = []
-        let expected = "\(features.count) feature\(features.count == 1 ? "" : "s") (\(features.joined(separator: ", ")))"
+        let expected = "\(features.count) feature\(features.count == 1 ? "" : "s") (\(listed(features, inQuotes: false)))"
         let columns = try CSVColumns.load(path: input, hasHeader: hasHeader) { header, columnCount in
             guard let header else {
                 guard columnCount == features.count else {
@@ -60,22 +60,20 @@ package struct CSVPrediction: Sendable {
             }
             // Each feature takes the first column of its name not taken yet, so features that
             // share a name take their columns in order.
-            var taken = Set<Int>()
-            let chosen = features.map { name -> Int? in
-                let index = header.indices.first { header[$0] == name && !taken.contains($0) }
-                if let index { taken.insert(index) }
-                return index
-            }
-            let label = saved.targetName.flatMap { name in header.indices.first { header[$0] == name && !taken.contains($0) } }
-            let unknown = header.indices.filter { !taken.contains($0) && $0 != label }
-            let missing = zip(features, chosen).filter { $1 == nil }.map { "'\($0.0)'" }
+            var columnsNamed: [String: ArraySlice<Int>] = [:]
+            for (index, name) in header.enumerated() { columnsNamed[name, default: []].append(index) }
+            let chosen = features.map { name in columnsNamed[name]?.popFirst() }
+            let label = saved.targetName.flatMap { columnsNamed[$0]?.first }
+            let taken = Set(chosen.compactMap { $0 } + (label.map { [$0] } ?? []))
+            let unknown = header.indices.filter { !taken.contains($0) }.map { header[$0] }
+            let missing = zip(features, chosen).filter { $1 == nil }.map(\.0)
             guard missing.isEmpty, unknown.isEmpty else {
                 var message = "the header names \(header.count) column\(header.count == 1 ? "" : "s") but the model takes \(expected)"
-                if !missing.isEmpty { message += "; missing: \(missing.joined(separator: ", "))" }
-                if !unknown.isEmpty { message += "; not a feature: \(unknown.map { "'\(header[$0])'" }.joined(separator: ", "))" }
+                if !missing.isEmpty { message += "; missing: \(listed(missing))" }
+                if !unknown.isEmpty { message += "; not a feature: \(listed(unknown))" }
                 throw PredictionInputError(file: input, message)
             }
-            if let label { notes.append("note: ignoring column '\(header[label])' of \(input): it is the label the model was trained to predict") }
+            if let label { notes.append("note: ignoring column '\(quoted(header[label]))' of \(input): it is the label the model was trained to predict") }
             return chosen.map { $0! }
         }
         let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -111,6 +109,18 @@ package struct CSVPrediction: Sendable {
             }
         }
         return CSVPrediction(table: table, notes: notes)
+    }
+
+    /// The most names a message lists: a header of 200 000 columns is one line, not megabytes.
+    static let listedNameLimit = 10
+
+    /// `names` for a message, each escaped and cut short as a data file's text is (in single
+    /// quotes when `inQuotes`), the first ``listedNameLimit`` of them followed by how many more
+    /// there are.
+    static func listed(_ names: [String], inQuotes: Bool = true) -> String {
+        let shown = names.prefix(listedNameLimit).map { inQuotes ? "'\(quoted($0))'" : quoted($0) }.joined(separator: ", ")
+        let rest = names.count - Swift.min(names.count, listedNameLimit)
+        return rest == 0 ? shown : "\(shown) and \(rest) more"
     }
 
     /// Refuses an output path that names one of the `protected` files (the input, the

@@ -276,6 +276,23 @@ private func cells(_ text: String) -> [[String]] {
         #expect(namedError.description == "\(named): the header names 3 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'd'")
     }
 
+    @Test func aHeaderOfManyUnknownColumnsGivesAMessageOfOneShortLine() throws {
+        let run = try TinyRun(classes: true)
+        defer { run.directory.remove() }
+        // 200 000 columns not in the model, one of them a name of 5000 characters and an escape.
+        let names = ["a", "c", String(repeating: "x", count: 5000) + "\u{1B}"] + (0..<200_000).map { "extra\($0)" }
+        let input = try run.directory.write("wide.csv", names.joined(separator: ",") + "\n" + names.map { _ in "1" }.joined(separator: ",") + "\n")
+        let error = try #require(throws: PredictionInputError.self) {
+            try CSVPrediction.run(checkpoint: run.modelPath, input: input, hasHeader: true)
+        }
+        let message = error.description
+        #expect(message.count < 1500, "\(message.count) characters")
+        #expect(!message.contains("\n") && !message.contains("\u{1B}"))
+        #expect(message.hasPrefix("\(input): the header names 200003 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'xxxx"))
+        #expect(message.contains("… (5001 characters)'"))
+        #expect(message.hasSuffix("'extra8' and 199991 more"))
+    }
+
     @Test func aCheckpointWithoutItsModelsDescriptionIsRefusedNamingTheKey() throws {
         let run = try TinyRun(classes: true)
         defer { run.directory.remove() }
