@@ -15,9 +15,22 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw error
     } catch {
         printError("error: \(error)")
+        if workingDirectoryIsGone { printError(workingDirectoryNote) }
         throw ExitCode.failure
     }
 }
+
+/// Whether the working directory has been removed since the shell entered it: every relative
+/// path then names nothing, and the errors of the files it names ("No such file or directory")
+/// would not say why.
+var workingDirectoryIsGone: Bool {
+    guard let path = getcwd(nil, 0) else { return errno == ENOENT }
+    free(path)
+    return false
+}
+
+/// The line that follows an error when ``workingDirectoryIsGone``.
+let workingDirectoryNote = "note: the working directory no longer exists, so no relative path can be read or written; cd to a directory that exists and run again"
 
 /// Prints a line on standard error.
 func printError(_ message: String) {

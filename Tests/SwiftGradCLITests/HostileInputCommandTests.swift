@@ -42,6 +42,23 @@ import Glibc
         #expect(result.error.contains("of the process's address-space limit (ulimit -v); "), "\(result.error)")
     }
 
+    /// A shell whose directory was removed under it: the error about the relative path is
+    /// followed by the reason, and a run with absolute paths still works.
+    @Test func aRemovedWorkingDirectoryIsNamedAsTheReason() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("quadratic.json", #"{"task": "minimize", "expression": "x^2", "start": {"x": 3}, "optimizer": {"name": "sgd", "learning_rate": 0.1}, "steps": 2}"#)
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        func inRemovedDirectory(_ arguments: String) throws -> ProcessResult {
+            try runProcess("/bin/sh", ["-c", "mkdir gone && cd gone && rmdir ../gone && exec '\(binary)' \(arguments)"], in: directory.path)
+        }
+        let relative = try inRemovedDirectory("run quadratic.json")
+        #expect(relative.status == 1)
+        #expect(relative.error.hasPrefix("error: cannot read config 'quadratic.json': No such file or directory\nnote: the working directory no longer exists, so no relative path can be read or written; cd to a directory that exists and run again\n"), "\(relative.error)")
+        let absolute = try inRemovedDirectory("run '\(config)'")
+        #expect(absolute.status == 0, "\(absolute.error)")
+    }
+
     @Test func epochsNearIntMaxAreRefusedBeforeLoading() throws {
         let run = try swiftgrad("run", "Configs/digits-mlp.json", "--epochs", "9223372036854775807", in: repositoryRoot)
         #expect(run.status == 64)
