@@ -94,6 +94,16 @@ public final class GradientTape {
     /// instructions, measured with callgrind) to instantiate its storage, which the first step
     /// of a short loop would pay.
     var connected = IdentityMap<[Int]>()
+    /// Which entry made each tensor, for the first `earlierProducer.count` entries: built by a
+    /// backward pass over a record longer than ``longestRecordWalkedWhole``, and extended by
+    /// the next one over whatever was recorded since. `latestProducer` holds the last entry
+    /// whose output a tensor is, `earlierProducer` the one before each (-1 for none): an op
+    /// can return a tensor an earlier op made, and a backward pass runs every such entry.
+    private var latestProducer: [ObjectIdentifier: Int] = [:]
+    private var earlierProducer: [Int] = []
+    /// The longest record a backward pass walks whole. A short record, a training step's, is
+    /// walked faster than it is indexed.
+    var longestRecordWalkedWhole = 256
     /// Watched tensors' storage, kept alive for the same reason as ``Entry/output``.
     var watchedStorage: [TensorStorage] = []
     /// Positive while recording is suspended (by ``stopRecording(_:)`` or while differentiating).
@@ -324,7 +334,8 @@ public final class GradientTape {
         var gradients = PendingGradients()
         if isConnected(target.id) {
             gradients.add(seed ?? Tensor(repeating: 1, shape: target.shape), for: target.id)
-            for entry in entries.reversed() {
+            for position in entryPositions(leadingTo: target.id) {
+                let entry = entries[position]
                 let id = ObjectIdentifier(entry.output)
                 guard let upstream = isSource(id) ? gradients[id] : gradients.remove(id) else {
                     continue
@@ -352,8 +363,40 @@ public final class GradientTape {
         }
     }
 
+    /// The positions of the entries a backward pass from `target` runs, latest first.
+    ///
+    /// A gradient reaches only the entries that made `target` or, recursively, one of their
+    /// inputs; every other entry would find none pending and be passed over. On a long record
+    /// those are found from the target through an index of which entries made each tensor, so
+    /// that a backward pass costs what its part of the graph costs, not the whole record: the
+    /// second derivatives of an expression of n variables take n passes over small parts of a
+    /// record of O(n) entries. The entries run in the same order either way, so the gradients'
+    /// sums, and their bits, are the same.
+    private func entryPositions(leadingTo target: ObjectIdentifier) -> [Int] {
+        guard entries.count > longestRecordWalkedWhole else { return Array(entries.indices.reversed()) }
+        while earlierProducer.count < entries.count {
+            let id = ObjectIdentifier(entries[earlierProducer.count].output)
+            earlierProducer.append(latestProducer[id] ?? -1)
+            latestProducer[id] = earlierProducer.count - 1
+        }
+        var reached = Set<Int>()
+        var pending = [target]
+        while let id = pending.popLast() {
+            var position = latestProducer[id] ?? -1
+            while position >= 0 {
+                if reached.insert(position).inserted {
+                    for case let input? in entries[position].inputs { pending.append(input) }
+                }
+                position = earlierProducer[position]
+            }
+        }
+        return reached.sorted(by: >)
+    }
+
     private func release() {
         isReleased = true
+        latestProducer = [:]
+        earlierProducer = []
         entries = []
         connected = IdentityMap()
         watchedStorage = []
