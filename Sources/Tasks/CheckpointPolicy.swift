@@ -84,7 +84,7 @@ package struct CheckpointPolicy: Sendable, Equatable {
                 }
                 throw FileError("cannot create the run folder '\(directory)': '\(path)' \(kind); choose another \(source)")
             }
-            let parent = (path as NSString).deletingLastPathComponent
+            let parent = folderPart(of: path)
             if parent == path { return }
             path = parent
         }

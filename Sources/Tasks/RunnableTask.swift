@@ -189,7 +189,7 @@ package struct ConfigContext: Sendable {
     /// `path` resolved against the config file's directory when it is relative.
     package func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
-        let directory = (file as NSString).deletingLastPathComponent
+        let directory = folderPart(of: file)
         let joined = directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
         return (joined as NSString).standardizingPath
     }

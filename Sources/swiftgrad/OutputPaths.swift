@@ -76,7 +76,7 @@ func runFolderRole(of path: String, in policy: CheckpointPolicy) -> String? {
     if output.hasPrefix(checkpoints + "/") { return "it lies in the checkpoints folder that this run keeps \(inFolder)" }
     if output == AtomicFile.canonicalPath(policy.modelPath) { return "it is the model that this run saves \(inFolder)" }
     if output == AtomicFile.canonicalPath(policy.bestPath) { return "it is the best checkpoint that this run keeps \(inFolder)" }
-    guard (output as NSString).deletingLastPathComponent == folder else { return nil }
+    guard folderPart(of: output) == folder else { return nil }
     let name = (output as NSString).lastPathComponent
     if policy.fixedOutputs.contains(where: { ($0 as NSString).lastPathComponent == name }) {
         return "it is a metrics file that this run writes \(inFolder)"

@@ -42,6 +42,20 @@ import Glibc
         #expect(result.error.contains("of the process's address-space limit (ulimit -v); "), "\(result.error)")
     }
 
+    /// Names of one character, the config's and the run folder's (Foundation's folder-part
+    /// function traps on them).
+    @Test func namesOfOneCharacterWork() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("c", #"{"task": "train", "data": {"source": "synthetic", "examples": 64, "features": 4, "classes": 2}, "model": {"type": "mlp", "hidden_layers": [4]}, "training": {"epochs": 1, "batch_size": 32}}"#)
+        let validated = try swiftgrad(["validate", "c"], in: directory.path)
+        #expect(validated.status == 0, "\(validated.standardError)")
+        let run = try swiftgrad(["run", "c", "--run-dir", "a", "--report", "r"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/a/model.safetensors"))
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/r"))
+    }
+
     /// A shell whose directory was removed under it: the error about the relative path is
     /// followed by the reason, and a run with absolute paths still works.
     @Test func aRemovedWorkingDirectoryIsNamedAsTheReason() throws {
