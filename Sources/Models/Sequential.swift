@@ -55,8 +55,8 @@ public struct Sequential: Model, Equatable {
         var indexByName: [String: Int] = [:]
         for (index, name) in resolved.enumerated() {
             usagePrecondition(
-                !name.isEmpty && !name.contains("/"),
-                "Sequential: layer \(index) has the name '\(name)'; a layer name must be non-empty and must not contain '/'")
+                Sequential.isValidLayerName(name),
+                "Sequential: layer \(index) has the name \(name.debugDescription); a layer name must be non-empty and must not contain '/' or control characters")
             if let earlier = indexByName.updateValue(index, forKey: name) {
                 usagePrecondition(false, "Sequential: layers \(earlier) and \(index) are both named '\(name)'; layer names must be unique")
             }
@@ -94,6 +94,13 @@ public struct Sequential: Model, Equatable {
             }
             given = (required ?? given).map { layer.outputShape(forInputShape: $0) }
         }
+    }
+
+    /// Whether `name` can name a layer: non-empty, without the `/` that joins it to its
+    /// parameters' names (`dense0/weight`), and without control characters, since a checkpoint
+    /// lists the parameters' names one per line.
+    public static func isValidLayerName(_ name: String) -> Bool {
+        !name.isEmpty && !name.unicodeScalars.contains { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// The name a layer gets when it is not named: its type's name and its index in the model,

@@ -62,8 +62,9 @@ package enum SequentialModelSpec {
         }),
     ]
 
-    /// A layer's `name`: non-empty, and without the `/` that separates it from parameter names.
-    private static let validName = ConfigConstraint<String>(expected: "a non-empty name without '/'") { !$0.isEmpty && !$0.contains("/") }
+    /// A layer's `name`: non-empty, without the `/` that separates it from parameter names, and
+    /// without control characters (a checkpoint lists its parameters' names a line each).
+    private static let validName = ConfigConstraint<String>(expected: "a non-empty name without '/' or control characters") { Sequential.isValidLayerName($0) }
 
     /// Reads `layers` from a model object.
     ///

@@ -116,7 +116,7 @@ import Models
         await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Sequential([Dense(inputSize: 2, outputSize: 1)], names: ["a/b"], lossKind: .meanSquaredError)
         }.map { result in
-            #expect(standardError(of: result).contains("layer 0 has the name 'a/b'; a layer name must be non-empty and must not contain '/'"))
+            #expect(standardError(of: result).contains(#"layer 0 has the name "a/b"; a layer name must be non-empty and must not contain '/' or control characters"#))
         }
     }
 

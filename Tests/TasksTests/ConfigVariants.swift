@@ -279,7 +279,8 @@ struct ConfigVariantGenerator {
 
     /// Values the schema refuses for a key: `null`, a value of another type, a number just
     /// outside each bound, a string outside the enum or the `const`, an empty string where one
-    /// must not be empty, a name with `/` (the one pattern the schema uses), and arrays one
+    /// must not be empty, names with `/` or a control character (the one pattern the schema
+    /// uses), and arrays one
     /// element too short, one too long, or repeating an element.
     private func invalidValues(_ property: JSONObject, current: JSONValue?) -> [JSONValue] {
         var values: [JSONValue] = [.null]
@@ -308,7 +309,7 @@ struct ConfigVariantGenerator {
         }
         if type == "string" {
             if (property["minLength"]?.intValue ?? 0) > 0 { values.append("") }
-            if property["pattern"] != nil { values.append("a/b") }
+            if property["pattern"] != nil { values += ["a/b", "a\nb", "a\u{7F}"] }
         }
         if type == "array", let item = current?.arrayValue?.first ?? property["items"]?.objectValue.flatMap({
             validValues(schema.dereferenced($0), keyPath: "").first
