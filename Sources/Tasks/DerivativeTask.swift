@@ -9,6 +9,8 @@ import Reports
 /// Keys: `expression` (string, required), `at` (object of variable → number, required),
 /// `order` (1 or 2, default 1).
 struct DerivativeTask: RunnableTask {
+    package var kind: String { "derivative" }
+
     let expression: Expression
     let point: [String: Float]
     let order: Int

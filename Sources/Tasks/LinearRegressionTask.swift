@@ -32,6 +32,8 @@ import Reports
 /// The report's `train_loss` and `test_loss` are the loss on each part of the split
 /// (`test_loss` is null when nothing is held out).
 package struct LinearRegressionTask: RunnableTask {
+    package var kind: String { "linear-regression" }
+
     static let losses = ["half_mean_squared_error", "mean_squared_error"]
 
     /// The rows trained on and those held out, features (x) standardised if `standardize` says so.

@@ -26,6 +26,8 @@ import Storage
 /// - `initializer`: `{"stddev": 0.05, "seed": 0}`: weights from N(0, stddev²), bias 0.
 /// - `optimizer` (required), `steps` (required), `print_every` (10).
 package struct LogisticRegressionTask: RunnableTask {
+    package var kind: String { "logistic-regression" }
+
     /// The initial weights' standard deviations a config may ask for: draws stay finite floats.
     static let standardDeviations: ClosedRange<Float> = 0...1_000_000
 

@@ -11,6 +11,8 @@ import Reports
 /// Keys: `expression` (required), `start` (variable → number, required), `steps` (required),
 /// `optimizer` (required, see ``OptimizerSpec``), `print_every` (default 1).
 struct MinimizeTask: RunnableTask {
+    package var kind: String { "minimize" }
+
     let expression: Expression
     let start: [String: Float]
     let steps: Int

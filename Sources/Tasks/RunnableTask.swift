@@ -78,6 +78,10 @@ package enum Verbosity: Sendable, Comparable {
 
 /// A config file's task, read and checked before anything runs.
 package protocol RunnableTask: Sendable {
+    /// The config's `task`: `derivative`, `minimize`, `linear-regression`,
+    /// `logistic-regression` or `train`.
+    var kind: String { get }
+
     /// Runs the task, printing progress through `log`, and returns its report.
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport
 

@@ -30,6 +30,8 @@ import Storage
 ///   `kernel_threads`, `workers_help`, `scale_learning_rate`, `base_batch_size` and `precision`
 ///   (`float32` or `bf16`).
 package struct TrainTask: RunnableTask {
+    package var kind: String { "train" }
+
     /// The data sources a config may name.
     package static let sources = ["digits", "csv", "synthetic"]
     /// The model types a config may name. `softmax` is softmax regression: a `logistic` model

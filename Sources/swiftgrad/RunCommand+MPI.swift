@@ -35,6 +35,7 @@ extension RunCommand {
         var failure = ""
         do {
             let loaded = try TaskLoader.load(path: config, options: options)
+            try checkFlagsApply(to: loaded)
             if leader { try checkFiles(of: loaded, keepsRunFolder: options.keepsRunFolder) }
             task = loaded
         } catch {

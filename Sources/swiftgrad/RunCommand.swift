@@ -120,6 +120,7 @@ struct RunCommand: ParsableCommand {
         let options = runOptions()
         try reportingErrors {
             let task = try TaskLoader.load(path: config, options: options)
+            try checkFlagsApply(to: task)
             // Fail before a long run, not after it, when an output cannot be written; before the
             // warnings too, so that a refused path is the one line such a failure prints.
             try checkFiles(of: task, keepsRunFolder: options.keepsRunFolder)
@@ -156,6 +157,38 @@ struct RunCommand: ParsableCommand {
         try checkOutputs(outputs(of: task), inputs: inputs, runFolder: policy)
     }
 
+    /// Refuses flags that the config's task would ignore: a user who gives `--resume` or
+    /// `--epochs` to a minimisation, or `--plot` to a training run, expects them to do something.
+    ///
+    /// - Throws: `FlagMismatch` naming the flags, the task, and what applies instead.
+    func checkFlagsApply(to task: any RunnableTask) throws {
+        let kind = task.kind
+        if !(task is TrainTask) {
+            let given: [(String, Bool)] = [
+                ("--workers", workers != nil), ("--epochs", epochs != nil), ("--seed", seed != nil),
+                ("--precision", precision != nil), ("--resume", resume != nil), ("--run-dir", runDirectory != nil),
+                ("--no-metrics", noMetrics), ("--verbose", verbose), ("--distributed", distributed != nil),
+            ]
+            let flags = given.filter(\.1).map(\.0)
+            if !flags.isEmpty {
+                let them = flags.count == 1 ? "it" : "them"
+                throw FlagMismatch(
+                    "\(Self.listed(flags)) \(flags.count == 1 ? "applies" : "apply") to a train config only, and '\(config)' is a \(kind) task; leave \(them) out")
+            }
+        }
+        if plot != nil, !(task is LinearRegressionTask) {
+            let instead = task is TrainTask
+                ? ": a training run draws its curves into metrics.svg in its run folder, and 'swiftgrad plot' draws runs side by side"
+                : ""
+            throw FlagMismatch("--plot draws a linear-regression config's figure, and '\(config)' is a \(kind) task\(instead)")
+        }
+    }
+
+    /// "--a", "--a and --b", "--a, --b and --c".
+    static func listed(_ flags: [String]) -> String {
+        flags.count < 2 ? flags.joined() : flags.dropLast().joined(separator: ", ") + " and " + flags.last!
+    }
+
     /// The files the run writes outside a training run's folder: the linear regression's
     /// figure (`--plot`, else the config's `plot`) and `--report`.
     func outputs(of task: any RunnableTask) -> [OutputPath] {
@@ -190,4 +223,11 @@ struct RunCommand: ParsableCommand {
         let path = resume == "latest" ? (task as? TrainTask)?.checkpoints.existingCheckpoints().last : resume
         return path.map { [AtomicFile.Input($0, role: "checkpoint being resumed")] } ?? []
     }
+}
+
+/// Flags that the config's task does not use.
+struct FlagMismatch: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
 }

@@ -56,6 +56,26 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: directory.path + "/r"))
     }
 
+    /// A flag the config's task would ignore is refused, naming it and the task: `--resume`
+    /// given to a minimisation would otherwise do nothing without a word.
+    @Test func flagsTheTaskDoesNotUseAreRefused() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        try scratch.write("quadratic.json", #"{"task": "minimize", "expression": "x^2", "start": {"x": 3}, "optimizer": {"name": "sgd", "learning_rate": 0.1}, "steps": 2}"#)
+        let trainerFlags = try swiftgrad(["run", "quadratic.json", "--resume", "missing.safetensors", "--epochs", "5", "--workers", "2"], in: scratch.path)
+        expectOneLineError(trainerFlags)
+        #expect(trainerFlags.standardError == "error: --workers, --epochs and --resume apply to a train config only, and 'quadratic.json' is a minimize task; leave them out\n")
+        let verbose = try swiftgrad(["run", "quadratic.json", "--verbose"], in: scratch.path)
+        #expect(verbose.standardError == "error: --verbose applies to a train config only, and 'quadratic.json' is a minimize task; leave it out\n")
+        let config = try scratch.tinyTrainConfig()
+        let plot = try swiftgrad(["run", config, "--plot", "fig.svg"], in: scratch.path)
+        expectOneLineError(plot)
+        #expect(plot.standardError == "error: --plot draws a linear-regression config's figure, and '\(config)' is a train task: a training run draws its curves into metrics.svg in its run folder, and 'swiftgrad plot' draws runs side by side\n")
+        #expect(!scratch.exists("runs"))
+        // The flags each task uses are accepted.
+        #expect(try swiftgrad(["run", "quadratic.json", "--quiet", "--report", "r.json"], in: scratch.path).status == 0)
+    }
+
     /// A shell whose directory was removed under it: the error about the relative path is
     /// followed by the reason, and a run with absolute paths still works.
     @Test func aRemovedWorkingDirectoryIsNamedAsTheReason() throws {
@@ -127,6 +147,9 @@ import Glibc
         #expect(overData.standardError.contains("it is the data file of this run"), "\(overData.standardError)")
         let overPlot = try swiftgrad("run", config, "--plot", data)
         expectOneLineError(overPlot)
+        let twice = try swiftgrad("run", config, "--plot", scratch.path + "/x.json", "--report", scratch.path + "/x.json")
+        expectOneLineError(twice)
+        #expect(twice.standardError == "error: cannot write '\(scratch.path)/x.json': both --plot and --report name it; choose a file for each\n")
         #expect(try scratch.read("fit.json") == original)
         #expect(try scratch.read("data.csv") == "x,y\n1,2\n2,4\n3,6\n")
     }

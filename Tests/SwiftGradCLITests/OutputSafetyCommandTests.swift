@@ -107,8 +107,8 @@ import Testing
         }
         let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/pe/checkpoints").max())
         try expectRefused(
-            ["run", "train.json", "--run-dir", "pe", "--plot", "./pe/checkpoints/" + checkpoint], in: directory,
-            "cannot write './pe/checkpoints/\(checkpoint)' (--plot): it lies in the checkpoints folder that this run keeps in its run folder 'pe'; choose another path")
+            ["run", "train.json", "--run-dir", "pe", "--report", "./pe/checkpoints/" + checkpoint], in: directory,
+            "cannot write './pe/checkpoints/\(checkpoint)' (--report): it lies in the checkpoints folder that this run keeps in its run folder 'pe'; choose another path")
         try expectRefused(
             ["run", "train.json", "--run-dir", "pe", "--report", "pe/../pe/metrics.jsonl"], in: directory,
             "cannot write 'pe/../pe/metrics.jsonl' (--report): it is a metrics file that this run writes in its run folder 'pe'; choose another path")
@@ -116,9 +116,6 @@ import Testing
         try expectRefused(
             ["run", "train.json", "--run-dir", "new", "--report", "new/model.safetensors"], in: directory,
             "cannot write 'new/model.safetensors' (--report): it is the model that this run saves in its run folder 'new'; choose another path")
-        try expectRefused(
-            ["run", "train.json", "--run-dir", "new", "--report", "x.json", "--plot", "x.json"], in: directory,
-            "cannot write 'x.json': both --plot and --report name it; choose a file for each")
         #expect(!directory.exists("new"))
     }
 
