@@ -153,10 +153,9 @@ public struct ColumnReference: Equatable, Sendable, CustomStringConvertible {
 }
 
 /// `text` as a message shows it from a data file: control characters escaped (a NUL would
-/// otherwise reach the terminal as is) and anything past 80 characters left out, with the count,
-/// so that a 50 MB field does not become a 50 MB error line.
-package func quoted(_ text: String) -> String {
-    let limit = 80
+/// otherwise reach the terminal as is) and anything past `limit` characters left out, with the
+/// count, so that a 50 MB field does not become a 50 MB error line.
+package func quoted(_ text: String, limit: Int = 80) -> String {
     var shown = ""
     var count = 0
     for character in text {

@@ -1,4 +1,5 @@
 import Autograd
+import Datasets
 import Foundation
 import Models
 import Storage
@@ -87,11 +88,11 @@ public struct Checkpoint: Sendable, Equatable {
         func fail(_ message: String) -> CheckpointError { CheckpointError(file: source, message) }
         let meta = file.metadata
         guard meta["swiftgrad.format"] == Self.format else {
-            throw fail("not a SwiftGrad checkpoint (metadata swiftgrad.format is \(meta["swiftgrad.format"].map { "'\($0)'" } ?? "missing"), expected '\(Self.format)')")
+            throw fail("not a SwiftGrad checkpoint (metadata swiftgrad.format is \(meta["swiftgrad.format"].map { "'\(quoted($0))'" } ?? "missing"), expected '\(Self.format)')")
         }
         let expected = Self.checksum(of: file.entries)
         guard meta["swiftgrad.checksum"] == expected else {
-            throw fail("the tensors' checksum is \(expected) but the file says \(meta["swiftgrad.checksum"] ?? "nothing"): the file is damaged")
+            throw fail("the tensors' checksum is \(expected) but the file says \(meta["swiftgrad.checksum"].map { "'\(quoted($0))'" } ?? "nothing"): the file is damaged")
         }
         func integer(_ key: String) throws -> Int {
             guard let text = meta["swiftgrad." + key], let value = Int(text), value >= 0 else {
@@ -106,7 +107,7 @@ public struct Checkpoint: Sendable, Equatable {
         let tensors = Dictionary(file.entries.map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
         var parameters: [Tensor] = []
         for name in names {
-            guard let tensor = tensors[name] else { throw fail("parameter '\(name)' is listed in the metadata but has no tensor") }
+            guard let tensor = tensors[name] else { throw fail("parameter '\(quoted(name))' is listed in the metadata but has no tensor") }
             parameters.append(tensor)
         }
         var state = TrainingState(parameterNames: names, parameters: parameters, seed: seed)
@@ -117,7 +118,7 @@ public struct Checkpoint: Sendable, Equatable {
         state.evaluationsWithoutImprovement = try integer("evaluations_without_improvement")
         if let text = meta["swiftgrad.precision"] {
             guard let precision = MatrixPrecision(rawValue: text) else {
-                throw fail("metadata swiftgrad.precision is '\(text)'; expected \(MatrixPrecision.allCases.map(\.rawValue).joined(separator: " or "))")
+                throw fail("metadata swiftgrad.precision is '\(quoted(text))'; expected \(MatrixPrecision.allCases.map(\.rawValue).joined(separator: " or "))")
             }
             state.precision = precision
         }
@@ -170,7 +171,7 @@ public struct Checkpoint: Sendable, Equatable {
             for (name, tensor) in zip(names, values) {
                 guard let (index, value) = tensor.firstNonFiniteElement else { continue }
                 let position = tensor.rank > 1 ? " (at \(Self.position(ofElement: index, shape: tensor.shape)))" : ""
-                throw fail("tensor '\(prefix + name)' of shape \(tensor.shape) holds \(value) at element \(index)\(position); expected finite parameters")
+                throw fail("tensor '\(quoted(prefix + name))' of shape \(tensor.shape) holds \(value) at element \(index)\(position); expected finite parameters")
             }
         }
         self.state = state

@@ -1,5 +1,6 @@
 import Autograd
 import ConfigKit
+import Datasets
 import JSON
 import Storage
 
@@ -149,25 +150,25 @@ public struct SafeTensors: Sendable, Equatable {
             if member.key == "__metadata__" {
                 guard let object = member.value.objectValue else { throw fail("__metadata__ is not an object") }
                 for item in object.members {
-                    guard let text = item.value.stringValue else { throw fail("metadata '\(item.key)' is not a string") }
+                    guard let text = item.value.stringValue else { throw fail("metadata '\(quoted(item.key))' is not a string") }
                     metadata[item.key] = text
                 }
                 continue
             }
-            guard let description = member.value.objectValue else { throw fail("tensor '\(member.key)' is not described by an object") }
+            guard let description = member.value.objectValue else { throw fail("tensor '\(quoted(member.key))' is not described by an object") }
             let fields = Dictionary(description.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-            guard let dtype = fields["dtype"]?.stringValue else { throw fail("tensor '\(member.key)' has no dtype") }
-            guard dtype == "F32" else { throw fail("tensor '\(member.key)' is \(dtype); SwiftGrad reads F32 tensors only") }
-            guard let shapeValues = fields["shape"]?.arrayValue else { throw fail("tensor '\(member.key)' has no shape") }
+            guard let dtype = fields["dtype"]?.stringValue else { throw fail("tensor '\(quoted(member.key))' has no dtype") }
+            guard dtype == "F32" else { throw fail("tensor '\(quoted(member.key))' is \(quoted(dtype)); SwiftGrad reads F32 tensors only") }
+            guard let shapeValues = fields["shape"]?.arrayValue else { throw fail("tensor '\(quoted(member.key))' has no shape") }
             var shape: [Int] = []
             var count = 1
             for value in shapeValues {
                 guard let dimension = value.intValue, dimension >= 0 else {
-                    throw fail("tensor '\(member.key)' has a shape entry that is not a non-negative integer")
+                    throw fail("tensor '\(quoted(member.key))' has a shape entry that is not a non-negative integer")
                 }
                 let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
                 guard !overflow, product <= dataBytes / 4 else {
-                    throw fail("tensor '\(member.key)' of shape [\(shapeValues.map(\.foundDescription).joined(separator: ", "))] needs more bytes than the file holds")
+                    throw fail("tensor '\(quoted(member.key))' of shape [\(shapeValues.map(\.foundDescription).joined(separator: ", "))] needs more bytes than the file holds")
                 }
                 shape.append(dimension)
                 count = product
@@ -175,10 +176,10 @@ public struct SafeTensors: Sendable, Equatable {
             guard let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
                   let begin = offsets[0].intValue, let end = offsets[1].intValue, 0 <= begin, begin <= end, end <= dataBytes
             else {
-                throw fail("tensor '\(member.key)' has data offsets outside the \(dataBytes) data bytes (truncated?)")
+                throw fail("tensor '\(quoted(member.key))' has data offsets outside the \(dataBytes) data bytes (truncated?)")
             }
             guard end - begin == count * 4 else {
-                throw fail("tensor '\(member.key)' of shape \(shape) needs \(count * 4) bytes but its offsets span \(end - begin)")
+                throw fail("tensor '\(quoted(member.key))' of shape \(shape) needs \(count * 4) bytes but its offsets span \(end - begin)")
             }
             located.append((member.key, shape, begin, end))
         }
@@ -186,7 +187,7 @@ public struct SafeTensors: Sendable, Equatable {
         var covered = 0
         for item in located.sorted(by: { $0.begin < $1.begin }) {
             guard item.begin == covered else {
-                throw fail("tensor '\(item.name)' starts at byte \(item.begin) of the data, expected \(covered): tensors must not overlap or leave gaps")
+                throw fail("tensor '\(quoted(item.name))' starts at byte \(item.begin) of the data, expected \(covered): tensors must not overlap or leave gaps")
             }
             covered = item.end
         }
@@ -217,10 +218,15 @@ public struct CheckpointError: Error, Sendable, Equatable, CustomStringConvertib
     /// What is wrong with it.
     public var message: String
 
-    /// An error about `file` saying `message`.
+    /// The longest message kept whole: a file's own strings (its tensors' names, its metadata)
+    /// reach messages, and a crafted one must not make an error of megabytes.
+    public static let messageLimit = 2000
+
+    /// An error about `file` saying `message`, kept to one line: control characters are
+    /// escaped, and past ``messageLimit`` characters the rest is left out, with the count.
     public init(file: String, _ message: String) {
         self.file = file
-        self.message = message
+        self.message = quoted(message, limit: Self.messageLimit)
     }
 
     public var description: String { "\(file): \(message)" }

@@ -191,7 +191,7 @@ public struct SavedModel: Sendable {
             switch try require(key, "true or false") {
             case "true": return true
             case "false": return false
-            case let other: throw fail("metadata key '\(key)' is '\(other)'; expected true or false")
+            case let other: throw fail("metadata key '\(key)' is '\(quoted(other))'; expected true or false")
             }
         }
         func json(_ key: String, _ expected: String) throws -> JSONValue {
@@ -206,7 +206,7 @@ public struct SavedModel: Sendable {
             let text = try require(key, "\(count) comma-separated numbers")
             let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
             guard values.count == count, values.allSatisfy({ $0?.isFinite == true }) else {
-                throw fail("metadata key '\(key)' holds '\(text.prefix(80))'; expected \(count) comma-separated finite numbers")
+                throw fail("metadata key '\(key)' holds '\(quoted(text))'; expected \(count) comma-separated finite numbers")
             }
             return values.map { $0! }
         }
@@ -225,7 +225,7 @@ public struct SavedModel: Sendable {
         }
         let lossText = try require(Key.loss, "the loss: \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
         guard let lossKind = LossKind(rawValue: lossText) else {
-            throw fail("metadata key '\(Key.loss)' is '\(lossText)'; expected one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw fail("metadata key '\(Key.loss)' is '\(quoted(lossText))'; expected one of \(LossKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let namesValue = try json(Key.features, "the features' names as a JSON list of strings")
         guard let names = namesValue.arrayValue?.map(\.stringValue), !names.isEmpty, names.allSatisfy({ $0 != nil }) else {
@@ -265,7 +265,7 @@ public struct SavedModel: Sendable {
             let standardized = try flag(Key.targetStandardized)
             target = .regression(standardizer: standardized ? try standardizer(mean: Key.targetMean, scale: Key.targetScale, count: 1) : nil)
         case let other:
-            throw fail("metadata key '\(Key.targetKind)' is '\(other)'; expected classes or regression")
+            throw fail("metadata key '\(Key.targetKind)' is '\(quoted(other))'; expected classes or regression")
         }
         self.init(
             architecture: architecture, lossKind: lossKind, featureNames: featureNames, featureStandardizer: featureStandardizer,

@@ -118,6 +118,35 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(error.message.contains(expected), "\(error)")
     }
 
+    /// A file's own strings (a dtype, a tensor's name, its metadata) reach the messages escaped
+    /// and cut short: a crafted file makes one line of bounded length, not megabytes.
+    @Test func aFilesOwnStringsReachItsErrorsEscapedAndCutShort() throws {
+        let long = String(repeating: "y\n", count: 500_000)
+        func error(header: String, dataBytes: Int) throws -> String {
+            var bytes: [UInt8] = []
+            withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes += Array(header.utf8) + Array(repeating: 0, count: dataBytes)
+            let error = try #require(throws: CheckpointError.self) {
+                try Checkpoint(SafeTensors(decoding: bytes, file: "h.safetensors"), source: "h.safetensors")
+            }
+            return error.description
+        }
+        let escaped = long.replacingOccurrences(of: "\n", with: #"\n"#)
+        let messages = [
+            try error(header: #"{"a":{"dtype":"F\n\#(escaped)","shape":[1],"data_offsets":[0,2]}}"#, dataBytes: 2),
+            try error(header: #"{"a\#(escaped)":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}"#, dataBytes: 2),
+            try error(header: #"{"__metadata__":{"swiftgrad.format":"\#(escaped)"},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, dataBytes: 4),
+        ]
+        for message in messages {
+            #expect(!message.contains("\n"), "\(message.prefix(200))")
+            #expect(message.count < CheckpointError.messageLimit + 100, "\(message.count) characters")
+            #expect(message.hasPrefix("h.safetensors: "))
+        }
+        #expect(messages[0].contains(#"tensor 'a' is F\ny\ny"#), "\(messages[0].prefix(200))")
+        #expect(messages[2].hasPrefix(#"h.safetensors: not a SwiftGrad checkpoint (metadata swiftgrad.format is 'y\ny\n"#), "\(messages[2].prefix(200))")
+        #expect(messages[2].contains("… (1000000 characters)'"), "\(messages[2].suffix(200))")
+    }
+
     @Test func aCheckpointOfAnotherModelIsRefusedNamingTheShapes() throws {
         let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
         let other = Trainer(
