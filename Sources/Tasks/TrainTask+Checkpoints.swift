@@ -47,8 +47,8 @@ extension TrainTask {
         let keeps = runOptions.keepsRunFolder
         if keeps {
             try policy.checkFolderCanBeMade(source: "--run-dir or checkpoint.directory")
-            try createDirectory(policy.checkpointsDirectory)
             try checkRunFolderFiles()
+            try createDirectory(policy.checkpointsDirectory)
             try claimRunFolder(resumedFrom: resumedFrom, log: log)
         }
 
@@ -336,13 +336,20 @@ extension TrainTask {
         }
     }
 
-    /// Refuses a run folder in which the run could write somewhere it must not: each file the
-    /// run writes there (the model, the best checkpoint, the metrics, the TensorBoard event
-    /// files and the periodic checkpoints) must be a regular file, if it exists at all, and none
-    /// of the run's inputs. A symbolic link is refused even to a regular file, as it could lead
+    /// Refuses a run folder in which the run could write somewhere it must not: its
+    /// `checkpoints` folder, if it exists, must be a directory and not a link to one, and each
+    /// file the run writes there (the model, the best checkpoint, the metrics, the TensorBoard
+    /// event files and the periodic checkpoints) must be a regular file, if it exists at all,
+    /// and none of the run's inputs. A symbolic link is refused even to a regular file, as it could lead
     /// to the config or a data file of this run or of another; a FIFO would block the run.
     private func checkRunFolderFiles() throws {
         let policy = checkpoints
+        // The checkpoints folder is where the run writes, prunes and removes files: a link
+        // there would take those to wherever it points.
+        var folder = stat()
+        if lstat(policy.checkpointsDirectory, &folder) == 0, folder.st_mode & S_IFMT != S_IFDIR {
+            throw FileError("cannot use '\(policy.checkpointsDirectory)' as the run's checkpoints folder: it is \(InputFile.kindDescription(folder.st_mode)), not a directory; a run folder holds only the run's own files, so remove it or choose another --run-dir")
+        }
         let events = ((try? FileManager.default.contentsOfDirectory(atPath: policy.directory)) ?? [])
             .filter(TensorBoardEventFile.isEventFileName).map { policy.directory + "/" + $0 }
         // Only the checkpoint names the run writes: other entries of checkpoints/ are not its.

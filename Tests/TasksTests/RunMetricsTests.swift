@@ -169,8 +169,9 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
     }
 
     /// Each file a run writes in its folder must be a regular file that is none of its inputs:
-    /// a link (here to the config), a FIFO, or the config itself kept in the folder under a
-    /// name the run writes stops the run before it writes anything, and the input is unchanged.
+    /// a link (here to the config), a FIFO, a checkpoints folder that is a link, or the config
+    /// itself kept in the folder under a name the run writes stops the run before it writes
+    /// anything, and the input is unchanged.
     @Test func aRunFolderFileThatIsALinkAFIFOOrAnInputIsRefused() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -194,6 +195,16 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         try #require(mkfifo(folder + "/metrics.csv", 0o644) == 0)
         refusal("cannot write '\(folder)/metrics.csv': it is a FIFO")
         try FileManager.default.removeItem(atPath: folder + "/metrics.csv")
+
+        // A checkpoints folder that is a link to another folder, which keeps what it held.
+        let elsewhere = directory.path + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try directory.write("elsewhere/step-000000001.safetensors", "not the run's")
+        try FileManager.default.removeItem(atPath: folder + "/checkpoints")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/checkpoints", withDestinationPath: elsewhere)
+        refusal("cannot use '\(folder)/checkpoints' as the run's checkpoints folder: it is a symbolic link, not a directory")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere) == ["step-000000001.safetensors"])
+        try FileManager.default.removeItem(atPath: folder + "/checkpoints")
 
         // The config kept in the run folder as metrics.csv, and loaded from there.
         let inside = try directory.write("runs/metrics.csv", metricsConfig)
