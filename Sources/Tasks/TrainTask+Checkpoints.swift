@@ -191,7 +191,17 @@ extension TrainTask {
             let advice = resuming
                 ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision and the checkpoint object may change on resume"
                 : "evaluate it with the config that trained it"
-            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash)); \(advice)")
+            // The hash covers the config and the two values flags override; those two the
+            // checkpoint records, so a difference in them is named.
+            var differences: [String] = []
+            if let epochs = checkpoint.metadata["training.epochs"], epochs != String(options.epochs) {
+                differences.append("it was trained for \(epochs) epoch\(epochs == "1" ? "" : "s") and this run trains \(options.epochs) (training.epochs, or --epochs)")
+            }
+            if checkpoint.state.seed != options.seed {
+                differences.append("its seed is \(checkpoint.state.seed) and this run's \(options.seed) (training.seed, or --seed)")
+            }
+            let named = differences.isEmpty ? "" : ": " + differences.joined(separator: "; ")
+            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash))\(named); \(advice)")
         }
         if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum, checksum != Self.bytewiseChecksum(of: data) {
             throw CheckpointError(file: path, "it was trained on other data (data checksum \(checksum), this run's \(dataChecksum))")

@@ -174,6 +174,19 @@ import Glibc
         #expect(output.contains("saved the model to runs/kill/model.safetensors") && !output.contains("stopped by"), "\(output)")
     }
 
+    /// A resume whose epochs or seed differ from the checkpoint's, as a flag left out makes
+    /// them, is refused naming the value, not only two config hashes.
+    @Test func aResumeWithOtherEpochsOrSeedNamesThem() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let first = try swiftgrad(["run", config, "--epochs", "1", "--seed", "7", "--quiet"], in: directory.path)
+        #expect(first.status == 0, "\(first.standardError)")
+        let resumed = try swiftgrad(["run", config, "--resume", "latest"], in: directory.path)
+        #expect(resumed.status == 1)
+        #expect(resumed.standardError.contains("it was trained for 1 epoch and this run trains 2 (training.epochs, or --epochs); its seed is 7 and this run's 3 (training.seed, or --seed); only training.workers"), "\(resumed.standardError)")
+    }
+
     @Test func aDamagedCheckpointIsOneLineNamingTheFile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
