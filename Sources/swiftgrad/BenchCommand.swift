@@ -184,12 +184,16 @@ func parseRankCounts(_ text: String) throws -> [Int] {
 }
 
 /// Parses `1,2,4` into worker or thread counts, each one the trainer accepts
-/// (``TrainingOptions/threadCounts``).
+/// (``TrainingOptions/threadCounts``), none repeated.
 func parseThreadCounts(_ text: String) throws -> [Int] {
     let allowed = TrainingOptions.threadCounts
     let counts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !counts.isEmpty, counts.allSatisfy({ $0.map(allowed.contains) ?? false }) else {
         throw ValidationError("expected comma-separated counts from \(allowed.lowerBound) to \(allowed.upperBound) like 1,2,4, got '\(text)'")
+    }
+    // Each count is one row of the table: a repeated one would overwrite its first measurement.
+    guard Set(counts).count == counts.count else {
+        throw ValidationError("expected each count once, got '\(text)'")
     }
     return counts.map { $0! }
 }

@@ -73,6 +73,11 @@ import FoundationXML
         #expect(!run.standardError.contains("Fatal error"))
         #expect(run.standardOutput.isEmpty)
         #expect(!scratch.exists("s.csv"))
+        // A repeated count would be a second row for the same count, overwriting the first.
+        let repeated = try swiftgrad("bench", "scaling", config, "--workers", "2,1,2", "--csv", scratch.path + "/s.csv", "--plot", scratch.path + "/s.svg")
+        #expect(repeated.status == 64)
+        #expect(repeated.standardError.contains("expected each count once, got '2,1,2'"), "\(repeated.standardError)")
+        #expect(!scratch.exists("s.csv"))
     }
 
     @Test func allReducePrintsARatioForEachThreadCount() throws {
