@@ -174,6 +174,16 @@ public struct Checkpoint: Sendable, Equatable {
                 throw fail("tensor '\(quoted(prefix + name))' of shape \(tensor.shape) holds \(value) at element \(index)\(position); expected finite parameters")
             }
         }
+        // The optimizer's slots may hold an infinity (Adam's second moment of a gradient whose
+        // square overflows, which leaves the step finite), but not a NaN: no run makes one
+        // without its parameters becoming NaN, and a resumed run would diverge at once.
+        for key in state.optimizerState.keys.sorted() {
+            let tensor = state.optimizerState[key]!
+            // The C scan finds no non-finite element in almost every file; only then are NaNs sought.
+            guard tensor.firstNonFiniteElement != nil, let nan = tensor.scalars.firstIndex(where: \.isNaN) else { continue }
+            let position = tensor.rank > 1 ? " (at \(Self.position(ofElement: nan, shape: tensor.shape)))" : ""
+            throw fail("tensor '\(quoted("optimizer/" + key))' of shape \(tensor.shape) holds NaN at element \(nan)\(position); expected an optimizer state without NaN")
+        }
         self.state = state
         self.extraTensors = extra
         self.metadata = meta.filter { !$0.key.hasPrefix("swiftgrad.") }

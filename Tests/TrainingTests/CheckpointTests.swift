@@ -383,4 +383,25 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(error.file == "bad.safetensors")
         #expect(error.message == "tensor '\(name)' of shape [12, 10] holds \(value) at element 13 (at [1, 3]); expected finite parameters", "\(error)")
     }
+
+    /// An optimizer slot may hold an infinity (a second moment whose square overflowed leaves
+    /// the step finite), so that loads; a NaN, which no run saves, is refused naming the slot.
+    @Test func aNaNInTheOptimizersStateIsRefusedAndAnInfinityIsNot() throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        _ = trainer.run()
+        let state = trainer.state
+        let key = try #require(state.optimizerState.keys.sorted().first { state.optimizerState[$0]!.rank == 2 })
+        func reading(_ value: Float) throws -> Checkpoint {
+            var edited = state
+            var scalars = edited.optimizerState[key]!.scalars
+            scalars[5] = .infinity
+            scalars[13] = value
+            edited.optimizerState[key] = Tensor(shape: edited.optimizerState[key]!.shape, scalars: scalars)
+            return try Checkpoint(SafeTensors(decoding: Checkpoint(state: edited).safeTensors.encoded(), file: "slot.safetensors"), source: "slot.safetensors")
+        }
+        #expect(try reading(.infinity).state.optimizerState[key]!.scalars[13] == .infinity)
+        let error = try #require(throws: CheckpointError.self) { try reading(.nan) }
+        let width = state.optimizerState[key]!.shape[1]
+        #expect(error.message == "tensor 'optimizer/\(key)' of shape \(state.optimizerState[key]!.shape) holds NaN at element 13 (at [\(13 / width), \(13 % width)]); expected an optimizer state without NaN", "\(error)")
+    }
 }
