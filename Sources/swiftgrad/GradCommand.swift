@@ -33,8 +33,8 @@ struct GradCommand: ParsableCommand {
               swiftgrad grad "x*y + sin(x)" --at x=1.5,y=-2 --order 2
               swiftgrad grad "-x^2" --at x=3
               swiftgrad grad --at x=3 -- "-x^2"
-            An expression may start with '-', as in the last two examples; '--' before it \
-            is accepted too.
+            An expression may start with '-', as in the last two examples ("--x" is -(-x)); \
+            '--' before it is accepted too.
             """
     )
 
@@ -92,8 +92,10 @@ extension GradCommand {
     /// expression, is returned unchanged.
     ///
     /// An argument counts as such an expression when it is where the expression belongs (not
-    /// the value of `--at` or `--order`), starts with one `-` followed by something, and is not
-    /// `-h`; arguments starting with `--` stay options.
+    /// the value of `--at` or `--order`), starts with `-` followed by something, and is none of
+    /// `grad`'s options (`--json`, `-h`, `--at=x=1`): `--x` and `-----x` are expressions. With
+    /// an expression elsewhere on the line nothing is moved, so a misspelt option (`--jsn`)
+    /// stays one and ArgumentParser names it.
     static func placingDashedExpressionLast(_ arguments: [String]) -> [String] {
         guard arguments.first == "grad", !arguments.contains("--") else { return arguments }
         var dashed: Int?
@@ -104,7 +106,7 @@ extension GradCommand {
                 index += 2
                 continue
             }
-            if flags.contains(argument) || argument.hasPrefix("--") {
+            if flags.contains(argument) || valueOptions.contains(where: { argument.hasPrefix($0 + "=") }) {
                 index += 1
                 continue
             }

@@ -263,7 +263,14 @@ import Glibc
         #expect(later.standardOutput == "d/dx = -6\nd2/dx2 = -2\n")
         let terminated = try swiftgrad("grad", "--at", "x=3", "--", "-x^2")
         #expect(terminated.standardOutput == "-6\n")
-        // An option that does not exist is still one.
+        // Minus signs that read like a long option: --x is -(-x), -----x is -x.
+        let double = try swiftgrad("grad", "--x", "--at", "x=1")
+        #expect(double.status == 0, "\(double.standardError)")
+        #expect(double.standardOutput == "1\n")
+        let five = try swiftgrad("grad", "--at=x=1", "-----x", "--json")
+        #expect(five.status == 0, "\(five.standardError)")
+        #expect(five.standardOutput.contains(#""gradient": {"x": -1}"#), "\(five.standardOutput)")
+        // An option that does not exist is still one when the expression is elsewhere.
         let unknown = try swiftgrad("grad", "x", "--bogus", "--at", "x=1")
         #expect(unknown.status == 64)
     }
