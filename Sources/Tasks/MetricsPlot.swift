@@ -1,5 +1,6 @@
 import Foundation
 import Reports
+import Storage
 import Training
 
 /// The loss and accuracy curves of one or several training runs: what a run writes as
@@ -96,15 +97,25 @@ package enum MetricsPlot {
     /// Reads each run folder's `metrics.jsonl` and writes their figure to `output`.
     ///
     /// - Parameters:
-    ///   - runFolders: training runs' folders; each is named by its last path component.
+    ///   - runFolders: training runs' folders, each once; each is named by its last path
+    ///     component, or by the path as given where two share that component.
     ///   - metric: one evaluation figure to draw, or `nil` for loss and accuracy.
     ///   - output: the SVG file to write; its directory must exist.
     /// - Returns: the evaluations drawn, per run.
-    /// - Throws: `FileError` for a folder without metrics or a file that cannot be written.
+    /// - Throws: `FileError` for a folder given twice, a folder without metrics or a file that
+    ///   cannot be written.
     @discardableResult
     package static func plot(runFolders: [String], metric: TrainingMetric?, to output: String) throws -> [Int] {
-        let runs = try runFolders.map { folder in
-            Curves(name: URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent, records: try RunMetrics.records(inRunFolder: folder))
+        var seen: [String: String] = [:]
+        for folder in runFolders {
+            if let earlier = seen.updateValue(folder, forKey: AtomicFile.canonicalPath(folder)) {
+                throw FileError("'\(earlier)' and '\(folder)' are the same run folder; name each run once")
+            }
+        }
+        let names = runFolders.map { URL(fileURLWithPath: $0).standardizedFileURL.lastPathComponent }
+        let runs = try zip(runFolders, names).map { folder, name in
+            let shared = names.filter { $0 == name }.count > 1
+            return Curves(name: shared ? folder : name, records: try RunMetrics.records(inRunFolder: folder))
         }
         try figure(runs: runs, metric: metric).write(to: output)
         return runs.map(\.evaluations.count)

@@ -138,10 +138,21 @@ package enum MetricsRecord: Sendable, Equatable {
 
     /// Reads one line of `metrics.jsonl`.
     ///
-    /// - Throws: `ConfigError` naming `file` and `line` when the line is not such a record.
+    /// - Throws: `ConfigError` naming `file`, `line` and the column when the line is not such a
+    ///   record (`runs/x/metrics.jsonl:7:12: key path 'step': …`).
     package init(jsonLine text: some StringProtocol, file: String, line: Int) throws {
-        let document = try ConfigDocument(parsing: String(text), file: "\(file) line \(line)")
-        self = try document.read { object in
+        do {
+            self = try Self.read(jsonLine: String(text), file: file)
+        } catch var error as ConfigError {
+            // The line was parsed as a document of its own: its line 1 is the file's `line`.
+            if error.position != nil { error.position!.line = line } else { error.file = "\(file) line \(line)" }
+            throw error
+        }
+    }
+
+    private static func read(jsonLine text: String, file: String) throws -> MetricsRecord {
+        let document = try ConfigDocument(parsing: text, file: file)
+        return try document.read { object in
             let type = try object.require("type", as: String.self, .oneOf(["step", "evaluation"]))
             let step = try object.require("step", as: Int.self, .nonNegative)
             let epoch = try object.require("epoch", as: Int.self, .nonNegative)

@@ -87,6 +87,17 @@ import Glibc
         for label in ["adam train steps", "adam train", "other train steps", "other train", ">loss<", ">accuracy<"] {
             #expect(svg.contains(label), "\(label)")
         }
+        // A folder given twice, by any spelling, is refused; two folders of one name are
+        // told apart by their paths.
+        let twice = try swiftgrad(["plot", "runs/adam", "./runs/../runs/adam/", "--output", "twice.svg"], in: directory.path)
+        expectOneLineError(twice)
+        #expect(twice.standardError == "error: 'runs/adam' and './runs/../runs/adam/' are the same run folder; name each run once\n")
+        try FileManager.default.createDirectory(atPath: directory.path + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: directory.path + "/runs/other", toPath: directory.path + "/elsewhere/adam")
+        let namesakes = try swiftgrad(["plot", "runs/adam", "elsewhere/adam", "--output", "namesakes.svg"], in: directory.path)
+        #expect(namesakes.status == 0, "\(namesakes.standardError)")
+        let drawn = try directory.read("namesakes.svg")
+        #expect(drawn.contains("runs/adam train") && drawn.contains("elsewhere/adam train"))
         let one = try swiftgrad(["plot", "runs/adam", "runs/other", "--metric", "train_accuracy", "--output", "one.svg"], in: directory.path)
         #expect(one.status == 0, "\(one.standardError)")
         #expect(try directory.read("one.svg").contains(">train_accuracy</text>"))
@@ -109,7 +120,7 @@ import Glibc
         try (lines.prefix(2) + ["hello"] + lines.dropFirst(2)).map { $0 + "\n" }.joined().write(toFile: metrics, atomically: true, encoding: .utf8)
         let garbled = try swiftgrad(["plot", "runs/adam", "--output", "garbled.svg"], in: directory.path)
         expectOneLineError(garbled)
-        #expect(garbled.standardError.hasPrefix("error: runs/adam/metrics.jsonl line 3:"), "\(garbled.standardError)")
+        #expect(garbled.standardError.hasPrefix("error: runs/adam/metrics.jsonl:3:1: "), "\(garbled.standardError)")
         #expect(!directory.exists("garbled.svg"))
     }
 

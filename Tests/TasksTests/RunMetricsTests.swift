@@ -1,3 +1,4 @@
+import ConfigKit
 import Foundation
 import Reports
 import Testing
@@ -112,7 +113,9 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         #expect(back.loss.isNaN && back.accuracy == nil && back.gradientNorm == 0.1 && back.samplesPerSecond == 12_345.5)
         #expect(step.csvLine == "step,7,2,1765000000.125,nan,,0.001,0.1,12345.5,,,,\n")
         #expect(step.scalars.map(\.tag) == ["train/loss", "train/learning_rate", "train/gradient_norm", "train/samples_per_second"])
-        #expect(throws: (any Error).self) { try MetricsRecord(jsonLine: #"{"type": "step", "step": 1}"#, file: "m", line: 2) }
+        // An error names the file's line, not the line within the one-line document.
+        let error = try #require(throws: ConfigError.self) { try MetricsRecord(jsonLine: #"{"type": "step", "step": -1}"#, file: "m", line: 7) }
+        #expect(error.description == "m:7:26: key path 'step': expected an integer >= 0, found -1", "\(error)")
     }
 
     /// The run's files after resuming from an earlier checkpoint (past which a killed run had
