@@ -187,7 +187,8 @@ struct CSVReader {
             if columnCount == nil {
                 let count = parser.fieldCount
                 columnCount = count
-                let header = hasHeader ? (0..<count).map { parser.text(ofField: $0) } : nil
+                let header = hasHeader
+                    ? try (0..<count).map { try parser.validText(ofField: $0, line: line, column: ColumnReference(index: $0, name: nil)) } : nil
                 table = CSVTable(header: header, selected: try select(header, count))
                 if hasHeader {
                     // A header names its columns; one whose feature fields are all numbers is
@@ -239,9 +240,9 @@ struct CSVReader {
     /// The provisional index of the label in field `field`, numbering a label not met before.
     /// A provisional index is below 2²⁴, so it is exact as the `Float` it is stored as.
     private mutating func distinctLabel(inField field: Int, line: Int, column: ColumnReference, limit: Int) throws -> Int {
-        let text = parser.text(ofField: field)
+        let text = try parser.validText(ofField: field, line: line, column: column)
         if let index = labelIndex[text] { return index }
-        guard !text.isEmpty else { throw DatasetError(file: source, line: line, reason: .emptyField(column: column)) }
+        guard !text.isEmpty else { throw DatasetError(file: source, line: line, reason: .emptyClassLabel(column: column)) }
         guard labelTexts.count < Swift.min(limit, Self.classLabelLimit) else {
             throw DatasetError(file: source, line: line, reason: .tooManyClasses(column: column, limit: Swift.min(limit, Self.classLabelLimit)))
         }
@@ -440,10 +441,23 @@ private final class CSVParser {
         }
     }
 
-    /// The text of field `index` of the current record, with doubled quotes undone.
+    /// The text of field `index` of the current record, with doubled quotes undone, for a
+    /// message: bytes that are not UTF-8 read as U+FFFD.
     func text(ofField index: Int) -> String {
         let field = fields[index]
         let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self)
+        return field.hasEscapedQuotes ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
+    }
+
+    /// The text of field `index`, a name or a class label, which must be UTF-8: decoded with
+    /// replacement characters, `caf\xE9` and `caf\xE8` would be one label.
+    ///
+    /// - Throws: `DatasetError` naming the line and column of a field that is not UTF-8.
+    func validText(ofField index: Int, line: Int, column: ColumnReference) throws -> String {
+        let field = fields[index]
+        guard let raw = String(validating: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self) else {
+            throw DatasetError(file: source, line: line, reason: .notUTF8(column: column))
+        }
         return field.hasEscapedQuotes ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
     }
 

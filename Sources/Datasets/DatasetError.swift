@@ -61,6 +61,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case noFeatureColumns(label: ColumnReference)
         /// A binary file's layout is not what its format requires; the text says what was expected.
         case malformed(String)
+        /// A text field (a column's name, a class label) holds bytes that are not UTF-8.
+        case notUTF8(column: ColumnReference)
+        /// A class label is empty.
+        case emptyClassLabel(column: ColumnReference)
     }
 
     /// The path or source name the data came from, as the caller gave it.
@@ -94,6 +98,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(location): expected \(expected) fields, found \(found)"
         case .emptyField(let column):
             return "\(location), \(column): the field is empty; expected a number"
+        case .emptyClassLabel(let column):
+            return "\(location), \(column): the field is empty; expected a class label"
+        case .notUTF8(let column):
+            return "\(location), \(column): the field holds bytes that are not UTF-8 text; expected a file in UTF-8 (iconv converts one)"
         case let .notANumber(column, text):
             return "\(location), \(column): '\(quoted(text))' is not a number"
         case let .notFinite(column, text):

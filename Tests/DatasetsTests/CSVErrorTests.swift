@@ -1,3 +1,4 @@
+import Foundation
 import _TestSupport
 import Datasets
 import Testing
@@ -88,7 +89,30 @@ import Testing
             == "c.csv:3, column index 1: '2.5' is not a class label: every label is a number and this one is not an integer; expected integer or text classes, or read the column as regression targets")
     #expect(
         message { try Dataset.parseCSV("x,label\n1,a\n2,\n", source: "c.csv", hasHeader: true, labels: .classes) }
-            == "c.csv:3, column 'label': the field is empty; expected a number")
+            == "c.csv:3, column 'label': the field is empty; expected a class label")
+}
+
+/// A label or a column name that is not UTF-8 is an error: read with replacement characters,
+/// `caf\xE9` and `caf\xE8` (Latin-1's é and è) would be one class.
+@Test func textThatIsNotUTF8IsRefusedNamingTheField() throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    func file(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let path = directory.path + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+    let latin1 = try file("l.csv", Array("x,label\n1,caf".utf8) + [0xE9] + Array("\n2,caf".utf8) + [0xE8] + Array("\n".utf8))
+    #expect(
+        message { try Dataset.loadCSV(path: latin1, hasHeader: true, labels: .classes) }
+            == "\(latin1):2, column 'label': the field holds bytes that are not UTF-8 text; expected a file in UTF-8 (iconv converts one)")
+    let header = try file("h.csv", Array("x,lab".utf8) + [0xFF] + Array("\n1,a\n2,b\n".utf8))
+    #expect(
+        message { try Dataset.loadCSV(path: header, hasHeader: true, labels: .classes) }
+            == "\(header):1, column index 1: the field holds bytes that are not UTF-8 text; expected a file in UTF-8 (iconv converts one)")
+    // UTF-8 labels of other letters stay two classes.
+    let dataset = try? Dataset.parseCSV("x,label\n1,café\n2,cafè\n", source: "u.csv", hasHeader: true, labels: .classes)
+    #expect(dataset?.classNames == ["cafè", "café"])
 }
 
 @Test func quotingErrorsNameTheLine() {
