@@ -99,7 +99,7 @@ struct Lexer {
                 tokens.append(Token(kind: .symbol(character), text: String(character), column: start + 1))
                 index += 1
             } else {
-                throw error("unexpected character '\(character)'; expected a number, a variable, a function call, an operator (+ - * / ^) or a parenthesis", at: start)
+                throw error("unexpected character '\(ExpressionError.shown(character))'; expected a number, a variable, a function call, an operator (+ - * / ^) or a parenthesis", at: start)
             }
         }
         tokens.append(Token(kind: .end, text: "", column: characters.count + 1))

@@ -52,11 +52,22 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
         guard let column else { return message }
         var text = "column \(column): \(message)"
         if let source, !source.contains(where: \.isNewline) {
-            let (shown, caret) = Self.window(of: source, around: column)
-            let padding = shown.prefix(caret).map { $0 == "\t" ? "\t" : " " }.joined()
-            text += "\n  \(shown)\n  \(padding)^"
+            let (window, caret) = Self.window(of: source, around: column)
+            // Control characters are shown escaped, and the caret moves past their escapes.
+            let shown = window.map(Self.shown)
+            let padding = zip(window, shown).prefix(caret).map { $0 == "\t" ? "\t" : String(repeating: " ", count: $1.count) }.joined()
+            text += "\n  \(shown.joined())\n  \(padding)^"
         }
         return text
+    }
+
+    /// `character` as a message shows it: a control character other than a tab (an escape
+    /// sequence would act on the terminal, a NUL end a C string) as its Swift escape, `\u{1B}`.
+    static func shown(_ character: Character) -> String {
+        guard character != "\t", character.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            return String(character)
+        }
+        return character.unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
     }
 
     /// Characters of the source shown on each side of the caret.
@@ -77,8 +88,9 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// `text` as a message quotes it: whole up to 40 characters, else its start and `…`, so that
-    /// an error about a 100 KB name does not echo it.
+    /// an error about a 100 KB name does not echo it; control characters escaped.
     static func excerpt(_ text: some StringProtocol) -> String {
-        text.count <= 40 ? String(text) : String(text.prefix(40)) + "…"
+        let shown = text.prefix(40).map(Self.shown).joined()
+        return text.count <= 40 ? shown : shown + "…"
     }
 }

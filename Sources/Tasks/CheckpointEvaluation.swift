@@ -160,8 +160,10 @@ package struct CheckpointEvaluation: Sendable {
         return lines
     }
 
-    /// The counts as an aligned table, the true labels down the left, the predicted ones across.
-    static func table(_ counts: [[Int]], labels: [String]) -> [String] {
+    /// The counts as an aligned table, the true labels down the left, the predicted ones
+    /// across, each label as ``TrainTask/shownLabel(_:)`` shows it.
+    static func table(_ counts: [[Int]], labels rawLabels: [String]) -> [String] {
+        let labels = rawLabels.map(TrainTask.shownLabel)
         let corner = "true \\ predicted"
         let width = ([1] + labels.map(\.count) + counts.joined().map { String($0).count }).max()!
         let first = Swift.max(corner.count, labels.map(\.count).max() ?? 0)

@@ -64,11 +64,11 @@ package struct LogisticRegressionTask: RunnableTask {
             let labels = (0..<(dataset.classCount ?? 0)).map(dataset.classLabel(of:))
             if let classes = try data.optional("classes", as: [ClassLabelSelection].self) {
                 guard classes.count == 2, Set(classes.map(\.text)).count == 2 else {
-                    throw context.error(in: data, key: "classes", "expected two different classes, found \(classes.map(\.text))")
+                    throw context.error(in: data, key: "classes", "expected two different classes, found \(TrainTask.classList(classes.map(\.text)))")
                 }
                 let indices = try classes.map { label in
                     guard let index = labels.firstIndex(of: label.text) else {
-                        throw context.error(in: data, key: "classes", "class \(label.text) does not occur in '\(path)', which has the classes \(labels.joined(separator: ", "))")
+                        throw context.error(in: data, key: "classes", "class \(TrainTask.shownLabel(label.text)) does not occur in '\(path)', which has the classes \(TrainTask.classList(labels))")
                     }
                     return index
                 }
@@ -76,7 +76,7 @@ package struct LogisticRegressionTask: RunnableTask {
             } else if let count = dataset.classCount, count > 2 {
                 throw context.error(in: data, key: "path", "'\(path)' has \(count) classes; add \"classes\": [a, b] to pick the two to separate")
             } else if let count = dataset.classCount, count < 2 {
-                throw context.error(in: data, key: "path", "'\(path)' has only one class (\(labels.joined())); expected two to separate")
+                throw context.error(in: data, key: "path", "'\(path)' has only one class (\(TrainTask.classList(labels))); expected two to separate")
             }
             // File order by default: the lecture held out the file's last 10 % of the rows.
             let seed = try DataSection.readSplitSeed(&data)

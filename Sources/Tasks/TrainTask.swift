@@ -412,11 +412,17 @@ package struct TrainTask: RunnableTask {
         return "\(plural(steps, "step")) (= \(epochText)\(last < perEpoch ? ", the last cut to \(last)" : ""))"
     }
 
-    /// Class labels for a message: all of them up to 10, else the first and last five.
+    /// Class labels for a message: all of them up to 10, else the first and last five, each as
+    /// ``shownLabel(_:)`` shows it.
     static func classList(_ names: [String]) -> String {
-        names.count <= 10 ? names.joined(separator: ", ")
-            : (names.prefix(5) + ["…"] + names.suffix(5)).joined(separator: ", ")
+        let shown = names.map(shownLabel)
+        return shown.count <= 10 ? shown.joined(separator: ", ")
+            : (shown.prefix(5) + ["…"] + shown.suffix(5)).joined(separator: ", ")
     }
+
+    /// A class label as output shows it: control characters escaped (a label from a data file
+    /// may hold a terminal's escape sequences) and cut short past 32 characters.
+    static func shownLabel(_ label: String) -> String { quoted(label, limit: 32) }
 
     /// The evaluation of the parameters the run ends with: its last one, or a new one when
     /// early stopping restored the best parameters or the run made none (`afresh`: an inference
@@ -493,7 +499,7 @@ package struct TrainTask: RunnableTask {
             }
             if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
             if let classes = dataset.classCount, classes < classCounts.lowerBound {
-                throw context.error(in: data, key: "path", "'\(path)' has only one class (\(dataset.classLabel(of: 0))); a classifier needs at least two classes (or \"kind\": \"regression\")")
+                throw context.error(in: data, key: "path", "'\(path)' has only one class (\(Self.shownLabel(dataset.classLabel(of: 0)))); a classifier needs at least two classes (or \"kind\": \"regression\")")
             }
             if !kindGiven, let warning = manyClassesWarning(dataset, path: path) { warnings.append(warning) }
             description = "'\(path)'"

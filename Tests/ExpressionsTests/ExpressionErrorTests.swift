@@ -63,6 +63,19 @@ func malformedExpressionsNameTheColumnAndWhatWasExpected(source: String, column:
         """)
 }
 
+/// Control characters reach neither the message nor the source line raw (an escape sequence
+/// would act on the terminal); the caret moves past their escapes.
+@Test func controlCharactersAreShownEscapedWithTheCaretAfterThem() throws {
+    let error = try #require(parseError("x\u{1B}[2J y"))
+    #expect(error.description == #"""
+        column 2: unexpected character '\u{1B}'; expected a number, a variable, a function call, an operator (+ - * / ^) or a parenthesis
+          x\u{1B}[2J y
+           ^
+        """#)
+    let name = try #require(parseError("sin\u{0}x (1)"))
+    #expect(!name.description.contains("\u{0}"), "\(name.description)")
+}
+
 @Test func pathologicalNestingIsRefusedWithoutOverflowingTheStack() throws {
     for source in [
         String(repeating: "(", count: 100_000) + "x",

@@ -59,7 +59,7 @@ import Testing
         // A value that rounds to 0 would move the point silently; one that stays a subnormal is kept.
         let tiny = try #require(throws: ExpressionError.self) { try Expression.parseAssignments(["x=1e-46"]) }
         #expect(tiny.message == "the value '1e-46' given for 'x' is too small for a 32-bit float: it would be 0 (the least is 1e-45)")
-        #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99"]) == ["x": 1e-40, "y": 0])
+        #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99"]) == ["x": Float("1e-40")!, "y": 0])
     }
 
     @Test func resultsThatAreNotFiniteAreNamed() throws {

@@ -293,6 +293,17 @@ private func cells(_ text: String) -> [[String]] {
         #expect(message.hasSuffix("'extra8' and 199991 more"))
     }
 
+    /// Labels come from data files: in the run's `classes:` line and eval's confusion matrix
+    /// their control characters are escaped and a long one is cut short.
+    @Test func classLabelsAreShownEscapedAndCutShort() {
+        let labels = ["\u{1B}[31mred", String(repeating: "Q", count: 300_000), "plain"]
+        let list = TrainTask.classList(labels)
+        #expect(list == #"\u{1B}[31mred, "# + String(repeating: "Q", count: 32) + "… (300000 characters), plain")
+        let table = CheckpointEvaluation.table([[1, 0, 0], [0, 2, 0], [0, 0, 3]], labels: labels)
+        #expect(table.allSatisfy { !$0.contains("\u{1B}") && $0.count < 400 }, "\(table.map(\.count))")
+        #expect(table[1].contains(#"\u{1B}[31mred"#), "\(table[1])")
+    }
+
     @Test func aCheckpointWithoutItsModelsDescriptionIsRefusedNamingTheKey() throws {
         let run = try TinyRun(classes: true)
         defer { run.directory.remove() }
