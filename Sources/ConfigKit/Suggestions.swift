@@ -2,7 +2,7 @@
 ///
 /// Close means equal ignoring case, or within an edit distance (``editDistance(_:_:)``) of a
 /// third of the longer word (at least 1), so `beta1` finds `beta_1` while `lr` does not find `mu`.
-func closestMatch(to text: String, among candidates: [String]) -> String? {
+package func closestMatch(to text: String, among candidates: [String]) -> String? {
     let lowered = Array(text.lowercased())
     var best: (candidate: String, distance: Int)?
     for candidate in candidates where candidate != text {

@@ -123,7 +123,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case .textAfterClosingQuote(let fieldIndex):
             return "\(location): field \(fieldIndex) (counting from 0) has text after its closing quote; expected a delimiter or the end of the line"
         case let .unknownColumn(name, available):
-            let list = available.map { "'\(quoted($0))'" }.joined(separator: ", ")
+            var list = available.prefix(10).map { "'\(quoted($0))'" }.joined(separator: ", ")
+            if available.count > 10 { list += " and \(available.count - 10) more" }
             return "\(file): no column named '\(quoted(name))'; the columns are: \(list)"
         case .columnNameWithoutHeader(let name):
             return "\(file): column '\(quoted(name))' is selected by name, but the file is read without a header; select columns by index or read the header"

@@ -32,6 +32,27 @@ enum DataSection {
         return column
     }
 
+    /// `error` at the config key that chose the column it is about, when it is a column the
+    /// file lacks: the message then names the config's file, line and key path too, and, for
+    /// a misspelt name, the closest column name. Any other error is returned as it is.
+    ///
+    /// - Parameter keys: the keys of `data` that chose columns, and the columns they chose.
+    static func columnError(
+        _ error: DatasetError, in data: ConfigObject, context: ConfigContext, keys: [(key: String, column: CSVColumn)]
+    ) -> any Error {
+        switch error.reason {
+        case let .unknownColumn(name, available):
+            guard let key = keys.first(where: { $0.column == .name(name) })?.key else { return error }
+            let suggestion = closestMatch(to: name, among: available).map { " (did you mean '\(quoted($0))'?)" } ?? ""
+            return context.error(in: data, key: key, "\(error)\(suggestion)")
+        case .columnOutOfRange(let index, _):
+            guard let key = keys.first(where: { $0.column == .index(index) })?.key else { return error }
+            return context.error(in: data, key: key, "\(error)")
+        default:
+            return error
+        }
+    }
+
     /// `test_fraction`: the held-out fraction, in [0, 1).
     static func readTestFraction(_ data: inout ConfigObject, default defaultValue: Double) throws -> Double {
         try data.optional("test_fraction", as: Double.self, default: defaultValue, .in(0..<1))

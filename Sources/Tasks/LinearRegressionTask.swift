@@ -79,8 +79,13 @@ package struct LinearRegressionTask: RunnableTask {
             }
             let feature = try column("feature", default: "x", index: 0)
             let label = try column("label", default: "y", index: 1)
-            let (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
-                path: path, hasHeader: hasHeader, labelColumn: label, featureColumns: [feature])
+            let (dataset, headerLooksLikeData): (Dataset, Bool)
+            do {
+                (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
+                    path: path, hasHeader: hasHeader, labelColumn: label, featureColumns: [feature])
+            } catch let error as DatasetError {
+                throw DataSection.columnError(error, in: data, context: context, keys: [("feature", feature), ("label", label)])
+            }
             if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
             featureName = dataset.featureNames[0]
             labelName = dataset.labelName ?? "y"

@@ -56,9 +56,13 @@ package struct LogisticRegressionTask: RunnableTask {
                 let hasHeader = try DataSection.readHeader(&data)
                 let label = try DataSection.readLabel(&data, hasHeader: hasHeader, context: context)
                 let headerLooksLikeData: Bool
-                (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
-                    path: path, hasHeader: hasHeader, labelColumn: label, labels: .classes,
-                    classLimit: TrainTask.classCounts.upperBound)
+                do {
+                    (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
+                        path: path, hasHeader: hasHeader, labelColumn: label, labels: .classes,
+                        classLimit: TrainTask.classCounts.upperBound)
+                } catch let error as DatasetError {
+                    throw DataSection.columnError(error, in: data, context: context, keys: label.map { [("label", $0)] } ?? [])
+                }
                 if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
             }
             let labels = (0..<(dataset.classCount ?? 0)).map(dataset.classLabel(of:))

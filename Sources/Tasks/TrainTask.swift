@@ -494,7 +494,7 @@ package struct TrainTask: RunnableTask {
                 switch error.reason {
                 case .fractionalClassLabel, .classLabelBeyondExactIntegers, .tooManyClasses:
                     throw context.error(in: data, key: "kind", "\(error); set \"kind\": \"regression\" to predict the column as a number")
-                default: throw error
+                default: throw DataSection.columnError(error, in: data, context: context, keys: label.map { [("label", $0)] } ?? [])
                 }
             }
             if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }

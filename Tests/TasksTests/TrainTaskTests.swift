@@ -207,6 +207,26 @@ import Tasks
         #expect(message == "\(path):5:45: key path 'training.workers': expected an integer in [1, 256], found 0")
     }
 
+    /// A label column the CSV file lacks is an error at `data.label` in the config, with the
+    /// file's columns and the closest name; an index past the row's end too.
+    @Test func aLabelColumnTheFileLacksIsAnErrorAtTheConfigKey() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = try directory.write("c.csv", "a,b,label\n1,2,x\n3,4,y\n")
+        for (label, column, expected) in [
+            (#""lable""#, 54, "\(data): no column named 'lable'; the columns are: 'a', 'b', 'label' (did you mean 'label'?)"),
+            ("7", 54, "\(data): column index 7 is out of range; the rows have 3 columns (indices 0...2)"),
+        ] {
+            let path = try directory.write("train.json", """
+                {"task": "train",
+                 "data": {"source": "csv", "path": "c.csv", "label": \(label)},
+                 "model": {"type": "mlp", "hidden_layers": [2]}, "training": {"batch_size": 2}}
+                """)
+            let error = try #require(throws: ConfigError.self) { try TaskLoader.load(path: path, options: RunOptions(verbosity: .quiet)) }
+            #expect(error.description == "\(path):2:\(column): key path 'data.label': \(expected)")
+        }
+    }
+
     @Test func workersHelpIsReadAndChecked() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
