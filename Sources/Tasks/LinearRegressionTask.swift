@@ -153,7 +153,8 @@ package struct LinearRegressionTask: RunnableTask {
             let line = (w.value * x + c.value).scalars.map(Double.init)
             plot.line(x: xs, y: line, label: "fitted line", color: "#d62728")
             try plot.write(to: path)
-            log("wrote \(path)")
+            // Under --quiet the result line is all a run prints.
+            if options.verbosity != .quiet { log("wrote \(path)") }
         }
         var extra = JSONObject()
         extra["train_loss"] = .number(trainLoss)

@@ -89,7 +89,7 @@ final class TrainingProgress {
             line(text)
         }
         if event.endsEpoch {
-            // The trainer has printed the evaluation's line; an epoch without one gets its own.
+            // The trainer prints the evaluation's line after this; an epoch without one gets its own.
             if event.evaluation == nil && verbosity == .normal { line(summary(batch: batch, finished: true)) }
             return
         }

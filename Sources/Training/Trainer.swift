@@ -406,23 +406,24 @@ public final class Trainer {
             let epochSeconds = (ContinuousClock.now - epochStart) / .seconds(1)
             var isLast = epochIndex == options.epochs - 1 || globalStep >= totalSteps || outcome == .interrupted
             var evaluation: Evaluation?
+            // The evaluation's lines, printed after the epoch's last step has been handled, so
+            // that a line the handler prints for that step (`--verbose`) comes before them.
+            var epochLines: [String] = []
             if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast) {
                 let made = timed(&evaluationSeconds) {
                     runningFigures ? evaluate(epoch: epochIndex + 1, training: epochFigures) : evaluate(epoch: epochIndex + 1)
                 }
                 evaluation = made
                 evaluations.append(made)
-                let logStart = ContinuousClock.now
-                defer { handlerSeconds += (ContinuousClock.now - logStart) / .seconds(1) }
                 var line = "epoch \(epochIndex + 1)/\(options.epochs): loss \(format(finalLoss))"
                 line += ", train loss \(format(made.trainLoss))"
                 if let accuracy = made.trainAccuracy { line += ", train accuracy \(format(accuracy))" }
                 if let loss = made.testLoss { line += ", test loss \(format(loss))" }
                 if let accuracy = made.testAccuracy { line += ", test accuracy \(format(accuracy))" }
                 line += epochSeconds < 1 ? String(format: " (%.1f ms)", epochSeconds * 1000) : String(format: " (%.2f s)", epochSeconds)
-                log(line)
+                epochLines.append(line)
                 if let earlyStopping = options.earlyStopping, observe(made, earlyStopping) {
-                    log("early stopping: \(earlyStopping.metric.rawValue) has not improved for \(earlyStopping.patience) evaluation\(earlyStopping.patience == 1 ? "" : "s")")
+                    epochLines.append("early stopping: \(earlyStopping.metric.rawValue) has not improved for \(earlyStopping.patience) evaluation\(earlyStopping.patience == 1 ? "" : "s")")
                     outcome = .stoppedEarly
                     isLast = true
                 }
@@ -437,6 +438,7 @@ public final class Trainer {
                     isLast = true
                 }
             }
+            if !epochLines.isEmpty { timed(&handlerSeconds) { for line in epochLines { log(line) } } }
             if isLast { break epochs }
         }
         if case .stoppedEarly = outcome, let earlyStopping = options.earlyStopping, earlyStopping.restoreBest, let best = bestParameters {

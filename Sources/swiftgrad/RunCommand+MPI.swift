@@ -95,7 +95,7 @@ extension RunCommand {
         try reportingErrors {
             if let report {
                 try result.write(to: report)
-                printLine("wrote \(report)")
+                if !quiet { printLine("wrote \(report)") }
             }
             if result.exitStatus != 0 {
                 if let failure = result.failure { printError("error: \(failure)") }

@@ -129,7 +129,7 @@ struct RunCommand: ParsableCommand {
             let result = try task.run(options: options) { printLine($0) }
             if let report {
                 try result.write(to: report)
-                print("wrote \(report)")
+                if !quiet { print("wrote \(report)") }
             }
             if result.exitStatus != 0 {
                 if let failure = result.failure { printError("error: \(failure)") }

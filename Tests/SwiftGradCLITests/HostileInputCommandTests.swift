@@ -72,8 +72,11 @@ import Glibc
         expectOneLineError(plot)
         #expect(plot.standardError == "error: --plot draws a linear-regression config's figure, and '\(config)' is a train task: a training run draws its curves into metrics.svg in its run folder, and 'swiftgrad plot' draws runs side by side\n")
         #expect(!scratch.exists("runs"))
-        // The flags each task uses are accepted.
-        #expect(try swiftgrad(["run", "quadratic.json", "--quiet", "--report", "r.json"], in: scratch.path).status == 0)
+        // The flags each task uses are accepted; under --quiet the result line is all it prints.
+        let quiet = try swiftgrad(["run", "quadratic.json", "--quiet", "--report", "r.json"], in: scratch.path)
+        #expect(quiet.status == 0, "\(quiet.standardError)")
+        #expect(quiet.standardOutput.split(separator: "\n").count == 1 && !quiet.standardOutput.contains("wrote"), "\(quiet.standardOutput)")
+        #expect(scratch.exists("r.json"))
     }
 
     /// A shell whose directory was removed under it: the error about the relative path is

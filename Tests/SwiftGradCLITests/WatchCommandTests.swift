@@ -66,6 +66,11 @@ import Glibc
         let steps = verbose.standardOutput.split(separator: "\n").filter { $0.hasPrefix("step ") }
         #expect(steps.count == 8, "\(verbose.standardOutput)")
         #expect(steps.first?.hasPrefix("step 1 (epoch 1, 1/4): loss ") == true)
+        // Each epoch's last step comes before that epoch's evaluation line.
+        let verboseLines = verbose.standardOutput.split(separator: "\n")
+        let lastStep = try #require(verboseLines.firstIndex { $0.hasPrefix("step 4 (epoch 1, 4/4)") })
+        let evaluationLine = try #require(verboseLines.firstIndex { $0.hasPrefix("epoch 1/2: ") })
+        #expect(lastStep < evaluationLine, "\(verbose.standardOutput)")
 
         let both = try swiftgrad(["run", config, "--quiet", "--verbose"], in: directory.path)
         #expect(both.status == 64)
