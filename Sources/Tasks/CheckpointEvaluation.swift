@@ -142,7 +142,7 @@ package struct CheckpointEvaluation: Sendable {
 
     /// What `swiftgrad eval` prints.
     package var lines: [String] {
-        var lines = ["eval: \(checkpoint) (\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) steps) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples, \(precision.rawValue) products"]
+        var lines = ["eval: \(checkpoint) (\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s")) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples, \(precision.rawValue) products"]
         for split in [train, test].compactMap({ $0 }) {
             var line = "\(split.name): loss \(Self.format(split.loss))"
             if let accuracy = split.accuracy { line += ", accuracy \(Self.format(accuracy))" }
@@ -225,12 +225,12 @@ package struct CheckpointEvaluation: Sendable {
         if let confusion = split.confusion, let labels {
             let map = SVGHeatMap(
                 counts: confusion, rowLabels: labels, columnLabels: labels,
-                title: "Confusion matrix, \(split.name) split (\(split.examples) examples)", rowTitle: "true", columnTitle: "predicted")
+                title: "Confusion matrix, \(split.name) split (\(split.examples) example\(split.examples == 1 ? "" : "s"))", rowTitle: "true", columnTitle: "predicted")
             try map.write(to: path)
             return
         }
         try checkPlottable()
-        var plot = SVGPlot(title: "Predictions, \(split.name) split (\(split.examples) examples)", xLabel: "true", yLabel: "predicted")
+        var plot = SVGPlot(title: "Predictions, \(split.name) split (\(split.examples) example\(split.examples == 1 ? "" : "s"))", xLabel: "true", yLabel: "predicted")
         plot.scatter(x: split.targets, y: split.predictions, label: "examples")
         let finite = (split.targets + split.predictions).filter(\.isFinite)
         if let low = finite.min(), let high = finite.max() {

@@ -319,7 +319,7 @@ package struct TrainTask: RunnableTask {
         let regression = regressionMetrics(of: trainer)
         let timing = RunTiming(
             summary: summary, wallSeconds: seconds, dataLoadingSeconds: dataSeconds, setupSeconds: (start - dataLoaded) / .seconds(1))
-        var line = "trained \(summary.steps) steps in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
+        var line = "trained \(summary.steps) step\(summary.steps == 1 ? "" : "s") in \(String(format: "%.2f", summary.trainingSeconds)) s (\(Int(summary.samplesPerSecond.rounded())) samples/s)"
         if let accuracy = last.trainAccuracy { line += ", train accuracy \(accuracy)" }
         if let accuracy = last.testAccuracy { line += ", test accuracy \(accuracy)" }
         if let (train, test) = regression {

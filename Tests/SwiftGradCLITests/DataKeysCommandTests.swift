@@ -79,7 +79,7 @@ import _TestSupport
         let quiet = try swiftgrad(["run", "train.json", "--no-metrics", "--quiet"], in: directory.path)
         #expect(quiet.status == 0, "\(quiet.standardError)")
         #expect(quiet.standardOutput.split(separator: "\n").count == 1)
-        #expect(quiet.standardOutput.hasPrefix("trained 1 steps in "), "\(quiet.standardOutput)")
+        #expect(quiet.standardOutput.hasPrefix("trained 1 step in "), "\(quiet.standardOutput)")
         #expect(quiet.standardError == expected.map { $0 + "\n" }.joined())
     }
 
