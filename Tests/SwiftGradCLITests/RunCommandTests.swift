@@ -67,9 +67,8 @@ import Testing
         let report = scratch.path + "/report.json"
         let run = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", report, "--quiet", in: repositoryRoot)
         #expect(run.status == 0, "\(run.standardError)")
-        // --quiet leaves out the progress lines but the last, the result; the report's path is
-        // still announced.
-        #expect(run.standardOutput == "step 50: x = 10.00057\nwrote \(report)\n")
+        // --quiet leaves out the progress lines but the last, the result, and the report's path.
+        #expect(run.standardOutput == "step 50: x = 10.00057\n")
         #expect(try scratch.contents() == ["report.json"])  // no temporary left beside it
         let data = try Data(contentsOf: URL(fileURLWithPath: report))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
