@@ -334,11 +334,11 @@ public final class GradientTape {
         var gradients = PendingGradients()
         if isConnected(target.id) {
             gradients.add(seed ?? Tensor(repeating: 1, shape: target.shape), for: target.id)
-            for position in entryPositions(leadingTo: target.id) {
+            func pullBack(through position: Int) {
                 let entry = entries[position]
                 let id = ObjectIdentifier(entry.output)
                 guard let upstream = isSource(id) ? gradients[id] : gradients.remove(id) else {
-                    continue
+                    return
                 }
                 let inputGradients = entry.pullback(upstream, InputMask(present: entry.inputs))
                 usagePrecondition(
@@ -354,6 +354,12 @@ public final class GradientTape {
                     gradients.add(gradient, for: input)
                 }
             }
+            // A short record, a training step's, is walked whole, without an array of positions.
+            if entries.count > longestRecordWalkedWhole {
+                for position in entryPositions(leadingTo: target.id) { pullBack(through: position) }
+            } else {
+                for position in entries.indices.reversed() { pullBack(through: position) }
+            }
         }
         return sources.map { source in
             if let gradient = gradients[source.id] {
@@ -363,7 +369,8 @@ public final class GradientTape {
         }
     }
 
-    /// The positions of the entries a backward pass from `target` runs, latest first.
+    /// The positions of the entries a backward pass from `target` over a record longer than
+    /// ``longestRecordWalkedWhole`` runs, latest first.
     ///
     /// A gradient reaches only the entries that made `target` or, recursively, one of their
     /// inputs; every other entry would find none pending and be passed over. On a long record
@@ -373,7 +380,6 @@ public final class GradientTape {
     /// record of O(n) entries. The entries run in the same order either way, so the gradients'
     /// sums, and their bits, are the same.
     private func entryPositions(leadingTo target: ObjectIdentifier) -> [Int] {
-        guard entries.count > longestRecordWalkedWhole else { return Array(entries.indices.reversed()) }
         while earlierProducer.count < entries.count {
             let id = ObjectIdentifier(entries[earlierProducer.count].output)
             earlierProducer.append(latestProducer[id] ?? -1)

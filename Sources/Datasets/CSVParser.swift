@@ -445,8 +445,7 @@ private final class CSVParser {
     /// message: bytes that are not UTF-8 read as U+FFFD.
     func text(ofField index: Int) -> String {
         let field = fields[index]
-        let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self)
-        return field.hasEscapedQuotes ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
+        return unquoted(String(decoding: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self), field)
     }
 
     /// The text of field `index`, a name or a class label, which must be UTF-8: decoded with
@@ -458,7 +457,12 @@ private final class CSVParser {
         guard let raw = String(validating: UnsafeBufferPointer(rebasing: bytes[field.start..<field.end]), as: UTF8.self) else {
             throw DatasetError(file: source, line: line, reason: .notUTF8(column: column))
         }
-        return field.hasEscapedQuotes ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
+        return unquoted(raw, field)
+    }
+
+    /// `raw`, the text of `field`, with its doubled quotes undone.
+    private func unquoted(_ raw: String, _ field: Field) -> String {
+        field.hasEscapedQuotes ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
     }
 
     /// The finite number field `index` of the current record holds.

@@ -123,9 +123,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case .textAfterClosingQuote(let fieldIndex):
             return "\(location): field \(fieldIndex) (counting from 0) has text after its closing quote; expected a delimiter or the end of the line"
         case let .unknownColumn(name, available):
-            var list = available.prefix(10).map { "'\(quoted($0))'" }.joined(separator: ", ")
-            if available.count > 10 { list += " and \(available.count - 10) more" }
-            return "\(file): no column named '\(quoted(name))'; the columns are: \(list)"
+            return "\(file): no column named '\(quoted(name))'; the columns are: \(listed(available))"
         case .columnNameWithoutHeader(let name):
             return "\(file): column '\(quoted(name))' is selected by name, but the file is read without a header; select columns by index or read the header"
         case let .columnOutOfRange(index, columnCount):
@@ -177,4 +175,13 @@ package func quoted(_ text: String, limit: Int = 80) -> String {
         }
     }
     return count <= limit ? shown : shown + "… (\(count) characters)"
+}
+
+/// `names` for a message, each as ``quoted(_:limit:)`` shows it (in single quotes when
+/// `inQuotes`), the first ten of them followed by how many more there are: a file of 200 000
+/// columns makes one short line, not megabytes.
+package func listed(_ names: [String], inQuotes: Bool = true) -> String {
+    let limit = 10
+    let shown = names.prefix(limit).map { inQuotes ? "'\(quoted($0))'" : quoted($0) }.joined(separator: ", ")
+    return names.count > limit ? "\(shown) and \(names.count - limit) more" : shown
 }

@@ -111,18 +111,6 @@ package struct CSVPrediction: Sendable {
         return CSVPrediction(table: table, notes: notes)
     }
 
-    /// The most names a message lists: a header of 200 000 columns is one line, not megabytes.
-    static let listedNameLimit = 10
-
-    /// `names` for a message, each escaped and cut short as a data file's text is (in single
-    /// quotes when `inQuotes`), the first ``listedNameLimit`` of them followed by how many more
-    /// there are.
-    static func listed(_ names: [String], inQuotes: Bool = true) -> String {
-        let shown = names.prefix(listedNameLimit).map { inQuotes ? "'\(quoted($0))'" : quoted($0) }.joined(separator: ", ")
-        let rest = names.count - Swift.min(names.count, listedNameLimit)
-        return rest == 0 ? shown : "\(shown) and \(rest) more"
-    }
-
     /// Refuses an output path that names one of the `protected` files (the input, the
     /// checkpoint), comparing files rather than spellings, then checks that it can be written.
     ///

@@ -350,8 +350,9 @@ extension TrainTask {
     /// `checkpoints` folder, if it exists, must be a directory and not a link to one, and each
     /// file the run writes there (the model, the best checkpoint, the metrics, the TensorBoard
     /// event files and the periodic checkpoints) must be a regular file, if it exists at all,
-    /// and none of the run's inputs. A symbolic link is refused even to a regular file, as it could lead
-    /// to the config or a data file of this run or of another; a FIFO would block the run.
+    /// and none of the run's inputs. A symbolic link is refused even to a regular file, as it
+    /// could lead to the config or a data file of this run or of another; a FIFO would block
+    /// the run.
     private func checkRunFolderFiles() throws {
         let policy = checkpoints
         // The checkpoints folder is where the run writes, prunes and removes files: a link

@@ -160,7 +160,8 @@ struct RunCommand: ParsableCommand {
     /// Refuses flags that the config's task would ignore: a user who gives `--resume` or
     /// `--epochs` to a minimisation, or `--plot` to a training run, expects them to do something.
     ///
-    /// - Throws: `FlagMismatch` naming the flags, the task, and what applies instead.
+    /// - Throws: `ValidationError` naming the flags, the task, and what applies instead (a
+    ///   failure after loading, so status 1 and no usage text).
     func checkFlagsApply(to task: any RunnableTask) throws {
         let kind = task.kind
         if !(task is TrainTask) {
@@ -172,7 +173,7 @@ struct RunCommand: ParsableCommand {
             let flags = given.filter(\.1).map(\.0)
             if !flags.isEmpty {
                 let them = flags.count == 1 ? "it" : "them"
-                throw FlagMismatch(
+                throw ValidationError(
                     "\(Self.listed(flags)) \(flags.count == 1 ? "applies" : "apply") to a train config only, and '\(config)' is a \(kind) task; leave \(them) out")
             }
         }
@@ -180,7 +181,7 @@ struct RunCommand: ParsableCommand {
             let instead = task is TrainTask
                 ? ": a training run draws its curves into metrics.svg in its run folder, and 'swiftgrad plot' draws runs side by side"
                 : ""
-            throw FlagMismatch("--plot draws a linear-regression config's figure, and '\(config)' is a \(kind) task\(instead)")
+            throw ValidationError("--plot draws a linear-regression config's figure, and '\(config)' is a \(kind) task\(instead)")
         }
     }
 
@@ -223,11 +224,4 @@ struct RunCommand: ParsableCommand {
         let path = resume == "latest" ? (task as? TrainTask)?.checkpoints.existingCheckpoints().last : resume
         return path.map { [AtomicFile.Input($0, role: "checkpoint being resumed")] } ?? []
     }
-}
-
-/// Flags that the config's task does not use.
-struct FlagMismatch: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ description: String) { self.description = description }
 }
