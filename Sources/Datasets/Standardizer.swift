@@ -88,17 +88,22 @@ public struct Standardizer: Sendable, Equatable, Codable {
 
     /// `z · scale + mean`: undoes ``transform(_:)``.
     public func inverseTransform(_ standardized: Tensor) -> Tensor {
+        let values = originalValues(of: standardized)
+        return Tensor(shape: standardized.shape) { x in
+            for index in values.indices { x[index] = Float(values[index]) }
+        }
+    }
+
+    /// ``inverseTransform(_:)`` in `Double`, not rounded to `Float`: the values, row by row, of
+    /// a model's standardised outputs on the original scale, where a `Float` may overflow (a
+    /// prediction a little beyond a target of 3·10³⁸) or lose digits that error sums keep.
+    public func originalValues(of standardized: Tensor) -> [Double] {
         shapePrecondition(
             standardized.rank == 2 && standardized.shape[1] == featureCount,
             "Standardizer.inverseTransform: fitted on \(featureCount) features, got shape \(standardized.shape)")
         let d = featureCount
         return standardized.withUnsafeBufferPointer { z in
-            Tensor(shape: standardized.shape) { x in
-                for index in 0..<z.count {
-                    let column = index % d
-                    x[index] = Float(Double(z[index]) * scale[column] + mean[column])
-                }
-            }
+            (0..<z.count).map { index in Double(z[index]) * scale[index % d] + mean[index % d] }
         }
     }
 }

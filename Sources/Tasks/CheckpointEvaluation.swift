@@ -110,9 +110,10 @@ package struct CheckpointEvaluation: Sendable {
                     counts[truth][guess] += 1
                 }
                 split.confusion = counts
-            case .values(let values):
-                let truths: [Double] = (task.targetStandardizer?.inverseTransform(dataset.targets) ?? dataset.targets).scalars.map { Double($0) }
-                let guesses: [Double] = values.scalars.map { Double($0) }
+            case .values:
+                // In Double on the original scale, as the train report's figures.
+                let truths = RegressionMetrics.originalValues(of: dataset.targets, standardizer: task.targetStandardizer)
+                let guesses = RegressionMetrics.originalValues(of: output, standardizer: task.targetStandardizer)
                 let metrics = RegressionMetrics(predictions: guesses, targets: truths)
                 split.meanSquaredError = metrics.meanSquaredError
                 split.meanAbsoluteError = metrics.meanAbsoluteError

@@ -36,10 +36,15 @@ package struct RegressionMetrics: Sendable, Equatable {
     /// The figures of a model's `output` `[n, 1]` against `targets` `[n, 1]`, both mapped back to
     /// the original scale by `standardizer` when the model learnt standardised targets.
     package init(output: Tensor, targets: Tensor, standardizer: Standardizer?) {
-        func original(_ values: Tensor) -> [Double] {
-            (standardizer?.inverseTransform(values) ?? values).scalars.map { Double($0) }
-        }
-        self.init(predictions: original(output), targets: original(targets))
+        self.init(
+            predictions: Self.originalValues(of: output, standardizer: standardizer),
+            targets: Self.originalValues(of: targets, standardizer: standardizer))
+    }
+
+    /// `values` `[n, 1]` on the original scale, in `Double`: there a `Float` prediction may
+    /// overflow where its error does not.
+    package static func originalValues(of values: Tensor, standardizer: Standardizer?) -> [Double] {
+        standardizer?.originalValues(of: values) ?? values.scalars.map { Double($0) }
     }
 
     /// `{"<prefix>_mse": …, "<prefix>_mae": …, "<prefix>_r2": …}` added to `object`, R² `null`

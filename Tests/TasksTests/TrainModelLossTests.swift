@@ -173,6 +173,19 @@ import Tasks
         #expect(meanTruth > 500 && abs(meanPrediction - meanTruth) < 50, "predictions centred on \(meanPrediction), targets on \(meanTruth)")
     }
 
+    @Test func regressionFiguresOnTheOriginalScaleDoNotOverflowAFloat() {
+        // Targets near Float's largest value: a standardised prediction of 1.2 is 3.6e38 on the
+        // original scale, past Float's range, while its error is finite in Double.
+        let standardizer = Standardizer(mean: [0], scale: [3e38])
+        let metrics = RegressionMetrics(
+            output: Tensor(shape: [2, 1], scalars: [1.2, -1.2]), targets: Tensor(shape: [2, 1], scalars: [1, -1]),
+            standardizer: standardizer)
+        let error = Double(Float(1.2)) - 1
+        #expect(isClose(metrics.meanSquaredError, error * error * 9e76, rtol: 1e-12, atol: 0), "\(metrics)")
+        #expect(isClose(metrics.meanAbsoluteError, error * 3e38, rtol: 1e-12, atol: 0), "\(metrics)")
+        #expect(metrics.rSquared.map { isClose($0, 1 - error * error, rtol: 1e-12, atol: 0) } == true, "\(metrics)")
+    }
+
     @Test func meanAbsoluteErrorTrainsARegression() throws {
         let task = try load(Self.config(
             file: "values.csv", kind: "regression", model: #"{"type": "linear", "loss": "mean_absolute_error", "standardize_target": true}"#,
