@@ -503,29 +503,9 @@ private final class CSVParser {
         return negative ? -Double(value) : Double(value)
     }
 
-    /// Whether the field is a decimal number: `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`.
+    /// Whether the field is a decimal number (``isDecimalNumber(_:from:to:)``).
     private func isDecimalNumber(_ field: Field) -> Bool {
-        let bytes = self.bytes
-        var index = field.start
-        let end = field.end
-        func isDigit(_ index: Int) -> Bool { index < end && bytes[index] &- UInt8(ascii: "0") < 10 }
-        func isSign(_ index: Int) -> Bool { index < end && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) }
-        if isSign(index) { index += 1 }
-        var digits = 0
-        while isDigit(index) { digits += 1; index += 1 }
-        if index < end && bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while isDigit(index) { digits += 1; index += 1 }
-        }
-        guard digits > 0 else { return false }
-        if index < end && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
-            index += 1
-            if isSign(index) { index += 1 }
-            let exponentStart = index
-            while isDigit(index) { index += 1 }
-            guard index > exponentStart else { return false }
-        }
-        return index == end
+        CSVReader.isDecimalNumber(bytes, from: field.start, to: field.end)
     }
 
     /// `nan`, `inf` or `infinity` in any case, with an optional sign.
@@ -547,5 +527,40 @@ extension String {
             rest = rest[range.upperBound...]
         }
         return result + rest
+    }
+}
+
+extension CSVReader {
+    /// Whether `bytes[start..<end]` is a decimal number:
+    /// `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`.
+    static func isDecimalNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Bool {
+        var index = start
+        func isDigit(_ index: Int) -> Bool { index < end && bytes[index] &- UInt8(ascii: "0") < 10 }
+        func isSign(_ index: Int) -> Bool { index < end && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) }
+        if isSign(index) { index += 1 }
+        var digits = 0
+        while isDigit(index) { digits += 1; index += 1 }
+        if index < end && bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while isDigit(index) { digits += 1; index += 1 }
+        }
+        guard digits > 0 else { return false }
+        if index < end && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
+            index += 1
+            if isSign(index) { index += 1 }
+            let exponentStart = index
+            while isDigit(index) { index += 1 }
+            guard index > exponentStart else { return false }
+        }
+        return index == end
+    }
+
+    /// The finite value of `text` when it is a number as a data file's field is read (a decimal,
+    /// blanks around it allowed); `nil` otherwise.
+    static func decimalValue(of text: String) -> Double? {
+        let trimmed = text.trimmingBlanks()
+        let isNumber = Array(trimmed.utf8).withUnsafeBufferPointer { isDecimalNumber($0, from: 0, to: $0.count) }
+        guard isNumber, let value = Double(trimmed), value.isFinite else { return nil }
+        return value
     }
 }

@@ -93,6 +93,18 @@ public struct Dataset: Sendable {
         self.classNames = classNames
     }
 
+    /// The class a label written as `label` stands for, as the CSV reader numbers them: the
+    /// class of that name, or, when the classes are integers, the class of the integer `label`
+    /// is as a number (`01`, `+1` and `1.0` are class `1`); `nil` when no class is it.
+    public func classIndex(ofLabel label: String) -> Int? {
+        let names = classNames ?? (0..<(classCount ?? 0)).map(String.init)
+        if let index = names.firstIndex(of: label) { return index }
+        guard names.allSatisfy({ Int($0) != nil }), let value = CSVReader.decimalValue(of: label),
+              value == value.rounded(), Swift.abs(value) < 0x1p53
+        else { return nil }
+        return names.firstIndex(of: String(Int(value)))
+    }
+
     /// The label class `index` stands for: its entry in ``classNames``, else the index itself.
     public func classLabel(of index: Int) -> String {
         classNames.flatMap { $0.indices.contains(index) ? $0[index] : nil } ?? String(index)

@@ -63,18 +63,22 @@ package struct LogisticRegressionTask: RunnableTask {
                 } catch let error as DatasetError {
                     throw DataSection.columnError(error, in: data, context: context, keys: label.map { [("label", $0)] } ?? [])
                 }
-                if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
+                warnings += DataSection.headerWarnings(path: path, dataset: dataset, headerLooksLikeData: headerLooksLikeData, labelGiven: label != nil)
             }
             let labels = (0..<(dataset.classCount ?? 0)).map(dataset.classLabel(of:))
             if let classes = try data.optional("classes", as: [ClassLabelSelection].self) {
-                guard classes.count == 2, Set(classes.map(\.text)).count == 2 else {
+                guard classes.count == 2 else {
                     throw context.error(in: data, key: "classes", "expected two different classes, found \(TrainTask.classList(classes.map(\.text)))")
                 }
                 let indices = try classes.map { label in
-                    guard let index = labels.firstIndex(of: label.text) else {
+                    guard let index = dataset.classIndex(ofLabel: label.text) else {
                         throw context.error(in: data, key: "classes", "class \(TrainTask.shownLabel(label.text)) does not occur in '\(path)', which has the classes \(TrainTask.classList(labels))")
                     }
                     return index
+                }
+                guard indices[0] != indices[1] else {
+                    let same = classes[0].text == classes[1].text ? "" : " (both are the class \(TrainTask.shownLabel(labels[indices[0]])))"
+                    throw context.error(in: data, key: "classes", "expected two different classes, found \(TrainTask.classList(classes.map(\.text)))\(same)")
                 }
                 dataset = dataset.keepingClasses(indices)
             } else if let count = dataset.classCount, count > 2 {

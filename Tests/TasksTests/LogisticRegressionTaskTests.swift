@@ -63,4 +63,30 @@ import Tasks
         }
         #expect("\(flag)".contains(#"key path 'data.standardize': expected one of "train_rows", "all_rows", "none", found "all""#), "\(flag)")
     }
+
+    @Test func integerClassesArePickedByValueHoweverTheyAreWritten() throws {
+        // Labels 1, 2, 3 written with a leading zero: the file's classes are 1, 2 and 3.
+        let rows = "x,y\n" + (0..<30).map { "\($0),0\($0 % 3 + 1)" }.joined(separator: "\n") + "\n"
+        for spelling in [#"["01", "3"]"#, #"[1, "3.0"]"#, #"["+1", 3]"#] {
+            let task = try load(data: #"{"source": "csv", "path": "d.csv", "classes": \#(spelling), "test_fraction": 0}"#, files: ["d.csv": rows])
+            #expect(task.resolvedDescription["train_rows"]?.intValue == 20, "\(spelling)")
+        }
+        // Two spellings of one class are one class, and a value the file lacks is named.
+        let same = try #require(throws: (any Error).self) {
+            try load(data: #"{"source": "csv", "path": "d.csv", "classes": ["01", 1]}"#, files: ["d.csv": rows])
+        }
+        #expect("\(same)".hasSuffix("key path 'data.classes': expected two different classes, found 01, 1 (both are the class 1)"), "\(same)")
+        let absent = try #require(throws: (any Error).self) {
+            try load(data: #"{"source": "csv", "path": "d.csv", "classes": ["1.5", 1]}"#, files: ["d.csv": rows])
+        }
+        #expect("\(absent)".contains("key path 'data.classes': class 1.5 does not occur in '"), "\(absent)")
+        #expect("\(absent)".hasSuffix("d.csv', which has the classes 1, 2, 3"), "\(absent)")
+        // Text labels match as written only.
+        let text = "x,y\n" + (0..<30).map { "\($0),\(["01", "b", "c"][$0 % 3])" }.joined(separator: "\n") + "\n"
+        #expect(throws: (any Error).self) {
+            try load(data: #"{"source": "csv", "path": "d.csv", "classes": [1, "b"]}"#, files: ["d.csv": text])
+        }
+        let picked = try load(data: #"{"source": "csv", "path": "d.csv", "classes": ["01", "b"], "test_fraction": 0}"#, files: ["d.csv": text])
+        #expect(picked.resolvedDescription["train_rows"]?.intValue == 20)
+    }
 }
