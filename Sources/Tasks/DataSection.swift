@@ -114,9 +114,19 @@ enum DataSection {
         return (split, standardizer)
     }
 
-    /// The warning for a header row whose every field is a number.
-    static func headerWarning(path: String) -> String {
-        "warning: the first row of '\(path)' looks like data (its feature fields are numbers) but is read as the header; set \"header\": false in data if the file has none"
+    /// The warnings a CSV file's header calls for: a header whose feature fields are all
+    /// numbers (likelier the first example), and a label column taken by default (the last)
+    /// that the header leaves unnamed, as a trailing comma does.
+    static func headerWarnings(path: String, dataset: Dataset, headerLooksLikeData: Bool, labelGiven: Bool) -> [String] {
+        var warnings: [String] = []
+        if headerLooksLikeData {
+            warnings.append("warning: the first row of '\(path)' looks like data (its feature fields are numbers) but is read as the header; set \"header\": false in data if the file has none")
+        }
+        if !labelGiven, let name = dataset.labelName, name.isEmpty {
+            let column = dataset.featureCount + 1
+            warnings.append("warning: the label is the last column of '\(path)' (column \(column)), which the header leaves unnamed (a trailing comma?); name it, or set \"label\" in data to the column meant")
+        }
+        return warnings
     }
 }
 

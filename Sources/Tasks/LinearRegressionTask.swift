@@ -86,7 +86,7 @@ package struct LinearRegressionTask: RunnableTask {
             } catch let error as DatasetError {
                 throw DataSection.columnError(error, in: data, context: context, keys: [("feature", feature), ("label", label)])
             }
-            if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
+            warnings += DataSection.headerWarnings(path: path, dataset: dataset, headerLooksLikeData: headerLooksLikeData, labelGiven: true)
             featureName = dataset.featureNames[0]
             labelName = dataset.labelName ?? "y"
             let seed = try DataSection.readSplitSeed(&data)

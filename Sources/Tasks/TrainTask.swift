@@ -78,6 +78,8 @@ package struct TrainTask: RunnableTask {
     /// A hash of everything in the config that changes the trained bits: checkpoints from
     /// another config are refused.
     package let configHash: String
+    /// The config's values, from which ``configHash(epochs:)`` hashes the run at other lengths.
+    let configObject: JSONObject
     /// A checksum of the split data, so a checkpoint is not resumed on other data; computed
     /// on another thread from the moment the data is ready, and waited for when first read.
     package var dataChecksum: String { pendingDataChecksum.value }
@@ -246,6 +248,7 @@ package struct TrainTask: RunnableTask {
             guard !directory.isEmpty else { throw FileError("the run folder is an empty path; expected a folder for the run's checkpoints and model") }
             checkpoints.directory = directory
         }
+        configObject = root.object
         configHash = Self.resultHash(of: root.object, options: options)
         let (features, classes) = (data.train.featureCount, data.train.classCount)
         var standardizesTarget = false
@@ -497,7 +500,7 @@ package struct TrainTask: RunnableTask {
                 default: throw DataSection.columnError(error, in: data, context: context, keys: label.map { [("label", $0)] } ?? [])
                 }
             }
-            if headerLooksLikeData { warnings.append(DataSection.headerWarning(path: path)) }
+            warnings += DataSection.headerWarnings(path: path, dataset: dataset, headerLooksLikeData: headerLooksLikeData, labelGiven: label != nil)
             if let classes = dataset.classCount, classes < classCounts.lowerBound {
                 throw context.error(in: data, key: "path", "'\(path)' has only one class (\(Self.shownLabel(dataset.classLabel(of: 0)))); a classifier needs at least two classes (or \"kind\": \"regression\")")
             }

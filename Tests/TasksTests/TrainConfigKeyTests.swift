@@ -432,6 +432,16 @@ import Testing
         #expect(try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": labels(20, 10)]).warnings.isEmpty)
     }
 
+    @Test func aLabelColumnTheHeaderLeavesUnnamedWarns() throws {
+        // A trailing comma in the header: the label (the last column) has no name.
+        let rows = "a,b,\n" + (0..<20).map { "\($0),\($0 * 2),\($0 % 2)" }.joined(separator: "\n") + "\n"
+        let task = try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": rows])
+        #expect(task.warnings == [#"warning: the label is the last column of '\#(task.inputFiles[0].path)' (column 3), which the header leaves unnamed (a trailing comma?); name it, or set "label" in data to the column meant"#])
+        // Chosen by index, the unnamed column is what was meant.
+        #expect(try load(config(data: #"{"source": "csv", "path": "rows.csv", "label": 2}"#), files: ["rows.csv": rows]).warnings.isEmpty)
+        #expect(try load(config(data: #"{"source": "csv", "path": "rows.csv"}"#), files: ["rows.csv": "a,b,y" + rows.dropFirst(4)]).warnings.isEmpty)
+    }
+
     @Test func headerFalseReadsTheFirstRowAsDataAndColumnsByIndex() throws {
         let rows = (1...10).map { "\($0),\($0 % 3),\($0 * 10)" }.joined(separator: "\n") + "\n"
         let task = try load(
