@@ -24,6 +24,9 @@ package struct OptimizerSpec: Sendable {
     /// Buffers of a variable's size the optimizer keeps per variable (Adam: 2), for the memory
     /// estimate of a run.
     package let slotCount: Int
+    /// Whether the learning-rate schedule takes its length from the run's (a cosine decay
+    /// without `decay_steps`), so that a run of another length has other rates at every step.
+    package let scheduleSpansRun: Bool
 
     /// The name, the base learning rate and every hyperparameter's value, defaults included:
     /// what the optimizer is made with, for `swiftgrad validate`.
@@ -49,6 +52,7 @@ package struct OptimizerSpec: Sendable {
         self.settings = settings
         self.make = make
         slotCount = Self.slotCount(of: make())
+        scheduleSpansRun = false
     }
 
     /// The optimizer's slots per variable; 3, the most any built-in keeps, for one that does not say.
@@ -75,6 +79,7 @@ package struct OptimizerSpec: Sendable {
         }
         learningRate = rate
         let schedule = try object.optionalObject("schedule") { try ScheduleSpec(reading: &$0, learningRate: rate, totalSteps: totalSteps) }
+        scheduleSpansRun = schedule?.spansRun ?? false
         let learningRateValue: LearningRate = schedule.map { .scheduled($0.schedule) } ?? .constant(rate)
         let clipping: GradientClipping = try object.optional("clip_global_norm", as: Float.self, .positive).map { .byGlobalNorm($0) } ?? .none
         var settings: JSONObject = ["name": .string(name), "learning_rate": .number(rate)]
@@ -190,10 +195,13 @@ package struct ScheduleSpec: Sendable {
 
     /// The schedule, warm-up included.
     package let schedule: any LearningRateSchedule
+    /// Whether its decay spans the run's steps, for want of `decay_steps`.
+    package let spansRun: Bool
 
     init(reading object: inout ConfigObject, learningRate: Float, totalSteps: Int?) throws {
         let type = try object.require("type", as: String.self, .oneOf(Self.types))
         let base: any LearningRateSchedule
+        var spansRun = false
         switch type {
         case "step":
             let size = try object.require("step_size", as: Int.self, .in(Self.stepCounts))
@@ -212,6 +220,7 @@ package struct ScheduleSpec: Sendable {
                 // spans the rest of the run and ends at the floor.
                 let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .in(Self.warmupStepCounts))
                 steps = Swift.max(totalSteps - warmup, 1)
+                spansRun = true
             } else {
                 steps = try object.require("decay_steps", as: Int.self, .in(Self.stepCounts))
             }
@@ -222,5 +231,6 @@ package struct ScheduleSpec: Sendable {
         }
         let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .in(Self.warmupStepCounts))
         schedule = warmup > 0 ? LinearWarmup(base, warmupSteps: warmup) : base
+        self.spansRun = spansRun
     }
 }

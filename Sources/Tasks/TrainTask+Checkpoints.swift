@@ -33,6 +33,9 @@ extension TrainTask {
         if let resume = runOptions.resume {
             let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
             try checkCompatible(checkpoint, path: path)
+            if let trained = otherEpochs(of: checkpoint) {
+                log("note: \(path) is a state of this config trained for \(Self.epochCount(trained)); this run goes on to \(options.epochs) and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does")
+            }
             do {
                 try trainer.restore(checkpoint.state)
             } catch {
@@ -121,7 +124,8 @@ extension TrainTask {
         if let failure { throw failure }
         try finishWatching(watch, trainer: trainer, summary: summary)
 
-        var run = CheckpointedRun(summary: summary, status: "completed", lastCheckpoint: lastCheckpoint)
+        // A resumed run that wrote none (it had nothing left to train) last checkpointed at its resume.
+        var run = CheckpointedRun(summary: summary, status: "completed", lastCheckpoint: lastCheckpoint ?? resumedFrom?.path)
         run.metricsPath = watch.metrics?.jsonPath
         run.earlierEvaluations = watch.metrics?.earlierEvaluations ?? []
         switch summary.outcome {
@@ -187,18 +191,29 @@ extension TrainTask {
     ///   - resuming: whether a run continues from it (the message then says which keys a
     ///     resume may change) or only evaluates it (`swiftgrad eval`).
     func checkCompatible(_ checkpoint: Checkpoint, path: String, resuming: Bool = true) throws {
-        if let hash = checkpoint.metadata["config_hash"], hash != configHash {
+        if let trained = otherEpochs(of: checkpoint) {
+            // An evaluation does not depend on the epochs; a resume does where the schedule does.
+            if resuming && optimizer.scheduleSpansRun {
+                throw CheckpointError(file: path, "it was trained for \(Self.epochCount(trained)) and this run trains \(options.epochs) (training.epochs, or --epochs); the cosine schedule without decay_steps decays over the run's length, so another length gives every step another learning rate: resume with \(trained) epochs, or start afresh")
+            }
+        } else if let hash = checkpoint.metadata["config_hash"], hash != configHash {
             let advice = resuming
-                ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision and the checkpoint object may change on resume"
+                ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision, the checkpoint object and (unless the schedule spans the run) epochs may change on resume"
                 : "evaluate it with the config that trained it"
             // The hash covers the config and the two values flags override; those two the
-            // checkpoint records, so a difference in them is named.
+            // checkpoint records, so a difference in them is named, and whether more differs.
             var differences: [String] = []
-            if let epochs = checkpoint.metadata["training.epochs"], epochs != String(options.epochs) {
-                differences.append("it was trained for \(epochs) epoch\(epochs == "1" ? "" : "s") and this run trains \(options.epochs) (training.epochs, or --epochs)")
+            var trainedOptions = options
+            trainedOptions.seed = checkpoint.state.seed
+            if let text = checkpoint.metadata["training.epochs"], text != String(options.epochs) {
+                differences.append("it was trained for \(Int(text).map(Self.epochCount) ?? "'\(quoted(text))' epochs") and this run trains \(options.epochs) (training.epochs, or --epochs)")
+                trainedOptions.epochs = Int(text) ?? 0
             }
             if checkpoint.state.seed != options.seed {
                 differences.append("its seed is \(checkpoint.state.seed) and this run's \(options.seed) (training.seed, or --seed)")
+            }
+            if !differences.isEmpty && Self.resultHash(of: configObject, options: trainedOptions) != hash {
+                differences.append("and other values differ too")
             }
             let named = differences.isEmpty ? "" : ": " + differences.joined(separator: "; ")
             throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash))\(named); \(advice)")
@@ -211,6 +226,40 @@ extension TrainTask {
             throw CheckpointError(file: path, "it holds parameters \(zip(checkpoint.state.parameterNames, shapes).map { "\($0) \($1)" }.joined(separator: ", ")) but the model has \(zip(model.parameterNames, model.parameterShapes).map { "\($0) \($1)" }.joined(separator: ", "))")
         }
     }
+
+    /// The epochs of the run that wrote `checkpoint` when they are all that differ from this
+    /// config's (its config hash is this config's at those epochs); `nil` when the epochs are
+    /// the same, or when more than they differ.
+    ///
+    /// Every epoch's order comes from the seed and the epoch's index, so a run of other epochs
+    /// passes through the same states as this one, and goes on from any of them as this run
+    /// would, unless its learning-rate schedule spans the run (``OptimizerSpec/scheduleSpansRun``).
+    func otherEpochs(of checkpoint: Checkpoint) -> Int? {
+        guard let hash = checkpoint.metadata["config_hash"], hash != configHash,
+              let text = checkpoint.metadata["training.epochs"], let epochs = Int(text), epochs != options.epochs
+        else { return nil }
+        return configHash(epochs: epochs) == hash ? epochs : nil
+    }
+
+    /// Whether `checkpoint` holds a state of this run: one its config and data would pass
+    /// through, written by this config or by one that differs only in the epochs when the
+    /// schedule does not depend on them.
+    func isStateOfThisRun(_ checkpoint: Checkpoint) -> Bool {
+        let hash = checkpoint.metadata["config_hash"]
+        let sameConfig = hash == configHash || (!optimizer.scheduleSpansRun && otherEpochs(of: checkpoint) != nil)
+        guard sameConfig, let checksum = checkpoint.metadata["data_checksum"] else { return false }
+        return checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data)
+    }
+
+    /// ``configHash`` of this config trained for `epochs` epochs.
+    func configHash(epochs: Int) -> String {
+        var other = options
+        other.epochs = epochs
+        return Self.resultHash(of: configObject, options: other)
+    }
+
+    /// `1 epoch`, `3 epochs`.
+    static func epochCount(_ epochs: Int) -> String { "\(epochs) epoch\(epochs == 1 ? "" : "s")" }
 
     /// The note a run prints when it resumes a checkpoint trained in another precision (one
     /// without `swiftgrad.precision` was Float32); `nil` when the precisions agree.
@@ -303,8 +352,8 @@ extension TrainTask {
         } catch {
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
         }
-        let hash = checkpoint.metadata["config_hash"], checksum = checkpoint.metadata["data_checksum"]
-        guard hash == configHash, let checksum, checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data) else {
+        guard isStateOfThisRun(checkpoint) else {
+            let hash = checkpoint.metadata["config_hash"]
             let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(newest): \(origin)); \(advice)")
         }
@@ -332,7 +381,7 @@ extension TrainTask {
     private func bestSoFar(_ metric: TrainingMetric, path: String) -> Float? {
         guard let checkpoint = try? Checkpoint.read(from: path),
               checkpoint.metadata["best_metric"] == metric.rawValue,
-              checkpoint.metadata["config_hash"] == configHash,
+              isStateOfThisRun(checkpoint),
               let bits = checkpoint.metadata["best_value"].flatMap({ UInt32($0, radix: 16) })
         else { return nil }
         return Float(bitPattern: bits)

@@ -65,6 +65,7 @@ public struct Checkpoint: Sendable, Equatable {
         ]
         for (key, value) in own { file.metadata["swiftgrad." + key] = value }
         if let best = state.bestMetric { file.metadata["swiftgrad.best_metric"] = String(best.bitPattern, radix: 16) }
+        if let loss = state.lastLoss { file.metadata["swiftgrad.last_loss"] = String(loss.bitPattern, radix: 16) }
         let figures = state.epochFigures
         if figures.examples > 0 {
             file.metadata["swiftgrad.epoch_loss_sum"] = String(figures.lossSum.bitPattern, radix: 16)
@@ -125,6 +126,10 @@ public struct Checkpoint: Sendable, Equatable {
         if let text = meta["swiftgrad.best_metric"] {
             guard let bits = UInt32(text, radix: 16) else { throw fail("metadata swiftgrad.best_metric is not a float's bits") }
             state.bestMetric = Float(bitPattern: bits)
+        }
+        if let text = meta["swiftgrad.last_loss"] {
+            guard let bits = UInt32(text, radix: 16) else { throw fail("metadata swiftgrad.last_loss is not a float's bits") }
+            state.lastLoss = Float(bitPattern: bits)
         }
         // The epoch's running sums, present when the checkpoint was taken inside an epoch.
         if let text = meta["swiftgrad.epoch_loss_sum"] {

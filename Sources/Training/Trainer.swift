@@ -59,6 +59,9 @@ public final class Trainer {
     /// The running sums of the current epoch's training batches: the epoch's training loss and
     /// accuracy under ``TrainMetricsSource/trainingBatches``.
     public private(set) var epochFigures = EpochTrainingFigures()
+    /// The mean loss of the last optimizer step's examples, once a step has been taken (a
+    /// restored state's, until this trainer takes one).
+    public private(set) var lastLoss: Float?
 
     /// Makes a trainer with fresh variables from `model`'s initialisers.
     ///
@@ -218,7 +221,8 @@ public final class Trainer {
         public var steps: Int
         /// Epochs trained, a partly trained last one included, counted from the start of training.
         public var epochs: Int
-        /// The mean loss of the last optimizer step's examples.
+        /// The mean loss of the last optimizer step's examples: of the restored state's last
+        /// step when this run took none, NaN when no step was ever taken.
         public var finalLoss: Float
         /// The evaluations of this run, in order.
         public var evaluations: [Evaluation]
@@ -272,7 +276,7 @@ public final class Trainer {
         let trainCount = data.train.count
         let totalSteps = options.totalSteps(examples: trainCount)
         var evaluations: [Evaluation] = []
-        var finalLoss: Float = .nan
+        var finalLoss: Float = lastLoss ?? .nan
         var trainingSeconds = 0.0, reduceSeconds = 0.0, computeSeconds = 0.0
         var evaluationSeconds = 0.0, dataSeconds = 0.0, handlerSeconds = 0.0
         /// `body`'s result, its wall time added to `total`.
@@ -342,6 +346,7 @@ public final class Trainer {
                     }
                     if let squares { gradientNorm = squares.globalNorm }
                     finalLoss = batch.loss
+                    lastLoss = finalLoss
                     globalStep += 1
                     stepped = true
                 } else {
@@ -366,6 +371,7 @@ public final class Trainer {
                         if squares != nil { gradientNorm = GradientSquares.globalNorm(of: gradients) }
                         optimizer.apply(gradients, to: variables)
                         finalLoss = accumulatedLoss / Float(accumulatedExamples)
+                        lastLoss = finalLoss
                         globalStep += 1
                         stepped = true
                         (accumulated, accumulatedLoss, accumulatedExamples, batchesInStep) = (nil, 0, 0, 0)
@@ -557,6 +563,7 @@ extension Trainer {
         state.bestParameters = bestParameters
         state.precision = options.precision
         state.epochFigures = epochFigures
+        state.lastLoss = lastLoss
         return state
     }
 
@@ -618,6 +625,7 @@ extension Trainer {
         evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
         bestParameters = state.bestParameters
         epochFigures = state.epochFigures
+        lastLoss = state.lastLoss
     }
 
     /// Refuses a state whose position this run never reaches (see ``restore(_:)``), naming the

@@ -39,6 +39,9 @@ public struct TrainingState: Sendable, Equatable {
     /// loss and accuracy are reported (``TrainMetricsSource/trainingBatches``); empty at an
     /// epoch's start.
     public var epochFigures: EpochTrainingFigures
+    /// The mean loss of the last optimizer step's examples; `nil` before the first step. A
+    /// resumed run that takes no further step reports it as its final loss.
+    public var lastLoss: Float?
 
     /// The state of a run that has not started.
     public init(parameterNames: [String], parameters: [Tensor], seed: UInt64) {
@@ -56,5 +59,6 @@ public struct TrainingState: Sendable, Equatable {
         self.bestParameters = nil
         self.precision = .float32
         self.epochFigures = EpochTrainingFigures()
+        self.lastLoss = nil
     }
 }

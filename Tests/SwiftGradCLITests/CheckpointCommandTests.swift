@@ -187,6 +187,54 @@ import Glibc
         #expect(resumed.standardError.contains("it was trained for 1 epoch and this run trains 2 (training.epochs, or --epochs); its seed is 7 and this run's 3 (training.seed, or --seed); only training.workers"), "\(resumed.standardError)")
     }
 
+    /// When only the epochs differ, a resume goes on to the new length and ends with the bits
+    /// of an uninterrupted run of that length (or stops short of the checkpoint's); a cosine
+    /// schedule spanning the run refuses it, and eval takes the checkpoint either way.
+    @Test func aResumeMayChangeTheEpochsUnlessTheScheduleSpansTheRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let whole = try swiftgrad(["run", config, "--epochs", "3", "--run-dir", "runs/whole"], in: directory.path)
+        #expect(whole.status == 0, "\(whole.standardError)")
+        let short = try swiftgrad(["run", config, "--epochs", "1"], in: directory.path)
+        #expect(short.status == 0, "\(short.standardError)")
+        let extended = try swiftgrad(["run", config, "--epochs", "3", "--resume", "latest"], in: directory.path)
+        #expect(extended.status == 0, "\(extended.standardError)")
+        #expect(extended.standardOutput.contains("is a state of this config trained for 1 epoch; this run goes on to 3 and ends where an uninterrupted run of 3 epochs does"), "\(extended.standardOutput)")
+        #expect(digest(of: extended) != nil && digest(of: extended) == digest(of: whole))
+        // Its checkpoints are this run's: a later resume at the new length takes them as they are.
+        let again = try swiftgrad(["run", config, "--epochs", "3", "--resume", "latest"], in: directory.path)
+        #expect(again.status == 0 && digest(of: again) == digest(of: whole), "\(again.standardError)")
+        #expect(!again.standardOutput.contains("is a state of this config"))
+        // A shorter run from a longer one's mid-run state ends as a fresh short run.
+        let fromMiddle = try swiftgrad(
+            ["run", config, "--epochs", "2", "--resume", directory.path + "/runs/whole/checkpoints/step-000000004.safetensors", "--run-dir", "runs/two"],
+            in: directory.path)
+        let two = try swiftgrad(["run", config, "--epochs", "2", "--run-dir", "runs/fresh-two"], in: directory.path)
+        #expect(fromMiddle.status == 0 && digest(of: fromMiddle) == digest(of: two), "\(fromMiddle.standardError)")
+        let five = try directory.write("five.json", String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 5"#))
+        let evaluated = try swiftgrad(["eval", five, "--checkpoint", directory.path + "/runs/whole/model.safetensors"], in: directory.path)
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+
+        let cosine = try directory.write("cosine.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
+              "model": {"type": "mlp", "hidden_layers": [16]},
+              "optimizer": {"name": "adam", "schedule": {"type": "cosine"}},
+              "training": {"epochs": 1, "batch_size": 64, "micro_shards": 4, "seed": 3}
+            }
+            """)
+        #expect(try swiftgrad(["run", cosine, "--run-dir", "runs/cosine"], in: directory.path).status == 0)
+        let refused = try swiftgrad(["run", cosine, "--epochs", "2", "--run-dir", "runs/cosine", "--resume", "latest"], in: directory.path)
+        expectOneLineError(refused)
+        #expect(refused.standardError.contains("it was trained for 1 epoch and this run trains 2 (training.epochs, or --epochs); the cosine schedule without decay_steps decays over the run's length"), "\(refused.standardError)")
+        // A fresh run of the other length does not take that run's checkpoints for its own.
+        let fresh = try swiftgrad(["run", cosine, "--epochs", "2", "--run-dir", "runs/cosine"], in: directory.path)
+        expectOneLineError(fresh)
+        #expect(fresh.standardError.contains("it holds the checkpoints of another run"), "\(fresh.standardError)")
+    }
+
     @Test func aDamagedCheckpointIsOneLineNamingTheFile() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -292,14 +292,20 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
     }
 
     /// A run that training.steps ended mid-epoch, resumed from its last checkpoint, has no step
-    /// left to take: its parameters stay those of the uninterrupted run.
+    /// left to take: its parameters stay those of the uninterrupted run, and its report gives
+    /// that run's final loss and the checkpoint it resumed from as its last.
     @Test func aStateAtItsStepLimitTrainsNoFurther() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let limited = metricsConfig.replacingOccurrences(of: #""epochs": 3"#, with: #""steps": 4"#)
         let whole = try runKeepingFolder(directory, config: limited)
-        let resumed = try runKeepingFolder(directory, config: limited, resume: directory.path + "/runs/checkpoints/step-000000004.safetensors")
+        let last = directory.path + "/runs/checkpoints/step-000000004.safetensors"
+        let resumed = try runKeepingFolder(directory, config: limited, resume: last)
         #expect(resumed["parameter_digest"] as? String == whole["parameter_digest"] as? String)
+        let loss = try #require(whole["final_loss"] as? Double)
+        #expect(resumed["final_loss"] as? Double == loss)
+        #expect(resumed["steps"] as? Int == 4)
+        #expect(resumed["last_checkpoint"] as? String == last)
     }
 
     @Test func aLongRunsReportKeepsItsLastHundredEvaluations() throws {

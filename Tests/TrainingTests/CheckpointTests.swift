@@ -25,6 +25,7 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         checkpoint.state.bestMetric = 0.25
         let decoded = try Checkpoint(SafeTensors(decoding: checkpoint.safeTensors.encoded(), file: "memory"), source: "memory")
         #expect(decoded.state == checkpoint.state)
+        #expect(decoded.state.lastLoss != nil && decoded.state.lastLoss == trainer.lastLoss)
         #expect(bitwiseEqual(decoded.state.parameters, trainer.variables.map(\.value)))
         #expect(decoded.state.optimizerState.keys.sorted() == trainer.state.optimizerState.keys.sorted())
         #expect(!decoded.state.optimizerState.isEmpty)
@@ -301,7 +302,10 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect((state.epoch, state.stepInEpoch, state.globalStep) == (2, 0, 12))
         let same = makeTrainer(TrainingOptions(epochs: 2, batchSize: 24, seed: 2))
         try same.restore(state)
-        #expect(same.run().steps == 12)
+        let finished = same.run()
+        #expect(finished.steps == 12)
+        // No step is taken: the final loss is the state's last step's.
+        #expect(state.lastLoss?.isFinite == true && finished.finalLoss == state.lastLoss)
 
         let longer = makeTrainer(TrainingOptions(epochs: 3, batchSize: 24, seed: 2))
         try longer.restore(state)
