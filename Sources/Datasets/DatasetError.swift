@@ -1,3 +1,5 @@
+import Storage
+
 /// A problem with a data file or its selection of columns, described so a person can fix it:
 /// the file, the line (one-based, as an editor shows it), the column, and what was expected.
 ///
@@ -157,24 +159,6 @@ public struct ColumnReference: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         name.map { "column '\(quoted($0))'" } ?? "column index \(index)"
     }
-}
-
-/// `text` as a message shows it from a data file: control characters escaped (a NUL would
-/// otherwise reach the terminal as is) and anything past `limit` characters left out, with the
-/// count, so that a 50 MB field does not become a 50 MB error line.
-package func quoted(_ text: String, limit: Int = 80) -> String {
-    var shown = ""
-    var count = 0
-    for character in text {
-        count += 1
-        guard count <= limit else { continue }
-        if character.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) {
-            shown.append(character)
-        } else {
-            for scalar in character.unicodeScalars { shown += scalar.escaped(asASCII: false) }
-        }
-    }
-    return count <= limit ? shown : shown + "… (\(count) characters)"
 }
 
 /// `names` for a message, each as ``quoted(_:limit:)`` shows it (in single quotes when

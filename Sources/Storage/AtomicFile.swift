@@ -363,7 +363,12 @@ public enum AtomicFile {
         var info = stat()
         if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
             guard let real = realpath(path, nil) else {
-                throw FileError("cannot write '\(path)': it is a symbolic link to nothing (\(reason(errno)))")
+                let failure = errno
+                // A link to something that has no path (/dev/stdout to a pipe or a socket).
+                if stat(path, &info) == 0 {
+                    throw FileError("cannot write '\(path)': it is \(InputFile.kindDescription(info.st_mode)), not a regular file; refusing to replace it")
+                }
+                throw FileError("cannot write '\(path)': it is a symbolic link to nothing (\(reason(failure)))")
             }
             resolved = String(cString: real)
             free(real)

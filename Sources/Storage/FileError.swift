@@ -11,11 +11,15 @@ public struct FileError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, naming the file.
     public var message: String
 
+    /// The longest message kept whole; paths are at most 4096 bytes, but a flag is not.
+    public static let messageLimit = 10_000
+
     /// Creates an error.
     ///
-    /// - Parameter message: one line saying what went wrong and where.
+    /// - Parameter message: what went wrong and where; kept to one line (a path's control
+    ///   characters, a newline among them, are escaped) and cut past ``messageLimit`` characters.
     public init(_ message: String) {
-        self.message = message
+        self.message = quoted(message, limit: Self.messageLimit)
     }
 
     /// The message.

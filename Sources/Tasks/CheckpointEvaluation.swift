@@ -96,6 +96,13 @@ package struct CheckpointEvaluation: Sendable {
         func evaluate(_ dataset: Dataset, name: String) throws -> Split {
             let model = task.model
             let output = inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
+            // A loss and accuracy of NaNs would read as a result; predict refuses these rows too.
+            if let (index, value) = output.firstNonFiniteElement {
+                let width = Swift.max(output.shape.last ?? 1, 1)
+                throw CheckpointError(
+                    file: path,
+                    "the model's output for example \(index / width + 1) of the \(name) split is \(value.isNaN ? "NaN" : "\(value)"), not a finite number: its parameters overflow Float32 arithmetic on this data")
+            }
             let targets: Targets = model.lossKind == .softmaxCrossEntropy && dataset.classLabels != nil
                 ? .classes(dataset.classLabels!) : .values(dataset.targets)
             var split = Split(

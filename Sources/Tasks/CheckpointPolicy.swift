@@ -66,13 +66,29 @@ package struct CheckpointPolicy: Sendable, Equatable {
         keepBest = nil
     }
 
-    /// Refuses a run folder that cannot be made because it, or a folder on its path, is a file:
-    /// `FileManager` would only say "NSCocoaErrorDomain error 512".
+    /// The longest path the system takes (Linux's `PATH_MAX`, its final NUL included) and the
+    /// longest name of one folder or file (`NAME_MAX`).
+    static let (pathLimit, nameLimit) = (4096, 255)
+    /// Room for the longest name the run writes in its `checkpoints` folder, temporary names
+    /// included.
+    static let longestFileName = 96
+
+    /// Refuses a run folder that cannot be made because it, or a folder on its path, is a file
+    /// (`FileManager` would only say "NSCocoaErrorDomain error 512"), or because its path or one
+    /// of its names is longer than the system takes: found before any folder is made, so a
+    /// refused run leaves none behind.
     ///
     /// - Parameter source: what named the folder, for the advice: `--run-dir` or
     ///   `checkpoint.directory`.
-    /// - Throws: `FileError` naming the folder and the file in its way.
+    /// - Throws: `FileError` naming the folder and the file in its way, or the limit it passes.
     package func checkFolderCanBeMade(source: String) throws {
+        if let name = directory.split(separator: "/").first(where: { $0.utf8.count > Self.nameLimit }) {
+            throw FileError("cannot create the run folder '\(quoted(directory))': its folder name '\(quoted(String(name)))' is \(name.utf8.count) bytes; expected at most \(Self.nameLimit), the system's limit; choose another \(source)")
+        }
+        let longest = checkpointsDirectory.utf8.count + 1 + Self.longestFileName
+        guard longest < Self.pathLimit else {
+            throw FileError("cannot create the run folder '\(quoted(directory))': its path is \(directory.utf8.count) bytes, and the paths of the files in it would pass the system's limit of \(Self.pathLimit); expected a path of at most \(Self.pathLimit - 1 - (longest - directory.utf8.count)) bytes; choose another \(source)")
+        }
         var path = directory
         while !path.isEmpty {
             var info = stat()

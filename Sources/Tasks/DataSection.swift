@@ -1,6 +1,7 @@
 import ConfigKit
 import Datasets
 import JSON
+import Storage
 
 /// The keys a `data` object means the same by in every task that splits or standardises its
 /// data (`train`, `logistic-regression`, `linear-regression`): `source`, `path`, `header`,

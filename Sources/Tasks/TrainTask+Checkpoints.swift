@@ -30,6 +30,9 @@ extension TrainTask {
     func runKeepingCheckpoints(_ trainer: Trainer, options runOptions: RunOptions, log: @escaping (String) -> Void) throws -> CheckpointedRun {
         let policy = checkpoints
         var resumedFrom: (path: String, step: Int)?
+        // Rank 0 reads the checkpoint for every rank: the ranks first agree on whether there is
+        // one, or some would wait for its bytes while the others go on to train.
+        try runOptions.distributed?.checkAgreement([("--resume", runOptions.resume == nil ? "no --resume" : "--resume")])
         if let resume = runOptions.resume {
             let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
             try checkCompatible(checkpoint, path: path)
@@ -48,10 +51,14 @@ extension TrainTask {
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
         let keeps = runOptions.keepsRunFolder
+        var folderLock: FolderLock?
+        defer { folderLock?.release() }
         if keeps {
             try policy.checkFolderCanBeMade(source: "--run-dir or checkpoint.directory")
             try checkRunFolderFiles()
             try createDirectory(policy.checkpointsDirectory)
+            // Held until the run returns: a second run of the folder would mix its files with this one's.
+            folderLock = try FolderLock(claiming: policy.directory, holder: "the run")
             try claimRunFolder(resumedFrom: resumedFrom, log: log)
         }
 

@@ -4,6 +4,7 @@ import DataParallel
 import Datasets
 import JSON
 import Models
+import Storage
 
 /// A trained model as its file describes it: the parameters, and everything inference needs
 /// besides them — the model's architecture, the input features and their standardisation, the

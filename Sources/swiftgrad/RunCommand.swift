@@ -43,7 +43,7 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .customLong("progress-every"), parsing: .unconditional, help: ArgumentHelp(
         "When standard output is not a terminal, print a training progress line every this many seconds (0: every step), besides each epoch's end.",
-        valueName: "seconds"))
+        valueName: "seconds"), transform: { try Self.seconds(from: $0, flag: "--progress-every") })
     var progressEvery: Double = 10
 
     @Flag(name: .customLong("no-metrics"), help: "Write no metrics.jsonl, metrics.csv, TensorBoard event file or metrics.svg into the run folder.")
@@ -69,7 +69,7 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .customLong("mpi-timeout"), parsing: .unconditional, help: ArgumentHelp(
         "Seconds a rank waits for another before ending the job with an error that names the silent rank.",
-        valueName: "seconds"))
+        valueName: "seconds"), transform: { try Self.seconds(from: $0, flag: "--mpi-timeout") })
     var mpiTimeout: Double = 300
 
     func validate() throws {
@@ -97,6 +97,16 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--seed must be a whole number between 0 and \(UInt64.max), got '\(text)'")
         }
         return seed
+    }
+
+    /// A number of seconds written in decimal (`10`, `0.5`, `1e2`), as data files and configs
+    /// write numbers: Swift's own reading would also take `0x10` and `nan`. Its range is
+    /// checked by ``validate()``.
+    static func seconds(from text: String, flag: String) throws -> Double {
+        guard !text.isEmpty, text.allSatisfy({ "0123456789.eE+-".contains($0) }), let value = Double(text) else {
+            throw ValidationError("\(flag) must be a number of seconds in decimal, got '\(quoted(text))'")
+        }
+        return value
     }
 
     /// The seconds `--mpi-timeout` may give: above zero, at most a week.

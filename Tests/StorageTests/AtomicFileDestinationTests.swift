@@ -51,6 +51,23 @@ struct AtomicFileDestinationTests {
         #expect(error.description.contains("is a symbolic link to nothing"))
     }
 
+    /// A link to something without a path, as /dev/stdout is to a pipe: refused as what it is.
+    @Test func aLinkToAPipeIsRefusedAsAPipe() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        let link = "/proc/self/fd/\(ends[1])"
+        let error = try #require(throws: FileError.self) { try AtomicFile.checkWritable(link) }
+        #expect(error.description == "cannot write '\(link)': it is a FIFO, not a regular file; refusing to replace it")
+    }
+
+    /// A path's control characters reach the message escaped: it stays one line.
+    @Test func aFileErrorIsOneLine() throws {
+        let error = try #require(throws: FileError.self) { try AtomicFile.checkWritable("no\ndir/r.json") }
+        #expect(!error.description.contains("\n") && error.description.contains("no\\ndir"), "\(error)")
+        #expect(FileError(String(repeating: "x", count: 20_000)).description.count < FileError.messageLimit + 40)
+    }
+
     @Test func anInputOfTheRunIsRefusedByAnySpellingOrHardLink() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

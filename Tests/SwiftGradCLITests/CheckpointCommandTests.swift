@@ -187,6 +187,49 @@ import Glibc
         #expect(resumed.standardError.contains("it was trained for 1 epoch and this run trains 2 (training.epochs, or --epochs); its seed is 7 and this run's 3 (training.seed, or --seed); only training.workers"), "\(resumed.standardError)")
     }
 
+    /// A second run of a run folder in use is refused before it writes anything there, and the
+    /// first run's files are its own; once the first ends, even killed, the folder is free.
+    @Test func aSecondRunOfAFolderInUseIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.config.replacingOccurrences(of: "\"epochs\": 16", with: "\"epochs\": 1000"))
+        let first = try startSwiftgrad(["run", config, "--progress-every", "0"], in: directory.path)
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        let deadline = ContinuousClock.now + .seconds(120)
+        while first.isRunning && ContinuousClock.now < deadline && !hasCheckpoint(directory) { usleep(20_000) }
+        #expect(first.isRunning && hasCheckpoint(directory), "the first run never wrote a checkpoint")
+        let metrics = directory.path + "/runs/kill/metrics.jsonl"
+        let second = try swiftgrad(["run", config, "--resume", "latest"], in: directory.path)
+        expectOneLineError(second)
+        #expect(second.standardError == "error: the folder 'runs/kill' is in use by another process: only one run may use a run folder at a time; wait for it to end, or choose another folder\n", "\(second.standardError)")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        // Every step record is the first run's: steps 1, 2, 3, … once each.
+        let steps = try String(contentsOfFile: metrics, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["type"] as? String == "step" }
+            .compactMap { $0["step"] as? Int }
+        #expect(!steps.isEmpty && steps == Array(steps.sorted()) && Set(steps).count == steps.count, "\(steps.prefix(20))")
+        let after = try swiftgrad(["run", config, "--epochs", "1"], in: directory.path)
+        #expect(after.status == 0, "\(after.standardError)")
+    }
+
+    /// A run folder whose path the system would refuse is refused before any folder is made.
+    @Test func aRunFolderPastThePathLimitsLeavesNoFolderBehind() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let deep = "runs/" + Array(repeating: String(repeating: "b", count: 200), count: 25).joined(separator: "/")
+        let tooDeep = try swiftgrad(["run", config, "--run-dir", deep], in: directory.path)
+        expectOneLineError(tooDeep)
+        #expect(tooDeep.standardError.contains("its path is 5029 bytes, and the paths of the files in it would pass the system's limit of 4096"), "\(tooDeep.standardError)")
+        let longName = "runs/" + String(repeating: "n", count: 256)
+        let tooLong = try swiftgrad(["run", config, "--run-dir", longName], in: directory.path)
+        expectOneLineError(tooLong)
+        #expect(tooLong.standardError.contains("is 256 bytes; expected at most 255"), "\(tooLong.standardError)")
+        #expect(try directory.contents().sorted() == ["train.json"])
+    }
+
     /// When only the epochs differ, a resume goes on to the new length and ends with the bits
     /// of an uninterrupted run of that length (or stops short of the checkpoint's); a cosine
     /// schedule spanning the run refuses it, and eval takes the checkpoint either way.

@@ -245,6 +245,27 @@ struct MPIRunTests {
         #expect(!run.standardOutput.contains("epoch 1/"))
     }
 
+    /// Rank 0 reads the checkpoint for all: a job where only some ranks were given `--resume`
+    /// stops at once naming them, rather than wait out the timeout for bytes never sent.
+    @Test func ranksGivenResumeUnevenlyStopWithAnErrorNamingThem() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        let first = try swiftgrad(["run", config, "--quiet", "--run-dir", "run"], in: scratch.path)
+        #expect(first.status == 0, "\(first.standardError)")
+        for resumed in [0, 1] {
+            let plain = 1 - resumed
+            // Waiting out the timeout would end in "did not answer" instead.
+            let arguments = ["run", config, "--run-dir", "run", "--no-metrics", "--mpi-timeout", "120"]
+            let run = try mpiJob([(1, arguments + (resumed == 0 ? ["--resume", "latest"] : [])), (1, arguments + (plain == 0 ? ["--resume", "latest"] : []))], in: scratch.path)
+            #expect(run.status == 1)
+            let errors = run.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+            #expect(errors.count == 1, "\(run.standardError)")
+            let expected = resumed == 0 ? "--resume: rank 0 has --resume, rank 1 has no --resume" : "--resume: rank 0 has no --resume, rank 1 has --resume"
+            #expect(errors.first?.contains(expected) == true, "\(run.standardError)")
+        }
+    }
+
     @Test func killedRankEndsTheJob() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

@@ -178,4 +178,20 @@ import Testing
         #expect(run.status == 64)
         #expect(run.standardError.hasPrefix("Error: \(message)\n"), "\(run.standardError)")
     }
+
+    /// Seconds are read in decimal, as everywhere else: Swift's own reading of a Double would
+    /// take hexadecimal and `nan`.
+    @Test(arguments: [
+        (["run", "train.json", "--mpi-timeout", "0x10"], "--mpi-timeout must be a number of seconds in decimal, got '0x10'"),
+        (["run", "train.json", "--progress-every", "nan"], "--progress-every must be a number of seconds in decimal, got 'nan'"),
+        (["run", "train.json", "--progress-every", "1\n"], "--progress-every must be a number of seconds in decimal, got '1\\n'"),
+    ])
+    func secondsThatAreNotDecimalAreRefused(arguments: [String], message: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try directory.tinyTrainConfig()
+        let run = try swiftgrad(arguments, in: directory.path)
+        #expect(run.status == 64)
+        #expect(run.standardError.contains(message), "\(run.standardError)")
+    }
 }

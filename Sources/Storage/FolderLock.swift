@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An exclusive claim on a folder, held while the value lives: two runs of one run folder
+/// would interleave their metrics and prune each other's checkpoints, so the second is refused.
+///
+/// The claim is a `flock` on the folder itself, so no lock file is left behind, and the kernel
+/// releases it when the process ends, however it ends (a `SIGKILL` included): a crashed run
+/// never leaves its folder claimed.
+///
+/// ```swift
+/// let claim = try FolderLock(claiming: "runs/digits-mlp", holder: "a run")
+/// defer { claim.release() }
+/// ```
+public final class FolderLock {
+    /// The open folder the claim is on; -1 once released.
+    private var descriptor: Int32
+
+    /// Claims `path`, an existing folder.
+    ///
+    /// - Parameters:
+    ///   - path: the folder.
+    ///   - holder: what the claim is for, for the message of the one refused (`a run`).
+    /// - Throws: `FileError` when another process (or another claim in this one) holds the
+    ///   folder, or when it cannot be opened as a folder.
+    public init(claiming path: String, holder: String) throws {
+        let opened = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard opened >= 0 else {
+            throw FileError("cannot claim the folder '\(path)' for \(holder): \(String(cString: strerror(errno)))")
+        }
+        var result: Int32
+        repeat {
+            result = flock(opened, LOCK_EX | LOCK_NB)
+        } while result != 0 && errno == EINTR
+        guard result == 0 else {
+            let reason = errno
+            close(opened)
+            if reason == EWOULDBLOCK {
+                throw FileError("the folder '\(path)' is in use by another process: only one run may use a run folder at a time; wait for it to end, or choose another folder")
+            }
+            throw FileError("cannot claim the folder '\(path)' for \(holder): \(String(cString: strerror(reason)))")
+        }
+        descriptor = opened
+    }
+
+    /// Gives the folder up; a second call does nothing.
+    public func release() {
+        guard descriptor >= 0 else { return }
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}
