@@ -101,7 +101,7 @@ package struct CheckpointEvaluation: Sendable {
                 let width = Swift.max(output.shape.last ?? 1, 1)
                 throw CheckpointError(
                     file: path,
-                    "the model's output for example \(index / width + 1) of the \(name) split is \(value.isNaN ? "NaN" : "\(value)"), not a finite number: its parameters overflow Float32 arithmetic on this data")
+                    "the model's output for example \(index / width + 1) of the \(name) split is \(value.isNaN ? "NaN" : "\(value)"), not a finite number: the model's Float32 arithmetic overflows on it (its features after standardising, or the parameters, are too large)")
             }
             let targets: Targets = model.lossKind == .softmaxCrossEntropy && dataset.classLabels != nil
                 ? .classes(dataset.classLabels!) : .values(dataset.targets)

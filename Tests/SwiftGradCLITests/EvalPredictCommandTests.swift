@@ -124,6 +124,22 @@ import FoundationXML
         #expect(!directory.exists("out.csv"))
     }
 
+    /// eval likewise: a loss and accuracy computed from infinities would read as a result.
+    @Test func evalRefusesAnExampleWhoseOutputIsNotFinite() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var random = SystemRandomNumberGenerator()
+        let rows = (0..<40).map { "\(Double.random(in: -1...1, using: &random)),\(Double.random(in: -1...1, using: &random)),\($0 % 2)" }
+        try directory.write("d.csv", (["a,b,label"] + rows + ["3e38,-3e38,1"]).joined(separator: "\n") + "\n")
+        let config = try directory.write("t.json", #"{"task": "train", "data": {"source": "csv", "path": "d.csv", "split": "file_order", "test_fraction": 0.02}, "model": {"type": "mlp", "hidden_layers": [4]}, "training": {"epochs": 2, "batch_size": 8}}"#)
+        #expect(try swiftgrad(["run", config, "--quiet"], in: directory.path).status == 0)
+        let run = try swiftgrad(["eval", config, "--checkpoint", "runs/t/model.safetensors", "--report", "e.json"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError.contains("the model's output for example 1 of the test split is "), "\(run.standardError)")
+        #expect(run.standardError.contains(", not a finite number: the model's Float32 arithmetic overflows on it"), "\(run.standardError)")
+        #expect(!directory.exists("e.json"))
+    }
+
     @Test func predictRefusesToOverwriteItsInput() throws {
         let directory = try trainedRun()
         defer { directory.remove() }
