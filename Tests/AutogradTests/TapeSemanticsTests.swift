@@ -301,6 +301,40 @@ import Foundation
         assertClose(d2, expected, rtol: 1e-5)
     }
 
+    /// A power whose base and exponent both depend on x has the cross term ∂²(aᵇ)/∂a∂b in its
+    /// second derivative: d²/dx² xˣ = xˣ·((1 + ln x)² + 1/x), and with the base and the exponent
+    /// as separate sources, ∂²(aᵇ)/∂a∂b = aᵇ⁻¹·(1 + b·ln a).
+    @Test func secondDerivativeOfAPowerInBothItsArguments() {
+        let x = Tensor([0.7, 1.7, 2, 3.5])
+        let outer = GradientTape()
+        outer.watch(x)
+        let d1 = outer.record { () -> Tensor in
+            let inner = GradientTape()
+            inner.watch(x)
+            let y = inner.record { x.pow(x) }
+            return inner.gradient(of: y, withRespectTo: x)!
+        }
+        let d2 = outer.gradient(of: d1, withRespectTo: x)!
+        let expected = x.scalars.map { value -> Float in
+            let v = Double(value), l = log(v)
+            return Float(pow(v, v) * ((1 + l) * (1 + l) + 1 / v))
+        }
+        assertClose(d2, expected, rtol: 1e-5)
+
+        let (a, b) = (Tensor([1.5, 2.5]), Tensor([0.5, 3]))
+        let mixed = GradientTape()
+        mixed.watch(b)
+        let da = mixed.record { () -> Tensor in
+            let inner = GradientTape()
+            inner.watch(a)
+            let y = inner.record { a.pow(b) }
+            return inner.gradient(of: y, withRespectTo: a)!
+        }
+        let dab = mixed.gradient(of: da, withRespectTo: b)!
+        let cross = zip(a.scalars, b.scalars).map { a, b in Float(pow(Double(a), Double(b) - 1) * (1 + Double(b) * log(Double(a)))) }
+        assertClose(dab, cross, rtol: 1e-5)
+    }
+
     @Test func jacobianOfAVectorFunction() {
         // f(x, y) = [x·y, x², sin y, 3]; J = [[y, x], [2x, 0], [0, cos y], [0, 0]].
         let v = Tensor([2, 0.5])

@@ -119,8 +119,11 @@ extension Tensor {
                 let dx = needed[0] ? (g * y * x.pow(y - 1)).unbroadcast(to: x.shape) : nil
                 var dy: Tensor?
                 if needed[1] {
+                    // x where x > 0, else 1, recorded as a function of x (relu passes x's
+                    // gradient where it is positive), so that a second derivative has the
+                    // cross term ∂²(xʸ)/∂x∂y = xʸ⁻¹·(1 + y·ln x).
                     let positive = x.map { $0 > 0 ? 1 : 0 }
-                    let safeX = x.map { $0 > 0 ? $0 : 1 }
+                    let safeX = x.relu() + (1 - positive)
                     dy = (g * output * safeX.log() * positive).unbroadcast(to: y.shape)
                 }
                 return [dx, dy]
