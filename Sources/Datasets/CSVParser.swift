@@ -107,6 +107,9 @@ struct CSVReader {
     private let delimiter: UInt8
     private let labelReading: CSVLabelReading
     private let select: ([String]?, Int) throws -> [Int]
+    /// The most values (features and labels) the table may hold, and the memory that limit
+    /// comes from, for the message.
+    private let valueLimit: (count: Int, memory: String)?
     /// For ``CSVLabelReading/distinctClasses(limit:)``: each distinct label text, in the order
     /// first met, with its provisional index (stored in `table.labels` until ``finish()``
     /// renumbers them), its value when it is a number, and the line it was first met on.
@@ -124,9 +127,10 @@ struct CSVReader {
     ///     row, returns the column indices to keep (the features, then the label), or throws.
     init(
         source: String, hasHeader: Bool, delimiter: UInt8 = UInt8(ascii: ","), labels: CSVLabelReading,
-        select: @escaping ([String]?, Int) throws -> [Int]
+        valueLimit: (count: Int, memory: String)? = nil, select: @escaping ([String]?, Int) throws -> [Int]
     ) {
         self.source = source
+        self.valueLimit = valueLimit
         self.hasHeader = hasHeader
         self.delimiter = delimiter
         self.labelReading = labels
@@ -235,6 +239,9 @@ struct CSVReader {
             if isLabel { table!.labels.append(single) } else { table!.features.append(single) }
         }
         table!.rowCount += 1
+        if let valueLimit, table!.features.count + table!.labels.count > valueLimit.count {
+            throw DatasetError(file: source, line: line, reason: .tooManyValues(limit: valueLimit.count, memory: valueLimit.memory))
+        }
     }
 
     /// The provisional index of the label in field `field`, numbering a label not met before.

@@ -81,14 +81,21 @@ extension Dataset {
     /// also telling whether every feature field of the header row is a number, which suggests a
     /// file without a header whose first example was taken for one (always `false` without a
     /// header).
+    ///
+    /// `memory`, when given, is the memory the data may take, in bytes, and a description of it
+    /// for the message (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`): reading stops with
+    /// ``DatasetError/Reason/tooManyValues(limit:memory:)`` at the row where the values, at
+    /// ``bytesPerValueLoaded`` each, would outgrow it.
     package static func loadCSVCheckingHeader(
         path: String, hasHeader: Bool, labelColumn: CSVColumn? = nil,
         featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression,
-        classLimit: Int = classLabelLimit, maximumFileBytes: Int = defaultMaximumFileBytes
+        classLimit: Int = classLabelLimit, maximumFileBytes: Int = defaultMaximumFileBytes,
+        memory: (bytes: Int, description: String)? = nil
     ) throws -> (dataset: Dataset, headerLooksLikeData: Bool) {
         var reader = makeReader(
             source: path, hasHeader: hasHeader, labelColumn: labelColumn, featureColumns: featureColumns,
-            labels: labels, classLimit: classLimit)
+            labels: labels, classLimit: classLimit,
+            valueLimit: memory.map { ($0.bytes / bytesPerValueLoaded, $0.description) })
         try feed(path, to: &reader, maximumBytes: maximumFileBytes)
         let table = try reader.finish()
         return (makeDataset(from: table, labels: labels), table.headerLooksLikeData)
@@ -141,9 +148,13 @@ extension Dataset {
         }
     }
 
+    /// The bytes a value read from a data file comes to at most while a run prepares its data:
+    /// the blocks it is read into, the contiguous tensor made from them, and a standardised copy.
+    package static let bytesPerValueLoaded = 3 * MemoryLayout<Float>.size
+
     private static func makeReader(
         source: String, hasHeader: Bool, labelColumn: CSVColumn?, featureColumns: [CSVColumn]?, labels: LabelKind,
-        classLimit: Int
+        classLimit: Int, valueLimit: (count: Int, memory: String)? = nil
     ) -> CSVReader {
         // Columns are resolved once the header and the width of the first row are known; the
         // label goes last in the selection.
@@ -153,7 +164,7 @@ extension Dataset {
         case .classes: .distinctClasses(limit: limit)
         case .classIndices: .classIndices(limit: limit)
         }
-        return CSVReader(source: source, hasHeader: hasHeader, labels: reading) { names, columnCount in
+        return CSVReader(source: source, hasHeader: hasHeader, labels: reading, valueLimit: valueLimit) { names, columnCount in
             func resolve(_ column: CSVColumn) throws -> Int {
                 switch column {
                 case .index(let index):

@@ -67,6 +67,9 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case notUTF8(column: ColumnReference)
         /// A class label is empty.
         case emptyClassLabel(column: ColumnReference)
+        /// The file holds more values than the memory the loader may use holds: `limit` values,
+        /// what that memory is (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`).
+        case tooManyValues(limit: Int, memory: String)
     }
 
     /// The path or source name the data came from, as the caller gave it.
@@ -92,6 +95,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return "\(file): could not be read (\(why))"
         case .refused(let message):
             return message
+        case let .tooManyValues(limit, memory):
+            return "\(location): the file holds more than \(limit) values in the columns read, more than \(memory) holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory"
         case .emptyFile:
             return "\(file): the file is empty; expected rows of comma-separated numbers"
         case .noDataRows:

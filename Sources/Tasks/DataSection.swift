@@ -49,6 +49,10 @@ enum DataSection {
         case .columnOutOfRange(let index, _):
             guard let key = keys.first(where: { $0.column == .index(index) })?.key else { return error }
             return context.error(in: data, key: key, "\(error)")
+        case .labelAmongFeatures:
+            // Only a task that names its feature column (linear regression) can choose both.
+            guard keys.contains(where: { $0.key == "label" }), keys.contains(where: { $0.key == "feature" }) else { return error }
+            return context.error(in: data, key: "label", "the label and the feature are the same column of '\(error.file)'; expected two different columns")
         default:
             return error
         }
@@ -113,6 +117,14 @@ enum DataSection {
             standardizer = standardized.standardizer
         }
         return (split, standardizer)
+    }
+
+    /// The memory a CSV file's values may take as it is read, and its description for the
+    /// message: the budget's limit, so that a file too large for the machine stops at the row
+    /// that would pass it instead of ending in the kernel's out-of-memory killer.
+    static func csvMemory(_ budget: MemoryBudget?) throws -> (bytes: Int, description: String) {
+        let budget = try budget ?? MemoryBudget.current()
+        return (budget.limit, "the \(MemoryBudget.format(budget.limit)) of \(budget.origin)")
     }
 
     /// The warnings a CSV file's header calls for: a header whose feature fields are all

@@ -164,7 +164,7 @@ package struct LinearRegressionTask: RunnableTask {
         return TaskReport(
             task: "linear-regression", steps: steps, finalLoss: steps > 0 ? loss.scalar : nil,
             parameters: [("w", w.value.scalars), ("c", c.value.scalars)], wallSeconds: seconds, extra: extra
-        ).failingIfDiverged()
+        ).failingIfDiverged(startingLoss: trainLoss)
     }
 
     /// A one-feature (or label) column of m rows as a vector of m scalars.

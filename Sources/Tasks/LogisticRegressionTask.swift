@@ -140,7 +140,8 @@ package struct LogisticRegressionTask: RunnableTask {
         let testText = test.count > 0 ? "test accuracy \(testAccuracy)" : "no test rows"
         log("\(lossText), train accuracy \(trainAccuracy), \(testText) (\(train.count) train, \(test.count) test rows)")
         var extra = JSONObject()
-        extra["train_loss"] = .number(withoutRecording { meanLoss(train) }.scalar)
+        let trainLoss = withoutRecording { meanLoss(train) }.scalar
+        extra["train_loss"] = .number(trainLoss)
         extra["test_loss"] = test.count > 0 ? .number(withoutRecording { meanLoss(test) }.scalar) : .null
         extra["train_accuracy"] = .number(trainAccuracy)
         extra["test_accuracy"] = .number(testAccuracy)
@@ -149,7 +150,7 @@ package struct LogisticRegressionTask: RunnableTask {
         return TaskReport(
             task: "logistic-regression", steps: steps, finalLoss: steps > 0 ? loss.scalar : nil,
             parameters: [("w", w.value.scalars), ("b", b.value.scalars)], wallSeconds: seconds, extra: extra
-        ).failingIfDiverged()
+        ).failingIfDiverged(startingLoss: trainLoss)
     }
 }
 

@@ -88,21 +88,24 @@ package enum SequentialModelSpec {
         var width = features
         var lastUnits: Int?  // the last layer that set its width with `units`
         let types = layerTypes.map(\.type)
+        // Each layer's name, given or default, and the layer that has it.
+        var taken: [String: Int] = [:]
+        let tooMany = context.error(in: model, key: "layers", "a model has at most \(TrainTask.layerCounts.upperBound) layers; this one has more")
         _ = try model.objects("layers") { object in
             let index = layers.count
+            guard index < TrainTask.layerCounts.upperBound else { throw tooMany }
             let type = try object.require("type", as: String.self, .oneOf(types))
             let name = try object.optional("name", as: String.self, validName)
             let layer = try layerTypes.first { $0.type == type }!.read(&object, width)
             // Unique names, counting the default names of unnamed layers.
             let resolved = name ?? Sequential.defaultName(of: layer, at: index)
-            for (earlier, earlierName) in names.enumerated() {
-                let earlierResolved = earlierName ?? Sequential.defaultName(of: layers[earlier], at: earlier)
-                guard earlierResolved == resolved else { continue }
+            if let earlier = taken[resolved] {
                 if name != nil {
                     throw context.error(in: object, key: "name", "the name '\(resolved)' is already taken by layer \(earlier); layer names must be unique")
                 }
                 throw context.error(in: objects[earlier], key: "name", "the name '\(resolved)' is also the default name of layer \(index); layer names must be unique")
             }
+            taken[resolved] = index
             let shape = layer.outputShape(forInputShape: [width])
             guard shape.count == 1 else {
                 throw context.error(in: object, key: "type", "a '\(type)' layer gives examples of shape \(shape); a train model's layers give vectors")

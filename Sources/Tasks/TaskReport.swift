@@ -48,14 +48,19 @@ package struct TaskReport: Sendable {
     }
 
     /// The report, marked failed (status 1, with the reason) when its final loss or one of its
-    /// parameters is not a finite number: the run diverged, and its figures mean nothing.
-    func failingIfDiverged() -> TaskReport {
+    /// parameters is not a finite number: the run diverged, and its figures mean nothing. A run
+    /// of no steps has no final loss; `startingLoss`, its loss at the starting point, is checked
+    /// instead.
+    func failingIfDiverged(startingLoss: Float? = nil) -> TaskReport {
         var report = self
-        let quantities = [("the loss", finalLoss.map { [$0] } ?? [])] + parameters.map { ("parameter \($0.name)", $0.values) }
+        let loss = finalLoss ?? (steps == 0 ? startingLoss : nil)
+        let quantities = [("the loss", loss.map { [$0] } ?? [])] + parameters.map { ("parameter \($0.name)", $0.values) }
         for (name, values) in quantities {
             guard let bad = values.first(where: { !$0.isFinite }) else { continue }
             report.exitStatus = 1
-            report.failure = "the run diverged: after \(steps) steps \(name) is \(bad)"
+            report.failure = steps == 0
+                ? "the starting point is not finite: with no step taken, \(name) is \(bad)"
+                : "the run diverged: after \(steps) steps \(name) is \(bad)"
             break
         }
         return report

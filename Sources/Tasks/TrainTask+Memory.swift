@@ -3,6 +3,9 @@ import Models
 import Training
 
 extension TrainTask {
+    /// The bytes a layer holds for each tape it is recorded on, besides its tensors.
+    static let bytesPerLayer = 8 << 10
+
     /// What a training run of `model` on `data` would allocate, and the model's parameter count
     /// (`Int.max` when it overflows), computed from shapes alone before anything is allocated.
     ///
@@ -17,6 +20,7 @@ extension TrainTask {
     /// - activations: each layer's output width summed, times 3 (values, pre-activations and
     ///   gradients) for a training batch, or times 2 for an evaluation of the larger split, which
     ///   runs in one pass;
+    /// - layer bookkeeping: ``bytesPerLayer`` per layer for each micro-shard slot and one more;
     /// - data: the examples already loaded, features and label of each row.
     static func memoryEstimate(
         model: any Model, data: DatasetSplit, options: TrainingOptions, optimizerSlots: Int, writesCheckpoints: Bool
@@ -35,6 +39,11 @@ extension TrainTask {
         let training = MemoryEstimate.product([batchRows, widths, 3, float])
         let evaluation = MemoryEstimate.product([evaluationRows, widths, 2, float])
         estimate.add("activations", Swift.max(training, evaluation))
+
+        // What a layer costs beyond its arithmetic: tape entries, their closures and views, on
+        // each micro-shard's tape and in the evaluations (about 8 KiB each, measured).
+        let layers = ((model as? MLP)?.sequential ?? (model as? Sequential))?.layers.count ?? model.parameterShapes.count
+        estimate.add("layer bookkeeping", layers, options.engineConfiguration.maximumMicroShardCount + 1, Self.bytesPerLayer)
 
         let rows = data.train.count + data.test.count
         let labelBytes = data.train.classLabels == nil ? 0 : MemoryLayout<Int>.size

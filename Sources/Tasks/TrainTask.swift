@@ -40,6 +40,10 @@ package struct TrainTask: RunnableTask {
     /// The class counts a train config may have: the synthetic data's `classes`, and the
     /// distinct labels of a CSV file's label column.
     package static let classCounts = 2...100_000
+    /// The layers a model may have: dense layers of an `mlp` (its hidden layers and the output
+    /// layer), entries of a `sequential` model's `layers`. Far deeper than an MLP trains well,
+    /// and each layer costs every step a few tape entries and buffers besides its arithmetic.
+    package static let layerCounts = 1...1000
     /// The units a hidden or dense layer may have.
     package static let unitCounts = 1...100_000_000
     /// The `base_batch_size`s of the linear scaling rule a config may name.
@@ -492,7 +496,8 @@ package struct TrainTask: RunnableTask {
             do {
                 (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
                     path: path, hasHeader: hasHeader, labelColumn: label,
-                    labels: kind == "classes" ? .classes : .regression, classLimit: classCounts.upperBound)
+                    labels: kind == "classes" ? .classes : .regression, classLimit: classCounts.upperBound,
+                    memory: try DataSection.csvMemory(budget))
             } catch let error as DatasetError {
                 switch error.reason {
                 case .fractionalClassLabel, .classLabelBeyondExactIntegers, .tooManyClasses:
@@ -600,6 +605,9 @@ package struct TrainTask: RunnableTask {
         var hidden: [Int] = []
         if type == "mlp" {
             hidden = try object.require("hidden_layers", as: [Int].self, .nonEmpty)
+            guard hidden.count < layerCounts.upperBound else {
+                throw context.error(in: object, key: "hidden_layers", "a model has at most \(layerCounts.upperBound) layers, so at most \(layerCounts.upperBound - 1) hidden ones; found \(hidden.count)")
+            }
             if let bad = hidden.first(where: { !unitCounts.contains($0) }) {
                 throw context.error(in: object, key: "hidden_layers", "every layer needs between \(unitCounts.lowerBound) and \(unitCounts.upperBound) units, found \(bad)")
             }

@@ -97,6 +97,31 @@ import Tasks
         #expect(try loadFailure(synthetic(), options: options) == "loaded")
     }
 
+    /// A data file's values are counted as they are read: one too large for the budget stops at
+    /// the row that passes it, before the rest is read.
+    @Test func aDataFileLargerThanTheBudgetStopsWhereItPassesIt() throws {
+        let rows = "a,b,label\n" + (0..<200).map { "\($0),\($0 * 2),\($0 % 2)" }.joined(separator: "\n") + "\n"
+        let config = #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"epochs": 1, "batch_size": 8}}"#
+        // 1200 bytes hold 100 values at 12 bytes each: the 34th row brings 102.
+        let tight = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1200, origin: "a test's limit"))
+        let failure = try loadFailure(config, files: ["d.csv": rows], options: tight)
+        #expect(failure == "DIR/d.csv:35: the file holds more than 100 values in the columns read, more than the 1.2 KiB of a test's limit holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory", "\(failure)")
+        let roomy = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1 << 20, origin: "a test's limit"))
+        #expect(try loadFailure(config, files: ["d.csv": rows], options: roomy) == "loaded")
+    }
+
+    /// A model's layers are bounded: each costs every step tape entries and buffers, and a list
+    /// of a million would take minutes a step and memory no estimate of its arithmetic shows.
+    @Test func aModelOfMoreThanAThousandLayersIsRefused() throws {
+        let deep = try loadFailure(synthetic(model: #""type": "mlp", "hidden_layers": [\#(Array(repeating: "2", count: 1000).joined(separator: ", "))]"#))
+        #expect(deep.hasSuffix("key path 'model.hidden_layers': a model has at most 1000 layers, so at most 999 hidden ones; found 1000"), "\(deep)")
+        #expect(try loadFailure(synthetic(model: #""type": "mlp", "hidden_layers": [\#(Array(repeating: "2", count: 999).joined(separator: ", "))]"#)) == "loaded")
+        let layers = Array(repeating: #"{"type": "dropout", "rate": 0.5}"#, count: 1000) + [#"{"type": "dense", "units": 3}"#]
+        let sequential = try loadFailure(synthetic(model: #""type": "sequential", "layers": [\#(layers.joined(separator: ", "))]"#))
+        #expect(sequential.hasSuffix("key path 'model.layers': a model has at most 1000 layers; this one has more"), "\(sequential)")
+        #expect(try loadFailure(synthetic(model: #""type": "sequential", "layers": [\#(layers.dropFirst().joined(separator: ", "))]"#)) == "loaded")
+    }
+
     @Test func theBudgetComesFromTheEnvironmentOrThePhysicalMemory() throws {
         let fromVariable = try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "512"])
         #expect(fromVariable == MemoryBudget(limit: 512 << 20, origin: "SWIFTGRAD_MAX_MEMORY_MB=512"))

@@ -70,6 +70,16 @@ import FoundationXML
         #expect(try headed.run(options: RunOptions(verbosity: .quiet)) { _ in }.exitStatus == 0)
     }
 
+    @Test func aLabelThatIsTheFeatureIsNamedAtItsKey() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("d.csv", "x,y\n1,2\n2,4\n")
+        let path = try directory.write("l.json", #"{"task": "linear-regression", "data": {"path": "d.csv", "feature": "x", "label": "x"}, "optimizer": {"name": "sgd"}, "steps": 3}"#)
+        let error = try #require(throws: (any Error).self) { try TaskLoader.load(path: path) }
+        #expect("\(error)".hasPrefix("\(path):1:82: key path 'data.label': the label and the feature are the same column of '"), "\(error)")
+        #expect("\(error)".hasSuffix("d.csv'; expected two different columns"), "\(error)")
+    }
+
     @Test func itsReportHasExactlyTheCommonKeys() throws {
         let written = try writtenReport(try Runs.shared.get().sgd)
         expectReportKeys(written, extra: ["train_loss", "test_loss", "train_examples", "test_examples"])

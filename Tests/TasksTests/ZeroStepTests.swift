@@ -27,6 +27,20 @@ import Testing
         #expect(!last.hasSuffix("loss = 0.0"), "\(last)")
     }
 
+    /// A starting point whose loss is not finite fails as a diverged run does, though no step ran.
+    @Test func aLinearRegressionOfNoStepsFromANonFiniteLossFails() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("task.json", """
+            {"task": "linear-regression", "data": {"path": "\(Repository.dataset("seed_linear_data.csv"))", "feature": "x", "label": "y"},
+             "initial": {"w": 3e38, "c": 3e38}, "optimizer": {"name": "sgd"}, "steps": 0}
+            """)
+        let options = RunOptions(verbosity: .quiet)
+        let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
+        #expect(report.exitStatus == 1)
+        #expect(report.failure == "the starting point is not finite: with no step taken, the loss is inf", "\(report.failure ?? "")")
+    }
+
     @Test func aLogisticRegressionOfNoStepsAndNoTestSplitSaysBoth() throws {
         let lines = try lines("""
             {"task": "logistic-regression", "data": {"source": "digits", "path": "\(Repository.dataset("digits.csv"))", "classes": [0, 1], "test_fraction": 0},
