@@ -122,6 +122,10 @@ extension Double: ConfigValue {
         guard value.isFinite else {
             throw node.invalidValue(expected: "a number within ±\(Double.greatestFiniteMagnitude)")
         }
+        if value == 0, case .number(let number) = node.value.kind,
+           number.literal.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) }) {
+            throw node.invalidValue(expected: "a number of magnitude at least \(Double.leastNonzeroMagnitude), the smallest a 64-bit float holds (this one rounds to 0; write 0 if 0 is meant)")
+        }
         return value
     }
 }
@@ -138,8 +142,10 @@ extension Float: ConfigValue {
         guard let value = Float(number.literal), value.isFinite else {
             throw node.invalidValue(expected: "a number within ±\(Float.greatestFiniteMagnitude)")
         }
-        if value == 0, let exact = Double(number.literal), exact != 0 {
-            throw node.invalidValue(expected: "0 or a number of magnitude at least \(Float.leastNonzeroMagnitude), the smallest a 32-bit float holds")
+        // A literal with a non-zero digit before its exponent is not 0, even where a Double
+        // cannot tell (1e-400).
+        if value == 0, number.literal.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) }) {
+            throw node.invalidValue(expected: "a number of magnitude at least \(Float.leastNonzeroMagnitude), the smallest a 32-bit float holds (this one rounds to 0; write 0 if 0 is meant)")
         }
         return value
     }

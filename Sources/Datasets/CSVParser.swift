@@ -487,7 +487,8 @@ private final class CSVParser {
             throw DatasetError(file: source, line: line, reason: .notANumber(column: column, text: text))
         }
         guard value.isFinite else {
-            throw DatasetError(file: source, line: line, reason: .notFinite(column: column, text: text))
+            // A decimal too large for a Double (1 followed by 400 zeros) is a range error, not a NaN.
+            throw DatasetError(file: source, line: line, reason: .outsideFloatRange(column: column, text: text))
         }
         return value
     }

@@ -100,7 +100,9 @@ public struct Sequential: Model, Equatable {
     /// parameters' names (`dense0/weight`), and without control characters, since a checkpoint
     /// lists the parameters' names one per line.
     public static func isValidLayerName(_ name: String) -> Bool {
-        !name.isEmpty && !name.unicodeScalars.contains { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }
+        // C0 and C1 control characters, and the line and paragraph separators, all end a line
+        // somewhere (U+0085 is NEL).
+        !name.isEmpty && !name.unicodeScalars.contains { $0 == "/" || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }
     }
 
     /// The name a layer gets when it is not named: its type's name and its index in the model,

@@ -2,6 +2,7 @@ import ConfigKit
 import Expressions
 import JSON
 import Reports
+import Storage
 
 /// `"task": "derivative"`: the value and derivatives of an expression at a point, the lecture's
 /// first example (d/dx (3x³ + x²) at x = 10 is 920).
@@ -72,14 +73,15 @@ struct DerivativeTask: RunnableTask {
             var values: [String: Float] = [:]
             for name in object.keys {
                 guard Expression.isVariableName(name), Expression.function(named: name) == nil else {
-                    throw context.error(in: object, key: name, "'\(name)' is not a variable name; names are letters, digits and '_', not starting with a digit, and not a function's name")
+                    throw context.error(in: object, key: name, "'\(quoted(name, limit: 40))' is not a variable name; names are letters, digits and '_', not starting with a digit, and not a function's name")
                 }
                 values[name] = try object.require(name, as: Float.self)
             }
             return values
         }
         for name in expression.variables where values[name] == nil {
-            throw context.error(in: root, key: key, "no value for the variable '\(name)' of the expression; expected an object like {\"\(name)\": 1.0}")
+            let shown = quoted(name, limit: 40)
+            throw context.error(in: root, key: key, "no value for the variable '\(shown)' of the expression; expected an object like {\"\(shown)\": 1.0}")
         }
         return values
     }

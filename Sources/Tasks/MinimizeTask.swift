@@ -4,6 +4,7 @@ import Expressions
 import JSON
 import Optimizers
 import Reports
+import Storage
 
 /// `"task": "minimize"`: minimises an expression over its variables with an optimizer, the
 /// lecture's second example (x² − 20x + 100 from x = 50 with SGD at 0.1: 42, 35.6, 30.48, …).
@@ -21,6 +22,9 @@ struct MinimizeTask: RunnableTask {
 
     init(reading root: inout ConfigObject, context: ConfigContext, budget: MemoryBudget? = nil) throws {
         expression = try DerivativeTask.expression(in: &root, key: "expression", context: context)
+        guard !expression.variables.isEmpty else {
+            throw context.error(in: root, key: "expression", "'\(quoted(expression.source, limit: 40))' has no variable, so there is nothing to minimise; expected an expression of at least one variable, like x^2")
+        }
         start = try DerivativeTask.point(in: &root, key: "start", context: context, expression: expression)
         steps = try root.require("steps", as: Int.self, .in(TaskLoader.stepCounts))
         // The trajectory keeps a point per step, and the report a JSON number per coordinate.
@@ -58,7 +62,7 @@ struct MinimizeTask: RunnableTask {
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         if steps == 0 {
             let point = zip(names, variables).map { "\($0) = \($1.value.scalar)" }.joined(separator: ", ")
-            log("no step taken (steps is 0): \(point.isEmpty ? "no variables" : point), value \(withoutRecording { value() }.scalar)")
+            log("no step taken (steps is 0): \(point), value \(withoutRecording { value() }.scalar)")
         }
         var extra = JSONObject()
         // One variable: a flat list of its values; several: a list of points.
@@ -73,7 +77,7 @@ struct MinimizeTask: RunnableTask {
         if !finalValue.scalar.isFinite || variables.contains(where: { !$0.value.scalar.isFinite }) {
             let point = zip(names, variables).map { "\($0) = \(Derivatives.format($1.value.scalar))" }.joined(separator: ", ")
             report.exitStatus = 1
-            report.failure = "the minimisation diverged: after \(steps) steps the value is \(Derivatives.format(finalValue.scalar)) at \(point.isEmpty ? "no variables" : point)"
+            report.failure = "the minimisation diverged: after \(steps) steps the value is \(Derivatives.format(finalValue.scalar)) at \(point)"
         }
         return report
     }

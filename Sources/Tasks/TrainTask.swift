@@ -563,7 +563,9 @@ package struct TrainTask: RunnableTask {
     static func heldOutCount(fraction: Double, of count: Int) -> Int {
         let exact = fraction * Double(count)
         let nearest = exact.rounded()
-        return abs(exact - nearest) <= 1e-9 * Swift.max(1, Double(count)) ? Int(nearest) : Int(exact.rounded(.up))
+        let count = abs(exact - nearest) <= 1e-9 * Swift.max(1, Double(count)) ? Int(nearest) : Int(exact.rounded(.up))
+        // ⌈fraction × rows⌉ is at least 1 for any fraction above 0, however small.
+        return fraction > 0 ? Swift.max(count, 1) : count
     }
 
     /// The config names of the losses a `model` may name in `loss`, in the order messages list

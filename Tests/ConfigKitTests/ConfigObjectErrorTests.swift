@@ -144,7 +144,14 @@ struct ConfigObjectErrorTests {
         #expect(floatError.kind == .invalidValue)
         // Below the least subnormal a Float is 0: a value the config does not say.
         let tiny = try readError(#"{"x": -1e-50}"#) { try $0.require("x", as: Float.self) }
-        #expect(tiny.description == "config.json:1:7: key path 'x': expected 0 or a number of magnitude at least 1e-45, the smallest a 32-bit float holds, found -1e-50")
+        #expect(tiny.description == "config.json:1:7: key path 'x': expected a number of magnitude at least 1e-45, the smallest a 32-bit float holds (this one rounds to 0; write 0 if 0 is meant), found -1e-50")
+        // Past a Double's range too, where the literal parses to 0 as any type.
+        for literal in ["1e-400", "-0.00000000001e-99999999999999999999"] {
+            let error = try readError(#"{"x": \#(literal)}"#) { try $0.require("x", as: Float.self) }
+            #expect(error.description.hasSuffix("found \(literal)"), "\(literal): \(error)")
+        }
+        let double = try readError(#"{"x": 1e-400}"#) { try $0.require("x", as: Double.self) }
+        #expect(double.description.contains("smallest a 64-bit float holds"), "\(double)")
     }
 
     @Test func boolRejectsStrings() throws {

@@ -1,4 +1,5 @@
 import ConfigKit
+import Expressions
 import Foundation
 import JSON
 import Tasks
@@ -30,6 +31,26 @@ import _TestSupport
         for (name, schema) in OptimizerSchema.definitions where committedNames.contains(name) {
             #expect(committed.definitions[name] == schema, "$defs/\(name) is not what the optimizer declares: \(fix)")
         }
+    }
+
+    /// The keys of `at` and `start` are variable names: the schema's pattern and its list of
+    /// names taken by functions are the expression language's.
+    @Test func variableKeysExcludeExactlyTheFunctionNames() throws {
+        var found: [[String]] = []
+        func visit(_ value: JSONValue) {
+            if let object = value.objectValue {
+                if let names = object["propertyNames"]?.objectValue?["not"]?.objectValue?["enum"]?.arrayValue {
+                    found.append(names.compactMap(\.stringValue))
+                }
+                for member in object.members { visit(member.value) }
+            } else if let elements = value.arrayValue {
+                for element in elements { visit(element) }
+            }
+        }
+        visit(.object(try ConfigSchema.committed().root))
+        #expect(found.count == 2)
+        for names in found { #expect(names.sorted() == Expression.functions.map(\.name).sorted()) }
+        #expect(Expression.isVariableName("x_1") && !Expression.isVariableName("1x") && !Expression.isVariableName("é"))
     }
 
     @Test func everyShippedConfigNamesTheSchema() throws {

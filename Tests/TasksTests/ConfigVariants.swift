@@ -309,7 +309,7 @@ struct ConfigVariantGenerator {
         }
         if type == "string" {
             if (property["minLength"]?.intValue ?? 0) > 0 { values.append("") }
-            if property["pattern"] != nil { values += ["a/b", "a\nb", "a\u{7F}"] }
+            if property["pattern"] != nil { values += ["a/b", "a\nb", "a\u{7F}", "a\u{85}b", "a\u{2028}"] }
         }
         if type == "array", let item = current?.arrayValue?.first ?? property["items"]?.objectValue.flatMap({
             validValues(schema.dereferenced($0), keyPath: "").first

@@ -145,7 +145,7 @@ import Testing
 
     /// A checkpoint lists its parameters' names a line each: a newline in a layer's name would
     /// make every checkpoint of the run unreadable.
-    @Test(arguments: [#"a\nb"#, #"a\tb"#, #"\u007f"#])
+    @Test(arguments: [#"a\nb"#, #"a\tb"#, #"\u007f"#, #"a\u0085b"#, #"a\u2028b"#, #"\u2029"#])
     func aNameWithAControlCharacterIsRefused(name: String) throws {
         let (message, path, _) = try loadConfigError(lines(model: sequential([#"{"type": "dense", "units": 3, "name": "\#(name)"}"#])), name: "train.json")
         #expect(message.hasPrefix("\(path):4:84: key path 'model.layers[0].name': expected a non-empty name without '/' or control characters, found "), "\(message)")

@@ -125,6 +125,17 @@ import Tasks
         #expect(message == "\(path):3:17: key path 'expression': invalid expression: expected an operand after '+', found '*' (column 6)")
     }
 
+    @Test func aMinimisationOfNoVariableIsRefused() throws {
+        let (message, path, _) = try loadError(minimize(expression: "5"))
+        #expect(message == "\(path):3:17: key path 'expression': '5' has no variable, so there is nothing to minimise; expected an expression of at least one variable, like x^2")
+    }
+
+    @Test func aVeryLongVariableNameIsCutInItsMessage() throws {
+        let name = String(repeating: "x", count: 100_000)
+        let (message, _, _) = try loadError(minimize(expression: name))
+        #expect(message.count < 400 && message.contains("no value for the variable 'xxxxxxxx"), "\(message.prefix(500))")
+    }
+
     @Test func aVariableWithoutAStartingValueIsNamed() throws {
         let (message, path, _) = try loadError(minimize(expression: "x^2 + y"))
         #expect(message == #"\#(path):4:12: key path 'start': no value for the variable 'y' of the expression; expected an object like {"y": 1.0}"#)

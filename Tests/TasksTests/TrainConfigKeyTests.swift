@@ -506,7 +506,8 @@ import Testing
         // ⌈fraction × examples⌉ are held out, a product a rounding error from a whole number
         // counting as that number: 0.9 of 10 holds out 9 (1 − 0.9 is 0.0999… in binary), 0.25
         // of 10 holds out 3, 0.7 of 100 (70.00000000000001) holds out 70.
-        for (fraction, examples, heldOut) in [(0.9, 10, 9), (0.25, 10, 3), (0.7, 100, 70), (0.2, 1797, 360)] {
+        // Any fraction above 0, however small, holds out at least one.
+        for (fraction, examples, heldOut) in [(0.9, 10, 9), (0.25, 10, 3), (0.7, 100, 70), (0.2, 1797, 360), (1e-10, 10, 1), (1e-300, 10, 1)] {
             let task = try load(config(data: #"{"source": "synthetic", "examples": \#(examples), "features": 2, "classes": 2, "test_fraction": \#(fraction)}"#))
             #expect(task.data.test.count == heldOut, "\(fraction) of \(examples)")
             #expect(task.data.train.count == examples - heldOut, "\(fraction) of \(examples)")
