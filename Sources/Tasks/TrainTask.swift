@@ -246,7 +246,6 @@ package struct TrainTask: RunnableTask {
                 message: "\(metric.rawValue) is not measured by this run's evaluations, so best.safetensors is never written: \(reason)")
             warnings.append("warning: \(error)")
         }
-        self.warnings = warnings
         if let directory = overrides.runDirectory {
             // An empty folder would put the run's files at the root of the file system.
             guard !directory.isEmpty else { throw FileError("the run folder is an empty path; expected a folder for the run's checkpoints and model") }
@@ -271,7 +270,11 @@ package struct TrainTask: RunnableTask {
             targetStandardizer = standardized.standardizer
         } else {
             targetStandardizer = nil
+            if classes == nil, model.lossKind == .meanSquaredError, let warning = Self.unscaledTargetWarning(data.train, description: description) {
+                warnings.append(warning)
+            }
         }
+        self.warnings = warnings
         self.data = data
         // The linear scaling rule, as a factor on whichever rate the optimizer reads.
         let batchScale = scaleLearningRate ? linearlyScaledLearningRate(1, globalBatchSize: options.effectiveBatchSize, baseBatchSize: baseBatchSize) : 1
@@ -556,6 +559,17 @@ package struct TrainTask: RunnableTask {
         guard classes > rule.classes || (classes > rule.fewest && Double(classes) > rule.fraction * Double(dataset.count)) else { return nil }
         let column = dataset.labelName.map { "column '\($0)'" } ?? "the label column"
         return "warning: \(column) of '\(path)' has \(classes) distinct integer values in \(dataset.count) rows, so it is read as \(classes) classes; if it is a quantity to predict, set \"kind\": \"regression\" in data (\"kind\": \"classes\" keeps the classes and this warning away)"
+    }
+
+    /// The largest target magnitude a squared error is safe from at Float32: twice it, squared,
+    /// is within a factor of 100 of `Float.greatestFiniteMagnitude`.
+    static let largestUnscaledTarget: Float = 1e18
+
+    /// The warning for regression targets so large that their squared errors overflow a Float,
+    /// so that a model trained on them by mean squared error diverges at its first step.
+    static func unscaledTargetWarning(_ train: Dataset, description: String) -> String? {
+        guard let largest = train.targets.scalars.max(by: { abs($0) < abs($1) }).map(abs), largest > largestUnscaledTarget else { return nil }
+        return "warning: the targets of \(description) reach \(largest), whose squared errors pass a 32-bit float's range (\(Float.greatestFiniteMagnitude)), so mean squared error overflows at once; set \"standardize_target\": true in model to learn them on a standard scale"
     }
 
     /// The examples `test_fraction` holds out: ⌈fraction × count⌉, where a product within

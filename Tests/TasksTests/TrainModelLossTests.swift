@@ -46,6 +46,11 @@ import Tasks
         defer { directory.remove() }
         try directory.write("binary.csv", Self.binaryCSV)
         try directory.write("values.csv", Self.regressionCSV)
+        // The same rows with targets near 10³⁰, whose squares no Float holds.
+        let huge = Self.regressionCSV.split(separator: "\n").enumerated().map { index, line in
+            index == 0 ? String(line) : line.split(separator: ",").dropLast().joined(separator: ",") + ",\(Double(index) * 1e30)"
+        }
+        try directory.write("huge.csv", huge.joined(separator: "\n") + "\n")
         let path = try directory.write("train.json", text)
         return try #require(try TaskLoader.load(path: path, options: RunOptions(verbosity: .quiet)) as? TrainTask)
     }
@@ -171,6 +176,15 @@ import Tasks
         let meanPrediction = predictions.reduce(0, +) / Double(predictions.count)
         let meanTruth = truths.reduce(0, +) / Double(truths.count)
         #expect(meanTruth > 500 && abs(meanPrediction - meanTruth) < 50, "predictions centred on \(meanPrediction), targets on \(meanTruth)")
+    }
+
+    @Test func targetsWhoseSquaresOverflowWarnUnlessStandardised() throws {
+        let raw = try load(Self.config(file: "huge.csv", kind: "regression", model: #"{"type": "linear"}"#))
+        #expect(raw.warnings.count == 1 && raw.warnings[0].contains("whose squared errors pass a 32-bit float's range"), "\(raw.warnings)")
+        #expect(raw.warnings.first?.hasSuffix(#"set "standardize_target": true in model to learn them on a standard scale"#) == true)
+        #expect(try load(Self.config(file: "huge.csv", kind: "regression", model: #"{"type": "linear", "standardize_target": true}"#)).warnings.isEmpty)
+        #expect(try load(Self.config(file: "huge.csv", kind: "regression", model: #"{"type": "linear", "loss": "mean_absolute_error"}"#)).warnings.isEmpty)
+        #expect(try load(Self.config(file: "values.csv", kind: "regression", model: #"{"type": "linear"}"#)).warnings.isEmpty)
     }
 
     @Test func regressionFiguresOnTheOriginalScaleDoNotOverflowAFloat() {
