@@ -17,11 +17,11 @@ extension AllReduceCommand {
         let communicator = try startMPI(context: "--mpi: ")
         let rank = communicator.rank
         if rank == 0 {
-            print("MPI all-reduce: \(communicator.size) ranks, \(slots) micro-shards, median of \(rounds) rounds")
+            print("MPI all-reduce: \(communicator.size) ranks, \(slots) micro-shards, median of \(roundCount) rounds")
             print("| floats | deterministic (ms) | deterministic (MB/s) | MPI_Allreduce (ms) | MPI_Allreduce (MB/s) | deterministic / allreduce |")
             print("| ---: | ---: | ---: | ---: | ---: | ---: |")
         }
-        for size in sizes {
+        for size in gradientSizes {
             let small = max(1, size / 100)
             let layout = ParameterLayout(shapes: [[size - small], [small]])
             let gradientSlots = GradientSlots(layout: layout, slotCount: slots)
@@ -42,7 +42,7 @@ extension AllReduceCommand {
             defer { output.deallocate() }
             var times: [[Double]] = [[], []]
             // One untimed round warms both up.
-            for round in 0...rounds {
+            for round in 0...roundCount {
                 for which in (round % 2 == 0 ? [0, 1] : [1, 0]) {
                     _ = communicator.allGather([], what: "the barrier")
                     let start = ContinuousClock.now

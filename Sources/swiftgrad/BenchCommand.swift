@@ -110,26 +110,41 @@ struct AllReduceCommand: ParsableCommand {
         commandName: "allreduce",
         abstract: "All-reduce bandwidth beside memcpy bandwidth.")
 
-    @Option(parsing: .unconditional, help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322).")
-    var parameters = 269_322
+    @Option(parsing: .unconditional, help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322). (default: 269322)")
+    var parameters: Int?
 
     @Option(parsing: .unconditional, help: "Slots (micro-shards) reduced, 1 to 4096.")
     var slots = 4
 
     @Option(parsing: .unconditional, help: "Comma-separated thread counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
-    var threads: [Int] = [1, 2]
+    var threads: [Int]?
 
     @Flag(help: "Under mpirun: cross-rank reduction of --slots micro-shards, deterministic beside MPI_Allreduce, for each of --sizes.")
     var mpi = false
 
     @Option(parsing: .unconditional, help: "With --mpi: comma-separated floats per gradient, each 2 to 100000000. (default: 17226,1000000)", transform: parseGradientSizes)
-    var sizes: [Int] = [17_226, 1_000_000]
+    var sizes: [Int]?
 
-    @Option(parsing: .unconditional, help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported.")
-    var rounds = 11
+    @Option(parsing: .unconditional, help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported. (default: 11)")
+    var rounds: Int?
+
+    /// The options' values, defaults where not given.
+    var parameterCount: Int { parameters ?? 269_322 }
+    var threadCounts: [Int] { threads ?? [1, 2] }
+    var gradientSizes: [Int] { sizes ?? [17_226, 1_000_000] }
+    var roundCount: Int { rounds ?? 11 }
 
     func validate() throws {
-        guard (1...1000).contains(rounds) else { throw ValidationError("--rounds must be 1 to 1000, got \(rounds)") }
+        // Each mode measures with its own options; one of the other's would be ignored.
+        let ignored = mpi
+            ? [("--parameters", parameters != nil), ("--threads", threads != nil)]
+            : [("--sizes", sizes != nil), ("--rounds", rounds != nil)]
+        let named = ignored.filter(\.1).map(\.0)
+        if !named.isEmpty {
+            throw ValidationError("\(named.joined(separator: " and ")) \(named.count == 1 ? "is" : "are") not used \(mpi ? "with" : "without") --mpi; \(mpi ? "the MPI benchmark takes --sizes, --slots and --rounds" : "--sizes and --rounds are for --mpi under mpirun")")
+        }
+        if let rounds, !(1...1000).contains(rounds) { throw ValidationError("--rounds must be 1 to 1000, got \(rounds)") }
+        let parameters = parameterCount
         guard AllReduceBenchmark.parameterCounts.contains(parameters), AllReduceBenchmark.slotCounts.contains(slots) else {
             throw ValidationError("--parameters must be 1 to \(AllReduceBenchmark.parameterCounts.upperBound) and --slots 1 to \(AllReduceBenchmark.slotCounts.upperBound), got --parameters \(parameters) --slots \(slots)")
         }
@@ -149,12 +164,13 @@ struct AllReduceCommand: ParsableCommand {
             throw ExitCode.failure
             #endif
         }
+        let parameters = parameterCount
         try reportingErrors {
             try MemoryBudget.current().check(
                 AllReduceBenchmark.memoryEstimate(parameters: parameters, slots: slots),
                 "an all-reduce of \(slots) slots of \(parameters) floats", advice: "lower --parameters or --slots")
         }
-        let rows = AllReduceBenchmark(parameters: parameters, slots: slots).run(threads: threads)
+        let rows = AllReduceBenchmark(parameters: parameters, slots: slots).run(threads: threadCounts)
         print("all-reduce of \(slots) slots x \(parameters) floats")
         print(AllReduceBenchmark.table(rows))
     }

@@ -104,6 +104,20 @@ import FoundationXML
         #expect(run.standardOutput.isEmpty)
     }
 
+    /// Each mode's options are its own: one of the other mode's would be ignored.
+    @Test(arguments: [
+        (["--sizes", "2", "--rounds", "3"], "--sizes and --rounds are not used without --mpi; --sizes and --rounds are for --mpi under mpirun"),
+        (["--rounds", "3"], "--rounds is not used without --mpi"),
+        (["--mpi", "--threads", "1"], "--threads is not used with --mpi; the MPI benchmark takes --sizes, --slots and --rounds"),
+        (["--mpi", "--parameters", "5"], "--parameters is not used with --mpi"),
+    ])
+    func allReduceRefusesTheOtherModesOptions(arguments: [String], message: String) throws {
+        let run = try swiftgrad(["bench", "allreduce"] + arguments)
+        #expect(run.status == 64)
+        #expect(run.standardError.contains(message), "\(run.standardError)")
+        #expect(run.standardOutput.isEmpty)
+    }
+
     @Test func allReduceWithMPIOutsideMPIRunFailsSayingSo() throws {
         let run = try swiftgrad("bench", "allreduce", "--mpi")
         #expect(run.status == 1)
