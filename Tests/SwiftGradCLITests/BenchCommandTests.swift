@@ -96,6 +96,22 @@ import FoundationXML
         }
     }
 
+    /// A config that diverges stops its runs short of the steps timed: no figures, an error.
+    @Test func scalingRefusesAConfigThatDiverges() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.write("diverging.json", """
+            {"task": "train", "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
+             "model": {"type": "mlp", "hidden_layers": [16]}, "optimizer": {"name": "sgd", "learning_rate": 1e38},
+             "training": {"epochs": 2, "batch_size": 64, "micro_shards": 4, "seed": 3}}
+            """)
+        let run = try swiftgrad(["bench", "scaling", config, "--workers", "1", "--steps", "4", "--warmup", "0", "--repeats", "1"], in: scratch.path)
+        expectOneLineError(run)
+        #expect(run.standardError.hasPrefix("error: with 1 worker the training diverged at step "), "\(run.standardError)")
+        #expect(run.standardError.contains("; the runs stopped short of the steps timed, so there are no figures"), "\(run.standardError)")
+        #expect(!scratch.exists("scaling.csv") && !scratch.exists("scaling.svg"))
+    }
+
     @Test func allReduceRejectsZeroParameters() throws {
         let run = try swiftgrad("bench", "allreduce", "--parameters", "0")
         #expect(run.status != 0)

@@ -53,6 +53,9 @@ package struct ScalingBenchmark: Sendable {
         package var serialShare: Double
         package var secondsPerStep: Double
         package var parameterDigest: String
+        /// How the training diverged in a run of this worker count, if it did: its steps after
+        /// that are not the steps measured, and the figures mean nothing.
+        package var divergence: String?
     }
 
     package let task: TrainTask
@@ -74,12 +77,14 @@ package struct ScalingBenchmark: Sendable {
     package func run(log: (String) -> Void = { _ in }) -> [Row] {
         struct Best { var seconds, reduce, compute, wait, samplesPerSecond: Double; var digest: String }
         var best: [Int: Best] = [:]
+        var divergences: [Int: String] = [:]
         var rates: [Int: [Double]] = [:]
         var independentRates: [Int: Double] = [:]
         for repeatIndex in 0..<repeats {
             for workers in workerCounts {
                 let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options(workers: workers))
                 let summary = trainer.run(evaluating: false)
+                if case .diverged(let divergence) = summary.outcome { divergences[workers] = "\(divergence)" }
                 let wait = Self.waitShare(trainer.engine.workerStatisticsSnapshot, computeSeconds: summary.computeSeconds)
                 rates[workers, default: []].append(summary.samplesPerSecond)
                 if best[workers].map({ summary.trainingSeconds < $0.seconds }) ?? true {
@@ -121,7 +126,8 @@ package struct ScalingBenchmark: Sendable {
                 allReduceShare: figures.reduce / figures.seconds,
                 waitShare: figures.wait,
                 serialShare: Swift.max(0, 1 - (figures.reduce + figures.compute) / figures.seconds),
-                secondsPerStep: figures.seconds / Double(steps), parameterDigest: figures.digest)
+                secondsPerStep: figures.seconds / Double(steps), parameterDigest: figures.digest,
+                divergence: divergences[workers])
         }
     }
 
