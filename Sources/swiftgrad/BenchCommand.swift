@@ -138,6 +138,7 @@ struct AllReduceCommand: ParsableCommand {
     var roundCount: Int { rounds ?? 11 }
 
     func validate() throws {
+        if let rounds, !(1...1000).contains(rounds) { throw ValidationError("--rounds must be 1 to 1000, got \(rounds)") }
         // Each mode measures with its own options; one of the other's would be ignored.
         let ignored = mpi
             ? [("--parameters", parameters != nil), ("--threads", threads != nil)]
@@ -146,7 +147,6 @@ struct AllReduceCommand: ParsableCommand {
         if !named.isEmpty {
             throw ValidationError("\(named.joined(separator: " and ")) \(named.count == 1 ? "is" : "are") not used \(mpi ? "with" : "without") --mpi; \(mpi ? "the MPI benchmark takes --sizes, --slots and --rounds" : "--sizes and --rounds are for --mpi under mpirun")")
         }
-        if let rounds, !(1...1000).contains(rounds) { throw ValidationError("--rounds must be 1 to 1000, got \(rounds)") }
         let parameters = parameterCount
         guard AllReduceBenchmark.parameterCounts.contains(parameters), AllReduceBenchmark.slotCounts.contains(slots) else {
             throw ValidationError("--parameters must be 1 to \(AllReduceBenchmark.parameterCounts.upperBound) and --slots 1 to \(AllReduceBenchmark.slotCounts.upperBound), got --parameters \(parameters) --slots \(slots)")

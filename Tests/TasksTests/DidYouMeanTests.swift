@@ -91,7 +91,9 @@ import Tasks
         var lists: Set<Set<String>> = []
         if let object = schema.objectValue {
             if let names = object["enum"]?.arrayValue?.compactMap(\.stringValue), names.count > 1 { lists.insert(Set(names)) }
-            for member in object.members { lists.formUnion(nameLists(in: member.value)) }
+            // A `not` lists names a value may not be (the functions a variable may not be named
+            // after), not names to choose from.
+            for member in object.members where member.key != "not" { lists.formUnion(nameLists(in: member.value)) }
         } else if let elements = schema.arrayValue {
             for element in elements { lists.formUnion(nameLists(in: element)) }
         }
