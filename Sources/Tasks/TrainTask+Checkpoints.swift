@@ -33,20 +33,26 @@ extension TrainTask {
         // Rank 0 reads the checkpoint for every rank: the ranks first agree on whether there is
         // one, or some would wait for its bytes while the others go on to train.
         try runOptions.distributed?.checkAgreement([("--resume", runOptions.resume == nil ? "no --resume" : "--resume")])
+        // What the resume says, once the run has its folder: a run refused there resumed nothing.
+        var resumeLines: [String] = []
         if let resume = runOptions.resume {
             let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
-            try checkCompatible(checkpoint, path: path)
-            if let trained = otherEpochs(of: checkpoint) {
-                log("note: \(path) is a state of this config trained for \(Self.epochCount(trained)); this run goes on to \(options.epochs) and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does")
+            // Every rank checks the same bytes alike: under MPI one error, printed once.
+            let restore = {
+                try checkCompatible(checkpoint, path: path)
+                do {
+                    try trainer.restore(checkpoint.state)
+                } catch {
+                    throw CheckpointError(file: path, "\(error)")
+                }
             }
-            do {
-                try trainer.restore(checkpoint.state)
-            } catch {
-                throw CheckpointError(file: path, "\(error)")
-            }
+            if let distributed = runOptions.distributed { try distributed.onEveryRank(restore) } else { try restore() }
             resumedFrom = (path, checkpoint.state.optimizerStep)
-            log("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
-            if let note = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision) { log(note) }
+            resumeLines.append("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
+            if let trained = otherEpochs(of: checkpoint) {
+                resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs) and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does")
+            }
+            if let note = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision) { resumeLines.append(note) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
@@ -59,8 +65,9 @@ extension TrainTask {
             try createDirectory(policy.checkpointsDirectory)
             // Held until the run returns: a second run of the folder would mix its files with this one's.
             folderLock = try FolderLock(claiming: policy.directory, holder: "the run")
-            try claimRunFolder(resumedFrom: resumedFrom, log: log)
         }
+        for line in resumeLines { log(line) }
+        if keeps { try claimRunFolder(resumedFrom: resumedFrom, log: log) }
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
         defer { watcher?.stop() }
@@ -200,8 +207,17 @@ extension TrainTask {
     func checkCompatible(_ checkpoint: Checkpoint, path: String, resuming: Bool = true) throws {
         if let trained = otherEpochs(of: checkpoint) {
             // An evaluation does not depend on the epochs; a resume does where the schedule does.
+            let lengths = "it was trained for \(Self.epochCount(trained)) and this run trains \(options.epochs) (training.epochs, or --epochs)"
             if resuming && optimizer.scheduleSpansRun {
-                throw CheckpointError(file: path, "it was trained for \(Self.epochCount(trained)) and this run trains \(options.epochs) (training.epochs, or --epochs); the cosine schedule without decay_steps decays over the run's length, so another length gives every step another learning rate: resume with \(trained) epochs, or start afresh")
+                throw CheckpointError(file: path, "\(lengths); the cosine schedule without decay_steps decays over the run's length, so another length gives every step another learning rate: resume with \(trained) epochs, or start afresh")
+            }
+            // A run evaluates its last epoch whatever evaluate_every says; a longer run does not
+            // evaluate that epoch, and its early stopping and best checkpoint never see it.
+            let state = checkpoint.state
+            let evaluatedOffCadence = state.epoch == trained && state.stepInEpoch == 0 && trained % options.evaluateEvery != 0
+            let watching = [options.earlyStopping != nil ? "early stopping" : nil, checkpoints.keepBest != nil ? "checkpoint.keep_best" : nil].compactMap { $0 }
+            if resuming && evaluatedOffCadence && !watching.isEmpty {
+                throw CheckpointError(file: path, "\(lengths); that run evaluated its last epoch, \(trained), which a run evaluating every \(options.evaluateEvery) epochs does not, and \(watching.joined(separator: " and ")) kept that evaluation, so the runs differ from there: resume with \(trained) epochs, or start afresh")
             }
         } else if let hash = checkpoint.metadata["config_hash"], hash != configHash {
             let advice = resuming

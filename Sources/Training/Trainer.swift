@@ -309,8 +309,12 @@ public final class Trainer {
         let countsPredictions = true
         let runningFigures = evaluating && options.trainMetrics == .trainingBatches
 
-        // A state restored at its step limit (training.steps) has nothing left to train.
-        let firstEpoch = options.maxSteps != nil && globalStep >= totalSteps ? options.epochs : epoch
+        // A state restored at its step limit (training.steps) has nothing left to train, nor has
+        // one whose early stopping had already stopped its run (its final parameters are then
+        // the best ones again, when it restores them).
+        let stoppedAlready = evaluating && options.earlyStopping.map { evaluationsWithoutImprovement >= $0.patience } == true
+        if stoppedAlready { outcome = .stoppedEarly }
+        let firstEpoch = stoppedAlready || (options.maxSteps != nil && globalStep >= totalSteps) ? options.epochs : epoch
         epochs: for epochIndex in firstEpoch..<options.epochs {
             epoch = epochIndex
             if batchInEpoch == 0 { epochFigures = EpochTrainingFigures() }

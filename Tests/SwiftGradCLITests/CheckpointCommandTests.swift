@@ -201,6 +201,7 @@ import Glibc
         let metrics = directory.path + "/runs/kill/metrics.jsonl"
         let second = try swiftgrad(["run", config, "--resume", "latest"], in: directory.path)
         expectOneLineError(second)
+        #expect(!second.standardOutput.contains("resumed from"), "a refused run resumed nothing: \(second.standardOutput)")
         #expect(second.standardError == "error: the folder 'runs/kill' is in use by another process: only one run may use a run folder at a time; wait for it to end, or choose another folder\n", "\(second.standardError)")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
@@ -243,7 +244,7 @@ import Glibc
         #expect(short.status == 0, "\(short.standardError)")
         let extended = try swiftgrad(["run", config, "--epochs", "3", "--resume", "latest"], in: directory.path)
         #expect(extended.status == 0, "\(extended.standardError)")
-        #expect(extended.standardOutput.contains("is a state of this config trained for 1 epoch; this run goes on to 3 and ends where an uninterrupted run of 3 epochs does"), "\(extended.standardOutput)")
+        #expect(extended.standardOutput.contains("is a state of this config's run of 1 epoch; this run goes on to 3 and ends where an uninterrupted run of 3 epochs does"), "\(extended.standardOutput)")
         #expect(digest(of: extended) != nil && digest(of: extended) == digest(of: whole))
         // Its checkpoints are this run's: a later resume at the new length takes them as they are.
         let again = try swiftgrad(["run", config, "--epochs", "3", "--resume", "latest"], in: directory.path)
@@ -276,6 +277,21 @@ import Glibc
         let fresh = try swiftgrad(["run", cosine, "--epochs", "2", "--run-dir", "runs/cosine"], in: directory.path)
         expectOneLineError(fresh)
         #expect(fresh.standardError.contains("it holds the checkpoints of another run"), "\(fresh.standardError)")
+
+        // A run evaluating every 2 epochs evaluates its last, the 3rd, too: a 6-epoch run does
+        // not, and its early stopping would not see that evaluation.
+        let sparse = try directory.write("sparse.json", String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(
+            of: #""seed": 3}"#, with: #""seed": 3, "evaluate_every": 2, "early_stopping": {"metric": "train_loss", "patience": 100}}"#))
+        #expect(try swiftgrad(["run", sparse, "--epochs", "3", "--run-dir", "runs/sparse"], in: directory.path).status == 0)
+        let offCadence = try swiftgrad(["run", sparse, "--epochs", "6", "--run-dir", "runs/sparse", "--resume", "latest"], in: directory.path)
+        expectOneLineError(offCadence)
+        #expect(offCadence.standardError.contains("that run evaluated its last epoch, 3, which a run evaluating every 2 epochs does not, and early stopping kept that evaluation"), "\(offCadence.standardError)")
+        #expect(!offCadence.standardOutput.contains("resumed from"), "\(offCadence.standardOutput)")
+        // On the cadence, the state is the longer run's.
+        #expect(try swiftgrad(["run", sparse, "--epochs", "4", "--run-dir", "runs/even"], in: directory.path).status == 0)
+        let even = try swiftgrad(["run", sparse, "--epochs", "6", "--run-dir", "runs/even", "--resume", "latest"], in: directory.path)
+        let six = try swiftgrad(["run", sparse, "--epochs", "6", "--run-dir", "runs/six"], in: directory.path)
+        #expect(even.status == 0 && digest(of: even) == digest(of: six), "\(even.standardError)")
     }
 
     @Test func aDamagedCheckpointIsOneLineNamingTheFile() throws {

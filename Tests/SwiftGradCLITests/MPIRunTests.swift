@@ -266,6 +266,25 @@ struct MPIRunTests {
         }
     }
 
+    /// A checkpoint every rank refuses alike (here: other epochs under a schedule spanning the
+    /// run) is one error, printed by rank 0.
+    @Test func aRefusedResumeIsOneError() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.write("cosine.json", """
+            {"task": "train", "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
+             "model": {"type": "mlp", "hidden_layers": [16]}, "optimizer": {"name": "adam", "schedule": {"type": "cosine"}},
+             "training": {"epochs": 1, "batch_size": 64, "micro_shards": 4, "seed": 3}}
+            """)
+        #expect(try swiftgrad(["run", config, "--quiet", "--run-dir", "run"], in: scratch.path).status == 0)
+        let run = try mpiJob([(2, ["run", config, "--run-dir", "run", "--no-metrics", "--epochs", "2", "--resume", "latest"])], in: scratch.path)
+        #expect(run.status == 1)
+        let errors = run.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1, "\(run.standardError)")
+        #expect(errors.first?.contains("the cosine schedule without decay_steps decays over the run's length") == true, "\(run.standardError)")
+        #expect(!run.standardError.contains("MPI_ABORT"), "\(run.standardError)")
+    }
+
     @Test func killedRankEndsTheJob() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

@@ -220,6 +220,37 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(trainer.evaluate(epoch: 0).testLoss == best)
     }
 
+    /// The state a run that stopped early checkpoints at its last epoch has nothing left to
+    /// train, at the same epochs or more: resumed, it stops at once, with the best parameters
+    /// restored as the run itself ended.
+    @Test func aStateThatStoppedEarlyTrainsNoFurther() throws {
+        func options(epochs: Int) -> TrainingOptions {
+            TrainingOptions(epochs: epochs, batchSize: 24, seed: 1, earlyStopping: EarlyStopping(metric: .testLoss, patience: 2, restoreBest: true))
+        }
+        let trainer = makeTrainer(options(epochs: 40), optimizer: SGD(learningRate: 3))
+        var last: TrainingState?
+        let summary = trainer.run(onStep: { event in
+            if event.endsEpoch && event.isLast { last = event.trainer.state }
+            return .continue
+        })
+        #expect(summary.outcome == .stoppedEarly && summary.epochs < 40)
+        let state = try #require(last)
+        for epochs in [40, 80] {
+            let resumed = makeTrainer(options(epochs: epochs), optimizer: SGD(learningRate: 3))
+            try resumed.restore(state)
+            let again = resumed.run()
+            #expect(again.outcome == .stoppedEarly)
+            #expect(again.steps == summary.steps && again.epochs == summary.epochs && again.evaluations.isEmpty)
+            #expect(resumed.parameterDigest == trainer.parameterDigest)
+        }
+        // A patience the state has not used up goes on training.
+        let patient = makeTrainer(
+            TrainingOptions(epochs: 40, batchSize: 24, seed: 1, earlyStopping: EarlyStopping(metric: .testLoss, patience: 50, restoreBest: true)),
+            optimizer: SGD(learningRate: 3))
+        try patient.restore(state)
+        #expect(patient.run().steps > summary.steps)
+    }
+
     // MARK: Positions a run never reaches
 
     /// The state of a run of `options` (batches of 24: 6 an epoch) stopped after
