@@ -8,11 +8,17 @@ package func quoted(_ text: String, limit: Int = 80) -> String {
     for character in text {
         count += 1
         guard count <= limit else { continue }
-        if character.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) {
+        if character.unicodeScalars.allSatisfy({ !breaksTheLine($0) }) {
             shown.append(character)
         } else {
-            for scalar in character.unicodeScalars { shown += scalar.escaped(asASCII: false) }
+            for scalar in character.unicodeScalars { shown += breaksTheLine(scalar) ? scalar.escaped(asASCII: true) : String(scalar) }
         }
     }
     return count <= limit ? shown : shown + "… (\(count) characters)"
+}
+
+/// Whether `scalar` is a control character (C0, DEL or C1, U+0085 next line among them) or a
+/// line or paragraph separator: each may end or rewrite the line a terminal shows.
+private func breaksTheLine(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
 }

@@ -76,6 +76,17 @@ package struct CSVPrediction: Sendable {
             if let label { notes.append("note: ignoring column '\(quoted(header[label]))' of \(input): it is the label the model was trained to predict") }
             return chosen.map { $0! }
         }
+        // A value far from the training rows is finite as read but may not be once standardised,
+        // and the model would take it for an infinity (which a relu can turn into a plausible
+        // answer).
+        if let standardizer = saved.featureStandardizer,
+           let (index, value) = withoutRecording({ standardizer.transform(columns.values) }).firstNonFiniteElement {
+            let width = Swift.max(saved.featureNames.count, 1)
+            let feature = saved.featureNames[index % width]
+            throw PredictionInputError(
+                file: input,
+                "data row \(index / width + 1): feature '\(quoted(feature))' is \(value) once standardised with the training data's mean \(standardizer.mean[index % width]) and deviation \(standardizer.scale[index % width]), beyond a 32-bit float; expected values nearer the training data's")
+        }
         let threads = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
         let prediction = try saved.predict(columns.values, with: model, kernelThreads: threads, precision: precision)
         /// Refuses an output that is not finite: finite features the model's Float32 arithmetic

@@ -116,6 +116,17 @@ enum DataSection {
             split = standardized.split
             standardizer = standardized.standardizer
         }
+        if let standardizer {
+            // A value far from the fitted rows (3e38 beside values near 1) is finite as read but
+            // not once standardised; the model would take it for an infinity.
+            for (part, name) in [(split.train, "training"), (split.test, "test")] {
+                guard let (index, value) = part.features.firstNonFiniteElement else { continue }
+                let column = index % part.featureCount
+                throw context.error(
+                    in: data, key: "standardize",
+                    "standardised by the mean \(standardizer.mean[column]) and deviation \(standardizer.scale[column]) of \(standardization == .allRows ? "every row" : "the training rows"), feature '\(quoted(part.featureNames[column]))' of a \(name) example is \(value), beyond a 32-bit float: the data holds values too far apart to standardise; remove the outliers, or set \"standardize\": \"none\"")
+            }
+        }
         return (split, standardizer)
     }
 

@@ -95,7 +95,7 @@ extension ScalingCommand {
         }
         let failures = communicator.allGather(Array(failure.utf8), what: "the start-up of every rank").map { String(decoding: $0, as: UTF8.self) }
         if let failure = FailureOnEveryRank(gathered: failures) {
-            if leader { printError("error: \(failure)") }
+            if leader { printErrorLine(failure) }
             communicator.finalize()
             throw ExitCode.failure
         }
@@ -105,7 +105,7 @@ extension ScalingCommand {
         let own = facts.map { "\($0.0)\u{1F}\($0.1)" }.joined(separator: "\u{1E}")
         let gathered = communicator.allGather(Array(own.utf8), what: "the config and data of every rank").map { String(decoding: $0, as: UTF8.self) }
         if let disagreement = RankDisagreement(facts: facts.map(\.0), gathered: gathered) {
-            if leader { printError("error: \(disagreement)") }
+            if leader { printErrorLine(disagreement) }
             communicator.finalize()
             throw ExitCode.failure
         }

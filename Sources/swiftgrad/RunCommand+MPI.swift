@@ -44,7 +44,7 @@ extension RunCommand {
         let failures = communicator.allGather(Array(failure.utf8), what: "the start-up of every rank")
             .map { String(decoding: $0, as: UTF8.self) }
         if let failure = FailureOnEveryRank(gathered: failures) {
-            if leader { printError("error: \(failure)") }
+            if leader { printErrorLine(failure) }
             communicator.finalize()
             throw ExitCode.failure
         }
@@ -78,12 +78,12 @@ extension RunCommand {
             result = try task.run(options: options) { line in if leader { printLine(line) } }
         } catch let disagreement as RankDisagreement {
             // Every rank found the same disagreement.
-            if leader { printError("error: \(disagreement)") }
+            if leader { printErrorLine(disagreement) }
             communicator.finalize()
             throw ExitCode.failure
         } catch let failure as FailureOnEveryRank {
             // Every rank threw it (rank 0 could not read the checkpoint it shares).
-            if leader { printError("error: \(failure)") }
+            if leader { printErrorLine(failure) }
             communicator.finalize()
             throw ExitCode.failure
         } catch {
@@ -98,7 +98,7 @@ extension RunCommand {
                 if !quiet { printLine("wrote \(report)") }
             }
             if result.exitStatus != 0 {
-                if let failure = result.failure { printError("error: \(failure)") }
+                if let failure = result.failure { printErrorLine(failure) }
                 throw ExitCode(result.exitStatus)
             }
         }
@@ -110,7 +110,7 @@ func startMPI(timeout: Duration = MPICommunicator.defaultTimeout, context: Strin
     do {
         return try MPICommunicator(timeout: timeout)
     } catch {
-        printError("error: \(context)\(error)")
+        printErrorLine("\(context)\(error)")
         throw ExitCode.failure
     }
 }

@@ -135,14 +135,14 @@ struct RunCommand: ParsableCommand {
             // warnings too, so that a refused path is the one line such a failure prints.
             try checkFiles(of: task, keepsRunFolder: options.keepsRunFolder)
             // Warnings always; notes, which only say what a value comes to, not under --quiet.
-            for line in task.warnings where !quiet || !line.hasPrefix("note:") { printError(line) }
+            for line in task.warnings where !quiet || !line.hasPrefix("note:") { printError(quoted(line, limit: .max)) }
             let result = try task.run(options: options) { printLine($0) }
             if let report {
                 try result.write(to: report)
                 if !quiet { print("wrote \(report)") }
             }
             if result.exitStatus != 0 {
-                if let failure = result.failure { printError("error: \(failure)") }
+                if let failure = result.failure { printErrorLine(failure) }
                 throw ExitCode(result.exitStatus)
             }
         }

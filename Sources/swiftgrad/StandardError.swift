@@ -1,4 +1,5 @@
 import ArgumentParser
+import Storage
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let error as ExitCode {
         throw error
     } catch {
-        printError("error: \(error)")
+        printErrorLine(error)
         if workingDirectoryIsGone { printError(workingDirectoryNote) }
         throw ExitCode.failure
     }
@@ -31,6 +32,13 @@ var workingDirectoryIsGone: Bool {
 
 /// The line that follows an error when ``workingDirectoryIsGone``.
 let workingDirectoryNote = "note: the working directory no longer exists, so no relative path can be read or written; cd to a directory that exists and run again"
+
+/// Prints `error: ` and `message` on standard error as one line: a path or value from the
+/// command line or a file may hold a newline, an escape sequence or a Unicode line separator,
+/// which are shown escaped wherever in the message they are.
+func printErrorLine(_ message: Any) {
+    printError("error: " + quoted("\(message)", limit: .max))
+}
 
 /// Prints a line on standard error.
 func printError(_ message: String) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import ConfigKit
 import JSON
 import Tasks
+import Storage
 
 /// `swiftgrad validate CONFIG...`: checks configs without running them.
 ///
@@ -48,11 +49,11 @@ struct ValidateCommand: ParsableCommand {
                     continue
                 }
                 let resolved = try TaskLoader.resolve(document: document)
-                for line in resolved.task.warnings { printError("\(config): \(line)") }
+                for line in resolved.task.warnings { printError(quoted("\(config): \(line)", limit: .max)) }
                 print("\(config): ok")
                 if !quiet { print(try resolved.json.encoded(), terminator: "") }
             } catch {
-                printError("error: \(error)")
+                printErrorLine(error)
                 failed = true
             }
         }

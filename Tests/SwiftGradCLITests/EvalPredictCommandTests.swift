@@ -131,13 +131,29 @@ import FoundationXML
         var random = SystemRandomNumberGenerator()
         let rows = (0..<40).map { "\(Double.random(in: -1...1, using: &random)),\(Double.random(in: -1...1, using: &random)),\($0 % 2)" }
         try directory.write("d.csv", (["a,b,label"] + rows + ["3e38,-3e38,1"]).joined(separator: "\n") + "\n")
-        let config = try directory.write("t.json", #"{"task": "train", "data": {"source": "csv", "path": "d.csv", "split": "file_order", "test_fraction": 0.02}, "model": {"type": "mlp", "hidden_layers": [4]}, "training": {"epochs": 2, "batch_size": 8}}"#)
+        // Standardised by the training rows' deviation (about 0.6), the last row's features
+        // would be infinite: refused where the data is read.
+        let standardizing = #"{"task": "train", "data": {"source": "csv", "path": "d.csv", "split": "file_order", "test_fraction": 0.02}, "model": {"type": "mlp", "hidden_layers": [4]}, "training": {"epochs": 2, "batch_size": 8}}"#
+        let refused = try swiftgrad(["run", try directory.write("s.json", standardizing), "--quiet"], in: directory.path)
+        expectOneLineError(refused)
+        #expect(refused.standardError.contains("key path 'data.standardize': standardised by the mean "), "\(refused.standardError)")
+        #expect(refused.standardError.contains("feature 'a' of a test example is inf, beyond a 32-bit float"), "\(refused.standardError)")
+        let config = try directory.write("t.json", standardizing.replacingOccurrences(of: #""test_fraction": 0.02}"#, with: #""test_fraction": 0.02, "standardize": "none"}"#))
         #expect(try swiftgrad(["run", config, "--quiet"], in: directory.path).status == 0)
         let run = try swiftgrad(["eval", config, "--checkpoint", "runs/t/model.safetensors", "--report", "e.json"], in: directory.path)
         expectOneLineError(run)
         #expect(run.standardError.contains("the model's output for example 1 of the test split is "), "\(run.standardError)")
         #expect(run.standardError.contains(", not a finite number: the model's Float32 arithmetic overflows on it"), "\(run.standardError)")
         #expect(!directory.exists("e.json"))
+
+        // predict likewise refuses a row its standardisation makes infinite, naming row and feature.
+        try directory.write("s-train.csv", (["a,b,label"] + rows).joined(separator: "\n") + "\n")
+        let small = try directory.write("small.json", standardizing.replacingOccurrences(of: "d.csv", with: "s-train.csv"))
+        #expect(try swiftgrad(["run", small, "--quiet"], in: directory.path).status == 0)
+        try directory.write("far.csv", "a,b\n0.5,0.5\n3e38,0.5\n")
+        let far = try swiftgrad(["predict", "--checkpoint", "runs/small/model.safetensors", "--input", "far.csv"], in: directory.path)
+        expectOneLineError(far)
+        #expect(far.standardError.hasPrefix("error: far.csv: data row 2: feature 'a' is inf once standardised with the training data's mean "), "\(far.standardError)")
     }
 
     @Test func predictRefusesToOverwriteItsInput() throws {

@@ -179,6 +179,21 @@ import Testing
         #expect(run.standardError.hasPrefix("Error: \(message)\n"), "\(run.standardError)")
     }
 
+    /// A path's newline, escape or line separator cannot break an error into several lines or
+    /// act on the terminal, wherever in the message the path appears.
+    @Test func controlCharactersInPathsAreEscapedInErrors() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let odd = "x\ny\u{1B}z\u{2028}w"
+        for arguments in [["eval", config, "--checkpoint", odd], ["run", config, "--resume", odd], ["run", odd], ["predict", "--checkpoint", odd, "--input", odd]] {
+            let run = try swiftgrad(arguments, in: directory.path)
+            expectOneLineError(run)
+            #expect(run.standardError.contains(#"x\ny\u{1B}z\u{2028}w"#), "\(arguments[0]): \(run.standardError)")
+            #expect(!run.standardError.contains("\u{1B}") && !run.standardError.contains("\u{2028}"), "\(run.standardError)")
+        }
+    }
+
     /// Seconds are read in decimal, as everywhere else: Swift's own reading of a Double would
     /// take hexadecimal and `nan`.
     @Test(arguments: [
