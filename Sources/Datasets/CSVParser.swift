@@ -110,6 +110,9 @@ struct CSVReader {
     /// The most values (features and labels) the table may hold, and the memory that limit
     /// comes from, for the message.
     private let valueLimit: (count: Int, memory: String)?
+    /// What the distinct class labels read so far take, in values' worth of memory: a label of
+    /// 50 000 bytes weighs as much as thousands of numbers.
+    private var labelTextValues = 0
     /// For ``CSVLabelReading/distinctClasses(limit:)``: each distinct label text, in the order
     /// first met, with its provisional index (stored in `table.labels` until ``finish()``
     /// renumbers them), its value when it is a number, and the line it was first met on.
@@ -239,7 +242,7 @@ struct CSVReader {
             if isLabel { table!.labels.append(single) } else { table!.features.append(single) }
         }
         table!.rowCount += 1
-        if let valueLimit, table!.features.count + table!.labels.count > valueLimit.count {
+        if let valueLimit, table!.features.count + table!.labels.count + labelTextValues > valueLimit.count {
             throw DatasetError(file: source, line: line, reason: .tooManyValues(limit: valueLimit.count, memory: valueLimit.memory))
         }
     }
@@ -256,6 +259,9 @@ struct CSVReader {
         let value = try? parser.number(inField: field, line: line, column: column)
         labelIndex[text] = labelTexts.count
         labelTexts.append((text, value, line))
+        // The text is kept twice (the index and the list) and again as a class name, each with
+        // a string's overhead; counted in values of ``Dataset/bytesPerValueLoaded`` bytes.
+        labelTextValues += (3 * (text.utf8.count + 32)) / Dataset.bytesPerValueLoaded + 1
         return labelTexts.count - 1
     }
 }

@@ -205,9 +205,10 @@ extension TrainTask {
     ///   - resuming: whether a run continues from it (the message then says which keys a
     ///     resume may change) or only evaluates it (`swiftgrad eval`).
     func checkCompatible(_ checkpoint: Checkpoint, path: String, resuming: Bool = true) throws {
+        let epochsSource = options.maxSteps == nil ? "training.epochs, or --epochs" : "as many as training.steps takes"
         if let trained = otherEpochs(of: checkpoint) {
             // An evaluation does not depend on the epochs; a resume does where the schedule does.
-            let lengths = "it was trained for \(Self.epochCount(trained)) and this run trains \(options.epochs) (training.epochs, or --epochs)"
+            let lengths = "it was trained for \(Self.epochCount(trained)) and this run trains \(options.epochs) (\(epochsSource))"
             if resuming && optimizer.scheduleSpansRun {
                 throw CheckpointError(file: path, "\(lengths); the cosine schedule without decay_steps decays over the run's length, so another length gives every step another learning rate: resume with \(trained) epochs, or start afresh")
             }
@@ -229,7 +230,7 @@ extension TrainTask {
             var trainedOptions = options
             trainedOptions.seed = checkpoint.state.seed
             if let text = checkpoint.metadata["training.epochs"], text != String(options.epochs) {
-                differences.append("it was trained for \(Int(text).map(Self.epochCount) ?? "'\(quoted(text))' epochs") and this run trains \(options.epochs) (training.epochs, or --epochs)")
+                differences.append("it was trained for \(Int(text).map(Self.epochCount) ?? "'\(quoted(text))' epochs") and this run trains \(options.epochs) (\(epochsSource))")
                 trainedOptions.epochs = Int(text) ?? 0
             }
             if checkpoint.state.seed != options.seed {

@@ -643,20 +643,20 @@ extension Trainer {
             TrainingStateError("the state's \(field) (checkpoint metadata swiftgrad.\(key)) is \(value); expected \(expected)")
         }
         guard (0...options.epochs).contains(state.epoch) else {
-            throw refuse("epoch", "epoch", state.epoch, expected: "0...\(options.epochs): this run trains \(options.epochs) epoch\(options.epochs == 1 ? "" : "s"), and a state that finished E epochs resumes with E or more")
+            throw refuse("epochs done", "epoch", state.epoch, expected: "0...\(options.epochs): this run trains \(options.epochs) epoch\(options.epochs == 1 ? "" : "s"), and a state that finished E epochs resumes with E or more")
         }
         let perEpoch = "\(batches) batch\(batches == 1 ? "" : "es") an epoch (\(examples) training examples in batches of \(options.batchSize))"
         if state.epoch == options.epochs {
             guard state.stepInEpoch == 0 else {
-                throw refuse("stepInEpoch", "step_in_epoch", state.stepInEpoch, expected: "0, as the state has finished all \(options.epochs) of this run's epochs")
+                throw refuse("batches done in its epoch", "step_in_epoch", state.stepInEpoch, expected: "0, as the state has finished all \(options.epochs) of this run's epochs")
             }
         } else {
             guard state.stepInEpoch >= 0, state.stepInEpoch < Swift.max(batches, 1) else {
-                throw refuse("stepInEpoch", "step_in_epoch", state.stepInEpoch, expected: "0...\(Swift.max(batches - 1, 0)): this run has \(perEpoch)")
+                throw refuse("batches done in its epoch", "step_in_epoch", state.stepInEpoch, expected: "0...\(Swift.max(batches - 1, 0)): this run has \(perEpoch)")
             }
         }
         guard state.stepInEpoch % accumulation == 0 else {
-            throw refuse("stepInEpoch", "step_in_epoch", state.stepInEpoch, expected: "a multiple of the gradient accumulation, \(accumulation): a state is taken between optimizer steps")
+            throw refuse("batches done in its epoch", "step_in_epoch", state.stepInEpoch, expected: "a multiple of the gradient accumulation, \(accumulation): a state is taken between optimizer steps")
         }
         /// `epoch · perEpoch + within`, or `nil` past `Int.max`.
         func count(_ perEpoch: Int, plus within: Int) -> Int? {
@@ -667,14 +667,14 @@ extension Trainer {
         let position = "\(state.epoch) epoch\(state.epoch == 1 ? "" : "s") and \(state.stepInEpoch) batch\(state.stepInEpoch == 1 ? "" : "es") at \(perEpoch)"
         let batchesDone = count(batches, plus: state.stepInEpoch)
         guard state.globalStep == batchesDone else {
-            throw refuse("globalStep", "global_step", state.globalStep, expected: "\(batchesDone.map(String.init) ?? "more than \(Int.max)"), the batches trained in \(position)")
+            throw refuse("batches done", "global_step", state.globalStep, expected: "\(batchesDone.map(String.init) ?? "more than \(Int.max)"), the batches trained in \(position)")
         }
         let stepsDone = count(steps, plus: state.stepInEpoch / accumulation)
         guard state.optimizerStep == stepsDone else {
-            throw refuse("optimizerStep", "optimizer_step", state.optimizerStep, expected: "\(stepsDone.map(String.init) ?? "more than \(Int.max)"), the optimizer steps taken in \(position)\(accumulation > 1 ? " and \(accumulation) batches a step" : "")")
+            throw refuse("optimizer steps done", "optimizer_step", state.optimizerStep, expected: "\(stepsDone.map(String.init) ?? "more than \(Int.max)"), the optimizer steps taken in \(position)\(accumulation > 1 ? " and \(accumulation) batches a step" : "")")
         }
         if options.maxSteps != nil, state.optimizerStep > options.totalSteps(examples: examples) {
-            throw refuse("optimizerStep", "optimizer_step", state.optimizerStep, expected: "at most \(options.totalSteps(examples: examples)), the steps this run takes (training.steps)")
+            throw refuse("optimizer steps done", "optimizer_step", state.optimizerStep, expected: "at most \(options.totalSteps(examples: examples)), the steps this run takes (training.steps)")
         }
         // The optimizer keeps its own count (Adam's bias correction and the schedules read it),
         // saved as a Float; it must be the same count, rounded as a Float.

@@ -87,7 +87,7 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--progress-every must be a number of seconds, 0 or more, got \(progressEvery)")
         }
         if !(Self.mpiTimeouts.contains(mpiTimeout)) {
-            throw ValidationError("--mpi-timeout must be a number of seconds above 0 and at most \(Int(Self.mpiTimeouts.upperBound)), got \(mpiTimeout)")
+            throw ValidationError("--mpi-timeout must be a number of seconds from \(Self.mpiTimeouts.lowerBound) to \(Int(Self.mpiTimeouts.upperBound)), got \(mpiTimeout)")
         }
     }
 

@@ -5,11 +5,11 @@ import Testing
 /// The MPI flags of `swiftgrad run` that need no MPI job: values out of range are refused before
 /// anything runs, and `--distributed none` trains alone.
 @Suite struct DistributedFlagTests {
-    @Test(arguments: ["0", "-1", "1e9"])
+    @Test(arguments: ["0", "-1", "0.0005", "1e9"])
     func mpiTimeoutOutOfRangeIsRefused(value: String) throws {
         let run = try swiftgrad("run", "Configs/digits-mlp.json", "--mpi-timeout=\(value)", in: repositoryRoot)
         #expect(run.status == 64, "\(run.standardError)")
-        #expect(run.standardError.contains("--mpi-timeout must be a number of seconds above 0 and at most 604800"), "\(run.standardError)")
+        #expect(run.standardError.contains("--mpi-timeout must be a number of seconds from 0.001 to 604800"), "\(run.standardError)")
         #expect(run.standardOutput.isEmpty)
     }
 

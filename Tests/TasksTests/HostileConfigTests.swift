@@ -102,12 +102,17 @@ import Tasks
     @Test func aDataFileLargerThanTheBudgetStopsWhereItPassesIt() throws {
         let rows = "a,b,label\n" + (0..<200).map { "\($0),\($0 * 2),\($0 % 2)" }.joined(separator: "\n") + "\n"
         let config = #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"epochs": 1, "batch_size": 8}}"#
-        // 1200 bytes hold 100 values at 12 bytes each: the 34th row brings 102.
+        // 1200 bytes hold 100 values at 12 bytes each; the two labels' text weighs 18 of them,
+        // so the 28th row, bringing 84 more, passes the limit.
         let tight = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1200, origin: "a test's limit"))
         let failure = try loadFailure(config, files: ["d.csv": rows], options: tight)
-        #expect(failure == "DIR/d.csv:35: the file holds more than 100 values in the columns read, more than the 1.2 KiB of a test's limit holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory", "\(failure)")
+        #expect(failure == "DIR/d.csv:29: the file holds more than 100 values in the columns read (its distinct class labels' text counted as values of the same memory), more than the 1.2 KiB of a test's limit holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory", "\(failure)")
         let roomy = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1 << 20, origin: "a test's limit"))
         #expect(try loadFailure(config, files: ["d.csv": rows], options: roomy) == "loaded")
+        // Long distinct labels weigh as their text: 100 labels of 20 000 bytes pass 1 MiB.
+        let labelled = "a,b,label\n" + (0..<100).map { "\($0),\($0 * 2),\(String(repeating: "x", count: 20_000))\($0)" }.joined(separator: "\n") + "\n"
+        let heavy = try loadFailure(config.replacingOccurrences(of: #""type": "logistic""#, with: #""type": "softmax""#), files: ["d.csv": labelled], options: roomy)
+        #expect(heavy.hasPrefix("DIR/d.csv:") && heavy.contains("the file holds more than "), "\(heavy.prefix(300))")
     }
 
     /// A model's layers are bounded: each costs every step tape entries and buffers, and a list

@@ -303,7 +303,7 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         let error = try #require(throws: TrainingStateError.self) {
             try makeTrainer(TrainingOptions(epochs: 3, batchSize: 24, seed: 2)).restore(state)
         }
-        #expect(error.description == "the state's stepInEpoch (checkpoint metadata swiftgrad.step_in_epoch) is 10; expected 0...5: this run has 6 batches an epoch (128 training examples in batches of 24)")
+        #expect(error.description == "the state's batches done in its epoch (checkpoint metadata swiftgrad.step_in_epoch) is 10; expected 0...5: this run has 6 batches an epoch (128 training examples in batches of 24)")
     }
 
     /// With gradient accumulation a state stands between optimizer steps: at a multiple of the
