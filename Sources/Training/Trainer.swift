@@ -313,7 +313,10 @@ public final class Trainer {
         // one whose early stopping had already stopped its run (its final parameters are then
         // the best ones again, when it restores them).
         let stoppedAlready = evaluating && options.earlyStopping.map { evaluationsWithoutImprovement >= $0.patience } == true
-        if stoppedAlready { outcome = .stoppedEarly }
+        if stoppedAlready, let earlyStopping = options.earlyStopping {
+            outcome = .stoppedEarly
+            log("early stopping: the restored run had already stopped (\(earlyStopping.metric.rawValue) has not improved for \(evaluationsWithoutImprovement) evaluation\(evaluationsWithoutImprovement == 1 ? "" : "s")); nothing is left to train")
+        }
         let firstEpoch = stoppedAlready || (options.maxSteps != nil && globalStep >= totalSteps) ? options.epochs : epoch
         epochs: for epochIndex in firstEpoch..<options.epochs {
             epoch = epochIndex
