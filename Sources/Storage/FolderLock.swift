@@ -20,6 +20,9 @@ import Darwin
 public final class FolderLock {
     /// The open folder the claim is on; -1 once released.
     private var descriptor: Int32
+    /// Whether the folder is claimed: `false` on a file system that keeps no locks (an NFS
+    /// mount without its lock service), where nothing stops a second run.
+    public let isHeld: Bool
 
     /// Claims `path`, an existing folder.
     ///
@@ -43,9 +46,17 @@ public final class FolderLock {
             if reason == EWOULDBLOCK {
                 throw FileError("the folder '\(path)' is in use by another process: only one run may use a run folder at a time; wait for it to end, or choose another folder")
             }
+            // A file system without locks cannot say whether another process uses the folder;
+            // that is no reason to refuse the run.
+            if reason == ENOLCK || reason == EOPNOTSUPP || reason == ENOSYS {
+                descriptor = -1
+                isHeld = false
+                return
+            }
             throw FileError("cannot claim the folder '\(path)' for \(holder): \(String(cString: strerror(reason)))")
         }
         descriptor = opened
+        isHeld = true
     }
 
     /// Gives the folder up; a second call does nothing.

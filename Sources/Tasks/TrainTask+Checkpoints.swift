@@ -65,6 +65,9 @@ extension TrainTask {
             try createDirectory(policy.checkpointsDirectory)
             // Held until the run returns: a second run of the folder would mix its files with this one's.
             folderLock = try FolderLock(claiming: policy.directory, holder: "the run")
+            if folderLock?.isHeld == false {
+                log("note: the file system of '\(policy.directory)' keeps no locks, so nothing stops a second run from using the folder at the same time; start one at a time")
+            }
         }
         for line in resumeLines { log(line) }
         if keeps { try claimRunFolder(resumedFrom: resumedFrom, log: log) }
