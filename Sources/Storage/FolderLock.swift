@@ -44,11 +44,12 @@ public final class FolderLock {
             let reason = errno
             close(opened)
             if reason == EWOULDBLOCK {
-                throw FileError("the folder '\(path)' is in use by another process: only one run may use a run folder at a time; wait for it to end, or choose another folder")
+                throw FileError("the folder '\(path)' is in use: \(holder) cannot claim it while another claim holds it (another swiftgrad run, most likely); only one run may use a run folder at a time: wait for it to end, or choose another folder")
             }
             // A file system without locks cannot say whether another process uses the folder;
-            // that is no reason to refuse the run.
-            if reason == ENOLCK || reason == EOPNOTSUPP || reason == ENOSYS {
+            // that is no reason to refuse the run. NFS emulates flock with a byte-range lock,
+            // which a folder (open read-only) cannot take: EBADF there.
+            if reason == ENOLCK || reason == EOPNOTSUPP || reason == ENOSYS || reason == EBADF || reason == EINVAL {
                 descriptor = -1
                 isHeld = false
                 return

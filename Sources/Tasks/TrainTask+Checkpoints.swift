@@ -215,13 +215,18 @@ extension TrainTask {
             if resuming && optimizer.scheduleSpansRun {
                 throw CheckpointError(file: path, "\(lengths); the cosine schedule without decay_steps decays over the run's length, so another length gives every step another learning rate: resume with \(trained) epochs, or start afresh")
             }
-            // A run evaluates its last epoch whatever evaluate_every says; a longer run does not
-            // evaluate that epoch, and its early stopping and best checkpoint never see it.
+            // A run evaluates its last epoch whatever evaluate_every says. A state at the end of
+            // an epoch off that cadence differs in what early stopping and the best checkpoint
+            // saw: a longer run's has not evaluated the shorter run's last epoch, and a shorter
+            // run's has.
             let state = checkpoint.state
-            let evaluatedOffCadence = state.epoch == trained && state.stepInEpoch == 0 && trained % options.evaluateEvery != 0
             let watching = [options.earlyStopping != nil ? "early stopping" : nil, checkpoints.keepBest != nil ? "checkpoint.keep_best" : nil].compactMap { $0 }
-            if resuming && evaluatedOffCadence && !watching.isEmpty {
-                throw CheckpointError(file: path, "\(lengths); that run evaluated its last epoch, \(trained), which a run evaluating every \(options.evaluateEvery) epochs does not, and \(watching.joined(separator: " and ")) kept that evaluation, so the runs differ from there: resume with \(trained) epochs, or start afresh")
+            let atEpochEnd = state.stepInEpoch == 0 && state.epoch % options.evaluateEvery != 0
+            if resuming && atEpochEnd && !watching.isEmpty && (state.epoch == trained || state.epoch == options.epochs) {
+                let which = state.epoch == trained
+                    ? "that run evaluated its last epoch, \(trained), which a run of \(options.epochs) evaluating every \(options.evaluateEvery) epochs does not"
+                    : "this run evaluates its last epoch, \(options.epochs), which that run, evaluating every \(options.evaluateEvery) epochs, did not"
+                throw CheckpointError(file: path, "\(lengths); \(which), and \(watching.joined(separator: " and ")) would see the difference, so the runs differ from there: resume with \(trained) epochs, or start afresh")
             }
         } else if let hash = checkpoint.metadata["config_hash"], hash != configHash {
             let advice = resuming
@@ -233,7 +238,10 @@ extension TrainTask {
             var trainedOptions = options
             trainedOptions.seed = checkpoint.state.seed
             if let text = checkpoint.metadata["training.epochs"], text != String(options.epochs) {
-                differences.append("it was trained for \(Int(text).map(Self.epochCount) ?? "'\(quoted(text))' epochs") and this run trains \(options.epochs) (\(epochsSource))")
+                // Other epochs alone are no reason to refuse, unless the schedule spans the run.
+                if optimizer.scheduleSpansRun || !resuming {
+                    differences.append("it was trained for \(Int(text).map(Self.epochCount) ?? "'\(quoted(text))' epochs") and this run trains \(options.epochs) (\(epochsSource))")
+                }
                 trainedOptions.epochs = Int(text) ?? 0
             }
             if checkpoint.state.seed != options.seed {
@@ -391,6 +399,11 @@ extension TrainTask {
             removed = earlier + (hasBest ? [checkpoints.bestPath] : [])
         }
         guard let last = removed.last else { return }
+        // A run of more epochs wrote them; those past this run's end it would never write again.
+        let totalSteps = options.totalSteps(examples: data.train.count)
+        if let beyond = removed.last(where: { (CheckpointPolicy.step(ofCheckpoint: $0) ?? 0) > totalSteps }) {
+            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds checkpoints of a longer run of this config past this run's \(totalSteps) steps (the newest: \(beyond)), which it would remove and never write again; choose another --run-dir")
+        }
         for path in removed {
             if unlink(path) != 0 && errno != ENOENT {
                 throw FileError("cannot delete the earlier run's checkpoint '\(path)': \(String(cString: strerror(errno)))")

@@ -13,7 +13,7 @@ import _TestSupport
         defer { directory.remove() }
         let first = try FolderLock(claiming: directory.path, holder: "the run")
         let refused = try #require(throws: FileError.self) { try FolderLock(claiming: directory.path, holder: "the run") }
-        #expect(refused.description.hasPrefix("the folder '\(directory.path)' is in use by another process"), "\(refused)")
+        #expect(refused.description.hasPrefix("the folder '\(directory.path)' is in use: the run cannot claim it while another claim holds it"), "\(refused)")
         first.release()
         first.release()
         do {

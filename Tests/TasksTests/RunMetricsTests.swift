@@ -222,18 +222,22 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
     }
 
     /// A fresh run in a folder an earlier run of the same config used starts it over: the
-    /// earlier checkpoints go (here one at a step this run never reaches), so keep_last and
-    /// --resume latest see only this run's. Checkpoints of another config are left alone and
-    /// the run is refused.
+    /// earlier checkpoints go, so keep_last and --resume latest see only this run's; one at a
+    /// step this run never reaches (a longer run's) is not removed, and the run is refused.
+    /// Checkpoints of another config are left alone and the run is refused.
     @Test func aFreshRunInAUsedFolderStartsItOverOrIsRefusedForAnotherConfig() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try runKeepingFolder(directory)
         let folder = directory.path + "/runs/checkpoints"
         let first = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        try FileManager.default.copyItem(atPath: folder + "/" + first.last!, toPath: folder + "/step-000000999.safetensors")
+        try FileManager.default.removeItem(atPath: folder + "/" + first[0])
         try runKeepingFolder(directory)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == first)
+        try FileManager.default.copyItem(atPath: folder + "/" + first.last!, toPath: folder + "/step-000000999.safetensors")
+        #expect(throws: (any Error).self) { try runKeepingFolder(directory) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == (first + ["step-000000999.safetensors"]).sorted())
+        try FileManager.default.removeItem(atPath: folder + "/step-000000999.safetensors")
 
         let other = metricsConfig.replacingOccurrences(of: "\"seed\": 4", with: "\"seed\": 5")
         do {
@@ -257,26 +261,36 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
     }
 
     /// A resumed run removes the periodic checkpoints past the step it resumes at, which it
-    /// computes again (here one at a step this run never reaches, which --resume latest would
-    /// have taken), and says so; a folder whose newest checkpoint another config wrote is
-    /// refused and left as it was.
+    /// computes again (and --resume latest would have taken), and says so; a folder holding a
+    /// checkpoint past this run's last step (a longer run's) is refused, as is one whose newest
+    /// checkpoint another config wrote, and both are left as they were.
     @Test func aResumedRunClaimsItsFolderOrIsRefusedForAnotherConfig() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let whole = try runKeepingFolder(directory)
         let folder = directory.path + "/runs/checkpoints"
         let first = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
-        #expect(first.contains("step-000000004.safetensors") && first.contains("step-000000006.safetensors"), "\(first)")
+        #expect(first.contains("step-000000004.safetensors") && first.contains("step-000000009.safetensors"), "\(first)")
         let resume = folder + "/step-000000004.safetensors"
-        try FileManager.default.copyItem(atPath: folder + "/" + first.last!, toPath: folder + "/step-000000999.safetensors")
 
         let options = RunOptions(verbosity: .normal, resume: resume, runDirectory: directory.path + "/runs", keepsRunFolder: true)
         var lines: [String] = []
         let report = try TaskLoader.load(path: directory.path + "/train.json", options: options).run(options: options) { lines.append($0) }
         let resumed = try writtenReport(report).object
-        #expect(lines.contains { $0.hasPrefix("note: removed 4 checkpoints past step 4 from \(directory.path)/runs (the newest: \(folder)/step-000000999.safetensors)") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("note: removed 3 checkpoints past step 4 from \(directory.path)/runs (the newest: \(folder)/step-000000009.safetensors)") }, "\(lines)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == first)
         #expect(resumed["parameter_digest"] as? String == whole["parameter_digest"] as? String)
+
+        // A checkpoint at a step this 9-step run never reaches is a longer run's: not removed.
+        try FileManager.default.copyItem(atPath: folder + "/step-000000009.safetensors", toPath: folder + "/step-000000999.safetensors")
+        do {
+            try runKeepingFolder(directory, resume: resume)
+            Issue.record("a resumed run removed a longer run's checkpoints")
+        } catch {
+            #expect("\(error)".contains("it holds checkpoints of a longer run of this config past this run's 9 steps (the newest: \(folder)/step-000000999.safetensors)"), "\(error)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == (first + ["step-000000999.safetensors"]).sorted())
+        try FileManager.default.removeItem(atPath: folder + "/step-000000999.safetensors")
 
         let otherRun = try TemporaryDirectory()
         defer { otherRun.remove() }
