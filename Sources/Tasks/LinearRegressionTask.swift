@@ -55,7 +55,7 @@ package struct LinearRegressionTask: RunnableTask {
     let config: String
     package let warnings: [String]
 
-    init(reading root: inout ConfigObject, context: ConfigContext) throws {
+    init(reading root: inout ConfigObject, context: ConfigContext, budget: MemoryBudget? = nil) throws {
         var featureName = "x", labelName = "y", standardizes = false
         var warnings: [String] = []
         var dataPath = ""
@@ -82,7 +82,7 @@ package struct LinearRegressionTask: RunnableTask {
             let (dataset, headerLooksLikeData): (Dataset, Bool)
             do {
                 (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
-                    path: path, hasHeader: hasHeader, labelColumn: label, featureColumns: [feature])
+                    path: path, hasHeader: hasHeader, labelColumn: label, featureColumns: [feature], memory: try DataSection.csvMemory(budget))
             } catch let error as DatasetError {
                 throw DataSection.columnError(error, in: data, context: context, keys: [("feature", feature), ("label", label)])
             }

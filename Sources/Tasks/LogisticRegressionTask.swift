@@ -41,7 +41,7 @@ package struct LogisticRegressionTask: RunnableTask {
     package let inputFiles: [AtomicFile.Input]
     package let warnings: [String]
 
-    init(reading root: inout ConfigObject, context: ConfigContext) throws {
+    init(reading root: inout ConfigObject, context: ConfigContext, budget: MemoryBudget? = nil) throws {
         var dataPath = ""
         var warnings: [String] = []
         split = try root.object("data") { data -> DatasetSplit in
@@ -59,7 +59,7 @@ package struct LogisticRegressionTask: RunnableTask {
                 do {
                     (dataset, headerLooksLikeData) = try Dataset.loadCSVCheckingHeader(
                         path: path, hasHeader: hasHeader, labelColumn: label, labels: .classes,
-                        classLimit: TrainTask.classCounts.upperBound)
+                        classLimit: TrainTask.classCounts.upperBound, memory: try DataSection.csvMemory(budget))
                 } catch let error as DatasetError {
                     throw DataSection.columnError(error, in: data, context: context, keys: label.map { [("label", $0)] } ?? [])
                 }

@@ -170,8 +170,8 @@ package enum TaskLoader {
             let task: any RunnableTask = switch kind {
             case "derivative": try DerivativeTask(reading: &root, context: context)
             case "minimize": try MinimizeTask(reading: &root, context: context, budget: options.memoryBudget)
-            case "linear-regression": try LinearRegressionTask(reading: &root, context: context)
-            case "logistic-regression": try LogisticRegressionTask(reading: &root, context: context)
+            case "linear-regression": try LinearRegressionTask(reading: &root, context: context, budget: options.memoryBudget)
+            case "logistic-regression": try LogisticRegressionTask(reading: &root, context: context, budget: options.memoryBudget)
             default: try TrainTask(reading: &root, context: context, overrides: options)
             }
             _ = try root.optional("$schema", as: String.self)  // last, so that messages list the task's keys first

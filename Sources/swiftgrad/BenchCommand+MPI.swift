@@ -131,6 +131,9 @@ extension ScalingCommand {
         communicator.finalize()
         guard leader else { return }
         try reportingErrors {
+            if let row = rows.first(where: \.diverged) {
+                throw ValidationError("with \(row.ranks) rank\(row.ranks == 1 ? "" : "s") of \(row.workersPerRank) worker\(row.workersPerRank == 1 ? "" : "s") the training diverged; the runs stopped short of the steps timed, so there are no figures: lower the config's learning rate")
+            }
             print(RankScalingBenchmark.table(rows))
             let digests = Set(rows.map(\.parameterDigest))
             if task.options.deterministic {

@@ -92,8 +92,8 @@ struct ScalingCommand: ParsableCommand {
             }
             let rows = ScalingBenchmark(task: task, workerCounts: workers, steps: steps, warmupSteps: warmup, repeats: repeats)
                 .run { print($0) }
-            if let row = rows.first(where: { $0.divergence != nil }) {
-                throw ValidationError("with \(row.workers) worker\(row.workers == 1 ? "" : "s") the training diverged at \(row.divergence!); the runs stopped short of the steps timed, so there are no figures: lower the config's learning rate")
+            if let (workers, divergence) = rows.lazy.compactMap({ row in row.divergence.map { (row.workers, $0) } }).first {
+                throw ValidationError("with \(workers) worker\(workers == 1 ? "" : "s") the training diverged at \(divergence); the runs stopped short of the steps timed, so there are no figures: lower the config's learning rate")
             }
             print(ScalingBenchmark.table(rows))
             let digests = Set(rows.map(\.parameterDigest))

@@ -21,12 +21,17 @@ import _TestSupport
 
     @Test func speedUpsAreOverTheFirstConfigurationFastestAgainstFastestAndMedianAgainstMedian() {
         // 100 examples a run; the first configuration's runs take 1, 2 and 4 s.
-        let runs: [[(seconds: Double, examples: Int, digest: String)]] = [
+        let times: [[(seconds: Double, examples: Int, digest: String)]] = [
             [(2, 100, "a"), (1, 100, "a"), (4, 100, "a")],
             [(0.5, 100, "a"), (1, 100, "a"), (2, 100, "a")],
             [(0.25, 100, "b"), (0.5, 100, "b"), (0.4, 100, "b")],
         ]
+        // One run of the last configuration diverged: its row says so.
+        let runs = times.enumerated().map { index, runs in
+            runs.enumerated().map { RankScalingBenchmark.Run(seconds: $1.seconds, examples: $1.examples, digest: $1.digest, diverged: index == 2 && $0 == 1) }
+        }
         let rows = RankScalingBenchmark.rows(configurations: [(1, 1), (1, 2), (2, 2)], runs: runs, steps: 10)
+        #expect(rows.map(\.diverged) == [false, false, true])
         #expect(rows.map(\.ranks) == [1, 1, 2])
         #expect(rows.map(\.workersPerRank) == [1, 2, 2])
         #expect(rows.map(\.samplesPerSecond) == [100, 200, 400])

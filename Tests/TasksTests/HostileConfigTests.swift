@@ -113,6 +113,15 @@ import Tasks
         let labelled = "a,b,label\n" + (0..<100).map { "\($0),\($0 * 2),\(String(repeating: "x", count: 20_000))\($0)" }.joined(separator: "\n") + "\n"
         let heavy = try loadFailure(config.replacingOccurrences(of: #""type": "logistic""#, with: #""type": "softmax""#), files: ["d.csv": labelled], options: roomy)
         #expect(heavy.hasPrefix("DIR/d.csv:") && heavy.contains("the file holds more than "), "\(heavy.prefix(300))")
+        // The lecture's regressions read CSV files under the same bound.
+        for other in [
+            #"{"task": "linear-regression", "data": {"path": "d.csv", "feature": "a", "label": "b"}, "optimizer": {"name": "sgd"}, "steps": 1}"#,
+            #"{"task": "logistic-regression", "data": {"path": "d.csv"}, "optimizer": {"name": "sgd"}, "steps": 1}"#,
+        ] {
+            let failure = try loadFailure(other, files: ["d.csv": rows], options: tight)
+            #expect(failure.hasPrefix("DIR/d.csv:") && failure.contains("the file holds more than 100 values"), "\(failure)")
+            #expect(try loadFailure(other, files: ["d.csv": rows], options: roomy) == "loaded")
+        }
     }
 
     /// A model's layers are bounded: each costs every step tape entries and buffers, and a list

@@ -58,6 +58,9 @@ package struct RankScalingBenchmark: Sendable {
         /// The final parameters' digest, the same on every rank of the run; should the ranks of
         /// one run differ, their digests joined by `/`.
         package var parameterDigest: String
+        /// Whether the training diverged in a run of this configuration: its runs then stopped
+        /// short of the steps timed, and the figures mean nothing.
+        package var diverged: Bool
     }
 
     package let task: TrainTask
@@ -94,7 +97,7 @@ package struct RankScalingBenchmark: Sendable {
     /// - Returns: the rows, the same on every rank.
     package func run(log: (String) -> Void = { _ in }) -> [Row] {
         let configurations = self.configurations
-        var runs = [[(seconds: Double, examples: Int, digest: String)]](repeating: [], count: configurations.count)
+        var runs = [[Run]](repeating: [], count: configurations.count)
         for repeatIndex in 0..<repeats {
             for (index, configuration) in configurations.enumerated() {
                 // Every rank is here before the ranks at work start.
@@ -102,17 +105,18 @@ package struct RankScalingBenchmark: Sendable {
                 var own: [UInt8] = []
                 if job.rank < configuration.ranks {
                     let summary = train(ranks: configuration.ranks, workers: configuration.workers)
-                    own = Array("\(summary.seconds.bitPattern) \(summary.examples) \(summary.digest)".utf8)
+                    own = Array("\(summary.seconds.bitPattern) \(summary.examples) \(summary.digest) \(summary.diverged ? 1 : 0)".utf8)
                 }
                 // The ranks that sat out wait here while the others train.
                 let records = job.allGather(own).prefix(configuration.ranks).map { record in
                     String(decoding: record, as: UTF8.self).split(separator: " ").map(String.init)
                 }
-                let seconds = records.map { $0.count == 3 ? UInt64($0[0]).map(Double.init(bitPattern:)) ?? .nan : .nan }.max() ?? .nan
-                let examples = records.first.flatMap { $0.count == 3 ? Int($0[1]) : nil } ?? 0
+                let seconds = records.map { $0.count == 4 ? UInt64($0[0]).map(Double.init(bitPattern:)) ?? .nan : .nan }.max() ?? .nan
+                let examples = records.first.flatMap { $0.count == 4 ? Int($0[1]) : nil } ?? 0
                 var digests: [String] = []
-                for record in records where record.count == 3 && !digests.contains(record[2]) { digests.append(record[2]) }
-                let run = (seconds: seconds, examples: examples, digest: digests.joined(separator: "/"))
+                for record in records where record.count == 4 && !digests.contains(record[2]) { digests.append(record[2]) }
+                let diverged = records.contains { $0.count == 4 && $0[3] == "1" }
+                let run = Run(seconds: seconds, examples: examples, digest: digests.joined(separator: "/"), diverged: diverged)
                 runs[index].append(run)
                 log("run \(repeatIndex + 1)/\(repeats), \(configuration.ranks) rank\(configuration.ranks == 1 ? "" : "s") × \(configuration.workers) worker\(configuration.workers == 1 ? "" : "s"): \(Int(Self.rate(run).rounded())) samples/s")
             }
@@ -123,7 +127,7 @@ package struct RankScalingBenchmark: Sendable {
     /// The table's rows from each configuration's runs: the fastest and the median run of each,
     /// against the first configuration's.
     static func rows(
-        configurations: [(ranks: Int, workers: Int)], runs: [[(seconds: Double, examples: Int, digest: String)]], steps: Int
+        configurations: [(ranks: Int, workers: Int)], runs: [[Run]], steps: Int
     ) -> [Row] {
         let fastest = runs.map { $0.min { $0.seconds < $1.seconds }! }
         let medians = runs.map { Self.median($0.map(Self.rate)) }
@@ -135,20 +139,35 @@ package struct RankScalingBenchmark: Sendable {
             return Row(
                 ranks: ranks, workersPerRank: workers, samplesPerSecond: Self.rate(fastest[index]), speedUp: speedUp,
                 medianSpeedUp: medians[index] / medianBaseline, efficiency: speedUp * baseWorkers / Double(ranks * workers),
-                secondsPerStep: fastest[index].seconds / Double(steps), parameterDigest: fastest[index].digest)
+                secondsPerStep: fastest[index].seconds / Double(steps), parameterDigest: fastest[index].digest,
+                diverged: runs[index].contains(where: \.diverged))
         }
     }
 
     /// One timed run of this rank in `ranks` ranks of `workers` workers, after its warm-up run.
-    private func train(ranks: Int, workers: Int) -> (seconds: Double, examples: Int, digest: String) {
+    private func train(ranks: Int, workers: Int) -> Run {
         // The warm-up also opens the ranks' connections.
         let options = task.timedOptions(workers: workers, steps: steps, warmupSteps: warmupSteps, reducer: { job.reducer(ranks, workers) })
         let trainer = Trainer(model: task.model, data: task.data, optimizer: task.optimizer.make(), options: options, reducer: job.reducer(ranks, workers))
         let summary = trainer.run(evaluating: false)
-        return (summary.trainingSeconds, summary.examples, trainer.parameterDigest)
+        let diverged = if case .diverged = summary.outcome { true } else { false }
+        return Run(seconds: summary.trainingSeconds, examples: summary.examples, digest: trainer.parameterDigest, diverged: diverged)
     }
 
-    private static func rate(_ run: (seconds: Double, examples: Int, digest: String)) -> Double {
+    /// One timed run of a configuration: its slowest rank's seconds, the examples, the ranks'
+    /// digests and whether the training diverged on any rank.
+    package struct Run: Sendable {
+        package var seconds: Double
+        package var examples: Int
+        package var digest: String
+        package var diverged: Bool
+
+        package init(seconds: Double, examples: Int, digest: String, diverged: Bool) {
+            (self.seconds, self.examples, self.digest, self.diverged) = (seconds, examples, digest, diverged)
+        }
+    }
+
+    private static func rate(_ run: Run) -> Double {
         run.seconds > 0 ? Double(run.examples) / run.seconds : 0
     }
 
