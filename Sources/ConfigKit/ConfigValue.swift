@@ -122,8 +122,7 @@ extension Double: ConfigValue {
         guard value.isFinite else {
             throw node.invalidValue(expected: "a number within ±\(Double.greatestFiniteMagnitude)")
         }
-        if value == 0, case .number(let number) = node.value.kind,
-           number.literal.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) }) {
+        if value == 0, case .number(let number) = node.value.kind, number.writesNonzero {
             throw node.invalidValue(expected: "a number of magnitude at least \(Double.leastNonzeroMagnitude), the smallest a 64-bit float holds (this one rounds to 0; write 0 if 0 is meant)")
         }
         return value
@@ -142,9 +141,7 @@ extension Float: ConfigValue {
         guard let value = Float(number.literal), value.isFinite else {
             throw node.invalidValue(expected: "a number within ±\(Float.greatestFiniteMagnitude)")
         }
-        // A literal with a non-zero digit before its exponent is not 0, even where a Double
-        // cannot tell (1e-400).
-        if value == 0, number.literal.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) }) {
+        if value == 0, number.writesNonzero {
             throw node.invalidValue(expected: "a number of magnitude at least \(Float.leastNonzeroMagnitude), the smallest a 32-bit float holds (this one rounds to 0; write 0 if 0 is meant)")
         }
         return value
@@ -187,5 +184,13 @@ extension ConfigEnum {
         if let value = Self(rawValue: text) { return value }
         let suggestion = closestMatch(to: text, among: allCases.map(\.rawValue))
         throw node.invalidValue(expected: expectedDescription, note: suggestion.map { "did you mean \(quoted($0))?" })
+    }
+}
+
+extension JSONNumber {
+    /// Whether the literal has a non-zero digit before its exponent: it is not 0, even where it
+    /// reads as 0 in a `Float` or a `Double` (`1e-46`, `1e-400`).
+    var writesNonzero: Bool {
+        literal.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) })
     }
 }

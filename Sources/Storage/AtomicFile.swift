@@ -365,7 +365,7 @@ public enum AtomicFile {
             guard let real = realpath(path, nil) else {
                 let failure = errno
                 // A link to something that has no path (/dev/stdout to a pipe or a socket).
-                if stat(path, &info) == 0 {
+                if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
                     throw FileError("cannot write '\(path)': it is \(InputFile.kindDescription(info.st_mode)), not a regular file; refusing to replace it")
                 }
                 throw FileError("cannot write '\(path)': it is a symbolic link to nothing (\(reason(failure)))")

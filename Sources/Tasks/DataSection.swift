@@ -116,16 +116,14 @@ enum DataSection {
             split = standardized.split
             standardizer = standardized.standardizer
         }
-        if let standardizer {
-            // A value far from the fitted rows (3e38 beside values near 1) is finite as read but
-            // not once standardised; the model would take it for an infinity.
-            for (part, name) in [(split.train, "training"), (split.test, "test")] {
-                guard let (index, value) = part.features.firstNonFiniteElement else { continue }
-                let column = index % part.featureCount
-                throw context.error(
-                    in: data, key: "standardize",
-                    "standardised by the mean \(standardizer.mean[column]) and deviation \(standardizer.scale[column]) of \(standardization == .allRows ? "every row" : "the training rows"), feature '\(quoted(part.featureNames[column]))' of a \(name) example is \(value), beyond a 32-bit float: the data holds values too far apart to standardise; remove the outliers, or set \"standardize\": \"none\"")
-            }
+        // A test value far from the training rows (3e38 beside values near 1) is finite as read
+        // but not once standardised by their statistics, and the model would take it for an
+        // infinity. (A row the statistics were fitted on stays within √rows deviations.)
+        if let standardizer, standardization == .trainRows, let (index, value) = split.test.features.firstNonFiniteElement {
+            let (row, column) = index.quotientAndRemainder(dividingBy: split.test.featureCount)
+            throw context.error(
+                in: data, key: "standardize",
+                "standardised by the training rows' mean \(standardizer.mean[column]) and deviation \(standardizer.scale[column]), feature '\(quoted(split.test.featureNames[column]))' of the test split's example \(row + 1) is \(value), beyond a 32-bit float: the test rows hold values too far from the training rows' to standardise; remove the outliers, or set \"standardize\": \"none\"")
         }
         return (split, standardizer)
     }

@@ -569,7 +569,7 @@ package struct TrainTask: RunnableTask {
     /// so that a model trained on them by mean squared error diverges at its first step.
     static func unscaledTargetWarning(_ train: Dataset, description: String) -> String? {
         guard let largest = train.targets.scalars.max(by: { abs($0) < abs($1) }).map(abs), largest > largestUnscaledTarget else { return nil }
-        return "warning: the targets of \(description) reach \(largest), whose squared errors pass a 32-bit float's range (\(Float.greatestFiniteMagnitude)), so mean squared error overflows at once; set \"standardize_target\": true in model to learn them on a standard scale"
+        return "warning: the targets of \(description) reach \(largest), whose squared errors come within a factor of 100 of a 32-bit float's range (\(Float.greatestFiniteMagnitude)), so mean squared error overflows on the first steps; set \"standardize_target\": true in model to learn them on a standard scale"
     }
 
     /// The examples `test_fraction` holds out: ⌈fraction × count⌉, where a product within
@@ -577,9 +577,9 @@ package struct TrainTask: RunnableTask {
     static func heldOutCount(fraction: Double, of count: Int) -> Int {
         let exact = fraction * Double(count)
         let nearest = exact.rounded()
-        let count = abs(exact - nearest) <= 1e-9 * Swift.max(1, Double(count)) ? Int(nearest) : Int(exact.rounded(.up))
+        let heldOut = abs(exact - nearest) <= 1e-9 * Swift.max(1, Double(count)) ? Int(nearest) : Int(exact.rounded(.up))
         // ⌈fraction × rows⌉ is at least 1 for any fraction above 0, however small.
-        return fraction > 0 ? Swift.max(count, 1) : count
+        return fraction > 0 ? Swift.max(heldOut, 1) : heldOut
     }
 
     /// The config names of the losses a `model` may name in `loss`, in the order messages list

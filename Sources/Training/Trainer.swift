@@ -315,7 +315,7 @@ public final class Trainer {
         let stoppedAlready = evaluating && options.earlyStopping.map { evaluationsWithoutImprovement >= $0.patience } == true
         if stoppedAlready, let earlyStopping = options.earlyStopping {
             outcome = .stoppedEarly
-            log("early stopping: the restored run had already stopped (\(earlyStopping.metric.rawValue) has not improved for \(evaluationsWithoutImprovement) evaluation\(evaluationsWithoutImprovement == 1 ? "" : "s")); nothing is left to train")
+            log("early stopping: the restored state has \(evaluationsWithoutImprovement) evaluation\(evaluationsWithoutImprovement == 1 ? "" : "s") without improvement, which uses up this run's patience of \(earlyStopping.patience); nothing is left to train")
         }
         let firstEpoch = stoppedAlready || (options.maxSteps != nil && globalStep >= totalSteps) ? options.epochs : epoch
         epochs: for epochIndex in firstEpoch..<options.epochs {

@@ -113,29 +113,36 @@ struct AllReduceCommand: ParsableCommand {
         commandName: "allreduce",
         abstract: "All-reduce bandwidth beside memcpy bandwidth.")
 
-    @Option(parsing: .unconditional, help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322). (default: 269322)")
+    /// The defaults of the options each mode takes; an option is optional so that one given to
+    /// the other mode is caught.
+    static let defaultParameters = 269_322, defaultThreads = [1, 2], defaultSizes = [17_226, 1_000_000], defaultRounds = 11
+
+    @Option(parsing: .unconditional, help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322). (default: \(defaultParameters))")
     var parameters: Int?
 
     @Option(parsing: .unconditional, help: "Slots (micro-shards) reduced, 1 to 4096.")
     var slots = 4
 
-    @Option(parsing: .unconditional, help: "Comma-separated thread counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
+    @Option(parsing: .unconditional, help: "Comma-separated thread counts, each 1 to 256. (default: \(commaSeparated(defaultThreads)))", transform: parseThreadCounts)
     var threads: [Int]?
 
     @Flag(help: "Under mpirun: cross-rank reduction of --slots micro-shards, deterministic beside MPI_Allreduce, for each of --sizes.")
     var mpi = false
 
-    @Option(parsing: .unconditional, help: "With --mpi: comma-separated floats per gradient, each 2 to 100000000. (default: 17226,1000000)", transform: parseGradientSizes)
+    @Option(parsing: .unconditional, help: "With --mpi: comma-separated floats per gradient, each 2 to 100000000. (default: \(commaSeparated(defaultSizes)))", transform: parseGradientSizes)
     var sizes: [Int]?
 
-    @Option(parsing: .unconditional, help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported. (default: 11)")
+    @Option(parsing: .unconditional, help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported. (default: \(defaultRounds))")
     var rounds: Int?
 
     /// The options' values, defaults where not given.
-    var parameterCount: Int { parameters ?? 269_322 }
-    var threadCounts: [Int] { threads ?? [1, 2] }
-    var gradientSizes: [Int] { sizes ?? [17_226, 1_000_000] }
-    var roundCount: Int { rounds ?? 11 }
+    var parameterCount: Int { parameters ?? Self.defaultParameters }
+    var threadCounts: [Int] { threads ?? Self.defaultThreads }
+    var gradientSizes: [Int] { sizes ?? Self.defaultSizes }
+    var roundCount: Int { rounds ?? Self.defaultRounds }
+
+    /// `1,2`: a list as the options take it.
+    private static func commaSeparated(_ values: [Int]) -> String { values.map(String.init).joined(separator: ",") }
 
     func validate() throws {
         if let rounds, !(1...1000).contains(rounds) { throw ValidationError("--rounds must be 1 to 1000, got \(rounds)") }

@@ -41,7 +41,7 @@ struct PredictCommand: ParsableCommand {
         try reportingErrors {
             if let output { try CSVPrediction.checkOutput(output, protecting: [("input", input), ("checkpoint", checkpoint)]) }
             let prediction = try CSVPrediction.run(checkpoint: checkpoint, input: input, hasHeader: !noHeader, precision: precision)
-            for note in prediction.notes { printError(quoted(note, limit: .max)) }
+            for note in prediction.notes { printShown(note) }
             if let output {
                 try prediction.table.write(to: output)
                 printError("wrote \(output): \(prediction.table.rows.count) predictions")

@@ -135,7 +135,7 @@ struct RunCommand: ParsableCommand {
             // warnings too, so that a refused path is the one line such a failure prints.
             try checkFiles(of: task, keepsRunFolder: options.keepsRunFolder)
             // Warnings always; notes, which only say what a value comes to, not under --quiet.
-            for line in task.warnings where !quiet || !line.hasPrefix("note:") { printError(quoted(line, limit: .max)) }
+            for line in task.warnings where !quiet || !line.hasPrefix("note:") { printShown(line) }
             let result = try task.run(options: options) { printLine($0) }
             if let report {
                 try result.write(to: report)

@@ -36,8 +36,19 @@ let workingDirectoryNote = "note: the working directory no longer exists, so no 
 /// Prints `error: ` and `message` on standard error as one line: a path or value from the
 /// command line or a file may hold a newline, an escape sequence or a Unicode line separator,
 /// which are shown escaped wherever in the message they are.
-func printErrorLine(_ message: Any) {
-    printError("error: " + quoted("\(message)", limit: .max))
+func printErrorLine(_ message: String) {
+    printShown("error: \(message)")
+}
+
+/// ``printErrorLine(_:)`` of an error's description.
+func printErrorLine(_ error: any Error) {
+    printErrorLine("\(error)")
+}
+
+/// Prints `line` on standard error with its control characters and line separators escaped:
+/// a warning or note that quotes a path or a file's text stays one line.
+func printShown(_ line: String) {
+    printError(quoted(line, limit: .max))
 }
 
 /// Prints a line on standard error.

@@ -49,7 +49,7 @@ struct ValidateCommand: ParsableCommand {
                     continue
                 }
                 let resolved = try TaskLoader.resolve(document: document)
-                for line in resolved.task.warnings { printError(quoted("\(config): \(line)", limit: .max)) }
+                for line in resolved.task.warnings { printShown("\(config): \(line)") }
                 print("\(config): ok")
                 if !quiet { print(try resolved.json.encoded(), terminator: "") }
             } catch {

@@ -321,16 +321,17 @@ import Foundation
         }
         assertClose(d2, expected, rtol: 1e-5)
 
+        // ∂/∂a of ∂(aᵇ)/∂b = aᵇ·ln a: the path through the logarithm of the base.
         let (a, b) = (Tensor([1.5, 2.5]), Tensor([0.5, 3]))
         let mixed = GradientTape()
-        mixed.watch(b)
-        let da = mixed.record { () -> Tensor in
+        mixed.watch(a)
+        let db = mixed.record { () -> Tensor in
             let inner = GradientTape()
-            inner.watch(a)
+            inner.watch(b)
             let y = inner.record { a.pow(b) }
-            return inner.gradient(of: y, withRespectTo: a)!
+            return inner.gradient(of: y, withRespectTo: b)!
         }
-        let dab = mixed.gradient(of: da, withRespectTo: b)!
+        let dab = mixed.gradient(of: db, withRespectTo: a)!
         let cross = zip(a.scalars, b.scalars).map { a, b in Float(pow(Double(a), Double(b) - 1) * (1 + Double(b) * log(Double(a)))) }
         assertClose(dab, cross, rtol: 1e-5)
     }

@@ -243,6 +243,14 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
             #expect(again.steps == summary.steps && again.epochs == summary.epochs && again.evaluations.isEmpty)
             #expect(resumed.parameterDigest == trainer.parameterDigest)
         }
+        // A patience lowered on resume is used up at once, and so stops the run the same way.
+        let impatient = makeTrainer(
+            TrainingOptions(epochs: 40, batchSize: 24, seed: 1, earlyStopping: EarlyStopping(metric: .testLoss, patience: 1, restoreBest: true)),
+            optimizer: SGD(learningRate: 3))
+        try impatient.restore(state)
+        var lines: [String] = []
+        #expect(impatient.run(log: { lines.append($0) }).steps == summary.steps)
+        #expect(lines.first == "early stopping: the restored state has 2 evaluations without improvement, which uses up this run's patience of 1; nothing is left to train", "\(lines)")
         // A patience the state has not used up goes on training.
         let patient = makeTrainer(
             TrainingOptions(epochs: 40, batchSize: 24, seed: 1, earlyStopping: EarlyStopping(metric: .testLoss, patience: 50, restoreBest: true)),
