@@ -110,9 +110,9 @@ struct CSVReader {
     /// The most values (features and labels) the table may hold, and the memory that limit
     /// comes from, for the message.
     private let valueLimit: (count: Int, memory: String)?
-    /// What the distinct class labels read so far take, in values' worth of memory: a label of
-    /// 50 000 bytes weighs as much as thousands of numbers.
-    private var labelTextValues = 0
+    /// What the text the reader keeps takes (the header's names, the distinct class labels), in
+    /// values' worth of memory: a label of 50 000 bytes weighs as much as thousands of numbers.
+    private var textValues = 0
     /// For ``CSVLabelReading/distinctClasses(limit:)``: each distinct label text, in the order
     /// first met, with its provisional index (stored in `table.labels` until ``finish()``
     /// renumbers them), its value when it is a number, and the line it was first met on.
@@ -145,6 +145,27 @@ struct CSVReader {
     mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) throws {
         parser.append(chunk)
         try readRecords()
+        // A record not yet complete is buffered whole: one long field weighs as its bytes.
+        try checkMemory(line: parser.currentLine, pending: parser.pendingByteCount)
+    }
+
+    /// Refuses the input once what it keeps, and `pending` bytes of a record being buffered,
+    /// would pass the value limit: numbers at their own count, text at
+    /// ``values(ofText:copies:)``.
+    private func checkMemory(line: Int, pending: Int) throws {
+        guard let valueLimit else { return }
+        let kept = (table?.features.count ?? 0) + (table?.labels.count ?? 0) + textValues
+        // The buffer may double as it grows, and a field's text is copied once it is read.
+        let buffered = pending > 0 ? Self.values(ofText: pending, copies: 4) : 0
+        if kept + buffered > valueLimit.count {
+            throw DatasetError(file: source, line: line, reason: .tooManyValues(limit: valueLimit.count, memory: valueLimit.memory))
+        }
+    }
+
+    /// `bytes` of text held `copies` times, each with a string's overhead, in values of
+    /// ``Dataset/bytesPerValueLoaded`` bytes.
+    private static func values(ofText bytes: Int, copies: Int) -> Int {
+        copies * (bytes + 32) / Dataset.bytesPerValueLoaded + 1
     }
 
     /// Reads what is left at the end of the input and returns the table.
@@ -197,6 +218,7 @@ struct CSVReader {
                 let header = hasHeader
                     ? try (0..<count).map { try parser.validText(ofField: $0, line: line, column: ColumnReference(index: $0, name: nil)) } : nil
                 table = CSVTable(header: header, selected: try select(header, count))
+                textValues += header.map { Self.values(ofText: $0.reduce(0) { $0 + $1.utf8.count }, copies: 2) } ?? 0
                 if hasHeader {
                     // A header names its columns; one whose feature fields are all numbers is
                     // likelier the first example (its label may be text).
@@ -242,9 +264,7 @@ struct CSVReader {
             if isLabel { table!.labels.append(single) } else { table!.features.append(single) }
         }
         table!.rowCount += 1
-        if let valueLimit, table!.features.count + table!.labels.count + labelTextValues > valueLimit.count {
-            throw DatasetError(file: source, line: line, reason: .tooManyValues(limit: valueLimit.count, memory: valueLimit.memory))
-        }
+        try checkMemory(line: line, pending: 0)
     }
 
     /// The provisional index of the label in field `field`, numbering a label not met before.
@@ -261,7 +281,7 @@ struct CSVReader {
         labelTexts.append((text, value, line))
         // The text is kept twice (the index and the list) and again as a class name, each with
         // a string's overhead; counted in values of ``Dataset/bytesPerValueLoaded`` bytes.
-        labelTextValues += (3 * (text.utf8.count + 32)) / Dataset.bytesPerValueLoaded + 1
+        textValues += Self.values(ofText: text.utf8.count, copies: 3)
         return labelTexts.count - 1
     }
 }
@@ -308,6 +328,10 @@ private final class CSVParser {
     }
 
     var fieldCount: Int { fields.count }
+    /// The bytes buffered past the records already read: the record being read, in part.
+    var pendingByteCount: Int { bytes.count - position }
+    /// The line the reader has reached.
+    var currentLine: Int { line }
 
     deinit { base.deallocate() }
 

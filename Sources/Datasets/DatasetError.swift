@@ -96,7 +96,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case .refused(let message):
             return message
         case let .tooManyValues(limit, memory):
-            return "\(location): the file holds more than \(limit) values in the columns read (its distinct class labels' text counted as values of the same memory), more than \(memory) holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory"
+            return "\(location): the file holds more than \(limit) values in the columns read (the text kept or buffered, such as class labels or a long field, counted as values of the same memory), more than \(memory) holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory"
         case .emptyFile:
             return "\(file): the file is empty; expected rows of comma-separated numbers"
         case .noDataRows:

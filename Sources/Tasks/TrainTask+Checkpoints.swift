@@ -37,11 +37,19 @@ extension TrainTask {
         var resumeLines: [String] = []
         if let resume = runOptions.resume {
             let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
+            // Early stopping's record is of what it watched: a run watching something else
+            // (another metric, or a train_* metric over other figures) starts its own.
+            var state = checkpoint.state
+            let watched = checkpoint.metadata["early_stopping"]
+            let watchChanged = watched != nil && watched != earlyStoppingWatch
+            if watchChanged {
+                (state.bestMetric, state.evaluationsWithoutImprovement, state.bestParameters) = (nil, 0, nil)
+            }
             // Every rank checks the same bytes alike: under MPI one error, printed once.
             let restore = {
                 try checkCompatible(checkpoint, path: path)
                 do {
-                    try trainer.restore(checkpoint.state)
+                    try trainer.restore(state)
                 } catch {
                     throw CheckpointError(file: path, "\(error)")
                 }
@@ -49,7 +57,9 @@ extension TrainTask {
             if let distributed = runOptions.distributed { try distributed.onEveryRank(restore) } else { try restore() }
             resumedFrom = (path, checkpoint.state.optimizerStep)
             resumeLines.append("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
-            if let trained = otherEpochs(of: checkpoint) {
+            if watchChanged, let watched {
+                resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
+            } else if let trained = otherEpochs(of: checkpoint) {
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs) and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does")
             }
             if let note = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision) { resumeLines.append(note) }
@@ -197,7 +207,16 @@ extension TrainTask {
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
+        metadata["early_stopping"] = earlyStoppingWatch
         return metadata
+    }
+
+    /// What early stopping watches, as checkpoints record it: its metric, and for a `train_*`
+    /// metric what `train_metrics` measures it over; `none` without early stopping. A resume
+    /// may change it, and then early stopping's record starts afresh.
+    var earlyStoppingWatch: String {
+        guard let metric = options.earlyStopping?.metric else { return "none" }
+        return metric == .trainLoss || metric == .trainAccuracy ? "\(metric.rawValue) over \(options.trainMetrics.rawValue)" : metric.rawValue
     }
 
     /// Refuses a checkpoint from another config or other data.

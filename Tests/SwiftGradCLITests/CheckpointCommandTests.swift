@@ -237,6 +237,30 @@ import Glibc
         #expect(try directory.contents().sorted() == ["train.json"])
     }
 
+    /// Early stopping's record is of the metric it watched: a resume watching another metric, or
+    /// a train_* metric over other figures, starts the record afresh and says the bits differ.
+    @Test func aResumeWatchingSomethingElseStartsEarlyStoppingAfresh() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, _ stopping: String) throws -> String {
+            try directory.write(name, base.replacingOccurrences(of: #""seed": 3}"#, with: #""seed": 3, "early_stopping": \#(stopping)}"#))
+        }
+        let loss = try config("loss.json", #"{"metric": "train_loss", "patience": 50}"#)
+        #expect(try swiftgrad(["run", loss, "--epochs", "2", "--run-dir", "runs/es"], in: directory.path).status == 0)
+        let same = try swiftgrad(["run", loss, "--epochs", "3", "--run-dir", "runs/es", "--resume", "latest"], in: directory.path)
+        #expect(same.status == 0 && !same.standardOutput.contains("early stopping watched"), "\(same.standardOutput)")
+        let accuracy = try config("accuracy.json", #"{"metric": "train_accuracy", "patience": 50}"#)
+        let other = try swiftgrad(["run", accuracy, "--epochs", "4", "--run-dir", "runs/es", "--resume", "latest"], in: directory.path)
+        #expect(other.status == 0, "\(other.standardError)")
+        #expect(other.standardOutput.contains("note: early stopping watched train_loss over training_batches in the checkpoint's run and watches train_accuracy over training_batches in this one, so its record starts afresh here"), "\(other.standardOutput)")
+        #expect(!other.standardOutput.contains("ends where an uninterrupted run"), "\(other.standardOutput)")
+        let overPass = try directory.write("pass.json", base.replacingOccurrences(
+            of: #""seed": 3}"#, with: #""seed": 3, "train_metrics": "evaluation_pass", "early_stopping": {"metric": "train_accuracy", "patience": 50}}"#))
+        let pass = try swiftgrad(["run", overPass, "--epochs", "5", "--run-dir", "runs/es", "--resume", "latest"], in: directory.path)
+        #expect(pass.standardOutput.contains("watched train_accuracy over training_batches in the checkpoint's run and watches train_accuracy over evaluation_pass"), "\(pass.standardOutput) \(pass.standardError)")
+    }
+
     /// When only the epochs differ, a resume goes on to the new length and ends with the bits
     /// of an uninterrupted run of that length (or stops short of the checkpoint's); a cosine
     /// schedule spanning the run refuses it, and eval takes the checkpoint either way.

@@ -102,17 +102,23 @@ import Tasks
     @Test func aDataFileLargerThanTheBudgetStopsWhereItPassesIt() throws {
         let rows = "a,b,label\n" + (0..<200).map { "\($0),\($0 * 2),\($0 % 2)" }.joined(separator: "\n") + "\n"
         let config = #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"epochs": 1, "batch_size": 8}}"#
-        // 1200 bytes hold 100 values at 12 bytes each; the two labels' text weighs 18 of them,
-        // so the 28th row, bringing 84 more, passes the limit.
+        // 1200 bytes hold 100 values at 12 bytes each; the header's names weigh 7 of them and
+        // the two labels' text 18, so the 26th row, bringing 78 more, passes the limit.
         let tight = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1200, origin: "a test's limit"))
         let failure = try loadFailure(config, files: ["d.csv": rows], options: tight)
-        #expect(failure == "DIR/d.csv:29: the file holds more than 100 values in the columns read (its distinct class labels' text counted as values of the same memory), more than the 1.2 KiB of a test's limit holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory", "\(failure)")
+        #expect(failure == "DIR/d.csv:27: the file holds more than 100 values in the columns read (the text kept or buffered, such as class labels or a long field, counted as values of the same memory), more than the 1.2 KiB of a test's limit holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory", "\(failure)")
         let roomy = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1 << 20, origin: "a test's limit"))
         #expect(try loadFailure(config, files: ["d.csv": rows], options: roomy) == "loaded")
         // Long distinct labels weigh as their text: 100 labels of 20 000 bytes pass 1 MiB.
         let labelled = "a,b,label\n" + (0..<100).map { "\($0),\($0 * 2),\(String(repeating: "x", count: 20_000))\($0)" }.joined(separator: "\n") + "\n"
         let heavy = try loadFailure(config.replacingOccurrences(of: #""type": "logistic""#, with: #""type": "softmax""#), files: ["d.csv": labelled], options: roomy)
         #expect(heavy.hasPrefix("DIR/d.csv:") && heavy.contains("the file holds more than "), "\(heavy.prefix(300))")
+        // A record being read is buffered whole: one field of 3 MB in a column no task reads
+        // passes 1 MiB before the record ends.
+        let longField = "a,b,z\n1,2,s\n3,4," + String(repeating: "q", count: 3_000_000) + "\n"
+        let linear = #"{"task": "linear-regression", "data": {"path": "d.csv", "feature": "a", "label": "b"}, "optimizer": {"name": "sgd"}, "steps": 1}"#
+        let buffered = try loadFailure(linear, files: ["d.csv": longField], options: roomy)
+        #expect(buffered.hasPrefix("DIR/d.csv:3: the file holds more than "), "\(buffered.prefix(300))")
         // The lecture's regressions read CSV files under the same bound.
         for other in [
             #"{"task": "linear-regression", "data": {"path": "d.csv", "feature": "a", "label": "b"}, "optimizer": {"name": "sgd"}, "steps": 1}"#,
