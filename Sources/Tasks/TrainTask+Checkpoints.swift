@@ -395,10 +395,18 @@ extension TrainTask {
         let earlier = checkpoints.existingCheckpoints().filter { path in
             resumedFrom.map { !AtomicFile.namesSameFile(path, $0.path) } ?? true
         }
+        let verb = resumedFrom == nil ? "start" : "resume"
+        // A longer run of this config left its model and best evaluation past this run's last
+        // step: this run would replace them with states it never reaches.
+        let totalSteps = options.totalSteps(examples: data.train.count)
+        for (path, what) in [(checkpoints.modelPath, "model"), (checkpoints.bestPath, "best checkpoint")]
+        where FileManager.default.fileExists(atPath: path) {
+            guard let file = try? Checkpoint.read(from: path), isStateOfThisRun(file), file.state.optimizerStep > totalSteps else { continue }
+            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its \(what), \(path), is a longer run's of this config (step \(file.state.optimizerStep), past this run's \(totalSteps)), which this run would replace and never write again; choose another --run-dir")
+        }
         // Without periodic checkpoints (every_epochs 0), best.safetensors tells whose folder it is.
         let hasBest = FileManager.default.fileExists(atPath: checkpoints.bestPath)
         guard let newest = earlier.last ?? (hasBest ? checkpoints.bestPath : nil) else { return }
-        let verb = resumedFrom == nil ? "start" : "resume"
         let advice = "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
         let checkpoint: Checkpoint
         do {
@@ -419,7 +427,6 @@ extension TrainTask {
         }
         guard let last = removed.last else { return }
         // A run of more epochs wrote them; those past this run's end it would never write again.
-        let totalSteps = options.totalSteps(examples: data.train.count)
         if let beyond = removed.last(where: { (CheckpointPolicy.step(ofCheckpoint: $0) ?? 0) > totalSteps }) {
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds checkpoints of a longer run of this config past this run's \(totalSteps) steps (the newest: \(beyond)), which it would remove and never write again; choose another --run-dir")
         }

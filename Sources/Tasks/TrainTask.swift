@@ -322,10 +322,18 @@ package struct TrainTask: RunnableTask {
             info("note: each batch has \(batchMicroShards) micro-shard\(one ? "" : "s"), so only \(batchMicroShards) of the \(options.workers) workers \(one ? "has" : "have") work; set training.micro_shards to cut batches finer")
         }
         let start = ContinuousClock.now
-        let run = try withoutActuallyEscaping(info) { try runKeepingCheckpoints(trainer, options: runOptions, log: $0) }
+        var run = try withoutActuallyEscaping(info) { try runKeepingCheckpoints(trainer, options: runOptions, log: $0) }
         let summary = run.summary
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let (last, evaluatedAfresh) = finalEvaluation(of: trainer, summary)
+        // Finite steps can end on parameters whose losses are not (a schedule that blows the
+        // rate up at the last step): the run diverged, though no step's loss showed it.
+        let finalLosses = [("train", Optional(last.trainLoss)), ("test", last.testLoss)]
+        if run.exitStatus == 0, let (split, loss) = finalLosses.first(where: { $0.1.map { !$0.isFinite } ?? false }) {
+            run.status = "diverged"
+            run.exitStatus = 1
+            run.failure = "training diverged: the final parameters give a \(split) loss of \(loss!), not a finite number"
+        }
         let regression = regressionMetrics(of: trainer)
         let timing = RunTiming(
             summary: summary, wallSeconds: seconds, dataLoadingSeconds: dataSeconds, setupSeconds: (start - dataLoaded) / .seconds(1))

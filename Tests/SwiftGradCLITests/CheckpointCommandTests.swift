@@ -237,6 +237,41 @@ import Glibc
         #expect(try directory.contents().sorted() == ["train.json"])
     }
 
+    /// A schedule that blows the rate up at the last step gives finite step losses and final
+    /// parameters whose losses are not: the run has diverged, and says so.
+    @Test func aRunWhoseFinalLossesAreNotFiniteDiverged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("blowup.json", """
+            {"task": "train", "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"}, "model": {"type": "mlp", "hidden_layers": [16]},
+             "optimizer": {"name": "sgd", "learning_rate": 1e-6, "schedule": {"type": "exponential", "decay_steps": 1, "decay_rate": 1e12}},
+             "training": {"steps": 3, "batch_size": 64}}
+            """)
+        let run = try swiftgrad(["run", config, "--report", "r.json"], in: directory.path)
+        #expect(run.status == 1)
+        #expect(run.standardError.contains("error: training diverged: the final parameters give a "), "\(run.standardError)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.path + "/r.json"))) as? [String: Any])
+        #expect(report["status"] as? String == "diverged")
+    }
+
+    /// Without periodic checkpoints, a shorter run of the same config would replace a longer
+    /// run's model and best checkpoint with states it never reaches: it is refused.
+    @Test func aShorterRunDoesNotReplaceALongerRunsModel() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        let config = try directory.write("best.json", base.replacingOccurrences(
+            of: #""seed": 3}"#, with: #""seed": 3}, "checkpoint": {"every_epochs": 0, "keep_best": "train_loss"}"#))
+        #expect(try swiftgrad(["run", config, "--epochs", "6", "--run-dir", "runs/b"], in: directory.path).status == 0)
+        let model = try Data(contentsOf: URL(fileURLWithPath: directory.path + "/runs/b/model.safetensors"))
+        let shorter = try swiftgrad(["run", config, "--epochs", "3", "--run-dir", "runs/b"], in: directory.path)
+        expectOneLineError(shorter)
+        #expect(shorter.standardError.contains("its model, runs/b/model.safetensors, is a longer run's of this config (step 24, past this run's 12)"), "\(shorter.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path + "/runs/b/model.safetensors")) == model)
+        // As long a run starts over, as before.
+        #expect(try swiftgrad(["run", config, "--epochs", "6", "--run-dir", "runs/b"], in: directory.path).status == 0)
+    }
+
     /// Early stopping's record is of the metric it watched: a resume watching another metric, or
     /// a train_* metric over other figures, starts the record afresh and says the bits differ.
     @Test func aResumeWatchingSomethingElseStartsEarlyStoppingAfresh() throws {
