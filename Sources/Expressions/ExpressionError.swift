@@ -62,12 +62,16 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     /// `character` as a message shows it: a control character other than a tab (an escape
-    /// sequence would act on the terminal, a NUL end a C string) as its Swift escape, `\u{1B}`.
+    /// sequence would act on the terminal, a NUL end a C string) or a line or paragraph
+    /// separator as its Swift escape, `\u{1B}`.
     static func shown(_ character: Character) -> String {
-        guard character != "\t", character.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+        func breaksTheLine(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+        }
+        guard character != "\t", character.unicodeScalars.contains(where: breaksTheLine) else {
             return String(character)
         }
-        return character.unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
+        return character.unicodeScalars.map { breaksTheLine($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 
     /// Characters of the source shown on each side of the caret.

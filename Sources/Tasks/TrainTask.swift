@@ -327,12 +327,22 @@ package struct TrainTask: RunnableTask {
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let (last, evaluatedAfresh) = finalEvaluation(of: trainer, summary)
         // Finite steps can end on parameters whose losses are not (a schedule that blows the
-        // rate up at the last step): the run diverged, though no step's loss showed it.
-        let finalLosses = [("train", Optional(last.trainLoss)), ("test", last.testLoss)]
-        if run.exitStatus == 0, let (split, loss) = finalLosses.first(where: { $0.1.map { !$0.isFinite } ?? false }) {
+        // rate up at the last step): the run diverged, though no step's loss showed it. A test
+        // loss alone that is not finite may be the test rows' doing instead; a pass over the
+        // training rows tells which.
+        if run.exitStatus == 0, let test = last.testLoss, !test.isFinite || !last.trainLoss.isFinite {
+            let train = last.trainLoss.isFinite && !evaluatedAfresh ? withoutRecording { trainer.evaluate(epoch: summary.epochs) }.trainLoss : last.trainLoss
+            if !train.isFinite {
+                run.status = "diverged"
+                run.exitStatus = 1
+                run.failure = "training diverged: the final parameters give a train loss of \(train) (test loss \(test)), not a finite number"
+            } else {
+                info("warning: the test loss is \(test), though the training rows' is finite: some test examples overflow the model's Float32 arithmetic (swiftgrad eval names the first)")
+            }
+        } else if run.exitStatus == 0, !last.trainLoss.isFinite {
             run.status = "diverged"
             run.exitStatus = 1
-            run.failure = "training diverged: the final parameters give a \(split) loss of \(loss!), not a finite number"
+            run.failure = "training diverged: the final parameters give a train loss of \(last.trainLoss), not a finite number"
         }
         let regression = regressionMetrics(of: trainer)
         let timing = RunTiming(

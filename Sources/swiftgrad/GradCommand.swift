@@ -70,6 +70,8 @@ struct GradCommand: ParsableCommand {
                 throw ExitCode.failure
             }
         } catch let error as ExpressionError {
+            // A syntax error's lines (the message, the expression, a caret under the column)
+            // are its own; the user's text in them is shown escaped already.
             var message = "error: \(error)"
             if case .missingValue(let name) = error.reason, name.count <= 40 {
                 message += "\ngive it a value with --at \(name)=VALUE"

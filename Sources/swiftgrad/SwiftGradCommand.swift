@@ -1,4 +1,5 @@
 import ArgumentParser
+import Storage
 
 // `@preconcurrency`: C's `stdout` is a global variable, which Swift 6 otherwise refuses to
 // touch; it is only used on the main thread, before and after the command runs.
@@ -34,12 +35,23 @@ struct SwiftGradCommand: ParsableCommand {
             var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
-            exit(withError: error)
+            exitShowingArguments(error)
         }
         if let failure = standardOutputFailure() {
             printError("error: writing to standard output failed (\(failure)); the output is incomplete")
             exit(withError: ExitCode.failure)
         }
+    }
+
+    /// ArgumentParser's `exit(withError:)`, with the part of a usage error that quotes the command
+    /// line (`The value '3⏎x' is invalid`) shown escaped: a newline, an escape sequence or a line
+    /// separator in an argument stays in one line. Help and the usage text are printed as they are.
+    private static func exitShowingArguments(_ error: any Error) -> Never {
+        let code = exitCode(for: error)
+        let short = message(for: error), full = fullMessage(for: error)
+        guard code != .success, !short.isEmpty, let range = full.range(of: short) else { exit(withError: error) }
+        printError(full.replacingCharacters(in: range, with: quoted(short, limit: .max)))
+        exit(withError: code)
     }
 
     /// Why writing to standard output failed, after flushing it, or `nil` if it did not.

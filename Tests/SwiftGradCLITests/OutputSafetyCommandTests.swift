@@ -194,6 +194,22 @@ import Testing
         }
     }
 
+    /// A usage error quotes the argument it refuses: escaped, on the error's own line, with the
+    /// usage text after it as it is.
+    @Test func aRefusedArgumentIsQuotedEscaped() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let run = try swiftgrad(["run", config, "--epochs", "3\ncolumn\u{1B}[31m"], in: directory.path)
+        #expect(run.status == 64)
+        let lines = run.standardError.split(separator: "\n")
+        #expect(lines.first?.hasPrefix(#"Error: The value '3\ncolumn\u{1B}[31m' is invalid for '--epochs <epochs>'"#) == true, "\(run.standardError)")
+        #expect(lines.contains { $0.hasPrefix("Usage: swiftgrad run") } && !run.standardError.contains("\u{1B}"), "\(run.standardError)")
+        let grad = try swiftgrad(["grad", "x+y", "--at", "x=1,y=l\u{2028}s"], in: directory.path)
+        expectOneLineError(grad)
+        #expect(grad.standardError.contains(#"the value 'l\u{2028}s' given for 'y' is not a number"#), "\(grad.standardError)")
+    }
+
     /// Seconds are read in decimal, as everywhere else: Swift's own reading of a Double would
     /// take hexadecimal and `nan`.
     @Test(arguments: [
