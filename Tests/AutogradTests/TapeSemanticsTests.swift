@@ -305,35 +305,29 @@ import Foundation
     /// second derivative: d²/dx² xˣ = xˣ·((1 + ln x)² + 1/x), and with the base and the exponent
     /// as separate sources, ∂²(aᵇ)/∂a∂b = aᵇ⁻¹·(1 + b·ln a).
     @Test func secondDerivativeOfAPowerInBothItsArguments() {
-        let x = Tensor([0.7, 1.7, 2, 3.5])
-        let outer = GradientTape()
-        outer.watch(x)
-        let d1 = outer.record { () -> Tensor in
-            let inner = GradientTape()
-            inner.watch(x)
-            let y = inner.record { x.pow(x) }
-            return inner.gradient(of: y, withRespectTo: x)!
+        /// ∂/∂`outer` of ∂`f`/∂`inner`, each tape watching its own source.
+        func mixed(_ f: () -> Tensor, inner: Tensor, outer: Tensor) -> Tensor {
+            let outerTape = GradientTape()
+            outerTape.watch(outer)
+            let first = outerTape.record { () -> Tensor in
+                let innerTape = GradientTape()
+                innerTape.watch(inner)
+                let y = innerTape.record(f)
+                return innerTape.gradient(of: y, withRespectTo: inner)!
+            }
+            return outerTape.gradient(of: first, withRespectTo: outer)!
         }
-        let d2 = outer.gradient(of: d1, withRespectTo: x)!
+        let x = Tensor([0.7, 1.7, 2, 3.5])
         let expected = x.scalars.map { value -> Float in
             let v = Double(value), l = log(v)
             return Float(pow(v, v) * ((1 + l) * (1 + l) + 1 / v))
         }
-        assertClose(d2, expected, rtol: 1e-5)
+        assertClose(mixed({ x.pow(x) }, inner: x, outer: x), expected, rtol: 1e-5)
 
         // ∂/∂a of ∂(aᵇ)/∂b = aᵇ·ln a: the path through the logarithm of the base.
         let (a, b) = (Tensor([1.5, 2.5]), Tensor([0.5, 3]))
-        let mixed = GradientTape()
-        mixed.watch(a)
-        let db = mixed.record { () -> Tensor in
-            let inner = GradientTape()
-            inner.watch(b)
-            let y = inner.record { a.pow(b) }
-            return inner.gradient(of: y, withRespectTo: b)!
-        }
-        let dab = mixed.gradient(of: db, withRespectTo: a)!
         let cross = zip(a.scalars, b.scalars).map { a, b in Float(pow(Double(a), Double(b) - 1) * (1 + Double(b) * log(Double(a)))) }
-        assertClose(dab, cross, rtol: 1e-5)
+        assertClose(mixed({ a.pow(b) }, inner: b, outer: a), cross, rtol: 1e-5)
     }
 
     @Test func jacobianOfAVectorFunction() {
