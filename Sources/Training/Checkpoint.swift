@@ -91,7 +91,10 @@ public struct Checkpoint: Sendable, Equatable {
         guard meta["swiftgrad.format"] == Self.format else {
             throw fail("not a SwiftGrad checkpoint (metadata swiftgrad.format is \(meta["swiftgrad.format"].map { "'\(quoted($0))'" } ?? "missing"), expected '\(Self.format)')")
         }
-        let expected = Self.checksum(of: file.entries)
+        // The order this type writes, whatever order the file holds them in: a checkpoint saved
+        // again by another client (Python's `safetensors` sorts by name) keeps its checksum.
+        let listed = (meta["swiftgrad.parameters"] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let expected = Self.checksum(of: Self.inWritingOrder(file.entries, parameterNames: listed))
         guard meta["swiftgrad.checksum"] == expected else {
             throw fail("the tensors' checksum is \(expected) but the file says \(meta["swiftgrad.checksum"].map { "'\(quoted($0))'" } ?? "nothing"): the file is damaged")
         }
@@ -252,8 +255,26 @@ public struct Checkpoint: Sendable, Equatable {
         return position
     }
 
+    /// `entries` in the order ``safeTensors`` writes them: the parameters in `parameterNames`'
+    /// order, the optimizer's state by name, the best parameters in parameter order, then the
+    /// rest by name.
+    static func inWritingOrder(_ entries: [SafeTensors.Entry], parameterNames: [String]) -> [SafeTensors.Entry] {
+        let position = Dictionary(parameterNames.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        func key(_ entry: SafeTensors.Entry) -> (group: Int, index: Int, name: String) {
+            if let index = position[entry.name] { return (0, index, "") }
+            if entry.name.hasPrefix("optimizer/") { return (1, 0, entry.name) }
+            if entry.name.hasPrefix("best/"), let index = position[String(entry.name.dropFirst(5))] { return (2, index, "") }
+            return (3, 0, entry.name)
+        }
+        return entries.enumerated().sorted { a, b in
+            let (x, y) = (key(a.element), key(b.element))
+            // Ties (a name given twice) keep the file's order.
+            return (x.group, x.index, x.name, a.offset) < (y.group, y.index, y.name, b.offset)
+        }.map(\.element)
+    }
+
     /// A 64-bit hash over every entry's name and shape (FNV-1a, byte by byte) and bits (FNV-1a's
-    /// step on 64-bit words, ``FNV1a/combineWords(_:)``), in file order, as 16 hex digits.
+    /// step on 64-bit words, ``FNV1a/combineWords(_:)``), in the order given, as 16 hex digits.
     static func checksum(of entries: [SafeTensors.Entry]) -> String {
         var hash = FNV1a()
         for entry in entries {

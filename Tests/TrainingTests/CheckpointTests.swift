@@ -33,6 +33,25 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(decoded.metadata["note"] == "tab\there \"quoted\" é")
     }
 
+    /// The checksum covers the tensors in the order this type writes them, not the file's:
+    /// saved again in another order (Python's `safetensors` sorts by name), a checkpoint reads
+    /// back the same; a changed tensor is still caught.
+    @Test func aCheckpointSavedInAnotherOrderKeepsItsChecksum() throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 24, workers: 2, microShards: 3, seed: 7,
+                                                  earlyStopping: EarlyStopping(metric: .testLoss, patience: 5, restoreBest: true)))
+        _ = trainer.run()
+        let file = Checkpoint(state: trainer.state, extraTensors: ["data/mean": Tensor([1, 2])]).safeTensors
+        #expect(file.entries.contains { $0.name.hasPrefix("best/") } && file.entries.contains { $0.name.hasPrefix("optimizer/") })
+        var sorted = file
+        sorted.entries.sort { $0.name < $1.name }
+        #expect(sorted.entries.map(\.name) != file.entries.map(\.name))
+        let decoded = try Checkpoint(SafeTensors(decoding: sorted.encoded(), file: "sorted"), source: "sorted")
+        #expect(decoded.state == trainer.state)
+        var changed = sorted
+        changed.entries[0] = SafeTensors.Entry(name: changed.entries[0].name, tensor: changed.entries[0].tensor * 2)
+        #expect(throws: CheckpointError.self) { try Checkpoint(SafeTensors(decoding: changed.encoded(), file: "changed"), source: "changed") }
+    }
+
     /// A checkpoint is written from its tensors where they lie, as parts: the file holds
     /// exactly the bytes `encoded()` joins, an empty tensor included, and reads back equal (the
     /// round trip is the check of the encoding itself; `SafeTensorsClientTests` has Python's

@@ -52,5 +52,18 @@ import Training
         let metadata = try #require(decoded["metadata"] as? [String: String])
         #expect(metadata["config_hash"] == "abc")
         #expect(metadata["swiftgrad.format"] == Checkpoint.format)
+
+        // Saved again by Python, which writes the tensors in its own order, the checkpoint
+        // reads back as the same state.
+        let resaved = directory.path + "/resaved.safetensors"
+        let save = try PythonClient.run("""
+            import sys
+            from safetensors import safe_open
+            from safetensors.numpy import save_file
+            with safe_open(sys.argv[1], framework="np") as f:
+                save_file({name: f.get_tensor(name) for name in f.keys()}, sys.argv[2], metadata=f.metadata())
+            """, arguments: [path, resaved])
+        try #require(save.status == 0, "python failed: \(save.error)")
+        #expect(try Checkpoint.read(from: resaved).state == checkpoint.state)
     }
 }
