@@ -11,9 +11,11 @@ extension TrainTask {
     /// in), the features' names and standardiser, the labels and the loss.
     package func savedModel(parameters: [Tensor]) -> SavedModel {
         let train = data.train
-        // The classes by the labels they were numbered from, so predict and eval answer in them.
-        let target: SavedModel.Target = train.classCount.map { .classes(labels: (0..<$0).map(train.classLabel(of:))) }
-            ?? .regression(standardizer: targetStandardizer)
+        // The classes by the labels they were numbered from, so predict and eval answer in them;
+        // a model that regresses (a `linear` model on class numbers too) predicts values.
+        let target: SavedModel.Target = model.lossKind.isRegression
+            ? .regression(standardizer: targetStandardizer)
+            : train.classCount.map { .classes(labels: (0..<$0).map(train.classLabel(of:))) } ?? .regression(standardizer: targetStandardizer)
         return SavedModel(
             architecture: Self.architecture(of: model, features: train.featureCount), lossKind: model.lossKind,
             featureNames: train.featureNames, featureStandardizer: standardizer, targetName: train.labelName, target: target,

@@ -469,7 +469,7 @@ package struct TrainTask: RunnableTask {
     /// For regression data, MSE, MAE and R² of the final parameters on the training and test
     /// splits, on the targets' original scale; `nil` for classes.
     private func regressionMetrics(of trainer: Trainer) -> (train: RegressionMetrics, test: RegressionMetrics?)? {
-        guard data.train.classCount == nil else { return nil }
+        guard model.lossKind.isRegression else { return nil }
         let parameters = trainer.variables.map(\.value)
         func metrics(_ dataset: Dataset) -> RegressionMetrics {
             // The trainer's own inference pass, on its threads, as its evaluations run.

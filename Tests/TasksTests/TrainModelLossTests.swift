@@ -178,6 +178,22 @@ import Tasks
         #expect(meanTruth > 500 && abs(meanPrediction - meanTruth) < 50, "predictions centred on \(meanPrediction), targets on \(meanTruth)")
     }
 
+    /// A `linear` model on class labels regresses the class numbers: its report gives MSE, MAE
+    /// and R², and its saved model predicts values, which eval and predict read.
+    @Test func aLinearModelOnClassesRegressesTheClassNumbers() throws {
+        let task = try load(Self.config(file: "binary.csv", model: #"{"type": "linear"}"#, epochs: 5))
+        #expect(task.model.lossKind == .meanSquaredError)
+        let (report, parameters) = try train(task)
+        #expect(report["train_mse"] is Double && report["train_accuracy"] == nil, "\(report.keys.sorted())")
+        let saved = task.savedModel(parameters: parameters)
+        #expect(saved.target == .regression(standardizer: nil))
+        guard case .values(let values) = try saved.prediction(fromOutput: task.model(task.data.test.features, parameters: parameters)) else {
+            Issue.record("a linear model's saved model predicted classes")
+            return
+        }
+        #expect(values.shape == [task.data.test.count, 1])
+    }
+
     @Test func targetsWhoseSquaresOverflowWarnUnlessStandardised() throws {
         let raw = try load(Self.config(file: "huge.csv", kind: "regression", model: #"{"type": "linear"}"#))
         #expect(raw.warnings.count == 1 && raw.warnings[0].contains("whose squared errors come within a factor of 100 of a 32-bit float's range"), "\(raw.warnings)")
