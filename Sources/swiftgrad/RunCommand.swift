@@ -42,9 +42,10 @@ struct RunCommand: ParsableCommand {
     var verbose = false
 
     @Option(name: .customLong("progress-every"), parsing: .unconditional, help: ArgumentHelp(
-        "When standard output is not a terminal, print a training progress line every this many seconds (0: every step), besides each epoch's end.",
+        "When standard output is not a terminal, print a training progress line every this many seconds (0: every step), besides each epoch's end. (default: 10)",
         valueName: "seconds"), transform: { try Self.seconds(from: $0, flag: "--progress-every") })
-    var progressEvery: Double = 10
+    var progressEveryGiven: Double?
+    var progressEvery: Double { progressEveryGiven ?? 10 }
 
     @Flag(name: .customLong("no-metrics"), help: "Write no metrics.jsonl, metrics.csv, TensorBoard event file or metrics.svg into the run folder.")
     var noMetrics = false
@@ -63,14 +64,16 @@ struct RunCommand: ParsableCommand {
     var distributed: DistributedMode?
 
     @Option(name: .customLong("mpi-reduction"), help: ArgumentHelp(
-        "How the ranks add their gradients: deterministic (the bits of a one-process run, for any rank count) or allreduce (MPI_Allreduce: its own order).",
+        "How the ranks add their gradients: deterministic (the bits of a one-process run, for any rank count) or allreduce (MPI_Allreduce: its own order). (default: deterministic)",
         valueName: "deterministic|allreduce"))
-    var mpiReduction: MPIReductionChoice = .deterministic
+    var mpiReductionGiven: MPIReductionChoice?
+    var mpiReduction: MPIReductionChoice { mpiReductionGiven ?? .deterministic }
 
     @Option(name: .customLong("mpi-timeout"), parsing: .unconditional, help: ArgumentHelp(
-        "Seconds a rank waits for another before ending the job with an error that names the silent rank.",
+        "Seconds a rank waits for another before ending the job with an error that names the silent rank. (default: 300)",
         valueName: "seconds"), transform: { try Self.seconds(from: $0, flag: "--mpi-timeout") })
-    var mpiTimeout: Double = 300
+    var mpiTimeoutGiven: Double?
+    var mpiTimeout: Double { mpiTimeoutGiven ?? 300 }
 
     func validate() throws {
         try refuseEmptyPaths(["config": config, "--report": report, "--plot": plot, "--resume": resume, "--run-dir": runDirectory])
@@ -114,7 +117,9 @@ struct RunCommand: ParsableCommand {
 
     /// The options of this command line, for a run of one process or rank 0 of an MPI job.
     func runOptions() -> RunOptions {
-        let progress: ProgressStyle = standardOutputIsTerminal
+        // An MPI launcher gives each rank a pseudo-terminal whatever its own output is (a file,
+        // a pipe): under one, progress is plain lines.
+        let progress: ProgressStyle = standardOutputIsTerminal && Self.mpiJobSize() == nil
             ? .redrawn(columns: terminalColumns(), write: writeToStandardOutput) : .lines(everySeconds: progressEvery)
         return RunOptions(
             plotPath: plot, workers: workers, epochs: epochs, seed: seed, verbosity: quiet ? .quiet : verbose ? .verbose : .normal,
@@ -179,6 +184,8 @@ struct RunCommand: ParsableCommand {
                 ("--workers", workers != nil), ("--epochs", epochs != nil), ("--seed", seed != nil),
                 ("--precision", precision != nil), ("--resume", resume != nil), ("--run-dir", runDirectory != nil),
                 ("--no-metrics", noMetrics), ("--verbose", verbose), ("--distributed", distributed != nil),
+                ("--progress-every", progressEveryGiven != nil), ("--mpi-reduction", mpiReductionGiven != nil),
+                ("--mpi-timeout", mpiTimeoutGiven != nil),
             ]
             let flags = given.filter(\.1).map(\.0)
             if !flags.isEmpty {

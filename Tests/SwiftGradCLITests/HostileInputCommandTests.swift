@@ -67,6 +67,8 @@ import Glibc
         #expect(trainerFlags.standardError == "error: --workers, --epochs and --resume apply to a train config only, and 'quadratic.json' is a minimize task; leave them out\n")
         let verbose = try swiftgrad(["run", "quadratic.json", "--verbose"], in: scratch.path)
         #expect(verbose.standardError == "error: --verbose applies to a train config only, and 'quadratic.json' is a minimize task; leave it out\n")
+        let watching = try swiftgrad(["run", "quadratic.json", "--progress-every", "5", "--mpi-timeout", "5", "--mpi-reduction", "allreduce"], in: scratch.path)
+        #expect(watching.standardError == "error: --progress-every, --mpi-reduction and --mpi-timeout apply to a train config only, and 'quadratic.json' is a minimize task; leave them out\n")
         let config = try scratch.tinyTrainConfig()
         let plot = try swiftgrad(["run", config, "--plot", "fig.svg"], in: scratch.path)
         expectOneLineError(plot)
