@@ -51,11 +51,25 @@ func checkOutputs(_ outputs: [OutputPath], inputs: [AtomicFile.Input], runFolder
         if let other = outputs[..<index].first(where: { AtomicFile.namesSameFile($0.path, output.path) }) {
             throw FileError("cannot write '\(output.path)': both \(other.flag) and \(output.flag) name it; choose a file for each")
         }
-        try AtomicFile.checkNotInput(output.path, inputs: inputs)
-        if let runFolder, let role = runFolderRole(of: output.path, in: runFolder) {
-            throw FileError("cannot write '\(output.path)' (\(output.flag)): \(role); choose another path")
+        do {
+            try AtomicFile.checkNotInput(output.path, inputs: inputs)
+            if let runFolder, let role = runFolderRole(of: output.path, in: runFolder) {
+                throw FileError("cannot write '\(output.path)': \(role); choose another path")
+            }
+            try AtomicFile.checkWritable(output.path, inputs: inputs)
+        } catch let error as FileError {
+            throw error.naming(output.flag, of: output.path)
         }
-        try AtomicFile.checkWritable(output.path, inputs: inputs)
+    }
+}
+
+extension FileError {
+    /// The error with the flag that named the file beside its path: `cannot write 'r.json'
+    /// (--report): …`.
+    func naming(_ flag: String, of path: String) -> FileError {
+        let start = "cannot write '\(quoted(path, limit: FileError.messageLimit))'"
+        guard message.hasPrefix(start) else { return FileError("\(flag): \(message)") }
+        return FileError(start + " (\(flag))" + message.dropFirst(start.count))
     }
 }
 

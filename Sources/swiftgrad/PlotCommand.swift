@@ -42,7 +42,7 @@ struct PlotCommand: ParsableCommand {
         try reportingErrors {
             // The figure never replaces the metrics it is drawn from.
             let inputs = runFolders.map { AtomicFile.Input($0 + "/" + RunMetrics.jsonName, role: "metrics") }
-            try AtomicFile.checkWritable(output, inputs: inputs)
+            try checkOutputs([OutputPath(flag: "--output", path: output)], inputs: inputs)
             let counts = try MetricsPlot.plot(runFolders: runFolders, metric: metric.flatMap(TrainingMetric.init(rawValue:)), to: output)
             let total = counts.reduce(0, +)
             print("wrote \(output): \(total) evaluation\(total == 1 ? "" : "s") of \(counts.count) run\(counts.count == 1 ? "" : "s")")

@@ -39,7 +39,13 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if let output { try CSVPrediction.checkOutput(output, protecting: [("input", input), ("checkpoint", checkpoint)]) }
+            if let output {
+                do {
+                    try CSVPrediction.checkOutput(output, protecting: [("input", input), ("checkpoint", checkpoint)])
+                } catch let error as FileError {
+                    throw error.naming("--output", of: output)
+                }
+            }
             let prediction = try CSVPrediction.run(checkpoint: checkpoint, input: input, hasHeader: !noHeader, precision: precision)
             for note in prediction.notes { printShown(note) }
             if let output {

@@ -143,7 +143,7 @@ import Glibc
 
         let overConfig = try swiftgrad("run", "fit.json", "--report", scratch.path + "/fit.json", in: scratch.path)
         expectOneLineError(overConfig)
-        #expect(overConfig.standardError == "error: cannot write '\(scratch.path)/fit.json': it is the config of this run ('fit.json'); choose another path\n")
+        #expect(overConfig.standardError == "error: cannot write '\(scratch.path)/fit.json' (--report): it is the config of this run ('fit.json'); choose another path\n")
         #expect(overConfig.standardOutput.isEmpty)
 
         #expect(link(data, scratch.path + "/alias.csv") == 0)
@@ -169,7 +169,7 @@ import Glibc
         let path = scratch.path + "/runs/train/checkpoints/" + checkpoint
         let run = try swiftgrad(["run", config, "--resume", "latest", "--report", path], in: scratch.path)
         expectOneLineError(run)
-        #expect(run.standardError == "error: cannot write '\(path)': it is the checkpoint being resumed of this run ('runs/train/checkpoints/\(checkpoint)'); choose another path\n")
+        #expect(run.standardError == "error: cannot write '\(path)' (--report): it is the checkpoint being resumed of this run ('runs/train/checkpoints/\(checkpoint)'); choose another path\n")
     }
 
     @Test func aReportThatIsAFIFOIsRefusedAndStaysAFIFO() throws {
@@ -179,7 +179,7 @@ import Glibc
         #expect(mkfifo(fifo, 0o644) == 0)
         let run = try swiftgrad("run", "Configs/seed-derivative.json", "--report", fifo, in: repositoryRoot)
         expectOneLineError(run)
-        #expect(run.standardError == "error: cannot write '\(fifo)': it is a FIFO, not a regular file; refusing to replace it\n")
+        #expect(run.standardError == "error: cannot write '\(fifo)' (--report): it is a FIFO, not a regular file; refusing to replace it\n")
         #expect(run.standardOutput.isEmpty)
         var info = stat()
         #expect(lstat(fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO)
@@ -196,7 +196,7 @@ import Glibc
         guard FileManager.default.fileExists(atPath: "/proc/self") else { return }
         let proc = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", "/proc/report.json", in: repositoryRoot)
         expectOneLineError(proc)
-        #expect(proc.standardError.hasPrefix("error: cannot write '/proc/report.json': cannot create a file in directory '/proc': "))
+        #expect(proc.standardError.hasPrefix("error: cannot write '/proc/report.json' (--report): cannot create a file in directory '/proc': "))
         #expect(proc.standardOutput.isEmpty)
     }
 

@@ -53,13 +53,13 @@ import Testing
         defer { directory.remove() }
         let eval = ["eval", "train.json", "--checkpoint", "pe/model.safetensors"]
         for flag in ["--report", "--plot"] {
-            try expectRefused(eval + [flag, "train.json"], in: directory, "cannot write 'train.json': it is the config of this run; choose another path")
+            try expectRefused(eval + [flag, "train.json"], in: directory, "cannot write 'train.json' (\(flag)): it is the config of this run; choose another path")
             try expectRefused(
                 eval + [flag, "pe/model.safetensors"], in: directory,
-                "cannot write 'pe/model.safetensors': it is the checkpoint of this run; choose another path")
+                "cannot write 'pe/model.safetensors' (\(flag)): it is the checkpoint of this run; choose another path")
             try expectRefused(
                 eval + [flag, "./data.csv"], in: directory,
-                "cannot write './data.csv': it is the data file of this run ('data.csv'); choose another path")
+                "cannot write './data.csv' (\(flag)): it is the data file of this run ('data.csv'); choose another path")
         }
         try expectRefused(
             eval + ["--report", "x.svg", "--plot", "./x.svg"], in: directory,
@@ -70,15 +70,15 @@ import Testing
         let directory = try trainedRun()
         defer { directory.remove() }
         let bench = ["bench", "scaling", "train.json", "--steps", "1", "--repeats", "1", "--warmup", "0"]
-        try expectRefused(bench + ["--csv", "train.json"], in: directory, "cannot write 'train.json': it is the config of this run; choose another path")
-        try expectRefused(bench + ["--plot", "train.json"], in: directory, "cannot write 'train.json': it is the config of this run; choose another path")
+        try expectRefused(bench + ["--csv", "train.json"], in: directory, "cannot write 'train.json' (--csv): it is the config of this run; choose another path")
+        try expectRefused(bench + ["--plot", "train.json"], in: directory, "cannot write 'train.json' (--plot): it is the config of this run; choose another path")
         try expectRefused(
             bench + ["--csv", "data.csv"], in: directory,
-            "cannot write 'data.csv': it is the data file of this run; choose another path")
+            "cannot write 'data.csv' (--csv): it is the data file of this run; choose another path")
         try expectRefused(bench + ["--csv", "s.out", "--plot", "s.out"], in: directory, "cannot write 's.out': both --csv and --plot name it; choose a file for each")
         try expectRefused(
             ["plot", "pe", "--output", "pe/metrics.jsonl"], in: directory,
-            "cannot write 'pe/metrics.jsonl': it is the metrics of this run; choose another path")
+            "cannot write 'pe/metrics.jsonl' (--output): it is the metrics of this run; choose another path")
     }
 
     @Test func aLinearRegressionsPlotKeyNamingItsOwnConfigIsRefused() throws {
@@ -86,7 +86,7 @@ import Testing
         defer { directory.remove() }
         try directory.write("d.csv", "x,y\n1,2\n2,4\n3,6\n")
         try directory.write("lr.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 3, "optimizer": {"name": "sgd"}, "plot": "lr.json"}"#)
-        try expectRefused(["run", "lr.json"], in: directory, "cannot write 'lr.json': it is the config of this run; choose another path")
+        try expectRefused(["run", "lr.json"], in: directory, "cannot write 'lr.json' (the config's plot): it is the config of this run; choose another path")
         // The config's plot and --report are two outputs too.
         try directory.write("lr2.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "steps": 3, "optimizer": {"name": "sgd"}, "plot": "fig.svg"}"#)
         try expectRefused(

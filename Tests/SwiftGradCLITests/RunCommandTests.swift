@@ -38,7 +38,7 @@ import Testing
         let report = scratch.path + "/missing/report.json"
         let run = try swiftgrad("run", "Configs/seed-quadratic.json", "--report", report, in: repositoryRoot)
         expectOneLineError(run)
-        #expect(run.standardError == "error: cannot write '\(report)': directory '\(scratch.path)/missing' does not exist\n")
+        #expect(run.standardError == "error: cannot write '\(report)' (--report): directory '\(scratch.path)/missing' does not exist\n")
         // The check comes before the work: no progress lines were printed.
         #expect(run.standardOutput.isEmpty)
         #expect(try scratch.contents().isEmpty)
@@ -49,7 +49,7 @@ import Testing
         defer { scratch.remove() }
         let run = try swiftgrad("run", "Configs/seed-derivative.json", "--report", scratch.path, in: repositoryRoot)
         expectOneLineError(run)
-        #expect(run.standardError == "error: cannot write '\(scratch.path)': the path names a directory, not a file\n")
+        #expect(run.standardError == "error: cannot write '\(scratch.path)' (--report): the path names a directory, not a file\n")
         #expect(try scratch.contents().isEmpty)
     }
 
