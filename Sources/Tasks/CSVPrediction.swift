@@ -54,7 +54,7 @@ package struct CSVPrediction: Sendable {
                 guard columnCount == features.count else {
                     var message = "the rows have \(columnCount) column\(columnCount == 1 ? "" : "s") but the model takes \(expected), in this order"
                     if columnCount == features.count + 1 { message += "; leave out the label column, or give a header row that names it" }
-                    throw PredictionInputError(file: input, message)
+                    throw PredictionInputError(file: input, line: 1, message)
                 }
                 return Array(0..<columnCount)
             }
@@ -71,7 +71,7 @@ package struct CSVPrediction: Sendable {
                 var message = "the header names \(header.count) column\(header.count == 1 ? "" : "s") but the model takes \(expected)"
                 if !missing.isEmpty { message += "; missing: \(listed(missing))" }
                 if !unknown.isEmpty { message += "; not a feature: \(listed(unknown))" }
-                throw PredictionInputError(file: input, message)
+                throw PredictionInputError(file: input, line: 1, message)
             }
             if let label { notes.append("note: ignoring column '\(quoted(header[label]))' of \(input): it is the label the model was trained to predict") }
             return chosen.map { $0! }
@@ -143,12 +143,15 @@ package struct CSVPrediction: Sendable {
 /// Input that does not fit a saved model: the file, and what was expected of it.
 package struct PredictionInputError: Error, Sendable, Equatable, CustomStringConvertible {
     package var file: String
+    /// The line the problem is on, when it is one line's (the header, the first row).
+    package var line: Int?
     package var message: String
 
-    package init(file: String, _ message: String) {
+    package init(file: String, line: Int? = nil, _ message: String) {
         self.file = file
+        self.line = line
         self.message = message
     }
 
-    package var description: String { "\(file): \(message)" }
+    package var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
 }

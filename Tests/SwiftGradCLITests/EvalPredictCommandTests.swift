@@ -177,7 +177,7 @@ import FoundationXML
         try directory.write("two.csv", "1,2\n3,4\n")
         let run = try swiftgrad(["predict", "--checkpoint", "runs/train/model.safetensors", "--input", "two.csv", "--no-header"], in: directory.path)
         expectOneLineError(run)
-        #expect(run.standardError == "error: two.csv: the rows have 2 columns but the model takes 3 features (a, b, c), in this order\n")
+        #expect(run.standardError == "error: two.csv:1: the rows have 2 columns but the model takes 3 features (a, b, c), in this order\n")
         #expect(run.standardOutput.isEmpty)
     }
 

@@ -263,17 +263,17 @@ private func cells(_ text: String) -> [[String]] {
         let counted = try #require(throws: PredictionInputError.self) {
             try CSVPrediction.run(checkpoint: run.modelPath, input: headerless, hasHeader: false)
         }
-        #expect(counted.description == "\(headerless): the rows have 4 columns but the model takes 3 features (a, b, c), in this order; leave out the label column, or give a header row that names it")
+        #expect(counted.description == "\(headerless):1: the rows have 4 columns but the model takes 3 features (a, b, c), in this order; leave out the label column, or give a header row that names it")
         let short = try run.directory.write("short.csv", "1,2\n")
         let shortError = try #require(throws: PredictionInputError.self) {
             try CSVPrediction.run(checkpoint: run.modelPath, input: short, hasHeader: false)
         }
-        #expect(shortError.description.hasPrefix("\(short): the rows have 2 columns but the model takes 3 features (a, b, c)"))
+        #expect(shortError.description.hasPrefix("\(short):1: the rows have 2 columns but the model takes 3 features (a, b, c)"))
         let named = try run.directory.write("named.csv", "a,c,d\n1,2,3\n")
         let namedError = try #require(throws: PredictionInputError.self) {
             try CSVPrediction.run(checkpoint: run.modelPath, input: named, hasHeader: true)
         }
-        #expect(namedError.description == "\(named): the header names 3 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'd'")
+        #expect(namedError.description == "\(named):1: the header names 3 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'd'")
     }
 
     @Test func aHeaderOfManyUnknownColumnsGivesAMessageOfOneShortLine() throws {
@@ -288,7 +288,7 @@ private func cells(_ text: String) -> [[String]] {
         let message = error.description
         #expect(message.count < 1500, "\(message.count) characters")
         #expect(!message.contains("\n") && !message.contains("\u{1B}"))
-        #expect(message.hasPrefix("\(input): the header names 200003 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'xxxx"))
+        #expect(message.hasPrefix("\(input):1: the header names 200003 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'xxxx"))
         #expect(message.contains("… (5001 characters)'"))
         #expect(message.hasSuffix("'extra8' and 199991 more"))
     }
