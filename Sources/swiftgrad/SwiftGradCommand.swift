@@ -37,10 +37,7 @@ struct SwiftGradCommand: ParsableCommand {
         } catch {
             exitShowingArguments(error)
         }
-        if let failure = standardOutputFailure() {
-            printError("error: writing to standard output failed (\(failure)); the output is incomplete")
-            exit(withError: ExitCode.failure)
-        }
+        exitReportingStandardOutput()
     }
 
     /// ArgumentParser's `exit(withError:)`, with the part of a usage error that quotes the command
@@ -49,9 +46,23 @@ struct SwiftGradCommand: ParsableCommand {
     private static func exitShowingArguments(_ error: any Error) -> Never {
         let code = exitCode(for: error)
         let short = message(for: error), full = fullMessage(for: error)
+        // Help asked for goes to standard output, whose failure (`--help > /dev/full`) is an error.
+        if code == .success, !full.isEmpty {
+            print(full)
+            exitReportingStandardOutput()
+        }
         guard code != .success, !short.isEmpty, let range = full.range(of: short) else { exit(withError: error) }
         printError(full.replacingCharacters(in: range, with: quoted(short, limit: .max)))
         exit(withError: code)
+    }
+
+    /// Exits with status 0, or 1 with a message when writing standard output failed.
+    private static func exitReportingStandardOutput() -> Never {
+        if let failure = standardOutputFailure() {
+            printError("error: writing to standard output failed (\(failure)); the output is incomplete")
+            exit(withError: ExitCode.failure)
+        }
+        exit(withError: ExitCode.success)
     }
 
     /// Why writing to standard output failed, after flushing it, or `nil` if it did not.

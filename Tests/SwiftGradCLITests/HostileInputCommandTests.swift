@@ -206,12 +206,15 @@ import Glibc
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
-        let process = try startSwiftgrad(["grad", "x", "--at", "x=1"], in: scratch.path, standardOutput: "/dev/full")
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
-        let standardError = try scratch.read("stderr")
-        #expect(standardError.hasPrefix("error: writing to standard output failed ("), "\(standardError)")
-        #expect(standardError.hasSuffix("); the output is incomplete\n"), "\(standardError)")
+        // A command's output, and help asked for, alike.
+        for arguments in [["grad", "x", "--at", "x=1"], ["--help"], ["run", "--help"]] {
+            let process = try startSwiftgrad(arguments, in: scratch.path, standardOutput: "/dev/full")
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(arguments)")
+            let standardError = try scratch.read("stderr")
+            #expect(standardError.hasPrefix("error: writing to standard output failed ("), "\(arguments): \(standardError)")
+            #expect(standardError.hasSuffix("); the output is incomplete\n"), "\(standardError)")
+        }
     }
 
     /// A reader that closes the pipe (`swiftgrad run … | head`) no longer kills the run by
