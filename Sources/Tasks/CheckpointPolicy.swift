@@ -36,7 +36,9 @@ package struct CheckpointPolicy: Sendable, Equatable {
     /// `runs/run` when that name is empty, `.` or `..` (a config named `..json` must not put
     /// its run in the working directory).
     package static func defaultDirectory(config: String) -> String {
-        let name = ((config as NSString).lastPathComponent as NSString).deletingPathExtension
+        let file = (config as NSString).lastPathComponent
+        // `.json` is a name without a stem, not a hidden file without an extension.
+        let name = file.hasSuffix(".json") ? String(file.dropLast(5)) : (file as NSString).deletingPathExtension
         return "runs/" + (name.isEmpty || name == "." || name == ".." ? "run" : name)
     }
 

@@ -95,7 +95,7 @@ package struct LogisticRegressionTask: RunnableTask {
         }
         self.warnings = warnings
         (standardDeviation, seed) = try root.optionalObject("initializer") { initializer in
-            (try initializer.optional("stddev", as: Float.self, default: 0.05, .in(Self.standardDeviations)),
+            (try initializer.optionalFloat("stddev", default: 0.05, in: Self.standardDeviations),
              UInt64(try initializer.optional("seed", as: Int.self, default: 0, .nonNegative)))
         } ?? (0.05, 0)
         inputFiles = [AtomicFile.Input(dataPath, role: "data file")]

@@ -224,7 +224,7 @@ package struct ScheduleSpec: Sendable {
             } else {
                 steps = try object.require("decay_steps", as: Int.self, .in(Self.stepCounts))
             }
-            let alpha = try object.optional("alpha", as: Float.self, default: 0, .in(0...1))
+            let alpha = try object.optionalFloat("alpha", default: 0, in: 0...1)
             base = CosineDecay(initialLearningRate: learningRate, decaySteps: steps, alpha: alpha)
         default:
             base = ConstantLearningRate(learningRate)
@@ -232,5 +232,15 @@ package struct ScheduleSpec: Sendable {
         let warmup = try object.optional("warmup_steps", as: Int.self, default: 0, .in(Self.warmupStepCounts))
         schedule = warmup > 0 ? LinearWarmup(base, warmupSteps: warmup) : base
         self.spansRun = spansRun
+    }
+}
+
+extension ConfigObject {
+    /// An optional `Float` in `range`, checked as written and as the `Float` it becomes: a
+    /// bound is not passed by a value that only rounds onto it (`1.00000001` for [0, 1]), nor
+    /// is a value that rounds to 0 taken for 0.
+    package mutating func optionalFloat(_ key: String, default defaultValue: Float, in range: ClosedRange<Float>) throws -> Float {
+        _ = try optional(key, as: Double.self, default: Double(defaultValue), .in(Double(range.lowerBound)...Double(range.upperBound)))
+        return try optional(key, as: Float.self, default: defaultValue, .in(range))
     }
 }

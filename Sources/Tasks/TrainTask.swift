@@ -279,11 +279,9 @@ package struct TrainTask: RunnableTask {
         // The linear scaling rule, as a factor on whichever rate the optimizer reads.
         let batchScale = scaleLearningRate ? linearlyScaledLearningRate(1, globalBatchSize: options.effectiveBatchSize, baseBatchSize: baseBatchSize) : 1
         let totalSteps = options.totalSteps(examples: data.train.count)
-        if root.contains("optimizer") {
-            optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }
-        } else {
-            optimizer = OptimizerSpec.adamDefaults(batchScale: batchScale)
-        }
+        // Read as optional even when absent, so that a misspelt key gets its suggestion.
+        optimizer = try root.optionalObject("optimizer") { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }
+            ?? OptimizerSpec.adamDefaults(batchScale: batchScale)
         // Nothing large is allocated yet: the trainer makes the parameters, its optimizer the
         // slots, its engine the gradient slots.
         let (estimate, parameterCount) = Self.memoryEstimate(

@@ -142,6 +142,33 @@ import Tasks
         #expect(try loadFailure(synthetic(model: #""type": "sequential", "layers": [\#(layers.dropFirst().joined(separator: ", "))]"#)) == "loaded")
     }
 
+    /// A bound is checked as written too: a value that only rounds onto it as a Float is out.
+    @Test func aValueThatRoundsOntoItsBoundIsRefused() throws {
+        let alpha = try loadFailure(#"{"task": "minimize", "expression": "x^2", "start": {"x": 5}, "optimizer": {"name": "sgd", "schedule": {"type": "cosine", "alpha": 1.00000001}}, "steps": 2}"#)
+        #expect(alpha.hasSuffix("key path 'optimizer.schedule.alpha': expected a number in [0, 1], found 1.00000001"), "\(alpha)")
+        let stddev = try loadFailure(
+            #"{"task": "logistic-regression", "data": {"path": "d.csv"}, "initializer": {"stddev": 1000000.01}, "optimizer": {"name": "adam"}, "steps": 1}"#,
+            files: ["d.csv": "a,y\n1,0\n2,1\n3,0\n4,1\n"])
+        #expect(stddev.contains("key path 'initializer.stddev': expected a number in [0, 1000000"), "\(stddev)")
+        #expect(try loadFailure(#"{"task": "minimize", "expression": "x^2", "start": {"x": 5}, "optimizer": {"name": "sgd", "schedule": {"type": "cosine", "alpha": 1}}, "steps": 2}"#) == "loaded")
+    }
+
+    /// The default run folder is the config file's name without `.json`; `runs/run` when that
+    /// leaves nothing usable.
+    @Test(arguments: [
+        ("train.json", "runs/train"), ("a/b/x.y.json", "runs/x.y"), (".json", "runs/run"), ("..json", "runs/run"),
+        ("...json", "runs/run"), ("cfg", "runs/cfg"), (".hidden.json", "runs/.hidden"),
+    ])
+    func theDefaultRunFolderIsTheConfigsName(config: String, folder: String) {
+        #expect(CheckpointPolicy.defaultDirectory(config: config) == folder)
+    }
+
+    /// A train config without an optimizer still knows the key, so a misspelling is named.
+    @Test func aMisspeltOptionalOptimizerGetsASuggestion() throws {
+        let failure = try loadFailure(synthetic().replacingOccurrences(of: #""training""#, with: #""optimiser": {"name": "sgd"}, "training""#))
+        #expect(failure.contains("key path 'optimiser': unknown key (did you mean 'optimizer'?)"), "\(failure)")
+    }
+
     @Test func theBudgetComesFromTheEnvironmentOrThePhysicalMemory() throws {
         let fromVariable = try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "512"])
         #expect(fromVariable == MemoryBudget(limit: 512 << 20, origin: "SWIFTGRAD_MAX_MEMORY_MB=512"))
