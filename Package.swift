@@ -97,7 +97,7 @@ let package = Package(
         ),
         .target(name: "Autograd", dependencies: ["CKernels"]),
         .target(name: "Optimizers", dependencies: ["Autograd", "CKernels"]),
-        .target(name: "Models", dependencies: ["Autograd"]),
+        .target(name: "Models", dependencies: ["Autograd", "Storage"]),
         .target(name: "Datasets", dependencies: ["Autograd", "CKernels", "Storage"]),
         .target(name: "DataParallel", dependencies: ["Autograd", "Models", "CKernels"]),
         .target(name: "Storage"),
@@ -110,7 +110,7 @@ let package = Package(
         ),
 
         .target(name: "Reports", dependencies: ["JSON", "Storage"]),
-        .target(name: "Expressions", dependencies: ["Autograd", "JSON"]),
+        .target(name: "Expressions", dependencies: ["Autograd", "JSON", "Storage"]),
         .target(
             name: "Tasks",
             dependencies: ["SwiftGrad", "JSON", "ConfigKit", "Reports", "Expressions", "Storage"]

@@ -1,3 +1,5 @@
+import Storage
+
 /// Why an expression or a variable assignment could not be parsed or evaluated.
 ///
 /// Its ``description`` names the 1-based column where the problem is and what was expected,
@@ -63,15 +65,9 @@ public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// `character` as a message shows it: a control character other than a tab (an escape
     /// sequence would act on the terminal, a NUL end a C string) or a line or paragraph
-    /// separator as its Swift escape, `\u{1B}`.
+    /// separator as its Swift escape, `\u{1B}`, as Storage's `quoted(_:limit:)` shows text.
     static func shown(_ character: Character) -> String {
-        func breaksTheLine(_ scalar: Unicode.Scalar) -> Bool {
-            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
-        }
-        guard character != "\t", character.unicodeScalars.contains(where: breaksTheLine) else {
-            return String(character)
-        }
-        return character.unicodeScalars.map { breaksTheLine($0) ? $0.escaped(asASCII: true) : String($0) }.joined()
+        character == "\t" ? "\t" : quoted(String(character), limit: 1)
     }
 
     /// Characters of the source shown on each side of the caret.

@@ -1,4 +1,5 @@
 import Autograd
+import Storage
 
 /// Layers applied one after another, each with a name; the model's parameters are each layer's
 /// parameters in layer order, named `"<layer name>/<parameter name>"` (`dense0/weight`).
@@ -100,9 +101,7 @@ public struct Sequential: Model, Equatable {
     /// parameters' names (`dense0/weight`), and without control characters, since a checkpoint
     /// lists the parameters' names one per line.
     public static func isValidLayerName(_ name: String) -> Bool {
-        // C0 and C1 control characters, and the line and paragraph separators, all end a line
-        // somewhere (U+0085 is NEL).
-        !name.isEmpty && !name.unicodeScalars.contains { $0 == "/" || $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }
+        !name.isEmpty && !name.unicodeScalars.contains { $0 == "/" || breaksTheLine($0) }
     }
 
     /// The name a layer gets when it is not named: its type's name and its index in the model,

@@ -18,7 +18,8 @@ package func quoted(_ text: String, limit: Int = 80) -> String {
 }
 
 /// Whether `scalar` is a control character (C0, DEL or C1, U+0085 next line among them) or a
-/// line or paragraph separator: each may end or rewrite the line a terminal shows.
-private func breaksTheLine(_ scalar: Unicode.Scalar) -> Bool {
+/// line or paragraph separator: each may end or rewrite the line a terminal shows, or a line of
+/// a file that lists names one a line.
+package func breaksTheLine(_ scalar: Unicode.Scalar) -> Bool {
     scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
 }

@@ -59,7 +59,7 @@ extension TrainTask {
             resumeLines.append("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
             if watchChanged, let watched {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
-            } else if let trained = otherEpochs(of: checkpoint) {
+            } else if let trained = otherEpochs(of: checkpoint.metadata) {
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs) and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does")
             }
             if let note = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision) { resumeLines.append(note) }
@@ -228,7 +228,7 @@ extension TrainTask {
     ///     resume may change) or only evaluates it (`swiftgrad eval`).
     func checkCompatible(_ checkpoint: Checkpoint, path: String, resuming: Bool = true) throws {
         let epochsSource = options.maxSteps == nil ? "training.epochs, or --epochs" : "as many as training.steps takes"
-        if let trained = otherEpochs(of: checkpoint) {
+        if let trained = otherEpochs(of: checkpoint.metadata) {
             // An evaluation does not depend on the epochs; a resume does where the schedule does.
             let lengths = "it was trained for \(Self.epochCount(trained)) and this run trains \(options.epochs) (\(epochsSource))"
             if resuming && optimizer.scheduleSpansRun {
@@ -281,27 +281,27 @@ extension TrainTask {
         }
     }
 
-    /// The epochs of the run that wrote `checkpoint` when they are all that differ from this
+    /// The epochs of the run that wrote a checkpoint of `metadata` when they are all that differ from this
     /// config's (its config hash is this config's at those epochs); `nil` when the epochs are
     /// the same, or when more than they differ.
     ///
     /// Every epoch's order comes from the seed and the epoch's index, so a run of other epochs
     /// passes through the same states as this one, and goes on from any of them as this run
     /// would, unless its learning-rate schedule spans the run (``OptimizerSpec/scheduleSpansRun``).
-    func otherEpochs(of checkpoint: Checkpoint) -> Int? {
-        guard let hash = checkpoint.metadata["config_hash"], hash != configHash,
-              let text = checkpoint.metadata["training.epochs"], let epochs = Int(text), epochs != options.epochs
+    func otherEpochs(of metadata: [String: String]) -> Int? {
+        guard let hash = metadata["config_hash"], hash != configHash,
+              let text = metadata["training.epochs"], let epochs = Int(text), epochs != options.epochs
         else { return nil }
         return configHash(epochs: epochs) == hash ? epochs : nil
     }
 
-    /// Whether `checkpoint` holds a state of this run: one its config and data would pass
-    /// through, written by this config or by one that differs only in the epochs when the
-    /// schedule does not depend on them.
-    func isStateOfThisRun(_ checkpoint: Checkpoint) -> Bool {
-        let hash = checkpoint.metadata["config_hash"]
-        let sameConfig = hash == configHash || (!optimizer.scheduleSpansRun && otherEpochs(of: checkpoint) != nil)
-        guard sameConfig, let checksum = checkpoint.metadata["data_checksum"] else { return false }
+    /// Whether a checkpoint of `metadata` holds a state of this run: one its config and data
+    /// would pass through, written by this config or by one that differs only in the epochs
+    /// when the schedule does not depend on them.
+    func isStateOfThisRun(_ metadata: [String: String]) -> Bool {
+        let hash = metadata["config_hash"]
+        let sameConfig = hash == configHash || (!optimizer.scheduleSpansRun && otherEpochs(of: metadata) != nil)
+        guard sameConfig, let checksum = metadata["data_checksum"] else { return false }
         return checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data)
     }
 
@@ -397,12 +397,15 @@ extension TrainTask {
         }
         let verb = resumedFrom == nil ? "start" : "resume"
         // A longer run of this config left its model and best evaluation past this run's last
-        // step: this run would replace them with states it never reaches.
+        // step: this run would replace them with states it never reaches. Their headers say so,
+        // without reading their tensors.
         let totalSteps = options.totalSteps(examples: data.train.count)
         for (path, what) in [(checkpoints.modelPath, "model"), (checkpoints.bestPath, "best checkpoint")]
         where FileManager.default.fileExists(atPath: path) {
-            guard let file = try? Checkpoint.read(from: path), isStateOfThisRun(file), file.state.optimizerStep > totalSteps else { continue }
-            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its \(what), \(path), is a longer run's of this config (step \(file.state.optimizerStep), past this run's \(totalSteps)), which this run would replace and never write again; choose another --run-dir")
+            guard let metadata = try? SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes), isStateOfThisRun(metadata),
+                  let step = metadata["swiftgrad.optimizer_step"].flatMap(Int.init), step > totalSteps
+            else { continue }
+            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its \(what), \(path), is a longer run's of this config (step \(step), past this run's \(totalSteps)), which this run would replace and never write again; choose another --run-dir")
         }
         // Without periodic checkpoints (every_epochs 0), best.safetensors tells whose folder it is.
         let hasBest = FileManager.default.fileExists(atPath: checkpoints.bestPath)
@@ -414,7 +417,7 @@ extension TrainTask {
         } catch {
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
         }
-        guard isStateOfThisRun(checkpoint) else {
+        guard isStateOfThisRun(checkpoint.metadata) else {
             let hash = checkpoint.metadata["config_hash"]
             let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(newest): \(origin)); \(advice)")
@@ -445,10 +448,11 @@ extension TrainTask {
 
     /// The best value recorded in `best.safetensors`, if it exists and was kept for `metric`.
     private func bestSoFar(_ metric: TrainingMetric, path: String) -> Float? {
-        guard let checkpoint = try? Checkpoint.read(from: path),
-              checkpoint.metadata["best_metric"] == metric.rawValue,
-              isStateOfThisRun(checkpoint),
-              let bits = checkpoint.metadata["best_value"].flatMap({ UInt32($0, radix: 16) })
+        // The header holds all of it; the tensors are not read.
+        guard let metadata = try? SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes),
+              metadata["best_metric"] == metric.rawValue,
+              isStateOfThisRun(metadata),
+              let bits = metadata["best_value"].flatMap({ UInt32($0, radix: 16) })
         else { return nil }
         return Float(bitPattern: bits)
     }

@@ -328,19 +328,16 @@ package struct TrainTask: RunnableTask {
         // rate up at the last step): the run diverged, though no step's loss showed it. A test
         // loss alone that is not finite may be the test rows' doing instead; a pass over the
         // training rows tells which.
-        if run.exitStatus == 0, let test = last.testLoss, !test.isFinite || !last.trainLoss.isFinite {
+        if run.exitStatus == 0, !last.trainLoss.isFinite || last.testLoss?.isFinite == false {
             let train = last.trainLoss.isFinite && !evaluatedAfresh ? withoutRecording { trainer.evaluate(epoch: summary.epochs) }.trainLoss : last.trainLoss
+            let test = last.testLoss.map { " (test loss \($0))" } ?? ""
             if !train.isFinite {
                 run.status = "diverged"
                 run.exitStatus = 1
-                run.failure = "training diverged: the final parameters give a train loss of \(train) (test loss \(test)), not a finite number"
+                run.failure = "training diverged: the final parameters give a train loss of \(train)\(test), not a finite number"
             } else {
-                info("warning: the test loss is \(test), though the training rows' is finite: some test examples overflow the model's Float32 arithmetic (swiftgrad eval names the first)")
+                info("warning: the test loss is \(last.testLoss ?? .nan), though the training rows' is finite: some test examples overflow the model's Float32 arithmetic (swiftgrad eval names the first)")
             }
-        } else if run.exitStatus == 0, !last.trainLoss.isFinite {
-            run.status = "diverged"
-            run.exitStatus = 1
-            run.failure = "training diverged: the final parameters give a train loss of \(last.trainLoss), not a finite number"
         }
         let regression = regressionMetrics(of: trainer)
         let timing = RunTiming(

@@ -45,6 +45,70 @@ public struct SafeTensors: Sendable, Equatable {
         entries.first { $0.name == name }?.tensor
     }
 
+    /// The metadata of the safetensors file at `path`, from its header alone: what a caller
+    /// needs to know of a large file without reading (or checking) its tensors.
+    ///
+    /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, larger than
+    ///   `limit`, or its header is not a well-formed safetensors header.
+    public static func metadata(ofFileAt path: String, limit: Int) throws -> [String: String] {
+        struct HeaderRead: Error {}
+        var bytes: [UInt8] = []
+        var needed = Int.max
+        do {
+            try InputFile.readChunks(path, limit: limit, what: "checkpoint", chunkSize: 1 << 16) { chunk in
+                bytes.append(contentsOf: chunk)
+                if needed == .max, bytes.count >= 8 { needed = 8 + Int(clamping: headerLength(of: bytes)) }
+                if bytes.count >= needed { throw HeaderRead() }
+            }
+        } catch is HeaderRead {
+        } catch let error as FileError {
+            throw CheckpointError(file: path, error.message)
+        }
+        return try metadata(in: header(of: bytes, file: path).root, file: path)
+    }
+
+    /// The header length the first 8 bytes give, little-endian.
+    private static func headerLength(of bytes: [UInt8]) -> UInt64 {
+        bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    }
+
+    /// The header of a file whose bytes begin with `bytes` (the whole header at least), and
+    /// where its data begins.
+    private static func header(of bytes: [UInt8], file: String) throws -> (root: JSONObject, dataStart: Int) {
+        func fail(_ message: String) -> CheckpointError { CheckpointError(file: file, message) }
+        guard bytes.count >= 8 else {
+            throw fail("the file is \(bytes.count) bytes long, too short for a safetensors header (truncated?)")
+        }
+        let headerLength = headerLength(of: bytes)
+        guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
+            throw fail("the header claims \(headerLength) bytes, more than the \(Self.maximumHeaderBytes) a safetensors header may have")
+        }
+        guard Int(headerLength) <= bytes.count - 8 else {
+            throw fail("the header claims \(headerLength) bytes but only \(bytes.count - 8) follow (truncated?)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let document: ConfigDocument
+        do {
+            document = try ConfigDocument(utf8: bytes[8..<dataStart], file: file, maxDepth: 8)
+        } catch {
+            throw fail("the header is not valid JSON: \(error)")
+        }
+        guard let root = document.root.objectValue else { throw fail("the header is not a JSON object") }
+        return (root, dataStart)
+    }
+
+    /// The header's `__metadata__`, every value a string.
+    private static func metadata(in root: JSONObject, file: String) throws -> [String: String] {
+        var metadata: [String: String] = [:]
+        guard let member = root.member("__metadata__") else { return metadata }
+        guard let object = member.value.objectValue else { throw CheckpointError(file: file, "__metadata__ is not an object") }
+        for item in object.members {
+            guard let text = item.value.stringValue else { throw CheckpointError(file: file, "metadata '\(quoted(item.key))' is not a string") }
+            metadata[item.key] = text
+        }
+        return metadata
+    }
+
     /// The largest header this reader accepts, as `safetensors` itself does (100 MB).
     public static let maximumHeaderBytes = 100_000_000
 
@@ -125,36 +189,12 @@ public struct SafeTensors: Sendable, Equatable {
     ///   Float32 tensors.
     public init(decoding bytes: [UInt8], file: String) throws {
         func fail(_ message: String) -> CheckpointError { CheckpointError(file: file, message) }
-        guard bytes.count >= 8 else {
-            throw fail("the file is \(bytes.count) bytes long, too short for a safetensors header (truncated?)")
-        }
-        let headerLength = bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
-            throw fail("the header claims \(headerLength) bytes, more than the \(Self.maximumHeaderBytes) a safetensors header may have")
-        }
-        guard Int(headerLength) <= bytes.count - 8 else {
-            throw fail("the header claims \(headerLength) bytes but only \(bytes.count - 8) follow (truncated?)")
-        }
-        let dataStart = 8 + Int(headerLength)
+        let (root, dataStart) = try Self.header(of: bytes, file: file)
         let dataBytes = bytes.count - dataStart
-        let document: ConfigDocument
-        do {
-            document = try ConfigDocument(utf8: bytes[8..<dataStart], file: file, maxDepth: 8)
-        } catch {
-            throw fail("the header is not valid JSON: \(error)")
-        }
-        guard let root = document.root.objectValue else { throw fail("the header is not a JSON object") }
-        var metadata: [String: String] = [:]
+        let metadata = try Self.metadata(in: root, file: file)
         var located: [(name: String, shape: [Int], begin: Int, end: Int)] = []
         for member in root.members {
-            if member.key == "__metadata__" {
-                guard let object = member.value.objectValue else { throw fail("__metadata__ is not an object") }
-                for item in object.members {
-                    guard let text = item.value.stringValue else { throw fail("metadata '\(quoted(item.key))' is not a string") }
-                    metadata[item.key] = text
-                }
-                continue
-            }
+            if member.key == "__metadata__" { continue }
             guard let description = member.value.objectValue else { throw fail("tensor '\(quoted(member.key))' is not described by an object") }
             let fields = Dictionary(description.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
             guard let dtype = fields["dtype"]?.stringValue else { throw fail("tensor '\(quoted(member.key))' has no dtype") }

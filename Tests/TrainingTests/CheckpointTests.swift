@@ -33,6 +33,27 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(decoded.metadata["note"] == "tab\there \"quoted\" é")
     }
 
+    /// A file's metadata comes from its header alone: the same as the whole file's, and still
+    /// there when the tensors after the header are cut off.
+    @Test func theMetadataIsReadFromTheHeaderAlone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 24, seed: 7))
+        _ = trainer.run()
+        let path = directory.path + "/c.safetensors"
+        try Checkpoint(state: trainer.state, metadata: ["config_hash": "abc"]).write(to: path)
+        let whole = try SafeTensors(decoding: Checkpoint.readBytes(from: path), file: path).metadata
+        #expect(try SafeTensors.metadata(ofFileAt: path, limit: 1 << 30) == whole)
+        #expect(whole["config_hash"] == "abc" && whole["swiftgrad.optimizer_step"] == "6")
+        let bytes = try Checkpoint.readBytes(from: path)
+        let headerEnd = 8 + Int(bytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) })
+        try Data(bytes.prefix(headerEnd + 4)).write(to: URL(fileURLWithPath: path))
+        #expect(try SafeTensors.metadata(ofFileAt: path, limit: 1 << 30) == whole)
+        #expect(throws: CheckpointError.self) { try Checkpoint.read(from: path) }
+        try Data(bytes.prefix(headerEnd - 1)).write(to: URL(fileURLWithPath: path))
+        #expect(throws: CheckpointError.self) { try SafeTensors.metadata(ofFileAt: path, limit: 1 << 30) }
+    }
+
     /// The checksum covers the tensors in the order this type writes them, not the file's:
     /// saved again in another order (Python's `safetensors` sorts by name), a checkpoint reads
     /// back the same; a changed tensor is still caught.
