@@ -53,6 +53,32 @@ import _TestSupport
         #expect(Expression.isVariableName("x_1") && !Expression.isVariableName("1x") && !Expression.isVariableName("é"))
     }
 
+    /// An `if` that requires a key its `properties` do not test (a renamed key left behind)
+    /// never holds for a config that omits that key, and its `then` is skipped in silence:
+    /// every variant check would still agree, because the readers' side is not involved.
+    @Test func everyConditionRequiresOnlyTheKeysItTests() throws {
+        var conditions = 0
+        var mismatched: [String] = []
+        func visit(_ value: JSONValue, at path: String) {
+            if let object = value.objectValue {
+                if let condition = object["if"]?.objectValue {
+                    conditions += 1
+                    let tested = Set(condition["properties"]?.objectValue?.keys ?? [])
+                    let required = condition["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    for key in required where !tested.contains(key) {
+                        mismatched.append("\(path)/if requires '\(key)' but tests only \(tested.sorted())")
+                    }
+                }
+                for member in object.members { visit(member.value, at: path + "/" + member.key) }
+            } else if let elements = value.arrayValue {
+                for (index, element) in elements.enumerated() { visit(element, at: path + "/\(index)") }
+            }
+        }
+        visit(.object(try ConfigSchema.committed().root), at: "#")
+        #expect(conditions > 10)
+        #expect(mismatched.isEmpty, "\(mismatched.joined(separator: "\n"))")
+    }
+
     @Test func everyShippedConfigNamesTheSchema() throws {
         for example in try ConfigExamples.shipped() {
             let first = example.config.objectValue?.members.first
