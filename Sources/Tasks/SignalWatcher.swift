@@ -11,7 +11,9 @@ import Darwin
 /// SIGTERM) instead of dying mid-step.
 ///
 /// A second signal of either kind ends the process at once, with the signal's default action,
-/// for a user who does not want to wait for the checkpoint. A signal the process was started
+/// for a user who does not want to wait for the checkpoint; the same signal again within half a
+/// second is taken for the first one delivered twice (GNU `timeout` signals the process and
+/// its group), not for a second request. A signal the process was started
 /// ignoring (as a shell starts a background job's SIGINT) stays ignored.
 ///
 /// The handler records the signal before the interrupted thread goes on, and ``stop()``
@@ -33,10 +35,34 @@ final class SignalWatcher: Sendable {
     /// The active watchers, and the actions the first of them replaced.
     private static let installed = Mutex<(count: Int, previous: [Int32: sigaction])>((0, [:]))
 
-    /// Records the first signal; ends the process on the second.
+    /// When the first signal came, in nanoseconds of `CLOCK_MONOTONIC`.
+    private static let caughtAt = Atomic<Int64>(0)
+
+    /// How soon after the first a signal counts as the same one, in nanoseconds: GNU `timeout`
+    /// signals the process and then its process group, and a launcher may forward a signal the
+    /// terminal already sent to the whole group, so one request can arrive twice within
+    /// microseconds. A person's second Ctrl-C comes later than this.
+    static let repeatWindowNanoseconds: Int64 = 500_000_000
+
+    /// Monotonic time in nanoseconds; `clock_gettime` is async-signal-safe.
+    private static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    /// Records the first signal; ends the process on a second one, unless it is a repeat of the
+    /// first within ``repeatWindowNanoseconds``.
     private static let handler: @convention(c) (Int32) -> Void = { number in
-        let (exchanged, _) = SignalWatcher.caught.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent)
-        guard !exchanged else { return }
+        let time = SignalWatcher.now()
+        let (exchanged, first) = SignalWatcher.caught.compareExchange(expected: 0, desired: number, ordering: .sequentiallyConsistent)
+        if exchanged {
+            SignalWatcher.caughtAt.store(time, ordering: .sequentiallyConsistent)
+            return
+        }
+        let firstAt = SignalWatcher.caughtAt.load(ordering: .sequentiallyConsistent)
+        // A repeat that raced the first's handler sees no time yet (0): it came within the window too.
+        if first == number && (firstAt == 0 || time - firstAt < SignalWatcher.repeatWindowNanoseconds) { return }
         // The signal is blocked while its handler runs: raised now, it is delivered, with its
         // default action, as the handler returns.
         signal(number, SIG_DFL)
@@ -54,10 +80,12 @@ final class SignalWatcher: Sendable {
         // The record is made before a handler can read it: the first use of a static runs
         // its initialiser, which a signal handler must not.
         _ = Self.caught.load(ordering: .sequentiallyConsistent)
+        _ = Self.caughtAt.load(ordering: .sequentiallyConsistent)
         Self.installed.withLock { installed in
             installed.count += 1
             guard installed.count == 1 else { return }
             Self.caught.store(0, ordering: .sequentiallyConsistent)
+            Self.caughtAt.store(0, ordering: .sequentiallyConsistent)
             for number in Self.signals {
                 var previous = sigaction()
                 sigaction(number, nil, &previous)

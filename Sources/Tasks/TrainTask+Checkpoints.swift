@@ -56,7 +56,12 @@ extension TrainTask {
             }
             if let distributed = runOptions.distributed { try distributed.onEveryRank(restore) } else { try restore() }
             resumedFrom = (path, checkpoint.state.optimizerStep)
-            resumeLines.append("resumed from \(path): epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it, \(checkpoint.state.optimizerStep) steps done")
+            let position = checkpoint.state.stepInEpoch > 0 || checkpoint.state.epoch == 0
+                ? "epoch \(checkpoint.state.epoch + 1), batch \(checkpoint.state.stepInEpoch) of it"
+                : "the end of epoch \(checkpoint.state.epoch)"
+            let remaining = options.totalSteps(examples: data.train.count) - checkpoint.state.optimizerStep
+            let rest = remaining <= 0 || checkpoint.state.epoch >= options.epochs ? "; the run is complete, nothing is left to train" : ""
+            resumeLines.append("resumed from \(path): \(position), \(checkpoint.state.optimizerStep) steps done\(rest)")
             if watchChanged, let watched {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
             } else if let trained = otherEpochs(of: checkpoint.metadata) {
@@ -109,17 +114,9 @@ extension TrainTask {
                 if event.endsEpoch, policy.everyEpochs > 0, event.trainer.epoch % policy.everyEpochs == 0 { due = true }
                 if let every = policy.everySteps, stepsDone % every == 0 { due = true }
                 if let signal = watcher?.signalNumber { caughtSignal = signal; due = true }
-                if due && keeps {
-                    try watch.metrics?.flush()
-                    let path = policy.checkpointPath(step: stepsDone)
-                    let snapshot = Checkpoint(state: event.trainer.state, metadata: metadata)
-                    try writer.submit {
-                        try snapshot.write(to: path, recycling: recyclableCheckpoint(besides: path, keeping: keepLast))
-                        try pruneCheckpoints(keeping: keepLast)
-                    }
-                    lastCheckpoint = path
-                    try watch.metrics?.writePlotIfDue()
-                }
+                // The best checkpoint is written before the periodic one of the same step: a
+                // resume starts from the periodic checkpoint and does not evaluate that step
+                // again, so a run killed between the two must already have the best one.
                 if keeps, let metric = policy.keepBest, let evaluation = event.evaluation, let value = metric.value(in: evaluation),
                    metric.improves(value, on: bestValue)
                 {
@@ -130,6 +127,17 @@ extension TrainTask {
                     best.metadata["best_value"] = String(value.bitPattern, radix: 16)
                     let path = policy.bestPath, snapshot = best
                     try writer.submit { try snapshot.write(to: path) }
+                }
+                if due && keeps {
+                    try watch.metrics?.flush()
+                    let path = policy.checkpointPath(step: stepsDone)
+                    let snapshot = Checkpoint(state: event.trainer.state, metadata: metadata)
+                    try writer.submit {
+                        try snapshot.write(to: path, recycling: recyclableCheckpoint(besides: path, keeping: keepLast))
+                        try pruneCheckpoints(keeping: keepLast)
+                    }
+                    lastCheckpoint = path
+                    try watch.metrics?.writePlotIfDue()
                 }
                 if caughtSignal != nil { try writer.finish() }
             } catch {

@@ -323,7 +323,7 @@ package struct TrainTask: RunnableTask {
         var run = try withoutActuallyEscaping(info) { try runKeepingCheckpoints(trainer, options: runOptions, log: $0) }
         let summary = run.summary
         let seconds = (ContinuousClock.now - start) / .seconds(1)
-        let (last, evaluatedAfresh) = finalEvaluation(of: trainer, summary)
+        let (last, evaluatedAfresh) = finalEvaluation(of: trainer, summary, earlier: run.earlierEvaluations)
         // Finite steps can end on parameters whose losses are not (a schedule that blows the
         // rate up at the last step): the run diverged, though no step's loss showed it. A test
         // loss alone that is not finite may be the test rows' doing instead; a pass over the
@@ -450,8 +450,21 @@ package struct TrainTask: RunnableTask {
     /// The evaluation of the parameters the run ends with: its last one, or a new one when
     /// early stopping restored the best parameters or the run made none (`afresh`: an inference
     /// pass over both splits).
-    private func finalEvaluation(of trainer: Trainer, _ summary: Trainer.Summary) -> (evaluation: Trainer.Evaluation, afresh: Bool) {
-        if let last = summary.evaluations.last, !restoredBest(summary) { return (last, false) }
+    /// The figures the report gives for the final parameters: the run's last evaluation, or,
+    /// for a resumed run that had nothing left to train, the evaluation its run folder's
+    /// metrics recorded at that state (so that the report is the finished run's); otherwise a
+    /// pass over both splits, `afresh`.
+    private func finalEvaluation(
+        of trainer: Trainer, _ summary: Trainer.Summary, earlier: [Trainer.Evaluation]
+    ) -> (evaluation: Trainer.Evaluation, afresh: Bool) {
+        if !restoredBest(summary) {
+            if let last = summary.evaluations.last { return (last, false) }
+            if summary.examples == 0, let recorded = earlier.last, recorded.epoch == summary.epochs,
+               trainer.state.stepInEpoch == 0 || trainer.globalStep >= options.totalSteps(examples: data.train.count)
+            {
+                return (recorded, false)
+            }
+        }
         return (withoutRecording { trainer.evaluate(epoch: summary.epochs) }, true)
     }
 

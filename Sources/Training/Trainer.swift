@@ -403,8 +403,10 @@ public final class Trainer {
                 }
                 let reachedLimit = globalStep >= totalSteps
                 if lastOfEpoch { break }
+                // A stop asked for with the run's last step finds its work done.
                 if let onStep,
-                    timed(&handlerSeconds, { onStep(event(loss: finalLoss, finishedStep, endsEpoch: false, evaluation: nil, isLast: reachedLimit)) }) == .stop
+                    timed(&handlerSeconds, { onStep(event(loss: finalLoss, finishedStep, endsEpoch: false, evaluation: nil, isLast: reachedLimit)) }) == .stop,
+                    !reachedLimit
                 {
                     outcome = .interrupted
                 }
@@ -422,7 +424,10 @@ public final class Trainer {
             // The evaluation's lines, printed after the epoch's last step has been handled, so
             // that a line the handler prints for that step (`--verbose`) comes before them.
             var epochLines: [String] = []
-            if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || isLast) {
+            // A run interrupted mid-epoch is not evaluated: an uninterrupted run makes no
+            // evaluation there, and one would reach early stopping and the best checkpoint.
+            let endsRun = isLast && outcome != .interrupted
+            if evaluating && ((finishedEpoch && (epochIndex + 1) % options.evaluateEvery == 0) || endsRun) {
                 let made = timed(&evaluationSeconds) {
                     runningFigures ? evaluate(epoch: epochIndex + 1, training: epochFigures) : evaluate(epoch: epochIndex + 1)
                 }

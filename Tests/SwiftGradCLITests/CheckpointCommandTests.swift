@@ -130,6 +130,25 @@ import Glibc
         #expect([SIGINT, SIGTERM].contains(process.terminationStatus), "\(process.terminationStatus)")
     }
 
+    /// GNU `timeout` signals the process and then its process group: one request that arrives
+    /// twice at once still checkpoints and exits with 128 + the signal, as a single one does.
+    @Test(arguments: [(SIGINT, Int32(130), "SIGINT"), (SIGTERM, Int32(143), "SIGTERM")])
+    func theSameSignalTwiceAtOnceIsOneRequest(signal: Int32, status: Int32, name: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.slowConfig)
+        let process = try startSwiftgrad(["run", config], in: directory.path)
+        waitUntil(seconds: 30) { hasCheckpoint(directory) }
+        #expect(hasCheckpoint(directory), "no checkpoint after 30 s")
+        kill(process.processIdentifier, signal)
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        let standardError = try directory.read("stderr")
+        #expect(process.terminationReason == .exit, "\(standardError)")
+        #expect(process.terminationStatus == status, "\(standardError)")
+        #expect(standardError.contains("stopped by \(name) after step"), "\(standardError)")
+    }
+
     /// A signal once the last step is done finds the run complete: it keeps its model, says so,
     /// and exits with 128 + the signal's number (or, when the signal comes after the run has
     /// stopped watching for it, dies of it), never 0 as if no signal had come.

@@ -151,6 +151,22 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         }
     }
 
+    /// A finished run resumed (as one killed after its last checkpoint is) has nothing to train:
+    /// its report gives the finished run's figures, from the evaluation its metrics recorded,
+    /// not a pass over the training split that the run never reported.
+    @Test func aFinishedRunResumedReportsTheFinishedRunsFigures() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let finished = try runKeepingFolder(directory)
+        let resumed = try runKeepingFolder(directory, resume: directory.path + "/runs/checkpoints/step-000000009.safetensors")
+        #expect(resumed["steps"] as? Int == 9)
+        for key in ["train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_metrics", "parameter_digest"] {
+            #expect("\(resumed[key] ?? "none")" == "\(finished[key] ?? "none")", "\(key)")
+        }
+        let history = try #require(resumed["history"] as? [[String: Any]])
+        #expect(history.last?["train_loss"] as? Double == resumed["train_loss"] as? Double)
+    }
+
     @Test func aFreshRunStartsItsFilesOverAndNoMetricsWritesNone() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -121,6 +121,44 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(second.parameterDigest == whole.parameterDigest)
     }
 
+    /// A run stopped inside an epoch makes no evaluation there: one would count against early
+    /// stopping (here, ending the run as stopped early at the interruption) and would be a
+    /// record an uninterrupted run never has. Resumed, it evaluates and stops where the
+    /// uninterrupted run does.
+    @Test(arguments: [8, 9])
+    func aRunInterruptedInsideAnEpochIsNeitherEvaluatedNorStoppedEarly(stopAfter: Int) throws {
+        // Every evaluation after the first falls short of a minimum improvement of 10⁶.
+        let options = TrainingOptions(
+            epochs: 3, batchSize: 24, seed: 2,
+            earlyStopping: EarlyStopping(metric: .testLoss, patience: 1, minDelta: 1e6, restoreBest: false))
+        let whole = makeTrainer(options)
+        let uninterrupted = whole.run()
+        #expect(uninterrupted.outcome == .stoppedEarly)
+        #expect(uninterrupted.evaluations.map(\.epoch) == [1, 2])
+
+        let first = makeTrainer(options)
+        let stopped = first.run(onStep: { event in event.trainer.globalStep == stopAfter ? .stop : .continue })
+        #expect(stopped.outcome == .interrupted)
+        #expect(stopped.evaluations.map(\.epoch) == [1])
+        #expect(first.state.evaluationsWithoutImprovement == 0)
+
+        let second = makeTrainer(options)
+        try second.restore(first.state)
+        let finished = second.run()
+        #expect(finished.outcome == .stoppedEarly)
+        #expect(finished.evaluations == Array(uninterrupted.evaluations.dropFirst()))
+        #expect(second.parameterDigest == whole.parameterDigest)
+    }
+
+    /// A stop asked for with a run's last step finds the run complete.
+    @Test func aStopAskedForWithTheLastStepLeavesTheRunCompleted() {
+        let options = TrainingOptions(epochs: 3, maxSteps: 9, batchSize: 24, seed: 2)
+        let trainer = makeTrainer(options)
+        let summary = trainer.run(onStep: { event in event.trainer.globalStep == 9 ? .stop : .continue })
+        #expect(summary.outcome == .completed)
+        #expect(summary.evaluations.map(\.epoch) == [1, 2])
+    }
+
     @Test func everyTruncationIsAnErrorNamingTheFile() throws {
         let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
         let bytes = Checkpoint(state: trainer.state).safeTensors.encoded()
