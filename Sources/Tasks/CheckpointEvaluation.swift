@@ -55,6 +55,9 @@ package struct CheckpointEvaluation: Sendable {
     /// Epochs and optimizer steps the checkpoint had trained.
     package let epoch: Int
     package let steps: Int
+    /// For a model whose parameters early stopping restored from its best evaluation: that
+    /// evaluation's epoch (`nil` inside when the checkpoint does not record it); `nil` otherwise.
+    package let restoredBest: Int??
     package let dataDescription: String
     package let train: Split
     /// `nil` when the config holds no test split out.
@@ -133,7 +136,9 @@ package struct CheckpointEvaluation: Sendable {
         let labels: [String]? = if case .classes(let labels) = saved.target { labels } else { nil }
         return CheckpointEvaluation(
             config: config, checkpoint: path, labels: labels, lossKind: saved.lossKind, precision: precision, epoch: checkpoint.state.epoch,
-            steps: checkpoint.state.optimizerStep, dataDescription: task.dataDescription,
+            steps: checkpoint.state.optimizerStep,
+            restoredBest: checkpoint.metadata[TrainTask.restoredBestKey] == "true" ? .some(checkpoint.state.bestEpoch) : nil,
+            dataDescription: task.dataDescription,
             train: try evaluate(task.data.train, name: "train"),
             test: task.data.test.count > 0 ? try evaluate(task.data.test, name: "test") : nil)
     }
@@ -150,7 +155,11 @@ package struct CheckpointEvaluation: Sendable {
 
     /// What `swiftgrad eval` prints.
     package var lines: [String] {
-        var lines = ["eval: \(checkpoint) (\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s")) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples, \(precision.rawValue) products"]
+        var position = "\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s")"
+        if let restoredBest {
+            position += "; the parameters of its best evaluation\(restoredBest.map { ", epoch \($0)" } ?? ""), restored by early stopping"
+        }
+        var lines = ["eval: \(checkpoint) (\(position)) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples, \(precision.rawValue) products"]
         for split in [train, test].compactMap({ $0 }) {
             var line = "\(split.name): loss \(Self.format(split.loss))"
             if let accuracy = split.accuracy { line += ", accuracy \(Self.format(accuracy))" }
@@ -205,6 +214,7 @@ package struct CheckpointEvaluation: Sendable {
         report["checkpoint"] = .string(checkpoint)
         report["epoch"] = .number(epoch)
         report["steps"] = .number(steps)
+        if let restoredBest { report["restored_best_epoch"] = restoredBest.map { .number($0) } ?? .null }
         report["loss_kind"] = .string(lossKind.rawValue)
         report["precision"] = .string(precision.rawValue)
         if let labels { report["labels"] = .array(labels.map(SavedModel.json(label:))) }

@@ -43,7 +43,7 @@ extension TrainTask {
             let watched = checkpoint.metadata["early_stopping"]
             let watchChanged = watched != nil && watched != earlyStoppingWatch
             if watchChanged {
-                (state.bestMetric, state.evaluationsWithoutImprovement, state.bestParameters) = (nil, 0, nil)
+                (state.bestMetric, state.bestEpoch, state.evaluationsWithoutImprovement, state.bestParameters) = (nil, nil, 0, nil)
             }
             // Every rank checks the same bytes alike: under MPI one error, printed once.
             let restore = {
@@ -64,10 +64,14 @@ extension TrainTask {
             resumeLines.append("resumed from \(path): \(position), \(checkpoint.state.optimizerStep) steps done\(rest)")
             if watchChanged, let watched {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
-            } else if let trained = otherEpochs(of: checkpoint.metadata) {
-                resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs) and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does")
             }
-            if let note = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision) { resumeLines.append(note) }
+            let precisionNote = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision)
+            if !watchChanged, let trained = otherEpochs(of: checkpoint.metadata) {
+                // In another precision the bits differ from every uninterrupted run, as its note says.
+                let ends = precisionNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
+                resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs)\(ends)")
+            }
+            if let precisionNote { resumeLines.append(precisionNote) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
@@ -149,7 +153,14 @@ extension TrainTask {
         // The model (a copy of the state and its checksum) is made while the writer's thread
         // still flushes the last checkpoint; after the run the trainer's state no longer changes.
         let finished = summary.outcome == .completed || summary.outcome == .stoppedEarly
-        let model = keeps && finished && failure == nil ? checkpoint(of: trainer).safeTensors : nil
+        var model: SafeTensors?
+        if keeps && finished && failure == nil {
+            var saved = checkpoint(of: trainer)
+            // Early stopping put back the best evaluation's parameters: the position and the
+            // optimizer state are the last step's, and the metadata says whose parameters these are.
+            if restoredBest(summary) { saved.metadata[Self.restoredBestKey] = "true" }
+            model = saved.safeTensors
+        }
         do {
             try writer.finish()
         } catch {
@@ -197,6 +208,10 @@ extension TrainTask {
         }
         return run
     }
+
+    /// The metadata key that marks a saved model whose parameters early stopping restored from
+    /// its best evaluation (that evaluation's epoch is `swiftgrad.best_epoch`).
+    package static let restoredBestKey = "restored_best"
 
     /// The checkpoint of `trainer` now, with this task's hashes and planned epochs, and the
     /// description of its model (``SavedModel``: architecture, features and their standardiser,

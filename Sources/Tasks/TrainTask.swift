@@ -470,7 +470,7 @@ package struct TrainTask: RunnableTask {
 
     /// Whether early stopping ended the run with the parameters of its best evaluation, which
     /// the report then evaluates afresh on both splits.
-    private func restoredBest(_ summary: Trainer.Summary) -> Bool {
+    func restoredBest(_ summary: Trainer.Summary) -> Bool {
         summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true
     }
 

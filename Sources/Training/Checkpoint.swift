@@ -65,6 +65,7 @@ public struct Checkpoint: Sendable, Equatable {
         ]
         for (key, value) in own { file.metadata["swiftgrad." + key] = value }
         if let best = state.bestMetric { file.metadata["swiftgrad.best_metric"] = String(best.bitPattern, radix: 16) }
+        if let epoch = state.bestEpoch { file.metadata["swiftgrad.best_epoch"] = String(epoch) }
         if let loss = state.lastLoss { file.metadata["swiftgrad.last_loss"] = String(loss.bitPattern, radix: 16) }
         let figures = state.epochFigures
         if figures.examples > 0 {
@@ -130,6 +131,7 @@ public struct Checkpoint: Sendable, Equatable {
             guard let bits = UInt32(text, radix: 16) else { throw fail("metadata swiftgrad.best_metric is not a float's bits") }
             state.bestMetric = Float(bitPattern: bits)
         }
+        if meta["swiftgrad.best_epoch"] != nil { state.bestEpoch = try integer("best_epoch") }
         if let text = meta["swiftgrad.last_loss"] {
             guard let bits = UInt32(text, radix: 16) else { throw fail("metadata swiftgrad.last_loss is not a float's bits") }
             state.lastLoss = Float(bitPattern: bits)

@@ -52,6 +52,8 @@ public final class Trainer {
     public private(set) var batchInEpoch = 0
     /// Early stopping's best value of its metric so far.
     public private(set) var bestMetric: Float?
+    /// The epoch of early stopping's best evaluation so far (the evaluation's ``Evaluation/epoch``).
+    public private(set) var bestEpoch: Int?
     /// Evaluations since the metric last improved.
     public private(set) var evaluationsWithoutImprovement = 0
     /// The parameters at the best evaluation, kept when early stopping restores them.
@@ -491,6 +493,7 @@ public final class Trainer {
         guard let value = earlyStopping.metric.value(in: evaluation) else { return false }
         if earlyStopping.metric.improves(value, on: bestMetric, minDelta: earlyStopping.minDelta) {
             bestMetric = value
+            bestEpoch = evaluation.epoch
             evaluationsWithoutImprovement = 0
             if earlyStopping.restoreBest { bestParameters = variables.map(\.value) }
             return false
@@ -571,6 +574,7 @@ extension Trainer {
         state.stepInEpoch = batchInEpoch
         state.globalStep = engine.step
         state.bestMetric = bestMetric
+        state.bestEpoch = bestEpoch
         state.evaluationsWithoutImprovement = evaluationsWithoutImprovement
         state.bestParameters = bestParameters
         state.precision = options.precision
@@ -634,6 +638,7 @@ extension Trainer {
         epoch = state.epoch
         batchInEpoch = state.stepInEpoch
         bestMetric = state.bestMetric
+        bestEpoch = state.bestEpoch
         evaluationsWithoutImprovement = state.evaluationsWithoutImprovement
         bestParameters = state.bestParameters
         epochFigures = state.epochFigures

@@ -27,6 +27,9 @@ public struct TrainingState: Sendable, Equatable {
     public var globalStep: Int
     /// Early stopping's best metric so far, if it has seen one.
     public var bestMetric: Float?
+    /// The epoch of that best evaluation, when known (checkpoints record it from this format
+    /// on; an older one's is `nil`).
+    public var bestEpoch: Int?
     /// Evaluations since early stopping's metric last improved.
     public var evaluationsWithoutImprovement: Int
     /// The parameters of the best evaluation, when early stopping keeps them.
@@ -55,6 +58,7 @@ public struct TrainingState: Sendable, Equatable {
         self.stepInEpoch = 0
         self.globalStep = 0
         self.bestMetric = nil
+        self.bestEpoch = nil
         self.evaluationsWithoutImprovement = 0
         self.bestParameters = nil
         self.precision = .float32

@@ -293,6 +293,27 @@ import Glibc
 
     /// Early stopping's record is of the metric it watched: a resume watching another metric, or
     /// a train_* metric over other figures, starts the record afresh and says the bits differ.
+    /// A model whose parameters early stopping restored says so, and eval names their epoch:
+    /// its position and optimizer state are the last step's.
+    @Test func aModelOfRestoredParametersNamesTheirEpoch() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        // Every evaluation after the first falls short of a minimum improvement of 10⁶.
+        let config = try directory.write("stop.json", base.replacingOccurrences(
+            of: #""epochs": 2,"#, with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": 2, "min_delta": 1e6},"#))
+        let run = try swiftgrad(["run", config, "--run-dir", "runs/stop"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(run.standardOutput.contains("restored the parameters of the best evaluation"), "\(run.standardOutput)")
+        let evaluated = try swiftgrad(["eval", config, "--checkpoint", "runs/stop/model.safetensors", "--report", "eval.json"], in: directory.path)
+        #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        #expect(evaluated.standardOutput.contains("(3 epochs, 12 steps; the parameters of its best evaluation, epoch 1, restored by early stopping)"), "\(evaluated.standardOutput)")
+        #expect(try directory.read("eval.json").contains(#""restored_best_epoch": 1"#))
+        // A checkpoint holds the parameters of its own step, and says nothing of the kind.
+        let checkpoint = try swiftgrad(["eval", config, "--checkpoint", "runs/stop/checkpoints/step-000000012.safetensors"], in: directory.path)
+        #expect(checkpoint.status == 0 && !checkpoint.standardOutput.contains("restored"), "\(checkpoint.standardOutput)")
+    }
+
     @Test func aResumeWatchingSomethingElseStartsEarlyStoppingAfresh() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -340,6 +361,13 @@ import Glibc
             in: directory.path)
         let two = try swiftgrad(["run", config, "--epochs", "2", "--run-dir", "runs/fresh-two"], in: directory.path)
         #expect(fromMiddle.status == 0 && digest(of: fromMiddle) == digest(of: two), "\(fromMiddle.standardError)")
+        // In the other precision no uninterrupted run has its bits, and the notes do not say otherwise.
+        let otherPrecision = try swiftgrad(
+            ["run", config, "--epochs", "2", "--precision", "bf16", "--resume", directory.path + "/runs/whole/checkpoints/step-000000004.safetensors", "--run-dir", "runs/two-bf16"],
+            in: directory.path)
+        #expect(otherPrecision.status == 0, "\(otherPrecision.standardError)")
+        #expect(otherPrecision.standardOutput.contains("is a state of this config's run of 3 epochs; this run goes on to 2\n"), "\(otherPrecision.standardOutput)")
+        #expect(otherPrecision.standardOutput.contains("the bits from here on differ from an uninterrupted run in either precision"))
         let five = try directory.write("five.json", String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 5"#))
         let evaluated = try swiftgrad(["eval", five, "--checkpoint", directory.path + "/runs/whole/model.safetensors"], in: directory.path)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
