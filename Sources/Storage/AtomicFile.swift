@@ -18,6 +18,9 @@ import Foundation
 /// symbolic link to a regular file is followed: the file it points to is replaced and the link
 /// stays.
 ///
+/// A new file gets the mode any new file gets (0666 less the umask); a replaced file keeps its
+/// mode.
+///
 /// The temporary is named `.NAME.tmp-PID-XXXXXX` after the writer's process id. A writer killed
 /// between creating and renaming it leaves it behind; every later write to (or check of) the
 /// same path removes such leftovers (see ``removeStaleTemporaries(for:)``).
@@ -64,9 +67,9 @@ public enum AtomicFile {
         let target = try destination(of: path)
         try checkNotInput(path, inputs: inputs)
         removeStaleTemporaries(directory: target.directory, name: target.name)
-        let (descriptor, temporary) = try makeTemporary(target, path: path)
-        close(descriptor)
-        unlink(temporary)
+        let temporary = try makeTemporary(target, path: path)
+        close(temporary.descriptor)
+        unlink(temporary.path)
     }
 
     /// The absolute path a write of `path` lands on, whether or not the file exists yet.
@@ -119,7 +122,8 @@ public enum AtomicFile {
 
     /// Atomically replaces the file at `path` with `data`.
     ///
-    /// A new file gets mode 0644; a replaced file keeps its mode.
+    /// A new file gets mode 0666 less the umask, as any new file does; a replaced file keeps its
+    /// mode.
     ///
     /// - Parameters:
     ///   - data: the complete new contents.
@@ -219,12 +223,12 @@ public enum AtomicFile {
               contents(of: twin, equal: parts)
         else { return false }
         removeStaleTemporaries(directory: target.directory, name: target.name)
-        let (descriptor, temporary) = try makeTemporary(target, path: path)
-        close(descriptor)
-        unlink(temporary)
-        guard link(twin, temporary) == 0 else { return false }
-        guard rename(temporary, target.path) == 0 else {
-            unlink(temporary)
+        let temporary = try makeTemporary(target, path: path)
+        close(temporary.descriptor)
+        unlink(temporary.path)
+        guard link(twin, temporary.path) == 0 else { return false }
+        guard rename(temporary.path, target.path) == 0 else {
+            unlink(temporary.path)
             return false
         }
         if durable { syncDirectory(target.directory) }
@@ -269,7 +273,9 @@ public enum AtomicFile {
     public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, recycling recycled: String? = nil) throws {
         let target = try destination(of: path)
         removeStaleTemporaries(directory: target.directory, name: target.name)
-        var (descriptor, temporary) = try makeTemporary(target, path: path)
+        let created = try makeTemporary(target, path: path)
+        let temporary = created.path
+        var descriptor = created.descriptor
 
         var isOpen = true
         do {
@@ -283,8 +289,11 @@ public enum AtomicFile {
             } else {
                 for part in parts { try writeAll(part, to: descriptor, path: path) }
             }
+            // A replaced file keeps its mode; a new one gets the mode the kernel gave the
+            // temporary as it made it (a recycled file's storage still has its old mode).
             var existing = stat()
-            let mode = stat(target.path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644
+            let replacesFile = stat(target.path, &existing) == 0 && existing.st_mode & S_IFMT == S_IFREG
+            let mode = replacesFile ? mode_t(existing.st_mode & 0o7777) : created.mode
             guard fchmod(descriptor, mode) == 0, !durable || fsync(descriptor) == 0 else { throw failure(path, errno) }
             isOpen = false
             guard close(descriptor) == 0 else { throw failure(path, errno) }
@@ -313,24 +322,11 @@ public enum AtomicFile {
         try text.withUTF8 { try write(parts: [UnsafeRawBufferPointer($0)], to: path, durable: durable) }
     }
 
-    /// Removes the temporaries that killed writers of `path` left in its directory: those whose
-    /// process no longer exists, those older than ``staleAgeWithLiveProcess`` (the id was
-    /// reused), and those without a process id in their name older than
-    /// ``staleAgeWithoutProcess``. A temporary of a live writer is left alone. Best effort:
-    /// nothing is reported.
-    ///
-    /// - Parameter path: the destination whose temporaries are removed.
-    public static func removeStaleTemporaries(for path: String) {
-        let (directory, name) = split(path)
-        guard !name.isEmpty else { return }
-        removeStaleTemporaries(directory: directory, name: name)
-    }
-
     // MARK: Destination
 
     /// The file a write of `path` replaces: `path` itself, or the file a symbolic link there
     /// points to.
-    private struct Destination {
+    struct Destination {
         var path: String
         var directory: String
         var name: String
@@ -406,7 +402,7 @@ public enum AtomicFile {
         }
     }
 
-    private static func split(_ path: String) -> (directory: String, name: String) {
+    static func split(_ path: String) -> (directory: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let directory = slash == path.startIndex ? "/" : String(path[..<slash])
         return (directory, String(path[path.index(after: slash)...]))
@@ -425,7 +421,7 @@ public enum AtomicFile {
     }
 
     /// The longest file name the directory's file system takes (255 on Linux's).
-    private static func nameLimit(_ directory: String) -> Int {
+    static func nameLimit(_ directory: String) -> Int {
         let limit = pathconf(directory, Int32(_PC_NAME_MAX))
         return limit > 0 ? limit : 255
     }
@@ -435,67 +431,6 @@ public enum AtomicFile {
         let length = name.utf8.count
         guard length <= limit else {
             throw FileError("cannot write '\(path)': the file name is \(length) bytes, more than the \(limit) the file system allows (\(reason(ENAMETOOLONG)))")
-        }
-    }
-
-    // MARK: Temporaries
-
-    private static let temporaryMarker = ".tmp-"
-
-    /// The start of the names of `name`'s temporaries: `.NAME.tmp-`, with `NAME` cut (at a
-    /// character boundary) so that the whole temporary name, process id and six random
-    /// characters included, fits the file system's limit.
-    private static func temporaryPrefix(for name: String, directory: String) -> String {
-        // "." + name + ".tmp-" + up to 10 digits of pid + "-" + "XXXXXX"
-        let room = nameLimit(directory) - (1 + temporaryMarker.utf8.count + 10 + 1 + 6)
-        var kept = ""
-        var bytes = 0
-        for character in name {
-            let size = character.utf8.count
-            if bytes + size > room { break }
-            kept.append(character)
-            bytes += size
-        }
-        return "." + kept + temporaryMarker
-    }
-
-    /// Creates the temporary for a write of `target`; the caller closes and removes it.
-    private static func makeTemporary(_ target: Destination, path: String) throws -> (Int32, String) {
-        let prefix = temporaryPrefix(for: target.name, directory: target.directory)
-        var template = Array("\(target.directory)/\(prefix)\(getpid())-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            let code = errno
-            if code == EACCES || code == EPERM {
-                throw FileError("cannot write '\(path)': directory '\(target.directory)' is not writable (\(reason(code)))")
-            }
-            throw FileError("cannot write '\(path)': cannot create a file in directory '\(target.directory)': \(reason(code))")
-        }
-        return (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-    }
-
-    private static func removeStaleTemporaries(directory: String, name: String) {
-        let prefix = temporaryPrefix(for: name, directory: directory)
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let now = Date().timeIntervalSince1970
-        for entry in entries where entry.hasPrefix(prefix) {
-            let file = directory + "/" + entry
-            var info = stat()
-            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            let age = now - Double(info.st_mtim.tv_sec)
-            let suffix = entry.dropFirst(prefix.count)
-            let parts = suffix.split(separator: "-", omittingEmptySubsequences: false)
-            let stale: Bool
-            if parts.count == 2, let pid = pid_t(parts[0]), pid > 0, parts[1].count == 6 {
-                if pid == getpid() { continue }  // this process's own writes clean up after themselves
-                let alive = kill(pid, 0) == 0 || errno == EPERM
-                stale = !alive || age > staleAgeWithLiveProcess
-            } else if parts.count == 1, suffix.count == 6 {
-                stale = age > staleAgeWithoutProcess  // the old naming, without a process id
-            } else {
-                continue
-            }
-            if stale { unlink(file) }
         }
     }
 
@@ -526,7 +461,7 @@ public enum AtomicFile {
         FileError("cannot write '\(path)': \(reason(code))")
     }
 
-    private static func reason(_ code: Int32) -> String {
+    static func reason(_ code: Int32) -> String {
         strerror(code).map { String(cString: $0) } ?? "error \(code)"
     }
 }
