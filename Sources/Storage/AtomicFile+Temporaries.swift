@@ -88,16 +88,52 @@ extension AtomicFile {
     // MARK: Leftovers
 
     /// Removes the temporaries that killed writers of `path` left in its directory: those whose
-    /// process no longer exists, those older than
+    /// process no longer runs (it exited, or is a zombie no one has reaped), those older than
     /// ``staleAgeWithLiveProcess`` (the id was reused), and those without a process id in their
     /// name older than ``staleAgeWithoutProcess``. A temporary of a live writer is left alone.
     /// Best effort: nothing is reported.
+    ///
+    /// Every write of `path` does this first; it only reaches `path`'s own temporaries (see
+    /// ``removeStaleTemporaries(in:)`` for a whole folder).
     ///
     /// - Parameter path: the destination whose temporaries are removed.
     public static func removeStaleTemporaries(for path: String) {
         let (directory, name) = split(path)
         guard !name.isEmpty else { return }
         removeStaleTemporaries(directory: directory, name: name)
+    }
+
+    /// Removes the temporaries that killed writers left in `directory`, of whatever file: a run
+    /// killed while writing a checkpoint leaves `.step-000000080.safetensors.tmp-PID-XXXXXX`,
+    /// which no later write of that name would remove if the step is never written again.
+    ///
+    /// A file is taken for a temporary when its name has the form `.NAME.tmp-PID-XXXXXX` (or the
+    /// older `.NAME.tmp-XXXXXX`, without a process id), `XXXXXX` being six letters and digits, and
+    /// it is a regular file; it is removed under the rules of ``removeStaleTemporaries(for:)``:
+    /// never while its writer runs, this process included. Subfolders are not entered. Best
+    /// effort: a file that cannot be examined or removed is skipped.
+    ///
+    /// - Parameter directory: the folder to sweep, such as a run folder when a run starts.
+    /// - Returns: the names removed, sorted.
+    ///
+    /// ```swift
+    /// AtomicFile.removeStaleTemporaries(in: "runs/digits-mlp/checkpoints")
+    /// ```
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String) -> [String] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        let now = Date().timeIntervalSince1970
+        var removed: [String] = []
+        for entry in entries.sorted() where entry.hasPrefix(".") {
+            // The random part has no dot, so the last marker is the one the writer appended.
+            guard let marker = entry.range(of: temporaryMarker, options: .backwards),
+                  marker.lowerBound > entry.startIndex
+            else { continue }
+            if removeIfStale(directory + "/" + entry, suffix: entry[marker.upperBound...], now: now) {
+                removed.append(entry)
+            }
+        }
+        return removed
     }
 
     static func removeStaleTemporaries(directory: String, name: String) {
@@ -139,7 +175,32 @@ extension AtomicFile {
     }
 }
 
-/// Whether process `pid` exists: `kill(pid, 0)` finds it, or finds it owned by someone else.
+/// Whether process `pid` still runs: it exists (`kill(pid, 0)` finds it, or finds it owned by
+/// someone else) and is not a zombie. A zombie has exited and only waits for its parent to
+/// collect its status, so it writes nothing more; `kill` still finds it, and its state in
+/// `/proc/PID/stat` (`Z`, or `X` while it is torn down) is what tells it apart. Where `/proc`
+/// cannot be read, a process `kill` finds counts as running.
 func isRunning(_ pid: pid_t) -> Bool {
-    kill(pid, 0) == 0 || errno == EPERM
+    guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+    guard let state = processState(pid) else { return true }
+    return state != UInt8(ascii: "Z") && state != UInt8(ascii: "X")
+}
+
+/// The state letter of process `pid` in `/proc/PID/stat`, or nil where that cannot be read.
+///
+/// The file reads `PID (COMMAND) STATE …`; the command may hold spaces and parentheses, so the
+/// state is the letter after the last `)`.
+private func processState(_ pid: pid_t) -> UInt8? {
+    let descriptor = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { return nil }
+    defer { close(descriptor) }
+    // The command is at most 64 bytes (kernel threads' names included), so the state lies well
+    // within the first 256.
+    var buffer = [UInt8](repeating: 0, count: 256)
+    var count: Int
+    repeat {
+        count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+    } while count < 0 && errno == EINTR
+    guard count > 0, let close = buffer[..<count].lastIndex(of: UInt8(ascii: ")")), close + 2 < count else { return nil }
+    return buffer[close + 2]
 }

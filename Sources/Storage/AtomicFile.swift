@@ -23,7 +23,8 @@ import Foundation
 ///
 /// The temporary is named `.NAME.tmp-PID-XXXXXX` after the writer's process id. A writer killed
 /// between creating and renaming it leaves it behind; every later write to (or check of) the
-/// same path removes such leftovers (see ``removeStaleTemporaries(for:)``).
+/// same path removes such leftovers (see ``removeStaleTemporaries(for:)``), and
+/// ``removeStaleTemporaries(in:)`` removes those of a whole folder.
 ///
 /// Missing directories are an error rather than created silently: a typo in an output path
 /// should not scatter files in new folders.
