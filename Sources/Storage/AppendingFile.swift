@@ -22,7 +22,8 @@ public final class AppendingFile {
     public let path: String
     private var descriptor: Int32
 
-    /// Opens `path` for appending, creating it (mode 0644) when missing.
+    /// Opens `path` for appending, creating it when missing with the mode any new file gets
+    /// (0666 less the umask).
     ///
     /// Only a regular file is opened: a symbolic link is not followed (a link in a run folder
     /// could point at the run's own config or data), and a FIFO, device or socket is refused
@@ -40,7 +41,7 @@ public final class AppendingFile {
         }
         // O_NONBLOCK: a FIFO put there after the check must not block the open; O_NOFOLLOW: nor
         // may a link put there after it be followed. Neither changes how a regular file is written.
-        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o666)
         guard descriptor >= 0 else {
             let code = errno
             if code == ELOOP { throw FileError("cannot write '\(path)': it is a symbolic link; refusing to follow it") }

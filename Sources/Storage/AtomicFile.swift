@@ -15,12 +15,17 @@ import Foundation
 ///
 /// Only regular files are replaced: a device (`/dev/null`), a FIFO, a socket or a directory at
 /// the path is refused, since renaming over it would put a regular file in its place. A
-/// symbolic link to a regular file is followed: the file it points to is replaced and the link
-/// stays.
+/// symbolic link to a regular file is followed by default: the file it points to is replaced and
+/// the link stays. With ``LinkPolicy/refuse`` a link at the path is refused instead, for files a
+/// program names inside its own folders.
+///
+/// A new file gets the mode any new file gets (0666 less the umask); a replaced file keeps its
+/// mode.
 ///
 /// The temporary is named `.NAME.tmp-PID-XXXXXX` after the writer's process id. A writer killed
 /// between creating and renaming it leaves it behind; every later write to (or check of) the
-/// same path removes such leftovers (see ``removeStaleTemporaries(for:)``).
+/// same path removes such leftovers (see ``removeStaleTemporaries(for:)``), and
+/// ``removeStaleTemporaries(in:)`` removes those of a whole folder.
 ///
 /// Missing directories are an error rather than created silently: a typo in an output path
 /// should not scatter files in new folders.
@@ -38,6 +43,20 @@ public enum AtomicFile {
         }
     }
 
+    /// What a write does with a symbolic link at its path (the last part of it; links among the
+    /// folders above are followed either way).
+    public enum LinkPolicy: Sendable, Hashable {
+        /// Replace the regular file the link points to and keep the link: for an output a person
+        /// names, where a link they made says where they want the file.
+        case follow
+        /// Refuse the write with a ``FileError``: for a file a program names inside a folder of
+        /// its own (a run folder), where a link was put there by someone else and following it
+        /// would overwrite a file outside the folder. Nothing in the write follows a link at the
+        /// path: a link put there after the check is replaced by the rename itself, and the file
+        /// it points to is left as it was.
+        case refuse
+    }
+
     /// How old a leftover temporary whose writer cannot be identified (an old name without a
     /// process id) must be before it is removed: no write takes this long.
     public static let staleAgeWithoutProcess: TimeInterval = 60
@@ -45,12 +64,12 @@ public enum AtomicFile {
     /// it is removed anyway: the id has then been reused by another process.
     public static let staleAgeWithLiveProcess: TimeInterval = 3600
 
-    /// Checks, without leaving anything behind, that ``write(_:to:durable:)-(Data,_,_)`` could create
-    /// `path`, so a long run can refuse a bad output path up front.
+    /// Checks, without leaving anything behind, that ``write(_:to:durable:links:)-(Data,_,_,_)``
+    /// could create `path`, so a long run can refuse a bad output path up front.
     ///
     /// It checks that the directory exists; that the file name fits the file system's limit
-    /// (`ENAMETOOLONG` otherwise); that what is at `path`, if anything, is a regular file (or a
-    /// link to one); that `path` is none of `inputs`, compared by device and inode so that
+    /// (`ENAMETOOLONG` otherwise); that what is at `path`, if anything, is a regular file (or,
+    /// under ``LinkPolicy/follow``, a link to one); that `path` is none of `inputs`, compared by device and inode so that
     /// another spelling or a hard link is caught too; and, by creating and removing a temporary
     /// file there, that the directory takes new files (a read-only file system, `/proc`, a
     /// folder without write permission all refuse). Stale temporaries of `path` are removed.
@@ -58,15 +77,16 @@ public enum AtomicFile {
     /// - Parameters:
     ///   - path: the output file.
     ///   - inputs: files the run reads, which the output must not replace.
+    ///   - links: what to do with a symbolic link at `path`, as the write will.
     /// - Throws: `FileError` naming `path` and what is wrong, e.g. `cannot write 'cfg.json': it
     ///   is the config of this run; choose another path`.
-    public static func checkWritable(_ path: String, inputs: [Input] = []) throws {
-        let target = try destination(of: path)
+    public static func checkWritable(_ path: String, inputs: [Input] = [], links: LinkPolicy = .follow) throws {
+        let target = try destination(of: path, links: links)
         try checkNotInput(path, inputs: inputs)
         removeStaleTemporaries(directory: target.directory, name: target.name)
-        let (descriptor, temporary) = try makeTemporary(target, path: path)
-        close(descriptor)
-        unlink(temporary)
+        let temporary = try makeTemporary(target, path: path)
+        close(temporary.descriptor)
+        unlink(temporary.path)
     }
 
     /// The absolute path a write of `path` lands on, whether or not the file exists yet.
@@ -119,33 +139,39 @@ public enum AtomicFile {
 
     /// Atomically replaces the file at `path` with `data`.
     ///
-    /// A new file gets mode 0644; a replaced file keeps its mode.
+    /// A new file gets mode 0666 less the umask, as any new file does; a replaced file keeps its
+    /// mode.
     ///
     /// - Parameters:
     ///   - data: the complete new contents.
     ///   - path: the destination; its directory must exist, and anything already there must be
-    ///     a regular file or a symbolic link to one.
+    ///     a regular file or (under ``LinkPolicy/follow``) a symbolic link to one.
     ///   - durable: `fsync` the file and its directory, so the new contents survive a power cut;
     ///     `false` for a file that can be made again (a plot), which is still replaced whole but
     ///     skips the milliseconds an `fsync` can take.
+    ///   - links: what to do with a symbolic link at `path`: ``LinkPolicy/follow`` it (the
+    ///     default, for an output a person names) or ``LinkPolicy/refuse`` it (for a file inside
+    ///     a folder the program owns).
     /// - Throws: `FileError`, e.g. `cannot write 'out/report.json': directory 'out' does not exist`.
     ///
     /// ```swift
     /// try AtomicFile.write(Data("epoch,loss\n".utf8), to: "results/loss.csv")
+    /// try AtomicFile.write(Data("{}".utf8), to: "runs/digits/summary.json", links: .refuse)
     /// ```
-    public static func write(_ data: Data, to path: String, durable: Bool = true) throws {
-        try data.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable) }
+    public static func write(_ data: Data, to path: String, durable: Bool = true, links: LinkPolicy = .follow) throws {
+        try data.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, links: links) }
     }
 
     /// Atomically replaces the file at `path` with `bytes`, without copying them first.
     ///
     /// - Parameters:
     ///   - bytes: the complete new contents.
-    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
-    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
-    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
-    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
-        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable) }
+    ///   - path: the destination, as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - links: as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    /// - Throws: `FileError` as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, links: LinkPolicy = .follow) throws {
+        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, links: links) }
     }
 
     /// Atomically replaces the file at `path` with `bytes`, written over the storage of
@@ -158,17 +184,18 @@ public enum AtomicFile {
     /// file took 0.7–15 ms here, over an old one 0.1 ms). Once this returns, `recycled` no
     /// longer exists under its name. It is only recycled when it is a regular file with no other
     /// hard link, in the destination's directory and not the destination itself; otherwise, or
-    /// when `recycled` is nil, this is ``write(_:to:durable:)-([UInt8],_,_)``, and `recycled`
+    /// when `recycled` is nil, this is ``write(_:to:durable:links:)-([UInt8],_,_,_)``, and `recycled`
     /// stays for the caller to delete.
     ///
     /// - Parameters:
     ///   - bytes: the complete new contents.
-    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
-    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - path: the destination, as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - links: as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
     ///   - recycled: the file whose storage to reuse, or nil.
-    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
-    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, recycling recycled: String?) throws {
-        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, recycling: recycled) }
+    /// - Throws: `FileError` as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, links: LinkPolicy = .follow, recycling recycled: String?) throws {
+        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, links: links, recycling: recycled) }
     }
 
     /// Atomically replaces the file at `path` with `bytes`, as a second name (a hard link) of
@@ -177,19 +204,20 @@ public enum AtomicFile {
     ///
     /// `twin` is linked only when it is a regular file (not a link) on the destination's file
     /// system whose contents equal `bytes`; otherwise, or when it is nil or the link fails,
-    /// this is ``write(_:to:durable:)-([UInt8],_,_)``. Either way `path` ends up with `bytes`,
+    /// this is ``write(_:to:durable:links:)-([UInt8],_,_,_)``. Either way `path` ends up with `bytes`,
     /// replaced atomically. A file with a second name is never overwritten in place by
     /// ``write(_:to:durable:recycling:)``, so the two names keep their contents.
     ///
     /// - Parameters:
     ///   - bytes: the complete new contents.
-    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
-    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``; a linked `twin` must itself have
-    ///     been written durably.
+    ///   - path: the destination, as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:links:)-(Data,_,_,_)``; a linked `twin` must itself
+    ///     have been written durably.
+    ///   - links: as for ``write(_:to:durable:links:)-(Data,_,_,_)``; `twin` is never followed.
     ///   - twin: a file that may already hold `bytes`, or nil.
-    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
-    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, linkingIfEqual twin: String?) throws {
-        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, linkingIfEqual: twin) }
+    /// - Throws: `FileError` as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true, links: LinkPolicy = .follow, linkingIfEqual twin: String?) throws {
+        try bytes.withUnsafeBytes { try write(parts: [$0], to: path, durable: durable, links: links, linkingIfEqual: twin) }
     }
 
     /// Atomically replaces the file at `path` with the bytes of `parts` one after another, as a
@@ -199,43 +227,56 @@ public enum AtomicFile {
     ///
     /// - Parameters:
     ///   - parts: the complete new contents, in order.
-    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
-    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``; a linked `twin` must itself have
-    ///     been written durably.
+    ///   - path: the destination, as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:links:)-(Data,_,_,_)``; a linked `twin` must itself
+    ///     have been written durably.
+    ///   - links: as for ``write(_:to:durable:links:)-(Data,_,_,_)``; `twin` is never followed.
     ///   - twin: a file that may already hold those bytes, or nil.
-    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
-    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, linkingIfEqual twin: String?) throws {
-        let target = try destination(of: path)
+    /// - Throws: `FileError` as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, links: LinkPolicy = .follow, linkingIfEqual twin: String?) throws {
+        let target = try destination(of: path, links: links)
         if let twin, try linkTwin(twin, holding: parts, to: target, path: path, durable: durable) { return }
-        try write(parts: parts, to: path, durable: durable)
+        try write(parts: parts, to: path, durable: durable, links: links)
     }
 
     /// Makes `target` a hard link of `twin` if `twin` holds exactly the bytes of `parts`; false
     /// (and nothing changed) if it does not or cannot be linked.
+    ///
+    /// `twin` is never followed: it must be a regular file when looked at, when read and once
+    /// linked (one device and inode throughout), so that a link or another file put in its place
+    /// meanwhile is not what ends up at `target`.
     private static func linkTwin(_ twin: String, holding parts: [UnsafeRawBufferPointer], to target: Destination, path: String, durable: Bool) throws -> Bool {
         var info = stat(), directoryInfo = stat()
         guard lstat(twin, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == parts.reduce(0, { $0 + $1.count }),
               stat(target.directory, &directoryInfo) == 0, directoryInfo.st_dev == info.st_dev,
-              contents(of: twin, equal: parts)
+              contents(of: twin, equal: parts, device: info.st_dev, inode: info.st_ino)
         else { return false }
         removeStaleTemporaries(directory: target.directory, name: target.name)
-        let (descriptor, temporary) = try makeTemporary(target, path: path)
-        close(descriptor)
-        unlink(temporary)
-        guard link(twin, temporary) == 0 else { return false }
-        guard rename(temporary, target.path) == 0 else {
-            unlink(temporary)
+        // A free name for the link: `link(2)` makes a new name only.
+        let temporary = try makeTemporary(target, path: path)
+        close(temporary.descriptor)
+        unlink(temporary.path)
+        // Linux's `link(2)` does not follow a link at `twin`; it would link the link itself.
+        guard link(twin, temporary.path) == 0 else { return false }
+        var linked = stat()
+        guard lstat(temporary.path, &linked) == 0, linked.st_dev == info.st_dev, linked.st_ino == info.st_ino,
+              rename(temporary.path, target.path) == 0
+        else {
+            unlink(temporary.path)
             return false
         }
         if durable { syncDirectory(target.directory) }
         return true
     }
 
-    /// Whether the regular file at `path` holds exactly the bytes of `parts`, one after another.
-    private static func contents(of path: String, equal parts: [UnsafeRawBufferPointer]) -> Bool {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    /// Whether the regular file at `path`, which must be the one with `device` and `inode`, holds
+    /// exactly the bytes of `parts`, one after another.
+    private static func contents(of path: String, equal parts: [UnsafeRawBufferPointer], device: dev_t, inode: ino_t) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_dev == device, info.st_ino == inode else { return false }
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 64)
         defer { buffer.deallocate() }
@@ -262,14 +303,17 @@ public enum AtomicFile {
     ///
     /// - Parameters:
     ///   - parts: the complete new contents, in order.
-    ///   - path: the destination, as for ``write(_:to:durable:)-(Data,_,_)``.
-    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - path: the destination, as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - links: as for ``write(_:to:durable:links:)-(Data,_,_,_)``; `recycled` is never followed.
     ///   - recycled: the file whose storage to reuse, or nil.
-    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
-    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, recycling recycled: String? = nil) throws {
-        let target = try destination(of: path)
+    /// - Throws: `FileError` as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    public static func write(parts: [UnsafeRawBufferPointer], to path: String, durable: Bool = true, links: LinkPolicy = .follow, recycling recycled: String? = nil) throws {
+        let target = try destination(of: path, links: links)
         removeStaleTemporaries(directory: target.directory, name: target.name)
-        var (descriptor, temporary) = try makeTemporary(target, path: path)
+        let created = try makeTemporary(target, path: path)
+        let temporary = created.path
+        var descriptor = created.descriptor
 
         var isOpen = true
         do {
@@ -283,8 +327,13 @@ public enum AtomicFile {
             } else {
                 for part in parts { try writeAll(part, to: descriptor, path: path) }
             }
+            // A replaced file keeps its mode; a new one gets the mode the kernel gave the
+            // temporary as it made it (a recycled file's storage still has its old mode).
+            // `lstat`, so that a link put at the path meanwhile is not read through: the rename
+            // replaces the link itself.
             var existing = stat()
-            let mode = stat(target.path, &existing) == 0 ? mode_t(existing.st_mode & 0o7777) : 0o644
+            let replacesFile = lstat(target.path, &existing) == 0 && existing.st_mode & S_IFMT == S_IFREG
+            let mode = replacesFile ? mode_t(existing.st_mode & 0o7777) : created.mode
             guard fchmod(descriptor, mode) == 0, !durable || fsync(descriptor) == 0 else { throw failure(path, errno) }
             isOpen = false
             guard close(descriptor) == 0 else { throw failure(path, errno) }
@@ -302,35 +351,23 @@ public enum AtomicFile {
     /// - Parameters:
     ///   - text: the complete new contents.
     ///   - path: the destination; its directory must exist.
-    ///   - durable: as for ``write(_:to:durable:)-(Data,_,_)``.
-    /// - Throws: `FileError` as for ``write(_:to:durable:)-(Data,_,_)``.
+    ///   - durable: as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    ///   - links: as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
+    /// - Throws: `FileError` as for ``write(_:to:durable:links:)-(Data,_,_,_)``.
     ///
     /// ```swift
     /// try AtomicFile.write("hello\n", to: "out/hello.txt")
     /// ```
-    public static func write(_ text: String, to path: String, durable: Bool = true) throws {
+    public static func write(_ text: String, to path: String, durable: Bool = true, links: LinkPolicy = .follow) throws {
         var text = text
-        try text.withUTF8 { try write(parts: [UnsafeRawBufferPointer($0)], to: path, durable: durable) }
-    }
-
-    /// Removes the temporaries that killed writers of `path` left in its directory: those whose
-    /// process no longer exists, those older than ``staleAgeWithLiveProcess`` (the id was
-    /// reused), and those without a process id in their name older than
-    /// ``staleAgeWithoutProcess``. A temporary of a live writer is left alone. Best effort:
-    /// nothing is reported.
-    ///
-    /// - Parameter path: the destination whose temporaries are removed.
-    public static func removeStaleTemporaries(for path: String) {
-        let (directory, name) = split(path)
-        guard !name.isEmpty else { return }
-        removeStaleTemporaries(directory: directory, name: name)
+        try text.withUTF8 { try write(parts: [UnsafeRawBufferPointer($0)], to: path, durable: durable, links: links) }
     }
 
     // MARK: Destination
 
-    /// The file a write of `path` replaces: `path` itself, or the file a symbolic link there
-    /// points to.
-    private struct Destination {
+    /// The file a write of `path` replaces: `path` itself, or (under ``LinkPolicy/follow``) the
+    /// file a symbolic link there points to.
+    struct Destination {
         var path: String
         var directory: String
         var name: String
@@ -346,12 +383,12 @@ public enum AtomicFile {
               directoryInfo.st_dev == recycledDirectoryInfo.st_dev, directoryInfo.st_ino == recycledDirectoryInfo.st_ino
         else { return false }
         var targetInfo = stat()
-        if stat(target.path, &targetInfo) == 0, targetInfo.st_dev == info.st_dev, targetInfo.st_ino == info.st_ino { return false }
+        if lstat(target.path, &targetInfo) == 0, targetInfo.st_dev == info.st_dev, targetInfo.st_ino == info.st_ino { return false }
         return true
     }
 
     /// Resolves and checks the destination of a write of `path`.
-    private static func destination(of path: String) throws -> Destination {
+    private static func destination(of path: String, links: LinkPolicy) throws -> Destination {
         guard !path.isEmpty else { throw FileError("cannot write '': the path is empty; expected a file name") }
         var (directory, name) = split(path)
         guard !name.isEmpty, name != ".", name != ".." else {
@@ -362,6 +399,9 @@ public enum AtomicFile {
         var resolved = path
         var info = stat()
         if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK {
+            guard links == .follow else {
+                throw FileError("cannot write '\(path)': it is a symbolic link; refusing to follow it, as it could point at any file (remove the link, or choose another path)")
+            }
             guard let real = realpath(path, nil) else {
                 let failure = errno
                 // A link to something that has no path (/dev/stdout to a pipe or a socket).
@@ -374,7 +414,9 @@ public enum AtomicFile {
             free(real)
             (directory, name) = split(resolved)
         }
-        if stat(resolved, &info) == 0 {
+        // `resolved` has no link at its end (`realpath` followed it), unless one was put there
+        // meanwhile: `lstat` then reports the link rather than reading through it.
+        if lstat(resolved, &info) == 0 {
             let kind = info.st_mode & S_IFMT
             if kind == S_IFDIR {
                 throw FileError("cannot write '\(path)': the path names a directory, not a file")
@@ -406,7 +448,7 @@ public enum AtomicFile {
         }
     }
 
-    private static func split(_ path: String) -> (directory: String, name: String) {
+    static func split(_ path: String) -> (directory: String, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let directory = slash == path.startIndex ? "/" : String(path[..<slash])
         return (directory, String(path[path.index(after: slash)...]))
@@ -425,7 +467,7 @@ public enum AtomicFile {
     }
 
     /// The longest file name the directory's file system takes (255 on Linux's).
-    private static func nameLimit(_ directory: String) -> Int {
+    static func nameLimit(_ directory: String) -> Int {
         let limit = pathconf(directory, Int32(_PC_NAME_MAX))
         return limit > 0 ? limit : 255
     }
@@ -435,67 +477,6 @@ public enum AtomicFile {
         let length = name.utf8.count
         guard length <= limit else {
             throw FileError("cannot write '\(path)': the file name is \(length) bytes, more than the \(limit) the file system allows (\(reason(ENAMETOOLONG)))")
-        }
-    }
-
-    // MARK: Temporaries
-
-    private static let temporaryMarker = ".tmp-"
-
-    /// The start of the names of `name`'s temporaries: `.NAME.tmp-`, with `NAME` cut (at a
-    /// character boundary) so that the whole temporary name, process id and six random
-    /// characters included, fits the file system's limit.
-    private static func temporaryPrefix(for name: String, directory: String) -> String {
-        // "." + name + ".tmp-" + up to 10 digits of pid + "-" + "XXXXXX"
-        let room = nameLimit(directory) - (1 + temporaryMarker.utf8.count + 10 + 1 + 6)
-        var kept = ""
-        var bytes = 0
-        for character in name {
-            let size = character.utf8.count
-            if bytes + size > room { break }
-            kept.append(character)
-            bytes += size
-        }
-        return "." + kept + temporaryMarker
-    }
-
-    /// Creates the temporary for a write of `target`; the caller closes and removes it.
-    private static func makeTemporary(_ target: Destination, path: String) throws -> (Int32, String) {
-        let prefix = temporaryPrefix(for: target.name, directory: target.directory)
-        var template = Array("\(target.directory)/\(prefix)\(getpid())-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            let code = errno
-            if code == EACCES || code == EPERM {
-                throw FileError("cannot write '\(path)': directory '\(target.directory)' is not writable (\(reason(code)))")
-            }
-            throw FileError("cannot write '\(path)': cannot create a file in directory '\(target.directory)': \(reason(code))")
-        }
-        return (descriptor, template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-    }
-
-    private static func removeStaleTemporaries(directory: String, name: String) {
-        let prefix = temporaryPrefix(for: name, directory: directory)
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let now = Date().timeIntervalSince1970
-        for entry in entries where entry.hasPrefix(prefix) {
-            let file = directory + "/" + entry
-            var info = stat()
-            guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            let age = now - Double(info.st_mtim.tv_sec)
-            let suffix = entry.dropFirst(prefix.count)
-            let parts = suffix.split(separator: "-", omittingEmptySubsequences: false)
-            let stale: Bool
-            if parts.count == 2, let pid = pid_t(parts[0]), pid > 0, parts[1].count == 6 {
-                if pid == getpid() { continue }  // this process's own writes clean up after themselves
-                let alive = kill(pid, 0) == 0 || errno == EPERM
-                stale = !alive || age > staleAgeWithLiveProcess
-            } else if parts.count == 1, suffix.count == 6 {
-                stale = age > staleAgeWithoutProcess  // the old naming, without a process id
-            } else {
-                continue
-            }
-            if stale { unlink(file) }
         }
     }
 
@@ -526,7 +507,7 @@ public enum AtomicFile {
         FileError("cannot write '\(path)': \(reason(code))")
     }
 
-    private static func reason(_ code: Int32) -> String {
+    static func reason(_ code: Int32) -> String {
         strerror(code).map { String(cString: $0) } ?? "error \(code)"
     }
 }

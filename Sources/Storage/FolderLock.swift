@@ -13,13 +13,22 @@ import Darwin
 /// releases it when the process ends, however it ends (a `SIGKILL` included): a crashed run
 /// never leaves its folder claimed.
 ///
+/// The claim is on the folder that was at the path when it was made; ``identity(as:)`` gives
+/// that folder's identity, to check before each write that the path still names it.
+///
 /// ```swift
 /// let claim = try FolderLock(claiming: "runs/digits-mlp", holder: "a run")
 /// defer { claim.release() }
+/// let runFolder = try claim.identity(as: "run folder")
+/// try runFolder.check()  // before each write into the folder
 /// ```
 public final class FolderLock {
+    /// The folder's path as given.
+    public let path: String
     /// The open folder the claim is on; -1 once released.
     private var descriptor: Int32
+    /// The device and inode of the folder opened, claimed or not.
+    private let device: UInt64, inode: UInt64
     /// Whether the folder is claimed: `false` on a file system that keeps no locks (an NFS
     /// mount without its lock service), where nothing stops a second run.
     public let isHeld: Bool
@@ -32,10 +41,16 @@ public final class FolderLock {
     /// - Throws: `FileError` when another process (or another claim in this one) holds the
     ///   folder, or when it cannot be opened as a folder.
     public init(claiming path: String, holder: String) throws {
+        self.path = path
         let opened = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard opened >= 0 else {
-            throw FileError("cannot claim the folder '\(path)' for \(holder): \(String(cString: strerror(errno)))")
+        var info = stat()
+        guard opened >= 0, fstat(opened, &info) == 0 else {
+            let reason = errno
+            if opened >= 0 { close(opened) }
+            throw FileError("cannot claim the folder '\(path)' for \(holder): \(String(cString: strerror(reason)))")
         }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
         var result: Int32
         repeat {
             result = flock(opened, LOCK_EX | LOCK_NB)
@@ -50,6 +65,7 @@ public final class FolderLock {
             // that is no reason to refuse the run. NFS emulates flock with a byte-range lock,
             // which a folder (open read-only) cannot take: EBADF there.
             if reason == ENOLCK || reason == EOPNOTSUPP || reason == ENOSYS || reason == EBADF || reason == EINVAL {
+                close(opened)
                 descriptor = -1
                 isHeld = false
                 return
@@ -58,6 +74,22 @@ public final class FolderLock {
         }
         descriptor = opened
         isHeld = true
+    }
+
+    /// The identity of the folder the claim is on, checked against what `path` names now.
+    ///
+    /// It is measured on the open folder itself, so a folder swapped in at the path between the
+    /// claim and this call is caught here rather than recorded as the one to keep writing into.
+    /// It is the same when no lock could be taken (``isHeld`` false).
+    ///
+    /// - Parameter role: what the folder is, for messages (`run folder`).
+    /// - Returns: the identity, for ``DirectoryIdentity/check()`` before each write.
+    /// - Throws: ``FileError`` when `path` is now a symbolic link, or names another folder or
+    ///   nothing, as ``DirectoryIdentity/check()`` does.
+    public func identity(as role: String) throws -> DirectoryIdentity {
+        let claimed = DirectoryIdentity(path: path, role: role, device: device, inode: inode)
+        try claimed.check()
+        return claimed
     }
 
     /// Gives the folder up; a second call does nothing.

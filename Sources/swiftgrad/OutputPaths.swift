@@ -39,7 +39,7 @@ func refuseEmptyPaths(_ options: KeyValuePairs<String, String?>) throws {
 /// - no two outputs are one file (by any spelling, existing or not);
 /// - no output is one of `inputs`, by device and inode;
 /// - no output is a file of the training run's folder that the run writes (`runFolder`);
-/// - each can be written (``AtomicFile/checkWritable(_:inputs:)``).
+/// - each can be written (``AtomicFile/checkWritable(_:inputs:links:)``).
 ///
 /// - Parameters:
 ///   - outputs: the files the command will write.

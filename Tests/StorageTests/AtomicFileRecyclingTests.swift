@@ -25,8 +25,7 @@ import Testing
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == new)
         #expect(inode(path) == recycledInode)
         #expect(try directory.contents() == ["step-3.bin"])
-        let mode = try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
-        #expect(mode == 0o644)
+        #expect(permissions(path) == (try newFileMode()))
     }
 
     /// A file with a second hard link, a symbolic link, the destination itself, a missing file

@@ -18,18 +18,6 @@ struct AtomicFileTests {
         #expect(try directory.contents() == ["report.json"])
     }
 
-    @Test func newFilesAreWorldReadableAndReplacedFilesKeepTheirMode() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let path = directory.path + "/out.csv"
-        try AtomicFile.write("a", to: path)
-        let mode = { try (FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue }
-        #expect(try mode() == 0o644)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-        try AtomicFile.write("b", to: path)
-        #expect(try mode() == 0o600)
-    }
-
     @Test func checkWritableRefusesBadPathsWithoutWriting() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Which directory a path named when it was recorded (its device and inode), so that a program
+/// writing into it can tell later that the path still names that directory.
+///
+/// A run's folder can be moved aside while the run goes on, and another run can make a new
+/// folder at its path; a run that went on writing by path would then write into the other run's
+/// folder. Checking the identity before each write stops it with an error instead.
+///
+/// Neither recording nor checking follows a symbolic link at the path: a link there is refused
+/// when recorded, and a link put there later fails the check, whatever it points to.
+///
+/// ```swift
+/// let checkpoints = try DirectoryIdentity(of: "runs/digits-mlp/checkpoints", role: "checkpoints folder")
+/// try checkpoints.check()  // before each write into it
+/// ```
+public struct DirectoryIdentity: Sendable, Hashable {
+    /// The path as given.
+    public let path: String
+    /// What the directory is to the program, for messages: `run folder`, `checkpoints folder`.
+    public let role: String
+    /// The device the directory is on.
+    public let device: UInt64
+    /// The directory's inode on `device`.
+    public let inode: UInt64
+
+    /// Records the directory at `path`.
+    ///
+    /// - Parameters:
+    ///   - path: an existing directory, not a symbolic link to one.
+    ///   - role: what the directory is, for messages (`run folder`).
+    /// - Throws: ``FileError`` when nothing is at `path`, or a link, or something other than a
+    ///   directory, e.g. `cannot use the run folder 'runs/a': it is a symbolic link; …`.
+    public init(of path: String, role: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw FileError("cannot use the \(role) '\(path)': \(String(cString: strerror(errno)))")
+        }
+        if let kind = Self.notADirectory(info.st_mode) {
+            let advice = info.st_mode & S_IFMT == S_IFLNK ? "; refusing to follow it (name the folder it points to instead)" : ", not a directory"
+            throw FileError("cannot use the \(role) '\(path)': it is \(kind)\(advice)")
+        }
+        self.init(path: path, role: role, device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// An identity measured elsewhere (as ``FolderLock`` does on its open folder).
+    init(path: String, role: String, device: UInt64, inode: UInt64) {
+        self.path = path
+        self.role = role
+        self.device = device
+        self.inode = inode
+    }
+
+    /// Checks that ``path`` still names the directory recorded, itself rather than through a
+    /// symbolic link.
+    ///
+    /// - Throws: ``FileError`` when the directory was moved, replaced or turned into a link, e.g.
+    ///   `the run folder 'runs/a' was moved, replaced or turned into a link while the run was
+    ///   going (another directory is there now); …`, or when the path cannot be examined.
+    public func check() throws {
+        var info = stat()
+        let now: String
+        if lstat(path, &info) != 0 {
+            let code = errno
+            guard code == ENOENT || code == ENOTDIR else {
+                throw FileError("cannot check the \(role) '\(path)': \(String(cString: strerror(code)))")
+            }
+            now = "nothing is there now"
+        } else if let kind = Self.notADirectory(info.st_mode) {
+            now = "\(kind) is there now"
+        } else if UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode {
+            return
+        } else {
+            now = "another directory is there now"
+        }
+        throw movedError(now)
+    }
+
+    /// The error of a check that found `now` at the path instead of the directory recorded.
+    func movedError(_ now: String) -> FileError {
+        FileError("the \(role) '\(path)' was moved, replaced or turned into a link while the run was going (\(now)); stopping rather than writing into a folder that may be another run's: put it back, or start the run again")
+    }
+
+    /// What a `stat` mode is when it is not a directory (`a symbolic link`, `a regular file`, …);
+    /// nil for a directory.
+    private static func notADirectory(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFDIR: nil
+        case S_IFREG: "a regular file"
+        default: InputFile.kindDescription(mode)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import _TestSupport
+import Storage
+import Testing
+
+/// A directory recorded by device and inode is checked to be still the one at its path: moved
+/// aside, replaced by another folder or a link, or gone, it fails the check.
+@Suite struct DirectoryIdentityTests {
+    private func moved(_ path: String, _ now: String) -> String {
+        "the run folder '\(path)' was moved, replaced or turned into a link while the run was going (\(now)); stopping rather than writing into a folder that may be another run's: put it back, or start the run again"
+    }
+
+    @Test func aFolderMovedAsideAndReplacedFailsTheCheck() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let run = directory.path + "/run"
+        #expect(mkdir(run, 0o755) == 0)
+        let identity = try DirectoryIdentity(of: run, role: "run folder")
+        try identity.check()
+        try AtomicFile.write("x", to: run + "/file.txt")
+        try identity.check()  // what is in it does not matter
+
+        // Another run makes a new folder where this one's was.
+        #expect(rename(run, directory.path + "/run-moved") == 0)
+        #expect(throws: FileError(moved(run, "nothing is there now"))) { try identity.check() }
+        #expect(mkdir(run, 0o755) == 0)
+        #expect(throws: FileError(moved(run, "another directory is there now"))) { try identity.check() }
+        // A link to the very folder recorded is refused too.
+        #expect(rmdir(run) == 0 && symlink(directory.path + "/run-moved", run) == 0)
+        #expect(throws: FileError(moved(run, "a symbolic link is there now"))) { try identity.check() }
+        #expect(unlink(run) == 0)
+        try directory.write("run", "a file")
+        #expect(throws: FileError(moved(run, "a regular file is there now"))) { try identity.check() }
+        // Put back, it passes again.
+        #expect(unlink(run) == 0 && rename(directory.path + "/run-moved", run) == 0)
+        try identity.check()
+    }
+
+    @Test func onlyAFolderItselfCanBeRecorded() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        #expect(symlink(directory.path, directory.path + "/link") == 0)
+        let link = try #require(throws: FileError.self) { try DirectoryIdentity(of: directory.path + "/link", role: "run folder") }
+        #expect(link.description == "cannot use the run folder '\(directory.path)/link': it is a symbolic link; refusing to follow it (name the folder it points to instead)")
+        let file = try directory.write("file", "x")
+        let notFolder = try #require(throws: FileError.self) { try DirectoryIdentity(of: file, role: "run folder") }
+        #expect(notFolder.description == "cannot use the run folder '\(file)': it is a regular file, not a directory")
+        let missing = try #require(throws: FileError.self) { try DirectoryIdentity(of: directory.path + "/missing", role: "run folder") }
+        #expect(missing.description == "cannot use the run folder '\(directory.path)/missing': No such file or directory")
+    }
+
+    /// The claim's identity is that of the folder it locked: a folder swapped in before the
+    /// identity is asked for is refused, not recorded.
+    @Test func aClaimGivesTheIdentityOfTheFolderItLocked() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let run = directory.path + "/run"
+        #expect(mkdir(run, 0o755) == 0)
+        let claim = try FolderLock(claiming: run, holder: "a run")
+        let identity = try claim.identity(as: "run folder")
+        #expect(identity == (try DirectoryIdentity(of: run, role: "run folder")))
+        #expect(rename(run, directory.path + "/run-moved") == 0 && mkdir(run, 0o755) == 0)
+        #expect(throws: FileError(moved(run, "another directory is there now"))) { try identity.check() }
+        #expect(throws: FileError(moved(run, "another directory is there now"))) { try claim.identity(as: "run folder") }
+        // The new folder is free to claim: the claim stayed on the old one.
+        _ = try FolderLock(claiming: run, holder: "another run")
+    }
+}
