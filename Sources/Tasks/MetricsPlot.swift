@@ -63,6 +63,9 @@ package enum MetricsPlot {
         }
         func panel(_ title: String, yLabel: String, _ series: [(label: String, points: (Curves) -> [(Double, Double)])]) -> SVGPlot {
             var plot = SVGPlot(title: name.isEmpty ? title : "\(name): \(title)", xLabel: "epoch", yLabel: yLabel, width: 560, height: 400)
+            // Below, so the panels of one figure, and the figures of one run over time, keep
+            // one layout, and no curve is ever behind the legend.
+            plot.legendPlacement = .below
             for run in runs {
                 for (text, points) in series {
                     let points = points(run)
