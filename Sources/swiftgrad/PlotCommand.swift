@@ -13,7 +13,8 @@ struct PlotCommand: ParsableCommand {
             Each run folder (runs/<config name>, or the --run-dir of a run) holds the metrics.jsonl \
             its training streamed. Without --metric the figure has a loss panel and an accuracy \
             panel, each with train and test curves per run; with --metric, that figure alone, one \
-            curve per run.
+            curve per run (a run that does not record it is left out with a warning, and none \
+            recording it is an error that names what they record).
 
             Examples:
               swiftgrad plot runs/digits-mlp
@@ -43,9 +44,16 @@ struct PlotCommand: ParsableCommand {
             // The figure never replaces the metrics it is drawn from.
             let inputs = runFolders.map { AtomicFile.Input($0 + "/" + RunMetrics.jsonName, role: "metrics") }
             try checkOutputs([OutputPath(flag: "--output", path: output)], inputs: inputs)
-            let counts = try MetricsPlot.plot(runFolders: runFolders, metric: metric.flatMap(TrainingMetric.init(rawValue:)), to: output)
-            let total = counts.reduce(0, +)
-            print("wrote \(output): \(total) evaluation\(total == 1 ? "" : "s") of \(counts.count) run\(counts.count == 1 ? "" : "s")")
+            let chosen = metric.flatMap(TrainingMetric.init(rawValue:))
+            let drawn = try MetricsPlot.plot(runFolders: runFolders, metric: chosen, to: output)
+            if let chosen, !drawn.withoutMetric.isEmpty {
+                let runs = drawn.withoutMetric.map { "'\($0)'" }.joined(separator: ", ")
+                let one = drawn.withoutMetric.count == 1
+                printShown("warning: \(runs) \(one ? "records" : "record") no \(chosen.rawValue) and \(one ? "is" : "are") left out of the figure")
+            }
+            let total = drawn.evaluations.reduce(0, +)
+            let runs = drawn.evaluations.count
+            print("wrote \(output): \(total) evaluation\(total == 1 ? "" : "s") of \(runs) run\(runs == 1 ? "" : "s")")
         }
     }
 }

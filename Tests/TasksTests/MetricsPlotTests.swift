@@ -5,7 +5,8 @@ import Training
 import _TestSupport
 @testable import Tasks
 
-/// `swiftgrad plot`'s figure: every run named on the canvas and off the curves.
+/// `swiftgrad plot`'s figure: every run named on the canvas and off the curves, and a metric no
+/// run records refused rather than drawn as an empty panel.
 @Suite struct MetricsPlotTests {
     /// Writes a run folder `name` in `directory` whose `metrics.jsonl` holds two steps and two
     /// evaluations an epoch for `epochs` epochs, with `figures` (JSON members) in each
@@ -47,5 +48,36 @@ import _TestSupport
             runs == 1 ? curves : (1...runs).flatMap { run in curves.map { "r\(run) \($0)" } }
         }
         #expect(geometry.legendItems.compactMap(\.text) == named(["train steps", "train", "test"]) + named(["train", "test"]))
+    }
+
+    @Test func aMetricNoRunRecordsIsAnErrorNamingWhatTheyRecord() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let regression = try runFolder("regression", in: directory) { #""train_loss": \#(1.0 / Double($0)), "test_loss": 2"# }
+        let noTest = try runFolder("no-test", in: directory) { #""train_loss": \#(1.0 / Double($0)), "train_accuracy": 0.5"# }
+        let output = directory.path + "/plot.svg"
+        #expect(throws: FileError("'\(regression)' records no test_accuracy; it records train_loss, test_loss; choose one of those for --metric")) {
+            try MetricsPlot.plot(runFolders: [regression], metric: .testAccuracy, to: output)
+        }
+        #expect(throws: FileError("'\(noTest)' records no test_loss; it records train_loss, train_accuracy; choose one of those for --metric")) {
+            try MetricsPlot.plot(runFolders: [noTest], metric: .testLoss, to: output)
+        }
+        #expect(throws: FileError(
+            "none of the runs records test_accuracy: '\(regression)' records train_loss, test_loss; '\(noTest)' records train_loss, train_accuracy; choose one of those for --metric"
+        )) {
+            try MetricsPlot.plot(runFolders: [regression, noTest], metric: .testAccuracy, to: output)
+        }
+        #expect(!directory.exists("plot.svg"))
+    }
+
+    @Test func runsWithoutTheMetricAreLeftOutOfAFigureOfTheOthers() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let classes = try runFolder("classes", in: directory)
+        let regression = try runFolder("regression", in: directory) { #""train_loss": \#(1.0 / Double($0)), "test_loss": 2"# }
+        let drawn = try MetricsPlot.plot(runFolders: [classes, regression], metric: .testAccuracy, to: directory.path + "/plot.svg")
+        #expect(drawn == MetricsPlot.Drawn(evaluations: [5, 0], withoutMetric: [regression]))
+        let texts = try #require(SVGGeometry(try directory.read("plot.svg"))).legendItems.compactMap(\.text)
+        #expect(texts == ["classes"])
     }
 }
