@@ -3,8 +3,8 @@ import Storage
 /// Several ``SVGPlot``s side by side in one SVG document, each with its own axes, labels and
 /// legend: matplotlib's `subplots(1, n)`.
 ///
-/// Panels are laid out left to right in rows of ``columns``, each at its own size; a row is as
-/// tall as its tallest panel. The output is deterministic, as ``SVGPlot``'s is.
+/// Panels are laid out left to right in rows of ``columns``, each at its own size (taller than
+/// its ``SVGPlot/height`` when its legend goes below it); a row is as tall as its tallest panel. The output is deterministic, as ``SVGPlot``'s is.
 ///
 /// ```swift
 /// var loss = SVGPlot(title: "Loss", xLabel: "epoch", yLabel: "loss")
@@ -33,15 +33,18 @@ public struct SVGFigure: Sendable {
         for rowStart in stride(from: 0, to: panels.count, by: columns) {
             let row = panels[rowStart..<Swift.min(panels.count, rowStart + columns)]
             var x = 0.0
+            var rowHeight = 0.0
             for (offset, panel) in row.enumerated() {
+                let (svg, height) = panel.content(clipID: "plot-area-\(rowStart + offset + 1)")
                 content += "<svg x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" width=\"\(coordinate(panel.width))\" "
-                    + "height=\"\(coordinate(panel.height))\" viewBox=\"0 0 \(coordinate(panel.width)) \(coordinate(panel.height))\">\n"
-                content += panel.content(clipID: "plot-area-\(rowStart + offset + 1)")
+                    + "height=\"\(coordinate(height))\" viewBox=\"0 0 \(coordinate(panel.width)) \(coordinate(height))\">\n"
+                content += svg
                 content += "</svg>\n"
                 x += panel.width
+                rowHeight = Swift.max(rowHeight, height)
             }
             width = Swift.max(width, x)
-            y += row.map(\.height).max() ?? 0
+            y += rowHeight
         }
         height = y
         return SVGPlot.document(width: width, height: height, content: content)

@@ -7,7 +7,8 @@ extension SVGPlot {
     /// let svg = plot.rendered()   // "<?xml version=\"1.0\" ...><svg ...>...</svg>\n"
     /// ```
     public func rendered() -> String {
-        Self.document(width: width, height: height, content: content(clipID: "plot-area"))
+        let (content, height) = content(clipID: "plot-area")
+        return Self.document(width: width, height: height, content: content)
     }
 
     /// A standalone SVG document of `width` × `height` pixels around `content`.
@@ -20,18 +21,21 @@ extension SVGPlot {
         """ + content + "</svg>\n"
     }
 
-    /// The figure's elements, in its own pixel coordinates; `clipID` names the clip path of the
-    /// plot area, unique within the document.
-    func content(clipID: String) -> String {
+    /// The figure's elements, in its own pixel coordinates, and the height they take: ``height``
+    /// plus the room of a legend drawn below the plot. `clipID` names the clip path of the plot
+    /// area, unique within the document.
+    func content(clipID: String) -> (svg: String, height: Double) {
         let layout = Layout(plot: self)
-        var svg = "<rect width=\"\(coordinate(width))\" height=\"\(coordinate(height))\" fill=\"white\"/>\n"
+        let legend = Legend(plot: self, layout: layout)
+        let canvasHeight = height + (legend?.extraHeight ?? 0)
+        var svg = "<rect width=\"\(coordinate(width))\" height=\"\(coordinate(canvasHeight))\" fill=\"white\"/>\n"
         svg += "<defs><clipPath id=\"\(clipID)\"><rect x=\"\(coordinate(layout.left))\" y=\"\(coordinate(layout.top))\" "
             + "width=\"\(coordinate(layout.right - layout.left))\" height=\"\(coordinate(layout.bottom - layout.top))\"/></clipPath></defs>\n"
         svg += renderAxes(layout)
         svg += renderSeries(layout, clipID: clipID)
-        svg += renderLegend(layout)
+        svg += legend.map(renderLegend) ?? ""
         svg += renderLabels(layout)
-        return svg
+        return (svg, canvasHeight)
     }
 
     /// Where everything goes: the plot area in pixels and the data domain it shows.
@@ -91,8 +95,22 @@ extension SVGPlot {
         return grid + "</g>\n" + axes + "</g>\n" + labels + "</g>\n"
     }
 
-    private func color(of index: Int) -> String {
+    /// The series' own colour, or the palette's colour for its index.
+    func color(of index: Int) -> String {
         series[index].color ?? Self.palette[index % Self.palette.count]
+    }
+
+    /// The ` stroke-dasharray` attribute of the series' line: none for the first round of the
+    /// palette, then the next of ``dashPatterns`` for each round, so that series 1 and 11 differ.
+    func dashAttribute(of index: Int) -> String {
+        let pattern = Self.dashPatterns[(index / Self.palette.count) % Self.dashPatterns.count]
+        return pattern.isEmpty ? "" : " stroke-dasharray=\"\(pattern)\""
+    }
+
+    /// `element` (a `<text>` showing `shown`), wrapped with `full` as its `<title>` when `shown`
+    /// was shortened from it, so that a viewer shows the whole text on hover.
+    func withFullText(_ full: String, shown: String, _ element: String) -> String {
+        shown == full ? element : "<g><title>\(escapeXML(full))</title>\(element)</g>"
     }
 
     private func renderSeries(_ layout: Layout, clipID: String) -> String {
@@ -104,7 +122,7 @@ extension SVGPlot {
                 func flush() {
                     if segment.count > 1 {
                         svg += "<polyline points=\"\(segment.joined(separator: " "))\" fill=\"none\" "
-                            + "stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>\n"
+                            + "stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"\(dashAttribute(of: index))/>\n"
                     }
                     segment.removeAll()
                 }
@@ -127,79 +145,32 @@ extension SVGPlot {
         return svg + "</g>\n"
     }
 
-    private func renderLegend(_ layout: Layout) -> String {
-        let entries = series.indices.filter { !series[$0].label.isEmpty }
-        guard !entries.isEmpty else { return "" }
-        let longest = entries.map { series[$0].label.count }.max() ?? 0
-        let boxWidth = 40 + 7 * Double(longest)
-        let boxHeight = 8 + 18 * Double(entries.count)
-        let (x, y) = legendCorner(layout, width: boxWidth, height: boxHeight)
-        var svg = "<g class=\"legend\">\n"
-        svg += "<rect x=\"\(coordinate(x))\" y=\"\(coordinate(y))\" width=\"\(coordinate(boxWidth))\" height=\"\(coordinate(boxHeight))\" "
-            + "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#cccccc\"/>\n"
-        for (row, index) in entries.enumerated() {
-            let rowY = y + 13 + 18 * Double(row)
-            let color = escapeXML(color(of: index))
-            if series[index].style != .scatter {
-                svg += "<line x1=\"\(coordinate(x + 8))\" y1=\"\(coordinate(rowY))\" x2=\"\(coordinate(x + 28))\" y2=\"\(coordinate(rowY))\" "
-                    + "stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-            }
-            if series[index].style != .line {
-                svg += "<circle cx=\"\(coordinate(x + 18))\" cy=\"\(coordinate(rowY))\" r=\"3\" fill=\"\(color)\"/>\n"
-            }
-            svg += "<text x=\"\(coordinate(x + 34))\" y=\"\(coordinate(rowY))\" dominant-baseline=\"middle\">"
-                + "\(escapeXML(series[index].label))</text>\n"
-        }
-        return svg + "</g>\n"
-    }
-
-    /// The corner of the plot area whose legend box would hide the fewest points, preferring
-    /// top-right, then top-left, bottom-right, bottom-left, as matplotlib's "best" does.
-    private func legendCorner(_ layout: Layout, width: Double, height: Double) -> (Double, Double) {
-        let corners = [
-            (layout.right - width - 8, layout.top + 8), (layout.left + 8, layout.top + 8),
-            (layout.right - width - 8, layout.bottom - height - 8), (layout.left + 8, layout.bottom - height - 8),
-        ]
-        var samples: [(Double, Double)] = []
-        for entry in series {
-            let points = zip(entry.x, entry.y).filter { $0.0.isFinite && $0.1.isFinite }
-                .map { (layout.px($0.0), layout.py($0.1)) }
-            samples += points
-            guard entry.style != .scatter else { continue }
-            for (start, end) in zip(points, points.dropFirst()) {
-                // A sample every 4 pixels along the segment, so no line slips between samples.
-                let length = ((end.0 - start.0) * (end.0 - start.0) + (end.1 - start.1) * (end.1 - start.1)).squareRoot()
-                let steps = min(1000, max(1, Int(length / 4)))
-                samples += (1..<steps).map { step in
-                    let t = Double(step) / Double(steps)
-                    return (start.0 + t * (end.0 - start.0), start.1 + t * (end.1 - start.1))
-                }
-            }
-        }
-        func hidden(_ corner: (Double, Double)) -> Int {
-            samples.count { point in
-                (corner.0 - 4...corner.0 + width + 4).contains(point.0)
-                    && (corner.1 - 4...corner.1 + height + 4).contains(point.1)
-            }
-        }
-        return corners.min { hidden($0) < hidden($1) } ?? corners[0]
-    }
-
+    /// The title, and the axis labels, each shortened to the room it has: the title and the x
+    /// label to twice the distance from the plot area's centre to the nearer side of the canvas,
+    /// the y label to the plot area's height.
     private func renderLabels(_ layout: Layout) -> String {
         var svg = ""
-        let centerX = coordinate((layout.left + layout.right) / 2)
+        let center = (layout.left + layout.right) / 2
+        let across = 2 * min(center, width - center) - 8
+        func label(_ text: String, fontSize: Double, room: Double, _ element: (String) -> String) -> String {
+            let shown = fitted(text, width: room, fontSize: fontSize)
+            return withFullText(text, shown: shown, element(escapeXML(shown))) + "\n"
+        }
         if !title.isEmpty {
-            svg += "<text class=\"title\" x=\"\(centerX)\" y=\"26\" text-anchor=\"middle\" font-size=\"15\">"
-                + "\(escapeXML(title))</text>\n"
+            svg += label(title, fontSize: 15, room: across) {
+                "<text class=\"title\" x=\"\(coordinate(center))\" y=\"26\" text-anchor=\"middle\" font-size=\"15\">\($0)</text>"
+            }
         }
         if !xLabel.isEmpty {
-            svg += "<text class=\"x-label\" x=\"\(centerX)\" y=\"\(coordinate(height - 14))\" text-anchor=\"middle\">"
-                + "\(escapeXML(xLabel))</text>\n"
+            svg += label(xLabel, fontSize: 12, room: across) {
+                "<text class=\"x-label\" x=\"\(coordinate(center))\" y=\"\(coordinate(height - 14))\" text-anchor=\"middle\">\($0)</text>"
+            }
         }
         if !yLabel.isEmpty {
             let centerY = coordinate((layout.top + layout.bottom) / 2)
-            svg += "<text class=\"y-label\" x=\"18\" y=\"\(centerY)\" text-anchor=\"middle\" "
-                + "transform=\"rotate(-90 18 \(centerY))\">\(escapeXML(yLabel))</text>\n"
+            svg += label(yLabel, fontSize: 12, room: layout.bottom - layout.top) {
+                "<text class=\"y-label\" x=\"18\" y=\"\(centerY)\" text-anchor=\"middle\" transform=\"rotate(-90 18 \(centerY))\">\($0)</text>"
+            }
         }
         return svg
     }

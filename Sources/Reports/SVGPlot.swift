@@ -2,6 +2,11 @@ import Storage
 /// A small figure in SVG: lines and scatter points on shared axes, with round-number ticks,
 /// axis labels, a title and a legend.
 ///
+/// The legend sits in a free corner of the plot area when it is small and hides no data there,
+/// and below the plot, in columns, otherwise; the canvas then grows taller than ``height`` to
+/// hold it. Labels and titles too wide for their room are shortened in the middle with `…`,
+/// the whole text kept in a `<title>` that viewers show on hover.
+///
 /// It covers the project's figures, e.g. data with a fitted line (matplotlib's `scatter` plus
 /// `plot`), a loss curve, or speed-up against workers. The output is standalone SVG 1.1, valid
 /// XML with all text escaped, and deterministic: the same plot gives the same bytes. Points with
@@ -24,6 +29,15 @@ public struct SVGPlot: Sendable {
         case lineWithMarkers
     }
 
+    /// Where the legend goes.
+    public enum LegendPlacement: Sendable, Equatable {
+        /// In a corner of the plot area where it hides no data, when it is small enough;
+        /// below the plot otherwise.
+        case best
+        /// Below the plot, always: figures set side by side then look alike whatever their data.
+        case below
+    }
+
     /// One labelled set of points.
     public struct Series: Sendable, Equatable {
         /// The legend text; an empty label leaves the series out of the legend.
@@ -40,15 +54,23 @@ public struct SVGPlot: Sendable {
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     ]
 
+    /// The dash patterns (SVG `stroke-dasharray`) of lines, one per round of ``palette``: solid,
+    /// dashed, dotted, dash-dot, short dashes, dash-dot-dot. The 60 series before the first
+    /// repeat of colour and pattern together are told apart by line, and in the legend, which
+    /// draws each line's pattern.
+    public static let dashPatterns = ["", "7 4", "2 3", "9 3 2 3", "4 4", "12 3 2 3 2 3"]
+
     public var title: String
     public var xLabel: String
     public var yLabel: String
-    /// The figure's size in pixels.
+    /// The figure's size in pixels; a legend too big for the plot area adds to the height.
     public var width: Double
     public var height: Double
     /// Fixed axis ranges; `nil` fits the data and widens to round ticks.
     public var xRange: ClosedRange<Double>?
     public var yRange: ClosedRange<Double>?
+    /// Where the legend goes; ``LegendPlacement/best`` unless set.
+    public var legendPlacement = LegendPlacement.best
     /// The series in drawing order.
     public private(set) var series: [Series] = []
 

@@ -59,6 +59,13 @@ package struct CheckpointPolicy: Sendable, Equatable {
             .flatMap(TrainingMetric.init(rawValue:))
     }
 
+    /// The defaults with the run folder `directory`: the names of the files a run keeps there,
+    /// for a command that reads run folders rather than trains (`swiftgrad plot`).
+    package init(directory: String) {
+        self.init(config: "")
+        self.directory = directory
+    }
+
     /// The defaults, for a config without a `checkpoint` object.
     init(config: String) {
         directory = Self.defaultDirectory(config: config)

@@ -63,6 +63,9 @@ package enum MetricsPlot {
         }
         func panel(_ title: String, yLabel: String, _ series: [(label: String, points: (Curves) -> [(Double, Double)])]) -> SVGPlot {
             var plot = SVGPlot(title: name.isEmpty ? title : "\(name): \(title)", xLabel: "epoch", yLabel: yLabel, width: 560, height: 400)
+            // Below, so the panels of one figure, and the figures of one run over time, keep
+            // one layout, and no curve is ever behind the legend.
+            plot.legendPlacement = .below
             for run in runs {
                 for (text, points) in series {
                     let points = points(run)
@@ -94,6 +97,14 @@ package enum MetricsPlot {
         return SVGFigure(panels: panels)
     }
 
+    /// What ``plot(runFolders:metric:to:)`` drew.
+    package struct Drawn: Sendable, Equatable {
+        /// Per run, the evaluations drawn: those with `metric`, or all of them without one.
+        package var evaluations: [Int]
+        /// The run folders, as given, that record no value of `metric` and so have no curve.
+        package var withoutMetric: [String]
+    }
+
     /// Reads each run folder's `metrics.jsonl` and writes their figure to `output`.
     ///
     /// - Parameters:
@@ -101,11 +112,12 @@ package enum MetricsPlot {
     ///     component, or by the path as given where two share that component.
     ///   - metric: one evaluation figure to draw, or `nil` for loss and accuracy.
     ///   - output: the SVG file to write; its directory must exist.
-    /// - Returns: the evaluations drawn, per run.
-    /// - Throws: `FileError` for a folder given twice, a folder without metrics or a file that
+    /// - Returns: the evaluations drawn, per run, and the runs without `metric`.
+    /// - Throws: `FileError` for a folder given twice, a folder without metrics, a `metric` that
+    ///   no run records (naming what each does record; nothing is written), or a file that
     ///   cannot be written.
     @discardableResult
-    package static func plot(runFolders: [String], metric: TrainingMetric?, to output: String) throws -> [Int] {
+    package static func plot(runFolders: [String], metric: TrainingMetric?, to output: String) throws -> Drawn {
         var seen: [String: String] = [:]
         for folder in runFolders {
             if let earlier = seen.updateValue(folder, forKey: AtomicFile.canonicalPath(folder)) {
@@ -117,7 +129,33 @@ package enum MetricsPlot {
             let shared = names.filter { $0 == name }.count > 1
             return Curves(name: shared ? folder : name, records: try RunMetrics.records(inRunFolder: folder))
         }
+        guard let metric else {
+            try figure(runs: runs).write(to: output)
+            return Drawn(evaluations: runs.map(\.evaluations.count), withoutMetric: [])
+        }
+        let evaluations = runs.map { run in run.evaluations.count { metric.value(in: $0) != nil } }
+        let without = zip(runFolders, evaluations).filter { $0.1 == 0 }.map(\.0)
+        if without.count == runs.count {
+            throw FileError(missingMetricMessage(metric, runFolders: runFolders, runs: runs))
+        }
         try figure(runs: runs, metric: metric).write(to: output)
-        return runs.map(\.evaluations.count)
+        return Drawn(evaluations: evaluations, withoutMetric: without)
+    }
+
+    /// Why no run can be drawn by `metric`, and what each records instead: `'runs/lr' records
+    /// no test_accuracy; it records train_loss, test_loss; choose one of those for --metric`.
+    private static func missingMetricMessage(_ metric: TrainingMetric, runFolders: [String], runs: [Curves]) -> String {
+        let recorded = runs.map { run in
+            TrainingMetric.allCases.filter { metric in run.evaluations.contains { metric.value(in: $0) != nil } }.map(\.rawValue)
+        }
+        let choice = recorded.contains { !$0.isEmpty } ? "; choose one of those for --metric" : ""
+        func records(_ metrics: [String]) -> String {
+            metrics.isEmpty ? "no evaluation yet" : metrics.joined(separator: ", ")
+        }
+        if runFolders.count == 1 {
+            return "'\(runFolders[0])' records no \(metric.rawValue); it records \(records(recorded[0]))\(choice)"
+        }
+        let each = zip(runFolders, recorded).map { "'\($0)' records \(records($1))" }.joined(separator: "; ")
+        return "none of the runs records \(metric.rawValue): \(each)\(choice)"
     }
 }

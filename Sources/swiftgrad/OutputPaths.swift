@@ -39,14 +39,19 @@ func refuseEmptyPaths(_ options: KeyValuePairs<String, String?>) throws {
 /// - no two outputs are one file (by any spelling, existing or not);
 /// - no output is one of `inputs`, by device and inode;
 /// - no output is a file of the training run's folder that the run writes (`runFolder`);
+/// - no output is a file of a run folder it reads (`readRunFolders`), or of any run folder
+///   (``readRunFolderRole(of:runFolders:)``);
 /// - each can be written (``AtomicFile/checkWritable(_:inputs:links:)``).
 ///
 /// - Parameters:
 ///   - outputs: the files the command will write.
 ///   - inputs: the files it reads: config, data, checkpoint, metrics.
 ///   - runFolder: the checkpoint policy of a training run that keeps its folder, or nil.
+///   - readRunFolders: the run folders the command reads, whose files it must leave alone.
 /// - Throws: `FileError` naming the path, the flag and what is wrong.
-func checkOutputs(_ outputs: [OutputPath], inputs: [AtomicFile.Input], runFolder: CheckpointPolicy? = nil) throws {
+func checkOutputs(
+    _ outputs: [OutputPath], inputs: [AtomicFile.Input], runFolder: CheckpointPolicy? = nil, readRunFolders: [String] = []
+) throws {
     for (index, output) in outputs.enumerated() {
         if let other = outputs[..<index].first(where: { AtomicFile.namesSameFile($0.path, output.path) }) {
             throw FileError("cannot write '\(output.path)': both \(other.flag) and \(output.flag) name it; choose a file for each")
@@ -54,6 +59,9 @@ func checkOutputs(_ outputs: [OutputPath], inputs: [AtomicFile.Input], runFolder
         do {
             try AtomicFile.checkNotInput(output.path, inputs: inputs)
             if let runFolder, let role = runFolderRole(of: output.path, in: runFolder) {
+                throw FileError("cannot write '\(output.path)': \(role); choose another path")
+            }
+            if let role = readRunFolderRole(of: output.path, runFolders: readRunFolders) {
                 throw FileError("cannot write '\(output.path)': \(role); choose another path")
             }
             try AtomicFile.checkWritable(output.path, inputs: inputs)
@@ -96,5 +104,74 @@ func runFolderRole(of path: String, in policy: CheckpointPolicy) -> String? {
         return "it is a metrics file that this run writes \(inFolder)"
     }
     if TensorBoardEventFile.isEventFileName(name) { return "it is named like the TensorBoard event file that this run writes \(inFolder)" }
+    return nil
+}
+
+/// Why a write of `path` would replace a file of a training run's folder that a command reads
+/// rather than trains: one of `runFolders`, or any folder above `path` that holds a run's
+/// `metrics.jsonl` or `model.safetensors`; nil when it would replace none.
+///
+/// In such a folder a file the run writes is refused whether it exists or not, by its name
+/// (`model.safetensors`, `best.safetensors`, the metrics files, `metrics.svg` included, a
+/// TensorBoard event file, anything in `checkpoints/`), compared by
+/// ``AtomicFile/canonicalPath(_:)`` so that any spelling or symbolic link counts. Any other file
+/// that exists there is refused too, except an SVG figure, which `swiftgrad plot` may draw
+/// again. An existing `path` is also compared by device and inode with the files of
+/// `runFolders`, so a hard link to one of them is caught where it lies.
+///
+/// - Parameters:
+///   - path: the output, existing or not.
+///   - runFolders: the run folders read, as given.
+/// - Returns: the reason, as `it is the model of the run folder 'pl'`, or nil.
+func readRunFolderRole(of path: String, runFolders: [String]) -> String? {
+    let output = AtomicFile.canonicalPath(path)
+    var folders = runFolders.map { (shown: $0, path: AtomicFile.canonicalPath($0)) }
+    var above = folderPart(of: output)
+    while above.count > 1 {
+        let holdsRun = [RunMetrics.jsonName, "model.safetensors"].contains { FileManager.default.fileExists(atPath: above + "/" + $0) }
+        if holdsRun && !folders.contains(where: { $0.path == above }) { folders.append((above, above)) }
+        above = folderPart(of: above)
+    }
+    for folder in folders {
+        if let role = runFileRole(of: output, in: folder.path, shown: folder.shown) { return role }
+    }
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    for folder in folders.prefix(runFolders.count) {
+        guard let files = FileManager.default.enumerator(atPath: folder.path) else { continue }
+        while let name = files.nextObject() as? String {
+            var other = stat()
+            let file = folder.path + "/" + name
+            guard stat(file, &other) == 0, other.st_dev == info.st_dev, other.st_ino == info.st_ino,
+                let role = runFileRole(of: file, in: folder.path, shown: folder.shown)
+            else { continue }
+            return role + " ('\(folder.shown)/\(name)', by another name)"
+        }
+    }
+    return nil
+}
+
+/// Why `output`, a canonical path, is a file of the run folder at the canonical path `folder`
+/// (shown as `shown`) that no command reading the run may replace; nil when it is not one.
+private func runFileRole(of output: String, in folder: String, shown: String) -> String? {
+    let inFolder = "of the run folder '\(shown)'"
+    if output == folder { return "it is the run folder '\(shown)'" }
+    if folder.hasPrefix(output + "/") { return "it is a folder above the run folder '\(shown)'" }
+    guard output.hasPrefix(folder + "/") else { return nil }
+    let policy = CheckpointPolicy(directory: folder)
+    let checkpoints = AtomicFile.canonicalPath(policy.checkpointsDirectory)
+    if output == checkpoints || output.hasPrefix(checkpoints + "/") || output.hasPrefix(policy.checkpointsDirectory + "/") {
+        return "it lies in the checkpoints folder \(inFolder)"
+    }
+    if output == AtomicFile.canonicalPath(policy.modelPath) { return "it is the model \(inFolder)" }
+    if output == AtomicFile.canonicalPath(policy.bestPath) { return "it is the best checkpoint \(inFolder)" }
+    let name = String(output.split(separator: "/").last ?? "")
+    if folderPart(of: output) == folder {
+        if policy.fixedOutputs.contains(folder + "/" + name) { return "it is a metrics file \(inFolder)" }
+        if TensorBoardEventFile.isEventFileName(name) { return "it is named like a TensorBoard event file \(inFolder)" }
+    }
+    if FileManager.default.fileExists(atPath: output) && !name.lowercased().hasSuffix(".svg") {
+        return "it is a file that the run folder '\(shown)' holds"
+    }
     return nil
 }

@@ -123,27 +123,3 @@ struct SVGPlotTests {
         #expect(try directory.read("fit.svg") == fitPlot().rendered())
     }
 }
-
-@Suite("SVGPlot legend placement")
-struct SVGPlotLegendTests {
-    private func legendBox(_ svg: String) throws -> (x: Double, y: Double) {
-        let legend = try #require(svg.range(of: "<g class=\"legend\">\n<rect x=\""))
-        let rest = svg[legend.upperBound...]
-        let x = try #require(Double(rest.prefix { $0 != "\"" }))
-        let yStart = try #require(rest.range(of: "y=\""))
-        let y = try #require(Double(rest[yStart.upperBound...].prefix { $0 != "\"" }))
-        return (x, y)
-    }
-
-    @Test func legendAvoidsDataInTheTopRight() throws {
-        var rising = SVGPlot()
-        rising.line(x: [0, 10], y: [0, 10], label: "rising")
-        var falling = SVGPlot()
-        falling.line(x: [0, 10], y: [10, 0], label: "falling")
-        let risingBox = try legendBox(rising.rendered())
-        let fallingBox = try legendBox(falling.rendered())
-        #expect(risingBox.x < 100, "a rising line fills the top-right, so the legend moves left")
-        #expect(fallingBox.x > 300, "a falling line leaves the top-right free")
-        #expect(risingBox.y == fallingBox.y)
-    }
-}

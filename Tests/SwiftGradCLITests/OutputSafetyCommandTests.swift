@@ -81,6 +81,58 @@ import Testing
             "cannot write 'pe/metrics.jsonl' (--output): it is the metrics of this run; choose another path")
     }
 
+    @Test func plotWritesOverNoFileOfARunFolder() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let model = try Data(contentsOf: URL(fileURLWithPath: directory.path + "/pe/model.safetensors"))
+        // Every file the run wrote, and its files yet to be written, by name.
+        let written = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/pe").filter { $0 != "checkpoints" }
+        for name in written + ["best.safetensors"] {
+            let plot = try swiftgrad(["plot", "pe", "--output", "pe/" + name], in: directory.path)
+            expectOneLineError(plot)
+            #expect(plot.standardError.hasPrefix("error: cannot write 'pe/\(name)' (--output): it "), "\(plot.standardError)")
+        }
+        try expectRefused(
+            ["plot", "pe", "--output", "./pe/model.safetensors"], in: directory,
+            "cannot write './pe/model.safetensors' (--output): it is the model of the run folder 'pe'; choose another path")
+        try expectRefused(
+            ["plot", "pe", "--output", "pe/best.safetensors"], in: directory,
+            "cannot write 'pe/best.safetensors' (--output): it is the best checkpoint of the run folder 'pe'; choose another path")
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/pe/checkpoints").max())
+        for name in [checkpoint, "new.svg"] {
+            try expectRefused(
+                ["plot", "pe", "--output", "pe/checkpoints/" + name], in: directory,
+                "cannot write 'pe/checkpoints/\(name)' (--output): it lies in the checkpoints folder of the run folder 'pe'; choose another path")
+        }
+        try directory.write("pe/notes.txt", "keep")
+        try expectRefused(
+            ["plot", "pe", "--output", "pe/notes.txt"], in: directory,
+            "cannot write 'pe/notes.txt' (--output): it is a file that the run folder 'pe' holds; choose another path")
+        // A hard link elsewhere to a run's file is caught by its inode.
+        #expect(link(directory.path + "/pe/metrics.csv", directory.path + "/linked.svg") == 0)
+        try expectRefused(
+            ["plot", "pe", "--output", "linked.svg"], in: directory,
+            "cannot write 'linked.svg' (--output): it is a metrics file of the run folder 'pe' ('pe/metrics.csv', by another name); choose another path")
+        // A run folder that is not plotted is found from the output's path.
+        try FileManager.default.copyItem(atPath: directory.path + "/pe", toPath: directory.path + "/other")
+        let other = try swiftgrad(["plot", "pe", "--output", "other/model.safetensors"], in: directory.path)
+        expectOneLineError(other)
+        #expect(other.standardError.contains("(--output): it is the model of the run folder '/") && other.standardError.hasSuffix("/other'; choose another path\n"))
+        // Names of a model, metrics, a config or data are refused anywhere.
+        try expectRefused(
+            ["plot", "pe", "--output", "copy.safetensors"], in: directory,
+            "cannot write 'copy.safetensors' (--output): plot writes an SVG figure, and a .safetensors file is a model; choose a path ending in .svg")
+        try expectRefused(
+            ["plot", "pe", "--output", "m.JSONL"], in: directory,
+            "cannot write 'm.JSONL' (--output): plot writes an SVG figure, and a .jsonl file is metrics; choose a path ending in .svg")
+        // A new figure in the run folder, or one drawn there before, is written.
+        for _ in 1...2 {
+            let plot = try swiftgrad(["plot", "pe", "--output", "pe/plot.svg"], in: directory.path)
+            #expect(plot.status == 0, "\(plot.standardError)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.path + "/pe/model.safetensors")) == model)
+    }
+
     @Test func aLinearRegressionsPlotKeyNamingItsOwnConfigIsRefused() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -1,0 +1,83 @@
+import Foundation
+import Storage
+import Testing
+import Training
+import _TestSupport
+@testable import Tasks
+
+/// `swiftgrad plot`'s figure: every run named on the canvas and off the curves, and a metric no
+/// run records refused rather than drawn as an empty panel.
+@Suite struct MetricsPlotTests {
+    /// Writes a run folder `name` in `directory` whose `metrics.jsonl` holds two steps and two
+    /// evaluations an epoch for `epochs` epochs, with `figures` (JSON members) in each
+    /// evaluation; returns its path.
+    @discardableResult
+    private func runFolder(
+        _ name: String, in directory: TemporaryDirectory, epochs: Int = 5,
+        figures: (Int) -> String = { #""train_loss": \#(1.0 / Double($0)), "train_accuracy": 0.5, "test_loss": 1, "test_accuracy": 0.5"# }
+    ) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory.path + "/" + name, withIntermediateDirectories: true)
+        var lines: [String] = []
+        for epoch in 1...epochs {
+            for step in 1...2 {
+                lines.append(#"{"type": "step", "step": \#(2 * epoch + step), "epoch": \#(epoch), "wall_time": 1, "loss": 0.5, "learning_rate": 0.1, "samples_per_second": 1}"#)
+            }
+            lines.append(#"{"type": "evaluation", "step": \#(2 * epoch + 2), "epoch": \#(epoch), "wall_time": 1, \#(figures(epoch))}"#)
+        }
+        try directory.write(name + "/metrics.jsonl", lines.joined(separator: "\n") + "\n")
+        return directory.path + "/" + name
+    }
+
+    @Test(arguments: [1, 7, 30])
+    func everyRunIsNamedOnTheCanvasAndOffTheCurves(runs: Int) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let folders = try (1...runs).map { try runFolder("r\($0)", in: directory) }
+        try MetricsPlot.plot(runFolders: folders, metric: nil, to: directory.path + "/plot.svg")
+        let geometry = try #require(SVGGeometry(try directory.read("plot.svg")), "not well-formed XML")
+        #expect(geometry.plotAreas.count == 2)
+        for item in geometry.legendItems {
+            #expect(item.box.isInside(width: geometry.width, height: geometry.height), "\(item.box) \(item.text ?? "")")
+            for area in geometry.plotAreas {
+                #expect(!item.box.intersects(area), "\(item.box) \(item.text ?? "") covers the plot area \(area)")
+            }
+        }
+        // Each panel names each run's curves, unnamed for a single run: the loss panel three,
+        // the accuracy panel two (the steps record no accuracy).
+        func named(_ curves: [String]) -> [String] {
+            runs == 1 ? curves : (1...runs).flatMap { run in curves.map { "r\(run) \($0)" } }
+        }
+        #expect(geometry.legendItems.compactMap(\.text) == named(["train steps", "train", "test"]) + named(["train", "test"]))
+    }
+
+    @Test func aMetricNoRunRecordsIsAnErrorNamingWhatTheyRecord() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let regression = try runFolder("regression", in: directory) { #""train_loss": \#(1.0 / Double($0)), "test_loss": 2"# }
+        let noTest = try runFolder("no-test", in: directory) { #""train_loss": \#(1.0 / Double($0)), "train_accuracy": 0.5"# }
+        let output = directory.path + "/plot.svg"
+        #expect(throws: FileError("'\(regression)' records no test_accuracy; it records train_loss, test_loss; choose one of those for --metric")) {
+            try MetricsPlot.plot(runFolders: [regression], metric: .testAccuracy, to: output)
+        }
+        #expect(throws: FileError("'\(noTest)' records no test_loss; it records train_loss, train_accuracy; choose one of those for --metric")) {
+            try MetricsPlot.plot(runFolders: [noTest], metric: .testLoss, to: output)
+        }
+        #expect(throws: FileError(
+            "none of the runs records test_accuracy: '\(regression)' records train_loss, test_loss; '\(noTest)' records train_loss, train_accuracy; choose one of those for --metric"
+        )) {
+            try MetricsPlot.plot(runFolders: [regression, noTest], metric: .testAccuracy, to: output)
+        }
+        #expect(!directory.exists("plot.svg"))
+    }
+
+    @Test func runsWithoutTheMetricAreLeftOutOfAFigureOfTheOthers() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let classes = try runFolder("classes", in: directory)
+        let regression = try runFolder("regression", in: directory) { #""train_loss": \#(1.0 / Double($0)), "test_loss": 2"# }
+        let drawn = try MetricsPlot.plot(runFolders: [classes, regression], metric: .testAccuracy, to: directory.path + "/plot.svg")
+        #expect(drawn == MetricsPlot.Drawn(evaluations: [5, 0], withoutMetric: [regression]))
+        let texts = try #require(SVGGeometry(try directory.read("plot.svg"))).legendItems.compactMap(\.text)
+        #expect(texts == ["classes"])
+    }
+}
