@@ -61,6 +61,11 @@ package final class RunMetrics {
     /// run), so that the report's history is the whole run's.
     private(set) var earlierEvaluations: [Trainer.Evaluation] = []
 
+    /// Folders checked to be the run's own before `metrics.svg` is replaced (see
+    /// `DirectoryIdentity`): a run folder moved aside, or another put in its place, stops the
+    /// run instead of taking the plot.
+    var guardedFolders: [DirectoryIdentity] = []
+
     /// The shortest time between two redrawings of the plot at checkpoints.
     static let plotInterval: Duration = .seconds(10)
 
@@ -83,15 +88,16 @@ package final class RunMetrics {
             let existing = FileManager.default.fileExists(atPath: jsonPath)
                 ? try Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
             let kept = existing.filter { $0.record.step <= resumedStep }
-            try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath)
-            try AtomicFile.write(CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath)
+            try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath, links: .refuse)
+            try AtomicFile.write(
+                CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath, links: .refuse)
             var bytes = TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: kept.first?.record.wallTime ?? now))
             for (_, record) in kept {
                 bytes += TensorBoardEventFile.record(
                     TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
             }
             let eventsPath = existingEvents.first ?? directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName())
-            try AtomicFile.write(bytes, to: eventsPath)
+            try AtomicFile.write(bytes, to: eventsPath, links: .refuse)
             try Self.remove(existingEvents.filter { $0 != eventsPath })
             json = try AppendingFile(path: jsonPath, truncating: false)
             csv = try AppendingFile(path: csvPath, truncating: false)
@@ -173,9 +179,10 @@ package final class RunMetrics {
     /// Writes `metrics.svg`, the loss and accuracy curves of every record so far.
     func writePlot() throws {
         try flush()
+        for folder in guardedFolders { try folder.check() }
         let figure = queue.sync { [writer] in MetricsPlot.figure(runs: [writer.curves]) }
         // Replaced whole, without the fsync: the curves can be drawn again from metrics.jsonl.
-        try AtomicFile.write(figure.rendered(), to: plotPath, durable: false)
+        try AtomicFile.write(figure.rendered(), to: plotPath, durable: false, links: .refuse)
         lastPlot = .now
     }
 

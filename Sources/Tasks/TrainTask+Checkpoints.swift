@@ -78,16 +78,25 @@ extension TrainTask {
         let keeps = runOptions.keepsRunFolder
         var folderLock: FolderLock?
         defer { folderLock?.release() }
+        // The folders the run writes in, checked before each write: a folder moved aside (and
+        // perhaps another run's put at its path) or replaced by a link stops the run instead of
+        // taking its files. Within them no file is written through a link.
+        var folders: [DirectoryIdentity] = []
         if keeps {
             try policy.checkFolderCanBeMade(source: "--run-dir or checkpoint.directory")
             try checkRunFolderFiles()
             try createDirectory(policy.checkpointsDirectory)
             // Held until the run returns: a second run of the folder would mix its files with this one's.
-            folderLock = try FolderLock(claiming: policy.directory, holder: "the run")
-            if folderLock?.isHeld == false {
+            let lock = try FolderLock(claiming: policy.directory, holder: "the run")
+            folderLock = lock
+            if !lock.isHeld {
                 log("note: the file system of '\(policy.directory)' keeps no locks, so nothing stops a second run from using the folder at the same time; start one at a time")
             }
+            folders = [try lock.identity(as: "run folder"), try DirectoryIdentity(of: policy.checkpointsDirectory, role: "checkpoints folder")]
+            // What killed writers left, under names this run may never write again.
+            for folder in [policy.directory, policy.checkpointsDirectory] { AtomicFile.removeStaleTemporaries(in: folder) }
         }
+        let guardedFolders = folders
         for line in resumeLines { log(line) }
         if keeps { try claimRunFolder(resumedFrom: resumedFrom, log: log) }
 
@@ -103,6 +112,7 @@ extension TrainTask {
         let keepLast = policy.keepLast
         let metadata = checkpointMetadata(of: trainer)
         let watch = try watchRun(trainer, options: runOptions, resumed: runOptions.resume != nil, log: log)
+        watch.metrics?.guardedFolders = guardedFolders
         let summary = trainer.run(measuring: watch.measuring, log: watch.progress.line) { event in
             do {
                 watch.progress.step(event)
@@ -130,14 +140,18 @@ extension TrainTask {
                     best.metadata["best_metric"] = metric.rawValue
                     best.metadata["best_value"] = String(value.bitPattern, radix: 16)
                     let path = policy.bestPath, snapshot = best
-                    try writer.submit { try snapshot.write(to: path) }
+                    try writer.submit {
+                        for folder in guardedFolders { try folder.check() }
+                        try snapshot.write(to: path, links: .refuse, recycling: nil)
+                    }
                 }
                 if due && keeps {
                     try watch.metrics?.flush()
                     let path = policy.checkpointPath(step: stepsDone)
                     let snapshot = Checkpoint(state: event.trainer.state, metadata: metadata)
                     try writer.submit {
-                        try snapshot.write(to: path, recycling: recyclableCheckpoint(besides: path, keeping: keepLast))
+                        for folder in guardedFolders { try folder.check() }
+                        try snapshot.write(to: path, links: .refuse, recycling: recyclableCheckpoint(besides: path, keeping: keepLast))
                         try pruneCheckpoints(keeping: keepLast)
                     }
                     lastCheckpoint = path
@@ -179,7 +193,8 @@ extension TrainTask {
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"
             if let model {
                 // Usually the last checkpoint's bytes exactly: then the model is a second name of it.
-                try model.write(to: policy.modelPath, linkingIfEqual: lastCheckpoint)
+                for folder in guardedFolders { try folder.check() }
+                try model.write(to: policy.modelPath, links: .refuse, linkingIfEqual: lastCheckpoint)
                 run.modelPath = policy.modelPath
                 log("saved the model to \(policy.modelPath)")
             }

@@ -209,21 +209,23 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// Writes the checkpoint atomically as ``write(to:)`` does, over the storage of
     /// `recycled`, an older checkpoint about to be deleted
-    /// (`AtomicFile.write(_:to:durable:recycling:)`): `recycled` is gone afterwards if it could
-    /// be reused, and left for the caller to delete if not.
+    /// (`AtomicFile.write(_:to:durable:links:recycling:)`): `recycled` is gone afterwards if it
+    /// could be reused, and left for the caller to delete if not. `links` says whether a
+    /// symbolic link at `path` is followed or refused (a run folder's files are never links).
     ///
     /// - Throws: `FileError` when the file cannot be written.
-    public func write(to path: String, recycling recycled: String?) throws {
-        try safeTensors.write(to: path, recycling: recycled)
+    public func write(to path: String, links: AtomicFile.LinkPolicy = .follow, recycling recycled: String?) throws {
+        try safeTensors.write(to: path, links: links, recycling: recycled)
     }
 
     /// Writes the checkpoint atomically as ``write(to:)`` does, as a second name of `twin` when
-    /// that file already holds exactly these bytes (`AtomicFile.write(_:to:durable:linkingIfEqual:)`):
-    /// a run's final model is usually its last checkpoint.
+    /// that file already holds exactly these bytes (`AtomicFile.write(_:to:durable:links:linkingIfEqual:)`):
+    /// a run's final model is usually its last checkpoint. `links` as for
+    /// ``write(to:links:recycling:)``.
     ///
     /// - Throws: `FileError` when the file cannot be written.
-    public func write(to path: String, linkingIfEqual twin: String?) throws {
-        try safeTensors.write(to: path, linkingIfEqual: twin)
+    public func write(to path: String, links: AtomicFile.LinkPolicy = .follow, linkingIfEqual twin: String?) throws {
+        try safeTensors.write(to: path, links: links, linkingIfEqual: twin)
     }
 
     /// Reads the checkpoint at `path`.

@@ -164,20 +164,21 @@ public struct SafeTensors: Sendable, Equatable {
     }
 
     /// Writes the file atomically over the storage of `recycled` when it can
-    /// (`AtomicFile.write(parts:to:durable:recycling:)`), from the tensors where they lie.
+    /// (`AtomicFile.write(parts:to:durable:links:recycling:)`), from the tensors where they lie.
+    /// `links` says whether a symbolic link at `path` is followed or refused.
     ///
     /// - Throws: `FileError` when the file cannot be written.
-    public func write(to path: String, recycling recycled: String? = nil) throws {
-        try withEncodedParts { try AtomicFile.write(parts: $0, to: path, recycling: recycled) }
+    public func write(to path: String, links: AtomicFile.LinkPolicy = .follow, recycling recycled: String? = nil) throws {
+        try withEncodedParts { try AtomicFile.write(parts: $0, to: path, links: links, recycling: recycled) }
     }
 
     /// Writes the file atomically as a second name of `twin` when that file already holds
-    /// exactly these bytes (`AtomicFile.write(parts:to:durable:linkingIfEqual:)`), from the
+    /// exactly these bytes (`AtomicFile.write(parts:to:durable:links:linkingIfEqual:)`), from the
     /// tensors where they lie.
     ///
     /// - Throws: `FileError` when the file cannot be written.
-    public func write(to path: String, linkingIfEqual twin: String?) throws {
-        try withEncodedParts { try AtomicFile.write(parts: $0, to: path, linkingIfEqual: twin) }
+    public func write(to path: String, links: AtomicFile.LinkPolicy = .follow, linkingIfEqual twin: String?) throws {
+        try withEncodedParts { try AtomicFile.write(parts: $0, to: path, links: links, linkingIfEqual: twin) }
     }
 
     /// Reads a file's bytes.
