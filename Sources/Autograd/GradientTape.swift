@@ -61,7 +61,9 @@ public enum UnconnectedGradients: Sendable {
 /// ```
 ///
 /// A tape that is not persistent lets go of its record when it computes its first gradient, and a
-/// second call stops the program. Nest tapes for higher derivatives. Tapes are per thread: an
+/// second call stops the program. Computed inside the tape's own ``record(_:)`` block, that
+/// gradient also ends the tape's recording, as in TensorFlow: the rest of the block runs, and
+/// reads variables, unrecorded. Nest tapes for higher derivatives. Tapes are per thread: an
 /// operation is recorded only by the tapes recording on the thread that runs it.
 public final class GradientTape {
     /// Whether the tape answers more than one gradient call (or Jacobian).
@@ -108,7 +110,14 @@ public final class GradientTape {
     var watchedStorage: [TensorStorage] = []
     /// Positive while recording is suspended (by ``stopRecording(_:)`` or while differentiating).
     var pauseDepth = 0
+    /// Whether a non-persistent tape has computed its gradient and let go of its record.
     private var isReleased = false
+
+    /// Whether this tape records ops and watches variables read on its thread now: it is not
+    /// suspended, and it has not let go of its record. A non-persistent tape asked for its
+    /// gradient inside its own ``record(_:)`` block records nothing more in that block, as
+    /// TensorFlow's tape stops recording then.
+    var isRecording: Bool { pauseDepth == 0 && !isReleased }
 
     /// Makes a tape.
     ///
@@ -464,7 +473,7 @@ extension TapeStack {
         _ op: StaticString, output: Tensor, inputs: Inputs, makePullback: () -> Pullback
     ) {
         var pullback: Pullback?
-        for tape in tapes where tape.pauseDepth == 0 {
+        for tape in tapes where tape.isRecording {
             // Checked before building this tape's list of inputs, so an op on tensors the tape
             // does not watch adds no entry and builds no pullback.
             guard inputs.contains(where: tape.isConnected) else { continue }
@@ -478,7 +487,7 @@ extension TapeStack {
     /// Called when a trainable variable is read: every recording tape that watches accessed
     /// variables starts watching its value.
     func variableRead(_ variable: Variable, value: Tensor) {
-        for tape in tapes where tape.pauseDepth == 0 && tape.watchesAccessedVariables {
+        for tape in tapes where tape.isRecording && tape.watchesAccessedVariables {
             tape.noteRead(of: variable, value: value)
         }
     }

@@ -11,7 +11,8 @@ import Darwin
 /// Loss functions. The two cross-entropies are single ops with fused, numerically stable forward
 /// passes and closed-form gradients, so logits of ±100 give finite losses and exact gradients.
 public enum Losses {
-    /// mean((predictions − labels)²), with broadcasting.
+    /// mean((predictions − labels)²), with broadcasting; NaN when there are no elements, as
+    /// ``Tensor/mean()`` gives.
     public static func meanSquaredError(predictions: Tensor, labels: Tensor) -> Tensor {
         (predictions - labels).squared().mean()
     }

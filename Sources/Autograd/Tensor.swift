@@ -115,13 +115,14 @@ public struct Tensor: @unchecked Sendable {
     /// may see them: a copy of this tensor, a tape's record, or, for a view, its base and the
     /// base's other views.
     ///
-    /// A view is always copied: its elements belong to its base. After the copy it owns its
+    /// A view's elements belong to its base, so a view is copied unless it shows all of the
+    /// base's elements and nothing else holds the base any more. After a copy it owns its
     /// elements, and later writes are in place.
     @inlinable
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
-        if !isKnownUniquelyReferenced(&storage) || storage.isView {
+        if !isKnownUniquelyReferenced(&storage) || (storage.isView && !storage.isSoleViewOfItsWholeBase) {
             storage = storage.copy()
         }
         return try storage.withElements {
@@ -138,6 +139,20 @@ public struct Tensor: @unchecked Sendable {
     /// change: a write copies storage that a tape (or anything else) also holds.
     @inlinable
     package var id: ObjectIdentifier { ObjectIdentifier(storage) }
+
+    /// This tensor when nothing else holds its storage (no copy, view or tape), or else a view of
+    /// its elements: either way a tensor whose identity (``id``) no other tensor shares.
+    ///
+    /// A ``Variable`` keeps its value this way, so that two variables made from (or assigned) one
+    /// tensor, or a variable and the tensor it was made from, are different sources to a tape.
+    /// A write to the view copies the elements first only while something else still holds
+    /// this tensor (see ``withUnsafeMutableBufferPointer(_:)``).
+    /// - Complexity: O(1): no element is copied; at most one small allocation, for the view.
+    @inlinable
+    consuming func withIdentityOfItsOwn() -> Tensor {
+        if isKnownUniquelyReferenced(&storage) { return self }
+        return view(as: shape)
+    }
 
     /// This tensor's elements with `shape`, without copying them: the result's storage object
     /// views this tensor's elements and gives it an identity of its own on a tape.

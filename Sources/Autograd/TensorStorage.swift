@@ -8,7 +8,8 @@
 /// identity on a ``GradientTape`` (``Tensor/id``).
 ///
 /// Elements are only written through ``Tensor``'s copy-on-write path, which first checks that the
-/// storage is uniquely referenced and not a view, whose elements other tensors see.
+/// storage is uniquely referenced and, for a view, that no other storage shows its elements: that
+/// it views all of its base and that nothing else holds the base.
 @usableFromInline
 final class TensorStorage: ManagedBuffer<TensorStorageHeader, Float> {
     /// Allocates uninitialised storage for `count` elements.
@@ -31,6 +32,23 @@ final class TensorStorage: ManagedBuffer<TensorStorageHeader, Float> {
     /// Whether the elements belong to another storage object, which this one views.
     @inlinable
     var isView: Bool { withUnsafeMutablePointerToHeader { $0.pointee.base != nil } }
+
+    /// Whether this storage views all of its base's elements and nothing but this view holds the
+    /// base: then no storage other than this one shows those elements.
+    ///
+    /// With this storage uniquely referenced too, a write to the elements is seen by no other
+    /// tensor, so a view whose base has been let go is written in place, as its base would be.
+    @inlinable
+    var isSoleViewOfItsWholeBase: Bool {
+        let header = withUnsafeMutablePointerToHeader { $0.pointee }
+        guard let base = header.base else { return false }
+        // The view's own reference to its base, taken as a strong reference for the check and
+        // handed back after it, so the base's reference count is what it was.
+        var owner = base.takeRetainedValue()
+        defer { _ = Unmanaged.passRetained(owner) }
+        // A view lies within its base, so one of the same count starts at the base's first element.
+        return owner.count == header.count && isKnownUniquelyReferenced(&owner)
+    }
 
     deinit {
         withUnsafeMutablePointerToHeader { $0.pointee.base }?.release()

@@ -4,6 +4,12 @@
 /// (when it is ``isTrainable`` and the tape watches accessed variables), so gradients can be
 /// taken with respect to it. Assignments are not recorded.
 ///
+/// A variable's value is a tensor of its own on a tape, never the tensor it was made from or
+/// assigned: two variables made from one tensor, or a variable and a tensor it was assigned, are
+/// different sources and get different gradients. No element is copied for that: the variable
+/// holds a view of the tensor's elements (see ``Tensor``), which an update copies first only
+/// while something else still holds that tensor.
+///
 /// A variable is a reference type and is not `Sendable`: one thread owns it. The data-parallel
 /// trainer hands its workers the variables' values (tensors), never the variables.
 ///
@@ -21,9 +27,9 @@ public final class Variable {
     /// The value without watching it.
     private(set) var storedValue: Tensor
 
-    /// Makes a variable holding `initialValue`.
-    public init(_ initialValue: Tensor, name: String = "Variable", trainable: Bool = true) {
-        self.storedValue = initialValue
+    /// Makes a variable holding `initialValue`'s elements, under an identity of its own.
+    public init(_ initialValue: consuming Tensor, name: String = "Variable", trainable: Bool = true) {
+        self.storedValue = (consume initialValue).withIdentityOfItsOwn()
         self.name = name
         self.isTrainable = trainable
     }
@@ -44,12 +50,15 @@ public final class Variable {
     /// The shape of the value.
     public var shape: [Int] { storedValue.shape }
 
-    /// Replaces the value.
+    /// Replaces the value with `newValue`'s elements, under an identity of its own: a tape that
+    /// watches `newValue` (or another variable's value that `newValue` is) does not take this
+    /// variable for it.
     ///
     /// - Precondition: `newValue` has the variable's shape.
-    public func assign(_ newValue: Tensor) {
+    /// - Complexity: O(1): no element is copied.
+    public func assign(_ newValue: consuming Tensor) {
         checkShape(newValue, op: "assign")
-        storedValue = newValue
+        storedValue = (consume newValue).withIdentityOfItsOwn()
     }
 
     /// Adds `delta` to the value in place.
@@ -63,8 +72,8 @@ public final class Variable {
     }
 
     /// Mutates the value's elements in place (copying them first if a tape or a caller still
-    /// holds the old value, or if the value is a view of another tensor's elements). Optimizers
-    /// use this.
+    /// holds the old value, or the tensor it was made from or assigned, or if the value is a view
+    /// of part of another tensor's elements). Optimizers use this.
     public func withUnsafeMutableValue<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         try storedValue.withUnsafeMutableBufferPointer(body)
     }

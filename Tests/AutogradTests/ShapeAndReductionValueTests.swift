@@ -84,10 +84,35 @@ import _TestSupport
     }
 
     @Test func reductionsOfEmptyAxes() {
-        // NumPy: the sum and mean of nothing reduce to 0 with a kept extent of 1.
+        // NumPy: the sum of nothing reduces to 0 with a kept extent of 1.
         let empty = Tensor.zeros(shape: [0, 3])
         #expect(empty.sum(alongAxes: [0]).scalars == [0, 0, 0])
         #expect(empty.sum().scalar == 0)
+    }
+
+    @Test func meansOfNothingAreNaN() {
+        // TensorFlow's reduce_mean and NumPy: 0 / 0.
+        #expect(Tensor.zeros(shape: [0]).mean().scalar.isNaN)
+        #expect(Tensor.zeros(shape: [0, 3]).mean().scalar.isNaN)
+        let rows = Tensor.zeros(shape: [2, 0])
+        #expect(rows.mean(alongAxes: 1).shape == [2, 1])
+        #expect(rows.mean(alongAxes: 1).scalars.allSatisfy { $0.isNaN })
+        #expect(rows.mean(squeezingAxes: 1).shape == [2])
+        #expect(rows.mean(squeezingAxes: 1).scalars.allSatisfy { $0.isNaN })
+        // Along an axis that is not empty, the mean of an empty tensor is empty.
+        #expect(rows.mean(alongAxes: 0).shape == [1, 0])
+        #expect(Losses.meanSquaredError(predictions: Tensor.zeros(shape: [0]), labels: Tensor.zeros(shape: [0])).scalar.isNaN)
+    }
+
+    @Test func theGradientOfAMeanOfNothingIsEmpty() {
+        let x = Tensor.zeros(shape: [2, 0])
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let (all, rows) = tape.record { (x.mean(), x.mean(squeezingAxes: 1).sum()) }
+        #expect(all.scalar.isNaN)
+        #expect(rows.scalar.isNaN)
+        #expect(tape.gradient(of: all, withRespectTo: x)?.shape == [2, 0])
+        #expect(tape.gradient(of: rows, withRespectTo: x)?.shape == [2, 0])
     }
 
     @Test func largeSumsAreExactForIntegers() {

@@ -71,6 +71,36 @@ import _TestSupport
         #expect(view.scalars == [10, 2, 3, 40])
     }
 
+    @Test func aViewWhoseBaseIsLetGoIsWrittenInPlace() {
+        // Nothing but the view holds the base: no other tensor can see the write.
+        var view = Tensor([1, 2, 3, 4]).reshaped(to: [2, 2])
+        let before = Self.baseAddress(view)
+        view.withUnsafeMutableBufferPointer { $0[3] = 40 }
+        #expect(Self.baseAddress(view) == before)
+        #expect(view.scalars == [1, 2, 3, 40])
+    }
+
+    @Test func aViewIsCopiedWhileAnotherViewHoldsItsBase() {
+        let (first, second) = { () -> (Tensor, Tensor) in
+            let x = Tensor([1, 2, 3, 4])
+            return (x.reshaped(to: [2, 2]), x.flattened())
+        }()
+        var written = first
+        written.withUnsafeMutableBufferPointer { $0[0] = 10 }
+        #expect(written.scalars == [10, 2, 3, 4])
+        #expect(second.scalars == [1, 2, 3, 4])
+        #expect(first.scalars == [1, 2, 3, 4])
+    }
+
+    @Test func aViewOfPartOfItsBaseIsCopiedEvenWhenTheBaseIsLetGo() {
+        // The copy lets the rest of the base go.
+        var rows = Tensor([[1, 2], [3, 4], [5, 6]]).rowsView(1..<2)
+        let before = Self.baseAddress(rows)
+        rows.withUnsafeMutableBufferPointer { $0[0] = 30 }
+        #expect(Self.baseAddress(rows) != before)
+        #expect(rows.scalars == [30, 4])
+    }
+
     @Test func aViewOfAViewSharesTheStorageToo() {
         let x = Tensor([1, 2, 3, 4, 5, 6])
         let view = x.reshaped(to: [2, 3]).expandingShape(at: 0).squeezing().flattened()

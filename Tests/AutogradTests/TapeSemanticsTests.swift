@@ -38,6 +38,52 @@ import Foundation
         #expect(stderr.contains("a non-persistent GradientTape computes one gradient only"))
     }
 
+    @Test func aGradientInsideTheRecordOfANonPersistentTapeEndsItsRecording() {
+        // As in TensorFlow, the block goes on after the gradient; the tape records nothing more,
+        // and reading the variable it updated watches nothing.
+        let w = Variable(Tensor([1, 2]), name: "w")
+        let tape = GradientTape()
+        let (gradient, afterwards) = tape.record { () -> (Tensor?, Tensor) in
+            let gradient = tape.gradient(of: (w.value * w.value).sum(), withRespectTo: w)
+            w.assignSub(gradient! * 0.25)
+            return (gradient, (w.value * 3).sum())
+        }
+        #expect(gradient?.scalars == [2, 4])
+        #expect(w.value.scalars == [0.5, 1])
+        #expect(afterwards.scalar == 4.5)
+        #expect(tape.recordedOperationCount == 0)
+    }
+
+    @Test func anOuterTapeGoesOnRecordingAfterAnInnerTapesGradientInsideItsRecord() {
+        let x = Variable(3, name: "x")
+        let outer = GradientTape()
+        let y = outer.record { () -> Tensor in
+            let inner = GradientTape()
+            return inner.record { () -> Tensor in
+                let slope = inner.gradient(of: x.value.pow(3), withRespectTo: x)!   // 3x²
+                return slope * x.value                                              // 3x³
+            }
+        }
+        #expect(y.scalar == 81)
+        // d/dx of 3x² · x, both factors recorded by the outer tape: 9x² = 81.
+        #expect(outer.gradient(of: y, withRespectTo: x)?.scalar == 81)
+    }
+
+    @Test func aSecondGradientInsideTheRecordOfANonPersistentTapeStopsTheProgram() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = Variable(Tensor([1, 2]))
+            let tape = GradientTape()
+            tape.record {
+                let y = (w.value * w.value).sum()
+                _ = tape.gradient(of: y, withRespectTo: w)
+                _ = w.value
+                _ = tape.gradient(of: y, withRespectTo: w)
+            }
+        }
+        let stderr = standardError(of: result)
+        #expect(stderr.contains("GradientTape.gradient: a non-persistent GradientTape computes one gradient only"))
+    }
+
     @Test func persistentTapeAnswersManyCalls() {
         let x = Tensor([1, 2, 3])
         let tape = GradientTape(persistent: true)

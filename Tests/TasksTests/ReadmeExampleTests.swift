@@ -14,6 +14,18 @@ import Testing
         #expect(tape.gradient(of: y, withRespectTo: x)!.scalar == 920)
     }
 
+    /// `FromTensorFlow.md`'s nested tapes: the second derivative of 3x³ + x² at 10, 18x + 2.
+    @Test func theNestedTapesExamplePrints182() {
+        let x = Variable(10)
+        let outer = GradientTape()
+        let first = outer.record { () -> Tensor in
+            let inner = GradientTape()
+            let y = inner.record { 3 * x.value.pow(3) + x.value.pow(2) }
+            return inner.gradient(of: y, withRespectTo: x)!
+        }
+        #expect("\(outer.gradient(of: first, withRespectTo: x)!)" == "182.0")
+    }
+
     @Test func linearRegressionWithAdamMatchesTensorFlow() throws {
         let data = try Dataset.loadCSV(path: Repository.dataset("seed_linear_data.csv"), hasHeader: true,
                                        labelColumn: "y", featureColumns: ["x"])

@@ -134,6 +134,6 @@ extension Tensor {
     /// a kernel-only path when no outer tape needs to see their operations.
     static var isAnyTapeRecording: Bool {
         guard let stack = TapeStack.active else { return false }
-        return stack.tapes.contains { $0.pauseDepth == 0 }
+        return stack.tapes.contains { $0.isRecording }
     }
 }

@@ -71,26 +71,30 @@ extension Tensor {
 
     // MARK: Mean
 
-    /// The mean of all elements, as a scalar.
+    /// The mean of all elements, as a scalar: the sum times 1/n.
+    ///
+    /// The mean of an empty tensor is NaN (0 · 1/0), as in TensorFlow's `reduce_mean`.
     public func mean() -> Tensor {
-        sum() * (1 / Float(Swift.max(scalarCount, 1)))
+        sum() * (1 / Float(scalarCount))
     }
 
     /// Means along `axes`, keeping them with extent 1.
+    ///
+    /// A mean over an axis of extent 0 is NaN, as ``mean()`` of an empty tensor is.
     public func mean(alongAxes axes: [Int]) -> Tensor {
         let normalized = normalizedAxes(axes, op: "mean(alongAxes:)")
         let count = normalized.reduce(1) { $0 * shape[$1] }
-        return sum(alongAxes: normalized) * (1 / Float(Swift.max(count, 1)))
+        return sum(alongAxes: normalized) * (1 / Float(count))
     }
 
     /// Means along one axis, keeping it.
     public func mean(alongAxes axes: Int...) -> Tensor { mean(alongAxes: axes) }
 
-    /// Means along `axes` and removes them.
+    /// Means along `axes` and removes them; NaN over an axis of extent 0, as ``mean()``.
     public func mean(squeezingAxes axes: [Int]) -> Tensor {
         let normalized = normalizedAxes(axes, op: "mean(squeezingAxes:)")
         let count = normalized.reduce(1) { $0 * shape[$1] }
-        return sum(squeezingAxes: normalized) * (1 / Float(Swift.max(count, 1)))
+        return sum(squeezingAxes: normalized) * (1 / Float(count))
     }
 
     /// Means along one axis and removes it.
