@@ -25,7 +25,7 @@ import Darwin
 /// handler (a C function, which captures nothing) reaches as a static. Watchers that overlap,
 /// as runs on several threads of one process do, share it: the first installs the handler,
 /// the last to stop restores the actions, and a signal stops every run.
-final class SignalWatcher: Sendable {
+package final class SignalWatcher: Sendable {
     /// The signals watched.
     static let signals: [Int32] = [SIGINT, SIGTERM]
 
@@ -105,6 +105,10 @@ final class SignalWatcher: Sendable {
     }
 
     deinit { stop() }
+
+    /// Whether a watched signal has come since the first of the active watchers started (or,
+    /// after they stopped, before): a run has been asked to stop.
+    package static var hasCaughtSignal: Bool { caught.load(ordering: .sequentiallyConsistent) != 0 }
 
     /// The first signal caught, if any.
     var signalNumber: Int32? {

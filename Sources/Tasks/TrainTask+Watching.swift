@@ -23,6 +23,10 @@ extension TrainTask {
             metrics = try RunMetrics(
                 directory: directory, resumingAfter: resumed ? trainer.globalStep : nil,
                 title: String(directory.split(separator: "/").last ?? "run"))
+            if let missing = metrics?.missingSteps {
+                let steps = missing.count == 1 ? "step \(missing.lowerBound)" : "steps \(missing.lowerBound)–\(missing.upperBound)"
+                log("note: \(directory)/\(RunMetrics.jsonName) holds no records of \(steps), trained before the checkpoint without metrics (--no-metrics) or after the file was lost; its curves and TensorBoard's skip them")
+            }
         }
         let measuring: Trainer.StepMeasurements = metrics != nil || runOptions.verbosity == .verbose
             ? .all : runOptions.verbosity == .normal ? .accuracy : []

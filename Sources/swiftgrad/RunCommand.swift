@@ -144,7 +144,7 @@ struct RunCommand: ParsableCommand {
             let result = try task.run(options: options) { printLine($0) }
             if let report {
                 try result.write(to: report)
-                if !quiet { print("wrote \(report)") }
+                if !quiet { printLine("wrote \(report)") }
             }
             if result.exitStatus != 0 {
                 if let failure = result.failure { printErrorLine(failure) }

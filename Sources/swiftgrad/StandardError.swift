@@ -53,6 +53,8 @@ func printShown(_ line: String) {
 
 /// Prints a line on standard error.
 func printError(_ message: String) {
+    // What standard output was handed first is written first, where both reach one terminal.
+    StandardOutput.drain()
     var standardError = StandardError()
     print(message, to: &standardError)
 }

@@ -1,3 +1,6 @@
+import Foundation
+import Tasks
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,16 +17,167 @@ func terminalColumns() -> Int {
     return Int(size.ws_col)
 }
 
-/// Writes `text` to standard output as is (no newline added) and flushes it, through the same
-/// buffer as `print`, so the two never overtake each other.
+/// Writes `text` to standard output as is (no newline added), in order with every other write
+/// through ``StandardOutput``.
 @Sendable func writeToStandardOutput(_ text: String) {
-    print(text, terminator: "")
-    fflush(nil)  // every output stream: `stdout` itself is not concurrency-safe to name in Swift 6
+    StandardOutput.write(text)
 }
 
-/// Prints a line and flushes it: progress written to a file or a pipe shows at once, not when
-/// the buffer fills.
-func printLine(_ line: String) {
-    print(line)
-    fflush(nil)
+/// Prints a line on standard output: progress written to a file or a pipe shows at once, not
+/// when a buffer fills.
+@Sendable func printLine(_ line: String) {
+    StandardOutput.write(line + "\n")
+}
+
+/// Standard output, written by a thread of its own.
+///
+/// A reader that stops reading (a pager left open, a pipe to a stopped process) fills the pipe,
+/// and a write then waits for it. Were the run's own thread the one waiting, a SIGINT or SIGTERM,
+/// whose handler only notes the signal, could not stop the run until the reader drained the
+/// pipe. Here the run hands its text over and goes on; the writer thread writes it in order and
+/// writes each piece at once. The run waits only when ``pendingLimit`` bytes are still to be
+/// written (so a slow reader slows the run, as a pipe does), and once a signal has come, for at
+/// most ``signalGrace``: then the rest of the output is dropped, with a note on standard error,
+/// and the run goes on to its checkpoint and exits as asked. Before the process exits, and before
+/// anything is printed on standard error, what was handed over is written (``drain()``), within
+/// the same bound after a signal.
+enum StandardOutput {
+    /// How long, after a stop was asked for, the run waits on standard output.
+    static let signalGrace: Duration = .seconds(2)
+    /// The most bytes handed over and not yet written before a write waits.
+    static let pendingLimit = 1 << 16
+
+    /// The text handed over and the writer's state, under `condition`'s lock.
+    private final class Channel: @unchecked Sendable {
+        let condition = NSCondition()
+        var pending: [String] = []
+        var pendingBytes = 0
+        /// Whether the writer thread is writing text it took from `pending`.
+        var writing = false
+        var writerStarted = false
+        /// Whether output is dropped: after a signal, standard output took nothing in time.
+        var abandoned = false
+        /// `errno` of the first write that failed, or 0.
+        var failure: Int32 = 0
+    }
+
+    private static let channel = Channel()
+
+    /// Hands `text` over to be written, unless the output has been given up.
+    static func write(_ text: String) {
+        let channel = self.channel
+        channel.condition.lock()
+        defer { channel.condition.unlock() }
+        if !channel.writerStarted {
+            channel.writerStarted = true
+            Thread.detachNewThread { writeHandedOverText() }
+        }
+        guard waitLocked(until: { channel.pendingBytes < pendingLimit }) else { return }
+        channel.pending.append(text)
+        channel.pendingBytes += text.utf8.count
+        channel.condition.broadcast()
+    }
+
+    /// Waits until everything handed over has been written (or, after a signal, for at most
+    /// ``signalGrace``).
+    static func drain() {
+        let channel = self.channel
+        channel.condition.lock()
+        defer { channel.condition.unlock() }
+        _ = waitLocked(until: { channel.pending.isEmpty && !channel.writing })
+    }
+
+    /// Whether the output has been given up: its writer may be stuck in a write, holding the C
+    /// library's lock on `stdout`, which `exit` would wait for while flushing.
+    static var isAbandoned: Bool {
+        channel.condition.lock()
+        defer { channel.condition.unlock() }
+        return channel.abandoned
+    }
+
+    /// Why a write failed (`No space left on device`), or `nil` if none did.
+    static var failureReason: String? {
+        channel.condition.lock()
+        defer { channel.condition.unlock() }
+        return channel.failure == 0 ? nil : String(cString: strerror(channel.failure))
+    }
+
+    /// With the lock held, waits until `condition` holds: for as long as it takes while no signal
+    /// has asked the run to stop, and for ``signalGrace`` after one. `false` when the output is
+    /// given up (now, or before).
+    private static func waitLocked(until condition: () -> Bool) -> Bool {
+        var deadline: ContinuousClock.Instant?
+        while !channel.abandoned && !condition() {
+            if SignalWatcher.hasCaughtSignal {
+                let now = ContinuousClock.now
+                if deadline == nil { deadline = now + signalGrace }
+                if now >= deadline! {
+                    channel.abandoned = true
+                    (channel.pending, channel.pendingBytes) = ([], 0)
+                    writeToStandardErrorDirectly(
+                        "note: standard output took no output for \(signalGrace) after the run was asked to stop; the rest of it is dropped so that the run can stop\n")
+                    break
+                }
+            }
+            _ = channel.condition.wait(until: Date(timeIntervalSinceNow: 0.05))
+        }
+        return !channel.abandoned
+    }
+
+    /// The writer thread: writes what is handed over, in order, flushing each piece.
+    private static func writeHandedOverText() {
+        let channel = self.channel
+        while true {
+            channel.condition.lock()
+            while channel.pending.isEmpty { channel.condition.wait() }
+            let texts = channel.pending
+            channel.pending = []
+            channel.writing = true
+            channel.condition.unlock()
+
+            var failure: Int32 = 0
+            for text in texts where failure == 0 { failure = writeWhole(text, to: STDOUT_FILENO) }
+
+            channel.condition.lock()
+            channel.writing = false
+            channel.pendingBytes -= texts.reduce(0) { $0 + $1.utf8.count }
+            if channel.abandoned { channel.pendingBytes = 0 }
+            if channel.failure == 0 { channel.failure = failure }
+            channel.condition.broadcast()
+            channel.condition.unlock()
+        }
+    }
+}
+
+/// Writes all of `text` to `descriptor` with `write(2)` (no C library buffer: the writer thread
+/// is the only one writing standard output while it runs), going on after a signal's
+/// interruption; `errno` of a failed write, or 0.
+private func writeWhole(_ text: String, to descriptor: Int32) -> Int32 {
+    var text = text
+    return text.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            #if canImport(Glibc)
+            let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            #else
+            let written = Darwin.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+            #endif
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += written
+        }
+        return 0
+    }
+}
+
+/// Writes `text` to standard error at once, without waiting for standard output.
+private func writeToStandardErrorDirectly(_ text: String) {
+    var text = text
+    #if canImport(Glibc)
+    text.withUTF8 { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    #else
+    text.withUTF8 { _ = Darwin.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    #endif
 }

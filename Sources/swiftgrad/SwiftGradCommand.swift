@@ -28,6 +28,7 @@ struct SwiftGradCommand: ParsableCommand {
     /// failed write to standard output (a closed pipe, a full disk, `> /dev/full`) is an error
     /// with status 1 instead of going unnoticed.
     static func main() {
+        holdClosedStandardDescriptors()
         setvbuf(stdout, nil, _IOLBF, 0)
         signal(SIGPIPE, SIG_IGN)
         let arguments = GradCommand.placingDashedExpressionLast(Array(CommandLine.arguments.dropFirst()))
@@ -45,6 +46,7 @@ struct SwiftGradCommand: ParsableCommand {
     /// separator in an argument stays in one line. Help and the usage text are printed as they are.
     private static func exitShowingArguments(_ error: any Error) -> Never {
         let code = exitCode(for: error)
+        exitAtOnceIfOutputWasAbandoned(code)
         let short = message(for: error), full = fullMessage(for: error)
         // Help asked for goes to standard output, whose failure (`--help > /dev/full`) is an error.
         if code == .success, !full.isEmpty {
@@ -56,8 +58,21 @@ struct SwiftGradCommand: ParsableCommand {
         exit(withError: code)
     }
 
+    /// Puts `/dev/null`, opened read-only, where standard input, output or error is closed
+    /// (`swiftgrad run … >&-`). The next file the process opened would otherwise take that
+    /// number, and output meant for the terminal would go into it (a checkpoint, or an eventfd of
+    /// the runtime's); this way a write there fails (`Bad file descriptor`) and is reported.
+    private static func holdClosedStandardDescriptors() {
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(descriptor, F_GETFD) == -1 && errno == EBADF {
+            // open gives the lowest free number, which is this one.
+            let opened = open("/dev/null", O_RDONLY)
+            if opened >= 0 && opened != descriptor { close(opened) }
+        }
+    }
+
     /// Exits with status 0, or 1 with a message when writing standard output failed.
     private static func exitReportingStandardOutput() -> Never {
+        exitAtOnceIfOutputWasAbandoned(.success)
         if let failure = standardOutputFailure() {
             printError("error: writing to standard output failed (\(failure)); the output is incomplete")
             exit(withError: ExitCode.failure)
@@ -65,8 +80,18 @@ struct SwiftGradCommand: ParsableCommand {
         exit(withError: ExitCode.success)
     }
 
+    /// Writes what standard output was handed; if it had to be given up (a signal came while
+    /// nothing read it), exits with `code` at once, without `exit`'s flush of `stdout`, which
+    /// would wait for the stuck write to finish.
+    private static func exitAtOnceIfOutputWasAbandoned(_ code: ExitCode) {
+        StandardOutput.drain()
+        if StandardOutput.isAbandoned { _exit(code.rawValue) }
+    }
+
     /// Why writing to standard output failed, after flushing it, or `nil` if it did not.
     private static func standardOutputFailure() -> String? {
+        // A training run's output, written by its own thread (`StandardOutput`), then `print`'s.
+        if let reason = StandardOutput.failureReason { return reason }
         let flushed = fflush(stdout) == 0
         let code = errno
         guard !flushed || ferror(stdout) != 0 else { return nil }

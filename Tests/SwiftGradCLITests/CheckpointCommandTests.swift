@@ -149,6 +149,41 @@ import Glibc
         #expect(standardError.contains("stopped by \(name) after step"), "\(standardError)")
     }
 
+    /// A reader that stops reading (a pager left open) fills the pipe of standard output; a
+    /// signal still stops the run within seconds, with its checkpoint, dropping the output.
+    @Test func aSignalStopsARunWhoseStandardOutputNoLongerTakesOutput() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        let config = try directory.write("long.json", base.replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 2000"#))
+        let fifo = directory.path + "/out.fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(reader >= 0)
+        defer { close(reader) }
+        // The smallest pipe (a page; F_SETPIPE_SZ is 1031 on Linux) fills in a few dozen lines.
+        _ = fcntl(reader, 1031, 4096)
+        let process = try startSwiftgrad(["run", config, "--verbose"], in: directory.path, standardOutput: fifo)
+        let checkpoints = directory.path + "/runs/long/checkpoints"
+        let started = ContinuousClock.now
+        while ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).isEmpty, ContinuousClock.now - started < .seconds(60) {
+            usleep(10_000)
+        }
+        usleep(1_000_000)  // by now every line the pipe can hold has been written
+        kill(process.processIdentifier, SIGTERM)
+        let signalled = ContinuousClock.now
+        while process.isRunning && ContinuousClock.now - signalled < .seconds(30) { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("the run was still waiting on its standard output 30 s after SIGTERM")
+        }
+        process.waitUntilExit()
+        let standardError = try directory.read("stderr")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143, "\(standardError)")
+        #expect(standardError.contains("note: standard output took no output for 2.0 seconds after the run was asked to stop"), "\(standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints).contains { $0.hasPrefix("step-") })
+    }
+
     /// A signal once the last step is done finds the run complete: it keeps its model, says so,
     /// and exits with 128 + the signal's number (or, when the signal comes after the run has
     /// stopped watching for it, dies of it), never 0 as if no signal had come.

@@ -217,6 +217,24 @@ import Glibc
         }
     }
 
+    /// A training run's lost output names why it was lost: a full device, or a standard output
+    /// that was closed (whose number no file the run opens may take).
+    @Test func aRunsLostOutputNamesTheReason() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try scratch.tinyTrainConfig()
+        var cases = [("exec >&-", "Bad file descriptor")]
+        if FileManager.default.fileExists(atPath: "/dev/full") { cases.append(("exec > /dev/full", "No space left on device")) }
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        for (redirection, reason) in cases {
+            let result = try runProcess("/bin/sh", ["-c", "\(redirection); '\(binary)' run '\(config)' --run-dir runs/lost 2> err.txt; echo $? > status.txt"], in: scratch.path)
+            #expect(result.status == 0)
+            #expect(try scratch.read("status.txt") == "1\n", "\(redirection)")
+            #expect(try scratch.read("err.txt") == "error: writing to standard output failed (\(reason)); the output is incomplete\n", "\(redirection)")
+            #expect(FileManager.default.fileExists(atPath: scratch.path + "/runs/lost/model.safetensors"))
+        }
+    }
+
     /// A reader that closes the pipe (`swiftgrad run … | head`) no longer kills the run by
     /// SIGPIPE: it trains to the end, saves its model, then reports the lost output.
     @Test func aClosedPipeDoesNotKillTheRun() throws {

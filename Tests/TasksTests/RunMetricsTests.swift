@@ -167,6 +167,30 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         #expect(history.last?["train_loss"] as? Double == resumed["train_loss"] as? Double)
     }
 
+    /// Steps trained with --no-metrics leave a gap in the files; the run that resumes with
+    /// metrics after them says which steps its files lack.
+    @Test func aResumeAfterStepsWithoutMetricsNamesTheGap() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        func run(epochs: Int, metrics: Bool) throws -> [String] {
+            let config = metricsConfig.replacingOccurrences(of: #""epochs": 3"#, with: #""epochs": \#(epochs)"#)
+            let path = try directory.write("train\(epochs).json", config)
+            let folder = directory.path + "/runs"
+            let resume = epochs == 1 ? nil : folder + "/checkpoints/step-00000000\(3 * (epochs - 1)).safetensors"
+            let options = RunOptions(verbosity: .normal, writesMetrics: metrics, resume: resume, runDirectory: folder, keepsRunFolder: true)
+            var lines: [String] = []
+            _ = try TaskLoader.load(path: path, options: options).run(options: options) { lines.append($0) }
+            return lines
+        }
+        #expect(try run(epochs: 1, metrics: true).allSatisfy { !$0.contains("holds no records") })
+        _ = try run(epochs: 2, metrics: false)
+        let resumed = try run(epochs: 3, metrics: true)
+        let note = "/runs/metrics.jsonl holds no records of steps 4–6, trained before the checkpoint without metrics (--no-metrics) or after the file was lost"
+        #expect(resumed.contains { $0.contains(note) }, "\(resumed)")
+        let steps = RunMetrics.readLines(directory.path + "/runs/metrics.jsonl").map(\.record.step)
+        #expect(Set(steps) == Set([1, 2, 3, 7, 8, 9]))
+    }
+
     @Test func aFreshRunStartsItsFilesOverAndNoMetricsWritesNone() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
