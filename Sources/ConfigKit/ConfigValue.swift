@@ -107,6 +107,11 @@ extension Int: ConfigValue {
         if let value = number.intValue { return value }
         let value = number.doubleValue
         if value.rounded() == value {
+            // Whole as a Double but not as written: a fraction below a Double's precision.
+            if let whole = Int(exactly: value) {
+                throw node.invalidValue(
+                    expected: "an integer", note: "its fraction is below a 64-bit float's precision, which reads it as \(whole); write \(whole)")
+            }
             throw node.invalidValue(expected: "an integer between \(Int.min) and \(Int.max)")
         }
         throw node.typeMismatch(expected: expectedDescription)

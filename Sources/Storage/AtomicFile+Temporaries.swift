@@ -48,17 +48,22 @@ extension AtomicFile {
 
     /// Creates the temporary for a write of `target`; the caller closes and removes it.
     ///
-    /// It is opened with `O_CREAT | O_EXCL | O_NOFOLLOW` and mode 0666, so that the kernel applies
-    /// the process's umask as it does to any new file (`mkstemp` would make it 0600 whatever the
-    /// umask, and reading the umask means changing it, process-wide). `O_EXCL` never opens what
-    /// is already there, a link included; a name that is taken is tried again with other
-    /// random characters.
+    /// It is opened with `O_CREAT | O_EXCL | O_NOFOLLOW` and mode 0666 for a new file, so that
+    /// the kernel applies the process's umask as it does to any new file (`mkstemp` would make it
+    /// 0600 whatever the umask, and reading the umask means changing it, process-wide). For a
+    /// file that exists, whose mode the new contents take once written, it is 0600 until then:
+    /// the contents of a private file are never readable by others while they are written.
+    /// `O_EXCL` never opens what is already there, a link included; a name that is taken is
+    /// tried again with other random characters.
     static func makeTemporary(_ target: Destination, path: String) throws -> Temporary {
         let prefix = "\(target.directory)/\(temporaryPrefix(for: target.name, directory: target.directory))\(getpid())-"
+        var existing = stat()
+        let replaces = lstat(target.path, &existing) == 0 && existing.st_mode & S_IFMT == S_IFREG
+        let mode: mode_t = replaces ? 0o600 : 0o666
         var code = EEXIST
         for _ in 0..<temporaryAttempts {
             let candidate = prefix + randomCharacters(6)
-            let descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+            let descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
             if descriptor < 0 {
                 code = errno
                 if code == EEXIST || code == EINTR { continue }
@@ -108,7 +113,7 @@ extension AtomicFile {
     /// which no later write of that name would remove if the step is never written again.
     ///
     /// A file is taken for a temporary when its name has the form `.NAME.tmp-PID-XXXXXX` (or the
-    /// older `.NAME.tmp-XXXXXX`, without a process id), `XXXXXX` being six letters and digits, and
+    /// `.NAME.tmp-XXXXXX`, without a process id), `XXXXXX` being six letters and digits, and
     /// it is a regular file; it is removed under the rules of ``removeStaleTemporaries(for:)``:
     /// never while its writer runs, this process included. Subfolders are not entered. Best
     /// effort: a file that cannot be examined or removed is skipped.
@@ -154,14 +159,18 @@ extension AtomicFile {
         if parts.count == 2, parts[0].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }), let pid = pid_t(parts[0]), pid > 0, isRandomPart(parts[1]) {
             writer = pid
         } else if parts.count == 1, isRandomPart(suffix) {
-            writer = nil  // the old naming, without a process id
+            writer = nil  // a name without a process id
         } else {
             return false
         }
         if writer == getpid() { return false }  // this process's own writes clean up after themselves
         var info = stat()
         guard lstat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        #if canImport(Darwin)
+        let age = now - Double(info.st_mtimespec.tv_sec)
+        #else
         let age = now - Double(info.st_mtim.tv_sec)
+        #endif
         let stale = if let writer { !isRunning(writer) || age > staleAgeWithLiveProcess } else { age > staleAgeWithoutProcess }
         return stale && unlink(file) == 0
     }

@@ -46,7 +46,7 @@ public struct DirectoryIdentity: Sendable, Hashable {
             let advice = info.st_mode & S_IFMT == S_IFLNK ? "; refusing to follow it (name the folder it points to instead)" : ", not a directory"
             throw FileError("cannot use the \(role) '\(path)': it is \(kind)\(advice)")
         }
-        self.init(path: path, role: role, device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        self.init(path: path, role: role, device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino))
     }
 
     /// An identity measured elsewhere (as ``FolderLock`` does on its open folder).
@@ -74,7 +74,7 @@ public struct DirectoryIdentity: Sendable, Hashable {
             now = "nothing is there now"
         } else if let kind = Self.notADirectory(info.st_mode) {
             now = "\(kind) is there now"
-        } else if UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode {
+        } else if UInt64(truncatingIfNeeded: info.st_dev) == device && UInt64(truncatingIfNeeded: info.st_ino) == inode {
             return
         } else {
             now = "another directory is there now"

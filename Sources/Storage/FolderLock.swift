@@ -49,8 +49,8 @@ public final class FolderLock {
             if opened >= 0 { close(opened) }
             throw FileError("cannot claim the folder '\(path)' for \(holder): \(String(cString: strerror(reason)))")
         }
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
+        device = UInt64(truncatingIfNeeded: info.st_dev)
+        inode = UInt64(truncatingIfNeeded: info.st_ino)
         var result: Int32
         repeat {
             result = flock(opened, LOCK_EX | LOCK_NB)
@@ -65,7 +65,6 @@ public final class FolderLock {
             // that is no reason to refuse the run. NFS emulates flock with a byte-range lock,
             // which a folder (open read-only) cannot take: EBADF there.
             if reason == ENOLCK || reason == EOPNOTSUPP || reason == ENOSYS || reason == EBADF || reason == EINVAL {
-                close(opened)
                 descriptor = -1
                 isHeld = false
                 return

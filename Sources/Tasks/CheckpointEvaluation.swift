@@ -193,7 +193,7 @@ package struct CheckpointEvaluation: Sendable {
     }
 
     private static func format(_ value: Float) -> String { format(Double(value)) }
-    private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+    private static func format(_ value: Double) -> String { formatted(value, "%.6g") }
 
     /// The report `swiftgrad eval --report` writes.
     package var json: JSONValue {

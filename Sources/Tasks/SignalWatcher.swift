@@ -81,6 +81,7 @@ package final class SignalWatcher: Sendable {
         // its initialiser, which a signal handler must not.
         _ = Self.caught.load(ordering: .sequentiallyConsistent)
         _ = Self.caughtAt.load(ordering: .sequentiallyConsistent)
+        _ = Self.repeatWindowNanoseconds
         Self.installed.withLock { installed in
             installed.count += 1
             guard installed.count == 1 else { return }

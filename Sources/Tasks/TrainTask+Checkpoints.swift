@@ -371,7 +371,16 @@ extension TrainTask {
     private func readCheckpoint(_ resume: String, distributed: DistributedRun?) throws -> (path: String, checkpoint: Checkpoint) {
         guard let distributed else {
             let path = try resumePath(resume)
-            return (path, try Checkpoint.read(from: path))
+            do {
+                return (path, try Checkpoint.read(from: path))
+            } catch var error as CheckpointError where resume == "latest" {
+                // A newest checkpoint torn or damaged (a disk that failed under it): the one
+                // before it is the state to go on from.
+                if let earlier = checkpoints.existingCheckpoints().dropLast().last {
+                    error.message += "; the checkpoint before it is '\(quoted(earlier))': resume from it with --resume '\(quoted(earlier))'"
+                }
+                throw error
+            }
         }
         // The path, a zero byte, then the file's bytes (a path holds no zero byte).
         let message = try distributed.readOnRankZero {

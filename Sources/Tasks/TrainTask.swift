@@ -487,7 +487,7 @@ package struct TrainTask: RunnableTask {
         return (metrics(data.train), data.test.count > 0 ? metrics(data.test) : nil)
     }
 
-    private static func format(_ value: Double) -> String { String(format: "%.6g", value) }
+    private static func format(_ value: Double) -> String { formatted(value, "%.6g") }
 
     /// The most evaluations a report's `history` keeps, the last ones: a 5000-epoch run's whole
     /// history would make the report hundreds of kilobytes, and `metrics.jsonl` holds it all.

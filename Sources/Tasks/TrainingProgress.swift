@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Training
 
 /// How a training run shows its progress on standard output.
@@ -151,5 +152,5 @@ final class TrainingProgress {
         return whole < 3600 ? "\(whole / 60)m\(String(format: "%02d", whole % 60))s" : "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
     }
 
-    private func format(_ value: Float) -> String { String(format: "%.4f", value) }
+    private func format(_ value: Float) -> String { formatted(value, "%.4f") }
 }

@@ -96,8 +96,11 @@ public struct Checkpoint: Sendable, Equatable {
         // again by another client (Python's `safetensors` sorts by name) keeps its checksum.
         let listed = (meta["swiftgrad.parameters"] ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let expected = Self.checksum(of: Self.inWritingOrder(file.entries, parameterNames: listed))
-        guard meta["swiftgrad.checksum"] == expected else {
-            throw fail("the tensors' checksum is \(expected) but the file says \(meta["swiftgrad.checksum"].map { "'\(quoted($0))'" } ?? "nothing"): the file is damaged")
+        guard let recorded = meta["swiftgrad.checksum"] else {
+            throw fail("metadata swiftgrad.checksum is missing: a SwiftGrad checkpoint records its tensors' checksum (\(expected) for these), and a file without it was not written whole by SwiftGrad")
+        }
+        guard recorded == expected else {
+            throw fail("the tensors' checksum is \(expected) but the file says '\(quoted(recorded))': the file is damaged")
         }
         func integer(_ key: String) throws -> Int {
             guard let text = meta["swiftgrad." + key], let value = Int(text), value >= 0 else {

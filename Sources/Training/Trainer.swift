@@ -559,7 +559,7 @@ public final class Trainer {
         return .values(rows.map { rows in withoutRecording { dataset.targets.gathering(rows: rows) } } ?? dataset.targets)
     }
 
-    private func format(_ value: Float) -> String { String(format: "%.4f", value) }
+    private func format(_ value: Float) -> String { formatted(value, "%.4f") }
 }
 
 extension Trainer {

@@ -27,8 +27,7 @@ public struct TrainingState: Sendable, Equatable {
     public var globalStep: Int
     /// Early stopping's best metric so far, if it has seen one.
     public var bestMetric: Float?
-    /// The epoch of that best evaluation, when known (checkpoints record it from this format
-    /// on; an older one's is `nil`).
+    /// The epoch of that best evaluation; `nil` when the checkpoint restored does not record it.
     public var bestEpoch: Int?
     /// Evaluations since early stopping's metric last improved.
     public var evaluationsWithoutImprovement: Int

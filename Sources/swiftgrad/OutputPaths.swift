@@ -39,8 +39,10 @@ func refuseEmptyPaths(_ options: KeyValuePairs<String, String?>) throws {
 /// - no two outputs are one file (by any spelling, existing or not);
 /// - no output is one of `inputs`, by device and inode;
 /// - no output is a file of the training run's folder that the run writes (`runFolder`);
-/// - no output is a file of a run folder it reads (`readRunFolders`), or of any run folder
-///   (``readRunFolderRole(of:runFolders:)``);
+/// - no output is a file a run writes in a run folder it reads (`readRunFolders`) or in any
+///   folder above the output that holds a run, and, for a command that reads run folders
+///   (`plot`), no other existing file there but a figure
+///   (``readRunFolderRole(of:runFolders:refusingOtherFiles:)``);
 /// - each can be written (``AtomicFile/checkWritable(_:inputs:links:)``).
 ///
 /// - Parameters:
@@ -61,7 +63,7 @@ func checkOutputs(
             if let runFolder, let role = runFolderRole(of: output.path, in: runFolder) {
                 throw FileError("cannot write '\(output.path)': \(role); choose another path")
             }
-            if let role = readRunFolderRole(of: output.path, runFolders: readRunFolders) {
+            if let role = readRunFolderRole(of: output.path, runFolders: readRunFolders, refusingOtherFiles: !readRunFolders.isEmpty) {
                 throw FileError("cannot write '\(output.path)': \(role); choose another path")
             }
             try AtomicFile.checkWritable(output.path, inputs: inputs)
@@ -114,16 +116,19 @@ func runFolderRole(of path: String, in policy: CheckpointPolicy) -> String? {
 /// In such a folder a file the run writes is refused whether it exists or not, by its name
 /// (`model.safetensors`, `best.safetensors`, the metrics files, `metrics.svg` included, a
 /// TensorBoard event file, anything in `checkpoints/`), compared by
-/// ``AtomicFile/canonicalPath(_:)`` so that any spelling or symbolic link counts. Any other file
-/// that exists there is refused too, except an SVG figure, which `swiftgrad plot` may draw
-/// again. An existing `path` is also compared by device and inode with the files of
-/// `runFolders`, so a hard link to one of them is caught where it lies.
+/// ``AtomicFile/canonicalPath(_:)`` so that any spelling or symbolic link counts. With
+/// `refusingOtherFiles`, any other file that exists there is refused too, except an SVG figure,
+/// which `swiftgrad plot` may draw again. An existing `path` is also compared by device and
+/// inode with the files of `runFolders`, so a hard link to one of them is caught where it lies.
 ///
 /// - Parameters:
 ///   - path: the output, existing or not.
 ///   - runFolders: the run folders read, as given.
+///   - refusingOtherFiles: whether an existing file that no run writes is refused as well
+///     (for `plot`, whose output lands among the runs it draws; a report that `eval` writes
+///     into a run folder may be written again).
 /// - Returns: the reason, as `it is the model of the run folder 'pl'`, or nil.
-func readRunFolderRole(of path: String, runFolders: [String]) -> String? {
+func readRunFolderRole(of path: String, runFolders: [String], refusingOtherFiles: Bool) -> String? {
     let output = AtomicFile.canonicalPath(path)
     var folders = runFolders.map { (shown: $0, path: AtomicFile.canonicalPath($0)) }
     var above = folderPart(of: output)
@@ -133,7 +138,7 @@ func readRunFolderRole(of path: String, runFolders: [String]) -> String? {
         above = folderPart(of: above)
     }
     for folder in folders {
-        if let role = runFileRole(of: output, in: folder.path, shown: folder.shown) { return role }
+        if let role = runFileRole(of: output, in: folder.path, shown: folder.shown, refusingOtherFiles: refusingOtherFiles) { return role }
     }
     var info = stat()
     guard stat(path, &info) == 0 else { return nil }
@@ -143,7 +148,7 @@ func readRunFolderRole(of path: String, runFolders: [String]) -> String? {
             var other = stat()
             let file = folder.path + "/" + name
             guard stat(file, &other) == 0, other.st_dev == info.st_dev, other.st_ino == info.st_ino,
-                let role = runFileRole(of: file, in: folder.path, shown: folder.shown)
+                let role = runFileRole(of: file, in: folder.path, shown: folder.shown, refusingOtherFiles: refusingOtherFiles)
             else { continue }
             return role + " ('\(folder.shown)/\(name)', by another name)"
         }
@@ -153,7 +158,8 @@ func readRunFolderRole(of path: String, runFolders: [String]) -> String? {
 
 /// Why `output`, a canonical path, is a file of the run folder at the canonical path `folder`
 /// (shown as `shown`) that no command reading the run may replace; nil when it is not one.
-private func runFileRole(of output: String, in folder: String, shown: String) -> String? {
+/// With `refusingOtherFiles`, an existing file there other than an SVG figure is one.
+private func runFileRole(of output: String, in folder: String, shown: String, refusingOtherFiles: Bool) -> String? {
     let inFolder = "of the run folder '\(shown)'"
     if output == folder { return "it is the run folder '\(shown)'" }
     if folder.hasPrefix(output + "/") { return "it is a folder above the run folder '\(shown)'" }
@@ -170,7 +176,7 @@ private func runFileRole(of output: String, in folder: String, shown: String) ->
         if policy.fixedOutputs.contains(folder + "/" + name) { return "it is a metrics file \(inFolder)" }
         if TensorBoardEventFile.isEventFileName(name) { return "it is named like a TensorBoard event file \(inFolder)" }
     }
-    if FileManager.default.fileExists(atPath: output) && !name.lowercased().hasSuffix(".svg") {
+    if refusingOtherFiles && FileManager.default.fileExists(atPath: output) && !name.lowercased().hasSuffix(".svg") {
         return "it is a file that the run folder '\(shown)' holds"
     }
     return nil

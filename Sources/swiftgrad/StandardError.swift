@@ -65,8 +65,5 @@ struct StandardError: TextOutputStream {
 }
 
 private func writeToStandardError(_ string: String) {
-    var text = string
-    text.withUTF8 { buffer in
-        _ = write(2, buffer.baseAddress, buffer.count)
-    }
+    StandardOutput.writeToStandardError(string)
 }

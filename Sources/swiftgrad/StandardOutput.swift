@@ -57,6 +57,8 @@ enum StandardOutput {
         var writerStarted = false
         /// Whether output is dropped: after a signal, standard output took nothing in time.
         var abandoned = false
+        /// Whether the note that says so is still to be written (after the lock is let go).
+        var noteOwed = false
         /// `errno` of the first write that failed, or 0.
         var failure: Int32 = 0
     }
@@ -67,15 +69,17 @@ enum StandardOutput {
     static func write(_ text: String) {
         let channel = self.channel
         channel.condition.lock()
-        defer { channel.condition.unlock() }
         if !channel.writerStarted {
             channel.writerStarted = true
             Thread.detachNewThread { writeHandedOverText() }
         }
-        guard waitLocked(until: { channel.pendingBytes < pendingLimit }) else { return }
-        channel.pending.append(text)
-        channel.pendingBytes += text.utf8.count
-        channel.condition.broadcast()
+        if waitLocked(until: { channel.pendingBytes < pendingLimit }) {
+            channel.pending.append(text)
+            channel.pendingBytes += text.utf8.count
+            channel.condition.broadcast()
+        }
+        channel.condition.unlock()
+        writeNoteIfOwed()
     }
 
     /// Waits until everything handed over has been written (or, after a signal, for at most
@@ -83,8 +87,40 @@ enum StandardOutput {
     static func drain() {
         let channel = self.channel
         channel.condition.lock()
-        defer { channel.condition.unlock() }
         _ = waitLocked(until: { channel.pending.isEmpty && !channel.writing })
+        channel.condition.unlock()
+        writeNoteIfOwed()
+    }
+
+    /// Writes `text` to standard error at once. Once standard output has been given up, standard
+    /// error may be the same unread pipe (`2>&1 | less`): then a write waits at most
+    /// ``signalGrace`` for it to take output, and is dropped if it does not.
+    static func writeToStandardError(_ text: String) {
+        if isAbandoned && !becomesWritable(STDERR_FILENO, within: signalGrace) { return }
+        _ = writeWhole(text, to: STDERR_FILENO)
+    }
+
+    /// Writes the note that standard output was given up, once, with no lock held.
+    private static func writeNoteIfOwed() {
+        channel.condition.lock()
+        let owed = channel.noteOwed
+        channel.noteOwed = false
+        channel.condition.unlock()
+        if owed {
+            writeToStandardError(
+                "note: standard output took no output for \(signalGrace) after the run was asked to stop; the rest of it is dropped so that the run can stop\n")
+        }
+    }
+
+    /// Whether `descriptor` takes output within `limit` (`poll(2)`).
+    private static func becomesWritable(_ descriptor: Int32, within limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            var entry = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            let ready = poll(&entry, 1, 50)
+            if ready > 0 || (ready < 0 && errno != EINTR) { return true }
+            if ContinuousClock.now >= deadline { return false }
+        }
     }
 
     /// Whether the output has been given up: its writer may be stuck in a write, holding the C
@@ -113,9 +149,8 @@ enum StandardOutput {
                 if deadline == nil { deadline = now + signalGrace }
                 if now >= deadline! {
                     channel.abandoned = true
+                    channel.noteOwed = true
                     (channel.pending, channel.pendingBytes) = ([], 0)
-                    writeToStandardErrorDirectly(
-                        "note: standard output took no output for \(signalGrace) after the run was asked to stop; the rest of it is dropped so that the run can stop\n")
                     break
                 }
             }
@@ -172,12 +207,3 @@ private func writeWhole(_ text: String, to descriptor: Int32) -> Int32 {
     }
 }
 
-/// Writes `text` to standard error at once, without waiting for standard output.
-private func writeToStandardErrorDirectly(_ text: String) {
-    var text = text
-    #if canImport(Glibc)
-    text.withUTF8 { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    #else
-    text.withUTF8 { _ = Darwin.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    #endif
-}

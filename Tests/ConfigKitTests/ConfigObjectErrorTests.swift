@@ -129,6 +129,13 @@ struct ConfigObjectErrorTests {
         #expect(error.description == "config.json:1:12: key path 'epochs': expected an integer, found 1.5")
     }
 
+    @Test func aFractionBelowADoublesPrecisionIsNamedAsSuch() throws {
+        let error = try readError(#"{"steps": 50.0000000000000001}"#) { try $0.require("steps", as: Int.self) }
+        #expect(error.kind == .invalidValue)
+        #expect(error.description == "config.json:1:11: key path 'steps': expected an integer, found 50.0000000000000001 "
+            + "(its fraction is below a 64-bit float's precision, which reads it as 50; write 50)")
+    }
+
     @Test func integerBeyondIntRangeIsNamedVerbatim() throws {
         let error = try readError(#"{"n": 12345678901234567890}"#) { try $0.require("n", as: Int.self) }
         #expect(error.kind == .invalidValue)

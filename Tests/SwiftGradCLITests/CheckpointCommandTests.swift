@@ -467,6 +467,14 @@ import Glibc
         expectOneLineError(truncated)
         #expect(truncated.standardError.contains("truncated"), "\(truncated.standardError)")
 
+        // The newest of the run's checkpoints torn: --resume latest names the one before it.
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/runs/kill/checkpoints").filter { $0.hasPrefix("step-") }.sorted()
+        try #require(names.count == 2, "\(names)")
+        try Data(bytes.prefix(100)).write(to: URL(fileURLWithPath: directory.path + "/runs/kill/checkpoints/" + names[1]))
+        let torn = try swiftgrad("run", config, "--resume", "latest", in: directory.path)
+        expectOneLineError(torn)
+        #expect(torn.standardError.contains("; the checkpoint before it is 'runs/kill/checkpoints/\(names[0])': resume from it with --resume 'runs/kill/checkpoints/\(names[0])'"), "\(torn.standardError)")
+
         let other = try directory.write("other.json", Self.config.replacingOccurrences(of: "\"seed\": 5", with: "\"seed\": 6").replacingOccurrences(of: "\"epochs\": 16", with: "\"epochs\": 1"))
         #expect(try swiftgrad("run", other, "--run-dir", "runs/other", in: directory.path).status == 0)
         let mismatch = try swiftgrad("run", config, "--resume", directory.path + "/runs/other/model.safetensors", in: directory.path)

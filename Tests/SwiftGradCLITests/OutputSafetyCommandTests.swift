@@ -81,6 +81,23 @@ import Testing
             "cannot write 'pe/metrics.jsonl' (--output): it is the metrics of this run; choose another path")
     }
 
+    /// A report or figure that eval writes into a run folder is its own file, which it may write
+    /// again; the files the run writes there stay refused.
+    @Test func evalWritesItsReportIntoARunFolderAgainButNotOverTheModel() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        for _ in 0..<2 {
+            let evaluated = try swiftgrad(
+                ["eval", "train.json", "--checkpoint", "pe/model.safetensors", "--report", "pe/eval.json", "--plot", "pe/confusion.svg"],
+                in: directory.path)
+            #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        }
+        try FileManager.default.copyItem(atPath: directory.path + "/pe/model.safetensors", toPath: directory.path + "/copy.safetensors")
+        let overModel = try swiftgrad(["eval", "train.json", "--checkpoint", "copy.safetensors", "--report", "pe/model.safetensors"], in: directory.path)
+        expectOneLineError(overModel)
+        #expect(overModel.standardError.hasPrefix("error: cannot write 'pe/model.safetensors' (--report): it "), "\(overModel.standardError)")
+    }
+
     @Test func plotWritesOverNoFileOfARunFolder() throws {
         let directory = try trainedRun()
         defer { directory.remove() }

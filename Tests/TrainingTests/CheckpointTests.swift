@@ -121,6 +121,23 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(second.parameterDigest == whole.parameterDigest)
     }
 
+    /// A file without the checksum is told apart from one whose tensors do not match it.
+    @Test func aCheckpointWithoutItsChecksumSaysSo() throws {
+        let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        _ = trainer.run()
+        var file = Checkpoint(state: trainer.state).safeTensors
+        file.metadata.removeValue(forKey: "swiftgrad.checksum")
+        let error = try #require(throws: CheckpointError.self) {
+            _ = try Checkpoint(SafeTensors(decoding: file.encoded(), file: "c.safetensors"), source: "c.safetensors")
+        }
+        #expect(error.message.hasPrefix("metadata swiftgrad.checksum is missing: a SwiftGrad checkpoint records its tensors' checksum ("), "\(error)")
+        file.metadata["swiftgrad.checksum"] = "0000000000000000"
+        let damaged = try #require(throws: CheckpointError.self) {
+            _ = try Checkpoint(SafeTensors(decoding: file.encoded(), file: "c.safetensors"), source: "c.safetensors")
+        }
+        #expect(damaged.message.hasSuffix("but the file says '0000000000000000': the file is damaged"), "\(damaged)")
+    }
+
     /// A run stopped inside an epoch makes no evaluation there: one would count against early
     /// stopping (here, ending the run as stopped early at the interruption) and would be a
     /// record an uninterrupted run never has. Resumed, it evaluates and stops where the
