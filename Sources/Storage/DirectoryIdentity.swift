@@ -82,6 +82,22 @@ public struct DirectoryIdentity: Sendable, Hashable {
         throw movedError(now)
     }
 
+    /// Runs `body`, a write into `folders`, after checking each of them (``check()``). When
+    /// `body` fails, they are checked again, so that a folder moved while it ran is named as the
+    /// cause rather than the file error it led to (a rename into a folder that is gone).
+    ///
+    /// The check goes by path before the write does, so a folder moved in between is caught at
+    /// the next write; the links the write refuses keep it from going anywhere else meanwhile.
+    public static func writing<Result>(in folders: [DirectoryIdentity], _ body: () throws -> Result) throws -> Result {
+        for folder in folders { try folder.check() }
+        do {
+            return try body()
+        } catch {
+            for folder in folders { try folder.check() }
+            throw error
+        }
+    }
+
     /// The error of a check that found `now` at the path instead of the directory recorded.
     func movedError(_ now: String) -> FileError {
         FileError("the \(role) '\(path)' was moved, replaced or turned into a link while the run was going (\(now)); stopping rather than writing into a folder that may be another run's: put it back, or start the run again")

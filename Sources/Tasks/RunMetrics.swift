@@ -185,10 +185,11 @@ package final class RunMetrics {
     /// Writes `metrics.svg`, the loss and accuracy curves of every record so far.
     func writePlot() throws {
         try flush()
-        for folder in guardedFolders { try folder.check() }
         let figure = queue.sync { [writer] in MetricsPlot.figure(runs: [writer.curves]) }
         // Replaced whole, without the fsync: the curves can be drawn again from metrics.jsonl.
-        try AtomicFile.write(figure.rendered(), to: plotPath, durable: false, links: .refuse)
+        try DirectoryIdentity.writing(in: guardedFolders) {
+            try AtomicFile.write(figure.rendered(), to: plotPath, durable: false, links: .refuse)
+        }
         lastPlot = .now
     }
 

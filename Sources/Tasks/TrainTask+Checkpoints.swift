@@ -141,8 +141,7 @@ extension TrainTask {
                     best.metadata["best_value"] = String(value.bitPattern, radix: 16)
                     let path = policy.bestPath, snapshot = best
                     try writer.submit {
-                        for folder in guardedFolders { try folder.check() }
-                        try snapshot.write(to: path, links: .refuse, recycling: nil)
+                        try DirectoryIdentity.writing(in: guardedFolders) { try snapshot.write(to: path, links: .refuse, recycling: nil) }
                     }
                 }
                 if due && keeps {
@@ -150,9 +149,11 @@ extension TrainTask {
                     let path = policy.checkpointPath(step: stepsDone)
                     let snapshot = Checkpoint(state: event.trainer.state, metadata: metadata)
                     try writer.submit {
-                        for folder in guardedFolders { try folder.check() }
-                        try snapshot.write(to: path, links: .refuse, recycling: recyclableCheckpoint(besides: path, keeping: keepLast))
-                        try pruneCheckpoints(keeping: keepLast)
+                        try DirectoryIdentity.writing(in: guardedFolders) {
+                            try snapshot.write(to: path, links: .refuse, recycling: recyclableCheckpoint(besides: path, keeping: keepLast))
+                        }
+                        // Checked again: the checkpoints deleted must be this run's.
+                        try DirectoryIdentity.writing(in: guardedFolders) { try pruneCheckpoints(keeping: keepLast) }
                     }
                     lastCheckpoint = path
                     try watch.metrics?.writePlotIfDue()
@@ -193,8 +194,9 @@ extension TrainTask {
             run.status = summary.outcome == .completed ? "completed" : "stopped_early"
             if let model {
                 // Usually the last checkpoint's bytes exactly: then the model is a second name of it.
-                for folder in guardedFolders { try folder.check() }
-                try model.write(to: policy.modelPath, links: .refuse, linkingIfEqual: lastCheckpoint)
+                try DirectoryIdentity.writing(in: guardedFolders) {
+                    try model.write(to: policy.modelPath, links: .refuse, linkingIfEqual: lastCheckpoint)
+                }
                 run.modelPath = policy.modelPath
                 log("saved the model to \(policy.modelPath)")
             }

@@ -39,6 +39,32 @@ import Testing
         try identity.check()
     }
 
+    /// A write into recorded folders runs only while they are in place, and a write that fails
+    /// because its folder was moved meanwhile is reported as the move.
+    @Test func aWriteIntoRecordedFoldersNamesAMoveAsItsCause() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let run = directory.path + "/run"
+        #expect(mkdir(run, 0o755) == 0)
+        let identity = try DirectoryIdentity(of: run, role: "run folder")
+        #expect(try DirectoryIdentity.writing(in: [identity]) { 7 } == 7)
+        // Moved while the write ran: the write's own error gives way to the move.
+        #expect(throws: FileError(moved(run, "nothing is there now"))) {
+            try DirectoryIdentity.writing(in: [identity]) {
+                #expect(rename(run, directory.path + "/run-moved") == 0)
+                try AtomicFile.write("x", to: run + "/file.txt")
+            }
+        }
+        // Moved before: the write does not run.
+        var ran = false
+        #expect(throws: FileError(moved(run, "nothing is there now"))) { try DirectoryIdentity.writing(in: [identity]) { ran = true } }
+        #expect(!ran)
+        // A write failing for its own reason keeps its error.
+        #expect(rename(directory.path + "/run-moved", run) == 0)
+        struct Refused: Error, Equatable {}
+        #expect(throws: Refused()) { try DirectoryIdentity.writing(in: [identity]) { throw Refused() } }
+    }
+
     @Test func onlyAFolderItselfCanBeRecorded() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
