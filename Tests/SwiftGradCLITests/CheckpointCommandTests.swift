@@ -111,13 +111,19 @@ import Glibc
         }
         """
 
-    @Test func aSecondSignalEndsTheRunAtOnce() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
+    /// Starts a run of ``slowConfig`` in `directory` and returns once it has a checkpoint.
+    private func startSlowRun(in directory: TemporaryDirectory) throws -> Process {
         let config = try directory.write("kill.json", Self.slowConfig)
         let process = try startSwiftgrad(["run", config], in: directory.path)
         waitUntil(seconds: 30) { hasCheckpoint(directory) }
         #expect(hasCheckpoint(directory), "no checkpoint after 30 s")
+        return process
+    }
+
+    @Test func aSecondSignalEndsTheRunAtOnce() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let process = try startSlowRun(in: directory)
         // The first asks for a checkpoint at the end of the step; the second, before that step
         // is done, for the process to end now.
         kill(process.processIdentifier, SIGINT)
@@ -136,10 +142,7 @@ import Glibc
     func theSameSignalTwiceAtOnceIsOneRequest(signal: Int32, status: Int32, name: String) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let config = try directory.write("kill.json", Self.slowConfig)
-        let process = try startSwiftgrad(["run", config], in: directory.path)
-        waitUntil(seconds: 30) { hasCheckpoint(directory) }
-        #expect(hasCheckpoint(directory), "no checkpoint after 30 s")
+        let process = try startSlowRun(in: directory)
         kill(process.processIdentifier, signal)
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
