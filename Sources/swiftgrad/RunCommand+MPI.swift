@@ -22,6 +22,7 @@ extension RunCommand {
         let communicator = try startMPI(timeout: .milliseconds(Int64((mpiTimeout * 1000).rounded())))
         let leader = communicator.rank == 0
         var options = runOptions()
+        StandardOutput.start()
         // mpirun forwards SIGINT and SIGTERM to every rank and ends the job itself.
         options.handlesSignals = false
         if !leader {

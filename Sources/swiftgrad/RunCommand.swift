@@ -133,6 +133,7 @@ struct RunCommand: ParsableCommand {
             return
         }
         let options = runOptions()
+        StandardOutput.start()
         try reportingErrors {
             let task = try TaskLoader.load(path: config, options: options)
             try checkFlagsApply(to: task)

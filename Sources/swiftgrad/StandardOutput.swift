@@ -65,14 +65,25 @@ enum StandardOutput {
 
     private static let channel = Channel()
 
+    /// Starts the writer thread, if it has not started: a command calls it before its work, so
+    /// that the thread's start (some 100 µs) is not paid inside the first line's timing.
+    static func start() {
+        channel.condition.lock()
+        startWriterLocked()
+        channel.condition.unlock()
+    }
+
+    private static func startWriterLocked() {
+        guard !channel.writerStarted else { return }
+        channel.writerStarted = true
+        Thread.detachNewThread { writeHandedOverText() }
+    }
+
     /// Hands `text` over to be written, unless the output has been given up.
     static func write(_ text: String) {
         let channel = self.channel
         channel.condition.lock()
-        if !channel.writerStarted {
-            channel.writerStarted = true
-            Thread.detachNewThread { writeHandedOverText() }
-        }
+        startWriterLocked()
         if waitLocked(until: { channel.pendingBytes < pendingLimit }) {
             channel.pending.append(text)
             channel.pendingBytes += text.utf8.count
