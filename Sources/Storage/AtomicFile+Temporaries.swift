@@ -108,31 +108,37 @@ extension AtomicFile {
         removeStaleTemporaries(directory: directory, name: name)
     }
 
-    /// Removes the temporaries that killed writers left in `directory`, of whatever file: a run
-    /// killed while writing a checkpoint leaves `.step-000000080.safetensors.tmp-PID-XXXXXX`,
-    /// which no later write of that name would remove if the step is never written again.
+    /// Removes the temporaries that killed writers left in `directory` for the files `written`
+    /// names: a run killed while writing a checkpoint leaves
+    /// `.step-000000080.safetensors.tmp-PID-XXXXXX`, which no later write of that name would
+    /// remove if the step is never written again.
     ///
-    /// A file is taken for a temporary when its name has the form `.NAME.tmp-PID-XXXXXX` (or the
-    /// `.NAME.tmp-XXXXXX`, without a process id), `XXXXXX` being six letters and digits, and
-    /// it is a regular file; it is removed under the rules of ``removeStaleTemporaries(for:)``:
-    /// never while its writer runs, this process included. Subfolders are not entered. Best
-    /// effort: a file that cannot be examined or removed is skipped.
+    /// A file is taken for a temporary when its name has the form `.NAME.tmp-PID-XXXXXX` (or
+    /// `.NAME.tmp-XXXXXX`, without a process id), `XXXXXX` being six letters and digits, `NAME`
+    /// is a name `written` accepts (a file the caller's program writes there: another program's
+    /// `.notes.tmp-backup` is not its to remove), and it is a regular file; it is removed under
+    /// the rules of ``removeStaleTemporaries(for:)``: never while its writer runs, this process
+    /// included. Subfolders are not entered. Best effort: a file that cannot be examined or
+    /// removed is skipped.
     ///
-    /// - Parameter directory: the folder to sweep, such as a run folder when a run starts.
+    /// - Parameters:
+    ///   - directory: the folder to sweep, such as a run folder when a run starts.
+    ///   - written: whether a file name is one the caller writes in `directory`.
     /// - Returns: the names removed, sorted.
     ///
     /// ```swift
-    /// AtomicFile.removeStaleTemporaries(in: "runs/digits-mlp/checkpoints")
+    /// AtomicFile.removeStaleTemporaries(in: "runs/digits-mlp/checkpoints") { $0.hasPrefix("step-") }
     /// ```
     @discardableResult
-    public static func removeStaleTemporaries(in directory: String) -> [String] {
+    public static func removeStaleTemporaries(in directory: String, of written: (String) -> Bool) -> [String] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
         let now = Date().timeIntervalSince1970
         var removed: [String] = []
         for entry in entries.sorted() where entry.hasPrefix(".") {
             // The random part has no dot, so the last marker is the one the writer appended.
             guard let marker = entry.range(of: temporaryMarker, options: .backwards),
-                  marker.lowerBound > entry.startIndex
+                  marker.lowerBound > entry.startIndex,
+                  written(String(entry[entry.index(after: entry.startIndex)..<marker.lowerBound]))
             else { continue }
             if removeIfStale(directory + "/" + entry, suffix: entry[marker.upperBound...], now: now) {
                 removed.append(entry)

@@ -244,9 +244,16 @@ public enum AtomicFile {
     ///
     /// `twin` is never followed: it must be a regular file when looked at, when read and once
     /// linked (one device and inode throughout), so that a link or another file put in its place
-    /// meanwhile is not what ends up at `target`.
+    /// meanwhile is not what ends up at `target`. A file at `target` whose mode differs from
+    /// `twin`'s is not linked over: a replaced file keeps its mode (a model made private stays
+    /// private), which a second name of `twin` could not.
     private static func linkTwin(_ twin: String, holding parts: [UnsafeRawBufferPointer], to target: Destination, path: String, durable: Bool) throws -> Bool {
-        var info = stat(), directoryInfo = stat()
+        var info = stat(), directoryInfo = stat(), existing = stat()
+        if lstat(target.path, &existing) == 0, existing.st_mode & S_IFMT == S_IFREG, lstat(twin, &info) == 0,
+           existing.st_mode & 0o7777 != info.st_mode & 0o7777
+        {
+            return false
+        }
         guard lstat(twin, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == parts.reduce(0, { $0 + $1.count }),
               stat(target.directory, &directoryInfo) == 0, directoryInfo.st_dev == info.st_dev,
               contents(of: twin, equal: parts, device: info.st_dev, inode: info.st_ino)

@@ -14,7 +14,9 @@ import Darwin
 /// folder. Checking the identity before each write stops it with an error instead.
 ///
 /// Neither recording nor checking follows a symbolic link at the path: a link there is refused
-/// when recorded, and a link put there later fails the check, whatever it points to.
+/// when recorded, and a link put there later fails the check, whatever it points to. An
+/// identity that ``followsLink`` (a folder the user named through a link) is instead checked
+/// through it: the path must still lead to the directory recorded, by whatever link.
 ///
 /// ```swift
 /// let checkpoints = try DirectoryIdentity(of: "runs/digits-mlp/checkpoints", role: "checkpoints folder")
@@ -29,6 +31,8 @@ public struct DirectoryIdentity: Sendable, Hashable {
     public let device: UInt64
     /// The directory's inode on `device`.
     public let inode: UInt64
+    /// Whether a symbolic link at ``path`` is followed when checking, rather than failing it.
+    public let followsLink: Bool
 
     /// Records the directory at `path`.
     ///
@@ -50,11 +54,12 @@ public struct DirectoryIdentity: Sendable, Hashable {
     }
 
     /// An identity measured elsewhere (as ``FolderLock`` does on its open folder).
-    init(path: String, role: String, device: UInt64, inode: UInt64) {
+    init(path: String, role: String, device: UInt64, inode: UInt64, followsLink: Bool = false) {
         self.path = path
         self.role = role
         self.device = device
         self.inode = inode
+        self.followsLink = followsLink
     }
 
     /// Checks that ``path`` still names the directory recorded, itself rather than through a
@@ -66,7 +71,7 @@ public struct DirectoryIdentity: Sendable, Hashable {
     public func check() throws {
         var info = stat()
         let now: String
-        if lstat(path, &info) != 0 {
+        if (followsLink ? stat(path, &info) : lstat(path, &info)) != 0 {
             let code = errno
             guard code == ENOENT || code == ENOTDIR else {
                 throw FileError("cannot check the \(role) '\(path)': \(String(cString: strerror(code)))")

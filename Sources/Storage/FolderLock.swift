@@ -81,12 +81,18 @@ public final class FolderLock {
     /// claim and this call is caught here rather than recorded as the one to keep writing into.
     /// It is the same when no lock could be taken (``isHeld`` false).
     ///
+    /// The path claimed may itself be a symbolic link to the folder (the user named the folder
+    /// through one): the identity then follows it (``DirectoryIdentity/followsLink``), and a
+    /// check fails when the path no longer leads to the folder claimed.
+    ///
     /// - Parameter role: what the folder is, for messages (`run folder`).
     /// - Returns: the identity, for ``DirectoryIdentity/check()`` before each write.
-    /// - Throws: ``FileError`` when `path` is now a symbolic link, or names another folder or
-    ///   nothing, as ``DirectoryIdentity/check()`` does.
+    /// - Throws: ``FileError`` when `path` names another folder or nothing, as
+    ///   ``DirectoryIdentity/check()`` does.
     public func identity(as role: String) throws -> DirectoryIdentity {
-        let claimed = DirectoryIdentity(path: path, role: role, device: device, inode: inode)
+        var info = stat()
+        let isLink = lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFLNK
+        let claimed = DirectoryIdentity(path: path, role: role, device: device, inode: inode, followsLink: isLink)
         try claimed.check()
         return claimed
     }

@@ -94,7 +94,9 @@ extension TrainTask {
             }
             folders = [try lock.identity(as: "run folder"), try DirectoryIdentity(of: policy.checkpointsDirectory, role: "checkpoints folder")]
             // What killed writers left, under names this run may never write again.
-            for folder in [policy.directory, policy.checkpointsDirectory] { AtomicFile.removeStaleTemporaries(in: folder) }
+            let runFiles = Set(policy.fixedOutputs.map { ($0 as NSString).lastPathComponent })
+            AtomicFile.removeStaleTemporaries(in: policy.directory) { runFiles.contains($0) || TensorBoardEventFile.isEventFileName($0) }
+            AtomicFile.removeStaleTemporaries(in: policy.checkpointsDirectory) { CheckpointPolicy.step(ofCheckpoint: $0) != nil }
         }
         let guardedFolders = folders
         for line in resumeLines { log(line) }

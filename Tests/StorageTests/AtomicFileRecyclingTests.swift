@@ -71,6 +71,27 @@ import Testing
         return stat(path, &info) == 0 ? UInt(info.st_ino) : nil
     }
 
+    /// A file replaced keeps its mode: where the twin's differs, the new contents are written as
+    /// a copy of their own rather than a second name of the twin.
+    @Test func aFileOfAnotherModeIsNotReplacedByALink() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bytes = Array("the same contents".utf8)
+        let twin = try directory.write("step-9.bin", bytes: bytes)
+        #expect(chmod(twin, 0o644) == 0)
+        let model = try directory.write("model.bin", "old model")
+        #expect(chmod(model, 0o600) == 0)
+        try AtomicFile.write(bytes, to: model, linkingIfEqual: twin)
+        var info = stat()
+        #expect(stat(model, &info) == 0 && info.st_mode & 0o7777 == 0o600)
+        #expect(inode(model) != inode(twin))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: model))) == bytes)
+        // Of the twin's mode, it becomes a second name.
+        #expect(chmod(model, 0o644) == 0)
+        try AtomicFile.write(bytes, to: model, linkingIfEqual: twin)
+        #expect(inode(model) == inode(twin))
+    }
+
     @Test func anEqualFileBecomesASecondNameAndAnyOtherDoesNot() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

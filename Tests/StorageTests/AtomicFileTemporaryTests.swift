@@ -95,10 +95,26 @@ struct AtomicFileTemporaryTests {
         try directory.write(".sub.tmp-\(dead)-folder/.inner.tmp-\(dead)-abcdef", "not entered")
         #expect(symlink(directory.path + "/model.safetensors", directory.path + "/.link.tmp-\(dead)-link00") == 0)
 
-        #expect(AtomicFile.removeStaleTemporaries(in: directory.path) == removed.sorted())
+        #expect(AtomicFile.removeStaleTemporaries(in: directory.path) { _ in true } == removed.sorted())
         #expect(try directory.contents() == (kept + [".sub.tmp-\(dead)-folder", ".link.tmp-\(dead)-link00"]).sorted())
         #expect(directory.exists(".sub.tmp-\(dead)-folder/.inner.tmp-\(dead)-abcdef"))
-        #expect(AtomicFile.removeStaleTemporaries(in: directory.path + "/missing").isEmpty)
+        #expect(AtomicFile.removeStaleTemporaries(in: directory.path + "/missing") { _ in true }.isEmpty)
+    }
+
+    /// A sweep removes only the temporaries of the files its caller writes there: a user's files
+    /// named like temporaries of others stay, however old.
+    @Test func aSweepRemovesOnlyTheTemporariesOfTheFilesItIsGiven() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let dead = try exitedProcessID()
+        let ours = [".model.safetensors.tmp-\(dead)-abc123", ".model.safetensors.tmp-backup"]
+        let theirs = [".notes.tmp-backup", ".vimrc.tmp-old123", ".mine.txt.tmp-\(dead)-aB3xYz"]
+        for name in ours + theirs {
+            try directory.write(name, "x")
+            age(directory.path + "/" + name, by: 300)
+        }
+        #expect(AtomicFile.removeStaleTemporaries(in: directory.path) { $0 == "model.safetensors" } == ours.sorted())
+        #expect(try directory.contents() == theirs.sorted())
     }
 
     /// A child that has exited but is not yet reaped is a zombie: `kill(pid, 0)` still finds
@@ -126,6 +142,6 @@ struct AtomicFileTemporaryTests {
         try directory.write(".model.bin.tmp-\(pid)-ZoMbIe", "partial")
         try AtomicFile.write("a,b\n", to: directory.path + "/out.csv")
         #expect(try directory.contents() == [".model.bin.tmp-\(pid)-ZoMbIe", "out.csv"])
-        #expect(AtomicFile.removeStaleTemporaries(in: directory.path) == [".model.bin.tmp-\(pid)-ZoMbIe"])
+        #expect(AtomicFile.removeStaleTemporaries(in: directory.path) { _ in true } == [".model.bin.tmp-\(pid)-ZoMbIe"])
     }
 }

@@ -94,4 +94,23 @@ import Testing
         // The new folder is free to claim: the claim stayed on the old one.
         _ = try FolderLock(claiming: run, holder: "another run")
     }
+
+    /// A folder named through a symbolic link is claimed through it, and checked through it:
+    /// the link must go on leading to the folder claimed.
+    @Test func aFolderClaimedThroughALinkIsCheckedThroughIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let (real, other, link) = (directory.path + "/real", directory.path + "/other", directory.path + "/link")
+        #expect(mkdir(real, 0o755) == 0 && mkdir(other, 0o755) == 0 && symlink(real, link) == 0)
+        let claim = try FolderLock(claiming: link, holder: "a run")
+        let identity = try claim.identity(as: "run folder")
+        #expect(identity.followsLink)
+        try identity.check()
+        #expect(unlink(link) == 0 && symlink(other, link) == 0)
+        #expect(throws: FileError(moved(link, "another directory is there now"))) { try identity.check() }
+        #expect(unlink(link) == 0)
+        #expect(throws: FileError(moved(link, "nothing is there now"))) { try identity.check() }
+        #expect(symlink(real, link) == 0)
+        try identity.check()
+    }
 }

@@ -70,6 +70,21 @@ import Glibc
         #expect(try directory.read("precious.txt") == "keep me\n")
     }
 
+    /// A run folder named through a symbolic link is the folder the link leads to.
+    @Test func aRunFolderNamedThroughALinkIsUsedThroughIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        try FileManager.default.createDirectory(atPath: directory.path + "/real/run", withIntermediateDirectories: true)
+        #expect(symlink(directory.path + "/real/run", directory.path + "/linked") == 0)
+        let run = try swiftgrad(["run", config, "--run-dir", "linked", "--epochs", "1"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/real/run/model.safetensors"))
+        let resumed = try swiftgrad(["run", config, "--run-dir", "linked", "--resume", "latest"], in: directory.path)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resumed from linked/checkpoints/"), "\(resumed.standardOutput)")
+    }
+
     @Test func aRunRemovesTheTemporariesKilledWritersLeftInItsFolder() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -80,13 +95,15 @@ import Glibc
         let deadWriter = 1 << 23
         let leftovers = [
             checkpoints + "/.step-000000999.safetensors.tmp-\(deadWriter)-abc123",
-            directory.path + "/runs/c/.report.json.tmp-\(deadWriter)-xyz789",
+            directory.path + "/runs/c/.metrics.svg.tmp-\(deadWriter)-xyz789",
         ]
         for path in leftovers { #expect(FileManager.default.createFile(atPath: path, contents: Data("torn".utf8))) }
+        // Files the run does not write, named like temporaries or not, are the user's.
         let unrelated = try directory.write("runs/c/notes.txt", "mine\n")
+        let lookalike = try directory.write("runs/c/.notes.txt.tmp-\(deadWriter)-abc123", "mine too\n")
         let run = try swiftgrad(["run", config, "--run-dir", "runs/c"], in: directory.path)
         #expect(run.status == 0, "\(run.standardError)")
         for path in leftovers { #expect(!FileManager.default.fileExists(atPath: path), "\(path) is still there") }
-        #expect(FileManager.default.fileExists(atPath: unrelated))
+        #expect(FileManager.default.fileExists(atPath: unrelated) && FileManager.default.fileExists(atPath: lookalike))
     }
 }
