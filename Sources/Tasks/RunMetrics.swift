@@ -61,7 +61,19 @@ package final class RunMetrics {
     /// run), so that the report's history is the whole run's.
     private(set) var earlierEvaluations: [Trainer.Evaluation] = []
     /// For a resumed run, the steps up to the checkpoint that the files hold no record of.
-    private(set) var missingSteps: ClosedRange<Int>?
+    private(set) var missingSteps: [ClosedRange<Int>] = []
+
+    /// The steps from 1 to `last` that `recorded` lacks, as ranges in order.
+    static func gaps(in recorded: [Int], upTo last: Int) -> [ClosedRange<Int>] {
+        var gaps: [ClosedRange<Int>] = []
+        var next = 1
+        for step in Set(recorded).sorted() where step >= next && step <= last {
+            if step > next { gaps.append(next...(step - 1)) }
+            next = step + 1
+        }
+        if next <= last { gaps.append(next...last) }
+        return gaps
+    }
 
     /// Folders checked to be the run's own before `metrics.svg` is replaced (see
     /// `DirectoryIdentity`): a run folder moved aside, or another put in its place, stops the
@@ -90,10 +102,9 @@ package final class RunMetrics {
             let existing = FileManager.default.fileExists(atPath: jsonPath)
                 ? try Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
             let kept = existing.filter { $0.record.step <= resumedStep }
-            // Records are flushed before each checkpoint, so the last one kept is at the resumed
-            // step unless steps were trained without metrics (--no-metrics) or the file was lost.
-            let lastRecorded = kept.last?.record.step ?? 0
-            if lastRecorded < resumedStep { missingSteps = (lastRecorded + 1)...resumedStep }
+            // Every step up to a checkpoint is recorded before it is written, unless steps were
+            // trained without metrics (--no-metrics) or the file was lost.
+            missingSteps = Self.gaps(in: kept.map(\.record.step), upTo: resumedStep)
             try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath, links: .refuse)
             try AtomicFile.write(
                 CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath, links: .refuse)

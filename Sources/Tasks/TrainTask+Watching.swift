@@ -23,8 +23,11 @@ extension TrainTask {
             metrics = try RunMetrics(
                 directory: directory, resumingAfter: resumed ? trainer.globalStep : nil,
                 title: String(directory.split(separator: "/").last ?? "run"))
-            if let missing = metrics?.missingSteps {
-                let steps = missing.count == 1 ? "step \(missing.lowerBound)" : "steps \(missing.lowerBound)–\(missing.upperBound)"
+            if let missing = metrics?.missingSteps, !missing.isEmpty {
+                let ranges = missing.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)–\($0.upperBound)" }
+                let shown = ranges.count <= 4 ? ranges : Array(ranges.prefix(3)) + ["\(ranges.count - 3) more ranges"]
+                let list = shown.count == 1 ? shown[0] : shown.dropLast().joined(separator: ", ") + " and " + shown.last!
+                let steps = (missing.count == 1 && missing[0].count == 1 ? "step " : "steps ") + list
                 log("note: \(directory)/\(RunMetrics.jsonName) holds no records of \(steps), trained before the checkpoint without metrics (--no-metrics) or after the file was lost; its curves and TensorBoard's skip them")
             }
         }

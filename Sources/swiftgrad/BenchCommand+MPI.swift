@@ -17,9 +17,9 @@ extension AllReduceCommand {
         let communicator = try startMPI(context: "--mpi: ")
         let rank = communicator.rank
         if rank == 0 {
-            print("MPI all-reduce: \(communicator.size) ranks, \(slots) micro-shards, median of \(roundCount) rounds")
-            print("| floats | deterministic (ms) | deterministic (MB/s) | MPI_Allreduce (ms) | MPI_Allreduce (MB/s) | deterministic / allreduce |")
-            print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+            printLine("MPI all-reduce: \(communicator.size) ranks, \(slots) micro-shards, median of \(roundCount) rounds")
+            printLine("| floats | deterministic (ms) | deterministic (MB/s) | MPI_Allreduce (ms) | MPI_Allreduce (MB/s) | deterministic / allreduce |")
+            printLine("| ---: | ---: | ---: | ---: | ---: | ---: |")
         }
         for size in gradientSizes {
             let small = max(1, size / 100)
@@ -57,7 +57,7 @@ extension AllReduceCommand {
                 let medians = times.map { $0.sorted()[$0.count / 2] }
                 // The gradient's bytes reduced per second.
                 let megabytes = Double(size * 4) / 1e6
-                print(String(
+                printLine(String(
                     format: "| %d | %.3f | %.0f | %.3f | %.0f | %.2f |", size, medians[0] * 1000, megabytes / medians[0],
                     medians[1] * 1000, megabytes / medians[1], medians[0] / medians[1]))
             }
@@ -113,9 +113,9 @@ extension ScalingCommand {
         let hosts = Set(communicator.allGather(Array(communicator.hostName.utf8), what: "the host names")).count
         let cores = ProcessInfo.processInfo.activeProcessorCount
         if leader {
-            print("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(communicator.size) rank\(communicator.size == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s"), \(cores) cores on rank 0's, deterministic reduction")
+            printLine("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(communicator.size) rank\(communicator.size == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s"), \(cores) cores on rank 0's, deterministic reduction")
             if hosts == 1, let mostRanks = rankCounts.max(), let mostWorkers = workers.max(), mostRanks * mostWorkers > cores {
-                print("note: \(mostRanks) ranks of \(mostWorkers) workers on one host of \(cores) cores share cores; expect no speed-up beyond \(cores)")
+                printLine("note: \(mostRanks) ranks of \(mostWorkers) workers on one host of \(cores) cores share cores; expect no speed-up beyond \(cores)")
             }
         }
         // A rank that sits a configuration out waits for it asleep, for as long as it takes.
@@ -127,23 +127,23 @@ extension ScalingCommand {
             allGather: { communicator.allGather($0, what: "the benchmark's timings", timeout: .seconds(604_800), idle: true) })
         let rows = RankScalingBenchmark(
             task: task, rankCounts: rankCounts, workerCounts: workers, steps: steps, warmupSteps: warmup, repeats: repeats, job: job
-        ).run { line in if leader { print(line) } }
+        ).run { line in if leader { printLine(line) } }
         communicator.finalize()
         guard leader else { return }
         try reportingErrors {
             if let row = rows.first(where: \.diverged) {
                 throw ValidationError("with \(row.ranks) rank\(row.ranks == 1 ? "" : "s") of \(row.workersPerRank) worker\(row.workersPerRank == 1 ? "" : "s") the training diverged; the runs stopped short of the steps timed, so there are no figures: lower the config's learning rate")
             }
-            print(RankScalingBenchmark.table(rows))
+            printLine(RankScalingBenchmark.table(rows))
             let digests = Set(rows.map(\.parameterDigest))
             if task.options.deterministic {
-                print(digests.count == 1 && !rows[0].parameterDigest.contains("/")
+                printLine(digests.count == 1 && !rows[0].parameterDigest.contains("/")
                     ? "final parameters: bitwise identical for every rank and worker count"
                     : "final parameters differ between configurations")
             }
             try RankScalingBenchmark.writeCSV(rows, to: csv)
             try RankScalingBenchmark.writePlot(rows, title: "Data-parallel scaling over MPI ranks, batch \(task.options.batchSize)", to: plot)
-            print("wrote \(csv) and \(plot)")
+            printLine("wrote \(csv) and \(plot)")
         }
     }
 }

@@ -86,23 +86,23 @@ struct ScalingCommand: ParsableCommand {
             }
             try checkOutputs(inputs: task)
             let cores = ProcessInfo.processInfo.activeProcessorCount
-            print("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(cores) cores")
+            printLine("scaling: \(config), batch \(task.options.batchSize), \(steps) steps per run, best of \(repeats); \(cores) cores")
             if let most = workers.max(), most > cores {
-                print("note: \(most) workers on \(cores) cores share cores; expect no speed-up beyond \(cores)")
+                printLine("note: \(most) workers on \(cores) cores share cores; expect no speed-up beyond \(cores)")
             }
             let rows = ScalingBenchmark(task: task, workerCounts: workers, steps: steps, warmupSteps: warmup, repeats: repeats)
-                .run { print($0) }
+                .run { printLine($0) }
             if let (workers, divergence) = rows.lazy.compactMap({ row in row.divergence.map { (row.workers, $0) } }).first {
                 throw ValidationError("with \(workers) worker\(workers == 1 ? "" : "s") the training diverged at \(divergence); the runs stopped short of the steps timed, so there are no figures: lower the config's learning rate")
             }
-            print(ScalingBenchmark.table(rows))
+            printLine(ScalingBenchmark.table(rows))
             let digests = Set(rows.map(\.parameterDigest))
             if task.options.deterministic {
-                print(digests.count == 1 ? "final parameters: bitwise identical for every worker count" : "final parameters differ between worker counts")
+                printLine(digests.count == 1 ? "final parameters: bitwise identical for every worker count" : "final parameters differ between worker counts")
             }
             try ScalingBenchmark.writeCSV(rows, to: csv)
             try ScalingBenchmark.writePlot(rows, title: "Data-parallel scaling, batch \(task.options.batchSize)", to: plot)
-            print("wrote \(csv) and \(plot)")
+            printLine("wrote \(csv) and \(plot)")
         }
     }
 }
@@ -181,8 +181,8 @@ struct AllReduceCommand: ParsableCommand {
                 "an all-reduce of \(slots) slots of \(parameters) floats", advice: "lower --parameters or --slots")
         }
         let rows = AllReduceBenchmark(parameters: parameters, slots: slots).run(threads: threadCounts)
-        print("all-reduce of \(slots) slots x \(parameters) floats")
-        print(AllReduceBenchmark.table(rows))
+        printLine("all-reduce of \(slots) slots x \(parameters) floats")
+        printLine(AllReduceBenchmark.table(rows))
     }
 }
 

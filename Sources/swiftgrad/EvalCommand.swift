@@ -46,14 +46,14 @@ struct EvalCommand: ParsableCommand {
             try checkOutputs(outputs, inputs: inputs)
             let evaluation = try CheckpointEvaluation.run(config: config, checkpoint: checkpoint, precision: precision)
             if plot != nil { try evaluation.checkPlottable() }
-            for line in evaluation.lines { print(line) }
+            for line in evaluation.lines { printLine(line) }
             if let report {
                 try evaluation.writeReport(to: report)
-                print("wrote \(report)")
+                printLine("wrote \(report)")
             }
             if let plot {
                 try evaluation.writePlot(to: plot)
-                print("wrote \(plot)")
+                printLine("wrote \(plot)")
             }
         }
     }

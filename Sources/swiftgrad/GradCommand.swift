@@ -63,7 +63,7 @@ struct GradCommand: ParsableCommand {
             let parsed = try Expressions.Expression.parse(expression)
             let values = try Expressions.Expression.parseAssignments(at)
             let derivatives = try parsed.evaluate(at: values, order: order)
-            print(json ? derivatives.jsonText : derivatives.plainText)
+            printLine(json ? derivatives.jsonText : derivatives.plainText)
             if let problem = derivatives.nonFiniteDescription {
                 let point = derivatives.variables.map { "\($0) = \(Derivatives.format(values[$0] ?? 0))" }.joined(separator: ", ")
                 printError("error: not a finite number at \(point.isEmpty ? "the point given" : point): \(problem)")

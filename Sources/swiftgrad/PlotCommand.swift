@@ -57,8 +57,8 @@ struct PlotCommand: ParsableCommand {
                 printShown("warning: \(runs) \(one ? "records" : "record") no \(chosen.rawValue) and \(one ? "is" : "are") left out of the figure")
             }
             let total = drawn.evaluations.reduce(0, +)
-            let runs = drawn.evaluations.count
-            print("wrote \(output): \(total) evaluation\(total == 1 ? "" : "s") of \(runs) run\(runs == 1 ? "" : "s")")
+            let runs = drawn.evaluations.count - drawn.withoutMetric.count
+            printLine("wrote \(output): \(total) evaluation\(total == 1 ? "" : "s") of \(runs) run\(runs == 1 ? "" : "s")")
         }
     }
 

@@ -52,7 +52,7 @@ struct PredictCommand: ParsableCommand {
                 try prediction.table.write(to: output)
                 printError("wrote \(output): \(prediction.table.rows.count) predictions")
             } else {
-                print(prediction.table.rendered(), terminator: "")
+                writeToStandardOutput(prediction.table.rendered())
             }
         }
     }

@@ -45,13 +45,13 @@ struct ValidateCommand: ParsableCommand {
                 // its $schema there is still a config, and checked as one.
                 let root = document.root.objectValue
                 if root?["$schema"]?.stringValue?.hasPrefix("https://json-schema.org/") == true, root?["task"] == nil {
-                    print("\(config): a JSON Schema, not a config; skipped")
+                    printLine("\(config): a JSON Schema, not a config; skipped")
                     continue
                 }
                 let resolved = try TaskLoader.resolve(document: document)
                 for line in resolved.task.warnings { printShown("\(config): \(line)") }
-                print("\(config): ok")
-                if !quiet { print(try resolved.json.encoded(), terminator: "") }
+                printLine("\(config): ok")
+                if !quiet { writeToStandardOutput(try resolved.json.encoded()) }
             } catch {
                 printErrorLine(error)
                 failed = true

@@ -32,7 +32,7 @@ import _TestSupport
         let both = try swiftgrad(["plot", "cls", "reg", "--metric", "test_accuracy", "--output", "both.svg"], in: directory.path)
         #expect(both.status == 0, "\(both.standardError)")
         #expect(both.standardError == "warning: 'reg' records no test_accuracy and is left out of the figure\n")
-        #expect(both.standardOutput == "wrote both.svg: 2 evaluations of 2 runs\n")
+        #expect(both.standardOutput == "wrote both.svg: 2 evaluations of 1 run\n")
         #expect(try directory.read("both.svg").contains(">cls</text>"))
     }
 }

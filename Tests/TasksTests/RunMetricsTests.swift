@@ -191,6 +191,14 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         #expect(Set(steps) == Set([1, 2, 3, 7, 8, 9]))
     }
 
+    @Test func theGapsAreEveryRunOfStepsNotRecorded() {
+        #expect(RunMetrics.gaps(in: [1, 2, 3], upTo: 3).isEmpty)
+        #expect(RunMetrics.gaps(in: [], upTo: 4) == [1...4])
+        #expect(RunMetrics.gaps(in: [2, 2, 3, 7, 9], upTo: 9) == [1...1, 4...6, 8...8])
+        #expect(RunMetrics.gaps(in: [1, 5, 12], upTo: 6) == [2...4, 6...6])
+        #expect(RunMetrics.gaps(in: [], upTo: 0).isEmpty)
+    }
+
     @Test func aFreshRunStartsItsFilesOverAndNoMetricsWritesNone() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
