@@ -7,8 +7,8 @@ import Training
 
 extension TrainTask {
     /// What the trained model needs besides its parameters, as ``SavedModel`` writes it into
-    /// every checkpoint: the architecture (the config's `model` object with its defaults filled
-    /// in), the features' names and standardiser, the labels and the loss.
+    /// every checkpoint: the architecture (a `model` object that builds the same network, with
+    /// its defaults filled in), the features' names and standardiser, the labels and the loss.
     package func savedModel(parameters: [Tensor]) -> SavedModel {
         let train = data.train
         // The classes by the labels they were numbered from, so predict and eval answer in them;

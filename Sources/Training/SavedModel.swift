@@ -17,7 +17,7 @@ import Storage
 ///
 /// | metadata key | holds |
 /// | --- | --- |
-/// | `model` | the architecture, one line of JSON: a train config's `model` object with every default filled in |
+/// | `model` | the architecture, one line of JSON: a train config's `model` object that builds the same network, every default filled in (keys that only shape training, such as `standardize_target`, are left out) |
 /// | `model.loss` | the ``/Models/LossKind``'s raw value |
 /// | `features` | the input features' names, a JSON list; their count is the input width |
 /// | `features.standardized` | `true` or `false`; when `true`, `standardizer.mean` and `standardizer.scale` hold one comma-separated `Double` per feature |
