@@ -66,7 +66,7 @@ extension RunCommand {
             // Only training shares its work; rank 0 runs any other task alone.
             if leader {
                 try reportingErrors {
-                    let result = try task.run(options: options) { printLine($0) }
+                    let result = try task.run(options: options) { printRunLine($0) }
                     if let report { try result.write(to: report) }
                 }
             }
@@ -76,7 +76,7 @@ extension RunCommand {
 
         let result: TaskReport
         do {
-            result = try task.run(options: options) { line in if leader { printLine(line) } }
+            result = try task.run(options: options) { line in if leader { printRunLine(line) } }
         } catch let disagreement as RankDisagreement {
             // Every rank found the same disagreement.
             if leader { printErrorLine(disagreement) }

@@ -142,7 +142,7 @@ struct RunCommand: ParsableCommand {
             try checkFiles(of: task, keepsRunFolder: options.keepsRunFolder)
             // Warnings always; notes, which only say what a value comes to, not under --quiet.
             for line in task.warnings where !quiet || !line.hasPrefix("note:") { printShown(line) }
-            let result = try task.run(options: options) { printLine($0) }
+            let result = try task.run(options: options) { printRunLine($0) }
             if let report {
                 try result.write(to: report)
                 if !quiet { printLine("wrote \(report)") }

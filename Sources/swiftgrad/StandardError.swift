@@ -51,6 +51,18 @@ func printShown(_ line: String) {
     printError(quoted(line, limit: .max))
 }
 
+/// Prints a line a task logs where it belongs: a warning or note on standard error, escaped as
+/// ``printShown(_:)`` does, as the warnings of a config are; anything else (progress, results)
+/// on standard output. Standard output's earlier lines are written first, so that a log of
+/// both (`> log 2>&1`) keeps their order.
+func printRunLine(_ line: String) {
+    if line.hasPrefix("note: ") || line.hasPrefix("warning: ") {
+        printShown(line)
+    } else {
+        printLine(line)
+    }
+}
+
 /// Prints a line on standard error.
 func printError(_ message: String) {
     // What standard output was handed first is written first, where both reach one terminal.

@@ -59,6 +59,8 @@ enum StandardOutput {
         var abandoned = false
         /// Whether the note that says so is still to be written (after the lock is let go).
         var noteOwed = false
+        /// Once output is given up: until when standard error's writes may wait for it.
+        var standardErrorDeadline: ContinuousClock.Instant?
         /// `errno` of the first write that failed, or 0.
         var failure: Int32 = 0
     }
@@ -107,7 +109,15 @@ enum StandardOutput {
     /// error may be the same unread pipe (`2>&1 | less`): then a write waits at most
     /// ``signalGrace`` for it to take output, and is dropped if it does not.
     static func writeToStandardError(_ text: String) {
-        if isAbandoned && !becomesWritable(STDERR_FILENO, within: signalGrace) { return }
+        if isAbandoned {
+            // One grace for all of standard error's writes: once it has passed without the
+            // output taking a write, the rest are dropped at once.
+            channel.condition.lock()
+            let deadline = channel.standardErrorDeadline ?? (ContinuousClock.now + signalGrace)
+            channel.standardErrorDeadline = deadline
+            channel.condition.unlock()
+            guard becomesWritable(STDERR_FILENO, until: deadline) else { return }
+        }
         _ = writeWhole(text, to: STDERR_FILENO)
     }
 
@@ -123,9 +133,8 @@ enum StandardOutput {
         }
     }
 
-    /// Whether `descriptor` takes output within `limit` (`poll(2)`).
-    private static func becomesWritable(_ descriptor: Int32, within limit: Duration) -> Bool {
-        let deadline = ContinuousClock.now + limit
+    /// Whether `descriptor` takes output by `deadline` (`poll(2)`).
+    private static func becomesWritable(_ descriptor: Int32, until deadline: ContinuousClock.Instant) -> Bool {
         while true {
             var entry = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
             let ready = poll(&entry, 1, 50)

@@ -50,7 +50,7 @@ struct SwiftGradCommand: ParsableCommand {
         let short = message(for: error), full = fullMessage(for: error)
         // Help asked for goes to standard output, whose failure (`--help > /dev/full`) is an error.
         if code == .success, !full.isEmpty {
-            print(full)
+            printLine(full)
             exitReportingStandardOutput()
         }
         guard code != .success, !short.isEmpty, let range = full.range(of: short) else { exit(withError: error) }

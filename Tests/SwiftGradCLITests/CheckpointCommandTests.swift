@@ -362,16 +362,16 @@ import Glibc
         let loss = try config("loss.json", #"{"metric": "train_loss", "patience": 50}"#)
         #expect(try swiftgrad(["run", loss, "--epochs", "2", "--run-dir", "runs/es"], in: directory.path).status == 0)
         let same = try swiftgrad(["run", loss, "--epochs", "3", "--run-dir", "runs/es", "--resume", "latest"], in: directory.path)
-        #expect(same.status == 0 && !same.standardOutput.contains("early stopping watched"), "\(same.standardOutput)")
+        #expect(same.status == 0 && !same.standardError.contains("early stopping watched"), "\(same.standardError)")
         let accuracy = try config("accuracy.json", #"{"metric": "train_accuracy", "patience": 50}"#)
         let other = try swiftgrad(["run", accuracy, "--epochs", "4", "--run-dir", "runs/es", "--resume", "latest"], in: directory.path)
         #expect(other.status == 0, "\(other.standardError)")
-        #expect(other.standardOutput.contains("note: early stopping watched train_loss over training_batches in the checkpoint's run and watches train_accuracy over training_batches in this one, so its record starts afresh here"), "\(other.standardOutput)")
-        #expect(!other.standardOutput.contains("ends where an uninterrupted run"), "\(other.standardOutput)")
+        #expect(other.standardError.contains("note: early stopping watched train_loss over training_batches in the checkpoint's run and watches train_accuracy over training_batches in this one, so its record starts afresh here"), "\(other.standardError)")
+        #expect(!other.standardOutput.contains("ends where an uninterrupted run"), "\(other.standardError)")
         let overPass = try directory.write("pass.json", base.replacingOccurrences(
             of: #""seed": 3}"#, with: #""seed": 3, "train_metrics": "evaluation_pass", "early_stopping": {"metric": "train_accuracy", "patience": 50}}"#))
         let pass = try swiftgrad(["run", overPass, "--epochs", "5", "--run-dir", "runs/es", "--resume", "latest"], in: directory.path)
-        #expect(pass.standardOutput.contains("watched train_accuracy over training_batches in the checkpoint's run and watches train_accuracy over evaluation_pass"), "\(pass.standardOutput) \(pass.standardError)")
+        #expect(pass.standardError.contains("watched train_accuracy over training_batches in the checkpoint's run and watches train_accuracy over evaluation_pass"), "\(pass.standardOutput) \(pass.standardError)")
     }
 
     /// When only the epochs differ, a resume goes on to the new length and ends with the bits
@@ -387,12 +387,12 @@ import Glibc
         #expect(short.status == 0, "\(short.standardError)")
         let extended = try swiftgrad(["run", config, "--epochs", "3", "--resume", "latest"], in: directory.path)
         #expect(extended.status == 0, "\(extended.standardError)")
-        #expect(extended.standardOutput.contains("is a state of this config's run of 1 epoch; this run goes on to 3 and ends where an uninterrupted run of 3 epochs does"), "\(extended.standardOutput)")
+        #expect(extended.standardError.contains("is a state of this config's run of 1 epoch; this run goes on to 3 and ends where an uninterrupted run of 3 epochs does"), "\(extended.standardError)")
         #expect(digest(of: extended) != nil && digest(of: extended) == digest(of: whole))
         // Its checkpoints are this run's: a later resume at the new length takes them as they are.
         let again = try swiftgrad(["run", config, "--epochs", "3", "--resume", "latest"], in: directory.path)
         #expect(again.status == 0 && digest(of: again) == digest(of: whole), "\(again.standardError)")
-        #expect(!again.standardOutput.contains("is a state of this config"))
+        #expect(!again.standardError.contains("is a state of this config"))
         // A shorter run from a longer one's mid-run state ends as a fresh short run.
         let fromMiddle = try swiftgrad(
             ["run", config, "--epochs", "2", "--resume", directory.path + "/runs/whole/checkpoints/step-000000004.safetensors", "--run-dir", "runs/two"],
@@ -404,8 +404,8 @@ import Glibc
             ["run", config, "--epochs", "2", "--precision", "bf16", "--resume", directory.path + "/runs/whole/checkpoints/step-000000004.safetensors", "--run-dir", "runs/two-bf16"],
             in: directory.path)
         #expect(otherPrecision.status == 0, "\(otherPrecision.standardError)")
-        #expect(otherPrecision.standardOutput.contains("is a state of this config's run of 3 epochs; this run goes on to 2\n"), "\(otherPrecision.standardOutput)")
-        #expect(otherPrecision.standardOutput.contains("the bits from here on differ from an uninterrupted run in either precision"))
+        #expect(otherPrecision.standardError.contains("is a state of this config's run of 3 epochs; this run goes on to 2\n"), "\(otherPrecision.standardError)")
+        #expect(otherPrecision.standardError.contains("the bits from here on differ from an uninterrupted run in either precision"))
         let five = try directory.write("five.json", String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 5"#))
         let evaluated = try swiftgrad(["eval", five, "--checkpoint", directory.path + "/runs/whole/model.safetensors"], in: directory.path)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")

@@ -143,7 +143,7 @@ import FoundationXML
         // infinity comes from.
         let trained = try swiftgrad(["run", config], in: directory.path)
         #expect(trained.status == 0, "\(trained.standardError)")
-        #expect(trained.standardOutput.contains("warning: the test loss is "), "\(trained.standardOutput)")
+        #expect(trained.standardError.contains("warning: the test loss is "), "\(trained.standardError)")
         let run = try swiftgrad(["eval", config, "--checkpoint", "runs/t/model.safetensors", "--report", "e.json"], in: directory.path)
         expectOneLineError(run)
         #expect(run.standardError.contains("the model's output for example 1 of the test split is "), "\(run.standardError)")
