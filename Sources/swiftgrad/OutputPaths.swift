@@ -59,6 +59,9 @@ func checkOutputs(
             throw FileError("cannot write '\(output.path)': both \(other.flag) and \(output.flag) name it; choose a file for each")
         }
         do {
+            if let stream = standardStream(named: output.path) {
+                throw FileError("cannot write '\(output.path)': it is this command's \(stream), whose lines the file would replace; give it a file of its own")
+            }
             try AtomicFile.checkNotInput(output.path, inputs: inputs)
             if let runFolder, let role = runFolderRole(of: output.path, in: runFolder) {
                 throw FileError("cannot write '\(output.path)': \(role); choose another path")
@@ -71,6 +74,21 @@ func checkOutputs(
             throw error.naming(output.flag, of: output.path)
         }
     }
+}
+
+/// `standard output` or `standard error` when `path` names the file this process writes that
+/// stream to (`/dev/stdout` with standard output redirected to a log, or the log's own path):
+/// an output written there atomically would replace the file and the lines already in it.
+/// Nil for any other path, and for a stream that is not a regular file (a pipe or a terminal,
+/// which the checks that follow refuse as such).
+func standardStream(named path: String) -> String? {
+    var named = stat()
+    guard stat(path, &named) == 0, named.st_mode & S_IFMT == S_IFREG else { return nil }
+    for (descriptor, stream) in [(STDOUT_FILENO, "standard output"), (STDERR_FILENO, "standard error")] {
+        var info = stat()
+        if fstat(descriptor, &info) == 0, info.st_dev == named.st_dev, info.st_ino == named.st_ino { return stream }
+    }
+    return nil
 }
 
 extension FileError {

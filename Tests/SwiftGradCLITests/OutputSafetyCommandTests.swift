@@ -48,6 +48,25 @@ import Testing
         #expect(try snapshot(directory) == before, "\(arguments) changed a file", sourceLocation: sourceLocation)
     }
 
+    /// A report sent to the file standard output is redirected to would replace the log and
+    /// the lines already in it: refused, by either name of that file.
+    @Test func noOutputReplacesTheFileOfStandardOutputOrError() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        for (redirection, path, stream) in [(">> log.txt", "/dev/stdout", "standard output"), (">> log.txt", "log.txt", "standard output"), ("2>> log.txt", "/dev/stderr", "standard error")] {
+            try directory.write("log.txt", "earlier lines\n")
+            let script = "'\(binary)' eval train.json --checkpoint pe/model.safetensors --report \(path) \(redirection); echo $? > status.txt"
+            _ = try runProcess("/bin/sh", ["-c", script], in: directory.path)
+            #expect(try directory.read("status.txt") == "1\n", "\(path)")
+            let log = try directory.read("log.txt")
+            #expect(log.hasPrefix("earlier lines\n"), "\(path): \(log)")
+            if stream == "standard error" {
+                #expect(log.contains("error: cannot write '\(path)' (--report): it is this command's \(stream), whose lines the file would replace; give it a file of its own"), "\(log)")
+            }
+        }
+    }
+
     @Test func evalWritesOverNoneOfItsInputs() throws {
         let directory = try trainedRun()
         defer { directory.remove() }
