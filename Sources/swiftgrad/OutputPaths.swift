@@ -43,7 +43,8 @@ func refuseEmptyPaths(_ options: KeyValuePairs<String, String?>) throws {
 ///   folder above the output that holds a run, and, for a command that reads run folders
 ///   (`plot`), no other existing file there but a figure
 ///   (``readRunFolderRole(of:runFolders:refusingOtherFiles:)``);
-/// - each can be written (``AtomicFile/checkWritable(_:inputs:links:)``).
+/// - each can be written (``AtomicFile/checkWritable(_:inputs:links:)``), or lies directly in
+///   the run folder that `runFolder` is about to make.
 ///
 /// - Parameters:
 ///   - outputs: the files the command will write.
@@ -68,6 +69,14 @@ func checkOutputs(
             }
             if let role = readRunFolderRole(of: output.path, runFolders: readRunFolders, refusingOtherFiles: !readRunFolders.isEmpty) {
                 throw FileError("cannot write '\(output.path)': \(role); choose another path")
+            }
+            // An output in the run folder the run is about to make (its report, say) is checked
+            // once the folder is made, as the run's own files are; the folder itself has been.
+            let canonical = AtomicFile.canonicalPath(output.path)
+            if let runFolder, folderPart(of: canonical) == AtomicFile.canonicalPath(runFolder.directory),
+               !FileManager.default.fileExists(atPath: runFolder.directory)
+            {
+                continue
             }
             try AtomicFile.checkWritable(output.path, inputs: inputs)
         } catch let error as FileError {

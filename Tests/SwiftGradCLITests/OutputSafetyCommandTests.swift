@@ -67,6 +67,20 @@ import Testing
         }
     }
 
+    /// A report in the run folder a run is about to make is written there; one in a folder
+    /// nothing makes is refused before the run.
+    @Test func aReportInTheRunFolderTheRunMakesIsWritten() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let run = try swiftgrad(["run", "train.json", "--run-dir", "fresh", "--report", "fresh/report.json", "--quiet"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        #expect(try directory.read("fresh/report.json").contains(#""task": "train""#))
+        let elsewhere = try swiftgrad(["run", "train.json", "--run-dir", "other", "--report", "missing/report.json"], in: directory.path)
+        expectOneLineError(elsewhere)
+        #expect(elsewhere.standardError.contains("directory 'missing' does not exist"), "\(elsewhere.standardError)")
+        #expect(!directory.exists("other"))
+    }
+
     @Test func evalWritesOverNoneOfItsInputs() throws {
         let directory = try trainedRun()
         defer { directory.remove() }
