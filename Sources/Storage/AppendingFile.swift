@@ -69,17 +69,8 @@ public final class AppendingFile {
     ///
     /// - Throws: ``FileError`` naming the file, e.g. when the disk is full.
     public func append(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw FileError("cannot write '\(path)': \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
-        }
+        let code = bytes.withUnsafeBytes { writeWhole($0, to: descriptor) }
+        if code != 0 { throw FileError("cannot write '\(path)': \(String(cString: strerror(code)))") }
     }
 
     /// Writes `text` in UTF-8 at the end of the file.

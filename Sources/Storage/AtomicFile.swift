@@ -490,16 +490,8 @@ public enum AtomicFile {
     // MARK: Writing
 
     private static func writeAll(_ buffer: UnsafeRawBufferPointer, to descriptor: Int32, path: String) throws {
-        guard let base = buffer.baseAddress else { return }
-        var offset = 0
-        while offset < buffer.count {
-            let written = systemWrite(descriptor, base + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw failure(path, errno)
-            }
-            offset += written
-        }
+        let code = writeWhole(buffer, to: descriptor)
+        if code != 0 { throw failure(path, code) }
     }
 
     /// Makes the rename itself durable; best effort, since some file systems refuse it.
@@ -517,9 +509,4 @@ public enum AtomicFile {
     static func reason(_ code: Int32) -> String {
         strerror(code).map { String(cString: $0) } ?? "error \(code)"
     }
-}
-
-/// `write(2)`, named apart from ``AtomicFile/write(_:to:durable:)-(Data,_,_)``.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
 }

@@ -63,19 +63,9 @@ func printRunLine(_ line: String) {
     }
 }
 
-/// Prints a line on standard error.
+/// Prints a line on standard error, in one write.
 func printError(_ message: String) {
     // What standard output was handed first is written first, where both reach one terminal.
     StandardOutput.drain()
-    var standardError = StandardError()
-    print(message, to: &standardError)
-}
-
-/// Standard error as a `TextOutputStream`, written unbuffered.
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) { writeToStandardError(string) }
-}
-
-private func writeToStandardError(_ string: String) {
-    StandardOutput.writeToStandardError(string)
+    StandardOutput.writeToStandardError(message + "\n")
 }

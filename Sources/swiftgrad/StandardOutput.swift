@@ -1,4 +1,5 @@
 import Foundation
+import Storage
 import Tasks
 
 #if canImport(Glibc)
@@ -205,25 +206,8 @@ enum StandardOutput {
 }
 
 /// Writes all of `text` to `descriptor` with `write(2)` (no C library buffer: the writer thread
-/// is the only one writing standard output while it runs), going on after a signal's
-/// interruption; `errno` of a failed write, or 0.
+/// is the only one writing standard output while it runs); `errno` of a failed write, or 0.
 private func writeWhole(_ text: String, to descriptor: Int32) -> Int32 {
     var text = text
-    return text.withUTF8 { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            #if canImport(Glibc)
-            let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            #else
-            let written = Darwin.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            #endif
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += written
-        }
-        return 0
-    }
+    return text.withUTF8 { Storage.writeWhole(UnsafeRawBufferPointer($0), to: descriptor) }
 }
-
