@@ -20,6 +20,15 @@ import Training
 /// evaluation does (loss, accuracy); classifiers add a confusion matrix, regressions the mean
 /// squared and absolute errors and R² on the targets' original scale.
 package struct CheckpointEvaluation: Sendable {
+    /// Which parameters a checkpoint's model holds.
+    package enum Parameters: Sendable, Equatable {
+        /// Those of the run's last optimizer step.
+        case lastStep
+        /// Those of its best evaluation, restored by early stopping; `epoch` is that
+        /// evaluation's epoch, `nil` when the checkpoint does not record it.
+        case restoredBest(epoch: Int?)
+    }
+
     /// The figures of one split.
     package struct Split: Sendable {
         /// `train` or `test`.
@@ -55,9 +64,8 @@ package struct CheckpointEvaluation: Sendable {
     /// Epochs and optimizer steps the checkpoint had trained.
     package let epoch: Int
     package let steps: Int
-    /// For a model whose parameters early stopping restored from its best evaluation: that
-    /// evaluation's epoch (`nil` inside when the checkpoint does not record it); `nil` otherwise.
-    package let restoredBest: Int??
+    /// Whether early stopping restored the model's parameters from its best evaluation.
+    package let parameters: Parameters
     package let dataDescription: String
     package let train: Split
     /// `nil` when the config holds no test split out.
@@ -137,7 +145,7 @@ package struct CheckpointEvaluation: Sendable {
         return CheckpointEvaluation(
             config: config, checkpoint: path, labels: labels, lossKind: saved.lossKind, precision: precision, epoch: checkpoint.state.epoch,
             steps: checkpoint.state.optimizerStep,
-            restoredBest: checkpoint.metadata[TrainTask.restoredBestKey] == "true" ? .some(checkpoint.state.bestEpoch) : nil,
+            parameters: checkpoint.metadata[TrainTask.restoredBestKey] == "true" ? .restoredBest(epoch: checkpoint.state.bestEpoch) : .lastStep,
             dataDescription: task.dataDescription,
             train: try evaluate(task.data.train, name: "train"),
             test: task.data.test.count > 0 ? try evaluate(task.data.test, name: "test") : nil)
@@ -156,8 +164,8 @@ package struct CheckpointEvaluation: Sendable {
     /// What `swiftgrad eval` prints.
     package var lines: [String] {
         var position = "\(epoch) epoch\(epoch == 1 ? "" : "s"), \(steps) step\(steps == 1 ? "" : "s")"
-        if let restoredBest {
-            position += "; the parameters of its best evaluation\(restoredBest.map { ", epoch \($0)" } ?? ""), restored by early stopping"
+        if case .restoredBest(let bestEpoch) = parameters {
+            position += "; the parameters of its best evaluation\(bestEpoch.map { ", epoch \($0)" } ?? ""), restored by early stopping"
         }
         var lines = ["eval: \(checkpoint) (\(position)) on \(dataDescription): \(train.examples) train, \(test?.examples ?? 0) test examples, \(precision.rawValue) products"]
         for split in [train, test].compactMap({ $0 }) {
@@ -214,7 +222,7 @@ package struct CheckpointEvaluation: Sendable {
         report["checkpoint"] = .string(checkpoint)
         report["epoch"] = .number(epoch)
         report["steps"] = .number(steps)
-        if let restoredBest { report["restored_best_epoch"] = restoredBest.map { .number($0) } ?? .null }
+        if case .restoredBest(let bestEpoch) = parameters { report["restored_best_epoch"] = bestEpoch.map { .number($0) } ?? .null }
         report["loss_kind"] = .string(lossKind.rawValue)
         report["precision"] = .string(precision.rawValue)
         if let labels { report["labels"] = .array(labels.map(SavedModel.json(label:))) }
