@@ -12,10 +12,19 @@ package enum MetricsPlot {
         package var name: String
         /// Every evaluation: train and test loss and accuracy.
         package private(set) var evaluations: [Trainer.Evaluation] = []
+        /// Per evaluation, whether steps before it and after the previous one have no record
+        /// (trained with `--no-metrics`): its curves are not joined across that gap.
+        package private(set) var evaluationFollowsGap: [Bool] = []
         /// Per epoch, the mean over its steps of their loss and of their accuracy: the training
         /// curve Keras's history shows, there for every epoch even when evaluations are rarer.
-        package private(set) var stepMeans: [(epoch: Int, loss: Double, accuracy: Double?)] = []
+        /// `followsGap`: steps between the previous epoch's recorded steps and this epoch's
+        /// last one have no record.
+        package private(set) var stepMeans: [(epoch: Int, loss: Double, accuracy: Double?, followsGap: Bool)] = []
         private var sums = (epoch: 0, steps: 0, loss: 0.0, accuracy: 0.0, measured: 0)
+        /// The highest step any record so far was made at.
+        private var lastStep = 0
+        /// Whether a gap in the steps came since the last evaluation, and since the last step.
+        private var gapSince = (evaluation: false, step: false)
 
         package init(name: String) {
             self.name = name
@@ -29,9 +38,15 @@ package enum MetricsPlot {
 
         /// Adds a record.
         package mutating func add(_ record: MetricsRecord) {
+            // Every step is recorded as it is taken, so a record more than one step after the
+            // last follows steps trained without metrics.
+            if record.step > lastStep + 1 { gapSince = (true, true) }
+            lastStep = Swift.max(lastStep, record.step)
             switch record {
             case .evaluation(_, _, let evaluation):
                 evaluations.append(evaluation)
+                evaluationFollowsGap.append(gapSince.evaluation)
+                gapSince.evaluation = false
             case .step(let step):
                 if step.epoch != sums.epoch { sums = (step.epoch, 0, 0, 0, 0) }
                 sums.steps += 1
@@ -40,11 +55,41 @@ package enum MetricsPlot {
                     sums.accuracy += Double(accuracy)
                     sums.measured += 1
                 }
+                let continuing = stepMeans.last?.epoch == step.epoch
                 let mean = (
                     epoch: step.epoch, loss: sums.loss / Double(sums.steps),
-                    accuracy: sums.measured > 0 ? sums.accuracy / Double(sums.measured) : nil)
-                if stepMeans.last?.epoch == step.epoch { stepMeans[stepMeans.count - 1] = mean } else { stepMeans.append(mean) }
+                    accuracy: sums.measured > 0 ? sums.accuracy / Double(sums.measured) : nil,
+                    followsGap: gapSince.step || (continuing && stepMeans[stepMeans.count - 1].followsGap))
+                gapSince.step = false
+                if continuing { stepMeans[stepMeans.count - 1] = mean } else { stepMeans.append(mean) }
             }
+        }
+
+        /// The evaluations with `metric`, as (epoch, value) points; a NaN point stands between
+        /// two that a gap in the records separates, so that the curve is not joined across it.
+        func points(of metric: TrainingMetric) -> [(Double, Double)] {
+            Self.broken(zip(evaluations, evaluationFollowsGap).compactMap { evaluation, followsGap in
+                metric.value(in: evaluation).map { (Double(evaluation.epoch), Double($0), followsGap) }
+            })
+        }
+
+        /// The epochs' step means of loss (`accuracy` false) or accuracy, broken as
+        /// ``points(of:)`` breaks evaluations.
+        func stepMeanPoints(accuracy: Bool) -> [(Double, Double)] {
+            Self.broken(stepMeans.compactMap { mean in
+                (accuracy ? mean.accuracy : mean.loss).map { (Double(mean.epoch), $0, mean.followsGap) }
+            })
+        }
+
+        /// `points` with a (NaN, NaN) point before each one that follows a gap in the steps, but
+        /// the first: a plot joins no points across a non-finite one.
+        private static func broken(_ points: [(Double, Double, Bool)]) -> [(Double, Double)] {
+            var result: [(Double, Double)] = []
+            for (x, y, followsGap) in points {
+                if followsGap && !result.isEmpty { result.append((.nan, .nan)) }
+                result.append((x, y))
+            }
+            return result
         }
     }
 
@@ -70,19 +115,20 @@ package enum MetricsPlot {
                 for (text, points) in series {
                     let points = points(run)
                     guard !points.isEmpty else { continue }
-                    plot.line(x: points.map(\.0), y: points.map(\.1), label: label(run, text), markers: points.count <= 30)
+                    let drawn = points.count { $0.0.isFinite }
+                    plot.line(x: points.map(\.0), y: points.map(\.1), label: label(run, text), markers: drawn <= 30)
                 }
             }
             return plot
         }
         func evaluated(_ metric: TrainingMetric) -> (Curves) -> [(Double, Double)] {
-            { run in run.evaluations.compactMap { evaluation in metric.value(in: evaluation).map { (Double(evaluation.epoch), Double($0)) } } }
+            { run in run.points(of: metric) }
         }
         if let metric {
             return SVGFigure(panels: [panel(metric.rawValue, yLabel: metric.rawValue, [(several ? "" : metric.rawValue, evaluated(metric))])])
         }
         var panels = [panel("loss", yLabel: "loss", [
-            ("train steps", { $0.stepMeans.map { (Double($0.epoch), $0.loss) } }),
+            ("train steps", { $0.stepMeanPoints(accuracy: false) }),
             ("train", evaluated(.trainLoss)), ("test", evaluated(.testLoss)),
         ])]
         let hasAccuracy = runs.contains { run in
@@ -90,7 +136,7 @@ package enum MetricsPlot {
         }
         if hasAccuracy {
             panels.append(panel("accuracy", yLabel: "accuracy", [
-                ("train steps", { $0.stepMeans.compactMap { mean in mean.accuracy.map { (Double(mean.epoch), $0) } } }),
+                ("train steps", { $0.stepMeanPoints(accuracy: true) }),
                 ("train", evaluated(.trainAccuracy)), ("test", evaluated(.testAccuracy)),
             ]))
         }

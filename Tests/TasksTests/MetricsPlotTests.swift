@@ -9,16 +9,17 @@ import _TestSupport
 /// run records refused rather than drawn as an empty panel.
 @Suite struct MetricsPlotTests {
     /// Writes a run folder `name` in `directory` whose `metrics.jsonl` holds two steps and two
-    /// evaluations an epoch for `epochs` epochs, with `figures` (JSON members) in each
-    /// evaluation; returns its path.
+    /// evaluations an epoch for `epochs` epochs but those in `unrecorded` (as a run trained with
+    /// `--no-metrics` leaves them), with `figures` (JSON members) in each evaluation; returns
+    /// its path.
     @discardableResult
     private func runFolder(
-        _ name: String, in directory: TemporaryDirectory, epochs: Int = 5,
+        _ name: String, in directory: TemporaryDirectory, epochs: Int = 5, unrecorded: ClosedRange<Int>? = nil,
         figures: (Int) -> String = { #""train_loss": \#(1.0 / Double($0)), "train_accuracy": 0.5, "test_loss": 1, "test_accuracy": 0.5"# }
     ) throws -> String {
         try FileManager.default.createDirectory(atPath: directory.path + "/" + name, withIntermediateDirectories: true)
         var lines: [String] = []
-        for epoch in 1...epochs {
+        for epoch in 1...epochs where unrecorded?.contains(epoch) != true {
             for step in 1...2 {
                 lines.append(#"{"type": "step", "step": \#(2 * epoch + step), "epoch": \#(epoch), "wall_time": 1, "loss": 0.5, "learning_rate": 0.1, "samples_per_second": 1}"#)
             }
@@ -48,6 +49,33 @@ import _TestSupport
             runs == 1 ? curves : (1...runs).flatMap { run in curves.map { "r\(run) \($0)" } }
         }
         #expect(geometry.legendItems.compactMap(\.text) == named(["train steps", "train", "test"]) + named(["train", "test"]))
+    }
+
+    /// Epochs trained with `--no-metrics` have no records; their curves are broken there, not
+    /// drawn as a straight line from the last epoch before to the first after.
+    @Test func curvesAreBrokenWhereStepsHaveNoRecords() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let whole = try runFolder("whole", in: directory, epochs: 6)
+        let gapped = try runFolder("gapped", in: directory, epochs: 6, unrecorded: 3...4)
+        func polylines(_ folder: String) throws -> Int {
+            try MetricsPlot.plot(runFolders: [folder], metric: nil, to: directory.path + "/plot.svg")
+            return try directory.read("plot.svg").components(separatedBy: "<polyline").count - 1
+        }
+        // The loss panel's train steps, train and test curves, and the accuracy panel's train
+        // and test: one line each, two across a gap.
+        #expect(try polylines(whole) == 5)
+        #expect(try polylines(gapped) == 10)
+
+        let curves = MetricsPlot.Curves(name: "gapped", records: try RunMetrics.records(inRunFolder: gapped))
+        let loss = curves.points(of: .trainLoss)
+        #expect(loss.map(\.0).filter(\.isFinite) == [1, 2, 5, 6])
+        #expect(loss[2].0.isNaN && loss[2].1.isNaN)
+        let steps = curves.stepMeanPoints(accuracy: false)
+        #expect(steps.count == 5 && steps[2].0.isNaN && steps.map(\.0).filter(\.isFinite) == [1, 2, 5, 6])
+        // The gap before the first record (this file's steps start at 3) breaks nothing.
+        let unbroken = MetricsPlot.Curves(name: "whole", records: try RunMetrics.records(inRunFolder: whole))
+        #expect(unbroken.points(of: .testLoss).allSatisfy { $0.0.isFinite } && unbroken.points(of: .testLoss).count == 6)
     }
 
     @Test func aMetricNoRunRecordsIsAnErrorNamingWhatTheyRecord() throws {
