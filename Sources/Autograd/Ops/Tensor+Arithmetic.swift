@@ -37,13 +37,15 @@ extension Tensor {
         return output
     }
 
-    /// Elementwise quotient with broadcasting. ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b².
+    /// Elementwise quotient with broadcasting. ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b², computed as
+    /// (−a/b)/b (as TensorFlow does), so that it overflows or vanishes only where its value
+    /// does: b² alone leaves Float's range for |b| beyond about 1.8e19 or below 1e-19.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let output = zip(a, b, op: "divide") { $0 / $1 }
         record(output, a, b) {
             { g, needed in
                 [needed[0] ? (g / b).unbroadcast(to: a.shape) : nil,
-                 needed[1] ? (-(g * a) / (b * b)).unbroadcast(to: b.shape) : nil]
+                 needed[1] ? (g * ((-a / b) / b)).unbroadcast(to: b.shape) : nil]
             }
         }
         return output

@@ -26,8 +26,24 @@ extension Tensor {
     /// Square root. d/dx √x = 1/(2√x).
     public func sqrt() -> Tensor {
         let output = map { $0.squareRoot() }
-        Tensor.record(output, self) { { g, _ in [g / (2 * output)] } }
+        Tensor.record(output, self) { { g, _ in [Tensor.sqrtGradient(g, output: output)] } }
         return output
+    }
+
+    /// g / (2·√x), and 0 where g is 0 even at x = 0, where the quotient is 0/0 (TensorFlow's
+    /// `SqrtGrad`): a square root whose output nothing uses passes no NaN back. Recorded with
+    /// TensorFlow's derivatives of `SqrtGrad`, ∂/∂y = −(h/y)·r and ∂/∂g = h/(2y) for r = g/(2y),
+    /// so higher derivatives of `sqrt` go through it.
+    static func sqrtGradient(_ g: Tensor, output y: Tensor) -> Tensor {
+        let result = Tensor.zip(g, y, op: "sqrtGradient") { g, y in g == 0 ? 0 : g / (2 * y) }
+        record(result, y, g) {
+            { h, needed in
+                let quotient = h / y
+                return [needed[0] ? (-(quotient * result)).unbroadcast(to: y.shape) : nil,
+                        needed[1] ? (quotient * 0.5).unbroadcast(to: g.shape) : nil]
+            }
+        }
+        return result
     }
 
     /// Absolute value. d/dx |x| = sign(x), with 0 at 0 as in TensorFlow.
@@ -38,9 +54,13 @@ extension Tensor {
         return output
     }
 
-    /// −1, 0 or 1 by the sign of each element (no gradient: its derivative is 0 almost everywhere).
+    /// −1, 0 or 1 by the sign of each element, NaN for NaN. Its gradient is 0, its derivative
+    /// almost everywhere (TensorFlow's, too).
     public func sign() -> Tensor {
-        map { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }
+        let x = self
+        let output = map { $0 > 0 ? 1 : ($0 < 0 ? -1 : ($0 == 0 ? 0 : .nan)) }
+        Tensor.record(output, x) { { _, _ in [Tensor.zeros(like: x)] } }
+        return output
     }
 
     /// Sine. d/dx sin x = cos x.
@@ -139,7 +159,8 @@ extension Tensor {
         case 1: return x
         case 2: return x * x
         case 3: return x * x * x
-        case 0.5: return x.squareRoot()
+        // √x, but +∞ at −∞ and +0 at −0, as pow gives (and TensorFlow's pow).
+        case 0.5: return x == -.infinity ? .infinity : x.squareRoot() + 0
         default: return powf(x, p)
         }
     }

@@ -51,7 +51,7 @@ extension Tensor {
         let axes = normalizedAxes(axes, op: "sum(alongAxes:)")
         let input = self
         var output = self
-        for axis in axes { output = output.reduceAxis(axis) { $0 += $1 } }
+        for axis in axes { output = output.reduceAxis(axis, empty: 0) { $0 += $1 } }
         if axes.isEmpty { output = view(as: shape) }
         Tensor.record(output, input) { { g, _ in [g.broadcasted(to: input.shape)] } }
         return output
@@ -103,18 +103,21 @@ extension Tensor {
     // MARK: Max
 
     /// The largest element, as a scalar. The gradient goes to the largest elements, shared
-    /// equally between ties (as TensorFlow's `reduce_max`).
+    /// equally between ties (as TensorFlow's `reduce_max`). A NaN element makes the maximum
+    /// NaN, and the maximum of no elements is −∞, as in TensorFlow.
     public func max() -> Tensor {
         max(alongAxes: Array(0..<rank)).reshaped(to: [])
     }
 
-    /// Maxima along `axes`, keeping them with extent 1.
+    /// Maxima along `axes`, keeping them with extent 1; NaN where a NaN is among the elements
+    /// reduced, −∞ over an axis of extent 0.
     public func max(alongAxes axes: [Int]) -> Tensor {
         let axes = normalizedAxes(axes, op: "max(alongAxes:)")
-        shapePrecondition(scalarCount > 0, "max(alongAxes:): cannot take the maximum of an empty tensor of shape \(shape)")
         let input = self
         var output = self
-        for axis in axes { output = output.reduceAxis(axis) { $0 = Swift.max($0, $1) } }
+        // `Swift.max` keeps its first argument when the other is NaN, so a NaN after the first
+        // element would be dropped; this keeps any NaN it meets.
+        for axis in axes { output = output.reduceAxis(axis, empty: -.infinity) { $0 = ($1 > $0 || $1.isNaN) ? $1 : $0 } }
         if axes.isEmpty { output = view(as: shape) }
         Tensor.record(output, input) {
             { g, _ in
@@ -156,16 +159,17 @@ extension Tensor {
 
     // MARK: Loops
 
-    /// Reduces one axis with `combine`, keeping it with extent 1. Not recorded.
+    /// Reduces one axis with `combine`, keeping it with extent 1; `empty`, the reduction's
+    /// identity, is the result over an axis of extent 0. Not recorded.
     ///
     /// The tensor is viewed as `[outer, n, inner]`; the loop over `inner` is contiguous.
-    func reduceAxis(_ axis: Int, _ combine: (inout Float, Float) -> Void) -> Tensor {
+    func reduceAxis(_ axis: Int, empty: Float, _ combine: (inout Float, Float) -> Void) -> Tensor {
         let n = shape[axis]
         let (outer, inner) = outerAndInnerCounts(around: axis)
         return withUnsafeBufferPointer { input in
             Tensor(shape: keptShape([axis])) { output in
                 if n == 0 {
-                    output.initialize(repeating: 0)
+                    output.initialize(repeating: empty)
                     return
                 }
                 for o in 0..<outer {

@@ -14,9 +14,12 @@ extension Tensor {
         return shifted - shifted.exp().sum(alongAxes: [axis]).log()
     }
 
-    /// log Σ exp(x) along `axis`, keeping it.
+    /// log Σ exp(x) along `axis`, keeping it: −∞ where every element is −∞ (or there are
+    /// none), +∞ where one is +∞, as TensorFlow's `reduce_logsumexp`.
     public func logSumExp(alongAxis axis: Int = -1) -> Tensor {
-        let m = stopGradient(max(alongAxes: [axis]))
+        // Shifting by an infinite maximum would give ∞ − ∞; as TensorFlow does, such a row is
+        // not shifted, and its exponentials' sum is 0 or +∞ as it should be.
+        let m = stopGradient(max(alongAxes: [axis]).map { $0.isFinite ? $0 : 0 })
         return (self - m).exp().sum(alongAxes: [axis]).log() + m
     }
 }
