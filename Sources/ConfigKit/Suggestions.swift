@@ -2,18 +2,35 @@
 ///
 /// Close means equal ignoring case, or within an edit distance (``editDistance(_:_:)``) of a
 /// third of the longer word (at least 1), so `beta1` finds `beta_1` while `lr` does not find `mu`.
+/// Names longer than ``suggestionLengthLimit`` characters are neither matched nor suggested:
+/// the distance takes time in the product of the two lengths, and a data file's header may hold
+/// names of megabytes.
 package func closestMatch(to text: String, among candidates: [String]) -> String? {
-    let lowered = Array(text.lowercased())
+    guard let lowered = suggestible(text) else { return nil }
     var best: (candidate: String, distance: Int)?
     for candidate in candidates where candidate != text {
-        let other = Array(candidate.lowercased())
-        let distance = editDistance(lowered, other)
+        guard let other = suggestible(candidate) else { continue }
         let limit = max(1, max(lowered.count, other.count) / 3)
+        // The distance is at least the difference in length.
+        guard abs(lowered.count - other.count) <= limit else { continue }
+        let distance = editDistance(lowered, other)
         if distance <= limit, distance < (best?.distance ?? .max) {
             best = (candidate, distance)
         }
     }
     return best?.candidate
+}
+
+/// The longest name, in characters, that ``closestMatch(to:among:)`` compares.
+package let suggestionLengthLimit = 64
+
+/// `name` lowercased, as characters, if it is at most ``suggestionLengthLimit`` long and at most
+/// four bytes a character in UTF-8.
+private func suggestible(_ name: String) -> [Character]? {
+    // Turned away by its byte count, which a native string knows, before anything is copied.
+    guard name.utf8.count <= 4 * suggestionLengthLimit else { return nil }
+    let characters = Array(name.lowercased())
+    return characters.count <= suggestionLengthLimit ? characters : nil
 }
 
 /// The optimal string alignment distance: insertions, deletions, substitutions and swaps of two

@@ -141,6 +141,10 @@ struct CSVReader {
         parser = CSVParser(source: source, delimiter: delimiter)
     }
 
+    /// Times a record has been scanned from its start; a record longer than a chunk is scanned
+    /// more than once.
+    var recordScans: Int { parser.scans }
+
     /// Takes the next chunk of the input and reads every record it completes.
     mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) throws {
         parser.append(chunk)
@@ -290,7 +294,9 @@ struct CSVReader {
 ///
 /// Input arrives with ``append(_:)``; ``nextRecord()`` returns `nil` when the buffer holds no
 /// complete record yet (or, once ``isFinal`` is set, at the end). A record cut by the end of the
-/// buffer is read again from its start once more bytes have arrived.
+/// buffer is read again from its start once its buffered bytes have doubled (or the input has
+/// ended): a record of n bytes arriving in chunks of c is then scanned in O(n) in all, not
+/// O(n²/c) as it would be if each chunk started the scan again.
 private final class CSVParser {
     private struct Field {
         var start: Int
@@ -314,6 +320,11 @@ private final class CSVParser {
     private var line = 1
     private var fields: [Field] = []
     private var checkedByteOrderMark = false
+    /// Records scanned from their start, read whole or cut by the end of the buffer.
+    private(set) var scans = 0
+    /// The pending bytes below which a record cut by the end of the buffer is not read again:
+    /// twice what the last attempt had, 0 once a record has been read.
+    private var retryThreshold = 0
     /// Set once the last chunk has been appended.
     var isFinal = false
 
@@ -368,11 +379,16 @@ private final class CSVParser {
             if bytes.starts(with: Self.byteOrderMark) { position = 3 }
             checkedByteOrderMark = true
         }
+        if !isFinal && pendingByteCount < retryThreshold { return nil }
+        scans += 1
         let (savedPosition, savedLine) = (position, line)
         do {
-            return try readRecord()
+            let recordLine = try readRecord()
+            retryThreshold = 0
+            return recordLine
         } catch is NeedMoreInput {
             (position, line) = (savedPosition, savedLine)
+            retryThreshold = 2 * pendingByteCount
             return nil
         }
     }

@@ -27,4 +27,18 @@ struct SuggestionTests {
         #expect(closestMatch(to: "modle", among: ["data", "model", "training"]) == "model")
         #expect(closestMatch(to: "lienar", among: ["mlp", "linear", "logistic"]) == "linear")
     }
+
+    /// Names beyond 64 characters are not compared: a distance takes time in the product of the
+    /// lengths, and a data file's header can hold a name of megabytes.
+    @Test func longNamesAreNeitherMatchedNorSuggested() {
+        let name = String(repeating: "a", count: 63)
+        #expect(closestMatch(to: name + "b", among: [name + "c"]) == name + "c")
+        #expect(closestMatch(to: name + "bb", among: [name + "bc"]) == nil)
+        let long = String(repeating: "x", count: 20_000)
+        #expect(closestMatch(to: long + "1", among: [long + "2", "x"]) == nil)
+        #expect(closestMatch(to: "column", among: [long, "colum"]) == "colum")
+        // Sixty-four characters of four bytes each are compared.
+        let wide = String(repeating: "😀", count: 63)
+        #expect(closestMatch(to: wide + "a", among: [wide + "b"]) == wide + "b")
+    }
 }

@@ -109,6 +109,24 @@ import Testing
         #expect(whole.features.scalars == [1.5, -0.3, 5])
     }
 
+    /// A record far longer than a chunk is scanned again only when its buffered bytes have
+    /// doubled: a few dozen scans for a field of 1 MB arriving 64 bytes at a time, not one per
+    /// chunk (16 384), whose bytes scanned would grow as the square of the record's length.
+    @Test func aRecordLongerThanManyChunksIsScannedAFewTimes() throws {
+        let field = String(repeating: "n", count: 1 << 20)
+        let text = "name,x,y\n\(field),1,2\nb,3,4\n"
+        var reader = CSVReader(source: "<long>", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
+        let bytes = Array(text.utf8)
+        for start in stride(from: 0, to: bytes.count, by: 64) {
+            try bytes[start..<min(start + 64, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
+        }
+        var table = try reader.finish()
+        #expect(table.rowCount == 2)
+        let features = Tensor(shape: [table.rowCount, 1]) { table.features.move(to: $0) }
+        #expect(features.scalars == [1, 3])
+        #expect(reader.recordScans < 40, "\(reader.recordScans) scans")
+    }
+
     /// `text` as `e.csv` with a header, its columns 1 and 2 read, given to the reader in chunks
     /// of `chunkSize` bytes.
     private static func readInChunks(_ text: String, chunkSize: Int) throws -> CSVTable {
