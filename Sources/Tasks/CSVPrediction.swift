@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Autograd
 import Datasets
 import Foundation
@@ -120,23 +113,6 @@ package struct CSVPrediction: Sendable {
             }
         }
         return CSVPrediction(table: table, notes: notes)
-    }
-
-    /// Refuses an output path that names one of the `protected` files (the input, the
-    /// checkpoint), comparing files rather than spellings, then checks that it can be written.
-    ///
-    /// - Throws: ``PredictionInputError`` or `FileError`.
-    package static func checkOutput(_ output: String, protecting protected: [(role: String, path: String)]) throws {
-        var outputInfo = stat()
-        if stat(output, &outputInfo) == 0 {
-            for (role, path) in protected {
-                var info = stat()
-                if stat(path, &info) == 0, info.st_dev == outputInfo.st_dev, info.st_ino == outputInfo.st_ino {
-                    throw PredictionInputError(file: output, "--output names the same file as the \(role) '\(path)', which predict reads; expected another path")
-                }
-            }
-        }
-        try AtomicFile.checkWritable(output)
     }
 }
 
