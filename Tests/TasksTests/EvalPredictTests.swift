@@ -276,6 +276,21 @@ private func cells(_ text: String) -> [[String]] {
         #expect(namedError.description == "\(named):1: the header names 3 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'd'")
     }
 
+    /// The epochs a checkpoint records pick the config hash eval compares with; a value no run
+    /// writes is the checkpoint's error, named with its key, not the config's.
+    @Test func epochsOutOfRangeInACheckpointAreTheCheckpointsError() throws {
+        let run = try TinyRun(classes: true)
+        defer { run.directory.remove() }
+        for text in ["9223372036854775807", "0", "six"] {
+            var checkpoint = try Checkpoint.read(from: run.modelPath)
+            checkpoint.metadata["training.epochs"] = text
+            let path = run.directory.path + "/epochs.safetensors"
+            try checkpoint.write(to: path)
+            let error = try #require(throws: CheckpointError.self) { try CheckpointEvaluation.run(config: run.config, checkpoint: path) }
+            #expect(error.description == "\(path): metadata key 'training.epochs' is '\(text)'; expected the epochs the run trained, a whole number from 1 to 1000000")
+        }
+    }
+
     @Test func aHeaderOfManyUnknownColumnsGivesAMessageOfOneShortLine() throws {
         let run = try TinyRun(classes: true)
         defer { run.directory.remove() }
