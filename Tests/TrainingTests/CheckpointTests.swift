@@ -203,6 +203,13 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 8, "overlap"),
         (#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}"#, 4, "more bytes than the file holds"),
         (#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, 4, "non-negative"),
+        (#"{"a":{"dtype":32,"shape":[1],"data_offsets":[0,4]}}"#, 4, "tensor 'a' has dtype 32, not a string; expected \"F32\""),
+        (#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, 4, "tensor 'a' has no dtype"),
+        (#"{"a":{"dtype":"F32","shape":"1","data_offsets":[0,4]}}"#, 4, "tensor 'a' has shape \"1\", not a list"),
+        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#, 4, "tensor 'a' has data_offsets [4, 0], which end before they begin"),
+        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, 4, "tensor 'a' has data_offsets [0]; expected two non-negative integers [begin, end]"),
+        (#"{"a":{"dtype":"F32","shape":[1]}}"#, 4, "tensor 'a' has no data_offsets"),
+        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}}"#, 4, "outside the 4 data bytes (truncated?)"),
         (#"[1, 2]"#, 0, "not a JSON object"),
         (#"{"a": "#, 0, "not valid JSON"),
     ])
