@@ -21,6 +21,17 @@ public struct Standardizer: Sendable, Equatable, Codable {
     /// The divisor of each feature: its population standard deviation, or 1 where that is 0.
     public let scale: [Double]
 
+    /// The smallest scale ``fit(_:)`` gives: a smaller standard deviation counts as zero, and
+    /// its column gets a scale of 1.
+    public static let smallestScale = 10 * Double.ulpOfOne
+
+    /// A bound on the magnitude of every mean and scale ``fit(_:)`` gives for finite `Float`
+    /// features: a mean lies within their range, ±`Float.greatestFiniteMagnitude`, and a
+    /// population standard deviation is at most half their spread, so at most that magnitude
+    /// too; the bound is twice it, room for the rounding of the sums. Statistics read from a file
+    /// beyond it were not fitted to 32-bit data.
+    public static let largestFittedMagnitude = 2 * Double(Float.greatestFiniteMagnitude)
+
     /// Statistics given directly (for instance read back from a checkpoint).
     public init(mean: [Double], scale: [Double]) {
         usagePrecondition(mean.count == scale.count, "Standardizer: \(mean.count) means but \(scale.count) scales")
@@ -59,7 +70,7 @@ public struct Standardizer: Sendable, Equatable, Codable {
         }
         let scale = variance.map { sum -> Double in
             let std = (sum / Double(n)).squareRoot()
-            return std < 10 * Double.ulpOfOne ? 1 : std
+            return std < smallestScale ? 1 : std
         }
         return Standardizer(mean: mean, scale: scale)
     }

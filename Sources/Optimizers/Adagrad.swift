@@ -68,6 +68,10 @@ public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
 
     override func initialSlotValue(_ index: Int) -> Float { Float(initialAccumulatorValue) }
 
+    /// The accumulator only grows: once a square overflows it is +∞ for good, and each later
+    /// step divides the gradient by it, leaving the element where it is.
+    override func acceptsInfinity(inSlot index: Int) -> Bool { true }
+
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         AdagradRule(learningRate: lr, epsilon: Float(epsilon))
     }

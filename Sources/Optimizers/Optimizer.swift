@@ -83,16 +83,29 @@ public protocol Optimizer: AnyObject {
 
     /// Replaces the optimizer's state with one saved by ``stateTensors(for:)``.
     ///
+    /// A variable without slots in `state` gets them at its next gradient, as one that has not
+    /// yet received any. A slot value that would make the next update of its element NaN or
+    /// infinite is refused: a NaN anywhere, and an infinity except +∞ in a sum of squares that
+    /// overflowed (Adagrad's accumulator, RMSprop's mean square), whose element stays put.
+    ///
     /// - Parameters:
     ///   - state: the saved tensors.
     ///   - variables: the variables, in the order used when saving.
     ///   - iterations: the exact step count, or `nil` to take it from the `iterations` tensor.
     ///     When given, it must be non-negative and round to the tensor's value as a `Float`; it
     ///     restores counts past 2²⁴ that the tensor holds only rounded.
-    /// - Throws: ``OptimizerStateError`` naming the key when a tensor is missing, unexpected, or
-    ///   of the wrong shape, when `iterations` is not a non-negative whole number, or when the
-    ///   count given does not round to it. The state is left unchanged when it throws.
-    func restoreState(_ state: [String: Tensor], for variables: [Variable], iterations: Int?) throws
+    ///   - requiringStateOfTrainableVariables: whether, once a step has been taken, every
+    ///     trainable variable must have its slots in `state`: true for a state saved by a loop
+    ///     that gives every variable a gradient at every step, as the data-parallel trainer
+    ///     does, where a variable without them means tensors were lost; false (the overloads
+    ///     without it) where a variable may not have received a gradient yet.
+    /// - Throws: ``OptimizerStateError`` naming the key when a tensor is missing, unexpected, of
+    ///   the wrong shape or holds a value refused above, when `iterations` is not a
+    ///   non-negative whole number, or when the count given does not round to it. The state is
+    ///   left unchanged when it throws.
+    func restoreState(
+        _ state: [String: Tensor], for variables: [Variable], iterations: Int?, requiringStateOfTrainableVariables: Bool
+    ) throws
 }
 
 extension Optimizer {
@@ -103,9 +116,17 @@ extension Optimizer {
     }
 
     /// Replaces the optimizer's state with one saved by ``stateTensors(for:)``, its step count
-    /// taken from the `iterations` tensor (exact up to 2²⁴ steps).
+    /// taken from the `iterations` tensor (exact up to 2²⁴ steps); a variable without slots
+    /// gets them at its next gradient.
     public func restoreState(_ state: [String: Tensor], for variables: [Variable]) throws {
-        try restoreState(state, for: variables, iterations: nil)
+        try restoreState(state, for: variables, iterations: nil, requiringStateOfTrainableVariables: false)
+    }
+
+    /// Replaces the optimizer's state with one saved by ``stateTensors(for:)``, at the exact step
+    /// count `iterations` (`nil`: the `iterations` tensor's); a variable without slots gets them
+    /// at its next gradient.
+    public func restoreState(_ state: [String: Tensor], for variables: [Variable], iterations: Int?) throws {
+        try restoreState(state, for: variables, iterations: iterations, requiringStateOfTrainableVariables: false)
     }
 
     /// The learning rate the next step will use: ``learningRate`` at ``iterations``.

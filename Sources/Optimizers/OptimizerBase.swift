@@ -64,6 +64,13 @@ public class OptimizerBase: Optimizer {
     /// The value every element of slot `index` starts at.
     func initialSlotValue(_ index: Int) -> Float { 0 }
 
+    /// Whether slot `index` may hold +∞ in a state whose steps stay finite: a sum of squares that
+    /// overflowed (Adagrad's accumulator, RMSprop's mean square), which grows on as +∞ and makes
+    /// every later update of its element 0. False by default: an infinity in any other slot
+    /// makes the next update of its element NaN or infinite (Adam's `v + (g² − v)·(1 − β₂)` is
+    /// ∞ − ∞), so a state holding one was altered or diverges at its next step.
+    func acceptsInfinity(inSlot index: Int) -> Bool { false }
+
     /// The elementwise rule of the next step, at learning rate `learningRate`, with every
     /// constant it needs (Adam's bias correction comes from ``iterations``).
     func updateRule(learningRate: Float) -> any UpdateRule {
@@ -164,7 +171,9 @@ public class OptimizerBase: Optimizer {
         return state
     }
 
-    public func restoreState(_ state: [String: Tensor], for variables: [Variable], iterations: Int?) throws {
+    public func restoreState(
+        _ state: [String: Tensor], for variables: [Variable], iterations: Int?, requiringStateOfTrainableVariables: Bool
+    ) throws {
         guard let iterationsTensor = state["iterations"] else {
             throw OptimizerStateError("\(name).restoreState: the key 'iterations' is missing")
         }
@@ -187,13 +196,33 @@ public class OptimizerBase: Optimizer {
         for (index, variable) in variables.enumerated() {
             let keys = slotNames.map { Self.key(index: index, variable: variable, slot: $0) }
             let present = keys.filter { state[$0] != nil }
-            if present.isEmpty { continue }  // no state yet: made lazily at its first gradient
+            if present.isEmpty {
+                // No state yet: made at the variable's first gradient. Where every step gives
+                // every trainable variable one, a stepped optimizer has made it, so tensors
+                // were lost, and starting them afresh would silently change the run.
+                if requiringStateOfTrainableVariables && restoredIterations > 0 && variable.isTrainable && !keys.isEmpty {
+                    throw OptimizerStateError(
+                        "\(name).restoreState: the state holds none of the slots of variable '\(variable.name)' after \(restoredIterations) step\(restoredIterations == 1 ? "" : "s"): \(keys.map { "'\($0)'" }.joined(separator: ", ")) are missing; expected them, as every step updates every trainable variable")
+                }
+                continue
+            }
             if let missing = keys.first(where: { state[$0] == nil }) {
                 throw OptimizerStateError("\(name).restoreState: the key '\(missing)' is missing (found \(present))")
             }
             for key in keys where state[key]!.shape != variable.shape {
                 throw OptimizerStateError(
                     "\(name).restoreState: '\(key)' has shape \(state[key]!.shape) but variable '\(variable.name)' has shape \(variable.shape)")
+            }
+            for (slot, key) in keys.enumerated() {
+                let tensor = state[key]!
+                // The scan finds nothing in almost every state; only then is an accepted +∞ told
+                // apart from what no run makes.
+                guard tensor.firstNonFiniteElement != nil else { continue }
+                let accepted = acceptsInfinity(inSlot: slot)
+                guard let element = tensor.scalars.firstIndex(where: { !$0.isFinite && !(accepted && $0 == .infinity) }) else { continue }
+                let value = tensor.scalars[element]
+                throw OptimizerStateError(
+                    "\(name).restoreState: '\(key)' holds \(value.isNaN ? "NaN" : "\(value)") at element \(element), which makes \(name)'s next update of that element \(value.isNaN ? "NaN" : "not finite"); expected finite values\(accepted ? " or +inf (a sum of squares that overflowed)" : "")")
             }
             let buffers = keys.map { key in
                 let tensor = state[key]!

@@ -88,6 +88,10 @@ public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
         ["velocity"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["averageGradient"] : [])
     }
 
+    /// The mean square v may be +∞ once a square overflows: ρ·∞ stays ∞ and Δ is 0. Not with
+    /// ρ = 0, where the next step computes 0·∞, nor for the momentum or the mean gradient.
+    override func acceptsInfinity(inSlot index: Int) -> Bool { index == 0 && rho > 0 }
+
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         RMSpropRule(
             learningRate: lr, rho: Float(rho), oneMinusRho: Float(1 - rho), momentum: Float(momentum),

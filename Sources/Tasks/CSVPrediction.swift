@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Autograd
 import Datasets
 import Foundation
@@ -70,7 +63,23 @@ package struct CSVPrediction: Sendable {
             guard missing.isEmpty, unknown.isEmpty else {
                 var message = "the header names \(header.count) column\(header.count == 1 ? "" : "s") but the model takes \(expected)"
                 if !missing.isEmpty { message += "; missing: \(listed(missing))" }
-                if !unknown.isEmpty { message += "; not a feature: \(listed(unknown))" }
+                // A column left over under a feature's (or the label's) name is one too many of
+                // that name, not a name the model does not know; the first three are told.
+                let known = Set(features + (saved.targetName.map { [$0] } ?? []))
+                let strangers = unknown.filter { !known.contains($0) }
+                if !strangers.isEmpty { message += "; not a feature: \(listed(strangers))" }
+                var repeated: [String] = []
+                for name in unknown where known.contains(name) && !repeated.contains(name) {
+                    repeated.append(name)
+                    if repeated.count == 3 { break }
+                }
+                let columnCounts = Dictionary(header.map { ($0, 1) }, uniquingKeysWith: +)
+                let featureCounts = Dictionary(features.map { ($0, 1) }, uniquingKeysWith: +)
+                for name in repeated {
+                    let taking = featureCounts[name] ?? 0
+                    let expected = taking == 0 ? "only one is the label" : "the model has \(taking) feature\(taking == 1 ? "" : "s") of that name"
+                    message += "; '\(quoted(name))' heads \(columnCounts[name] ?? 0) columns but \(expected)"
+                }
                 throw PredictionInputError(file: input, line: 1, message)
             }
             if let label { notes.append("note: ignoring column '\(quoted(header[label]))' of \(input): it is the label the model was trained to predict") }
@@ -120,23 +129,6 @@ package struct CSVPrediction: Sendable {
             }
         }
         return CSVPrediction(table: table, notes: notes)
-    }
-
-    /// Refuses an output path that names one of the `protected` files (the input, the
-    /// checkpoint), comparing files rather than spellings, then checks that it can be written.
-    ///
-    /// - Throws: ``PredictionInputError`` or `FileError`.
-    package static func checkOutput(_ output: String, protecting protected: [(role: String, path: String)]) throws {
-        var outputInfo = stat()
-        if stat(output, &outputInfo) == 0 {
-            for (role, path) in protected {
-                var info = stat()
-                if stat(path, &info) == 0, info.st_dev == outputInfo.st_dev, info.st_ino == outputInfo.st_ino {
-                    throw PredictionInputError(file: output, "--output names the same file as the \(role) '\(path)', which predict reads; expected another path")
-                }
-            }
-        }
-        try AtomicFile.checkWritable(output)
     }
 }
 

@@ -91,7 +91,15 @@ package struct CheckpointEvaluation: Sendable {
         // from the checkpoint, which may have been trained with --seed or --epochs.
         // A config whose training.steps sets the run's length works its epochs out itself.
         let stepsGiven = document.root.objectValue?["training"]?.objectValue?.member("steps") != nil
-        let epochs = stepsGiven ? nil : checkpoint.metadata["training.epochs"].flatMap(Int.init).flatMap { $0 >= 1 ? $0 : nil }
+        var epochs: Int?
+        if !stepsGiven, let text = checkpoint.metadata["training.epochs"] {
+            // Refused here, as the checkpoint's: as an override, the config would be blamed.
+            guard let count = Int(text), TrainingOptions.epochCounts.contains(count) else {
+                let range = TrainingOptions.epochCounts
+                throw CheckpointError(file: path, "metadata key 'training.epochs' is '\(quoted(text))'; expected the epochs the run trained, a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            epochs = count
+        }
         let options = RunOptions(epochs: epochs, seed: checkpoint.state.seed, verbosity: .quiet)
         guard let task = try TaskLoader.load(path: config, options: options) as? TrainTask else {
             throw ConfigError(.invalidValue, file: config, position: nil, keyPath: ConfigKeyPath([.key("task")]), message: "eval needs a \"train\" config")

@@ -431,14 +431,15 @@ extension TrainTask {
     /// `keep_last`, `--resume latest` and the last good checkpoint a diverged run names only ever
     /// see this run's.
     ///
-    /// The newest checkpoint there (a periodic one other than the one resumed from, or else
-    /// `best.safetensors`) must have been written by this config on this data. When it comes
-    /// from another config or other data, or says nothing of them (a checkpoint written from the
-    /// library), the run is refused: deleting it could lose another run's work, keeping it would
-    /// mix two runs. Otherwise the checkpoints this run computes again are removed, with a note:
-    /// for a fresh run every periodic checkpoint and `best.safetensors`; for a resumed one the
-    /// periodic checkpoints past the step it resumes at, which an abandoned continuation left
-    /// and `--resume latest` would take.
+    /// Every checkpoint there (each periodic one other than the one resumed from, and
+    /// `best.safetensors`) must have been written by this config on this data: the newest is read
+    /// whole, the others by their headers. When one comes from another config or other data,
+    /// says nothing of them (a checkpoint written from the library) or cannot be read, the run is
+    /// refused, naming it: deleting it, or pruning it with `keep_last`, could lose another run's
+    /// work, and keeping it would mix two runs. Otherwise the checkpoints this run computes again
+    /// are removed, with a note: for a fresh run every periodic checkpoint and
+    /// `best.safetensors`; for a resumed one the periodic checkpoints past the step it resumes
+    /// at, which an abandoned continuation left and `--resume latest` would take.
     ///
     /// - Parameter resumedFrom: the checkpoint the run resumed from and its optimizer step, or
     ///   `nil` for a fresh run.
@@ -468,10 +469,25 @@ extension TrainTask {
         } catch {
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
         }
-        guard isStateOfThisRun(checkpoint.metadata) else {
-            let hash = checkpoint.metadata["config_hash"]
+        /// The refusal of a folder holding `path`, a checkpoint of another run.
+        func foreign(_ path: String, _ metadata: [String: String], _ advice: String) -> FileError {
+            let hash = metadata["config_hash"]
             let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
-            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(newest): \(origin)); \(advice)")
+            return FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(path): \(origin)); \(advice)")
+        }
+        guard isStateOfThisRun(checkpoint.metadata) else { throw foreign(newest, checkpoint.metadata, advice) }
+        // The newest being this run's says nothing of the others: a checkpoint copied in from
+        // another run keeps its own step. Each is checked by its header alone, which says whose
+        // it is without reading its tensors.
+        let moveAside = "move it out of '\(checkpoints.directory)', or choose another --run-dir"
+        for path in earlier + (hasBest ? [checkpoints.bestPath] : []) where path != newest {
+            let metadata: [String: String]
+            do {
+                metadata = try SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes)
+            } catch {
+                throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its checkpoint \(path) cannot be read (\(error)); \(moveAside)")
+            }
+            guard isStateOfThisRun(metadata) else { throw foreign(path, metadata, moveAside) }
         }
         let removed: [String]
         if let resumedFrom {

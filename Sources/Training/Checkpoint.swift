@@ -187,9 +187,12 @@ public struct Checkpoint: Sendable, Equatable {
                 throw fail("tensor '\(quoted(prefix + name))' of shape \(tensor.shape) holds \(value) at element \(index)\(position); expected finite parameters")
             }
         }
-        // The optimizer's slots may hold an infinity (Adam's second moment of a gradient whose
-        // square overflows, which leaves the step finite), but not a NaN: no run makes one
-        // without its parameters becoming NaN, and a resumed run would diverge at once.
+        // The optimizer's slots may hold an infinity here, but not a NaN: no run makes one
+        // without its parameters becoming NaN, and a resumed run would diverge at once. A run
+        // saves +∞ where a gradient's square overflowed (Adagrad's and RMSprop's sums of squares
+        // go on finite with it, Adam's second moment makes the next step NaN); eval and predict
+        // read no slot, and a resume refuses an infinity that its optimizer's next step would
+        // turn into NaN (`Optimizer.restoreState`).
         for key in state.optimizerState.keys.sorted() {
             let tensor = state.optimizerState[key]!
             // The C scan finds no non-finite element in almost every file; only then are NaNs sought.

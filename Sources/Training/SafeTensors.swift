@@ -198,9 +198,15 @@ public struct SafeTensors: Sendable, Equatable {
             if member.key == "__metadata__" { continue }
             guard let description = member.value.objectValue else { throw fail("tensor '\(quoted(member.key))' is not described by an object") }
             let fields = Dictionary(description.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-            guard let dtype = fields["dtype"]?.stringValue else { throw fail("tensor '\(quoted(member.key))' has no dtype") }
+            guard let dtypeValue = fields["dtype"] else { throw fail("tensor '\(quoted(member.key))' has no dtype") }
+            guard let dtype = dtypeValue.stringValue else {
+                throw fail("tensor '\(quoted(member.key))' has dtype \(dtypeValue.foundDescription), not a string; expected \"F32\"")
+            }
             guard dtype == "F32" else { throw fail("tensor '\(quoted(member.key))' is \(quoted(dtype)); SwiftGrad reads F32 tensors only") }
-            guard let shapeValues = fields["shape"]?.arrayValue else { throw fail("tensor '\(quoted(member.key))' has no shape") }
+            guard let shapeValue = fields["shape"] else { throw fail("tensor '\(quoted(member.key))' has no shape") }
+            guard let shapeValues = shapeValue.arrayValue else {
+                throw fail("tensor '\(quoted(member.key))' has shape \(shapeValue.foundDescription), not a list; expected a list of dimensions")
+            }
             var shape: [Int] = []
             var count = 1
             for value in shapeValues {
@@ -214,9 +220,16 @@ public struct SafeTensors: Sendable, Equatable {
                 shape.append(dimension)
                 count = product
             }
-            guard let offsets = fields["data_offsets"]?.arrayValue, offsets.count == 2,
-                  let begin = offsets[0].intValue, let end = offsets[1].intValue, 0 <= begin, begin <= end, end <= dataBytes
+            guard let offsetsValue = fields["data_offsets"] else { throw fail("tensor '\(quoted(member.key))' has no data_offsets") }
+            guard let offsets = offsetsValue.arrayValue, offsets.count == 2,
+                  let begin = offsets[0].intValue, let end = offsets[1].intValue, 0 <= begin
             else {
+                throw fail("tensor '\(quoted(member.key))' has data_offsets \(offsetsValue.foundDescription); expected two non-negative integers [begin, end]")
+            }
+            guard begin <= end else {
+                throw fail("tensor '\(quoted(member.key))' has data_offsets [\(begin), \(end)], which end before they begin; expected [begin, end]")
+            }
+            guard end <= dataBytes else {
                 throw fail("tensor '\(quoted(member.key))' has data offsets outside the \(dataBytes) data bytes (truncated?)")
             }
             guard end - begin == count * 4 else {

@@ -628,7 +628,9 @@ extension Trainer {
         }
         try checkPosition(of: state)
         do {
-            try optimizer.restoreState(state.optimizerState, for: variables, iterations: state.optimizerStep)
+            // Every step hands the optimizer a gradient for every parameter, so a stepped state
+            // holds every parameter's slots.
+            try optimizer.restoreState(state.optimizerState, for: variables, iterations: state.optimizerStep, requiringStateOfTrainableVariables: true)
         } catch {
             throw TrainingStateError("the optimizer state does not fit \(optimizer.name): \(error)")
         }

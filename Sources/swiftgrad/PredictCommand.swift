@@ -39,13 +39,10 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            if let output {
-                do {
-                    try CSVPrediction.checkOutput(output, protecting: [("input", input), ("checkpoint", checkpoint)])
-                } catch let error as FileError {
-                    throw error.naming("--output", of: output)
-                }
-            }
+            // The rules every command's outputs follow (eval's among them): not the input or the
+            // checkpoint, not the file standard output or error goes to, no file of a run folder.
+            let inputs = [AtomicFile.Input(input, role: "input"), AtomicFile.Input(checkpoint, role: "checkpoint")]
+            try checkOutputs(OutputPath.given(["--output": output]), inputs: inputs)
             let prediction = try CSVPrediction.run(checkpoint: checkpoint, input: input, hasHeader: !noHeader, precision: precision)
             for note in prediction.notes { printShown(note) }
             if let output {

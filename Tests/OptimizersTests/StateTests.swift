@@ -110,6 +110,72 @@ import Testing
         #expect(after["0/w/momentum"]?.scalars == good["0/w/momentum"]?.scalars)
     }
 
+    /// A variable without slots after a step is one that has not had a gradient yet, unless
+    /// the caller says every step gives every trainable variable one: then its slots were lost,
+    /// and the state is refused, naming the variable and the missing keys.
+    @Test func aSteppedStateWithoutAVariablesSlotsIsRefusedWhereEveryStepUpdatesIt() throws {
+        let w = Variable(Tensor([1, 2]), name: "w")
+        let b = Variable(Tensor([3]), name: "b")
+        let frozen = Variable(Tensor([4]), name: "frozen", trainable: false)
+        let adam = Adam()
+        adam.apply([Tensor([1, 1]), Tensor([1]), nil], to: [w, b, frozen])
+        var state = adam.stateTensors(for: [w, b, frozen])
+        state["1/b/momentum"] = nil
+        state["1/b/velocity"] = nil
+
+        let restored = Adam()
+        try restored.restoreState(state, for: [w, b, frozen], iterations: 1)
+        let error = try #require(throws: OptimizerStateError.self) {
+            try restored.restoreState(state, for: [w, b, frozen], iterations: 1, requiringStateOfTrainableVariables: true)
+        }
+        #expect(error.message == "Adam.restoreState: the state holds none of the slots of variable 'b' after 1 step: '1/b/momentum', '1/b/velocity' are missing; expected them, as every step updates every trainable variable")
+        // Before any step, and for a variable that is not trained, there are none to hold.
+        let fresh = Adam().stateTensors(for: [w, b])
+        try Adam().restoreState(fresh, for: [w, b], iterations: nil, requiringStateOfTrainableVariables: true)
+        state["1/b/momentum"] = adam.stateTensors(for: [w, b, frozen])["1/b/momentum"]
+        state["1/b/velocity"] = adam.stateTensors(for: [w, b, frozen])["1/b/velocity"]
+        #expect(state["2/frozen/momentum"] == nil)
+        try restored.restoreState(state, for: [w, b, frozen], iterations: 1, requiringStateOfTrainableVariables: true)
+        // A stateless optimizer has no slots to miss.
+        let sgd = SGD()
+        sgd.apply([Tensor([1, 1])], to: [w])
+        try SGD().restoreState(sgd.stateTensors(for: [w]), for: [w], iterations: 1, requiringStateOfTrainableVariables: true)
+    }
+
+    /// A slot value that makes the next update of its element NaN or infinite is refused,
+    /// naming the key, the element and the value. +∞ in a sum of squares (Adagrad's
+    /// accumulator, RMSprop's mean square with ρ > 0), which a step whose gradient's square
+    /// overflows writes, is restored, and the steps after it stay finite.
+    @Test func aSlotValueThatMakesTheNextUpdateNonFiniteIsRefused() throws {
+        let w = Variable(Tensor([1, 2]), name: "w")
+        func state(of optimizer: any Optimizer, slot: String, value: Float) -> [String: Tensor] {
+            optimizer.apply([Tensor([1, 1])], to: [w])
+            var state = optimizer.stateTensors(for: [w])
+            state["0/w/" + slot] = Tensor([0.5, value])
+            return state
+        }
+        let refusals: [(() -> any Optimizer, String, Float, String)] = [
+            ({ Adam() }, "velocity", .infinity, "'0/w/velocity' holds inf at element 1, which makes Adam's next update of that element not finite; expected finite values"),
+            ({ Adam() }, "momentum", -.infinity, "'0/w/momentum' holds -inf at element 1"),
+            ({ Adam(amsgrad: true) }, "velocityHat", .nan, "'0/w/velocityHat' holds NaN at element 1, which makes Adam's next update of that element NaN"),
+            ({ SGD(momentum: 0.9) }, "momentum", .infinity, "'0/w/momentum' holds inf at element 1"),
+            ({ Adagrad() }, "accumulator", -.infinity, "'0/w/accumulator' holds -inf at element 1, which makes Adagrad's next update of that element not finite; expected finite values or +inf (a sum of squares that overflowed)"),
+            ({ RMSprop(rho: 0) }, "velocity", .infinity, "'0/w/velocity' holds inf at element 1"),
+            ({ RMSprop(centered: true) }, "averageGradient", .infinity, "'0/w/averageGradient' holds inf at element 1"),
+        ]
+        for (make, slot, value, expected) in refusals {
+            let optimizer = make()
+            let error = try #require(throws: OptimizerStateError.self) { try make().restoreState(state(of: optimizer, slot: slot, value: value), for: [w]) }
+            #expect(error.message.contains(expected), "\(error)")
+        }
+        for make in [{ Adagrad() }, { RMSprop() }, { RMSprop(momentum: 0.5, centered: true) }] as [() -> OptimizerBase] {
+            let restored = make()
+            try restored.restoreState(state(of: make(), slot: restored is Adagrad ? "accumulator" : "velocity", value: .infinity), for: [w])
+            for _ in 0..<3 { restored.apply([Tensor([1, -2])], to: [w]) }
+            #expect(w.value.firstNonFiniteScalar == nil, "\(restored.name): \(w.value.scalars)")
+        }
+    }
+
     /// The `iterations` tensor is a `Float`, which rounds counts past 2²⁴. A caller that keeps
     /// the exact count passes it; it is taken when it rounds to the tensor and refused otherwise,
     /// and the next step's bias correction and count follow from it.

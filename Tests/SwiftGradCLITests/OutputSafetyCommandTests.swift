@@ -48,21 +48,27 @@ import Testing
         #expect(try snapshot(directory) == before, "\(arguments) changed a file", sourceLocation: sourceLocation)
     }
 
-    /// A report sent to the file standard output is redirected to would replace the log and
-    /// the lines already in it: refused, by either name of that file.
+    /// A report or predictions sent to the file standard output is redirected to would replace
+    /// the log and the lines already in it: refused, by either name of that file.
     @Test func noOutputReplacesTheFileOfStandardOutputOrError() throws {
         let directory = try trainedRun()
         defer { directory.remove() }
         let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
-        for (redirection, path, stream) in [(">> log.txt", "/dev/stdout", "standard output"), (">> log.txt", "log.txt", "standard output"), ("2>> log.txt", "/dev/stderr", "standard error")] {
-            try directory.write("log.txt", "earlier lines\n")
-            let script = "'\(binary)' eval train.json --checkpoint pe/model.safetensors --report \(path) \(redirection); echo $? > status.txt"
-            _ = try runProcess("/bin/sh", ["-c", script], in: directory.path)
-            #expect(try directory.read("status.txt") == "1\n", "\(path)")
-            let log = try directory.read("log.txt")
-            #expect(log.hasPrefix("earlier lines\n"), "\(path): \(log)")
-            if stream == "standard error" {
-                #expect(log.contains("error: cannot write '\(path)' (--report): it is this command's \(stream), whose lines the file would replace; give it a file of its own"), "\(log)")
+        let commands = [
+            ("eval train.json --checkpoint pe/model.safetensors", "--report"),
+            ("predict --checkpoint pe/model.safetensors --input data.csv", "--output"),
+        ]
+        for (command, flag) in commands {
+            for (redirection, path, stream) in [(">> log.txt", "/dev/stdout", "standard output"), (">> log.txt", "log.txt", "standard output"), ("2>> log.txt", "/dev/stderr", "standard error")] {
+                try directory.write("log.txt", "earlier lines\n")
+                let script = "'\(binary)' \(command) \(flag) \(path) \(redirection); echo $? > status.txt"
+                _ = try runProcess("/bin/sh", ["-c", script], in: directory.path)
+                #expect(try directory.read("status.txt") == "1\n", "\(command) \(path)")
+                let log = try directory.read("log.txt")
+                #expect(log.hasPrefix("earlier lines\n"), "\(command) \(path): \(log)")
+                if stream == "standard error" {
+                    #expect(log.contains("error: cannot write '\(path)' (\(flag)): it is this command's \(stream), whose lines the file would replace; give it a file of its own"), "\(log)")
+                }
             }
         }
     }
@@ -97,6 +103,41 @@ import Testing
         try expectRefused(
             eval + ["--report", "x.svg", "--plot", "./x.svg"], in: directory,
             "cannot write './x.svg': both --report and --plot name it; choose a file for each")
+    }
+
+    /// predict's --output follows the rules of every command's outputs: not its input or its
+    /// checkpoint, and no file a run writes in a run folder (a model, a checkpoint, metrics),
+    /// which CSV would replace.
+    @Test func predictWritesOverNoneOfItsInputsNorAnyRunsFiles() throws {
+        let directory = try trainedRun()
+        defer { directory.remove() }
+        let predict = ["predict", "--checkpoint", "pe/model.safetensors", "--input", "data.csv", "--output"]
+        try expectRefused(
+            predict + ["./data.csv"], in: directory, "cannot write './data.csv' (--output): it is the input of this run ('data.csv'); choose another path")
+        try FileManager.default.copyItem(atPath: directory.path + "/pe/model.safetensors", toPath: directory.path + "/copy.safetensors")
+        let fromCopy = ["predict", "--checkpoint", "copy.safetensors", "--input", "data.csv", "--output"]
+        try expectRefused(
+            fromCopy + ["copy.safetensors"], in: directory, "cannot write 'copy.safetensors' (--output): it is the checkpoint of this run; choose another path")
+        // Each file of the run folder, the ones the run writes later (best.safetensors) too.
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/pe/checkpoints").max())
+        let files = [
+            ("model.safetensors", "it is the model"), ("best.safetensors", "it is the best checkpoint"),
+            ("checkpoints/" + checkpoint, "it lies in the checkpoints folder"), ("metrics.csv", "it is a metrics file"),
+            ("metrics.jsonl", "it is a metrics file"),
+        ]
+        for (name, reason) in files {
+            let before = try snapshot(directory)
+            let run = try swiftgrad(fromCopy + ["pe/" + name], in: directory.path)
+            expectOneLineError(run)
+            #expect(run.standardError.hasPrefix("error: cannot write 'pe/\(name)' (--output): \(reason) of the run folder '"), "\(run.standardError)")
+            #expect(try snapshot(directory) == before, "predict --output pe/\(name) changed a file")
+        }
+        // Predictions of its own beside a run's files are written, and written again.
+        for _ in 1...2 {
+            let run = try swiftgrad(predict + ["pe/predictions.csv"], in: directory.path)
+            #expect(run.status == 0, "\(run.standardError)")
+        }
+        #expect(try directory.read("pe/predictions.csv").hasPrefix("label,"))
     }
 
     @Test func benchScalingAndPlotWriteOverNoneOfTheirInputs() throws {

@@ -52,4 +52,50 @@ import Testing
         let resume = try #require(throws: CheckpointError.self) { try runKeepingFolder(directory, resume: path, writesMetrics: false) }
         #expect(resume.description == expected)
     }
+
+    /// Every step of a run updates every parameter, so a checkpoint past its first step that
+    /// holds none of a parameter's optimizer slots lost them: resuming it would start them
+    /// afresh and silently change the run. The resume is refused, naming the file, the
+    /// parameter and the missing slots.
+    @Test func aCheckpointMissingAParametersOptimizerSlotsIsRefusedOnResume() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory, writesMetrics: false)
+        var checkpoint = try Checkpoint.read(from: directory.path + "/runs/checkpoints/step-000000004.safetensors")
+        let name = checkpoint.state.parameterNames[0]
+        let slots = checkpoint.state.optimizerState.keys.filter { $0.hasPrefix("0/\(name)/") }.sorted()
+        #expect(slots == ["0/\(name)/momentum", "0/\(name)/velocity"], "\(checkpoint.state.optimizerState.keys.sorted())")
+        for key in slots { checkpoint.state.optimizerState[key] = nil }
+        let path = directory.path + "/slotless.safetensors"
+        try checkpoint.write(to: path)
+
+        let error = try #require(throws: CheckpointError.self) { try runKeepingFolder(directory, resume: path, writesMetrics: false) }
+        #expect(error.file == path)
+        #expect(error.message.contains("the state holds none of the slots of variable '\(name)' after 4 steps: '0/\(name)/momentum', '0/\(name)/velocity' are missing"), "\(error)")
+    }
+
+    /// An infinity in Adam's second moment (which a run saves after a step whose gradient's
+    /// square overflowed) makes the next update of its element NaN: a resume is refused,
+    /// naming the slot and the element, while eval and predict, which use no optimizer state,
+    /// read the model.
+    @Test func anInfinityInAdamsSecondMomentIsRefusedOnResumeOnly() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory, writesMetrics: false)
+        var checkpoint = try Checkpoint.read(from: directory.path + "/runs/checkpoints/step-000000004.safetensors")
+        let key = "0/\(checkpoint.state.parameterNames[0])/velocity"
+        let velocity = try #require(checkpoint.state.optimizerState[key])
+        var scalars = velocity.scalars
+        scalars[5] = .infinity
+        checkpoint.state.optimizerState[key] = Tensor(shape: velocity.shape, scalars: scalars)
+        let path = directory.path + "/infinite.safetensors"
+        try checkpoint.write(to: path)
+
+        let error = try #require(throws: CheckpointError.self) { try runKeepingFolder(directory, resume: path, writesMetrics: false) }
+        #expect(error.file == path)
+        #expect(error.message.contains("'\(key)' holds inf at element 5, which makes Adam's next update of that element not finite"), "\(error)")
+        _ = try CheckpointEvaluation.run(config: directory.path + "/train.json", checkpoint: path)
+        let input = try directory.write("rows.csv", Array(repeating: "0", count: 32).joined(separator: ",") + "\n")
+        _ = try CSVPrediction.run(checkpoint: path, input: input, hasHeader: false)
+    }
 }

@@ -276,6 +276,38 @@ private func cells(_ text: String) -> [[String]] {
         #expect(namedError.description == "\(named):1: the header names 3 columns but the model takes 3 features (a, b, c); missing: 'b'; not a feature: 'd'")
     }
 
+    /// A header naming a feature, or the label, in more columns than the model takes of that
+    /// name is told so, naming the column, rather than as a name the model does not know.
+    @Test func aRepeatedColumnIsNamedAsRepeated() throws {
+        let run = try TinyRun(classes: true)
+        defer { run.directory.remove() }
+        let feature = try run.directory.write("feature.csv", "a,b,c,a\n1,2,3,4\n")
+        let featureError = try #require(throws: PredictionInputError.self) {
+            try CSVPrediction.run(checkpoint: run.modelPath, input: feature, hasHeader: true)
+        }
+        #expect(featureError.description == "\(feature):1: the header names 4 columns but the model takes 3 features (a, b, c); 'a' heads 2 columns but the model has 1 feature of that name")
+        let label = try run.directory.write("label.csv", "label,a,b,c,label,d\n0,1,2,3,0,5\n")
+        let labelError = try #require(throws: PredictionInputError.self) {
+            try CSVPrediction.run(checkpoint: run.modelPath, input: label, hasHeader: true)
+        }
+        #expect(labelError.description == "\(label):1: the header names 6 columns but the model takes 3 features (a, b, c); not a feature: 'd'; 'label' heads 2 columns but only one is the label")
+    }
+
+    /// The epochs a checkpoint records pick the config hash eval compares with; a value no run
+    /// writes is the checkpoint's error, named with its key, not the config's.
+    @Test func epochsOutOfRangeInACheckpointAreTheCheckpointsError() throws {
+        let run = try TinyRun(classes: true)
+        defer { run.directory.remove() }
+        for text in ["9223372036854775807", "0", "six"] {
+            var checkpoint = try Checkpoint.read(from: run.modelPath)
+            checkpoint.metadata["training.epochs"] = text
+            let path = run.directory.path + "/epochs.safetensors"
+            try checkpoint.write(to: path)
+            let error = try #require(throws: CheckpointError.self) { try CheckpointEvaluation.run(config: run.config, checkpoint: path) }
+            #expect(error.description == "\(path): metadata key 'training.epochs' is '\(text)'; expected the epochs the run trained, a whole number from 1 to 1000000")
+        }
+    }
+
     @Test func aHeaderOfManyUnknownColumnsGivesAMessageOfOneShortLine() throws {
         let run = try TinyRun(classes: true)
         defer { run.directory.remove() }

@@ -353,6 +353,64 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == (first + ["step-000000999.safetensors"]).sorted())
     }
 
+    /// A checkpoint another run wrote, put among this run's, is never removed: a fresh run (which
+    /// removes this config's), a resumed run (which removes those past its step, and prunes the
+    /// oldest) and best.safetensors alike; the run is refused naming the file, and the folder is
+    /// left as it was. A file named like a checkpoint that cannot be read is refused the same way.
+    @Test func aCheckpointOfAnotherRunAmongThisRunsIsRefusedNotRemoved() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let runs = directory.path + "/runs"
+        let folder = runs + "/checkpoints"
+        let own = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(own == [2, 3, 4, 6, 8, 9].map { "step-00000000\($0).safetensors" }, "\(own)")
+        let otherRun = try TemporaryDirectory()
+        defer { otherRun.remove() }
+        try runKeepingFolder(otherRun, config: metricsConfig.replacingOccurrences(of: "\"seed\": 4", with: "\"seed\": 5"))
+        let foreign = otherRun.path + "/runs/checkpoints/" + own.last!
+
+        func expectRefused(_ path: String, resume: String? = nil, _ expected: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let before = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            do {
+                try runKeepingFolder(directory, resume: resume)
+                Issue.record("the run started beside \(path)", sourceLocation: sourceLocation)
+            } catch {
+                let verb = resume == nil ? "start" : "resume"
+                #expect("\(error)".hasPrefix("cannot \(verb) a run in '\(runs)': \(expected)"), "\(error)", sourceLocation: sourceLocation)
+                #expect("\(error)".hasSuffix("; move it out of '\(runs)', or choose another --run-dir"), "\(error)", sourceLocation: sourceLocation)
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == before, sourceLocation: sourceLocation)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, sourceLocation: sourceLocation)
+        }
+        let resume = folder + "/step-000000004.safetensors"
+        // Older than this run's newest checkpoint, which is this config's.
+        let oldest = folder + "/step-000000001.safetensors"
+        try FileManager.default.copyItem(atPath: foreign, toPath: oldest)
+        try expectRefused(oldest, "it holds the checkpoints of another run (\(oldest): config hash ")
+        try expectRefused(oldest, resume: resume, "it holds the checkpoints of another run (\(oldest): config hash ")
+        try FileManager.default.removeItem(atPath: oldest)
+        // Past the step a resumed run goes on from, where it removes this config's.
+        let past = folder + "/step-000000005.safetensors"
+        try FileManager.default.copyItem(atPath: foreign, toPath: past)
+        try expectRefused(past, resume: resume, "it holds the checkpoints of another run (\(past): config hash ")
+        try FileManager.default.removeItem(atPath: past)
+        // The best checkpoint, which a fresh run removes.
+        let best = runs + "/best.safetensors"
+        try FileManager.default.copyItem(atPath: otherRun.path + "/runs/model.safetensors", toPath: best)
+        try expectRefused(best, "it holds the checkpoints of another run (\(best): config hash ")
+        try FileManager.default.removeItem(atPath: best)
+        // A file that is no checkpoint at all.
+        let junk = try directory.write("runs/checkpoints/step-000000007.safetensors", "not a checkpoint")
+        try expectRefused(junk, "its checkpoint \(junk) cannot be read (")
+        try FileManager.default.removeItem(atPath: junk)
+
+        // With only its own checkpoints there, the run starts over as before.
+        try runKeepingFolder(directory)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == own)
+    }
+
     /// A run that training.steps ended mid-epoch, resumed from its last checkpoint, has no step
     /// left to take: its parameters stay those of the uninterrupted run, and its report gives
     /// that run's final loss and the checkpoint it resumed from as its last.

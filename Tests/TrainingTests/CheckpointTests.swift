@@ -203,6 +203,13 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 8, "overlap"),
         (#"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}"#, 4, "more bytes than the file holds"),
         (#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, 4, "non-negative"),
+        (#"{"a":{"dtype":32,"shape":[1],"data_offsets":[0,4]}}"#, 4, "tensor 'a' has dtype 32, not a string; expected \"F32\""),
+        (#"{"a":{"shape":[1],"data_offsets":[0,4]}}"#, 4, "tensor 'a' has no dtype"),
+        (#"{"a":{"dtype":"F32","shape":"1","data_offsets":[0,4]}}"#, 4, "tensor 'a' has shape \"1\", not a list"),
+        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}}"#, 4, "tensor 'a' has data_offsets [4, 0], which end before they begin"),
+        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0]}}"#, 4, "tensor 'a' has data_offsets [0]; expected two non-negative integers [begin, end]"),
+        (#"{"a":{"dtype":"F32","shape":[1]}}"#, 4, "tensor 'a' has no data_offsets"),
+        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,8]}}"#, 4, "outside the 4 data bytes (truncated?)"),
         (#"[1, 2]"#, 0, "not a JSON object"),
         (#"{"a": "#, 0, "not valid JSON"),
     ])
@@ -522,8 +529,10 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(error.message == "tensor '\(name)' of shape [12, 10] holds \(value) at element 13 (at [1, 3]); expected finite parameters", "\(error)")
     }
 
-    /// An optimizer slot may hold an infinity (a second moment whose square overflowed leaves
-    /// the step finite), so that loads; a NaN, which no run saves, is refused naming the slot.
+    /// Reading a checkpoint accepts an infinity in an optimizer slot (a run saves one where a
+    /// gradient's square overflowed, and eval and predict use no slot) but refuses a NaN, which
+    /// no run saves, naming the slot. Restoring the state judges the infinity: in Adam's
+    /// moments it would make the next update NaN, so the trainer refuses it.
     @Test func aNaNInTheOptimizersStateIsRefusedAndAnInfinityIsNot() throws {
         let trainer = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
         _ = trainer.run()
@@ -538,6 +547,9 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
             return try Checkpoint(SafeTensors(decoding: Checkpoint(state: edited).safeTensors.encoded(), file: "slot.safetensors"), source: "slot.safetensors")
         }
         #expect(try reading(.infinity).state.optimizerState[key]!.scalars[13] == .infinity)
+        let resumed = makeTrainer(TrainingOptions(epochs: 1, batchSize: 64, seed: 1))
+        let restoring = try #require(throws: TrainingStateError.self) { try resumed.restore(reading(.infinity).state) }
+        #expect(restoring.description.contains("'\(key)' holds inf at element 5, which makes Adam's next update of that element not finite"), "\(restoring)")
         let error = try #require(throws: CheckpointError.self) { try reading(.nan) }
         let width = state.optimizerState[key]!.shape[1]
         #expect(error.message == "tensor 'optimizer/\(key)' of shape \(state.optimizerState[key]!.shape) holds NaN at element 13 (at [\(13 / width), \(13 % width)]); expected an optimizer state without NaN", "\(error)")
