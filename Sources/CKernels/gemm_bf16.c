@@ -33,6 +33,17 @@ static const sg_bf16_family family_native = {SG_BF16_AVX512_MR, SG_BF16_AVX512_N
                                              sg_bf16_pack_a_native, sg_bf16_pack_b_native};
 #endif
 
+int sg_cpu_has_bf16_instructions(void) {
+#if SG_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16") &&
+           __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
 int sg_bf16_native_usable(void) {
 #if SG_X86
     // 1: usable, 0: not, -1: not checked yet. The check is idempotent, so a racing first call
@@ -40,11 +51,7 @@ int sg_bf16_native_usable(void) {
     static _Atomic int cached = -1;
     int usable = atomic_load_explicit(&cached, memory_order_relaxed);
     if (usable < 0) {
-        __builtin_cpu_init();
-        usable = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512bf16") &&
-                 __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                 sg_bf16_native_agrees();
+        usable = sg_cpu_has_bf16_instructions() && sg_bf16_native_agrees();
         atomic_store_explicit(&cached, usable, memory_order_relaxed);
     }
     return usable;

@@ -167,6 +167,66 @@ pack_run_native(const float *x, long s, long len, uint32_t *dst) {
     }
 }
 
+/// The 16 x 16 words `w` transposed in registers: afterwards w[j] holds word j of each input,
+/// input i in lane i.
+SG_AVX512_BF16 static inline __attribute__((always_inline)) void transpose16(__m512i w[16]) {
+    __m512i t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_epi32(w[i], w[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(w[i], w[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        w[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        w[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        w[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        w[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    // w[4g + r] now holds, in its 128-bit lane l, word 4l + r of inputs 4g..4g+3; word 4l + r
+    // of all sixteen is lane l of w[r], w[4 + r], w[8 + r] and w[12 + r], side by side.
+    for (int r = 0; r < 4; r++) {
+        const __m512i g0 = w[r], g1 = w[4 + r], g2 = w[8 + r], g3 = w[12 + r];
+        const __m512i lo01 = _mm512_shuffle_i32x4(g0, g1, 0x44), hi01 = _mm512_shuffle_i32x4(g0, g1, 0xEE);
+        const __m512i lo23 = _mm512_shuffle_i32x4(g2, g3, 0x44), hi23 = _mm512_shuffle_i32x4(g2, g3, 0xEE);
+        t[r] = _mm512_shuffle_i32x4(lo01, lo23, 0x88);       // 128-bit lane 0 of each group
+        t[4 + r] = _mm512_shuffle_i32x4(lo01, lo23, 0xDD);   // lane 1
+        t[8 + r] = _mm512_shuffle_i32x4(hi01, hi23, 0x88);   // lane 2
+        t[12 + r] = _mm512_shuffle_i32x4(hi01, hi23, 0xDD);  // lane 3
+    }
+    for (int j = 0; j < 16; j++) w[j] = t[j];
+}
+
+/// Packs `rows` (at most 16) runs of `kc` contiguous floats, run i at x + i * rs, into words
+/// laid out across them: word p of run i goes to dst[p * stride + i], for i below `width` (at
+/// most 16; runs from `rows` to `width` as zeros). A's panel when the rows of op(A) run along K
+/// (stride and width MR), and half of B's when its columns do (stride NR, width 16). Sixteen
+/// pairs of each run are rounded with one vcvtne2ps2bf16 and the 16 x 16 block of words is
+/// transposed in registers, so that each pair's words are one store: the words the
+/// element-by-element loops write, without a scalar store per word.
+SG_AVX512_BF16 static inline __attribute__((always_inline)) void
+pack_runs_across(const float *x, long rs, int rows, long kc, long stride, int width, uint32_t *dst) {
+    const long kp = (kc + 1) / 2;
+    const __mmask16 lanes = lane_mask(width);
+    for (long q = 0; q < kp; q += 16) {
+        // Floats [2q, 2q + 32) of each run, those past kc loaded as +0 (an odd kc's last pair
+        // gets its +0 partner).
+        const long k = 2 * q, rest = kc - k;
+        const __mmask16 m0 = lane_mask((int)min_l(rest, 16)), m1 = lane_mask((int)min_l(rest - 16, 16));
+        __m512i w[16];
+        for (int i = 0; i < 16; i++) {
+            if (i < rows) {
+                const float *run = x + i * rs + k;
+                const __m512 lo = _mm512_maskz_loadu_ps(m0, run), hi = _mm512_maskz_loadu_ps(m1, run + 16);
+                w[i] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+            } else {
+                w[i] = _mm512_setzero_si512();
+            }
+        }
+        transpose16(w);
+        const long pairs = min_l(16, kp - q);
+        for (long j = 0; j < pairs; j++) _mm512_mask_storeu_epi32(dst + (q + j) * stride, lanes, w[j]);
+    }
+}
+
 SG_AVX512_BF16 void sg_bf16_pack_a_native(sg_view a, long i0, int mr, long p0, long kc, int MR,
                                           uint32_t *dst) {
     const long kp = (kc + 1) / 2;
@@ -181,6 +241,10 @@ SG_AVX512_BF16 void sg_bf16_pack_a_native(sg_view a, long i0, int mr, long p0, l
                                          words_of_rows(even + i, odd ? odd + i : NULL, m));
             }
         }
+        return;
+    }
+    if (a.cs == 1 && MR <= 16) {
+        pack_runs_across(a.p + i0 * a.rs + p0, a.rs, mr, kc, MR, MR, dst);
         return;
     }
     uint32_t run[SG_BF16_KC / 2];
@@ -208,6 +272,11 @@ SG_AVX512_BF16 void sg_bf16_pack_b_native(sg_view b, long p0, long kc, long j0, 
                     _mm512_storeu_si512(panel + p * NR + j,
                                         words_of_rows(even + j, odd ? odd + j : NULL, m));
                 }
+            }
+        } else if (b.rs == 1 && NR % 16 == 0) {
+            // Columns of op(B) contiguous along K: sixteen at a time, as A's rows above.
+            for (long j = 0; j < NR; j += 16) {
+                pack_runs_across(b.p + p0 + (jq + j) * b.cs, b.cs, (int)min_l(16, nr - j), kc, NR, 16, panel + j);
             }
         } else {
             uint32_t run[SG_BF16_KC / 2];

@@ -79,6 +79,15 @@ extension GEMMProblem {
         }
     }
 
+    /// The start-up check that keeps a CPU's native kernels out when they disagree with the
+    /// emulated ones also keeps a defect of the native packing or kernels out of every test
+    /// above, which then skip: on a CPU with the instructions, the check must pass.
+    @Test(.enabled(if: sg_cpu_has_bf16_instructions() != 0, "needs AVX512-BF16"))
+    func aCPUWithTheInstructionsPassesTheStartUpCheck() {
+        #expect(GEMMKernel.avx512BF16.isSupported,
+                "this CPU has AVX512-BF16, but the native packing or kernels disagree with the emulated ones (sg_bf16_native_agrees)")
+    }
+
     @Test(.enabled(if: GEMMKernel.avx512BF16.isSupported,
                    "needs AVX512-BF16 whose vdpbf16ps passes the start-up check"))
     func nativeKernelGivesTheReferenceBits() {

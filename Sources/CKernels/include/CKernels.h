@@ -120,6 +120,11 @@ int sg_gemm_kernel_supported(int kernel);
 /// `SG_GEMM_KERNEL_AVX512_BF16`). Detected once, thread-safely.
 int sg_gemm_detected_kernel(void);
 
+/// 1 if this CPU has the instructions of the native bf16 kernels (AVX512-BF16 with AVX512F, VL
+/// and BW, AVX2 and FMA), whether or not they pass the start-up check that
+/// `sg_gemm_kernel_supported(SG_GEMM_KERNEL_AVX512_BF16)` adds.
+int sg_cpu_has_bf16_instructions(void);
+
 /// The kernel a bf16 product uses on this CPU: `SG_GEMM_KERNEL_AVX512_BF16` where
 /// `sg_gemm_kernel_supported` says so, else `sg_gemm_detected_kernel()` (on AVX-512 without a
 /// usable `vdpbf16ps`, two fused multiply-adds per pair). Every kernel gives the same bits.
