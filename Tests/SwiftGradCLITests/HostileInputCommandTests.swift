@@ -26,10 +26,10 @@ import Glibc
         }
     }
 
-    /// The memory budget is the least of the limits the process has: under `ulimit -v` a model
-    /// that fits the machine but not the address space is refused, naming that limit, instead
-    /// of failing in an allocation.
-    @Test func aModelBeyondTheAddressSpaceLimitIsRefusedNamingIt() throws {
+    /// The memory budget is the least of the limits the process has: under `ulimit -v` or
+    /// `ulimit -d` a model that fits the machine but not what the limit leaves is refused, naming
+    /// that limit, instead of failing in an allocation; `SWIFTGRAD_MAX_MEMORY_MB` does not lift it.
+    @Test func aModelBeyondTheAddressSpaceOrDataLimitIsRefusedNamingIt() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("wide.json", """
@@ -37,9 +37,33 @@ import Glibc
              "model": {"type": "mlp", "hidden_layers": [100000, 10000]}, "training": {"batch_size": 16}}
             """)
         let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
-        let result = try runProcess("/bin/sh", ["-c", "ulimit -v 2000000 && exec '\(binary)' validate wide.json"], in: directory.path)
-        #expect(result.status == 1, "\(result.error)")
-        #expect(result.error.contains("of the process's address-space limit (ulimit -v); "), "\(result.error)")
+        for (limit, name) in [("-v", "address-space"), ("-d", "data-segment")] {
+            for variable in ["", "SWIFTGRAD_MAX_MEMORY_MB=100000 "] {
+                let result = try runProcess("/bin/sh", ["-c", "ulimit \(limit) 2000000 && \(variable)exec '\(binary)' validate wide.json"], in: directory.path)
+                #expect(result.status == 1, "\(variable)\(limit): \(result.error)")
+                #expect(result.error.contains("of the process's \(name) limit (ulimit \(limit)) less the "), "\(result.error)")
+                #expect(result.error.hasSuffix("; use a smaller model, batch_size or data set, or raise that limit (ulimit \(limit))\n"), "\(result.error)")
+            }
+        }
+    }
+
+    /// Under an address-space limit a run with threads trains data that fits what the limit
+    /// leaves: each thread's malloc arena would otherwise reserve 64 MiB of the limit, and an
+    /// allocation of the data could fail after the estimate passed.
+    @Test func aThreadedRunWhoseDataFitsTheAddressSpaceLimitTrains() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("threads.json", """
+            {"task": "train", "data": {"source": "synthetic", "examples": 200000, "features": 16, "classes": 2},
+             "model": {"type": "linear"}, "training": {"epochs": 1, "batch_size": 4096, "workers": 4, "seed": 3}}
+            """)
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        for attempt in 0..<3 {
+            let result = try runProcess(
+                "/bin/sh", ["-c", "ulimit -v 400000 && exec '\(binary)' run threads.json --quiet --run-dir runs/\(attempt)"], in: directory.path)
+            #expect(result.status == 0, "\(result.error)")
+            #expect(!result.error.contains("failed to allocate"), "\(result.error)")
+        }
     }
 
     /// Names of one character, the config's and the run folder's (Foundation's folder-part
