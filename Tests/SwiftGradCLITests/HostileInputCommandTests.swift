@@ -66,6 +66,35 @@ import Glibc
         }
     }
 
+    /// A checkpoint larger than the memory it may take is refused by `predict`, `eval` and
+    /// `--resume` from its size and its header, before it is read: a sparse gigabyte under
+    /// `SWIFTGRAD_MAX_MEMORY_MB=64` is one line naming the file, its size and the limit.
+    @Test func aCheckpointLargerThanTheMemoryBudgetIsRefusedBeforeItIsRead() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var header = #"{"__metadata__":{"swiftgrad.format":"swiftgrad-checkpoint-1"},"w":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}"#
+        while header.utf8.count % 8 != 0 { header += " " }
+        var prefix: [UInt8] = []
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { prefix.append(contentsOf: $0) }
+        let path = try directory.write("big.safetensors", bytes: prefix + Array(header.utf8))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: UInt64(8 + header.utf8.count + (1 << 30)))
+        try handle.close()
+        try directory.write("one.csv", "1\n")
+        let config = try directory.tinyTrainConfig()
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let expected = "error: big.safetensors: the file is 1.0 GiB (a header of \(header.utf8.count) bytes and 1.0 GiB of tensors), and reading it would need about 1.0 GiB of memory, more than the 64.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=64; expected a file that fits, or read it with more memory\n"
+        for command in [
+            "predict --checkpoint big.safetensors --input one.csv --no-header",
+            "eval '\(config)' --checkpoint big.safetensors",
+            "run '\(config)' --run-dir runs/big --resume big.safetensors --quiet",
+        ] {
+            let result = try runProcess("/bin/sh", ["-c", "SWIFTGRAD_MAX_MEMORY_MB=64 exec '\(binary)' \(command)"], in: directory.path)
+            expectOneLineError(Run(status: result.status, standardOutput: result.output, standardError: result.error))
+            #expect(result.error == expected, "\(command): \(result.error)")
+        }
+    }
+
     /// Names of one character, the config's and the run folder's (Foundation's folder-part
     /// function traps on them).
     @Test func namesOfOneCharacterWork() throws {
