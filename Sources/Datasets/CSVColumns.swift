@@ -33,15 +33,23 @@ public struct CSVColumns: Sendable {
     /// - Parameters:
     ///   - path: the file to read.
     ///   - hasHeader: whether the first row names the columns (and is not data).
+    ///   - memory: the memory the values may take while they are read, and its description for
+    ///     the message (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`), as a training set's
+    ///     reader takes them: reading stops with ``DatasetError/Reason/tooManyValues(limit:memory:)``
+    ///     at the row where the values, at 12 bytes each (as read, the columns put back in order,
+    ///     the tensor), would outgrow it; `nil` for no limit.
     ///   - choose: given the header (`nil` without one) and the number of fields in the first
     ///     row, the indices of the columns to read, in order; it throws to refuse the file.
     /// - Throws: what `choose` throws, or ``DatasetError`` naming the file, line and column for
-    ///   a missing or empty file, a ragged row or a field that is not a finite number.
+    ///   a missing or empty file, a ragged row, a field that is not a finite number or more
+    ///   values than `memory` holds.
     public static func load(
-        path: String, hasHeader: Bool, choose: @escaping ([String]?, Int) throws -> [Int]
+        path: String, hasHeader: Bool, memory: (bytes: Int, description: String)? = nil,
+        choose: @escaping ([String]?, Int) throws -> [Int]
     ) throws -> CSVColumns {
         var columns = 0
-        var reader = CSVReader(source: path, hasHeader: hasHeader, labels: .numbers) { names, columnCount in
+        let valueLimit = memory.map { (count: $0.bytes / Dataset.bytesPerValueLoaded, memory: $0.description) }
+        var reader = CSVReader(source: path, hasHeader: hasHeader, labels: .numbers, valueLimit: valueLimit) { names, columnCount in
             columns = columnCount
             let chosen = try choose(names?.map { $0.trimmingBlanks() }, columnCount)
             if let bad = chosen.first(where: { !(0..<columnCount).contains($0) }) {

@@ -75,6 +75,74 @@ public enum InputFile {
         }
     }
 
+    /// A regular file opened by ``withOpenFile(_:limit:what:_:)``, read at the offsets a caller
+    /// chooses: a reader that learns from a file's first bytes where the rest lies (a header, then
+    /// data) reads each part straight to where it is kept, never holding the whole file.
+    public struct OpenFile {
+        /// The path, as given.
+        public let path: String
+        /// The file's size in bytes when it was opened, at most the limit it was opened with.
+        public let size: Int
+        /// What the file is, for messages.
+        let what: String
+        let descriptor: Int32
+
+        /// Fills `buffer` with the bytes from `offset` on.
+        ///
+        /// - Throws: ``FileError`` when the bytes asked for lie outside the file's ``size``, or the
+        ///   file cannot be read or ends before the buffer is full (it shrank after it was opened).
+        public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+            try checkWithin(buffer.count, at: offset)
+            var done = 0
+            while done < buffer.count {
+                let count = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))")
+                }
+                if count == 0 {
+                    throw FileError("cannot read \(what) '\(path)': it ends at byte \(offset + done), before the \(buffer.count) bytes from byte \(offset) (it shrank while being read?)")
+                }
+                done += count
+            }
+        }
+
+        /// The `count` bytes from `offset` on, checked to lie within the file before memory is
+        /// reserved for them.
+        ///
+        /// - Throws: ``FileError`` as ``read(into:at:)`` does.
+        public func bytes(_ count: Int, at offset: Int) throws -> [UInt8] {
+            try checkWithin(count, at: offset)
+            var bytes = [UInt8](repeating: 0, count: count)
+            try bytes.withUnsafeMutableBytes { try read(into: $0, at: offset) }
+            return bytes
+        }
+
+        /// Refuses `count` bytes from `offset` unless they lie within the file's ``size``,
+        /// compared without arithmetic that can overflow.
+        private func checkWithin(_ count: Int, at offset: Int) throws {
+            guard count >= 0, offset >= 0, offset <= size, count <= size - offset else {
+                throw FileError("cannot read \(what) '\(path)': \(count) bytes from byte \(offset) lie outside its \(size) bytes")
+            }
+        }
+    }
+
+    /// Opens the regular file at `path` and calls `body` with it, closing it afterwards.
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - limit: the most bytes accepted.
+    ///   - what: what the file is, for messages (`checkpoint`).
+    ///   - body: reads the parts it needs; the file is only open during the call.
+    /// - Throws: ``FileError`` as ``read(_:limit:what:)`` does, or what `body` throws.
+    public static func withOpenFile<Result>(
+        _ path: String, limit: Int, what: String = "file", _ body: (OpenFile) throws -> Result
+    ) throws -> Result {
+        let (descriptor, size) = try openRegular(path, limit: limit, what: what)
+        defer { close(descriptor) }
+        return try body(OpenFile(path: path, size: size, what: what, descriptor: descriptor))
+    }
+
     /// Opens `path` for reading after checking that it is a regular file within `limit`;
     /// returns the descriptor (the caller closes it) and the file's size.
     private static func openRegular(_ path: String, limit: Int, what: String) throws -> (Int32, Int) {

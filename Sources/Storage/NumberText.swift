@@ -16,3 +16,17 @@ public func formatted(_ value: Double, _ format: String) -> String {
 public func formatted(_ value: Float, _ format: String) -> String {
     formatted(Double(value), format)
 }
+
+/// A count of bytes for a message, in the largest binary unit it reaches, to one decimal:
+/// `512 bytes`, `12.0 MiB`, `1.5 GiB`; `more than 8 EiB` for a count saturated at `Int.max`.
+package func memorySize(_ bytes: Int) -> String {
+    if bytes == Int.max { return "more than 8 EiB" }
+    let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024 && unit < units.count - 1 {
+        value /= 1024
+        unit += 1
+    }
+    return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
+}

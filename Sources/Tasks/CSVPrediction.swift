@@ -33,16 +33,25 @@ package struct CSVPrediction: Sendable {
     ///   - hasHeader: whether the first row names the columns.
     ///   - precision: what the matrix products compute from; `nil` (the default) for the
     ///     precision the checkpoint was trained in.
-    /// - Throws: ``CheckpointError`` for a checkpoint that cannot be read or does not describe
-    ///   its model; `DatasetError` for an unreadable input or a field that is not a number;
-    ///   ``PredictionInputError`` for columns that do not fit the model.
-    package static func run(checkpoint: String, input: String, hasHeader: Bool, precision: MatrixPrecision? = nil) throws -> CSVPrediction {
-        let saved = try SavedModel.read(from: checkpoint)
+    ///   - budget: the memory the prediction may take; `nil` (the default) for
+    ///     ``MemoryBudget/current(environment:process:)`` at each step. The checkpoint is refused
+    ///     before it is read when it would not fit, the input stops being read at the row that
+    ///     would pass the limit, and the prediction is estimated
+    ///     (``memoryEstimate(rows:of:)``) before it is made.
+    /// - Throws: ``CheckpointError`` for a checkpoint that cannot be read, would not fit in memory
+    ///   or does not describe its model; `DatasetError` for an unreadable input, a field that is
+    ///   not a number or more values than the memory holds; ``PredictionInputError`` for columns
+    ///   that do not fit the model; `MemoryBudgetError` for more rows than the memory holds
+    ///   predictions for.
+    package static func run(
+        checkpoint: String, input: String, hasHeader: Bool, precision: MatrixPrecision? = nil, budget: MemoryBudget? = nil
+    ) throws -> CSVPrediction {
+        let saved = try SavedModel.read(from: checkpoint, memory: (budget ?? MemoryBudget.current()).allowance)
         let model = try saved.makeModel()
         let features = saved.featureNames
         var notes: [String] = []
         let expected = "\(features.count) feature\(features.count == 1 ? "" : "s") (\(listed(features, inQuotes: false)))"
-        let columns = try CSVColumns.load(path: input, hasHeader: hasHeader) { header, columnCount in
+        let columns = try CSVColumns.load(path: input, hasHeader: hasHeader, memory: (budget ?? MemoryBudget.current()).allowance) { header, columnCount in
             guard let header else {
                 guard columnCount == features.count else {
                     var message = "the rows have \(columnCount) column\(columnCount == 1 ? "" : "s") but the model takes \(expected), in this order"
@@ -85,6 +94,10 @@ package struct CSVPrediction: Sendable {
             if let label { notes.append("note: ignoring column '\(quoted(header[label]))' of \(input): it is the label the model was trained to predict") }
             return chosen.map { $0! }
         }
+        let rows = columns.values.shape[0]
+        try (budget ?? MemoryBudget.current()).check(
+            memoryEstimate(rows: rows, of: saved), "predicting for the \(rows) row\(rows == 1 ? "" : "s") of '\(input)'",
+            advice: "predict for fewer rows at a time")
         // A value far from the training rows is finite as read but may not be once standardised,
         // and the model would take it for an infinity (which a relu can turn into a plausible
         // answer).
@@ -129,6 +142,32 @@ package struct CSVPrediction: Sendable {
             }
         }
         return CSVPrediction(table: table, notes: notes)
+    }
+
+    /// What a prediction for `rows` rows of raw features takes with the model of `saved`, from
+    /// counts alone, before any of it is allocated:
+    /// - the model: its parameters, 4 bytes each;
+    /// - input rows: each row's features as read and standardised, 4 bytes each twice. The
+    ///   inference pass runs in chunks of a few hundred rows, so its activations are a chunk's;
+    /// - outputs: the model's outputs, the probabilities or values made from them and the copy
+    ///   they are read from, 4 bytes each, and a predicted class per row;
+    /// - output table: each row's cells (an array of strings, 16 bytes a cell and 64 a row) and
+    ///   the text rendered from them (16 bytes a cell, enough for a `Float`'s shortest decimal,
+    ///   and the longest label's bytes).
+    static func memoryEstimate(rows: Int, of saved: SavedModel) -> MemoryEstimate {
+        let float = MemoryLayout<Float>.size
+        let width = saved.outputWidth
+        let (cells, labelBytes) = if case .classes(let labels) = saved.target {
+            (1 + labels.count, labels.map(\.utf8.count).max() ?? 0)
+        } else {
+            (width, 0)
+        }
+        var estimate = MemoryEstimate()
+        estimate.add("the model", MemoryEstimate.sum(saved.parameters.map(\.scalarCount)), float)
+        estimate.add("input rows", rows, saved.featureNames.count, 2 * float)
+        estimate.add("outputs", rows, MemoryEstimate.sum([MemoryEstimate.product([3, width, float]), MemoryLayout<Int>.size]))
+        estimate.add("output table", rows, MemoryEstimate.sum([64, MemoryEstimate.product([cells, 32]), labelBytes]))
+        return estimate
     }
 }
 

@@ -73,20 +73,30 @@ package struct CheckpointEvaluation: Sendable {
 
     /// Loads the config's data and the checkpoint, checks that they fit, and evaluates.
     ///
-    /// - Parameter precision: what the matrix products compute from; `nil` (the default) for
-    ///   the precision the checkpoint was trained in (``/Training/TrainingState/precision``).
+    /// The checkpoint is read first, refused when reading it would need more memory than the
+    /// budget allows; the data and the model are then estimated as for a training run, with
+    /// what the checkpoint holds no longer free under a process limit.
+    ///
+    /// - Parameters:
+    ///   - precision: what the matrix products compute from; `nil` (the default) for the
+    ///     precision the checkpoint was trained in (``/Training/TrainingState/precision``).
+    ///   - budget: the memory the evaluation may take; `nil` (the default) for
+    ///     ``MemoryBudget/current(environment:process:)`` at each estimate.
     ///
     /// - Throws: `ConfigError` for a config that is not a valid train config, ``CheckpointError``
-    ///   (naming the file) for an unreadable checkpoint or one that does not fit the config,
-    ///   `DatasetError` for bad data.
-    package static func run(config: String, checkpoint path: String, precision: MatrixPrecision? = nil) throws -> CheckpointEvaluation {
+    ///   (naming the file) for an unreadable checkpoint, one that would not fit in memory or one
+    ///   that does not fit the config, `DatasetError` for bad data, `MemoryBudgetError` for data
+    ///   and a model larger than the budget.
+    package static func run(
+        config: String, checkpoint path: String, precision: MatrixPrecision? = nil, budget: MemoryBudget? = nil
+    ) throws -> CheckpointEvaluation {
         let document = try ConfigDocument.load(path: config)
         if let task = document.root.objectValue?.member("task"), let kind = task.value.stringValue, kind != "train" {
             throw ConfigError(
                 .invalidValue, file: config, position: task.value.position, keyPath: ConfigKeyPath([.key("task")]),
                 message: "eval evaluates the model of a \"train\" config, found '\(kind)'")
         }
-        let checkpoint = try Checkpoint.read(from: path)
+        let checkpoint = try Checkpoint.read(from: path, memory: (budget ?? MemoryBudget.current()).allowance)
         // The split depends on the seed, and the config hash on the planned epochs: take both
         // from the checkpoint, which may have been trained with --seed or --epochs.
         // A config whose training.steps sets the run's length works its epochs out itself.
@@ -100,7 +110,7 @@ package struct CheckpointEvaluation: Sendable {
             }
             epochs = count
         }
-        let options = RunOptions(epochs: epochs, seed: checkpoint.state.seed, verbosity: .quiet)
+        let options = RunOptions(epochs: epochs, seed: checkpoint.state.seed, verbosity: .quiet, memoryBudget: budget)
         guard let task = try TaskLoader.load(path: config, options: options) as? TrainTask else {
             throw ConfigError(.invalidValue, file: config, position: nil, keyPath: ConfigKeyPath([.key("task")]), message: "eval needs a \"train\" config")
         }

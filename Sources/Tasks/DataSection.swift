@@ -132,8 +132,7 @@ enum DataSection {
     /// message: the budget's limit, so that a file too large for the machine stops at the row
     /// that would pass it instead of ending in the kernel's out-of-memory killer.
     static func csvMemory(_ budget: MemoryBudget?) throws -> (bytes: Int, description: String) {
-        let budget = try budget ?? MemoryBudget.current()
-        return (budget.limit, "the \(MemoryBudget.format(budget.limit)) of \(budget.origin)")
+        try (budget ?? MemoryBudget.current()).allowance
     }
 
     /// The warnings a CSV file's header calls for: a header whose feature fields are all

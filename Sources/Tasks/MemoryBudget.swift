@@ -4,19 +4,29 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Storage
 
 /// How much memory a run may need, checked before anything large is allocated: a config can
 /// name sizes no machine has (a class label of 9 999 999 makes an output layer of ten million
 /// units, `"hidden_layers": [100000000]` billions of parameters), and allocating them first
-/// ends in the kernel's out-of-memory killer rather than in a message.
+/// ends in the kernel's out-of-memory killer, or under a process limit in an allocation that
+/// fails and stops the process, rather than in a message.
 ///
-/// The limit is the least of the machine's physical memory (`sysconf(_SC_PHYS_PAGES) ×
-/// _SC_PAGESIZE`), the process's address-space limit (`ulimit -v`, `RLIMIT_AS`) and its control
-/// group's memory limit (`memory.max`, or `memory.limit_in_bytes` of cgroup v1), where they are
-/// set; or the environment variable `SWIFTGRAD_MAX_MEMORY_MB` when it is set (lower, to leave
-/// room for other work; or higher, where swap makes that sensible).
+/// The limit is the least of
+/// - the machine's physical memory (`sysconf(_SC_PHYS_PAGES) × _SC_PAGESIZE`) and its control
+///   group's memory limit (`memory.max`, or `memory.limit_in_bytes` of cgroup v1), where set;
+///   or instead of both the environment variable `SWIFTGRAD_MAX_MEMORY_MB` when it is set
+///   (lower, to leave room for other work; or higher, where swap makes that sensible);
+/// - the process's address-space limit (`ulimit -v`, `RLIMIT_AS`) and data-segment limit
+///   (`ulimit -d`, `RLIMIT_DATA`), where set, each less what the process already uses of it
+///   (`/proc/self/statm`'s size, and its data and stack) and the stacks of the threads a run
+///   may start (``ProcessLimits/threadStacks``). These hold whatever the variable says: past
+///   them an allocation fails, and swap makes no room.
+///
+/// The budget is taken when an estimate is checked, so what the process holds by then (a
+/// checkpoint read before the data) is no longer counted as free under a process limit.
 package struct MemoryBudget: Sendable, Equatable {
-    /// The environment variable that replaces the physical-memory limit, in MiB.
+    /// The environment variable that replaces the machine's limits, in MiB.
     package static let environmentVariable = "SWIFTGRAD_MAX_MEMORY_MB"
 
     /// The most bytes a run may need.
@@ -24,10 +34,21 @@ package struct MemoryBudget: Sendable, Equatable {
     /// Where the limit comes from, for messages: "the machine's physical memory" or
     /// "SWIFTGRAD_MAX_MEMORY_MB=512".
     package var origin: String
+    /// How to change the limit, ending a refusal: the variable for the machine's limits, the
+    /// shell's `ulimit` for the process's own, which the variable cannot raise.
+    package var remedy: String
 
-    package init(limit: Int, origin: String) {
+    package init(limit: Int, origin: String, remedy: String = "set \(environmentVariable) to change the limit") {
         self.limit = limit
         self.origin = origin
+        self.remedy = remedy
+    }
+
+    /// The limit and its description as a reader that stops at a limit takes them
+    /// (`Dataset.loadCSVCheckingHeader`'s and `Checkpoint.read`'s `memory`):
+    /// `the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`.
+    package var allowance: (bytes: Int, description: String) {
+        (limit, "the \(Self.format(limit)) of \(origin)")
     }
 
     /// The machine's physical memory, or `nil` where `sysconf` cannot say.
@@ -38,11 +59,72 @@ package struct MemoryBudget: Sendable, Equatable {
         return overflow ? Int.max : bytes
     }
 
-    /// The process's address-space limit (`RLIMIT_AS`), or `nil` when it has none.
-    package static var addressSpaceLimit: Int? {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
-        return limit.rlim_cur > UInt(Int.max) ? nil : Int(limit.rlim_cur)
+    /// The process's own limits and what it already uses of them: unlike the machine's
+    /// memory, these are fixed for the process, and what it holds counts against them.
+    package struct ProcessLimits: Sendable, Equatable {
+        /// The address-space limit (`ulimit -v`, `RLIMIT_AS`) in bytes; `nil` when none is set.
+        package var addressSpace: Int?
+        /// The data-segment limit (`ulimit -d`, `RLIMIT_DATA`, which counts every private
+        /// writable mapping) in bytes; `nil` when none is set.
+        package var data: Int?
+        /// The address space the process has mapped, in bytes.
+        package var addressSpaceInUse: Int
+        /// Its data and stack segments, in bytes.
+        package var dataInUse: Int
+        /// The stacks of the threads a run may start, in bytes: mapped whole when a thread
+        /// starts, they count against both limits.
+        package var threadStacks: Int
+
+        package init(addressSpace: Int?, data: Int?, addressSpaceInUse: Int = 0, dataInUse: Int = 0, threadStacks: Int = 0) {
+            self.addressSpace = addressSpace
+            self.data = data
+            self.addressSpaceInUse = addressSpaceInUse
+            self.dataInUse = dataInUse
+            self.threadStacks = threadStacks
+        }
+
+        /// This process's limits (`getrlimit`) and use (`/proc/self/statm`; none where it
+        /// cannot be read), now; for thread stacks, two threads per core and four more (the
+        /// workers, the kernels' OpenMP threads, the writers), each of the default stack size
+        /// (`ulimit -s`, at most 64 MiB; 8 MiB when unlimited).
+        package static var current: ProcessLimits {
+            func limit(_ resource: Int32) -> Int? {
+                var limit = rlimit()
+                guard getrlimit(resource, &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+                return limit.rlim_cur > UInt(Int.max) ? nil : Int(limit.rlim_cur)
+            }
+            var inUse = (addressSpace: 0, data: 0)
+            // Pages: size, resident, shared, text, library (unused), data and stack, dirty.
+            if let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) {
+                let pages = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { Int($0) ?? 0 }
+                let pageSize = Swift.max(sysconf(Int32(_SC_PAGESIZE)), 1)
+                if pages.count >= 6 { inUse = (MemoryEstimate.product([pages[0], pageSize]), MemoryEstimate.product([pages[5], pageSize])) }
+            }
+            let stack = Swift.min(limit(Int32(RLIMIT_STACK.rawValue)) ?? 8 << 20, 64 << 20)
+            let threads = 2 * ProcessInfo.processInfo.activeProcessorCount + 4
+            return ProcessLimits(
+                addressSpace: limit(Int32(RLIMIT_AS.rawValue)), data: limit(Int32(RLIMIT_DATA.rawValue)),
+                addressSpaceInUse: inUse.addressSpace, dataInUse: inUse.data, threadStacks: MemoryEstimate.product([threads, stack]))
+        }
+
+        /// What is left under each limit that is set, with its description.
+        var budgets: [MemoryBudget] {
+            let stacks = threadStacks > 0 ? " and \(format(threadStacks)) for the stacks of its threads" : ""
+            var budgets: [MemoryBudget] = []
+            if let addressSpace {
+                budgets.append(MemoryBudget(
+                    limit: Swift.max(addressSpace - MemoryEstimate.sum([addressSpaceInUse, threadStacks]), 0),
+                    origin: "the process's address-space limit (ulimit -v) less the \(format(addressSpaceInUse)) it has mapped\(stacks)",
+                    remedy: "raise that limit (ulimit -v)"))
+            }
+            if let data {
+                budgets.append(MemoryBudget(
+                    limit: Swift.max(data - MemoryEstimate.sum([dataInUse, threadStacks]), 0),
+                    origin: "the process's data-segment limit (ulimit -d) less the \(format(dataInUse)) it uses\(stacks)",
+                    remedy: "raise that limit (ulimit -d)"))
+            }
+            return budgets
+        }
     }
 
     /// The memory limit of the process's control group, or `nil` when none is set or it
@@ -56,25 +138,29 @@ package struct MemoryBudget: Sendable, Equatable {
         return nil
     }
 
-    /// The budget this process runs under: `SWIFTGRAD_MAX_MEMORY_MB` when set, else the least
-    /// of the physical memory, the address-space limit and the control group's limit (no limit
-    /// where none is known).
+    /// The budget this process runs under now: the least of `SWIFTGRAD_MAX_MEMORY_MB` when set
+    /// (else the physical memory and the control group's limit) and what is left under the
+    /// process's address-space and data-segment limits (no limit where none is known).
     ///
+    /// - Parameters:
+    ///   - environment: where `SWIFTGRAD_MAX_MEMORY_MB` is looked up.
+    ///   - process: the process's limits and use; this process's now by default.
     /// - Throws: `MemoryBudgetError` when the variable is set to anything but a whole number of
     ///   MiB from 1 to 2⁴³ − 1.
-    package static func current(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> MemoryBudget {
+    package static func current(
+        environment: [String: String] = ProcessInfo.processInfo.environment, process: ProcessLimits = .current
+    ) throws -> MemoryBudget {
+        var known: [MemoryBudget] = []
         if let text = environment[environmentVariable] {
             guard let megabytes = Int(text.trimmingCharacters(in: .whitespaces)), (1...(1 << 43 - 1)).contains(megabytes) else {
                 throw MemoryBudgetError("\(environmentVariable)='\(text)' is not a memory size; expected a whole number of MiB from 1 to \(1 << 43 - 1)")
             }
-            return MemoryBudget(limit: megabytes << 20, origin: "\(environmentVariable)=\(megabytes)")
+            known.append(MemoryBudget(limit: megabytes << 20, origin: "\(environmentVariable)=\(megabytes)"))
+        } else {
+            if let physicalMemory { known.append(MemoryBudget(limit: physicalMemory, origin: "the machine's physical memory")) }
+            if let controlGroupLimit { known.append(MemoryBudget(limit: controlGroupLimit, origin: "the control group's memory limit")) }
         }
-        let limits: [(bytes: Int?, origin: String)] = [
-            (physicalMemory, "the machine's physical memory"),
-            (addressSpaceLimit, "the process's address-space limit (ulimit -v)"),
-            (controlGroupLimit, "the control group's memory limit"),
-        ]
-        let known = limits.compactMap { limit in limit.bytes.map { MemoryBudget(limit: $0, origin: limit.origin) } }
+        known += process.budgets
         return known.min { $0.limit < $1.limit } ?? MemoryBudget(limit: Int.max, origin: "no known limit")
     }
 
@@ -90,21 +176,11 @@ package struct MemoryBudget: Sendable, Equatable {
         let parts = estimate.parts.filter { $0.bytes > 0 }.sorted { $0.bytes > $1.bytes }
             .map { "\($0.name) \(Self.format($0.bytes))" }.joined(separator: ", ")
         throw MemoryBudgetError(
-            "\(what) would need \(estimate.total == Int.max ? "" : "about ")\(Self.format(estimate.total)) of memory (\(parts)), more than the \(Self.format(limit)) of \(origin); \(advice), or set \(Self.environmentVariable) to change the limit")
+            "\(what) would need \(estimate.total == Int.max ? "" : "about ")\(Self.format(estimate.total)) of memory (\(parts)), more than the \(Self.format(limit)) of \(origin); \(advice), or \(remedy)")
     }
 
     /// `1.5 GiB`, `12.0 MiB`, `512 bytes`; `more than 8 EiB` for a saturated count.
-    package static func format(_ bytes: Int) -> String {
-        if bytes == Int.max { return "more than 8 EiB" }
-        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
-    }
+    package static func format(_ bytes: Int) -> String { memorySize(bytes) }
 }
 
 /// What a run would allocate, by part, in bytes; every sum and product saturates at `Int.max`

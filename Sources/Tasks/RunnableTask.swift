@@ -32,8 +32,9 @@ package struct RunOptions: Sendable {
     /// Whether a training run catches SIGINT and SIGTERM to checkpoint before it exits (the
     /// command line does; a library caller keeps its own handlers).
     package var handlesSignals: Bool
-    /// The memory a run may need; `nil` for ``MemoryBudget/current(environment:)`` (the
-    /// machine's physical memory, or `SWIFTGRAD_MAX_MEMORY_MB`).
+    /// The memory a run may need; `nil` for ``MemoryBudget/current(environment:process:)`` at
+    /// each estimate (the least of the machine's memory, or `SWIFTGRAD_MAX_MEMORY_MB`, and what
+    /// the process's own limits leave).
     package var memoryBudget: MemoryBudget?
     /// The MPI job a training run shares its batches with, when it runs under `mpirun`.
     package var distributed: DistributedRun?

@@ -36,7 +36,7 @@ extension TrainTask {
         // What the resume says, once the run has its folder: a run refused there resumed nothing.
         var resumeLines: [String] = []
         if let resume = runOptions.resume {
-            let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed)
+            let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed, budget: runOptions.memoryBudget)
             // Early stopping's record is of what it watched: a run watching something else
             // (another metric, or a train_* metric over other figures) starts its own.
             var state = checkpoint.state
@@ -100,7 +100,7 @@ extension TrainTask {
         }
         let guardedFolders = folders
         for line in resumeLines { log(line) }
-        if keeps { try claimRunFolder(resumedFrom: resumedFrom, log: log) }
+        if keeps { try claimRunFolder(resumedFrom: resumedFrom, budget: runOptions.memoryBudget, log: log) }
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
         defer { watcher?.stop() }
@@ -110,7 +110,7 @@ extension TrainTask {
         var lastCheckpoint: String?
         var failure: Error?
         var caughtSignal: Int32?
-        var bestValue = keeps ? policy.keepBest.flatMap { bestSoFar($0, path: policy.bestPath) } : nil
+        var bestValue = keeps ? policy.keepBest.flatMap { bestSoFar($0, path: policy.bestPath, budget: runOptions.memoryBudget) } : nil
         let keepLast = policy.keepLast
         let metadata = checkpointMetadata(of: trainer)
         let watch = try watchRun(trainer, options: runOptions, resumed: runOptions.resume != nil, log: log)
@@ -370,13 +370,19 @@ extension TrainTask {
     /// sends the others its bytes and path, so the checkpoint needs no file system every host
     /// sees; every rank checks the bytes against the checksum they carry.
     ///
-    /// - Throws: ``/Training/CheckpointError`` when the checkpoint cannot be read or is damaged;
-    ///   in an MPI job ``FailureOnEveryRank`` instead, on every rank.
-    private func readCheckpoint(_ resume: String, distributed: DistributedRun?) throws -> (path: String, checkpoint: Checkpoint) {
+    /// Reading is refused when it would need more memory than the budget leaves now (`budget`,
+    /// or ``MemoryBudget/current(environment:process:)``): the file's size and its header's
+    /// length say how much before anything large is allocated.
+    ///
+    /// - Throws: ``/Training/CheckpointError`` when the checkpoint cannot be read, is damaged or
+    ///   would not fit in memory; in an MPI job ``FailureOnEveryRank`` instead, on every rank.
+    private func readCheckpoint(
+        _ resume: String, distributed: DistributedRun?, budget: MemoryBudget?
+    ) throws -> (path: String, checkpoint: Checkpoint) {
         guard let distributed else {
             let path = try resumePath(resume)
             do {
-                return (path, try Checkpoint.read(from: path))
+                return (path, try Checkpoint.read(from: path, memory: (budget ?? MemoryBudget.current()).allowance))
             } catch var error as CheckpointError where resume == "latest" {
                 // A newest checkpoint torn or damaged (a disk that failed under it): the one
                 // before it is the state to go on from.
@@ -386,16 +392,17 @@ extension TrainTask {
                 throw error
             }
         }
-        // The path, a zero byte, then the file's bytes (a path holds no zero byte).
+        // The path, a zero byte, then the file's bytes (a path holds no zero byte). Rank 0 holds
+        // up to three copies of them at once: as read, in the message, and the message as
+        // broadcast and received; every rank then decodes its message in place.
         let message = try distributed.readOnRankZero {
             let path = try resumePath(resume)
-            return Array(path.utf8) + [0] + (try Checkpoint.readBytes(from: path))
+            return Array(path.utf8) + [0] + (try Checkpoint.readBytes(from: path, memory: (budget ?? MemoryBudget.current()).allowance, copies: 3))
         }
         return try distributed.onEveryRank {
             guard let end = message.firstIndex(of: 0) else { throw CheckpointError(file: resume, "rank 0 sent no path with the checkpoint") }
             let path = String(decoding: message[..<end], as: UTF8.self)
-            let bytes = Array(message[(end + 1)...])
-            return (path, try Checkpoint(SafeTensors(decoding: bytes, file: path), source: path))
+            return (path, try Checkpoint(SafeTensors(decoding: message[(end + 1)...], file: path), source: path))
         }
     }
 
@@ -441,9 +448,12 @@ extension TrainTask {
     /// `best.safetensors`; for a resumed one the periodic checkpoints past the step it resumes
     /// at, which an abandoned continuation left and `--resume latest` would take.
     ///
-    /// - Parameter resumedFrom: the checkpoint the run resumed from and its optimizer step, or
-    ///   `nil` for a fresh run.
-    private func claimRunFolder(resumedFrom: (path: String, step: Int)?, log: (String) -> Void) throws {
+    /// - Parameters:
+    ///   - resumedFrom: the checkpoint the run resumed from and its optimizer step, or `nil` for
+    ///     a fresh run.
+    ///   - budget: the memory the files read here may take; `nil` for
+    ///     ``MemoryBudget/current(environment:process:)``.
+    private func claimRunFolder(resumedFrom: (path: String, step: Int)?, budget: MemoryBudget?, log: (String) -> Void) throws {
         let earlier = checkpoints.existingCheckpoints().filter { path in
             resumedFrom.map { !AtomicFile.namesSameFile(path, $0.path) } ?? true
         }
@@ -452,9 +462,10 @@ extension TrainTask {
         // step: this run would replace them with states it never reaches. Their headers say so,
         // without reading their tensors.
         let totalSteps = options.totalSteps(examples: data.train.count)
+        let memory = try (budget ?? MemoryBudget.current()).allowance
         for (path, what) in [(checkpoints.modelPath, "model"), (checkpoints.bestPath, "best checkpoint")]
         where FileManager.default.fileExists(atPath: path) {
-            guard let metadata = try? SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes), isStateOfThisRun(metadata),
+            guard let metadata = try? SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes, memory: memory), isStateOfThisRun(metadata),
                   let step = metadata["swiftgrad.optimizer_step"].flatMap(Int.init), step > totalSteps
             else { continue }
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its \(what), \(path), is a longer run's of this config (step \(step), past this run's \(totalSteps)), which this run would replace and never write again; choose another --run-dir")
@@ -465,7 +476,7 @@ extension TrainTask {
         let advice = "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
         let checkpoint: Checkpoint
         do {
-            checkpoint = try Checkpoint.read(from: newest)
+            checkpoint = try Checkpoint.read(from: newest, memory: memory)
         } catch {
             throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
         }
@@ -514,9 +525,10 @@ extension TrainTask {
     }
 
     /// The best value recorded in `best.safetensors`, if it exists and was kept for `metric`.
-    private func bestSoFar(_ metric: TrainingMetric, path: String) -> Float? {
+    private func bestSoFar(_ metric: TrainingMetric, path: String, budget: MemoryBudget?) -> Float? {
         // The header holds all of it; the tensors are not read.
-        guard let metadata = try? SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes),
+        guard let memory = try? (budget ?? MemoryBudget.current()).allowance,
+              let metadata = try? SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes, memory: memory),
               metadata["best_metric"] == metric.rawValue,
               isStateOfThisRun(metadata),
               let bits = metadata["best_value"].flatMap({ UInt32($0, radix: 16) })

@@ -23,7 +23,7 @@ import Storage
 public struct Checkpoint: Sendable, Equatable {
     /// The format version written into every checkpoint's metadata.
     public static let format = "swiftgrad-checkpoint-1"
-    /// The largest checkpoint file ``read(from:)`` accepts: 16 GiB.
+    /// The largest checkpoint file ``read(from:memory:)`` accepts: 16 GiB.
     public static let maximumFileBytes = 16 << 30
 
     /// The run's state.
@@ -195,8 +195,9 @@ public struct Checkpoint: Sendable, Equatable {
         // turn into NaN (`Optimizer.restoreState`).
         for key in state.optimizerState.keys.sorted() {
             let tensor = state.optimizerState[key]!
-            // The C scan finds no non-finite element in almost every file; only then are NaNs sought.
-            guard tensor.firstNonFiniteElement != nil, let nan = tensor.scalars.firstIndex(where: \.isNaN) else { continue }
+            // The C scan finds no non-finite element in almost every file; only then are NaNs
+            // sought, in place (a copy of the elements would double the largest tensor).
+            guard tensor.firstNonFiniteElement != nil, let nan = tensor.withUnsafeBufferPointer({ $0.firstIndex(where: \.isNaN) }) else { continue }
             let position = tensor.rank > 1 ? " (at \(Self.position(ofElement: nan, shape: tensor.shape)))" : ""
             throw fail("tensor '\(quoted("optimizer/" + key))' of shape \(tensor.shape) holds NaN at element \(nan)\(position); expected an optimizer state without NaN")
         }
@@ -234,21 +235,49 @@ public struct Checkpoint: Sendable, Equatable {
         try safeTensors.write(to: path, links: links, linkingIfEqual: twin)
     }
 
-    /// Reads the checkpoint at `path`.
+    /// Reads the checkpoint at `path`, each tensor straight from the file into its storage
+    /// (``SafeTensors/init(contentsOfFile:limit:memory:)``).
     ///
+    /// - Parameters:
+    ///   - path: the file, at most ``maximumFileBytes``.
+    ///   - memory: the memory reading may take and its description for the message; `nil` for
+    ///     no limit. The need (``SafeTensors/memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``) is worked out
+    ///     from the file's size and its header's length before anything large is allocated.
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,
-    ///   damaged, not a SwiftGrad checkpoint or holds a parameter that is not finite.
-    public static func read(from path: String) throws -> Checkpoint {
-        try Checkpoint(SafeTensors(decoding: readBytes(from: path), file: path), source: path)
+    ///   damaged, would need more than `memory`, is not a SwiftGrad checkpoint or holds a
+    ///   parameter that is not finite.
+    public static func read(from path: String, memory: (bytes: Int, description: String)? = nil) throws -> Checkpoint {
+        try Checkpoint(SafeTensors(contentsOfFile: path, limit: maximumFileBytes, memory: memory), source: path)
     }
 
     /// The bytes of the checkpoint file at `path`, unchecked (``init(_:source:)`` checks them
-    /// once decoded), at most ``maximumFileBytes``.
+    /// once decoded), at most ``maximumFileBytes``: for a caller that sends the file elsewhere
+    /// before decoding it.
     ///
-    /// - Throws: ``CheckpointError`` when the file is missing, not a regular file or too large.
-    public static func readBytes(from path: String) throws -> [UInt8] {
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - memory: as for ``read(from:memory:)``.
+    ///   - copies: how many copies of the file's bytes the caller holds at once, besides the
+    ///     tensors decoded from them; the need is that many times the file's size and what
+    ///     decoding takes (``SafeTensors/memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``).
+    /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, too large, or
+    ///   would need more than `memory`; a header length beyond the file is left for decoding to
+    ///   refuse.
+    public static func readBytes(from path: String, memory: (bytes: Int, description: String)? = nil, copies: Int = 1) throws -> [UInt8] {
         do {
-            return try InputFile.read(path, limit: maximumFileBytes, what: "checkpoint")
+            return try InputFile.withOpenFile(path, limit: maximumFileBytes, what: "checkpoint") { file in
+                if let memory {
+                    // A header length the file cannot hold is refused when the bytes are decoded;
+                    // until then the bytes themselves are the need.
+                    let claimed = file.size >= 8 ? try file.bytes(8, at: 0).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : 0
+                    let headerBytes = claimed <= UInt64(Swift.max(Swift.min(SafeTensors.maximumHeaderBytes, file.size - 8), 0)) ? Int(claimed) : 0
+                    let dataBytes = Swift.max(file.size - 8 - headerBytes, 0)
+                    let needed = SafeTensors.memoryNeeded(headerBytes: headerBytes, dataBytes: dataBytes, copiesOfTheFile: copies)
+                    try SafeTensors.checkMemory(
+                        file: path, fileBytes: file.size, headerBytes: headerBytes, dataBytes: dataBytes, needed: needed, memory: memory)
+                }
+                return try file.bytes(file.size, at: 0)
+            }
         } catch let error as FileError {
             throw CheckpointError(file: path, error.message)
         }

@@ -13,7 +13,10 @@ import Storage
 ///
 /// Decoding checks everything a truncated or hostile file could get wrong (lengths, offsets,
 /// shapes, overlaps, sizes that overflow) and throws ``CheckpointError`` naming the file;
-/// it never traps.
+/// it never traps. A file is read from disk a part at a time (``init(contentsOfFile:limit:memory:)``):
+/// the header, then each tensor straight into its storage, after the memory that takes
+/// (``memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``) is checked against a limit the
+/// caller gives.
 public struct SafeTensors: Sendable, Equatable {
     /// One named tensor.
     public struct Entry: Sendable, Equatable {
@@ -48,53 +51,166 @@ public struct SafeTensors: Sendable, Equatable {
     /// The metadata of the safetensors file at `path`, from its header alone: what a caller
     /// needs to know of a large file without reading (or checking) its tensors.
     ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - limit: the largest file accepted, in bytes.
+    ///   - memory: the memory the header may take once parsed
+    ///     (``memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)`` with no data), and its
+    ///     description for the message; `nil` for no limit.
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, larger than
-    ///   `limit`, or its header is not a well-formed safetensors header.
-    public static func metadata(ofFileAt path: String, limit: Int) throws -> [String: String] {
-        struct HeaderRead: Error {}
-        var bytes: [UInt8] = []
-        var needed = Int.max
-        do {
-            try InputFile.readChunks(path, limit: limit, what: "checkpoint", chunkSize: 1 << 16) { chunk in
-                bytes.append(contentsOf: chunk)
-                if needed == .max, bytes.count >= 8 { needed = 8 + Int(clamping: headerLength(of: bytes)) }
-                if bytes.count >= needed { throw HeaderRead() }
+    ///   `limit`, its header is not a well-formed safetensors header, or parsing it would take
+    ///   more than `memory`.
+    public static func metadata(
+        ofFileAt path: String, limit: Int, memory: (bytes: Int, description: String)? = nil
+    ) throws -> [String: String] {
+        try withOpenFile(path, limit: limit) { file, headerBytes in
+            if let memory {
+                let needed = memoryNeeded(headerBytes: headerBytes, dataBytes: 0)
+                try checkMemory(file: path, fileBytes: file.size, headerBytes: headerBytes, dataBytes: 0, needed: needed, memory: memory)
             }
-        } catch is HeaderRead {
+            return try metadata(in: parseHeader(file.bytes(headerBytes, at: 8), file: path), file: path)
+        }
+    }
+
+    /// Reads the safetensors file at `path`, each tensor straight from the file into its own
+    /// storage: at its peak the reader holds the tensors and the header, never the whole file
+    /// beside them (``memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``).
+    ///
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - limit: the largest file accepted, in bytes.
+    ///   - memory: the memory reading may take, and its description for the message
+    ///     (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`); `nil` for no limit. The need is
+    ///     worked out from the file's size and its header's length, before the header is parsed
+    ///     or any tensor read.
+    /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, larger than
+    ///   `limit`, would need more than `memory`, or is not a well-formed safetensors file of
+    ///   Float32 tensors.
+    public init(contentsOfFile path: String, limit: Int, memory: (bytes: Int, description: String)? = nil) throws {
+        (entries, metadata) = try Self.withOpenFile(path, limit: limit) { file, headerBytes in
+            let dataStart = 8 + headerBytes
+            let dataBytes = file.size - dataStart
+            if let memory {
+                let needed = Self.memoryNeeded(headerBytes: headerBytes, dataBytes: dataBytes)
+                try Self.checkMemory(file: path, fileBytes: file.size, headerBytes: headerBytes, dataBytes: dataBytes, needed: needed, memory: memory)
+            }
+            let root = try Self.parseHeader(file.bytes(headerBytes, at: 8), file: path)
+            let metadata = try Self.metadata(in: root, file: path)
+            var entries: [Entry] = []
+            for item in try Self.layout(of: root, dataBytes: dataBytes, file: path) {
+                var failure: (any Error)?
+                let tensor = Tensor(shape: item.shape) { buffer in
+                    do {
+                        try file.read(into: UnsafeMutableRawBufferPointer(buffer), at: dataStart + item.begin)
+                        #if !_endian(little)
+                        for index in buffer.indices { buffer[index] = Float(bitPattern: UInt32(littleEndian: buffer[index].bitPattern)) }
+                        #endif
+                    } catch {
+                        failure = error
+                        buffer.initialize(repeating: 0)
+                    }
+                }
+                if let failure { throw failure }
+                entries.append(Entry(name: item.name, tensor: tensor))
+            }
+            return (entries, metadata)
+        }
+    }
+
+    /// How many times its own size a header may take once parsed: the bytes read, the JSON tree
+    /// with the position of every value, the tensors' descriptions, names and storage objects.
+    /// Each JSON value becomes a node of about 80 bytes, so a header of numbers two bytes apart
+    /// (`[0,0,…]`, the densest there is) takes about 42 times its size (measured), a million
+    /// empty tensors about 19 times; this leaves room above the densest.
+    public static let headerMemoryFactor = 48
+
+    /// The most memory reading a file takes at once: `dataBytes` of tensors, read straight into
+    /// their storage, ``headerMemoryFactor`` times the `headerBytes` of its header, and
+    /// `copiesOfTheFile` times the whole file's size for a caller that holds its bytes
+    /// (``init(decoding:file:)-([UInt8],_)`` decodes one copy). Saturates at `Int.max` rather
+    /// than overflowing.
+    public static func memoryNeeded(headerBytes: Int, dataBytes: Int, copiesOfTheFile: Int = 0) -> Int {
+        func product(_ a: Int, _ b: Int) -> Int {
+            let (value, overflow) = Swift.max(a, 0).multipliedReportingOverflow(by: Swift.max(b, 0))
+            return overflow ? Int.max : value
+        }
+        func sum(_ a: Int, _ b: Int) -> Int {
+            let (value, overflow) = Swift.max(a, 0).addingReportingOverflow(Swift.max(b, 0))
+            return overflow ? Int.max : value
+        }
+        let file = sum(sum(8, headerBytes), dataBytes)
+        return sum(sum(product(headerBytes, headerMemoryFactor), dataBytes), product(file, copiesOfTheFile))
+    }
+
+    /// Refuses a file whose reading would take more than `memory`: `needed` bytes, saying
+    /// what the file holds and what reading it needs.
+    static func checkMemory(
+        file: String, fileBytes: Int, headerBytes: Int, dataBytes: Int, needed: Int, memory: (bytes: Int, description: String)
+    ) throws {
+        guard needed > memory.bytes else { return }
+        throw CheckpointError(
+            file: file,
+            "the file is \(memorySize(fileBytes)) (a header of \(memorySize(headerBytes)) and \(memorySize(dataBytes)) of tensors), and reading it would need about \(memorySize(needed)) of memory, more than \(memory.description); expected a file that fits, or read it with more memory")
+    }
+
+    /// Opens the file at `path` and calls `body` with it and its header's length, which lies
+    /// within the file and within ``maximumHeaderBytes``.
+    private static func withOpenFile<Result>(
+        _ path: String, limit: Int, _ body: (InputFile.OpenFile, _ headerBytes: Int) throws -> Result
+    ) throws -> Result {
+        do {
+            return try InputFile.withOpenFile(path, limit: limit, what: "checkpoint") { file in
+                guard file.size >= 8 else { throw tooShort(file.size, file: path) }
+                let headerBytes = try checkedHeaderLength(of: file.bytes(8, at: 0), following: file.size - 8, file: path)
+                return try body(file, headerBytes)
+            }
         } catch let error as FileError {
             throw CheckpointError(file: path, error.message)
         }
-        return try metadata(in: header(of: bytes, file: path).root, file: path)
     }
 
     /// The header length the first 8 bytes give, little-endian.
-    private static func headerLength(of bytes: [UInt8]) -> UInt64 {
-        bytes[0..<8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    private static func headerLength(of bytes: some Collection<UInt8>) -> UInt64 {
+        bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+    }
+
+    /// The header length the first 8 of `bytes` give, once it is known to be at most
+    /// ``maximumHeaderBytes`` and at most the `following` bytes the file holds after them. The
+    /// length is compared as the unsigned number it is, so that no length a file can hold
+    /// overflows an `Int`.
+    private static func checkedHeaderLength(of bytes: some Collection<UInt8>, following: Int, file: String) throws -> Int {
+        let length = headerLength(of: bytes)
+        guard length <= UInt64(maximumHeaderBytes) else {
+            throw CheckpointError(file: file, "the header claims \(length) bytes, more than the \(maximumHeaderBytes) a safetensors header may have")
+        }
+        guard Int(length) <= following else {
+            throw CheckpointError(file: file, "the header claims \(length) bytes but only \(following) follow (truncated?)")
+        }
+        return Int(length)
+    }
+
+    private static func tooShort(_ count: Int, file: String) -> CheckpointError {
+        CheckpointError(file: file, "the file is \(count) bytes long, too short for a safetensors header (truncated?)")
     }
 
     /// The header of a file whose bytes begin with `bytes` (the whole header at least), and
     /// where its data begins.
-    private static func header(of bytes: [UInt8], file: String) throws -> (root: JSONObject, dataStart: Int) {
-        func fail(_ message: String) -> CheckpointError { CheckpointError(file: file, message) }
-        guard bytes.count >= 8 else {
-            throw fail("the file is \(bytes.count) bytes long, too short for a safetensors header (truncated?)")
-        }
-        let headerLength = headerLength(of: bytes)
-        guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
-            throw fail("the header claims \(headerLength) bytes, more than the \(Self.maximumHeaderBytes) a safetensors header may have")
-        }
-        guard Int(headerLength) <= bytes.count - 8 else {
-            throw fail("the header claims \(headerLength) bytes but only \(bytes.count - 8) follow (truncated?)")
-        }
-        let dataStart = 8 + Int(headerLength)
+    private static func header(of bytes: UnsafeRawBufferPointer, file: String) throws -> (root: JSONObject, dataStart: Int) {
+        guard bytes.count >= 8 else { throw tooShort(bytes.count, file: file) }
+        let headerBytes = try checkedHeaderLength(of: bytes, following: bytes.count - 8, file: file)
+        return (try parseHeader(UnsafeRawBufferPointer(rebasing: bytes[8..<(8 + headerBytes)]), file: file), 8 + headerBytes)
+    }
+
+    /// The JSON object `bytes` hold.
+    private static func parseHeader(_ bytes: some Collection<UInt8>, file: String) throws -> JSONObject {
         let document: ConfigDocument
         do {
-            document = try ConfigDocument(utf8: bytes[8..<dataStart], file: file, maxDepth: 8)
+            document = try ConfigDocument(utf8: bytes, file: file, maxDepth: 8)
         } catch {
-            throw fail("the header is not valid JSON: \(error)")
+            throw CheckpointError(file: file, "the header is not valid JSON: \(error)")
         }
-        guard let root = document.root.objectValue else { throw fail("the header is not a JSON object") }
-        return (root, dataStart)
+        guard let root = document.root.objectValue else { throw CheckpointError(file: file, "the header is not a JSON object") }
+        return root
     }
 
     /// The header's `__metadata__`, every value a string.
@@ -107,6 +223,79 @@ public struct SafeTensors: Sendable, Equatable {
             metadata[item.key] = text
         }
         return metadata
+    }
+
+    /// Where a tensor lies in the data section, by its header entry.
+    private struct Location {
+        var name: String
+        var shape: [Int]
+        /// Its first byte and the byte after its last, counted from the start of the data.
+        var begin: Int
+        var end: Int
+    }
+
+    /// The tensors the header describes, in header order, once every description is known to
+    /// be an F32 tensor whose bytes lie within the `dataBytes` of the data section and match its
+    /// shape, and the tensors together tile the section exactly, as safetensors requires. Every
+    /// count is bounded by `dataBytes` before it is multiplied, so no header overflows.
+    private static func layout(of root: JSONObject, dataBytes: Int, file: String) throws -> [Location] {
+        func fail(_ message: String) -> CheckpointError { CheckpointError(file: file, message) }
+        var located: [Location] = []
+        for member in root.members {
+            if member.key == "__metadata__" { continue }
+            guard let description = member.value.objectValue else { throw fail("tensor '\(quoted(member.key))' is not described by an object") }
+            let fields = Dictionary(description.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+            guard let dtypeValue = fields["dtype"] else { throw fail("tensor '\(quoted(member.key))' has no dtype") }
+            guard let dtype = dtypeValue.stringValue else {
+                throw fail("tensor '\(quoted(member.key))' has dtype \(dtypeValue.foundDescription), not a string; expected \"F32\"")
+            }
+            guard dtype == "F32" else { throw fail("tensor '\(quoted(member.key))' is \(quoted(dtype)); SwiftGrad reads F32 tensors only") }
+            guard let shapeValue = fields["shape"] else { throw fail("tensor '\(quoted(member.key))' has no shape") }
+            guard let shapeValues = shapeValue.arrayValue else {
+                throw fail("tensor '\(quoted(member.key))' has shape \(shapeValue.foundDescription), not a list; expected a list of dimensions")
+            }
+            var shape: [Int] = []
+            var count = 1
+            for value in shapeValues {
+                guard let dimension = value.intValue, dimension >= 0 else {
+                    throw fail("tensor '\(quoted(member.key))' has a shape entry that is not a non-negative integer")
+                }
+                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= dataBytes / 4 else {
+                    throw fail("tensor '\(quoted(member.key))' of shape [\(shapeValues.map(\.foundDescription).joined(separator: ", "))] needs more bytes than the file holds")
+                }
+                shape.append(dimension)
+                count = product
+            }
+            guard let offsetsValue = fields["data_offsets"] else { throw fail("tensor '\(quoted(member.key))' has no data_offsets") }
+            guard let offsets = offsetsValue.arrayValue, offsets.count == 2,
+                  let begin = offsets[0].intValue, let end = offsets[1].intValue, 0 <= begin
+            else {
+                throw fail("tensor '\(quoted(member.key))' has data_offsets \(offsetsValue.foundDescription); expected two non-negative integers [begin, end]")
+            }
+            guard begin <= end else {
+                throw fail("tensor '\(quoted(member.key))' has data_offsets [\(begin), \(end)], which end before they begin; expected [begin, end]")
+            }
+            guard end <= dataBytes else {
+                throw fail("tensor '\(quoted(member.key))' has data offsets outside the \(dataBytes) data bytes (truncated?)")
+            }
+            // count ≤ dataBytes / 4 and 0 ≤ begin ≤ end ≤ dataBytes: neither side can overflow.
+            guard end - begin == count * 4 else {
+                throw fail("tensor '\(quoted(member.key))' of shape \(shape) needs \(count * 4) bytes but its offsets span \(end - begin)")
+            }
+            located.append(Location(name: member.key, shape: shape, begin: begin, end: end))
+        }
+        var covered = 0
+        for item in located.sorted(by: { $0.begin < $1.begin }) {
+            guard item.begin == covered else {
+                throw fail("tensor '\(quoted(item.name))' starts at byte \(item.begin) of the data, expected \(covered): tensors must not overlap or leave gaps")
+            }
+            covered = item.end
+        }
+        guard covered == dataBytes else {
+            throw fail("the tensors cover \(covered) of the \(dataBytes) data bytes")
+        }
+        return located
     }
 
     /// The largest header this reader accepts, as `safetensors` itself does (100 MB).
@@ -181,7 +370,8 @@ public struct SafeTensors: Sendable, Equatable {
         try withEncodedParts { try AtomicFile.write(parts: $0, to: path, links: links, linkingIfEqual: twin) }
     }
 
-    /// Reads a file's bytes.
+    /// Reads a file's bytes already in memory (``init(contentsOfFile:limit:memory:)`` reads a
+    /// file without holding it whole).
     ///
     /// - Parameters:
     ///   - bytes: the whole file.
@@ -189,78 +379,27 @@ public struct SafeTensors: Sendable, Equatable {
     /// - Throws: ``CheckpointError`` when the bytes are not a well-formed safetensors file of
     ///   Float32 tensors.
     public init(decoding bytes: [UInt8], file: String) throws {
-        func fail(_ message: String) -> CheckpointError { CheckpointError(file: file, message) }
-        let (root, dataStart) = try Self.header(of: bytes, file: file)
-        let dataBytes = bytes.count - dataStart
-        let metadata = try Self.metadata(in: root, file: file)
-        var located: [(name: String, shape: [Int], begin: Int, end: Int)] = []
-        for member in root.members {
-            if member.key == "__metadata__" { continue }
-            guard let description = member.value.objectValue else { throw fail("tensor '\(quoted(member.key))' is not described by an object") }
-            let fields = Dictionary(description.members.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-            guard let dtypeValue = fields["dtype"] else { throw fail("tensor '\(quoted(member.key))' has no dtype") }
-            guard let dtype = dtypeValue.stringValue else {
-                throw fail("tensor '\(quoted(member.key))' has dtype \(dtypeValue.foundDescription), not a string; expected \"F32\"")
-            }
-            guard dtype == "F32" else { throw fail("tensor '\(quoted(member.key))' is \(quoted(dtype)); SwiftGrad reads F32 tensors only") }
-            guard let shapeValue = fields["shape"] else { throw fail("tensor '\(quoted(member.key))' has no shape") }
-            guard let shapeValues = shapeValue.arrayValue else {
-                throw fail("tensor '\(quoted(member.key))' has shape \(shapeValue.foundDescription), not a list; expected a list of dimensions")
-            }
-            var shape: [Int] = []
-            var count = 1
-            for value in shapeValues {
-                guard let dimension = value.intValue, dimension >= 0 else {
-                    throw fail("tensor '\(quoted(member.key))' has a shape entry that is not a non-negative integer")
-                }
-                let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-                guard !overflow, product <= dataBytes / 4 else {
-                    throw fail("tensor '\(quoted(member.key))' of shape [\(shapeValues.map(\.foundDescription).joined(separator: ", "))] needs more bytes than the file holds")
-                }
-                shape.append(dimension)
-                count = product
-            }
-            guard let offsetsValue = fields["data_offsets"] else { throw fail("tensor '\(quoted(member.key))' has no data_offsets") }
-            guard let offsets = offsetsValue.arrayValue, offsets.count == 2,
-                  let begin = offsets[0].intValue, let end = offsets[1].intValue, 0 <= begin
-            else {
-                throw fail("tensor '\(quoted(member.key))' has data_offsets \(offsetsValue.foundDescription); expected two non-negative integers [begin, end]")
-            }
-            guard begin <= end else {
-                throw fail("tensor '\(quoted(member.key))' has data_offsets [\(begin), \(end)], which end before they begin; expected [begin, end]")
-            }
-            guard end <= dataBytes else {
-                throw fail("tensor '\(quoted(member.key))' has data offsets outside the \(dataBytes) data bytes (truncated?)")
-            }
-            guard end - begin == count * 4 else {
-                throw fail("tensor '\(quoted(member.key))' of shape \(shape) needs \(count * 4) bytes but its offsets span \(end - begin)")
-            }
-            located.append((member.key, shape, begin, end))
-        }
-        // The tensors must tile the data section exactly, as safetensors requires.
-        var covered = 0
-        for item in located.sorted(by: { $0.begin < $1.begin }) {
-            guard item.begin == covered else {
-                throw fail("tensor '\(quoted(item.name))' starts at byte \(item.begin) of the data, expected \(covered): tensors must not overlap or leave gaps")
-            }
-            covered = item.end
-        }
-        guard covered == dataBytes else {
-            throw fail("the tensors cover \(covered) of the \(dataBytes) data bytes")
-        }
-        self.metadata = metadata
-        self.entries = located.map { item in
-            let count = (item.end - item.begin) / 4
-            let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-                bytes.withUnsafeBytes { raw in
-                    let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + item.begin)..<(dataStart + item.end)])
-                    for index in 0..<count {
+        try self.init(decoding: bytes[...], file: file)
+    }
+
+    /// Reads a file's bytes that are part of a larger array (a message that carries them),
+    /// without copying them out of it first.
+    ///
+    /// - Throws: ``CheckpointError`` as ``init(decoding:file:)-([UInt8],_)`` does.
+    public init(decoding bytes: ArraySlice<UInt8>, file: String) throws {
+        (entries, metadata) = try bytes.withUnsafeBytes { raw in
+            let (root, dataStart) = try Self.header(of: raw, file: file)
+            let metadata = try Self.metadata(in: root, file: file)
+            let entries = try Self.layout(of: root, dataBytes: raw.count - dataStart, file: file).map { item in
+                let source = UnsafeRawBufferPointer(rebasing: raw[(dataStart + item.begin)..<(dataStart + item.end)])
+                let tensor = Tensor(shape: item.shape) { buffer in
+                    for index in buffer.indices {
                         buffer[index] = Float(bitPattern: UInt32(littleEndian: source.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self)))
                     }
                 }
-                initialized = count
+                return Entry(name: item.name, tensor: tensor)
             }
-            return Entry(name: item.name, tensor: Tensor(shape: item.shape, scalars: scalars))
+            return (entries, metadata)
         }
     }
 }

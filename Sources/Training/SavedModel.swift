@@ -12,7 +12,7 @@ import Storage
 ///
 /// `swiftgrad run` writes these into the metadata of every checkpoint it saves
 /// (`model.safetensors`, `best.safetensors` and the periodic ones), next to the training state,
-/// so `swiftgrad predict` needs nothing but the file. ``read(from:)`` decodes them strictly: a
+/// so `swiftgrad predict` needs nothing but the file. ``read(from:memory:)`` decodes them strictly: a
 /// missing or malformed key is an error naming the file and the key.
 ///
 /// | metadata key | holds |
@@ -285,10 +285,14 @@ public struct SavedModel: Sendable {
 
     /// Reads the model saved at `path`.
     ///
-    /// - Throws: ``CheckpointError`` naming the file: from ``Checkpoint/read(from:)``, or for a
-    ///   checkpoint without a (valid) description of its model.
-    public static func read(from path: String) throws -> SavedModel {
-        try SavedModel(Checkpoint.read(from: path), file: path)
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - memory: the memory reading may take and its description for the message; `nil` for no
+    ///     limit (``Checkpoint/read(from:memory:)``).
+    /// - Throws: ``CheckpointError`` naming the file: from ``Checkpoint/read(from:memory:)``, or
+    ///   for a checkpoint without a (valid) description of its model.
+    public static func read(from path: String, memory: (bytes: Int, description: String)? = nil) throws -> SavedModel {
+        try SavedModel(Checkpoint.read(from: path, memory: memory), file: path)
     }
 
     // MARK: Inference

@@ -18,7 +18,7 @@ struct SwiftGradCommand: ParsableCommand {
         subcommands: [RunCommand.self, ValidateCommand.self, EvalCommand.self, PredictCommand.self, PlotCommand.self, GradCommand.self, BenchCommand.self]
     )
 
-    /// ArgumentParser's `main`, with three additions around it.
+    /// ArgumentParser's `main`, with four additions around it.
     ///
     /// Standard output is line-buffered whatever it is: written to a file or a pipe it would
     /// otherwise be flushed in blocks of 4 KiB, and a run killed mid-way would leave its log
@@ -26,8 +26,10 @@ struct SwiftGradCommand: ParsableCommand {
     /// SIGPIPE ignored the write fails instead, and a training run goes on to its checkpoints
     /// and model rather than dying between two of them. And once the command has finished, a
     /// failed write to standard output (a closed pipe, a full disk, `> /dev/full`) is an error
-    /// with status 1 instead of going unnoticed.
+    /// with status 1 instead of going unnoticed. Under an address-space limit, malloc keeps to
+    /// one arena (``keepMallocToOneArenaUnderAnAddressSpaceLimit()``).
     static func main() {
+        keepMallocToOneArenaUnderAnAddressSpaceLimit()
         holdClosedStandardDescriptors()
         setvbuf(stdout, nil, _IOLBF, 0)
         signal(SIGPIPE, SIG_IGN)
@@ -56,6 +58,29 @@ struct SwiftGradCommand: ParsableCommand {
         guard code != .success, !short.isEmpty, let range = full.range(of: short) else { exit(withError: error) }
         printError(full.replacingCharacters(in: range, with: quoted(short, limit: .max)))
         exit(withError: code)
+    }
+
+    /// Keeps glibc's malloc to its main arena when the process has an address-space limit
+    /// (`ulimit -v`, `RLIMIT_AS`).
+    ///
+    /// glibc gives each thread that allocates an arena of its own, and each reserves 64 MiB of
+    /// address space that it seldom uses: a training run's threads take hundreds of MiB of the
+    /// limit that no estimate sees, and an allocation fails (a crash) where the memory budget
+    /// (`MemoryBudget`, which subtracts the address space already mapped) said the run fits.
+    /// With one arena the address space grows with what is allocated. The threads then share the
+    /// arena's lock (each keeps a cache of small blocks); without a limit nothing changes.
+    /// `mallopt` is declared in `malloc.h`, which Swift's Glibc module does not import, so it is
+    /// looked up by name.
+    private static func keepMallocToOneArenaUnderAnAddressSpaceLimit() {
+        #if canImport(Glibc)
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max,
+              let symbol = dlsym(nil, "mallopt")
+        else { return }
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        let arenaMax: Int32 = -8  // M_ARENA_MAX
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(arenaMax, 1)
+        #endif
     }
 
     /// Puts `/dev/null`, opened read-only, where standard input, output or error is closed

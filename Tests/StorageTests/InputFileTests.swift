@@ -39,4 +39,28 @@ struct InputFileTests {
         let tooBig = try #require(throws: FileError.self) { try InputFile.readChunks(big, limit: 100) { _ in Issue.record("read") } }
         #expect(tooBig.description == "cannot read file '\(big)': it is 101 bytes, more than the limit of 100")
     }
+
+    /// An open file is read at the offsets asked for; bytes outside its size when opened, and a
+    /// file that shrinks after it was opened, are errors naming it rather than short reads.
+    @Test func anOpenFileIsReadAtOffsetsWithinItsSize() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        let path = try directory.write("data.bin", bytes: bytes)
+        try InputFile.withOpenFile(path, limit: bytes.count, what: "checkpoint") { file in
+            #expect(file.size == bytes.count && file.path == path)
+            #expect(try file.bytes(8, at: 0) == Array(bytes[0..<8]))
+            #expect(try file.bytes(100, at: 900) == Array(bytes[900...]))
+            #expect(try file.bytes(0, at: 1000) == [])
+            for (count, offset) in [(1, 1000), (101, 900), (1, -1), (2, Int.max), (Int.max, 1)] {
+                let error = try #require(throws: FileError.self) { try file.bytes(count, at: offset) }
+                #expect(error.description == "cannot read checkpoint '\(path)': \(count) bytes from byte \(offset) lie outside its 1000 bytes")
+            }
+            #expect(truncate(path, 500) == 0)
+            let shrunk = try #require(throws: FileError.self) { try file.bytes(100, at: 450) }
+            #expect(shrunk.description == "cannot read checkpoint '\(path)': it ends at byte 500, before the 100 bytes from byte 450 (it shrank while being read?)")
+        }
+        let tooBig = try #require(throws: FileError.self) { try InputFile.withOpenFile(path, limit: 100) { _ in Issue.record("opened") } }
+        #expect(tooBig.description == "cannot read file '\(path)': it is 500 bytes, more than the limit of 100")
+    }
 }

@@ -485,6 +485,30 @@ import Glibc
         #expect(mismatch.standardError.contains("trains differently") || mismatch.standardError.contains("other data"), "\(mismatch.standardError)")
     }
 
+    /// A run folder whose model or best checkpoint has a header length with its top bit set (a
+    /// damaged or random file): the run reads no step from it and goes on, as from a file it
+    /// cannot read, instead of trapping on the length; `--resume latest` too.
+    @Test func aRunFoldersModelWithAHeaderLengthPastIntMaxIsSkippedNotATrap() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("kill.json", Self.config
+            .replacingOccurrences(of: "\"epochs\": 16", with: "\"epochs\": 1")
+            .replacingOccurrences(of: #""keep_last": 2"#, with: #""keep_last": 2, "keep_best": "train_loss""#))
+        #expect(try swiftgrad("run", config, in: directory.path).status == 0)
+        // Written anew: the model is a second name of the last checkpoint, which stays whole.
+        for name in ["model.safetensors", "best.safetensors"] {
+            let url = URL(fileURLWithPath: directory.path + "/runs/kill/" + name)
+            let bytes = try [UInt8](Data(contentsOf: url))
+            try FileManager.default.removeItem(at: url)
+            try Data([UInt8](repeating: 0xFF, count: 8) + bytes.dropFirst(8)).write(to: url)
+        }
+        let again = try swiftgrad("run", config, "--quiet", in: directory.path)
+        #expect(again.status == 0, "\(again.standardError)")
+        #expect(!again.standardError.contains("overflow"), "\(again.standardError)")
+        let resumed = try swiftgrad("run", config, "--quiet", "--resume", "latest", in: directory.path)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+    }
+
     @Test func aDivergingRunExitsNonZeroWithStatusDiverged() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

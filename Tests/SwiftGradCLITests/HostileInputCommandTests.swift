@@ -26,10 +26,10 @@ import Glibc
         }
     }
 
-    /// The memory budget is the least of the limits the process has: under `ulimit -v` a model
-    /// that fits the machine but not the address space is refused, naming that limit, instead
-    /// of failing in an allocation.
-    @Test func aModelBeyondTheAddressSpaceLimitIsRefusedNamingIt() throws {
+    /// The memory budget is the least of the limits the process has: under `ulimit -v` or
+    /// `ulimit -d` a model that fits the machine but not what the limit leaves is refused, naming
+    /// that limit, instead of failing in an allocation; `SWIFTGRAD_MAX_MEMORY_MB` does not lift it.
+    @Test func aModelBeyondTheAddressSpaceOrDataLimitIsRefusedNamingIt() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("wide.json", """
@@ -37,9 +37,62 @@ import Glibc
              "model": {"type": "mlp", "hidden_layers": [100000, 10000]}, "training": {"batch_size": 16}}
             """)
         let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
-        let result = try runProcess("/bin/sh", ["-c", "ulimit -v 2000000 && exec '\(binary)' validate wide.json"], in: directory.path)
-        #expect(result.status == 1, "\(result.error)")
-        #expect(result.error.contains("of the process's address-space limit (ulimit -v); "), "\(result.error)")
+        for (limit, name) in [("-v", "address-space"), ("-d", "data-segment")] {
+            for variable in ["", "SWIFTGRAD_MAX_MEMORY_MB=100000 "] {
+                let result = try runProcess("/bin/sh", ["-c", "ulimit \(limit) 2000000 && \(variable)exec '\(binary)' validate wide.json"], in: directory.path)
+                #expect(result.status == 1, "\(variable)\(limit): \(result.error)")
+                #expect(result.error.contains("of the process's \(name) limit (ulimit \(limit)) less the "), "\(result.error)")
+                #expect(result.error.hasSuffix("; use a smaller model, batch_size or data set, or raise that limit (ulimit \(limit))\n"), "\(result.error)")
+            }
+        }
+    }
+
+    /// Under an address-space limit a run with threads trains data that fits what the limit
+    /// leaves: each thread's malloc arena would otherwise reserve 64 MiB of the limit, and an
+    /// allocation of the data could fail after the estimate passed.
+    @Test func aThreadedRunWhoseDataFitsTheAddressSpaceLimitTrains() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("threads.json", """
+            {"task": "train", "data": {"source": "synthetic", "examples": 200000, "features": 16, "classes": 2},
+             "model": {"type": "linear"}, "training": {"epochs": 1, "batch_size": 4096, "workers": 4, "seed": 3}}
+            """)
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        for attempt in 0..<3 {
+            let result = try runProcess(
+                "/bin/sh", ["-c", "ulimit -v 400000 && exec '\(binary)' run threads.json --quiet --run-dir runs/\(attempt)"], in: directory.path)
+            #expect(result.status == 0, "\(result.error)")
+            #expect(!result.error.contains("failed to allocate"), "\(result.error)")
+        }
+    }
+
+    /// A checkpoint larger than the memory it may take is refused by `predict`, `eval` and
+    /// `--resume` from its size and its header, before it is read: a sparse gigabyte under
+    /// `SWIFTGRAD_MAX_MEMORY_MB=64` is one line naming the file, its size and the limit.
+    @Test func aCheckpointLargerThanTheMemoryBudgetIsRefusedBeforeItIsRead() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var header = #"{"__metadata__":{"swiftgrad.format":"swiftgrad-checkpoint-1"},"w":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}"#
+        while header.utf8.count % 8 != 0 { header += " " }
+        var prefix: [UInt8] = []
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { prefix.append(contentsOf: $0) }
+        let path = try directory.write("big.safetensors", bytes: prefix + Array(header.utf8))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: UInt64(8 + header.utf8.count + (1 << 30)))
+        try handle.close()
+        try directory.write("one.csv", "1\n")
+        let config = try directory.tinyTrainConfig()
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let expected = "error: big.safetensors: the file is 1.0 GiB (a header of \(header.utf8.count) bytes and 1.0 GiB of tensors), and reading it would need about 1.0 GiB of memory, more than the 64.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=64; expected a file that fits, or read it with more memory\n"
+        for command in [
+            "predict --checkpoint big.safetensors --input one.csv --no-header",
+            "eval '\(config)' --checkpoint big.safetensors",
+            "run '\(config)' --run-dir runs/big --resume big.safetensors --quiet",
+        ] {
+            let result = try runProcess("/bin/sh", ["-c", "SWIFTGRAD_MAX_MEMORY_MB=64 exec '\(binary)' \(command)"], in: directory.path)
+            expectOneLineError(Run(status: result.status, standardOutput: result.output, standardError: result.error))
+            #expect(result.error == expected, "\(command): \(result.error)")
+        }
     }
 
     /// Names of one character, the config's and the run folder's (Foundation's folder-part

@@ -170,16 +170,47 @@ import Tasks
     }
 
     @Test func theBudgetComesFromTheEnvironmentOrThePhysicalMemory() throws {
-        let fromVariable = try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "512"])
+        let unlimited = MemoryBudget.ProcessLimits(addressSpace: nil, data: nil)
+        let fromVariable = try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "512"], process: unlimited)
         #expect(fromVariable == MemoryBudget(limit: 512 << 20, origin: "SWIFTGRAD_MAX_MEMORY_MB=512"))
-        let least = try MemoryBudget.current(environment: [:])
-        let limits = [MemoryBudget.physicalMemory, MemoryBudget.addressSpaceLimit, MemoryBudget.controlGroupLimit].compactMap { $0 }
+        let least = try MemoryBudget.current(environment: [:], process: unlimited)
+        let limits = [MemoryBudget.physicalMemory, MemoryBudget.controlGroupLimit].compactMap { $0 }
         #expect(least.limit == limits.min())
         if least.limit == MemoryBudget.physicalMemory { #expect(least.origin == "the machine's physical memory") }
         for bad in ["0", "-5", "lots", "9223372036854775807"] {
             let error = try #require(throws: MemoryBudgetError.self) { try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": bad]) }
             #expect(error.description.hasPrefix("SWIFTGRAD_MAX_MEMORY_MB='\(bad)' is not a memory size"))
         }
+    }
+
+    /// The process's own limits count what it already uses, and hold whatever
+    /// `SWIFTGRAD_MAX_MEMORY_MB` says: past them an allocation fails, which no swap prevents.
+    @Test func theProcessLimitsCountWhatItUsesAndHoldOverTheVariable() throws {
+        let process = MemoryBudget.ProcessLimits(
+            addressSpace: 400 << 20, data: 900 << 20, addressSpaceInUse: 150 << 20, dataInUse: 20 << 20)
+        let addressSpace = MemoryBudget(
+            limit: 250 << 20, origin: "the process's address-space limit (ulimit -v) less the 150.0 MiB it has mapped",
+            remedy: "raise that limit (ulimit -v)")
+        #expect(try MemoryBudget.current(environment: [:], process: process) == addressSpace)
+        #expect(try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "100000"], process: process) == addressSpace)
+        // Below what is left, the variable still lowers the limit.
+        #expect(try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "100"], process: process).limit == 100 << 20)
+        let data = MemoryBudget.ProcessLimits(addressSpace: nil, data: 64 << 20, dataInUse: 16 << 20)
+        #expect(try MemoryBudget.current(environment: ["SWIFTGRAD_MAX_MEMORY_MB": "512"], process: data)
+            == MemoryBudget(
+                limit: 48 << 20, origin: "the process's data-segment limit (ulimit -d) less the 16.0 MiB it uses",
+                remedy: "raise that limit (ulimit -d)"))
+        let threads = MemoryBudget.ProcessLimits(addressSpace: 400 << 20, data: nil, addressSpaceInUse: 150 << 20, threadStacks: 64 << 20)
+        #expect(try MemoryBudget.current(environment: [:], process: threads) == MemoryBudget(
+            limit: 186 << 20,
+            origin: "the process's address-space limit (ulimit -v) less the 150.0 MiB it has mapped and 64.0 MiB for the stacks of its threads",
+            remedy: "raise that limit (ulimit -v)"))
+        // A process that already uses more than its limit has nothing left, not a negative budget.
+        let spent = MemoryBudget.ProcessLimits(addressSpace: 100 << 20, data: nil, addressSpaceInUse: 200 << 20)
+        #expect(try MemoryBudget.current(environment: [:], process: spent).limit == 0)
+        // This process: what statm says it uses is counted.
+        let now = MemoryBudget.ProcessLimits.current
+        #expect(now.addressSpaceInUse > 0 && now.dataInUse > 0 && now.dataInUse <= now.addressSpaceInUse && now.threadStacks > 0)
     }
 
     @Test func aClassLabelOfMillionsIsOneClassAmongTheDistinctLabels() throws {
