@@ -119,6 +119,21 @@ import Glibc
 
     // MARK: Inputs that are not files
 
+    /// A path in a config with a NUL inside: `validate` and `run` refuse it at its key path, and
+    /// `run` writes nothing at the part before the NUL (`out`), which the system would take.
+    @Test func aConfigPathWithANulIsRefusedBeforeAnythingIsWritten() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("d.csv", "x,y\n1,2\n2,4\n3,6\n")
+        try directory.write("p.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "optimizer": {"name": "sgd"}, "steps": 1, "plot": "out\u0000.svg"}"#)
+        for command in ["validate", "run"] {
+            let run = try swiftgrad([command, "p.json"], in: directory.path)
+            expectOneLineError(run)
+            #expect(run.standardError.contains(#"key path 'plot': expected a non-empty path without the NUL character (U+0000, which no path can hold), found "out\u0000.svg""#), "\(run.standardError)")
+        }
+        #expect(try directory.contents().sorted() == ["d.csv", "p.json"])
+    }
+
     @Test func aDeviceOrAFIFOAsTheConfigFailsAtOnce() throws {
         let zero = try swiftgrad("run", "/dev/zero")
         expectOneLineError(zero)

@@ -292,6 +292,24 @@ import Tasks
         #expect(failure.hasSuffix("key path 'data.path': 'DIR/d.csv' has only one class (0); a classifier needs at least two classes (or \"kind\": \"regression\")"), "\(failure)")
     }
 
+    /// Every key that names a file or folder, with a NUL in its path: the system's calls read a
+    /// path up to its first NUL, so `d.csv\u0000x` would be `d.csv` and `out\u0000.svg` `out`.
+    @Test(arguments: [
+        (#""task": "linear-regression", "data": {"path": "d.csv\u0000x"}, "optimizer": {"name": "sgd"}, "steps": 1"#, "data.path"),
+        (#""task": "linear-regression", "data": {"path": "d.csv"}, "optimizer": {"name": "sgd"}, "steps": 1, "plot": "out\u0000.svg""#, "plot"),
+        (#""task": "logistic-regression", "data": {"source": "csv", "path": "d.csv\u0000x"}, "optimizer": {"name": "sgd"}, "steps": 1"#, "data.path"),
+        (#""task": "logistic-regression", "data": {"source": "digits", "path": "digits.csv\u0000x"}, "optimizer": {"name": "sgd"}, "steps": 1"#, "data.path"),
+        (#""task": "train", "data": {"source": "csv", "path": "d.csv\u0000x"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}"#, "data.path"),
+        (#""task": "train", "data": {"source": "digits", "path": "digits.csv\u0000x"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}"#, "data.path"),
+        (#""task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}, "checkpoint": {"directory": "r\u0000x"}"#, "checkpoint.directory"),
+    ])
+    func aPathWithANulIsRefusedAtItsKeyPath(keys: String, keyPath: String) throws {
+        let digits = (0..<4).map { Array(repeating: "\($0 % 2)", count: 65).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let failure = try loadFailure("{\(keys)}", files: ["d.csv": "x,y\n1,0\n2,1\n3,0\n4,1\n", "digits.csv": digits])
+        #expect(failure.contains("key path '\(keyPath)': expected a non-empty path without the NUL character (U+0000, which no path can hold), found \""), "\(failure)")
+        #expect(failure.hasSuffix("\\u0000x\"") || failure.hasSuffix("\\u0000.svg\""), "\(failure)")
+    }
+
     @Test func aTaskNamesItsDataFileAsAnInput() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
