@@ -292,6 +292,15 @@ import Tasks
         #expect(failure.hasSuffix("key path 'data.path': 'DIR/d.csv' has only one class (0); a classifier needs at least two classes (or \"kind\": \"regression\")"), "\(failure)")
     }
 
+    @Test func aClassifierOnOneDigitIsAnError() throws {
+        // The digits format names ten classes whatever the file holds: its one class is refused as a csv file's is.
+        let zeros = Array(repeating: Array(repeating: "0", count: 65).joined(separator: ","), count: 8).joined(separator: "\n") + "\n"
+        let failure = try loadFailure(
+            #"{"task": "train", "data": {"source": "digits", "path": "d.csv"}, "model": {"type": "mlp", "hidden_layers": [4]}, "training": {"batch_size": 2}}"#,
+            files: ["d.csv": zeros])
+        #expect(failure.hasSuffix("key path 'data.path': 'DIR/d.csv' has only one class (0); a classifier needs at least two classes"), "\(failure)")
+    }
+
     /// Every key that names a file or folder, with a NUL in its path: the system's calls read a
     /// path up to its first NUL, so `d.csv\u0000x` would be `d.csv` and `out\u0000.svg` `out`.
     @Test(arguments: [
