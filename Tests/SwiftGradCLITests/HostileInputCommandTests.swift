@@ -217,6 +217,18 @@ import Glibc
 
     // MARK: Output that cannot be written, or that is lost
 
+    /// A run folder the system will not make is named with the system's reason: under
+    /// `/proc/self` no folder can be made, and Foundation would say only "The file doesn't exist".
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/status")))
+    func aRunFolderTheSystemWillNotMakeIsNamedWithTheReason() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let run = try swiftgrad(["run", config, "--run-dir", "/proc/self/run"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot create the run folder '/proc/self/run': the system cannot make the folder '/proc/self/run' (No such file or directory); choose another --run-dir or checkpoint.directory\n", "\(run.standardError)")
+    }
+
     @Test func writingToAFullDeviceFails() throws {
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
         let scratch = try TemporaryDirectory()
