@@ -26,6 +26,28 @@ import Glibc
         }
     }
 
+    /// A whole number too large for an `Int` is as far out of range as one that fits: the
+    /// message names the range, where the parser alone would say only that it is invalid.
+    @Test(arguments: [
+        (["run", "train.json", "--workers", "99999999999999999999"], "--workers must be between 1 and 256, got '99999999999999999999'"),
+        (["run", "train.json", "--epochs", "-99999999999999999999"], "--epochs must be between 1 and 1000000, got '-99999999999999999999'"),
+        (["grad", "x", "--at", "x=1", "--order", "99999999999999999999"], "--order must be 1 or 2, not '99999999999999999999'"),
+        (["bench", "scaling", "train.json", "--steps", "99999999999999999999"], "--steps must be 1 to 1000000, got '99999999999999999999'"),
+        (["bench", "scaling", "train.json", "--warmup", "99999999999999999999"], "--warmup must be 0 to 1000000, got '99999999999999999999'"),
+        (["bench", "scaling", "train.json", "--repeats", "99999999999999999999"], "--repeats must be 1 to 1000, got '99999999999999999999'"),
+        (["bench", "allreduce", "--parameters", "99999999999999999999"], "--parameters must be 1 to 1000000000, got '99999999999999999999'"),
+        (["bench", "allreduce", "--slots", "99999999999999999999"], "--slots must be 1 to 4096, got '99999999999999999999'"),
+        (["bench", "allreduce", "--mpi", "--rounds", "99999999999999999999"], "--rounds must be 1 to 1000, got '99999999999999999999'"),
+    ])
+    func anIntegerFlagBeyondIntNamesItsRange(arguments: [String], message: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try directory.tinyTrainConfig()
+        let run = try swiftgrad(arguments, in: directory.path)
+        #expect(run.status == 64)
+        #expect(run.standardError.contains(message), "\(run.standardError)")
+    }
+
     /// The memory budget is the least of the limits the process has: under `ulimit -v` a model
     /// that fits the machine but not the address space is refused, naming that limit, instead
     /// of failing in an allocation.
