@@ -5,6 +5,7 @@
 /// // train.json:4:16: key path 'optimizer.beta_1': expected a number in [0, 1), found 1.5
 /// let workers = try root.require("workers", as: Int.self, .positive)
 /// let layers = try root.require("hidden", as: [Int].self, .nonEmpty)
+/// let data = try root.require("path", as: String.self, .path)  // not "", no NUL
 /// let custom = ConfigConstraint<Int>(expected: "a power of two") { $0 > 0 && $0 & ($0 - 1) == 0 }
 /// ```
 public struct ConfigConstraint<Value: ConfigValue>: Sendable {
@@ -136,6 +137,15 @@ extension ConfigConstraint where Value == String {
     public static func oneOf(_ allowed: [String]) -> ConfigConstraint {
         ConfigConstraint(expected: "one of " + allowed.map { quoted($0) }.joined(separator: ", "), choices: allowed) {
             allowed.contains($0)
+        }
+    }
+
+    /// Accepts a file or folder path: not empty, and without the NUL character (U+0000), which
+    /// no POSIX path holds. The system's calls read a path up to its first NUL, so
+    /// `"data.csv\u0000x"` would silently name `data.csv`.
+    public static var path: ConfigConstraint {
+        ConfigConstraint(expected: "a non-empty path without the NUL character (U+0000, which no path can hold)") {
+            !$0.isEmpty && !$0.utf8.contains(0)
         }
     }
 }

@@ -519,6 +519,9 @@ private final class CSVParser {
     }
 
     /// The finite number field `index` of the current record holds.
+    ///
+    /// - Throws: `DatasetError` naming the line and column of a field that is empty, not UTF-8,
+    ///   not a number, or not finite.
     func number(inField index: Int, line: Int, column: ColumnReference) throws -> Double {
         let field = fields[index]
         if field.start == field.end {
@@ -527,6 +530,8 @@ private final class CSVParser {
         if let integer = plainInteger(in: field) { return integer }
         let text = text(ofField: index)
         guard !field.hasEscapedQuotes && isDecimalNumber(field), let value = Double(text) else {
+            // Bytes that are not UTF-8 would show as U+FFFD: said for what they are, as in a name or label.
+            _ = try validText(ofField: index, line: line, column: column)
             if Self.isNonFiniteSpelling(text) {
                 throw DatasetError(file: source, line: line, reason: .notFinite(column: column, text: text))
             }

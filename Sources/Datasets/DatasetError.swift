@@ -63,7 +63,7 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         case noFeatureColumns(label: ColumnReference)
         /// A binary file's layout is not what its format requires; the text says what was expected.
         case malformed(String)
-        /// A text field (a column's name, a class label) holds bytes that are not UTF-8.
+        /// A field (a column's name, a class label, a number) holds bytes that are not UTF-8.
         case notUTF8(column: ColumnReference)
         /// A class label is empty.
         case emptyClassLabel(column: ColumnReference)

@@ -51,7 +51,7 @@ package struct CheckpointPolicy: Sendable, Equatable {
 
     /// Reads the `checkpoint` object; every key is optional.
     init(reading object: inout ConfigObject, config: String) throws {
-        directory = try object.optional("directory", as: String.self, default: Self.defaultDirectory(config: config), .nonEmpty)
+        directory = try object.optional("directory", as: String.self, default: Self.defaultDirectory(config: config), .path)
         everyEpochs = try object.optional("every_epochs", as: Int.self, default: 1, .in(0...1_000_000_000))
         everySteps = try object.optional("every_steps", as: Int.self, .in(1...1_000_000_000_000))
         keepLast = try object.optional("keep_last", as: Int.self, default: 3, .in(1...1_000_000))

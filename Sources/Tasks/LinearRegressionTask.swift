@@ -111,7 +111,7 @@ package struct LinearRegressionTask: RunnableTask {
         let totalSteps = steps
         optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, totalSteps: totalSteps) }
         printEvery = try root.optional("print_every", as: Int.self, default: 100, .positive)
-        plotPath = try root.optional("plot", as: String.self, .nonEmpty)
+        plotPath = try root.optional("plot", as: String.self, .path)
     }
 
     package func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {

@@ -16,8 +16,9 @@ import Storage
 ///   with the same meanings (``DataSection/split(_:reading:defaults:seed:rowName:context:)``).
 ///   `digits` reads the bundled digits file (64 pixels then the label); `csv` reads a file with a
 ///   `label` column (default: the last), by name with a header or by index. `classes` picks two
-///   labels, classes 0 and 1 in that order (required for data with more than two; else the two
-///   labels sorted). `train_rows` (the
+///   labels that occur in the file, classes 0 and 1 in that order (required for a file with
+///   more than two; else the two it holds, sorted; the digits format names 0…9, but only the
+///   labels with rows count). `train_rows` (the
 ///   default) fits the standardisation on the training rows only; `all_rows` on every row before
 ///   the split, as the lecture does. ⌈`test_fraction` × rows⌉ rows are held out: by default the
 ///   last ones in file order, as the lecture holds them out; with `"split": "shuffled"` those of
@@ -65,26 +66,31 @@ package struct LogisticRegressionTask: RunnableTask {
                 }
                 warnings += DataSection.headerWarnings(path: path, dataset: dataset, headerLooksLikeData: headerLooksLikeData, labelGiven: label != nil)
             }
-            let labels = (0..<(dataset.classCount ?? 0)).map(dataset.classLabel(of:))
+            // The classes with rows: a csv file's are all it names, but the digits format
+            // always names 0…9, whether or not the file holds each.
+            let present = (dataset.classCounts ?? []).enumerated().filter { $0.element > 0 }.map(\.offset)
+            let labels = present.map(dataset.classLabel(of:))
             if let classes = try data.optional("classes", as: [ClassLabelSelection].self) {
                 guard classes.count == 2 else {
                     throw context.error(in: data, key: "classes", "expected two different classes, found \(TrainTask.classList(classes.map(\.text)))")
                 }
                 let indices = try classes.map { label in
-                    guard let index = dataset.classIndex(ofLabel: label.text) else {
+                    guard let index = dataset.classIndex(ofLabel: label.text), present.contains(index) else {
                         throw context.error(in: data, key: "classes", "class \(TrainTask.shownLabel(label.text)) does not occur in '\(path)', which has the classes \(TrainTask.classList(labels))")
                     }
                     return index
                 }
                 guard indices[0] != indices[1] else {
-                    let same = classes[0].text == classes[1].text ? "" : " (both are the class \(TrainTask.shownLabel(labels[indices[0]])))"
+                    let same = classes[0].text == classes[1].text ? "" : " (both are the class \(TrainTask.shownLabel(dataset.classLabel(of: indices[0]))))"
                     throw context.error(in: data, key: "classes", "expected two different classes, found \(TrainTask.classList(classes.map(\.text)))\(same)")
                 }
                 dataset = dataset.keepingClasses(indices)
-            } else if let count = dataset.classCount, count > 2 {
-                throw context.error(in: data, key: "path", "'\(path)' has \(count) classes; add \"classes\": [a, b] to pick the two to separate")
-            } else if let count = dataset.classCount, count < 2 {
+            } else if present.count > 2 {
+                throw context.error(in: data, key: "path", "'\(path)' has \(present.count) classes; add \"classes\": [a, b] to pick the two to separate")
+            } else if present.count < 2 {
                 throw context.error(in: data, key: "path", "'\(path)' has only one class (\(TrainTask.classList(labels))); expected two to separate")
+            } else if present.count < dataset.classCount ?? 0 {
+                dataset = dataset.keepingClasses(present)
             }
             // File order by default: the lecture held out the file's last 10 % of the rows.
             let seed = try DataSection.readSplitSeed(&data)

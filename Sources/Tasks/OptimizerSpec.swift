@@ -243,4 +243,24 @@ extension ConfigObject {
         _ = try optional(key, as: Double.self, default: Double(defaultValue), .in(Double(range.lowerBound)...Double(range.upperBound)))
         return try optional(key, as: Float.self, default: defaultValue, .in(range))
     }
+
+    /// A required `Float` in `range`, checked as written and then as the `Float` it becomes: a
+    /// value within the range that rounds onto its open end (`0.99999999` for [0, 1) is 1 as a
+    /// `Float`) is refused with a note that says so, rather than as a number the range lacks.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - range: the values accepted, as written and as a `Float`.
+    ///   - user: what computes with the value, for the note: "dropout".
+    /// - Throws: `ConfigError` naming the key path.
+    package mutating func requireFloat(_ key: String, in range: Range<Float>, usedBy user: String) throws -> Float {
+        let constraint = ConfigConstraint<Double>.in(Double(range.lowerBound)..<Double(range.upperBound))
+        _ = try require(key, as: Double.self, constraint)
+        let value = try require(key, as: Float.self)
+        guard range.contains(value) else {
+            let node = ConfigNode(value: object[key]!, path: path.appending(key: key), file: self.node.file)
+            throw node.invalidValue(expected: constraint.expected, note: "it is \(value.boundDescription) as a 32-bit float, which \(user) computes in")
+        }
+        return value
+    }
 }

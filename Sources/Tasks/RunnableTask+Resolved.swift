@@ -66,7 +66,7 @@ extension TrainTask {
             modelFacts["parameters"] = .object(parameters)
         }
         modelFacts["parameter_count"] = .number(model.parameterCount)
-        modelFacts["loss"] = .string(model.lossKind.rawValue)
+        modelFacts["loss"] = .string(Self.lossName(of: model.lossKind))
 
         let batch = Swift.min(options.batchSize, data.train.count)
         let training: JSONObject = [

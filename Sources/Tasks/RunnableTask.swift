@@ -205,9 +205,10 @@ package struct ConfigContext: Sendable {
         return ConfigError(.invalidValue, file: file, position: position, keyPath: object.path.appending(key: key), message: message)
     }
 
-    /// Checks that the data file named by `key` exists, and returns its resolved path.
+    /// Checks that the data file named by `key` is a path (not empty, without a NUL) that
+    /// exists, and returns its resolved path.
     package func existingFile(in object: inout ConfigObject, key: String) throws -> String {
-        let given = try object.require(key, as: String.self, .nonEmpty)
+        let given = try object.require(key, as: String.self, .path)
         let resolved = resolve(given)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {

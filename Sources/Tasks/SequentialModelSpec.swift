@@ -55,8 +55,8 @@ package enum SequentialModelSpec {
             (layer as? LayerNormalization).map { ["epsilon": TrainTask.configNumber($0.epsilon)] } ?? [:]
         }),
         (Dropout.typeName, { layer, _ in
-            // Read as the Float it is used as: 0.99999999 is 1 as a Float, which would divide by 0.
-            Dropout(rate: try layer.require("rate", as: Float.self, .in(0..<1)))
+            // Checked as the Float it is used as: 0.99999999 is 1 as a Float, which would divide by 0.
+            Dropout(rate: try layer.requireFloat("rate", in: 0..<1, usedBy: "dropout"))
         }, { layer in
             (layer as? Dropout).map { ["rate": TrainTask.configNumber($0.rate)] } ?? [:]
         }),

@@ -536,11 +536,32 @@ extension TrainTask {
         return Float(bitPattern: bits)
     }
 
+    /// Makes the folder `path`, in the run folder, and each missing folder above it, one
+    /// `mkdir` at a time so that an error names the folder the system would not make and its
+    /// reason (under `/proc`, a folder that cannot be made "does not exist"), where
+    /// `FileManager` says only "The file doesn't exist".
+    ///
+    /// - Throws: `FileError` naming the run folder, the folder refused and why.
     private func createDirectory(_ path: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw FileError("cannot create the run folder '\(path)': \(error.localizedDescription)")
+        var missing: [String] = []
+        var folder = path
+        var info = stat()
+        while !folder.isEmpty, stat(folder, &info) != 0 {
+            missing.append(folder)
+            let parent = folderPart(of: folder)
+            if parent == folder { break }
+            folder = parent
+        }
+        for folder in missing.reversed() {
+            guard mkdir(folder, 0o777) != 0 else { continue }
+            let code = errno
+            if code == EEXIST { continue }  // made meanwhile by another process
+            let reason = String(cString: strerror(code))
+            let parent = folderPart(of: folder)
+            let why = code == EACCES || code == EPERM
+                ? "the folder '\(parent.isEmpty ? "." : parent)' is not writable (\(reason))"
+                : "the system cannot make the folder '\(folder)' (\(reason))"
+            throw FileError("cannot create the run folder '\(checkpoints.directory)': \(why); choose another --run-dir or checkpoint.directory")
         }
     }
 

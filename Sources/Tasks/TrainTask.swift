@@ -513,6 +513,12 @@ package struct TrainTask: RunnableTask {
         case "digits":
             let path = try context.existingFile(in: &data, key: "path")
             dataset = try Dataset.digits(path: path)
+            // The format names ten classes whatever the file holds: a file of one digit is
+            // refused as a csv file of one class is.
+            let present = (dataset.classCounts ?? []).enumerated().filter { $0.element > 0 }.map(\.offset)
+            if present.count < classCounts.lowerBound {
+                throw context.error(in: data, key: "path", "'\(path)' has only one class (\(Self.classList(present.map(dataset.classLabel(of:))))); a classifier needs at least two classes")
+            }
             description = "digits from '\(path)'"
             inputs.append(AtomicFile.Input(path, role: "data file"))
         case "csv":

@@ -46,7 +46,7 @@ struct GradCommand: ParsableCommand {
         valueName: "assignments"))
     var at: [String] = []
 
-    @Option(name: .long, parsing: .unconditional, help: "1 for first derivatives, 2 to add the second derivatives d2f/dv2.")
+    @Option(name: .long, parsing: .unconditional, help: "1 for first derivatives, 2 to add the second derivatives d2f/dv2.", transform: { try integer($0, refusal: Self.orderRefusal) })
     var order: Int = 1
 
     @Flag(name: .long, help: "Print one JSON object with the value, gradient and (order 2) second derivatives.")
@@ -54,9 +54,12 @@ struct GradCommand: ParsableCommand {
 
     func validate() throws {
         guard order == 1 || order == 2 else {
-            throw ValidationError("--order must be 1 or 2, not \(order)")
+            throw ValidationError(Self.orderRefusal("\(order)"))
         }
     }
+
+    /// The message for an `--order` other than 1 or 2, given it as shown.
+    static func orderRefusal(_ value: String) -> String { "--order must be 1 or 2, not \(value)" }
 
     func run() throws {
         do {

@@ -21,10 +21,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Write the linear regression's SVG figure here instead of where the config says.")
     var plot: String?
 
-    @Option(parsing: .unconditional, help: "Override the trainer's number of workers.")
+    @Option(parsing: .unconditional, help: "Override the trainer's number of workers.", transform: { try integer($0, refusal: Self.workersRefusal) })
     var workers: Int?
 
-    @Option(parsing: .unconditional, help: "Override the trainer's number of epochs.")
+    @Option(parsing: .unconditional, help: "Override the trainer's number of epochs.", transform: { try integer($0, refusal: Self.epochsRefusal) })
     var epochs: Int?
 
     @Option(parsing: .unconditional, help: "Override the trainer's seed (training.seed).", transform: Self.seed(from:))
@@ -77,14 +77,8 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         try refuseEmptyPaths(["config": config, "--report": report, "--plot": plot, "--resume": resume, "--run-dir": runDirectory])
-        let counts = TrainingOptions.threadCounts
-        if let workers, !counts.contains(workers) {
-            throw ValidationError("--workers must be between \(counts.lowerBound) and \(counts.upperBound), got \(workers)")
-        }
-        let epochCounts = TrainingOptions.epochCounts
-        if let epochs, !epochCounts.contains(epochs) {
-            throw ValidationError("--epochs must be between \(epochCounts.lowerBound) and \(epochCounts.upperBound), got \(epochs)")
-        }
+        if let workers, !TrainingOptions.threadCounts.contains(workers) { throw ValidationError(Self.workersRefusal("\(workers)")) }
+        if let epochs, !TrainingOptions.epochCounts.contains(epochs) { throw ValidationError(Self.epochsRefusal("\(epochs)")) }
         if quiet && verbose { throw ValidationError("--quiet and --verbose cannot be used together") }
         if !(progressEvery >= 0 && progressEvery.isFinite) {
             throw ValidationError("--progress-every must be a number of seconds, 0 or more, got \(progressEvery)")
@@ -92,6 +86,14 @@ struct RunCommand: ParsableCommand {
         if !(Self.mpiTimeouts.contains(mpiTimeout)) {
             throw ValidationError("--mpi-timeout must be a number of seconds from \(Self.mpiTimeouts.lowerBound) to \(Int(Self.mpiTimeouts.upperBound)), got \(mpiTimeout)")
         }
+    }
+
+    /// The messages for a `--workers` or `--epochs` value out of range, given it as shown.
+    static func workersRefusal(_ value: String) -> String {
+        "--workers must be between \(TrainingOptions.threadCounts.lowerBound) and \(TrainingOptions.threadCounts.upperBound), got \(value)"
+    }
+    static func epochsRefusal(_ value: String) -> String {
+        "--epochs must be between \(TrainingOptions.epochCounts.lowerBound) and \(TrainingOptions.epochCounts.upperBound), got \(value)"
     }
 
     /// `--seed`'s value: a whole number from 0 to 2⁶⁴ − 1, or an error that names the range.

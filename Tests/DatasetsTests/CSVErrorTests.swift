@@ -99,8 +99,9 @@ import Testing
             == "c.csv:3, column 'label': the field is empty; expected a class label")
 }
 
-/// A label or a column name that is not UTF-8 is an error: read with replacement characters,
-/// `caf\xE9` and `caf\xE8` (Latin-1's é and è) would be one class.
+/// A label, a column name or a number field that is not UTF-8 is an error that says so: read
+/// with replacement characters, `caf\xE9` and `caf\xE8` (Latin-1's é and è) would be one
+/// class, and a feature field `\xFF\xFE` would be shown as `'��' is not a number`.
 @Test func textThatIsNotUTF8IsRefusedNamingTheField() throws {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
@@ -117,6 +118,14 @@ import Testing
     #expect(
         message { try Dataset.loadCSV(path: header, hasHeader: true, labels: .classes) }
             == "\(header):1, column index 1: the field holds bytes that are not UTF-8 text; expected a file in UTF-8 (iconv converts one)")
+    let feature = try file("f.csv", Array("a,b,label\n".utf8) + [0xFF, 0xFE] + Array(",2,0\n1,2,1\n".utf8))
+    #expect(
+        message { try Dataset.loadCSV(path: feature, hasHeader: true, labels: .classes) }
+            == "\(feature):2, column 'a': the field holds bytes that are not UTF-8 text; expected a file in UTF-8 (iconv converts one)")
+    let target = try file("t.csv", Array("x,y\n1,".utf8) + [0xB2] + Array("\n".utf8))
+    #expect(
+        message { try Dataset.loadCSV(path: target, hasHeader: true, labels: .regression) }
+            == "\(target):2, column 'y': the field holds bytes that are not UTF-8 text; expected a file in UTF-8 (iconv converts one)")
     // UTF-8 labels of other letters stay two classes.
     let dataset = try? Dataset.parseCSV("x,label\n1,café\n2,cafè\n", source: "u.csv", hasHeader: true, labels: .classes)
     #expect(dataset?.classNames == ["cafè", "café"])

@@ -26,6 +26,28 @@ import Glibc
         }
     }
 
+    /// A whole number too large for an `Int` is as far out of range as one that fits: the
+    /// message names the range, where the parser alone would say only that it is invalid.
+    @Test(arguments: [
+        (["run", "train.json", "--workers", "99999999999999999999"], "--workers must be between 1 and 256, got '99999999999999999999'"),
+        (["run", "train.json", "--epochs", "-99999999999999999999"], "--epochs must be between 1 and 1000000, got '-99999999999999999999'"),
+        (["grad", "x", "--at", "x=1", "--order", "99999999999999999999"], "--order must be 1 or 2, not '99999999999999999999'"),
+        (["bench", "scaling", "train.json", "--steps", "99999999999999999999"], "--steps must be 1 to 1000000, got '99999999999999999999'"),
+        (["bench", "scaling", "train.json", "--warmup", "99999999999999999999"], "--warmup must be 0 to 1000000, got '99999999999999999999'"),
+        (["bench", "scaling", "train.json", "--repeats", "99999999999999999999"], "--repeats must be 1 to 1000, got '99999999999999999999'"),
+        (["bench", "allreduce", "--parameters", "99999999999999999999"], "--parameters must be 1 to 1000000000, got '99999999999999999999'"),
+        (["bench", "allreduce", "--slots", "99999999999999999999"], "--slots must be 1 to 4096, got '99999999999999999999'"),
+        (["bench", "allreduce", "--mpi", "--rounds", "99999999999999999999"], "--rounds must be 1 to 1000, got '99999999999999999999'"),
+    ])
+    func anIntegerFlagBeyondIntNamesItsRange(arguments: [String], message: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        _ = try directory.tinyTrainConfig()
+        let run = try swiftgrad(arguments, in: directory.path)
+        #expect(run.status == 64)
+        #expect(run.standardError.contains(message), "\(run.standardError)")
+    }
+
     /// The memory budget is the least of the limits the process has: under `ulimit -v` or
     /// `ulimit -d` a model that fits the machine but not what the limit leaves is refused, naming
     /// that limit, instead of failing in an allocation; `SWIFTGRAD_MAX_MEMORY_MB` does not lift it.
@@ -172,6 +194,21 @@ import Glibc
 
     // MARK: Inputs that are not files
 
+    /// A path in a config with a NUL inside: `validate` and `run` refuse it at its key path, and
+    /// `run` writes nothing at the part before the NUL (`out`), which the system would take.
+    @Test func aConfigPathWithANulIsRefusedBeforeAnythingIsWritten() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("d.csv", "x,y\n1,2\n2,4\n3,6\n")
+        try directory.write("p.json", #"{"task": "linear-regression", "data": {"path": "d.csv"}, "optimizer": {"name": "sgd"}, "steps": 1, "plot": "out\u0000.svg"}"#)
+        for command in ["validate", "run"] {
+            let run = try swiftgrad([command, "p.json"], in: directory.path)
+            expectOneLineError(run)
+            #expect(run.standardError.contains(#"key path 'plot': expected a non-empty path without the NUL character (U+0000, which no path can hold), found "out\u0000.svg""#), "\(run.standardError)")
+        }
+        #expect(try directory.contents().sorted() == ["d.csv", "p.json"])
+    }
+
     @Test func aDeviceOrAFIFOAsTheConfigFailsAtOnce() throws {
         let zero = try swiftgrad("run", "/dev/zero")
         expectOneLineError(zero)
@@ -254,6 +291,18 @@ import Glibc
     }
 
     // MARK: Output that cannot be written, or that is lost
+
+    /// A run folder the system will not make is named with the system's reason: under
+    /// `/proc/self` no folder can be made, and Foundation would say only "The file doesn't exist".
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/self/status")))
+    func aRunFolderTheSystemWillNotMakeIsNamedWithTheReason() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let run = try swiftgrad(["run", config, "--run-dir", "/proc/self/run"], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError == "error: cannot create the run folder '/proc/self/run': the system cannot make the folder '/proc/self/run' (No such file or directory); choose another --run-dir or checkpoint.directory\n", "\(run.standardError)")
+    }
 
     @Test func writingToAFullDeviceFails() throws {
         guard FileManager.default.fileExists(atPath: "/dev/full") else { return }

@@ -28,6 +28,7 @@ import Testing
         let facts = try #require(train["resolved"] as? [String: Any])
         let model = try #require(facts["model"] as? [String: Any])
         #expect(model["parameter_count"] as? Int == 64 * 128 + 128 + 128 * 64 + 64 + 64 * 10 + 10)
+        #expect(model["loss"] as? String == "softmax_cross_entropy")  // as a config spells it
         #expect((model["layers"] as? [[String: Any]])?.map { $0["name"] as? String } == ["dense0", "dense1", "dense2"])
         let optimizer = try #require(facts["optimizer"] as? [String: Any])
         #expect(optimizer["name"] as? String == "adam")

@@ -124,6 +124,10 @@ enum ConfigReference {
         }
     }
 
+    /// Patterns said in words: the paths' pattern only rules out the NUL character, which
+    /// reads better as that rule than as a regular expression.
+    static let patternPhrases = [#"^[^\x00]*$"#: "no NUL character"]
+
     /// The values allowed, as the decoder's messages put them: `> 0`, `[0, 1)`, `not empty`.
     private static func allowed(_ property: JSONObject, in schema: ConfigSchema, variants: [String: String]) -> String {
         if let name = ConfigSchema.referenceName(property) { return "see " + link(to: name, in: schema) }
@@ -137,7 +141,9 @@ enum ConfigReference {
         }
         if let range = range(of: property) { parts.append(range) }
         if (property["minLength"]?.intValue ?? 0) > 0 { parts.append("not empty") }
-        if let pattern = property["pattern"]?.stringValue {
+        if let pattern = property["pattern"]?.stringValue, let phrase = patternPhrases[pattern] {
+            parts.append(phrase)
+        } else if let pattern = property["pattern"]?.stringValue {
             // `^full$` is one word a string may be: shown as that string.
             let word = pattern.dropFirst().dropLast()
             let isWord = pattern.hasPrefix("^") && pattern.hasSuffix("$") && !word.isEmpty && word.allSatisfy { $0.isLetter || $0 == "_" }

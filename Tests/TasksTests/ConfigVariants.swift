@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 
 /// One config made from a base config by one change, and whether the schema says it is valid.
@@ -279,9 +280,8 @@ struct ConfigVariantGenerator {
 
     /// Values the schema refuses for a key: `null`, a value of another type, a number just
     /// outside each bound, a string outside the enum or the `const`, an empty string where one
-    /// must not be empty, names with `/` or a control character (the one pattern the schema
-    /// uses), and arrays one
-    /// element too short, one too long, or repeating an element.
+    /// must not be empty, each of ``patternProbes`` that the key's pattern refuses, and arrays
+    /// one element too short, one too long, or repeating an element.
     private func invalidValues(_ property: JSONObject, current: JSONValue?) -> [JSONValue] {
         var values: [JSONValue] = [.null]
         let type = property["type"]?.stringValue
@@ -309,7 +309,9 @@ struct ConfigVariantGenerator {
         }
         if type == "string" {
             if (property["minLength"]?.intValue ?? 0) > 0 { values.append("") }
-            if property["pattern"] != nil { values += ["a/b", "a\nb", "a\u{7F}", "a\u{85}b", "a\u{2028}"] }
+            if let pattern = property["pattern"]?.stringValue {
+                values += Self.patternProbes.filter { !Self.matches($0, pattern: pattern) }.map { .string($0) }
+            }
         }
         if type == "array", let item = current?.arrayValue?.first ?? property["items"]?.objectValue.flatMap({
             validValues(schema.dereferenced($0), keyPath: "").first
@@ -326,6 +328,20 @@ struct ConfigVariantGenerator {
             }
         }
         return values
+    }
+
+    /// Strings tried against each pattern of the schema: a `/`, control characters (a newline,
+    /// DEL, U+0085 next line, NUL) and a line separator, each of which a layer name or a path
+    /// may refuse.
+    static let patternProbes = ["a/b", "a\nb", "a\u{7F}", "a\u{85}b", "a\u{2028}", "a\u{0}b"]
+
+    /// Whether `pattern`, anchored `^…$` as each of the schema's is, matches the whole of
+    /// `text`: ICU's `$` also matches before a final line separator (U+2028), where Python's
+    /// matches only before a final newline, so the match must span the text.
+    static func matches(_ text: String, pattern: String) -> Bool {
+        guard let expression = try? NSRegularExpression(pattern: pattern) else { return false }
+        let whole = NSRange(text.startIndex..., in: text)
+        return expression.firstMatch(in: text, range: whole)?.range == whole
     }
 
     // MARK: Editing

@@ -246,7 +246,7 @@ import Tasks
 
     @Test func numbersAreCheckedInTheTypeTheyAreUsedAs() throws {
         let dropout = try loadFailure(synthetic(model: #""type": "sequential", "layers": [{"type": "dropout", "rate": 0.99999999}, {"type": "dense", "units": 3}]"#))
-        #expect(dropout.hasSuffix("key path 'model.layers[0].rate': expected a number in [0, 1), found 0.99999999"), "\(dropout)")
+        #expect(dropout.hasSuffix("key path 'model.layers[0].rate': expected a number in [0, 1), found 0.99999999 (it is 1 as a 32-bit float, which dropout computes in)"), "\(dropout)")
         let scaled = try loadFailure("""
             {"task": "train", "data": {"source": "synthetic", "examples": 64, "features": 4, "classes": 3},
              "model": {"type": "logistic"}, "optimizer": {"name": "sgd", "learning_rate": 3e38},
@@ -321,6 +321,33 @@ import Tasks
             #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}}"#,
             files: ["d.csv": "x,label\n1,0\n2,0\n"])
         #expect(failure.hasSuffix("key path 'data.path': 'DIR/d.csv' has only one class (0); a classifier needs at least two classes (or \"kind\": \"regression\")"), "\(failure)")
+    }
+
+    @Test func aClassifierOnOneDigitIsAnError() throws {
+        // The digits format names ten classes whatever the file holds: its one class is refused as a csv file's is.
+        let zeros = Array(repeating: Array(repeating: "0", count: 65).joined(separator: ","), count: 8).joined(separator: "\n") + "\n"
+        let failure = try loadFailure(
+            #"{"task": "train", "data": {"source": "digits", "path": "d.csv"}, "model": {"type": "mlp", "hidden_layers": [4]}, "training": {"batch_size": 2}}"#,
+            files: ["d.csv": zeros])
+        #expect(failure.hasSuffix("key path 'data.path': 'DIR/d.csv' has only one class (0); a classifier needs at least two classes"), "\(failure)")
+    }
+
+    /// Every key that names a file or folder, with a NUL in its path: the system's calls read a
+    /// path up to its first NUL, so `d.csv\u0000x` would be `d.csv` and `out\u0000.svg` `out`.
+    @Test(arguments: [
+        (#""task": "linear-regression", "data": {"path": "d.csv\u0000x"}, "optimizer": {"name": "sgd"}, "steps": 1"#, "data.path"),
+        (#""task": "linear-regression", "data": {"path": "d.csv"}, "optimizer": {"name": "sgd"}, "steps": 1, "plot": "out\u0000.svg""#, "plot"),
+        (#""task": "logistic-regression", "data": {"source": "csv", "path": "d.csv\u0000x"}, "optimizer": {"name": "sgd"}, "steps": 1"#, "data.path"),
+        (#""task": "logistic-regression", "data": {"source": "digits", "path": "digits.csv\u0000x"}, "optimizer": {"name": "sgd"}, "steps": 1"#, "data.path"),
+        (#""task": "train", "data": {"source": "csv", "path": "d.csv\u0000x"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}"#, "data.path"),
+        (#""task": "train", "data": {"source": "digits", "path": "digits.csv\u0000x"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}"#, "data.path"),
+        (#""task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"batch_size": 2}, "checkpoint": {"directory": "r\u0000x"}"#, "checkpoint.directory"),
+    ])
+    func aPathWithANulIsRefusedAtItsKeyPath(keys: String, keyPath: String) throws {
+        let digits = (0..<4).map { Array(repeating: "\($0 % 2)", count: 65).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let failure = try loadFailure("{\(keys)}", files: ["d.csv": "x,y\n1,0\n2,1\n3,0\n4,1\n", "digits.csv": digits])
+        #expect(failure.contains("key path '\(keyPath)': expected a non-empty path without the NUL character (U+0000, which no path can hold), found \""), "\(failure)")
+        #expect(failure.hasSuffix("\\u0000x\"") || failure.hasSuffix("\\u0000.svg\""), "\(failure)")
     }
 
     @Test func aTaskNamesItsDataFileAsAnInput() throws {

@@ -89,4 +89,33 @@ import Tasks
         let picked = try load(data: #"{"source": "csv", "path": "d.csv", "classes": ["01", "b"], "test_fraction": 0}"#, files: ["d.csv": text])
         #expect(picked.resolvedDescription["train_rows"]?.intValue == 20)
     }
+
+    /// A file in the digits format: each row 64 pixels (the label's value) then the label.
+    private func digits(_ labels: [Int]) -> String {
+        labels.map { label in Array(repeating: "\(label)", count: 65).joined(separator: ",") }.joined(separator: "\n") + "\n"
+    }
+
+    /// The digits format names the classes 0…9 whatever the file holds: as with a csv file, a
+    /// class picked must have rows, one class is not enough, and two need no `classes`.
+    @Test func digitsClassesAreThoseTheFileHolds() throws {
+        let zeros = digits(Array(repeating: 0, count: 20))
+        for (classes, absent) in [("[0, 5]", 5), ("[3, 4]", 3)] {
+            let error = try #require(throws: (any Error).self) {
+                try load(data: #"{"source": "digits", "path": "d.csv", "classes": \#(classes)}"#, files: ["d.csv": zeros])
+            }
+            #expect("\(error)".contains("key path 'data.classes': class \(absent) does not occur in '"), "\(error)")
+            #expect("\(error)".hasSuffix("d.csv', which has the classes 0"), "\(error)")
+        }
+        let one = try #require(throws: (any Error).self) {
+            try load(data: #"{"source": "digits", "path": "d.csv"}"#, files: ["d.csv": zeros])
+        }
+        #expect("\(one)".contains("key path 'data.path': '") && "\(one)".hasSuffix("d.csv' has only one class (0); expected two to separate"), "\(one)")
+        // Digits 3 and 7 are classes 0 and 1, sorted as a csv file's two labels are.
+        let two = try load(data: #"{"source": "digits", "path": "d.csv", "test_fraction": 0}"#, files: ["d.csv": digits((0..<20).map { $0 % 2 == 0 ? 7 : 3 })])
+        #expect(two.resolvedDescription["train_rows"]?.intValue == 20)
+        let report = try two.run(options: RunOptions(verbosity: .quiet)) { _ in }
+        #expect(report.exitStatus == 0)
+        let split = try #require((two as? LogisticRegressionTask)?.split)
+        #expect(split.train.targets.scalars == (0..<20).map { $0 % 2 == 0 ? Float(1) : 0 })
+    }
 }

@@ -151,6 +151,17 @@ import Testing
         #expect(message.hasPrefix("\(path):4:84: key path 'model.layers[0].name': expected a non-empty name without '/' or control characters, found "), "\(message)")
     }
 
+    /// A dropout rate below 1 that is 1 as the Float dropout computes with would divide by 0:
+    /// refused with a note that says so, as it is within [0, 1) as written.
+    @Test func aDropoutRateThatRoundsToOneSaysSo() throws {
+        let (message, path, _) = try loadConfigError(lines(model: sequential([#"{"type": "dropout", "rate": 0.99999999}"#, #"{"type": "dense", "units": 3}"#])), name: "train.json")
+        #expect(message == "\(path):4:74: key path 'model.layers[0].rate': expected a number in [0, 1), found 0.99999999 (it is 1 as a 32-bit float, which dropout computes in)", "\(message)")
+        let (beyond, _, _) = try loadConfigError(lines(model: sequential([#"{"type": "dropout", "rate": 1.5}"#, #"{"type": "dense", "units": 3}"#])), name: "train.json")
+        #expect(beyond.hasSuffix("key path 'model.layers[0].rate': expected a number in [0, 1), found 1.5"), "\(beyond)")
+        let almost = try load(lines(model: sequential([#"{"type": "dropout", "rate": 0.9999}"#, #"{"type": "dense", "units": 3}"#])))
+        #expect(almost.model.parameterCount > 0)
+    }
+
     @Test func anUnknownLayerTypeListsTheTableAndSuggestsTheClosest() throws {
         let (message, path, _) = try loadConfigError(lines(model: sequential([#"{"type": "layernorm"}"#])), name: "train.json")
         #expect(message == #"\#(path):4:55: key path 'model.layers[0].type': expected one of "dense", "layer_norm", "dropout", found "layernorm" (did you mean "layer_norm"?)"#)
