@@ -486,8 +486,10 @@ import Glibc
     }
 
     /// A run folder whose model or best checkpoint has a header length with its top bit set (a
-    /// damaged or random file): the run reads no step from it and goes on, as from a file it
-    /// cannot read, instead of trapping on the length; `--resume latest` too.
+    /// damaged or random file): the length is an error, never a trap. A damaged model, which
+    /// the run writes anew, is read for no step and the run goes on; a damaged best checkpoint
+    /// may not be this run's, so the run stops, naming it, rather than removing it, and so does
+    /// `--resume latest`.
     @Test func aRunFoldersModelWithAHeaderLengthPastIntMaxIsSkippedNotATrap() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -495,18 +497,27 @@ import Glibc
             .replacingOccurrences(of: "\"epochs\": 16", with: "\"epochs\": 1")
             .replacingOccurrences(of: #""keep_last": 2"#, with: #""keep_last": 2, "keep_best": "train_loss""#))
         #expect(try swiftgrad("run", config, in: directory.path).status == 0)
-        // Written anew: the model is a second name of the last checkpoint, which stays whole.
-        for name in ["model.safetensors", "best.safetensors"] {
+        /// Gives the run folder's `name` a header length of 2⁶⁴ − 1, written anew: the model is a
+        /// second name of the last checkpoint, which stays whole.
+        func damage(_ name: String) throws {
             let url = URL(fileURLWithPath: directory.path + "/runs/kill/" + name)
             let bytes = try [UInt8](Data(contentsOf: url))
             try FileManager.default.removeItem(at: url)
             try Data([UInt8](repeating: 0xFF, count: 8) + bytes.dropFirst(8)).write(to: url)
         }
+        try damage("model.safetensors")
         let again = try swiftgrad("run", config, "--quiet", in: directory.path)
         #expect(again.status == 0, "\(again.standardError)")
         #expect(!again.standardError.contains("overflow"), "\(again.standardError)")
-        let resumed = try swiftgrad("run", config, "--quiet", "--resume", "latest", in: directory.path)
-        #expect(resumed.status == 0, "\(resumed.standardError)")
+
+        try damage("best.safetensors")
+        for arguments in [["run", config, "--quiet"], ["run", config, "--quiet", "--resume", "latest"]] {
+            let refused = try swiftgrad(arguments, in: directory.path)
+            expectOneLineError(refused)
+            #expect(refused.standardError.contains("its checkpoint runs/kill/best.safetensors cannot be read"), "\(refused.standardError)")
+            #expect(!refused.standardError.contains("overflow"), "\(refused.standardError)")
+        }
+        #expect(directory.exists("runs/kill/best.safetensors"))
     }
 
     @Test func aDivergingRunExitsNonZeroWithStatusDiverged() throws {
