@@ -202,7 +202,7 @@ struct JSONParser {
                                 keyPath: Self.keyPath(of: stack),
                                 message: "duplicate key \(quoted(nextKey)): first defined at line "
                                     + "\(firstPosition.line), column \(firstPosition.column), "
-                                    + "again at line \(keyPosition.line)")
+                                    + "again at line \(keyPosition.line), column \(keyPosition.column)")
                         }
                         stack[top].pendingKey = nextKey
                         stack[top].pendingKeyPosition = keyPosition

@@ -66,14 +66,14 @@ struct JSONParserSyntaxErrorTests {
         #expect(error.keyPath?.description == "lr")
         #expect(
             error.description
-                == #"config.json:4:3: key path 'lr': duplicate key "lr": first defined at line 2, column 3, again at line 4"#)
+                == #"config.json:4:3: key path 'lr': duplicate key "lr": first defined at line 2, column 3, again at line 4, column 3"#)
     }
 
     @Test func duplicateKeyInNestedObjectHasFullKeyPath() throws {
         let error = try parseError(#"{"opt": {"m": 1, "m": 2}}"#)
         #expect(
             error.description
-                == #"config.json:1:18: key path 'opt.m': duplicate key "m": first defined at line 1, column 10, again at line 1"#)
+                == #"config.json:1:18: key path 'opt.m': duplicate key "m": first defined at line 1, column 10, again at line 1, column 18"#)
     }
 
     @Test func duplicateKeyInsideArrayElementHasIndexInPath() throws {
