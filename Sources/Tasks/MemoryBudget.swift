@@ -84,9 +84,8 @@ package struct MemoryBudget: Sendable, Equatable {
         }
 
         /// This process's limits (`getrlimit`) and use (`/proc/self/statm`; none where it
-        /// cannot be read), now; for thread stacks, two threads per core and four more (the
-        /// workers, the kernels' OpenMP threads, the writers), each of the default stack size
-        /// (`ulimit -s`, at most 64 MiB; 8 MiB when unlimited).
+        /// cannot be read), now; for thread stacks, those of the threads a run may still start
+        /// (``stacksToReserve(cores:running:stackLimit:)``).
         package static var current: ProcessLimits {
             func limit(_ resource: Int32) -> Int? {
                 var limit = rlimit()
@@ -100,11 +99,23 @@ package struct MemoryBudget: Sendable, Equatable {
                 let pageSize = Swift.max(sysconf(Int32(_SC_PAGESIZE)), 1)
                 if pages.count >= 6 { inUse = (MemoryEstimate.product([pages[0], pageSize]), MemoryEstimate.product([pages[5], pageSize])) }
             }
-            let stack = Swift.min(limit(Int32(RLIMIT_STACK.rawValue)) ?? 8 << 20, 64 << 20)
-            let threads = 2 * ProcessInfo.processInfo.activeProcessorCount + 4
+            // Each entry of /proc/self/task is a thread; one, this, where it cannot be read.
+            let running = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 1
             return ProcessLimits(
                 addressSpace: limit(Int32(RLIMIT_AS.rawValue)), data: limit(Int32(RLIMIT_DATA.rawValue)),
-                addressSpaceInUse: inUse.addressSpace, dataInUse: inUse.data, threadStacks: MemoryEstimate.product([threads, stack]))
+                addressSpaceInUse: inUse.addressSpace, dataInUse: inUse.data,
+                threadStacks: stacksToReserve(
+                    cores: ProcessInfo.processInfo.activeProcessorCount, running: running, stackLimit: limit(Int32(RLIMIT_STACK.rawValue))))
+        }
+
+        /// The stacks of the threads a run may still start, in bytes: a thread per core (a
+        /// worker or an OpenMP thread of the kernels) and four more (the output and checkpoint
+        /// writers among them), less the `running` threads, whose stacks are mapped already;
+        /// each of the default stack size, the stack limit (`ulimit -s`), at most 64 MiB, and
+        /// 8 MiB when there is none.
+        package static func stacksToReserve(cores: Int, running: Int, stackLimit: Int?) -> Int {
+            let stack = Swift.min(stackLimit ?? 8 << 20, 64 << 20)
+            return MemoryEstimate.product([Swift.max(cores + 4 - running, 0), stack])
         }
 
         /// What is left under each limit that is set, with its description.
@@ -175,8 +186,9 @@ package struct MemoryBudget: Sendable, Equatable {
         guard estimate.total > limit else { return }
         let parts = estimate.parts.filter { $0.bytes > 0 }.sorted { $0.bytes > $1.bytes }
             .map { "\($0.name) \(Self.format($0.bytes))" }.joined(separator: ", ")
+        let available = limit > 0 ? "more than the \(Self.format(limit)) of \(origin)" : "and nothing is left of \(origin)"
         throw MemoryBudgetError(
-            "\(what) would need \(estimate.total == Int.max ? "" : "about ")\(Self.format(estimate.total)) of memory (\(parts)), more than the \(Self.format(limit)) of \(origin); \(advice), or \(remedy)")
+            "\(what) would need \(estimate.total == Int.max ? "" : "about ")\(Self.format(estimate.total)) of memory (\(parts)), \(available); \(advice), or \(remedy)")
     }
 
     /// `1.5 GiB`, `12.0 MiB`, `512 bytes`; `more than 8 EiB` for a saturated count.

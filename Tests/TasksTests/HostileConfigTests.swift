@@ -210,7 +210,13 @@ import Tasks
         #expect(try MemoryBudget.current(environment: [:], process: spent).limit == 0)
         // This process: what statm says it uses is counted.
         let now = MemoryBudget.ProcessLimits.current
-        #expect(now.addressSpaceInUse > 0 && now.dataInUse > 0 && now.dataInUse <= now.addressSpaceInUse && now.threadStacks > 0)
+        #expect(now.addressSpaceInUse > 0 && now.dataInUse > 0 && now.dataInUse <= now.addressSpaceInUse && now.threadStacks >= 0)
+        // Stacks for the threads a run may still start: a thread per core and four more, less
+        // those running, whose stacks are mapped already.
+        #expect(MemoryBudget.ProcessLimits.stacksToReserve(cores: 2, running: 6, stackLimit: 8 << 20) == 0)
+        #expect(MemoryBudget.ProcessLimits.stacksToReserve(cores: 2, running: 1, stackLimit: 8 << 20) == 5 * (8 << 20))
+        #expect(MemoryBudget.ProcessLimits.stacksToReserve(cores: 64, running: 6, stackLimit: nil) == 62 * (8 << 20))
+        #expect(MemoryBudget.ProcessLimits.stacksToReserve(cores: 4, running: 2, stackLimit: 1 << 30) == 6 * (64 << 20))
     }
 
     @Test func aClassLabelOfMillionsIsOneClassAmongTheDistinctLabels() throws {
