@@ -473,32 +473,29 @@ extension TrainTask {
         // Without periodic checkpoints (every_epochs 0), best.safetensors tells whose folder it is.
         let hasBest = FileManager.default.fileExists(atPath: checkpoints.bestPath)
         guard let newest = earlier.last ?? (hasBest ? checkpoints.bestPath : nil) else { return }
-        let advice = "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
-        let checkpoint: Checkpoint
-        do {
-            checkpoint = try Checkpoint.read(from: newest, memory: memory)
-        } catch {
-            throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its newest checkpoint cannot be read (\(error)); \(advice)")
-        }
         /// The refusal of a folder holding `path`, a checkpoint of another run.
         func foreign(_ path: String, _ metadata: [String: String], _ advice: String) -> FileError {
             let hash = metadata["config_hash"]
             let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
             return FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(path): \(origin)); \(advice)")
         }
-        guard isStateOfThisRun(checkpoint.metadata) else { throw foreign(newest, checkpoint.metadata, advice) }
-        // The newest being this run's says nothing of the others: a checkpoint copied in from
-        // another run keeps its own step. Each is checked by its header alone, which says whose
-        // it is without reading its tensors.
-        let moveAside = "move it out of '\(checkpoints.directory)', or choose another --run-dir"
-        for path in earlier + (hasBest ? [checkpoints.bestPath] : []) where path != newest {
+        // Each checkpoint is checked by its header alone, which says whose it is without reading
+        // its tensors: one damaged past its header (the newest, torn by a crash) is still known
+        // to be this run's, and is replaced. The newest being this run's says nothing of the
+        // others: a checkpoint copied in from another run keeps its own step.
+        for path in [newest] + (earlier + (hasBest ? [checkpoints.bestPath] : [])).filter({ $0 != newest }) {
+            // Another run's periodic checkpoints are that run's to continue; a single file is
+            // moved aside.
+            let advice = path == newest && path != checkpoints.bestPath
+                ? "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
+                : "move it out of '\(checkpoints.directory)', or choose another --run-dir"
             let metadata: [String: String]
             do {
-                metadata = try SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes)
+                metadata = try SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes, memory: memory)
             } catch {
-                throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its checkpoint \(path) cannot be read (\(error)); \(moveAside)")
+                throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its checkpoint \(path) cannot be read (\(error)); move it out of '\(checkpoints.directory)', or choose another --run-dir")
             }
-            guard isStateOfThisRun(metadata) else { throw foreign(path, metadata, moveAside) }
+            guard isStateOfThisRun(metadata) else { throw foreign(path, metadata, advice) }
         }
         let removed: [String]
         if let resumedFrom {

@@ -470,13 +470,31 @@ import Glibc
         expectOneLineError(truncated)
         #expect(truncated.standardError.contains("truncated"), "\(truncated.standardError)")
 
-        // The newest of the run's checkpoints torn: --resume latest names the one before it.
+        // The newest of the run's checkpoints damaged past its header: --resume latest names the
+        // one before it, and resuming from that one goes on, computing the newest again.
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/runs/kill/checkpoints").filter { $0.hasPrefix("step-") }.sorted()
         try #require(names.count == 2, "\(names)")
-        try Data(bytes.prefix(100)).write(to: URL(fileURLWithPath: directory.path + "/runs/kill/checkpoints/" + names[1]))
+        let newest = URL(fileURLWithPath: directory.path + "/runs/kill/checkpoints/" + names[1])
+        var newestBytes = try [UInt8](Data(contentsOf: newest))
+        newestBytes[newestBytes.count - 3] ^= 0xFF
+        try FileManager.default.removeItem(at: newest)
+        try Data(newestBytes).write(to: newest)
+        let flipped = try swiftgrad("run", config, "--resume", "latest", in: directory.path)
+        expectOneLineError(flipped)
+        #expect(flipped.standardError.contains("; the checkpoint before it is 'runs/kill/checkpoints/\(names[0])': resume from it with --resume 'runs/kill/checkpoints/\(names[0])'"), "\(flipped.standardError)")
+        let advised = try swiftgrad("run", config, "--resume", "runs/kill/checkpoints/\(names[0])", in: directory.path)
+        #expect(advised.status == 0, "\(advised.standardError)")
+
+        // Torn within its header: the same advice, and that resume says to move the torn file
+        // aside, which cannot be told to be this run's.
+        try FileManager.default.removeItem(at: newest)
+        try Data(bytes.prefix(100)).write(to: newest)
         let torn = try swiftgrad("run", config, "--resume", "latest", in: directory.path)
         expectOneLineError(torn)
         #expect(torn.standardError.contains("; the checkpoint before it is 'runs/kill/checkpoints/\(names[0])': resume from it with --resume 'runs/kill/checkpoints/\(names[0])'"), "\(torn.standardError)")
+        let tornAdvised = try swiftgrad("run", config, "--resume", "runs/kill/checkpoints/\(names[0])", in: directory.path)
+        expectOneLineError(tornAdvised)
+        #expect(tornAdvised.standardError.contains("its checkpoint runs/kill/checkpoints/\(names[1]) cannot be read") && tornAdvised.standardError.contains("move it out of 'runs/kill'"), "\(tornAdvised.standardError)")
 
         let other = try directory.write("other.json", Self.config.replacingOccurrences(of: "\"seed\": 5", with: "\"seed\": 6").replacingOccurrences(of: "\"epochs\": 16", with: "\"epochs\": 1"))
         #expect(try swiftgrad("run", other, "--run-dir", "runs/other", in: directory.path).status == 0)

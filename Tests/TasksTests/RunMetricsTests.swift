@@ -405,6 +405,16 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         let junk = try directory.write("runs/checkpoints/step-000000007.safetensors", "not a checkpoint")
         try expectRefused(junk, "its checkpoint \(junk) cannot be read (")
         try FileManager.default.removeItem(atPath: junk)
+        // Another run's best checkpoint alone, without periodic ones: removing the checkpoints
+        // folder would change nothing, so the advice names the file.
+        let aside = directory.path + "/aside"
+        try FileManager.default.moveItem(atPath: folder, toPath: aside)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: otherRun.path + "/runs/model.safetensors", toPath: best)
+        try expectRefused(best, "it holds the checkpoints of another run (\(best): config hash ")
+        try FileManager.default.removeItem(atPath: best)
+        try FileManager.default.removeItem(atPath: folder)
+        try FileManager.default.moveItem(atPath: aside, toPath: folder)
 
         // With only its own checkpoints there, the run starts over as before.
         try runKeepingFolder(directory)
