@@ -219,8 +219,10 @@ public class OptimizerBase: Optimizer {
                 // apart from what no run makes.
                 guard tensor.firstNonFiniteElement != nil else { continue }
                 let accepted = acceptsInfinity(inSlot: slot)
-                guard let element = tensor.scalars.firstIndex(where: { !$0.isFinite && !(accepted && $0 == .infinity) }) else { continue }
-                let value = tensor.scalars[element]
+                let refused = tensor.withUnsafeBufferPointer { values in
+                    values.firstIndex { !$0.isFinite && !(accepted && $0 == .infinity) }.map { ($0, values[$0]) }
+                }
+                guard let (element, value) = refused else { continue }
                 throw OptimizerStateError(
                     "\(name).restoreState: '\(key)' holds \(value.isNaN ? "NaN" : "\(value)") at element \(element), which makes \(name)'s next update of that element \(value.isNaN ? "NaN" : "not finite"); expected finite values\(accepted ? " or +inf (a sum of squares that overflowed)" : "")")
             }

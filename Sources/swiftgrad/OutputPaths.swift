@@ -138,7 +138,8 @@ func runFolderRole(of path: String, in policy: CheckpointPolicy) -> String? {
 
 /// Why a write of `path` would replace a file of a training run's folder that a command reads
 /// rather than trains: one of `runFolders`, or any folder above `path` that holds a run's
-/// `metrics.jsonl` or `model.safetensors`; nil when it would replace none.
+/// `metrics.jsonl`, model, best checkpoint or periodic checkpoints; nil when it would replace
+/// none.
 ///
 /// In such a folder a file the run writes is refused whether it exists or not, by its name
 /// (`model.safetensors`, `best.safetensors`, the metrics files, `metrics.svg` included, a
@@ -160,7 +161,7 @@ func readRunFolderRole(of path: String, runFolders: [String], refusingOtherFiles
     var folders = runFolders.map { (shown: $0, path: AtomicFile.canonicalPath($0)) }
     var above = folderPart(of: output)
     while above.count > 1 {
-        let holdsRun = [RunMetrics.jsonName, "model.safetensors"].contains { FileManager.default.fileExists(atPath: above + "/" + $0) }
+        let holdsRun = holdsRunFiles(above)
         if holdsRun && !folders.contains(where: { $0.path == above }) { folders.append((above, above)) }
         above = folderPart(of: above)
     }
@@ -181,6 +182,17 @@ func readRunFolderRole(of path: String, runFolders: [String], refusingOtherFiles
         }
     }
     return nil
+}
+
+/// Whether `folder` holds what only a training run writes: its `metrics.jsonl`, its model, its
+/// best checkpoint or a `checkpoints` folder with a periodic checkpoint in it. A run stopped
+/// before its model, with `--no-metrics`, has only the last two.
+private func holdsRunFiles(_ folder: String) -> Bool {
+    let policy = CheckpointPolicy(directory: folder)
+    if [folder + "/" + RunMetrics.jsonName, policy.modelPath, policy.bestPath].contains(where: { FileManager.default.fileExists(atPath: $0) }) {
+        return true
+    }
+    return !policy.existingCheckpoints().isEmpty
 }
 
 /// Why `output`, a canonical path, is a file of the run folder at the canonical path `folder`

@@ -132,6 +132,19 @@ import Testing
             #expect(run.standardError.hasPrefix("error: cannot write 'pe/\(name)' (--output): \(reason) of the run folder '"), "\(run.standardError)")
             #expect(try snapshot(directory) == before, "predict --output pe/\(name) changed a file")
         }
+        // A run folder with neither metrics nor a model yet (stopped before its end, trained
+        // with --no-metrics) is known by its best checkpoint and its checkpoints.
+        try FileManager.default.createDirectory(atPath: directory.path + "/bare/checkpoints", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: directory.path + "/pe/model.safetensors", toPath: directory.path + "/bare/best.safetensors")
+        let bareBest = try swiftgrad(fromCopy + ["bare/best.safetensors"], in: directory.path)
+        expectOneLineError(bareBest)
+        #expect(bareBest.standardError.contains("it is the best checkpoint of the run folder '"), "\(bareBest.standardError)")
+        try FileManager.default.removeItem(atPath: directory.path + "/bare/best.safetensors")
+        try FileManager.default.copyItem(
+            atPath: directory.path + "/pe/checkpoints/" + checkpoint, toPath: directory.path + "/bare/checkpoints/" + checkpoint)
+        let bareModel = try swiftgrad(fromCopy + ["bare/model.safetensors"], in: directory.path)
+        expectOneLineError(bareModel)
+        #expect(bareModel.standardError.contains("it is the model of the run folder '"), "\(bareModel.standardError)")
         // Predictions of its own beside a run's files are written, and written again.
         for _ in 1...2 {
             let run = try swiftgrad(predict + ["pe/predictions.csv"], in: directory.path)
