@@ -40,12 +40,7 @@ import Glibc
         (["bench", "allreduce", "--mpi", "--rounds", "99999999999999999999"], "--rounds must be 1 to 1000, got '99999999999999999999'"),
     ])
     func anIntegerFlagBeyondIntNamesItsRange(arguments: [String], message: String) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        _ = try directory.tinyTrainConfig()
-        let run = try swiftgrad(arguments, in: directory.path)
-        #expect(run.status == 64)
-        #expect(run.standardError.contains(message), "\(run.standardError)")
+        try expectUsageError(arguments, message)
     }
 
     /// The memory budget is the least of the limits the process has: under `ulimit -v` or

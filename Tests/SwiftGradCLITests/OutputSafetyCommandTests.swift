@@ -374,11 +374,6 @@ import Testing
         (["run", "train.json", "--progress-every", "1\n"], "--progress-every must be a number of seconds in decimal, got '1\\n'"),
     ])
     func secondsThatAreNotDecimalAreRefused(arguments: [String], message: String) throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        _ = try directory.tinyTrainConfig()
-        let run = try swiftgrad(arguments, in: directory.path)
-        #expect(run.status == 64)
-        #expect(run.standardError.contains(message), "\(run.standardError)")
+        try expectUsageError(arguments, message)
     }
 }

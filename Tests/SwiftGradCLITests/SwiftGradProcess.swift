@@ -87,6 +87,17 @@ func expectOneLineError(_ run: Run, sourceLocation: SourceLocation = #_sourceLoc
     #expect(!run.standardError.contains("Stack dump"), sourceLocation: sourceLocation)
 }
 
+/// Runs `arguments` beside a small train config (`train.json`) and checks that the command line
+/// was refused as a usage error (status 64) with `message` on standard error.
+func expectUsageError(_ arguments: [String], _ message: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let directory = try TemporaryDirectory()
+    defer { directory.remove() }
+    _ = try directory.tinyTrainConfig()
+    let run = try swiftgrad(arguments, in: directory.path)
+    #expect(run.status == 64, sourceLocation: sourceLocation)
+    #expect(run.standardError.contains(message), "\(run.standardError)", sourceLocation: sourceLocation)
+}
+
 /// The path of the built `swiftgrad` executable.
 func swiftgradPath() throws -> String {
     try productsDirectory().appendingPathComponent("swiftgrad").path
