@@ -269,7 +269,7 @@ public struct Checkpoint: Sendable, Equatable {
                 if let memory {
                     // A header length the file cannot hold is refused when the bytes are decoded;
                     // until then the bytes themselves are the need.
-                    let claimed = file.size >= 8 ? try file.bytes(8, at: 0).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } : 0
+                    let claimed = file.size >= 8 ? SafeTensors.headerLength(of: try file.bytes(8, at: 0)) : 0
                     let headerBytes = claimed <= UInt64(Swift.max(Swift.min(SafeTensors.maximumHeaderBytes, file.size - 8), 0)) ? Int(claimed) : 0
                     let dataBytes = Swift.max(file.size - 8 - headerBytes, 0)
                     let needed = SafeTensors.memoryNeeded(headerBytes: headerBytes, dataBytes: dataBytes, copiesOfTheFile: copies)

@@ -170,7 +170,7 @@ public struct SafeTensors: Sendable, Equatable {
     }
 
     /// The header length the first 8 bytes give, little-endian.
-    private static func headerLength(of bytes: some Collection<UInt8>) -> UInt64 {
+    static func headerLength(of bytes: some Collection<UInt8>) -> UInt64 {
         bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     }
 

@@ -26,13 +26,13 @@ struct ScalingCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Comma-separated worker counts, each 1 to 256. (default: 1,2)", transform: parseThreadCounts)
     var workers: [Int] = [1, 2]
 
-    @Option(parsing: .unconditional, help: "Timed optimizer steps per run, 1 to 1000000.", transform: { try integer($0) { refusal("--steps", stepCounts, $0) } })
+    @Option(parsing: .unconditional, help: "Timed optimizer steps per run, 1 to 1000000.", transform: { try integer($0) { rangeRefusal("--steps", stepCounts, $0) } })
     var steps = 100
 
-    @Option(parsing: .unconditional, help: "Untimed steps before each run, 0 to 1000000.", transform: { try integer($0) { refusal("--warmup", warmupCounts, $0) } })
+    @Option(parsing: .unconditional, help: "Untimed steps before each run, 0 to 1000000.", transform: { try integer($0) { rangeRefusal("--warmup", warmupCounts, $0) } })
     var warmup = 5
 
-    @Option(parsing: .unconditional, help: "Runs per worker count, 1 to 1000; the fastest is kept, and the median is reported too.", transform: { try integer($0) { refusal("--repeats", repeatCounts, $0) } })
+    @Option(parsing: .unconditional, help: "Runs per worker count, 1 to 1000; the fastest is kept, and the median is reported too.", transform: { try integer($0) { rangeRefusal("--repeats", repeatCounts, $0) } })
     var repeats = 5
 
     @Option(parsing: .unconditional, help: "Under mpirun: comma-separated rank counts, each 1 to the job's. (default: every count from 1 to the job's)", transform: parseRankCounts)
@@ -47,15 +47,10 @@ struct ScalingCommand: ParsableCommand {
     /// The values `--steps`, `--warmup` and `--repeats` take.
     static let stepCounts = 1...1_000_000, warmupCounts = 0...1_000_000, repeatCounts = 1...1000
 
-    /// The message for a value of `flag` that is not in `range`, given the value as shown.
-    static func refusal(_ flag: String, _ range: ClosedRange<Int>, _ value: String) -> String {
-        "\(flag) must be \(range.lowerBound) to \(range.upperBound), got \(value)"
-    }
-
     func validate() throws {
-        guard Self.stepCounts.contains(steps), Self.warmupCounts.contains(warmup), Self.repeatCounts.contains(repeats) else {
-            let (steps, warmup, repeats) = (Self.stepCounts, Self.warmupCounts, Self.repeatCounts)
-            throw ValidationError("--steps must be \(steps.lowerBound) to \(steps.upperBound), --warmup \(warmup.lowerBound) to \(warmup.upperBound) and --repeats \(repeats.lowerBound) to \(repeats.upperBound), got --steps \(self.steps) --warmup \(self.warmup) --repeats \(self.repeats)")
+        for (flag, value, range) in [("--steps", steps, Self.stepCounts), ("--warmup", warmup, Self.warmupCounts), ("--repeats", repeats, Self.repeatCounts)]
+        where !range.contains(value) {
+            throw ValidationError(rangeRefusal(flag, range, "\(value)"))
         }
         try refuseEmptyPaths(["config": config, "--csv": csv, "--plot": plot])
     }
@@ -126,10 +121,10 @@ struct AllReduceCommand: ParsableCommand {
     /// the other mode is caught.
     static let defaultParameters = 269_322, defaultThreads = [1, 2], defaultSizes = [17_226, 1_000_000], defaultRounds = 11
 
-    @Option(parsing: .unconditional, help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322). (default: \(defaultParameters))", transform: { try integer($0) { ScalingCommand.refusal("--parameters", AllReduceBenchmark.parameterCounts, $0) } })
+    @Option(parsing: .unconditional, help: "Floats per gradient slot, 1 to 1000000000 (the MLP 784-256-256-10 has 269 322). (default: \(defaultParameters))", transform: { try integer($0) { rangeRefusal("--parameters", AllReduceBenchmark.parameterCounts, $0) } })
     var parameters: Int?
 
-    @Option(parsing: .unconditional, help: "Slots (micro-shards) reduced, 1 to 4096.", transform: { try integer($0) { ScalingCommand.refusal("--slots", AllReduceBenchmark.slotCounts, $0) } })
+    @Option(parsing: .unconditional, help: "Slots (micro-shards) reduced, 1 to 4096.", transform: { try integer($0) { rangeRefusal("--slots", AllReduceBenchmark.slotCounts, $0) } })
     var slots = 4
 
     @Option(parsing: .unconditional, help: "Comma-separated thread counts, each 1 to 256. (default: \(commaSeparated(defaultThreads)))", transform: parseThreadCounts)
@@ -141,7 +136,7 @@ struct AllReduceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "With --mpi: comma-separated floats per gradient, each 2 to 100000000. (default: \(commaSeparated(defaultSizes)))", transform: parseGradientSizes)
     var sizes: [Int]?
 
-    @Option(parsing: .unconditional, help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported. (default: \(defaultRounds))", transform: { try integer($0) { ScalingCommand.refusal("--rounds", roundCounts, $0) } })
+    @Option(parsing: .unconditional, help: "With --mpi: timed rounds per size, 1 to 1000; the median is reported. (default: \(defaultRounds))", transform: { try integer($0) { rangeRefusal("--rounds", roundCounts, $0) } })
     var rounds: Int?
 
     /// The options' values, defaults where not given.
@@ -157,7 +152,7 @@ struct AllReduceCommand: ParsableCommand {
     private static func commaSeparated(_ values: [Int]) -> String { values.map(String.init).joined(separator: ",") }
 
     func validate() throws {
-        if let rounds, !Self.roundCounts.contains(rounds) { throw ValidationError(ScalingCommand.refusal("--rounds", Self.roundCounts, "\(rounds)")) }
+        if let rounds, !Self.roundCounts.contains(rounds) { throw ValidationError(rangeRefusal("--rounds", Self.roundCounts, "\(rounds)")) }
         // Each mode measures with its own options; one of the other's would be ignored.
         let ignored = mpi
             ? [("--parameters", parameters != nil), ("--threads", threads != nil)]
@@ -167,8 +162,9 @@ struct AllReduceCommand: ParsableCommand {
             throw ValidationError("\(named.joined(separator: " and ")) \(named.count == 1 ? "is" : "are") not used \(mpi ? "with" : "without") --mpi; \(mpi ? "the MPI benchmark takes --sizes, --slots and --rounds" : "--sizes and --rounds are for --mpi under mpirun")")
         }
         let parameters = parameterCount
-        guard AllReduceBenchmark.parameterCounts.contains(parameters), AllReduceBenchmark.slotCounts.contains(slots) else {
-            throw ValidationError("--parameters must be 1 to \(AllReduceBenchmark.parameterCounts.upperBound) and --slots 1 to \(AllReduceBenchmark.slotCounts.upperBound), got --parameters \(parameters) --slots \(slots)")
+        for (flag, value, range) in [("--parameters", parameters, AllReduceBenchmark.parameterCounts), ("--slots", slots, AllReduceBenchmark.slotCounts)]
+        where !range.contains(value) {
+            throw ValidationError(rangeRefusal(flag, range, "\(value)"))
         }
     }
 

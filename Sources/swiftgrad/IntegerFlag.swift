@@ -20,3 +20,9 @@ func integer(_ text: String, refusal: (String) -> String) throws -> Int {
     guard let value = Int(text) else { throw ValidationError(refusal("'\(quoted(text))'")) }
     return value
 }
+
+/// The message for `flag`'s value outside `range`, given the value as shown: `--workers must be
+/// between 1 and 256, got 300`. Every integer flag with a range words its refusal so.
+func rangeRefusal(_ flag: String, _ range: ClosedRange<Int>, _ value: String) -> String {
+    "\(flag) must be between \(range.lowerBound) and \(range.upperBound), got \(value)"
+}

@@ -89,12 +89,8 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The messages for a `--workers` or `--epochs` value out of range, given it as shown.
-    static func workersRefusal(_ value: String) -> String {
-        "--workers must be between \(TrainingOptions.threadCounts.lowerBound) and \(TrainingOptions.threadCounts.upperBound), got \(value)"
-    }
-    static func epochsRefusal(_ value: String) -> String {
-        "--epochs must be between \(TrainingOptions.epochCounts.lowerBound) and \(TrainingOptions.epochCounts.upperBound), got \(value)"
-    }
+    static func workersRefusal(_ value: String) -> String { rangeRefusal("--workers", TrainingOptions.threadCounts, value) }
+    static func epochsRefusal(_ value: String) -> String { rangeRefusal("--epochs", TrainingOptions.epochCounts, value) }
 
     /// `--seed`'s value: a whole number from 0 to 2⁶⁴ − 1, or an error that names the range.
     static func seed(from text: String) throws -> UInt64 {

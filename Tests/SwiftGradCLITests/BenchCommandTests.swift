@@ -115,7 +115,7 @@ import FoundationXML
     @Test func allReduceRejectsZeroParameters() throws {
         let run = try swiftgrad("bench", "allreduce", "--parameters", "0")
         #expect(run.status != 0)
-        #expect(run.standardError.contains("--parameters must be 1 to 1000000000 and --slots 1 to 4096, got --parameters 0 --slots 4"), "\(run.standardError)")
+        #expect(run.standardError.contains("--parameters must be between 1 and 1000000000, got 0"), "\(run.standardError)")
         #expect(run.standardError.contains("swiftgrad bench allreduce"), "the usage line names the subcommand: \(run.standardError)")
         #expect(run.standardOutput.isEmpty)
     }

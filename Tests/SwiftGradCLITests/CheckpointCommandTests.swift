@@ -164,15 +164,23 @@ import Glibc
         let reader = open(fifo, O_RDONLY | O_NONBLOCK)
         #expect(reader >= 0)
         defer { close(reader) }
-        // The smallest pipe (a page; F_SETPIPE_SZ is 1031 on Linux) fills in a few dozen lines.
+        // The smallest pipe (a page; F_SETPIPE_SZ is 1031 on Linux, F_GETPIPE_SZ 1032) fills in a
+        // few dozen lines.
         _ = fcntl(reader, 1031, 4096)
+        let capacity = fcntl(reader, 1032)
         let process = try startSwiftgrad(["run", config, "--verbose"], in: directory.path, standardOutput: fifo)
         let checkpoints = directory.path + "/runs/long/checkpoints"
         let started = ContinuousClock.now
         while ((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).isEmpty, ContinuousClock.now - started < .seconds(60) {
             usleep(10_000)
         }
-        usleep(1_000_000)  // by now every line the pipe can hold has been written
+        // Until the pipe holds all it can, however slowly a loaded machine runs the steps: a
+        // line that does not fit what is left waits whole, so full is within a line of it.
+        var queued: Int32 = 0
+        while ioctl(reader, UInt(FIONREAD), &queued) == 0, queued < capacity - 512, ContinuousClock.now - started < .seconds(120) {
+            usleep(10_000)
+        }
+        #expect(queued >= capacity - 512, "the run wrote \(queued) of the pipe's \(capacity) bytes")
         kill(process.processIdentifier, SIGTERM)
         let signalled = ContinuousClock.now
         while process.isRunning && ContinuousClock.now - signalled < .seconds(30) { usleep(10_000) }

@@ -324,7 +324,7 @@ import Testing
         (["run", "train.json", "--epochs", "-2"], "--epochs must be between 1 and 1000000, got -2"),
         (["run", "train.json", "--progress-every", "-1"], "--progress-every must be a number of seconds, 0 or more, got -1.0"),
         (["grad", "x", "--at", "x=1", "--order", "-1"], "--order must be 1 or 2, not -1"),
-        (["bench", "allreduce", "--rounds", "-1"], "--rounds must be 1 to 1000, got -1"),
+        (["bench", "allreduce", "--rounds", "-1"], "--rounds must be between 1 and 1000, got -1"),
     ])
     func aNegativeNumberReachesTheRangeCheck(arguments: [String], message: String) throws {
         let directory = try TemporaryDirectory()
