@@ -178,7 +178,9 @@ package struct TrainTask: RunnableTask {
         var description = ""
         var standardizer: Standardizer?
         let seed = options.seed
-        let budget = overrides.memoryBudget
+        // Taken before the data is loaded: the model's estimate below counts the data, which
+        // would otherwise count twice under a process limit, as part of what the process uses.
+        let budget = try overrides.memoryBudget ?? MemoryBudget.current()
         var inputs: [AtomicFile.Input] = []
         let dataStart = ContinuousClock.now
         var warnings: [String] = []
@@ -286,7 +288,7 @@ package struct TrainTask: RunnableTask {
         // slots, its engine the gradient slots.
         let (estimate, parameterCount) = Self.memoryEstimate(
             model: model, data: data, options: options, optimizerSlots: optimizer.slotCount, writesCheckpoints: overrides.keepsRunFolder)
-        try (budget ?? MemoryBudget.current()).check(
+        try budget.check(
             estimate, "'\(context.file)' trains a model of \(parameterCount == Int.max ? "more than \(Int.max)" : "\(parameterCount)") parameters that",
             advice: "use a smaller model, batch_size or data set")
     }
