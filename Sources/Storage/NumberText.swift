@@ -30,3 +30,27 @@ package func memorySize(_ bytes: Int) -> String {
     }
     return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
 }
+
+/// The product of `factors`, each taken as at least 0, or `Int.max` when it overflows: sizes and
+/// counts a file or config may make larger than any machine, which an estimate refuses rather
+/// than trapping on.
+package func saturatingProduct(_ factors: [Int]) -> Int {
+    var result = 1
+    for factor in factors {
+        if factor <= 0 { return 0 }
+        let (next, overflow) = result.multipliedReportingOverflow(by: factor)
+        result = overflow ? Int.max : next
+    }
+    return result
+}
+
+/// The sum of `terms`, each taken as at least 0, or `Int.max` when it overflows.
+package func saturatingSum(_ terms: [Int]) -> Int {
+    var result = 0
+    for term in terms {
+        let (next, overflow) = result.addingReportingOverflow(Swift.max(term, 0))
+        if overflow { return Int.max }
+        result = next
+    }
+    return result
+}

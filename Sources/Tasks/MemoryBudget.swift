@@ -216,26 +216,10 @@ package struct MemoryEstimate: Sendable, Equatable {
     package var total: Int { Self.sum(parts.map(\.bytes)) }
 
     /// The product of non-negative `factors`, or `Int.max` when it overflows.
-    package static func product(_ factors: [Int]) -> Int {
-        var result = 1
-        for factor in factors {
-            if factor == 0 { return 0 }
-            let (next, overflow) = result.multipliedReportingOverflow(by: Swift.max(factor, 0))
-            if overflow { result = Int.max } else { result = next }
-        }
-        return result
-    }
+    package static func product(_ factors: [Int]) -> Int { saturatingProduct(factors) }
 
     /// The sum of non-negative `terms`, or `Int.max` when it overflows.
-    package static func sum(_ terms: [Int]) -> Int {
-        var result = 0
-        for term in terms {
-            let (next, overflow) = result.addingReportingOverflow(Swift.max(term, 0))
-            if overflow { return Int.max }
-            result = next
-        }
-        return result
-    }
+    package static func sum(_ terms: [Int]) -> Int { saturatingSum(terms) }
 }
 
 /// A run that would need more memory than it may use, or an unreadable memory limit.

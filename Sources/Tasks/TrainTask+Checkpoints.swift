@@ -439,8 +439,8 @@ extension TrainTask {
     /// see this run's.
     ///
     /// Every checkpoint there (each periodic one other than the one resumed from, and
-    /// `best.safetensors`) must have been written by this config on this data: the newest is read
-    /// whole, the others by their headers. When one comes from another config or other data,
+    /// `best.safetensors`) must have been written by this config on this data, as its header
+    /// says. When one comes from another config or other data,
     /// says nothing of them (a checkpoint written from the library) or cannot be read, the run is
     /// refused, naming it: deleting it, or pruning it with `keep_last`, could lose another run's
     /// work, and keeping it would mix two runs. Otherwise the checkpoints this run computes again
@@ -483,17 +483,18 @@ extension TrainTask {
         // its tensors: one damaged past its header (the newest, torn by a crash) is still known
         // to be this run's, and is replaced. The newest being this run's says nothing of the
         // others: a checkpoint copied in from another run keeps its own step.
+        let moveAside = "move it out of '\(checkpoints.directory)', or choose another --run-dir"
         for path in [newest] + (earlier + (hasBest ? [checkpoints.bestPath] : [])).filter({ $0 != newest }) {
             // Another run's periodic checkpoints are that run's to continue; a single file is
             // moved aside.
             let advice = path == newest && path != checkpoints.bestPath
                 ? "continue that run with its own config and --resume latest, remove '\(checkpoints.checkpointsDirectory)', or choose another --run-dir"
-                : "move it out of '\(checkpoints.directory)', or choose another --run-dir"
+                : moveAside
             let metadata: [String: String]
             do {
                 metadata = try SafeTensors.metadata(ofFileAt: path, limit: Checkpoint.maximumFileBytes, memory: memory)
             } catch {
-                throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its checkpoint \(path) cannot be read (\(error)); move it out of '\(checkpoints.directory)', or choose another --run-dir")
+                throw FileError("cannot \(verb) a run in '\(checkpoints.directory)': its checkpoint \(path) cannot be read (\(error)); \(moveAside)")
             }
             guard isStateOfThisRun(metadata) else { throw foreign(path, metadata, advice) }
         }

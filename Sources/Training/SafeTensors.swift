@@ -130,16 +130,8 @@ public struct SafeTensors: Sendable, Equatable {
     /// (``init(decoding:file:)-([UInt8],_)`` decodes one copy). Saturates at `Int.max` rather
     /// than overflowing.
     public static func memoryNeeded(headerBytes: Int, dataBytes: Int, copiesOfTheFile: Int = 0) -> Int {
-        func product(_ a: Int, _ b: Int) -> Int {
-            let (value, overflow) = Swift.max(a, 0).multipliedReportingOverflow(by: Swift.max(b, 0))
-            return overflow ? Int.max : value
-        }
-        func sum(_ a: Int, _ b: Int) -> Int {
-            let (value, overflow) = Swift.max(a, 0).addingReportingOverflow(Swift.max(b, 0))
-            return overflow ? Int.max : value
-        }
-        let file = sum(sum(8, headerBytes), dataBytes)
-        return sum(sum(product(headerBytes, headerMemoryFactor), dataBytes), product(file, copiesOfTheFile))
+        let file = saturatingSum([8, headerBytes, dataBytes])
+        return saturatingSum([saturatingProduct([headerBytes, headerMemoryFactor]), dataBytes, saturatingProduct([file, copiesOfTheFile])])
     }
 
     /// Refuses a file whose reading would take more than `memory`: `needed` bytes, saying
