@@ -53,7 +53,7 @@ import Glibc
             {"task": "train", "data": {"source": "synthetic", "examples": 64, "features": 8, "classes": 2},
              "model": {"type": "mlp", "hidden_layers": [100000, 10000]}, "training": {"batch_size": 16}}
             """)
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let binary = try swiftgradPath()
         for (limit, name) in [("-v", "address-space"), ("-d", "data-segment")] {
             for variable in ["", "SWIFTGRAD_MAX_MEMORY_MB=100000 "] {
                 let result = try runProcess("/bin/sh", ["-c", "ulimit \(limit) 2000000 && \(variable)exec '\(binary)' validate wide.json"], in: directory.path)
@@ -74,7 +74,7 @@ import Glibc
             {"task": "train", "data": {"source": "synthetic", "examples": 200000, "features": 16, "classes": 2},
              "model": {"type": "linear"}, "training": {"epochs": 1, "batch_size": 4096, "workers": 4, "seed": 3}}
             """)
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let binary = try swiftgradPath()
         for attempt in 0..<3 {
             let result = try runProcess(
                 "/bin/sh", ["-c", "ulimit -v 400000 && exec '\(binary)' run threads.json --quiet --run-dir runs/\(attempt)"], in: directory.path)
@@ -89,18 +89,11 @@ import Glibc
     @Test func aCheckpointLargerThanTheMemoryBudgetIsRefusedBeforeItIsRead() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        var header = #"{"__metadata__":{"swiftgrad.format":"swiftgrad-checkpoint-1"},"w":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}"#
-        while header.utf8.count % 8 != 0 { header += " " }
-        var prefix: [UInt8] = []
-        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { prefix.append(contentsOf: $0) }
-        let path = try directory.write("big.safetensors", bytes: prefix + Array(header.utf8))
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.truncate(atOffset: UInt64(8 + header.utf8.count + (1 << 30)))
-        try handle.close()
+        let (headerBytes, _) = try writeSparseSafeTensors(directory.path + "/big.safetensors", tensorBytes: 1 << 30, format: "swiftgrad-checkpoint-1")
         try directory.write("one.csv", "1\n")
         let config = try directory.tinyTrainConfig()
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
-        let expected = "error: big.safetensors: the file is 1.0 GiB (a header of \(header.utf8.count) bytes and 1.0 GiB of tensors), and reading it would need about 1.0 GiB of memory, more than the 64.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=64; expected a file that fits, or read it with more memory\n"
+        let binary = try swiftgradPath()
+        let expected = "error: big.safetensors: the file is 1.0 GiB (a header of \(headerBytes) bytes and 1.0 GiB of tensors), and reading it would need about 1.0 GiB of memory, more than the 64.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=64; expected a file that fits, or read it with more memory\n"
         for command in [
             "predict --checkpoint big.safetensors --input one.csv --no-header",
             "eval '\(config)' --checkpoint big.safetensors",
@@ -157,7 +150,7 @@ import Glibc
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let config = try directory.write("quadratic.json", #"{"task": "minimize", "expression": "x^2", "start": {"x": 3}, "optimizer": {"name": "sgd", "learning_rate": 0.1}, "steps": 2}"#)
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let binary = try swiftgradPath()
         func inRemovedDirectory(_ arguments: String) throws -> ProcessResult {
             try runProcess("/bin/sh", ["-c", "mkdir gone && cd gone && rmdir ../gone && exec '\(binary)' \(arguments)"], in: directory.path)
         }
@@ -322,7 +315,7 @@ import Glibc
         let config = try scratch.tinyTrainConfig()
         var cases = [("exec >&-", "Bad file descriptor")]
         if FileManager.default.fileExists(atPath: "/dev/full") { cases.append(("exec > /dev/full", "No space left on device")) }
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let binary = try swiftgradPath()
         for (redirection, reason) in cases {
             let result = try runProcess("/bin/sh", ["-c", "\(redirection); '\(binary)' run '\(config)' --run-dir runs/lost 2> err.txt; echo $? > status.txt"], in: scratch.path)
             #expect(result.status == 0)

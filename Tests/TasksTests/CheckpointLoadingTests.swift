@@ -106,17 +106,10 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try runKeepingFolder(directory, writesMetrics: false)
-        var header = #"{"__metadata__":{"swiftgrad.format":"swiftgrad-checkpoint-1"},"w":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}"#
-        while header.utf8.count % 8 != 0 { header += " " }
         let path = directory.path + "/big.safetensors"
-        var prefix: [UInt8] = []
-        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { prefix.append(contentsOf: $0) }
-        try Data(prefix + Array(header.utf8)).write(to: URL(fileURLWithPath: path))
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        try handle.truncate(atOffset: UInt64(8 + header.utf8.count + (1 << 30)))
-        try handle.close()
+        let (headerBytes, _) = try writeSparseSafeTensors(path, tensorBytes: 1 << 30, format: "swiftgrad-checkpoint-1")
         let budget = MemoryBudget(limit: 512 << 20, origin: "a test's limit")
-        let expected = "\(path): the file is 1.0 GiB (a header of \(header.utf8.count) bytes and 1.0 GiB of tensors), and reading it would need about 1.0 GiB of memory, more than the 512.0 MiB of a test's limit; expected a file that fits, or read it with more memory"
+        let expected = "\(path): the file is 1.0 GiB (a header of \(headerBytes) bytes and 1.0 GiB of tensors), and reading it would need about 1.0 GiB of memory, more than the 512.0 MiB of a test's limit; expected a file that fits, or read it with more memory"
 
         let evaluation = try #require(throws: CheckpointError.self) {
             try CheckpointEvaluation.run(config: directory.path + "/train.json", checkpoint: path, budget: budget)

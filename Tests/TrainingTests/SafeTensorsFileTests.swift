@@ -12,19 +12,6 @@ private func fileBytes(claiming length: UInt64, header: String, dataBytes: Int =
     return bytes + Array(header.utf8) + [UInt8](repeating: 0, count: dataBytes)
 }
 
-/// A file at `path` of one F32 tensor of `tensorBytes` bytes, written as a header and a hole:
-/// the file system stores no data for it, so a file of gigabytes costs nothing.
-private func writeSparseFile(_ path: String, tensorBytes: Int) throws -> (headerBytes: Int, size: Int) {
-    var header = #"{"w":{"dtype":"F32","shape":[\#(tensorBytes / 4)],"data_offsets":[0,\#(tensorBytes)]}}"#
-    while header.utf8.count % 8 != 0 { header += " " }
-    let prefix = fileBytes(claiming: UInt64(header.utf8.count), header: header)
-    try Data(prefix).write(to: URL(fileURLWithPath: path))
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-    try handle.truncate(atOffset: UInt64(prefix.count + tensorBytes))
-    try handle.close()
-    return (header.utf8.count, prefix.count + tensorBytes)
-}
-
 /// Reading safetensors files from disk: each tensor straight into its storage, every count the
 /// file gives checked without arithmetic that can overflow, and a file larger than the memory it
 /// may take refused before it is read.
@@ -114,7 +101,7 @@ private func writeSparseFile(_ path: String, tensorBytes: Int) throws -> (header
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path + "/big.safetensors"
-        let (headerBytes, size) = try writeSparseFile(path, tensorBytes: 1 << 30)
+        let (headerBytes, size) = try writeSparseSafeTensors(path, tensorBytes: 1 << 30)
         let memory = (bytes: 256 << 20, description: "the 256.0 MiB of a test's limit")
         let expected = "\(path): the file is 1.0 GiB (a header of \(headerBytes) bytes and 1.0 GiB of tensors), and reading it would need about 1.0 GiB of memory, more than the 256.0 MiB of a test's limit; expected a file that fits, or read it with more memory"
         let read = try #require(throws: CheckpointError.self) { try Checkpoint.read(from: path, memory: memory) }

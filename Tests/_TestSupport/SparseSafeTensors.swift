@@ -1,0 +1,22 @@
+import Foundation
+
+/// Writes at `path` a safetensors file of one F32 tensor `w` of `tensorBytes` bytes, its header
+/// padded to a multiple of 8 bytes with spaces, the tensor a hole: the file system stores no
+/// data for it, so a file of gigabytes costs nothing. With `format`, the header's metadata gives
+/// it as `swiftgrad.format`, as a checkpoint's does.
+///
+/// - Returns: the header's length and the file's size, in bytes.
+@discardableResult
+public func writeSparseSafeTensors(_ path: String, tensorBytes: Int, format: String? = nil) throws -> (headerBytes: Int, size: Int) {
+    let metadata = format.map { #""__metadata__":{"swiftgrad.format":"\#($0)"},"# } ?? ""
+    var header = #"{\#(metadata)"w":{"dtype":"F32","shape":[\#(tensorBytes / 4)],"data_offsets":[0,\#(tensorBytes)]}}"#
+    while header.utf8.count % 8 != 0 { header += " " }
+    var prefix: [UInt8] = []
+    withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { prefix.append(contentsOf: $0) }
+    prefix += Array(header.utf8)
+    try Data(prefix).write(to: URL(fileURLWithPath: path))
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+    try handle.truncate(atOffset: UInt64(prefix.count + tensorBytes))
+    try handle.close()
+    return (header.utf8.count, prefix.count + tensorBytes)
+}
