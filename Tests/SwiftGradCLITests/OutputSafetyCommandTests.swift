@@ -53,7 +53,7 @@ import Testing
     @Test func noOutputReplacesTheFileOfStandardOutputOrError() throws {
         let directory = try trainedRun()
         defer { directory.remove() }
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let binary = try swiftgradPath()
         let commands = [
             ("eval train.json --checkpoint pe/model.safetensors", "--report"),
             ("predict --checkpoint pe/model.safetensors --input data.csv", "--output"),
@@ -62,13 +62,13 @@ import Testing
             for (redirection, path, stream) in [(">> log.txt", "/dev/stdout", "standard output"), (">> log.txt", "log.txt", "standard output"), ("2>> log.txt", "/dev/stderr", "standard error")] {
                 try directory.write("log.txt", "earlier lines\n")
                 let script = "'\(binary)' \(command) \(flag) \(path) \(redirection); echo $? > status.txt"
-                _ = try runProcess("/bin/sh", ["-c", script], in: directory.path)
+                let run = try runProcess("/bin/sh", ["-c", script], in: directory.path)
                 #expect(try directory.read("status.txt") == "1\n", "\(command) \(path)")
                 let log = try directory.read("log.txt")
                 #expect(log.hasPrefix("earlier lines\n"), "\(command) \(path): \(log)")
-                if stream == "standard error" {
-                    #expect(log.contains("error: cannot write '\(path)' (\(flag)): it is this command's \(stream), whose lines the file would replace; give it a file of its own"), "\(log)")
-                }
+                // The refusal is on standard error: in the log when that is what it replaces.
+                let refusal = stream == "standard error" ? log : run.error
+                #expect(refusal.contains("error: cannot write '\(path)' (\(flag)): it is this command's \(stream), whose lines the file would replace; give it a file of its own"), "\(refusal)")
             }
         }
     }
