@@ -221,10 +221,10 @@ public struct SavedModel: Sendable {
             // every row infinite once standardised, and the input would be blamed for it.
             let largest = Standardizer.largestFittedMagnitude
             if let bad = mean.firstIndex(where: { abs($0) > largest }) {
-                throw fail("metadata key '\(meanKey)' has mean \(mean[bad]) at position \(bad); expected the mean of 32-bit training data, within about ±\(Float.greatestFiniteMagnitude)")
+                throw fail("metadata key '\(meanKey)' has mean \(mean[bad]) at position \(bad); expected the mean of 32-bit training data, within ±\(largest)")
             }
             if let bad = scale.firstIndex(where: { !(Standardizer.smallestScale...largest).contains($0) }) {
-                throw fail("metadata key '\(scaleKey)' has scale \(scale[bad]) at position \(bad); expected the standard deviation of 32-bit training data, from \(Standardizer.smallestScale) to about \(Float.greatestFiniteMagnitude)")
+                throw fail("metadata key '\(scaleKey)' has scale \(scale[bad]) at position \(bad); expected the standard deviation of 32-bit training data, from \(Standardizer.smallestScale) to \(largest)")
             }
             return Standardizer(mean: mean, scale: scale)
         }
