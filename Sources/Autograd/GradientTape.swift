@@ -63,7 +63,9 @@ public enum UnconnectedGradients: Sendable {
 /// A tape that is not persistent lets go of its record when it computes its first gradient, and a
 /// second call stops the program. Computed inside the tape's own ``record(_:)`` block, that
 /// gradient also ends the tape's recording, as in TensorFlow: the rest of the block runs, and
-/// reads variables, unrecorded. Nest tapes for higher derivatives. Tapes are per thread: an
+/// reads variables, unrecorded. A persistent tape asked for a gradient inside its own
+/// ``record(_:)`` block records that gradient's computation, as TensorFlow's does, so the same
+/// tape can differentiate it again. Nest tapes for higher derivatives. Tapes are per thread: an
 /// operation is recorded only by the tapes recording on the thread that runs it.
 public final class GradientTape {
     /// Whether the tape answers more than one gradient call (or Jacobian).
@@ -331,9 +333,13 @@ public final class GradientTape {
         if let seed {
             shapePrecondition(seed.shape == target.shape, "GradientTape.gradient: output gradient of shape \(seed.shape) does not match target of shape \(target.shape)")
         }
-        // The pullbacks run tensor operations; this tape must not record them on itself.
-        pauseDepth += 1
-        defer { pauseDepth -= 1 }
+        // The pullbacks run tensor operations. A tape does not record them on itself, except a
+        // persistent tape asked inside its own `record` block: TensorFlow's persistent tape then
+        // records the gradient's computation, so that the gradient can be differentiated again
+        // on the same tape. The entries that adds come after those this pass walks.
+        let recordsItsOwnPullbacks = isPersistent && isRecording && TapeStack.current?.tapes.contains { $0 === self } == true
+        if !recordsItsOwnPullbacks { pauseDepth += 1 }
+        defer { if !recordsItsOwnPullbacks { pauseDepth -= 1 } }
 
         // A handful of sources is searched faster than it is hashed.
         let sourceIDs = sources.map(\.id)

@@ -10,7 +10,7 @@
 /// ```swift
 /// let a = Tensor([[1, 2], [3, 4]])          // shape [2, 2]
 /// let b = Tensor([10, 20])                   // shape [2], broadcast across rows
-/// print(a + b)                               // [[11, 22], [13, 24]]
+/// print(a + b)                               // [[11.0, 22.0], [13.0, 24.0]]
 /// ```
 ///
 /// A tensor is `Sendable`: its elements are never written while another tensor can see them (a

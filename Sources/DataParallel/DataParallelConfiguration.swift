@@ -40,6 +40,14 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     /// products give the same bits, so this changes only the speed; true by default.
     public var sharesPackedWeights: Bool
 
+    /// The worker and kernel-thread counts a configuration may ask for. A pool runs no more
+    /// threads than the machine has cores, but it keeps a place on the help board and a row of
+    /// statistics for every worker named, so a mistyped count is refused rather than allocated.
+    public static let threadCounts = 1...256
+    /// The micro-shard counts a configuration may ask for. Each micro-shard has a gradient slot
+    /// as large as the parameters, allocated when the engine is made.
+    public static let microShardCounts = 1...4096
+
     /// The most micro-shards the automatic choice makes.
     public static let maximumAutomaticMicroShardCount = 8
     /// Examples per micro-shard the automatic choice aims at. Measured on a 2-core machine with
@@ -58,13 +66,12 @@ public struct DataParallelConfiguration: Sendable, Equatable {
     ///   - precision: the matrix products' precision; Float32 by default.
     ///   - sharesPackedWeights: whether the weights are packed once per step for every
     ///     micro-shard's products; true by default.
+    /// - Precondition: `workers` and `kernelThreads` lie in ``threadCounts``, `microShardCount`
+    ///   in ``microShardCounts``.
     public init(
         workers: Int = 1, microShardCount: Int? = nil, kernelThreads: Int? = nil, seed: UInt64 = 0, workersHelp: Bool = true,
         precision: MatrixPrecision = .float32, sharesPackedWeights: Bool = true
     ) {
-        precondition(workers >= 1, "DataParallelConfiguration: workers must be at least 1, got \(workers)")
-        precondition(microShardCount.map { $0 >= 1 } ?? true, "DataParallelConfiguration: microShardCount must be at least 1, got \(microShardCount!)")
-        precondition(kernelThreads.map { $0 >= 1 } ?? true, "DataParallelConfiguration: kernelThreads must be at least 1, got \(kernelThreads!)")
         self.workers = workers
         self.microShardCount = microShardCount
         self.kernelThreads = kernelThreads
@@ -72,6 +79,26 @@ public struct DataParallelConfiguration: Sendable, Equatable {
         self.workersHelp = workersHelp
         self.precision = precision
         self.sharesPackedWeights = sharesPackedWeights
+        checkCounts(caller: "DataParallelConfiguration")
+    }
+
+    /// Stops the program, naming `caller`, when ``workers``, ``microShardCount`` or
+    /// ``kernelThreads`` is outside its range (``threadCounts``, ``microShardCounts``). The
+    /// engine checks again, since the properties can change after `init`.
+    func checkCounts(caller: String) {
+        usagePrecondition(
+            Self.threadCounts.contains(workers),
+            "\(caller): workers must be in \(Self.threadCounts), got \(workers)")
+        if let microShardCount {
+            usagePrecondition(
+                Self.microShardCounts.contains(microShardCount),
+                "\(caller): microShardCount must be in \(Self.microShardCounts), got \(microShardCount)")
+        }
+        if let kernelThreads {
+            usagePrecondition(
+                Self.threadCounts.contains(kernelThreads),
+                "\(caller): kernelThreads must be in \(Self.threadCounts), got \(kernelThreads)")
+        }
     }
 
     /// The micro-shards a batch of `batchSize` examples is cut into: the configured count, or

@@ -135,6 +135,7 @@ public final class DataParallelEngine {
     ///   - reducer: the all-reduce; by default an ``InProcessGradientReducer`` with as many
     ///     threads as the workers use in all (workers × kernel threads).
     public init(parameterShapes: [[Int]], configuration: DataParallelConfiguration = DataParallelConfiguration(), reducer: (any GradientReducer)? = nil) {
+        configuration.checkCounts(caller: "DataParallelEngine")
         self.configuration = configuration
         self.layout = ParameterLayout(shapes: parameterShapes)
         // Several workers share a help board: one that has finished its micro-shards computes

@@ -129,7 +129,7 @@ package struct TrainTask: RunnableTask {
                 options.batchSize = count
             }
             options.workers = try training.optional("workers", as: Int.self, default: 1, .in(TrainingOptions.threadCounts))
-            options.microShards = try training.optional("micro_shards", as: Int.self, .in(1...4096))
+            options.microShards = try training.optional("micro_shards", as: Int.self, .in(TrainingOptions.microShardCounts))
             options.seed = UInt64(try training.optional("seed", as: Int.self, default: 0, .nonNegative))
             options.deterministic = try training.optional("deterministic", as: Bool.self, default: true)
             options.gradientAccumulation = try training.optional(

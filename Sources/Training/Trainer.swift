@@ -80,15 +80,31 @@ public final class Trainer {
     ///     ``/DataParallel/GradientReducer``'s fixed summation order for results to stay the same;
     ///     a ``/DataParallel/DistributedGradientReducer`` (`SwiftGradMPI`'s over MPI) makes each
     ///     process train on its share of every batch.
-    /// - Precondition: `options` asks for at least one epoch, example per batch, batch per
-    ///   step, worker and epoch between evaluations (a config is checked before it gets here).
+    /// - Precondition: `data.train` holds at least one example; `options` asks for at least one
+    ///   epoch, example per batch, batch per step and epoch between evaluations, no negative
+    ///   step limit, and workers, kernel threads and micro-shards within
+    ///   ``TrainingOptions/threadCounts`` and ``TrainingOptions/microShardCounts`` (a config is
+    ///   checked before it gets here). A batch larger than the training split is the whole split.
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions, reducer: (any GradientReducer)? = nil) {
         for (name, value) in [
             ("epochs", options.epochs), ("batchSize", options.batchSize), ("gradientAccumulation", options.gradientAccumulation),
-            ("workers", options.workers), ("evaluateEvery", options.evaluateEvery),
+            ("evaluateEvery", options.evaluateEvery),
         ] {
             usagePrecondition(value >= 1, "Trainer: options.\(name) must be at least 1, got \(value)")
         }
+        for (name, value, range) in [
+            ("workers", options.workers, TrainingOptions.threadCounts), ("kernelThreads", options.kernelThreads, TrainingOptions.threadCounts),
+            ("microShards", options.microShards, TrainingOptions.microShardCounts),
+        ] {
+            guard let value else { continue }
+            usagePrecondition(range.contains(value), "Trainer: options.\(name) must be in \(range), got \(value)")
+        }
+        if let maxSteps = options.maxSteps {
+            usagePrecondition(maxSteps >= 0, "Trainer: options.maxSteps must not be negative, got \(maxSteps)")
+        }
+        usagePrecondition(
+            data.train.count >= 1,
+            "Trainer: the training split has no examples (the test split has \(data.test.count)); a trainer needs at least one to train on")
         self.model = model
         self.variables = model.makeVariables()
         self.optimizer = optimizer

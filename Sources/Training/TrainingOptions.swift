@@ -3,8 +3,11 @@ import DataParallel
 
 /// How the data-parallel trainer runs: the `training` object of a `"task": "train"` config.
 public struct TrainingOptions: Sendable, Equatable {
-    /// The worker and kernel-thread counts a config or the command line may ask for.
-    public static let threadCounts = 1...256
+    /// The worker and kernel-thread counts a config, the command line or a ``Trainer`` may ask
+    /// for: the engine's.
+    public static let threadCounts = DataParallelConfiguration.threadCounts
+    /// The micro-shard counts a config or a ``Trainer`` may ask for: the engine's.
+    public static let microShardCounts = DataParallelConfiguration.microShardCounts
     /// The epoch counts a config or `--epochs` may ask for. Each epoch's shuffle is named by
     /// its index, which must stay below 2³² (``/Datasets/epochOrder(seed:epoch:count:)``).
     public static let epochCounts = 1...1_000_000

@@ -331,6 +331,35 @@ import Foundation
         #expect(third.gradient(of: d2, withRespectTo: x)?.scalar == 18)
     }
 
+    @Test func aPersistentTapeRecordsAGradientTakenInsideItsOwnRecord() {
+        // TensorFlow 2.21: with tf.GradientTape(persistent=True) as t: t.watch(x); y = x**3;
+        // g = t.gradient(y, x)  gives g = 27 and t.gradient(g, x) = 18 at x = 3.
+        let x = Tensor([3])
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let (y, first) = tape.record { () -> (Tensor, Tensor) in
+            let y = x.pow(3)
+            return (y, tape.gradient(of: y, withRespectTo: x)!)
+        }
+        #expect(first.scalars == [27])
+        #expect(tape.gradient(of: first, withRespectTo: x)?.scalars == [18])
+        // The first-order gradient is the same as one asked outside the block.
+        #expect(tape.gradient(of: y, withRespectTo: x)?.scalars == [27])
+    }
+
+    @Test func aPersistentTapeAskedUnderStopRecordingRecordsNothingMore() {
+        let x = Tensor([3])
+        let tape = GradientTape(persistent: true)
+        tape.watch(x)
+        let first = tape.record { () -> Tensor in
+            let y = x.pow(3)
+            return tape.stopRecording { tape.gradient(of: y, withRespectTo: x)! }
+        }
+        #expect(first.scalars == [27])
+        #expect(tape.recordedOperationCount == 1)
+        #expect(tape.gradient(of: first, withRespectTo: x) == nil)
+    }
+
     @Test func secondDerivativeOfTranscendentalFunctions() {
         // d²/dx² sin(x)·eˣ = 2·cos(x)·eˣ.
         let x = Tensor([0.3, -1.2, 2])

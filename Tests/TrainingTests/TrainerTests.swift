@@ -274,6 +274,68 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
             #expect(message.contains("Trainer: options.batchSize must be at least 1, got 0"), "\(message)")
         }
     }
+
+    @Test func aWorkerCountNoMachineHasStopsNamingTheOption() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(workers: Int.max))
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("Trainer: options.workers must be in 1...256, got 9223372036854775807"), "\(message)")
+        }
+    }
+
+    @Test func noWorkersStopsNamingTheOption() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(workers: 0))
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("Trainer: options.workers must be in 1...256, got 0"), "\(message)")
+        }
+    }
+
+    @Test func noMicroShardsStopNamingTheOption() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(microShards: 0))
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("Trainer: options.microShards must be in 1...4096, got 0"), "\(message)")
+        }
+    }
+
+    @Test func noKernelThreadsStopNamingTheOption() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(kernelThreads: 0))
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("Trainer: options.kernelThreads must be in 1...256, got 0"), "\(message)")
+        }
+    }
+
+    @Test func aNegativeStepLimitStopsNamingTheOption() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(maxSteps: -1))
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("Trainer: options.maxSteps must not be negative, got -1"), "\(message)")
+        }
+    }
+
+    @Test func anEmptyTrainingSplitStopsSayingSo() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let data = Dataset.synthetic(examples: 10, features: 32, classes: 4, seed: 5).split(trainFraction: 0)
+            _ = Trainer(model: model, data: data, optimizer: SGD(), options: TrainingOptions(batchSize: 4))
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("Trainer: the training split has no examples (the test split has 10)"), "\(message)")
+        }
+    }
+
+    @Test func aBatchLargerThanTheDataIsTheWholeSplit() {
+        let (whole, wholeSummary) = train(TrainingOptions(epochs: 2, batchSize: 200, workers: 2, seed: 3))
+        let (larger, largerSummary) = train(TrainingOptions(epochs: 2, batchSize: Int.max, workers: 2, seed: 3))
+        #expect(wholeSummary.steps == 2 && largerSummary.steps == 2)
+        #expect(whole.parameterDigest == larger.parameterDigest)
+    }
 }
 
 /// A reducer for ``TrainerTests/aTrainerUsesTheReducerItIsGiven()``: one thread, one chunk per

@@ -44,8 +44,8 @@ package struct AllReduceBenchmark {
 
     /// The `--parameters` accepted: up to a billion floats per slot.
     package static let parameterCounts = 1...1_000_000_000
-    /// The `--slots` accepted.
-    package static let slotCounts = 1...4096
+    /// The `--slots` accepted: the micro-shard counts an engine takes.
+    package static let slotCounts = DataParallelConfiguration.microShardCounts
 
     /// The memory a run takes: the slots' inputs and the engine's gradient slots (`slots` ×
     /// `parameters` floats each), memcpy's source and target (as many bytes as one all-reduce
