@@ -170,7 +170,7 @@ if let mpiPackage {
             name: "CMPI", pkgConfig: mpiPackage,
             providers: mpiPackage == "mpich" ? [.apt(["libmpich-dev", "mpich"]), .brew(["mpich"])] : [.apt(["libopenmpi-dev", "openmpi-bin"]), .brew(["open-mpi"])]),
         .target(name: "CMPIShim", dependencies: ["CMPI"]),
-        .target(name: "SwiftGradMPI", dependencies: ["DataParallel", "Models", "CKernels", "CMPIShim"]),
+        .target(name: "SwiftGradMPI", dependencies: ["Autograd", "DataParallel", "Models", "CKernels", "CMPIShim"]),
         .executableTarget(
             name: "mpi-bench", dependencies: ["SwiftGradMPI", "DataParallel", "Autograd", "CKernels"],
             path: "benchmarks/Sources/mpi-bench"),

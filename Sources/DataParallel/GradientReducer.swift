@@ -77,7 +77,7 @@ struct FlatGradient: @unchecked Sendable {
     private let layout: ParameterLayout
 
     init(_ output: UnsafeMutableBufferPointer<Float>, layout: ParameterLayout) {
-        precondition(output.count >= layout.totalCount, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(layout.totalCount)")
+        usagePrecondition(output.count >= layout.totalCount, "GradientReducer.allReduce: output holds \(output.count) elements, needs \(layout.totalCount)")
         self.base = output.baseAddress!
         self.layout = layout
     }
@@ -111,7 +111,7 @@ public struct InProcessGradientReducer: GradientReducer {
     /// A reducer that runs on `pool`'s threads: the engine's own, so that the threads that
     /// computed the gradients, still spinning, reduce them.
     init(threads: Int, pool: WorkerPool) {
-        precondition(threads >= 1, "InProcessGradientReducer: threads must be at least 1, got \(threads)")
+        usagePrecondition(threads >= 1, "InProcessGradientReducer: threads must be at least 1, got \(threads)")
         self.threads = threads
         self.pool = pool
     }
@@ -143,7 +143,7 @@ public struct InProcessGradientReducer: GradientReducer {
         _ slots: GradientSlots, activeSlots: [Int],
         _ body: @escaping @Sendable ((parameter: Int, elements: Range<Int>), [UnsafePointer<Float>?]) -> Void
     ) {
-        precondition(!activeSlots.isEmpty, "GradientReducer.allReduce: no slot to reduce")
+        usagePrecondition(!activeSlots.isEmpty, "GradientReducer.allReduce: no slot to reduce")
         let chunks = Self.chunks(of: slots.layout.counts)
         guard !chunks.isEmpty else { return }
         slots.withGradients(ofSlots: activeSlots) { gradients in

@@ -52,7 +52,7 @@ public final class GradientSlots: @unchecked Sendable {
 
     /// Makes `slotCount` empty slots for parameters laid out as `layout`.
     public init(layout: ParameterLayout, slotCount: Int) {
-        precondition(slotCount >= 1, "GradientSlots: slotCount must be at least 1, got \(slotCount)")
+        usagePrecondition(slotCount >= 1, "GradientSlots: slotCount must be at least 1, got \(slotCount)")
         self.layout = layout
         self.slotCount = slotCount
         self.entries = .allocate(capacity: slotCount)
@@ -70,7 +70,7 @@ public final class GradientSlots: @unchecked Sendable {
     ///
     /// - Precondition: one gradient per parameter, each with the parameter's element count.
     public func store(_ gradients: [Tensor?], inSlot slot: Int) {
-        precondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
+        usagePrecondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
         shapePrecondition(
             gradients.count == layout.counts.count,
             "GradientSlots.store: \(gradients.count) gradients for \(layout.counts.count) parameters")
@@ -85,7 +85,7 @@ public final class GradientSlots: @unchecked Sendable {
 
     /// Empties slot `slot`, releasing its gradients.
     public func removeGradients(inSlot slot: Int) {
-        precondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
+        usagePrecondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
         entries[slot] = nil
     }
 
@@ -97,7 +97,7 @@ public final class GradientSlots: @unchecked Sendable {
         var tensors: [Tensor] = []
         tensors.reserveCapacity(activeSlots.count * layout.counts.count)
         for slot in activeSlots {
-            precondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
+            usagePrecondition(slot >= 0 && slot < slotCount, "GradientSlots: slot \(slot) is out of range 0..<\(slotCount)")
             guard let gradients = entries[slot] else {
                 preconditionFailure("GradientSlots: slot \(slot) holds no gradients")
             }

@@ -22,7 +22,7 @@ final class HelpBoard: @unchecked Sendable {
     /// `precision`, post in place `slot`. Only one thread at a time may run ops with a given
     /// place, and the board must outlive them (the pool that owns it outlives every job).
     func kernels(threads: Int, slot: Int, precision: MatrixPrecision) -> KernelContext {
-        precondition((0..<slots).contains(slot), "HelpBoard: no place \(slot) on a board of \(slots) places")
+        usagePrecondition((0..<slots).contains(slot), "HelpBoard: no place \(slot) on a board of \(slots) places")
         return KernelContext(threads: threads, helpBoard: pointer, helpSlot: slot, precision: precision)
     }
 

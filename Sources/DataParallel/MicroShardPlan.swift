@@ -1,3 +1,5 @@
+import Autograd
+
 /// Which rows of a global batch each micro-shard holds, and which micro-shards each process
 /// (rank) and each of its workers runs.
 ///
@@ -33,9 +35,9 @@ public struct MicroShardPlan: Sendable, Equatable {
     ///   - rank: this process's rank, `0..<rankCount`; 0 by default.
     ///   - rankCount: processes sharing the batch; 1 by default.
     public init(batchSize: Int, microShardCount: Int, workerCount: Int, rank: Int = 0, rankCount: Int = 1) {
-        precondition(batchSize >= 0 && microShardCount >= 1 && workerCount >= 1,
+        usagePrecondition(batchSize >= 0 && microShardCount >= 1 && workerCount >= 1,
                      "MicroShardPlan: needs batchSize >= 0, microShardCount >= 1 and workerCount >= 1, got \(batchSize), \(microShardCount), \(workerCount)")
-        precondition(rankCount >= 1 && (0..<rankCount).contains(rank), "MicroShardPlan: rank \(rank) is not in 0..<\(rankCount)")
+        usagePrecondition(rankCount >= 1 && (0..<rankCount).contains(rank), "MicroShardPlan: rank \(rank) is not in 0..<\(rankCount)")
         self.batchSize = batchSize
         self.microShardCount = microShardCount
         self.workerCount = workerCount

@@ -1,3 +1,4 @@
+import Autograd
 import CMPIShim
 import Foundation
 
@@ -71,7 +72,7 @@ public final class MPICommunicator: Sendable {
     /// `MPI_Allreduce` (``MPIGradientReducer/Reduction-swift.enum/allreduce``), a collective of
     /// the whole job.
     package func firstRanks(_ count: Int) -> MPICommunicator {
-        precondition((1...worldSize).contains(count) && rank < count, "MPICommunicator.firstRanks: \(count) ranks of \(worldSize) do not include rank \(rank)")
+        usagePrecondition((1...worldSize).contains(count) && rank < count, "MPICommunicator.firstRanks: \(count) ranks of \(worldSize) do not include rank \(rank)")
         return MPICommunicator(rank: rank, size: count, worldSize: worldSize, timeout: timeout, hostName: hostName)
     }
 
@@ -150,7 +151,7 @@ public final class MPICommunicator: Sendable {
     ///   - what: what is sent, for the message should a rank not answer.
     /// - Returns: `root`'s bytes.
     public func broadcast(_ bytes: [UInt8], from root: Int = 0, what: String) -> [UInt8] {
-        precondition((0..<size).contains(root), "MPICommunicator.broadcast: root \(root) is not a rank of \(size)")
+        usagePrecondition((0..<size).contains(root), "MPICommunicator.broadcast: root \(root) is not a rank of \(size)")
         var length = [UInt64(rank == root ? bytes.count : 0)]
         length.withUnsafeMutableBytes { word in
             let exchange = Exchange(self)

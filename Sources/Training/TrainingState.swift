@@ -47,7 +47,7 @@ public struct TrainingState: Sendable, Equatable {
 
     /// The state of a run that has not started.
     public init(parameterNames: [String], parameters: [Tensor], seed: UInt64) {
-        precondition(parameterNames.count == parameters.count, "TrainingState: \(parameterNames.count) names for \(parameters.count) parameters")
+        usagePrecondition(parameterNames.count == parameters.count, "TrainingState: \(parameterNames.count) names for \(parameters.count) parameters")
         self.parameterNames = parameterNames
         self.parameters = parameters
         self.optimizerState = [:]
