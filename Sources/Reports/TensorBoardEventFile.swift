@@ -1,6 +1,10 @@
 import Foundation
 import Storage
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A TensorBoard event file of scalars, as `tf.summary.scalar` writes it, appended to record by
 /// record so that a run killed half-way keeps everything it wrote.
 ///
@@ -43,6 +47,32 @@ public final class TensorBoardEventFile {
     /// - Throws: `FileError` naming the file.
     public init(appendingTo path: String) throws {
         file = try AppendingFile(path: path, truncating: false)
+    }
+
+    /// Opens the event file at `path` to append to `bytes`, the records it is to keep: cut
+    /// back to them in place when it starts with them, so that a TensorBoard reading it reads on
+    /// into what is appended; otherwise replaced by them (``AppendingFile/init(path:keeping:)``).
+    ///
+    /// - Throws: `FileError` naming the file.
+    public init(appendingTo path: String, keeping bytes: [UInt8]) throws {
+        file = try AppendingFile(path: path, keeping: bytes)
+    }
+
+    /// The first record of the file at `path`, framed, when it is a `file_version` event as
+    /// ``versionEvent(wallTime:)`` writes it; nil for a file that is missing, unreadable or
+    /// starts otherwise. A resumed run keeps it, so that the records it keeps are the file's
+    /// bytes as they are.
+    public static func versionRecord(ofFileAt path: String) -> [UInt8]? {
+        let length = record(versionEvent(wallTime: 0)).count
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var head = [UInt8](repeating: 0, count: length)
+        guard head.withUnsafeMutableBytes({ pread(descriptor, $0.baseAddress!, length, 0) }) == length else { return nil }
+        // The wall time sits after the record's 12-byte header and the field's key; the rest is
+        // fixed, so the record is exactly the one written for that time.
+        let wallTime = Double(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(head[13 + $1]) << (8 * $1) })
+        return record(versionEvent(wallTime: wallTime)) == head ? head : nil
     }
 
     /// Appends one event holding `scalars` at `step`.

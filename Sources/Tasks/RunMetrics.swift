@@ -26,7 +26,11 @@ import Glibc
 /// TensorBoard would otherwise show beside the new one). A resumed run keeps the records up to
 /// the step it resumed from, drops the later ones (written after the checkpoint, and about to be
 /// measured again) and appends: its files then hold what an uninterrupted run's would, wall
-/// times and throughput apart. `metrics.jsonl` is the source
+/// times and throughput apart. Files that hold the kept records as written are cut back in
+/// place rather than replaced, so that a TensorBoard left running across the kill and the
+/// resume reads on into the resumed run's records (it keeps each event file open, and would
+/// never see a replacement); each record then lies where the killed run had written it, and
+/// TensorBoard reads on from the first it had not read. `metrics.jsonl` is the source
 /// the other files are rebuilt from on resume.
 ///
 /// `metrics.svg` is redrawn from every record so far when a checkpoint is written, at most every
@@ -105,20 +109,21 @@ package final class RunMetrics {
             // Every step up to a checkpoint is recorded before it is written, unless steps were
             // trained without metrics (--no-metrics) or the file was lost.
             missingSteps = Self.gaps(in: kept.map(\.record.step), upTo: resumedStep)
-            try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath, links: .refuse)
-            try AtomicFile.write(
-                CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath, links: .refuse)
-            var bytes = TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: kept.first?.record.wallTime ?? now))
+            // Each file is cut back to the records kept where it holds them as written, so that
+            // a reader following it (TensorBoard, `tail -f`) reads on into the resumed run's.
+            json = try AppendingFile(path: jsonPath, keeping: Array(kept.map(\.text).joined().utf8))
+            csv = try AppendingFile(
+                path: csvPath,
+                keeping: Array((CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined()).utf8))
+            let eventsPath = existingEvents.first ?? directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName())
+            var bytes = TensorBoardEventFile.versionRecord(ofFileAt: eventsPath)
+                ?? TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: kept.first?.record.wallTime ?? now))
             for (_, record) in kept {
                 bytes += TensorBoardEventFile.record(
                     TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
             }
-            let eventsPath = existingEvents.first ?? directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName())
-            try AtomicFile.write(bytes, to: eventsPath, links: .refuse)
+            events = try TensorBoardEventFile(appendingTo: eventsPath, keeping: bytes)
             try Self.remove(existingEvents.filter { $0 != eventsPath })
-            json = try AppendingFile(path: jsonPath, truncating: false)
-            csv = try AppendingFile(path: csvPath, truncating: false)
-            events = try TensorBoardEventFile(appendingTo: eventsPath)
             curves = MetricsPlot.Curves(name: title, records: kept.map(\.record))
             lastEvaluation = kept.last { $0.record.evaluation != nil }.map { ($0.record.step, $0.record.evaluation!) }
             earlierEvaluations = kept.compactMap(\.record.evaluation)

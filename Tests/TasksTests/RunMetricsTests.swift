@@ -151,6 +151,29 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         }
     }
 
+    /// A resumed run cuts its files back to the checkpoint's records in place: a reader that
+    /// held them open through the kill and the resume (TensorBoard keeps each event file open)
+    /// reads what the files hold, the resumed run's records included, and the event file keeps
+    /// its first record.
+    @Test func aResumeCutsItsFilesBackInPlaceSoThatOpenReadersFollowThem() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let folder = directory.path + "/runs"
+        let eventsName = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first(where: TensorBoardEventFile.isEventFileName))
+        let names = ["metrics.jsonl", "metrics.csv", eventsName]
+        let readers = try names.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: folder + "/" + $0)) }
+        defer { for reader in readers { try? reader.close() } }
+        let versionRecord = try eventRecords(in: folder).first
+        try runKeepingFolder(directory, resume: folder + "/checkpoints/step-000000004.safetensors")
+        for (name, reader) in zip(names, readers) {
+            let followed = try reader.readToEnd() ?? Data()
+            #expect(followed == (try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))), "\(name)")
+        }
+        #expect(try eventRecords(in: folder).first == versionRecord)
+        #expect(RunMetrics.readLines(folder + "/metrics.jsonl").map(\.record.step) == [1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9])
+    }
+
     /// A finished run resumed (as one killed after its last checkpoint is) has nothing to train:
     /// its report gives the finished run's figures, from the evaluation its metrics recorded,
     /// not a pass over the training split that the run never reported.
