@@ -116,6 +116,14 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         // An error names the file's line, not the line within the one-line document.
         let error = try #require(throws: ConfigError.self) { try MetricsRecord(jsonLine: #"{"type": "step", "step": -1}"#, file: "m", line: 7) }
         #expect(error.description == "m:7:26: key path 'step': expected an integer >= 0, found -1", "\(error)")
+        // A line that is not an object is named as what it is not; a misspelt figure gets every
+        // figure its record takes.
+        let scalar = try #require(throws: ConfigError.self) { try MetricsRecord(jsonLine: "5", file: "m", line: 3) }
+        #expect(scalar.description == "m:3:1: expected a record of a run's metrics (a JSON object), found 5", "\(scalar)")
+        let misspelt = try #require(throws: ConfigError.self) {
+            try MetricsRecord(jsonLine: #"{"type": "step", "step": 1, "epoch": 1, "wall_time": 1, "los": 2}"#, file: "m", line: 4)
+        }
+        #expect(misspelt.description == "m:4:57: key path 'los': unknown key (did you mean 'loss'?); known keys: type, step, epoch, wall_time, loss, accuracy, learning_rate, gradient_norm, samples_per_second", "\(misspelt)")
     }
 
     /// The run's files after resuming from an earlier checkpoint (past which a killed run had
