@@ -155,6 +155,16 @@ package final class RunMetrics {
         }
     }
 
+    /// Records the step at which a run diverged, which the trainer hands no step handler: its
+    /// non-finite figures are `null` in `metrics.jsonl`, so the files end where the run did.
+    func record(_ divergence: Trainer.Divergence) throws {
+        let figures = divergence.figures
+        try append(.step(MetricsRecord.Step(
+            step: divergence.step, epoch: divergence.epoch, wallTime: Self.wallTime(), loss: figures.loss,
+            accuracy: figures.accuracy, learningRate: figures.learningRate, gradientNorm: figures.gradientNorm,
+            samplesPerSecond: Float(figures.samplesPerSecond))))
+    }
+
     /// Records the evaluation a run makes after its last step when that step did not end an
     /// epoch (a `training.steps` limit), unless it is recorded already.
     func recordFinal(_ evaluation: Trainer.Evaluation, step: Int) throws {

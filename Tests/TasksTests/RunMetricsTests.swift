@@ -159,6 +159,33 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         }
     }
 
+    /// The step at which a run diverges is recorded like any other, its loss `null` in
+    /// `metrics.jsonl` and non-finite in the CSV and TensorBoard's file: the files end where the
+    /// run and its report say it ended.
+    @Test func aDivergedRunsMetricsEndWithTheStepThatDiverged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = metricsConfig.replacingOccurrences(
+            of: #""training": {"#, with: #""optimizer": {"name": "sgd", "learning_rate": 1e38}, "training": {"#)
+        let report = try runKeepingFolder(directory, config: config)
+        #expect(report["status"] as? String == "diverged")
+        let divergence = try #require(report["divergence"] as? [String: Any])
+        let step = try #require(divergence["step"] as? Int)
+        #expect(divergence["quantity"] as? String == "loss")
+        let folder = directory.path + "/runs"
+        let records = RunMetrics.readLines(folder + "/metrics.jsonl").map(\.record)
+        #expect(records.map(\.step) == Array(1...step))
+        guard case .step(let last) = records.last else {
+            Issue.record("the last record is not a step: \(records)")
+            return
+        }
+        #expect(last.loss.isNaN && last.learningRate == 1e38 && last.epoch == divergence["epoch"] as? Int)
+        let csv = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8)
+        let lastRow = try #require(csv.split(separator: "\n").last)
+        #expect(lastRow.hasPrefix("step,\(step),") && ["nan", "inf", "-inf"].contains(lastRow.split(separator: ",")[4]), "\(lastRow)")
+        #expect(try eventRecords(in: folder).count == records.count + 1)
+    }
+
     /// A resumed run cuts its files back to the checkpoint's records in place: a reader that
     /// held them open through the kill and the resume (TensorBoard keeps each event file open)
     /// reads what the files hold, the resumed run's records included, and the event file keeps
