@@ -175,8 +175,12 @@ public final class Trainer {
         /// before its handler sees the step, and its metrics record the step from these.
         public var figures: StepFigures
 
+        /// ``value`` as messages and reports write it: `nan` whatever its sign bit (Swift writes a
+        /// NaN with the sign bit set, which 0/0 gives on x86, as `-nan`), `inf` or `-inf`.
+        public var valueDescription: String { value.isNaN ? "nan" : "\(value)" }
+
         public var description: String {
-            "step \(step) (epoch \(epoch)): \(quantity == "loss" ? "the loss" : "parameter \(quantity)") became \(value)"
+            "step \(step) (epoch \(epoch)): \(quantity == "loss" ? "the loss" : "parameter \(quantity)") became \(valueDescription)"
         }
     }
 
