@@ -61,59 +61,29 @@ public final class AppendingFile {
         }
     }
 
-    /// Opens `path` for appending with exactly `prefix` in it: a run that resumes keeps the
-    /// records up to its checkpoint and drops those a killed run wrote after it.
-    ///
-    /// When the file is a regular file that starts with `prefix` (what a run killed after its
-    /// checkpoint leaves), it is cut back to `prefix` in place: a reader that holds the file
-    /// open, as TensorBoard does its event files and `tail -f` a log, reads on into the records
-    /// appended next. Replacing it would leave such a reader on the old file, which no longer
-    /// grows. Otherwise (the file is missing, shorter or different) `prefix` replaces it
-    /// atomically. A symbolic link, FIFO, device or socket at `path` is refused, as by
-    /// ``init(path:truncating:)``.
+    /// Opens the regular file at `path` for appending after cutting it back to its first
+    /// `length` bytes in place, for a run that resumes: it keeps the records up to its
+    /// checkpoint and drops those a killed run wrote after it. A reader that holds the file open,
+    /// as TensorBoard does its event files and `tail -f` a log, reads on into what is appended
+    /// next; replacing the file would leave such a reader on the old one, which no longer grows.
     ///
     /// - Parameters:
-    ///   - path: the file; its directory must exist.
-    ///   - prefix: the contents the file is to start from.
-    /// - Throws: ``FileError`` naming the file.
-    public convenience init(path: String, keeping prefix: [UInt8]) throws {
-        let cutBack = try Self.regularFile(at: path, startsWith: prefix)
-        if !cutBack { try AtomicFile.write(prefix, to: path, links: .refuse) }
+    ///   - path: an existing regular file; a link, FIFO, device or socket is refused, as by
+    ///     ``init(path:truncating:)``.
+    ///   - length: the bytes to keep, at most the file's size.
+    /// - Throws: ``FileError`` naming the file, also when it is shorter than `length` (it
+    ///   changed since it was read).
+    public convenience init(path: String, truncatingTo length: Int) throws {
         try self.init(path: path, truncating: false)
-        if cutBack && ftruncate(descriptor, off_t(prefix.count)) != 0 {
-            throw FileError("cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// Whether `path` is a regular file whose first bytes are `prefix`; false when it is missing.
-    ///
-    /// - Throws: ``FileError`` for a link or a file that is not a regular file, or one that
-    ///   cannot be read.
-    private static func regularFile(at path: String, startsWith prefix: [UInt8]) throws -> Bool {
         var info = stat()
-        if lstat(path, &info) != 0 { return false }
-        try refuseIrregular(path, mode: info.st_mode)
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-        guard descriptor >= 0 else { throw FileError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
-        defer { _ = systemClose(descriptor) }
-        guard fstat(descriptor, &info) == 0 else { return false }
-        try refuseIrregular(path, mode: info.st_mode)
-        guard Int(info.st_size) >= prefix.count else { return false }
-        var head = [UInt8](repeating: 0, count: prefix.count)
-        var offset = 0
-        while offset < head.count {
-            let count = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 { throw FileError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
-            if count == 0 { return false }
-            offset += count
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) >= length else {
+            close()
+            throw FileError("cannot write '\(path)': it holds fewer than the \(length) bytes read from it moments ago; another program changed it")
         }
-        return head == prefix
-    }
-
-    private static func refuseIrregular(_ path: String, mode: mode_t) throws {
-        if mode & S_IFMT != S_IFREG {
-            throw FileError("cannot write '\(path)': it is \(InputFile.kindDescription(mode)), not a regular file; refusing to write into it")
+        if ftruncate(descriptor, off_t(length)) != 0 {
+            let code = errno
+            close()
+            throw FileError("cannot write '\(path)': \(String(cString: strerror(code)))")
         }
     }
 

@@ -26,11 +26,14 @@ import Glibc
 /// TensorBoard would otherwise show beside the new one). A resumed run keeps the records up to
 /// the step it resumed from, drops the later ones (written after the checkpoint, and about to be
 /// measured again) and appends: its files then hold what an uninterrupted run's would, wall
-/// times and throughput apart. Files that hold the kept records as written are cut back in
-/// place rather than replaced, so that a TensorBoard left running across the kill and the
-/// resume reads on into the resumed run's records (it keeps each event file open, and would
-/// never see a replacement); each record then lies where the killed run had written it, and
-/// TensorBoard reads on from the first it had not read. `metrics.jsonl` is the source
+/// times and throughput apart. A file that holds the kept records first, as the run wrote
+/// them (what a kill after a checkpoint leaves), is cut back after them in place rather than
+/// replaced: a TensorBoard left running across the kill and the resume keeps each event file
+/// open, would never see a replacement, and reads on into the resumed run's records, each of
+/// which lies where the killed run had written the same record; and the figures keep the
+/// bytes they were written with, an infinity included, which metrics.jsonl can only write as
+/// `null`. A file that does not (it was lost, damaged or cut short) is written again from
+/// metrics.jsonl's records. `metrics.jsonl` is the source
 /// the other files are rebuilt from on resume.
 ///
 /// `metrics.svg` is redrawn from every record so far when a checkpoint is written, at most every
@@ -106,25 +109,32 @@ package final class RunMetrics {
             let existing = FileManager.default.fileExists(atPath: jsonPath)
                 ? try Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
             let kept = existing.filter { $0.record.step <= resumedStep }
+            let records = kept.map(\.record)
             // Every step up to a checkpoint is recorded before it is written, unless steps were
             // trained without metrics (--no-metrics) or the file was lost.
-            missingSteps = Self.gaps(in: kept.map(\.record.step), upTo: resumedStep)
-            // Each file is cut back to the records kept where it holds them as written, so that
-            // a reader following it (TensorBoard, `tail -f`) reads on into the resumed run's.
-            json = try AppendingFile(path: jsonPath, keeping: Array(kept.map(\.text).joined().utf8))
-            csv = try AppendingFile(
-                path: csvPath,
-                keeping: Array((CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined()).utf8))
+            missingSteps = Self.gaps(in: records.map(\.step), upTo: resumedStep)
+            // Each file that holds the kept records first, as the run wrote them, is cut back
+            // after them in place (see the type's comment); any other is written again from
+            // metrics.jsonl's records.
+            let keptBytes = kept.reduce(0) { $0 + $1.text.utf8.count }
+            let keptFirst = existing.prefix(kept.count).allSatisfy { $0.record.step <= resumedStep }
+            let jsonCut = kept.isEmpty || (keptFirst && existing[kept.count - 1].end == keptBytes) ? keptBytes : nil
+            json = try Self.resuming(jsonPath, cutAt: jsonCut) { Array(kept.map(\.text).joined().utf8) }
+            let header = CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) })
+            let csvCut = Self.existingBytes(csvPath).flatMap { Self.csvEnd(of: records, header: header, in: $0) }
+            csv = try Self.resuming(csvPath, cutAt: csvCut) { Array((header + records.map(\.csvLine).joined()).utf8) }
             let eventsPath = existingEvents.first ?? directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName())
-            var bytes = TensorBoardEventFile.versionRecord(ofFileAt: eventsPath)
-                ?? TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: kept.first?.record.wallTime ?? now))
-            for (_, record) in kept {
-                bytes += TensorBoardEventFile.record(
-                    TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
-            }
-            events = try TensorBoardEventFile(appendingTo: eventsPath, keeping: bytes)
+            let eventsCut = Self.existingBytes(eventsPath).flatMap { Self.eventsEnd(of: records, in: $0) }
+            events = TensorBoardEventFile(appendingTo: try Self.resuming(eventsPath, cutAt: eventsCut) {
+                var bytes = TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: records.first?.wallTime ?? now))
+                for record in records {
+                    bytes += TensorBoardEventFile.record(
+                        TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
+                }
+                return bytes
+            })
             try Self.remove(existingEvents.filter { $0 != eventsPath })
-            curves = MetricsPlot.Curves(name: title, records: kept.map(\.record))
+            curves = MetricsPlot.Curves(name: title, records: records)
             lastEvaluation = kept.last { $0.record.evaluation != nil }.map { ($0.record.step, $0.record.evaluation!) }
             earlierEvaluations = kept.compactMap(\.record.evaluation)
         } else {
@@ -259,7 +269,7 @@ package final class RunMetrics {
 
     /// The records of a `metrics.jsonl`, in order, each with its line as written (newline
     /// included); none for a file that is missing or does not read (see ``lines(of:path:)``).
-    static func readLines(_ path: String) -> [(text: String, record: MetricsRecord)] {
+    static func readLines(_ path: String) -> [(text: String, record: MetricsRecord, end: Int)] {
         guard let bytes = try? InputFile.read(path, limit: readLimit, what: "metrics") else { return [] }
         return (try? lines(of: bytes, path: path)) ?? []
     }
@@ -268,15 +278,15 @@ package final class RunMetrics {
     /// 25 GB; this is a tenth of that).
     static let readLimit = 1 << 32
 
-    /// The records of `metrics.jsonl`'s bytes. A last line without its newline (cut short by a
-    /// kill in the middle of a write) is skipped, as are empty lines; any other line must be a
-    /// record.
+    /// The records of `metrics.jsonl`'s bytes, each with its line (newline included) and the
+    /// offset just past it. A last line without its newline (cut short by a kill in the middle
+    /// of a write) is skipped, as are empty lines; any other line must be a record.
     ///
     /// - Throws: `ConfigError` or `FileError` naming the file and the line that is not a record:
     ///   a file that another program changed, or that is not a run's metrics, is not read as
     ///   fewer records.
-    private static func lines(of bytes: [UInt8], path: String) throws -> [(text: String, record: MetricsRecord)] {
-        var lines: [(String, MetricsRecord)] = []
+    private static func lines(of bytes: [UInt8], path: String) throws -> [(text: String, record: MetricsRecord, end: Int)] {
+        var lines: [(String, MetricsRecord, Int)] = []
         var number = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
@@ -285,7 +295,7 @@ package final class RunMetrics {
             guard let text = String(validating: line, as: UTF8.self) else {
                 throw FileError("\(path) line \(number): not UTF-8 text; expected a record of a run's metrics")
             }
-            lines.append((text + "\n", try MetricsRecord(jsonLine: text, file: path, line: number)))
+            lines.append((text + "\n", try MetricsRecord(jsonLine: text, file: path, line: number), line.endIndex + 1))
         }
         return lines
     }
@@ -300,6 +310,54 @@ package final class RunMetrics {
             throw FileError("'\(directory)' has no \(jsonName): expected the folder of a training run (runs/<config name>, or its --run-dir) made without --no-metrics")
         }
         return try lines(of: try InputFile.read(path, limit: readLimit, what: "metrics"), path: path).map(\.record)
+    }
+
+    // MARK: Resuming
+
+    /// The file at `path` cut back to its first `length` bytes in place, or, without a length,
+    /// replaced by `contents()`; opened for appending.
+    private static func resuming(_ path: String, cutAt length: Int?, rebuilding contents: () -> [UInt8]) throws -> AppendingFile {
+        if let length { return try AppendingFile(path: path, truncatingTo: length) }
+        try AtomicFile.write(contents(), to: path, links: .refuse)
+        return try AppendingFile(path: path, truncating: false)
+    }
+
+    /// The bytes of the file at `path`; nil when it is missing or cannot be read (it is then
+    /// written again, or refused by that write).
+    private static func existingBytes(_ path: String) -> [UInt8]? {
+        try? InputFile.read(path, limit: readLimit, what: "metrics")
+    }
+
+    /// The length of `metrics.csv`'s header and first rows when these are `records`' rows, as
+    /// the run wrote them; nil otherwise. A row must have the record's cells, except that one
+    /// `null` in metrics.jsonl (read back as NaN) may be `inf` or `-inf` in the row: JSON has no
+    /// infinity, and the row keeps it.
+    static func csvEnd(of records: [MetricsRecord], header: String, in bytes: [UInt8]) -> Int? {
+        guard bytes.starts(with: header.utf8) else { return nil }
+        var offset = header.utf8.count
+        for record in records {
+            guard let newline = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let row = bytes[offset..<newline].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            let expected = Array(record.csvLine.utf8.dropLast()).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            guard row.count == expected.count else { return nil }
+            for (cell, wanted) in zip(row, expected) where !cell.elementsEqual(wanted) {
+                guard wanted.elementsEqual("nan".utf8), cell.elementsEqual("inf".utf8) || cell.elementsEqual("-inf".utf8) else { return nil }
+            }
+            offset = newline + 1
+        }
+        return offset
+    }
+
+    /// The length of an event file's version event and first events when these are `records`'
+    /// (by step and wall time, which tell records apart), as the run wrote them; nil otherwise.
+    static func eventsEnd(of records: [MetricsRecord], in bytes: [UInt8]) -> Int? {
+        let events = TensorBoardEventFile.events(in: bytes)
+        guard events.count > records.count, events[0].isVersion else { return nil }
+        for (record, event) in zip(records, events.dropFirst())
+        where event.isVersion || event.step != record.tensorBoardStep || event.wallTime.bitPattern != record.wallTime.bitPattern {
+            return nil
+        }
+        return events[records.count].end
     }
 
     // MARK: Files

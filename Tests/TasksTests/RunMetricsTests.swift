@@ -140,6 +140,10 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         try jsonl.seekToEnd()
         try jsonl.write(contentsOf: Data(#"{"type": "step", "step": 10, "ep"#.utf8))
         try jsonl.close()
+        // The CSV and the event file cut short before the checkpoint's records (a file lost,
+        // or damaged) are written again from metrics.jsonl.
+        let eventsName = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first(where: TensorBoardEventFile.isEventFileName))
+        #expect(truncate(folder + "/metrics.csv", 200) == 0 && truncate(folder + "/" + eventsName, 150) == 0)
         for resumeStep in [4, 3] {
             let report = try runKeepingFolder(directory, resume: folder + "/checkpoints/step-00000000\(resumeStep).safetensors")
             // The report's history is the whole run's, the evaluations before the checkpoint too.
@@ -207,6 +211,38 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         }
         #expect(try eventRecords(in: folder).first == versionRecord)
         #expect(RunMetrics.readLines(folder + "/metrics.jsonl").map(\.record.step) == [1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9])
+    }
+
+    /// An infinity, which metrics.jsonl writes as `null` (JSON has none), stays an infinity in
+    /// the CSV and the event file across a resume: the kept records' bytes are the files' own.
+    @Test func aResumeKeepsTheInfinitiesItsFilesRecorded() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // Ten held-out rows whose targets' squared errors, about 1e38 each, sum past a Float's range.
+        var rows = ["a,b,y"]
+        for index in 0..<90 { rows.append("\(Double(index % 6) / 6),\(Double(index % 5) / 5),\(index % 7)") }
+        rows += Array(repeating: "0.5,0.5,1e19", count: 10)
+        try directory.write("d.csv", rows.joined(separator: "\n") + "\n")
+        let config = """
+            {"task": "train", "data": {"source": "csv", "path": "d.csv", "label": "y", "kind": "regression", "test_fraction": 0.1, "split": "file_order"},
+             "model": {"type": "mlp", "hidden_layers": [4], "loss": "mean_squared_error"},
+             "training": {"epochs": 3, "batch_size": 30, "seed": 1}, "checkpoint": {"every_steps": 2, "keep_last": 100}}
+            """
+        try runKeepingFolder(directory, config: config)
+        let folder = directory.path + "/runs"
+        let before = try directory.read("runs/metrics.csv").split(separator: "\n")
+        func testLosses(_ rows: [Substring]) -> [Substring] {
+            rows.filter { $0.hasPrefix("evaluation,") }.map { $0.split(separator: ",", omittingEmptySubsequences: false)[11] }
+        }
+        try #require(testLosses(before) == ["inf", "inf", "inf"])
+        let eventsBefore = try eventRecords(in: folder)
+        try runKeepingFolder(directory, config: config, resume: folder + "/checkpoints/step-000000004.safetensors")
+        let after = try directory.read("runs/metrics.csv").split(separator: "\n")
+        #expect(testLosses(after) == ["inf", "inf", "inf"])
+        // The header, steps 1 to 4 and the evaluation after step 3.
+        let kept = 1 + 5
+        #expect(Array(after.prefix(kept)) == Array(before.prefix(kept)) && after.count == before.count)
+        #expect(Array(try eventRecords(in: folder).prefix(kept)) == Array(eventsBefore.prefix(kept)))
     }
 
     /// A finished run resumed (as one killed after its last checkpoint is) has nothing to train:
