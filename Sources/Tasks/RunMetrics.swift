@@ -106,8 +106,8 @@ package final class RunMetrics {
         let jsonPath = directory + "/" + Self.jsonName, csvPath = directory + "/" + Self.csvName
         if let resumedStep {
             // A file that cannot be read stops the run rather than being started over.
-            let existing = FileManager.default.fileExists(atPath: jsonPath)
-                ? try Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
+            let jsonBytes = FileManager.default.fileExists(atPath: jsonPath) ? try Self.readMetrics(jsonPath, resuming: true) : []
+            let existing = try Self.lines(of: jsonBytes, path: jsonPath)
             let kept = existing.filter { $0.record.step <= resumedStep }
             let records = kept.map(\.record)
             // Every step up to a checkpoint is recorded before it is written, unless steps were
@@ -116,10 +116,10 @@ package final class RunMetrics {
             // Each file that holds the kept records first, as the run wrote them, is cut back
             // after them in place (see the type's comment); any other is written again from
             // metrics.jsonl's records.
-            let keptBytes = kept.reduce(0) { $0 + $1.text.utf8.count }
+            let keptBytes = kept.reduce(0) { $0 + $1.line.count }
             let keptFirst = existing.prefix(kept.count).allSatisfy { $0.record.step <= resumedStep }
-            let jsonCut = kept.isEmpty || (keptFirst && existing[kept.count - 1].end == keptBytes) ? keptBytes : nil
-            json = try Self.resuming(jsonPath, cutAt: jsonCut) { Array(kept.map(\.text).joined().utf8) }
+            let jsonCut = kept.isEmpty || (keptFirst && existing[kept.count - 1].line.upperBound == keptBytes) ? keptBytes : nil
+            json = try Self.resuming(jsonPath, cutAt: jsonCut) { kept.flatMap { jsonBytes[$0.line] } }
             let header = CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) })
             let csvCut = Self.existingBytes(csvPath).flatMap { Self.csvEnd(of: records, header: header, in: $0) }
             csv = try Self.resuming(csvPath, cutAt: csvCut) { Array((header + records.map(\.csvLine).joined()).utf8) }
@@ -269,24 +269,37 @@ package final class RunMetrics {
 
     /// The records of a `metrics.jsonl`, in order, each with its line as written (newline
     /// included); none for a file that is missing or does not read (see ``lines(of:path:)``).
-    static func readLines(_ path: String) -> [(text: String, record: MetricsRecord, end: Int)] {
+    static func readLines(_ path: String) -> [(text: String, record: MetricsRecord)] {
         guard let bytes = try? InputFile.read(path, limit: readLimit, what: "metrics") else { return [] }
-        return (try? lines(of: bytes, path: path)) ?? []
+        return ((try? lines(of: bytes, path: path)) ?? []).map { (String(decoding: bytes[$0.line], as: UTF8.self), $0.record) }
+    }
+
+    /// The bytes of the `metrics.jsonl` at `path`.
+    ///
+    /// - Throws: `FileError` for a file that cannot be read or is over ``readLimit``; for a
+    ///   resumed run, one that says how to resume without it.
+    private static func readMetrics(_ path: String, resuming: Bool) throws -> [UInt8] {
+        do {
+            return try InputFile.read(path, limit: readLimit, what: "metrics")
+        } catch let error as FileError where resuming {
+            throw FileError("\(error.message); a resumed run reads it to keep its records up to the checkpoint: move it aside to resume without them (the run then names the steps its metrics lack), or resume into another --run-dir")
+        }
     }
 
     /// The most bytes of `metrics.jsonl` read back (a million epochs of a hundred steps is about
     /// 25 GB; this is a tenth of that).
     static let readLimit = 1 << 32
 
-    /// The records of `metrics.jsonl`'s bytes, each with its line (newline included) and the
-    /// offset just past it. A last line without its newline (cut short by a kill in the middle
+    /// The records of `metrics.jsonl`'s bytes, each with the range of its line, newline
+    /// included (the records, not the lines' text, are what a long run's file is held as). A
+    /// last line without its newline (cut short by a kill in the middle
     /// of a write) is skipped, as are empty lines; any other line must be a record.
     ///
     /// - Throws: `ConfigError` or `FileError` naming the file and the line that is not a record:
     ///   a file that another program changed, or that is not a run's metrics, is not read as
     ///   fewer records.
-    private static func lines(of bytes: [UInt8], path: String) throws -> [(text: String, record: MetricsRecord, end: Int)] {
-        var lines: [(String, MetricsRecord, Int)] = []
+    private static func lines(of bytes: [UInt8], path: String) throws -> [(record: MetricsRecord, line: Range<Int>)] {
+        var lines: [(MetricsRecord, Range<Int>)] = []
         var number = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
@@ -295,7 +308,7 @@ package final class RunMetrics {
             guard let text = String(validating: line, as: UTF8.self) else {
                 throw FileError("\(path) line \(number): not UTF-8 text; expected a record of a run's metrics")
             }
-            lines.append((text + "\n", try MetricsRecord(jsonLine: text, file: path, line: number), line.endIndex + 1))
+            lines.append((try MetricsRecord(jsonLine: text, file: path, line: number), line.startIndex..<line.endIndex + 1))
         }
         return lines
     }

@@ -1,6 +1,7 @@
 import ConfigKit
 import Foundation
 import Reports
+import Storage
 import Testing
 import _TestSupport
 @testable import Tasks
@@ -243,6 +244,23 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         let kept = 1 + 5
         #expect(Array(after.prefix(kept)) == Array(before.prefix(kept)) && after.count == before.count)
         #expect(Array(try eventRecords(in: folder).prefix(kept)) == Array(eventsBefore.prefix(kept)))
+    }
+
+    /// A metrics.jsonl over the read limit (a very long run's) stops the resume with what to do,
+    /// rather than only the limit; the file is left as it was.
+    @Test func aResumeWithMetricsOverTheLimitSaysHowToGoOn() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let folder = directory.path + "/runs"
+        // Sparse: the size is checked before anything is read.
+        #expect(truncate(folder + "/metrics.jsonl", off_t(RunMetrics.readLimit + 1)) == 0)
+        let error = try #require(throws: FileError.self) {
+            try runKeepingFolder(directory, resume: folder + "/checkpoints/step-000000004.safetensors")
+        }
+        #expect(error.message == "cannot read metrics '\(folder)/metrics.jsonl': it is \(RunMetrics.readLimit + 1) bytes, more than the limit of \(RunMetrics.readLimit); a resumed run reads it to keep its records up to the checkpoint: move it aside to resume without them (the run then names the steps its metrics lack), or resume into another --run-dir")
+        var info = stat()
+        #expect(stat(folder + "/metrics.jsonl", &info) == 0 && Int(info.st_size) == RunMetrics.readLimit + 1)
     }
 
     /// A finished run resumed (as one killed after its last checkpoint is) has nothing to train:
