@@ -45,6 +45,76 @@ public final class TensorBoardEventFile {
         file = try AppendingFile(path: path, truncating: false)
     }
 
+    /// Appends to `file`, an event file opened (and perhaps cut back) by the caller.
+    public init(appendingTo file: AppendingFile) {
+        self.file = file
+    }
+
+    /// The events framed in `bytes` (an event file's contents), in order, as far as they are
+    /// whole with matching checksums: each one's wall time, its step (0 when it has none),
+    /// whether it is the `file_version` event, and the offset just past its record.
+    public static func events(in bytes: [UInt8]) -> [(wallTime: Double, step: Int, isVersion: Bool, end: Int)] {
+        var events: [(wallTime: Double, step: Int, isVersion: Bool, end: Int)] = []
+        var offset = 0
+        func littleEndian(_ at: Int, _ count: Int) -> UInt64 {
+            (0..<count).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * $1) }
+        }
+        while bytes.count - offset >= 16 {
+            let length = littleEndian(offset, 8)
+            guard length <= UInt64(bytes.count - offset - 16),
+                  UInt32(littleEndian(offset + 8, 4)) == CRC32C.masked(CRC32C.checksum(bytes[offset..<offset + 8]))
+            else { break }
+            let data = bytes[offset + 12..<offset + 12 + Int(length)]
+            guard UInt32(littleEndian(data.endIndex, 4)) == CRC32C.masked(CRC32C.checksum(data)),
+                  let event = Self.decodeEvent(data)
+            else { break }
+            offset = data.endIndex + 4
+            events.append((event.wallTime, event.step, event.isVersion, offset))
+        }
+        return events
+    }
+
+    /// An `Event`'s wall time (field 1), step (field 2) and whether it holds a `file_version`
+    /// (field 3); nil when `data` is not a protocol buffer message.
+    private static func decodeEvent(_ data: ArraySlice<UInt8>) -> (wallTime: Double, step: Int, isVersion: Bool)? {
+        var index = data.startIndex
+        func varint() -> UInt64? {
+            var value: UInt64 = 0
+            for shift in stride(from: 0, to: 64, by: 7) {
+                guard index < data.endIndex else { return nil }
+                let byte = data[index]
+                index += 1
+                value |= UInt64(byte & 0x7F) << UInt64(shift)
+                if byte & 0x80 == 0 { return value }
+            }
+            return nil
+        }
+        var event = (wallTime: 0.0, step: 0, isVersion: false)
+        while index < data.endIndex {
+            guard let key = varint() else { return nil }
+            switch key & 7 {
+            case 0:
+                guard let value = varint() else { return nil }
+                if key >> 3 == 2 { event.step = Int(truncatingIfNeeded: value) }
+            case 1:
+                guard data.endIndex - index >= 8 else { return nil }
+                let bits = (0..<8).reduce(UInt64(0)) { $0 | UInt64(data[index + $1]) << (8 * $1) }
+                if key >> 3 == 1 { event.wallTime = Double(bitPattern: bits) }
+                index += 8
+            case 2:
+                guard let length = varint(), length <= UInt64(data.endIndex - index) else { return nil }
+                if key >> 3 == 3 { event.isVersion = true }
+                index += Int(length)
+            case 5:
+                guard data.endIndex - index >= 4 else { return nil }
+                index += 4
+            default:
+                return nil
+            }
+        }
+        return event
+    }
+
     /// Appends one event holding `scalars` at `step`.
     ///
     /// - Throws: `FileError` naming the file.

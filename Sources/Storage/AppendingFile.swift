@@ -61,6 +61,32 @@ public final class AppendingFile {
         }
     }
 
+    /// Opens the regular file at `path` for appending after cutting it back to its first
+    /// `length` bytes in place, for a run that resumes: it keeps the records up to its
+    /// checkpoint and drops those a killed run wrote after it. A reader that holds the file open,
+    /// as TensorBoard does its event files and `tail -f` a log, reads on into what is appended
+    /// next; replacing the file would leave such a reader on the old one, which no longer grows.
+    ///
+    /// - Parameters:
+    ///   - path: an existing regular file; a link, FIFO, device or socket is refused, as by
+    ///     ``init(path:truncating:)``.
+    ///   - length: the bytes to keep, at most the file's size.
+    /// - Throws: ``FileError`` naming the file, also when it is shorter than `length` (it
+    ///   changed since it was read).
+    public convenience init(path: String, truncatingTo length: Int) throws {
+        try self.init(path: path, truncating: false)
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) >= length else {
+            close()
+            throw FileError("cannot write '\(path)': it holds fewer than the \(length) bytes read from it moments ago; another program changed it")
+        }
+        if ftruncate(descriptor, off_t(length)) != 0 {
+            let code = errno
+            close()
+            throw FileError("cannot write '\(path)': \(String(cString: strerror(code)))")
+        }
+    }
+
     deinit {
         if descriptor >= 0 { _ = systemClose(descriptor) }
     }

@@ -113,7 +113,7 @@ package enum MetricsPlot {
             plot.legendPlacement = .below
             for run in runs {
                 for (text, points) in series {
-                    let points = points(run)
+                    let points = thinned(points(run))
                     guard !points.isEmpty else { continue }
                     let drawn = points.count { $0.0.isFinite }
                     plot.line(x: points.map(\.0), y: points.map(\.1), label: label(run, text), markers: drawn <= 30)
@@ -141,6 +141,44 @@ package enum MetricsPlot {
             ]))
         }
         return SVGFigure(panels: panels)
+    }
+
+    /// The most points a curve is drawn with: a panel is 560 pixels wide, so a longer curve
+    /// (a run of a hundred thousand epochs) looks the same thinned, and rendering every point
+    /// would make each redrawing of `metrics.svg` cost more as the run grows.
+    static let drawnPointLimit = 2000
+
+    /// `points` with at most about ``drawnPointLimit`` finite points: each run of consecutive
+    /// points between breaks (NaN points, kept) gives its lowest and its highest, in order, so the
+    /// curve keeps its extremes, its first point and its last.
+    static func thinned(_ points: [(Double, Double)], limit: Int = drawnPointLimit) -> [(Double, Double)] {
+        guard points.count > limit else { return points }
+        let size = (points.count + limit / 2 - 1) / (limit / 2)
+        var result: [(Double, Double)] = []
+        result.reserveCapacity(limit + 2)
+        var bucket = 0..<0
+        func flush() {
+            guard !bucket.isEmpty else { return }
+            let low = bucket.min { points[$0].1 < points[$1].1 }!, high = bucket.max { points[$0].1 < points[$1].1 }!
+            // The bucket's first and last stand for it at the ends of a segment, so the curve
+            // starts and ends where it does.
+            let first = bucket.lowerBound == 0 || points[bucket.lowerBound - 1].1.isNaN ? bucket.lowerBound : nil
+            let last = bucket.upperBound == points.count || points[bucket.upperBound].1.isNaN ? bucket.upperBound - 1 : nil
+            for index in Set([first, low, high, last].compactMap { $0 }).sorted() { result.append(points[index]) }
+            bucket = bucket.upperBound..<bucket.upperBound
+        }
+        for index in points.indices {
+            if points[index].0.isNaN || points[index].1.isNaN {
+                flush()
+                result.append(points[index])
+                bucket = index + 1..<index + 1
+                continue
+            }
+            bucket = bucket.lowerBound..<index + 1
+            if bucket.count == size { flush() }
+        }
+        flush()
+        return result
     }
 
     /// What ``plot(runFolders:metric:to:)`` drew.

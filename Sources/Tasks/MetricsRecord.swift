@@ -152,17 +152,21 @@ package enum MetricsRecord: Sendable, Equatable {
 
     private static func read(jsonLine text: String, file: String) throws -> MetricsRecord {
         let document = try ConfigDocument(parsing: text, file: file)
+        guard document.root.objectValue != nil else {
+            throw ConfigError(
+                .typeMismatch, file: file, position: document.root.position,
+                message: "expected a record of a run's metrics (a JSON object), found \(document.root.foundDescription)")
+        }
         return try document.read { object in
             let type = try object.require("type", as: String.self, .oneOf(["step", "evaluation"]))
             let step = try object.require("step", as: Int.self, .nonNegative)
             let epoch = try object.require("epoch", as: Int.self, .nonNegative)
             let wallTime = try object.require("wall_time", as: Double.self)
             func figure(_ key: String) throws -> Float? {
+                // Known whether present or not, so that a misspelt figure's error lists them all.
+                object.allow(key)
                 guard let member = object.object.member(key) else { return nil }
-                if case .null = member.value.kind {
-                    object.allow(key)
-                    return .nan
-                }
+                if case .null = member.value.kind { return .nan }
                 return try object.require(key, as: Float.self)
             }
             if type == "step" {

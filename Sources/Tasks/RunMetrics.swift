@@ -26,7 +26,14 @@ import Glibc
 /// TensorBoard would otherwise show beside the new one). A resumed run keeps the records up to
 /// the step it resumed from, drops the later ones (written after the checkpoint, and about to be
 /// measured again) and appends: its files then hold what an uninterrupted run's would, wall
-/// times and throughput apart. `metrics.jsonl` is the source
+/// times and throughput apart. A file that holds the kept records first, as the run wrote
+/// them (what a kill after a checkpoint leaves), is cut back after them in place rather than
+/// replaced: a TensorBoard left running across the kill and the resume keeps each event file
+/// open, would never see a replacement, and reads on into the resumed run's records, each of
+/// which lies where the killed run had written the same record; and the figures keep the
+/// bytes they were written with, an infinity included, which metrics.jsonl can only write as
+/// `null`. A file that does not (it was lost, damaged or cut short) is written again from
+/// metrics.jsonl's records. `metrics.jsonl` is the source
 /// the other files are rebuilt from on resume.
 ///
 /// `metrics.svg` is redrawn from every record so far when a checkpoint is written, at most every
@@ -99,27 +106,35 @@ package final class RunMetrics {
         let jsonPath = directory + "/" + Self.jsonName, csvPath = directory + "/" + Self.csvName
         if let resumedStep {
             // A file that cannot be read stops the run rather than being started over.
-            let existing = FileManager.default.fileExists(atPath: jsonPath)
-                ? try Self.lines(of: try InputFile.read(jsonPath, limit: Self.readLimit, what: "metrics"), path: jsonPath) : []
+            let jsonBytes = FileManager.default.fileExists(atPath: jsonPath) ? try Self.readMetrics(jsonPath, resuming: true) : []
+            let existing = try Self.lines(of: jsonBytes, path: jsonPath)
             let kept = existing.filter { $0.record.step <= resumedStep }
+            let records = kept.map(\.record)
             // Every step up to a checkpoint is recorded before it is written, unless steps were
             // trained without metrics (--no-metrics) or the file was lost.
-            missingSteps = Self.gaps(in: kept.map(\.record.step), upTo: resumedStep)
-            try AtomicFile.write(kept.map(\.text).joined(), to: jsonPath, links: .refuse)
-            try AtomicFile.write(
-                CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) }) + kept.map(\.record.csvLine).joined(), to: csvPath, links: .refuse)
-            var bytes = TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: kept.first?.record.wallTime ?? now))
-            for (_, record) in kept {
-                bytes += TensorBoardEventFile.record(
-                    TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
-            }
+            missingSteps = Self.gaps(in: records.map(\.step), upTo: resumedStep)
+            // Each file that holds the kept records first, as the run wrote them, is cut back
+            // after them in place (see the type's comment); any other is written again from
+            // metrics.jsonl's records.
+            let keptBytes = kept.reduce(0) { $0 + $1.line.count }
+            let keptFirst = existing.prefix(kept.count).allSatisfy { $0.record.step <= resumedStep }
+            let jsonCut = kept.isEmpty || (keptFirst && existing[kept.count - 1].line.upperBound == keptBytes) ? keptBytes : nil
+            json = try Self.resuming(jsonPath, cutAt: jsonCut) { kept.flatMap { jsonBytes[$0.line] } }
+            let header = CSVWriter.line(MetricsRecord.csvHeader.map { .text($0) })
+            let csvCut = Self.existingBytes(csvPath).flatMap { Self.csvEnd(of: records, header: header, in: $0) }
+            csv = try Self.resuming(csvPath, cutAt: csvCut) { Array((header + records.map(\.csvLine).joined()).utf8) }
             let eventsPath = existingEvents.first ?? directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName())
-            try AtomicFile.write(bytes, to: eventsPath, links: .refuse)
+            let eventsCut = Self.existingBytes(eventsPath).flatMap { Self.eventsEnd(of: records, in: $0) }
+            events = TensorBoardEventFile(appendingTo: try Self.resuming(eventsPath, cutAt: eventsCut) {
+                var bytes = TensorBoardEventFile.record(TensorBoardEventFile.versionEvent(wallTime: records.first?.wallTime ?? now))
+                for record in records {
+                    bytes += TensorBoardEventFile.record(
+                        TensorBoardEventFile.scalarEvent(step: record.tensorBoardStep, wallTime: record.wallTime, scalars: record.scalars))
+                }
+                return bytes
+            })
             try Self.remove(existingEvents.filter { $0 != eventsPath })
-            json = try AppendingFile(path: jsonPath, truncating: false)
-            csv = try AppendingFile(path: csvPath, truncating: false)
-            events = try TensorBoardEventFile(appendingTo: eventsPath)
-            curves = MetricsPlot.Curves(name: title, records: kept.map(\.record))
+            curves = MetricsPlot.Curves(name: title, records: records)
             lastEvaluation = kept.last { $0.record.evaluation != nil }.map { ($0.record.step, $0.record.evaluation!) }
             earlierEvaluations = kept.compactMap(\.record.evaluation)
         } else {
@@ -148,6 +163,16 @@ package final class RunMetrics {
         if let evaluation = event.evaluation {
             try record(evaluation, step: trainer.globalStep, wallTime: now)
         }
+    }
+
+    /// Records the step at which a run diverged, which the trainer hands no step handler: its
+    /// non-finite figures are `null` in `metrics.jsonl`, so the files end where the run did.
+    func record(_ divergence: Trainer.Divergence) throws {
+        let figures = divergence.figures
+        try append(.step(MetricsRecord.Step(
+            step: divergence.step, epoch: divergence.epoch, wallTime: Self.wallTime(), loss: figures.loss,
+            accuracy: figures.accuracy, learningRate: figures.learningRate, gradientNorm: figures.gradientNorm,
+            samplesPerSecond: Float(figures.samplesPerSecond))))
     }
 
     /// Records the evaluation a run makes after its last step when that step did not end an
@@ -246,22 +271,35 @@ package final class RunMetrics {
     /// included); none for a file that is missing or does not read (see ``lines(of:path:)``).
     static func readLines(_ path: String) -> [(text: String, record: MetricsRecord)] {
         guard let bytes = try? InputFile.read(path, limit: readLimit, what: "metrics") else { return [] }
-        return (try? lines(of: bytes, path: path)) ?? []
+        return ((try? lines(of: bytes, path: path)) ?? []).map { (String(decoding: bytes[$0.line], as: UTF8.self), $0.record) }
+    }
+
+    /// The bytes of the `metrics.jsonl` at `path`.
+    ///
+    /// - Throws: `FileError` for a file that cannot be read or is over ``readLimit``; for a
+    ///   resumed run, one that says how to resume without it.
+    private static func readMetrics(_ path: String, resuming: Bool) throws -> [UInt8] {
+        do {
+            return try InputFile.read(path, limit: readLimit, what: "metrics")
+        } catch let error as FileError where resuming {
+            throw FileError("\(error.message); a resumed run reads it to keep its records up to the checkpoint: move it aside to resume without them (the run then names the steps its metrics lack), or resume into another --run-dir")
+        }
     }
 
     /// The most bytes of `metrics.jsonl` read back (a million epochs of a hundred steps is about
     /// 25 GB; this is a tenth of that).
     static let readLimit = 1 << 32
 
-    /// The records of `metrics.jsonl`'s bytes. A last line without its newline (cut short by a
-    /// kill in the middle of a write) is skipped, as are empty lines; any other line must be a
-    /// record.
+    /// The records of `metrics.jsonl`'s bytes, each with the range of its line, newline
+    /// included (the records, not the lines' text, are what a long run's file is held as). A
+    /// last line without its newline (cut short by a kill in the middle
+    /// of a write) is skipped, as are empty lines; any other line must be a record.
     ///
     /// - Throws: `ConfigError` or `FileError` naming the file and the line that is not a record:
     ///   a file that another program changed, or that is not a run's metrics, is not read as
     ///   fewer records.
-    private static func lines(of bytes: [UInt8], path: String) throws -> [(text: String, record: MetricsRecord)] {
-        var lines: [(String, MetricsRecord)] = []
+    private static func lines(of bytes: [UInt8], path: String) throws -> [(record: MetricsRecord, line: Range<Int>)] {
+        var lines: [(MetricsRecord, Range<Int>)] = []
         var number = 0
         for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
@@ -270,7 +308,7 @@ package final class RunMetrics {
             guard let text = String(validating: line, as: UTF8.self) else {
                 throw FileError("\(path) line \(number): not UTF-8 text; expected a record of a run's metrics")
             }
-            lines.append((text + "\n", try MetricsRecord(jsonLine: text, file: path, line: number)))
+            lines.append((try MetricsRecord(jsonLine: text, file: path, line: number), line.startIndex..<line.endIndex + 1))
         }
         return lines
     }
@@ -285,6 +323,54 @@ package final class RunMetrics {
             throw FileError("'\(directory)' has no \(jsonName): expected the folder of a training run (runs/<config name>, or its --run-dir) made without --no-metrics")
         }
         return try lines(of: try InputFile.read(path, limit: readLimit, what: "metrics"), path: path).map(\.record)
+    }
+
+    // MARK: Resuming
+
+    /// The file at `path` cut back to its first `length` bytes in place, or, without a length,
+    /// replaced by `contents()`; opened for appending.
+    private static func resuming(_ path: String, cutAt length: Int?, rebuilding contents: () -> [UInt8]) throws -> AppendingFile {
+        if let length { return try AppendingFile(path: path, truncatingTo: length) }
+        try AtomicFile.write(contents(), to: path, links: .refuse)
+        return try AppendingFile(path: path, truncating: false)
+    }
+
+    /// The bytes of the file at `path`; nil when it is missing or cannot be read (it is then
+    /// written again, or refused by that write).
+    private static func existingBytes(_ path: String) -> [UInt8]? {
+        try? InputFile.read(path, limit: readLimit, what: "metrics")
+    }
+
+    /// The length of `metrics.csv`'s header and first rows when these are `records`' rows, as
+    /// the run wrote them; nil otherwise. A row must have the record's cells, except that one
+    /// `null` in metrics.jsonl (read back as NaN) may be `inf` or `-inf` in the row: JSON has no
+    /// infinity, and the row keeps it.
+    static func csvEnd(of records: [MetricsRecord], header: String, in bytes: [UInt8]) -> Int? {
+        guard bytes.starts(with: header.utf8) else { return nil }
+        var offset = header.utf8.count
+        for record in records {
+            guard let newline = bytes[offset...].firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+            let row = bytes[offset..<newline].split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            let expected = Array(record.csvLine.utf8.dropLast()).split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+            guard row.count == expected.count else { return nil }
+            for (cell, wanted) in zip(row, expected) where !cell.elementsEqual(wanted) {
+                guard wanted.elementsEqual("nan".utf8), cell.elementsEqual("inf".utf8) || cell.elementsEqual("-inf".utf8) else { return nil }
+            }
+            offset = newline + 1
+        }
+        return offset
+    }
+
+    /// The length of an event file's version event and first events when these are `records`'
+    /// (by step and wall time, which tell records apart), as the run wrote them; nil otherwise.
+    static func eventsEnd(of records: [MetricsRecord], in bytes: [UInt8]) -> Int? {
+        let events = TensorBoardEventFile.events(in: bytes)
+        guard events.count > records.count, events[0].isVersion else { return nil }
+        for (record, event) in zip(records, events.dropFirst())
+        where event.isVersion || event.step != record.tensorBoardStep || event.wallTime.bitPattern != record.wallTime.bitPattern {
+            return nil
+        }
+        return events[records.count].end
     }
 
     // MARK: Files

@@ -37,13 +37,14 @@ extension TrainTask {
     }
 
     /// After the run: records the evaluation made after a last step that ended no epoch (not
-    /// for an interrupted run: its resumed run makes that evaluation later, or never), and
-    /// writes the curves.
+    /// for an interrupted run: its resumed run makes that evaluation later, or never) or the
+    /// step that diverged, and writes the curves.
     func finishWatching(_ watch: RunWatch, trainer: Trainer, summary: Trainer.Summary) throws {
         guard let metrics = watch.metrics else { return }
         if summary.outcome == .completed || summary.outcome == .stoppedEarly, let last = summary.evaluations.last {
             try metrics.recordFinal(last, step: trainer.globalStep)
         }
+        if case .diverged(let divergence) = summary.outcome { try metrics.record(divergence) }
         try metrics.writePlot()
     }
 }

@@ -395,7 +395,7 @@ package struct TrainTask: RunnableTask {
             entry["step"] = .number(divergence.step)
             entry["epoch"] = .number(divergence.epoch)
             entry["quantity"] = .string(divergence.quantity)
-            entry["value"] = .string(String(describing: divergence.value))
+            entry["value"] = .string(divergence.valueDescription)
             extra["divergence"] = .object(entry)
         }
         if let path = run.modelPath { extra["model"] = .string(path) }

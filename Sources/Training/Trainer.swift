@@ -171,9 +171,16 @@ public final class Trainer {
         public var quantity: String
         /// The offending value (NaN or an infinity).
         public var value: Float
+        /// The failed step's figures, as a ``StepEvent`` would have given them: the run stops
+        /// before its handler sees the step, and its metrics record the step from these.
+        public var figures: StepFigures
+
+        /// ``value`` as messages and reports write it: `nan` whatever its sign bit (Swift writes a
+        /// NaN with the sign bit set, which 0/0 gives on x86, as `-nan`), `inf` or `-inf`.
+        public var valueDescription: String { value.isNaN ? "nan" : "\(value)" }
 
         public var description: String {
-            "step \(step) (epoch \(epoch)): \(quantity == "loss" ? "the loss" : "parameter \(quantity)") became \(value)"
+            "step \(step) (epoch \(epoch)): \(quantity == "loss" ? "the loss" : "parameter \(quantity)") became \(valueDescription)"
         }
     }
 
@@ -309,7 +316,7 @@ public final class Trainer {
         var accumulatedExamples = 0
         var batchesInStep = 0
         var outcome = Outcome.completed
-        var finishedStep = StepFigures(learningRate: .nan, gradientNorm: nil, accuracy: nil, examples: 0, seconds: 0)
+        var finishedStep = StepFigures(loss: .nan, learningRate: .nan, gradientNorm: nil, accuracy: nil, examples: 0, seconds: 0)
         // Without accumulation the optimizer can take the gradient chunk by chunk from the
         // all-reduce; accumulating needs whole gradients, as does clipping by norm.
         let fusesUpdate = options.gradientAccumulation == 1 && optimizer.canApplyPartitioned
@@ -410,11 +417,11 @@ public final class Trainer {
                 batchInEpoch = position + 1
                 guard stepped else { continue }
                 finishedStep = StepFigures(
-                    learningRate: learningRate, gradientNorm: gradientNorm,
+                    loss: finalLoss, learningRate: learningRate, gradientNorm: gradientNorm,
                     accuracy: measuring.contains(.accuracy) ? stepPredictions?.accuracy : nil,
                     examples: stepExamples, seconds: stepSeconds)
                 (stepExamples, stepSeconds, stepPredictions) = (0, 0, nil)
-                if let divergence = divergence(loss: finalLoss, parametersKnownFinite: fusesUpdate && finiteness.allFinite) {
+                if let divergence = divergence(finishedStep, parametersKnownFinite: fusesUpdate && finiteness.allFinite) {
                     outcome = .diverged(divergence)
                     log("diverged at \(divergence)")
                     break epochs
@@ -489,12 +496,22 @@ public final class Trainer {
     }
 
     /// What a step measured, kept until its ``StepEvent`` is made.
-    private struct StepFigures {
-        var learningRate: Float
-        var gradientNorm: Float?
-        var accuracy: Float?
-        var examples: Int
-        var seconds: Double
+    /// What one optimizer step measured, as its ``StepEvent`` gives it.
+    public struct StepFigures: Sendable, Equatable {
+        /// The mean loss of the step's examples.
+        public var loss: Float
+        /// The learning rate the step used.
+        public var learningRate: Float
+        /// The gradient's global L2 norm, when measured (``StepMeasurements/gradientNorm``).
+        public var gradientNorm: Float?
+        /// The fraction of examples classified right, when measured (``StepMeasurements/accuracy``).
+        public var accuracy: Float?
+        /// Examples the step trained on.
+        public var examples: Int
+        /// Wall seconds of the step.
+        public var seconds: Double
+        /// Examples per second of the step.
+        public var samplesPerSecond: Double { seconds > 0 ? Double(examples) / seconds : 0 }
     }
 
     private func event(loss: Float, _ step: StepFigures, endsEpoch: Bool, evaluation: Evaluation?, isLast: Bool) -> StepEvent {
@@ -521,11 +538,11 @@ public final class Trainer {
 
     /// The first non-finite quantity after a step: the loss, then each parameter in order.
     /// `parametersKnownFinite` says the step's update already found every parameter finite.
-    private func divergence(loss: Float, parametersKnownFinite: Bool) -> Divergence? {
+    private func divergence(_ figures: StepFigures, parametersKnownFinite: Bool) -> Divergence? {
         func failed(_ quantity: String, _ value: Float) -> Divergence {
-            Divergence(step: globalStep, epoch: epoch + 1, quantity: quantity, value: value)
+            Divergence(step: globalStep, epoch: epoch + 1, quantity: quantity, value: value, figures: figures)
         }
-        if !loss.isFinite { return failed("loss", loss) }
+        if !figures.loss.isFinite { return failed("loss", figures.loss) }
         if parametersKnownFinite { return nil }
         for (name, variable) in zip(model.parameterNames, variables) {
             if let value = variable.value.firstNonFiniteScalar { return failed(name, value) }

@@ -49,6 +49,11 @@ struct PlotCommand: ParsableCommand {
             if let (suffix, kind) = Self.refusedKind(of: output) {
                 throw FileError("cannot write '\(output)' (--output): plot writes an SVG figure, and a .\(suffix) file is \(kind); choose a path ending in .svg")
             }
+            // A link is followed, and the file it leads to would be replaced: its name counts.
+            let target = AtomicFile.canonicalPath(output)
+            if let (suffix, kind) = Self.refusedKind(of: target) {
+                throw FileError("cannot write '\(output)' (--output): it leads to '\(target)', and plot writes an SVG figure where a .\(suffix) file is \(kind); choose another path")
+            }
             let chosen = metric.flatMap(TrainingMetric.init(rawValue:))
             let drawn = try MetricsPlot.plot(runFolders: runFolders, metric: chosen, to: output)
             if let chosen, !drawn.withoutMetric.isEmpty {

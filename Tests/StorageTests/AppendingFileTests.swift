@@ -69,4 +69,41 @@ struct AppendingFileTests {
         }
         #expect(try directory.read("config.json") == "{}\n")
     }
+
+    /// Cutting a file back happens in place: a reader holding the file open (TensorBoard,
+    /// `tail -f`) reads on into what is appended. A length beyond the file (it changed since it
+    /// was read) is refused rather than filled with zeros, and so are a link, its target left
+    /// untouched, and a FIFO.
+    @Test func truncatingToALengthCutsTheFileBackInPlace() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("metrics.jsonl", "one\ntwo\nthree\n")
+        let reader = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        defer { try? reader.close() }
+        let file = try AppendingFile(path: path, truncatingTo: 8)
+        try file.append("four\n")
+        #expect(try directory.read("metrics.jsonl") == "one\ntwo\nfour\n")
+        #expect(String(decoding: try reader.readToEnd() ?? Data(), as: UTF8.self) == "one\ntwo\nfour\n")
+        do {
+            _ = try AppendingFile(path: path, truncatingTo: 100)
+            Issue.record("cut a file back to more than it holds")
+        } catch {
+            #expect("\(error)" == "cannot write '\(path)': it holds fewer than the 100 bytes read from it moments ago; another program changed it")
+        }
+        #expect(try directory.read("metrics.jsonl") == "one\ntwo\nfour\n")
+
+        let target = try directory.write("config.json", "{}\n")
+        let link = directory.path + "/metrics.csv"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        #expect(throws: (any Error).self) { _ = try AppendingFile(path: link, truncatingTo: 1) }
+        #expect(try directory.read("config.json") == "{}\n")
+        let fifo = directory.path + "/fifo.csv"
+        try #require(mkfifo(fifo, 0o644) == 0)
+        do {
+            _ = try AppendingFile(path: fifo, truncatingTo: 0)
+            Issue.record("opened a FIFO")
+        } catch {
+            #expect("\(error)" == "cannot write '\(fifo)': it is a FIFO, not a regular file; refusing to write into it")
+        }
+    }
 }

@@ -229,6 +229,13 @@ import Testing
         try expectRefused(
             ["plot", "pe", "--output", "m.JSONL"], in: directory,
             "cannot write 'm.JSONL' (--output): plot writes an SVG figure, and a .jsonl file is metrics; choose a path ending in .svg")
+        // So are they through a link named like a figure, which the write would follow.
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/config.svg", withDestinationPath: "train.json")
+        let linked = try swiftgrad(["plot", "pe", "--output", "config.svg"], in: directory.path)
+        expectOneLineError(linked)
+        #expect(linked.standardError.hasPrefix("error: cannot write 'config.svg' (--output): it leads to '/"), "\(linked.standardError)")
+        #expect(linked.standardError.hasSuffix("/train.json', and plot writes an SVG figure where a .json file is a config or a report; choose another path\n"))
+        #expect(try directory.read("train.json").hasPrefix("{\"task\": \"train\""))
         // A new figure in the run folder, or one drawn there before, is written.
         for _ in 1...2 {
             let plot = try swiftgrad(["plot", "pe", "--output", "pe/plot.svg"], in: directory.path)

@@ -108,4 +108,32 @@ import _TestSupport
         let texts = try #require(SVGGeometry(try directory.read("plot.svg"))).legendItems.compactMap(\.text)
         #expect(texts == ["classes"])
     }
+
+    /// A curve of more points than a panel has pixels is drawn thinned: its extremes, its ends
+    /// and its breaks are kept, and a long run's figure stays small whatever its length.
+    @Test func aLongCurveIsThinnedKeepingItsExtremesEndsAndBreaks() throws {
+        var points = (1...50_000).map { (Double($0), 1.0 + Double($0 % 7) / 100) }
+        points[30_000].1 = 100
+        points[7].1 = 0.01
+        points.insert((.nan, .nan), at: 20_000)
+        let thinned = MetricsPlot.thinned(points)
+        #expect(thinned.count <= MetricsPlot.drawnPointLimit + 6 && thinned.count > MetricsPlot.drawnPointLimit / 2)
+        let finite = thinned.filter { $0.1.isFinite }
+        #expect(finite.contains { $0 == (30_001, 100) } && finite.contains { $0 == (8, 0.01) })
+        #expect(thinned.first! == points.first! && thinned.last! == points.last!)
+        #expect(thinned.count { $0.0.isNaN } == 1)
+        // The points either side of the break stay the ends of their segments.
+        let broken = try #require(thinned.firstIndex { $0.0.isNaN })
+        #expect(thinned[broken - 1] == points[19_999] && thinned[broken + 1] == points[20_001])
+        #expect(zip(finite, finite.dropFirst()).allSatisfy { $0.0 < $1.0 })
+        #expect(MetricsPlot.thinned(Array(points.prefix(100))).count == 100)
+
+        var curves = MetricsPlot.Curves(name: "long")
+        for epoch in 1...50_000 {
+            curves.add(.evaluation(step: epoch, wallTime: 0, Trainer.Evaluation(epoch: epoch, trainLoss: 1, trainAccuracy: nil, testLoss: nil, testAccuracy: nil)))
+        }
+        let svg = MetricsPlot.figure(runs: [curves]).rendered()
+        let coordinates = svg.components(separatedBy: "<polyline points=\"").dropFirst().map { $0.prefix { $0 != "\"" }.split(separator: " ").count }
+        #expect(coordinates.reduce(0, +) <= MetricsPlot.drawnPointLimit + 2, "\(coordinates)")
+    }
 }

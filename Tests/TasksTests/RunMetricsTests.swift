@@ -1,6 +1,7 @@
 import ConfigKit
 import Foundation
 import Reports
+import Storage
 import Testing
 import _TestSupport
 @testable import Tasks
@@ -116,6 +117,14 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         // An error names the file's line, not the line within the one-line document.
         let error = try #require(throws: ConfigError.self) { try MetricsRecord(jsonLine: #"{"type": "step", "step": -1}"#, file: "m", line: 7) }
         #expect(error.description == "m:7:26: key path 'step': expected an integer >= 0, found -1", "\(error)")
+        // A line that is not an object is named as what it is not; a misspelt figure gets every
+        // figure its record takes.
+        let scalar = try #require(throws: ConfigError.self) { try MetricsRecord(jsonLine: "5", file: "m", line: 3) }
+        #expect(scalar.description == "m:3:1: expected a record of a run's metrics (a JSON object), found 5", "\(scalar)")
+        let misspelt = try #require(throws: ConfigError.self) {
+            try MetricsRecord(jsonLine: #"{"type": "step", "step": 1, "epoch": 1, "wall_time": 1, "los": 2}"#, file: "m", line: 4)
+        }
+        #expect(misspelt.description == "m:4:57: key path 'los': unknown key (did you mean 'loss'?); known keys: type, step, epoch, wall_time, loss, accuracy, learning_rate, gradient_norm, samples_per_second", "\(misspelt)")
     }
 
     /// The run's files after resuming from an earlier checkpoint (past which a killed run had
@@ -132,6 +141,10 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         try jsonl.seekToEnd()
         try jsonl.write(contentsOf: Data(#"{"type": "step", "step": 10, "ep"#.utf8))
         try jsonl.close()
+        // The CSV and the event file cut short before the checkpoint's records (a file lost,
+        // or damaged) are written again from metrics.jsonl.
+        let eventsName = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first(where: TensorBoardEventFile.isEventFileName))
+        #expect(truncate(folder + "/metrics.csv", 200) == 0 && truncate(folder + "/" + eventsName, 150) == 0)
         for resumeStep in [4, 3] {
             let report = try runKeepingFolder(directory, resume: folder + "/checkpoints/step-00000000\(resumeStep).safetensors")
             // The report's history is the whole run's, the evaluations before the checkpoint too.
@@ -149,6 +162,105 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
             })
             #expect(try directory.read("runs/metrics.svg") == reference.read("runs/metrics.svg"))
         }
+    }
+
+    /// The step at which a run diverges is recorded like any other, its loss `null` in
+    /// `metrics.jsonl` and non-finite in the CSV and TensorBoard's file: the files end where the
+    /// run and its report say it ended.
+    @Test func aDivergedRunsMetricsEndWithTheStepThatDiverged() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = metricsConfig.replacingOccurrences(
+            of: #""training": {"#, with: #""optimizer": {"name": "sgd", "learning_rate": 1e38}, "training": {"#)
+        let report = try runKeepingFolder(directory, config: config)
+        #expect(report["status"] as? String == "diverged")
+        let divergence = try #require(report["divergence"] as? [String: Any])
+        let step = try #require(divergence["step"] as? Int)
+        #expect(divergence["quantity"] as? String == "loss")
+        let folder = directory.path + "/runs"
+        let records = RunMetrics.readLines(folder + "/metrics.jsonl").map(\.record)
+        #expect(records.map(\.step) == Array(1...step))
+        guard case .step(let last) = records.last else {
+            Issue.record("the last record is not a step: \(records)")
+            return
+        }
+        #expect(last.loss.isNaN && last.learningRate == 1e38 && last.epoch == divergence["epoch"] as? Int)
+        let csv = try String(contentsOfFile: folder + "/metrics.csv", encoding: .utf8)
+        let lastRow = try #require(csv.split(separator: "\n").last)
+        #expect(lastRow.hasPrefix("step,\(step),") && ["nan", "inf", "-inf"].contains(lastRow.split(separator: ",")[4]), "\(lastRow)")
+        #expect(try eventRecords(in: folder).count == records.count + 1)
+    }
+
+    /// A resumed run cuts its files back to the checkpoint's records in place: a reader that
+    /// held them open through the kill and the resume (TensorBoard keeps each event file open)
+    /// reads what the files hold, the resumed run's records included, and the event file keeps
+    /// its first record.
+    @Test func aResumeCutsItsFilesBackInPlaceSoThatOpenReadersFollowThem() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let folder = directory.path + "/runs"
+        let eventsName = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).first(where: TensorBoardEventFile.isEventFileName))
+        let names = ["metrics.jsonl", "metrics.csv", eventsName]
+        let readers = try names.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: folder + "/" + $0)) }
+        defer { for reader in readers { try? reader.close() } }
+        let versionRecord = try eventRecords(in: folder).first
+        try runKeepingFolder(directory, resume: folder + "/checkpoints/step-000000004.safetensors")
+        for (name, reader) in zip(names, readers) {
+            let followed = try reader.readToEnd() ?? Data()
+            #expect(followed == (try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))), "\(name)")
+        }
+        #expect(try eventRecords(in: folder).first == versionRecord)
+        #expect(RunMetrics.readLines(folder + "/metrics.jsonl").map(\.record.step) == [1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9])
+    }
+
+    /// An infinity, which metrics.jsonl writes as `null` (JSON has none), stays an infinity in
+    /// the CSV and the event file across a resume: the kept records' bytes are the files' own.
+    @Test func aResumeKeepsTheInfinitiesItsFilesRecorded() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // Ten held-out rows whose targets' squared errors, about 1e38 each, sum past a Float's range.
+        var rows = ["a,b,y"]
+        for index in 0..<90 { rows.append("\(Double(index % 6) / 6),\(Double(index % 5) / 5),\(index % 7)") }
+        rows += Array(repeating: "0.5,0.5,1e19", count: 10)
+        try directory.write("d.csv", rows.joined(separator: "\n") + "\n")
+        let config = """
+            {"task": "train", "data": {"source": "csv", "path": "d.csv", "label": "y", "kind": "regression", "test_fraction": 0.1, "split": "file_order"},
+             "model": {"type": "mlp", "hidden_layers": [4], "loss": "mean_squared_error"},
+             "training": {"epochs": 3, "batch_size": 30, "seed": 1}, "checkpoint": {"every_steps": 2, "keep_last": 100}}
+            """
+        try runKeepingFolder(directory, config: config)
+        let folder = directory.path + "/runs"
+        let before = try directory.read("runs/metrics.csv").split(separator: "\n")
+        func testLosses(_ rows: [Substring]) -> [Substring] {
+            rows.filter { $0.hasPrefix("evaluation,") }.map { $0.split(separator: ",", omittingEmptySubsequences: false)[11] }
+        }
+        try #require(testLosses(before) == ["inf", "inf", "inf"])
+        let eventsBefore = try eventRecords(in: folder)
+        try runKeepingFolder(directory, config: config, resume: folder + "/checkpoints/step-000000004.safetensors")
+        let after = try directory.read("runs/metrics.csv").split(separator: "\n")
+        #expect(testLosses(after) == ["inf", "inf", "inf"])
+        // The header, steps 1 to 4 and the evaluation after step 3.
+        let kept = 1 + 5
+        #expect(Array(after.prefix(kept)) == Array(before.prefix(kept)) && after.count == before.count)
+        #expect(Array(try eventRecords(in: folder).prefix(kept)) == Array(eventsBefore.prefix(kept)))
+    }
+
+    /// A metrics.jsonl over the read limit (a very long run's) stops the resume with what to do,
+    /// rather than only the limit; the file is left as it was.
+    @Test func aResumeWithMetricsOverTheLimitSaysHowToGoOn() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try runKeepingFolder(directory)
+        let folder = directory.path + "/runs"
+        // Sparse: the size is checked before anything is read.
+        #expect(truncate(folder + "/metrics.jsonl", off_t(RunMetrics.readLimit + 1)) == 0)
+        let error = try #require(throws: FileError.self) {
+            try runKeepingFolder(directory, resume: folder + "/checkpoints/step-000000004.safetensors")
+        }
+        #expect(error.message == "cannot read metrics '\(folder)/metrics.jsonl': it is \(RunMetrics.readLimit + 1) bytes, more than the limit of \(RunMetrics.readLimit); a resumed run reads it to keep its records up to the checkpoint: move it aside to resume without them (the run then names the steps its metrics lack), or resume into another --run-dir")
+        var info = stat()
+        #expect(stat(folder + "/metrics.jsonl", &info) == 0 && Int(info.st_size) == RunMetrics.readLimit + 1)
     }
 
     /// A finished run resumed (as one killed after its last checkpoint is) has nothing to train:

@@ -282,6 +282,14 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(divergence.step < 5 * 6)
         #expect(!divergence.value.isFinite)
         #expect(lines.last?.hasPrefix("diverged at step \(divergence.step) (epoch 1)") == true, "\(lines)")
+        // The failed step's figures, which no step handler saw, are kept for its metrics.
+        #expect(divergence.figures.learningRate == 1e38 && divergence.figures.loss.bitPattern == summary.finalLoss.bitPattern)
+        #expect(divergence.figures.examples == 24 && divergence.figures.seconds > 0)
+        // A NaN is `nan` whatever its sign bit, which 0/0 sets on x86.
+        var negative = divergence
+        (negative.quantity, negative.value) = ("loss", -Float.nan)
+        #expect("\(negative)" == "step \(divergence.step) (epoch 1): the loss became nan")
+        #expect(negative.valueDescription == "nan")
     }
 
     /// Features of a thousand make a ReLU network's first-layer gradients far above 1, so SGD at the largest
