@@ -289,9 +289,9 @@ extension TrainTask {
                     : "this run evaluates its last epoch, \(options.epochs), which that run, evaluating every \(options.evaluateEvery) epochs, did not"
                 throw CheckpointError(file: path, "\(lengths); \(which), and \(watching.joined(separator: " and ")) would see the difference, so the runs differ from there: resume with \(trained) epochs, or start afresh")
             }
-        } else if let hash = checkpoint.metadata["config_hash"], hash != configHash {
+        } else if let hash = checkpoint.metadata["config_hash"], !isConfigHash(hash) {
             let advice = resuming
-                ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision, the checkpoint object and (unless the schedule spans the run) epochs may change on resume"
+                ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision, data.path (the data are checked by their checksum), the checkpoint object and (unless the schedule spans the run) epochs may change on resume"
                 : "evaluate it with the config that trained it"
             // The hash covers the config and the two values flags override; those two the
             // checkpoint records, so a difference in them is named, and whether more differs.
@@ -308,7 +308,7 @@ extension TrainTask {
             if checkpoint.state.seed != options.seed {
                 differences.append("its seed is \(checkpoint.state.seed) and this run's \(options.seed) (training.seed, or --seed)")
             }
-            if !differences.isEmpty && Self.resultHash(of: configObject, options: trainedOptions) != hash {
+            if !differences.isEmpty && !isConfigHash(hash, options: trainedOptions) {
                 differences.append("and other values differ too")
             }
             let named = differences.isEmpty ? "" : ": " + differences.joined(separator: "; ")
@@ -331,10 +331,12 @@ extension TrainTask {
     /// passes through the same states as this one, and goes on from any of them as this run
     /// would, unless its learning-rate schedule spans the run (``OptimizerSpec/scheduleSpansRun``).
     func otherEpochs(of metadata: [String: String]) -> Int? {
-        guard let hash = metadata["config_hash"], hash != configHash,
+        guard let hash = metadata["config_hash"], !isConfigHash(hash),
               let text = metadata["training.epochs"], let epochs = Int(text), epochs != options.epochs
         else { return nil }
-        return configHash(epochs: epochs) == hash ? epochs : nil
+        var other = options
+        other.epochs = epochs
+        return isConfigHash(hash, options: other) ? epochs : nil
     }
 
     /// Whether a checkpoint of `metadata` holds a state of this run: one its config and data
@@ -342,16 +344,19 @@ extension TrainTask {
     /// when the schedule does not depend on them.
     func isStateOfThisRun(_ metadata: [String: String]) -> Bool {
         let hash = metadata["config_hash"]
-        let sameConfig = hash == configHash || (!optimizer.scheduleSpansRun && otherEpochs(of: metadata) != nil)
+        let sameConfig = hash.map { isConfigHash($0) } == true || (!optimizer.scheduleSpansRun && otherEpochs(of: metadata) != nil)
         guard sameConfig, let checksum = metadata["data_checksum"] else { return false }
         return checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data)
     }
 
-    /// ``configHash`` of this config trained for `epochs` epochs.
-    func configHash(epochs: Int) -> String {
-        var other = options
-        other.epochs = epochs
-        return Self.resultHash(of: configObject, options: other)
+    /// Whether `hash`, a checkpoint's `config_hash`, is this config's under `options` (the
+    /// run's own when `nil`): ``configHash``, or the other form of `config_hash` a checkpoint may
+    /// carry, which also covers `data.path` (``resultHash(of:options:coveringDataPath:)``).
+    func isConfigHash(_ hash: String, options: TrainingOptions? = nil) -> Bool {
+        guard let options else {
+            return hash == configHash || hash == Self.resultHash(of: configObject, options: self.options, coveringDataPath: true)
+        }
+        return [false, true].contains { hash == Self.resultHash(of: configObject, options: options, coveringDataPath: $0) }
     }
 
     /// `1 epoch`, `3 epochs`.
@@ -476,7 +481,7 @@ extension TrainTask {
         /// The refusal of a folder holding `path`, a checkpoint of another run.
         func foreign(_ path: String, _ metadata: [String: String], _ advice: String) -> FileError {
             let hash = metadata["config_hash"]
-            let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
+            let origin = hash == nil ? "no config hash" : isConfigHash(hash!) ? "other data" : "config hash \(hash!), this config's \(configHash)"
             return FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(path): \(origin)); \(advice)")
         }
         // Each checkpoint is checked by its header alone, which says whose it is without reading
@@ -611,13 +616,20 @@ extension TrainTask {
     /// only change speed, evaluation or where files go, with the overridden seed and epochs.
     /// `training.precision` changes the bits but is left out too, so that a run may resume in
     /// the other precision; checkpoints record it on their own (``TrainingState/precision``).
-    static func resultHash(of root: JSONObject, options: TrainingOptions) -> String {
-        let ignored: Set<String> = [
-            "$schema", "checkpoint", "training.workers", "training.kernel_threads", "training.workers_help",
+    /// `data.path` is left out as well: the data checksum says which data a run read, whatever
+    /// path it read them from, so a config moved to another folder, or given the data's absolute
+    /// path, resumes and evaluates its checkpoints.
+    ///
+    /// - Parameter coveringDataPath: hash `data.path` too, for the other form of `config_hash`
+    ///   a checkpoint may carry (``isConfigHash(_:options:)`` accepts either).
+    static func resultHash(of root: JSONObject, options: TrainingOptions, coveringDataPath: Bool = false) -> String {
+        var ignored: Set<String> = [
+            "$schema", "checkpoint", "data.path", "training.workers", "training.kernel_threads", "training.workers_help",
             "training.evaluate_every", "training.train_metrics", "training.early_stopping", "training.seed", "training.epochs",
             // A resume may change the precision (with a note that the bits then differ).
             "training.precision",
         ]
+        if coveringDataPath { ignored.remove("data.path") }
         var hash = FNV1a()
         func combine(_ value: JSONValue, path: String) {
             switch value.kind {

@@ -26,6 +26,55 @@ import Testing
         #expect(error.message.contains("(checkpoint metadata swiftgrad.step_in_epoch) is 10; expected 0...2"), "\(error)")
     }
 
+    /// The data's path is no part of the config hash: a config moved to another folder, or
+    /// naming its data by an absolute path, resumes the checkpoints of the same data on the bits
+    /// of the uninterrupted run (the data checksum says the data are the same). A checkpoint
+    /// whose hash also covers the path, the other form a checkpoint may carry, still resumes
+    /// with the config that wrote it.
+    @Test func aConfigNamingItsDataByAnotherPathResumesItsCheckpoints() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path + "/data", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: directory.path + "/moved", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: Repository.root + "/datasets/digits.csv", toPath: directory.path + "/data/digits.csv")
+        func config(_ name: String, path: String) throws -> String {
+            try directory.write(name, """
+                {
+                  "task": "train",
+                  "data": {"source": "digits", "path": "\(path)"},
+                  "model": {"type": "mlp", "hidden_layers": [16]},
+                  "training": {"epochs": 3, "batch_size": 128, "micro_shards": 2, "seed": 2}
+                }
+                """)
+        }
+        let original = try config("train.json", path: "data/digits.csv")
+        let variants = [try config("moved/train.json", path: "../data/digits.csv"), try config("absolute.json", path: directory.path + "/data/digits.csv")]
+        func run(_ config: String, resume: String? = nil, folder: String) throws -> (report: TaskReport, task: TrainTask) {
+            let options = RunOptions(verbosity: .quiet, writesMetrics: false, resume: resume, runDirectory: directory.path + "/" + folder, keepsRunFolder: true)
+            let task = try #require(try TaskLoader.load(path: config, options: options) as? TrainTask)
+            return (try task.run(options: options) { _ in }, task)
+        }
+        let (full, task) = try run(original, folder: "full")
+        let first = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/full/checkpoints").sorted().first)
+        let checkpoint = directory.path + "/full/checkpoints/" + first
+        for (index, variant) in variants.enumerated() {
+            let resumed = try run(variant, resume: checkpoint, folder: "variant\(index)")
+            #expect(resumed.task.configHash == task.configHash, "\(variant)")
+            #expect(resumed.report.extra["parameter_digest"] == full.extra["parameter_digest"], "\(variant)")
+        }
+
+        var covering = try Checkpoint.read(from: checkpoint)
+        covering.metadata["config_hash"] = TrainTask.resultHash(of: task.configObject, options: task.options, coveringDataPath: true)
+        #expect(covering.metadata["config_hash"] != task.configHash)
+        let path = directory.path + "/covering.safetensors"
+        try covering.write(to: path)
+        #expect(try run(original, resume: path, folder: "covering").report.extra["parameter_digest"] == full.extra["parameter_digest"])
+        // Another model is still another config.
+        let other = try directory.write("other.json", try String(contentsOfFile: original, encoding: .utf8).replacingOccurrences(of: "[16]", with: "[17]"))
+        let error = try #require(throws: CheckpointError.self) { _ = try run(other, resume: checkpoint, folder: "other") }
+        #expect(error.message.contains("it was written by a config that trains differently"), "\(error)")
+    }
+
     /// A saved model with an infinite parameter, its checksum made to match: eval would print
     /// a NaN loss, predict NaN probabilities and a resumed run diverge; each refuses the file
     /// instead, naming the tensor, the element and its value.
