@@ -158,7 +158,7 @@ package struct RankDisagreement: Error, CustomStringConvertible, Equatable {
 
 extension TrainTask {
     /// What every rank of an MPI job must hold alike before training: the hashes a checkpoint
-    /// is checked with, the evaluations and early stopping (which the config hash leaves out, as
+    /// is checked with, how a batch is cut into micro-shards, the evaluations and early stopping (which the config hash leaves out, as
     /// a resume may change them, but which decide the step a run stops at: a rank that stopped
     /// earlier than the others would leave them waiting for its gradients), the parameters (from
     /// the seed, or the checkpoint resumed) and the position in the run.
@@ -170,6 +170,11 @@ extension TrainTask {
             ("precision", options.precision.rawValue),
             ("evaluation", "evaluate_every \(options.evaluateEvery), train_metrics \(options.trainMetrics.rawValue)"),
             ("early stopping", Self.describe(options.earlyStopping)),
+            // Without determinism each rank cuts a batch into one shard per worker of its own,
+            // so ranks of other worker counts would wait for shards the others never send.
+            ("micro-shards", options.deterministic
+                ? options.microShards.map { "\($0) per batch" } ?? "by batch size"
+                : "one per worker, \(options.workers) (training.deterministic is false: give every rank the same --workers)"),
             ("parameter digest", trainer.parameterDigest),
             ("position", "epoch \(state.epoch + 1), batch \(state.stepInEpoch), step \(state.globalStep)"),
         ]

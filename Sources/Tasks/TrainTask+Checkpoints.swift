@@ -66,12 +66,15 @@ extension TrainTask {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
             }
             let precisionNote = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision)
+            let shardingNote = shardingNote(resuming: checkpoint.metadata)
             if !watchChanged, let trained = otherEpochs(of: checkpoint.metadata) {
-                // In another precision the bits differ from every uninterrupted run, as its note says.
-                let ends = precisionNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
+                // In another precision, or cut into other shards, the bits differ from every
+                // uninterrupted run, as those notes say.
+                let ends = precisionNote == nil && shardingNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs)\(ends)")
             }
             if let precisionNote { resumeLines.append(precisionNote) }
+            if let shardingNote { resumeLines.append(shardingNote) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
@@ -248,6 +251,7 @@ extension TrainTask {
         metadata["data_checksum"] = dataChecksum
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
+        metadata["training.workers"] = String(options.workers)
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
         metadata["early_stopping"] = earlyStoppingWatch
         return metadata
@@ -367,6 +371,16 @@ extension TrainTask {
     package static func precisionNote(resuming trained: MatrixPrecision, in running: MatrixPrecision) -> String? {
         guard trained != running else { return nil }
         return "note: the checkpoint was trained with \(trained.rawValue) matrix products and this run computes them in \(running.rawValue) (training.precision); its Float32 parameters and optimizer state carry over, but the bits from here on differ from an uninterrupted run in either precision"
+    }
+
+    /// The note a run prints when it resumes, without determinism, a checkpoint of another
+    /// worker count (`training.workers` in its metadata): each batch is then cut into one shard
+    /// per worker, so the sums, and the bits from here on, differ from an uninterrupted run with
+    /// either count. `nil` for a deterministic run, the same count, or a checkpoint that does not
+    /// record it.
+    func shardingNote(resuming metadata: [String: String]) -> String? {
+        guard !options.deterministic, let text = metadata["training.workers"], let trained = Int(text), trained != options.workers else { return nil }
+        return "note: training.deterministic is false, so each batch is cut into one shard per worker: the checkpoint's run had \(trained) worker\(trained == 1 ? "" : "s") and this one has \(options.workers), so the bits from here on differ from an uninterrupted run with either count (give --workers \(trained) to continue that run's bits)"
     }
 
     /// The checkpoint `--resume` names, and its path.

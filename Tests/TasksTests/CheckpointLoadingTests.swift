@@ -1,5 +1,7 @@
 import _TestSupport
+import DataParallel
 import Foundation
+import JSON
 import SwiftGrad
 @testable import Tasks
 import Testing
@@ -73,6 +75,41 @@ import Testing
         let other = try directory.write("other.json", try String(contentsOfFile: original, encoding: .utf8).replacingOccurrences(of: "[16]", with: "[17]"))
         let error = try #require(throws: CheckpointError.self) { _ = try run(other, resume: checkpoint, folder: "other") }
         #expect(error.message.contains("it was written by a config that trains differently"), "\(error)")
+    }
+
+    /// Without determinism a batch is cut into one shard per worker, so a resume with another
+    /// worker count cannot end on any uninterrupted run's bits: it says so, and does not claim
+    /// the bits of the longer run when it also goes on to more epochs. With the checkpoint's
+    /// worker count it continues that run's bits, with no such note.
+    @Test func aNonDeterministicResumeWithOtherWorkersSaysTheBitsDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("train.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4, "test_fraction": 0.25},
+              "model": {"type": "mlp", "hidden_layers": [16]},
+              "training": {"epochs": 3, "batch_size": 64, "workers": 2, "deterministic": false, "seed": 4}
+            }
+            """)
+        func run(workers: Int, epochs: Int? = nil, resume: String? = nil, folder: String) throws -> (digest: JSONValue?, lines: [String]) {
+            let options = RunOptions(
+                workers: workers, epochs: epochs, verbosity: .normal, writesMetrics: false, resume: resume, runDirectory: directory.path + "/" + folder,
+                keepsRunFolder: true)
+            let lines = Locked<[String]>([])
+            let report = try TaskLoader.load(path: config, options: options).run(options: options) { line in lines.withLock { $0.append(line) } }
+            return (report.extra["parameter_digest"], lines.withLock { $0 })
+        }
+        let full = try run(workers: 2, folder: "full")
+        let checkpoint = directory.path + "/full/checkpoints/step-000000003.safetensors"
+        let same = try run(workers: 2, resume: checkpoint, folder: "same")
+        #expect(same.digest == full.digest)
+        #expect(!same.lines.contains { $0.contains("training.deterministic is false") }, "\(same.lines)")
+
+        let other = try run(workers: 3, epochs: 4, resume: checkpoint, folder: "other")
+        let note = "note: training.deterministic is false, so each batch is cut into one shard per worker: the checkpoint's run had 2 workers and this one has 3"
+        #expect(other.lines.contains { $0.hasPrefix(note) }, "\(other.lines)")
+        #expect(!other.lines.contains { $0.contains("ends where an uninterrupted run") }, "\(other.lines)")
     }
 
     /// A saved model with an infinite parameter, its checksum made to match: eval would print

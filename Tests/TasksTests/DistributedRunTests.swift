@@ -65,14 +65,16 @@ import _TestSupport
     }
 
     /// Early stopping and the evaluations it watches are left out of the config hash (a resume
-    /// may change them), yet they decide the step a run stops at: ranks whose configs differ
-    /// there are refused before training, instead of one rank stopping early while the others
-    /// wait for its gradients until the timeout ends the job.
+    /// may change them), yet they decide the step a run stops at, and without determinism the
+    /// worker count decides a batch's shards: ranks whose configs differ there are refused before
+    /// training, instead of waiting for one another until the timeout ends the job.
     @Test(arguments: [
         ("\"early_stopping\": {\"patience\": 2}", "\"early_stopping\": {\"patience\": 3}", "early stopping: rank 0 has metric test_loss, patience 2"),
         ("\"early_stopping\": {\"patience\": 2}", "\"workers\": 2", "early stopping: rank 0 has metric test_loss, patience 2, min_delta 0.0, restore_best true, rank 1 has none"),
         ("\"evaluate_every\": 2", "\"evaluate_every\": 3", "evaluation: rank 0 has evaluate_every 2, train_metrics training_batches, rank 1 has evaluate_every 3"),
         ("\"train_metrics\": \"evaluation_pass\"", "\"workers\": 2", "evaluation: rank 0 has evaluate_every 1, train_metrics evaluation_pass, rank 1 has evaluate_every 1, train_metrics training_batches"),
+        // Without determinism a rank cuts each batch into one shard per worker of its own.
+        ("\"deterministic\": false, \"workers\": 1", "\"deterministic\": false, \"workers\": 2", "micro-shards: rank 0 has one per worker, 1 (training.deterministic is false: give every rank the same --workers), rank 1 has one per worker, 2"),
     ])
     func ranksThatWouldStopAtOtherStepsStopBeforeTraining(zero: String, one: String, expected: String) throws {
         let directory = try TemporaryDirectory()
