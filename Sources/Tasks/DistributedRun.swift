@@ -158,16 +158,31 @@ package struct RankDisagreement: Error, CustomStringConvertible, Equatable {
 
 extension TrainTask {
     /// What every rank of an MPI job must hold alike before training: the hashes a checkpoint
-    /// is checked with, the parameters (from the seed, or the checkpoint resumed) and the
-    /// position in the run.
+    /// is checked with, how a batch is cut into micro-shards, the evaluations and early stopping (which the config hash leaves out, as
+    /// a resume may change them, but which decide the step a run stops at: a rank that stopped
+    /// earlier than the others would leave them waiting for its gradients), the parameters (from
+    /// the seed, or the checkpoint resumed) and the position in the run.
     func distributedFacts(of trainer: Trainer) -> [(name: String, value: String)] {
         let state = trainer.state
         return [
             ("config hash", configHash),
             ("data checksum", dataChecksum),
             ("precision", options.precision.rawValue),
+            ("evaluation", "evaluate_every \(options.evaluateEvery), train_metrics \(options.trainMetrics.rawValue)"),
+            ("early stopping", Self.describe(options.earlyStopping)),
+            // Without determinism each rank cuts a batch into one shard per worker of its own,
+            // so ranks of other worker counts would wait for shards the others never send.
+            ("micro-shards", options.deterministic
+                ? options.microShards.map { "\($0) per batch" } ?? "by batch size"
+                : "one per worker, \(options.workers) (training.deterministic is false: give every rank the same --workers)"),
             ("parameter digest", trainer.parameterDigest),
             ("position", "epoch \(state.epoch + 1), batch \(state.stepInEpoch), step \(state.globalStep)"),
         ]
+    }
+
+    /// `training.early_stopping` as a rank compares it: every key, or `none`.
+    static func describe(_ earlyStopping: EarlyStopping?) -> String {
+        guard let earlyStopping else { return "none" }
+        return "metric \(earlyStopping.metric.rawValue), patience \(earlyStopping.patience), min_delta \(earlyStopping.minDelta), restore_best \(earlyStopping.restoreBest)"
     }
 }

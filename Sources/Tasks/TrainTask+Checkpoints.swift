@@ -66,12 +66,15 @@ extension TrainTask {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
             }
             let precisionNote = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision)
+            let shardingNote = shardingNote(resuming: checkpoint.metadata)
             if !watchChanged, let trained = otherEpochs(of: checkpoint.metadata) {
-                // In another precision the bits differ from every uninterrupted run, as its note says.
-                let ends = precisionNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
+                // In another precision, or cut into other shards, the bits differ from every
+                // uninterrupted run, as those notes say.
+                let ends = precisionNote == nil && shardingNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs)\(ends)")
             }
             if let precisionNote { resumeLines.append(precisionNote) }
+            if let shardingNote { resumeLines.append(shardingNote) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
@@ -248,6 +251,7 @@ extension TrainTask {
         metadata["data_checksum"] = dataChecksum
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
+        metadata["training.workers"] = String(options.workers)
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
         metadata["early_stopping"] = earlyStoppingWatch
         return metadata
@@ -289,9 +293,9 @@ extension TrainTask {
                     : "this run evaluates its last epoch, \(options.epochs), which that run, evaluating every \(options.evaluateEvery) epochs, did not"
                 throw CheckpointError(file: path, "\(lengths); \(which), and \(watching.joined(separator: " and ")) would see the difference, so the runs differ from there: resume with \(trained) epochs, or start afresh")
             }
-        } else if let hash = checkpoint.metadata["config_hash"], hash != configHash {
+        } else if let hash = checkpoint.metadata["config_hash"], !isConfigHash(hash) {
             let advice = resuming
-                ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision, the checkpoint object and (unless the schedule spans the run) epochs may change on resume"
+                ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision, data.path (the data are checked by their checksum), the checkpoint object and (unless the schedule spans the run) epochs may change on resume"
                 : "evaluate it with the config that trained it"
             // The hash covers the config and the two values flags override; those two the
             // checkpoint records, so a difference in them is named, and whether more differs.
@@ -308,7 +312,7 @@ extension TrainTask {
             if checkpoint.state.seed != options.seed {
                 differences.append("its seed is \(checkpoint.state.seed) and this run's \(options.seed) (training.seed, or --seed)")
             }
-            if !differences.isEmpty && Self.resultHash(of: configObject, options: trainedOptions) != hash {
+            if !differences.isEmpty && !isConfigHash(hash, options: trainedOptions) {
                 differences.append("and other values differ too")
             }
             let named = differences.isEmpty ? "" : ": " + differences.joined(separator: "; ")
@@ -331,10 +335,12 @@ extension TrainTask {
     /// passes through the same states as this one, and goes on from any of them as this run
     /// would, unless its learning-rate schedule spans the run (``OptimizerSpec/scheduleSpansRun``).
     func otherEpochs(of metadata: [String: String]) -> Int? {
-        guard let hash = metadata["config_hash"], hash != configHash,
+        guard let hash = metadata["config_hash"], !isConfigHash(hash),
               let text = metadata["training.epochs"], let epochs = Int(text), epochs != options.epochs
         else { return nil }
-        return configHash(epochs: epochs) == hash ? epochs : nil
+        var other = options
+        other.epochs = epochs
+        return isConfigHash(hash, options: other) ? epochs : nil
     }
 
     /// Whether a checkpoint of `metadata` holds a state of this run: one its config and data
@@ -342,16 +348,19 @@ extension TrainTask {
     /// when the schedule does not depend on them.
     func isStateOfThisRun(_ metadata: [String: String]) -> Bool {
         let hash = metadata["config_hash"]
-        let sameConfig = hash == configHash || (!optimizer.scheduleSpansRun && otherEpochs(of: metadata) != nil)
+        let sameConfig = hash.map { isConfigHash($0) } == true || (!optimizer.scheduleSpansRun && otherEpochs(of: metadata) != nil)
         guard sameConfig, let checksum = metadata["data_checksum"] else { return false }
         return checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data)
     }
 
-    /// ``configHash`` of this config trained for `epochs` epochs.
-    func configHash(epochs: Int) -> String {
-        var other = options
-        other.epochs = epochs
-        return Self.resultHash(of: configObject, options: other)
+    /// Whether `hash`, a checkpoint's `config_hash`, is this config's under `options` (the
+    /// run's own when `nil`): ``configHash``, or the other form of `config_hash` a checkpoint may
+    /// carry, which also covers `data.path` (``resultHash(of:options:coveringDataPath:)``).
+    func isConfigHash(_ hash: String, options: TrainingOptions? = nil) -> Bool {
+        guard let options else {
+            return hash == configHash || hash == Self.resultHash(of: configObject, options: self.options, coveringDataPath: true)
+        }
+        return [false, true].contains { hash == Self.resultHash(of: configObject, options: options, coveringDataPath: $0) }
     }
 
     /// `1 epoch`, `3 epochs`.
@@ -362,6 +371,16 @@ extension TrainTask {
     package static func precisionNote(resuming trained: MatrixPrecision, in running: MatrixPrecision) -> String? {
         guard trained != running else { return nil }
         return "note: the checkpoint was trained with \(trained.rawValue) matrix products and this run computes them in \(running.rawValue) (training.precision); its Float32 parameters and optimizer state carry over, but the bits from here on differ from an uninterrupted run in either precision"
+    }
+
+    /// The note a run prints when it resumes, without determinism, a checkpoint of another
+    /// worker count (`training.workers` in its metadata): each batch is then cut into one shard
+    /// per worker, so the sums, and the bits from here on, differ from an uninterrupted run with
+    /// either count. `nil` for a deterministic run, the same count, or a checkpoint that does not
+    /// record it.
+    func shardingNote(resuming metadata: [String: String]) -> String? {
+        guard !options.deterministic, let text = metadata["training.workers"], let trained = Int(text), trained != options.workers else { return nil }
+        return "note: training.deterministic is false, so each batch is cut into one shard per worker: the checkpoint's run had \(trained) worker\(trained == 1 ? "" : "s") and this one has \(options.workers), so the bits from here on differ from an uninterrupted run with either count (give --workers \(trained) to continue that run's bits)"
     }
 
     /// The checkpoint `--resume` names, and its path.
@@ -476,7 +495,7 @@ extension TrainTask {
         /// The refusal of a folder holding `path`, a checkpoint of another run.
         func foreign(_ path: String, _ metadata: [String: String], _ advice: String) -> FileError {
             let hash = metadata["config_hash"]
-            let origin = hash == nil ? "no config hash" : hash == configHash ? "other data" : "config hash \(hash!), this config's \(configHash)"
+            let origin = hash == nil ? "no config hash" : isConfigHash(hash!) ? "other data" : "config hash \(hash!), this config's \(configHash)"
             return FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(path): \(origin)); \(advice)")
         }
         // Each checkpoint is checked by its header alone, which says whose it is without reading
@@ -611,13 +630,20 @@ extension TrainTask {
     /// only change speed, evaluation or where files go, with the overridden seed and epochs.
     /// `training.precision` changes the bits but is left out too, so that a run may resume in
     /// the other precision; checkpoints record it on their own (``TrainingState/precision``).
-    static func resultHash(of root: JSONObject, options: TrainingOptions) -> String {
-        let ignored: Set<String> = [
-            "$schema", "checkpoint", "training.workers", "training.kernel_threads", "training.workers_help",
+    /// `data.path` is left out as well: the data checksum says which data a run read, whatever
+    /// path it read them from, so a config moved to another folder, or given the data's absolute
+    /// path, resumes and evaluates its checkpoints.
+    ///
+    /// - Parameter coveringDataPath: hash `data.path` too, for the other form of `config_hash`
+    ///   a checkpoint may carry (``isConfigHash(_:options:)`` accepts either).
+    static func resultHash(of root: JSONObject, options: TrainingOptions, coveringDataPath: Bool = false) -> String {
+        var ignored: Set<String> = [
+            "$schema", "checkpoint", "data.path", "training.workers", "training.kernel_threads", "training.workers_help",
             "training.evaluate_every", "training.train_metrics", "training.early_stopping", "training.seed", "training.epochs",
             // A resume may change the precision (with a note that the bits then differ).
             "training.precision",
         ]
+        if coveringDataPath { ignored.remove("data.path") }
         var hash = FNV1a()
         func combine(_ value: JSONValue, path: String) {
             switch value.kind {

@@ -82,7 +82,7 @@ package struct TrainTask: RunnableTask {
     /// A hash of everything in the config that changes the trained bits: checkpoints from
     /// another config are refused.
     package let configHash: String
-    /// The config's values, from which ``configHash(epochs:)`` hashes the run at other lengths.
+    /// The config's values, from which ``isConfigHash(_:options:)`` hashes the run at other lengths.
     let configObject: JSONObject
     /// A checksum of the split data, so a checkpoint is not resumed on other data; computed
     /// on another thread from the moment the data is ready, and waited for when first read.

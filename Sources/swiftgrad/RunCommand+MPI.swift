@@ -61,6 +61,15 @@ extension RunCommand {
             description: "MPI: \(ranks) rank\(ranks == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s"), \(reduction.rawValue) reduction",
             broadcastFromRankZero: { communicator.broadcast($0, from: 0, what: "the checkpoint rank 0 read") },
             allGather: { communicator.allGather($0, what: "the start-up check of config, data and parameters") })
+        // A rank whose config is another task takes no part in the training the others would
+        // wait on until the timeout: the job stops here, naming the ranks.
+        do {
+            try options.distributed?.checkAgreement([("task", task.kind)])
+        } catch let disagreement as RankDisagreement {
+            if leader { printErrorLine(disagreement) }
+            communicator.finalize()
+            throw ExitCode.failure
+        }
 
         guard task is TrainTask else {
             // Only training shares its work; rank 0 runs any other task alone.

@@ -246,6 +246,49 @@ struct MPIRunTests {
         #expect(!run.standardOutput.contains("epoch 1/"))
     }
 
+    /// A rank given a config of another task would not train: the job stops at start-up with
+    /// one error naming the ranks, rather than the training ranks waiting out the timeout.
+    @Test func ranksWithDifferentTasksStopWithAnErrorNamingThem() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let text = try String(contentsOfFile: digitsConfig, encoding: .utf8)
+            .replacingOccurrences(of: "\"../datasets/digits.csv\"", with: "\"\(repositoryRoot)/datasets/digits.csv\"")
+        let train = try scratch.write("train.json", text)
+        let minimize = repositoryRoot + "/Configs/seed-quadratic.json"
+        for (zero, one) in [(train, minimize), (minimize, train)] {
+            func arguments(_ config: String) -> [String] {
+                config == train ? ["run", config, "--no-metrics", "--mpi-timeout", "120"] : ["run", config]
+            }
+            let run = try mpiJob([(1, arguments(zero)), (1, arguments(one))], in: scratch.path)
+            #expect(run.status == 1)
+            let errors = run.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+            #expect(errors.count == 1, "\(run.standardError)")
+            let expected = zero == train ? "task: rank 0 has train, rank 1 has minimize" : "task: rank 0 has minimize, rank 1 has train"
+            #expect(errors.first?.contains(expected) == true, "\(run.standardError)")
+            #expect(!run.standardOutput.contains("epoch 1/") && !run.standardOutput.contains("step 1:"), "\(run.standardOutput)")
+        }
+    }
+
+    /// Early stopping is outside the config hash (a resume may change it), yet a rank that
+    /// stops earlier than the others would leave them waiting out the timeout: the job stops
+    /// before training with one error naming the ranks.
+    @Test func ranksWithDifferentEarlyStoppingStopWithAnErrorNamingThem() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let text = try String(contentsOfFile: digitsConfig, encoding: .utf8)
+            .replacingOccurrences(of: "\"../datasets/digits.csv\"", with: "\"\(repositoryRoot)/datasets/digits.csv\"")
+        let stopping = "\"evaluate_every\": 1, \"early_stopping\": {\"patience\": 1, \"min_delta\": 1}"
+        let same = try scratch.write("a.json", text.replacingOccurrences(of: "\"evaluate_every\": 5", with: stopping))
+        let other = try scratch.write("b.json", text.replacingOccurrences(of: "\"evaluate_every\": 5", with: "\"evaluate_every\": 1"))
+        let run = try mpiJob([(1, ["run", same, "--no-metrics", "--mpi-timeout", "120"]), (1, ["run", other, "--no-metrics", "--mpi-timeout", "120"])], in: scratch.path)
+        #expect(run.status == 1)
+        let errors = run.standardError.split(separator: "\n").filter { $0.hasPrefix("error: ") }
+        #expect(errors.count == 1, "\(run.standardError)")
+        #expect(errors.first?.contains("early stopping: rank 0 has metric test_loss, patience 1") == true, "\(run.standardError)")
+        #expect(errors.first?.contains("rank 1 has none") == true, "\(run.standardError)")
+        #expect(!run.standardOutput.contains("epoch 1/"))
+    }
+
     /// Rank 0 reads the checkpoint for all: a job where only some ranks were given `--resume`
     /// stops at once naming them, rather than wait out the timeout for bytes never sent.
     @Test func ranksGivenResumeUnevenlyStopWithAnErrorNamingThem() throws {

@@ -1,5 +1,7 @@
 import _TestSupport
+import DataParallel
 import Foundation
+import JSON
 import SwiftGrad
 @testable import Tasks
 import Testing
@@ -24,6 +26,90 @@ import Testing
         let error = try #require(throws: CheckpointError.self) { try runKeepingFolder(directory, resume: path, writesMetrics: false) }
         #expect(error.file == path)
         #expect(error.message.contains("(checkpoint metadata swiftgrad.step_in_epoch) is 10; expected 0...2"), "\(error)")
+    }
+
+    /// The data's path is no part of the config hash: a config moved to another folder, or
+    /// naming its data by an absolute path, resumes the checkpoints of the same data on the bits
+    /// of the uninterrupted run (the data checksum says the data are the same). A checkpoint
+    /// whose hash also covers the path, the other form a checkpoint may carry, still resumes
+    /// with the config that wrote it.
+    @Test func aConfigNamingItsDataByAnotherPathResumesItsCheckpoints() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path + "/data", withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(atPath: directory.path + "/moved", withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: Repository.root + "/datasets/digits.csv", toPath: directory.path + "/data/digits.csv")
+        func config(_ name: String, path: String) throws -> String {
+            try directory.write(name, """
+                {
+                  "task": "train",
+                  "data": {"source": "digits", "path": "\(path)"},
+                  "model": {"type": "mlp", "hidden_layers": [16]},
+                  "training": {"epochs": 3, "batch_size": 128, "micro_shards": 2, "seed": 2}
+                }
+                """)
+        }
+        let original = try config("train.json", path: "data/digits.csv")
+        let variants = [try config("moved/train.json", path: "../data/digits.csv"), try config("absolute.json", path: directory.path + "/data/digits.csv")]
+        func run(_ config: String, resume: String? = nil, folder: String) throws -> (report: TaskReport, task: TrainTask) {
+            let options = RunOptions(verbosity: .quiet, writesMetrics: false, resume: resume, runDirectory: directory.path + "/" + folder, keepsRunFolder: true)
+            let task = try #require(try TaskLoader.load(path: config, options: options) as? TrainTask)
+            return (try task.run(options: options) { _ in }, task)
+        }
+        let (full, task) = try run(original, folder: "full")
+        let first = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/full/checkpoints").sorted().first)
+        let checkpoint = directory.path + "/full/checkpoints/" + first
+        for (index, variant) in variants.enumerated() {
+            let resumed = try run(variant, resume: checkpoint, folder: "variant\(index)")
+            #expect(resumed.task.configHash == task.configHash, "\(variant)")
+            #expect(resumed.report.extra["parameter_digest"] == full.extra["parameter_digest"], "\(variant)")
+        }
+
+        var covering = try Checkpoint.read(from: checkpoint)
+        covering.metadata["config_hash"] = TrainTask.resultHash(of: task.configObject, options: task.options, coveringDataPath: true)
+        #expect(covering.metadata["config_hash"] != task.configHash)
+        let path = directory.path + "/covering.safetensors"
+        try covering.write(to: path)
+        #expect(try run(original, resume: path, folder: "covering").report.extra["parameter_digest"] == full.extra["parameter_digest"])
+        // Another model is still another config.
+        let other = try directory.write("other.json", try String(contentsOfFile: original, encoding: .utf8).replacingOccurrences(of: "[16]", with: "[17]"))
+        let error = try #require(throws: CheckpointError.self) { _ = try run(other, resume: checkpoint, folder: "other") }
+        #expect(error.message.contains("it was written by a config that trains differently"), "\(error)")
+    }
+
+    /// Without determinism a batch is cut into one shard per worker, so a resume with another
+    /// worker count cannot end on any uninterrupted run's bits: it says so, and does not claim
+    /// the bits of the longer run when it also goes on to more epochs. With the checkpoint's
+    /// worker count it continues that run's bits, with no such note.
+    @Test func aNonDeterministicResumeWithOtherWorkersSaysTheBitsDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("train.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4, "test_fraction": 0.25},
+              "model": {"type": "mlp", "hidden_layers": [16]},
+              "training": {"epochs": 3, "batch_size": 64, "workers": 2, "deterministic": false, "seed": 4}
+            }
+            """)
+        func run(workers: Int, epochs: Int? = nil, resume: String? = nil, folder: String) throws -> (digest: JSONValue?, lines: [String]) {
+            let options = RunOptions(
+                workers: workers, epochs: epochs, verbosity: .normal, writesMetrics: false, resume: resume, runDirectory: directory.path + "/" + folder,
+                keepsRunFolder: true)
+            let lines = Locked<[String]>([])
+            let report = try TaskLoader.load(path: config, options: options).run(options: options) { line in lines.withLock { $0.append(line) } }
+            return (report.extra["parameter_digest"], lines.withLock { $0 })
+        }
+        let full = try run(workers: 2, folder: "full")
+        let checkpoint = directory.path + "/full/checkpoints/step-000000003.safetensors"
+        let same = try run(workers: 2, resume: checkpoint, folder: "same")
+        #expect(same.digest == full.digest)
+        #expect(!same.lines.contains { $0.contains("training.deterministic is false") }, "\(same.lines)")
+
+        let other = try run(workers: 3, epochs: 4, resume: checkpoint, folder: "other")
+        let note = "note: training.deterministic is false, so each batch is cut into one shard per worker: the checkpoint's run had 2 workers and this one has 3"
+        #expect(other.lines.contains { $0.hasPrefix(note) }, "\(other.lines)")
+        #expect(!other.lines.contains { $0.contains("ends where an uninterrupted run") }, "\(other.lines)")
     }
 
     /// A saved model with an infinite parameter, its checksum made to match: eval would print

@@ -64,6 +64,54 @@ import _TestSupport
         #expect(!message.contains("data checksum"), "only the facts that differ: \(message)")
     }
 
+    /// Early stopping and the evaluations it watches are left out of the config hash (a resume
+    /// may change them), yet they decide the step a run stops at, and without determinism the
+    /// worker count decides a batch's shards: ranks whose configs differ there are refused before
+    /// training, instead of waiting for one another until the timeout ends the job.
+    @Test(arguments: [
+        ("\"early_stopping\": {\"patience\": 2}", "\"early_stopping\": {\"patience\": 3}", "early stopping: rank 0 has metric test_loss, patience 2"),
+        ("\"early_stopping\": {\"patience\": 2}", "\"workers\": 2", "early stopping: rank 0 has metric test_loss, patience 2, min_delta 0.0, restore_best true, rank 1 has none"),
+        ("\"evaluate_every\": 2", "\"evaluate_every\": 3", "evaluation: rank 0 has evaluate_every 2, train_metrics training_batches, rank 1 has evaluate_every 3"),
+        ("\"train_metrics\": \"evaluation_pass\"", "\"workers\": 2", "evaluation: rank 0 has evaluate_every 1, train_metrics evaluation_pass, rank 1 has evaluate_every 1, train_metrics training_batches"),
+        // Without determinism a rank cuts each batch into one shard per worker of its own.
+        ("\"deterministic\": false, \"workers\": 1", "\"deterministic\": false, \"workers\": 2", "micro-shards: rank 0 has one per worker, 1 (training.deterministic is false: give every rank the same --workers), rank 1 has one per worker, 2"),
+    ])
+    func ranksThatWouldStopAtOtherStepsStopBeforeTraining(zero: String, one: String, expected: String) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        func config(_ name: String, training: String) throws -> String {
+            try directory.write(name, """
+                {
+                  "task": "train",
+                  "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4, "test_fraction": 0.25},
+                  "model": {"type": "mlp", "hidden_layers": [16]},
+                  "training": {"epochs": 3, "batch_size": 64, "micro_shards": 2, "seed": 1, \(training)}
+                }
+                """)
+        }
+        let options = RunOptions(verbosity: .quiet)
+        /// The start-up facts rank 1 sends: its run, with an exchange that records them and ends
+        /// it there.
+        let sent = Locked<[UInt8]?>(nil)
+        var oneOptions = options
+        oneOptions.distributed = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { $0 }) { own in
+            guard String(decoding: own, as: UTF8.self).contains("config hash") else { return [own] }
+            sent.withLock { $0 = own }
+            return [own, []]
+        }
+        _ = try? TaskLoader.load(path: try config("one.json", training: one), options: oneOptions).run(options: oneOptions) { _ in }
+        let facts = try #require(sent.withLock { $0 })
+        var zeroOptions = options
+        zeroOptions.distributed = DistributedRun(reducer: OneRank(), description: "simulated", broadcastFromRankZero: { $0 }) { own in
+            String(decoding: own, as: UTF8.self).contains("config hash") ? [own, facts] : [own, own]
+        }
+        let task = try TaskLoader.load(path: try config("zero.json", training: zero), options: zeroOptions)
+        let error = #expect(throws: RankDisagreement.self) { _ = try task.run(options: zeroOptions) { _ in } }
+        let message = error?.description ?? ""
+        #expect(message.contains(expected), "\(message)")
+        #expect(!message.contains("config hash"), "the hash covers neither: \(message)")
+    }
+
     @Test func disagreementNamesEveryGroupOfRanks() {
         let facts = ["parameter digest"]
         func entry(_ value: String) -> String { "parameter digest\u{1F}\(value)" }
