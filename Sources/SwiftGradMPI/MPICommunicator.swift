@@ -1,6 +1,7 @@
 import Autograd
 import CMPIShim
 import Foundation
+import Synchronization
 
 /// This process's place in an MPI job (`MPI_COMM_WORLD`): its rank, the job's size, and the
 /// deadline every exchange between ranks keeps.
@@ -34,6 +35,10 @@ public final class MPICommunicator: Sendable {
 
     /// Initialises MPI and joins `MPI_COMM_WORLD`.
     ///
+    /// `MPI_Init` waits for every process of the job to join. Should it not return within
+    /// `timeout` (at least a minute), the process ends with exit status 1 and a message: a
+    /// process of the job that never joins MPI would otherwise keep this one waiting forever.
+    ///
     /// - Parameter timeout: how long an exchange waits for another rank (``defaultTimeout`` by
     ///   default).
     /// - Throws: ``MPIError`` when MPI was already initialised in this process or fails to start.
@@ -43,7 +48,7 @@ public final class MPICommunicator: Sendable {
             throw MPIError("MPI is already initialised in this process; make one MPICommunicator per process")
         }
         var rank: Int32 = 0, size: Int32 = 0
-        let code = sgmpi_initialize(&rank, &size)
+        let code = Self.withStartDeadline(Swift.max(timeout, Self.shortestStartTimeout)) { sgmpi_initialize(&rank, &size) }
         guard code == 0 else { throw MPIError("MPI_Init_thread failed with error code \(code)") }
         self.rank = Int(rank)
         self.size = Int(size)
@@ -52,6 +57,37 @@ public final class MPICommunicator: Sendable {
         var name = [CChar](repeating: 0, count: 256)
         sgmpi_processor_name(&name, Int32(name.count))
         self.hostName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The least time `MPI_Init` is given, whatever the exchanges' deadline: starting a job's
+    /// processes across hosts can take longer than an exchange between running ones.
+    static let shortestStartTimeout = Duration.seconds(60)
+
+    /// Runs `start` (`MPI_Init`), ending the process with a message and exit status 1 should it
+    /// not return within `timeout`.
+    ///
+    /// `MPI_Init` waits for every process of the job to join; Open MPI's never gives up. A
+    /// process of the job that never joins (one started as `swiftgrad grad` beside ranks started
+    /// as `swiftgrad run`, or one that hangs before it joins) would keep the others waiting
+    /// forever, and the launcher ends a job only once one of its processes fails: this one then
+    /// does, naming the deadline.
+    private static func withStartDeadline<T>(_ timeout: Duration, _ start: () -> T) -> T {
+        let flag = StartFlag()
+        let deadline = ContinuousClock.now + timeout
+        let message = "error: MPI_Init did not complete within \(timeout.formattedSeconds): every process of the job must join MPI, as `swiftgrad run` and `swiftgrad bench` do under mpirun (validate, eval, predict, plot and grad do not); set a longer deadline with --mpi-timeout\n"
+        Thread.detachNewThread {
+            while !flag.started.load(ordering: .acquiring) {
+                if ContinuousClock.now >= deadline {
+                    FileHandle.standardError.write(Data(message.utf8))
+                    // Not exit: its handlers could wait on MPI, which the main thread holds.
+                    _exit(1)
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        let result = start()
+        flag.started.store(true, ordering: .releasing)
+        return result
     }
 
     private init(rank: Int, size: Int, worldSize: Int, timeout: Duration, hostName: String) {
@@ -286,4 +322,9 @@ extension Duration {
         let seconds = Double(components.seconds) + Double(components.attoseconds) * 1e-18
         return seconds == seconds.rounded() ? "\(Int(seconds)) s" : "\(seconds) s"
     }
+}
+
+/// Whether `MPI_Init` has returned, for the thread that keeps its deadline.
+private final class StartFlag: Sendable {
+    let started = Atomic<Bool>(false)
 }

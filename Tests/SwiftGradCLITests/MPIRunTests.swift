@@ -269,6 +269,25 @@ struct MPIRunTests {
         }
     }
 
+    /// A process of the job that never joins MPI (`grad` beside `run`) would keep the training
+    /// rank in `MPI_Init` forever: that rank gives up at the start-up deadline (a minute, as
+    /// `--mpi-timeout` is shorter), saying why, and the job ends.
+    @Test func aProcessThatNeverJoinsMPIEndsTheJobAtTheStartUpDeadline() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let text = try String(contentsOfFile: digitsConfig, encoding: .utf8)
+            .replacingOccurrences(of: "\"../datasets/digits.csv\"", with: "\"\(repositoryRoot)/datasets/digits.csv\"")
+        let train = try scratch.write("train.json", text)
+        let run = try mpiJob(
+            [(1, ["run", train, "--no-metrics", "--mpi-timeout", "5"]), (1, ["grad", "x^2", "--at", "x=3"])], in: scratch.path)
+        #expect(run.status != 0)
+        #expect(
+            run.standardError.contains("error: MPI_Init did not complete within 60 s: every process of the job must join MPI"),
+            "\(run.standardError)")
+        #expect(run.standardOutput.split(separator: "\n").contains("6"), "grad's own answer: \(run.standardOutput)")
+        #expect(!run.standardOutput.contains("epoch 1/"), "\(run.standardOutput)")
+    }
+
     /// Early stopping is outside the config hash (a resume may change it), yet a rank that
     /// stops earlier than the others would leave them waiting out the timeout: the job stops
     /// before training with one error naming the ranks.
