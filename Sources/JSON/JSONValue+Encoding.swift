@@ -203,3 +203,12 @@ extension JSONValue {
         }
     }
 }
+
+/// A value prints as its JSON text on one line (`print(model.architecture)` shows
+/// `{"type": "mlp", …}`), a non-finite number as `null`.
+extension JSONValue: CustomStringConvertible {
+    public var description: String {
+        // Under `.writeNull` encoding cannot fail.
+        (try? encoded(.singleLine, nonFinite: .writeNull)) ?? ""
+    }
+}

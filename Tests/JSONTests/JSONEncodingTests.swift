@@ -41,6 +41,12 @@ struct JSONEncodingTests {
         #expect(try JSONValue.string("x").encoded() == "\"x\"\n")
     }
 
+    @Test func aValuePrintsAsItsJSONOnOneLine() {
+        let value: JSONValue = ["type": "mlp", "hidden_layers": [256, 256], "rate": .number(Float.infinity)]
+        #expect("\(value)" == #"{"type": "mlp", "hidden_layers": [256, 256], "rate": null}"#)
+        #expect(String(describing: value) == value.description)
+    }
+
     @Test func keysKeepInsertionOrder() throws {
         for style in [JSONValue.Style.pretty, .singleLine] {
             let text = try report.encoded(style)
