@@ -59,7 +59,12 @@ import Testing
         // A value that rounds to 0 would move the point silently; one that stays a subnormal is kept.
         let tiny = try #require(throws: ExpressionError.self) { try Expression.parseAssignments(["x=1e-46"]) }
         #expect(tiny.message == "the value '1e-46' given for 'x' is too small for a 32-bit float: it would be 0 (the least is 1e-45)")
-        #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99"]) == ["x": Float("1e-40")!, "y": 0])
+        // So is one that a Double reads as 0 too.
+        for text in ["1e-400", "-3e-99999999999999999999"] {
+            let tinier = try #require(throws: ExpressionError.self) { try Expression.parseAssignments(["x=\(text)"]) }
+            #expect(tinier.message == "the value '\(text)' given for 'x' is too small for a 32-bit float: it would be 0 (the least is 1e-45)")
+        }
+        #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99,z=0.000e-400"]) == ["x": Float("1e-40")!, "y": 0, "z": 0])
     }
 
     @Test func resultsThatAreNotFiniteAreNamed() throws {
