@@ -67,6 +67,23 @@ import Testing
         #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99,z=0.000e-400"]) == ["x": Float("1e-40")!, "y": 0, "z": 0])
     }
 
+    /// Each number, variable, negation, call, power and chained operator is one operation;
+    /// parentheses are none.
+    @Test(arguments: [
+        ("x", 1), ("((x))", 1), ("-x", 2), ("sin(x)", 2), ("3*x^3 + x^2", 9), ("x+y*z", 5),
+        ("2^3^2", 5), ("-sigmoid(x*y) / (1 - x)", 9),
+    ])
+    func operationsAreCountedOncePerNode(source: String, operations: Int) throws {
+        #expect(try Expression.parse(source).operationCount == operations)
+    }
+
+    @Test func aLongChainsOperationsAreCountedWithoutRecursion() throws {
+        let terms = 200_000
+        let chain = try Expression.parse(Array(repeating: "x", count: terms).joined(separator: "+"))
+        #expect(chain.operationCount == 2 * terms - 1)
+        #expect(Expression.evaluationBytesPerOperation(order: 2) > Expression.evaluationBytesPerOperation(order: 1))
+    }
+
     @Test func resultsThatAreNotFiniteAreNamed() throws {
         let log = try Expression.parse("log(x)").evaluate(at: ["x": 0], order: 2)
         #expect(log.nonFiniteDescription == "the value is -inf, d/dx is inf, d2/dx2 is -inf")

@@ -446,6 +446,19 @@ import Glibc
         #expect(json.standardOutput == #"{"value": null, "gradient": {"x": null}}"# + "\n")
     }
 
+    /// An expression whose tapes would pass the memory limit is refused before they are made.
+    @Test func anExpressionTooLongForTheMemoryLimitIsRefused() throws {
+        let product = Array(repeating: "x", count: 1000).joined(separator: "*")
+        let result = try runProcess(
+            "/usr/bin/env", ["SWIFTGRAD_MAX_MEMORY_MB=2", try swiftgradPath(), "grad", product, "--at", "x=1", "--order", "2"])
+        #expect(result.status == 1)
+        #expect(result.output.isEmpty)
+        #expect(result.error == "error: the expression's 1999 operations, differentiated twice, would need about 3.9 MiB of memory (tapes 3.9 MiB), more than the 2.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=2; shorten the expression, or ask for first derivatives only, or set SWIFTGRAD_MAX_MEMORY_MB to change the limit\n", "\(result.error)")
+        let first = try runProcess("/usr/bin/env", ["SWIFTGRAD_MAX_MEMORY_MB=2", try swiftgradPath(), "grad", product, "--at", "x=1"])
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output == "1000\n")
+    }
+
     @Test func aLongExpressionsErrorShowsAWindowNotTheWhole() throws {
         let source = String(repeating: "x+", count: 50_000) + ")"
         let run = try swiftgrad("grad", source, "--at", "x=1")
