@@ -49,7 +49,7 @@ extension Expression {
                 guard value.isFinite else {
                     throw fail("the value '\(short(valueText))' given for '\(short(name))' is not a finite 32-bit float")
                 }
-                if value == 0, let exact = Double(valueText), exact != 0 {
+                if value == 0, Lexer.writesNonzero(valueText) {
                     throw fail("the value '\(short(valueText))' given for '\(short(name))' is too small for a 32-bit float: it would be 0 (the least is \(Float.leastNonzeroMagnitude))")
                 }
                 if let previous = values[name] {

@@ -87,7 +87,7 @@ struct Lexer {
                 guard let value = Float(text), value.isFinite else {
                     throw error("number '\(ExpressionError.excerpt(text))' is too large for a 32-bit float", at: start)
                 }
-                if value == 0, let exact = Double(text), exact != 0 {
+                if value == 0, Lexer.writesNonzero(text) {
                     throw error("number '\(ExpressionError.excerpt(text))' is too small for a 32-bit float: it would be 0 (the least is \(Float.leastNonzeroMagnitude))", at: start)
                 }
                 tokens.append(Token(kind: .number(value), text: text, column: start + 1))
@@ -142,6 +142,12 @@ struct Lexer {
 
     private func error(_ message: String, at index: Int) -> ExpressionError {
         ExpressionError(.syntax, message, column: index + 1, source: source)
+    }
+
+    /// Whether the decimal number `text` has a non-zero digit before its exponent: it is not 0,
+    /// even where it reads as 0 in a `Float` or a `Double` (`1e-46`, `1e-400`).
+    static func writesNonzero(_ text: some StringProtocol) -> Bool {
+        text.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { ("1"..."9").contains($0) })
     }
 
     static func isIdentifierStart(_ c: Character) -> Bool {

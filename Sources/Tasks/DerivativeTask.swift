@@ -16,10 +16,11 @@ struct DerivativeTask: RunnableTask {
     let point: [String: Float]
     let order: Int
 
-    init(reading root: inout ConfigObject, context: ConfigContext) throws {
+    init(reading root: inout ConfigObject, context: ConfigContext, budget: MemoryBudget? = nil) throws {
         expression = try Self.expression(in: &root, key: "expression", context: context)
         point = try Self.point(in: &root, key: "at", context: context, expression: expression)
         order = try root.optional("order", as: Int.self, default: 1, .in(1...2))
+        try expression.checkEvaluationMemory(order: order, budget: budget ?? MemoryBudget.current(), in: "'\(context.file)': ")
     }
 
     func run(options: RunOptions, log: (String) -> Void) throws -> TaskReport {
@@ -84,5 +85,21 @@ struct DerivativeTask: RunnableTask {
             throw context.error(in: root, key: key, "no value for the variable '\(shown)' of the expression; expected an object like {\"\(shown)\": 1.0}")
         }
         return values
+    }
+}
+
+extension Expression {
+    /// Refuses an expression whose differentiation would need more memory than `budget` allows
+    /// (a long expression at `order` 2 takes about 2 KiB per operation), before its tapes are
+    /// made.
+    ///
+    /// - Parameter prefix: what starts the message, such as the config's name.
+    /// - Throws: `MemoryBudgetError` naming the operations, the estimate and the limit.
+    package func checkEvaluationMemory(order: Int, budget: MemoryBudget, in prefix: String = "") throws {
+        var estimate = MemoryEstimate()
+        estimate.add(order == 2 ? "tapes" : "tape", operationCount, Expression.evaluationBytesPerOperation(order: order))
+        try budget.check(
+            estimate, "\(prefix)the expression's \(operationCount) operations, differentiated \(order == 2 ? "twice" : "once"),",
+            advice: order == 2 ? "shorten the expression, or ask for first derivatives only" : "shorten the expression")
     }
 }

@@ -27,11 +27,15 @@ struct MinimizeTask: RunnableTask {
         }
         start = try DerivativeTask.point(in: &root, key: "start", context: context, expression: expression)
         steps = try root.require("steps", as: Int.self, .in(TaskLoader.stepCounts))
+        // Each step records the expression on a tape of its own, let go before the next.
+        let budget = try budget ?? MemoryBudget.current()
+        try expression.checkEvaluationMemory(order: 1, budget: budget, in: "'\(context.file)': ")
         // The trajectory keeps a point per step, and the report a JSON number per coordinate.
         var estimate = MemoryEstimate()
         estimate.add("trajectory", steps, Self.bytesPerStep(variables: expression.variables.count))
+        estimate.add("tape", expression.operationCount, Expression.evaluationBytesPerOperation(order: 1))
         let stepCount = steps
-        try (budget ?? MemoryBudget.current()).check(
+        try budget.check(
             estimate, "'\(context.file)': \(stepCount) steps, whose trajectory is kept,", advice: "ask for fewer steps")
         let totalSteps = steps
         optimizer = try root.object("optimizer") { try OptimizerSpec(reading: &$0, totalSteps: totalSteps) }

@@ -169,7 +169,7 @@ package enum TaskLoader {
             let keys = topLevelKeys[kind] ?? (["task"], [])
             try root.requirePresent(keys.required, optional: keys.optional)
             let task: any RunnableTask = switch kind {
-            case "derivative": try DerivativeTask(reading: &root, context: context)
+            case "derivative": try DerivativeTask(reading: &root, context: context, budget: options.memoryBudget)
             case "minimize": try MinimizeTask(reading: &root, context: context, budget: options.memoryBudget)
             case "linear-regression": try LinearRegressionTask(reading: &root, context: context, budget: options.memoryBudget)
             case "logistic-regression": try LogisticRegressionTask(reading: &root, context: context, budget: options.memoryBudget)

@@ -195,11 +195,15 @@ struct AllReduceCommand: ParsableCommand {
 }
 
 /// Parses `17226,1000000` into gradient sizes for `bench allreduce --mpi`, each 2 to 100 000 000
-/// floats (two parameters of at least one element).
+/// floats (two parameters of at least one element), none repeated.
 func parseGradientSizes(_ text: String) throws -> [Int] {
     let sizes = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
     guard !sizes.isEmpty, sizes.allSatisfy({ $0.map((2...100_000_000).contains) ?? false }) else {
         throw ValidationError("expected comma-separated sizes from 2 to 100000000 like 17226,1000000, got '\(text)'")
+    }
+    // Each size is one row of the table: a repeated one would time the same reduction twice.
+    guard Set(sizes).count == sizes.count else {
+        throw ValidationError("expected each size once, got '\(text)'")
     }
     return sizes.map { $0! }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Expressions
+import Tasks
 
 /// `swiftgrad grad EXPRESSION --at x=10`: derivatives of an expression.
 ///
@@ -65,6 +66,9 @@ struct GradCommand: ParsableCommand {
         do {
             let parsed = try Expressions.Expression.parse(expression)
             let values = try Expressions.Expression.parseAssignments(at)
+            try reportingErrors {
+                try parsed.checkEvaluationMemory(order: order, budget: MemoryBudget.current())
+            }
             let derivatives = try parsed.evaluate(at: values, order: order)
             printLine(json ? derivatives.jsonText : derivatives.plainText)
             if let problem = derivatives.nonFiniteDescription {

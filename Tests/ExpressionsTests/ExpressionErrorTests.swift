@@ -37,6 +37,9 @@ private func parseError(_ source: String, sourceLocation: SourceLocation = #_sou
     ("1.2.3", 4, "malformed number '1.2.'; a number has at most one decimal point"),
     ("1e39", 1, "too large"),
     ("x + 1e-46", 5, "number '1e-46' is too small for a 32-bit float: it would be 0"),
+    // Below a Double's range too, where a Double reads them as 0 as well.
+    ("x + 1e-400", 5, "number '1e-400' is too small for a 32-bit float: it would be 0"),
+    ("x * 2.5e-99999999999999999999", 5, "number '2.5e-99999999999999999999' is too small for a 32-bit float: it would be 0"),
     ("sin(x, y)", 6, "functions take one argument"),
     ("x ^", 4, "expected an operand after '^', found end of input"),
     ("+x", 1, "expected an operand"),

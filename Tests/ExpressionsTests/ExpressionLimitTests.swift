@@ -59,7 +59,29 @@ import Testing
         // A value that rounds to 0 would move the point silently; one that stays a subnormal is kept.
         let tiny = try #require(throws: ExpressionError.self) { try Expression.parseAssignments(["x=1e-46"]) }
         #expect(tiny.message == "the value '1e-46' given for 'x' is too small for a 32-bit float: it would be 0 (the least is 1e-45)")
-        #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99"]) == ["x": Float("1e-40")!, "y": 0])
+        // So is one that a Double reads as 0 too.
+        for text in ["1e-400", "-3e-99999999999999999999"] {
+            let tinier = try #require(throws: ExpressionError.self) { try Expression.parseAssignments(["x=\(text)"]) }
+            #expect(tinier.message == "the value '\(text)' given for 'x' is too small for a 32-bit float: it would be 0 (the least is 1e-45)")
+        }
+        #expect(try Expression.parseAssignments(["x=1e-40,y=0e-99,z=0.000e-400"]) == ["x": Float("1e-40")!, "y": 0, "z": 0])
+    }
+
+    /// Each number, variable, negation, call, power and chained operator is one operation;
+    /// parentheses are none.
+    @Test(arguments: [
+        ("x", 1), ("((x))", 1), ("-x", 2), ("sin(x)", 2), ("3*x^3 + x^2", 9), ("x+y*z", 5),
+        ("2^3^2", 5), ("-sigmoid(x*y) / (1 - x)", 9),
+    ])
+    func operationsAreCountedOncePerNode(source: String, operations: Int) throws {
+        #expect(try Expression.parse(source).operationCount == operations)
+    }
+
+    @Test func aLongChainsOperationsAreCountedWithoutRecursion() throws {
+        let terms = 200_000
+        let chain = try Expression.parse(Array(repeating: "x", count: terms).joined(separator: "+"))
+        #expect(chain.operationCount == 2 * terms - 1)
+        #expect(Expression.evaluationBytesPerOperation(order: 2) > Expression.evaluationBytesPerOperation(order: 1))
     }
 
     @Test func resultsThatAreNotFiniteAreNamed() throws {

@@ -150,6 +150,15 @@ import FoundationXML
         #expect(run.standardError.contains("expected comma-separated sizes from 2 to 100000000 like 17226,1000000, got '1000,1'"), "\(run.standardError)")
     }
 
+    /// A repeated size would be a second row timing the same reduction, as a repeated worker
+    /// count is refused for `bench scaling`.
+    @Test func allReduceRejectsARepeatedMPISize() throws {
+        let run = try swiftgrad("bench", "allreduce", "--mpi", "--sizes", "1000,20000,1000")
+        #expect(run.status == 64)
+        #expect(run.standardError.contains("expected each size once, got '1000,20000,1000'"), "\(run.standardError)")
+        #expect(run.standardOutput.isEmpty)
+    }
+
     @Test func runTrainsATinyConfigAndPrintsItsDigest() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

@@ -307,6 +307,47 @@ import Glibc
         }
     }
 
+    /// A parent may leave standard output non-blocking (the mode belongs to the pipe, which it
+    /// shares): a full pipe then answers `EAGAIN`, and the output waits for the reader, as with a
+    /// blocking pipe, rather than being lost. The pipe is full before the command starts, and
+    /// read only once the command has had time to write.
+    @Test func aFullNonBlockingPipeIsWaitedFor() throws {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        let (reader, writer) = (ends[0], ends[1])
+        defer { close(reader) }
+        try #require(fcntl(writer, F_SETFL, fcntl(writer, F_GETFL) | O_NONBLOCK) == 0)
+        let filler = [UInt8](repeating: UInt8(ascii: "."), count: 4096)
+        var filled = 0
+        while case let written = filler.withUnsafeBytes({ write(writer, $0.baseAddress, $0.count) }), written > 0 {
+            filled += written
+        }
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        _ = FileManager.default.createFile(atPath: scratch.path + "/stderr", contents: nil)
+        let process = Process()
+        process.executableURL = try productsDirectory().appendingPathComponent("swiftgrad")
+        process.arguments = ["grad", "x^2 + y", "--at", "x=3,y=1", "--order", "2"]
+        process.currentDirectoryURL = URL(fileURLWithPath: scratch.path)
+        process.standardOutput = FileHandle(fileDescriptor: writer, closeOnDealloc: false)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch.path + "/stderr"))
+        try process.run()
+        close(writer)
+        // Reading starts once the command has met the full pipe: it has exited, having lost its
+        // output, or it still waits after a second.
+        for _ in 0..<100 where process.isRunning { usleep(10_000) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while case let count = buffer.withUnsafeMutableBytes({ read(reader, $0.baseAddress, $0.count) }), count != 0 {
+            if count < 0 { try #require(errno == EINTR); continue }
+            received += buffer[..<count]
+        }
+        process.waitUntilExit()
+        let standardError = try scratch.read("stderr")
+        #expect(process.terminationStatus == 0, "\(standardError)")
+        #expect(String(decoding: received.dropFirst(filled), as: UTF8.self) == "d/dx = 6\nd/dy = 1\nd2/dx2 = 2\nd2/dy2 = 0\n")
+    }
+
     /// A training run's lost output names why it was lost: a full device, or a standard output
     /// that was closed (whose number no file the run opens may take).
     @Test func aRunsLostOutputNamesTheReason() throws {
@@ -403,6 +444,19 @@ import Glibc
         let json = try swiftgrad("grad", "log(x)", "--at", "x=0", "--json")
         expectOneLineError(json)
         #expect(json.standardOutput == #"{"value": null, "gradient": {"x": null}}"# + "\n")
+    }
+
+    /// An expression whose tapes would pass the memory limit is refused before they are made.
+    @Test func anExpressionTooLongForTheMemoryLimitIsRefused() throws {
+        let product = Array(repeating: "x", count: 1000).joined(separator: "*")
+        let result = try runProcess(
+            "/usr/bin/env", ["SWIFTGRAD_MAX_MEMORY_MB=2", try swiftgradPath(), "grad", product, "--at", "x=1", "--order", "2"])
+        #expect(result.status == 1)
+        #expect(result.output.isEmpty)
+        #expect(result.error == "error: the expression's 1999 operations, differentiated twice, would need about 3.9 MiB of memory (tapes 3.9 MiB), more than the 2.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=2; shorten the expression, or ask for first derivatives only, or set SWIFTGRAD_MAX_MEMORY_MB to change the limit\n", "\(result.error)")
+        let first = try runProcess("/usr/bin/env", ["SWIFTGRAD_MAX_MEMORY_MB=2", try swiftgradPath(), "grad", product, "--at", "x=1"])
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output == "1000\n")
     }
 
     @Test func aLongExpressionsErrorShowsAWindowNotTheWhole() throws {

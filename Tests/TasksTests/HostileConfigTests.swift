@@ -248,6 +248,22 @@ import Tasks
         #expect(beyond.hasSuffix("key path 'steps': expected an integer in [0, 1000000000000], found 9223372036854775807"), "\(beyond)")
     }
 
+    /// Differentiating an expression takes memory in proportion to its operations, twice over
+    /// for second derivatives: one too long for the budget is refused before its tapes are made,
+    /// in a derivative and a minimisation alike.
+    @Test func anExpressionTooLongForTheBudgetIsRefusedBeforeItIsDifferentiated() throws {
+        // 1000 factors and 999 operators: 1999 operations.
+        let product = Array(repeating: "x", count: 1000).joined(separator: "*")
+        let tight = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 2 << 20, origin: "a test's limit"))
+        let second = try loadFailure(#"{"task": "derivative", "expression": "\#(product)", "at": {"x": 1}, "order": 2}"#, options: tight)
+        #expect(second == "'DIR/config.json': the expression's 1999 operations, differentiated twice, would need about 3.9 MiB of memory (tapes 3.9 MiB), more than the 2.0 MiB of a test's limit; shorten the expression, or ask for first derivatives only, or set SWIFTGRAD_MAX_MEMORY_MB to change the limit", "\(second)")
+        // First derivatives take a quarter of that, which fits.
+        #expect(try loadFailure(#"{"task": "derivative", "expression": "\#(product)", "at": {"x": 1}}"#, options: tight) == "loaded")
+        let tighter = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 512 << 10, origin: "a test's limit"))
+        let minimize = try loadFailure(#"{"task": "minimize", "expression": "\#(product)", "start": {"x": 1}, "steps": 1, "optimizer": {"name": "sgd"}}"#, options: tighter)
+        #expect(minimize.hasPrefix("'DIR/config.json': the expression's 1999 operations, differentiated once, would need about 999.5 KiB of memory (tape 999.5 KiB), more than the 512.0 KiB of a test's limit; shorten the expression"), "\(minimize)")
+    }
+
     // MARK: Values valid as Double but not as Float
 
     @Test func numbersAreCheckedInTheTypeTheyAreUsedAs() throws {
