@@ -178,8 +178,16 @@ package final class RunMetrics {
     /// Records the evaluation a run makes after its last step when that step did not end an
     /// epoch (a `training.steps` limit), unless it is recorded already.
     func recordFinal(_ evaluation: Trainer.Evaluation, step: Int) throws {
-        if let last = lastEvaluation, last.step == step, last.evaluation == evaluation { return }
+        if let last = lastEvaluation, last.step == step, Self.hasSameBits(last.evaluation, evaluation) { return }
         try record(evaluation, step: step, wallTime: Self.wallTime())
+    }
+
+    /// Whether `a` and `b` hold the same figures, bit for bit: a test loss that is NaN (an
+    /// overflow in the test split) leaves an evaluation unequal to itself under `==`.
+    private static func hasSameBits(_ a: Trainer.Evaluation, _ b: Trainer.Evaluation) -> Bool {
+        func bits(_ figure: Float?) -> UInt32? { figure?.bitPattern }
+        return a.epoch == b.epoch && a.trainLoss.bitPattern == b.trainLoss.bitPattern && bits(a.trainAccuracy) == bits(b.trainAccuracy)
+            && bits(a.testLoss) == bits(b.testLoss) && bits(a.testAccuracy) == bits(b.testAccuracy)
     }
 
     private func record(_ evaluation: Trainer.Evaluation, step: Int, wallTime: Double) throws {

@@ -3,6 +3,7 @@ import Foundation
 import Reports
 import Storage
 import Testing
+import Training
 import _TestSupport
 @testable import Tasks
 
@@ -189,6 +190,25 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         let lastRow = try #require(csv.split(separator: "\n").last)
         #expect(lastRow.hasPrefix("step,\(step),") && ["nan", "inf", "-inf"].contains(lastRow.split(separator: ",")[4]), "\(lastRow)")
         #expect(try eventRecords(in: folder).count == records.count + 1)
+    }
+
+    /// The evaluation a run ends with is recorded once, also when one of its figures is NaN
+    /// (a test split whose loss overflows), which makes it unequal to itself under `==`.
+    @Test func aFinalEvaluationWithANaNFigureIsRecordedOnce() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let metrics = try RunMetrics(directory: directory.path, resumingAfter: nil, title: "nan")
+        let evaluation = Trainer.Evaluation(epoch: 3, trainLoss: 11, trainAccuracy: nil, testLoss: .nan, testAccuracy: nil)
+        try metrics.recordFinal(evaluation, step: 9)
+        try metrics.recordFinal(evaluation, step: 9)
+        var later = evaluation
+        later.trainLoss = 12
+        try metrics.recordFinal(later, step: 9)
+        try metrics.flush()
+        let records = RunMetrics.readLines(directory.path + "/metrics.jsonl").map(\.record)
+        #expect(records.map(\.step) == [9, 9])
+        #expect(records.compactMap(\.evaluation).map(\.trainLoss) == [11, 12])
+        #expect(try directory.read("metrics.csv").split(separator: "\n").count == 3)
     }
 
     /// A resumed run cuts its files back to the checkpoint's records in place: a reader that
