@@ -105,13 +105,32 @@ package struct MemoryBudget: Sendable, Equatable {
                 addressSpace: limit(Int32(RLIMIT_AS.rawValue)), data: limit(Int32(RLIMIT_DATA.rawValue)),
                 addressSpaceInUse: inUse.addressSpace, dataInUse: inUse.data,
                 threadStacks: stacksToReserve(
-                    cores: ProcessInfo.processInfo.activeProcessorCount, running: running, stackLimit: limit(Int32(RLIMIT_STACK.rawValue))))
+                    cores: ProcessInfo.processInfo.activeProcessorCount, running: running, stackLimit: defaultThreadStack ?? limit(Int32(RLIMIT_STACK.rawValue))))
+        }
+
+        /// The stack size glibc gives a thread made without one: `ulimit -s`, unless the program
+        /// set another default (the command line raises a small one); `nil` where it cannot be
+        /// read. `pthread_getattr_default_np` is a GNU extension that Swift's Glibc module does
+        /// not declare, so it is looked up by name.
+        private static var defaultThreadStack: Int? {
+            #if canImport(Glibc)
+            guard let symbol = dlsym(nil, "pthread_getattr_default_np") else { return nil }
+            typealias GetDefault = @convention(c) (UnsafeMutablePointer<pthread_attr_t>) -> Int32
+            var attributes = pthread_attr_t()
+            guard unsafeBitCast(symbol, to: GetDefault.self)(&attributes) == 0 else { return nil }
+            defer { pthread_attr_destroy(&attributes) }
+            var size = 0
+            return pthread_attr_getstacksize(&attributes, &size) == 0 && size > 0 ? size : nil
+            #else
+            return nil
+            #endif
         }
 
         /// The stacks of the threads a run may still start, in bytes: a thread per core (a
         /// worker or an OpenMP thread of the kernels) and four more (the output and checkpoint
         /// writers among them), less the `running` threads, whose stacks are mapped already;
-        /// each of the default stack size, the stack limit (`ulimit -s`), at most 64 MiB, and
+        /// each of the default stack size (glibc's default, which is `ulimit -s` unless the program
+        /// set another), at most 64 MiB, and
         /// 8 MiB when there is none.
         package static func stacksToReserve(cores: Int, running: Int, stackLimit: Int?) -> Int {
             let stack = Swift.min(stackLimit ?? 8 << 20, 64 << 20)

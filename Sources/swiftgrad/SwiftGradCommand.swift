@@ -2,7 +2,7 @@ import ArgumentParser
 import Storage
 
 // `@preconcurrency`: C's `stdout` is a global variable, which Swift 6 otherwise refuses to
-// touch; it is only used on the main thread, before and after the command runs.
+// touch; it is only used on the thread that runs the command, before and after it runs.
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -27,10 +27,21 @@ struct SwiftGradCommand: ParsableCommand {
     /// and model rather than dying between two of them. And once the command has finished, a
     /// failed write to standard output (a closed pipe, a full disk, `> /dev/full`) is an error
     /// with status 1 instead of going unnoticed. Under an address-space limit, malloc keeps to
-    /// one arena (``keepMallocToOneArenaUnderAnAddressSpaceLimit()``).
+    /// one arena (``keepMallocToOneArenaUnderAnAddressSpaceLimit()``), and the command runs on a
+    /// stack of at least ``minimumStackBytes`` (``onAStackOfAtLeast(_:_:)``).
     static func main() {
         keepMallocToOneArenaUnderAnAddressSpaceLimit()
         holdClosedStandardDescriptors()
+        onAStackOfAtLeast(minimumStackBytes, runCommand)
+    }
+
+    /// The stack the command runs on at the least: 8 MiB, Linux's usual `ulimit -s`. An
+    /// expression nested ``Expressions/Expression/maximumDepth`` levels deep takes a few hundred KiB
+    /// of it to differentiate twice.
+    static let minimumStackBytes = 8 << 20
+
+    /// Parses the arguments, runs the command and exits.
+    private static func runCommand() -> Never {
         setvbuf(stdout, nil, _IOLBF, 0)
         signal(SIGPIPE, SIG_IGN)
         let arguments = GradCommand.placingDashedExpressionLast(Array(CommandLine.arguments.dropFirst()))
@@ -41,6 +52,41 @@ struct SwiftGradCommand: ParsableCommand {
             exitShowingArguments(error)
         }
         exitReportingStandardOutput()
+    }
+
+    /// Runs `body` on this thread when its stack may grow to `bytes` (`ulimit -s` is at least
+    /// that, or unlimited), and otherwise on a thread of its own with a stack of `bytes`, while
+    /// this one waits: under `ulimit -s 256` the main thread's stack is 256 KiB, and a deeply
+    /// nested expression would overflow it (a crash) where the rest of the machine would have
+    /// given it room. A thread's stack size, set when it is made, is not bound by `ulimit -s`.
+    /// If that thread cannot be made (its stack does not fit the address-space limit), `body`
+    /// runs here.
+    private static func onAStackOfAtLeast(_ bytes: Int, _ body: @escaping () -> Never) -> Never {
+        #if canImport(Glibc)
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_STACK.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max, limit.rlim_cur < rlim_t(bytes) {
+            final class Body { let run: () -> Never; init(_ run: @escaping () -> Never) { self.run = run } }
+            var attributes = pthread_attr_t()
+            pthread_attr_init(&attributes)
+            defer { pthread_attr_destroy(&attributes) }
+            // The threads made later (Dispatch's, the trainer's workers) take glibc's default
+            // size, which is `ulimit -s` too; it is raised to `bytes` as well. The function is
+            // a GNU extension that Swift's Glibc module does not declare.
+            if pthread_attr_setstacksize(&attributes, bytes) == 0, let symbol = dlsym(nil, "pthread_setattr_default_np") {
+                typealias SetDefault = @convention(c) (UnsafePointer<pthread_attr_t>) -> Int32
+                _ = unsafeBitCast(symbol, to: SetDefault.self)(&attributes)
+            }
+            var thread = pthread_t()
+            let context = Unmanaged.passRetained(Body(body)).toOpaque()
+            if pthread_attr_setstacksize(&attributes, bytes) == 0,
+               pthread_create(&thread, &attributes, { Unmanaged<Body>.fromOpaque($0!).takeRetainedValue().run() }, context) == 0 {
+                // The command ends the process when it finishes; this thread only waits.
+                while true { pause() }
+            }
+            Unmanaged<Body>.fromOpaque(context).release()
+        }
+        #endif
+        body()
     }
 
     /// ArgumentParser's `exit(withError:)`, with the part of a usage error that quotes the command

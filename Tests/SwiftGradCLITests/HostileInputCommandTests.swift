@@ -64,6 +64,34 @@ import Glibc
         }
     }
 
+    /// A small stack limit (`ulimit -s`) does not overflow the command's stack: the command and
+    /// the threads it starts run on stacks of 8 MiB, so an expression nested as deep as `grad`
+    /// accepts is differentiated twice, and a run with workers trains, as without the limit.
+    @Test func aSmallStackLimitNeitherOverflowsGradNorATrainingRun() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let binary = try swiftgradPath()
+        let deep = String(repeating: "sin(", count: 255) + "x" + String(repeating: ")", count: 255)
+        let grad = "grad '\(deep)' --at x=1 --order 2"
+        let run = "run '\(config)' --workers 2 --no-metrics --run-dir runs/"
+        let unlimited = try runProcess("/bin/sh", ["-c", "exec '\(binary)' \(grad)"], in: directory.path)
+        #expect(unlimited.status == 0, "\(unlimited.error)")
+        #expect(unlimited.output.hasPrefix("d/dx = "), "\(unlimited.output)")
+        let trained = try runProcess("/bin/sh", ["-c", "exec '\(binary)' \(run)unlimited"], in: directory.path)
+        #expect(trained.status == 0, "\(trained.error)")
+        let digest = { (output: String) in output.split(separator: "\n").filter { $0.hasPrefix("parameter digest ") } }
+        #expect(digest(trained.output).count == 1, "\(trained.output)")
+        for kibibytes in [256, 64] {
+            let limited = try runProcess("/bin/sh", ["-c", "ulimit -s \(kibibytes) && exec '\(binary)' \(grad)"], in: directory.path)
+            #expect(limited.status == 0, "ulimit -s \(kibibytes): \(limited.error)")
+            #expect(limited.output == unlimited.output, "ulimit -s \(kibibytes)")
+            let limitedRun = try runProcess("/bin/sh", ["-c", "ulimit -s \(kibibytes) && exec '\(binary)' \(run)\(kibibytes)"], in: directory.path)
+            #expect(limitedRun.status == 0, "ulimit -s \(kibibytes): \(limitedRun.error)")
+            #expect(digest(limitedRun.output) == digest(trained.output), "ulimit -s \(kibibytes)")
+        }
+    }
+
     /// Under an address-space limit a run with threads trains data that fits what the limit
     /// leaves: each thread's malloc arena would otherwise reserve 64 MiB of the limit, and an
     /// allocation of the data could fail after the estimate passed.
