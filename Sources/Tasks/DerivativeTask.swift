@@ -28,7 +28,9 @@ struct DerivativeTask: RunnableTask {
         let result = try expression.evaluate(at: point, order: order)
         let seconds = (ContinuousClock.now - start) / .seconds(1)
         let at = result.variables.map { "\($0) = \(Derivatives.format(point[$0] ?? 0))" }.joined(separator: ", ")
-        if options.showsProgress { log("f = \(expression.source) at \(at)") }
+        // The source as a message shows it: a newline or an escape sequence in the config's
+        // text stays in the line, escaped, and a long expression is cut with its length.
+        if options.showsProgress { log("f = \(quoted(expression.source, limit: 200)) at \(at)") }
         log("f = \(Derivatives.format(result.value))")
         for name in result.variables {
             log("d/d\(name) = \(Derivatives.format(result.gradient[name]!))")

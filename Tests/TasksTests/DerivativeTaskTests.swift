@@ -1,4 +1,5 @@
 import Foundation
+import _TestSupport
 import Testing
 import SwiftGrad
 import Tasks
@@ -18,6 +19,27 @@ import Tasks
         #expect(written.object["value"] as? Double == 3100)
         #expect(log.contains("d/dx = 920"))
         #expect(log.contains("d2/dx2 = 182"))
+    }
+
+    /// The expression shown before the result is one line: a newline or an escape sequence
+    /// in the config's string is shown escaped, and a long expression is cut, with its length.
+    @Test func theExpressionIsShownOnOneLineEscapedAndCut() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let long = Array(repeating: "x", count: 150).joined(separator: " + ")
+        for (expression, shown) in [
+            ("3*x^3\\n+ x^2", "f = 3*x^3\\n+ x^2 at x = 10"),
+            ("x\\t*\\r2", "f = x\\t*\\r2 at x = 10"),
+            (long, "f = " + long.prefix(200) + "… (\(long.count) characters) at x = 10"),
+        ] {
+            let path = directory.path + "/derivative.json"
+            try #"{"task": "derivative", "expression": "\#(expression)", "at": {"x": 10}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+            let options = RunOptions(verbosity: .normal)
+            var lines: [String] = []
+            _ = try TaskLoader.load(path: path, options: options).run(options: options) { lines.append($0) }
+            #expect(lines.first == shown)
+            #expect(lines.allSatisfy { !$0.contains("\n") && !$0.contains("\r") && !$0.contains("\t") }, "\(lines)")
+        }
     }
 
     @Test func itsReportHasTheCommonKeysThenValueAndDerivatives() throws {
