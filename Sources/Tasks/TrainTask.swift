@@ -224,7 +224,7 @@ package struct TrainTask: RunnableTask {
         // A watched metric that no evaluation holds never stops the run or keeps a checkpoint.
         // The config is valid (the schema cannot see the data), so this is a warning.
         let unmeasured = { (metric: TrainingMetric) -> String? in
-            let noTest = (metric == .testLoss || metric == .testAccuracy) && data.test.count == 0
+            let noTest = metric.isTestMetric && data.test.count == 0
             // The metrics where higher is better are the accuracies.
             let noAccuracy = metric.higherIsBetter && data.train.classCount == nil
             switch (noTest, noAccuracy) {

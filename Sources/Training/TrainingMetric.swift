@@ -13,6 +13,9 @@ public enum TrainingMetric: String, Sendable, Equatable, CaseIterable {
     /// The accuracy on the test split.
     case testAccuracy = "test_accuracy"
 
+    /// Whether the metric is measured on the test split.
+    public var isTestMetric: Bool { self == .testLoss || self == .testAccuracy }
+
     /// Whether a larger value is better (accuracies) or a smaller one (losses).
     public var higherIsBetter: Bool { self == .trainAccuracy || self == .testAccuracy }
 
@@ -38,6 +41,10 @@ public enum TrainingMetric: String, Sendable, Equatable, CaseIterable {
 
 /// Stops a run when a metric has not improved for a number of evaluations, as Keras's
 /// `EarlyStopping` callback does, and optionally puts back the best parameters seen.
+///
+/// A metric the evaluations do not measure (a test metric without a test split, an accuracy
+/// of a regression model) cannot stop the run: ``Trainer/run(evaluating:measuring:log:onStep:)``
+/// then trains on and logs a warning once, where Keras warns at every epoch.
 public struct EarlyStopping: Sendable, Equatable {
     /// The watched figure.
     public var metric: TrainingMetric

@@ -369,6 +369,23 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(patient.run().steps > summary.steps)
     }
 
+    /// Early stopping on a metric the evaluations do not measure (a test metric without a test
+    /// split) cannot stop the run: it trains every epoch, and says so once, as Keras warns.
+    @Test func earlyStoppingOnAMetricNoEvaluationMeasuresIsWarnedOfOnce() {
+        let trainOnly = split.train.split(trainCount: split.train.count)
+        for metric in [TrainingMetric.testLoss, .testAccuracy] {
+            let trainer = Trainer(
+                model: model, data: trainOnly, optimizer: Adam(learningRate: 0.01),
+                options: TrainingOptions(epochs: 3, batchSize: 24, seed: 1, earlyStopping: EarlyStopping(metric: metric, patience: 1)))
+            var lines: [String] = []
+            let summary = trainer.run(log: { lines.append($0) })
+            #expect(summary.outcome == .completed)
+            #expect(summary.evaluations.count == 3)
+            let warnings = lines.filter { $0.hasPrefix("warning: ") }
+            #expect(warnings == ["warning: early stopping watches \(metric.rawValue), which this evaluation does not measure (the data has no test split); it will not stop the run"], "\(lines)")
+        }
+    }
+
     // MARK: Positions a run never reaches
 
     /// The state of a run of `options` (batches of 24: 6 an epoch) stopped after
