@@ -28,6 +28,13 @@ import Autograd
         #expect(standardError(of: result).contains("Tensor(repeating:shape:): shape [4294967296, 4294967296] has more elements than Int can count"))
     }
 
+    @Test func clippingToAnEmptyRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, 2]).clipped(to: 3, 1)
+        }
+        #expect(standardError(of: result).contains("clipped(to:_:): lower bound 3.0 is greater than upper bound 1.0"))
+    }
+
     @Test func otherBinaryOpsNameThemselves() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.ones(shape: [3]) * Tensor.ones(shape: [2])
