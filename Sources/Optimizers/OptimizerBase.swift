@@ -51,6 +51,9 @@ public class OptimizerBase: Optimizer {
 
     init(name: String, learningRate: LearningRate, weightDecay: Double?, clipping: GradientClipping) {
         Self.checkLearningRate(learningRate, of: name)
+        if let limit = clipping.limit {
+            usagePrecondition(limit > 0, "\(name): clipping \(clipping) needs a limit greater than 0, got \(limit)")
+        }
         if let weightDecay {
             usagePrecondition(
                 weightDecay >= 0 && weightDecay.isFinite,

@@ -82,6 +82,22 @@ import _TestSupport
         #expect(standardError(of: result).contains("SGD: the learning rate schedule gives nan at step 1; a learning rate must be finite and not negative"))
     }
 
+    /// The partitioned update, which the trainer uses, clamps to [−limit, limit] itself: with a
+    /// limit of −1 it made every gradient element −1.
+    @Test func aNegativeClippingLimitStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = SGD(clipping: .byValue(-1))
+        }
+        #expect(standardError(of: result).contains("SGD: clipping byValue(-1.0) needs a limit greater than 0, got -1.0"))
+    }
+
+    @Test func aNaNClippingLimitStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Adam(clipping: .byGlobalNorm(.nan))
+        }
+        #expect(standardError(of: result).contains("Adam: clipping byGlobalNorm(nan) needs a limit greater than 0, got nan"))
+    }
+
     @Test func boundaryValuesAreAccepted() {
         let w = Variable(Tensor([1, 2]), name: "w")
         for optimizer: any Optimizer in [
