@@ -31,8 +31,11 @@ public struct Tensor: @unchecked Sendable {
     /// Makes a tensor of `shape` whose elements are written by `body` into uninitialised memory.
     ///
     /// `body` must initialise every element: as many as the product of `shape`.
+    ///
+    /// - Precondition: no extent of `shape` is negative, and the product fits in an `Int`.
     @inlinable
     public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        Tensor.checkValid(shape: shape, op: "Tensor(shape:initializingWith:)")
         let count = Tensor.elementCount(of: shape)
         let storage = TensorStorage.allocate(count: count)
         storage.withElements { body(UnsafeMutableBufferPointer(start: $0, count: count)) }
@@ -189,8 +192,18 @@ public struct Tensor: @unchecked Sendable {
         return count
     }
 
-    static func checkValid(shape: [Int], op: String) {
-        shapePrecondition(shape.allSatisfy { $0 >= 0 }, "\(op): shape \(shape) has a negative dimension")
+    /// Stops the program, naming `op`, when `shape` has a negative extent or more elements than
+    /// an `Int` counts (whose product would wrap to a small or negative count).
+    @usableFromInline
+    static func checkValid(shape: [Int], op: @autoclosure () -> String) {
+        shapePrecondition(shape.allSatisfy { $0 >= 0 }, "\(op()): shape \(shape) has a negative dimension")
+        if shape.contains(0) { return }
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            shapePrecondition(!overflow, "\(op()): shape \(shape) has more elements than Int can count")
+            count = product
+        }
     }
 }
 

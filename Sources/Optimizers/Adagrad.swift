@@ -35,7 +35,7 @@ public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
     /// - Parameters:
     ///   - learningRate: η, a constant or a schedule (Keras default 0.001).
     ///   - initialAccumulatorValue: the accumulator's start, ≥ 0 (default 0.1).
-    ///   - epsilon: ε (default 1e-7).
+    ///   - epsilon: ε > 0 (default 1e-7).
     ///   - weightDecay: decoupled weight decay λ (default none).
     ///   - clipping: gradient clipping (default none).
     public init(
@@ -45,8 +45,8 @@ public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
         weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
-        usagePrecondition(initialAccumulatorValue >= 0,
-                     "Adagrad: initialAccumulatorValue must be non-negative, got \(initialAccumulatorValue)")
+        AdagradKeys.initialAccumulatorValue.checkArgument(initialAccumulatorValue, of: "Adagrad", named: "initialAccumulatorValue")
+        AdagradKeys.epsilon.checkArgument(epsilon, of: "Adagrad", named: "epsilon")
         self.initialAccumulatorValue = initialAccumulatorValue
         self.epsilon = epsilon
         super.init(name: "Adagrad", learningRate: learningRate, weightDecay: weightDecay, clipping: clipping)

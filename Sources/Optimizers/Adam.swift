@@ -51,7 +51,7 @@ public class Adam: OptimizerBase, ConfigurableOptimizer {
     ///   - learningRate: η, a constant or a schedule (Keras default 0.001).
     ///   - beta1: β₁ in [0, 1) (default 0.9).
     ///   - beta2: β₂ in [0, 1) (default 0.999).
-    ///   - epsilon: ε (default 1e-7, Keras's).
+    ///   - epsilon: ε > 0 (default 1e-7, Keras's).
     ///   - amsgrad: use AMSGrad (default false).
     ///   - weightDecay: decoupled weight decay λ (default none; see ``AdamW``).
     ///   - clipping: gradient clipping (default none).
@@ -72,6 +72,9 @@ public class Adam: OptimizerBase, ConfigurableOptimizer {
     /// ``AdamW`` names it "AdamW" with its own weight-decay default.
     init(name: String, learningRate: LearningRate, beta1: Double, beta2: Double, epsilon: Double,
          amsgrad: Bool, weightDecay: Double?, clipping: GradientClipping) {
+        AdamKeys.beta1.checkArgument(beta1, of: name, named: "beta1")
+        AdamKeys.beta2.checkArgument(beta2, of: name, named: "beta2")
+        AdamKeys.epsilon.checkArgument(epsilon, of: name, named: "epsilon")
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

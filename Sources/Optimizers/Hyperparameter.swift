@@ -100,6 +100,17 @@ extension HyperparameterKey<Double> {
     public static func float(_ key: String, default value: Double, _ bounds: Hyperparameter.Bounds, _ summary: String) -> Self {
         Self(Hyperparameter(key: key, kind: .float(default: value, bounds: bounds), summary: summary), defaultValue: value)
     }
+
+    /// Stops the program when `value`, given to `optimizer`'s initialiser as `argument`, lies
+    /// outside the declared bounds as a `Float` (NaN lies outside every bound): the same values a
+    /// config may hold, so an optimizer made in code cannot take one that a config could not.
+    func checkArgument(_ value: Double, of optimizer: String, named argument: String) {
+        guard case .float(_, let bounds) = declaration.kind else { return }
+        let allowed = if case .greaterThan = bounds { "be \(bounds)" } else if case .atLeast = bounds { "be \(bounds)" } else { "lie in \(bounds)" }
+        usagePrecondition(
+            bounds.contains(Float(value)),
+            "\(optimizer): \(argument) must \(allowed) (the config's '\(declaration.key)'), got \(value)")
+    }
 }
 
 extension HyperparameterKey<Bool> {

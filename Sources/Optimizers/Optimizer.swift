@@ -162,6 +162,8 @@ public enum LearningRate: Sendable, ExpressibleByFloatLiteral, ExpressibleByInte
 
 /// Gradient clipping applied before each update, as Keras's `clipnorm`, `clipvalue` and
 /// `global_clipnorm` (Keras allows at most one of them; an enum says so by construction).
+///
+/// A limit must be greater than 0 (not NaN): an optimizer given any other stops the program.
 public enum GradientClipping: Sendable, Equatable {
     /// No clipping (the Keras default).
     case none
@@ -172,6 +174,14 @@ public enum GradientClipping: Sendable, Equatable {
     /// All gradients are rescaled together so their global L2 norm is at most the limit
     /// (Keras `global_clipnorm`); see ``clipByGlobalNorm(_:maxNorm:)``.
     case byGlobalNorm(Float)
+
+    /// The limit, or `nil` for no clipping.
+    var limit: Float? {
+        switch self {
+        case .none: nil
+        case .byValue(let limit), .byNorm(let limit), .byGlobalNorm(let limit): limit
+        }
+    }
 
     /// The clipped gradients; `nil` entries stay `nil`.
     public func clip(_ gradients: [Tensor?]) -> [Tensor?] {

@@ -25,7 +25,12 @@ import Autograd
 public class OptimizerBase: Optimizer {
     public let name: String
     public internal(set) var iterations: Int = 0
-    public var learningRate: LearningRate
+
+    /// The learning rate; a constant must be finite and not negative, and so must every value a
+    /// schedule gives (checked at the step that uses it).
+    public var learningRate: LearningRate {
+        didSet { Self.checkLearningRate(learningRate, of: name) }
+    }
 
     /// Threads one update may use; see ``Optimizer/threads``.
     public var threads: Int = 1 {
@@ -45,6 +50,15 @@ public class OptimizerBase: Optimizer {
     private var slots = IdentityMap<VariableSlots>()
 
     init(name: String, learningRate: LearningRate, weightDecay: Double?, clipping: GradientClipping) {
+        Self.checkLearningRate(learningRate, of: name)
+        if let limit = clipping.limit {
+            usagePrecondition(limit > 0, "\(name): clipping \(clipping) needs a limit greater than 0, got \(limit)")
+        }
+        if let weightDecay {
+            usagePrecondition(
+                weightDecay >= 0 && weightDecay.isFinite,
+                "\(name): weightDecay must be finite and not negative, got \(weightDecay)")
+        }
         self.name = name
         self.learningRate = learningRate
         self.weightDecay = weightDecay
@@ -138,9 +152,20 @@ public class OptimizerBase: Optimizer {
         iterations += 1
     }
 
+    /// Stops the program when `learningRate` is a constant that is NaN, infinite or negative.
+    private static func checkLearningRate(_ learningRate: LearningRate, of name: String) {
+        if case .constant(let rate) = learningRate {
+            usagePrecondition(
+                rate >= 0 && rate.isFinite, "\(name): learningRate must be finite and not negative, got \(rate)")
+        }
+    }
+
     /// The next step's rule at the scheduled rate, with its decoupled weight decay (λ, or none).
     private func nextStep() -> StepKernel {
         let rate = learningRate.value(at: iterations)
+        usagePrecondition(
+            rate >= 0 && rate.isFinite,
+            "\(name): the learning rate schedule gives \(rate) at step \(iterations); a learning rate must be finite and not negative")
         let decay = weightDecay.flatMap { $0 != 0 ? Float($0) : nil }
         return StepKernel(rule: updateRule(learningRate: rate), decay: decay, learningRate: rate)
     }

@@ -45,9 +45,9 @@ public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
     ///
     /// - Parameters:
     ///   - learningRate: η, a constant or a schedule (Keras default 0.001).
-    ///   - rho: ρ (default 0.9).
-    ///   - momentum: μ ≥ 0 (default 0).
-    ///   - epsilon: ε (default 1e-7).
+    ///   - rho: ρ in [0, 1) (default 0.9).
+    ///   - momentum: μ in [0, 1] (default 0).
+    ///   - epsilon: ε > 0 (default 1e-7).
     ///   - centered: centre the second moment (default false).
     ///   - weightDecay: decoupled weight decay λ (default none).
     ///   - clipping: gradient clipping (default none).
@@ -60,7 +60,9 @@ public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
         weightDecay: Double? = nil,
         clipping: GradientClipping = .none
     ) {
-        usagePrecondition(momentum >= 0, "RMSprop: momentum must be non-negative, got \(momentum)")
+        RMSpropKeys.rho.checkArgument(rho, of: "RMSprop", named: "rho")
+        RMSpropKeys.momentum.checkArgument(momentum, of: "RMSprop", named: "momentum")
+        RMSpropKeys.epsilon.checkArgument(epsilon, of: "RMSprop", named: "epsilon")
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon

@@ -73,7 +73,8 @@ public final class Trainer {
     /// - Parameters:
     ///   - model: the model, whose initialisers make the variables.
     ///   - data: the training and test splits.
-    ///   - optimizer: the one optimizer that applies every step's gradient.
+    ///   - optimizer: the one optimizer that applies every step's gradient: a fresh one, that
+    ///     has taken no step (``restore(_:)`` brings back a saved optimizer's state).
     ///   - options: epochs, batch, workers, seed and the rest.
     ///   - reducer: the all-reduce that sums the workers' micro-shard gradients; `nil` (the
     ///     default) for the engine's in-process one. Another implementation must keep
@@ -85,6 +86,9 @@ public final class Trainer {
     ///   step limit, and workers, kernel threads and micro-shards within
     ///   ``TrainingOptions/threadCounts`` and ``TrainingOptions/microShardCounts`` (a config is
     ///   checked before it gets here). A batch larger than the training split is the whole split.
+    ///   `optimizer.iterations` is 0: an optimizer that has stepped (for another trainer, say)
+    ///   would carry its step count into this run's bias corrections and schedule, and into a
+    ///   state that no trainer could restore.
     public init(model: any Model, data: DatasetSplit, optimizer: any Optimizer, options: TrainingOptions, reducer: (any GradientReducer)? = nil) {
         for (name, value) in [
             ("epochs", options.epochs), ("batchSize", options.batchSize), ("gradientAccumulation", options.gradientAccumulation),
@@ -102,6 +106,9 @@ public final class Trainer {
         if let maxSteps = options.maxSteps {
             usagePrecondition(maxSteps >= 0, "Trainer: options.maxSteps must not be negative, got \(maxSteps)")
         }
+        usagePrecondition(
+            optimizer.iterations == 0,
+            "Trainer: the optimizer has already taken \(optimizer.iterations) step\(optimizer.iterations == 1 ? "" : "s") (\(optimizer.name).iterations is \(optimizer.iterations)); give each trainer a fresh optimizer, and restore(_:) a saved state to continue a run")
         usagePrecondition(
             data.train.count >= 1,
             "Trainer: the training split has no examples (the test split has \(data.test.count)); a trainer needs at least one to train on")

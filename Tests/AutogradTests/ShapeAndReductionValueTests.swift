@@ -83,6 +83,26 @@ import _TestSupport
         #expect(m.argmax(squeezingAxis: 0).scalars == [1, 1, 1])
     }
 
+    /// A long sum adds runs of elements and combines the runs' sums pairwise, so its error grows
+    /// with the logarithm of the count: 2²⁰ tenths summed whole come within a millionth of 2²⁰
+    /// times the Float 0.1, and summed along an axis (one running sum per run) within 1e-4.
+    @Test func longSumsStayAccurate() {
+        let count = 1 << 20
+        let exact = Double(Float(0.1)) * Double(count)
+        func relativeError(_ sum: Tensor) -> Double { Swift.abs(Double(sum.scalar) - exact) / exact }
+        let tenths = Tensor(repeating: 0.1, shape: [count])
+        #expect(relativeError(tenths.sum()) < 1e-6)
+        #expect(Swift.abs(Double(tenths.mean().scalar) - Double(Float(0.1))) < 1e-7)
+        #expect(relativeError(tenths.reshaped(to: [count, 1]).sum(squeezingAxes: 0)) < 1e-4)
+        #expect(relativeError(tenths.reshaped(to: [2, count / 2]).transposed().sum(alongAxes: 0).sum()) < 1e-4)
+    }
+
+    /// Up to one run long, a sum along an axis adds its rows in order, from the first.
+    @Test func shortSumsAlongAnAxisAddInOrder() {
+        let rows = Tensor([[1e8, -0.0], [1, -0.0], [-1e8, -0.0]])
+        #expect(rows.sum(squeezingAxes: 0).scalars.map(\.bitPattern) == [Float(0).bitPattern, Float(-0.0).bitPattern])
+    }
+
     @Test func reductionsOfEmptyAxes() {
         // NumPy: the sum of nothing reduces to 0 with a kept extent of 1.
         let empty = Tensor.zeros(shape: [0, 3])

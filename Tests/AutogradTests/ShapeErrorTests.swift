@@ -12,6 +12,29 @@ import Autograd
         #expect(standardError(of: result).contains("add: incompatible shapes [2, 3] and [4, 3]"))
     }
 
+    @Test func aShapeWithANegativeExtentStopsEveryInitialiser() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor(shape: [2, -3]) { _ in }
+        }
+        #expect(standardError(of: result).contains("Tensor(shape:initializingWith:): shape [2, -3] has a negative dimension"))
+    }
+
+    /// An element count that wraps around `Int` would otherwise make a tensor whose shape
+    /// claims 2⁶⁴ elements and whose storage holds none.
+    @Test func aShapeWithMoreElementsThanIntCountsStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor(repeating: 1, shape: [1 << 32, 1 << 32])
+        }
+        #expect(standardError(of: result).contains("Tensor(repeating:shape:): shape [4294967296, 4294967296] has more elements than Int can count"))
+    }
+
+    @Test func clippingToAnEmptyRangeStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            _ = Tensor([1, 2]).clipped(to: 3, 1)
+        }
+        #expect(standardError(of: result).contains("clipped(to:_:): lower bound 3.0 is greater than upper bound 1.0"))
+    }
+
     @Test func otherBinaryOpsNameThemselves() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Tensor.ones(shape: [3]) * Tensor.ones(shape: [2])

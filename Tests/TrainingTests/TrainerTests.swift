@@ -275,6 +275,22 @@ private func values(_ trainer: Trainer) -> [Tensor] { trainer.variables.map(\.va
         }
     }
 
+    /// An optimizer that has stepped would start this run at its step count: Adam's bias
+    /// corrections and any schedule would be off, and the state would not restore.
+    @Test func anOptimizerThatHasAlreadySteppedStops() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let optimizer = Adam()
+            _ = Trainer(model: model, data: split, optimizer: optimizer, options: TrainingOptions(epochs: 1))
+            let first = Trainer(model: model, data: split, optimizer: optimizer, options: TrainingOptions(epochs: 1))
+            _ = first.run()
+            _ = Trainer(model: model, data: split, optimizer: optimizer, options: TrainingOptions(epochs: 1))
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("Trainer: the optimizer has already taken"), "\(message)")
+            #expect(message.contains("give each trainer a fresh optimizer"), "\(message)")
+        }
+    }
+
     @Test func aWorkerCountNoMachineHasStopsNamingTheOption() async {
         await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = Trainer(model: model, data: split, optimizer: SGD(), options: TrainingOptions(workers: Int.max))

@@ -175,7 +175,10 @@ extension Tensor {
     }
 
     /// Each element clipped to `[lower, upper]`; the gradient passes where the element is inside.
+    ///
+    /// - Precondition: `lower <= upper` (neither is NaN).
     public func clipped(to lower: Float, _ upper: Float) -> Tensor {
+        usagePrecondition(lower <= upper, "clipped(to:_:): lower bound \(lower) is greater than upper bound \(upper) (or one is NaN), clipping a tensor of shape \(shape)")
         let x = self
         let output = map { Swift.min(Swift.max($0, lower), upper) }
         Tensor.record(output, x) { { g, _ in [g * x.map { $0 >= lower && $0 <= upper ? 1 : 0 }] } }
