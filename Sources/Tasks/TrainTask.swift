@@ -307,7 +307,11 @@ package struct TrainTask: RunnableTask {
         }
         info("training: \(lengthDescription)")
         info("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
-        info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        // Deterministic: the bits of every worker count and, under MPI, of one process. A
+        // reduction across ranks in MPI's own order gives neither.
+        let inMicroShardOrder = runOptions.distributed?.reducer.addsInMicroShardOrder ?? true
+        let deterministic = options.deterministic && inMicroShardOrder
+        info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(deterministic ? "deterministic" : inMicroShardOrder ? "non-deterministic" : "non-deterministic (the ranks' gradients are added in MPI_Allreduce's order)")")
         if options.precision == .bf16 {
             info("precision: bf16 matrix products (inputs rounded to bfloat16, sums in float32); parameters, gradients and optimizer state in float32")
             if !MatrixPrecision.hasNativeBF16Products {
@@ -382,7 +386,7 @@ package struct TrainTask: RunnableTask {
         extra["workers"] = .number(options.workers)
         if let distributed = runOptions.distributed { extra["ranks"] = .number(distributed.rankCount) }
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
-        extra["deterministic"] = .bool(options.deterministic)
+        extra["deterministic"] = .bool(deterministic)
         extra["precision"] = .string(options.precision.rawValue)
         extra["samples_per_second"] = .number(summary.samplesPerSecond)
         extra["end_to_end_samples_per_second"] = .number(timing.endToEndSamplesPerSecond)

@@ -147,6 +147,24 @@ struct MPIRunTests {
         #expect(digest(of: run) == expected, "\(ranks) ranks of \(workers) workers")
     }
 
+    /// `MPI_Allreduce` adds the ranks' gradients in an order of its own, so the bits are not a
+    /// one-process run's: the run and its report say it is not deterministic.
+    @Test func allreduceReductionReportsItselfNonDeterministic() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let arguments = ["run", digitsConfig, "--no-metrics", "--epochs", "2", "--run-dir", scratch.path + "/run"]
+        for reduction in ["allreduce", "deterministic"] {
+            let report = scratch.path + "/\(reduction).json"
+            let run = try mpiJob([(2, arguments + ["--mpi-reduction", reduction, "--report", report])], in: scratch.path)
+            #expect(run.status == 0, "\(run.standardError)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+            let deterministic = reduction == "deterministic"
+            #expect(object["deterministic"] as? Bool == deterministic, "\(reduction): \(object["deterministic"] ?? "none")")
+            #expect(run.standardOutput.contains(deterministic ? "micro-shards, deterministic" : "micro-shards, non-deterministic (the ranks' gradients are added in MPI_Allreduce's order)"),
+                    "\(run.standardOutput.prefix(600))")
+        }
+    }
+
     @Test func ranksWithDifferentWorkerCountsGiveTheOneProcessDigest() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
