@@ -1,5 +1,6 @@
 import Autograd
 import ConfigKit
+import DataParallel
 import JSON
 import Reports
 import Datasets
@@ -67,14 +68,16 @@ extension TrainTask {
             }
             let precisionNote = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision)
             let shardingNote = shardingNote(resuming: checkpoint.metadata)
+            let reductionNote = reductionNote(resuming: checkpoint.metadata, distributed: runOptions.distributed)
             if !watchChanged, let trained = otherEpochs(of: checkpoint.metadata) {
-                // In another precision, or cut into other shards, the bits differ from every
-                // uninterrupted run, as those notes say.
-                let ends = precisionNote == nil && shardingNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
+                // In another precision, cut into other shards or summed in MPI's order, the bits
+                // differ from every uninterrupted run, as those notes say.
+                let ends = precisionNote == nil && shardingNote == nil && reductionNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs)\(ends)")
             }
             if let precisionNote { resumeLines.append(precisionNote) }
             if let shardingNote { resumeLines.append(shardingNote) }
+            if let reductionNote { resumeLines.append(reductionNote) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
@@ -252,6 +255,9 @@ extension TrainTask {
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
         metadata["training.workers"] = String(options.workers)
+        if let reducer = trainer.engine.reducer as? any DistributedGradientReducer, !reducer.addsInMicroShardOrder {
+            metadata[Self.reductionKey] = Self.allreduceReduction
+        }
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
         metadata["early_stopping"] = earlyStoppingWatch
         return metadata
@@ -381,6 +387,23 @@ extension TrainTask {
     func shardingNote(resuming metadata: [String: String]) -> String? {
         guard !options.deterministic, let text = metadata["training.workers"], let trained = Int(text), trained != options.workers else { return nil }
         return "note: training.deterministic is false, so each batch is cut into one shard per worker: the checkpoint's run had \(trained) worker\(trained == 1 ? "" : "s") and this one has \(options.workers), so the bits from here on differ from an uninterrupted run with either count (give --workers \(trained) to continue that run's bits)"
+    }
+
+    /// The metadata key that says how the ranks of an MPI run added their gradients, written only
+    /// when that was ``allreduceReduction``: every other checkpoint holds the bits of a run
+    /// summed in micro-shard order.
+    static let reductionKey = "training.reduction"
+    /// ``reductionKey``'s value for a run whose ranks' gradients `MPI_Allreduce` added in an order
+    /// of its own.
+    static let allreduceReduction = "mpi_allreduce"
+
+    /// The note a run prints when it resumes a checkpoint whose ranks added their gradients in
+    /// `MPI_Allreduce`'s order: its parameters are no deterministic run's, so neither are the
+    /// bits from here on. `nil` for any other checkpoint, and for a run that goes on adding
+    /// them that way (it says itself that it is not deterministic).
+    func reductionNote(resuming metadata: [String: String], distributed: DistributedRun?) -> String? {
+        guard metadata[Self.reductionKey] == Self.allreduceReduction, distributed?.reducer.addsInMicroShardOrder ?? true else { return nil }
+        return "note: the checkpoint's run added its ranks' gradients in MPI_Allreduce's order (--mpi-reduction allreduce), so its parameters, and the bits from here on, differ from those of an uninterrupted run with the deterministic reduction or in one process"
     }
 
     /// The checkpoint `--resume` names, and its path.

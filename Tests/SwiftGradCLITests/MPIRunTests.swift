@@ -197,6 +197,41 @@ struct MPIRunTests {
         #expect(digest(of: alone) == expected)
     }
 
+    /// A checkpoint of ranks that added their gradients in `MPI_Allreduce`'s order holds no
+    /// deterministic run's parameters: a resume of it with the deterministic reduction, or in
+    /// one process, says that its bits differ from an uninterrupted run's. A checkpoint of the
+    /// deterministic reduction resumes without the note.
+    @Test func resumeOfAnAllreduceCheckpointSaysItsBitsDiffer() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try checkpointingDigitsConfig(epochs: 2, in: scratch)
+        let note = "note: the checkpoint's run added its ranks' gradients in MPI_Allreduce's order"
+        for reduction in ["allreduce", "deterministic"] {
+            let folder = scratch.path + "/" + reduction
+            let trained = try mpiJob([(2, ["run", config, "--no-metrics", "--mpi-reduction", reduction, "--run-dir", folder])], in: scratch.path)
+            #expect(trained.status == 0, "\(trained.standardError)")
+            // 23 steps an epoch: the checkpoint of epoch 1, and the run goes on to epoch 3.
+            let checkpoint = folder + "/checkpoints/step-000000023.safetensors"
+            let alone = try swiftgrad(
+                ["run", config, "--no-metrics", "--epochs", "3", "--resume", checkpoint, "--run-dir", folder + "-alone"], in: scratch.path)
+            #expect(alone.status == 0, "\(alone.standardError)")
+            let ranks = try mpiJob(
+                [(2, ["run", config, "--no-metrics", "--resume", checkpoint, "--run-dir", folder + "-ranks"])], in: scratch.path)
+            #expect(ranks.status == 0, "\(ranks.standardError)")
+            for run in [alone, ranks] {
+                #expect(run.standardError.contains(note) == (reduction == "allreduce"), "\(reduction): \(run.standardError)")
+            }
+            #expect(alone.standardError.contains("and ends where an uninterrupted run of 3 epochs does") == (reduction == "deterministic"),
+                    "\(reduction): \(alone.standardError)")
+        }
+        // Ranks that go on adding in MPI's order say so in their header instead.
+        let onward = try mpiJob(
+            [(2, ["run", config, "--no-metrics", "--mpi-reduction", "allreduce", "--resume", scratch.path + "/allreduce/checkpoints/step-000000023.safetensors",
+                  "--run-dir", scratch.path + "/onward"])], in: scratch.path)
+        #expect(onward.status == 0, "\(onward.standardError)")
+        #expect(!onward.standardError.contains(note), "\(onward.standardError)")
+    }
+
     /// Each rank runs in a folder of its own, and the checkpoint, given by a relative path or as
     /// `latest`, is only in rank 0's: rank 0 reads it and sends it to the others, as on hosts
     /// that share no file system.
