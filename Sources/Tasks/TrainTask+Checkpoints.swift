@@ -69,15 +69,26 @@ extension TrainTask {
             let precisionNote = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision)
             let shardingNote = shardingNote(resuming: checkpoint.metadata)
             let reductionNote = reductionNote(resuming: checkpoint.metadata, distributed: runOptions.distributed)
+            // A model whose parameters early stopping restored holds the best evaluation's
+            // parameters beside the last step's position and optimizer state: a run that trains
+            // on from it (early stopping now more patient, or off) is no uninterrupted run.
+            let stopsAtOnce = !watchChanged && options.earlyStopping.map { state.evaluationsWithoutImprovement >= $0.patience } == true
+            let trainsOn = remaining > 0 && checkpoint.state.epoch < options.epochs && !stopsAtOnce
+            let restoredNote = checkpoint.metadata[Self.restoredBestKey] == "true" && trainsOn
+                ? "note: \(path) holds the parameters early stopping restored (the best evaluation's) with the last step's position and optimizer state, so the bits from here on differ from an uninterrupted run's; resume from the run's last periodic checkpoint (--resume latest in its run folder) to go on from where it stopped"
+                : nil
             if !watchChanged, let trained = otherEpochs(of: checkpoint.metadata) {
-                // In another precision, cut into other shards or summed in MPI's order, the bits
-                // differ from every uninterrupted run, as those notes say.
-                let ends = precisionNote == nil && shardingNote == nil && reductionNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
+                // In another precision, cut into other shards, summed in MPI's order or from
+                // restored parameters, the bits differ from every uninterrupted run, as those
+                // notes say.
+                let ends = precisionNote == nil && shardingNote == nil && reductionNote == nil && restoredNote == nil
+                    ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs)\(ends)")
             }
             if let precisionNote { resumeLines.append(precisionNote) }
             if let shardingNote { resumeLines.append(shardingNote) }
             if let reductionNote { resumeLines.append(reductionNote) }
+            if let restoredNote { resumeLines.append(restoredNote) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))

@@ -358,6 +358,39 @@ import Glibc
         #expect(checkpoint.status == 0 && !checkpoint.standardOutput.contains("restored"), "\(checkpoint.standardOutput)")
     }
 
+    /// A model of restored parameters holds the best evaluation's parameters with the last step's
+    /// position and optimizer state: a run that trains on from it, early stopping now more
+    /// patient, says that its bits differ from an uninterrupted run's, which the run's last
+    /// periodic checkpoint continues.
+    @Test func trainingOnFromRestoredParametersSaysItsBitsDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, patience: Int) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#, with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6},"#))
+        }
+        let stopping = try config("stop.json", patience: 2), patient = try config("patient.json", patience: 10)
+        let stopped = try swiftgrad(["run", stopping, "--run-dir", "runs/stop"], in: directory.path)
+        #expect(stopped.status == 0 && stopped.standardOutput.contains("restored the parameters of the best evaluation"), "\(stopped.standardOutput)")
+        let uninterrupted = try swiftgrad(["run", patient, "--run-dir", "runs/patient"], in: directory.path)
+        let expected = try #require(digest(of: uninterrupted), "\(uninterrupted.standardError)")
+        let note = "holds the parameters early stopping restored (the best evaluation's) with the last step's position and optimizer state, so the bits from here on differ"
+
+        let fromModel = try swiftgrad(["run", patient, "--resume", "runs/stop/model.safetensors", "--run-dir", "runs/model"], in: directory.path)
+        #expect(fromModel.status == 0, "\(fromModel.standardError)")
+        #expect(fromModel.standardError.contains("note: runs/stop/model.safetensors " + note), "\(fromModel.standardError)")
+        #expect(digest(of: fromModel) != expected)
+        // The periodic checkpoint of the same step continues the run to an uninterrupted run's bits.
+        let fromCheckpoint = try swiftgrad(
+            ["run", patient, "--resume", "runs/stop/checkpoints/step-000000012.safetensors", "--run-dir", "runs/checkpoint"], in: directory.path)
+        #expect(fromCheckpoint.status == 0 && !fromCheckpoint.standardError.contains(note), "\(fromCheckpoint.standardError)")
+        #expect(digest(of: fromCheckpoint) == expected)
+        // With the stopping config nothing is left to train: the model is the run's, as it was.
+        let again = try swiftgrad(["run", stopping, "--resume", "runs/stop/model.safetensors", "--run-dir", "runs/again"], in: directory.path)
+        #expect(again.status == 0 && !again.standardError.contains(note), "\(again.standardError)")
+    }
+
     @Test func aResumeWatchingSomethingElseStartsEarlyStoppingAfresh() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
