@@ -46,6 +46,17 @@ extension TrainTask {
             if watchChanged {
                 (state.bestMetric, state.bestEpoch, state.evaluationsWithoutImprovement, state.bestParameters) = (nil, nil, 0, nil)
             }
+            // A run that did not restore its best parameters (restore_best false) kept no copy of
+            // them. A state at the end of its best epoch holds them itself; of an earlier best
+            // this run has none to put back should it stop before a better one.
+            var lostBestEpoch: Int?
+            if !watchChanged, options.earlyStopping?.restoreBest == true, let bestEpoch = state.bestEpoch, state.bestParameters == nil {
+                if bestEpoch == state.epoch && state.stepInEpoch == 0 {
+                    state.bestParameters = state.parameters
+                } else {
+                    lostBestEpoch = bestEpoch
+                }
+            }
             // Every rank checks the same bytes alike: under MPI one error, printed once.
             let restore = {
                 try checkCompatible(checkpoint, path: path)
@@ -65,6 +76,9 @@ extension TrainTask {
             resumeLines.append("resumed from \(path): \(position), \(checkpoint.state.optimizerStep) steps done\(rest)")
             if watchChanged, let watched {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
+            }
+            if let lostBestEpoch {
+                resumeLines.append("note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch \(lostBestEpoch)), as early_stopping.restore_best was false there, so if this run stops before a better evaluation it ends on its last parameters, and the bits differ from an uninterrupted run that restores them")
             }
             let precisionNote = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision)
             let shardingNote = shardingNote(resuming: checkpoint.metadata)
@@ -192,7 +206,7 @@ extension TrainTask {
             var saved = checkpoint(of: trainer)
             // Early stopping put back the best evaluation's parameters: the position and the
             // optimizer state are the last step's, and the metadata says whose parameters these are.
-            if restoredBest(summary) { saved.metadata[Self.restoredBestKey] = "true" }
+            if restoredBest(summary, trainer) { saved.metadata[Self.restoredBestKey] = "true" }
             model = saved.safeTensors
         }
         do {

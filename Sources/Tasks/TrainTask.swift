@@ -463,7 +463,7 @@ package struct TrainTask: RunnableTask {
     private func finalEvaluation(
         of trainer: Trainer, _ summary: Trainer.Summary, earlier: [Trainer.Evaluation]
     ) -> (evaluation: Trainer.Evaluation, afresh: Bool) {
-        if !restoredBest(summary) {
+        if !restoredBest(summary, trainer) {
             if let last = summary.evaluations.last { return (last, false) }
             if summary.examples == 0, let recorded = earlier.last, recorded.epoch == summary.epochs,
                trainer.state.stepInEpoch == 0 || trainer.globalStep >= options.totalSteps(examples: data.train.count)
@@ -475,9 +475,10 @@ package struct TrainTask: RunnableTask {
     }
 
     /// Whether early stopping ended the run with the parameters of its best evaluation, which
-    /// the report then evaluates afresh on both splits.
-    func restoredBest(_ summary: Trainer.Summary) -> Bool {
-        summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true
+    /// the report then evaluates afresh on both splits. A run resumed from a checkpoint that kept
+    /// no copy of them (its run did not restore them) has none to put back.
+    func restoredBest(_ summary: Trainer.Summary, _ trainer: Trainer) -> Bool {
+        summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true && trainer.bestParameters != nil
     }
 
     /// For regression data, MSE, MAE and R² of the final parameters on the training and test

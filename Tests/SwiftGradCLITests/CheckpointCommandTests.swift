@@ -358,6 +358,41 @@ import Glibc
         #expect(checkpoint.status == 0 && !checkpoint.standardOutput.contains("restored"), "\(checkpoint.standardOutput)")
     }
 
+    /// A run with `restore_best` false keeps no copy of its best evaluation's parameters. Resumed
+    /// with `restore_best` true from the end of its best epoch, the checkpoint's own parameters
+    /// are those and the run ends on an uninterrupted run's bits; resumed from later, it says it
+    /// cannot put them back, and its model does not claim to hold them.
+    @Test func restoringBestParametersAfterAResumeOfARunThatKeptNone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        // Every evaluation after the first falls short of a minimum improvement of 10⁶: the runs
+        // stop after epoch 3, their best evaluation epoch 1 (4 steps an epoch).
+        func config(_ name: String, restoreBest: Bool) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": 2, "min_delta": 1e6, "restore_best": \#(restoreBest)},"#))
+        }
+        let keeping = try config("keeping.json", restoreBest: false), restoring = try config("restoring.json", restoreBest: true)
+        #expect(try swiftgrad(["run", keeping, "--run-dir", "runs/keeping"], in: directory.path).status == 0)
+        let uninterrupted = try swiftgrad(["run", restoring, "--run-dir", "runs/restoring"], in: directory.path)
+        #expect(uninterrupted.standardOutput.contains("restored the parameters of the best evaluation"), "\(uninterrupted.standardOutput)")
+        let expected = try #require(digest(of: uninterrupted), "\(uninterrupted.standardError)")
+        let note = "note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch 1)"
+
+        let fromBest = try swiftgrad(
+            ["run", restoring, "--resume", "runs/keeping/checkpoints/step-000000004.safetensors", "--run-dir", "runs/best"], in: directory.path)
+        #expect(fromBest.status == 0 && !fromBest.standardError.contains(note), "\(fromBest.standardError)")
+        #expect(digest(of: fromBest) == expected, "\(fromBest.standardOutput)")
+
+        let fromLater = try swiftgrad(
+            ["run", restoring, "--resume", "runs/keeping/checkpoints/step-000000008.safetensors", "--run-dir", "runs/later"], in: directory.path)
+        #expect(fromLater.status == 0 && fromLater.standardError.contains(note), "\(fromLater.standardError)")
+        #expect(!fromLater.standardOutput.contains("restored the parameters"), "\(fromLater.standardOutput)")
+        let evaluated = try swiftgrad(["eval", restoring, "--checkpoint", "runs/later/model.safetensors"], in: directory.path)
+        #expect(evaluated.status == 0 && !evaluated.standardOutput.contains("restored"), "\(evaluated.standardOutput)")
+    }
+
     /// A model of restored parameters holds the best evaluation's parameters with the last step's
     /// position and optimizer state: a run that trains on from it, early stopping now more
     /// patient, says that its bits differ from an uninterrupted run's, which the run's last
