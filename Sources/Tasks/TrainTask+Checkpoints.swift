@@ -77,6 +77,15 @@ extension TrainTask {
             if watchChanged, let watched {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
             }
+            // A record past this run's patience: an uninterrupted run of this config stopped at an
+            // earlier evaluation, and this one stops here, at once.
+            if !watchChanged, let earlyStopping = options.earlyStopping {
+                let count = state.evaluationsWithoutImprovement
+                let atEvaluation = state.stepInEpoch == 0 && state.epoch % options.evaluateEvery == 0
+                if count > earlyStopping.patience || (count == earlyStopping.patience && !atEvaluation) {
+                    resumeLines.append("note: the checkpoint's run had gone \(count) evaluation\(count == 1 ? "" : "s") without improvement\(atEvaluation ? "" : " and trained on since the last"), past where this run's patience of \(earlyStopping.patience) stops; this run stops here, later than an uninterrupted run of this config, so its final state differs from that run's")
+                }
+            }
             if let lostBestEpoch {
                 resumeLines.append("note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch \(lostBestEpoch)), as early_stopping.restore_best was false there, so if this run stops before a better evaluation it ends on its last parameters, and the bits differ from an uninterrupted run that restores them")
             }

@@ -393,6 +393,35 @@ import Glibc
         #expect(evaluated.status == 0 && !evaluated.standardOutput.contains("restored"), "\(evaluated.standardOutput)")
     }
 
+    /// A resume may lower early stopping's patience. From a state at the evaluation where the
+    /// lower patience runs out, the run stops there, as an uninterrupted run does; from a state
+    /// past it, the run says that it stops later than an uninterrupted run would have.
+    @Test func aLowerPatienceThanTheRecordSaysTheRunStopsLate() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        // Every evaluation after the first falls short of a minimum improvement of 10⁶ (4 steps an epoch).
+        func config(_ name: String, patience: Int) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 6, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6, "restore_best": false},"#))
+        }
+        let patient = try config("patient.json", patience: 4), impatient = try config("impatient.json", patience: 2)
+        #expect(try swiftgrad(["run", patient, "--run-dir", "runs/patient"], in: directory.path).status == 0)
+        let uninterrupted = try swiftgrad(["run", impatient, "--run-dir", "runs/impatient"], in: directory.path)
+        let expected = try #require(digest(of: uninterrupted), "\(uninterrupted.standardError)")
+        let note = "past where this run's patience of 2 stops; this run stops here, later than an uninterrupted run of this config"
+
+        // Epoch 3's evaluation is the second without improvement: the lower patience stops there.
+        let atStop = try swiftgrad(
+            ["run", impatient, "--resume", "runs/patient/checkpoints/step-000000012.safetensors", "--run-dir", "runs/at"], in: directory.path)
+        #expect(atStop.status == 0 && !atStop.standardError.contains(note), "\(atStop.standardError)")
+        #expect(digest(of: atStop) == expected)
+        let past = try swiftgrad(
+            ["run", impatient, "--resume", "runs/patient/checkpoints/step-000000016.safetensors", "--run-dir", "runs/past"], in: directory.path)
+        #expect(past.status == 0 && past.standardError.contains("note: the checkpoint's run had gone 3 evaluations without improvement, " + note), "\(past.standardError)")
+    }
+
     /// A model of restored parameters holds the best evaluation's parameters with the last step's
     /// position and optimizer state: a run that trains on from it, early stopping now more
     /// patient, says that its bits differ from an uninterrupted run's, which the run's last
