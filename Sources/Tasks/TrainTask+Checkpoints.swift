@@ -86,6 +86,13 @@ extension TrainTask {
                     resumeLines.append("note: the checkpoint's run had gone \(count) evaluation\(count == 1 ? "" : "s") without improvement\(atEvaluation ? "" : " and trained on since the last"), past where this run's patience of \(earlyStopping.patience) stops; this run stops here, later than an uninterrupted run of this config, so its final state differs from that run's")
                 }
             }
+            // Which evaluations counted as improvements depends on min_delta: a record kept with
+            // another is neither run's.
+            if !watchChanged, state.bestMetric != nil, let minDelta = options.earlyStopping?.minDelta,
+               let recorded = checkpoint.metadata[Self.minDeltaKey].flatMap(Float.init), recorded != minDelta
+            {
+                resumeLines.append("note: the checkpoint's early-stopping record was kept with min_delta \(recorded) and this run's is \(minDelta), so evaluations one counted as improvements the other would not have, and the bits may differ from an uninterrupted run of either config")
+            }
             if let lostBestEpoch {
                 resumeLines.append("note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch \(lostBestEpoch)), as early_stopping.restore_best was false there, so if this run stops before a better evaluation it ends on its last parameters, and the bits differ from an uninterrupted run that restores them")
             }
@@ -294,12 +301,17 @@ extension TrainTask {
         }
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
         metadata["early_stopping"] = earlyStoppingWatch
+        if let minDelta = options.earlyStopping?.minDelta { metadata[Self.minDeltaKey] = "\(minDelta)" }
         return metadata
     }
 
     /// What early stopping watches, as checkpoints record it: its metric, and for a `train_*`
     /// metric what `train_metrics` measures it over; `none` without early stopping. A resume
     /// may change it, and then early stopping's record starts afresh.
+    /// The metadata key of the `min_delta` early stopping kept its record with (a Float as
+    /// Swift prints it, which reads back to the same value); absent without early stopping.
+    static let minDeltaKey = "early_stopping.min_delta"
+
     var earlyStoppingWatch: String {
         guard let metric = options.earlyStopping?.metric else { return "none" }
         return metric == .trainLoss || metric == .trainAccuracy ? "\(metric.rawValue) over \(options.trainMetrics.rawValue)" : metric.rawValue

@@ -422,6 +422,28 @@ import Glibc
         #expect(past.status == 0 && past.standardError.contains("note: the checkpoint's run had gone 3 evaluations without improvement, " + note), "\(past.standardError)")
     }
 
+    /// Which evaluations improve depends on early stopping's `min_delta`: a resume with another
+    /// than the checkpoint's record was kept with says the bits may differ; the same, or only
+    /// another patience, says nothing of it.
+    @Test func anotherMinDeltaThanTheRecordsSaysTheBitsMayDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, patience: Int, minDelta: String) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 6, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": \#(minDelta)},"#))
+        }
+        let first = try config("first.json", patience: 10, minDelta: "0")
+        #expect(try swiftgrad(["run", first, "--run-dir", "runs/first"], in: directory.path).status == 0)
+        let checkpoint = "runs/first/checkpoints/step-000000016.safetensors"
+        let note = "note: the checkpoint's early-stopping record was kept with min_delta 0.0 and this run's is 1000000.0"
+        let other = try swiftgrad(["run", try config("other.json", patience: 2, minDelta: "1e6"), "--resume", checkpoint, "--run-dir", "runs/other"], in: directory.path)
+        #expect(other.status == 0 && other.standardError.contains(note), "\(other.standardError)")
+        let same = try swiftgrad(["run", try config("same.json", patience: 3, minDelta: "0.0"), "--resume", checkpoint, "--run-dir", "runs/same"], in: directory.path)
+        #expect(same.status == 0 && !same.standardError.contains("min_delta"), "\(same.standardError)")
+    }
+
     /// A model of restored parameters holds the best evaluation's parameters with the last step's
     /// position and optimizer state: a run that trains on from it, early stopping now more
     /// patient, says that its bits differ from an uninterrupted run's, which the run's last
