@@ -93,6 +93,11 @@ extension TrainTask {
             {
                 resumeLines.append("note: the checkpoint's early-stopping record was kept with min_delta \(recorded) and this run's is \(minDelta), so evaluations one counted as improvements the other would not have, and the bits may differ from an uninterrupted run of either config")
             }
+            // best.safetensors holds the best evaluation by what the checkpoint's run kept it by:
+            // by anything else, this run knows only its own evaluations.
+            if checkpoints.keepBest != nil, checkpoint.state.optimizerStep > 0, let keptBy = checkpoint.metadata["keep_best"], keptBy != keepBestWatch {
+                resumeLines.append("note: checkpoint.keep_best keeps best.safetensors by \(keepBestWatch) in this run and by \(keptBy) in the checkpoint's, so this run keeps the best of its own evaluations from here on, which may not be the best checkpoint of an uninterrupted run")
+            }
             if let lostBestEpoch {
                 resumeLines.append("note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch \(lostBestEpoch)), as early_stopping.restore_best was false there, so if this run stops before a better evaluation it ends on its last parameters, and the bits differ from an uninterrupted run that restores them")
             }
@@ -301,6 +306,7 @@ extension TrainTask {
         }
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
         metadata["early_stopping"] = earlyStoppingWatch
+        metadata["keep_best"] = keepBestWatch
         if let minDelta = options.earlyStopping?.minDelta { metadata[Self.minDeltaKey] = "\(minDelta)" }
         return metadata
     }
@@ -314,7 +320,19 @@ extension TrainTask {
 
     var earlyStoppingWatch: String {
         guard let metric = options.earlyStopping?.metric else { return "none" }
-        return metric == .trainLoss || metric == .trainAccuracy ? "\(metric.rawValue) over \(options.trainMetrics.rawValue)" : metric.rawValue
+        return watch(of: metric)
+    }
+
+    /// What `checkpoint.keep_best` keeps `best.safetensors` by, as checkpoints record it (in the
+    /// form of ``earlyStoppingWatch``); `none` without it.
+    var keepBestWatch: String {
+        guard let metric = checkpoints.keepBest else { return "none" }
+        return watch(of: metric)
+    }
+
+    /// `metric`, and for a `train_*` metric what `train_metrics` measures it over.
+    private func watch(of metric: TrainingMetric) -> String {
+        metric == .trainLoss || metric == .trainAccuracy ? "\(metric.rawValue) over \(options.trainMetrics.rawValue)" : metric.rawValue
     }
 
     /// Refuses a checkpoint from another config or other data.

@@ -444,6 +444,35 @@ import Glibc
         #expect(same.status == 0 && !same.standardError.contains("min_delta"), "\(same.standardError)")
     }
 
+    /// best.safetensors is the best evaluation by what `checkpoint.keep_best` says: a resume that
+    /// keeps it by another metric (or a train_* metric over other figures) knows only its own
+    /// evaluations, and says so; by the same, it says nothing.
+    @Test func anotherKeepBestThanTheCheckpointsSaysSo() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, keepBest: String, trainMetrics: String = "training_batches") throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""seed": 3}"#,
+                with: #""seed": 3, "epochs": 4, "train_metrics": "\#(trainMetrics)"}, "checkpoint": {"keep_best": "\#(keepBest)"}"#)
+                .replacingOccurrences(of: #""epochs": 2, "#, with: ""))
+        }
+        #expect(try swiftgrad(["run", try config("loss.json", keepBest: "train_loss"), "--run-dir", "runs/loss"], in: directory.path).status == 0)
+        let checkpoint = "runs/loss/checkpoints/step-000000008.safetensors"
+        func resumed(_ config: String, _ folder: String) throws -> Run {
+            try swiftgrad(["run", config, "--resume", checkpoint, "--run-dir", folder], in: directory.path)
+        }
+        let accuracy = try resumed(try config("accuracy.json", keepBest: "train_accuracy"), "runs/accuracy")
+        #expect(accuracy.status == 0, "\(accuracy.standardError)")
+        #expect(accuracy.standardError.contains(
+            "note: checkpoint.keep_best keeps best.safetensors by train_accuracy over training_batches in this run and by train_loss over training_batches in the checkpoint's"),
+                "\(accuracy.standardError)")
+        let pass = try resumed(try config("pass.json", keepBest: "train_loss", trainMetrics: "evaluation_pass"), "runs/pass")
+        #expect(pass.status == 0 && pass.standardError.contains("keeps best.safetensors by train_loss over evaluation_pass in this run"), "\(pass.standardError)")
+        let same = try resumed(try config("same.json", keepBest: "train_loss"), "runs/same")
+        #expect(same.status == 0 && !same.standardError.contains("keep_best"), "\(same.standardError)")
+    }
+
     /// A model of restored parameters holds the best evaluation's parameters with the last step's
     /// position and optimizer state: a run that trains on from it, early stopping now more
     /// patient, says that its bits differ from an uninterrupted run's, which the run's last
