@@ -98,6 +98,13 @@ extension TrainTask {
             if checkpoints.keepBest != nil, checkpoint.state.optimizerStep > 0, let keptBy = checkpoint.metadata["keep_best"], keptBy != keepBestWatch {
                 resumeLines.append("note: checkpoint.keep_best keeps best.safetensors by \(keepBestWatch) in this run and by \(keptBy) in the checkpoint's, so this run keeps the best of its own evaluations from here on, which may not be the best checkpoint of an uninterrupted run")
             }
+            // Early stopping counts evaluations, and keep_best compares them: evaluated at other
+            // epochs, an uninterrupted run of this config would have counted and kept others.
+            if options.earlyStopping != nil || checkpoints.keepBest != nil, checkpoint.state.optimizerStep > 0,
+               let every = checkpoint.metadata["training.evaluate_every"].flatMap(Int.init), every != options.evaluateEvery
+            {
+                resumeLines.append("note: the checkpoint's run evaluated every \(Self.epochCount(every)) and this one every \(Self.epochCount(options.evaluateEvery)) (training.evaluate_every), so what early stopping and checkpoint.keep_best saw before the checkpoint is not what an uninterrupted run of this config sees, and the bits may differ from one of either config")
+            }
             if let lostBestEpoch {
                 resumeLines.append("note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch \(lostBestEpoch)), as early_stopping.restore_best was false there, so if this run stops before a better evaluation it ends on its last parameters, and the bits differ from an uninterrupted run that restores them")
             }
@@ -307,6 +314,7 @@ extension TrainTask {
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
         metadata["early_stopping"] = earlyStoppingWatch
         metadata["keep_best"] = keepBestWatch
+        metadata["training.evaluate_every"] = String(options.evaluateEvery)
         if let minDelta = options.earlyStopping?.minDelta { metadata[Self.minDeltaKey] = "\(minDelta)" }
         return metadata
     }

@@ -473,6 +473,26 @@ import Glibc
         #expect(same.status == 0 && !same.standardError.contains("keep_best"), "\(same.standardError)")
     }
 
+    /// Early stopping counts evaluations: a resume that evaluates every other number of epochs
+    /// than the checkpoint's run says the bits may differ; with the same, it says nothing.
+    @Test func anotherEvaluateEveryWithEarlyStoppingSaysTheBitsMayDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, every: Int) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 4, "evaluate_every": \#(every), "early_stopping": {"metric": "train_loss", "patience": 10},"#))
+        }
+        #expect(try swiftgrad(["run", try config("one.json", every: 1), "--run-dir", "runs/one"], in: directory.path).status == 0)
+        let checkpoint = "runs/one/checkpoints/step-000000008.safetensors"
+        let two = try swiftgrad(["run", try config("two.json", every: 2), "--resume", checkpoint, "--run-dir", "runs/two"], in: directory.path)
+        #expect(two.status == 0 && two.standardError.contains(
+            "note: the checkpoint's run evaluated every 1 epoch and this one every 2 epochs (training.evaluate_every)"), "\(two.standardError)")
+        let same = try swiftgrad(["run", try config("same.json", every: 1), "--resume", checkpoint, "--run-dir", "runs/same"], in: directory.path)
+        #expect(same.status == 0 && !same.standardError.contains("evaluate_every"), "\(same.standardError)")
+    }
+
     /// A model of restored parameters holds the best evaluation's parameters with the last step's
     /// position and optimizer state: a run that trains on from it, early stopping now more
     /// patient, says that its bits differ from an uninterrupted run's, which the run's last
