@@ -31,6 +31,11 @@ public protocol DistributedGradientReducer: GradientReducer {
     var rank: Int { get }
     /// The processes that share each batch.
     var rankCount: Int { get }
+    /// Whether every element is summed in micro-shard order, so that the run has the bits of a
+    /// one-process run for any rank count; false for a reduction in an order of its own (MPI's
+    /// `MPI_Allreduce`), whose bits depend on the rank count. A run reports itself deterministic
+    /// only when this holds.
+    var addsInMicroShardOrder: Bool { get }
 
     /// Completes `results`, one per element of `activeSlots`, with those computed by the other
     /// ranks: on entry this rank's share (``MicroShardPlan/share(of:part:parts:)`` of
@@ -41,4 +46,9 @@ public protocol DistributedGradientReducer: GradientReducer {
     ///   - activeSlots: the batch's non-empty micro-shards, in order.
     ///   - step: the engine's batch counter, which every rank must agree on.
     func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int)
+}
+
+extension DistributedGradientReducer {
+    /// True: the order the protocol asks for.
+    public var addsInMicroShardOrder: Bool { true }
 }

@@ -55,6 +55,9 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
     public let threads: Int
     public var rank: Int { communicator.rank }
     public var rankCount: Int { communicator.size }
+    /// True for ``Reduction-swift.enum/deterministic`` only: `MPI_Allreduce` adds the ranks' sums
+    /// in its own order.
+    public var addsInMicroShardOrder: Bool { reduction == .deterministic }
 
     /// The step being reduced (counted from 1), for messages; set by the exchange of results that
     /// precedes each reduction, on the thread that drives the engine.

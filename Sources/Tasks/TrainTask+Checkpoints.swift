@@ -1,5 +1,6 @@
 import Autograd
 import ConfigKit
+import DataParallel
 import JSON
 import Reports
 import Datasets
@@ -45,6 +46,17 @@ extension TrainTask {
             if watchChanged {
                 (state.bestMetric, state.bestEpoch, state.evaluationsWithoutImprovement, state.bestParameters) = (nil, nil, 0, nil)
             }
+            // A run that did not restore its best parameters (restore_best false) kept no copy of
+            // them. A state at the end of its best epoch holds them itself; of an earlier best
+            // this run has none to put back should it stop before a better one.
+            var lostBestEpoch: Int?
+            if !watchChanged, options.earlyStopping?.restoreBest == true, let bestEpoch = state.bestEpoch, state.bestParameters == nil {
+                if bestEpoch == state.epoch && state.stepInEpoch == 0 {
+                    state.bestParameters = state.parameters
+                } else {
+                    lostBestEpoch = bestEpoch
+                }
+            }
             // Every rank checks the same bytes alike: under MPI one error, printed once.
             let restore = {
                 try checkCompatible(checkpoint, path: path)
@@ -65,16 +77,60 @@ extension TrainTask {
             if watchChanged, let watched {
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
             }
+            // A record past this run's patience: an uninterrupted run of this config stopped at an
+            // earlier evaluation, and this one stops here, at once.
+            if !watchChanged, let earlyStopping = options.earlyStopping {
+                let count = state.evaluationsWithoutImprovement
+                let atEvaluation = state.stepInEpoch == 0 && state.epoch % options.evaluateEvery == 0
+                if count > earlyStopping.patience || (count == earlyStopping.patience && !atEvaluation) {
+                    resumeLines.append("note: the checkpoint's run had gone \(count) evaluation\(count == 1 ? "" : "s") without improvement\(atEvaluation ? "" : " and trained on since the last"), past where this run's patience of \(earlyStopping.patience) stops; this run stops here, later than an uninterrupted run of this config, so its final state differs from that run's")
+                }
+            }
+            // Which evaluations counted as improvements depends on min_delta: a record kept with
+            // another is neither run's.
+            if !watchChanged, state.bestMetric != nil, let minDelta = options.earlyStopping?.minDelta,
+               let recorded = checkpoint.metadata[Self.minDeltaKey].flatMap(Float.init), recorded != minDelta
+            {
+                resumeLines.append("note: the checkpoint's early-stopping record was kept with min_delta \(recorded) and this run's is \(minDelta), so evaluations one counted as improvements the other would not have, and the bits may differ from an uninterrupted run of either config")
+            }
+            // best.safetensors holds the best evaluation by what the checkpoint's run kept it by:
+            // by anything else, this run knows only its own evaluations.
+            if checkpoints.keepBest != nil, checkpoint.state.optimizerStep > 0, let keptBy = checkpoint.metadata["keep_best"], keptBy != keepBestWatch {
+                resumeLines.append("note: checkpoint.keep_best keeps best.safetensors by \(keepBestWatch) in this run and by \(keptBy) in the checkpoint's, so this run keeps the best of its own evaluations from here on, which may not be the best checkpoint of an uninterrupted run")
+            }
+            // Early stopping counts evaluations, and keep_best compares them: evaluated at other
+            // epochs, an uninterrupted run of this config would have counted and kept others.
+            if options.earlyStopping != nil || checkpoints.keepBest != nil, checkpoint.state.optimizerStep > 0,
+               let every = checkpoint.metadata["training.evaluate_every"].flatMap(Int.init), every != options.evaluateEvery
+            {
+                resumeLines.append("note: the checkpoint's run evaluated every \(Self.epochCount(every)) and this one every \(Self.epochCount(options.evaluateEvery)) (training.evaluate_every), so what early stopping and checkpoint.keep_best saw before the checkpoint is not what an uninterrupted run of this config sees, and the bits may differ from one of either config")
+            }
+            if let lostBestEpoch {
+                resumeLines.append("note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch \(lostBestEpoch)), as early_stopping.restore_best was false there, so if this run stops before a better evaluation it ends on its last parameters, and the bits differ from an uninterrupted run that restores them")
+            }
             let precisionNote = Self.precisionNote(resuming: checkpoint.state.precision, in: options.precision)
             let shardingNote = shardingNote(resuming: checkpoint.metadata)
+            let reductionNote = reductionNote(resuming: checkpoint.metadata, distributed: runOptions.distributed)
+            // A model whose parameters early stopping restored holds the best evaluation's
+            // parameters beside the last step's position and optimizer state: a run that trains
+            // on from it (early stopping now more patient, or off) is no uninterrupted run.
+            let stopsAtOnce = !watchChanged && options.earlyStopping.map { state.evaluationsWithoutImprovement >= $0.patience } == true
+            let trainsOn = remaining > 0 && checkpoint.state.epoch < options.epochs && !stopsAtOnce
+            let restoredNote = checkpoint.metadata[Self.restoredBestKey] == "true" && trainsOn
+                ? "note: \(path) holds the parameters early stopping restored (the best evaluation's) with the last step's position and optimizer state, so the bits from here on differ from an uninterrupted run's; resume from the run's last periodic checkpoint (--resume latest in its run folder) to go on from where it stopped"
+                : nil
             if !watchChanged, let trained = otherEpochs(of: checkpoint.metadata) {
-                // In another precision, or cut into other shards, the bits differ from every
-                // uninterrupted run, as those notes say.
-                let ends = precisionNote == nil && shardingNote == nil ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
+                // In another precision, cut into other shards, summed in MPI's order or from
+                // restored parameters, the bits differ from every uninterrupted run, as those
+                // notes say.
+                let ends = precisionNote == nil && shardingNote == nil && reductionNote == nil && restoredNote == nil
+                    ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs)\(ends)")
             }
             if let precisionNote { resumeLines.append(precisionNote) }
             if let shardingNote { resumeLines.append(shardingNote) }
+            if let reductionNote { resumeLines.append(reductionNote) }
+            if let restoredNote { resumeLines.append(restoredNote) }
         }
         // Every rank of an MPI job starts from the same config, data and parameters.
         try runOptions.distributed?.checkAgreement(distributedFacts(of: trainer))
@@ -178,7 +234,7 @@ extension TrainTask {
             var saved = checkpoint(of: trainer)
             // Early stopping put back the best evaluation's parameters: the position and the
             // optimizer state are the last step's, and the metadata says whose parameters these are.
-            if restoredBest(summary) { saved.metadata[Self.restoredBestKey] = "true" }
+            if restoredBest(summary, trainer) { saved.metadata[Self.restoredBestKey] = "true" }
             model = saved.safeTensors
         }
         do {
@@ -252,17 +308,39 @@ extension TrainTask {
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
         metadata["training.workers"] = String(options.workers)
+        if let reducer = trainer.engine.reducer as? any DistributedGradientReducer, !reducer.addsInMicroShardOrder {
+            metadata[Self.reductionKey] = Self.allreduceReduction
+        }
         metadata["classes"] = data.train.classCount.map(String.init) ?? "regression"
         metadata["early_stopping"] = earlyStoppingWatch
+        metadata["keep_best"] = keepBestWatch
+        metadata["training.evaluate_every"] = String(options.evaluateEvery)
+        if let minDelta = options.earlyStopping?.minDelta { metadata[Self.minDeltaKey] = "\(minDelta)" }
         return metadata
     }
 
     /// What early stopping watches, as checkpoints record it: its metric, and for a `train_*`
     /// metric what `train_metrics` measures it over; `none` without early stopping. A resume
     /// may change it, and then early stopping's record starts afresh.
+    /// The metadata key of the `min_delta` early stopping kept its record with (a Float as
+    /// Swift prints it, which reads back to the same value); absent without early stopping.
+    static let minDeltaKey = "early_stopping.min_delta"
+
     var earlyStoppingWatch: String {
         guard let metric = options.earlyStopping?.metric else { return "none" }
-        return metric == .trainLoss || metric == .trainAccuracy ? "\(metric.rawValue) over \(options.trainMetrics.rawValue)" : metric.rawValue
+        return watch(of: metric)
+    }
+
+    /// What `checkpoint.keep_best` keeps `best.safetensors` by, as checkpoints record it (in the
+    /// form of ``earlyStoppingWatch``); `none` without it.
+    var keepBestWatch: String {
+        guard let metric = checkpoints.keepBest else { return "none" }
+        return watch(of: metric)
+    }
+
+    /// `metric`, and for a `train_*` metric what `train_metrics` measures it over.
+    private func watch(of metric: TrainingMetric) -> String {
+        metric == .trainLoss || metric == .trainAccuracy ? "\(metric.rawValue) over \(options.trainMetrics.rawValue)" : metric.rawValue
     }
 
     /// Refuses a checkpoint from another config or other data.
@@ -381,6 +459,23 @@ extension TrainTask {
     func shardingNote(resuming metadata: [String: String]) -> String? {
         guard !options.deterministic, let text = metadata["training.workers"], let trained = Int(text), trained != options.workers else { return nil }
         return "note: training.deterministic is false, so each batch is cut into one shard per worker: the checkpoint's run had \(trained) worker\(trained == 1 ? "" : "s") and this one has \(options.workers), so the bits from here on differ from an uninterrupted run with either count (give --workers \(trained) to continue that run's bits)"
+    }
+
+    /// The metadata key that says how the ranks of an MPI run added their gradients, written only
+    /// when that was ``allreduceReduction``: every other checkpoint holds the bits of a run
+    /// summed in micro-shard order.
+    static let reductionKey = "training.reduction"
+    /// ``reductionKey``'s value for a run whose ranks' gradients `MPI_Allreduce` added in an order
+    /// of its own.
+    static let allreduceReduction = "mpi_allreduce"
+
+    /// The note a run prints when it resumes a checkpoint whose ranks added their gradients in
+    /// `MPI_Allreduce`'s order: its parameters are no deterministic run's, so neither are the
+    /// bits from here on. `nil` for any other checkpoint, and for a run that goes on adding
+    /// them that way (it says itself that it is not deterministic).
+    func reductionNote(resuming metadata: [String: String], distributed: DistributedRun?) -> String? {
+        guard metadata[Self.reductionKey] == Self.allreduceReduction, distributed?.reducer.addsInMicroShardOrder ?? true else { return nil }
+        return "note: the checkpoint's run added its ranks' gradients in MPI_Allreduce's order (--mpi-reduction allreduce), so its parameters, and the bits from here on, differ from those of an uninterrupted run with the deterministic reduction or in one process"
     }
 
     /// The checkpoint `--resume` names, and its path.

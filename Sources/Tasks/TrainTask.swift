@@ -307,7 +307,11 @@ package struct TrainTask: RunnableTask {
         }
         info("training: \(lengthDescription)")
         info("model: \(model.parameterShapes.map { "\($0)" }.joined(separator: " ")) (\(model.parameterCount) parameters); optimizer \(optimizer.name), learning rate \(optimizer.learningRate)")
-        info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(options.deterministic ? "deterministic" : "non-deterministic")")
+        // Deterministic: the bits of every worker count and, under MPI, of one process. A
+        // reduction across ranks in MPI's own order gives neither.
+        let inMicroShardOrder = runOptions.distributed?.reducer.addsInMicroShardOrder ?? true
+        let deterministic = options.deterministic && inMicroShardOrder
+        info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(deterministic ? "deterministic" : inMicroShardOrder ? "non-deterministic" : "non-deterministic (the ranks' gradients are added in MPI_Allreduce's order)")")
         if options.precision == .bf16 {
             info("precision: bf16 matrix products (inputs rounded to bfloat16, sums in float32); parameters, gradients and optimizer state in float32")
             if !MatrixPrecision.hasNativeBF16Products {
@@ -382,7 +386,7 @@ package struct TrainTask: RunnableTask {
         extra["workers"] = .number(options.workers)
         if let distributed = runOptions.distributed { extra["ranks"] = .number(distributed.rankCount) }
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
-        extra["deterministic"] = .bool(options.deterministic)
+        extra["deterministic"] = .bool(deterministic)
         extra["precision"] = .string(options.precision.rawValue)
         extra["samples_per_second"] = .number(summary.samplesPerSecond)
         extra["end_to_end_samples_per_second"] = .number(timing.endToEndSamplesPerSecond)
@@ -459,7 +463,7 @@ package struct TrainTask: RunnableTask {
     private func finalEvaluation(
         of trainer: Trainer, _ summary: Trainer.Summary, earlier: [Trainer.Evaluation]
     ) -> (evaluation: Trainer.Evaluation, afresh: Bool) {
-        if !restoredBest(summary) {
+        if !restoredBest(summary, trainer) {
             if let last = summary.evaluations.last { return (last, false) }
             if summary.examples == 0, let recorded = earlier.last, recorded.epoch == summary.epochs,
                trainer.state.stepInEpoch == 0 || trainer.globalStep >= options.totalSteps(examples: data.train.count)
@@ -471,9 +475,10 @@ package struct TrainTask: RunnableTask {
     }
 
     /// Whether early stopping ended the run with the parameters of its best evaluation, which
-    /// the report then evaluates afresh on both splits.
-    func restoredBest(_ summary: Trainer.Summary) -> Bool {
-        summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true
+    /// the report then evaluates afresh on both splits. A run resumed from a checkpoint that kept
+    /// no copy of them (its run did not restore them) has none to put back.
+    func restoredBest(_ summary: Trainer.Summary, _ trainer: Trainer) -> Bool {
+        summary.outcome == .stoppedEarly && options.earlyStopping?.restoreBest == true && trainer.bestParameters != nil
     }
 
     /// For regression data, MSE, MAE and R² of the final parameters on the training and test

@@ -358,6 +358,174 @@ import Glibc
         #expect(checkpoint.status == 0 && !checkpoint.standardOutput.contains("restored"), "\(checkpoint.standardOutput)")
     }
 
+    /// A run with `restore_best` false keeps no copy of its best evaluation's parameters. Resumed
+    /// with `restore_best` true from the end of its best epoch, the checkpoint's own parameters
+    /// are those and the run ends on an uninterrupted run's bits; resumed from later, it says it
+    /// cannot put them back, and its model does not claim to hold them.
+    @Test func restoringBestParametersAfterAResumeOfARunThatKeptNone() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        // Every evaluation after the first falls short of a minimum improvement of 10⁶: the runs
+        // stop after epoch 3, their best evaluation epoch 1 (4 steps an epoch).
+        func config(_ name: String, restoreBest: Bool) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": 2, "min_delta": 1e6, "restore_best": \#(restoreBest)},"#))
+        }
+        let keeping = try config("keeping.json", restoreBest: false), restoring = try config("restoring.json", restoreBest: true)
+        #expect(try swiftgrad(["run", keeping, "--run-dir", "runs/keeping"], in: directory.path).status == 0)
+        let uninterrupted = try swiftgrad(["run", restoring, "--run-dir", "runs/restoring"], in: directory.path)
+        #expect(uninterrupted.standardOutput.contains("restored the parameters of the best evaluation"), "\(uninterrupted.standardOutput)")
+        let expected = try #require(digest(of: uninterrupted), "\(uninterrupted.standardError)")
+        let note = "note: the checkpoint's run kept no copy of the parameters of its best evaluation (epoch 1)"
+
+        let fromBest = try swiftgrad(
+            ["run", restoring, "--resume", "runs/keeping/checkpoints/step-000000004.safetensors", "--run-dir", "runs/best"], in: directory.path)
+        #expect(fromBest.status == 0 && !fromBest.standardError.contains(note), "\(fromBest.standardError)")
+        #expect(digest(of: fromBest) == expected, "\(fromBest.standardOutput)")
+
+        let fromLater = try swiftgrad(
+            ["run", restoring, "--resume", "runs/keeping/checkpoints/step-000000008.safetensors", "--run-dir", "runs/later"], in: directory.path)
+        #expect(fromLater.status == 0 && fromLater.standardError.contains(note), "\(fromLater.standardError)")
+        #expect(!fromLater.standardOutput.contains("restored the parameters"), "\(fromLater.standardOutput)")
+        let evaluated = try swiftgrad(["eval", restoring, "--checkpoint", "runs/later/model.safetensors"], in: directory.path)
+        #expect(evaluated.status == 0 && !evaluated.standardOutput.contains("restored"), "\(evaluated.standardOutput)")
+    }
+
+    /// A resume may lower early stopping's patience. From a state at the evaluation where the
+    /// lower patience runs out, the run stops there, as an uninterrupted run does; from a state
+    /// past it, the run says that it stops later than an uninterrupted run would have.
+    @Test func aLowerPatienceThanTheRecordSaysTheRunStopsLate() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        // Every evaluation after the first falls short of a minimum improvement of 10⁶ (4 steps an epoch).
+        func config(_ name: String, patience: Int) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 6, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6, "restore_best": false},"#))
+        }
+        let patient = try config("patient.json", patience: 4), impatient = try config("impatient.json", patience: 2)
+        #expect(try swiftgrad(["run", patient, "--run-dir", "runs/patient"], in: directory.path).status == 0)
+        let uninterrupted = try swiftgrad(["run", impatient, "--run-dir", "runs/impatient"], in: directory.path)
+        let expected = try #require(digest(of: uninterrupted), "\(uninterrupted.standardError)")
+        let note = "past where this run's patience of 2 stops; this run stops here, later than an uninterrupted run of this config"
+
+        // Epoch 3's evaluation is the second without improvement: the lower patience stops there.
+        let atStop = try swiftgrad(
+            ["run", impatient, "--resume", "runs/patient/checkpoints/step-000000012.safetensors", "--run-dir", "runs/at"], in: directory.path)
+        #expect(atStop.status == 0 && !atStop.standardError.contains(note), "\(atStop.standardError)")
+        #expect(digest(of: atStop) == expected)
+        let past = try swiftgrad(
+            ["run", impatient, "--resume", "runs/patient/checkpoints/step-000000016.safetensors", "--run-dir", "runs/past"], in: directory.path)
+        #expect(past.status == 0 && past.standardError.contains("note: the checkpoint's run had gone 3 evaluations without improvement, " + note), "\(past.standardError)")
+    }
+
+    /// Which evaluations improve depends on early stopping's `min_delta`: a resume with another
+    /// than the checkpoint's record was kept with says the bits may differ; the same, or only
+    /// another patience, says nothing of it.
+    @Test func anotherMinDeltaThanTheRecordsSaysTheBitsMayDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, patience: Int, minDelta: String) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 6, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": \#(minDelta)},"#))
+        }
+        let first = try config("first.json", patience: 10, minDelta: "0")
+        #expect(try swiftgrad(["run", first, "--run-dir", "runs/first"], in: directory.path).status == 0)
+        let checkpoint = "runs/first/checkpoints/step-000000016.safetensors"
+        let note = "note: the checkpoint's early-stopping record was kept with min_delta 0.0 and this run's is 1000000.0"
+        let other = try swiftgrad(["run", try config("other.json", patience: 2, minDelta: "1e6"), "--resume", checkpoint, "--run-dir", "runs/other"], in: directory.path)
+        #expect(other.status == 0 && other.standardError.contains(note), "\(other.standardError)")
+        let same = try swiftgrad(["run", try config("same.json", patience: 3, minDelta: "0.0"), "--resume", checkpoint, "--run-dir", "runs/same"], in: directory.path)
+        #expect(same.status == 0 && !same.standardError.contains("min_delta"), "\(same.standardError)")
+    }
+
+    /// best.safetensors is the best evaluation by what `checkpoint.keep_best` says: a resume that
+    /// keeps it by another metric (or a train_* metric over other figures) knows only its own
+    /// evaluations, and says so; by the same, it says nothing.
+    @Test func anotherKeepBestThanTheCheckpointsSaysSo() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, keepBest: String, trainMetrics: String = "training_batches") throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""seed": 3}"#,
+                with: #""seed": 3, "epochs": 4, "train_metrics": "\#(trainMetrics)"}, "checkpoint": {"keep_best": "\#(keepBest)"}"#)
+                .replacingOccurrences(of: #""epochs": 2, "#, with: ""))
+        }
+        #expect(try swiftgrad(["run", try config("loss.json", keepBest: "train_loss"), "--run-dir", "runs/loss"], in: directory.path).status == 0)
+        let checkpoint = "runs/loss/checkpoints/step-000000008.safetensors"
+        func resumed(_ config: String, _ folder: String) throws -> Run {
+            try swiftgrad(["run", config, "--resume", checkpoint, "--run-dir", folder], in: directory.path)
+        }
+        let accuracy = try resumed(try config("accuracy.json", keepBest: "train_accuracy"), "runs/accuracy")
+        #expect(accuracy.status == 0, "\(accuracy.standardError)")
+        #expect(accuracy.standardError.contains(
+            "note: checkpoint.keep_best keeps best.safetensors by train_accuracy over training_batches in this run and by train_loss over training_batches in the checkpoint's"),
+                "\(accuracy.standardError)")
+        let pass = try resumed(try config("pass.json", keepBest: "train_loss", trainMetrics: "evaluation_pass"), "runs/pass")
+        #expect(pass.status == 0 && pass.standardError.contains("keeps best.safetensors by train_loss over evaluation_pass in this run"), "\(pass.standardError)")
+        let same = try resumed(try config("same.json", keepBest: "train_loss"), "runs/same")
+        #expect(same.status == 0 && !same.standardError.contains("keep_best"), "\(same.standardError)")
+    }
+
+    /// Early stopping counts evaluations: a resume that evaluates every other number of epochs
+    /// than the checkpoint's run says the bits may differ; with the same, it says nothing.
+    @Test func anotherEvaluateEveryWithEarlyStoppingSaysTheBitsMayDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, every: Int) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#,
+                with: #""epochs": 4, "evaluate_every": \#(every), "early_stopping": {"metric": "train_loss", "patience": 10},"#))
+        }
+        #expect(try swiftgrad(["run", try config("one.json", every: 1), "--run-dir", "runs/one"], in: directory.path).status == 0)
+        let checkpoint = "runs/one/checkpoints/step-000000008.safetensors"
+        let two = try swiftgrad(["run", try config("two.json", every: 2), "--resume", checkpoint, "--run-dir", "runs/two"], in: directory.path)
+        #expect(two.status == 0 && two.standardError.contains(
+            "note: the checkpoint's run evaluated every 1 epoch and this one every 2 epochs (training.evaluate_every)"), "\(two.standardError)")
+        let same = try swiftgrad(["run", try config("same.json", every: 1), "--resume", checkpoint, "--run-dir", "runs/same"], in: directory.path)
+        #expect(same.status == 0 && !same.standardError.contains("evaluate_every"), "\(same.standardError)")
+    }
+
+    /// A model of restored parameters holds the best evaluation's parameters with the last step's
+    /// position and optimizer state: a run that trains on from it, early stopping now more
+    /// patient, says that its bits differ from an uninterrupted run's, which the run's last
+    /// periodic checkpoint continues.
+    @Test func trainingOnFromRestoredParametersSaysItsBitsDiffer() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
+        func config(_ name: String, patience: Int) throws -> String {
+            try directory.write(name, base.replacingOccurrences(
+                of: #""epochs": 2,"#, with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6},"#))
+        }
+        let stopping = try config("stop.json", patience: 2), patient = try config("patient.json", patience: 10)
+        let stopped = try swiftgrad(["run", stopping, "--run-dir", "runs/stop"], in: directory.path)
+        #expect(stopped.status == 0 && stopped.standardOutput.contains("restored the parameters of the best evaluation"), "\(stopped.standardOutput)")
+        let uninterrupted = try swiftgrad(["run", patient, "--run-dir", "runs/patient"], in: directory.path)
+        let expected = try #require(digest(of: uninterrupted), "\(uninterrupted.standardError)")
+        let note = "holds the parameters early stopping restored (the best evaluation's) with the last step's position and optimizer state, so the bits from here on differ"
+
+        let fromModel = try swiftgrad(["run", patient, "--resume", "runs/stop/model.safetensors", "--run-dir", "runs/model"], in: directory.path)
+        #expect(fromModel.status == 0, "\(fromModel.standardError)")
+        #expect(fromModel.standardError.contains("note: runs/stop/model.safetensors " + note), "\(fromModel.standardError)")
+        #expect(digest(of: fromModel) != expected)
+        // The periodic checkpoint of the same step continues the run to an uninterrupted run's bits.
+        let fromCheckpoint = try swiftgrad(
+            ["run", patient, "--resume", "runs/stop/checkpoints/step-000000012.safetensors", "--run-dir", "runs/checkpoint"], in: directory.path)
+        #expect(fromCheckpoint.status == 0 && !fromCheckpoint.standardError.contains(note), "\(fromCheckpoint.standardError)")
+        #expect(digest(of: fromCheckpoint) == expected)
+        // With the stopping config nothing is left to train: the model is the run's, as it was.
+        let again = try swiftgrad(["run", stopping, "--resume", "runs/stop/model.safetensors", "--run-dir", "runs/again"], in: directory.path)
+        #expect(again.status == 0 && !again.standardError.contains(note), "\(again.standardError)")
+    }
+
     @Test func aResumeWatchingSomethingElseStartsEarlyStoppingAfresh() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -147,6 +147,24 @@ struct MPIRunTests {
         #expect(digest(of: run) == expected, "\(ranks) ranks of \(workers) workers")
     }
 
+    /// `MPI_Allreduce` adds the ranks' gradients in an order of its own, so the bits are not a
+    /// one-process run's: the run and its report say it is not deterministic.
+    @Test func allreduceReductionReportsItselfNonDeterministic() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let arguments = ["run", digitsConfig, "--no-metrics", "--epochs", "2", "--run-dir", scratch.path + "/run"]
+        for reduction in ["allreduce", "deterministic"] {
+            let report = scratch.path + "/\(reduction).json"
+            let run = try mpiJob([(2, arguments + ["--mpi-reduction", reduction, "--report", report])], in: scratch.path)
+            #expect(run.status == 0, "\(run.standardError)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+            let deterministic = reduction == "deterministic"
+            #expect(object["deterministic"] as? Bool == deterministic, "\(reduction): \(object["deterministic"] ?? "none")")
+            #expect(run.standardOutput.contains(deterministic ? "micro-shards, deterministic" : "micro-shards, non-deterministic (the ranks' gradients are added in MPI_Allreduce's order)"),
+                    "\(run.standardOutput.prefix(600))")
+        }
+    }
+
     @Test func ranksWithDifferentWorkerCountsGiveTheOneProcessDigest() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
@@ -177,6 +195,41 @@ struct MPIRunTests {
         let alone = try swiftgrad(["run", config, "--no-metrics", "--resume", checkpoint, "--run-dir", scratch.path + "/one"], in: scratch.path)
         #expect(alone.status == 0, "\(alone.standardError)")
         #expect(digest(of: alone) == expected)
+    }
+
+    /// A checkpoint of ranks that added their gradients in `MPI_Allreduce`'s order holds no
+    /// deterministic run's parameters: a resume of it with the deterministic reduction, or in
+    /// one process, says that its bits differ from an uninterrupted run's. A checkpoint of the
+    /// deterministic reduction resumes without the note.
+    @Test func resumeOfAnAllreduceCheckpointSaysItsBitsDiffer() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let config = try checkpointingDigitsConfig(epochs: 2, in: scratch)
+        let note = "note: the checkpoint's run added its ranks' gradients in MPI_Allreduce's order"
+        for reduction in ["allreduce", "deterministic"] {
+            let folder = scratch.path + "/" + reduction
+            let trained = try mpiJob([(2, ["run", config, "--no-metrics", "--mpi-reduction", reduction, "--run-dir", folder])], in: scratch.path)
+            #expect(trained.status == 0, "\(trained.standardError)")
+            // 23 steps an epoch: the checkpoint of epoch 1, and the run goes on to epoch 3.
+            let checkpoint = folder + "/checkpoints/step-000000023.safetensors"
+            let alone = try swiftgrad(
+                ["run", config, "--no-metrics", "--epochs", "3", "--resume", checkpoint, "--run-dir", folder + "-alone"], in: scratch.path)
+            #expect(alone.status == 0, "\(alone.standardError)")
+            let ranks = try mpiJob(
+                [(2, ["run", config, "--no-metrics", "--resume", checkpoint, "--run-dir", folder + "-ranks"])], in: scratch.path)
+            #expect(ranks.status == 0, "\(ranks.standardError)")
+            for run in [alone, ranks] {
+                #expect(run.standardError.contains(note) == (reduction == "allreduce"), "\(reduction): \(run.standardError)")
+            }
+            #expect(alone.standardError.contains("and ends where an uninterrupted run of 3 epochs does") == (reduction == "deterministic"),
+                    "\(reduction): \(alone.standardError)")
+        }
+        // Ranks that go on adding in MPI's order say so in their header instead.
+        let onward = try mpiJob(
+            [(2, ["run", config, "--no-metrics", "--mpi-reduction", "allreduce", "--resume", scratch.path + "/allreduce/checkpoints/step-000000023.safetensors",
+                  "--run-dir", scratch.path + "/onward"])], in: scratch.path)
+        #expect(onward.status == 0, "\(onward.standardError)")
+        #expect(!onward.standardError.contains(note), "\(onward.standardError)")
     }
 
     /// Each rank runs in a folder of its own, and the checkpoint, given by a relative path or as
