@@ -44,6 +44,7 @@ public struct StepDecay: LearningRateSchedule {
     ///   - gamma: the factor applied at each decay (0.1 is customary).
     public init(initialLearningRate: Float, stepSize: Int, gamma: Float = 0.1) {
         usagePrecondition(stepSize > 0, "StepDecay: stepSize must be positive, got \(stepSize)")
+        usagePrecondition(gamma >= 0 && gamma.isFinite, "StepDecay: gamma must be finite and not negative, got \(gamma)")
         self.initialLearningRate = initialLearningRate
         self.stepSize = stepSize
         self.gamma = gamma
@@ -102,6 +103,7 @@ public struct ExponentialDecay: LearningRateSchedule {
     ///   - staircase: decay in whole jumps rather than smoothly (default false, as Keras).
     public init(initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false) {
         usagePrecondition(decaySteps > 0, "ExponentialDecay: decaySteps must be positive, got \(decaySteps)")
+        usagePrecondition(decayRate > 0 && decayRate.isFinite, "ExponentialDecay: decayRate must be finite and positive, got \(decayRate)")
         self.initialLearningRate = initialLearningRate
         self.decaySteps = decaySteps
         self.decayRate = decayRate

@@ -26,8 +26,9 @@ public class OptimizerBase: Optimizer {
     public let name: String
     public internal(set) var iterations: Int = 0
 
-    /// The learning rate; a constant must be finite and not negative, and so must every value a
-    /// schedule gives (checked at the step that uses it).
+    /// The learning rate; a constant must be finite and not negative. A schedule's value is
+    /// used as it comes: one that grows past Float's range makes the parameters non-finite, which
+    /// a ``/Training/Trainer`` reports as divergence.
     public var learningRate: LearningRate {
         didSet { Self.checkLearningRate(learningRate, of: name) }
     }
@@ -162,10 +163,10 @@ public class OptimizerBase: Optimizer {
 
     /// The next step's rule at the scheduled rate, with its decoupled weight decay (λ, or none).
     private func nextStep() -> StepKernel {
+        // A schedule that grows (an exponential decay by a factor above 1) may pass Float's
+        // range in a long run: that is the run diverging, not a caller's error, and the
+        // non-finite parameters it makes are where a trainer catches it.
         let rate = learningRate.value(at: iterations)
-        usagePrecondition(
-            rate >= 0 && rate.isFinite,
-            "\(name): the learning rate schedule gives \(rate) at step \(iterations); a learning rate must be finite and not negative")
         let decay = weightDecay.flatMap { $0 != 0 ? Float($0) : nil }
         return StepKernel(rule: updateRule(learningRate: rate), decay: decay, learningRate: rate)
     }

@@ -71,15 +71,22 @@ import _TestSupport
         #expect(standardError(of: result).contains("Adam: learningRate must be finite and not negative, got -0.1"))
     }
 
-    @Test func aScheduleThatGivesNaNStopsAtTheStepThatUsesIt() async {
+    @Test func anExponentialDecayByANaNFactorStops() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let w = Variable(Tensor([1, 2]), name: "w")
-            // ρ^(step/10): 1 at step 0, NaN from step 1.
-            let optimizer = SGD(learningRate: .scheduled(ExponentialDecay(initialLearningRate: 0.1, decaySteps: 10, decayRate: .nan)))
-            optimizer.apply([Tensor([1, 1])], to: [w])
-            optimizer.apply([Tensor([1, 1])], to: [w])
+            _ = ExponentialDecay(initialLearningRate: 0.1, decaySteps: 10, decayRate: .nan)
         }
-        #expect(standardError(of: result).contains("SGD: the learning rate schedule gives nan at step 1; a learning rate must be finite and not negative"))
+        #expect(standardError(of: result).contains("ExponentialDecay: decayRate must be finite and positive, got nan"))
+    }
+
+    /// A schedule that grows past Float's range is a run diverging, not a caller's error: the
+    /// step takes the infinite rate and the parameters become non-finite.
+    @Test func aScheduleThatGrowsPastFloatsRangeMakesTheParametersNonFinite() {
+        let w = Variable(Tensor([1, 2]), name: "w")
+        // 0.1 · 10³⁸ at step 1, and past Float's range from step 2.
+        let optimizer = SGD(learningRate: .scheduled(ExponentialDecay(initialLearningRate: 0.1, decaySteps: 1, decayRate: 1e38)))
+        for _ in 0..<3 { optimizer.apply([Tensor([1, 1])], to: [w]) }
+        #expect(optimizer.iterations == 3)
+        #expect(w.value.scalars.allSatisfy { !$0.isFinite })
     }
 
     /// The partitioned update, which the trainer uses, clamps to [−limit, limit] itself: with a

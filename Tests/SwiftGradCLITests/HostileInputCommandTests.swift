@@ -92,6 +92,26 @@ import Glibc
         }
     }
 
+    /// A learning-rate schedule that grows past Float's range (an exponential decay by 10³⁸ a
+    /// step, valid as a config) is the run diverging: it stops at that step with status 1 and
+    /// says so, as any other divergence does.
+    @Test func aScheduleThatGrowsPastFloatsRangeEndsAsADivergence() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for (optimizer, rate) in [("sgd", "0.001"), ("adam", "0.001"), ("rmsprop", "1e-30")] {
+            try directory.write("grows.json", """
+                {"task": "train", "data": {"source": "synthetic", "examples": 256, "features": 8, "classes": 2},
+                 "model": {"type": "mlp", "hidden_layers": [4]},
+                 "optimizer": {"name": "\(optimizer)", "learning_rate": \(rate), "schedule": {"type": "exponential", "decay_steps": 1, "decay_rate": 1e38}},
+                 "training": {"epochs": 1, "batch_size": 16}}
+                """)
+            let run = try swiftgrad(["run", "grows.json", "--quiet", "--run-dir", "runs/\(optimizer)\(rate)"], in: directory.path)
+            #expect(run.status == 1, "\(optimizer) \(rate): \(run.standardError)")
+            #expect(run.standardError.hasPrefix("error: training diverged at step "), "\(optimizer) \(rate): \(run.standardError)")
+            #expect(!run.standardError.contains("Fatal error"), "\(run.standardError)")
+        }
+    }
+
     /// Under an address-space limit a run with threads trains data that fits what the limit
     /// leaves: each thread's malloc arena would otherwise reserve 64 MiB of the limit, and an
     /// allocation of the data could fail after the estimate passed.
