@@ -322,17 +322,29 @@ struct MPIRunTests {
         }
     }
 
-    /// A process of the job that never joins MPI (`grad` beside `run`) would keep the training
-    /// rank in `MPI_Init` forever: that rank gives up at the start-up deadline (a minute, as
-    /// `--mpi-timeout` is shorter), saying why, and the job ends.
+    /// A process of the job that never joins MPI (`grad` beside `run`, its process staying
+    /// alive after it) would keep the training rank in `MPI_Init` forever: that rank gives up at
+    /// the start-up deadline (a minute, as `--mpi-timeout` is shorter), saying why, and the job
+    /// ends. (A process that exits without joining lets Open MPI end the job itself, at once or
+    /// not, depending on whether the other rank has reached `MPI_Init` yet; the wrapper keeps
+    /// `grad`'s process alive so that the deadline is what ends the job.)
     @Test func aProcessThatNeverJoinsMPIEndsTheJobAtTheStartUpDeadline() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
         let text = try String(contentsOfFile: digitsConfig, encoding: .utf8)
             .replacingOccurrences(of: "\"../datasets/digits.csv\"", with: "\"\(repositoryRoot)/datasets/digits.csv\"")
         let train = try scratch.write("train.json", text)
+        let wrapper = try scratch.write("stay-after-grad.sh", """
+            #!/bin/sh
+            # Runs swiftgrad; after `grad`, stays alive without ever calling MPI_Init.
+            [ "$2" = grad ] || exec "$@"
+            "$@"
+            exec sleep 300
+            """)
+        #expect(chmod(wrapper, 0o755) == 0)
         let run = try mpiJob(
-            [(1, ["run", train, "--no-metrics", "--mpi-timeout", "5"]), (1, ["grad", "x^2", "--at", "x=3"])], in: scratch.path)
+            [(1, ["run", train, "--no-metrics", "--mpi-timeout", "5"]), (1, ["grad", "x^2", "--at", "x=3"])],
+            wrapper: wrapper, in: scratch.path)
         #expect(run.status != 0)
         #expect(
             run.standardError.contains("error: MPI_Init did not complete within 60 s: every process of the job must join MPI"),
