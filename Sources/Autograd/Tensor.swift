@@ -35,8 +35,7 @@ public struct Tensor: @unchecked Sendable {
     /// - Precondition: no extent of `shape` is negative, and the product fits in an `Int`.
     @inlinable
     public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) -> Void) {
-        Tensor.checkValid(shape: shape, op: "Tensor(shape:initializingWith:)")
-        let count = Tensor.elementCount(of: shape)
+        let count = Tensor.checkValid(shape: shape, op: "Tensor(shape:initializingWith:)")
         let storage = TensorStorage.allocate(count: count)
         storage.withElements { body(UnsafeMutableBufferPointer(start: $0, count: count)) }
         self.init(shape: shape, storage: storage)
@@ -46,8 +45,7 @@ public struct Tensor: @unchecked Sendable {
     ///
     /// - Precondition: `scalars.count` equals the product of `shape`.
     public init(shape: [Int], scalars: [Float]) {
-        Tensor.checkValid(shape: shape, op: "Tensor(shape:scalars:)")
-        let count = Tensor.elementCount(of: shape)
+        let count = Tensor.checkValid(shape: shape, op: "Tensor(shape:scalars:)")
         shapePrecondition(
             scalars.count == count,
             "Tensor(shape:scalars:): shape \(shape) holds \(count) elements but \(scalars.count) were given")
@@ -81,8 +79,8 @@ public struct Tensor: @unchecked Sendable {
 
     /// A tensor of `shape` with every element equal to `value`.
     public init(repeating value: Float, shape: [Int]) {
-        Tensor.checkValid(shape: shape, op: "Tensor(repeating:shape:)")
-        self.init(shape: shape, storage: TensorStorage.filled(count: Tensor.elementCount(of: shape), with: value))
+        let count = Tensor.checkValid(shape: shape, op: "Tensor(repeating:shape:)")
+        self.init(shape: shape, storage: TensorStorage.filled(count: count, with: value))
     }
 
     /// The number of dimensions.
@@ -192,18 +190,20 @@ public struct Tensor: @unchecked Sendable {
         return count
     }
 
-    /// Stops the program, naming `op`, when `shape` has a negative extent or more elements than
-    /// an `Int` counts (whose product would wrap to a small or negative count).
-    @usableFromInline
-    static func checkValid(shape: [Int], op: @autoclosure () -> String) {
+    /// The element count of `shape`; stops the program, naming `op`, when `shape` has a negative
+    /// extent or more elements than an `Int` counts (whose product would wrap to a small or
+    /// negative count).
+    @usableFromInline @discardableResult
+    static func checkValid(shape: [Int], op: @autoclosure () -> String) -> Int {
         shapePrecondition(shape.allSatisfy { $0 >= 0 }, "\(op()): shape \(shape) has a negative dimension")
-        if shape.contains(0) { return }
+        if shape.contains(0) { return 0 }
         var count = 1
         for extent in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: extent)
             shapePrecondition(!overflow, "\(op()): shape \(shape) has more elements than Int can count")
             count = product
         }
+        return count
     }
 }
 

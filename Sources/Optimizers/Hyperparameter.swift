@@ -106,7 +106,10 @@ extension HyperparameterKey<Double> {
     /// config may hold, so an optimizer made in code cannot take one that a config could not.
     func checkArgument(_ value: Double, of optimizer: String, named argument: String) {
         guard case .float(_, let bounds) = declaration.kind else { return }
-        let allowed = if case .greaterThan = bounds { "be \(bounds)" } else if case .atLeast = bounds { "be \(bounds)" } else { "lie in \(bounds)" }
+        let allowed = switch bounds {
+        case .greaterThan, .atLeast: "be \(bounds)"
+        case .halfOpen, .closed: "lie in \(bounds)"
+        }
         usagePrecondition(
             bounds.contains(Float(value)),
             "\(optimizer): \(argument) must \(allowed) (the config's '\(declaration.key)'), got \(value)")

@@ -130,8 +130,7 @@ package struct MemoryBudget: Sendable, Equatable {
         /// worker or an OpenMP thread of the kernels) and four more (the output and checkpoint
         /// writers among them), less the `running` threads, whose stacks are mapped already;
         /// each of the default stack size (glibc's default, which is `ulimit -s` unless the program
-        /// set another), at most 64 MiB, and
-        /// 8 MiB when there is none.
+        /// set another), at most 64 MiB, and 8 MiB when there is none.
         package static func stacksToReserve(cores: Int, running: Int, stackLimit: Int?) -> Int {
             let stack = Swift.min(stackLimit ?? 8 << 20, 64 << 20)
             return MemoryEstimate.product([Swift.max(cores + 4 - running, 0), stack])

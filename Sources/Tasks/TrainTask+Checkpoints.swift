@@ -319,13 +319,13 @@ extension TrainTask {
         return metadata
     }
 
-    /// What early stopping watches, as checkpoints record it: its metric, and for a `train_*`
-    /// metric what `train_metrics` measures it over; `none` without early stopping. A resume
-    /// may change it, and then early stopping's record starts afresh.
     /// The metadata key of the `min_delta` early stopping kept its record with (a Float as
     /// Swift prints it, which reads back to the same value); absent without early stopping.
     static let minDeltaKey = "early_stopping.min_delta"
 
+    /// What early stopping watches, as checkpoints record it: its metric, and for a `train_*`
+    /// metric what `train_metrics` measures it over; `none` without early stopping. A resume
+    /// may change it, and then early stopping's record starts afresh.
     var earlyStoppingWatch: String {
         guard let metric = options.earlyStopping?.metric else { return "none" }
         return watch(of: metric)
@@ -340,7 +340,7 @@ extension TrainTask {
 
     /// `metric`, and for a `train_*` metric what `train_metrics` measures it over.
     private func watch(of metric: TrainingMetric) -> String {
-        metric == .trainLoss || metric == .trainAccuracy ? "\(metric.rawValue) over \(options.trainMetrics.rawValue)" : metric.rawValue
+        metric.isTestMetric ? metric.rawValue : "\(metric.rawValue) over \(options.trainMetrics.rawValue)"
     }
 
     /// Refuses a checkpoint from another config or other data.

@@ -473,17 +473,19 @@ public final class Trainer {
                 if let accuracy = made.testAccuracy { line += ", test accuracy \(format(accuracy))" }
                 line += epochSeconds < 1 ? String(format: " (%.1f ms)", epochSeconds * 1000) : String(format: " (%.2f s)", epochSeconds)
                 epochLines.append(line)
-                if let earlyStopping = options.earlyStopping, earlyStopping.metric.value(in: made) == nil {
-                    // As Keras warns of a monitored metric that is not available: the run goes
-                    // on, and would otherwise never say why it did not stop.
-                    if !warnedOfUnmeasuredMetric {
-                        warnedOfUnmeasuredMetric = true
-                        epochLines.append("warning: early stopping watches \(earlyStopping.metric.rawValue), which this evaluation does not measure (\(earlyStopping.metric.isTestMetric ? "the data has no test split" : "the model is not a classifier")); it will not stop the run")
+                if let earlyStopping = options.earlyStopping {
+                    if earlyStopping.metric.value(in: made) == nil {
+                        // As Keras warns of a monitored metric that is not available: the run
+                        // goes on, and would otherwise never say why it did not stop.
+                        if !warnedOfUnmeasuredMetric {
+                            warnedOfUnmeasuredMetric = true
+                            epochLines.append("warning: early stopping watches \(earlyStopping.metric.rawValue), which this evaluation does not measure (\(earlyStopping.metric.isTestMetric ? "the data has no test split" : "the model is not a classifier")); it will not stop the run")
+                        }
+                    } else if observe(made, earlyStopping) {
+                        epochLines.append("early stopping: \(earlyStopping.metric.rawValue) has not improved for \(earlyStopping.patience) evaluation\(earlyStopping.patience == 1 ? "" : "s")")
+                        outcome = .stoppedEarly
+                        isLast = true
                     }
-                } else if let earlyStopping = options.earlyStopping, observe(made, earlyStopping) {
-                    epochLines.append("early stopping: \(earlyStopping.metric.rawValue) has not improved for \(earlyStopping.patience) evaluation\(earlyStopping.patience == 1 ? "" : "s")")
-                    outcome = .stoppedEarly
-                    isLast = true
                 }
             }
             // The evaluation has read the epoch's sums; a state taken between epochs holds none.

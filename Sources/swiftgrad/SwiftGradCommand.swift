@@ -69,21 +69,22 @@ struct SwiftGradCommand: ParsableCommand {
             var attributes = pthread_attr_t()
             pthread_attr_init(&attributes)
             defer { pthread_attr_destroy(&attributes) }
-            // The threads made later (Dispatch's, the trainer's workers) take glibc's default
-            // size, which is `ulimit -s` too; it is raised to `bytes` as well. The function is
-            // a GNU extension that Swift's Glibc module does not declare.
-            if pthread_attr_setstacksize(&attributes, bytes) == 0, let symbol = dlsym(nil, "pthread_setattr_default_np") {
-                typealias SetDefault = @convention(c) (UnsafePointer<pthread_attr_t>) -> Int32
-                _ = unsafeBitCast(symbol, to: SetDefault.self)(&attributes)
+            if pthread_attr_setstacksize(&attributes, bytes) == 0 {
+                // The threads made later (Dispatch's, the trainer's workers) take glibc's default
+                // size, which is `ulimit -s` too; it is raised to `bytes` as well. The function is
+                // a GNU extension that Swift's Glibc module does not declare.
+                if let symbol = dlsym(nil, "pthread_setattr_default_np") {
+                    typealias SetDefault = @convention(c) (UnsafePointer<pthread_attr_t>) -> Int32
+                    _ = unsafeBitCast(symbol, to: SetDefault.self)(&attributes)
+                }
+                var thread = pthread_t()
+                let context = Unmanaged.passRetained(Body(body)).toOpaque()
+                if pthread_create(&thread, &attributes, { Unmanaged<Body>.fromOpaque($0!).takeRetainedValue().run() }, context) == 0 {
+                    // The command ends the process when it finishes; this thread only waits.
+                    while true { pause() }
+                }
+                Unmanaged<Body>.fromOpaque(context).release()
             }
-            var thread = pthread_t()
-            let context = Unmanaged.passRetained(Body(body)).toOpaque()
-            if pthread_attr_setstacksize(&attributes, bytes) == 0,
-               pthread_create(&thread, &attributes, { Unmanaged<Body>.fromOpaque($0!).takeRetainedValue().run() }, context) == 0 {
-                // The command ends the process when it finishes; this thread only waits.
-                while true { pause() }
-            }
-            Unmanaged<Body>.fromOpaque(context).release()
         }
         #endif
         body()

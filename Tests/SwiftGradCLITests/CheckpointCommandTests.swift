@@ -342,10 +342,8 @@ import Glibc
     @Test func aModelOfRestoredParametersNamesTheirEpoch() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
         // Every evaluation after the first falls short of a minimum improvement of 10⁶.
-        let config = try directory.write("stop.json", base.replacingOccurrences(
-            of: #""epochs": 2,"#, with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": 2, "min_delta": 1e6},"#))
+        let config = try directory.tinyTrainConfig("stop.json", epochs: 5, training: #""early_stopping": {"metric": "train_loss", "patience": 2, "min_delta": 1e6}"#)
         let run = try swiftgrad(["run", config, "--run-dir", "runs/stop"], in: directory.path)
         #expect(run.status == 0, "\(run.standardError)")
         #expect(run.standardOutput.contains("restored the parameters of the best evaluation"), "\(run.standardOutput)")
@@ -365,13 +363,10 @@ import Glibc
     @Test func restoringBestParametersAfterAResumeOfARunThatKeptNone() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
         // Every evaluation after the first falls short of a minimum improvement of 10⁶: the runs
         // stop after epoch 3, their best evaluation epoch 1 (4 steps an epoch).
         func config(_ name: String, restoreBest: Bool) throws -> String {
-            try directory.write(name, base.replacingOccurrences(
-                of: #""epochs": 2,"#,
-                with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": 2, "min_delta": 1e6, "restore_best": \#(restoreBest)},"#))
+            try directory.tinyTrainConfig(name, epochs: 5, training: #""early_stopping": {"metric": "train_loss", "patience": 2, "min_delta": 1e6, "restore_best": \#(restoreBest)}"#)
         }
         let keeping = try config("keeping.json", restoreBest: false), restoring = try config("restoring.json", restoreBest: true)
         #expect(try swiftgrad(["run", keeping, "--run-dir", "runs/keeping"], in: directory.path).status == 0)
@@ -399,12 +394,9 @@ import Glibc
     @Test func aLowerPatienceThanTheRecordSaysTheRunStopsLate() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
         // Every evaluation after the first falls short of a minimum improvement of 10⁶ (4 steps an epoch).
         func config(_ name: String, patience: Int) throws -> String {
-            try directory.write(name, base.replacingOccurrences(
-                of: #""epochs": 2,"#,
-                with: #""epochs": 6, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6, "restore_best": false},"#))
+            try directory.tinyTrainConfig(name, epochs: 6, training: #""early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6, "restore_best": false}"#)
         }
         let patient = try config("patient.json", patience: 4), impatient = try config("impatient.json", patience: 2)
         #expect(try swiftgrad(["run", patient, "--run-dir", "runs/patient"], in: directory.path).status == 0)
@@ -428,11 +420,8 @@ import Glibc
     @Test func anotherMinDeltaThanTheRecordsSaysTheBitsMayDiffer() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
         func config(_ name: String, patience: Int, minDelta: String) throws -> String {
-            try directory.write(name, base.replacingOccurrences(
-                of: #""epochs": 2,"#,
-                with: #""epochs": 6, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": \#(minDelta)},"#))
+            try directory.tinyTrainConfig(name, epochs: 6, training: #""early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": \#(minDelta)}"#)
         }
         let first = try config("first.json", patience: 10, minDelta: "0")
         #expect(try swiftgrad(["run", first, "--run-dir", "runs/first"], in: directory.path).status == 0)
@@ -478,11 +467,8 @@ import Glibc
     @Test func anotherEvaluateEveryWithEarlyStoppingSaysTheBitsMayDiffer() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
         func config(_ name: String, every: Int) throws -> String {
-            try directory.write(name, base.replacingOccurrences(
-                of: #""epochs": 2,"#,
-                with: #""epochs": 4, "evaluate_every": \#(every), "early_stopping": {"metric": "train_loss", "patience": 10},"#))
+            try directory.tinyTrainConfig(name, epochs: 4, training: #""evaluate_every": \#(every), "early_stopping": {"metric": "train_loss", "patience": 10}"#)
         }
         #expect(try swiftgrad(["run", try config("one.json", every: 1), "--run-dir", "runs/one"], in: directory.path).status == 0)
         let checkpoint = "runs/one/checkpoints/step-000000008.safetensors"
@@ -500,10 +486,8 @@ import Glibc
     @Test func trainingOnFromRestoredParametersSaysItsBitsDiffer() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let base = try String(contentsOfFile: try directory.tinyTrainConfig(), encoding: .utf8)
         func config(_ name: String, patience: Int) throws -> String {
-            try directory.write(name, base.replacingOccurrences(
-                of: #""epochs": 2,"#, with: #""epochs": 5, "early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6},"#))
+            try directory.tinyTrainConfig(name, epochs: 5, training: #""early_stopping": {"metric": "train_loss", "patience": \#(patience), "min_delta": 1e6}"#)
         }
         let stopping = try config("stop.json", patience: 2), patient = try config("patient.json", patience: 10)
         let stopped = try swiftgrad(["run", stopping, "--run-dir", "runs/stop"], in: directory.path)

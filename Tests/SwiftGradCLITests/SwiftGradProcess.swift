@@ -74,6 +74,13 @@ extension TemporaryDirectory {
             }
             """)
     }
+
+    /// Writes `name`: ``tinyTrainConfig()`` for `epochs` epochs (4 steps each), with `training`,
+    /// members in JSON such as an `early_stopping` object, added to its `training` section.
+    func tinyTrainConfig(_ name: String, epochs: Int, training: String) throws -> String {
+        let base = try String(contentsOfFile: try tinyTrainConfig(), encoding: .utf8)
+        return try write(name, base.replacingOccurrences(of: #""epochs": 2,"#, with: #""epochs": \#(epochs), \#(training),"#))
+    }
 }
 
 /// Checks that a run failed cleanly: status 1 and exactly one line on standard error, starting

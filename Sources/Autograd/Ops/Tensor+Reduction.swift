@@ -191,6 +191,12 @@ extension Tensor {
     /// keeps the bits of one run.
     static let summationRun = 1024
 
+    /// Where a sum of `count` (more than ``summationRun``) elements or rows splits in two: after
+    /// the first half of its runs, rounded up, so that every run but the last is whole.
+    static func summationSplit(_ count: Int) -> Int {
+        (count / summationRun + 1) / 2 * summationRun
+    }
+
     /// The sum along `axis`, kept with extent 1: runs of ``summationRun`` rows added in order,
     /// the runs' sums combined pairwise.
     func sumAxis(_ axis: Int) -> Tensor {
@@ -225,7 +231,7 @@ extension Tensor {
             }
             return
         }
-        let split = rows.lowerBound + (rows.count / summationRun + 1) / 2 * summationRun
+        let split = rows.lowerBound + summationSplit(rows.count)
         sumRows(input, from: start, rows: rows.lowerBound..<split, length: length, into: sums)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: length) { second in
             sumRows(input, from: start, rows: split..<rows.upperBound, length: length, into: second)
@@ -238,7 +244,7 @@ extension Tensor {
     static func sumElements(_ buffer: UnsafeBufferPointer<Float>) -> Float {
         let count = buffer.count
         if count > summationRun {
-            let split = (count / summationRun + 1) / 2 * summationRun
+            let split = summationSplit(count)
             return sumElements(UnsafeBufferPointer(rebasing: buffer[..<split]))
                 + sumElements(UnsafeBufferPointer(rebasing: buffer[split...]))
         }

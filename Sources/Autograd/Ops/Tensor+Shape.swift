@@ -19,9 +19,9 @@ extension Tensor {
             shapePrecondition(known > 0 && scalarCount % known == 0, "reshaped(to:): cannot reshape a tensor of shape \(shape) (\(scalarCount) elements) to \(newShape)")
             resolved[axis] = scalarCount / known
         }
-        Tensor.checkValid(shape: resolved, op: "reshaped(to:)")
+        let count = Tensor.checkValid(shape: resolved, op: "reshaped(to:)")
         shapePrecondition(
-            Tensor.elementCount(of: resolved) == scalarCount,
+            count == scalarCount,
             "reshaped(to:): cannot reshape a tensor of shape \(shape) (\(scalarCount) elements) to \(newShape)")
         let input = self
         let output = view(as: resolved)
