@@ -295,6 +295,8 @@ package struct TrainTask: RunnableTask {
 
     package func run(options runOptions: RunOptions, log: (String) -> Void) throws -> TaskReport {
         let trainer = Trainer(model: model, data: data, optimizer: optimizer.make(), options: options, reducer: runOptions.distributed?.reducer)
+        // The config's reading warned of a metric no evaluation measures, naming its key.
+        trainer.warnsOfUnmeasuredEarlyStoppingMetric = false
         let microShards = trainer.engine.configuration.microShardCount
         let batchMicroShards = trainer.engine.configuration.microShardCount(forBatchSize: Swift.min(options.batchSize, data.train.count))
         // Under --quiet only the result line below is printed.

@@ -64,6 +64,11 @@ public final class Trainer {
     /// The mean loss of the last optimizer step's examples, once a step has been taken (a
     /// restored state's, until this trainer takes one).
     public private(set) var lastLoss: Float?
+    /// Whether ``run(evaluating:measuring:log:onStep:)`` logs a warning, once, when early
+    /// stopping watches a metric its evaluations do not measure; true by default. A caller that
+    /// has said so already (the command line warns as it reads the config, naming the key)
+    /// turns it off.
+    public var warnsOfUnmeasuredEarlyStoppingMetric = true
 
     /// Makes a trainer with fresh variables from `model`'s initialisers.
     ///
@@ -477,7 +482,7 @@ public final class Trainer {
                     if earlyStopping.metric.value(in: made) == nil {
                         // As Keras warns of a monitored metric that is not available: the run
                         // goes on, and would otherwise never say why it did not stop.
-                        if !warnedOfUnmeasuredMetric {
+                        if warnsOfUnmeasuredEarlyStoppingMetric && !warnedOfUnmeasuredMetric {
                             warnedOfUnmeasuredMetric = true
                             epochLines.append("warning: early stopping watches \(earlyStopping.metric.rawValue), which this evaluation does not measure (\(earlyStopping.metric.isTestMetric ? "the data has no test split" : "the model is not a classifier")); it will not stop the run")
                         }

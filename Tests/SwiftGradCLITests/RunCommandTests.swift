@@ -85,4 +85,17 @@ import Testing
         #expect(lines.count == 50)
         #expect(lines.first == "step 1: x = 42.0")
     }
+
+    /// Early stopping on a metric no evaluation measures is warned of once, where the config is
+    /// read, naming the key; the trainer does not warn of it again as the run evaluates.
+    @Test func anUnmeasuredEarlyStoppingMetricIsWarnedOfOnce() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig("unmeasured.json", epochs: 3, training: #""early_stopping": {"metric": "test_loss", "patience": 1}"#)
+        let run = try swiftgrad(["run", config, "--run-dir", "runs/unmeasured"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        let warnings = (run.standardOutput + run.standardError).split(separator: "\n").filter { $0.contains("early stopping watches test_loss") }
+        #expect(warnings.count == 1, "\(warnings)")
+        #expect(warnings.first?.contains("key path 'training.early_stopping.metric'") == true, "\(warnings)")
+    }
 }
