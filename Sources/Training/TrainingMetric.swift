@@ -44,7 +44,8 @@ public enum TrainingMetric: String, Sendable, Equatable, CaseIterable {
 ///
 /// A metric the evaluations do not measure (a test metric without a test split, an accuracy
 /// of a regression model) cannot stop the run: ``Trainer/run(evaluating:measuring:log:onStep:)``
-/// then trains on and logs a warning once, where Keras warns at every epoch.
+/// then trains on and logs a warning once (unless
+/// ``Trainer/warnsOfUnmeasuredEarlyStoppingMetric`` is off), where Keras warns at every epoch.
 public struct EarlyStopping: Sendable, Equatable {
     /// The watched figure.
     public var metric: TrainingMetric
