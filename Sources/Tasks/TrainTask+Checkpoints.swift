@@ -36,6 +36,10 @@ extension TrainTask {
         try runOptions.distributed?.checkAgreement([("--resume", runOptions.resume == nil ? "no --resume" : "--resume")])
         // What the resume says, once the run has its folder: a run refused there resumed nothing.
         var resumeLines: [String] = []
+        // Why this run's bits are no uninterrupted run's, and from which step: the checkpoint's
+        // own record, or the first thing this resume changes that makes them differ. Every
+        // checkpoint the run writes carries it on, so that no later resume claims those bits.
+        var departure: String?
         if let resume = runOptions.resume {
             let (path, checkpoint) = try readCheckpoint(resume, distributed: runOptions.distributed, budget: runOptions.memoryBudget)
             // Early stopping's record is of what it watched: a run watching something else
@@ -74,7 +78,10 @@ extension TrainTask {
             let remaining = options.totalSteps(examples: data.train.count) - checkpoint.state.optimizerStep
             let rest = remaining <= 0 || checkpoint.state.epoch >= options.epochs ? "; the run is complete, nothing is left to train" : ""
             resumeLines.append("resumed from \(path): \(position), \(checkpoint.state.optimizerStep) steps done\(rest)")
+            // What this resume changes that makes its bits differ from an uninterrupted run's.
+            var departures: [String] = []
             if watchChanged, let watched {
+                departures.append("early stopping's record started afresh")
                 resumeLines.append("note: early stopping watched \(watched) in the checkpoint's run and watches \(earlyStoppingWatch) in this one, so its record starts afresh here, and the bits differ from an uninterrupted run of either config")
             }
             // A record past this run's patience: an uninterrupted run of this config stopped at an
@@ -83,6 +90,7 @@ extension TrainTask {
                 let count = state.evaluationsWithoutImprovement
                 let atEvaluation = state.stepInEpoch == 0 && state.epoch % options.evaluateEvery == 0
                 if count > earlyStopping.patience || (count == earlyStopping.patience && !atEvaluation) {
+                    departures.append("early stopping's patience was lowered past its record")
                     resumeLines.append("note: the checkpoint's run had gone \(count) evaluation\(count == 1 ? "" : "s") without improvement\(atEvaluation ? "" : " and trained on since the last"), past where this run's patience of \(earlyStopping.patience) stops; this run stops here, later than an uninterrupted run of this config, so its final state differs from that run's")
                 }
             }
@@ -91,6 +99,7 @@ extension TrainTask {
             if !watchChanged, state.bestMetric != nil, let minDelta = options.earlyStopping?.minDelta,
                let recorded = checkpoint.metadata[Self.minDeltaKey].flatMap(Float.init), recorded != minDelta
             {
+                departures.append("early stopping's min_delta changed")
                 resumeLines.append("note: the checkpoint's early-stopping record was kept with min_delta \(recorded) and this run's is \(minDelta), so evaluations one counted as improvements the other would not have, and the bits may differ from an uninterrupted run of either config")
             }
             // best.safetensors holds the best evaluation by what the checkpoint's run kept it by:
@@ -103,6 +112,7 @@ extension TrainTask {
             if options.earlyStopping != nil || checkpoints.keepBest != nil, checkpoint.state.optimizerStep > 0,
                let every = checkpoint.metadata["training.evaluate_every"].flatMap(Int.init), every != options.evaluateEvery
             {
+                departures.append("training.evaluate_every changed")
                 resumeLines.append("note: the checkpoint's run evaluated every \(Self.epochCount(every)) and this one every \(Self.epochCount(options.evaluateEvery)) (training.evaluate_every), so what early stopping and checkpoint.keep_best saw before the checkpoint is not what an uninterrupted run of this config sees, and the bits may differ from one of either config")
             }
             if let lostBestEpoch {
@@ -119,12 +129,19 @@ extension TrainTask {
             let restoredNote = checkpoint.metadata[Self.restoredBestKey] == "true" && trainsOn
                 ? "note: \(path) holds the parameters early stopping restored (the best evaluation's) with the last step's position and optimizer state, so the bits from here on differ from an uninterrupted run's; resume from the run's last periodic checkpoint (--resume latest in its run folder) to go on from where it stopped"
                 : nil
+            if precisionNote != nil { departures.append("resumed with \(options.precision.rawValue) matrix products from a \(checkpoint.state.precision.rawValue) checkpoint") }
+            if shardingNote != nil { departures.append("resumed without determinism with another worker count") }
+            if reductionNote != nil { departures.append("resumed from ranks that added in MPI_Allreduce's order") }
+            if restoredNote != nil { departures.append("trained on from the parameters early stopping restored") }
+            let inherited = checkpoint.metadata[Self.departureKey]
+            departure = inherited ?? departures.first.map { "step \(checkpoint.state.optimizerStep): \($0)" }
             if !watchChanged, let trained = otherEpochs(of: checkpoint.metadata) {
                 // In another precision, cut into other shards, summed in MPI's order or from
                 // restored parameters, the bits differ from every uninterrupted run, as those
-                // notes say.
-                let ends = precisionNote == nil && shardingNote == nil && reductionNote == nil && restoredNote == nil
-                    ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does" : ""
+                // notes say; a checkpoint whose run departed earlier says so itself.
+                let ends = departure == nil
+                    ? " and ends where an uninterrupted run of \(Self.epochCount(options.epochs)) does"
+                    : inherited.map { "; the checkpoint's bits already differ from an uninterrupted run's (from \($0))" } ?? ""
                 resumeLines.append("note: \(path) is a state of this config's run of \(Self.epochCount(trained)); this run goes on to \(options.epochs)\(ends)")
             }
             if let precisionNote { resumeLines.append(precisionNote) }
@@ -171,7 +188,8 @@ extension TrainTask {
         var caughtSignal: Int32?
         var bestValue = keeps ? policy.keepBest.flatMap { bestSoFar($0, path: policy.bestPath, budget: runOptions.memoryBudget) } : nil
         let keepLast = policy.keepLast
-        let metadata = checkpointMetadata(of: trainer)
+        var metadata = checkpointMetadata(of: trainer)
+        if let departure { metadata[Self.departureKey] = departure }
         let watch = try watchRun(trainer, options: runOptions, resumed: runOptions.resume != nil, log: log)
         watch.metrics?.guardedFolders = guardedFolders
         let summary = trainer.run(measuring: watch.measuring, log: watch.progress.line) { event in
@@ -231,7 +249,7 @@ extension TrainTask {
         let finished = summary.outcome == .completed || summary.outcome == .stoppedEarly
         var model: SafeTensors?
         if keeps && finished && failure == nil {
-            var saved = checkpoint(of: trainer)
+            var saved = Checkpoint(state: trainer.state, metadata: metadata)
             // Early stopping put back the best evaluation's parameters: the position and the
             // optimizer state are the last step's, and the metadata says whose parameters these are.
             if restoredBest(summary, trainer) { saved.metadata[Self.restoredBestKey] = "true" }
@@ -291,12 +309,10 @@ extension TrainTask {
     /// its best evaluation (that evaluation's epoch is `swiftgrad.best_epoch`).
     package static let restoredBestKey = "restored_best"
 
-    /// The checkpoint of `trainer` now, with this task's hashes and planned epochs, and the
-    /// description of its model (``SavedModel``: architecture, features and their standardiser,
-    /// labels) that lets `swiftgrad predict` use it alone.
-    func checkpoint(of trainer: Trainer) -> Checkpoint {
-        Checkpoint(state: trainer.state, metadata: checkpointMetadata(of: trainer))
-    }
+    /// The metadata key of a run whose bits differ from any uninterrupted run's: the step from
+    /// which they do and why (`step 64: resumed with bf16 matrix products from a float32
+    /// checkpoint`). Absent from the checkpoints of a run that no resume took off course.
+    static let departureKey = "departed_at"
 
     /// The metadata every checkpoint of `trainer`'s run carries: what inference needs (the saved
     /// model's description), the hashes a resume checks, the optimizer and the classes. None of

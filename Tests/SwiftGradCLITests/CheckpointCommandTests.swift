@@ -564,6 +564,24 @@ import Glibc
         #expect(otherPrecision.status == 0, "\(otherPrecision.standardError)")
         #expect(otherPrecision.standardError.contains("is a state of this config's run of 3 epochs; this run goes on to 2\n"), "\(otherPrecision.standardError)")
         #expect(otherPrecision.standardError.contains("the bits from here on differ from an uninterrupted run in either precision"))
+        // Its checkpoints remember it: going on in bf16, a longer run claims no uninterrupted run's end.
+        let departed = "step 4: resumed with bf16 matrix products from a float32 checkpoint"
+        for file in ["checkpoints/step-000000008.safetensors", "model.safetensors"] {
+            let metadata = try safeTensorsMetadata(directory.path + "/runs/two-bf16/" + file)
+            #expect(metadata["departed_at"] == departed, "\(file): \(metadata)")
+        }
+        let onInBF16 = try swiftgrad(
+            ["run", config, "--epochs", "3", "--precision", "bf16", "--resume", directory.path + "/runs/two-bf16/checkpoints/step-000000008.safetensors",
+             "--run-dir", "runs/three-bf16"],
+            in: directory.path)
+        #expect(onInBF16.status == 0, "\(onInBF16.standardError)")
+        #expect(onInBF16.standardError.contains(
+            "is a state of this config's run of 2 epochs; this run goes on to 3; the checkpoint's bits already differ from an uninterrupted run's (from \(departed))"),
+            "\(onInBF16.standardError)")
+        #expect(!onInBF16.standardError.contains("ends where an uninterrupted run"), "\(onInBF16.standardError)")
+        #expect(try safeTensorsMetadata(directory.path + "/runs/three-bf16/model.safetensors")["departed_at"] == departed)
+        // A run no resume took off course records nothing.
+        #expect(try safeTensorsMetadata(directory.path + "/runs/whole/model.safetensors")["departed_at"] == nil)
         let five = try directory.write("five.json", String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 5"#))
         let evaluated = try swiftgrad(["eval", five, "--checkpoint", directory.path + "/runs/whole/model.safetensors"], in: directory.path)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")

@@ -20,3 +20,16 @@ public func writeSparseSafeTensors(_ path: String, tensorBytes: Int, format: Str
     try handle.close()
     return (header.utf8.count, prefix.count + tensorBytes)
 }
+
+/// The `__metadata__` of the safetensors file at `path`, read from its header alone (an empty
+/// dictionary when the header has none).
+public func safeTensorsMetadata(_ path: String) throws -> [String: String] {
+    let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+    defer { try? handle.close() }
+    let prefix = try handle.read(upToCount: 8) ?? Data()
+    guard prefix.count == 8 else { throw CocoaError(.fileReadCorruptFile) }
+    let length = prefix.reversed().reduce(0) { $0 << 8 | Int($1) }
+    let header = try handle.read(upToCount: length) ?? Data()
+    let object = try JSONSerialization.jsonObject(with: header) as? [String: Any]
+    return object?["__metadata__"] as? [String: String] ?? [:]
+}
