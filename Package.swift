@@ -147,7 +147,7 @@ let package = Package(
         .testTarget(name: "OptimizersTests", dependencies: ["Optimizers", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Autograd", "_TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "_TestSupport"]),
-        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Datasets", "CKernels", "_TestSupport"]),
+        .testTarget(name: "DataParallelTests", dependencies: ["DataParallel", "Models", "Autograd", "Optimizers", "Datasets", "CKernels", "_TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "DataParallel", "Models", "Autograd", "Datasets", "Optimizers", "_TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit", "JSON"]),

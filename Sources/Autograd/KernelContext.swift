@@ -36,8 +36,8 @@ public struct KernelContext: @unchecked Sendable {
     /// packs its own. Never changes a bit.
     package let packedOperands: (any PackedOperandSource)?
 
-    /// Kernels that use up to `threads` threads, never post on a help board, and compute their
-    /// matrix products in `precision` (Float32 by default).
+    /// Kernels that use up to `threads` threads (at least 1), never post on a help board, and
+    /// compute their matrix products in `precision` (Float32 by default).
     public init(threads: Int = 1, precision: MatrixPrecision = .float32) {
         self.init(threads: threads, helpBoard: nil, helpSlot: 0, precision: precision)
     }
@@ -49,7 +49,8 @@ public struct KernelContext: @unchecked Sendable {
         threads: Int, helpBoard: OpaquePointer?, helpSlot: Int, precision: MatrixPrecision = .float32,
         packedOperands: (any PackedOperandSource)? = nil
     ) {
-        self.threads = Swift.max(1, threads)
+        usagePrecondition(threads >= 1, "KernelContext: threads must be at least 1, got \(threads)")
+        self.threads = threads
         self.helpBoard = helpBoard
         self.helpSlot = helpSlot
         self.precision = precision

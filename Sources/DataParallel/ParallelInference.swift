@@ -73,9 +73,9 @@ public final class ParallelInference {
     /// Makes an inference runner with a pool of its own.
     ///
     /// - Parameters:
-    ///   - threads: threads taking chunks, the calling thread included; every core by default.
-    ///     Values below 1 count as 1.
-    ///   - kernelThreads: threads of each chunk's kernels; 1 by default. More suits a single
+    ///   - threads: threads taking chunks, the calling thread included (at least 1); every
+    ///     core by default.
+    ///   - kernelThreads: threads of each chunk's kernels (at least 1); 1 by default. More suits a single
     ///     chunk thread beside other OpenMP work, as a one-worker trainer's evaluation.
     ///   - chunkRows: the fewest rows per chunk; ``defaultChunkRows`` by default. Values below
     ///     17 count as 17, so that every chunk has more rows than a narrow output (16 columns or
@@ -86,7 +86,7 @@ public final class ParallelInference {
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, kernelThreads: Int = 1,
         chunkRows: Int = ParallelInference.defaultChunkRows, precision: MatrixPrecision = .float32
     ) {
-        let threads = Swift.max(1, threads)
+        usagePrecondition(threads >= 1, "ParallelInference: threads must be at least 1, got \(threads)")
         self.init(
             pool: WorkerPool(cores: threads), threads: threads, kernelThreads: kernelThreads, chunkRows: chunkRows,
             precision: precision)
@@ -98,10 +98,12 @@ public final class ParallelInference {
         pool: WorkerPool, threads: Int, kernelThreads: Int = 1, chunkRows: Int = ParallelInference.defaultChunkRows,
         precision: MatrixPrecision = .float32
     ) {
+        usagePrecondition(threads >= 1, "ParallelInference: threads must be at least 1, got \(threads)")
+        usagePrecondition(kernelThreads >= 1, "ParallelInference: kernelThreads must be at least 1, got \(kernelThreads)")
         self.pool = pool
         self.precision = precision
-        self.threads = Swift.max(1, Swift.min(threads, pool.cores))
-        self.kernelThreads = Swift.max(1, kernelThreads)
+        self.threads = Swift.min(threads, pool.cores)
+        self.kernelThreads = kernelThreads
         self.chunkRows = Swift.max(17, chunkRows)
         self.scratch = ScratchBuffers(count: self.threads)
     }

@@ -57,14 +57,16 @@ extension Model {
 
     /// The model's output with up to `kernelThreads` threads per matrix product.
     public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor {
-        self(input, parameters: parameters, kernels: KernelContext(threads: kernelThreads))
+        usagePrecondition(kernelThreads >= 1, "\(Self.self): kernelThreads must be at least 1, got \(kernelThreads)")
+        return self(input, parameters: parameters, kernels: KernelContext(threads: kernelThreads))
     }
 
     /// The model's output computed from the current values of `variables`. Reading them while a
     /// ``/Autograd/GradientTape`` records watches them, so this is the TensorFlow-style forward
     /// pass.
     public func callAsFunction(_ input: Tensor, parameters variables: [Variable], kernelThreads: Int = 1) -> Tensor {
-        self(input, parameters: variables.map(\.value), kernels: KernelContext(threads: kernelThreads))
+        usagePrecondition(kernelThreads >= 1, "\(Self.self): kernelThreads must be at least 1, got \(kernelThreads)")
+        return self(input, parameters: variables.map(\.value), kernels: KernelContext(threads: kernelThreads))
     }
 
     /// The model's output computed from the current values of `variables` in a forward pass

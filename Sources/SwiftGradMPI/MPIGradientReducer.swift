@@ -1,3 +1,4 @@
+import Autograd
 import CKernels
 import DataParallel
 import Dispatch
@@ -77,11 +78,13 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
     /// - Parameters:
     ///   - communicator: the job.
     ///   - reduction: ``Reduction-swift.enum/deterministic`` by default.
-    ///   - threads: threads that hand the chunks of the reduced gradient over; 1 by default.
+    ///   - threads: threads that hand the chunks of the reduced gradient over (at least 1); 1 by
+    ///     default.
     public init(communicator: MPICommunicator, reduction: Reduction = .deterministic, threads: Int = 1) {
         self.communicator = communicator
+        usagePrecondition(threads >= 1, "MPIGradientReducer: threads must be at least 1, got \(threads)")
         self.reduction = reduction
-        self.threads = Swift.max(1, threads)
+        self.threads = threads
     }
 
     // MARK: Losses

@@ -89,7 +89,8 @@ extension Tensor {
     public static func dense(
         _ x: Tensor, _ w: Tensor, _ b: Tensor, activation: DenseActivation = .none, threads: Int = 1
     ) -> Tensor {
-        dense(x, w, b, activation: activation, kernels: KernelContext(threads: threads))
+        usagePrecondition(threads >= 1, "Tensor.dense: threads must be at least 1, got \(threads)")
+        return dense(x, w, b, activation: activation, kernels: KernelContext(threads: threads))
     }
 
     /// `self` where `reference` is positive, 0 elsewhere: the ReLU backward mask.

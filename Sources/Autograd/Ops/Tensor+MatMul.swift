@@ -88,7 +88,8 @@ extension Tensor {
         _ b: Tensor, transposed transposeB: Bool = false,
         threads: Int = 1
     ) -> Tensor {
-        matmul(a, transposed: transposeA, b, transposed: transposeB, kernels: KernelContext(threads: threads))
+        usagePrecondition(threads >= 1, "Tensor.matmul: threads must be at least 1, got \(threads)")
+        return matmul(a, transposed: transposeA, b, transposed: transposeB, kernels: KernelContext(threads: threads))
     }
 
     /// `matmul(a, b, transposed: flag)`: only the second operand transposed.
