@@ -41,16 +41,30 @@ extension Variable {
     public static func withUnsafeMutableValues<R>(
         _ variables: [Variable], _ body: ([UnsafeMutableBufferPointer<Float>]) throws -> R
     ) rethrows -> R {
-        var seen: [ObjectIdentifier: Int] = [:]
-        for (position, variable) in variables.enumerated() {
-            if let first = seen.updateValue(position, forKey: ObjectIdentifier(variable)) {
-                usagePrecondition(false, "Variable.withUnsafeMutableValues: variable '\(variable.name)' appears at positions \(first) and \(position); each variable may appear once")
-            }
+        if let (first, second) = firstRepeat(in: variables) {
+            usagePrecondition(false, "Variable.withUnsafeMutableValues: variable '\(variables[second].name)' appears at positions \(first) and \(second); each variable may appear once")
         }
         // Making every value unique first: a copy made for one variable cannot move another's.
         let buffers = variables.map { variable in
             variable.withUnsafeMutableValue { $0 }
         }
         return try withExtendedLifetime(variables) { try body(buffers) }
+    }
+
+    /// The positions of the first variable that `variables` holds twice (the earlier one first),
+    /// or nil when each appears once. Compares identities pairwise for a short list, as an
+    /// optimizer's per-step check does, and through a set for a long one.
+    package static func firstRepeat(in variables: [Variable]) -> (Int, Int)? {
+        if variables.count <= 32 {
+            for second in variables.indices {
+                for first in 0..<second where variables[first] === variables[second] { return (first, second) }
+            }
+            return nil
+        }
+        var seen: [ObjectIdentifier: Int] = [:]
+        for (position, variable) in variables.enumerated() {
+            if let first = seen.updateValue(position, forKey: ObjectIdentifier(variable)) { return (first, position) }
+        }
+        return nil
     }
 }

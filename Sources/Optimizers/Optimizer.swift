@@ -50,8 +50,9 @@ public protocol Optimizer: AnyObject {
     ///     the loss does not depend on) leaves that variable, and its state, untouched; Keras
     ///     drops such pairs the same way. The step still counts.
     ///   - variables: the variables to update. Variables that are not trainable are skipped.
-    /// - Precondition: the arrays have the same length and every gradient has the shape of its
-    ///   variable.
+    /// - Precondition: the arrays have the same length, every gradient has the shape of its
+    ///   variable, and no variable is listed twice (it would be updated twice in one step; give
+    ///   it once, with the sum of its gradients).
     func apply(_ gradients: [Tensor?], to variables: [Variable])
 
     /// Whether ``applyPartitioned(to:_:)`` can run. Every built-in optimizer's update is

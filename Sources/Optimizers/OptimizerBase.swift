@@ -98,6 +98,12 @@ public class OptimizerBase: Optimizer {
         usagePrecondition(
             gradients.count == variables.count,
             "\(name).apply: \(gradients.count) gradients were given for \(variables.count) variables")
+        // Listed twice, a variable would be updated twice in one step.
+        if let (first, second) = Variable.firstRepeat(in: variables) {
+            usagePrecondition(
+                false,
+                "\(name).apply: variable '\(variables[second].name)' is listed at positions \(first) and \(second); list each variable once, with the sum of its gradients")
+        }
         for (gradient, variable) in zip(gradients, variables) {
             guard let gradient, variable.isTrainable else { continue }
             shapePrecondition(

@@ -116,4 +116,27 @@ import _TestSupport
             #expect(message.contains("[2]") && message.contains("[3]"))
         }
     }
+
+    /// Listed twice, a variable would take two steps at once; Keras sums a variable's gradients
+    /// before its one update.
+    @Test func aVariableListedTwiceStopsNamingItAndItsPositions() async {
+        await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let w = Variable(Tensor([1, 2, 3]), name: "weights")
+            let b = Variable(Tensor([0]), name: "bias")
+            SGD(learningRate: 0.1).apply([Tensor([1, 1, 1]), Tensor([1]), Tensor([1, 1, 1])], to: [w, b, w])
+        }.map { result in
+            let message = standardError(of: result)
+            #expect(message.contains("SGD.apply: variable 'weights' is listed at positions 0 and 2"), "\(message)")
+        }
+    }
+
+    /// Past the pairwise comparison's reach, the set finds a repeat as well.
+    @Test func aRepeatAmongManyVariablesIsFound() {
+        let variables = (0..<40).map { Variable(Tensor([Float($0)]), name: "v\($0)") }
+        #expect(Variable.firstRepeat(in: variables) == nil)
+        #expect(Variable.firstRepeat(in: variables + [variables[7]]).map { [$0.0, $0.1] } == [7, 40])
+        #expect(Variable.firstRepeat(in: Array(variables[0..<5]) + [variables[3]]).map { [$0.0, $0.1] } == [3, 5])
+        // Equal values are no repeat: identity is what counts.
+        #expect(Variable.firstRepeat(in: [Variable(Tensor([1])), Variable(Tensor([1]))]) == nil)
+    }
 }
