@@ -39,8 +39,9 @@ package enum MetricsPlot {
         /// Adds a record.
         package mutating func add(_ record: MetricsRecord) {
             // Every step is recorded as it is taken, so a record more than one step after the
-            // last follows steps trained without metrics.
-            if record.step > lastStep + 1 { gapSince = (true, true) }
+            // last follows steps trained without metrics. (Both are at least 0, so the difference
+            // cannot overflow where `lastStep + 1` could.)
+            if record.step - lastStep > 1 { gapSince = (true, true) }
             lastStep = Swift.max(lastStep, record.step)
             switch record {
             case .evaluation(_, _, let evaluation):

@@ -76,6 +76,8 @@ package final class RunMetrics {
         var next = 1
         for step in Set(recorded).sorted() where step >= next && step <= last {
             if step > next { gaps.append(next...(step - 1)) }
+            // `last` may be Int.max, past which `step + 1` would overflow.
+            if step == last { return gaps }
             next = step + 1
         }
         if next <= last { gaps.append(next...last) }

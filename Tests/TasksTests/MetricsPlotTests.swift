@@ -78,6 +78,25 @@ import _TestSupport
         #expect(unbroken.points(of: .testLoss).allSatisfy { $0.0.isFinite } && unbroken.points(of: .testLoss).count == 6)
     }
 
+    /// A step as large as a record may give (Int.max) is drawn like any other, and still marks
+    /// the gap before it.
+    @Test func theLargestStepIsDrawnAndBreaksTheCurveBeforeIt() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.path + "/huge", withIntermediateDirectories: true)
+        let lines = [2, Int.max, Int.max].enumerated().map { index, step in
+            #"{"type": "evaluation", "step": \#(step), "epoch": \#(index + 1), "wall_time": 1, "train_loss": 1, "test_loss": 1}"#
+        }
+        try directory.write("huge/metrics.jsonl", lines.joined(separator: "\n") + "\n")
+        let curves = MetricsPlot.Curves(name: "huge", records: try RunMetrics.records(inRunFolder: directory.path + "/huge"))
+        let loss = curves.points(of: .trainLoss)
+        #expect(loss.map(\.0).filter(\.isFinite) == [1, 2, 3] && loss.count == 4 && loss[1].0.isNaN, "\(loss)")
+        try MetricsPlot.plot(runFolders: [directory.path + "/huge"], metric: nil, to: directory.path + "/plot.svg")
+        #expect(SVGGeometry(try directory.read("plot.svg")) != nil)
+        #expect(RunMetrics.gaps(in: [1, Int.max], upTo: Int.max) == [2...(Int.max - 1)])
+        #expect(RunMetrics.gaps(in: [Int.max - 1], upTo: Int.max) == [1...(Int.max - 2), Int.max...Int.max])
+    }
+
     @Test func aMetricNoRunRecordsIsAnErrorNamingWhatTheyRecord() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
