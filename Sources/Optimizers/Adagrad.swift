@@ -72,6 +72,9 @@ public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
     /// step divides the gradient by it, leaving the element where it is.
     override func acceptsInfinity(inSlot index: Int) -> Bool { true }
 
+    /// The accumulator starts at a value that is not negative and adds squares.
+    override func isNeverNegative(slot index: Int) -> Bool { true }
+
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         AdagradRule(learningRate: lr, epsilon: Float(epsilon))
     }

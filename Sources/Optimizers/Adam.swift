@@ -100,6 +100,9 @@ public class Adam: OptimizerBase, ConfigurableOptimizer {
         amsgrad ? ["momentum", "velocity", "velocityHat"] : ["momentum", "velocity"]
     }
 
+    /// The velocities are running means of squares.
+    override final func isNeverNegative(slot index: Int) -> Bool { index >= 1 }
+
     override final func updateRule(learningRate lr: Float) -> any UpdateRule {
         let t = Float(iterations + 1)
         return AdamRule(

@@ -86,6 +86,11 @@ public class OptimizerBase: Optimizer {
     /// ∞ − ∞), so a state holding one was altered or diverges at its next step.
     func acceptsInfinity(inSlot index: Int) -> Bool { false }
 
+    /// Whether slot `index` is a sum or running mean of squares (Adam's velocities, RMSprop's
+    /// mean square, Adagrad's accumulator), which no step makes negative. The update divides by
+    /// its square root, so a negative element makes that update NaN. False by default.
+    func isNeverNegative(slot index: Int) -> Bool { false }
+
     /// The elementwise rule of the next step, at learning rate `learningRate`, with every
     /// constant it needs (Adam's bias correction comes from ``iterations``).
     func updateRule(learningRate: Float) -> any UpdateRule {
@@ -247,6 +252,12 @@ public class OptimizerBase: Optimizer {
             }
             for (slot, key) in keys.enumerated() {
                 let tensor = state[key]!
+                if isNeverNegative(slot: slot),
+                   let (element, value) = tensor.withUnsafeBufferPointer({ values in values.firstIndex { $0 < 0 && $0.isFinite }.map { ($0, values[$0]) } })
+                {
+                    throw OptimizerStateError(
+                        "\(name).restoreState: '\(key)' holds \(value) at element \(element), but it is a sum of squares, which no step makes negative, and \(name)'s next update of that element would take its square root; expected values of at least 0")
+                }
                 // The scan finds nothing in almost every state; only then is an accepted +∞ told
                 // apart from what no run makes.
                 guard tensor.firstNonFiniteElement != nil else { continue }

@@ -94,6 +94,9 @@ public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
     /// ρ = 0, where the next step computes 0·∞, nor for the momentum or the mean gradient.
     override func acceptsInfinity(inSlot index: Int) -> Bool { index == 0 && rho > 0 }
 
+    /// The mean square v is a running mean of squares (the mean gradient may be negative).
+    override func isNeverNegative(slot index: Int) -> Bool { index == 0 }
+
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         RMSpropRule(
             learningRate: lr, rho: Float(rho), oneMinusRho: Float(1 - rho), momentum: Float(momentum),

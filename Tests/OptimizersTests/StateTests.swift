@@ -176,6 +176,38 @@ import Testing
         }
     }
 
+    /// A sum of squares no step makes negative (Adam's velocities, RMSprop's mean square,
+    /// Adagrad's accumulator) is refused below 0, since the next update takes its square root;
+    /// the slots that may be negative (momenta, the mean gradient) are restored.
+    @Test func aNegativeSumOfSquaresIsRefused() throws {
+        let w = Variable(Tensor([1, 2]), name: "w")
+        func state(of optimizer: any Optimizer, slot: String, value: Float) -> [String: Tensor] {
+            optimizer.apply([Tensor([1, 1])], to: [w])
+            var state = optimizer.stateTensors(for: [w])
+            state["0/w/" + slot] = Tensor([0.5, value])
+            return state
+        }
+        let refusals: [(() -> any Optimizer, String)] = [
+            ({ Adam() }, "velocity"), ({ Adam(amsgrad: true) }, "velocityHat"), ({ RMSprop() }, "velocity"),
+            ({ RMSprop(momentum: 0.5, centered: true) }, "velocity"), ({ Adagrad() }, "accumulator"),
+        ]
+        for (make, slot) in refusals {
+            let optimizer = make()
+            let error = try #require(throws: OptimizerStateError.self) { try make().restoreState(state(of: optimizer, slot: slot, value: -1), for: [w]) }
+            #expect(error.message.contains("'0/w/\(slot)' holds -1.0 at element 1, but it is a sum of squares, which no step makes negative"), "\(error)")
+            #expect(error.message.contains("expected values of at least 0"), "\(error)")
+        }
+        let accepted: [(() -> any Optimizer, String)] = [
+            ({ Adam() }, "momentum"), ({ SGD(momentum: 0.9) }, "momentum"), ({ RMSprop(momentum: 0.5, centered: true) }, "momentum"),
+            ({ RMSprop(centered: true) }, "averageGradient"), ({ Adam() }, "velocity"),
+        ]
+        for (index, (make, slot)) in accepted.enumerated() {
+            // The last: -0 is no negative value.
+            let value: Float = index == accepted.count - 1 ? -0.0 : -1
+            try make().restoreState(state(of: make(), slot: slot, value: value), for: [w])
+        }
+    }
+
     /// The `iterations` tensor is a `Float`, which rounds counts past 2²⁴. A caller that keeps
     /// the exact count passes it; it is taken when it rounds to the tensor and refused otherwise,
     /// and the next step's bias correction and count follow from it.
