@@ -43,7 +43,7 @@ extension RunCommand {
         }
         if distributed == nil, let jobSize, jobSize > 1 {
             // Each process would train the whole run alone and write the same files.
-            printError("error: an MPI launcher started \(jobSize) processes, but \(missing) (or pass --distributed none to train alone)")
+            printError("error: an MPI launcher started \(jobSize) processes, but \(missing) (or pass --distributed none to run the config alone in each process)")
             throw ExitCode.failure
         }
         return .none

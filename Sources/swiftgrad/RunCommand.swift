@@ -173,6 +173,8 @@ struct RunCommand: ParsableCommand {
 
     /// Refuses flags that the config's task would ignore: a user who gives `--resume` or
     /// `--epochs` to a minimisation, or `--plot` to a training run, expects them to do something.
+    /// `--distributed none` only says to run alone, as every other task does, so any config
+    /// takes it: under an MPI launcher it is how a build without MPI runs one.
     ///
     /// - Throws: `ValidationError` naming the flags, the task, and what applies instead (a
     ///   failure after loading, so status 1 and no usage text).
@@ -182,7 +184,7 @@ struct RunCommand: ParsableCommand {
             let given: [(String, Bool)] = [
                 ("--workers", workers != nil), ("--epochs", epochs != nil), ("--seed", seed != nil),
                 ("--precision", precision != nil), ("--resume", resume != nil), ("--run-dir", runDirectory != nil),
-                ("--no-metrics", noMetrics), ("--verbose", verbose), ("--distributed", distributed != nil),
+                ("--no-metrics", noMetrics), ("--verbose", verbose), ("--distributed mpi", distributed == .mpi),
                 ("--progress-every", progressEveryGiven != nil), ("--mpi-reduction", mpiReductionGiven != nil),
                 ("--mpi-timeout", mpiTimeoutGiven != nil),
             ]

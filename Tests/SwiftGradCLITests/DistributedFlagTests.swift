@@ -37,4 +37,15 @@ import Testing
         #expect(!run.standardOutput.contains("MPI:"))
         #expect(run.standardOutput.contains("parameter digest "))
     }
+
+    /// `--distributed none` only says to run alone, which any config's task does: under a
+    /// launcher's environment it runs a minimisation, where `--distributed mpi` is refused.
+    @Test func distributedNoneRunsAnyConfigAlone() throws {
+        let config = repositoryRoot + "/Configs/seed-quadratic.json"
+        let alone = try runProcess("/usr/bin/env", ["OMPI_COMM_WORLD_SIZE=2", try swiftgradPath(), "run", config, "--distributed", "none", "--quiet"])
+        #expect(alone.status == 0, "\(alone.error)")
+        #expect(alone.output.contains("step 50: x = "), "\(alone.output)")
+        let mpi = try swiftgrad(["run", config, "--distributed", "mpi"])
+        #expect(mpi.status == 1 && mpi.standardError.contains("--distributed mpi applies to a train config only, and"), "\(mpi.standardError)")
+    }
 }
