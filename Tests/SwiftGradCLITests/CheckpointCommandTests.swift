@@ -585,6 +585,10 @@ import Glibc
         let five = try directory.write("five.json", String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: #""epochs": 2"#, with: #""epochs": 5"#))
         let evaluated = try swiftgrad(["eval", five, "--checkpoint", directory.path + "/runs/whole/model.safetensors"], in: directory.path)
         #expect(evaluated.status == 0, "\(evaluated.standardError)")
+        // Another seed too: the checkpoint's, which --seed may have given, splits the data.
+        let reseeded = try directory.write("reseeded.json", String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: #""seed": 3"#, with: #""seed": 9"#))
+        let evaluatedReseeded = try swiftgrad(["eval", reseeded, "--checkpoint", directory.path + "/runs/whole/model.safetensors"], in: directory.path)
+        #expect(evaluatedReseeded.status == 0 && evaluatedReseeded.standardOutput == evaluated.standardOutput, "\(evaluatedReseeded.standardError)")
 
         let cosine = try directory.write("cosine.json", """
             {
