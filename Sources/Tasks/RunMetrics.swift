@@ -36,9 +36,9 @@ import Glibc
 /// metrics.jsonl's records. `metrics.jsonl` is the source
 /// the other files are rebuilt from on resume.
 ///
-/// `metrics.svg` is redrawn from every record so far when a checkpoint is written, at most every
-/// ``plotInterval`` (a long run's redrawing would otherwise grow with its length), and always at
-/// the end of the run; it is replaced whole but not `fsync`ed, since `swiftgrad plot` can draw it
+/// `metrics.svg` is drawn from every record so far at the run's first checkpoint, so that a run
+/// killed after it has a figure, then at checkpoints at most every ``plotInterval`` (a long
+/// run's redrawing would otherwise grow with its length), and always at the end of the run; it is replaced whole but not `fsync`ed, since `swiftgrad plot` can draw it
 /// again.
 package final class RunMetrics {
     package static let jsonName = "metrics.jsonl"
@@ -148,8 +148,6 @@ package final class RunMetrics {
                 creating: directory + "/" + TensorBoardEventFile.fileName(wallTime: now, host: Self.hostName()), wallTime: now)
         }
         writer = Writer(json: json, csv: csv, events: events, curves: curves)
-        // A short run draws its curves once, at its end.
-        lastPlot = .now
     }
 
     /// Records a step's figures and, at an epoch's end, its evaluation.
@@ -240,7 +238,7 @@ package final class RunMetrics {
     }
 
     /// Writes `metrics.svg` unless it was written less than ``plotInterval`` ago: for each
-    /// checkpoint.
+    /// checkpoint (the first always draws).
     func writePlotIfDue() throws {
         if let lastPlot, ContinuousClock.now - lastPlot < Self.plotInterval { return }
         try writePlot()

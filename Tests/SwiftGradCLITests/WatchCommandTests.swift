@@ -169,4 +169,29 @@ import Glibc
         #expect(try untimed(directory) == expected, "killed \(delay) ms after the first checkpoint")
         #expect(try directory.read("runs/kill/metrics.svg") == reference.read("runs/kill/metrics.svg"))
     }
+
+    /// A run's first checkpoint draws `metrics.svg`, so a run killed after it has its figure;
+    /// later checkpoints redraw it at most every 10 s.
+    @Test func theFirstCheckpointDrawsTheCurves() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = try directory.write("long.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 20000, "features": 32, "classes": 4, "test_fraction": 0.1},
+              "model": {"type": "mlp", "hidden_layers": [32]},
+              "training": {"epochs": 40, "batch_size": 16, "micro_shards": 1, "seed": 3},
+              "checkpoint": {"every_steps": 10}
+            }
+            """)
+        let process = try startSwiftgrad(["run", path, "--quiet"], in: directory.path)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        for _ in 0..<500 where !directory.exists("runs/long/metrics.svg") && process.isRunning { usleep(10_000) }
+        #expect(process.isRunning, "the run ended before its figure was drawn")
+        #expect(directory.exists("runs/long/metrics.svg"), "no figure 5 s into the run")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let svg = try directory.read("runs/long/metrics.svg")
+        #expect(SVGGeometry(svg) != nil && svg.contains(">train steps</text>"), "\(svg.prefix(400))")
+    }
 }
