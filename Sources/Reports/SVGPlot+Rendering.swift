@@ -118,17 +118,21 @@ extension SVGPlot {
         for (index, entry) in series.enumerated() {
             let color = escapeXML(color(of: index))
             if entry.style != .scatter {
-                var segment: [String] = []
+                var segment: [(x: String, y: String)] = []
                 func flush() {
                     if segment.count > 1 {
-                        svg += "<polyline points=\"\(segment.joined(separator: " "))\" fill=\"none\" "
+                        svg += "<polyline points=\"\(segment.map { "\($0.x),\($0.y)" }.joined(separator: " "))\" fill=\"none\" "
                             + "stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"\(dashAttribute(of: index))/>\n"
+                    } else if let point = segment.first, entry.style == .line {
+                        // A line of one point (a run's first epoch, not yet ended) would draw
+                        // nothing: its point is a dot, which a line with markers has already.
+                        svg += "<circle cx=\"\(point.x)\" cy=\"\(point.y)\" r=\"2.5\" fill=\"\(color)\"/>\n"
                     }
                     segment.removeAll()
                 }
                 for (x, y) in zip(entry.x, entry.y) {
                     if x.isFinite && y.isFinite {
-                        segment.append("\(coordinate(layout.px(x))),\(coordinate(layout.py(y)))")
+                        segment.append((coordinate(layout.px(x)), coordinate(layout.py(y))))
                     } else {
                         flush()
                     }

@@ -103,6 +103,21 @@ struct SVGPlotTests {
         #expect(!svg.contains(",nan") && !svg.contains("nan,") && !svg.contains("\"nan"))
     }
 
+    /// A stretch of one finite point between breaks (or a line of one point) has no segment to
+    /// draw: it is a dot, so that it shows; a line with markers has its dots already.
+    @Test func anIsolatedPointOfALineIsADot() throws {
+        var plot = SVGPlot()
+        plot.line(x: [1, 2, 3, 4, 5], y: [1, .nan, 3, 4, .nan])
+        plot.line(x: [2], y: [2])
+        var inspector = try SVGInspector.inspect(plot.rendered())
+        #expect(inspector.seriesCounts["polyline"] == 1)
+        #expect(inspector.seriesCounts["circle"] == 2)
+        var marked = SVGPlot()
+        marked.line(x: [1, 2, 3], y: [1, .nan, 3], markers: true)
+        inspector = try SVGInspector.inspect(marked.rendered())
+        #expect(inspector.seriesCounts["polyline"] == nil && inspector.seriesCounts["circle"] == 2)
+    }
+
     @Test func emptyPlotAndFixedRangesStillRender() throws {
         var plot = SVGPlot(title: "speed-up")
         _ = try SVGInspector.inspect(plot.rendered())
