@@ -332,6 +332,8 @@ extension TrainTask {
         metadata["keep_best"] = keepBestWatch
         metadata["training.evaluate_every"] = String(options.evaluateEvery)
         if let minDelta = options.earlyStopping?.minDelta { metadata[Self.minDeltaKey] = "\(minDelta)" }
+        let config = Self.hashedPart(of: configObject).description
+        if config.utf8.count <= Self.recordedConfigLimit { metadata[Self.recordedConfigKey] = config }
         return metadata
     }
 
@@ -393,7 +395,10 @@ extension TrainTask {
                 : "evaluate it with the config that trained it"
             // The hash covers the config and the two values flags override; those two the
             // checkpoint records, so a difference in them is named, and whether more differs.
-            var differences: [String] = []
+            // A checkpoint that records its config has the rest named too.
+            let recorded = checkpoint.metadata[Self.recordedConfigKey].flatMap { try? ConfigDocument(parsing: $0).root }
+            var differences = recorded.map { Self.configDifferences(recorded: $0, current: Self.hashedPart(of: configObject)) } ?? []
+            let named = !differences.isEmpty
             var trainedOptions = options
             trainedOptions.seed = checkpoint.state.seed
             if let text = checkpoint.metadata["training.epochs"], text != String(options.epochs) {
@@ -406,11 +411,11 @@ extension TrainTask {
             if checkpoint.state.seed != options.seed {
                 differences.append("its seed is \(checkpoint.state.seed) and this run's \(options.seed) (training.seed, or --seed)")
             }
-            if !differences.isEmpty && !isConfigHash(hash, options: trainedOptions) {
+            if !named && !differences.isEmpty && !isConfigHash(hash, options: trainedOptions) {
                 differences.append("and other values differ too")
             }
-            let named = differences.isEmpty ? "" : ": " + differences.joined(separator: "; ")
-            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash))\(named); \(advice)")
+            let listed = differences.isEmpty ? "" : ": " + differences.joined(separator: "; ")
+            throw CheckpointError(file: path, "it was written by a config that trains differently (config hash \(hash), this config's \(configHash))\(listed); \(advice)")
         }
         if let checksum = checkpoint.metadata["data_checksum"], checksum != dataChecksum, checksum != Self.bytewiseChecksum(of: data) {
             throw CheckpointError(file: path, "it was trained on other data (data checksum \(checksum), this run's \(dataChecksum))")
@@ -748,12 +753,7 @@ extension TrainTask {
     /// - Parameter coveringDataPath: hash `data.path` too, for the other form of `config_hash`
     ///   a checkpoint may carry (``isConfigHash(_:options:)`` accepts either).
     static func resultHash(of root: JSONObject, options: TrainingOptions, coveringDataPath: Bool = false) -> String {
-        var ignored: Set<String> = [
-            "$schema", "checkpoint", "data.path", "training.workers", "training.kernel_threads", "training.workers_help",
-            "training.evaluate_every", "training.train_metrics", "training.early_stopping", "training.seed", "training.epochs",
-            // A resume may change the precision (with a note that the bits then differ).
-            "training.precision",
-        ]
+        var ignored = unhashedKeys
         if coveringDataPath { ignored.remove("data.path") }
         var hash = FNV1a()
         func combine(_ value: JSONValue, path: String) {
@@ -778,6 +778,76 @@ extension TrainTask {
         combine(JSONValue(.object(root)), path: "")
         hash.combine("seed \(options.seed) epochs \(options.epochs)")
         return hash.hexDigest
+    }
+
+    /// The key paths of a train config that ``resultHash(of:options:coveringDataPath:)`` leaves
+    /// out: what a resume may change, and the seed and epochs, which it hashes as the run's
+    /// options (flags may override them).
+    static let unhashedKeys: Set<String> = [
+        "$schema", "checkpoint", "data.path", "training.workers", "training.kernel_threads", "training.workers_help",
+        "training.evaluate_every", "training.train_metrics", "training.early_stopping", "training.seed", "training.epochs",
+        // A resume may change the precision (with a note that the bits then differ).
+        "training.precision",
+    ]
+
+    /// The metadata key of the config a checkpoint's run was given, without its
+    /// ``unhashedKeys``: one line of JSON, so that a config that trains differently is told
+    /// what differs. Absent when that text passes ``recordedConfigLimit``.
+    static let recordedConfigKey = "config"
+    /// The longest config text a checkpoint records, in bytes: a config is a few hundred.
+    static let recordedConfigLimit = 65_536
+
+    /// `root` without its ``unhashedKeys``: the part of a config its hash covers.
+    static func hashedPart(of root: JSONObject) -> JSONValue {
+        func kept(_ value: JSONValue, path: String) -> JSONValue {
+            switch value.kind {
+            case .object(let object):
+                var members: [JSONObject.Member] = []
+                for member in object.members {
+                    let inner = path.isEmpty ? member.key : path + "." + member.key
+                    if unhashedKeys.contains(inner) { continue }
+                    members.append(JSONObject.Member(key: member.key, value: kept(member.value, path: inner)))
+                }
+                return JSONValue(.object(JSONObject(members: members)))
+            case .array(let elements):
+                return JSONValue(.array(elements.map { kept($0, path: path) }))
+            default:
+                return JSONValue(value.kind)
+            }
+        }
+        return kept(JSONValue(.object(root)), path: "")
+    }
+
+    /// Where `recorded` (a checkpoint's config) and `current` differ, as the hash tells values
+    /// apart (numbers by their value, objects whatever their keys' order), each
+    /// `key.path is A in the checkpoint's config and B in this one`; at most `limit`, then how many
+    /// more.
+    static func configDifferences(recorded: JSONValue, current: JSONValue, limit: Int = 4) -> [String] {
+        var found: [String] = []
+        func shown(_ value: JSONValue?) -> String { value.map { quoted($0.description, limit: 60) } ?? "absent" }
+        func same(_ old: JSONValue, _ new: JSONValue) -> Bool {
+            switch (old.kind, new.kind) {
+            case (.number(let a), .number(let b)): a.doubleValue == b.doubleValue
+            case (.array(let a), .array(let b)): a.count == b.count && zip(a, b).allSatisfy(same)
+            case (.object(let a), .object(let b)):
+                a.keys.count == b.keys.count && a.members.allSatisfy { member in b[member.key].map { same(member.value, $0) } == true }
+            default: old.kind == new.kind
+            }
+        }
+        // Objects are compared key by key, anything else whole (`model.hidden_layers is [32]`).
+        func compare(_ old: JSONValue?, _ new: JSONValue?, path: String) {
+            if case .object(let a)? = old?.kind, case .object(let b)? = new?.kind {
+                for key in a.keys + b.keys.filter({ a[$0] == nil }) {
+                    compare(a[key], b[key], path: path.isEmpty ? key : path + "." + key)
+                }
+                return
+            }
+            if let old, let new, same(old, new) { return }
+            found.append("\(path.isEmpty ? "the config" : path) is \(shown(old)) in the checkpoint's config and \(shown(new)) in this one")
+        }
+        compare(recorded, current, path: "")
+        guard found.count > limit else { return found }
+        return Array(found.prefix(limit)) + ["\(found.count - limit) more difference\(found.count - limit == 1 ? "" : "s")"]
     }
 
     /// A checksum of the training and test examples, after splitting and standardising: each

@@ -1,4 +1,5 @@
 import _TestSupport
+import ConfigKit
 import DataParallel
 import Foundation
 import JSON
@@ -75,6 +76,33 @@ import Testing
         let other = try directory.write("other.json", try String(contentsOfFile: original, encoding: .utf8).replacingOccurrences(of: "[16]", with: "[17]"))
         let error = try #require(throws: CheckpointError.self) { _ = try run(other, resume: checkpoint, folder: "other") }
         #expect(error.message.contains("it was written by a config that trains differently"), "\(error)")
+        #expect(error.message.contains("model.hidden_layers is [16] in the checkpoint's config and [17] in this one; only training.workers"), "\(error)")
+        // A checkpoint that does not record its config is told by its hash alone.
+        var unrecorded = try Checkpoint.read(from: checkpoint)
+        unrecorded.metadata[TrainTask.recordedConfigKey] = nil
+        try unrecorded.write(to: directory.path + "/unrecorded.safetensors")
+        let bare = try #require(throws: CheckpointError.self) { _ = try run(other, resume: directory.path + "/unrecorded.safetensors", folder: "bare") }
+        #expect(bare.message.contains("(config hash ") && !bare.message.contains("in the checkpoint's config"), "\(bare)")
+    }
+
+    /// What differs between a checkpoint's recorded config and this one is named as the hash
+    /// tells values apart: numbers by value, objects whatever their keys' order.
+    @Test func configDifferencesNameEveryKeyPathThatDiffers() throws {
+        func differences(_ old: String, _ new: String) throws -> [String] {
+            try TrainTask.configDifferences(recorded: ConfigDocument(parsing: old).root, current: ConfigDocument(parsing: new).root)
+        }
+        #expect(try differences(#"{"a": 1, "b": {"c": 0.001, "d": [1, 2]}}"#, #"{"b": {"d": [1.0, 2], "c": 1e-3}, "a": 1.0}"#).isEmpty)
+        #expect(try differences(#"{"a": 1, "b": {"c": "x"}}"#, #"{"a": 2, "b": {"c": "y", "e": true}}"#) == [
+            "a is 1 in the checkpoint's config and 2 in this one",
+            #"b.c is "x" in the checkpoint's config and "y" in this one"#,
+            "b.e is absent in the checkpoint's config and true in this one",
+        ])
+        #expect(try differences(#"{"m": {"h": [32, 32]}, "o": {"n": "adam"}}"#, #"{"m": {"h": [32]}}"#) == [
+            "m.h is [32, 32] in the checkpoint's config and [32] in this one",
+            #"o is {"n": "adam"} in the checkpoint's config and absent in this one"#,
+        ])
+        let many = try differences(#"{"a": 1, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1}"#, #"{"a": 2, "b": 2, "c": 2, "d": 2, "e": 2, "f": 2}"#)
+        #expect(many.count == 5 && many.last == "2 more differences", "\(many)")
     }
 
     /// Without determinism a batch is cut into one shard per worker, so a resume with another
