@@ -114,17 +114,18 @@ final class TrainingProgress {
     }
 
     /// `epoch 3/20 [====>...] step 9/23 - loss … - accuracy … - … samples/s - ETA …`; a finished
-    /// line has no bar and ends with the epoch's time instead of the ETA.
-    private func summary(batch: Int, finished: Bool, barWidth: Int = 0, throughput: Bool = true) -> String {
+    /// line has no bar and ends with the epoch's time instead of the ETA. `short` labels fit a
+    /// narrow terminal: `epoch 3/20 [====>...] 9/23 - loss … - acc … - …/s - ETA …`.
+    private func summary(batch: Int, finished: Bool, barWidth: Int = 0, throughput: Bool = true, short: Bool = false) -> String {
         var text = "epoch \(epoch)/\(epochs)"
         if barWidth > 0 {
             let done = batch * barWidth / batchesPerEpoch
             text += " [" + String(repeating: "=", count: done) + (done < barWidth ? ">" + String(repeating: ".", count: barWidth - done - 1) : "") + "]"
         }
-        if !finished { text += " step \(batch)/\(batchesPerEpoch)" }
+        if !finished { text += (short ? " " : " step ") + "\(batch)/\(batchesPerEpoch)" }
         text += " - loss \(format(Float(lossSum / Double(Swift.max(steps, 1)))))"
-        if counted > 0 { text += " - accuracy \(format(Float(correct / Double(counted))))" }
-        if throughput { text += " - \(Int((seconds > 0 ? Double(examples) / seconds : 0).rounded())) samples/s" }
+        if counted > 0 { text += (short ? " - acc " : " - accuracy ") + format(Float(correct / Double(counted))) }
+        if throughput { text += " - \(Int((seconds > 0 ? Double(examples) / seconds : 0).rounded()))" + (short ? "/s" : " samples/s") }
         if finished {
             text += " - " + duration(seconds)
         } else {
@@ -135,13 +136,17 @@ final class TrainingProgress {
 
     /// The redrawn line, within one terminal row: a longer line would wrap, and `\r` would
     /// return only to the start of its last row. The bar is 30 wide when it fits and narrower
-    /// on a narrow terminal; under 10 the throughput goes first, then the bar, then the end.
+    /// on a narrow terminal; where fewer than 10 would fit, the labels shorten (an 80-column
+    /// terminal then keeps the bar and the throughput for most runs), then the throughput goes,
+    /// then the bar, then the end.
     private func redrawnLine(batch: Int, columns: Int) -> String {
-        for throughput in [true, false] {
-            let room = columns - 1 - summary(batch: batch, finished: false, throughput: throughput).count - 3
-            if room >= 10 { return summary(batch: batch, finished: false, barWidth: Swift.min(30, room), throughput: throughput) }
+        for (throughput, short) in [(true, false), (true, true), (false, true)] {
+            let room = columns - 1 - summary(batch: batch, finished: false, throughput: throughput, short: short).count - 3
+            if room >= 10 {
+                return summary(batch: batch, finished: false, barWidth: Swift.min(30, room), throughput: throughput, short: short)
+            }
         }
-        let text = summary(batch: batch, finished: false, throughput: false)
+        let text = summary(batch: batch, finished: false, throughput: false, short: true)
         return text.count < columns ? text : String(text.prefix(Swift.max(columns - 1, 1)))
     }
 
