@@ -81,6 +81,8 @@ import _TestSupport
         #expect(m.max(alongAxes: [1]).scalars == [3, 6])
         #expect(Tensor([[3, 1, 3], [0, 2, 1]]).argmax().scalars == [0, 1])
         #expect(m.argmax(squeezingAxis: 0).scalars == [1, 1, 1])
+        // NaN is passed over wherever it stands; a slice of NaN alone gives 0.
+        #expect(Tensor([[.nan, 1, 3], [2, .nan, 1], [0, 4, .nan], [.nan, .nan, .nan]]).argmax().scalars == [2, 0, 1, 0])
     }
 
     /// A long sum adds runs of elements and combines the runs' sums pairwise, so its error grows

@@ -52,7 +52,8 @@ extension Tensor {
 
     /// The index of the largest element along `axis` (the first one on ties), with that axis
     /// removed. Indices are returned as whole-number `Float`s so that they compare directly with
-    /// float labels; they are exact below 2²⁴.
+    /// float labels; they are exact below 2²⁴. NaN elements are passed over, so that one NaN
+    /// logit does not decide a prediction; a slice of NaN alone gives 0.
     public func argmax(squeezingAxis axis: Int = -1) -> Tensor {
         let position = normalizedAxis(axis, "argmax(squeezingAxis:): axis \(axis) is out of range for a tensor of shape \(shape)")
         shapePrecondition(shape[position] > 0, "argmax(squeezingAxis:): axis \(position) of shape \(shape) is empty")
