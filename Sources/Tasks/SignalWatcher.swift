@@ -118,12 +118,21 @@ package final class SignalWatcher: Sendable {
     }
 
     /// Stops watching, restoring the signals' actions when no other watcher is active; safe to
-    /// call more than once.
+    /// call more than once. When a signal came less than the repeat window ago, the actions are
+    /// restored once the window has passed: a repeat of it still on its way (a second Ctrl-C
+    /// the terminal sends a moment after the first) is taken as the same request, not as one
+    /// that ends the process while the run reports where it stopped.
     ///
     /// - Returns: the first signal caught before the actions were restored, if any.
     @discardableResult
     func stop() -> Int32? {
         guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return signalNumber }
+        if Self.caught.load(ordering: .sequentiallyConsistent) != 0 {
+            let end = Self.caughtAt.load(ordering: .sequentiallyConsistent) + Self.repeatWindowNanoseconds
+            var deadline = timespec(tv_sec: Int(end / 1_000_000_000), tv_nsec: Int(end % 1_000_000_000))
+            // An absolute deadline: a repeat's handler interrupting the sleep does not lengthen it.
+            while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil) == EINTR {}
+        }
         Self.installed.withLock { installed in
             installed.count -= 1
             guard installed.count == 0 else { return }

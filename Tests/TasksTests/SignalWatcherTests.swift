@@ -21,6 +21,24 @@ import Glibc
         }
     }
 
+    /// `stop()` right after a signal keeps the watch until the window has passed, so a repeat
+    /// that arrives while the run reports where it stopped is still the same request.
+    @Test func aRepeatJustAfterStopIsStillOneRequest() async {
+        await #expect(processExitsWith: .success) {
+            let watcher = SignalWatcher()
+            raise(SIGINT)
+            var thread = pthread_t()
+            pthread_create(&thread, nil, { _ in
+                usleep(100_000)
+                raise(SIGINT)
+                return nil
+            }, nil)
+            watcher.stop()
+            pthread_join(thread, nil)
+            exit(0)
+        }
+    }
+
     @Test func theSameSignalAfterTheWindowEndsTheProcess() async {
         await #expect(processExitsWith: .signal(SIGTERM)) {
             let watcher = SignalWatcher()
