@@ -4,6 +4,14 @@ import Testing
 
 /// Saving and restoring optimizer state for checkpoints.
 @Suite struct StateTests {
+    /// `optimizer`'s state after one step of `w` (shaped [2]), with element 1 of `slot` set to `value`.
+    private static func state(of optimizer: any Optimizer, after w: Variable, slot: String, value: Float) -> [String: Tensor] {
+        optimizer.apply([Tensor([1, 1])], to: [w])
+        var state = optimizer.stateTensors(for: [w])
+        state["0/w/" + slot] = Tensor([0.5, value])
+        return state
+    }
+
     static let makers: [@Sendable () -> any Optimizer] = [
         { SGD(learningRate: 0.01, momentum: 0.9, nesterov: true) },
         { Adam(learningRate: 0.01, amsgrad: true) },
@@ -149,10 +157,7 @@ import Testing
     @Test func aSlotValueThatMakesTheNextUpdateNonFiniteIsRefused() throws {
         let w = Variable(Tensor([1, 2]), name: "w")
         func state(of optimizer: any Optimizer, slot: String, value: Float) -> [String: Tensor] {
-            optimizer.apply([Tensor([1, 1])], to: [w])
-            var state = optimizer.stateTensors(for: [w])
-            state["0/w/" + slot] = Tensor([0.5, value])
-            return state
+            Self.state(of: optimizer, after: w, slot: slot, value: value)
         }
         let refusals: [(() -> any Optimizer, String, Float, String)] = [
             ({ Adam() }, "velocity", .infinity, "'0/w/velocity' holds inf at element 1, which makes Adam's next update of that element not finite; expected finite values"),
@@ -182,10 +187,7 @@ import Testing
     @Test func aNegativeSumOfSquaresIsRefused() throws {
         let w = Variable(Tensor([1, 2]), name: "w")
         func state(of optimizer: any Optimizer, slot: String, value: Float) -> [String: Tensor] {
-            optimizer.apply([Tensor([1, 1])], to: [w])
-            var state = optimizer.stateTensors(for: [w])
-            state["0/w/" + slot] = Tensor([0.5, value])
-            return state
+            Self.state(of: optimizer, after: w, slot: slot, value: value)
         }
         let refusals: [(() -> any Optimizer, String)] = [
             ({ Adam() }, "velocity"), ({ Adam(amsgrad: true) }, "velocityHat"), ({ RMSprop() }, "velocity"),
