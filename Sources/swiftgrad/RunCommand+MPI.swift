@@ -18,12 +18,17 @@ extension RunCommand {
     /// rank 0 cannot read) is printed once, by rank 0, and every rank exits with status 1. An error on one rank during the run
     /// (a checkpoint that cannot be written) ends the whole job through `MPI_Abort`, so no rank
     /// waits for it; so does a rank that stops answering for `--mpi-timeout` seconds.
+    ///
+    /// Signals: SIGINT or SIGTERM to any rank while the ranks train stops every rank after the
+    /// same step, with rank 0's checkpoint, and every rank exits with 128 + the signal's number
+    /// (see `TrainTask.runKeepingCheckpoints`).
     func runUnderMPI() throws {
         let communicator = try startMPI(timeout: .milliseconds(Int64((mpiTimeout * 1000).rounded())))
         let leader = communicator.rank == 0
         var options = runOptions()
         StandardOutput.start()
-        // mpirun forwards SIGINT and SIGTERM to every rank and ends the job itself.
+        // Signals at start-up have their usual effect, as in one process: a rank that dies there
+        // ends the job through mpirun. Training handles them (below).
         options.handlesSignals = false
         if !leader {
             options.verbosity = .quiet
@@ -83,6 +88,11 @@ extension RunCommand {
             return
         }
 
+        // Every rank catches SIGINT and SIGTERM while it trains (mpirun sends them SIGTERM when it
+        // gets either; a scheduler may signal every rank itself) and sends the signal with its
+        // next step's results: every rank stops after that step, rank 0 writes the checkpoint,
+        // and each exits with 128 + the signal's number, as one process does.
+        options.handlesSignals = true
         let result: TaskReport
         do {
             result = try task.run(options: options) { line in if leader { printRunLine(line) } }
