@@ -300,7 +300,7 @@ extension TrainTask {
             // a script or scheduler that sent it stops as it asked. After this, a signal has its
             // usual effect. The ranks of an MPI job report the signal any of them caught, so
             // that every rank exits alike.
-            if let signal = caughtSignal ?? signalAfterTheLastStep(watcher, distributed: runOptions.distributed) {
+            if let signal = caughtSignal ?? Self.signalAfterTheLastStep(watcher, distributed: runOptions.distributed) {
                 run.exitStatus = 128 + signal
                 let kept = run.modelPath.map { " and its model saved to \($0)" } ?? ""
                 run.failure = "stopped by \(SignalWatcher.name(of: signal)) after the last step (\(trainer.globalStep)): the run is complete\(kept); nothing is left to resume"
@@ -325,7 +325,7 @@ extension TrainTask {
     /// Stops `watcher` (after which a signal has its usual effect) and returns the signal it
     /// caught. Under MPI, where each rank caught its own or none after the last exchange of
     /// results, the ranks then exchange them once, and every rank returns the lowest rank's.
-    func signalAfterTheLastStep(_ watcher: SignalWatcher?, distributed: DistributedRun?) -> Int32? {
+    static func signalAfterTheLastStep(_ watcher: SignalWatcher?, distributed: DistributedRun?) -> Int32? {
         let own = watcher?.stop()
         guard let distributed, watcher != nil else { return own }
         let gathered = distributed.allGather(own.map { Array(String($0).utf8) } ?? [])

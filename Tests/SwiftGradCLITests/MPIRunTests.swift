@@ -500,10 +500,14 @@ struct MPIRunTests {
         let process = try startJob(
             [(2, ["run", config, "--no-metrics", "--progress-every", "0", "--run-dir", scratch.path + "/run"])], wrapper: wrapper,
             in: scratch.path)
-        // 23 steps an epoch: the first epoch's checkpoint says every rank is training.
-        let first = checkpointPath(step: 23, in: scratch)
+        // A checkpoint (the first at the end of the first epoch, step 23) says every rank is
+        // training: each has passed the exchange of that step.
+        func hasCheckpoint() -> Bool {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/run/checkpoints")) ?? []
+            return names.contains { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }
+        }
         let start = ContinuousClock.now
-        while process.isRunning && !FileManager.default.fileExists(atPath: first) && ContinuousClock.now - start < .seconds(60) {
+        while process.isRunning && !hasCheckpoint() && ContinuousClock.now - start < .seconds(60) {
             usleep(20_000)
         }
         let targets = ranks.compactMap { rankProcess($0, runningConfig: config) }
