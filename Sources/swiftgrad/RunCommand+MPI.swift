@@ -26,7 +26,10 @@ extension RunCommand {
         let communicator = try startMPI(timeout: .milliseconds(Int64((mpiTimeout * 1000).rounded())))
         let leader = communicator.rank == 0
         var options = runOptions()
-        StandardOutput.start()
+        // Signalled itself, Open MPI's mpirun may stop passing on the ranks' output; it sends them
+        // SIGTERM a second later and SIGKILL a second after that: rank 0 then waits on a full
+        // standard output a fifth of a second, not two, so that its checkpoint is written in time.
+        StandardOutput.start(signalGrace: .milliseconds(200))
         // Signals at start-up have their usual effect, as in one process: a rank that dies there
         // ends the job through mpirun. Training handles them (below).
         options.handlesSignals = false
@@ -109,19 +112,27 @@ extension RunCommand {
         } catch {
             communicator.abort("\(error)")
         }
-        // Every rank has trained: what is left is rank 0's to write.
-        communicator.finalize()
-        guard leader else { throw ExitCode(result.exitStatus) }
-        try reportingErrors {
-            if let report {
-                try result.write(to: report)
-                if !quiet { printLine("wrote \(report)") }
+        // Every rank has trained: what is left is rank 0's to write, and it writes it (its
+        // output too) before it finalizes. MPI_Finalize waits for every rank, so no rank exits
+        // before rank 0 is done: Open MPI's mpirun ends the whole job as soon as one rank exits
+        // with a non-zero status, which every rank of a signalled or diverged run does.
+        var exit = ExitCode(result.exitStatus)
+        if leader {
+            do {
+                try reportingErrors {
+                    if let report {
+                        try result.write(to: report)
+                        if !quiet { printLine("wrote \(report)") }
+                    }
+                    if result.exitStatus != 0, let failure = result.failure { printErrorLine(failure) }
+                }
+            } catch let code as ExitCode {
+                exit = code
             }
-            if result.exitStatus != 0 {
-                if let failure = result.failure { printErrorLine(failure) }
-                throw ExitCode(result.exitStatus)
-            }
+            StandardOutput.drain()
         }
+        communicator.finalize()
+        if exit != .success { throw exit }
     }
 }
 /// Initialises MPI for this rank with `timeout`; when it cannot start, prints the error, after

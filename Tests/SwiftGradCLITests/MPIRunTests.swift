@@ -475,6 +475,57 @@ struct MPIRunTests {
         #expect(step != nil)
     }
 
+    /// Ctrl-C to Open MPI's `mpirun` (SIGINT) while rank 0 prints a line a step: `mpirun` sends the
+    /// ranks SIGTERM a second later and SIGKILL a second after that. The ranks stop at one step
+    /// and rank 0 writes its checkpoint in between, which a resume takes.
+    @Test(.enabled(if: launcherIsOpenMPI, "mpirun's SIGTERM, then SIGKILL a second later, is Open MPI's"))
+    func ctrlCToMPIRunWritesTheCheckpointBeforeItsSIGKILL() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        // No periodic checkpoints: the one written is the signal's.
+        let config = try scratch.write("digits.json", """
+            {
+              "task": "train",
+              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
+              "model": {"type": "mlp", "hidden_layers": [32]},
+              "optimizer": {"name": "adam", "learning_rate": 0.001},
+              "training": {"epochs": 1000, "batch_size": 64, "micro_shards": 4, "seed": 5},
+              "checkpoint": {"every_epochs": 0}
+            }
+            """)
+        // mpirun is started with SIGINT and SIGTERM unblocked and at their default action, as
+        // from a shell: Foundation's Process starts it with nearly every signal blocked.
+        let process = try startJob(
+            [(2, ["run", config, "--no-metrics", "--progress-every", "0", "--run-dir", scratch.path + "/run"])],
+            launcherPrefix: [
+                "/usr/bin/env", "perl", "-MPOSIX", "-e",
+                "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGINT, SIGTERM)); $SIG{INT} = $SIG{TERM} = 'DEFAULT'; exec @ARGV or die",
+            ],
+            in: scratch.path)
+        // Some epochs into the run.
+        let start = ContinuousClock.now
+        while process.isRunning && ContinuousClock.now - start < .seconds(60) {
+            let output = (try? String(contentsOfFile: scratch.path + "/stdout", encoding: .utf8)) ?? ""
+            if output.contains("epoch 5/1000 step ") { break }
+            usleep(20_000)
+        }
+        #expect(process.isRunning, "the run ended before the signal")
+        kill(process.processIdentifier, SIGINT)
+        let run = try finish(process, in: scratch.path, limit: .seconds(60))
+        #expect(run.status != 0)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/run/checkpoints")) ?? []
+        let checkpoints = names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }
+        #expect(checkpoints.count == 1, "\(names); \(run.standardError)")
+        // It resumes (to the end of the epoch it stopped in).
+        if let name = checkpoints.first, let step = Int(name.dropFirst(5).prefix(9)) {
+            let resumed = try swiftgrad(
+                ["run", config, "--no-metrics", "--epochs", "\(step / 23 + 1)", "--resume", "latest", "--run-dir", scratch.path + "/run"],
+                in: scratch.path)
+            #expect(resumed.status == 0, "\(resumed.standardError)")
+            #expect(resumed.standardOutput.contains("\(step) steps done"), "\(resumed.standardOutput)")
+        }
+    }
+
     // MARK: Helpers
 
     /// A two-rank run of a checkpointing digits config of 1000 epochs, each rank started by a
@@ -497,8 +548,12 @@ struct MPIRunTests {
             exit(($status & 127) ? 128 + ($status & 127) : $status >> 8);
             """)
         #expect(chmod(wrapper, 0o755) == 0)
+        // Open MPI's mpirun ends the other ranks once one exits with a non-zero status; by then
+        // every rank is past MPI_Finalize, but the wrapper of one not yet gone would record that
+        // instead of its own exit. Here each rank's is recorded.
         let process = try startJob(
-            [(2, ["run", config, "--no-metrics", "--progress-every", "0", "--run-dir", scratch.path + "/run"])], wrapper: wrapper,
+            [(2, ["run", config, "--no-metrics", "--progress-every", "0", "--run-dir", scratch.path + "/run"])],
+            launcherArguments: launcherIsOpenMPI ? ["--mca", "orte_abort_on_non_zero_status", "0"] : [], wrapper: wrapper,
             in: scratch.path)
         // A checkpoint (the first at the end of the first epoch, step 23) says every rank is
         // training: each has passed the exchange of that step.
@@ -515,8 +570,9 @@ struct MPIRunTests {
         for target in targets { kill(target, SIGTERM) }
         let run = try finish(process, in: scratch.path, limit: .seconds(60))
 
-        // Open MPI's mpirun exits with a rank's non-zero status; MPICH's with its own.
-        #expect(run.status != 0)
+        // Told not to end the job on a non-zero exit, Open MPI's mpirun exits with 0 (by default
+        // it ends the job and exits with the first rank's status, 143); MPICH's with the ranks'.
+        if !launcherIsOpenMPI { #expect(run.status != 0) }
         for rank in 0..<2 {
             let status = try? scratch.read("status.\(rank)")
             #expect(status == "exit 143", "rank \(rank): \(status ?? "no status"); \(run.standardError)")
@@ -562,9 +618,11 @@ struct MPIRunTests {
     /// Starts an MPI job whose programs are `swiftgrad` with each entry's arguments, `count` ranks
     /// each (several entries make an MPMD job), with standard output and error in `directory`;
     /// `launcherArguments` go to `mpirun` before the programs; `wrapper`, when given, is started in
-    /// `swiftgrad`'s place with `swiftgrad`'s path and arguments after its own name.
+    /// `swiftgrad`'s place with `swiftgrad`'s path and arguments after its own name;
+    /// `launcherPrefix`, when given, is started with `mpirun`'s path and arguments after it.
     private func startJob(
-        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil, in directory: String
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil,
+        launcherPrefix: [String] = [], in directory: String
     ) throws -> Process {
         let executable = [wrapper, try swiftgradPath()].compactMap { $0 }
         var arguments: [String] = (launcherIsOpenMPI ? ["--oversubscribe"] : []) + launcherArguments
@@ -573,8 +631,10 @@ struct MPIRunTests {
             arguments += ["-np", "\(program.count)"] + executable + program.arguments
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun!)
-        process.arguments = arguments
+        // `launcherPrefix`, when given, is a program that execs mpirun (its arguments after it).
+        let command = launcherPrefix + [mpirun!] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var environment = ProcessInfo.processInfo.environment
         // Open MPI refuses to run as root without these (test containers run as root).
