@@ -113,6 +113,15 @@ public final class DataParallelEngine {
     /// from a checkpoint.
     public var step: Int = 0
 
+    /// Read at each step's exchange with the other ranks (with a ``DistributedGradientReducer``
+    /// only): a positive number asks every rank to stop (the command line passes the number of
+    /// a signal it caught), 0 or `nil` none. It never changes what a step computes.
+    public var stopRequest: (() -> Int32)?
+    /// The stop request of the first step whose exchange carried one (the lowest rank's of that
+    /// step): every rank holds the same after the same step, so the ranks can stop together;
+    /// `nil` while none has, and always without a ``DistributedGradientReducer``.
+    public private(set) var agreedStopRequest: Int32?
+
     /// Where the last step spent its time.
     public private(set) var lastTiming = StepTiming(computeSeconds: 0, reduceSeconds: 0)
 
@@ -244,7 +253,9 @@ public final class DataParallelEngine {
                 plan.rankMicroShards.contains(shard)
                     ? MicroShardResult(loss: shardLosses.pointer[shard], predictions: shardPredictions.pointer[shard]) : nil
             }
-            distributed.exchangeMicroShardResults(&results, activeSlots: plan.nonEmptyMicroShards, step: step)
+            let agreed = distributed.exchangeMicroShardResults(
+                &results, activeSlots: plan.nonEmptyMicroShards, step: step, stopRequest: stopRequest?() ?? 0)
+            if agreedStopRequest == nil && agreed != 0 { agreedStopRequest = agreed }
             for (shard, result) in zip(plan.nonEmptyMicroShards, results) {
                 shardLosses.pointer[shard] = result?.loss ?? .nan
                 shardPredictions.pointer[shard] = result?.predictions

@@ -46,9 +46,27 @@ public protocol DistributedGradientReducer: GradientReducer {
     ///   - activeSlots: the batch's non-empty micro-shards, in order.
     ///   - step: the engine's batch counter, which every rank must agree on.
     func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int)
+
+    /// ``exchangeMicroShardResults(_:activeSlots:step:)``, carrying in the same messages each
+    /// rank's stop request, so that every rank learns after the same step whether any rank was
+    /// asked to stop (the command line passes the number of a signal it caught), at no cost of
+    /// an exchange of its own.
+    ///
+    /// - Parameters:
+    ///   - stopRequest: this rank's request, a positive number; 0 for none.
+    /// - Returns: the request of the lowest rank that sent one, or 0: the same on every rank.
+    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32
 }
 
 extension DistributedGradientReducer {
     /// True: the order the protocol asks for.
     public var addsInMicroShardOrder: Bool { true }
+
+    /// The results exchanged without the requests: this rank's own request comes back, which is
+    /// the job's only for a reducer whose ranks share one process (a simulation in tests).
+    /// A reducer over processes must send the requests (as `SwiftGradMPI`'s does).
+    public func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 {
+        exchangeMicroShardResults(&results, activeSlots: activeSlots, step: step)
+        return stopRequest
+    }
 }

@@ -89,14 +89,21 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
 
     // MARK: Losses
 
-    /// Each rank sends every other rank its micro-shards' losses and prediction counts, with its
-    /// step, which must be this rank's.
+    /// ``exchangeMicroShardResults(_:activeSlots:step:stopRequest:)`` with no stop request of
+    /// this rank's, and the others' left unread.
     public func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {
+        _ = exchangeMicroShardResults(&results, activeSlots: activeSlots, step: step, stopRequest: 0)
+    }
+
+    /// Each rank sends every other rank its micro-shards' losses and prediction counts, with its
+    /// step, which must be this rank's, and its stop request: every rank then picks the same
+    /// request, the lowest rank's, from the same words.
+    public func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 {
         self.step = step + 1
         let shares = (0..<rankCount).map { MicroShardPlan.share(of: Array(activeSlots.indices), part: $0, parts: rankCount) }
-        // The step, then per micro-shard: the loss's bits, whether predictions were counted, and
-        // their counts.
-        var record: [UInt64] = [UInt64(step)]
+        // The step, the stop request, then per micro-shard: the loss's bits, whether predictions
+        // were counted, and their counts.
+        var record: [UInt64] = [UInt64(step), UInt64(UInt32(bitPattern: stopRequest))]
         for index in shares[rank] {
             let result = results[index] ?? MicroShardResult(loss: .nan)
             record.append(UInt64(result.loss.bitPattern))
@@ -105,27 +112,39 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
             record.append(UInt64(bitPattern: Int64(result.predictions?.total ?? 0)))
         }
         let all = exchange(record, shares: shares)
-        for peer in 0..<rankCount where peer != rank {
+        var agreed: Int32 = 0
+        for peer in 0..<rankCount {
+            if peer == rank {
+                if agreed == 0 { agreed = stopRequest }
+                continue
+            }
             let words = all[peer]
-            guard words.count == 1 + 4 * shares[peer].count else {
-                communicator.abort("rank \(peer) sent \(words.count) words of micro-shard results at step \(step + 1), expected \(1 + 4 * shares[peer].count)")
+            guard words.count == Self.headerWords + 4 * shares[peer].count else {
+                communicator.abort("rank \(peer) sent \(words.count) words of micro-shard results at step \(step + 1), expected \(Self.headerWords + 4 * shares[peer].count)")
             }
             guard words[0] == UInt64(step) else {
                 communicator.abort("rank \(peer) is at step \(words[0] + 1) but this rank at step \(step + 1); the ranks' runs differ")
             }
+            if agreed == 0 { agreed = Int32(bitPattern: UInt32(truncatingIfNeeded: words[1])) }
             for (position, index) in shares[peer].enumerated() {
-                let base = 1 + 4 * position
+                let base = Self.headerWords + 4 * position
                 results[index] = MicroShardResult(
                     loss: Float(bitPattern: UInt32(truncatingIfNeeded: words[base])),
                     predictions: words[base + 1] == 0 ? nil : PredictionCount(
                         correct: Int(Int64(bitPattern: words[base + 2])), total: Int(Int64(bitPattern: words[base + 3]))))
             }
         }
+        return agreed
     }
 
-    /// Every rank's words, indexed by rank; rank `r` sends `1 + 4 × shares[r].count` of them.
+    /// The words before a rank's micro-shard results: its step and its stop request.
+    private static let headerWords = 2
+
+    /// Every rank's words, indexed by rank; rank `r` sends `headerWords + 4 × shares[r].count` of them.
     private func exchange(_ own: [UInt64], shares: [ArraySlice<Int>]) -> [[UInt64]] {
-        var received = (0..<rankCount).map { peer in [UInt64](repeating: 0, count: peer == rank ? 0 : 1 + 4 * shares[peer].count) }
+        var received = (0..<rankCount).map { peer in
+            [UInt64](repeating: 0, count: peer == rank ? 0 : Self.headerWords + 4 * shares[peer].count)
+        }
         let buffers = received.map { UnsafeMutableBufferPointer<UInt64>.allocate(capacity: Swift.max(1, $0.count)) }
         defer { buffers.forEach { $0.deallocate() } }
         own.withUnsafeBytes { ownBytes in

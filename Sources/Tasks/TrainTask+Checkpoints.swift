@@ -179,7 +179,23 @@ extension TrainTask {
         if keeps { try claimRunFolder(resumedFrom: resumedFrom, budget: runOptions.memoryBudget, log: log) }
 
         let watcher = runOptions.handlesSignals ? SignalWatcher() : nil
-        defer { watcher?.stop() }
+        defer {
+            watcher?.stop()
+            // The engine reads this watcher's record no longer than the run.
+            trainer.engine.stopRequest = nil
+        }
+        // The signal the run stops on after a step. One process stops on the one it caught.
+        // The ranks of an MPI job each send theirs with every step's exchange of results and stop
+        // on the one they agreed on there, all after the same step: a rank that stopped alone
+        // would leave the others waiting for its gradients. A signal a rank catches after the
+        // exchange goes out with the next step's.
+        let stopSignal: () -> Int32?
+        if runOptions.distributed != nil {
+            if let watcher { trainer.engine.stopRequest = { watcher.signalNumber ?? 0 } }
+            stopSignal = { trainer.engine.agreedStopRequest }
+        } else {
+            stopSignal = { watcher?.signalNumber }
+        }
         // Checkpoints are written on a queue of their own, so the workers go on training while
         // the file is encoded and flushed to disk; a resumed or signalled run waits for it.
         let writer = CheckpointWriter()
@@ -206,7 +222,7 @@ extension TrainTask {
                 var due = false
                 if event.endsEpoch, policy.everyEpochs > 0, event.trainer.epoch % policy.everyEpochs == 0 { due = true }
                 if let every = policy.everySteps, stepsDone % every == 0 { due = true }
-                if let signal = watcher?.signalNumber { caughtSignal = signal; due = true }
+                if let signal = stopSignal() { caughtSignal = signal; due = true }
                 // The best checkpoint is written before the periodic one of the same step: a
                 // resume starts from the periodic checkpoint and does not evaluate that step
                 // again, so a run killed between the two must already have the best one.
@@ -282,8 +298,9 @@ extension TrainTask {
             // A signal that came with the last step, or until the watcher stops, found the run's
             // work done: it is reported, and the exit status says the run was signalled, so that
             // a script or scheduler that sent it stops as it asked. After this, a signal has its
-            // usual effect.
-            if let signal = caughtSignal ?? watcher?.stop() {
+            // usual effect. The ranks of an MPI job report the signal any of them caught, so
+            // that every rank exits alike.
+            if let signal = caughtSignal ?? Self.signalAfterTheLastStep(watcher, distributed: runOptions.distributed) {
                 run.exitStatus = 128 + signal
                 let kept = run.modelPath.map { " and its model saved to \($0)" } ?? ""
                 run.failure = "stopped by \(SignalWatcher.name(of: signal)) after the last step (\(trainer.globalStep)): the run is complete\(kept); nothing is left to resume"
@@ -303,6 +320,16 @@ extension TrainTask {
             run.failure = "training diverged at \(divergence); \(kept)"
         }
         return run
+    }
+
+    /// Stops `watcher` (after which a signal has its usual effect) and returns the signal it
+    /// caught. Under MPI, where each rank caught its own or none after the last exchange of
+    /// results, the ranks then exchange them once, and every rank returns the lowest rank's.
+    static func signalAfterTheLastStep(_ watcher: SignalWatcher?, distributed: DistributedRun?) -> Int32? {
+        let own = watcher?.stop()
+        guard let distributed, watcher != nil else { return own }
+        let gathered = distributed.allGather(own.map { Array(String($0).utf8) } ?? [])
+        return gathered.lazy.compactMap { Int32(String(decoding: $0, as: UTF8.self)) }.first
     }
 
     /// The metadata key that marks a saved model whose parameters early stopping restored from

@@ -18,12 +18,20 @@ extension RunCommand {
     /// rank 0 cannot read) is printed once, by rank 0, and every rank exits with status 1. An error on one rank during the run
     /// (a checkpoint that cannot be written) ends the whole job through `MPI_Abort`, so no rank
     /// waits for it; so does a rank that stops answering for `--mpi-timeout` seconds.
+    ///
+    /// Signals: SIGINT or SIGTERM to any rank while the ranks train stops every rank after the
+    /// same step, with rank 0's checkpoint, and every rank exits with 128 + the signal's number
+    /// (see `TrainTask.runKeepingCheckpoints`).
     func runUnderMPI() throws {
         let communicator = try startMPI(timeout: .milliseconds(Int64((mpiTimeout * 1000).rounded())))
         let leader = communicator.rank == 0
         var options = runOptions()
-        StandardOutput.start()
-        // mpirun forwards SIGINT and SIGTERM to every rank and ends the job itself.
+        // Signalled itself, Open MPI's mpirun may stop passing on the ranks' output; it sends them
+        // SIGTERM a second later and SIGKILL a second after that: rank 0 then waits on a full
+        // standard output a fifth of a second, not two, so that its checkpoint is written in time.
+        StandardOutput.start(signalGrace: .milliseconds(200))
+        // Signals at start-up have their usual effect, as in one process: a rank that dies there
+        // ends the job through mpirun. Training handles them (below).
         options.handlesSignals = false
         if !leader {
             options.verbosity = .quiet
@@ -83,6 +91,11 @@ extension RunCommand {
             return
         }
 
+        // Every rank catches SIGINT and SIGTERM while it trains (mpirun sends them SIGTERM when it
+        // gets either; a scheduler may signal every rank itself) and sends the signal with its
+        // next step's results: every rank stops after that step, rank 0 writes the checkpoint,
+        // and each exits with 128 + the signal's number, as one process does.
+        options.handlesSignals = true
         let result: TaskReport
         do {
             result = try task.run(options: options) { line in if leader { printRunLine(line) } }
@@ -99,19 +112,27 @@ extension RunCommand {
         } catch {
             communicator.abort("\(error)")
         }
-        // Every rank has trained: what is left is rank 0's to write.
-        communicator.finalize()
-        guard leader else { throw ExitCode(result.exitStatus) }
-        try reportingErrors {
-            if let report {
-                try result.write(to: report)
-                if !quiet { printLine("wrote \(report)") }
+        // Every rank has trained: what is left is rank 0's to write, and it writes it (its
+        // output too) before it finalizes. MPI_Finalize waits for every rank, so no rank exits
+        // before rank 0 is done: Open MPI's mpirun ends the whole job as soon as one rank exits
+        // with a non-zero status, which every rank of a signalled or diverged run does.
+        var exit = ExitCode(result.exitStatus)
+        if leader {
+            do {
+                try reportingErrors {
+                    if let report {
+                        try result.write(to: report)
+                        if !quiet { printLine("wrote \(report)") }
+                    }
+                    if result.exitStatus != 0, let failure = result.failure { printErrorLine(failure) }
+                }
+            } catch let code as ExitCode {
+                exit = code
             }
-            if result.exitStatus != 0 {
-                if let failure = result.failure { printErrorLine(failure) }
-                throw ExitCode(result.exitStatus)
-            }
+            StandardOutput.drain()
         }
+        communicator.finalize()
+        if exit != .success { throw exit }
     }
 }
 /// Initialises MPI for this rank with `timeout`; when it cannot start, prints the error, after

@@ -43,7 +43,8 @@ func terminalColumns() -> Int {
 /// anything is printed on standard error, what was handed over is written (``drain()``), within
 /// the same bound after a signal.
 enum StandardOutput {
-    /// How long, after a stop was asked for, the run waits on standard output.
+    /// How long, after a stop was asked for, the run waits on standard output, unless
+    /// ``start(signalGrace:)`` says otherwise.
     static let signalGrace: Duration = .seconds(2)
     /// The most bytes handed over and not yet written before a write waits.
     static let pendingLimit = 1 << 16
@@ -64,14 +65,21 @@ enum StandardOutput {
         var standardErrorDeadline: ContinuousClock.Instant?
         /// `errno` of the first write that failed, or 0.
         var failure: Int32 = 0
+        /// How long, after a stop was asked for, the run waits on standard output.
+        var signalGrace = StandardOutput.signalGrace
     }
 
     private static let channel = Channel()
 
     /// Starts the writer thread, if it has not started: a command calls it before its work, so
     /// that the thread's start (some 100 µs) is not paid inside the first line's timing.
-    static func start() {
+    ///
+    /// - Parameter signalGrace: how long the run waits on standard output once a signal has
+    ///   asked it to stop, when not ``signalGrace``: a rank under `mpirun`, which kills the ranks
+    ///   a second after it signals them and may have stopped reading their output, waits less.
+    static func start(signalGrace: Duration? = nil) {
         channel.condition.lock()
+        if let signalGrace { channel.signalGrace = signalGrace }
         startWriterLocked()
         channel.condition.unlock()
     }
@@ -114,7 +122,7 @@ enum StandardOutput {
             // One grace for all of standard error's writes: once it has passed without the
             // output taking a write, the rest are dropped at once.
             channel.condition.lock()
-            let deadline = channel.standardErrorDeadline ?? (ContinuousClock.now + signalGrace)
+            let deadline = channel.standardErrorDeadline ?? (ContinuousClock.now + channel.signalGrace)
             channel.standardErrorDeadline = deadline
             channel.condition.unlock()
             guard becomesWritable(STDERR_FILENO, until: deadline) else { return }
@@ -127,10 +135,11 @@ enum StandardOutput {
         channel.condition.lock()
         let owed = channel.noteOwed
         channel.noteOwed = false
+        let grace = channel.signalGrace
         channel.condition.unlock()
         if owed {
             writeToStandardError(
-                "note: standard output took no output for \(signalGrace) after the run was asked to stop; the rest of it is dropped so that the run can stop\n")
+                "note: standard output took no output for \(grace) after the run was asked to stop; the rest of it is dropped so that the run can stop\n")
         }
     }
 
@@ -167,7 +176,7 @@ enum StandardOutput {
         while !channel.abandoned && !condition() {
             if SignalWatcher.hasCaughtSignal {
                 let now = ContinuousClock.now
-                if deadline == nil { deadline = now + signalGrace }
+                if deadline == nil { deadline = now + channel.signalGrace }
                 if now >= deadline! {
                     channel.abandoned = true
                     channel.noteOwed = true

@@ -17,6 +17,8 @@ private final class SimulatedRanks: @unchecked Sendable {
     var results: [Int: MicroShardResult] = [:]
     var steps: [Int: Int] = [:]
     var gradients: [Int: [Float]] = [:]
+    /// Each rank's stop request at the current exchange.
+    var stopRequests: [Int: Int32] = [:]
 
     init(count: Int) { self.count = count }
 
@@ -58,6 +60,15 @@ private struct SimulatedReducer: DistributedGradientReducer {
         results = ranks.locked { activeSlots.map { ranks.results[$0] } }
         #expect(ranks.locked { Set(ranks.steps.values) } == [step])
         ranks.barrier()
+    }
+
+    /// The results exchanged as above, and the lowest rank's stop request, as MPI's reducer picks it.
+    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 {
+        ranks.locked { ranks.stopRequests[rank] = stopRequest }
+        exchangeMicroShardResults(&results, activeSlots: activeSlots, step: step)
+        let agreed = ranks.locked { (0..<rankCount).lazy.compactMap { ranks.stopRequests[$0] }.first { $0 != 0 } ?? 0 }
+        ranks.barrier()
+        return agreed
     }
 
     func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {
@@ -126,6 +137,57 @@ func ranksOfTheEngineGiveTheOneProcessGradient(ranks: Int, workers: Int) throws 
         let share = MicroShardPlan.share(of: Array(0..<6), part: rank, parts: ranks).count
         #expect(statistics.reduce(0) { $0 + $1.microShards } == share)
     }
+}
+
+/// A stop request that one rank sends with a step's exchange reaches every rank after that same
+/// step, the lowest rank's when several send one, and stays; it changes no gradient.
+@Test func aStopRequestReachesEveryRankAfterTheSameStep() throws {
+    let model = MLP(layerSizes: [8, 16, 3], seed: 1)
+    let data = Dataset.synthetic(examples: 96, features: 8, classes: 3, seed: 2)
+    let parameters = model.initialParameters()
+    let configuration = DataParallelConfiguration(workers: 1, microShardCount: 6)
+    let alone = DataParallelEngine(parameterShapes: model.parameterShapes, configuration: configuration)
+    let expected = alone.computeGradients(model: model, parameters: parameters, features: data.features, targets: .classes(data.classLabels!))
+
+    let ranks = 3
+    let shared = SimulatedRanks(count: ranks)
+    let outcomes = Locked<[Int: [Int32?]]>([:])
+    let gradients = Locked<[Int: [[Tensor]]]>([:])
+    let done = DispatchGroup()
+    for rank in 0..<ranks {
+        done.enter()
+        let thread = Thread {
+            let engine = DataParallelEngine(
+                parameterShapes: model.parameterShapes, configuration: configuration, reducer: SimulatedReducer(ranks: shared, rank: rank))
+            // Ranks 1 and 2 ask to stop (2 and 15) from their third step on, rank 0 (9) from its
+            // fifth: the first agreed, rank 1's, stays.
+            var exchanges = 0
+            engine.stopRequest = {
+                exchanges += 1
+                switch rank {
+                case 0: return exchanges >= 5 ? 9 : 0
+                case 1: return exchanges >= 3 ? 2 : 0
+                default: return exchanges >= 3 ? 15 : 0
+                }
+            }
+            var agreed: [Int32?] = []
+            var steps: [[Tensor]] = []
+            for _ in 0..<6 {
+                steps.append(engine.computeGradients(model: model, parameters: parameters, features: data.features, targets: .classes(data.classLabels!)).gradients)
+                agreed.append(engine.agreedStopRequest)
+            }
+            outcomes.withLock { $0[rank] = agreed }
+            gradients.withLock { $0[rank] = steps }
+            done.leave()
+        }
+        thread.start()
+    }
+    done.wait()
+    for rank in 0..<ranks {
+        #expect(outcomes.withLock { $0[rank] } == [nil, nil, 2, 2, 2, 2], "rank \(rank)")
+        #expect(gradients.withLock { $0[rank] }?.allSatisfy { $0 == expected.gradients } == true, "rank \(rank)")
+    }
+    #expect(alone.agreedStopRequest == nil)
 }
 
 /// A lock around a value, for the test's threads.

@@ -442,7 +442,159 @@ struct MPIRunTests {
         #expect(named.contains { $0.split(separator: ", ").contains("1") }, "\(run.standardError)")
     }
 
+    /// SIGTERM to every rank, as a batch scheduler sends it: the ranks agree through a step's
+    /// exchange of results to stop after that step, rank 0 writes the checkpoint and says so once,
+    /// and each rank exits with 143 rather than dying of the signal. The checkpoint resumes to the
+    /// bits of an uninterrupted run.
+    @Test func sigtermToEveryRankStopsThemAfterOneStepWithACheckpointThatResumes() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let (config, step) = try signalledJob(toRanks: [0, 1], in: scratch)
+        let stopped = try #require(step)
+
+        // Resumed on two ranks to the end of the epoch after next, and run uninterrupted there in
+        // one process (the same bits for any rank count).
+        let epochs = "\(stopped / 23 + 2)"
+        let full = try swiftgrad(["run", config, "--no-metrics", "--epochs", epochs, "--run-dir", scratch.path + "/full"], in: scratch.path)
+        #expect(full.status == 0, "\(full.standardError)")
+        let expected = try #require(digest(of: full), "\(full.standardOutput)")
+        let resumed = try mpiJob(
+            [(2, ["run", config, "--no-metrics", "--epochs", epochs, "--resume", "latest", "--run-dir", scratch.path + "/run"])],
+            in: scratch.path)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resumed from \(checkpointPath(step: stopped, in: scratch))"), "\(resumed.standardOutput)")
+        #expect(digest(of: resumed) == expected, "\(resumed.standardOutput)")
+    }
+
+    /// SIGTERM to one rank only: it sends the request with its next step's results, and both
+    /// ranks stop after that step, with rank 0's checkpoint, each exiting with 143.
+    @Test func sigtermToOneRankStopsEveryRankAfterTheSameStep() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        let (_, step) = try signalledJob(toRanks: [1], in: scratch)
+        #expect(step != nil)
+    }
+
+    /// Ctrl-C to Open MPI's `mpirun` (SIGINT) while rank 0 prints a line a step: `mpirun` sends the
+    /// ranks SIGTERM a second later and SIGKILL a second after that. The ranks stop at one step
+    /// and rank 0 writes its checkpoint in between, which a resume takes.
+    @Test(.enabled(if: launcherIsOpenMPI, "mpirun's SIGTERM, then SIGKILL a second later, is Open MPI's"))
+    func ctrlCToMPIRunWritesTheCheckpointBeforeItsSIGKILL() throws {
+        let scratch = try TemporaryDirectory()
+        defer { scratch.remove() }
+        // No periodic checkpoints: the one written is the signal's.
+        let config = try scratch.write("digits.json", """
+            {
+              "task": "train",
+              "data": {"source": "digits", "path": "\(repositoryRoot)/datasets/digits.csv"},
+              "model": {"type": "mlp", "hidden_layers": [32]},
+              "optimizer": {"name": "adam", "learning_rate": 0.001},
+              "training": {"epochs": 1000, "batch_size": 64, "micro_shards": 4, "seed": 5},
+              "checkpoint": {"every_epochs": 0}
+            }
+            """)
+        // mpirun is started with SIGINT and SIGTERM unblocked and at their default action, as
+        // from a shell: Foundation's Process starts it with nearly every signal blocked.
+        let process = try startJob(
+            [(2, ["run", config, "--no-metrics", "--progress-every", "0", "--run-dir", scratch.path + "/run"])],
+            launcherPrefix: [
+                "/usr/bin/env", "perl", "-MPOSIX", "-e",
+                "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGINT, SIGTERM)); $SIG{INT} = $SIG{TERM} = 'DEFAULT'; exec @ARGV or die",
+            ],
+            in: scratch.path)
+        // Some epochs into the run.
+        let start = ContinuousClock.now
+        while process.isRunning && ContinuousClock.now - start < .seconds(60) {
+            let output = (try? String(contentsOfFile: scratch.path + "/stdout", encoding: .utf8)) ?? ""
+            if output.contains("epoch 5/1000 step ") { break }
+            usleep(20_000)
+        }
+        #expect(process.isRunning, "the run ended before the signal")
+        kill(process.processIdentifier, SIGINT)
+        let run = try finish(process, in: scratch.path, limit: .seconds(60))
+        #expect(run.status != 0)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/run/checkpoints")) ?? []
+        let checkpoints = names.filter { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }
+        #expect(checkpoints.count == 1, "\(names); \(run.standardError)")
+        // It resumes (to the end of the epoch it stopped in).
+        if let name = checkpoints.first, let step = Int(name.dropFirst(5).prefix(9)) {
+            let resumed = try swiftgrad(
+                ["run", config, "--no-metrics", "--epochs", "\(step / 23 + 1)", "--resume", "latest", "--run-dir", scratch.path + "/run"],
+                in: scratch.path)
+            #expect(resumed.status == 0, "\(resumed.standardError)")
+            #expect(resumed.standardOutput.contains("\(step) steps done"), "\(resumed.standardOutput)")
+        }
+    }
+
     // MARK: Helpers
+
+    /// A two-rank run of a checkpointing digits config of 1000 epochs, each rank started by a
+    /// wrapper that records how it ended; once the first epoch's checkpoint is written, SIGTERM
+    /// goes to each of `ranks`. Checks that every rank exited with 143, that rank 0 alone said
+    /// "stopped by SIGTERM after step N", and that the checkpoint of step N was written; returns
+    /// the config and N.
+    private func signalledJob(toRanks ranks: [Int], in scratch: TemporaryDirectory) throws -> (config: String, step: Int?) {
+        let config = try checkpointingDigitsConfig(epochs: 1000, in: scratch)
+        // Runs the rank and writes how it ended (`exit 143`, `signal 15`) to status.<rank>.
+        let wrapper = try scratch.write("record-status.pl", """
+            #!/usr/bin/env perl
+            my $rank = $ENV{OMPI_COMM_WORLD_RANK} // $ENV{PMI_RANK};
+            system(@ARGV);
+            my $status = $?;
+            my $text = $status == -1 ? "not started" : ($status & 127) ? "signal " . ($status & 127) : "exit " . ($status >> 8);
+            open(my $file, '>', "\(scratch.path)/status.$rank") or die "status.$rank: $!";
+            print $file $text;
+            close($file);
+            exit(($status & 127) ? 128 + ($status & 127) : $status >> 8);
+            """)
+        #expect(chmod(wrapper, 0o755) == 0)
+        // Open MPI's mpirun ends the other ranks once one exits with a non-zero status; by then
+        // every rank is past MPI_Finalize, but the wrapper of one not yet gone would record that
+        // instead of its own exit. Here each rank's is recorded.
+        let process = try startJob(
+            [(2, ["run", config, "--no-metrics", "--progress-every", "0", "--run-dir", scratch.path + "/run"])],
+            launcherArguments: launcherIsOpenMPI ? ["--mca", "orte_abort_on_non_zero_status", "0"] : [], wrapper: wrapper,
+            in: scratch.path)
+        // A checkpoint (the first at the end of the first epoch, step 23) says every rank is
+        // training: each has passed the exchange of that step.
+        func hasCheckpoint() -> Bool {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path + "/run/checkpoints")) ?? []
+            return names.contains { $0.hasPrefix("step-") && $0.hasSuffix(".safetensors") }
+        }
+        let start = ContinuousClock.now
+        while process.isRunning && !hasCheckpoint() && ContinuousClock.now - start < .seconds(60) {
+            usleep(20_000)
+        }
+        let targets = ranks.compactMap { rankProcess($0, runningConfig: config) }
+        #expect(targets.count == ranks.count, "ranks \(ranks) never started training")
+        for target in targets { kill(target, SIGTERM) }
+        let run = try finish(process, in: scratch.path, limit: .seconds(60))
+
+        // Told not to end the job on a non-zero exit, Open MPI's mpirun exits with 0 (by default
+        // it ends the job and exits with the first rank's status, 143); MPICH's with the ranks'.
+        if !launcherIsOpenMPI { #expect(run.status != 0) }
+        for rank in 0..<2 {
+            let status = try? scratch.read("status.\(rank)")
+            #expect(status == "exit 143", "rank \(rank): \(status ?? "no status"); \(run.standardError)")
+        }
+        let pattern = #/stopped by SIGTERM after step ([0-9]+): wrote (\S+); continue with --resume/#
+        let lines = run.standardError.split(separator: "\n").filter { $0.contains("stopped by") }
+        #expect(lines.count == 1, "\(run.standardError)")
+        let match = lines.first.flatMap { $0.firstMatch(of: pattern) }
+        let step = match.flatMap { Int($0.output.1) }
+        #expect(step.map { $0 > 23 && $0 < 1000 * 23 } == true, "\(run.standardError)")
+        if let step, let match {
+            #expect(String(match.output.2) == checkpointPath(step: step, in: scratch), "\(run.standardError)")
+            #expect(FileManager.default.fileExists(atPath: checkpointPath(step: step, in: scratch)))
+        }
+        #expect(!run.standardError.contains("MPI_ABORT"), "\(run.standardError)")
+        return (config, step)
+    }
+
+    /// The periodic checkpoint of `step` of the run in `scratch`'s `run` folder.
+    private func checkpointPath(step: Int, in scratch: TemporaryDirectory) -> String {
+        scratch.path + "/run/checkpoints/" + String(format: "step-%09d.safetensors", step)
+    }
 
     /// A digits config of `epochs` epochs that checkpoints every epoch and keeps them all,
     /// written into `scratch`.
@@ -466,9 +618,11 @@ struct MPIRunTests {
     /// Starts an MPI job whose programs are `swiftgrad` with each entry's arguments, `count` ranks
     /// each (several entries make an MPMD job), with standard output and error in `directory`;
     /// `launcherArguments` go to `mpirun` before the programs; `wrapper`, when given, is started in
-    /// `swiftgrad`'s place with `swiftgrad`'s path and arguments after its own name.
+    /// `swiftgrad`'s place with `swiftgrad`'s path and arguments after its own name;
+    /// `launcherPrefix`, when given, is started with `mpirun`'s path and arguments after it.
     private func startJob(
-        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil, in directory: String
+        _ programs: [(count: Int, arguments: [String])], launcherArguments: [String] = [], wrapper: String? = nil,
+        launcherPrefix: [String] = [], in directory: String
     ) throws -> Process {
         let executable = [wrapper, try swiftgradPath()].compactMap { $0 }
         var arguments: [String] = (launcherIsOpenMPI ? ["--oversubscribe"] : []) + launcherArguments
@@ -477,8 +631,10 @@ struct MPIRunTests {
             arguments += ["-np", "\(program.count)"] + executable + program.arguments
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun!)
-        process.arguments = arguments
+        // `launcherPrefix`, when given, is a program that execs mpirun (its arguments after it).
+        let command = launcherPrefix + [mpirun!] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var environment = ProcessInfo.processInfo.environment
         // Open MPI refuses to run as root without these (test containers run as root).
@@ -553,6 +709,8 @@ struct MPIRunTests {
             guard let pid = Int32(entry),
                   let commandLine = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline"),
                   String(decoding: commandLine, as: UTF8.self).contains(config),
+                  // swiftgrad itself, not a wrapper that started it.
+                  commandLine.split(separator: 0).first.map({ String(decoding: $0, as: UTF8.self).hasSuffix("swiftgrad") }) == true,
                   let environment = FileManager.default.contents(atPath: "/proc/\(entry)/environ")
             else { continue }
             let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }

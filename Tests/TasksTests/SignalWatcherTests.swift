@@ -1,3 +1,4 @@
+import DataParallel
 import Testing
 @testable import Tasks
 
@@ -59,4 +60,38 @@ import Glibc
             exit(0)
         }
     }
+
+    /// After the last step's exchange each rank has caught a signal of its own or none: the
+    /// ranks exchange them once, and every rank reports the lowest rank's, so that all exit alike.
+    @Test func aSignalAfterTheLastStepIsTheLowestRanksOnEveryRank() async {
+        await #expect(processExitsWith: .success) {
+            /// Rank `rank` of two, whose other rank sends `other` when the ranks gather.
+            func run(rank: Int, other: String) -> DistributedRun {
+                DistributedRun(reducer: NoTraining(rank: rank), description: "simulated", broadcastFromRankZero: { $0 }) { own in
+                    rank == 0 ? [own, Array(other.utf8)] : [Array(other.utf8), own]
+                }
+            }
+            // No signal here; the other rank caught SIGTERM.
+            guard TrainTask.signalAfterTheLastStep(SignalWatcher(), distributed: run(rank: 0, other: "\(SIGTERM)")) == SIGTERM else { exit(2) }
+            // SIGINT here, SIGTERM on rank 0: rank 0's.
+            var watcher = SignalWatcher()
+            raise(SIGINT)
+            guard TrainTask.signalAfterTheLastStep(watcher, distributed: run(rank: 1, other: "\(SIGTERM)")) == SIGTERM else { exit(3) }
+            // SIGINT here, on rank 0, SIGTERM on rank 1: this rank's.
+            watcher = SignalWatcher()
+            raise(SIGINT)
+            guard TrainTask.signalAfterTheLastStep(watcher, distributed: run(rank: 0, other: "\(SIGTERM)")) == SIGINT else { exit(4) }
+            // No signal on either rank.
+            guard TrainTask.signalAfterTheLastStep(SignalWatcher(), distributed: run(rank: 1, other: "")) == nil else { exit(5) }
+            exit(0)
+        }
+    }
+}
+
+/// A rank of a simulated job that never trains: only the gathers of ``DistributedRun`` are used.
+private struct NoTraining: DistributedGradientReducer {
+    let rank: Int
+    var rankCount: Int { 2 }
+    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {}
+    func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {}
 }
