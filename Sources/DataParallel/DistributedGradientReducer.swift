@@ -53,6 +53,9 @@ public protocol DistributedGradientReducer: GradientReducer {
     /// an exchange of its own.
     ///
     /// - Parameters:
+    ///   - results: the micro-shards' results, in the order of `activeSlots`.
+    ///   - activeSlots: the batch's non-empty micro-shards, in order.
+    ///   - step: the engine's batch counter, which every rank must agree on.
     ///   - stopRequest: this rank's request, a positive number; 0 for none.
     /// - Returns: the request of the lowest rank that sent one, or 0: the same on every rank.
     func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32
