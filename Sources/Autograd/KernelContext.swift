@@ -49,7 +49,7 @@ public struct KernelContext: @unchecked Sendable {
         threads: Int, helpBoard: OpaquePointer?, helpSlot: Int, precision: MatrixPrecision = .float32,
         packedOperands: (any PackedOperandSource)? = nil
     ) {
-        usagePrecondition(threads >= 1, "KernelContext: threads must be at least 1, got \(threads)")
+        countPrecondition(threads, "KernelContext: threads")
         self.threads = threads
         self.helpBoard = helpBoard
         self.helpSlot = helpSlot

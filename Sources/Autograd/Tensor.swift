@@ -241,6 +241,15 @@ public func usagePrecondition(
     }
 }
 
+/// Stops the program, in every build configuration, unless `count` is at least 1: a count of
+/// threads, rows or patience that a caller gave `what` (`"Tensor.dense: threads"`), which the
+/// message names with the value: `Tensor.dense: threads must be at least 1, got 0`.
+package func countPrecondition(
+    _ count: Int, _ what: @autoclosure () -> String, file: StaticString = #fileID, line: UInt = #line
+) {
+    usagePrecondition(count >= 1, "\(what()) must be at least 1, got \(count)", file: file, line: line)
+}
+
 /// Stops the program with `message` when `condition` is false, in every build configuration.
 ///
 /// Shape errors are a caller's programming error, so they stop the program the Swift way; unlike

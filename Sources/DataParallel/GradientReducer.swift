@@ -111,7 +111,7 @@ public struct InProcessGradientReducer: GradientReducer {
     /// A reducer that runs on `pool`'s threads: the engine's own, so that the threads that
     /// computed the gradients, still spinning, reduce them.
     init(threads: Int, pool: WorkerPool) {
-        usagePrecondition(threads >= 1, "InProcessGradientReducer: threads must be at least 1, got \(threads)")
+        countPrecondition(threads, "InProcessGradientReducer: threads")
         self.threads = threads
         self.pool = pool
     }

@@ -52,7 +52,7 @@ public final class GradientSlots: @unchecked Sendable {
 
     /// Makes `slotCount` empty slots for parameters laid out as `layout`.
     public init(layout: ParameterLayout, slotCount: Int) {
-        usagePrecondition(slotCount >= 1, "GradientSlots: slotCount must be at least 1, got \(slotCount)")
+        countPrecondition(slotCount, "GradientSlots: slotCount")
         self.layout = layout
         self.slotCount = slotCount
         self.entries = .allocate(capacity: slotCount)

@@ -86,7 +86,7 @@ public final class ParallelInference {
         threads: Int = ProcessInfo.processInfo.activeProcessorCount, kernelThreads: Int = 1,
         chunkRows: Int = ParallelInference.defaultChunkRows, precision: MatrixPrecision = .float32
     ) {
-        usagePrecondition(threads >= 1, "ParallelInference: threads must be at least 1, got \(threads)")
+        countPrecondition(threads, "ParallelInference: threads")
         self.init(
             pool: WorkerPool(cores: threads), threads: threads, kernelThreads: kernelThreads, chunkRows: chunkRows,
             precision: precision)
@@ -98,8 +98,8 @@ public final class ParallelInference {
         pool: WorkerPool, threads: Int, kernelThreads: Int = 1, chunkRows: Int = ParallelInference.defaultChunkRows,
         precision: MatrixPrecision = .float32
     ) {
-        usagePrecondition(threads >= 1, "ParallelInference: threads must be at least 1, got \(threads)")
-        usagePrecondition(kernelThreads >= 1, "ParallelInference: kernelThreads must be at least 1, got \(kernelThreads)")
+        countPrecondition(threads, "ParallelInference: threads")
+        countPrecondition(kernelThreads, "ParallelInference: kernelThreads")
         self.pool = pool
         self.precision = precision
         self.threads = Swift.min(threads, pool.cores)

@@ -55,7 +55,7 @@ package final class WorkerPool: Sendable {
 
     /// Runs `job(0) … job(count − 1)` concurrently and returns when all have finished.
     package func run(_ count: Int, _ job: @escaping @Sendable (Int) -> Void) {
-        usagePrecondition(count >= 1, "WorkerPool.run: count must be at least 1, got \(count)")
+        countPrecondition(count, "WorkerPool.run: count")
         let threads = Swift.min(count, state.cores)
         if threads == 1 {
             withoutRecording { for index in 0..<count { job(index) } }

@@ -73,7 +73,7 @@ extension Dataset {
     public func batches(
         size: Int, shuffleSeed: UInt64? = nil, epoch: Int = 0, dropsLastPartialBatch: Bool = false
     ) -> Batches {
-        usagePrecondition(size >= 1, "Dataset.batches: batch size must be at least 1, got \(size)")
+        countPrecondition(size, "Dataset.batches: batch size")
         let order = shuffleSeed.map { epochOrder(seed: $0, epoch: epoch, count: count) } ?? Array(0..<count)
         return Batches(dataset: self, order: order, batchSize: size, dropsLastPartialBatch: dropsLastPartialBatch)
     }

@@ -35,7 +35,7 @@ public struct LayerContext: Sendable {
     ///   - isTraining: whether training-only behaviour is on; false by default.
     ///   - random: the stream layers draw from when training; none by default.
     public init(kernelThreads: Int = 1, isTraining: Bool = false, random: RandomStream? = nil) {
-        usagePrecondition(kernelThreads >= 1, "LayerContext: kernelThreads must be at least 1, got \(kernelThreads)")
+        countPrecondition(kernelThreads, "LayerContext: kernelThreads")
         self.init(kernels: KernelContext(threads: kernelThreads), isTraining: isTraining, random: random)
     }
 

@@ -57,7 +57,7 @@ extension Model {
 
     /// The model's output with up to `kernelThreads` threads per matrix product.
     public func callAsFunction(_ input: Tensor, parameters: [Tensor], kernelThreads: Int) -> Tensor {
-        usagePrecondition(kernelThreads >= 1, "\(Self.self): kernelThreads must be at least 1, got \(kernelThreads)")
+        countPrecondition(kernelThreads, "\(Self.self): kernelThreads")
         return self(input, parameters: parameters, kernels: KernelContext(threads: kernelThreads))
     }
 
@@ -65,7 +65,7 @@ extension Model {
     /// ``/Autograd/GradientTape`` records watches them, so this is the TensorFlow-style forward
     /// pass.
     public func callAsFunction(_ input: Tensor, parameters variables: [Variable], kernelThreads: Int = 1) -> Tensor {
-        usagePrecondition(kernelThreads >= 1, "\(Self.self): kernelThreads must be at least 1, got \(kernelThreads)")
+        countPrecondition(kernelThreads, "\(Self.self): kernelThreads")
         return self(input, parameters: variables.map(\.value), kernels: KernelContext(threads: kernelThreads))
     }
 

@@ -73,7 +73,7 @@ public final class Adagrad: OptimizerBase, ConfigurableOptimizer {
     override func acceptsInfinity(inSlot index: Int) -> Bool { true }
 
     /// The accumulator starts at a value that is not negative and adds squares.
-    override func isNeverNegative(slot index: Int) -> Bool { true }
+    override func isNeverNegative(inSlot index: Int) -> Bool { true }
 
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         AdagradRule(learningRate: lr, epsilon: Float(epsilon))

@@ -101,7 +101,7 @@ public class Adam: OptimizerBase, ConfigurableOptimizer {
     }
 
     /// The velocities are running means of squares.
-    override final func isNeverNegative(slot index: Int) -> Bool { index >= 1 }
+    override final func isNeverNegative(inSlot index: Int) -> Bool { index >= 1 }
 
     override final func updateRule(learningRate lr: Float) -> any UpdateRule {
         let t = Float(iterations + 1)

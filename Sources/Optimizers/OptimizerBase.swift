@@ -35,7 +35,7 @@ public class OptimizerBase: Optimizer {
 
     /// Threads one update may use; see ``Optimizer/threads``.
     public var threads: Int = 1 {
-        didSet { usagePrecondition(threads >= 1, "\(name).threads must be at least 1, got \(threads)") }
+        didSet { countPrecondition(threads, "\(name).threads") }
     }
 
     /// Decoupled weight decay λ: before its update each variable becomes `w − w·λ·lr`, as Keras
@@ -89,7 +89,7 @@ public class OptimizerBase: Optimizer {
     /// Whether slot `index` is a sum or running mean of squares (Adam's velocities, RMSprop's
     /// mean square, Adagrad's accumulator), which no step makes negative. The update divides by
     /// its square root, so a negative element makes that update NaN. False by default.
-    func isNeverNegative(slot index: Int) -> Bool { false }
+    func isNeverNegative(inSlot index: Int) -> Bool { false }
 
     /// The elementwise rule of the next step, at learning rate `learningRate`, with every
     /// constant it needs (Adam's bias correction comes from ``iterations``).
@@ -252,7 +252,7 @@ public class OptimizerBase: Optimizer {
             }
             for (slot, key) in keys.enumerated() {
                 let tensor = state[key]!
-                if isNeverNegative(slot: slot),
+                if isNeverNegative(inSlot: slot),
                    let (element, value) = tensor.withUnsafeBufferPointer({ values in values.firstIndex { $0 < 0 && $0.isFinite }.map { ($0, values[$0]) } })
                 {
                     throw OptimizerStateError(

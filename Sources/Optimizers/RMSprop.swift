@@ -95,7 +95,7 @@ public final class RMSprop: OptimizerBase, ConfigurableOptimizer {
     override func acceptsInfinity(inSlot index: Int) -> Bool { index == 0 && rho > 0 }
 
     /// The mean square v is a running mean of squares (the mean gradient may be negative).
-    override func isNeverNegative(slot index: Int) -> Bool { index == 0 }
+    override func isNeverNegative(inSlot index: Int) -> Bool { index == 0 }
 
     override func updateRule(learningRate lr: Float) -> any UpdateRule {
         RMSpropRule(

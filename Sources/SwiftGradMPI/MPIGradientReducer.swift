@@ -82,7 +82,7 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
     ///     default.
     public init(communicator: MPICommunicator, reduction: Reduction = .deterministic, threads: Int = 1) {
         self.communicator = communicator
-        usagePrecondition(threads >= 1, "MPIGradientReducer: threads must be at least 1, got \(threads)")
+        countPrecondition(threads, "MPIGradientReducer: threads")
         self.reduction = reduction
         self.threads = threads
     }

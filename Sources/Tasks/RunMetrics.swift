@@ -38,8 +38,8 @@ import Glibc
 ///
 /// `metrics.svg` is drawn from every record so far at the run's first checkpoint, so that a run
 /// killed after it has a figure, then at checkpoints at most every ``plotInterval`` (a long
-/// run's redrawing would otherwise grow with its length), and always at the end of the run; it is replaced whole but not `fsync`ed, since `swiftgrad plot` can draw it
-/// again.
+/// run's redrawing would otherwise grow with its length), and always at the end of the run; it
+/// is replaced whole but not `fsync`ed, since `swiftgrad plot` can draw it again.
 package final class RunMetrics {
     package static let jsonName = "metrics.jsonl"
     package static let csvName = "metrics.csv"

@@ -780,10 +780,8 @@ extension TrainTask {
     /// - Parameter coveringDataPath: hash `data.path` too, for the other form of `config_hash`
     ///   a checkpoint may carry (``isConfigHash(_:options:)`` accepts either).
     static func resultHash(of root: JSONObject, options: TrainingOptions, coveringDataPath: Bool = false) -> String {
-        var ignored = unhashedKeys
-        if coveringDataPath { ignored.remove("data.path") }
         var hash = FNV1a()
-        func combine(_ value: JSONValue, path: String) {
+        func combine(_ value: JSONValue) {
             switch value.kind {
             case .null: hash.combine("null")
             case .bool(let flag): hash.combine(flag ? "true" : "false")
@@ -791,18 +789,16 @@ extension TrainTask {
             case .string(let text): hash.combine("s" + text)
             case .array(let elements):
                 hash.combine("[\(elements.count)")
-                for element in elements { combine(element, path: path) }
+                for element in elements { combine(element) }
             case .object(let object):
                 for member in object.members.sorted(by: { $0.key < $1.key }) {
-                    let inner = path.isEmpty ? member.key : path + "." + member.key
-                    if ignored.contains(inner) { continue }
                     hash.combine("k" + member.key)
-                    combine(member.value, path: inner)
+                    combine(member.value)
                 }
                 hash.combine("}")
             }
         }
-        combine(JSONValue(.object(root)), path: "")
+        combine(hashedPart(of: root, keepingDataPath: coveringDataPath))
         hash.combine("seed \(options.seed) epochs \(options.epochs)")
         return hash.hexDigest
     }
@@ -824,15 +820,18 @@ extension TrainTask {
     /// The longest config text a checkpoint records, in bytes: a config is a few hundred.
     static let recordedConfigLimit = 65_536
 
-    /// `root` without its ``unhashedKeys``: the part of a config its hash covers.
-    static func hashedPart(of root: JSONObject) -> JSONValue {
+    /// `root` without its ``unhashedKeys``: the part of a config its hash covers; with
+    /// `keepingDataPath`, `data.path` too, as the other form of `config_hash` covers it.
+    static func hashedPart(of root: JSONObject, keepingDataPath: Bool = false) -> JSONValue {
+        var left = unhashedKeys
+        if keepingDataPath { left.remove("data.path") }
         func kept(_ value: JSONValue, path: String) -> JSONValue {
             switch value.kind {
             case .object(let object):
                 var members: [JSONObject.Member] = []
                 for member in object.members {
                     let inner = path.isEmpty ? member.key : path + "." + member.key
-                    if unhashedKeys.contains(inner) { continue }
+                    if left.contains(inner) { continue }
                     members.append(JSONObject.Member(key: member.key, value: kept(member.value, path: inner)))
                 }
                 return JSONValue(.object(JSONObject(members: members)))

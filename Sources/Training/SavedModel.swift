@@ -325,7 +325,7 @@ public struct SavedModel: Sendable {
     public func predict(
         _ rawFeatures: Tensor, with model: any Model, kernelThreads: Int = 1, precision: MatrixPrecision? = nil
     ) throws -> Prediction {
-        usagePrecondition(kernelThreads >= 1, "SavedModel.predict: kernelThreads must be at least 1, got \(kernelThreads)")
+        countPrecondition(kernelThreads, "SavedModel.predict: kernelThreads")
         let parameters = try parameters(for: model)
         shapePrecondition(
             rawFeatures.rank == 2 && rawFeatures.shape[1] == featureNames.count,

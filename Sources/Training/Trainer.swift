@@ -99,7 +99,7 @@ public final class Trainer {
             ("epochs", options.epochs), ("batchSize", options.batchSize), ("gradientAccumulation", options.gradientAccumulation),
             ("evaluateEvery", options.evaluateEvery),
         ] {
-            usagePrecondition(value >= 1, "Trainer: options.\(name) must be at least 1, got \(value)")
+            countPrecondition(value, "Trainer: options.\(name)")
         }
         for (name, value, range) in [
             ("workers", options.workers, TrainingOptions.threadCounts), ("kernelThreads", options.kernelThreads, TrainingOptions.threadCounts),

@@ -62,7 +62,7 @@ public struct EarlyStopping: Sendable, Equatable {
     ///   - minDelta: the least change that counts as an improvement, 0 or more.
     ///   - restoreBest: end with the best evaluation's parameters.
     public init(metric: TrainingMetric = .testLoss, patience: Int = 5, minDelta: Float = 0, restoreBest: Bool = true) {
-        usagePrecondition(patience >= 1, "EarlyStopping: patience must be at least 1, got \(patience)")
+        countPrecondition(patience, "EarlyStopping: patience")
         usagePrecondition(minDelta >= 0 && minDelta.isFinite, "EarlyStopping: minDelta must be finite and at least 0, got \(minDelta)")
         self.metric = metric
         self.patience = patience

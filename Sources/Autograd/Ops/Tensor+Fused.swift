@@ -89,7 +89,7 @@ extension Tensor {
     public static func dense(
         _ x: Tensor, _ w: Tensor, _ b: Tensor, activation: DenseActivation = .none, threads: Int = 1
     ) -> Tensor {
-        usagePrecondition(threads >= 1, "Tensor.dense: threads must be at least 1, got \(threads)")
+        countPrecondition(threads, "Tensor.dense: threads")
         return dense(x, w, b, activation: activation, kernels: KernelContext(threads: threads))
     }
 

@@ -88,7 +88,7 @@ extension Tensor {
         _ b: Tensor, transposed transposeB: Bool = false,
         threads: Int = 1
     ) -> Tensor {
-        usagePrecondition(threads >= 1, "Tensor.matmul: threads must be at least 1, got \(threads)")
+        countPrecondition(threads, "Tensor.matmul: threads")
         return matmul(a, transposed: transposeA, b, transposed: transposeB, kernels: KernelContext(threads: threads))
     }
 
