@@ -176,6 +176,10 @@ void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB
             return;
         }
     }
+    if (kernel == SG_GEMM_KERNEL_AVX2 && transA && N <= 16 && M > N) {
+        sg_gemm_avx2_narrow_t(M, (int)N, K, alpha, a, b, beta, C, ldc, context.threads);
+        return;
+    }
 #endif
     const sg_blocking *blk = float_blocking(kernel);
     sg_ukernel ukernel = sg_ukernel_generic;
@@ -193,7 +197,11 @@ void sg_gemm_product(int kernel, sg_gemm_context context, int transA, int transB
     // A prepacked op(B) serves the packed path only where op(B) keeps its role (no swap for a
     // narrow output); the same holds for A read in place.
     const int swap = N < blk->nr / 2 && M > N;
-    sg_gemm_packed(blk, ukernel, a_in_place && !transA && !swap ? ukernel_rows : NULL, M, N, K,
+    // An output one column panel wide reads A in place whatever the caller asks: packing A
+    // would copy all of it for a few columns of work, as much as the product's arithmetic.
+    const int one_panel = N <= blk->nr && M > N;
+    const int rows_in_place = (a_in_place || one_panel) && !transA && !swap;
+    sg_gemm_packed(blk, ukernel, rows_in_place ? ukernel_rows : NULL, M, N, K,
                    alpha, a, b, beta, C, ldc, context,
                    layout == SG_PACKED_B_PANELS && !swap ? bpacked : NULL);
 }

@@ -12,6 +12,7 @@
 //   gemm_packed_b.c             op(B) packed once into the caller's buffer, for many products
 //   gemm_kernel_generic.c       portable micro-kernel (4 x 16)
 //   gemm_kernel_avx2.c          AVX2 + FMA micro-kernel (6 x 16)
+//   gemm_kernel_avx2_narrow.c   AVX2 kernel for narrow outputs (N <= 16) with A transposed
 //   gemm_kernel_avx512.c        AVX-512 micro-kernel (12 x 32)
 //                               (each also as a kernel that reads A's rows in place)
 //   gemm_kernel_avx512_narrow.c AVX-512 kernels for narrow outputs (N <= 16), either layout of A
@@ -62,7 +63,10 @@
 // from its rows. With the AVX2 and portable kernels, a narrow N (N < NR/2 with M > N) would
 // waste most of each NR-wide register tile on padding, so the product is computed as
 // C^T = op(B)^T op(A)^T: the narrow dimension becomes the MR side, where a kernel specialised
-// for every row count 1...MR wastes nothing. Which path runs depends only on the kernel family
+// for every row count 1...MR wastes nothing; an output one column panel wide (N <= NR) that
+// keeps its roles reads A in place rather than copying all of it for a few columns. On AVX2 a
+// narrow output (N <= 16 with M > N) with op(A) = A^T takes a kernel vectorised along M instead,
+// with the packed path's K blocks and so its bits. Which path runs depends only on the kernel family
 // and the shape, never on the thread count or the help board (a single-threaded product posted
 // on a board makes the same micro-kernel calls as one run alone).
 
@@ -303,6 +307,10 @@ void sg_gemm_avx512_narrow(long M, int N, long K, float alpha, sg_view a, sg_vie
 /// Narrow output, N <= 16, with op(A) = A^T (a.rs == 1): vectorised along M.
 void sg_gemm_avx512_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_view b,
                              float beta, float *C, long ldc, int threads);
+/// The AVX2 family's narrow output with op(A) = A^T (N <= 16, a.rs == 1), vectorised along M,
+/// with the packed path's K blocks and bits (gemm_kernel_avx2_narrow.c).
+void sg_gemm_avx2_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_view b, float beta,
+                           float *C, long ldc, int threads);
 /// Short reduction, K <= 16: op(B) packed once, A broadcast from its rows.
 void sg_gemm_avx512_small_k(long M, long N, long K, float alpha, sg_view a, sg_view b,
                             float beta, float *C, long ldc, int threads);

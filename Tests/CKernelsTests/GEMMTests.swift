@@ -2,8 +2,9 @@ import CKernels
 import Testing
 
 /// Shapes that hit every edge: single elements, sizes just under and over the register tiles
-/// (12 x 32, 6 x 16, 4 x 16) and cache blocks (KC = 256), narrow outputs (the transposed path
-/// of the AVX2 and portable kernels, AVX-512's own narrow and matrix-vector kernels), and one
+/// (12 x 32, 6 x 16, 4 x 16) and cache blocks (KC = 256), narrow outputs (the swapped roles
+/// of the AVX2 and portable packed paths, the AVX2 kernel for a transposed A, AVX-512's own
+/// narrow and matrix-vector kernels), and one
 /// MLP layer shape kept small enough for a debug build.
 private let edgeShapes: [(m: Int, n: Int, k: Int)] = [
     (1, 1, 1), (3, 17, 255), (17, 3, 257), (255, 257, 3), (257, 1, 17), (1, 255, 3),
@@ -88,7 +89,9 @@ struct GEMMTests {
     /// kernel that keeps to that definition.
     @Test(.enabled(if: GEMMKernel.avx2.isSupported, "CPU lacks AVX2 + FMA"))
     func avx2ComputesTheFusedDefinitionBitForBit() {
-        let shapes = edgeShapes + [(m: 12, n: 256, k: 784), (m: 7, n: 40, k: 513)]
+        // Narrow outputs of 13 and 16 columns: the transposed-A kernel's uneven passes (4, 4, 5
+        // and 5, 5, 6 columns) and half-vector row tails over two K blocks; and A read in place.
+        let shapes = edgeShapes + [(m: 12, n: 256, k: 784), (m: 7, n: 40, k: 513), (m: 23, n: 13, k: 270), (m: 40, n: 16, k: 33)]
         for (problem, seed) in edgeProblems(shapes, firstSeed: 301) {
             let (a, b, c) = problem.makeOperands(seed: seed)
             let result = problem.run(kernel: .avx2, a: a, b: b, c: c)
