@@ -291,6 +291,15 @@ store_row512(float *c, long csc, int n, __m512 acc0, __m512 acc1, __m512 va, flo
 // with at most `threads` threads, splitting rows of C in whole blocks, so its bits never depend
 // on the thread count.
 
+/// The rows [*i0, *i1) of C's M that the calling member of an OpenMP team computes when whole
+/// blocks of `rows` rows (the last one possibly short) are shared out in thread order. The
+/// team's size changes which thread computes a row, never how the row is computed.
+static inline void sg_team_rows(long M, long rows, long *i0, long *i1) {
+    const long blocks = ceil_div(M, rows), tid = omp_get_thread_num(), team = omp_get_num_threads();
+    *i0 = min_l(M, blocks * tid / team * rows);
+    *i1 = min_l(M, blocks * (tid + 1) / team * rows);
+}
+
 /// Threads worth starting for `flops` of work split into `units` blocks: a team pays for itself
 /// only with about 1 MFLOP per thread.
 static inline int gemm_team_size(int threads, long units, double flops) {

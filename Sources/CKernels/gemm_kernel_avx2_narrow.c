@@ -107,9 +107,8 @@ void sg_gemm_avx2_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_vie
     }
 #pragma omp parallel num_threads(nth)
     {
-        const int tid = omp_get_thread_num(), team = omp_get_num_threads();
-        const long i0 = min_l(M, blocks * tid / team * rows);
-        const long i1 = min_l(M, blocks * (tid + 1) / team * rows);
+        long i0, i1;
+        sg_team_rows(M, rows, &i0, &i1);
         narrowt_rows(i0, i1, N, K, a, b, C, ldc, alpha, beta);
     }
 }

@@ -75,9 +75,8 @@ void sg_gemm_avx512_narrow(long M, int N, long K, float alpha, sg_view a, sg_vie
     } else {
 #pragma omp parallel num_threads(nth)
         {
-            const int tid = omp_get_thread_num(), team = omp_get_num_threads();
-            const long i0 = min_l(M, blocks * tid / team * SMALLN_ROWS);
-            const long i1 = min_l(M, blocks * (tid + 1) / team * SMALLN_ROWS);
+            long i0, i1;
+            sg_team_rows(M, SMALLN_ROWS, &i0, &i1);
             smalln_rows(i0, i1, K, N, a, bpack, C, ldc, alpha, beta);
         }
     }
@@ -173,9 +172,8 @@ void sg_gemm_avx512_narrow_t(long M, int N, long K, float alpha, sg_view a, sg_v
     }
 #pragma omp parallel num_threads(nth)
     {
-        const int tid = omp_get_thread_num(), team = omp_get_num_threads();
-        const long i0 = min_l(M, blocks * tid / team * rows);
-        const long i1 = min_l(M, blocks * (tid + 1) / team * rows);
+        long i0, i1;
+        sg_team_rows(M, rows, &i0, &i1);
         narrowt_rows(i0, i1, N, K, a, b, C, ldc, alpha, beta);
     }
 }

@@ -86,9 +86,8 @@ void sg_gemm_avx512_small_k(long M, long N, long K, float alpha, sg_view a, sg_v
     } else {
 #pragma omp parallel num_threads(nth)
         {
-            const int tid = omp_get_thread_num(), team = omp_get_num_threads();
-            const long i0 = min_l(M, blocks * tid / team * SMALLK_R);
-            const long i1 = min_l(M, blocks * (tid + 1) / team * SMALLK_R);
+            long i0, i1;
+            sg_team_rows(M, SMALLK_R, &i0, &i1);
             smallk_rows(i0, i1, N, K, a, bpack, ldbp, C, ldc, alpha, beta);
         }
     }

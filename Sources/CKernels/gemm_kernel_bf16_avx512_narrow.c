@@ -77,9 +77,9 @@ SG_AVX512_BF16 static void narrow_rows(long i0, long i1, int N, long K, sg_view 
 typedef void (*rows_fn)(long i0, long i1, int N, long K, sg_view a, const uint32_t *bw,
                         float *C, long ldc, float alpha, float beta);
 
-/// Runs rows_of over rows [0, M), split into `blocks` blocks of `rows` rows shared among nth
-/// threads, each thread under the bf16 MXCSR (set once per thread, restored after).
-SG_AVX512_BF16 static void run_rows(rows_fn rows_of, long M, long rows, long blocks, int nth,
+/// Runs rows_of over rows [0, M), split into blocks of `rows` rows shared among nth threads,
+/// each thread under the bf16 MXCSR (set once per thread, restored after).
+SG_AVX512_BF16 static void run_rows(rows_fn rows_of, long M, long rows, int nth,
                                     int N, long K, sg_view a, const uint32_t *bw, float *C,
                                     long ldc, float alpha, float beta) {
     if (nth == 1) {
@@ -90,9 +90,8 @@ SG_AVX512_BF16 static void run_rows(rows_fn rows_of, long M, long rows, long blo
     } else {
 #pragma omp parallel num_threads(nth)
         {
-            const int tid = omp_get_thread_num(), team = omp_get_num_threads();
-            const long i0 = min_l(M, blocks * tid / team * rows);
-            const long i1 = min_l(M, blocks * (tid + 1) / team * rows);
+            long i0, i1;
+            sg_team_rows(M, rows, &i0, &i1);
             const unsigned saved = _mm_getcsr();
             _mm_setcsr(SG_BF16_MXCSR);
             rows_of(i0, i1, N, K, a, bw, C, ldc, alpha, beta);
@@ -108,7 +107,7 @@ SG_AVX512_BF16 void sg_gemm_bf16_narrow(long M, int N, long K, float alpha, sg_v
     const uint32_t *bw = bpacked ? bpacked : owned;
     const long blocks = ceil_div(M, NARROW_ROWS);
     const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
-    run_rows(narrow_rows, M, NARROW_ROWS, blocks, nth, N, K, a, bw, C, ldc, alpha, beta);
+    run_rows(narrow_rows, M, NARROW_ROWS, nth, N, K, a, bw, C, ldc, alpha, beta);
     free(owned);
 }
 
@@ -209,7 +208,7 @@ SG_AVX512_BF16 void sg_gemm_bf16_narrow_t(long M, int N, long K, float alpha, sg
     const uint32_t *bw = bpacked ? bpacked : owned;
     const long rows = 16 * NARROWT_V, blocks = ceil_div(M, rows);
     const int nth = gemm_team_size(threads, blocks, 2.0 * M * 16 * K);
-    run_rows(narrowt_rows, M, rows, blocks, nth, N, K, a, bw, C, ldc, alpha, beta);
+    run_rows(narrowt_rows, M, rows, nth, N, K, a, bw, C, ldc, alpha, beta);
     free(owned);
 }
 

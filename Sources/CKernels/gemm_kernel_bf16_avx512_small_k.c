@@ -103,9 +103,8 @@ SG_AVX512_BF16 void sg_gemm_bf16_small_k(long M, long N, long K, float alpha, sg
     } else {
 #pragma omp parallel num_threads(nth)
         {
-            const int tid = omp_get_thread_num(), team = omp_get_num_threads();
-            const long i0 = min_l(M, blocks * tid / team * SMALLK_R);
-            const long i1 = min_l(M, blocks * (tid + 1) / team * SMALLK_R);
+            long i0, i1;
+            sg_team_rows(M, SMALLK_R, &i0, &i1);
             const unsigned saved = _mm_getcsr();
             _mm_setcsr(SG_BF16_MXCSR);
             if (i1 > i0) smallk_rows(i0, i1, N, K, a, bw, ldbw, aw + i0 * kp, C, ldc, alpha, beta);
