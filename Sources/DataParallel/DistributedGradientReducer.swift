@@ -21,7 +21,7 @@ public struct MicroShardResult: Sendable, Equatable {
 ///
 /// The ``DataParallelEngine`` asks for this protocol when its reducer conforms: it then computes
 /// only its rank's micro-shards, fetches the other ranks' losses with
-/// ``exchangeMicroShardResults(_:activeSlots:step:)``, and hands the reducer every non-empty
+/// ``exchangeMicroShardResults(_:activeSlots:step:stopRequest:)``, and hands the reducer every non-empty
 /// micro-shard as `activeSlots`, of which the slots of this rank's share hold gradients. For the
 /// run to give the bits of a one-process run, an implementation must add each element's
 /// micro-shard gradients in the order of `activeSlots` (as `sg_reduce_slots` does) and divide by
@@ -39,18 +39,10 @@ public protocol DistributedGradientReducer: GradientReducer {
 
     /// Completes `results`, one per element of `activeSlots`, with those computed by the other
     /// ranks: on entry this rank's share (``MicroShardPlan/share(of:part:parts:)`` of
-    /// `activeSlots`) is filled in, on return every element, the same on every rank.
-    ///
-    /// - Parameters:
-    ///   - results: the micro-shards' results, in the order of `activeSlots`.
-    ///   - activeSlots: the batch's non-empty micro-shards, in order.
-    ///   - step: the engine's batch counter, which every rank must agree on.
-    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int)
-
-    /// ``exchangeMicroShardResults(_:activeSlots:step:)``, carrying in the same messages each
-    /// rank's stop request, so that every rank learns after the same step whether any rank was
-    /// asked to stop (the command line passes the number of a signal it caught), at no cost of
-    /// an exchange of its own.
+    /// `activeSlots`) is filled in, on return every element, the same on every rank. The same
+    /// messages carry each rank's stop request, so that every rank learns after the same step
+    /// whether any rank was asked to stop (the command line passes the number of a signal it
+    /// caught), at no cost of an exchange of its own.
     ///
     /// - Parameters:
     ///   - results: the micro-shards' results, in the order of `activeSlots`.
@@ -64,12 +56,4 @@ public protocol DistributedGradientReducer: GradientReducer {
 extension DistributedGradientReducer {
     /// True: the order the protocol asks for.
     public var addsInMicroShardOrder: Bool { true }
-
-    /// The results exchanged without the requests: this rank's own request comes back, which is
-    /// the job's only for a reducer whose ranks share one process (a simulation in tests).
-    /// A reducer over processes must send the requests (as `SwiftGradMPI`'s does).
-    public func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 {
-        exchangeMicroShardResults(&results, activeSlots: activeSlots, step: step)
-        return stopRequest
-    }
 }

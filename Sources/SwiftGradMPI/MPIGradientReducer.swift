@@ -89,12 +89,6 @@ public final class MPIGradientReducer: DistributedGradientReducer, @unchecked Se
 
     // MARK: Losses
 
-    /// ``exchangeMicroShardResults(_:activeSlots:step:stopRequest:)`` with no stop request of
-    /// this rank's, and the others' left unread.
-    public func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {
-        _ = exchangeMicroShardResults(&results, activeSlots: activeSlots, step: step, stopRequest: 0)
-    }
-
     /// Each rank sends every other rank its micro-shards' losses and prediction counts, with its
     /// step, which must be this rank's, and its stop request: every rank then picks the same
     /// request, the lowest rank's, from the same words.

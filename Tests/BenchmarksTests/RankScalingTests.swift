@@ -13,7 +13,7 @@ import _TestSupport
         let inner: InProcessGradientReducer
         var rank: Int { 0 }
         var rankCount: Int { 1 }
-        func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {}
+        func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 { stopRequest }
         func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {
             inner.allReduce(slots, activeSlots: activeSlots, divisor: divisor, consume: consume)
         }

@@ -49,23 +49,18 @@ private struct SimulatedReducer: DistributedGradientReducer {
     let rank: Int
     var rankCount: Int { ranks.count }
 
-    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {
+    /// Every rank's results, and the lowest rank's stop request, as MPI's reducer picks it.
+    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 {
         let own = MicroShardPlan.share(of: Array(activeSlots.indices), part: rank, parts: rankCount)
         let mine = results
         ranks.locked {
             for index in own { ranks.results[activeSlots[index]] = mine[index]! }
             ranks.steps[rank] = step
+            ranks.stopRequests[rank] = stopRequest
         }
         ranks.barrier()
         results = ranks.locked { activeSlots.map { ranks.results[$0] } }
         #expect(ranks.locked { Set(ranks.steps.values) } == [step])
-        ranks.barrier()
-    }
-
-    /// The results exchanged as above, and the lowest rank's stop request, as MPI's reducer picks it.
-    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 {
-        ranks.locked { ranks.stopRequests[rank] = stopRequest }
-        exchangeMicroShardResults(&results, activeSlots: activeSlots, step: step)
         let agreed = ranks.locked { (0..<rankCount).lazy.compactMap { ranks.stopRequests[$0] }.first { $0 != 0 } ?? 0 }
         ranks.barrier()
         return agreed

@@ -156,9 +156,6 @@ import Testing
     /// overflows writes, is restored, and the steps after it stay finite.
     @Test func aSlotValueThatMakesTheNextUpdateNonFiniteIsRefused() throws {
         let w = Variable(Tensor([1, 2]), name: "w")
-        func state(of optimizer: any Optimizer, slot: String, value: Float) -> [String: Tensor] {
-            Self.state(of: optimizer, after: w, slot: slot, value: value)
-        }
         let refusals: [(() -> any Optimizer, String, Float, String)] = [
             ({ Adam() }, "velocity", .infinity, "'0/w/velocity' holds inf at element 1, which makes Adam's next update of that element not finite; expected finite values"),
             ({ Adam() }, "momentum", -.infinity, "'0/w/momentum' holds -inf at element 1"),
@@ -170,12 +167,12 @@ import Testing
         ]
         for (make, slot, value, expected) in refusals {
             let optimizer = make()
-            let error = try #require(throws: OptimizerStateError.self) { try make().restoreState(state(of: optimizer, slot: slot, value: value), for: [w]) }
+            let error = try #require(throws: OptimizerStateError.self) { try make().restoreState(Self.state(of: optimizer, after: w, slot: slot, value: value), for: [w]) }
             #expect(error.message.contains(expected), "\(error)")
         }
         for make in [{ Adagrad() }, { RMSprop() }, { RMSprop(momentum: 0.5, centered: true) }] as [() -> OptimizerBase] {
             let restored = make()
-            try restored.restoreState(state(of: make(), slot: restored is Adagrad ? "accumulator" : "velocity", value: .infinity), for: [w])
+            try restored.restoreState(Self.state(of: make(), after: w, slot: restored is Adagrad ? "accumulator" : "velocity", value: .infinity), for: [w])
             for _ in 0..<3 { restored.apply([Tensor([1, -2])], to: [w]) }
             #expect(w.value.firstNonFiniteScalar == nil, "\(restored.name): \(w.value.scalars)")
         }
@@ -186,16 +183,13 @@ import Testing
     /// the slots that may be negative (momenta, the mean gradient) are restored.
     @Test func aNegativeSumOfSquaresIsRefused() throws {
         let w = Variable(Tensor([1, 2]), name: "w")
-        func state(of optimizer: any Optimizer, slot: String, value: Float) -> [String: Tensor] {
-            Self.state(of: optimizer, after: w, slot: slot, value: value)
-        }
         let refusals: [(() -> any Optimizer, String)] = [
             ({ Adam() }, "velocity"), ({ Adam(amsgrad: true) }, "velocityHat"), ({ RMSprop() }, "velocity"),
             ({ RMSprop(momentum: 0.5, centered: true) }, "velocity"), ({ Adagrad() }, "accumulator"),
         ]
         for (make, slot) in refusals {
             let optimizer = make()
-            let error = try #require(throws: OptimizerStateError.self) { try make().restoreState(state(of: optimizer, slot: slot, value: -1), for: [w]) }
+            let error = try #require(throws: OptimizerStateError.self) { try make().restoreState(Self.state(of: optimizer, after: w, slot: slot, value: -1), for: [w]) }
             #expect(error.message.contains("'0/w/\(slot)' holds -1.0 at element 1, but it is a sum of squares, which no step makes negative"), "\(error)")
             #expect(error.message.contains("expected values of at least 0"), "\(error)")
         }
@@ -206,7 +200,7 @@ import Testing
         for (index, (make, slot)) in accepted.enumerated() {
             // The last: -0 is no negative value.
             let value: Float = index == accepted.count - 1 ? -0.0 : -1
-            try make().restoreState(state(of: make(), slot: slot, value: value), for: [w])
+            try make().restoreState(Self.state(of: make(), after: w, slot: slot, value: value), for: [w])
         }
     }
 

@@ -13,7 +13,7 @@ import _TestSupport
         let inner = InProcessGradientReducer(threads: 1)
         var rank: Int { 0 }
         var rankCount: Int { 1 }
-        func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {}
+        func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 { stopRequest }
         func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {
             inner.allReduce(slots, activeSlots: activeSlots, divisor: divisor, consume: consume)
         }
@@ -23,8 +23,9 @@ import _TestSupport
     private struct SecondRank: DistributedGradientReducer {
         var rank: Int { 1 }
         var rankCount: Int { 2 }
-        func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {
+        func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 {
             Issue.record("rank 1 trained")
+            return 0
         }
         func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {
             Issue.record("rank 1 trained")

@@ -92,6 +92,6 @@ import Glibc
 private struct NoTraining: DistributedGradientReducer {
     let rank: Int
     var rankCount: Int { 2 }
-    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int) {}
+    func exchangeMicroShardResults(_ results: inout [MicroShardResult?], activeSlots: [Int], step: Int, stopRequest: Int32) -> Int32 { stopRequest }
     func allReduce(_ slots: GradientSlots, activeSlots: [Int], divisor: Float, consume: @escaping @Sendable (ReducedChunk) -> Void) {}
 }
