@@ -129,17 +129,49 @@ public final class ParallelInference {
     ///   precision))` returns, bit for bit.
     /// - Precondition: as the model's forward pass: parameters and inputs of the right shapes.
     public func outputs<M: Model>(of model: M, parameters: [Tensor], inputs: Tensor) -> Tensor {
+        outputs(of: model, parameters: parameters, inputs: inputs, finishing: nil)
+    }
+
+    /// The model's output for every row of `inputs`, as ``outputs(of:parameters:inputs:)``
+    /// computes it, with `eachChunk` called on each chunk's rows of the output as soon as they
+    /// are final, by the thread that computed them: per-example figures (a loss, a count of
+    /// right answers) are then computed inside the pass, while the other threads still have
+    /// chunks to run, instead of by one thread after it.
+    ///
+    /// - Parameters:
+    ///   - model: the model; its inference pass.
+    ///   - parameters: tensors shaped as the model's ``/Models/Model/parameterShapes``.
+    ///   - inputs: the examples, one per row.
+    ///   - eachChunk: called once for each of ``chunks(ofExamples:)`` (once for all the rows
+    ///     when they make one chunk; never for no examples) with the chunk's rows and those rows
+    ///     of the output, `rows.count` times the output's row length floats in row-major order.
+    ///     Calls for different chunks may run at the same time and in any order; each may write
+    ///     only to memory that belongs to its own rows.
+    /// - Returns: what ``outputs(of:parameters:inputs:)`` returns, bit for bit.
+    public func outputs<M: Model>(
+        of model: M, parameters: [Tensor], inputs: Tensor,
+        eachChunk: @escaping @Sendable (_ rows: Range<Int>, _ outputs: UnsafeBufferPointer<Float>) -> Void
+    ) -> Tensor {
+        outputs(of: model, parameters: parameters, inputs: inputs, finishing: eachChunk)
+    }
+
+    private func outputs<M: Model>(of model: M, parameters: [Tensor], inputs: Tensor, finishing: ChunkFinisher?) -> Tensor {
         model.checkParameters(parameters, op: "ParallelInference.outputs")
         shapePrecondition(inputs.rank >= 1, "ParallelInference.outputs: inputs must have examples along a first axis, got a scalar")
         let chunks = chunks(ofExamples: inputs.shape[0])
         if chunks.count <= 1 {
-            return withoutRecording { model(inputs, parameters: parameters, kernels: kernels) }
+            let output = withoutRecording { model(inputs, parameters: parameters, kernels: kernels) }
+            if let finishing, let rows = chunks.first { output.withUnsafeBufferPointer { finishing(rows, $0) } }
+            return output
         }
         if let layers = Self.fusedDenseLayers(of: model), inputs.rank == 2, inputs.shape[1] == layers[0].inputSize {
-            return denseOutputs(layers: layers, parameters: parameters, inputs: inputs, chunks: chunks)
+            return denseOutputs(layers: layers, parameters: parameters, inputs: inputs, chunks: chunks, finishing: finishing)
         }
-        return generalOutputs(of: model, parameters: parameters, inputs: inputs, chunks: chunks)
+        return generalOutputs(of: model, parameters: parameters, inputs: inputs, chunks: chunks, finishing: finishing)
     }
+
+    /// What a call does with each chunk's final output rows (``outputs(of:parameters:inputs:eachChunk:)``).
+    private typealias ChunkFinisher = @Sendable (Range<Int>, UnsafeBufferPointer<Float>) -> Void
 
     /// The dense layers of a model the buffered path can run, if it is one.
     private static func fusedDenseLayers(of model: some Model) -> [Dense]? {
@@ -151,7 +183,9 @@ public final class ParallelInference {
     }
 
     /// Fused dense layers on each thread's own buffers, the last one writing into the result.
-    private func denseOutputs(layers: [Dense], parameters: [Tensor], inputs: Tensor, chunks: [Range<Int>]) -> Tensor {
+    private func denseOutputs(
+        layers: [Dense], parameters: [Tensor], inputs: Tensor, chunks: [Range<Int>], finishing: ChunkFinisher?
+    ) -> Tensor {
         let rows = inputs.shape[0]
         let width = layers[layers.count - 1].outputSize
         let largestChunk = chunks.map(\.count).max() ?? 0
@@ -172,7 +206,10 @@ public final class ParallelInference {
                 shapes.indices.map { (weights: buffers[1 + 2 * $0].baseAddress!, k: shapes[$0].k, n: shapes[$0].n) },
                 precision: kernels.gemm.precision)
             return Tensor(shape: [rows, width]) { result in
-                guard width > 0 else { return }
+                guard width > 0 else {
+                    for chunk in chunks { finishing?(chunk, UnsafeBufferPointer(start: nil, count: 0)) }
+                    return
+                }
                 let output = SendableMutablePointer(result.baseAddress!)
                 pool.run(threads) { thread in
                     let context = kernels.gemm
@@ -195,6 +232,7 @@ public final class ParallelInference {
                             sg_bias_activation(target, biases[layer].pointer, m, shape.n, shape.relu ? 1 : 0, kernelThreads)
                             source = UnsafePointer(target)
                         }
+                        finishing?(chunk, UnsafeBufferPointer(start: source, count: m * width))
                     }
                 }
             }
@@ -202,13 +240,17 @@ public final class ParallelInference {
     }
 
     /// The model's own forward pass on each chunk, the chunks' outputs then joined in order.
-    private func generalOutputs<M: Model>(of model: M, parameters: [Tensor], inputs: Tensor, chunks: [Range<Int>]) -> Tensor {
+    private func generalOutputs<M: Model>(
+        of model: M, parameters: [Tensor], inputs: Tensor, chunks: [Range<Int>], finishing: ChunkFinisher?
+    ) -> Tensor {
         let outputs = SharedBuffer<Tensor?>(count: chunks.count, repeating: nil)
         let next = ChunkCounter()
         let kernels = self.kernels
         pool.run(Swift.min(threads, chunks.count)) { _ in
             while let index = next.take(below: chunks.count) {
-                outputs.pointer[index] = model(inputs.rows(chunks[index]), parameters: parameters, kernels: kernels)
+                let output = model(inputs.rows(chunks[index]), parameters: parameters, kernels: kernels)
+                finishing.map { finishing in output.withUnsafeBufferPointer { finishing(chunks[index], $0) } }
+                outputs.pointer[index] = output
             }
         }
         return withoutRecording { Tensor.concatenating(outputs.pointer.map { $0! }, alongAxis: 0) }

@@ -598,9 +598,22 @@ public final class Trainer {
         return evaluation
     }
 
-    /// The mean loss and the accuracy of the current parameters on `dataset`.
+    /// The mean loss and the accuracy of the current parameters on `dataset`. With class labels,
+    /// each chunk of the inference pass has its examples' losses and right answers computed by
+    /// the thread that computed its logits, while the other threads go on with theirs; the
+    /// losses are then summed in example order, as ``/Models/LossKind/meanLoss(_:targets:)``
+    /// sums them over one pass.
     private func measure(_ dataset: Dataset) -> (Float, Float?) {
-        let output = engine.inference.outputs(of: model, parameters: variables.map(\.value), inputs: dataset.features)
+        let parameters = variables.map(\.value)
+        if model.lossKind == .softmaxCrossEntropy, let labels = dataset.classLabels, !labels.isEmpty {
+            let figures = ChunkFigures(examples: labels.count)
+            let output = engine.inference.outputs(of: model, parameters: parameters, inputs: dataset.features) { rows, logits in
+                figures.record(rows, logits: logits, labels: labels)
+            }
+            if output.rank == 2 { return figures.meanLossAndAccuracy }
+            return (model.loss(output, targets: .classes(labels)).scalar, model.lossKind.accuracy(output, targets: .classes(labels)))
+        }
+        let output = engine.inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
         let targets = targets(of: dataset)
         return (model.loss(output, targets: targets).scalar, model.lossKind.accuracy(output, targets: targets))
     }
@@ -784,4 +797,49 @@ private final class UpdateFiniteness: Sendable {
     }
 
     var allFinite: Bool { !sawNonFinite.load(ordering: .relaxed) }
+}
+
+/// The per-example softmax cross-entropy losses and the right answers of one evaluation, which
+/// the inference pass's threads record chunk by chunk.
+private final class ChunkFigures: @unchecked Sendable {
+    // @unchecked: each chunk writes only its own rows of `losses`, and the counts are atomic;
+    // the caller reads them after the pass.
+    private let losses: UnsafeMutableBufferPointer<Float>
+    private let correct = Atomic<Int>(0)
+    private let uncounted = Atomic<Int>(0)
+
+    init(examples: Int) {
+        losses = .allocate(capacity: examples)
+        losses.initialize(repeating: 0)
+    }
+
+    deinit { losses.deallocate() }
+
+    /// Records the examples `rows`, whose logits are `logits` (`rows.count` rows) and whose
+    /// classes are `labels[rows]`: the losses `Losses.softmaxCrossEntropy` gives them and the
+    /// right answers `LossKind.predictionCount` counts.
+    func record(_ rows: Range<Int>, logits: UnsafeBufferPointer<Float>, labels: [Int]) {
+        withoutRecording {
+            let output = Tensor(shape: [rows.count, logits.count / rows.count]) { _ = $0.initialize(from: logits) }
+            let classes = Array(labels[rows])
+            Losses.softmaxCrossEntropy(logits: output, labels: classes).withUnsafeBufferPointer {
+                _ = UnsafeMutableBufferPointer(rebasing: losses[rows]).initialize(from: $0)
+            }
+            if let count = LossKind.softmaxCrossEntropy.predictionCount(output, targets: .classes(classes)) {
+                correct.add(count.correct, ordering: .relaxed)
+            } else {
+                uncounted.add(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// The mean of the losses, summed in example order (the arithmetic of `LossKind.meanLoss`),
+    /// and the fraction of right answers (nil when a chunk's could not be counted).
+    var meanLossAndAccuracy: (Float, Float?) {
+        let count = losses.count
+        let loss = withoutRecording { Tensor(shape: [count], scalars: Array(losses)).sum() / Float(Swift.max(1, count)) }
+        let accuracy = uncounted.load(ordering: .relaxed) == 0
+            ? PredictionCount(correct: correct.load(ordering: .relaxed), total: count).accuracy : nil
+        return (loss.scalar, accuracy)
+    }
 }

@@ -3,6 +3,7 @@ import Models
 import Testing
 import _TestSupport
 import DataParallel
+import Synchronization
 
 @Suite("ParallelInference: chunked inference gives the taped forward pass's bits for any thread count")
 struct ParallelInferenceTests {
@@ -106,9 +107,53 @@ struct ParallelInferenceTests {
         #expect(ParallelInference(threads: 1, chunkRows: 4).chunkRows == 17)
     }
 
+    /// `eachChunk` sees every chunk once, with its final rows of the output (the bits the call
+    /// returns), on the buffered path, on a model's own pass and when all rows make one chunk.
+    @Test(arguments: [1, 3], [false, true])
+    func eachChunkSeesItsRowsOfTheOutputOnce(threads: Int, ownPass: Bool) {
+        let model = Sequential(
+            [Dense(inputSize: 20, outputSize: 16, activation: .relu)] + (ownPass ? [LayerNormalization(size: 16)] : [])
+                + [Dense(inputSize: 16, outputSize: 3)],
+            lossKind: .softmaxCrossEntropy, seed: 9)
+        #expect((model.fusedDenseLayers == nil) == ownPass)
+        let parameters = model.initialParameters()
+        for chunkRows in [30, 256] {
+            let inference = ParallelInference(threads: threads, chunkRows: chunkRows)
+            let seen = ChunkRecorder()
+            let output = inference.outputs(of: model, parameters: parameters, inputs: inputs) { rows, outputs in
+                seen.record(rows, outputs)
+            }
+            let chunks = seen.chunks.sorted { $0.rows.lowerBound < $1.rows.lowerBound }
+            #expect(chunks.map(\.rows) == inference.chunks(ofExamples: 203), "chunkRows \(chunkRows)")
+            #expect(chunks.count == (chunkRows == 30 ? 6 : 1))
+            let expected = bits(output)
+            for chunk in chunks {
+                #expect(chunk.bits == Array(expected[(3 * chunk.rows.lowerBound)..<(3 * chunk.rows.upperBound)]), "rows \(chunk.rows)")
+            }
+            #expect(expected == bits(tapedOutput(model, parameters)))
+        }
+        let none = ChunkRecorder()
+        _ = ParallelInference(threads: threads).outputs(of: model, parameters: parameters, inputs: Tensor.zeros(shape: [0, 20])) {
+            none.record($0, $1)
+        }
+        #expect(none.chunks.isEmpty)
+    }
+
     @Test func noExamplesGiveAnEmptyOutput() {
         let model = MLP(layerSizes: [20, 8, 3], seed: 1)
         let output = ParallelInference(threads: 2).outputs(of: model, parameters: model.initialParameters(), inputs: Tensor.zeros(shape: [0, 20]))
         #expect(output.shape == [0, 3])
     }
+}
+
+/// The chunks an `eachChunk` closure was given, from whichever threads called it.
+private final class ChunkRecorder: Sendable {
+    private let seen = Mutex<[(rows: Range<Int>, bits: [UInt32])]>([])
+
+    func record(_ rows: Range<Int>, _ outputs: UnsafeBufferPointer<Float>) {
+        let bits = outputs.map(\.bitPattern)
+        seen.withLock { $0.append((rows, bits)) }
+    }
+
+    var chunks: [(rows: Range<Int>, bits: [UInt32])] { seen.withLock { $0 } }
 }

@@ -39,6 +39,32 @@ struct EvaluationTests {
         #expect(evaluation.testAccuracy == test.accuracy)
     }
 
+    /// A model that runs its own pass on each chunk (layer normalisation), and one in bf16:
+    /// the losses and right answers counted chunk by chunk are still the whole pass's.
+    @Test(arguments: [1, 3])
+    func chunkedFiguresAreTheWholePasssForOtherModelsAndBf16(workers: Int) {
+        let normalised = Sequential(
+            [Dense(inputSize: 16, outputSize: 12, activation: .relu), LayerNormalization(size: 12), Dense(inputSize: 12, outputSize: 3)],
+            lossKind: .softmaxCrossEntropy, seed: 5)
+        let trainer = Trainer(model: normalised, data: split, optimizer: Adam(learningRate: 0.01), options: TrainingOptions(epochs: 1, batchSize: 64, workers: workers, seed: 3))
+        _ = trainer.run(evaluating: false)
+        let evaluation = trainer.evaluate(epoch: 1)
+        let train = wholePass(normalised, trainer.variables.map(\.value), split.train)
+        #expect(evaluation.trainLoss.bitPattern == train.loss.bitPattern)
+        #expect(evaluation.trainAccuracy == train.accuracy)
+
+        let mlp = MLP(layerSizes: [16, 20, 3], hiddenActivation: .relu, weightInitializer: .heNormal, seed: 4)
+        var options = TrainingOptions(epochs: 1, batchSize: 64, workers: workers, seed: 3)
+        options.precision = .bf16
+        let bf16 = Trainer(model: mlp, data: split, optimizer: Adam(learningRate: 0.01), options: options)
+        _ = bf16.run(evaluating: false)
+        let figures = bf16.evaluate(epoch: 1)
+        let output = withoutRecording { mlp(split.train.features, parameters: bf16.variables.map(\.value), kernels: KernelContext(precision: .bf16)) }
+        let targets = Targets.classes(split.train.classLabels!)
+        #expect(figures.trainLoss.bitPattern == mlp.loss(output, targets: targets).scalar.bitPattern)
+        #expect(figures.trainAccuracy == mlp.lossKind.accuracy(output, targets: targets))
+    }
+
     @Test func aSummarySaysWhereTheTimeWent() {
         let model = MLP(layerSizes: [16, 8, 3], seed: 1)
         let options = TrainingOptions(epochs: 2, batchSize: 128, workers: 2, seed: 3)
