@@ -105,6 +105,7 @@ extension Int: ConfigValue {
             throw node.typeMismatch(expected: expectedDescription)
         }
         if let value = number.intValue { return value }
+        if number.isWhole { throw node.invalidValue(expected: "an integer between \(Int.min) and \(Int.max)") }
         let value = number.doubleValue
         if value.rounded() == value {
             // Whole as a Double but not as written: a fraction below a Double's precision.

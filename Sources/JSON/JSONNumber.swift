@@ -70,39 +70,61 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     /// decimal, so no rounding through `Double` decides.
     public var intValue: Int? {
         if isIntegerLiteral { return Int(literal) }
-        var text = Substring(literal)
-        var negative = false
-        if text.first == "-" || text.first == "+" { negative = text.first == "-"; text = text.dropFirst() }
-        var exponentText: Substring = "0"
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exponentText = text[text.index(after: e)...]
-            text = text[..<e]
-        }
-        var digits = text
-        var fractionDigits = 0
-        if let point = text.firstIndex(of: ".") {
-            digits = text[..<point] + text[text.index(after: point)...]
-            fractionDigits = text.distance(from: text.index(after: point), to: text.endIndex)
-        }
-        guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        // Significant digits only: leading zeros go, trailing zeros move into the exponent.
-        digits = digits.drop { $0 == "0" }
-        var trailingZeros = 0
-        while digits.last == "0" { digits = digits.dropLast(); trailingZeros += 1 }
-        if digits.isEmpty { return 0 }
-        // The exponent of the last significant digit, kept within ±40 000: an Int has 19 digits,
-        // so a number whose scale leaves that range is no Int however its exponent is spelt.
-        var exponentSign = 1
-        if exponentText.first == "-" || exponentText.first == "+" {
-            exponentSign = exponentText.first == "-" ? -1 : 1
-            exponentText = exponentText.dropFirst()
-        }
-        let exponentDigits = exponentText.drop { $0 == "0" }
-        guard exponentDigits.count <= 5, let magnitude = exponentDigits.isEmpty ? 0 : Int(exponentDigits) else { return nil }
-        let scale = exponentSign * magnitude - fractionDigits + trailingZeros
+        guard let decimal else { return nil }
+        if decimal.significand.isEmpty { return 0 }
         // A negative scale leaves a fraction (the last digit is not 0); past 19 digits, no Int.
-        guard scale >= 0, digits.count + scale <= 19 else { return nil }
-        return Int((negative ? "-" : "") + digits + String(repeating: "0", count: scale))
+        guard decimal.scale >= 0, decimal.significand.count + decimal.scale <= 19 else { return nil }
+        let significand = String(decoding: decimal.significand, as: UTF8.self)
+        return Int((decimal.negative ? "-" : "") + significand + String(repeating: "0", count: decimal.scale))
+    }
+
+    /// Whether the number, read exactly in decimal, has no fractional part (`3`, `3.0`, `2.5e1`,
+    /// `1e400`), whatever its size; `false` for `1.5` and for NaN and the infinities.
+    public var isWhole: Bool {
+        guard let decimal else { return false }
+        return decimal.significand.isEmpty || decimal.scale >= 0
+    }
+
+    /// The literal read exactly as a sign, its significant digits (no leading or trailing zeros;
+    /// none for zero) and the power of ten of the last one; nil when the literal is not a decimal
+    /// number. The power saturates at ±10¹⁵, beyond any literal's count of digits, so its sign
+    /// and whether it leaves an `Int`'s 19 digits stay right however the exponent is spelt.
+    ///
+    /// Computed on the literal's bytes by index, so every step is linear in its length, however
+    /// many digits it has (a literal can be megabytes long).
+    private var decimal: (negative: Bool, significand: ArraySlice<UInt8>, scale: Int)? {
+        let bytes = Array(literal.utf8)
+        let zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
+        func isDigit(_ byte: UInt8) -> Bool { byte >= zero && byte <= nine }
+        var start = 0
+        var negative = false
+        if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            start = 1
+        }
+        let e = bytes[start...].firstIndex { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ?? bytes.count
+        var digits = Array(bytes[start..<e])
+        var fractionDigits = 0
+        if let point = digits.firstIndex(of: UInt8(ascii: ".")) {
+            fractionDigits = digits.count - point - 1
+            digits.remove(at: point)
+        }
+        guard !digits.isEmpty, digits.allSatisfy(isDigit) else { return nil }
+        // Significant digits only: leading zeros go, trailing zeros move into the exponent.
+        var first = 0, end = digits.count
+        while first < end, digits[first] == zero { first += 1 }
+        while end > first, digits[end - 1] == zero { end -= 1 }
+        var exponent = e < bytes.count ? bytes[(e + 1)...] : []
+        var exponentSign = 1
+        if let sign = exponent.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            exponentSign = sign == UInt8(ascii: "-") ? -1 : 1
+            exponent = exponent.dropFirst()
+        }
+        guard exponent.allSatisfy(isDigit) else { return nil }
+        let limit = 1_000_000_000_000_000
+        let magnitude = exponent.reduce(0) { Swift.min(limit, $0 * 10 + Int($1 - zero)) }
+        let scale = exponentSign * magnitude - fractionDigits + (digits.count - end)
+        return (negative, digits[first..<end], scale)
     }
 
     /// The literal.

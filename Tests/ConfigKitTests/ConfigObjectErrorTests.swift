@@ -141,6 +141,14 @@ struct ConfigObjectErrorTests {
         #expect(error.kind == .invalidValue)
         #expect(error.description == "config.json:1:7: key path 'n': expected an integer between "
             + "\(Int.min) and \(Int.max), found 12345678901234567890")
+        // Whole numbers just past either end, which a Double rounds onto Int.min or Int.max's
+        // neighbour, and whole numbers spelt with a fraction or an exponent: out of range too,
+        // not fractions.
+        for literal in ["-9223372036854775809", "9223372036854775808", "-9223372036854775809.0e0", "1e19", "2.5e400"] {
+            let error = try readError(#"{"n": \#(literal)}"#) { try $0.require("n", as: Int.self) }
+            #expect(error.description == "config.json:1:7: key path 'n': expected an integer between "
+                + "\(Int.min) and \(Int.max), found \(literal)", "\(literal)")
+        }
     }
 
     @Test func doubleOverflowIsRejected() throws {

@@ -8,6 +8,11 @@ struct JSONParserValueTests {
         try ConfigDocument(parsing: text).root
     }
 
+    private func number(_ text: String) throws -> JSONNumber? {
+        guard case .number(let number) = try value(text).kind else { return nil }
+        return number
+    }
+
     @Test(arguments: [
         ("0", 0.0), ("-0", -0.0), ("1.5", 1.5), ("-2.5e-3", -0.0025), ("1E+2", 100.0), ("6.02e23", 6.02e23),
         ("1e-400", 0.0), ("123456789012345678901234567890", 1.2345678901234568e29),
@@ -45,6 +50,28 @@ struct JSONParserValueTests {
         #expect(try value("1" + String(repeating: "0", count: 49) + "e-45").intValue == 10_000)
         #expect(try value("-9.223372036854775808e18").intValue == Int.min)
         #expect(try value("12.50e1").intValue == 125)
+    }
+
+    /// Literals of hundreds of thousands of digits: the value is read in one pass over them (a
+    /// pass per trailing zero would take hours at these lengths).
+    @Test func longLiteralsAreReadInOnePass() throws {
+        let zeros = String(repeating: "0", count: 400_000), fewer = String(repeating: "0", count: 90_000)
+        #expect(try value("1." + zeros).intValue == 1)
+        #expect(try value("-7" + fewer + "e-90000").intValue == -7)
+        #expect(try value("0." + zeros + "1").intValue == nil)
+        #expect(try value("1." + zeros + "1").intValue == nil)
+        #expect(try value("4" + zeros + ".0").intValue == nil)
+        #expect(try value("0." + fewer + "1e90002").intValue == 10)
+        #expect(try value("1" + zeros + "e-400000").intValue == 1)
+    }
+
+    @Test func wholeNumbersAreToldFromFractionsExactly() throws {
+        for literal in ["0", "-0.0", "3.0", "2.5e1", "1e400", "-9223372036854775809", "12.50e1", "1e99999999999", "0.0e-99999999999999999999", "123.4e2"] {
+            #expect(try number(literal)?.isWhole == true, "\(literal)")
+        }
+        for literal in ["1.5", "1e-1", "50.0000000000000001", "1e-99999999999", "-2.5e-3", "123.45e1", "0.1e-99999999999999999999"] {
+            #expect(try number(literal)?.isWhole == false, "\(literal)")
+        }
     }
 
     @Test(arguments: [
