@@ -139,7 +139,17 @@ struct CSVReader {
         self.labelReading = labels
         self.select = select
         parser = CSVParser(source: source, delimiter: delimiter)
+        if let valueLimit {
+            let limit = Swift.max(1, valueLimit.count / Self.valuesPerFirstRecordField)
+            parser.fieldLimit = (limit, .tooManyFields(limit: limit, memory: valueLimit.memory))
+        }
     }
+
+    /// What a field of the first record may take, in values of ``Dataset/bytesPerValueLoaded``
+    /// bytes, before the file's column count is known: its place in the parser's list (which
+    /// may double as it grows), its name and the copies of the names made to pick the columns,
+    /// and its column's index.
+    private static let valuesPerFirstRecordField = 128 / Dataset.bytesPerValueLoaded
 
     /// Times a record has been scanned from its start; a record longer than a chunk is scanned
     /// more than once.
@@ -219,6 +229,8 @@ struct CSVReader {
             if columnCount == nil {
                 let count = parser.fieldCount
                 columnCount = count
+                // Every later record has this many fields; one with more is counted, not kept.
+                parser.fieldLimit = (count, nil)
                 let header = hasHeader
                     ? try (0..<count).map { try parser.validText(ofField: $0, line: line, column: ColumnReference(index: $0, name: nil)) } : nil
                 table = CSVTable(header: header, selected: try select(header, count))
@@ -338,7 +350,13 @@ private final class CSVParser {
         self.delimiter = delimiter
     }
 
-    var fieldCount: Int { fields.count }
+    /// The fields of the current record: those kept, and those past ``fieldLimit`` counted.
+    var fieldCount: Int { fields.count + fieldsPastLimit }
+    /// The most fields a record keeps, and the error a record with more throws at once, at the
+    /// first field past the limit; with no error, the fields past the limit are only counted
+    /// (``fieldCount``), so that a record far longer than the others costs no memory for them.
+    var fieldLimit: (count: Int, error: DatasetError.Reason?) = (Int.max, nil)
+    private var fieldsPastLimit = 0
     /// The bytes buffered past the records already read: the record being read, in part.
     var pendingByteCount: Int { bytes.count - position }
     /// The line the reader has reached.
@@ -399,16 +417,17 @@ private final class CSVParser {
         var (position, line, fields) = (self.position, self.line, self.fields)
         self.fields = []
         defer { self.fields = fields }
+        var pastLimit = 0
         let recordLine = try Self.scanRecord(
             bytes: bytes, isFinal: isFinal, delimiter: delimiter, source: source, position: &position, line: &line,
-            fields: &fields)
-        (self.position, self.line) = (position, line)
+            fields: &fields, limit: fieldLimit, pastLimit: &pastLimit)
+        (self.position, self.line, self.fieldsPastLimit) = (position, line, pastLimit)
         return recordLine
     }
 
     private static func scanRecord(
         bytes: UnsafeBufferPointer<UInt8>, isFinal: Bool, delimiter: UInt8, source: String, position: inout Int,
-        line: inout Int, fields: inout [Field]
+        line: inout Int, fields: inout [Field], limit: (count: Int, error: DatasetError.Reason?), pastLimit: inout Int
     ) throws -> Int? {
         let count = bytes.count
         /// Whether `index` is the end of the input; throws ``NeedMoreInput`` at the end of the
@@ -470,7 +489,7 @@ private final class CSVParser {
                 }
                 while try !atEnd(position) && isBlank(bytes[position]) { position += 1 }
                 if try !atEnd(position) && bytes[position] != delimiter && !isLineEnd(bytes[position]) {
-                    throw DatasetError(file: source, line: line, reason: .textAfterClosingQuote(fieldIndex: fields.count))
+                    throw DatasetError(file: source, line: line, reason: .textAfterClosingQuote(fieldIndex: fields.count + pastLimit))
                 }
             } else {
                 field = Field(start: position, end: position, hasEscapedQuotes: false)
@@ -481,7 +500,13 @@ private final class CSVParser {
                 while end > field.start && isBlank(bytes[end - 1]) { end -= 1 }
                 field.end = end
             }
-            fields.append(field)
+            if fields.count < limit.count {
+                fields.append(field)
+            } else if let error = limit.error {
+                throw DatasetError(file: source, line: recordLine, reason: error)
+            } else {
+                pastLimit += 1
+            }
             if try !atEnd(position) && bytes[position] == delimiter {
                 position += 1
                 continue

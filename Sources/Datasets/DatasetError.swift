@@ -70,6 +70,10 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         /// The file holds more values than the memory the loader may use holds: `limit` values,
         /// what that memory is (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`).
         case tooManyValues(limit: Int, memory: String)
+        /// The first record has more fields than the memory the loader may use holds while it
+        /// reads them (each field's place, and its name in a header): `limit` fields, what that
+        /// memory is.
+        case tooManyFields(limit: Int, memory: String)
     }
 
     /// The path or source name the data came from, as the caller gave it.
@@ -97,6 +101,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
             return message
         case let .tooManyValues(limit, memory):
             return "\(location): the file holds more than \(limit) values in the columns read (the text kept or buffered, such as class labels or a long field, counted as values of the same memory), more than \(memory) holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory"
+        case let .tooManyFields(limit, memory):
+            return "\(location): the first row has more than \(limit) fields, more than \(memory) holds while the file is read; use a file with fewer columns, or more memory"
         case .emptyFile:
             return "\(file): the file is empty; expected rows of comma-separated numbers"
         case .noDataRows:

@@ -130,6 +130,26 @@ import Tasks
         }
     }
 
+    /// Fields are bounded too. A row wider than the first is ragged: its fields past the
+    /// first's count are counted, not kept, so the message still gives their number. A first
+    /// row (a header or not) whose fields alone would pass the budget, each with its place and
+    /// its name, stops at the field that passes it.
+    @Test func aRowOfMoreFieldsThanTheBudgetHoldsIsRefusedWhileItIsRead() throws {
+        let config = #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"epochs": 1, "batch_size": 8}}"#
+        let roomy = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1 << 20, origin: "a test's limit"))
+        let wide = "a,b,label\n1,2,0\n" + String(repeating: "1,", count: 100_000) + "1\n3,4,1\n"
+        #expect(try loadFailure(config, files: ["d.csv": wide], options: roomy) == "DIR/d.csv:3: expected 3 fields, found 100001")
+        // 1 MiB holds 87 381 values of 12 bytes; a field of the first row weighs 10 of them.
+        let expected = "DIR/d.csv:1: the first row has more than 8738 fields, more than the 1.0 MiB of a test's limit holds while the file is read; use a file with fewer columns, or more memory"
+        let header = (0..<20_000).map { "c\($0)" }.joined(separator: ",") + "\n"
+        #expect(try loadFailure(config, files: ["d.csv": header + "1,0\n"], options: roomy) == expected)
+        let headless = config.replacingOccurrences(of: #""path": "d.csv""#, with: #""path": "d.csv", "header": false"#)
+        #expect(try loadFailure(headless, files: ["d.csv": String(repeating: "1,", count: 20_000) + "0\n"], options: roomy) == expected)
+        // 8738 fields fit: that file is read, and refused for what it holds, not for its width.
+        let fitting = (0..<8737).map { "c\($0)" }.joined(separator: ",") + ",label\n" + String(repeating: "1,", count: 8737) + "0\n"
+        #expect(try loadFailure(config, files: ["d.csv": fitting], options: roomy) != expected)
+    }
+
     /// A model's layers are bounded: each costs every step tape entries and buffers, and a list
     /// of a million would take minutes a step and memory no estimate of its arithmetic shows.
     @Test func aModelOfMoreThanAThousandLayersIsRefused() throws {
