@@ -113,7 +113,6 @@ public struct DirectoryIdentity: Sendable, Hashable {
     private static func notADirectory(_ mode: mode_t) -> String? {
         switch mode & S_IFMT {
         case S_IFDIR: nil
-        case S_IFREG: "a regular file"
         default: InputFile.kindDescription(mode)
         }
     }

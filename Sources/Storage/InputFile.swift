@@ -167,16 +167,17 @@ public enum InputFile {
         return (descriptor, Int(info.st_size))
     }
 
-    /// "a directory", "a FIFO", … for a `stat` mode.
+    /// "a regular file", "a directory", "a FIFO", … for a `stat` mode.
     package static func kindDescription(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
+        case S_IFREG: "a regular file"
         case S_IFDIR: "a directory"
         case S_IFIFO: "a FIFO"
         case S_IFCHR: "a character device"
         case S_IFBLK: "a block device"
         case S_IFSOCK: "a socket"
         case S_IFLNK: "a symbolic link"
-        default: "not a regular file"
+        default: "a file of an unknown kind"
         }
     }
 }

@@ -569,10 +569,17 @@ extension TrainTask {
     }
 
     /// `latest` is the newest periodic checkpoint in the run folder; anything else a path.
+    /// Inside the run folder no link is followed: `latest` reads only a regular file in a
+    /// `checkpoints` folder that is a directory (a path given by name is read wherever it leads).
     private func resumePath(_ given: String) throws -> String {
         guard given == "latest" else { return given }
+        try checkCheckpointsFolder()
         guard let newest = checkpoints.existingCheckpoints().last else {
             throw CheckpointError(file: checkpoints.checkpointsDirectory, "--resume latest found no checkpoint (step-*.safetensors) in this folder")
+        }
+        var info = stat()
+        if lstat(newest, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw FileError("cannot resume from '\(newest)' (--resume latest): it is \(InputFile.kindDescription(info.st_mode)), not a regular file; a run folder holds only the run's own files, so remove it, or name the checkpoint to resume from")
         }
         return newest
     }
@@ -725,6 +732,16 @@ extension TrainTask {
         }
     }
 
+    /// Refuses a `checkpoints` folder that exists and is not a directory (a link to one
+    /// included): it is where the run reads, writes, prunes and removes files, and a link there
+    /// would take those to wherever it points.
+    private func checkCheckpointsFolder() throws {
+        var folder = stat()
+        if lstat(checkpoints.checkpointsDirectory, &folder) == 0, folder.st_mode & S_IFMT != S_IFDIR {
+            throw FileError("cannot use '\(checkpoints.checkpointsDirectory)' as the run's checkpoints folder: it is \(InputFile.kindDescription(folder.st_mode)), not a directory; a run folder holds only the run's own files, so remove it or choose another --run-dir")
+        }
+    }
+
     /// Refuses a run folder in which the run could write somewhere it must not: its
     /// `checkpoints` folder, if it exists, must be a directory and not a link to one, and each
     /// file the run writes there (the model, the best checkpoint, the metrics, the TensorBoard
@@ -734,12 +751,7 @@ extension TrainTask {
     /// the run.
     private func checkRunFolderFiles() throws {
         let policy = checkpoints
-        // The checkpoints folder is where the run writes, prunes and removes files: a link
-        // there would take those to wherever it points.
-        var folder = stat()
-        if lstat(policy.checkpointsDirectory, &folder) == 0, folder.st_mode & S_IFMT != S_IFDIR {
-            throw FileError("cannot use '\(policy.checkpointsDirectory)' as the run's checkpoints folder: it is \(InputFile.kindDescription(folder.st_mode)), not a directory; a run folder holds only the run's own files, so remove it or choose another --run-dir")
-        }
+        try checkCheckpointsFolder()
         let events = ((try? FileManager.default.contentsOfDirectory(atPath: policy.directory)) ?? [])
             .filter(TensorBoardEventFile.isEventFileName).map { policy.directory + "/" + $0 }
         // Only the checkpoint names the run writes: other entries of checkpoints/ are not its.

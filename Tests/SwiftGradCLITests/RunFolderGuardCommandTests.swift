@@ -85,6 +85,36 @@ import Glibc
         #expect(resumed.standardOutput.contains("resumed from linked/checkpoints/"), "\(resumed.standardOutput)")
     }
 
+    /// `--resume latest` reads only the folder's own files: a link as the newest checkpoint,
+    /// or as the checkpoints folder, is refused before anything is read through it.
+    @Test func resumeLatestFollowsNoLinkInTheRunFolder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let run = try swiftgrad(["run", config, "--run-dir", "r", "--epochs", "1"], in: directory.path)
+        #expect(run.status == 0, "\(run.standardError)")
+        let checkpoints = directory.path + "/r/checkpoints"
+        let names = try FileManager.default.contentsOfDirectory(atPath: checkpoints).sorted()
+        let newest = try #require(names.last)
+        // A link named as a later step, to a copy of the newest checkpoint (which would resume).
+        let copy = try directory.write("copy.safetensors", "")
+        try FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: checkpoints + "/" + newest, toPath: copy)
+        let link = checkpoints + "/step-999999999.safetensors"
+        #expect(symlink(copy, link) == 0)
+        let linked = try swiftgrad(["run", config, "--run-dir", "r", "--epochs", "2", "--resume", "latest"], in: directory.path)
+        #expect(linked.status == 1)
+        #expect(linked.standardError == "error: cannot resume from 'r/checkpoints/step-999999999.safetensors' (--resume latest): it is a symbolic link, not a regular file; a run folder holds only the run's own files, so remove it, or name the checkpoint to resume from\n", "\(linked.standardError)")
+        try FileManager.default.removeItem(atPath: link)
+        // The checkpoints folder itself as a link to a folder of checkpoints.
+        try FileManager.default.moveItem(atPath: checkpoints, toPath: directory.path + "/elsewhere")
+        #expect(symlink(directory.path + "/elsewhere", checkpoints) == 0)
+        let folder = try swiftgrad(["run", config, "--run-dir", "r", "--epochs", "2", "--resume", "latest"], in: directory.path)
+        #expect(folder.status == 1)
+        #expect(folder.standardError.hasPrefix("error: cannot use 'r/checkpoints' as the run's checkpoints folder: it is a symbolic link, not a directory"), "\(folder.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/elsewhere").sorted() == names)
+    }
+
     @Test func aRunRemovesTheTemporariesKilledWritersLeftInItsFolder() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -388,6 +388,11 @@ func untimed(_ record: MetricsRecord) -> MetricsRecord {
         refusal("cannot use '\(folder)/checkpoints' as the run's checkpoints folder: it is a symbolic link, not a directory")
         #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere) == ["step-000000001.safetensors"])
         try FileManager.default.removeItem(atPath: folder + "/checkpoints")
+        // A regular file in its place, which is named as what it is.
+        try directory.write("runs/checkpoints", "a file")
+        refusal("cannot use '\(folder)/checkpoints' as the run's checkpoints folder: it is a regular file, not a directory")
+        #expect(try directory.read("runs/checkpoints") == "a file")
+        try FileManager.default.removeItem(atPath: folder + "/checkpoints")
 
         // The config kept in the run folder as metrics.csv, and loaded from there.
         let inside = try directory.write("runs/metrics.csv", metricsConfig)
