@@ -347,6 +347,7 @@ extension TrainTask {
     func checkpointMetadata(of trainer: Trainer) -> [String: String] {
         var metadata = savedModel(parameters: trainer.variables.map(\.value)).metadata
         metadata["config_hash"] = configHash
+        metadata[Self.resolvedConfigHashKey] = Self.resultHash(of: resolvedConfigObject, options: options)
         metadata["data_checksum"] = dataChecksum
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
@@ -359,8 +360,10 @@ extension TrainTask {
         metadata["keep_best"] = keepBestWatch
         metadata["training.evaluate_every"] = String(options.evaluateEvery)
         if let minDelta = options.earlyStopping?.minDelta { metadata[Self.minDeltaKey] = "\(minDelta)" }
-        let config = Self.hashedPart(of: configObject).description
-        if config.utf8.count <= Self.recordedConfigLimit { metadata[Self.recordedConfigKey] = config }
+        for (key, object) in [(Self.recordedConfigKey, configObject), (Self.resolvedConfigKey, resolvedConfigObject)] {
+            let config = Self.hashedPart(of: object).description
+            if config.utf8.count <= Self.recordedConfigLimit { metadata[key] = config }
+        }
         return metadata
     }
 
@@ -416,15 +419,19 @@ extension TrainTask {
                     : "this run evaluates its last epoch, \(options.epochs), which that run, evaluating every \(options.evaluateEvery) epochs, did not"
                 throw CheckpointError(file: path, "\(lengths); \(which), and \(watching.joined(separator: " and ")) would see the difference, so the runs differ from there: resume with \(trained) epochs, or start afresh")
             }
-        } else if let hash = checkpoint.metadata["config_hash"], !isConfigHash(hash) {
+        } else if let hash = checkpoint.metadata["config_hash"], !isThisConfig(checkpoint.metadata) {
             let advice = resuming
                 ? "only training.workers, kernel_threads, workers_help, evaluate_every, train_metrics, early_stopping, precision, data.path (the data are checked by their checksum), the checkpoint object and (unless the schedule spans the run) epochs may change on resume"
                 : "evaluate it with the config that trained it"
             // The hash covers the config and the two values flags override; those two the
             // checkpoint records, so a difference in them is named, and whether more differs.
             // A checkpoint that records its config has the rest named too.
-            let recorded = checkpoint.metadata[Self.recordedConfigKey].flatMap { try? ConfigDocument(parsing: $0).root }
-            var differences = recorded.map { Self.configDifferences(recorded: $0, current: Self.hashedPart(of: configObject)) } ?? []
+            // Defaults written out on both sides when the checkpoint records them so, so that
+            // only values that differ are named.
+            let record = checkpoint.metadata[Self.resolvedConfigKey].map { ($0, resolvedConfigObject) }
+                ?? checkpoint.metadata[Self.recordedConfigKey].map { ($0, configObject) }
+            let recorded = record.flatMap { text, current in (try? ConfigDocument(parsing: text).root).map { ($0, current) } }
+            var differences = recorded.map { Self.configDifferences(recorded: $0, current: Self.hashedPart(of: $1)) } ?? []
             let named = !differences.isEmpty
             var trainedOptions = options
             trainedOptions.seed = checkpoint.state.seed
@@ -438,7 +445,7 @@ extension TrainTask {
             if checkpoint.state.seed != options.seed {
                 differences.append("its seed is \(checkpoint.state.seed) and this run's \(options.seed) (training.seed, or --seed)")
             }
-            if !named && !differences.isEmpty && !isConfigHash(hash, options: trainedOptions) {
+            if !named && !differences.isEmpty && !isThisConfig(checkpoint.metadata, options: trainedOptions) {
                 differences.append("and other values differ too")
             }
             let listed = differences.isEmpty ? "" : ": " + differences.joined(separator: "; ")
@@ -461,33 +468,44 @@ extension TrainTask {
     /// passes through the same states as this one, and goes on from any of them as this run
     /// would, unless its learning-rate schedule spans the run (``OptimizerSpec/scheduleSpansRun``).
     func otherEpochs(of metadata: [String: String]) -> Int? {
-        guard let hash = metadata["config_hash"], !isConfigHash(hash),
+        guard metadata["config_hash"] != nil, !isThisConfig(metadata),
               let text = metadata["training.epochs"], let epochs = Int(text), epochs != options.epochs
         else { return nil }
         var other = options
         other.epochs = epochs
-        return isConfigHash(hash, options: other) ? epochs : nil
+        return isThisConfig(metadata, options: other) ? epochs : nil
     }
 
     /// Whether a checkpoint of `metadata` holds a state of this run: one its config and data
     /// would pass through, written by this config or by one that differs only in the epochs
     /// when the schedule does not depend on them.
     func isStateOfThisRun(_ metadata: [String: String]) -> Bool {
-        let hash = metadata["config_hash"]
-        let sameConfig = hash.map { isConfigHash($0) } == true || (!optimizer.scheduleSpansRun && otherEpochs(of: metadata) != nil)
+        let sameConfig = isThisConfig(metadata) || (!optimizer.scheduleSpansRun && otherEpochs(of: metadata) != nil)
         guard sameConfig, let checksum = metadata["data_checksum"] else { return false }
         return checksum == dataChecksum || checksum == Self.bytewiseChecksum(of: data)
     }
 
-    /// Whether `hash`, a checkpoint's `config_hash`, is this config's under `options` (the
-    /// run's own when `nil`): ``configHash``, or the other form of `config_hash` a checkpoint may
-    /// carry, which also covers `data.path` (``resultHash(of:options:coveringDataPath:)``).
-    func isConfigHash(_ hash: String, options: TrainingOptions? = nil) -> Bool {
-        guard let options else {
-            return hash == configHash || hash == Self.resultHash(of: configObject, options: self.options, coveringDataPath: true)
+    /// Whether a checkpoint of `metadata` was written by this config under `options` (the run's
+    /// own when `nil`): its `config_hash` is ``configHash``, or the other form of it, which also
+    /// covers `data.path` (``resultHash(of:options:coveringDataPath:)``); or its
+    /// `resolved_config_hash` is that of this config's values with their defaults
+    /// (``resolvedConfigObject``), so that a config writing out a default the checkpoint's left
+    /// out, or leaving out one it wrote, is the same config.
+    func isThisConfig(_ metadata: [String: String], options: TrainingOptions? = nil) -> Bool {
+        let options = options ?? self.options
+        if let hash = metadata["config_hash"],
+           [false, true].contains(where: { hash == Self.resultHash(of: configObject, options: options, coveringDataPath: $0) }) {
+            return true
         }
-        return [false, true].contains { hash == Self.resultHash(of: configObject, options: options, coveringDataPath: $0) }
+        return metadata[Self.resolvedConfigHashKey].map { $0 == Self.resultHash(of: resolvedConfigObject, options: options) } ?? false
     }
+
+    /// The metadata key of ``resultHash(of:options:coveringDataPath:)`` of
+    /// ``resolvedConfigObject``, beside `config_hash` (the config as written).
+    static let resolvedConfigHashKey = "resolved_config_hash"
+    /// The metadata key of the config's values with their defaults, without its
+    /// ``unhashedKeys``, beside ``recordedConfigKey``; absent past ``recordedConfigLimit``.
+    static let resolvedConfigKey = "resolved_config"
 
     /// `1 epoch`, `3 epochs`.
     static func epochCount(_ epochs: Int) -> String { "\(epochs) epoch\(epochs == 1 ? "" : "s")" }
@@ -645,7 +663,7 @@ extension TrainTask {
         /// The refusal of a folder holding `path`, a checkpoint of another run.
         func foreign(_ path: String, _ metadata: [String: String], _ advice: String) -> FileError {
             let hash = metadata["config_hash"]
-            let origin = hash == nil ? "no config hash" : isConfigHash(hash!) ? "other data" : "config hash \(hash!), this config's \(configHash)"
+            let origin = hash == nil ? "no config hash" : isThisConfig(metadata) ? "other data" : "config hash \(hash!), this config's \(configHash)"
             return FileError("cannot \(verb) a run in '\(checkpoints.directory)': it holds the checkpoints of another run (\(path): \(origin)); \(advice)")
         }
         // Each checkpoint is checked by its header alone, which says whose it is without reading
@@ -790,7 +808,7 @@ extension TrainTask {
     /// path, resumes and evaluates its checkpoints.
     ///
     /// - Parameter coveringDataPath: hash `data.path` too, for the other form of `config_hash`
-    ///   a checkpoint may carry (``isConfigHash(_:options:)`` accepts either).
+    ///   a checkpoint may carry (``isThisConfig(_:options:)`` accepts either).
     static func resultHash(of root: JSONObject, options: TrainingOptions, coveringDataPath: Bool = false) -> String {
         var hash = FNV1a()
         func combine(_ value: JSONValue) {

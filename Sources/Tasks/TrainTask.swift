@@ -82,8 +82,13 @@ package struct TrainTask: RunnableTask {
     /// A hash of everything in the config that changes the trained bits: checkpoints from
     /// another config are refused.
     package let configHash: String
-    /// The config's values, from which ``isConfigHash(_:options:)`` hashes the run at other lengths.
+    /// The config's values as written, from which ``isThisConfig(_:options:)`` hashes the run at
+    /// other lengths.
     let configObject: JSONObject
+    /// The config's values with every default its reading filled in (a config without an
+    /// `optimizer` has Adam's, as `{"name": "adam"}` gives): two configs that spell the same
+    /// run differently, one writing a default the other leaves out, have the same.
+    let resolvedConfigObject: JSONObject
     /// A checksum of the split data, so a checkpoint is not resumed on other data; computed
     /// on another thread from the moment the data is ready, and waited for when first read.
     package var dataChecksum: String { pendingDataChecksum.value }
@@ -284,6 +289,13 @@ package struct TrainTask: RunnableTask {
         // Read as optional even when absent, so that a misspelt key gets its suggestion.
         optimizer = try root.optionalObject("optimizer") { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }
             ?? OptimizerSpec.adamDefaults(batchScale: batchScale)
+        var resolved = root.resolved
+        if resolved["optimizer"] == nil {
+            var adam = try ConfigDocument(parsing: #"{"name": "adam"}"#).rootObject()
+            _ = try OptimizerSpec(reading: &adam, batchScale: batchScale, totalSteps: totalSteps)
+            resolved["optimizer"] = .object(adam.resolved)
+        }
+        resolvedConfigObject = resolved
         // Nothing large is allocated yet: the trainer makes the parameters, its optimizer the
         // slots, its engine the gradient slots.
         let (estimate, parameterCount) = Self.memoryEstimate(

@@ -80,9 +80,62 @@ import Testing
         // A checkpoint that does not record its config is told by its hash alone.
         var unrecorded = try Checkpoint.read(from: checkpoint)
         unrecorded.metadata[TrainTask.recordedConfigKey] = nil
+        unrecorded.metadata[TrainTask.resolvedConfigKey] = nil
         try unrecorded.write(to: directory.path + "/unrecorded.safetensors")
         let bare = try #require(throws: CheckpointError.self) { _ = try run(other, resume: directory.path + "/unrecorded.safetensors", folder: "bare") }
         #expect(bare.message.contains("(config hash ") && !bare.message.contains("in the checkpoint's config"), "\(bare)")
+    }
+
+    /// A config that writes out defaults the checkpoint's config left out (the data's split and
+    /// standardisation, the activation, determinism, Adam for no optimizer), or leaves out ones
+    /// it wrote, is the same config: it resumes the checkpoint on the uninterrupted run's bits
+    /// and evaluates it. A value that differs is named alone, with the defaults written out on
+    /// both sides. A checkpoint with only the hash of its config as written (no
+    /// `resolved_config_hash`) is still this config's when the config is written the same way.
+    @Test func aConfigWritingOutItsDefaultsIsTheSameConfig() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let data = Repository.root + "/datasets/digits.csv"
+        let terse = try directory.write("terse.json", """
+            {"task": "train", "data": {"source": "digits", "path": "\(data)"}, "model": {"type": "mlp", "hidden_layers": [16]},
+             "training": {"epochs": 3, "batch_size": 128, "micro_shards": 2, "seed": 2}}
+            """)
+        let spelt = """
+            {"task": "train",
+             "data": {"source": "digits", "path": "\(data)", "test_fraction": 0.2, "split": "shuffled", "standardize": "train_rows"},
+             "model": {"type": "mlp", "hidden_layers": [16], "activation": "relu"},
+             "optimizer": {"name": "adam", "learning_rate": 0.001, "beta_1": 0.9},
+             "training": {"epochs": 3, "batch_size": 128, "micro_shards": 2, "seed": 2, "deterministic": true}}
+            """
+        let full = try directory.write("full.json", spelt)
+        func run(_ config: String, resume: String? = nil, folder: String) throws -> (report: TaskReport, task: TrainTask) {
+            let options = RunOptions(verbosity: .quiet, writesMetrics: false, resume: resume, runDirectory: directory.path + "/" + folder, keepsRunFolder: true)
+            let task = try #require(try TaskLoader.load(path: config, options: options) as? TrainTask)
+            return (try task.run(options: options) { _ in }, task)
+        }
+        for (trained, other) in [(terse, full), (full, terse)] {
+            let folder = "run-" + ((trained as NSString).lastPathComponent as NSString).deletingPathExtension
+            let (uninterrupted, task) = try run(trained, folder: folder)
+            let first = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/\(folder)/checkpoints").sorted().first)
+            let checkpoint = directory.path + "/\(folder)/checkpoints/" + first
+            let resumed = try run(other, resume: checkpoint, folder: folder + "-resumed")
+            #expect(resumed.task.configHash != task.configHash)
+            #expect(resumed.report.extra["parameter_digest"] == uninterrupted.extra["parameter_digest"], "\(folder)")
+            _ = try CheckpointEvaluation.run(config: other, checkpoint: directory.path + "/\(folder)/model.safetensors")
+
+            var asWritten = try Checkpoint.read(from: checkpoint)
+            asWritten.metadata[TrainTask.resolvedConfigHashKey] = nil
+            let path = try directory.write("\(folder)-as-written.safetensors", "")
+            try asWritten.write(to: path)
+            #expect(try run(trained, resume: path, folder: folder + "-as-written").report.extra["parameter_digest"] == uninterrupted.extra["parameter_digest"])
+            #expect(throws: CheckpointError.self) { _ = try run(other, resume: path, folder: folder + "-other") }
+        }
+        let faster = try directory.write("faster.json", spelt.replacingOccurrences(of: #""learning_rate": 0.001"#, with: #""learning_rate": 0.002"#))
+        let error = try #require(throws: CheckpointError.self) {
+            try CheckpointEvaluation.run(config: faster, checkpoint: directory.path + "/run-terse/model.safetensors")
+        }
+        #expect(error.message.contains("trains differently (config hash ") && error.message.contains(
+            "): optimizer.learning_rate is 0.001 in the checkpoint's config and 0.002 in this one; evaluate it with the config that trained it"), "\(error)")
     }
 
     /// What differs between a checkpoint's recorded config and this one is named as the hash
