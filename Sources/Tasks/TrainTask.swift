@@ -382,7 +382,8 @@ package struct TrainTask: RunnableTask {
         extra["train_loss"] = .number(last.trainLoss)
         extra["test_loss"] = last.testLoss.map { .number($0) } ?? .null
         if let accuracy = last.trainAccuracy { extra["train_accuracy"] = .number(accuracy) }
-        if let accuracy = last.testAccuracy { extra["test_accuracy"] = .number(accuracy) }
+        // Accuracies are for classes: a classifier's empty test split has a null one, as its loss.
+        if data.train.classCount != nil { extra["test_accuracy"] = last.testAccuracy.map { .number($0) } ?? .null }
         // What train_loss and train_accuracy are: the last epoch's training batches, or a pass
         // over the training split (always so when the report evaluated the final parameters
         // afresh: after early stopping restored the best ones, or when the run made no evaluation).
@@ -400,6 +401,7 @@ package struct TrainTask: RunnableTask {
         extra["workers"] = .number(options.workers)
         if let distributed = runOptions.distributed { extra["ranks"] = .number(distributed.rankCount) }
         extra["micro_shards"] = microShards.map { .number($0) } ?? .string("auto")
+        extra["micro_shards_per_batch"] = .number(batchMicroShards)
         extra["deterministic"] = .bool(deterministic)
         extra["precision"] = .string(options.precision.rawValue)
         extra["samples_per_second"] = .number(summary.samplesPerSecond)

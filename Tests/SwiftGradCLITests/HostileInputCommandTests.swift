@@ -12,6 +12,26 @@ import Glibc
 @Suite struct HostileInputCommandTests {
     // MARK: Flags at the edge of their types
 
+    /// Swift reads the command line as text, each byte that is not UTF-8 becoming U+FFFD: an
+    /// argument holding one is refused (status 64) before anything runs, so no output lands at
+    /// another path than the one given. The bytes are passed through the shell's printf, which
+    /// a Swift string cannot hold.
+    @Test func anArgumentThatIsNotUTF8IsRefusedBeforeAnythingRuns() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.tinyTrainConfig()
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let script = #"exec "$0" run "$1" --report "$(printf 'rep\377.json')""#
+        let refused = try runProcess("/bin/sh", ["-c", script, binary, config], in: directory.path)
+        #expect(refused.status == 64)
+        #expect(refused.error == "error: argument 4 ('rep\\xFF.json') is not UTF-8 text; swiftgrad reads paths and values as UTF-8, and would otherwise take another path than the one given\n", "\(refused.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["train.json"])
+        // UTF-8 beyond ASCII is text like any other.
+        let accented = try runProcess("/bin/sh", ["-c", #"exec "$0" run "$1" --epochs 1 --quiet --report "$(printf 'caf\303\251.json')""#, binary, config], in: directory.path)
+        #expect(accented.status == 0, "\(accented.error)")
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/café.json"))
+    }
+
     @Test func aSeedBeyondIntMaxTrainsAndOneBeyondUInt64IsAParseError() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }
