@@ -230,6 +230,18 @@ public struct ConfigObject: Sendable, ConfigValue {
         return defaultValue
     }
 
+    /// Records what an absent key means when its reader made its default by other means than
+    /// ``optional(_:as:default:_:)`` (an object read from a default of its own), for
+    /// ``resolved``; a key the object has is left as written.
+    ///
+    /// - Parameters:
+    ///   - key: the member's key.
+    ///   - value: what the absent key stands for.
+    public mutating func resolveAbsent(_ key: String, as value: JSONValue) {
+        guard object.member(key) == nil else { return }
+        resolved[key] = value
+    }
+
     /// Reads a required nested object with `body`, then rejects keys `body` never asked for.
     ///
     /// - Parameters:

@@ -37,12 +37,13 @@ public struct CSVColumns: Sendable {
     ///     the message (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`), as a training set's
     ///     reader takes them: reading stops with ``DatasetError/Reason/tooManyValues(limit:memory:)``
     ///     at the row where the values, at 12 bytes each (as read, the columns put back in order,
-    ///     the tensor), would outgrow it; `nil` for no limit.
+    ///     the tensor), would outgrow it, and with ``DatasetError/Reason/tooManyFields(limit:memory:)``
+    ///     at the field of the first row where the columns would; `nil` for no limit.
     ///   - choose: given the header (`nil` without one) and the number of fields in the first
     ///     row, the indices of the columns to read, in order; it throws to refuse the file.
     /// - Throws: what `choose` throws, or ``DatasetError`` naming the file, line and column for
-    ///   a missing or empty file, a ragged row, a field that is not a finite number or more
-    ///   values than `memory` holds.
+    ///   a missing or empty file, a ragged row, a field that is not a finite number, or more
+    ///   values or columns than `memory` holds.
     public static func load(
         path: String, hasHeader: Bool, memory: (bytes: Int, description: String)? = nil,
         choose: @escaping ([String]?, Int) throws -> [Int]

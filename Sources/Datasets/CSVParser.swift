@@ -139,17 +139,26 @@ struct CSVReader {
         self.labelReading = labels
         self.select = select
         parser = CSVParser(source: source, delimiter: delimiter)
+        let fieldBytes = hasHeader ? Self.bytesPerHeaderField : Self.bytesPerField
+        valuesPerField = (fieldBytes + Dataset.bytesPerValueLoaded - 1) / Dataset.bytesPerValueLoaded
         if let valueLimit {
-            let limit = Swift.max(1, valueLimit.count / Self.valuesPerFirstRecordField)
+            let limit = Swift.max(1, valueLimit.count / valuesPerField)
             parser.fieldLimit = (limit, .tooManyFields(limit: limit, memory: valueLimit.memory))
         }
     }
 
-    /// What a field of the first record may take, in values of ``Dataset/bytesPerValueLoaded``
-    /// bytes, before the file's column count is known: its place in the parser's list (which
-    /// may double as it grows), its name and the copies of the names made to pick the columns,
-    /// and its column's index.
-    private static let valuesPerFirstRecordField = 128 / Dataset.bytesPerValueLoaded
+    /// What a column takes while the file is read: its field's place in the parser's list of a
+    /// record's fields (24 bytes, which may double as the list grows, and which the list keeps
+    /// for every later record) and its index among the columns picked.
+    private static let bytesPerField = 64
+    /// What a column of a file with a header takes: as ``bytesPerField``, and its name with the
+    /// copies of the names made to pick the columns.
+    private static let bytesPerHeaderField = 128
+    /// ``bytesPerField`` or ``bytesPerHeaderField``, in values of ``Dataset/bytesPerValueLoaded``
+    /// bytes, rounded up: what each column of the first record counts against the value limit,
+    /// while it is read (the record stops at the field that passes the limit) and after, beside
+    /// the values.
+    private let valuesPerField: Int
 
     /// Times a record has been scanned from its start; a record longer than a chunk is scanned
     /// more than once.
@@ -231,6 +240,8 @@ struct CSVReader {
                 columnCount = count
                 // Every later record has this many fields; one with more is counted, not kept.
                 parser.fieldLimit = (count, nil)
+                // The columns' places share the limit with the values.
+                textValues += count * valuesPerField
                 let header = hasHeader
                     ? try (0..<count).map { try parser.validText(ofField: $0, line: line, column: ColumnReference(index: $0, name: nil)) } : nil
                 table = CSVTable(header: header, selected: try select(header, count))

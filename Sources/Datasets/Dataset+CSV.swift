@@ -85,7 +85,9 @@ extension Dataset {
     /// `memory`, when given, is the memory the data may take, in bytes, and a description of it
     /// for the message (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`): reading stops with
     /// ``DatasetError/Reason/tooManyValues(limit:memory:)`` at the row where the values, at
-    /// ``bytesPerValueLoaded`` each, would outgrow it.
+    /// ``bytesPerValueLoaded`` each, would outgrow it, and with
+    /// ``DatasetError/Reason/tooManyFields(limit:memory:)`` at the field of the first row where
+    /// the columns would.
     package static func loadCSVCheckingHeader(
         path: String, hasHeader: Bool, labelColumn: CSVColumn? = nil,
         featureColumns: [CSVColumn]? = nil, labels: LabelKind = .regression,

@@ -71,8 +71,8 @@ public struct DatasetError: Error, CustomStringConvertible, Equatable, Sendable 
         /// what that memory is (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`).
         case tooManyValues(limit: Int, memory: String)
         /// The first record has more fields than the memory the loader may use holds while it
-        /// reads them (each field's place, and its name in a header): `limit` fields, what that
-        /// memory is.
+        /// reads them (each field's place and its column's index, and its name in a header):
+        /// `limit` fields, what that memory is.
         case tooManyFields(limit: Int, memory: String)
     }
 

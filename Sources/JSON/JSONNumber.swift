@@ -87,8 +87,9 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// The literal read exactly as a sign, its significant digits (no leading or trailing zeros;
     /// none for zero) and the power of ten of the last one; nil when the literal is not a decimal
-    /// number. The power saturates at ±10¹⁵, beyond any literal's count of digits, so its sign
-    /// and whether it leaves an `Int`'s 19 digits stay right however the exponent is spelt.
+    /// number. The exponent's magnitude saturates at 10¹⁵, beyond any literal's count of
+    /// digits, so the power's sign, and whether it leaves an `Int`'s 19 digits, stay right
+    /// however long the exponent is.
     ///
     /// Computed on the literal's bytes by index, so every step is linear in its length, however
     /// many digits it has (a literal can be megabytes long).

@@ -32,29 +32,6 @@ package struct OptimizerSpec: Sendable {
     /// what the optimizer is made with, for `swiftgrad validate`.
     package let settings: JSONObject
 
-    /// Adam at Keras's defaults, for a config without an `optimizer`; `batchScale` multiplies
-    /// the learning rate as in ``init(reading:batchScale:totalSteps:)``.
-    package static func adamDefaults(batchScale: Float = 1) -> OptimizerSpec {
-        let rate = Adam.Defaults.learningRate * batchScale
-        var settings: JSONObject = ["name": "adam", "learning_rate": .number(rate)]
-        for hyperparameter in Adam.hyperparameters {
-            switch hyperparameter.kind {
-            case .float(let value, _): settings[hyperparameter.key] = .number(value)
-            case .bool(let value): settings[hyperparameter.key] = .bool(value)
-            }
-        }
-        return OptimizerSpec(name: "adam", learningRate: rate, settings: settings) { Adam(learningRate: .constant(rate)) }
-    }
-
-    private init(name: String, learningRate: Float, settings: JSONObject, make: @escaping @Sendable () -> any Optimizer) {
-        self.name = name
-        self.learningRate = learningRate
-        self.settings = settings
-        self.make = make
-        slotCount = Self.slotCount(of: make())
-        scheduleSpansRun = false
-    }
-
     /// The optimizer's slots per variable; 3, the most any built-in keeps, for one that does not say.
     private static func slotCount(of optimizer: any Optimizer) -> Int {
         (optimizer as? OptimizerBase)?.slotCount ?? 3

@@ -347,7 +347,7 @@ extension TrainTask {
     func checkpointMetadata(of trainer: Trainer) -> [String: String] {
         var metadata = savedModel(parameters: trainer.variables.map(\.value)).metadata
         metadata["config_hash"] = configHash
-        metadata[Self.resolvedConfigHashKey] = Self.resultHash(of: resolvedConfigObject, options: options)
+        metadata[Self.resolvedConfigHashKey] = resolvedConfigHash
         metadata["data_checksum"] = dataChecksum
         metadata["optimizer"] = trainer.optimizer.name
         metadata["training.epochs"] = String(options.epochs)
@@ -486,18 +486,20 @@ extension TrainTask {
     }
 
     /// Whether a checkpoint of `metadata` was written by this config under `options` (the run's
-    /// own when `nil`): its `config_hash` is ``configHash``, or the other form of it, which also
-    /// covers `data.path` (``resultHash(of:options:coveringDataPath:)``); or its
-    /// `resolved_config_hash` is that of this config's values with their defaults
-    /// (``resolvedConfigObject``), so that a config writing out a default the checkpoint's left
-    /// out, or leaving out one it wrote, is the same config.
+    /// own when `nil`). A checkpoint with a `resolved_config_hash` is decided by it alone: the
+    /// hash of this config's values with their defaults (``resolvedConfigObject``), so that a
+    /// config writing out a default the checkpoint's left out, or leaving out one it wrote, is
+    /// the same config, and one whose defaults differ from the checkpoint's is not, however it
+    /// is written. A checkpoint without one is decided by its `config_hash`: ``configHash``, or
+    /// the other form of it, which also covers `data.path`
+    /// (``resultHash(of:options:coveringDataPath:)``).
     func isThisConfig(_ metadata: [String: String], options: TrainingOptions? = nil) -> Bool {
         let options = options ?? self.options
-        if let hash = metadata["config_hash"],
-           [false, true].contains(where: { hash == Self.resultHash(of: configObject, options: options, coveringDataPath: $0) }) {
-            return true
+        if let resolved = metadata[Self.resolvedConfigHashKey] {
+            return resolved == (options == self.options ? resolvedConfigHash : Self.resultHash(of: resolvedConfigObject, options: options))
         }
-        return metadata[Self.resolvedConfigHashKey].map { $0 == Self.resultHash(of: resolvedConfigObject, options: options) } ?? false
+        guard let hash = metadata["config_hash"] else { return false }
+        return [false, true].contains { hash == Self.resultHash(of: configObject, options: options, coveringDataPath: $0) }
     }
 
     /// The metadata key of ``resultHash(of:options:coveringDataPath:)`` of

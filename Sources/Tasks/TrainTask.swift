@@ -79,9 +79,13 @@ package struct TrainTask: RunnableTask {
     package let standardizer: Standardizer?
     /// Where and when checkpoints are written.
     package var checkpoints: CheckpointPolicy
-    /// A hash of everything in the config that changes the trained bits: checkpoints from
-    /// another config are refused.
+    /// A hash of everything in the config, as written, that changes the trained bits
+    /// (``resultHash(of:options:coveringDataPath:)``); checkpoints carry it beside
+    /// ``resolvedConfigHash``, and one written before they carried both is told by it.
     package let configHash: String
+    /// The hash of ``resolvedConfigObject``: what tells a checkpoint of this config from one of
+    /// another, however either spells its defaults (``isThisConfig(_:options:)``).
+    package let resolvedConfigHash: String
     /// The config's values as written, from which ``isThisConfig(_:options:)`` hashes the run at
     /// other lengths.
     let configObject: JSONObject
@@ -287,15 +291,17 @@ package struct TrainTask: RunnableTask {
         let batchScale = scaleLearningRate ? linearlyScaledLearningRate(1, globalBatchSize: options.effectiveBatchSize, baseBatchSize: baseBatchSize) : 1
         let totalSteps = options.totalSteps(examples: data.train.count)
         // Read as optional even when absent, so that a misspelt key gets its suggestion.
-        optimizer = try root.optionalObject("optimizer") { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }
-            ?? OptimizerSpec.adamDefaults(batchScale: batchScale)
-        var resolved = root.resolved
-        if resolved["optimizer"] == nil {
+        if let given = try root.optionalObject("optimizer", { try OptimizerSpec(reading: &$0, batchScale: batchScale, totalSteps: totalSteps) }) {
+            optimizer = given
+        } else {
+            // No optimizer is Adam at its defaults: `{"name": "adam"}` read as the config's own
+            // would be, which the resolved config then shows.
             var adam = try ConfigDocument(parsing: #"{"name": "adam"}"#).rootObject()
-            _ = try OptimizerSpec(reading: &adam, batchScale: batchScale, totalSteps: totalSteps)
-            resolved["optimizer"] = .object(adam.resolved)
+            optimizer = try OptimizerSpec(reading: &adam, batchScale: batchScale, totalSteps: totalSteps)
+            root.resolveAbsent("optimizer", as: .object(adam.resolved))
         }
-        resolvedConfigObject = resolved
+        resolvedConfigObject = root.resolved
+        resolvedConfigHash = Self.resultHash(of: root.resolved, options: options)
         // Nothing large is allocated yet: the trainer makes the parameters, its optimizer the
         // slots, its engine the gradient slots.
         let (estimate, parameterCount) = Self.memoryEstimate(

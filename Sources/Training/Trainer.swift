@@ -610,7 +610,9 @@ public final class Trainer {
             let output = engine.inference.outputs(of: model, parameters: parameters, inputs: dataset.features) { rows, logits in
                 figures.record(rows, logits: logits, labels: labels)
             }
-            if output.rank == 2 { return figures.meanLossAndAccuracy }
+            if output.rank == 2, let measured = figures.meanLossAndAccuracy { return measured }
+            // Logits the chunks could not take as a row per example with every label among
+            // them: the whole pass's loss names what is wrong.
             return (model.loss(output, targets: .classes(labels)).scalar, model.lossKind.accuracy(output, targets: .classes(labels)))
         }
         let output = engine.inference.outputs(of: model, parameters: parameters, inputs: dataset.features)
@@ -807,6 +809,9 @@ private final class ChunkFigures: @unchecked Sendable {
     private let losses: UnsafeMutableBufferPointer<Float>
     private let correct = Atomic<Int>(0)
     private let uncounted = Atomic<Int>(0)
+    /// Set by a chunk whose logits are not a row of at least one logit per example, or whose
+    /// labels are not all among them.
+    private let unfit = Atomic<Bool>(false)
 
     init(examples: Int) {
         losses = .allocate(capacity: examples)
@@ -819,9 +824,14 @@ private final class ChunkFigures: @unchecked Sendable {
     /// classes are `labels[rows]`: the losses `Losses.softmaxCrossEntropy` gives them and the
     /// right answers `LossKind.predictionCount` counts.
     func record(_ rows: Range<Int>, logits: UnsafeBufferPointer<Float>, labels: [Int]) {
+        let width = rows.isEmpty ? 0 : logits.count / rows.count
+        let classes = Array(labels[rows])
+        guard width > 0, logits.count == rows.count * width, classes.allSatisfy({ $0 >= 0 && $0 < width }) else {
+            unfit.store(true, ordering: .relaxed)
+            return
+        }
         withoutRecording {
-            let output = Tensor(shape: [rows.count, logits.count / rows.count]) { _ = $0.initialize(from: logits) }
-            let classes = Array(labels[rows])
+            let output = Tensor(shape: [rows.count, width]) { _ = $0.initialize(from: logits) }
             Losses.softmaxCrossEntropy(logits: output, labels: classes).withUnsafeBufferPointer {
                 _ = UnsafeMutableBufferPointer(rebasing: losses[rows]).initialize(from: $0)
             }
@@ -834,8 +844,10 @@ private final class ChunkFigures: @unchecked Sendable {
     }
 
     /// The mean of the losses, summed in example order (the arithmetic of `LossKind.meanLoss`),
-    /// and the fraction of right answers (nil when a chunk's could not be counted).
-    var meanLossAndAccuracy: (Float, Float?) {
+    /// and the fraction of right answers (nil when a chunk's could not be counted); nil when a
+    /// chunk's logits did not fit its labels.
+    var meanLossAndAccuracy: (Float, Float?)? {
+        guard !unfit.load(ordering: .relaxed) else { return nil }
         let count = losses.count
         let loss = withoutRecording { Tensor(shape: [count], scalars: Array(losses)).sum() / Float(Swift.max(1, count)) }
         let accuracy = uncounted.load(ordering: .relaxed) == 0

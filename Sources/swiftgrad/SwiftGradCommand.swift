@@ -61,32 +61,20 @@ struct SwiftGradCommand: ParsableCommand {
     /// The refusal of the first argument whose bytes are not UTF-8, or nil. Swift reads the
     /// command line as text, replacing each byte that is not UTF-8 with U+FFFD: a path given
     /// so (`rep$'\xff'.json`) would name another file than the one meant, and an output would be
-    /// written there. The argument is shown with every byte outside printable ASCII as `\xHH`.
+    /// written there. The argument is shown with every byte outside printable ASCII as `\xHH`,
+    /// its first 80 bytes when it is longer.
     private static func argumentNotInUTF8() -> String? {
-        for index in 1..<Int(CommandLine.argc) {
+        for index in stride(from: 1, to: Int(CommandLine.argc), by: 1) {
             guard let argument = CommandLine.unsafeArgv[index] else { continue }
             let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(argument).assumingMemoryBound(to: UInt8.self), count: strlen(argument))
-            var iterator = bytes.makeIterator()
-            var decoder = Unicode.UTF8()
-            var valid = true
-            decoding: while true {
-                switch decoder.decode(&iterator) {
-                case .scalarValue: continue
-                case .emptyInput: break decoding
-                case .error: valid = false; break decoding
-                }
-            }
-            if valid { continue }
-            let shown = bytes.map { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") ? String(UnicodeScalar($0)) : "\\x" + hex($0) }.joined()
+            if String(validating: bytes, as: UTF8.self) != nil { continue }
+            let shown = bytes.prefix(80).map { byte in
+                byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "\\")
+                    ? String(UnicodeScalar(byte)) : "\\x" + (byte < 0x10 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            }.joined() + (bytes.count > 80 ? "… (\(bytes.count) bytes)" : "")
             return "argument \(index) ('\(shown)') is not UTF-8 text; swiftgrad reads paths and values as UTF-8, and would otherwise take another path than the one given"
         }
         return nil
-    }
-
-    /// `b` as two uppercase hex digits.
-    private static func hex(_ b: UInt8) -> String {
-        let digits = Array("0123456789ABCDEF")
-        return String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
     }
 
     /// Runs `body` on this thread when its stack may grow to `bytes` (`ulimit -s` is at least

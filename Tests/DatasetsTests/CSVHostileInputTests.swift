@@ -129,8 +129,8 @@ import Testing
 
     /// `text` as `e.csv` with a header, its columns 1 and 2 read, given to the reader in chunks
     /// of `chunkSize` bytes.
-    private static func readInChunks(_ text: String, chunkSize: Int) throws -> CSVTable {
-        var reader = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers) { _, _ in [1, 2] }
+    private static func readInChunks(_ text: String, chunkSize: Int, valueLimit: (count: Int, memory: String)? = nil) throws -> CSVTable {
+        var reader = CSVReader(source: "e.csv", hasHeader: true, labels: .numbers, valueLimit: valueLimit) { _, _ in [1, 2] }
         let bytes = Array(text.utf8)
         for start in stride(from: 0, to: bytes.count, by: chunkSize) {
             try bytes[start..<min(start + chunkSize, bytes.count)].withUnsafeBufferPointer { try reader.consume($0) }
@@ -143,6 +143,23 @@ import Testing
         let text = "note,x,y\nplain,1,2\n\"two\nlines\",3,4\nlast,5,abc\n"
         let error = try #require(throws: DatasetError.self) { try Self.readInChunks(text, chunkSize: chunkSize) }
         #expect(error.description == "e.csv:5, column 'y': 'abc' is not a number")
+    }
+
+    /// A row wider than the first, arriving in chunks that cut it anywhere (so that it is
+    /// scanned again as it grows), keeps the first's count of fields and counts the rest: the
+    /// message has the exact count. A first row past the field limit stops where it passes it,
+    /// in any chunks.
+    @Test(arguments: [1, 3, 7, 64])
+    func aWideRowIsCountedExactlyInChunksOfAnySize(chunkSize: Int) throws {
+        let text = "note,x,y\nplain,1,2\n" + String(repeating: "1,", count: 999) + "1\nlast,5,6\n"
+        let error = try #require(throws: DatasetError.self) { try Self.readInChunks(text, chunkSize: chunkSize) }
+        #expect(error.description == "e.csv:3: expected 3 fields, found 1000")
+        // 1200 bytes hold 100 values, 9 columns with a header (11 values each).
+        let wideHeader = (0..<10).map { "c\($0)" }.joined(separator: ",") + "\n" + String(repeating: "1,", count: 9) + "1\n"
+        let refused = try #require(throws: DatasetError.self) {
+            try Self.readInChunks(wideHeader, chunkSize: chunkSize, valueLimit: (100, "1200 bytes"))
+        }
+        #expect(refused.description == "e.csv:1: the first row has more than 9 fields, more than 1200 bytes holds while the file is read; use a file with fewer columns, or more memory")
     }
 
     /// `\r` line ends, alone and before `\n`, split at every chunk boundary: a `\r` that ends

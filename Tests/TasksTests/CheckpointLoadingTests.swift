@@ -91,7 +91,8 @@ import Testing
     /// it wrote, is the same config: it resumes the checkpoint on the uninterrupted run's bits
     /// and evaluates it. A value that differs is named alone, with the defaults written out on
     /// both sides. A checkpoint with only the hash of its config as written (no
-    /// `resolved_config_hash`) is still this config's when the config is written the same way.
+    /// `resolved_config_hash`) is still this config's when the config is written the same way;
+    /// one with both is decided by the resolved hash.
     @Test func aConfigWritingOutItsDefaultsIsTheSameConfig() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -129,6 +130,13 @@ import Testing
             try asWritten.write(to: path)
             #expect(try run(trained, resume: path, folder: folder + "-as-written").report.extra["parameter_digest"] == uninterrupted.extra["parameter_digest"])
             #expect(throws: CheckpointError.self) { _ = try run(other, resume: path, folder: folder + "-other") }
+            // Where it has one, the resolved hash decides: defaults that differ from the
+            // checkpoint's are another config, however alike the two are written.
+            var otherDefaults = try Checkpoint.read(from: checkpoint)
+            otherDefaults.metadata[TrainTask.resolvedConfigHashKey] = "0123456789abcdef"
+            let changed = try directory.write("\(folder)-other-defaults.safetensors", "")
+            try otherDefaults.write(to: changed)
+            #expect(throws: CheckpointError.self) { _ = try run(trained, resume: changed, folder: folder + "-other-defaults") }
         }
         let faster = try directory.write("faster.json", spelt.replacingOccurrences(of: #""learning_rate": 0.001"#, with: #""learning_rate": 0.002"#))
         let error = try #require(throws: CheckpointError.self) {

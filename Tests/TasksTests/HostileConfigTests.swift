@@ -102,11 +102,12 @@ import Tasks
     @Test func aDataFileLargerThanTheBudgetStopsWhereItPassesIt() throws {
         let rows = "a,b,label\n" + (0..<200).map { "\($0),\($0 * 2),\($0 % 2)" }.joined(separator: "\n") + "\n"
         let config = #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"epochs": 1, "batch_size": 8}}"#
-        // 1200 bytes hold 100 values at 12 bytes each; the header's names weigh 7 of them and
-        // the two labels' text 18, so the 26th row, bringing 78 more, passes the limit.
+        // 1200 bytes hold 100 values at 12 bytes each; the header's names weigh 7 of them, its
+        // three columns 33 and the two labels' text 18, so the 15th row, bringing the rows'
+        // values to 45, passes the limit.
         let tight = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1200, origin: "a test's limit"))
         let failure = try loadFailure(config, files: ["d.csv": rows], options: tight)
-        #expect(failure == "DIR/d.csv:27: the file holds more than 100 values in the columns read (the text kept or buffered, such as class labels or a long field, counted as values of the same memory), more than the 1.2 KiB of a test's limit holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory", "\(failure)")
+        #expect(failure == "DIR/d.csv:16: the file holds more than 100 values in the columns read (the text kept or buffered, such as class labels or a long field, counted as values of the same memory), more than the 1.2 KiB of a test's limit holds with their copies while the data is prepared; use a smaller file or fewer columns, or more memory", "\(failure)")
         let roomy = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1 << 20, origin: "a test's limit"))
         #expect(try loadFailure(config, files: ["d.csv": rows], options: roomy) == "loaded")
         // Long distinct labels weigh as their text: 100 labels of 20 000 bytes pass 1 MiB.
@@ -132,22 +133,28 @@ import Tasks
 
     /// Fields are bounded too. A row wider than the first is ragged: its fields past the
     /// first's count are counted, not kept, so the message still gives their number. A first
-    /// row (a header or not) whose fields alone would pass the budget, each with its place and
-    /// its name, stops at the field that passes it.
+    /// row whose columns alone would pass the budget (11 values each with a header: the field's
+    /// place, its index, its name and its copies; 6 without) stops at the field that passes it;
+    /// one just below it leaves no room for the values, which share the budget.
     @Test func aRowOfMoreFieldsThanTheBudgetHoldsIsRefusedWhileItIsRead() throws {
         let config = #"{"task": "train", "data": {"source": "csv", "path": "d.csv"}, "model": {"type": "logistic"}, "training": {"epochs": 1, "batch_size": 8}}"#
         let roomy = RunOptions(verbosity: .quiet, memoryBudget: MemoryBudget(limit: 1 << 20, origin: "a test's limit"))
         let wide = "a,b,label\n1,2,0\n" + String(repeating: "1,", count: 100_000) + "1\n3,4,1\n"
         #expect(try loadFailure(config, files: ["d.csv": wide], options: roomy) == "DIR/d.csv:3: expected 3 fields, found 100001")
-        // 1 MiB holds 87 381 values of 12 bytes; a field of the first row weighs 10 of them.
-        let expected = "DIR/d.csv:1: the first row has more than 8738 fields, more than the 1.0 MiB of a test's limit holds while the file is read; use a file with fewer columns, or more memory"
-        let header = (0..<20_000).map { "c\($0)" }.joined(separator: ",") + "\n"
-        #expect(try loadFailure(config, files: ["d.csv": header + "1,0\n"], options: roomy) == expected)
+        // 1 MiB holds 87 381 values of 12 bytes: 7943 columns with a header, 14 563 without.
+        func refusal(_ limit: Int) -> String {
+            "DIR/d.csv:1: the first row has more than \(limit) fields, more than the 1.0 MiB of a test's limit holds while the file is read; use a file with fewer columns, or more memory"
+        }
+        func header(_ columns: Int) -> String { (0..<columns - 1).map { "c\($0)" }.joined(separator: ",") + ",label\n" }
+        func row(_ columns: Int) -> String { String(repeating: "1,", count: columns - 1) + "0\n" }
+        #expect(try loadFailure(config, files: ["d.csv": header(7944) + row(7944)], options: roomy) == refusal(7943))
         let headless = config.replacingOccurrences(of: #""path": "d.csv""#, with: #""path": "d.csv", "header": false"#)
-        #expect(try loadFailure(headless, files: ["d.csv": String(repeating: "1,", count: 20_000) + "0\n"], options: roomy) == expected)
-        // 8738 fields fit: that file is read, and refused for what it holds, not for its width.
-        let fitting = (0..<8737).map { "c\($0)" }.joined(separator: ",") + ",label\n" + String(repeating: "1,", count: 8737) + "0\n"
-        #expect(try loadFailure(config, files: ["d.csv": fitting], options: roomy) != expected)
+        #expect(try loadFailure(headless, files: ["d.csv": row(14_564) + row(14_564)], options: roomy) == refusal(14_563))
+        // At the limit the header is read, and its columns with the first row's values pass it.
+        let full = try loadFailure(config, files: ["d.csv": header(7943) + row(7943)], options: roomy)
+        #expect(full.hasPrefix("DIR/d.csv:2: the file holds more than 87381 values"), "\(full.prefix(200))")
+        // A thousand columns of two classes load.
+        #expect(try loadFailure(config, files: ["d.csv": header(1000) + row(1000) + row(1000).replacingOccurrences(of: ",0\n", with: ",1\n")], options: roomy) == "loaded")
     }
 
     /// A model's layers are bounded: each costs every step tape entries and buffers, and a list
