@@ -91,12 +91,19 @@ public final class AppendingFile {
         if descriptor >= 0 { _ = systemClose(descriptor) }
     }
 
-    /// Writes `bytes` at the end of the file.
+    /// Writes `bytes` at the end of the file. A write that fails part way (the disk full, the
+    /// file-size limit reached) is taken back: the file is cut to its length before it, so it
+    /// ends with the last whole record appended rather than with part of this one, which a
+    /// reader would take for a record.
     ///
     /// - Throws: ``FileError`` naming the file, e.g. when the disk is full.
     public func append(_ bytes: [UInt8]) throws {
+        var info = stat()
+        let before = fstat(descriptor, &info) == 0 ? info.st_size : -1
         let code = bytes.withUnsafeBytes { writeWhole($0, to: descriptor) }
-        if code != 0 { throw FileError("cannot write '\(path)': \(String(cString: strerror(code)))") }
+        guard code != 0 else { return }
+        if before >= 0 { _ = ftruncate(descriptor, before) }
+        throw FileError("cannot write '\(path)': \(String(cString: strerror(code)))")
     }
 
     /// Writes `text` in UTF-8 at the end of the file.

@@ -185,7 +185,7 @@ struct AllReduceCommand: ParsableCommand {
         let parameters = parameterCount
         try reportingErrors {
             try MemoryBudget.current().check(
-                AllReduceBenchmark.memoryEstimate(parameters: parameters, slots: slots),
+                AllReduceBenchmark.memoryEstimate(parameters: parameters, slots: slots, threads: threadCounts.max() ?? 1),
                 "an all-reduce of \(slots) slots of \(parameters) floats", advice: "lower --parameters or --slots")
         }
         let rows = AllReduceBenchmark(parameters: parameters, slots: slots).run(threads: threadCounts)

@@ -8,8 +8,12 @@ import Glibc
 import Darwin
 #endif
 
-/// Whether standard output is a terminal, where a training run redraws its progress line.
-var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+/// Whether standard output is a terminal that can redraw a line, where a training run redraws
+/// its progress line: not a file or a pipe, and not a terminal whose `TERM` is `dumb` (which has
+/// no clear-to-end), where progress is printed line by line as into a file.
+var standardOutputIsTerminal: Bool {
+    isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+}
 
 /// The terminal's width in columns; 80 when it cannot be asked.
 func terminalColumns() -> Int {

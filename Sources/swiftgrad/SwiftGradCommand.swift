@@ -24,7 +24,8 @@ struct SwiftGradCommand: ParsableCommand {
     /// otherwise be flushed in blocks of 4 KiB, and a run killed mid-way would leave its log
     /// empty. A reader that goes away (`swiftgrad run … | head`) does not kill the process: with
     /// SIGPIPE ignored the write fails instead, and a training run goes on to its checkpoints
-    /// and model rather than dying between two of them. And once the command has finished, a
+    /// and model rather than dying between two of them; with SIGXFSZ ignored, a file that
+    /// reaches `ulimit -f` is a write error too. And once the command has finished, a
     /// failed write to standard output (a closed pipe, a full disk, `> /dev/full`) is an error
     /// with status 1 instead of going unnoticed. Under an address-space limit, malloc keeps to
     /// one arena (``keepMallocToOneArenaUnderAnAddressSpaceLimit()``), and the command runs on a
@@ -44,6 +45,11 @@ struct SwiftGradCommand: ParsableCommand {
     private static func runCommand() -> Never {
         setvbuf(stdout, nil, _IOLBF, 0)
         signal(SIGPIPE, SIG_IGN)
+        // Past the file-size limit (`ulimit -f`) a write then fails with EFBIG, an error naming
+        // the file, instead of the signal ending the process between two records.
+        signal(SIGXFSZ, SIG_IGN)
+        // ArgumentParser wraps help at COLUMNS as given: 0 or less would drop every description.
+        if let columns = getenv("COLUMNS").flatMap({ Int(String(cString: $0)) }), columns <= 0 { unsetenv("COLUMNS") }
         if let refusal = argumentNotInUTF8() {
             printErrorLine(refusal)
             exit(withError: ExitCode(64))

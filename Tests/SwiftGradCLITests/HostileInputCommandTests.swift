@@ -32,6 +32,60 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: directory.path + "/café.json"))
     }
 
+    /// A run that reaches the file-size limit (`ulimit -f`, 8 KiB here) stops with an error
+    /// naming the file rather than being killed by SIGXFSZ, and the append that failed part way
+    /// is taken back: each metrics file ends with its last whole record.
+    @Test func aRunPastTheFileSizeLimitStopsCleanlyWithWholeRecords() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let config = try directory.write("long.json", """
+            {
+              "task": "train",
+              "data": {"source": "synthetic", "examples": 256, "features": 32, "classes": 4},
+              "model": {"type": "mlp", "hidden_layers": [16]},
+              "training": {"epochs": 400, "batch_size": 64, "seed": 3},
+              "checkpoint": {"every_epochs": 0}
+            }
+            """)
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let script = #"ulimit -f 8 && exec "$0" run "$1" --run-dir r --quiet"#
+        let run = try runProcess("/bin/bash", ["-c", script, binary, config], in: directory.path)
+        expectOneLineError(Run(status: run.status, standardOutput: run.output, standardError: run.error))
+        #expect(run.error.contains("File too large"), "\(run.error)")
+        for name in ["metrics.jsonl", "metrics.csv"] {
+            let text = try directory.read("r/" + name)
+            #expect(text.isEmpty || text.hasSuffix("\n"), "\(name) ends with \(text.suffix(40).debugDescription)")
+            #expect(text.utf8.count <= 8192, "\(name)")
+            if name == "metrics.jsonl" {
+                for line in text.split(separator: "\n") {
+                    #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) != nil, "\(line)")
+                }
+            }
+        }
+    }
+
+    /// Help wrapped at a width of 0 or less would lose every description: such a COLUMNS is
+    /// taken as unset.
+    @Test func helpKeepsItsTextWhateverColumnsSays() throws {
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        for columns in ["0", "-1", "40"] {
+            let help = try runProcess("/usr/bin/env", ["COLUMNS=\(columns)", binary, "run", "--help"])
+            #expect(help.status == 0)
+            #expect(help.output.contains("OVERVIEW: Run a config file") && help.output.contains("Continue"), "COLUMNS=\(columns): \(help.output)")
+        }
+    }
+
+    /// `bench allreduce` counts what it holds at its peak (the cached phase's slots beside the
+    /// engine's, each worker's tape): under an address-space limit a size that would not fit
+    /// is refused with the estimate instead of failing an allocation.
+    @Test func anAllReduceBenchmarkBeyondTheAddressSpaceLimitIsRefused() throws {
+        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
+        let script = #"ulimit -v 800000 && exec "$0" bench allreduce --parameters 10000000 --slots 4 --threads 1"#
+        let run = try runProcess("/bin/bash", ["-c", script, binary])
+        expectOneLineError(Run(status: run.status, standardOutput: run.output, standardError: run.error))
+        #expect(run.error.hasPrefix("error: an all-reduce of 4 slots of 10000000 floats would need about 1.2 GiB of memory (slots 762.9 MiB, workers' tapes 228.9 MiB"), "\(run.error)")
+    }
+
     @Test func aSeedBeyondIntMaxTrainsAndOneBeyondUInt64IsAParseError() throws {
         let scratch = try TemporaryDirectory()
         defer { scratch.remove() }

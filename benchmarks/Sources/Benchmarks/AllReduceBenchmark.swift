@@ -47,14 +47,21 @@ package struct AllReduceBenchmark {
     /// The `--slots` accepted: the micro-shard counts an engine takes.
     package static let slotCounts = DataParallelConfiguration.microShardCounts
 
-    /// The memory a run takes: the slots' inputs and the engine's gradient slots (`slots` ×
-    /// `parameters` floats each), memcpy's source and target (as many bytes as one all-reduce
-    /// moves), the weights and the output.
-    package static func memoryEstimate(parameters: Int, slots: Int) -> MemoryEstimate {
+    /// The memory a run takes, at its largest: the slots' inputs; the engine's gradient slots and
+    /// the cached phase's, which are made while the engine still holds its own; a fifth copy of
+    /// each slot for what the engine keeps of a micro-shard until the reduction; memcpy's source
+    /// and target (as many bytes as one all-reduce moves); the weights and the output; and each
+    /// worker's tape while it computes a micro-shard (its row, the product, the upstream gradient
+    /// and the parameter's, with room for their copies: six vectors). Measured peaks at 10⁸
+    /// parameters (4.9 GiB for one slot, 6.7 for two) fall under it.
+    ///
+    /// - Parameter threads: the largest thread count the run will use.
+    package static func memoryEstimate(parameters: Int, slots: Int, threads: Int) -> MemoryEstimate {
         var estimate = MemoryEstimate()
-        estimate.add("slots", 2, slots, parameters, MemoryLayout<Float>.size)
+        estimate.add("slots", 5, slots, parameters, MemoryLayout<Float>.size)
         estimate.add("memcpy buffers", slots + 1, parameters, MemoryLayout<Float>.size)
         estimate.add("weights and output", 2, parameters, MemoryLayout<Float>.size)
+        estimate.add("workers' tapes", 6, Swift.max(1, Swift.min(threads, slots)), parameters, MemoryLayout<Float>.size)
         return estimate
     }
 
