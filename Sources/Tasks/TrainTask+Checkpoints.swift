@@ -597,9 +597,8 @@ extension TrainTask {
         guard let newest = checkpoints.existingCheckpoints().last else {
             throw CheckpointError(file: checkpoints.checkpointsDirectory, "--resume latest found no checkpoint (step-*.safetensors) in this folder")
         }
-        var info = stat()
-        if lstat(newest, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            throw FileError("cannot resume from '\(newest)' (--resume latest): it is \(InputFile.kindDescription(info.st_mode)), not a regular file; a run folder holds only the run's own files, so remove it, or name the checkpoint to resume from")
+        if let kind = Self.kind(ofNonRegular: newest) {
+            throw FileError("cannot resume from '\(newest)' (--resume latest): it is \(kind), not a regular file; a run folder holds only the run's own files, so remove it, or name the checkpoint to resume from")
         }
         return newest
     }
@@ -752,6 +751,14 @@ extension TrainTask {
         }
     }
 
+    /// What the entry at `path` is (`a symbolic link`, `a FIFO`, …) when it exists and is not a
+    /// regular file, a link to one included; nil otherwise.
+    private static func kind(ofNonRegular path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG else { return nil }
+        return InputFile.kindDescription(info.st_mode)
+    }
+
     /// Refuses a `checkpoints` folder that exists and is not a directory (a link to one
     /// included): it is where the run reads, writes, prunes and removes files, and a link there
     /// would take those to wherever it points.
@@ -776,11 +783,11 @@ extension TrainTask {
             .filter(TensorBoardEventFile.isEventFileName).map { policy.directory + "/" + $0 }
         // Only the checkpoint names the run writes: other entries of checkpoints/ are not its.
         for path in policy.fixedOutputs + events + policy.existingCheckpoints() {
+            if let kind = Self.kind(ofNonRegular: path) {
+                throw FileError("cannot write '\(path)': it is \(kind), not a regular file; a run folder holds only the run's own files, so remove it or choose another --run-dir")
+            }
             var info = stat()
             guard lstat(path, &info) == 0 else { continue }
-            if info.st_mode & S_IFMT != S_IFREG {
-                throw FileError("cannot write '\(path)': it is \(InputFile.kindDescription(info.st_mode)), not a regular file; a run folder holds only the run's own files, so remove it or choose another --run-dir")
-            }
             for input in inputFiles {
                 var inputInfo = stat()
                 if stat(input.path, &inputInfo) == 0, inputInfo.st_dev == info.st_dev, inputInfo.st_ino == info.st_ino {

@@ -808,7 +808,6 @@ private final class ChunkFigures: @unchecked Sendable {
     // the caller reads them after the pass.
     private let losses: UnsafeMutableBufferPointer<Float>
     private let correct = Atomic<Int>(0)
-    private let uncounted = Atomic<Int>(0)
     /// Set by a chunk whose logits are not a row of at least one logit per example, or whose
     /// labels are not all among them.
     private let unfit = Atomic<Bool>(false)
@@ -835,23 +834,18 @@ private final class ChunkFigures: @unchecked Sendable {
             Losses.softmaxCrossEntropy(logits: output, labels: classes).withUnsafeBufferPointer {
                 _ = UnsafeMutableBufferPointer(rebasing: losses[rows]).initialize(from: $0)
             }
-            if let count = LossKind.softmaxCrossEntropy.predictionCount(output, targets: .classes(classes)) {
-                correct.add(count.correct, ordering: .relaxed)
-            } else {
-                uncounted.add(1, ordering: .relaxed)
-            }
+            // Always counted: the labels are a chunk's, each among its logits.
+            let count = LossKind.softmaxCrossEntropy.predictionCount(output, targets: .classes(classes))
+            correct.add(count?.correct ?? 0, ordering: .relaxed)
         }
     }
 
     /// The mean of the losses, summed in example order (the arithmetic of `LossKind.meanLoss`),
-    /// and the fraction of right answers (nil when a chunk's could not be counted); nil when a
-    /// chunk's logits did not fit its labels.
+    /// and the fraction of right answers; nil when a chunk's logits did not fit its labels.
     var meanLossAndAccuracy: (Float, Float?)? {
         guard !unfit.load(ordering: .relaxed) else { return nil }
         let count = losses.count
         let loss = withoutRecording { Tensor(shape: [count], scalars: Array(losses)).sum() / Float(Swift.max(1, count)) }
-        let accuracy = uncounted.load(ordering: .relaxed) == 0
-            ? PredictionCount(correct: correct.load(ordering: .relaxed), total: count).accuracy : nil
-        return (loss.scalar, accuracy)
+        return (loss.scalar, PredictionCount(correct: correct.load(ordering: .relaxed), total: count).accuracy)
     }
 }

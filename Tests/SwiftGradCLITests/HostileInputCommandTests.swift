@@ -10,7 +10,7 @@ import Glibc
 /// that are not files, outputs that would destroy what is at their path, output that cannot be
 /// written, expressions that start with `-` or are not finite where they are evaluated.
 @Suite struct HostileInputCommandTests {
-    // MARK: Flags at the edge of their types
+    // MARK: Arguments, limits and the environment
 
     /// Swift reads the command line as text, each byte that is not UTF-8 becoming U+FFFD: an
     /// argument holding one is refused (status 64) before anything runs, so no output lands at
@@ -20,15 +20,13 @@ import Glibc
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let config = try directory.tinyTrainConfig()
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
-        let script = #"exec "$0" run "$1" --report "$(printf 'rep\377.json')""#
-        let refused = try runProcess("/bin/sh", ["-c", script, binary, config], in: directory.path)
+        let refused = try swiftgradInShell(#"exec "$0" run "$1" --report "$(printf 'rep\377.json')""#, [config], in: directory.path)
         #expect(refused.status == 64)
-        #expect(refused.error == "error: argument 4 ('rep\\xFF.json') is not UTF-8 text; swiftgrad reads paths and values as UTF-8, and would otherwise take another path than the one given\n", "\(refused.error)")
+        #expect(refused.standardError == "error: argument 4 ('rep\\xFF.json') is not UTF-8 text; swiftgrad reads paths and values as UTF-8, and would otherwise take another path than the one given\n", "\(refused.standardError)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["train.json"])
         // UTF-8 beyond ASCII is text like any other.
-        let accented = try runProcess("/bin/sh", ["-c", #"exec "$0" run "$1" --epochs 1 --quiet --report "$(printf 'caf\303\251.json')""#, binary, config], in: directory.path)
-        #expect(accented.status == 0, "\(accented.error)")
+        let accented = try swiftgradInShell(#"exec "$0" run "$1" --epochs 1 --quiet --report "$(printf 'caf\303\251.json')""#, [config], in: directory.path)
+        #expect(accented.status == 0, "\(accented.standardError)")
         #expect(FileManager.default.fileExists(atPath: directory.path + "/café.json"))
     }
 
@@ -47,11 +45,9 @@ import Glibc
               "checkpoint": {"every_epochs": 0}
             }
             """)
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
-        let script = #"ulimit -f 8 && exec "$0" run "$1" --run-dir r --quiet"#
-        let run = try runProcess("/bin/bash", ["-c", script, binary, config], in: directory.path)
-        expectOneLineError(Run(status: run.status, standardOutput: run.output, standardError: run.error))
-        #expect(run.error.contains("File too large"), "\(run.error)")
+        let run = try swiftgradInShell(#"ulimit -f 8 && exec "$0" run "$1" --run-dir r --quiet"#, [config], in: directory.path)
+        expectOneLineError(run)
+        #expect(run.standardError.contains("File too large"), "\(run.standardError)")
         for name in ["metrics.jsonl", "metrics.csv"] {
             let text = try directory.read("r/" + name)
             #expect(text.isEmpty || text.hasSuffix("\n"), "\(name) ends with \(text.suffix(40).debugDescription)")
@@ -67,11 +63,10 @@ import Glibc
     /// Help wrapped at a width of 0 or less would lose every description: such a COLUMNS is
     /// taken as unset.
     @Test func helpKeepsItsTextWhateverColumnsSays() throws {
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
         for columns in ["0", "-1", "40"] {
-            let help = try runProcess("/usr/bin/env", ["COLUMNS=\(columns)", binary, "run", "--help"])
+            let help = try swiftgradInShell(#"COLUMNS="$1" exec "$0" run --help"#, [columns])
             #expect(help.status == 0)
-            #expect(help.output.contains("OVERVIEW: Run a config file") && help.output.contains("Continue"), "COLUMNS=\(columns): \(help.output)")
+            #expect(help.standardOutput.contains("OVERVIEW: Run a config file") && help.standardOutput.contains("Continue"), "COLUMNS=\(columns): \(help.standardOutput)")
         }
     }
 
@@ -79,12 +74,12 @@ import Glibc
     /// engine's, each worker's tape): under an address-space limit a size that would not fit
     /// is refused with the estimate instead of failing an allocation.
     @Test func anAllReduceBenchmarkBeyondTheAddressSpaceLimitIsRefused() throws {
-        let binary = try productsDirectory().appendingPathComponent("swiftgrad").path
-        let script = #"ulimit -v 800000 && exec "$0" bench allreduce --parameters 10000000 --slots 4 --threads 1"#
-        let run = try runProcess("/bin/bash", ["-c", script, binary])
-        expectOneLineError(Run(status: run.status, standardOutput: run.output, standardError: run.error))
-        #expect(run.error.hasPrefix("error: an all-reduce of 4 slots of 10000000 floats would need about 1.2 GiB of memory (slots 762.9 MiB, workers' tapes 228.9 MiB"), "\(run.error)")
+        let run = try swiftgradInShell(#"ulimit -v 800000 && exec "$0" bench allreduce --parameters 10000000 --slots 4 --threads 1"#)
+        expectOneLineError(run)
+        #expect(run.standardError.hasPrefix("error: an all-reduce of 4 slots of 10000000 floats would need about 1.2 GiB of memory (slots 762.9 MiB, workers' tapes 228.9 MiB"), "\(run.standardError)")
     }
+
+    // MARK: Flags at the edge of their types
 
     @Test func aSeedBeyondIntMaxTrainsAndOneBeyondUInt64IsAParseError() throws {
         let scratch = try TemporaryDirectory()

@@ -45,6 +45,14 @@ func swiftgrad(_ arguments: [String], in directory: String? = nil) throws -> Run
     return Run(status: result.status, standardOutput: result.output, standardError: result.error)
 }
 
+/// Runs `script` in bash with `$0` the built `swiftgrad` and `$1`, `$2`, … `arguments`: for a
+/// command line a Swift string cannot hold (bytes that are not UTF-8, made by `printf`) or a
+/// limit set before the command runs (`ulimit`).
+func swiftgradInShell(_ script: String, _ arguments: [String] = [], in directory: String? = nil) throws -> Run {
+    let result = try runProcess("/bin/bash", ["-c", script, try swiftgradPath()] + arguments, in: directory)
+    return Run(status: result.status, standardOutput: result.output, standardError: result.error)
+}
+
 /// Starts `swiftgrad` in `directory` without waiting; its standard output and error go to the
 /// files `stdout` and `stderr` there, or standard output to `standardOutput` when given (an
 /// existing file, such as `/dev/full`).
