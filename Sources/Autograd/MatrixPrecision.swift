@@ -25,13 +25,22 @@ public enum MatrixPrecision: String, Sendable, Hashable, CaseIterable {
     /// Inputs rounded to bfloat16, products summed in Float32.
     case bf16
 
-    /// Whether this CPU multiplies bf16 inputs with its own instructions (`vdpbf16ps`, checked
-    /// against the definition once): then a ``bf16`` product runs about twice as fast as a
-    /// ``float32`` one. Without them each pair of products takes two Float32 fused
-    /// multiply-adds plus the rounding of the inputs, the same bits, slower than ``float32``.
+    /// Whether bf16 products run on this CPU's own bf16 dot product, `vdpbf16ps`: where the CPU
+    /// has it (``hasBF16Instructions``), it gives the definition's bits (checked once), and one
+    /// takes at most the time of two Float32 fused multiply-adds (timed once), as on Zen 4. Then a
+    /// ``bf16`` product runs about twice as fast as a ``float32`` one.
+    ///
+    /// Elsewhere each pair of products takes two Float32 fused multiply-adds, the same bits. On a
+    /// CPU whose `vdpbf16ps` is slower than that (Intel's Sapphire and Emerald Rapids issue it at
+    /// a quarter of the rate of their Float32 multiply-add), the multiply-adds are the faster
+    /// choice: a ``bf16`` product then runs at 0.9–1.1× a ``float32`` one on the large shapes.
     public static var hasNativeBF16Products: Bool {
         sg_gemm_detected_bf16_kernel() == Int32(SG_GEMM_KERNEL_AVX512_BF16)
     }
+
+    /// Whether this CPU has bf16 dot-product instructions (AVX512-BF16), whether or not
+    /// ``hasNativeBF16Products`` finds them worth using.
+    public static var hasBF16Instructions: Bool { sg_cpu_has_bf16_instructions() != 0 }
 
     /// The precision as `sg_gemm_context.precision` takes it.
     var gemmPrecision: Int32 {

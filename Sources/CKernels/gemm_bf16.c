@@ -12,7 +12,10 @@
 _Static_assert(SG_BF16_KC % 2 == 0, "a K block holds whole pairs");
 _Static_assert(SG_BF16_AVX512_MR <= SG_MR_MAX && SG_BF16_GENERIC_MR <= SG_MR_MAX,
                "a tile's A panel fits a helper's scratch buffer");
-_Static_assert(SG_MR_MAX * (SG_BF16_KC / 2) * 4 <= SG_HELP_SCRATCH_BYTES,
+_Static_assert(2 * SG_BF16_AVX512_MR * (SG_BF16_KC / 2) <= SG_BF16_A_PANEL_WORDS &&
+                   2 * SG_BF16_AVX2_MR * (SG_BF16_KC / 2) <= SG_BF16_A_PANEL_WORDS,
+               "a wide A panel fits the loop nest's A buffers");
+_Static_assert(SG_BF16_A_PANEL_WORDS * 4 <= SG_HELP_SCRATCH_BYTES,
                "a tile's A panel fits a helper's scratch buffer");
 
 // MARK: - Families
@@ -27,7 +30,7 @@ static const sg_bf16_family family_avx2 = {SG_BF16_AVX2_MR, SG_BF16_AVX2_NR, SG_
 static const sg_bf16_family family_emulated = {SG_BF16_AVX512_MR, SG_BF16_AVX512_NR,
                                                SG_BF16_AVX512_NC,
                                                sg_bf16_ukernel_avx512_emulated,
-                                               sg_bf16_pack_a_avx512, sg_bf16_pack_b_avx512};
+                                               sg_bf16_pack_a_avx512_wide, sg_bf16_pack_b_avx512};
 static const sg_bf16_family family_native = {SG_BF16_AVX512_MR, SG_BF16_AVX512_NR,
                                              SG_BF16_AVX512_NC, sg_bf16_ukernel_avx512_native,
                                              sg_bf16_pack_a_native, sg_bf16_pack_b_native};
@@ -55,6 +58,20 @@ int sg_bf16_native_usable(void) {
         atomic_store_explicit(&cached, usable, memory_order_relaxed);
     }
     return usable;
+#else
+    return 0;
+#endif
+}
+
+int sg_bf16_native_preferred(void) {
+#if SG_X86
+    static _Atomic int cached = -1;  // as in sg_bf16_native_usable
+    int preferred = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (preferred < 0) {
+        preferred = sg_bf16_native_usable() && sg_bf16_native_outpaces_fma();
+        atomic_store_explicit(&cached, preferred, memory_order_relaxed);
+    }
+    return preferred;
 #else
     return 0;
 #endif
@@ -139,7 +156,7 @@ static void run_rows(const bf16_plan *x, long i0, long jc, long nc, long pc, lon
 static void bf16_thread(const bf16_plan *x, int tid, int nth) {
     const int MR = x->f->mr, NR = x->f->nr;
     const long NC = x->f->nc;
-    _Alignas(64) uint32_t apack[SG_MR_MAX * (SG_BF16_KC / 2)];
+    _Alignas(64) uint32_t apack[SG_BF16_A_PANEL_WORDS];
     const unsigned saved = enter_bf16();
 
     const long mpanels = ceil_div(x->M, MR);

@@ -50,7 +50,7 @@ int sg_gemm_detected_kernel(void) {
 }
 
 int sg_gemm_detected_bf16_kernel(void) {
-    return sg_bf16_native_usable() ? SG_GEMM_KERNEL_AVX512_BF16 : sg_gemm_detected_kernel();
+    return sg_bf16_native_preferred() ? SG_GEMM_KERNEL_AVX512_BF16 : sg_gemm_detected_kernel();
 }
 
 const char *sg_gemm_kernel_label(int kernel) {

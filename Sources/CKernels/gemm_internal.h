@@ -557,8 +557,13 @@ SG_AVX512 void sg_bf16_ukernel_avx512_emulated(int mr, int n, long kp, const uin
 SG_AVX512_BF16 void sg_bf16_ukernel_avx512_native(int mr, int n, long kp, const uint32_t *a,
                                                   const uint32_t *b, float *c, long rsc,
                                                   long csc, float alpha, float beta);
+/// Packs A in pairs, the layout the native family reads (and the reference of its packers).
 SG_AVX512 void sg_bf16_pack_a_avx512(sg_view a, long i0, int mr, long p0, long kc, int MR,
                                      uint32_t *dst);
+/// Packs A wide, each element of a pair a float of its own (see gemm_kernel_bf16_avx512.c), the
+/// layout sg_bf16_ukernel_avx512_emulated reads.
+SG_AVX512 void sg_bf16_pack_a_avx512_wide(sg_view a, long i0, int mr, long p0, long kc, int MR,
+                                          uint32_t *dst);
 SG_AVX512 void sg_bf16_pack_b_avx512(sg_view b, long p0, long kc, long j0, long nc, long q0,
                                      long q1, int NR, uint32_t *dst);
 SG_AVX512_BF16 void sg_bf16_pack_a_native(sg_view a, long i0, int mr, long p0, long kc, int MR,
@@ -633,10 +638,16 @@ SG_AVX512_BF16 void sg_gemm_bf16_small_k(long M, long N, long K, float alpha, sg
 /// panels when run on this CPU, and so did the native kernels for particular shapes against the
 /// emulated packed path (gemm_kernel_bf16_avx512.c); call only where the CPU has AVX512-BF16.
 int sg_bf16_native_agrees(void);
+/// 1 if this CPU's vdpbf16ps takes at most twice as long as its vfmadd231ps (timed), so that the
+/// native family outpaces the emulated one; call only where the CPU has AVX512-BF16.
+int sg_bf16_native_outpaces_fma(void);
 #endif
 
 /// 1 if this CPU has AVX512-BF16 and its vdpbf16ps passed sg_bf16_native_agrees, checked once.
 int sg_bf16_native_usable(void);
+/// 1 if the native family is usable and outpaces the emulated one on this CPU
+/// (sg_bf16_native_outpaces_fma), decided once: the family bf16 products pick.
+int sg_bf16_native_preferred(void);
 
 /// A bf16 product (precision SG_PRECISION_BF16) with micro-kernel family `kernel`, run as
 /// `context` says; M, N, K >= 1 and alpha != 0. `bpacked`: NULL, or op(B) as
@@ -657,9 +668,15 @@ void sg_bf16_pack_b_all(int kernel, sg_view b, long N, long K, uint32_t *dst);
 
 // MARK: - Posting on a help board (help_board.c)
 
+/// 32-bit words of a bf16 A micro-panel at most: SG_MR_MAX rows x SG_BF16_KC / 2 pairs, two
+/// words a pair where the family packs A wide.
+#define SG_BF16_A_PANEL_WORDS (2 * SG_MR_MAX * (SG_BF16_KC / 2))
+
 /// Bytes of the buffer each thread brings to a posted tile: an A micro-panel of either
-/// precision (SG_MR_MAX x SG_KC_MAX floats, or SG_MR_MAX x SG_BF16_KC / 2 packed pairs).
-#define SG_HELP_SCRATCH_BYTES (SG_MR_MAX * SG_KC_MAX * 4)
+/// precision (SG_MR_MAX x SG_KC_MAX floats, or SG_BF16_A_PANEL_WORDS words), whichever is larger.
+#define SG_HELP_SCRATCH_BYTES                                                                  \
+    (SG_MR_MAX * SG_KC_MAX > SG_BF16_A_PANEL_WORDS ? SG_MR_MAX * SG_KC_MAX * 4                  \
+                                                   : SG_BF16_A_PANEL_WORDS * 4)
 
 /// Computes tile `tile` of the posted `job`, with `scratch` (SG_HELP_SCRATCH_BYTES, 64-byte
 /// aligned) as the calling thread's own buffer.

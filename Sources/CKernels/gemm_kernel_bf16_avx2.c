@@ -11,7 +11,7 @@
 // A wide A micro-panel holds, for each pair p of the K block and each row i, two floats:
 // element 2p (even) at word (p * MR + i) * 2 and element 2p + 1 (odd) at the word after it; an
 // odd-length K block's last odd element is +0, as are rows mr..MR-1. That is 2 * MR words per
-// pair, which the loop nest's A buffers hold: 2 * SG_BF16_AVX2_MR <= SG_MR_MAX.
+// pair, which the loop nest's A buffers hold (SG_BF16_A_PANEL_WORDS).
 
 #include "gemm_internal.h"
 
@@ -20,7 +20,8 @@
 #define MR SG_BF16_AVX2_MR
 #define NR SG_BF16_AVX2_NR
 
-_Static_assert(2 * MR <= SG_MR_MAX, "a wide A panel fits the loop nest's A buffers");
+_Static_assert(2 * MR * (SG_BF16_KC / 2) <= SG_BF16_A_PANEL_WORDS,
+               "a wide A panel fits the loop nest's A buffers");
 _Static_assert(MR == 6, "the packers store a pair's 2 * 6 words as three 128-bit vectors");
 _Static_assert(NR == 16, "the kernel holds a row of B in two ymm registers");
 

@@ -1,18 +1,25 @@
 // The AVX-512 bf16 micro-kernels (12 x 32, the tile of the Float32 kernel: 24 zmm accumulators):
 // the native one issues one vdpbf16ps per row and half-tile for each packed pair; the emulated
-// one, for AVX-512 CPUs without AVX512-BF16 (or whose vdpbf16ps fails the start-up check),
-// splits each pair into its odd and even halves and adds their products with two fused
-// multiply-adds, odd first. Both store through store_row512, as the Float32 kernel does:
+// one, for AVX-512 CPUs without AVX512-BF16, or whose vdpbf16ps fails the start-up check or runs
+// at under half the rate of vfmadd231ps, adds the odd and then the even product of each pair
+// with two fused multiply-adds. Both store through store_row512, as the Float32 kernel does:
 // c = fma(beta, c, alpha * s). Also here: the start-up check that this CPU's vdpbf16ps computes
 // what the emulated kernel does, and its vcvtne2ps2bf16 rounds as sg_bf16_bits does, bit for
-// bit; and that the native kernels for narrow outputs and short K give the emulated packed
-// path's bits.
+// bit; that the native kernels for narrow outputs and short K give the emulated packed path's
+// bits; and the timing that decides which of the two families is faster on this CPU.
+//
+// The emulated family packs A wide, as the AVX2 family does: each element of a pair a float of
+// its own, element 2p of row i at word (p * MR + i) * 2 and element 2p + 1 after it, so that its
+// kernel broadcasts each straight from the panel, as the Float32 kernel does, with no integer
+// work per row; B keeps the packed pairs every family shares, split in registers with one AND
+// and one shift per 16 columns.
 
 #include "gemm_internal.h"
 
 #if SG_X86
 
 #include <string.h>
+#include <time.h>
 
 #define MR SG_BF16_AVX512_MR
 #define NR SG_BF16_AVX512_NR
@@ -73,6 +80,7 @@ native_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b, f
 SG_AVX512 static inline __attribute__((always_inline)) void
 emulated_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b, float *c,
               long rsc, long csc, float alpha, float beta) {
+    const float *aw = (const float *)a;  // wide panel: float bits in 32-bit words
     __m512 acc[MR][2];
     start_tile(R, acc, c, rsc, csc);
     const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
@@ -85,19 +93,41 @@ emulated_body(const int R, int n, long kp, const uint32_t *a, const uint32_t *b,
         const __m512 b0_even = _mm512_castsi512_ps(_mm512_slli_epi32(w0, 16));
         const __m512 b1_even = _mm512_castsi512_ps(_mm512_slli_epi32(w1, 16));
         for (int i = 0; i < R; i++) {
-            const __m512i ai = _mm512_set1_epi32((int)a[i]);
-            const __m512 a_odd = _mm512_castsi512_ps(_mm512_and_si512(ai, high));
-            const __m512 a_even = _mm512_castsi512_ps(_mm512_slli_epi32(ai, 16));
+            const __m512 a_odd = _mm512_set1_ps(aw[2 * i + 1]);
             acc[i][0] = _mm512_fmadd_ps(a_odd, b0_odd, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(a_odd, b1_odd, acc[i][1]);
+        }
+        for (int i = 0; i < R; i++) {
+            const __m512 a_even = _mm512_set1_ps(aw[2 * i]);
             acc[i][0] = _mm512_fmadd_ps(a_even, b0_even, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(a_even, b1_even, acc[i][1]);
         }
-        a += MR;
+        aw += 2 * MR;
         b += NR;
     }
     const __m512 va = _mm512_set1_ps(alpha);
     for (int i = 0; i < R; i++) store_row512(c + i * rsc, csc, n, acc[i][0], acc[i][1], va, beta);
+}
+
+/// `count` packed words widened, in place of each word its even element's float then its odd
+/// element's: a word's two 16-bit halves zero-extended to two 32-bit lanes and shifted up by 16.
+SG_AVX512 static void widen_pairs(const uint32_t *pairs, long count, uint32_t *wide) {
+    long e = 0;
+    for (; e + 8 <= count; e += 8) {
+        const __m256i words = _mm256_loadu_si256((const __m256i *)(pairs + e));
+        _mm512_storeu_si512(wide + 2 * e, _mm512_slli_epi32(_mm512_cvtepu16_epi32(words), 16));
+    }
+    for (; e < count; e++) {
+        wide[2 * e] = pairs[e] << 16;
+        wide[2 * e + 1] = pairs[e] & 0xFFFF0000u;
+    }
+}
+
+SG_AVX512 void sg_bf16_pack_a_avx512_wide(sg_view a, long i0, int mr, long p0, long kc, int MR_,
+                                          uint32_t *dst) {
+    _Alignas(64) uint32_t pairs[MR * (SG_BF16_KC / 2)];
+    sg_bf16_pack_a_avx512(a, i0, mr, p0, kc, MR_, pairs);
+    widen_pairs(pairs, (kc + 1) / 2 * MR_, dst);
 }
 
 /// One specialisation per row count, so a partial tile costs only the rows it has.
@@ -169,7 +199,7 @@ static uint32_t word_of(float even, float odd) {
 /// that holds subnormals; 1 when every bit agrees.
 SG_AVX512_BF16 static int native_matches_emulated(void) {
     enum { KP = 8 };
-    _Alignas(64) uint32_t a[KP * MR], b[KP * NR];
+    _Alignas(64) uint32_t a[KP * MR], a_wide[2 * KP * MR], b[KP * NR];
     _Alignas(64) float c_native[MR * NR], c_emulated[MR * NR];
     const int cases = (int)(sizeof probe_cases / sizeof probe_cases[0]);
     uint64_t state = 0x9E3779B97F4A7C15u;
@@ -191,6 +221,7 @@ SG_AVX512_BF16 static int native_matches_emulated(void) {
         b[1 * NR + r] = word_of(t[2], t[4]);
         for (long p = 2; p < KP; p++) a[p * MR + r] = 0;
     }
+    widen_pairs(a, KP * MR, a_wide);
     const unsigned saved = _mm_getcsr();
     _mm_setcsr(SG_BF16_MXCSR);
     const float alphas[2] = {1.0f, -0.75f}, betas[2] = {0.0f, 0.5f};
@@ -199,7 +230,7 @@ SG_AVX512_BF16 static int native_matches_emulated(void) {
         for (int e = 0; e < MR * NR; e++)
             c_native[e] = c_emulated[e] = e % 3 == 0 ? 0x1p-130f : pick(&state);
         sg_bf16_ukernel_avx512_native(MR, NR, KP, a, b, c_native, NR, 1, alphas[run], betas[run]);
-        sg_bf16_ukernel_avx512_emulated(MR, NR, KP, a, b, c_emulated, NR, 1, alphas[run],
+        sg_bf16_ukernel_avx512_emulated(MR, NR, KP, a_wide, b, c_emulated, NR, 1, alphas[run],
                                         betas[run]);
         same = memcmp(c_native, c_emulated, sizeof c_native) == 0;
     }
@@ -286,6 +317,59 @@ SG_AVX512_BF16 static int native_shapes_match(void) {
 
 int sg_bf16_native_agrees(void) {
     return native_packing_matches() && native_matches_emulated() && native_shapes_match();
+}
+
+// MARK: - Which family is faster
+
+static long now_nanoseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)now.tv_sec * 1000000000L + now.tv_nsec;
+}
+
+enum { RATE_CHAINS = 12, RATE_ROUNDS = 1000 };
+
+/// Nanoseconds of RATE_ROUNDS rounds of RATE_CHAINS independent vdpbf16ps (zmm).
+SG_AVX512_BF16 static long time_dots(void) {
+    __m512 acc[RATE_CHAINS];
+    for (int i = 0; i < RATE_CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
+    const __m512bh x = (__m512bh)_mm512_set1_epi32(0x3F803F80);  // pairs of 1.0
+    const __m512bh y = (__m512bh)_mm512_set1_epi32(0x3C003C00);  // pairs of 2^-7
+    const long start = now_nanoseconds();
+    for (long r = 0; r < RATE_ROUNDS; r++)
+        for (int i = 0; i < RATE_CHAINS; i++) acc[i] = _mm512_dpbf16_ps(acc[i], x, y);
+    // Keeps the loop before the second reading of the clock.
+    for (int i = 0; i < RATE_CHAINS; i++) __asm__ volatile("" : "+v"(acc[i]));
+    return now_nanoseconds() - start;
+}
+
+/// Nanoseconds of RATE_ROUNDS rounds of RATE_CHAINS independent vfmadd231ps (zmm).
+SG_AVX512 static long time_fmas(void) {
+    __m512 acc[RATE_CHAINS];
+    for (int i = 0; i < RATE_CHAINS; i++) acc[i] = _mm512_set1_ps((float)i);
+    const __m512 x = _mm512_set1_ps(1.0f), y = _mm512_set1_ps(0x1p-7f);
+    const long start = now_nanoseconds();
+    for (long r = 0; r < RATE_ROUNDS; r++)
+        for (int i = 0; i < RATE_CHAINS; i++) acc[i] = _mm512_fmadd_ps(x, y, acc[i]);
+    for (int i = 0; i < RATE_CHAINS; i++) __asm__ volatile("" : "+v"(acc[i]));
+    return now_nanoseconds() - start;
+}
+
+int sg_bf16_native_outpaces_fma(void) {
+    // One vdpbf16ps does the work of two vfmadd231ps of the emulated kernel (two products per
+    // lane), so the native family is the faster where one takes at most twice as long: Zen 4
+    // issues both at one rate, Sapphire and Emerald Rapids vdpbf16ps at a quarter of the rate
+    // of vfmadd231ps. The best of five alternating timings of each (after one of each, which
+    // lets the cores' 512-bit units power up) is robust to a neighbour's load on a 2x margin.
+    time_dots();
+    time_fmas();
+    long dots = -1, fmas = -1;
+    for (int round = 0; round < 5; round++) {
+        const long d = time_dots(), f = time_fmas();
+        if (dots < 0 || d < dots) dots = d;
+        if (fmas < 0 || f < fmas) fmas = f;
+    }
+    return dots <= 2 * fmas;
 }
 
 #endif  // SG_X86

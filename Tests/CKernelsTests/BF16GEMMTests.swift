@@ -88,6 +88,23 @@ extension GEMMProblem {
                 "this CPU has AVX512-BF16, but the native packing or kernels disagree with the emulated ones (sg_bf16_native_agrees)")
     }
 
+    /// bf16 products pick the native family only where it passes the start-up check, and
+    /// otherwise the Float32 products' family: never a kernel this CPU cannot run, never the
+    /// portable one on a CPU with AVX-512 or AVX2. (Which of the two it picks on a CPU with a
+    /// usable vdpbf16ps is decided by a timing, which a test cannot pin.)
+    @Test func bf16ProductsPickTheNativeFamilyOrTheFloat32One() {
+        let detected = sg_gemm_detected_bf16_kernel()
+        if detected == Int32(SG_GEMM_KERNEL_AVX512_BF16) {
+            #expect(GEMMKernel.avx512BF16.isSupported)
+        } else {
+            #expect(detected == sg_gemm_detected_kernel())
+        }
+        #expect(sg_gemm_detected_bf16_kernel() == detected, "decided once")
+        if sg_cpu_has_bf16_instructions() == 0 {
+            #expect(detected != Int32(SG_GEMM_KERNEL_AVX512_BF16))
+        }
+    }
+
     @Test(.enabled(if: GEMMKernel.avx512BF16.isSupported,
                    "needs AVX512-BF16 whose vdpbf16ps passes the start-up check"))
     func nativeKernelGivesTheReferenceBits() {

@@ -126,8 +126,11 @@ int sg_gemm_detected_kernel(void);
 int sg_cpu_has_bf16_instructions(void);
 
 /// The kernel a bf16 product uses on this CPU: `SG_GEMM_KERNEL_AVX512_BF16` where
-/// `sg_gemm_kernel_supported` says so, else `sg_gemm_detected_kernel()` (on AVX-512 without a
-/// usable `vdpbf16ps`, two fused multiply-adds per pair). Every kernel gives the same bits.
+/// `sg_gemm_kernel_supported` says so and one `vdpbf16ps` takes at most the time of two
+/// `vfmadd231ps` (timed once, at the first call: Zen 4 issues both at one rate, Intel's Sapphire
+/// and Emerald Rapids `vdpbf16ps` at a quarter of the other's), else `sg_gemm_detected_kernel()`
+/// (on AVX-512, two fused multiply-adds per pair). Every kernel gives the same bits, so the
+/// timing decides only the speed.
 int sg_gemm_detected_bf16_kernel(void);
 
 /// "avx512-bf16", "avx512", "avx2", "generic" (or "unknown") for a kernel constant.

@@ -4,6 +4,7 @@
 //
 //   swift run -c release gemm-bench [--quick] [--only TEXT] [--threads N]
 //   swift run -c release gemm-bench --bf16 [--only TEXT] [--threads N] [--rounds R]
+//                                   [--bf16-kernel avx512-bf16|avx512|avx2|generic]
 //
 // Every figure is the best of repeated timings over about `seconds` per cell: the project
 // machines are shared, and the best run is the one least disturbed by neighbours.
@@ -135,8 +136,8 @@ func measureNumPy(_ list: [Shape], threads: Int, blas: inout String) -> [String:
 
 /// Seconds per call of `shape` with `threads` at `precision`, timed over one batch of calls
 /// (about 50 MFLOP) after one untimed call.
-func secondsPerCall(_ shape: Shape, threads: Int32, precision: Int32, a: [Float], b: [Float],
-                    c: inout [Float]) -> Double {
+func secondsPerCall(_ shape: Shape, threads: Int32, precision: Int32, kernel: Int32, a: [Float],
+                    b: [Float], c: inout [Float]) -> Double {
     let lda = shape.transA ? shape.m : shape.k
     let ldb = shape.transB ? shape.k : shape.n
     let reps = max(1, Int(5e7 / shape.flops))
@@ -145,9 +146,9 @@ func secondsPerCall(_ shape: Shape, threads: Int32, precision: Int32, a: [Float]
         b.withUnsafeBufferPointer { pb in
             c.withUnsafeMutableBufferPointer { pc in
                 func once() {
-                    sg_sgemm_with_context(context, shape.transA ? 1 : 0, shape.transB ? 1 : 0,
-                                          shape.m, shape.n, shape.k, 1, pa.baseAddress, lda,
-                                          pb.baseAddress, ldb, 0, pc.baseAddress, shape.n)
+                    sg_sgemm_with_kernel(kernel, context, shape.transA ? 1 : 0, shape.transB ? 1 : 0,
+                                         shape.m, shape.n, shape.k, 1, pa.baseAddress, lda,
+                                         pb.baseAddress, ldb, 0, pc.baseAddress, shape.n)
                 }
                 once()
                 let elapsed = ContinuousClock().measure { for _ in 0..<reps { once() } }
@@ -159,10 +160,10 @@ func secondsPerCall(_ shape: Shape, threads: Int32, precision: Int32, a: [Float]
 }
 
 /// The bf16-against-Float32 table (`--bf16`).
-func compareBF16(threadCounts: [Int], only: String?, rounds: Int) {
+func compareBF16(threadCounts: [Int], only: String?, rounds: Int, bf16Kernel: Int32) {
     let list = mlpShapes(batches: [256, 512]).filter { shape in only.map { shape.label.contains($0) } ?? true }
     print("SwiftGrad GEMM, bf16 against Float32 — kernels: Float32 \(String(cString: sg_gemm_kernel_name())), "
-          + "bf16 \(String(cString: sg_gemm_kernel_label(sg_gemm_detected_bf16_kernel())))")
+          + "bf16 \(String(cString: sg_gemm_kernel_label(bf16Kernel)))")
     let fma = sg_peak_fma_gflops(1, 50_000_000), dot = sg_peak_bf16_gflops(1, 50_000_000)
     print(String(format: "peak per core: vfmadd231ps %.1f GFLOP/s, ", fma)
           + (dot > 0 ? String(format: "vdpbf16ps %.1f GFLOP/s (4 FLOP per lane)", dot)
@@ -181,9 +182,11 @@ func compareBF16(threadCounts: [Int], only: String?, rounds: Int) {
         for _ in 0..<rounds {
             for (index, shape) in list.enumerated() {
                 cells[index].float32.append(secondsPerCall(shape, threads: Int32(threads), precision: 0,
+                                                           kernel: sg_gemm_detected_kernel(),
                                                            a: cells[index].a, b: cells[index].b, c: &cells[index].c))
                 cells[index].bf16.append(secondsPerCall(shape, threads: Int32(threads),
                                                         precision: Int32(SG_PRECISION_BF16),
+                                                        kernel: bf16Kernel,
                                                         a: cells[index].a, b: cells[index].b, c: &cells[index].c))
             }
         }
@@ -210,7 +213,23 @@ if CommandLine.arguments.contains("--bf16") {
     let rounds = CommandLine.arguments.firstIndex(of: "--rounds").flatMap {
         $0 + 1 < CommandLine.arguments.count ? Int(CommandLine.arguments[$0 + 1]) : nil
     } ?? 21
-    compareBF16(threadCounts: threadCounts, only: only, rounds: max(1, rounds))
+    // `--bf16-kernel NAME`: the bf16 family to time ("avx512-bf16", "avx512", "avx2",
+    // "generic"); default, the one bf16 products pick on this CPU.
+    let kernels: [String: Int32] = ["avx512-bf16": Int32(SG_GEMM_KERNEL_AVX512_BF16),
+                                    "avx512": Int32(SG_GEMM_KERNEL_AVX512),
+                                    "avx2": Int32(SG_GEMM_KERNEL_AVX2),
+                                    "generic": Int32(SG_GEMM_KERNEL_GENERIC)]
+    var bf16Kernel = sg_gemm_detected_bf16_kernel()
+    if let index = CommandLine.arguments.firstIndex(of: "--bf16-kernel") {
+        guard index + 1 < CommandLine.arguments.count,
+              let kernel = kernels[CommandLine.arguments[index + 1]],
+              sg_gemm_kernel_supported(kernel) != 0 else {
+            print("--bf16-kernel: one of \(kernels.keys.sorted().joined(separator: ", ")) that this CPU supports")
+            exit(64)
+        }
+        bf16Kernel = kernel
+    }
+    compareBF16(threadCounts: threadCounts, only: only, rounds: max(1, rounds), bf16Kernel: bf16Kernel)
     exit(0)
 }
 let list = shapes().filter { shape in only.map { shape.label.contains($0) } ?? true }
