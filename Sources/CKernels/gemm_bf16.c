@@ -31,6 +31,12 @@ static const sg_bf16_family family_emulated = {SG_BF16_AVX512_MR, SG_BF16_AVX512
                                                SG_BF16_AVX512_NC,
                                                sg_bf16_ukernel_avx512_emulated,
                                                sg_bf16_pack_a_avx512_wide, sg_bf16_pack_b_avx512};
+// The emulated family's arithmetic with the native family's packing (the same words, checked at
+// start-up): where vdpbf16ps is usable but slower than two FMAs, packing still rounds 32 floats
+// with one vcvtne2ps2bf16.
+static const sg_bf16_family family_emulated_native_packing = {
+    SG_BF16_AVX512_MR, SG_BF16_AVX512_NR, SG_BF16_AVX512_NC, sg_bf16_ukernel_avx512_emulated,
+    sg_bf16_pack_a_native_wide, sg_bf16_pack_b_native};
 static const sg_bf16_family family_native = {SG_BF16_AVX512_MR, SG_BF16_AVX512_NR,
                                              SG_BF16_AVX512_NC, sg_bf16_ukernel_avx512_native,
                                              sg_bf16_pack_a_native, sg_bf16_pack_b_native};
@@ -47,15 +53,19 @@ int sg_cpu_has_bf16_instructions(void) {
 #endif
 }
 
+#if SG_X86
+/// Whether the native kernels and packing passed the start-up check: 1 usable, 0 not, -1 not
+/// checked yet. The check is idempotent, so a racing first call at worst runs it twice; the
+/// atomic makes that benign.
+static _Atomic int native_usable = -1;
+#endif
+
 int sg_bf16_native_usable(void) {
 #if SG_X86
-    // 1: usable, 0: not, -1: not checked yet. The check is idempotent, so a racing first call
-    // at worst runs it twice; the atomic makes that benign.
-    static _Atomic int cached = -1;
-    int usable = atomic_load_explicit(&cached, memory_order_relaxed);
+    int usable = atomic_load_explicit(&native_usable, memory_order_relaxed);
     if (usable < 0) {
         usable = sg_cpu_has_bf16_instructions() && sg_bf16_native_agrees();
-        atomic_store_explicit(&cached, usable, memory_order_relaxed);
+        atomic_store_explicit(&native_usable, usable, memory_order_relaxed);
     }
     return usable;
 #else
@@ -82,7 +92,12 @@ static const sg_bf16_family *family_for(int kernel) {
 #if SG_X86
     switch (kernel) {
     case SG_GEMM_KERNEL_AVX512_BF16: return &family_native;
-    case SG_GEMM_KERNEL_AVX512: return &family_emulated;
+    case SG_GEMM_KERNEL_AVX512:
+        // Only once the check has passed: the check itself runs this family's packed path as
+        // the reference of the native packing. Either packing gives the same words.
+        return atomic_load_explicit(&native_usable, memory_order_relaxed) == 1
+                   ? &family_emulated_native_packing
+                   : &family_emulated;
     case SG_GEMM_KERNEL_AVX2: return &family_avx2;
     default: break;
     }

@@ -568,6 +568,10 @@ SG_AVX512 void sg_bf16_pack_b_avx512(sg_view b, long p0, long kc, long j0, long 
                                      long q1, int NR, uint32_t *dst);
 SG_AVX512_BF16 void sg_bf16_pack_a_native(sg_view a, long i0, int mr, long p0, long kc, int MR,
                                           uint32_t *dst);
+/// sg_bf16_pack_a_avx512_wide's words, rounded with vcvtne2ps2bf16 as sg_bf16_pack_a_native
+/// rounds: the FMA family's packing on a CPU whose AVX512-BF16 passed the start-up check.
+SG_AVX512_BF16 void sg_bf16_pack_a_native_wide(sg_view a, long i0, int mr, long p0, long kc,
+                                               int MR, uint32_t *dst);
 SG_AVX512_BF16 void sg_bf16_pack_b_native(sg_view b, long p0, long kc, long j0, long nc, long q0,
                                           long q1, int NR, uint32_t *dst);
 
