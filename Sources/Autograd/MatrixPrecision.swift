@@ -42,6 +42,17 @@ public enum MatrixPrecision: String, Sendable, Hashable, CaseIterable {
     /// ``hasNativeBF16Products`` finds them worth using.
     public static var hasBF16Instructions: Bool { sg_cpu_has_bf16_instructions() != 0 }
 
+    /// The micro-kernel family this precision's products use on this CPU, as a train report's
+    /// `matrix_kernel` records it: `avx512`, `avx2` or `generic` for ``float32``; for ``bf16``
+    /// `avx512-bf16` where ``hasNativeBF16Products``, else the Float32 family, whose fused
+    /// multiply-adds then compute each pair.
+    public var kernelName: String {
+        switch self {
+        case .float32: String(cString: sg_gemm_kernel_name())
+        case .bf16: String(cString: sg_gemm_kernel_label(sg_gemm_detected_bf16_kernel()))
+        }
+    }
+
     /// The precision as `sg_gemm_context.precision` takes it.
     var gemmPrecision: Int32 {
         switch self {

@@ -414,6 +414,7 @@ package struct TrainTask: RunnableTask {
         extra["micro_shards_per_batch"] = .number(batchMicroShards)
         extra["deterministic"] = .bool(deterministic)
         extra["precision"] = .string(options.precision.rawValue)
+        extra["matrix_kernel"] = .string(options.precision.kernelName)
         extra["samples_per_second"] = .number(summary.samplesPerSecond)
         extra["end_to_end_samples_per_second"] = .number(timing.endToEndSamplesPerSecond)
         extra["timing"] = .object(timing.json)

@@ -58,6 +58,11 @@ import _TestSupport
         let (bf16, float32) = (try report(directory, "bf16.json"), try report(directory, "float32.json"))
         #expect(bf16["precision"] as? String == "bf16")
         #expect(float32["precision"] as? String == "float32")
+        // The kernel family: vdpbf16ps only where bf16 products use it, else Float32's own.
+        let float32Kernel = try #require(float32["matrix_kernel"] as? String)
+        #expect(["avx512", "avx2", "generic"].contains(float32Kernel))
+        if cpuFlags.contains("avx512f") { #expect(float32Kernel == "avx512") }
+        #expect(bf16["matrix_kernel"] as? String == (MatrixPrecision.hasNativeBF16Products ? "avx512-bf16" : float32Kernel))
         let digest = { (report: [String: Any]) in report["parameter_digest"] as? String }
         #expect(digest(bf16) != nil && digest(bf16) != digest(float32))
 

@@ -115,8 +115,8 @@ import Tasks
         let report = try TaskLoader.load(path: path, options: options).run(options: options) { _ in }
         expectReportKeys(try writtenReport(report), extra: [
             "train_loss", "test_loss", "train_accuracy", "test_accuracy", "train_metrics", "labels", "train_examples", "test_examples", "epochs", "workers",
-            "micro_shards", "micro_shards_per_batch", "deterministic", "precision", "samples_per_second", "end_to_end_samples_per_second", "timing",
-            "allreduce_share", "parameter_digest", "status", "history",
+            "micro_shards", "micro_shards_per_batch", "deterministic", "precision", "matrix_kernel", "samples_per_second", "end_to_end_samples_per_second",
+            "timing", "allreduce_share", "parameter_digest", "status", "history",
         ])
     }
 

@@ -45,7 +45,8 @@ def n(x):
 def load(name):
     return json.load(open(f"{out}/{name}.json"))
 reports = {(r, p): load(f"round{r}-{p}") for r in range(1, rounds + 1) for p in precisions}
-print(f"\n{config}, --workers {workers} --epochs {epochs}; seconds from the report's timing\n")
+kernels = ", ".join(f"{p} {reports[(1, p)].get('matrix_kernel', 'not reported')}" for p in precisions)
+print(f"\n{config}, --workers {workers} --epochs {epochs}; matrix kernels: {kernels}; seconds from the report's timing\n")
 print("| round | precision | samples/s | end to end | total s | training | data | setup | evaluation | logging | other | not training | digest |")
 print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for r in range(1, rounds + 1):
