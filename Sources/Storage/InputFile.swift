@@ -133,22 +133,32 @@ public enum InputFile {
     ///   - path: the file.
     ///   - limit: the most bytes accepted.
     ///   - what: what the file is, for messages (`checkpoint`).
+    ///   - links: ``AtomicFile/LinkPolicy/follow`` reads through a symbolic link at `path`;
+    ///     ``AtomicFile/LinkPolicy/refuse`` opens with `O_NOFOLLOW`, so that a link at `path`,
+    ///     even one put there after a caller's check, is refused rather than read through.
     ///   - body: reads the parts it needs; the file is only open during the call.
     /// - Throws: ``FileError`` as ``read(_:limit:what:)`` does, or what `body` throws.
     public static func withOpenFile<Result>(
-        _ path: String, limit: Int, what: String = "file", _ body: (OpenFile) throws -> Result
+        _ path: String, limit: Int, what: String = "file", links: AtomicFile.LinkPolicy = .follow,
+        _ body: (OpenFile) throws -> Result
     ) throws -> Result {
-        let (descriptor, size) = try openRegular(path, limit: limit, what: what)
+        let (descriptor, size) = try openRegular(path, limit: limit, what: what, links: links)
         defer { close(descriptor) }
         return try body(OpenFile(path: path, size: size, what: what, descriptor: descriptor))
     }
 
     /// Opens `path` for reading after checking that it is a regular file within `limit`;
     /// returns the descriptor (the caller closes it) and the file's size.
-    private static func openRegular(_ path: String, limit: Int, what: String) throws -> (Int32, Int) {
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+    private static func openRegular(
+        _ path: String, limit: Int, what: String, links: AtomicFile.LinkPolicy = .follow
+    ) throws -> (Int32, Int) {
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (links == .refuse ? O_NOFOLLOW : 0))
         guard descriptor >= 0 else {
-            throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(errno)))")
+            let code = errno
+            if code == ELOOP && links == .refuse {
+                throw FileError("cannot read \(what) '\(path)': it is a symbolic link, not a regular file, and links are not followed here")
+            }
+            throw FileError("cannot read \(what) '\(path)': \(String(cString: strerror(code)))")
         }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {

@@ -564,7 +564,7 @@ extension TrainTask {
         guard let distributed else {
             let path = try resumePath(resume)
             do {
-                return (path, try Checkpoint.read(from: path, memory: (budget ?? MemoryBudget.current()).allowance))
+                return (path, try Checkpoint.read(from: path, memory: (budget ?? MemoryBudget.current()).allowance, links: Self.links(resuming: resume)))
             } catch var error as CheckpointError where resume == "latest" {
                 // A newest checkpoint torn or damaged (a disk that failed under it): the one
                 // before it is the state to go on from.
@@ -579,13 +579,21 @@ extension TrainTask {
         // broadcast and received; every rank then decodes its message in place.
         let message = try distributed.readOnRankZero {
             let path = try resumePath(resume)
-            return Array(path.utf8) + [0] + (try Checkpoint.readBytes(from: path, memory: (budget ?? MemoryBudget.current()).allowance, copies: 3))
+            return Array(path.utf8) + [0] + (try Checkpoint.readBytes(
+                from: path, memory: (budget ?? MemoryBudget.current()).allowance, copies: 3, links: Self.links(resuming: resume)))
         }
         return try distributed.onEveryRank {
             guard let end = message.firstIndex(of: 0) else { throw CheckpointError(file: resume, "rank 0 sent no path with the checkpoint") }
             let path = String(decoding: message[..<end], as: UTF8.self)
             return (path, try Checkpoint(SafeTensors(decoding: message[(end + 1)...], file: path), source: path))
         }
+    }
+
+    /// How the checkpoint `--resume` names is opened: `latest`, found in the run folder, with
+    /// `O_NOFOLLOW`, so that a link put in its place after ``resumePath(_:)``'s check is refused
+    /// rather than read through; a path given by name wherever it leads.
+    private static func links(resuming resume: String) -> AtomicFile.LinkPolicy {
+        resume == "latest" ? .refuse : .follow
     }
 
     /// `latest` is the newest periodic checkpoint in the run folder; anything else a path.

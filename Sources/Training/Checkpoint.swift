@@ -23,7 +23,7 @@ import Storage
 public struct Checkpoint: Sendable, Equatable {
     /// The format version written into every checkpoint's metadata.
     public static let format = "swiftgrad-checkpoint-1"
-    /// The largest checkpoint file ``read(from:memory:)`` accepts: 16 GiB.
+    /// The largest checkpoint file ``read(from:memory:links:)`` accepts: 16 GiB.
     public static let maximumFileBytes = 16 << 30
 
     /// The run's state.
@@ -236,18 +236,23 @@ public struct Checkpoint: Sendable, Equatable {
     }
 
     /// Reads the checkpoint at `path`, each tensor straight from the file into its storage
-    /// (``SafeTensors/init(contentsOfFile:limit:memory:)``).
+    /// (``SafeTensors/init(contentsOfFile:limit:memory:links:)``).
     ///
     /// - Parameters:
     ///   - path: the file, at most ``maximumFileBytes``.
     ///   - memory: the memory reading may take and its description for the message; `nil` for
     ///     no limit. The need (``SafeTensors/memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``) is worked out
     ///     from the file's size and its header's length before anything large is allocated.
+    ///   - links: whether a symbolic link at `path` is read through (``AtomicFile/LinkPolicy/follow``)
+    ///     or refused (``AtomicFile/LinkPolicy/refuse``, for a file a program found in a folder of
+    ///     its own: the file is opened with `O_NOFOLLOW`).
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,
     ///   damaged, would need more than `memory`, is not a SwiftGrad checkpoint or holds a
     ///   parameter that is not finite.
-    public static func read(from path: String, memory: (bytes: Int, description: String)? = nil) throws -> Checkpoint {
-        try Checkpoint(SafeTensors(contentsOfFile: path, limit: maximumFileBytes, memory: memory), source: path)
+    public static func read(
+        from path: String, memory: (bytes: Int, description: String)? = nil, links: AtomicFile.LinkPolicy = .follow
+    ) throws -> Checkpoint {
+        try Checkpoint(SafeTensors(contentsOfFile: path, limit: maximumFileBytes, memory: memory, links: links), source: path)
     }
 
     /// The bytes of the checkpoint file at `path`, unchecked (``init(_:source:)`` checks them
@@ -256,16 +261,20 @@ public struct Checkpoint: Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - path: the file.
-    ///   - memory: as for ``read(from:memory:)``.
+    ///   - memory: as for ``read(from:memory:links:)``.
     ///   - copies: how many copies of the file's bytes the caller holds at once, besides the
     ///     tensors decoded from them; the need is that many times the file's size and what
     ///     decoding takes (``SafeTensors/memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``).
+    ///   - links: as for ``read(from:memory:links:)``.
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, too large, or
     ///   would need more than `memory`; a header length beyond the file is left for decoding to
     ///   refuse.
-    public static func readBytes(from path: String, memory: (bytes: Int, description: String)? = nil, copies: Int = 1) throws -> [UInt8] {
+    public static func readBytes(
+        from path: String, memory: (bytes: Int, description: String)? = nil, copies: Int = 1,
+        links: AtomicFile.LinkPolicy = .follow
+    ) throws -> [UInt8] {
         do {
-            return try InputFile.withOpenFile(path, limit: maximumFileBytes, what: "checkpoint") { file in
+            return try InputFile.withOpenFile(path, limit: maximumFileBytes, what: "checkpoint", links: links) { file in
                 if let memory {
                     // A header length the file cannot hold is refused when the bytes are decoded;
                     // until then the bytes themselves are the need.

@@ -13,7 +13,7 @@ import Storage
 ///
 /// Decoding checks everything a truncated or hostile file could get wrong (lengths, offsets,
 /// shapes, overlaps, sizes that overflow) and throws ``CheckpointError`` naming the file;
-/// it never traps. A file is read from disk a part at a time (``init(contentsOfFile:limit:memory:)``):
+/// it never traps. A file is read from disk a part at a time (``init(contentsOfFile:limit:memory:links:)``):
 /// the header, then each tensor straight into its storage, after the memory that takes
 /// (``memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``) is checked against a limit the
 /// caller gives.
@@ -83,11 +83,16 @@ public struct SafeTensors: Sendable, Equatable {
     ///     (`the 512.0 MiB of SWIFTGRAD_MAX_MEMORY_MB=512`); `nil` for no limit. The need is
     ///     worked out from the file's size and its header's length, before the header is parsed
     ///     or any tensor read.
+    ///   - links: whether a symbolic link at `path` is read through or refused
+    ///     (``/Storage/AtomicFile/LinkPolicy``).
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, larger than
     ///   `limit`, would need more than `memory`, or is not a well-formed safetensors file of
     ///   Float32 tensors.
-    public init(contentsOfFile path: String, limit: Int, memory: (bytes: Int, description: String)? = nil) throws {
-        (entries, metadata) = try Self.withOpenFile(path, limit: limit) { file, headerBytes in
+    public init(
+        contentsOfFile path: String, limit: Int, memory: (bytes: Int, description: String)? = nil,
+        links: AtomicFile.LinkPolicy = .follow
+    ) throws {
+        (entries, metadata) = try Self.withOpenFile(path, limit: limit, links: links) { file, headerBytes in
             let dataStart = 8 + headerBytes
             let dataBytes = file.size - dataStart
             if let memory {
@@ -148,10 +153,11 @@ public struct SafeTensors: Sendable, Equatable {
     /// Opens the file at `path` and calls `body` with it and its header's length, which lies
     /// within the file and within ``maximumHeaderBytes``.
     private static func withOpenFile<Result>(
-        _ path: String, limit: Int, _ body: (InputFile.OpenFile, _ headerBytes: Int) throws -> Result
+        _ path: String, limit: Int, links: AtomicFile.LinkPolicy = .follow,
+        _ body: (InputFile.OpenFile, _ headerBytes: Int) throws -> Result
     ) throws -> Result {
         do {
-            return try InputFile.withOpenFile(path, limit: limit, what: "checkpoint") { file in
+            return try InputFile.withOpenFile(path, limit: limit, what: "checkpoint", links: links) { file in
                 guard file.size >= 8 else { throw tooShort(file.size, file: path) }
                 let headerBytes = try checkedHeaderLength(of: file.bytes(8, at: 0), following: file.size - 8, file: path)
                 return try body(file, headerBytes)
@@ -362,7 +368,7 @@ public struct SafeTensors: Sendable, Equatable {
         try withEncodedParts { try AtomicFile.write(parts: $0, to: path, links: links, linkingIfEqual: twin) }
     }
 
-    /// Reads a file's bytes already in memory (``init(contentsOfFile:limit:memory:)`` reads a
+    /// Reads a file's bytes already in memory (``init(contentsOfFile:limit:memory:links:)`` reads a
     /// file without holding it whole).
     ///
     /// - Parameters:

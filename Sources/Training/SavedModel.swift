@@ -288,8 +288,8 @@ public struct SavedModel: Sendable {
     /// - Parameters:
     ///   - path: the file.
     ///   - memory: the memory reading may take and its description for the message; `nil` for no
-    ///     limit (``Checkpoint/read(from:memory:)``).
-    /// - Throws: ``CheckpointError`` naming the file: from ``Checkpoint/read(from:memory:)``, or
+    ///     limit (``Checkpoint/read(from:memory:links:)``).
+    /// - Throws: ``CheckpointError`` naming the file: from ``Checkpoint/read(from:memory:links:)``, or
     ///   for a checkpoint without a (valid) description of its model.
     public static func read(from path: String, memory: (bytes: Int, description: String)? = nil) throws -> SavedModel {
         try SavedModel(Checkpoint.read(from: path, memory: memory), file: path)

@@ -63,4 +63,23 @@ struct InputFileTests {
         let tooBig = try #require(throws: FileError.self) { try InputFile.withOpenFile(path, limit: 100) { _ in Issue.record("opened") } }
         #expect(tooBig.description == "cannot read file '\(path)': it is 500 bytes, more than the limit of 100")
     }
+
+    /// A link is read through unless the caller refuses links, and then refused at the open
+    /// itself (O_NOFOLLOW), whatever a check before it saw; a link in a folder above still leads.
+    @Test func aLinkIsReadThroughOrRefusedAsAsked() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let bytes: [UInt8] = [1, 2, 3, 4]
+        let path = try directory.write("data.bin", bytes: bytes)
+        #expect(symlink(path, directory.path + "/link.bin") == 0)
+        let link = directory.path + "/link.bin"
+        #expect(try InputFile.withOpenFile(link, limit: 10) { try $0.bytes(4, at: 0) } == bytes)
+        let refused = try #require(throws: FileError.self) {
+            try InputFile.withOpenFile(link, limit: 10, what: "checkpoint", links: .refuse) { _ in Issue.record("opened") }
+        }
+        #expect(refused.description == "cannot read checkpoint '\(link)': it is a symbolic link, not a regular file, and links are not followed here")
+        #expect(try InputFile.withOpenFile(path, limit: 10, links: .refuse) { $0.size } == 4)
+        #expect(symlink(directory.path, directory.path + "/folder") == 0)
+        #expect(try InputFile.withOpenFile(directory.path + "/folder/data.bin", limit: 10, links: .refuse) { $0.size } == 4)
+    }
 }

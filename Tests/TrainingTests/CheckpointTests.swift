@@ -91,6 +91,15 @@ private func makeTrainer(_ options: TrainingOptions, optimizer: any Optimizer = 
         #expect(parts.count == 1 + checkpoint.safeTensors.entries.count && parts.contains(0))
         #expect(parts.reduce(0, +) == bytes.count)
         #expect(try Checkpoint.read(from: path) == checkpoint)
+        // Through a link only when links are followed, for both ways of reading.
+        let link = directory.path + "/link.safetensors"
+        #expect(symlink(path, link) == 0)
+        #expect(try Checkpoint.read(from: link) == checkpoint)
+        #expect(try Checkpoint.readBytes(from: link) == bytes)
+        for read in [{ _ = try Checkpoint.read(from: link, links: .refuse) }, { _ = try Checkpoint.readBytes(from: link, links: .refuse) }] {
+            let error = try #require(throws: CheckpointError.self) { try read() }
+            #expect("\(error)".contains("it is a symbolic link, not a regular file"), "\(error)")
+        }
     }
 
     /// Stop a run after every possible step, write the checkpoint to a file, read it into a new
