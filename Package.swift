@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "_TestSupport"], resources: [.copy("Resources")]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Tasks", "_TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["FuzzHarness"]),
-        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "Autograd", "Expressions", "_TestSupport"]),
+        .testTarget(name: "SwiftGradCLITests", dependencies: ["swiftgrad", "Expressions", "_TestSupport"]),
         .testTarget(name: "DocumentationTests", dependencies: ["SwiftGrad", "_TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -26,21 +26,38 @@ public enum MatrixPrecision: String, Sendable, Hashable, CaseIterable {
     case bf16
 
     /// Whether bf16 products run on this CPU's own bf16 dot product, `vdpbf16ps`: where the CPU
-    /// has it (``hasBF16Instructions``), it gives the definition's bits (checked once), and one
-    /// takes at most the time of two Float32 fused multiply-adds (timed once), as on Zen 4. Then a
-    /// ``bf16`` product runs about twice as fast as a ``float32`` one.
-    ///
-    /// Elsewhere each pair of products takes two Float32 fused multiply-adds, the same bits. On a
-    /// CPU whose `vdpbf16ps` is slower than that (Intel's Sapphire and Emerald Rapids issue it at
-    /// a quarter of the rate of their Float32 multiply-add), the multiply-adds are the faster
-    /// choice: a ``bf16`` product then runs at 0.9–1.1× a ``float32`` one on the large shapes.
+    /// has it, it gives the definition's bits (checked once), and one takes at most the time of
+    /// two Float32 fused multiply-adds (timed once), as on Zen 4. Then a ``bf16`` product runs
+    /// about twice as fast as a ``float32`` one. ``bf16Products`` says why not, elsewhere.
     public static var hasNativeBF16Products: Bool {
         sg_gemm_detected_bf16_kernel() == Int32(SG_GEMM_KERNEL_AVX512_BF16)
     }
 
-    /// Whether this CPU has bf16 dot-product instructions (AVX512-BF16), whether or not
-    /// ``hasNativeBF16Products`` finds them worth using.
-    public static var hasBF16Instructions: Bool { sg_cpu_has_bf16_instructions() != 0 }
+    /// How this CPU computes a ``bf16`` product. Every way gives the same bits.
+    public enum BF16Products: Sendable, Hashable {
+        /// With its bf16 dot product, `vdpbf16ps` (``hasNativeBF16Products``).
+        case dotProduct
+        /// With two Float32 fused multiply-adds per pair, as the CPU has no bf16 dot-product
+        /// instructions (AVX512-BF16): slower than a ``MatrixPrecision/float32`` product (about
+        /// 0.9× its rate), as the inputs are rounded too.
+        case multiplyAddsWithoutDotProduct
+        /// With multiply-adds, as the CPU's `vdpbf16ps` gave other bits than the definition's in
+        /// the start-up check.
+        case multiplyAddsAfterFailedCheck
+        /// With multiply-adds, as the CPU's `vdpbf16ps` takes longer than two of them: Intel's
+        /// Sapphire and Emerald Rapids issue it at a quarter of the rate of their Float32
+        /// multiply-add. A product then runs at about the rate of a ``MatrixPrecision/float32``
+        /// one (0.95–1.2× on the large shapes measured), not faster.
+        case multiplyAddsFasterThanDotProduct
+    }
+
+    /// How this CPU computes a ``bf16`` product, decided at the first one.
+    public static var bf16Products: BF16Products {
+        if hasNativeBF16Products { return .dotProduct }
+        if sg_cpu_has_bf16_instructions() == 0 { return .multiplyAddsWithoutDotProduct }
+        if sg_gemm_kernel_supported(Int32(SG_GEMM_KERNEL_AVX512_BF16)) == 0 { return .multiplyAddsAfterFailedCheck }
+        return .multiplyAddsFasterThanDotProduct
+    }
 
     /// The micro-kernel family this precision's products use on this CPU, as a train report's
     /// `matrix_kernel` records it: `avx512`, `avx2` or `generic` for ``float32``; for ``bf16``

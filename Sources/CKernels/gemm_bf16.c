@@ -7,6 +7,7 @@
 
 #include "gemm_internal.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 _Static_assert(SG_BF16_KC % 2 == 0, "a K block holds whole pairs");
@@ -73,14 +74,21 @@ int sg_bf16_native_usable(void) {
 #endif
 }
 
+#if SG_X86
+static pthread_once_t preferred_once = PTHREAD_ONCE_INIT;
+static int preferred;
+
+static void decide_preferred(void) {
+    preferred = sg_bf16_native_usable() && sg_bf16_native_outpaces_fma();
+}
+#endif
+
 int sg_bf16_native_preferred(void) {
 #if SG_X86
-    static _Atomic int cached = -1;  // as in sg_bf16_native_usable
-    int preferred = atomic_load_explicit(&cached, memory_order_relaxed);
-    if (preferred < 0) {
-        preferred = sg_bf16_native_usable() && sg_bf16_native_outpaces_fma();
-        atomic_store_explicit(&cached, preferred, memory_order_relaxed);
-    }
+    // Once, under pthread_once: unlike the bit check, a timing may come out differently when
+    // repeated, and threads that start bf16 products together must all get the one answer (and
+    // not time the instructions at once, on cores that may share a unit).
+    pthread_once(&preferred_once, decide_preferred);
     return preferred;
 #else
     return 0;

@@ -20,12 +20,13 @@
 //   gemm_kernel_avx512_gemv.c   AVX-512 matrix-vector products (N == 1)
 //   help_board.c                the help board, and the packed path posted on it
 //   gemm_bf16_reference.c       the definition of a bf16 product, element by element
-//   gemm_bf16.c                 bf16 products: kernel choice, start-up check of vdpbf16ps,
-//                               the packed loop nest for bf16 (threads, help board)
+//   gemm_bf16.c                 bf16 products: kernel choice (the start-up check of
+//                               vdpbf16ps, and its timing against vfmadd231ps), the packed
+//                               loop nest for bf16 (threads, help board)
 //   gemm_bf16_pack.c            rounding to bf16 and packing K in pairs
 //   gemm_kernel_bf16_*.c        bf16 micro-kernels: vdpbf16ps, emulated AVX-512 and AVX2
-//                               (with the AVX2 family's wide packing of A), portable; and
-//                               with vdpbf16ps, kernels for narrow outputs and short K
+//                               (with their wide packing of A), portable; and with
+//                               vdpbf16ps, kernels for narrow outputs and short K
 //
 // Every operand is seen through a pair of strides, element (i, j) of a matrix X living at
 // X[i * rs + j * cs]. A transpose only swaps the two strides, so transposition is handled once,
@@ -453,15 +454,21 @@ void sg_gemm_packed(const sg_blocking *blk, sg_ukernel kernel, sg_ukernel_rows k
 // and no other. Packing rounds each element to bf16 and interleaves K in pairs: a packed 32-bit
 // word holds elements 2p (low half) and 2p+1 (high half) of one row of op(A) or one column of
 // op(B), the operand layout of vdpbf16ps, and a K block of odd length gets a +0 partner for its
-// last element. A micro-panel of A is (KC/2) x MR words (the avx2 family packs A wide, each
-// element a float: (KC/2) x 2MR words), one of B (KC/2) x NR words.
+// last element. A micro-panel of A is (KC/2) x MR words (the avx512 and avx2 families pack A
+// wide, each element a float: (KC/2) x 2MR words), one of B (KC/2) x NR words.
 //
 //   family           kernel                                      MR   NR   NC
 //   avx512-bf16      vdpbf16ps (packing with vcvtne2ps2bf16)     12   32   1024
-//   avx512           two vfmadd231ps per pair, odd element first 12   32   1024
+//   avx512           two vfmadd231ps per pair, odd element first; 12   32   1024
+//                    A packed wide, with vcvtne2ps2bf16 where vdpbf16ps passed the start-up
+//                    check (gemm_kernel_bf16_avx512.c)
 //   avx2             two vfmadd231ps per pair, odd element first;  6   16   1024
 //                    A packed wide (gemm_kernel_bf16_avx2.c)
 //   generic          fmaf per pair, odd element first (C)          4   16    256
+//
+// bf16 products take the avx512-bf16 family where the CPU's vdpbf16ps passes the start-up check
+// and takes at most the time of two vfmadd231ps (sg_bf16_native_preferred), else the family of
+// its Float32 products.
 //
 // Every micro-kernel sums each element of C in exactly the definition's order: its accumulator
 // starts at +0 for each K block, takes the odd then the even product of each pair, each rounded
@@ -499,14 +506,15 @@ static inline float sg_bf16_flush(float x) {
 
 /// Computes the mr x n corner of an MR x NR tile of a bf16 product for one K block of `kp`
 /// pairs: C[i*rsc + j*csc] = alpha * s[i][j] + beta * C[...] (beta == 0: C is not read), where
-/// s sums the packed pairs of `a` (kp x MR words; the avx2 family's wide panel kp x 2MR) and
-/// `b` (kp x NR words) in the definition's order. Runs under SG_BF16_MXCSR on x86 (the caller
-/// sets it).
+/// s sums the packed pairs of `a` (kp x MR words; the avx512 and avx2 families' wide panel
+/// kp x 2MR) and `b` (kp x NR words) in the definition's order. Runs under SG_BF16_MXCSR on x86
+/// (the caller sets it).
 typedef void (*sg_bf16_ukernel)(int mr, int n, long kp, const uint32_t *a, const uint32_t *b,
                                 float *c, long rsc, long csc, float alpha, float beta);
 
 /// Packs rows [i0, i0+mr) x columns [p0, p0+kc) of `a` into one MR-row micro-panel of
-/// ceil(kc/2) pairs (in the family's layout: a word per pair, or the avx2 family's two floats),
+/// ceil(kc/2) pairs (in the family's layout: a word per pair, or the avx512 and avx2 families'
+/// two floats),
 /// rows mr..MR-1 zero.
 typedef void (*sg_bf16_pack_a)(sg_view a, long i0, int mr, long p0, long kc, int MR,
                                uint32_t *dst);

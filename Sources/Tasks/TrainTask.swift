@@ -334,12 +334,15 @@ package struct TrainTask: RunnableTask {
         info("\(options.workers) worker\(options.workers == 1 ? "" : "s"), batch \(options.batchSize), \(batchMicroShards) micro-shard\(batchMicroShards == 1 ? "" : "s")\(microShards == nil ? " (by batch size)" : ""), \(deterministic ? "deterministic" : inMicroShardOrder ? "non-deterministic" : "non-deterministic (the ranks' gradients are added in MPI_Allreduce's order)")")
         if options.precision == .bf16 {
             info("precision: bf16 matrix products (inputs rounded to bfloat16, sums in float32); parameters, gradients and optimizer state in float32")
-            if !MatrixPrecision.hasNativeBF16Products {
-                if MatrixPrecision.hasBF16Instructions {
-                    info("note: this CPU's bf16 dot product (vdpbf16ps) is slower than two float32 multiply-adds, so bf16 products use those: the same bits, at about the speed of --precision float32, not faster")
-                } else {
-                    info("note: this CPU has no bf16 dot-product instructions (AVX512-BF16), so bf16 products are emulated with float32 multiply-adds: the same bits, but slower than --precision float32")
-                }
+            switch MatrixPrecision.bf16Products {
+            case .dotProduct:
+                break
+            case .multiplyAddsWithoutDotProduct:
+                info("note: this CPU has no bf16 dot-product instructions (AVX512-BF16), so bf16 products are emulated with float32 multiply-adds: the same bits, but slower than --precision float32")
+            case .multiplyAddsAfterFailedCheck:
+                info("note: this CPU's bf16 dot product (vdpbf16ps) failed the start-up check of its bits, so bf16 products are emulated with float32 multiply-adds: the same bits, but slower than --precision float32")
+            case .multiplyAddsFasterThanDotProduct:
+                info("note: this CPU's bf16 dot product (vdpbf16ps) is slower than two float32 multiply-adds, so bf16 products use those: the same bits, at about the speed of --precision float32, not faster")
             }
         }
         if let distributed = runOptions.distributed {

@@ -90,6 +90,20 @@ struct MixedPrecisionTests {
 
     /// The policy changes the bits: the same product in Float32 differs, by about bf16's
     /// rounding (8 bits of mantissa) and no more.
+    /// The route bf16 products take agrees with the kernels: the dot product exactly where the
+    /// native family runs them, the reason from the CPU's features and the start-up check, and
+    /// each precision's kernel name that of the family it runs.
+    @Test func theBF16RouteAgreesWithTheKernels() {
+        let route = MatrixPrecision.bf16Products
+        #expect((route == .dotProduct) == MatrixPrecision.hasNativeBF16Products)
+        #expect((route == .multiplyAddsWithoutDotProduct) == (sg_cpu_has_bf16_instructions() == 0))
+        if route == .multiplyAddsAfterFailedCheck || route == .multiplyAddsFasterThanDotProduct {
+            #expect((route == .multiplyAddsAfterFailedCheck) == (sg_gemm_kernel_supported(Int32(SG_GEMM_KERNEL_AVX512_BF16)) == 0))
+        }
+        #expect(MatrixPrecision.float32.kernelName == String(cString: sg_gemm_kernel_name()))
+        #expect(MatrixPrecision.bf16.kernelName == (route == .dotProduct ? "avx512-bf16" : MatrixPrecision.float32.kernelName))
+    }
+
     @Test func bf16AndFloat32ProductsDiffer() {
         let x = randomMatrix(32, 64, seed: 8), w = randomMatrix(64, 16, seed: 9)
         let single = Tensor.matmul(x, w, kernels: .serial).scalars
