@@ -243,9 +243,9 @@ public struct Checkpoint: Sendable, Equatable {
     ///   - memory: the memory reading may take and its description for the message; `nil` for
     ///     no limit. The need (``SafeTensors/memoryNeeded(headerBytes:dataBytes:copiesOfTheFile:)``) is worked out
     ///     from the file's size and its header's length before anything large is allocated.
-    ///   - links: whether a symbolic link at `path` is read through (``AtomicFile/LinkPolicy/follow``)
-    ///     or refused (``AtomicFile/LinkPolicy/refuse``, for a file a program found in a folder of
-    ///     its own: the file is opened with `O_NOFOLLOW`).
+    ///   - links: whether a symbolic link at `path` is read through (`.follow`) or refused
+    ///     (`.refuse`, for a file a program found in a folder of its own: the file is opened with
+    ///     `O_NOFOLLOW`).
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, truncated,
     ///   damaged, would need more than `memory`, is not a SwiftGrad checkpoint or holds a
     ///   parameter that is not finite.

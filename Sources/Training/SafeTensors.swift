@@ -84,7 +84,7 @@ public struct SafeTensors: Sendable, Equatable {
     ///     worked out from the file's size and its header's length, before the header is parsed
     ///     or any tensor read.
     ///   - links: whether a symbolic link at `path` is read through or refused
-    ///     (``/Storage/AtomicFile/LinkPolicy``).
+    ///     (`AtomicFile.LinkPolicy`).
     /// - Throws: ``CheckpointError`` when the file is missing, not a regular file, larger than
     ///   `limit`, would need more than `memory`, or is not a well-formed safetensors file of
     ///   Float32 tensors.
