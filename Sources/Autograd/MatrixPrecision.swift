@@ -38,8 +38,8 @@ public enum MatrixPrecision: String, Sendable, Hashable, CaseIterable {
         /// With its bf16 dot product, `vdpbf16ps` (``hasNativeBF16Products``).
         case dotProduct
         /// With two Float32 fused multiply-adds per pair, as the CPU has no bf16 dot-product
-        /// instructions (AVX512-BF16): slower than a ``MatrixPrecision/float32`` product (about
-        /// 0.9× its rate), as the inputs are rounded too.
+        /// instructions (AVX512-BF16): at about a ``MatrixPrecision/float32`` product's rate or a
+        /// little under, as the inputs are rounded too (0.88–1.01× end to end on Zen 2 and 3).
         case multiplyAddsWithoutDotProduct
         /// With multiply-adds, as the CPU's `vdpbf16ps` gave other bits than the definition's in
         /// the start-up check.
@@ -47,7 +47,7 @@ public enum MatrixPrecision: String, Sendable, Hashable, CaseIterable {
         /// With multiply-adds, as the CPU's `vdpbf16ps` takes longer than two of them: Intel's
         /// Sapphire and Emerald Rapids issue it at a quarter of the rate of their Float32
         /// multiply-add. A product then runs at about the rate of a ``MatrixPrecision/float32``
-        /// one (0.95–1.2× on the large shapes measured), not faster.
+        /// one (0.92–1.23× on the MLP's large shapes on Emerald Rapids), not faster.
         case multiplyAddsFasterThanDotProduct
     }
 

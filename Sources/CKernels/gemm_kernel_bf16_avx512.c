@@ -123,18 +123,22 @@ SG_AVX512 static void widen_pairs(const uint32_t *pairs, long count, uint32_t *w
     }
 }
 
+/// An A micro-panel packed in pairs by `pack_pairs`, then widened into `dst`.
+SG_AVX512 static void pack_a_wide(sg_bf16_pack_a pack_pairs, sg_view a, long i0, int mr, long p0,
+                                  long kc, int MR_, uint32_t *dst) {
+    _Alignas(64) uint32_t pairs[MR * (SG_BF16_KC / 2)];
+    pack_pairs(a, i0, mr, p0, kc, MR_, pairs);
+    widen_pairs(pairs, (kc + 1) / 2 * MR_, dst);
+}
+
 SG_AVX512_BF16 void sg_bf16_pack_a_native_wide(sg_view a, long i0, int mr, long p0, long kc,
                                                int MR_, uint32_t *dst) {
-    _Alignas(64) uint32_t pairs[MR * (SG_BF16_KC / 2)];
-    sg_bf16_pack_a_native(a, i0, mr, p0, kc, MR_, pairs);
-    widen_pairs(pairs, (kc + 1) / 2 * MR_, dst);
+    pack_a_wide(sg_bf16_pack_a_native, a, i0, mr, p0, kc, MR_, dst);
 }
 
 SG_AVX512 void sg_bf16_pack_a_avx512_wide(sg_view a, long i0, int mr, long p0, long kc, int MR_,
                                           uint32_t *dst) {
-    _Alignas(64) uint32_t pairs[MR * (SG_BF16_KC / 2)];
-    sg_bf16_pack_a_avx512(a, i0, mr, p0, kc, MR_, pairs);
-    widen_pairs(pairs, (kc + 1) / 2 * MR_, dst);
+    pack_a_wide(sg_bf16_pack_a_avx512, a, i0, mr, p0, kc, MR_, dst);
 }
 
 /// One specialisation per row count, so a partial tile costs only the rows it has.

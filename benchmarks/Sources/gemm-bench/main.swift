@@ -215,16 +215,17 @@ if CommandLine.arguments.contains("--bf16") {
     } ?? 21
     // `--bf16-kernel NAME`: the bf16 family to time ("avx512-bf16", "avx512", "avx2",
     // "generic"); default, the one bf16 products pick on this CPU.
-    let kernels: [String: Int32] = ["avx512-bf16": Int32(SG_GEMM_KERNEL_AVX512_BF16),
-                                    "avx512": Int32(SG_GEMM_KERNEL_AVX512),
-                                    "avx2": Int32(SG_GEMM_KERNEL_AVX2),
-                                    "generic": Int32(SG_GEMM_KERNEL_GENERIC)]
+    let kernels = Dictionary(uniqueKeysWithValues: [SG_GEMM_KERNEL_AVX512_BF16, SG_GEMM_KERNEL_AVX512,
+                                                    SG_GEMM_KERNEL_AVX2, SG_GEMM_KERNEL_GENERIC].map {
+        (String(cString: sg_gemm_kernel_label(Int32($0))), Int32($0))
+    })
     var bf16Kernel = sg_gemm_detected_bf16_kernel()
     if let index = CommandLine.arguments.firstIndex(of: "--bf16-kernel") {
         guard index + 1 < CommandLine.arguments.count,
               let kernel = kernels[CommandLine.arguments[index + 1]],
               sg_gemm_kernel_supported(kernel) != 0 else {
-            print("--bf16-kernel: one of \(kernels.keys.sorted().joined(separator: ", ")) that this CPU supports")
+            let given = index + 1 < CommandLine.arguments.count ? "'\(CommandLine.arguments[index + 1])'" : "nothing"
+            FileHandle.standardError.write(Data("gemm-bench: --bf16-kernel got \(given); expected one of \(kernels.keys.sorted().joined(separator: ", ")) that this CPU supports\n".utf8))
             exit(64)
         }
         bf16Kernel = kernel
